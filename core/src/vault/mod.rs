@@ -1,1 +1,23 @@
-//! The encrypted vault.
+//! The encrypted vault: one SQLite file holding key slots, sealed accounts and a sealed
+//! activity log. The format is documented in `docs/vault-format.md`.
+//!
+//! A [`Vault`] is opened locked; unlocking with a passphrase or the platform key store
+//! recovers the vault key, which [`Vault::lock`] wipes from memory again.
+
+mod accounts;
+mod activity;
+mod crypto;
+mod error;
+mod schema;
+mod slots;
+mod store;
+
+pub use accounts::{Account, AccountCode, AccountEdit, AddedAccount, DuplicatePolicy};
+pub use activity::{ActivityEntry, ActivityEvent};
+pub use error::VaultError;
+pub use schema::{APPLICATION_ID, LATEST as SCHEMA_VERSION};
+pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};
+pub use store::{UnwrappedKey, Vault};
+
+#[cfg(test)]
+mod tests;

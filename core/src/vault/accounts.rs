@@ -1,0 +1,353 @@
+//! Accounts: sealed OTP parameters plus a note, in a user-chosen order.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::activity::ActivityEvent;
+use super::error::VaultError;
+use super::store::{now, Vault};
+use crate::codes::Code;
+use crate::otpauth::{self, Algorithm, OtpKind, OtpParams, Warning};
+use crate::secret::Secret;
+
+const TABLE: &str = "accounts";
+/// Longest note accepted, in bytes.
+pub const MAX_NOTE_LEN: usize = 4096;
+/// Longest issuer or name accepted, in bytes.
+pub const MAX_LABEL_LEN: usize = 512;
+
+/// An account in the vault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// Stable id (never reused).
+    pub id: i64,
+    /// Code parameters, issuer and name.
+    pub params: OtpParams,
+    /// Free-text note.
+    pub note: String,
+    /// Sort position (0 first).
+    pub position: i64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+/// An account added from a URI, with the parser's warnings.
+#[derive(Clone, Debug)]
+pub struct AddedAccount {
+    /// The stored account.
+    pub account: Account,
+    /// What the parser accepted but wants shown.
+    pub warnings: Vec<Warning>,
+}
+
+/// Changes to an account's visible fields; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct AccountEdit {
+    /// New issuer.
+    pub issuer: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New note.
+    pub note: Option<String>,
+}
+
+/// What to do when the same secret is already in the vault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DuplicatePolicy {
+    /// Refuse with [`VaultError::Duplicate`] (the default: scanning a QR twice).
+    Reject,
+    /// Add it anyway.
+    Allow,
+}
+
+/// An account with its current code.
+#[derive(Clone, Debug)]
+pub struct AccountCode {
+    /// The account.
+    pub account: Account,
+    /// Its code now.
+    pub code: Code,
+}
+
+/// The sealed content of an account row (format version [`super::crypto::RECORD_FORMAT`]).
+#[derive(Serialize, Deserialize)]
+struct SealedAccount {
+    #[serde(rename = "type")]
+    kind: OtpKind,
+    secret: String,
+    issuer: String,
+    name: String,
+    algorithm: Algorithm,
+    digits: u8,
+    period: u32,
+    counter: u64,
+    #[serde(default)]
+    extra: Vec<(String, String)>,
+    #[serde(default)]
+    note: String,
+}
+
+impl SealedAccount {
+    fn from_params(p: &OtpParams, note: &str) -> Self {
+        SealedAccount {
+            kind: p.kind,
+            secret: p.secret.to_base32(),
+            issuer: p.issuer.clone(),
+            name: p.name.clone(),
+            algorithm: p.algorithm,
+            digits: p.digits,
+            period: p.period,
+            counter: p.counter,
+            extra: p.extra.clone(),
+            note: note.to_owned(),
+        }
+    }
+
+    fn into_params(mut self) -> Option<(OtpParams, String)> {
+        let take = std::mem::take::<String>;
+        let secret = Zeroizing::new(take(&mut self.secret));
+        let bytes = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, &secret)?;
+        let params = OtpParams {
+            kind: self.kind,
+            secret: Secret::new(bytes),
+            issuer: take(&mut self.issuer),
+            name: take(&mut self.name),
+            algorithm: self.algorithm,
+            digits: self.digits,
+            period: self.period,
+            counter: self.counter,
+            extra: std::mem::take(&mut self.extra),
+        };
+        Some((params, take(&mut self.note)))
+    }
+}
+
+impl Drop for SealedAccount {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.secret);
+    }
+}
+
+fn check_fields(p: &OtpParams, note: &str) -> Result<(), VaultError> {
+    let bad = |what: &str| Err(VaultError::InvalidInput(what.to_owned()));
+    if p.secret.is_empty() {
+        return bad("the secret is empty");
+    }
+    if p.issuer.len() > MAX_LABEL_LEN || p.name.len() > MAX_LABEL_LEN {
+        return bad("issuer or name is too long");
+    }
+    if note.len() > MAX_NOTE_LEN {
+        return bad("the note is too long");
+    }
+    if [&p.issuer, &p.name, note].iter().any(|s| s.contains('\0')) {
+        return bad("text must not contain NUL characters");
+    }
+    if !(1..=10).contains(&p.digits) {
+        return bad("digits must be 1–10");
+    }
+    if p.kind != OtpKind::Hotp && !(1..=86_400).contains(&p.period) {
+        return bad("period must be 1–86400 seconds");
+    }
+    Ok(())
+}
+
+impl Vault {
+    /// Adds the account a scanned or pasted `otpauth://` URI describes.
+    pub fn add_uri(&mut self, uri: &str, policy: DuplicatePolicy) -> Result<AddedAccount, VaultError> {
+        let parsed = otpauth::parse(uri)?;
+        let account = self.add(parsed.params, "", policy)?;
+        Ok(AddedAccount { account, warnings: parsed.warnings })
+    }
+
+    /// Adds an account from its fields (manual entry).
+    pub fn add(&mut self, params: OtpParams, note: &str, policy: DuplicatePolicy) -> Result<Account, VaultError> {
+        self.key()?;
+        check_fields(&params, note)?;
+        if policy == DuplicatePolicy::Reject {
+            if let Some(existing) = self.find_duplicate(&params)? {
+                return Err(VaultError::Duplicate { existing_id: existing });
+            }
+        }
+        let plain = Zeroizing::new(serde_json::to_vec(&SealedAccount::from_params(&params, note)).expect("account serialises"));
+        let at = now();
+        let tx = self.begin()?;
+        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position) + 1, 0) FROM accounts", [], |r| r.get(0))?;
+        // The row id is part of the associated data, so insert first, then seal for that id.
+        tx.execute(
+            "INSERT INTO accounts (position, created_at, updated_at, sealed) VALUES (?1, ?2, ?2, x'')",
+            params![position, at],
+        )?;
+        let id = tx.last_insert_rowid();
+        let sealed = self.seal(TABLE, id, &plain)?;
+        tx.execute("UPDATE accounts SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
+        let event = ActivityEvent::AccountAdded { account_id: id, issuer: params.issuer.clone(), name: params.name.clone() };
+        self.log_in(&tx, &event, at)?;
+        tx.commit()?;
+        Ok(Account { id, params, note: note.to_owned(), position, created_at: at, updated_at: at })
+    }
+
+    /// All accounts in their sort order.
+    pub fn accounts(&self) -> Result<Vec<Account>, VaultError> {
+        self.key()?;
+        let mut st = self.conn.prepare("SELECT id, position, created_at, updated_at, sealed FROM accounts ORDER BY position, id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?)))?;
+        rows.map(|row| {
+            let (id, position, created_at, updated_at, sealed) = row?;
+            self.decode(id, position, created_at, updated_at, &sealed)
+        })
+        .collect()
+    }
+
+    /// One account.
+    pub fn account(&self, id: i64) -> Result<Account, VaultError> {
+        self.key()?;
+        let row = self
+            .conn
+            .query_row("SELECT position, created_at, updated_at, sealed FROM accounts WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?))
+            })
+            .optional()?
+            .ok_or(VaultError::NotFound(id))?;
+        self.decode(id, row.0, row.1, row.2, &row.3)
+    }
+
+    fn decode(&self, id: i64, position: i64, created_at: i64, updated_at: i64, sealed: &[u8]) -> Result<Account, VaultError> {
+        let plain = self.open_sealed(TABLE, id, sealed)?;
+        let record: SealedAccount = serde_json::from_slice(&plain)
+            .map_err(|_| VaultError::Corrupt(format!("account {id} has an unreadable record")))?;
+        let (params, note) = record
+            .into_params()
+            .ok_or_else(|| VaultError::Corrupt(format!("account {id} has an unreadable secret")))?;
+        Ok(Account { id, params, note, position, created_at, updated_at })
+    }
+
+    fn find_duplicate(&self, params: &OtpParams) -> Result<Option<i64>, VaultError> {
+        Ok(self
+            .accounts()?
+            .into_iter()
+            .find(|a| a.params.kind == params.kind && a.params.secret == params.secret)
+            .map(|a| a.id))
+    }
+
+    /// Changes issuer, name and/or note.
+    pub fn update(&mut self, id: i64, edit: AccountEdit) -> Result<Account, VaultError> {
+        let mut account = self.account(id)?;
+        if let Some(issuer) = edit.issuer {
+            account.params.issuer = issuer.trim().to_owned();
+        }
+        if let Some(name) = edit.name {
+            account.params.name = name.trim().to_owned();
+        }
+        if let Some(note) = edit.note {
+            account.note = note;
+        }
+        check_fields(&account.params, &account.note)?;
+        let event = ActivityEvent::AccountEdited {
+            account_id: id,
+            issuer: account.params.issuer.clone(),
+            name: account.params.name.clone(),
+        };
+        self.rewrite(&mut account, Some(event))?;
+        Ok(account)
+    }
+
+    /// Re-seals an account's content and bumps `updated_at`, logging `event` in the same transaction.
+    fn rewrite(&mut self, account: &mut Account, event: Option<ActivityEvent>) -> Result<(), VaultError> {
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&SealedAccount::from_params(&account.params, &account.note)).expect("account serialises"),
+        );
+        let sealed = self.seal(TABLE, account.id, &plain)?;
+        let at = now();
+        let tx = self.begin()?;
+        let n = tx.execute("UPDATE accounts SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, account.id])?;
+        if n == 0 {
+            return Err(VaultError::NotFound(account.id));
+        }
+        if let Some(event) = event {
+            self.log_in(&tx, &event, at)?;
+        }
+        tx.commit()?;
+        account.updated_at = at;
+        Ok(())
+    }
+
+    /// Sets the order: `ids` must list every account exactly once.
+    pub fn reorder(&mut self, ids: &[i64]) -> Result<(), VaultError> {
+        self.key()?;
+        let mut current: Vec<i64> = {
+            let mut st = self.conn.prepare("SELECT id FROM accounts")?;
+            let ids = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+            ids
+        };
+        let mut wanted = ids.to_vec();
+        current.sort_unstable();
+        wanted.sort_unstable();
+        if current != wanted {
+            return Err(VaultError::InvalidInput("reorder must list every account exactly once".into()));
+        }
+        let tx = self.begin()?;
+        for (position, id) in ids.iter().enumerate() {
+            tx.execute("UPDATE accounts SET position = ?1 WHERE id = ?2", params![position as i64, id])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes an account (its sealed row is overwritten: `secure_delete` is on).
+    pub fn delete(&mut self, id: i64) -> Result<(), VaultError> {
+        let account = self.account(id)?;
+        let tx = self.begin()?;
+        tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
+        let event = ActivityEvent::AccountRemoved { account_id: id, issuer: account.params.issuer, name: account.params.name };
+        self.log_in(&tx, &event, now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every TOTP and Steam account with its code at `unix_time`, in sort order, in one call.
+    /// HOTP accounts are left out: showing their code advances the counter.
+    pub fn codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
+        self.accounts()?
+            .into_iter()
+            .filter(|a| a.params.kind != OtpKind::Hotp)
+            .map(|account| Ok(AccountCode { code: account.params.code_at(unix_time)?, account }))
+            .collect()
+    }
+
+    /// The current code of one account. For HOTP this is [`Vault::next_hotp`].
+    pub fn code(&mut self, id: i64, unix_time: u64) -> Result<Code, VaultError> {
+        let account = self.account(id)?;
+        match account.params.kind {
+            OtpKind::Hotp => self.next_hotp(id),
+            _ => Ok(account.params.code_at(unix_time)?),
+        }
+    }
+
+    /// The next HOTP code. The incremented counter is committed (synchronous=FULL) before
+    /// the code is returned, so a code is never shown twice, even after a crash.
+    pub fn next_hotp(&mut self, id: i64) -> Result<Code, VaultError> {
+        let mut account = self.account(id)?;
+        if account.params.kind != OtpKind::Hotp {
+            return Err(VaultError::InvalidInput(format!("account {id} is not a HOTP account")));
+        }
+        let code = account.params.code_at(0)?;
+        account.params.counter = account.params.counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
+        self.rewrite(&mut account, None)?;
+        Ok(code)
+    }
+
+    /// The account's canonical `otpauth://` URI (it carries the secret): for showing its QR
+    /// code or moving it to another app. Logged as an export.
+    pub fn export_uri(&mut self, id: i64, via: &str) -> Result<String, VaultError> {
+        let account = self.account(id)?;
+        let uri = account.params.to_uri();
+        let event = ActivityEvent::Exported { account_ids: vec![id], format: via.to_owned() };
+        let tx = self.begin()?;
+        self.log_in(&tx, &event, now())?;
+        tx.commit()?;
+        Ok(uri)
+    }
+}

@@ -1,0 +1,89 @@
+//! The activity log: what happened to the vault, sealed like accounts.
+
+use rusqlite::{params, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::error::VaultError;
+use super::store::Vault;
+
+const TABLE: &str = "activity";
+
+/// Something that happened, as recorded in the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ActivityEvent {
+    /// An account was added.
+    AccountAdded { account_id: i64, issuer: String, name: String },
+    /// An account's issuer, name or note changed (the new issuer and name).
+    AccountEdited { account_id: i64, issuer: String, name: String },
+    /// An account was deleted.
+    AccountRemoved { account_id: i64, issuer: String, name: String },
+    /// Secrets left the vault (QR shown, URI printed, export file written).
+    Exported { account_ids: Vec<i64>, format: String },
+}
+
+impl std::fmt::Display for ActivityEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let label = |issuer: &str, name: &str| match (issuer.is_empty(), name.is_empty()) {
+            (false, false) => format!("{issuer} ({name})"),
+            (false, true) => issuer.to_owned(),
+            _ => name.to_owned(),
+        };
+        match self {
+            ActivityEvent::AccountAdded { issuer, name, .. } => write!(f, "added {}", label(issuer, name)),
+            ActivityEvent::AccountEdited { issuer, name, .. } => write!(f, "edited {}", label(issuer, name)),
+            ActivityEvent::AccountRemoved { issuer, name, .. } => write!(f, "removed {}", label(issuer, name)),
+            ActivityEvent::Exported { account_ids, format } => {
+                write!(f, "exported {} account(s) as {format}", account_ids.len())
+            }
+        }
+    }
+}
+
+/// One log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActivityEntry {
+    /// Log id (increasing).
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// What happened.
+    pub event: ActivityEvent,
+}
+
+impl Vault {
+    /// Appends `event` inside the caller's transaction, so the log and the change it
+    /// describes commit together.
+    pub(super) fn log_in(&self, tx: &Transaction<'_>, event: &ActivityEvent, at: i64) -> Result<(), VaultError> {
+        tx.execute("INSERT INTO activity (at, sealed) VALUES (?1, x'')", [at])?;
+        let id = tx.last_insert_rowid();
+        let sealed = self.seal(TABLE, id, &serde_json::to_vec(event).expect("event serialises"))?;
+        tx.execute("UPDATE activity SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
+        Ok(())
+    }
+
+    /// Records an event on its own.
+    pub fn log(&mut self, event: &ActivityEvent) -> Result<(), VaultError> {
+        let tx = self.begin()?;
+        self.log_in(&tx, event, super::store::now())?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub fn activity(&self, limit: usize) -> Result<Vec<ActivityEntry>, VaultError> {
+        self.key()?;
+        let mut st = self.conn.prepare("SELECT id, at, sealed FROM activity ORDER BY id DESC LIMIT ?1")?;
+        let rows = st.query_map([limit.min(i64::MAX as usize) as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
+        })?;
+        rows.map(|row| {
+            let (id, at, sealed) = row?;
+            let plain = self.open_sealed(TABLE, id, &sealed)?;
+            let event = serde_json::from_slice(&plain)
+                .map_err(|_| VaultError::Corrupt(format!("activity entry {id} is unreadable")))?;
+            Ok(ActivityEntry { id, at, event })
+        })
+        .collect()
+    }
+}

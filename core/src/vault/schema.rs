@@ -1,0 +1,95 @@
+//! The vault's SQLite schema and its migrations.
+//!
+//! `PRAGMA user_version` holds the schema version; `PRAGMA application_id` marks the file
+//! as a Nyckel vault. Each migration runs in the caller's transaction, so a vault is
+//! either fully at the old version or fully at the new one.
+
+use rusqlite::Transaction;
+
+/// `PRAGMA application_id` of a Nyckel vault ("Nyck").
+pub const APPLICATION_ID: i32 = 0x4E79_636B;
+
+/// Migrations in order: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: key slots, accounts, activity. Only ids, positions and timestamps are clear.
+    "CREATE TABLE vault_meta (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         vault_id BLOB NOT NULL CHECK (length(vault_id) = 16),
+         key_check BLOB NOT NULL,
+         created_at INTEGER NOT NULL
+     );
+     CREATE TABLE key_slots (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         kind TEXT NOT NULL CHECK (kind IN ('passphrase', 'platform')),
+         params TEXT NOT NULL,
+         wrapped BLOB NOT NULL,
+         created_at INTEGER NOT NULL
+     );
+     CREATE TABLE accounts (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         position INTEGER NOT NULL,
+         created_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     );
+     CREATE TABLE activity (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         at INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     );",
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema from `from` up to [`LATEST`] inside `tx`.
+pub fn migrate(tx: &Transaction<'_>, from: i64) -> rusqlite::Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &rusqlite::Connection) -> Vec<String> {
+        let mut st = conn.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name").unwrap();
+        st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn migrates_an_empty_database_to_latest() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        migrate(&tx, 0).unwrap();
+        tx.commit().unwrap();
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, LATEST);
+        assert_eq!(tables(&conn), ["accounts", "activity", "key_slots", "vault_meta"]);
+    }
+
+    #[test]
+    fn a_failed_migration_leaves_the_old_version() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE accounts (x)").unwrap(); // makes migration 1 fail
+        let tx = conn.transaction().unwrap();
+        assert!(migrate(&tx, 0).is_err());
+        drop(tx); // rolls back
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, 0);
+        assert_eq!(tables(&conn), ["accounts"]);
+    }
+
+    #[test]
+    fn migrating_from_latest_is_a_no_op() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        migrate(&tx, 0).unwrap();
+        migrate(&tx, LATEST).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(tables(&conn).len(), 4);
+    }
+}

@@ -1,0 +1,340 @@
+//! Opening, creating, unlocking and locking the vault file.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use super::crypto::{self, record_aad, SealError, VaultKey};
+use super::error::VaultError;
+use super::schema::{self, APPLICATION_ID};
+use super::slots::{hex, unhex, KdfParams, KeyProtector, PassphraseSlotParams};
+
+/// Plaintext sealed as the key check: unlocking verifies the recovered key opens it.
+const KEY_CHECK: &[u8] = b"nyckel key check";
+/// How long to wait for another connection's write lock before reporting "busy".
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+/// An open vault file. Locked until unlocked with a passphrase or the platform slot.
+pub struct Vault {
+    pub(super) conn: Connection,
+    pub(super) vault_id: Vec<u8>,
+    pub(super) key: Option<VaultKey>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("locked", &self.key.is_none()).finish_non_exhaustive()
+    }
+}
+
+/// A vault key unwrapped by the platform, ready for [`Vault::unlock_with_unwrapped_key`].
+///
+/// The split lets a caller that guards the vault with a mutex release it while the
+/// platform shows its biometric prompt (the callback may re-enter the library).
+pub struct UnwrappedKey(Zeroizing<Vec<u8>>);
+
+impl UnwrappedKey {
+    /// Wraps key bytes returned by a [`KeyProtector`].
+    pub fn new(bytes: Vec<u8>) -> Self {
+        UnwrappedKey(Zeroizing::new(bytes))
+    }
+}
+
+pub(super) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn slot_aad(vault_id: &[u8], kind: &str, params: &str) -> Vec<u8> {
+    let mut aad = record_aad(vault_id, "key_slots", 0);
+    aad.extend_from_slice(kind.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(params.as_bytes());
+    aad
+}
+
+fn configure(conn: &Connection) -> Result<(), VaultError> {
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    // FULL: a committed enrollment or HOTP counter survives power loss, even in WAL mode.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(())
+}
+
+impl Vault {
+    /// Creates a new vault at `path` protected by a passphrase, and returns it unlocked.
+    /// Refuses to touch an existing file.
+    pub fn create(path: &Path, passphrase: &str, kdf: KdfParams) -> Result<Vault, VaultError> {
+        check_passphrase(passphrase)?;
+        kdf.check().map_err(VaultError::InvalidInput)?;
+        Self::create_with(path, |vault| vault.insert_passphrase_slot(passphrase, kdf))
+    }
+
+    /// Creates a new vault protected only by the platform key store (the phone's default:
+    /// no passphrase to remember) and returns it unlocked.
+    pub fn create_with_protector(path: &Path, protector: &dyn KeyProtector) -> Result<Vault, VaultError> {
+        Self::create_with(path, |vault| {
+            let key = vault.key()?.as_bytes().to_vec();
+            let wrapped = protector.wrap(key)?;
+            vault.insert_platform_slot(wrapped)
+        })
+    }
+
+    fn create_with(
+        path: &Path,
+        add_first_slot: impl FnOnce(&mut Vault) -> Result<(), VaultError>,
+    ) -> Result<Vault, VaultError> {
+        if path.exists() {
+            return Err(VaultError::AlreadyExists(path.display().to_string()));
+        }
+        let result = Self::create_inner(path, add_first_slot);
+        if result.is_err() {
+            // Only our own half-made file is removed; the path did not exist before.
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        result
+    }
+
+    fn create_inner(
+        path: &Path,
+        add_first_slot: impl FnOnce(&mut Vault) -> Result<(), VaultError>,
+    ) -> Result<Vault, VaultError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&conn)?;
+        let vault_id = crypto::random_bytes::<16>().map_err(seal_err)?.to_vec();
+        let key = VaultKey::generate().map_err(seal_err)?;
+        let key_check = key.seal(&record_aad(&vault_id, "vault_meta", 1), KEY_CHECK).map_err(seal_err)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        schema::migrate(&tx, 0)?;
+        tx.execute(
+            "INSERT INTO vault_meta (id, vault_id, key_check, created_at) VALUES (1, ?1, ?2, ?3)",
+            rusqlite::params![vault_id, key_check, now()],
+        )?;
+        tx.commit()?;
+        let mut vault = Vault { conn, vault_id, key: Some(key) };
+        add_first_slot(&mut vault)?;
+        Ok(vault)
+    }
+
+    /// Opens an existing vault, locked. Validates the file without writing to it, except
+    /// to migrate an older schema (in one transaction). A damaged or foreign file gives a
+    /// typed error and is left exactly as it was.
+    pub fn open(path: &Path) -> Result<Vault, VaultError> {
+        if !path.is_file() {
+            return Err(VaultError::NoVault(path.display().to_string()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags)?;
+        let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+        if app_id != APPLICATION_ID {
+            return Err(VaultError::NotAVault("the file is not marked as a Nyckel vault".into()));
+        }
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > schema::LATEST {
+            return Err(VaultError::TooNew { found: version, supported: schema::LATEST });
+        }
+        let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
+        if check != "ok" {
+            return Err(VaultError::Corrupt("SQLite integrity check failed".into()));
+        }
+        configure(&conn)?;
+        if version < schema::LATEST {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            schema::migrate(&tx, version)?;
+            tx.commit()?;
+        }
+        let vault_id: Vec<u8> = conn
+            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| VaultError::Corrupt("vault header is missing".into()))?;
+        Ok(Vault { conn, vault_id, key: None })
+    }
+
+    /// True while the vault key is not in memory.
+    pub fn is_locked(&self) -> bool {
+        self.key.is_none()
+    }
+
+    /// Wipes the vault key from memory. Reading accounts needs an unlock afterwards.
+    pub fn lock(&mut self) {
+        self.key = None; // VaultKey zeroizes on drop
+    }
+
+    /// Unlocks with the passphrase; tries every passphrase slot.
+    pub fn unlock_with_passphrase(&mut self, passphrase: &str) -> Result<(), VaultError> {
+        for (params_json, wrapped) in self.slots("passphrase")? {
+            let params: PassphraseSlotParams = serde_json::from_str(&params_json)
+                .map_err(|_| VaultError::Corrupt("passphrase slot parameters are unreadable".into()))?;
+            if params.kdf != "argon2id" {
+                return Err(VaultError::Corrupt(format!("unknown KDF \"{}\" in a key slot", params.kdf)));
+            }
+            let salt = unhex(&params.salt).ok_or_else(|| VaultError::Corrupt("key slot salt is not hex".into()))?;
+            let kek = params.params.derive(passphrase, &salt).map_err(VaultError::Corrupt)?;
+            let aad = slot_aad(&self.vault_id, "passphrase", &params_json);
+            match crypto::open_with(&crypto::aes_key(&kek), &aad, &wrapped) {
+                Ok(key) => return self.install_key(&key),
+                Err(SealError::Auth) => continue,
+                Err(e) => return Err(VaultError::Corrupt(format!("key slot: {e}"))),
+            }
+        }
+        Err(VaultError::WrongPassphrase)
+    }
+
+    /// The platform slot's wrapped key, to hand to [`KeyProtector::unwrap`].
+    pub fn platform_wrapped_key(&self) -> Result<Vec<u8>, VaultError> {
+        self.slots("platform")?.into_iter().next().map(|(_, w)| w).ok_or(VaultError::NoPlatformSlot)
+    }
+
+    /// Unlocks with a key the platform unwrapped (see [`UnwrappedKey`] for why it is split).
+    pub fn unlock_with_unwrapped_key(&mut self, key: UnwrappedKey) -> Result<(), VaultError> {
+        // A key that does not fit means the platform key changed, not that the file is bad.
+        self.install_key(&key.0).map_err(|e| match e {
+            VaultError::Corrupt(_) | VaultError::Protector(_) => {
+                VaultError::Protector(super::ProtectorError::KeyInvalidated)
+            }
+            other => other,
+        })
+    }
+
+    /// Unlocks with the platform key store (biometric prompt on phones).
+    pub fn unlock_with_protector(&mut self, protector: &dyn KeyProtector) -> Result<(), VaultError> {
+        let wrapped = self.platform_wrapped_key()?;
+        let key = UnwrappedKey::new(protector.unwrap(wrapped)?);
+        self.unlock_with_unwrapped_key(key)
+    }
+
+    /// True when a platform slot exists.
+    pub fn has_platform_slot(&self) -> Result<bool, VaultError> {
+        Ok(!self.slots("platform")?.is_empty())
+    }
+
+    /// The vault key, for wrapping by a platform protector outside a lock
+    /// (pair with [`Vault::set_platform_wrapped_key`]).
+    pub fn key_for_wrapping(&self) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        Ok(Zeroizing::new(self.key()?.as_bytes().to_vec()))
+    }
+
+    /// Stores (or replaces) the platform slot with what the protector's `wrap` returned
+    /// (the caller should have checked that `unwrap` gives the key back, as
+    /// [`Vault::add_platform_slot`] does).
+    pub fn set_platform_wrapped_key(&mut self, wrapped: Vec<u8>) -> Result<(), VaultError> {
+        self.key()?;
+        self.insert_platform_slot(wrapped)
+    }
+
+    /// Adds or replaces the platform slot (needs the vault unlocked).
+    pub fn add_platform_slot(&mut self, protector: &dyn KeyProtector) -> Result<(), VaultError> {
+        let key = self.key_for_wrapping()?;
+        let wrapped = protector.wrap(key.to_vec())?;
+        // Prove the platform can give the key back before relying on it.
+        let back = Zeroizing::new(protector.unwrap(wrapped.clone())?);
+        if back[..] != key[..] {
+            return Err(VaultError::Protector(super::ProtectorError::Failed(
+                "unwrap did not return the wrapped key".into(),
+            )));
+        }
+        self.insert_platform_slot(wrapped)
+    }
+
+    /// Removes the platform slot; refused when it is the only way in.
+    pub fn remove_platform_slot(&mut self) -> Result<(), VaultError> {
+        self.key()?;
+        if self.slots("passphrase")?.is_empty() {
+            return Err(VaultError::InvalidInput("the platform slot is the only key slot; set a passphrase first".into()));
+        }
+        self.conn.execute("DELETE FROM key_slots WHERE kind = 'platform'", [])?;
+        Ok(())
+    }
+
+    /// Replaces every passphrase slot with one for `passphrase` (needs the vault unlocked).
+    pub fn change_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> Result<(), VaultError> {
+        self.key()?;
+        check_passphrase(passphrase)?;
+        kdf.check().map_err(VaultError::InvalidInput)?;
+        self.insert_passphrase_slot(passphrase, kdf)
+    }
+
+    fn insert_passphrase_slot(&mut self, passphrase: &str, kdf: KdfParams) -> Result<(), VaultError> {
+        let salt = crypto::random_bytes::<32>().map_err(seal_err)?;
+        let params = PassphraseSlotParams { kdf: "argon2id".into(), params: kdf, salt: hex(&salt) };
+        let params_json = serde_json::to_string(&params).expect("slot params serialise");
+        let kek = kdf.derive(passphrase, &salt).map_err(VaultError::InvalidInput)?;
+        let aad = slot_aad(&self.vault_id, "passphrase", &params_json);
+        let wrapped = crypto::seal_with(&crypto::aes_key(&kek), &aad, self.key()?.as_bytes()).map_err(seal_err)?;
+        self.replace_slot("passphrase", &params_json, wrapped)
+    }
+
+    fn insert_platform_slot(&mut self, wrapped: Vec<u8>) -> Result<(), VaultError> {
+        self.replace_slot("platform", "{}", wrapped)
+    }
+
+    fn replace_slot(&mut self, kind: &str, params: &str, wrapped: Vec<u8>) -> Result<(), VaultError> {
+        let tx = self.begin()?;
+        tx.execute("DELETE FROM key_slots WHERE kind = ?1", [kind])?;
+        tx.execute(
+            "INSERT INTO key_slots (kind, params, wrapped, created_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![kind, params, wrapped, now()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn slots(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
+        let mut st = self.conn.prepare("SELECT params, wrapped FROM key_slots WHERE kind = ?1 ORDER BY id")?;
+        let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn install_key(&mut self, bytes: &[u8]) -> Result<(), VaultError> {
+        let key = VaultKey::from_bytes(bytes)
+            .map_err(|_| VaultError::Protector(super::ProtectorError::Failed("unwrapped key has the wrong length".into())))?;
+        let check: Vec<u8> = self.conn.query_row("SELECT key_check FROM vault_meta WHERE id = 1", [], |r| r.get(0))?;
+        key.open(&record_aad(&self.vault_id, "vault_meta", 1), &check).map_err(|_| {
+            VaultError::Corrupt("the unlocked key does not match this vault".into())
+        })?;
+        self.key = Some(key);
+        Ok(())
+    }
+
+    /// Starts an IMMEDIATE transaction (takes the write lock up front, so a concurrent
+    /// writer waits at BEGIN instead of failing at COMMIT).
+    pub(super) fn begin(&self) -> Result<rusqlite::Transaction<'_>, VaultError> {
+        Ok(rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
+    }
+
+    pub(super) fn key(&self) -> Result<&VaultKey, VaultError> {
+        self.key.as_ref().ok_or(VaultError::Locked)
+    }
+
+    /// Seals `plaintext` as row `row_id` of `table`.
+    pub(super) fn seal(&self, table: &str, row_id: i64, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+        self.key()?.seal(&record_aad(&self.vault_id, table, row_id), plaintext).map_err(seal_err)
+    }
+
+    /// Opens row `row_id` of `table`; a failure means the row was altered or moved.
+    pub(super) fn open_sealed(&self, table: &str, row_id: i64, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        self.key()?
+            .open(&record_aad(&self.vault_id, table, row_id), sealed)
+            .map_err(|_| VaultError::Corrupt(format!("{table} row {row_id} fails authentication")))
+    }
+}
+
+fn check_passphrase(passphrase: &str) -> Result<(), VaultError> {
+    if passphrase.is_empty() {
+        return Err(VaultError::InvalidInput("the passphrase must not be empty".into()));
+    }
+    Ok(())
+}
+
+fn seal_err(e: SealError) -> VaultError {
+    VaultError::Storage(format!("encryption failed: {e}"))
+}

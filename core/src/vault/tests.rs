@@ -1,0 +1,458 @@
+//! Vault behaviour: persistence, sealing, key slots, and hostile files.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+use crate::otpauth::{Algorithm, OtpKind, OtpParams};
+use crate::secret::Secret;
+
+const PASS: &str = "correct horse battery staple";
+const RFC_SECRET: &[u8] = b"12345678901234567890";
+
+fn new_vault(dir: &tempfile::TempDir) -> (Vault, PathBuf) {
+    let path = dir.path().join("vault.nyckel");
+    (Vault::create(&path, PASS, KdfParams::FLOOR).unwrap(), path)
+}
+
+fn totp(secret: &[u8], issuer: &str, name: &str) -> OtpParams {
+    OtpParams::totp(Secret::new(secret.to_vec()), issuer, name)
+}
+
+fn hotp(counter: u64) -> OtpParams {
+    OtpParams { kind: OtpKind::Hotp, counter, ..totp(RFC_SECRET, "Bank", "anna") }
+}
+
+fn reopen(path: &Path) -> Vault {
+    let mut v = Vault::open(path).unwrap();
+    v.unlock_with_passphrase(PASS).unwrap();
+    v
+}
+
+/// The vault file and its WAL, byte for byte.
+fn file_bytes(path: &Path) -> Vec<u8> {
+    let mut all = std::fs::read(path).unwrap();
+    if let Ok(wal) = std::fs::read(format!("{}-wal", path.display())) {
+        all.extend(wal);
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn accounts_persist_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let a = v.add(totp(RFC_SECRET, "Region Skåne", "anna@skane.se"), "work phone", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let v = reopen(&path);
+    let got = v.account(a.id).unwrap();
+    assert_eq!(got.params, a.params);
+    assert_eq!(got.note, "work phone");
+    assert_eq!(v.accounts().unwrap().len(), 1);
+}
+
+#[test]
+fn nothing_readable_is_stored_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let secret = b"unmistakable-secret-bytes!";
+    let params = totp(secret, "Göteborgs Stad", "unique.user.name@example.se");
+    let b32 = params.secret.to_base32();
+    v.add(params, "a distinctive note", DuplicatePolicy::Reject).unwrap();
+    v.update(1, AccountEdit { name: Some("renamed.person".into()), ..Default::default() }).unwrap();
+    drop(v);
+    let bytes = file_bytes(&path);
+    for needle in ["Göteborgs".as_bytes(), b"unique.user", b"renamed.person", b"distinctive", secret, b32.as_bytes(), PASS.as_bytes()] {
+        assert!(!contains(&bytes, needle), "{:?} found in the vault file", String::from_utf8_lossy(needle));
+    }
+}
+
+#[test]
+fn wrong_passphrase_is_typed_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "b"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let before = file_bytes(&path);
+    let mut v = Vault::open(&path).unwrap();
+    assert!(matches!(v.unlock_with_passphrase("wrong"), Err(VaultError::WrongPassphrase)));
+    assert!(v.is_locked());
+    assert!(matches!(v.accounts(), Err(VaultError::Locked)));
+    drop(v);
+    assert_eq!(before, file_bytes(&path));
+}
+
+#[test]
+fn lock_wipes_access_until_unlocked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "b"), "", DuplicatePolicy::Reject).unwrap();
+    v.lock();
+    assert!(matches!(v.accounts(), Err(VaultError::Locked)));
+    assert!(matches!(v.add(totp(b"another secret 1234", "A", "c"), "", DuplicatePolicy::Reject), Err(VaultError::Locked)));
+    assert!(matches!(v.codes_at(59), Err(VaultError::Locked)));
+    v.unlock_with_passphrase(PASS).unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 1);
+}
+
+#[test]
+fn swapped_rows_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(b"first secret 123456", "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    v.add(totp(b"second secret 12345", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "UPDATE accounts SET sealed = (SELECT sealed FROM accounts WHERE id = 2) WHERE id = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let v = reopen(&path);
+    assert!(matches!(v.account(1), Err(VaultError::Corrupt(_))));
+    assert!(v.account(2).is_ok());
+}
+
+#[test]
+fn a_record_moved_to_another_vault_does_not_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut one, p1) = new_vault(&dir);
+    let p2 = dir.path().join("other.nyckel");
+    let mut two = Vault::create(&p2, PASS, KdfParams::FLOOR).unwrap();
+    one.add(totp(b"first secret 123456", "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    two.add(totp(b"other secret 123456", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    drop((one, two));
+    let conn = rusqlite::Connection::open(&p2).unwrap();
+    conn.execute("ATTACH ?1 AS one", [p1.to_str().unwrap()]).unwrap();
+    conn.execute_batch("UPDATE main.accounts SET sealed = (SELECT sealed FROM one.accounts WHERE id = 1) WHERE id = 1;").unwrap();
+    drop(conn);
+    assert!(matches!(reopen(&p2).account(1), Err(VaultError::Corrupt(_))));
+}
+
+#[test]
+fn flipped_bits_in_a_record_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut sealed: Vec<u8> = conn.query_row("SELECT sealed FROM accounts WHERE id = 1", [], |r| r.get(0)).unwrap();
+    for i in [0, 11, 12, sealed.len() - 1] {
+        // nonce, nonce end, ciphertext start, tag end
+        sealed[i] ^= 0x40;
+        conn.execute("UPDATE accounts SET sealed = ?1 WHERE id = 1", [&sealed]).unwrap();
+        drop(reopen(&path).account(1).expect_err("tampering must be detected"));
+        sealed[i] ^= 0x40;
+    }
+}
+
+#[test]
+fn hostile_files_get_typed_errors_and_stay_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, vault_path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let vault_bytes = std::fs::read(&vault_path).unwrap();
+
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", vec![]),
+        ("random", (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()),
+        ("text", b"otpauth://totp/not-a-vault?secret=AAAA".to_vec()),
+        ("truncated", vault_bytes[..vault_bytes.len() / 2].to_vec()),
+        ("header only", vault_bytes[..100].to_vec()),
+    ];
+    for (name, bytes) in cases {
+        let path = dir.path().join(format!("{name}.bin"));
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Vault::open(&path).and_then(|mut v| v.unlock_with_passphrase(PASS).map(|_| v));
+        assert!(
+            matches!(err, Err(VaultError::NotAVault(_) | VaultError::Corrupt(_))),
+            "{name}: {err:?}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{name} was modified");
+    }
+
+    let foreign = dir.path().join("foreign.sqlite");
+    rusqlite::Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (x); INSERT INTO notes VALUES (1);").unwrap();
+    let before = std::fs::read(&foreign).unwrap();
+    assert!(matches!(Vault::open(&foreign), Err(VaultError::NotAVault(_))));
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+
+    assert!(matches!(Vault::open(&dir.path().join("missing")), Err(VaultError::NoVault(_))));
+    assert!(matches!(Vault::create(&foreign, PASS, KdfParams::FLOOR), Err(VaultError::AlreadyExists(_))));
+    assert_eq!(std::fs::read(&foreign).unwrap(), before);
+}
+
+#[test]
+fn a_vault_from_the_future_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, path) = new_vault(&dir);
+    drop(v);
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    let before = file_bytes(&path);
+    assert!(matches!(Vault::open(&path), Err(VaultError::TooNew { .. })));
+    assert_eq!(before, file_bytes(&path));
+}
+
+#[test]
+fn absurd_kdf_parameters_in_a_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, path) = new_vault(&dir);
+    drop(v);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let params: String = conn.query_row("SELECT params FROM key_slots", [], |r| r.get(0)).unwrap();
+    let huge = params.replace(&format!("\"memory_kib\":{}", KdfParams::FLOOR.memory_kib), "\"memory_kib\":4294967295");
+    assert_ne!(huge, params);
+    conn.execute("UPDATE key_slots SET params = ?1", [&huge]).unwrap();
+    let mut v = Vault::open(&path).unwrap();
+    assert!(matches!(v.unlock_with_passphrase(PASS), Err(VaultError::Corrupt(_))));
+}
+
+#[test]
+fn weak_kdf_and_empty_passphrase_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v");
+    let weak = KdfParams { memory_kib: 4096, ..KdfParams::FLOOR };
+    assert!(matches!(Vault::create(&path, PASS, weak), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(Vault::create(&path, "", KdfParams::FLOOR), Err(VaultError::InvalidInput(_))));
+    assert!(!path.exists(), "a refused create leaves no file");
+}
+
+#[test]
+fn platform_slot_unlocks_and_a_foreign_key_is_reported_as_invalidated() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let protector = SoftwareProtector::generate().unwrap();
+    v.add_platform_slot(&protector).unwrap();
+    drop(v);
+    let mut v = Vault::open(&path).unwrap();
+    assert!(v.has_platform_slot().unwrap());
+    v.unlock_with_protector(&protector).unwrap();
+    v.lock();
+    let stranger = SoftwareProtector::generate().unwrap();
+    assert!(matches!(v.unlock_with_protector(&stranger), Err(VaultError::Protector(ProtectorError::KeyInvalidated))));
+    // The passphrase still works: a lost platform key never loses the vault.
+    v.unlock_with_passphrase(PASS).unwrap();
+    v.remove_platform_slot().unwrap();
+    assert!(matches!(v.platform_wrapped_key(), Err(VaultError::NoPlatformSlot)));
+}
+
+/// A protector that returns a key of its choosing, like a buggy platform implementation.
+struct LyingProtector(Vec<u8>);
+impl KeyProtector for LyingProtector {
+    fn wrap(&self, _key: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
+        Ok(vec![1, 2, 3])
+    }
+    fn unwrap(&self, _wrapped: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
+        Ok(self.0.clone())
+    }
+}
+
+struct CancellingProtector;
+impl KeyProtector for CancellingProtector {
+    fn wrap(&self, _key: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
+        Err(ProtectorError::UserCancelled)
+    }
+    fn unwrap(&self, _wrapped: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
+        Err(ProtectorError::UserCancelled)
+    }
+}
+
+#[test]
+fn misbehaving_protectors_are_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    assert!(matches!(v.add_platform_slot(&LyingProtector(vec![0; 32])), Err(VaultError::Protector(_))));
+    assert!(!v.has_platform_slot().unwrap(), "a slot that cannot give the key back is not stored");
+    assert!(matches!(v.add_platform_slot(&CancellingProtector), Err(VaultError::Protector(ProtectorError::UserCancelled))));
+    let good = SoftwareProtector::generate().unwrap();
+    v.add_platform_slot(&good).unwrap();
+    v.lock();
+    for garbage in [vec![], vec![0; 31], vec![0; 32], vec![0; 64]] {
+        assert!(matches!(v.unlock_with_protector(&LyingProtector(garbage)), Err(VaultError::Protector(_))));
+        assert!(v.is_locked());
+    }
+    assert!(matches!(v.unlock_with_protector(&CancellingProtector), Err(VaultError::Protector(ProtectorError::UserCancelled))));
+    assert!(v.is_locked());
+}
+
+#[test]
+fn a_platform_only_vault_opens_with_the_platform_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.nyckel");
+    let protector = SoftwareProtector::generate().unwrap();
+    let mut v = Vault::create_with_protector(&path, &protector).unwrap();
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    assert!(matches!(v.remove_platform_slot(), Err(VaultError::InvalidInput(_))));
+    drop(v);
+    let mut v = Vault::open(&path).unwrap();
+    assert!(matches!(v.unlock_with_passphrase("anything"), Err(VaultError::WrongPassphrase)));
+    v.unlock_with_protector(&protector).unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 1);
+    // Adding a passphrase later gives a second way in.
+    v.change_passphrase(PASS, KdfParams::FLOOR).unwrap();
+    drop(v);
+    reopen(&path);
+}
+
+#[test]
+fn change_passphrase_replaces_the_old_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.change_passphrase("new passphrase", KdfParams::FLOOR).unwrap();
+    drop(v);
+    let mut v = Vault::open(&path).unwrap();
+    assert!(matches!(v.unlock_with_passphrase(PASS), Err(VaultError::WrongPassphrase)));
+    v.unlock_with_passphrase("new passphrase").unwrap();
+}
+
+#[test]
+fn duplicates_are_detected_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let a = v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    let again = v.add(totp(RFC_SECRET, "Other label", "x"), "", DuplicatePolicy::Reject);
+    assert!(matches!(again, Err(VaultError::Duplicate { existing_id }) if existing_id == a.id));
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Allow).unwrap();
+    v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap(); // same bytes, other scheme
+    assert_eq!(v.accounts().unwrap().len(), 3);
+}
+
+#[test]
+fn edit_reorder_delete_and_the_activity_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let a = v.add(totp(b"secret number one!!", "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    let b = v.add(totp(b"secret number two!!", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    let c = v.add(totp(b"secret number 3!!!!", "C", "c"), "", DuplicatePolicy::Reject).unwrap();
+    let edited = v
+        .update(b.id, AccountEdit { issuer: Some("  Skolverket ".into()), name: None, note: Some("läxor".into()) })
+        .unwrap();
+    assert_eq!((edited.params.issuer.as_str(), edited.params.name.as_str(), edited.note.as_str()), ("Skolverket", "b", "läxor"));
+    v.reorder(&[c.id, a.id, b.id]).unwrap();
+    assert!(matches!(v.reorder(&[c.id, a.id]), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(v.reorder(&[c.id, a.id, a.id]), Err(VaultError::InvalidInput(_))));
+    v.delete(a.id).unwrap();
+    assert!(matches!(v.delete(a.id), Err(VaultError::NotFound(_))));
+    assert!(matches!(v.update(999, AccountEdit::default()), Err(VaultError::NotFound(999))));
+    drop(v);
+    let v = reopen(&path);
+    let ids: Vec<i64> = v.accounts().unwrap().iter().map(|x| x.id).collect();
+    assert_eq!(ids, [c.id, b.id]);
+    let log: Vec<String> = v.activity(10).unwrap().iter().map(|e| e.event.to_string()).collect();
+    assert_eq!(log, ["removed A (a)", "edited Skolverket (b)", "added C (c)", "added B (b)", "added A (a)"]);
+    assert_eq!(v.activity(2).unwrap().len(), 2);
+}
+
+#[test]
+fn ids_are_never_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let a = v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    v.delete(a.id).unwrap();
+    let b = v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    assert!(b.id > a.id);
+}
+
+#[test]
+fn codes_for_every_time_based_account_in_one_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let t = v.add(OtpParams { digits: 8, ..totp(RFC_SECRET, "RFC", "sha1") }, "", DuplicatePolicy::Reject).unwrap();
+    let s = v.add(OtpParams { kind: OtpKind::Steam, digits: 5, ..totp(b"steam secret 1234567", "Steam", "s") }, "", DuplicatePolicy::Reject).unwrap();
+    v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap();
+    let codes = v.codes_at(59).unwrap();
+    assert_eq!(codes.len(), 2, "HOTP is never advanced by the list");
+    assert_eq!((codes[0].account.id, codes[0].code.value.as_str()), (t.id, "94287082"));
+    assert_eq!(codes[0].code.seconds_left, Some(1));
+    assert_eq!(codes[1].account.id, s.id);
+    assert_eq!(codes[1].code.value.len(), 5);
+}
+
+#[test]
+fn hotp_counter_is_committed_before_the_code_is_returned() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let h = v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap();
+    assert_eq!(v.next_hotp(h.id).unwrap().value, "755224");
+    assert_eq!(v.next_hotp(h.id).unwrap().value, "287082");
+    drop(v);
+    let mut v = reopen(&path);
+    assert_eq!(v.account(h.id).unwrap().params.counter, 2);
+    assert_eq!(v.code(h.id, 0).unwrap().value, "359152");
+    let end = v.add(OtpParams { algorithm: Algorithm::Sha256, ..hotp(u64::MAX) }, "", DuplicatePolicy::Allow).unwrap();
+    assert!(matches!(v.next_hotp(end.id), Err(VaultError::CounterExhausted)));
+    assert_eq!(v.account(end.id).unwrap().params.counter, u64::MAX);
+}
+
+#[test]
+fn invalid_fields_are_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let bad = [
+        OtpParams { digits: 0, ..totp(RFC_SECRET, "A", "a") },
+        OtpParams { digits: 11, ..totp(RFC_SECRET, "A", "a") },
+        OtpParams { period: 0, ..totp(RFC_SECRET, "A", "a") },
+        totp(b"", "A", "a"),
+        totp(RFC_SECRET, "A\0", "a"),
+        totp(RFC_SECRET, &"x".repeat(600), "a"),
+    ];
+    for p in bad {
+        assert!(matches!(v.add(p, "", DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
+    }
+    assert!(matches!(v.add(totp(RFC_SECRET, "A", "a"), &"n".repeat(5000), DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
+    assert!(v.accounts().unwrap().is_empty());
+    assert!(v.activity(10).unwrap().is_empty());
+}
+
+#[test]
+fn export_is_logged_and_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let a = v.add(totp(RFC_SECRET, "Region Skåne", "anna"), "", DuplicatePolicy::Reject).unwrap();
+    let uri = v.export_uri(a.id, "qr").unwrap();
+    assert!(uri.starts_with("otpauth://totp/"));
+    assert_eq!(v.activity(1).unwrap()[0].event, ActivityEvent::Exported { account_ids: vec![a.id], format: "qr".into() });
+}
+
+#[test]
+fn two_handles_on_one_file_both_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, path) = new_vault(&dir);
+    drop(v);
+    let handles: Vec<_> = (0..4u8)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut v = reopen(&path);
+                for j in 0..5u8 {
+                    let secret = format!("thread {i} secret {j} padding");
+                    v.add(totp(secret.as_bytes(), "T", &format!("{i}-{j}")), "", DuplicatePolicy::Reject).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(reopen(&path).accounts().unwrap().len(), 20);
+}
+
+#[test]
+fn a_read_only_vault_reports_storage_errors_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let mut v = reopen(&path);
+    // Simulate a write failure: another connection holds the write lock past the timeout.
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    v.conn.busy_timeout(std::time::Duration::from_millis(50)).unwrap();
+    assert!(matches!(v.add(totp(b"second secret 12345", "B", "b"), "", DuplicatePolicy::Reject), Err(VaultError::Storage(_))));
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 1);
+}
