@@ -37,4 +37,17 @@ pub enum ParseError {
     /// Percent-decoding produced invalid UTF-8, or a NUL, in a text field.
     #[error("{0} is not valid text (invalid UTF-8 or NUL)")]
     InvalidText(&'static str),
+    /// A `%` not followed by two hex digits (`%G1`, a truncated `%4`).
+    #[error("invalid percent escape in {0} (a '%' must be followed by two hex digits)")]
+    InvalidEscape(String),
+    /// An optional parameter given with no value (`digits=`).
+    #[error("parameter \"{0}\" is empty")]
+    EmptyParameter(&'static str),
+    /// An unknown parameter whose name or value is invalid UTF-8 or holds a NUL.
+    #[error("parameter \"{0}\" is not valid text (invalid UTF-8 or NUL)")]
+    InvalidParameterText(String),
+    /// A `steam` URI asking for something Steam Guard never uses (an algorithm other
+    /// than SHA1, a period other than 30 s).
+    #[error("steam codes always use SHA1 and a 30 s period; {name}={value} is not supported")]
+    SteamConflict { name: &'static str, value: String },
 }

@@ -2,9 +2,13 @@
 //!
 //! Semantics are documented in `docs/otpauth.md`.
 
+mod base32;
 mod error;
 mod parse;
 mod uri;
+
+#[cfg(test)]
+mod tests;
 
 pub use error::ParseError;
 pub use parse::{parse, MAX_URI_LEN};
