@@ -1,0 +1,8 @@
+//! The `nyckel` command-line authenticator: a thin layer over `nyckel-core`.
+//!
+//! `main.rs` parses arguments and dispatches to [`commands`]; everything that prints goes
+//! through [`output`], every failure through [`error`].
+pub mod error;
+pub mod output;
+pub mod passphrase;
+pub mod qr;
