@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod otpauth;
+pub mod protocol;
 pub mod secret;
 pub mod vault;
 

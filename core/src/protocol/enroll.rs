@@ -1,0 +1,256 @@
+//! Enrollment (§4.1): register a device key with an activation code and pin the provider key.
+
+use serde::{Deserialize, Serialize};
+
+use super::envelope::{self, open};
+use super::http::{device_request, Signer};
+use super::keys::DeviceKeyStore;
+use super::url::BaseUrl;
+use super::wire::{self, b64, unb64};
+use super::{EnrollUri, HttpRequest, HttpResponse, ProtocolError};
+
+/// Longest device name sent.
+pub const MAX_DEVICE_NAME: usize = 64;
+/// Longest push token sent.
+pub const MAX_PUSH_TOKEN: usize = 4096;
+
+/// An enrolled account, as the vault stores it (sealed). Holds no secret key material: keys
+/// live in the [`DeviceKeyStore`] under the aliases named here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    /// Format version of this record (1).
+    pub version: u32,
+    /// Provider base URL (normalised).
+    pub base_url: String,
+    /// Provider origin (WebAuthn).
+    pub origin: String,
+    /// WebAuthn relying-party id.
+    pub rp_id: String,
+    /// Provider display name.
+    pub issuer: String,
+    /// The pinned provider public key, b64url SEC1.
+    pub provider_key: String,
+    /// Account name.
+    pub account_name: String,
+    /// The provider's user id.
+    pub user_id: String,
+    /// The provider's device id (also the device key's credential id).
+    pub device_id: String,
+    /// The device name registered.
+    pub device_name: String,
+    /// Alias of the device key in the key store.
+    pub device_key_alias: String,
+    /// The device public key, b64url SEC1.
+    pub device_public_key: String,
+    /// The device key's signature counter (last value used).
+    pub sign_count: u32,
+    /// Alias of the phone sign-in (user-verification) key, when enabled.
+    pub phone_signin_key_alias: Option<String>,
+    /// The phone sign-in credential id the provider issued.
+    pub phone_signin_credential_id: Option<String>,
+    /// The phone sign-in public key, b64url SEC1.
+    pub phone_signin_public_key: Option<String>,
+    /// The phone sign-in key's signature counter.
+    pub phone_signin_sign_count: u32,
+    /// Provider time minus device time, seconds, learned from signed server time.
+    pub clock_offset: i64,
+    /// Id of the OTP account added from the same enrollment, if any (set by the vault).
+    pub otp_account_id: Option<i64>,
+    /// When the enrollment happened (provider time).
+    pub enrolled_at: i64,
+}
+
+impl Enrollment {
+    /// The provider's clock estimated from the device's `now` (use for TOTP too).
+    pub fn server_now(&self, now: i64) -> i64 {
+        now.saturating_add(self.clock_offset)
+    }
+
+    /// True when phone sign-in is enabled.
+    pub fn phone_signin_enabled(&self) -> bool {
+        self.phone_signin_key_alias.is_some() && self.phone_signin_credential_id.is_some()
+    }
+
+    pub(crate) fn provider_key_bytes(&self) -> Result<Vec<u8>, ProtocolError> {
+        unb64(&self.provider_key)
+            .filter(|k| wire::is_p256_public_key(k))
+            .ok_or(ProtocolError::InvalidEnrollment("provider key"))
+    }
+
+    pub(crate) fn device_key_bytes(&self) -> Result<Vec<u8>, ProtocolError> {
+        unb64(&self.device_public_key)
+            .filter(|k| wire::is_p256_public_key(k))
+            .ok_or(ProtocolError::InvalidEnrollment("device key"))
+    }
+
+    /// Learns the clock offset from a verified `serverTime` received at device time `now`.
+    pub(crate) fn learn_time(&mut self, server_time: i64, now: i64) {
+        self.clock_offset = server_time.saturating_sub(now);
+    }
+
+    /// Builds a request signed with the device key.
+    pub(crate) fn signed(
+        &self,
+        keys: &dyn DeviceKeyStore,
+        method: &str,
+        endpoint: &str,
+        body: Vec<u8>,
+        now: i64,
+    ) -> Result<super::http::SignedRequest, ProtocolError> {
+        let pk = self.device_key_bytes()?;
+        let signer = Signer { keys, alias: &self.device_key_alias, public_key: &pk };
+        device_request(method, &self.base_url, endpoint, "", &self.device_id, self.server_now(now), body, &signer)
+    }
+}
+
+/// State kept between [`begin`] and [`EnrollState::finish`].
+#[derive(Debug)]
+pub struct EnrollState {
+    uri: EnrollUri,
+    alias: String,
+    public_key: Vec<u8>,
+    device_name: String,
+    nonce: String,
+}
+
+#[derive(Serialize)]
+struct EnrollBody<'a> {
+    #[serde(rename = "activationCode")]
+    activation_code: &'a str,
+    #[serde(rename = "devicePublicKey")]
+    device_public_key: String,
+    #[serde(rename = "deviceName")]
+    device_name: &'a str,
+    #[serde(rename = "pushToken")]
+    push_token: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Enrolled {
+    #[serde(rename = "deviceId")]
+    device_id: String,
+    #[serde(rename = "userId")]
+    user_id: String,
+    #[serde(rename = "accountName")]
+    account_name: String,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(rename = "rpId")]
+    rp_id: String,
+    origin: String,
+    #[serde(rename = "devicePublicKey")]
+    device_public_key: String,
+}
+
+/// A fresh, unguessable key alias.
+pub(crate) fn new_alias(prefix: &str) -> String {
+    format!("nyckel-{prefix}-{}", wire::random_b64(12))
+}
+
+pub(crate) fn valid_id(s: &str) -> bool {
+    (1..=64).contains(&s.len()) && unb64(s).is_some()
+}
+
+/// Starts enrolling: creates a device key (no user verification) and builds the
+/// `POST /nyckel/v1/enroll` request, signed with the new key.
+pub fn begin(
+    uri: &EnrollUri,
+    device_name: &str,
+    push_token: Option<&str>,
+    keys: &dyn DeviceKeyStore,
+    now: i64,
+) -> Result<(HttpRequest, EnrollState), ProtocolError> {
+    let device_name: String = device_name.chars().filter(|c| !c.is_control()).take(MAX_DEVICE_NAME).collect();
+    let push_token = push_token.filter(|t| !t.is_empty() && t.len() <= MAX_PUSH_TOKEN);
+    let alias = new_alias("device");
+    let public_key = keys.create_key(alias.clone(), false)?;
+    if !wire::is_p256_public_key(&public_key) {
+        let _ = keys.delete_key(alias);
+        return Err(ProtocolError::BadPlatformKey);
+    }
+    let body = serde_json::to_vec(&EnrollBody {
+        activation_code: &uri.activation_code,
+        device_public_key: b64(&public_key),
+        device_name: &device_name,
+        push_token,
+    })
+    .map_err(|_| ProtocolError::Malformed("request"))?;
+    let signer = Signer { keys, alias: &alias, public_key: &public_key };
+    let signed = match device_request("POST", &uri.base_url, "/nyckel/v1/enroll", "", "new", now, body, &signer) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = keys.delete_key(alias);
+            return Err(e);
+        }
+    };
+    Ok((signed.request, EnrollState { uri: uri.clone(), alias, public_key, device_name, nonce: signed.nonce }))
+}
+
+impl EnrollState {
+    /// The key alias created for this enrollment.
+    pub fn key_alias(&self) -> &str {
+        &self.alias
+    }
+
+    /// Consumes the provider's answer. On success returns the [`Enrollment`] to persist;
+    /// on any error the new device key is deleted and nothing is to be stored.
+    pub fn finish(self, keys: &dyn DeviceKeyStore, resp: &HttpResponse, now: i64) -> Result<Enrollment, ProtocolError> {
+        let result = self.verify(resp, now);
+        if result.is_err() {
+            let _ = keys.delete_key(self.alias.clone());
+        }
+        result
+    }
+
+    fn verify(&self, resp: &HttpResponse, now: i64) -> Result<Enrollment, ProtocolError> {
+        if !(200..300).contains(&resp.status) {
+            return Err(envelope::error_of(resp));
+        }
+        let provider_key = envelope::provider_key_of(resp)?;
+        if wire::fingerprint(&provider_key) != self.uri.fingerprint {
+            return Err(ProtocolError::ProviderKeyMismatch);
+        }
+        let v = open::<Enrolled>(resp, &provider_key, "nyckel.enrolled", Some(&self.nonce))?;
+        let e = v.body;
+        if e.device_public_key != b64(&self.public_key) {
+            return Err(ProtocolError::Substituted("device key"));
+        }
+        if !valid_id(&e.device_id) || !valid_id(&e.user_id) {
+            return Err(ProtocolError::Malformed("ids"));
+        }
+        let base = BaseUrl::parse(&self.uri.base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
+        if e.origin != base.origin {
+            return Err(ProtocolError::Substituted("origin"));
+        }
+        if !base.allows_rp_id(&e.rp_id) {
+            return Err(ProtocolError::Substituted("rpId"));
+        }
+        if e.account_name.is_empty() || e.account_name.len() > super::uri::MAX_ACCOUNT_LEN {
+            return Err(ProtocolError::Malformed("accountName"));
+        }
+        let mut enrollment = Enrollment {
+            version: 1,
+            base_url: base.base,
+            origin: e.origin,
+            rp_id: e.rp_id,
+            issuer: e.issuer.or_else(|| self.uri.issuer.clone()).unwrap_or_default(),
+            provider_key: b64(&provider_key),
+            account_name: e.account_name,
+            user_id: e.user_id,
+            device_id: e.device_id,
+            device_name: self.device_name.clone(),
+            device_key_alias: self.alias.clone(),
+            device_public_key: b64(&self.public_key),
+            sign_count: 0,
+            phone_signin_key_alias: None,
+            phone_signin_credential_id: None,
+            phone_signin_public_key: None,
+            phone_signin_sign_count: 0,
+            clock_offset: 0,
+            otp_account_id: None,
+            enrolled_at: v.header.server_time,
+        };
+        enrollment.learn_time(v.header.server_time, now);
+        Ok(enrollment)
+    }
+}

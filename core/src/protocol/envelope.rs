@@ -1,0 +1,117 @@
+//! Provider responses: signed envelopes (§2.1) and error bodies (§4).
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use super::wire::{provider_signed_bytes, unb64, verify_p256};
+use super::{HttpResponse, ProtocolError, ProviderCode};
+
+/// Largest provider response body accepted.
+pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
+
+#[derive(Deserialize)]
+struct Envelope {
+    payload: String,
+    signature: String,
+    #[serde(rename = "providerKey", default)]
+    provider_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+    #[serde(default)]
+    time: Option<serde_json::Value>,
+}
+
+/// Fields every payload has.
+#[derive(Deserialize)]
+pub(crate) struct Header {
+    pub v: u32,
+    pub typ: String,
+    #[serde(rename = "serverTime")]
+    pub server_time: i64,
+    #[serde(rename = "reqNonce", default)]
+    pub req_nonce: Option<String>,
+}
+
+/// A verified payload: its header and the parsed body.
+pub(crate) struct Verified<T> {
+    pub header: Header,
+    pub body: T,
+}
+
+/// The provider key carried beside an enrollment envelope (unverified until pinned).
+pub(crate) fn provider_key_of(resp: &HttpResponse) -> Result<Vec<u8>, ProtocolError> {
+    let env = envelope(resp)?;
+    env.provider_key
+        .as_deref()
+        .and_then(unb64)
+        .filter(|k| super::wire::is_p256_public_key(k))
+        .ok_or(ProtocolError::Malformed("providerKey"))
+}
+
+fn envelope(resp: &HttpResponse) -> Result<Envelope, ProtocolError> {
+    if resp.body.len() > MAX_RESPONSE_LEN {
+        return Err(ProtocolError::TooLarge);
+    }
+    serde_json::from_slice(&resp.body).map_err(|_| ProtocolError::Malformed("envelope"))
+}
+
+/// Maps a non-2xx response to a typed error.
+pub(crate) fn error_of(resp: &HttpResponse) -> ProtocolError {
+    let code = if resp.body.len() <= MAX_RESPONSE_LEN {
+        serde_json::from_slice::<ErrorBody>(&resp.body).ok().map(|b| ProviderCode::from_wire(&b.error))
+    } else {
+        None
+    };
+    ProtocolError::Provider { status: resp.status, code: code.unwrap_or(ProviderCode::Other(String::new())) }
+}
+
+/// If `resp` is a `clock_skew` error whose signed `time` answers `req_nonce`, returns the
+/// provider time from it.
+pub(crate) fn skew_time(resp: &HttpResponse, provider_key: &[u8], req_nonce: &str) -> Option<i64> {
+    if resp.status != 401 || resp.body.len() > MAX_RESPONSE_LEN {
+        return None;
+    }
+    let body: ErrorBody = serde_json::from_slice(&resp.body).ok()?;
+    if body.error != "clock_skew" {
+        return None;
+    }
+    let inner = HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&body.time?).ok()? };
+    let v: Verified<serde_json::Value> = open(&inner, provider_key, "nyckel.time", Some(req_nonce)).ok()?;
+    Some(v.header.server_time)
+}
+
+/// Verifies a 2xx signed envelope with `provider_key` and parses its payload.
+/// Checks `v`, `typ` and (when given) `reqNonce`.
+pub(crate) fn open<T: DeserializeOwned>(
+    resp: &HttpResponse,
+    provider_key: &[u8],
+    typ: &str,
+    req_nonce: Option<&str>,
+) -> Result<Verified<T>, ProtocolError> {
+    if !(200..300).contains(&resp.status) {
+        return Err(error_of(resp));
+    }
+    let env = envelope(resp)?;
+    let payload = unb64(&env.payload).ok_or(ProtocolError::Malformed("payload"))?;
+    let sig = unb64(&env.signature).ok_or(ProtocolError::BadProviderSignature)?;
+    if !verify_p256(provider_key, &provider_signed_bytes(&payload), &sig) {
+        return Err(ProtocolError::BadProviderSignature);
+    }
+    let header: Header = serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload header"))?;
+    if header.v != super::PROTOCOL_VERSION {
+        return Err(ProtocolError::UnexpectedPayload("version"));
+    }
+    if header.typ != typ {
+        return Err(ProtocolError::UnexpectedPayload("type"));
+    }
+    if let Some(n) = req_nonce {
+        if header.req_nonce.as_deref() != Some(n) {
+            return Err(ProtocolError::UnexpectedPayload("answers another request"));
+        }
+    }
+    let body: T = serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload"))?;
+    Ok(Verified { header, body })
+}

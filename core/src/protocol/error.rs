@@ -1,0 +1,174 @@
+//! Errors of the push protocol. Messages are one line and never contain keys, nonces,
+//! numbers, activation codes or other secrets.
+
+use super::keys::KeyStoreError;
+use super::uri::UriError;
+
+/// Why a protocol step failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The enrollment QR code could not be used.
+    #[error("enrollment code: {0}")]
+    Uri(#[from] UriError),
+    /// The device key store failed.
+    #[error("device key store: {0}")]
+    KeyStore(#[from] KeyStoreError),
+    /// The key store returned a signature that is not DER or does not verify.
+    #[error("the device key store returned an invalid signature")]
+    BadPlatformSignature,
+    /// The key store returned something that is not an uncompressed P-256 public key.
+    #[error("the device key store returned an invalid public key")]
+    BadPlatformKey,
+    /// The provider answered with an error.
+    #[error("provider refused the request: {code} (HTTP {status})")]
+    Provider {
+        /// HTTP status.
+        status: u16,
+        /// The provider's error code.
+        code: ProviderCode,
+    },
+    /// The device clock was off; the clock offset was corrected from signed server time.
+    /// Build the request again and resend it once.
+    #[error("device clock was off; clock offset corrected, retry")]
+    ClockSkew,
+    /// The response is not what the protocol says (bad JSON, missing or mistyped field).
+    #[error("malformed provider response: {0}")]
+    Malformed(&'static str),
+    /// The response body is larger than allowed.
+    #[error("provider response too large")]
+    TooLarge,
+    /// The provider signature does not verify with the pinned key.
+    #[error("provider signature does not verify")]
+    BadProviderSignature,
+    /// The provider's key does not match the fingerprint from the QR code.
+    #[error("provider key does not match the enrollment code's fingerprint")]
+    ProviderKeyMismatch,
+    /// A signed payload of the wrong type, version, or answering another request.
+    #[error("unexpected provider payload: {0}")]
+    UnexpectedPayload(&'static str),
+    /// A signed payload names another device, account, origin or request.
+    #[error("provider payload does not belong to this enrollment: {0}")]
+    Substituted(&'static str),
+    /// The sign-in request has expired (by provider time).
+    #[error("the sign-in request has expired")]
+    Expired,
+    /// The typed number is not a two-digit number (10–99).
+    #[error("the number must be two digits (10-99)")]
+    InvalidNumber,
+    /// A passwordless request needs phone sign-in, which is not enabled for this account.
+    #[error("phone sign-in is not enabled for this account")]
+    PhoneSigninNotEnabled,
+    /// The signature counter cannot be increased any further.
+    #[error("signature counter exhausted; enroll again")]
+    CounterExhausted,
+    /// The enrollment record itself is inconsistent (e.g. a corrupted stored key).
+    #[error("invalid enrollment record: {0}")]
+    InvalidEnrollment(&'static str),
+}
+
+/// Error codes a provider returns (`{"error": CODE}`), see `docs/protocol.md` §4.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderCode {
+    /// 400 malformed request.
+    BadRequest,
+    /// 413 request body too large.
+    TooLarge,
+    /// 401 unknown device.
+    UnknownDevice,
+    /// 401 request signature did not verify.
+    BadSignature,
+    /// 401 request nonce already used.
+    Replayed,
+    /// 401 request timestamp outside the window.
+    ClockSkew,
+    /// 403 the device was revoked.
+    DeviceRevoked,
+    /// 400 activation code unknown, used or expired.
+    ActivationInvalid,
+    /// 404 no such request.
+    NotFound,
+    /// 400 the assertion failed a check.
+    BadAssertion,
+    /// 401 credential unknown or not allowed for this request.
+    UnknownCredential,
+    /// 401 signature counter did not increase.
+    Counter,
+    /// 409 the request is no longer pending.
+    NotPending,
+    /// 410 the request expired.
+    Expired,
+    /// 422 wrong number: the request is dead.
+    WrongNumber,
+    /// 429 rate limited.
+    RateLimited,
+    /// 423 the user is blocked after a report.
+    Blocked,
+    /// 500.
+    Internal,
+    /// A code this version does not know (sanitised, at most 32 characters of `[a-z0-9_]`).
+    Other(String),
+}
+
+impl ProviderCode {
+    /// Parses a wire code.
+    pub fn from_wire(code: &str) -> Self {
+        match code {
+            "bad_request" => Self::BadRequest,
+            "too_large" => Self::TooLarge,
+            "unknown_device" => Self::UnknownDevice,
+            "bad_signature" => Self::BadSignature,
+            "replayed" => Self::Replayed,
+            "clock_skew" => Self::ClockSkew,
+            "device_revoked" => Self::DeviceRevoked,
+            "activation_invalid" => Self::ActivationInvalid,
+            "not_found" => Self::NotFound,
+            "bad_assertion" => Self::BadAssertion,
+            "unknown_credential" => Self::UnknownCredential,
+            "counter" => Self::Counter,
+            "not_pending" => Self::NotPending,
+            "expired" => Self::Expired,
+            "wrong_number" => Self::WrongNumber,
+            "rate_limited" => Self::RateLimited,
+            "blocked" => Self::Blocked,
+            "internal" => Self::Internal,
+            other => Self::Other(
+                other
+                    .chars()
+                    .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .take(32)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The wire code.
+    pub fn as_wire(&self) -> &str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::TooLarge => "too_large",
+            Self::UnknownDevice => "unknown_device",
+            Self::BadSignature => "bad_signature",
+            Self::Replayed => "replayed",
+            Self::ClockSkew => "clock_skew",
+            Self::DeviceRevoked => "device_revoked",
+            Self::ActivationInvalid => "activation_invalid",
+            Self::NotFound => "not_found",
+            Self::BadAssertion => "bad_assertion",
+            Self::UnknownCredential => "unknown_credential",
+            Self::Counter => "counter",
+            Self::NotPending => "not_pending",
+            Self::Expired => "expired",
+            Self::WrongNumber => "wrong_number",
+            Self::RateLimited => "rate_limited",
+            Self::Blocked => "blocked",
+            Self::Internal => "internal",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_wire())
+    }
+}

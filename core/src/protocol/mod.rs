@@ -1,0 +1,54 @@
+//! The Nyckel push protocol v1, app side (see `docs/protocol.md`).
+//!
+//! Sans-I/O and synchronous: every step builds an [`HttpRequest`] for the caller to send and
+//! consumes the [`HttpResponse`] it got back. Nothing here opens a socket. Device keys live
+//! behind the [`DeviceKeyStore`] trait (platform keystores, or [`SoftwareKeyStore`]).
+//!
+//! Order of calls for an app:
+//! 1. [`EnrollUri::parse`] the QR code, [`enroll::begin`], send, [`enroll::EnrollState::finish`];
+//!    persist the returned [`Enrollment`].
+//! 2. On a push (or when polling): [`fetch_pending`], send, [`parse_pending`].
+//! 3. [`respond`] with a [`Decision`] (this bumps the signature counter: persist the
+//!    enrollment **before** sending), send, [`parse_respond_result`].
+//! 4. Phone sign-in: [`enable_phone_signin`] / [`disable_phone_signin`], send, `finish`.
+
+pub mod activity;
+pub mod assertion;
+pub mod enroll;
+mod error;
+mod http;
+pub mod keys;
+pub mod pending;
+pub mod phone_signin;
+pub mod respond;
+pub mod time;
+pub mod uri;
+pub mod wire;
+
+mod envelope;
+mod url;
+
+pub use activity::ActivityRecord;
+pub use enroll::{Enrollment, EnrollState};
+pub use error::{ProtocolError, ProviderCode};
+pub use http::{HttpRequest, HttpResponse};
+pub use keys::{DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};
+pub use pending::{fetch_pending, parse_pending, PendingFetch, PendingRequest, RequestKind};
+pub use phone_signin::{disable_phone_signin, enable_phone_signin, PhoneSigninDisable, PhoneSigninEnable};
+pub use respond::{parse_respond_result, respond, Decision, RespondOutcome};
+pub use time::{sync_time, TimeSync};
+pub use uri::{EnrollUri, UriError};
+
+/// Protocol version implemented here.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Default lifetime of a sign-in request, in seconds.
+pub const DEFAULT_REQUEST_TTL: i64 = 120;
+
+/// How far a device-signed request's timestamp may be from the provider clock, in seconds.
+pub const MAX_CLOCK_SKEW: i64 = 300;
+
+#[cfg(test)]
+pub(crate) mod testutil;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Phone sign-in (§4.4, §4.5, §9): a second, user-verification-gated key per enrollment
+//! that approves passwordless sign-ins.
+
+use serde::{Deserialize, Serialize};
+
+use super::enroll::new_alias;
+use super::envelope::{open, skew_time};
+use super::keys::{sign_checked, DeviceKeyStore};
+use super::wire::{self, b64};
+use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+
+const ENDPOINT: &str = "/nyckel/v1/phone-signin";
+
+/// State between [`enable_phone_signin`] and [`PhoneSigninEnable::finish`].
+#[derive(Debug)]
+pub struct PhoneSigninEnable {
+    alias: String,
+    public_key: Vec<u8>,
+    nonce: String,
+}
+
+/// State between [`disable_phone_signin`] and [`PhoneSigninDisable::finish`].
+#[derive(Debug)]
+pub struct PhoneSigninDisable {
+    nonce: String,
+}
+
+#[derive(Serialize)]
+struct EnableBody {
+    #[serde(rename = "publicKey")]
+    public_key: String,
+    #[serde(rename = "keyProof")]
+    key_proof: String,
+}
+
+#[derive(Deserialize)]
+struct PhoneSigninState {
+    #[serde(rename = "deviceId")]
+    device_id: String,
+    #[serde(rename = "credentialId")]
+    credential_id: Option<String>,
+    enabled: bool,
+}
+
+/// Creates the phone sign-in key (user verification required; the platform asks for
+/// biometrics/PIN to sign the key proof) and builds `POST /nyckel/v1/phone-signin`.
+pub fn enable_phone_signin(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    now: i64,
+) -> Result<(HttpRequest, PhoneSigninEnable), ProtocolError> {
+    let alias = new_alias("phone");
+    let public_key = keys.create_key(alias.clone(), true)?;
+    let cleanup = |e: ProtocolError| {
+        let _ = keys.delete_key(alias.clone());
+        e
+    };
+    if !wire::is_p256_public_key(&public_key) {
+        return Err(cleanup(ProtocolError::BadPlatformKey));
+    }
+    let pk_b64 = b64(&public_key);
+    // The nonce must be known before signing the proof; sign the request with a nonce we pick.
+    let nonce = wire::random_b64(16);
+    let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
+    let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes()).map_err(cleanup)?;
+    let body = serde_json::to_vec(&EnableBody { public_key: pk_b64, key_proof: b64(&proof) })
+        .map_err(|_| cleanup(ProtocolError::Malformed("request")))?;
+    let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce).map_err(cleanup)?;
+    Ok((signed, PhoneSigninEnable { alias, public_key, nonce }))
+}
+
+fn signed_with_nonce(
+    e: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    method: &str,
+    body: Vec<u8>,
+    now: i64,
+    nonce: &str,
+) -> Result<HttpRequest, ProtocolError> {
+    let base = super::url::BaseUrl::parse(&e.base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
+    let pk = e.device_key_bytes()?;
+    let ts = e.server_now(now).to_string();
+    let s = wire::request_signed_string(method, &format!("{}{ENDPOINT}", base.path), &e.device_id, &ts, nonce, &body);
+    let sig = sign_checked(keys, &e.device_key_alias, &pk, s.as_bytes())?;
+    Ok(HttpRequest {
+        method: method.into(),
+        url: format!("{}{ENDPOINT}", base.base),
+        headers: vec![
+            (wire::H_DEVICE.into(), e.device_id.clone()),
+            (wire::H_TIMESTAMP.into(), ts),
+            (wire::H_NONCE.into(), nonce.into()),
+            (wire::H_SIGNATURE.into(), b64(&sig)),
+            ("Content-Type".into(), "application/json".into()),
+            ("Accept".into(), "application/json".into()),
+        ],
+        body,
+    })
+}
+
+fn read_state(
+    e: &mut Enrollment,
+    resp: &HttpResponse,
+    nonce: &str,
+    now: i64,
+) -> Result<PhoneSigninState, ProtocolError> {
+    let key = e.provider_key_bytes()?;
+    if let Some(t) = skew_time(resp, &key, nonce) {
+        e.learn_time(t, now);
+        return Err(ProtocolError::ClockSkew);
+    }
+    let v = open::<PhoneSigninState>(resp, &key, "nyckel.phone-signin", Some(nonce))?;
+    if v.body.device_id != e.device_id {
+        return Err(ProtocolError::Substituted("device"));
+    }
+    e.learn_time(v.header.server_time, now);
+    Ok(v.body)
+}
+
+impl PhoneSigninEnable {
+    /// Consumes the provider's answer; on success records the key in `enrollment` (persist
+    /// it) and deletes any previous phone sign-in key. On error deletes the new key.
+    pub fn finish(
+        self,
+        enrollment: &mut Enrollment,
+        keys: &dyn DeviceKeyStore,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<(), ProtocolError> {
+        let result = read_state(enrollment, resp, &self.nonce, now).and_then(|s| match (s.enabled, s.credential_id) {
+            (true, Some(c)) if super::enroll::valid_id(&c) => Ok(c),
+            _ => Err(ProtocolError::Malformed("credentialId")),
+        });
+        match result {
+            Ok(credential_id) => {
+                if let Some(old) = enrollment.phone_signin_key_alias.replace(self.alias.clone()) {
+                    if old != self.alias {
+                        let _ = keys.delete_key(old);
+                    }
+                }
+                enrollment.phone_signin_credential_id = Some(credential_id);
+                enrollment.phone_signin_public_key = Some(b64(&self.public_key));
+                enrollment.phone_signin_sign_count = 0;
+                Ok(())
+            }
+            Err(e) => {
+                let _ = keys.delete_key(self.alias);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Builds `DELETE /nyckel/v1/phone-signin`, signed with the device key.
+pub fn disable_phone_signin(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    now: i64,
+) -> Result<(HttpRequest, PhoneSigninDisable), ProtocolError> {
+    let signed = enrollment.signed(keys, "DELETE", ENDPOINT, Vec::new(), now)?;
+    Ok((signed.request, PhoneSigninDisable { nonce: signed.nonce }))
+}
+
+impl PhoneSigninDisable {
+    /// Consumes the provider's answer; on success clears phone sign-in from `enrollment`
+    /// (persist it) and deletes the key.
+    pub fn finish(
+        self,
+        enrollment: &mut Enrollment,
+        keys: &dyn DeviceKeyStore,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<(), ProtocolError> {
+        let s = read_state(enrollment, resp, &self.nonce, now)?;
+        if s.enabled {
+            return Err(ProtocolError::UnexpectedPayload("still enabled"));
+        }
+        if let Some(alias) = enrollment.phone_signin_key_alias.take() {
+            let _ = keys.delete_key(alias);
+        }
+        enrollment.phone_signin_credential_id = None;
+        enrollment.phone_signin_public_key = None;
+        enrollment.phone_signin_sign_count = 0;
+        Ok(())
+    }
+}

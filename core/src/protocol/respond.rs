@@ -1,0 +1,150 @@
+//! Approve, deny or report a sign-in request (§4.3).
+
+use serde::{Deserialize, Serialize};
+
+use super::assertion::{self, ClientDataFields};
+use super::envelope::open;
+use super::keys::DeviceKeyStore;
+use super::pending::{PendingRequest, RequestKind};
+use super::wire::unb64;
+use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+
+/// The user's answer to a sign-in request.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "decision")]
+pub enum Decision {
+    /// Approve with the two-digit number the user typed from the sign-in screen.
+    Approve {
+        /// 10–99.
+        number: u8,
+    },
+    /// "No, it's not me."
+    Deny,
+    /// "Report suspicious activity": denies and blocks further pushes for a while.
+    Report,
+}
+
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Decision {
+    /// Wire name (`approve`, `deny`, `report`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Decision::Approve { .. } => "approve",
+            Decision::Deny => "deny",
+            Decision::Report => "report",
+        }
+    }
+}
+
+/// What the provider did with a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RespondOutcome {
+    /// The sign-in was approved.
+    Approved,
+    /// The sign-in was denied.
+    Denied,
+    /// Denied and reported as suspicious.
+    Reported,
+}
+
+/// Signs the user's decision for `request` as an assertion and builds the request.
+///
+/// Increments the signature counter of the key used **in `enrollment`** before returning:
+/// persist the enrollment before sending. Approvals of passwordless requests are signed
+/// with the phone sign-in key (the platform asks for biometrics/PIN); everything else with
+/// the device key.
+pub fn respond(
+    enrollment: &mut Enrollment,
+    request: &PendingRequest,
+    decision: Decision,
+    keys: &dyn DeviceKeyStore,
+    now: i64,
+) -> Result<HttpRequest, ProtocolError> {
+    if request.origin != enrollment.origin || request.rp_id != enrollment.rp_id {
+        return Err(ProtocolError::Substituted("origin"));
+    }
+    if request.account_name != enrollment.account_name {
+        return Err(ProtocolError::Substituted("account"));
+    }
+    if !super::enroll::valid_id(&request.id) || unb64(&request.nonce).is_none() {
+        return Err(ProtocolError::Malformed("request"));
+    }
+    if enrollment.server_now(now) >= request.expires_at {
+        return Err(ProtocolError::Expired);
+    }
+    let number = match decision {
+        Decision::Approve { number } if (10..=99).contains(&number) => Some(number),
+        Decision::Approve { .. } => return Err(ProtocolError::InvalidNumber),
+        _ => None,
+    };
+    let use_phone_key = request.kind == RequestKind::Passwordless && number.is_some();
+    let (alias, credential_id, public_key, count) = if use_phone_key {
+        match (&enrollment.phone_signin_key_alias, &enrollment.phone_signin_credential_id, &enrollment.phone_signin_public_key) {
+            (Some(a), Some(c), Some(p)) => {
+                let pk = unb64(p).ok_or(ProtocolError::InvalidEnrollment("phone sign-in key"))?;
+                let next = enrollment.phone_signin_sign_count.checked_add(1).ok_or(ProtocolError::CounterExhausted)?;
+                enrollment.phone_signin_sign_count = next;
+                (a.clone(), c.clone(), pk, next)
+            }
+            _ => return Err(ProtocolError::PhoneSigninNotEnabled),
+        }
+    } else {
+        let pk = enrollment.device_key_bytes()?;
+        let next = enrollment.sign_count.checked_add(1).ok_or(ProtocolError::CounterExhausted)?;
+        enrollment.sign_count = next;
+        (enrollment.device_key_alias.clone(), enrollment.device_id.clone(), pk, next)
+    };
+    let auth_data = assertion::authenticator_data(&enrollment.rp_id, use_phone_key, count);
+    let context_hash = request.context_hash();
+    let client_data = assertion::client_data_json(&ClientDataFields {
+        challenge: &request.nonce,
+        origin: &enrollment.origin,
+        request_id: &request.id,
+        decision: decision.as_str(),
+        number,
+        context_hash: &context_hash,
+    });
+    let a = assertion::sign(keys, &alias, &public_key, &credential_id, auth_data, client_data)?;
+    Ok(HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/nyckel/v1/requests/{}/response", enrollment.base_url, request.id),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("Accept".into(), "application/json".into()),
+        ],
+        body: a.to_body(),
+    })
+}
+
+#[derive(Deserialize)]
+struct ResultBody {
+    #[serde(rename = "requestId")]
+    request_id: String,
+    state: String,
+}
+
+/// Reads the provider's answer to [`respond`]. Errors carry the provider's code, e.g.
+/// `ProviderCode::WrongNumber` (the request is dead), `NotPending`, `Expired`.
+pub fn parse_respond_result(
+    enrollment: &Enrollment,
+    request: &PendingRequest,
+    resp: &HttpResponse,
+) -> Result<RespondOutcome, ProtocolError> {
+    let key = enrollment.provider_key_bytes()?;
+    let v = open::<ResultBody>(resp, &key, "nyckel.result", None)?;
+    if v.body.request_id != request.id {
+        return Err(ProtocolError::Substituted("request"));
+    }
+    match v.body.state.as_str() {
+        "approved" => Ok(RespondOutcome::Approved),
+        "denied" => Ok(RespondOutcome::Denied),
+        "reported" => Ok(RespondOutcome::Reported),
+        _ => Err(ProtocolError::Malformed("state")),
+    }
+}

@@ -1,0 +1,399 @@
+//! Flow tests of the app side against a fake provider.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::keys::FixedPin;
+use super::testutil::FakeProvider;
+use super::wire::{self, b64, sha256, unb64, verify_p256};
+use super::*;
+
+const NOW: i64 = 1_767_225_600;
+const CODE: &str = "q3U1y0Cq9E3N0QmK6cJ3aA";
+const ORIGIN: &str = "https://idp.example.se";
+
+fn header<'a>(r: &'a HttpRequest, n: &str) -> &'a str {
+    r.header(n).unwrap()
+}
+
+fn body_json(r: &HttpRequest) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+/// Checks a device-signed request the way a provider does; returns its nonce.
+fn check_device_sig(req: &HttpRequest, public_key: &[u8]) -> String {
+    let path = req.url.strip_prefix(ORIGIN).unwrap();
+    let s = wire::request_signed_string(
+        &req.method,
+        path,
+        header(req, "Nyckel-Device"),
+        header(req, "Nyckel-Timestamp"),
+        header(req, "Nyckel-Nonce"),
+        &req.body,
+    );
+    let sig = unb64(header(req, "Nyckel-Signature")).unwrap();
+    assert!(verify_p256(public_key, s.as_bytes(), &sig), "device signature must verify");
+    header(req, "Nyckel-Nonce").to_owned()
+}
+
+struct Setup {
+    provider: FakeProvider,
+    keys: SoftwareKeyStore,
+    enrollment: Enrollment,
+}
+
+fn enrolled_payload(nonce: &str, device_key: &str) -> Value {
+    json!({"v":1,"typ":"nyckel.enrolled","serverTime":NOW + 5,"reqNonce":nonce,"deviceId":"ZGV2aWNl",
+           "userId":"dXNlcg","accountName":"anna","issuer":"Region Skåne","rpId":"idp.example.se",
+           "origin":ORIGIN,"devicePublicKey":device_key})
+}
+
+fn uri_for(p: &FakeProvider) -> EnrollUri {
+    EnrollUri::parse(&EnrollUri::build(ORIGIN, CODE, "anna", &p.fingerprint(), None, None, None)).unwrap()
+}
+
+fn setup() -> Setup {
+    let provider = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let uri = uri_for(&provider);
+    let (req, state) = enroll::begin(&uri, "Annas telefon", Some("tok"), &keys, NOW).unwrap();
+    let body = body_json(&req);
+    let dk = body["devicePublicKey"].as_str().unwrap().to_owned();
+    let nonce = check_device_sig(&req, &unb64(&dk).unwrap());
+    let enrollment = state.finish(&keys, &provider.respond_with_key(&enrolled_payload(&nonce, &dk), &provider.public), NOW).unwrap();
+    Setup { provider, keys, enrollment }
+}
+
+fn pending_request(id: &str, kind: &str, expires: i64) -> Value {
+    json!({"id":id,"nonce":b64(&[7u8; 32]),"kind":kind,"accountName":"anna","app":"Webbmejl","ip":"203.0.113.7",
+           "location":"Malmö, SE","createdAt":NOW,"expiresAt":expires,"rpId":"idp.example.se","origin":ORIGIN})
+}
+
+fn pending_payload(nonce: &str, requests: Vec<Value>) -> Value {
+    json!({"v":1,"typ":"nyckel.pending","serverTime":NOW + 10,"reqNonce":nonce,"deviceId":"ZGV2aWNl","userId":"dXNlcg","requests":requests})
+}
+
+fn fetch(s: &mut Setup, requests: Vec<Value>) -> Vec<PendingRequest> {
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+    let resp = s.provider.respond(&pending_payload(&nonce, requests));
+    parse_pending(&mut s.enrollment, &f, &resp, NOW).unwrap()
+}
+
+#[test]
+fn enroll_builds_a_signed_request_and_pins_the_key() {
+    let s = setup();
+    let e = &s.enrollment;
+    assert_eq!(e.base_url, ORIGIN);
+    assert_eq!(e.origin, ORIGIN);
+    assert_eq!(e.rp_id, "idp.example.se");
+    assert_eq!(e.device_id, "ZGV2aWNl");
+    assert_eq!(e.account_name, "anna");
+    assert_eq!(e.issuer, "Region Skåne");
+    assert_eq!(e.provider_key, b64(&s.provider.public));
+    assert_eq!(e.clock_offset, 5);
+    assert_eq!(e.server_now(NOW), NOW + 5);
+    assert_eq!(e.sign_count, 0);
+    assert!(!e.phone_signin_enabled());
+    assert_eq!(s.keys.aliases(), vec![e.device_key_alias.clone()]);
+    // The enrollment round-trips through JSON and holds no key material.
+    let j = serde_json::to_string(e).unwrap();
+    assert_eq!(&serde_json::from_str::<Enrollment>(&j).unwrap(), e);
+    let store = String::from_utf8(s.keys.to_bytes().to_vec()).unwrap();
+    let v: Value = serde_json::from_str(&store).unwrap();
+    let pkcs8 = v["keys"][&e.device_key_alias]["pkcs8"].as_str().unwrap();
+    assert!(!j.contains(pkcs8));
+}
+
+#[test]
+fn enroll_request_shape() {
+    let p = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let (req, _state) = enroll::begin(&uri_for(&p), "Annas\u{7} telefon", None, &keys, NOW).unwrap();
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.url, "https://idp.example.se/nyckel/v1/enroll");
+    assert_eq!(header(&req, "Nyckel-Device"), "new");
+    assert_eq!(header(&req, "Nyckel-Timestamp"), NOW.to_string());
+    let b = body_json(&req);
+    assert_eq!(b["activationCode"], CODE);
+    assert_eq!(b["deviceName"], "Annas telefon");
+    assert_eq!(b["pushToken"], Value::Null);
+    assert_eq!(unb64(b["devicePublicKey"].as_str().unwrap()).unwrap().len(), 65);
+}
+
+#[test]
+fn enroll_refuses_a_provider_key_other_than_the_fingerprint() {
+    let p = FakeProvider::new();
+    let impostor = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let (req, state) = enroll::begin(&uri_for(&p), "x", None, &keys, NOW).unwrap();
+    let b = body_json(&req);
+    let payload = enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
+    let resp = impostor.respond_with_key(&payload, &impostor.public);
+    assert_eq!(state.finish(&keys, &resp, NOW), Err(ProtocolError::ProviderKeyMismatch));
+    assert!(keys.aliases().is_empty(), "the new key is deleted, nothing stored");
+}
+
+#[test]
+fn enroll_refuses_a_forged_signature_and_other_answers() {
+    let p = FakeProvider::new();
+    let impostor = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let uri = uri_for(&p);
+    let run = |mutate: &dyn Fn(&mut Value), signer: &FakeProvider| {
+        let (req, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
+        let b = body_json(&req);
+        let mut payload = enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
+        mutate(&mut payload);
+        // Always claim the pinned key, whoever signed.
+        state.finish(&keys, &signer.respond_with_key(&payload, &p.public), NOW)
+    };
+    assert_eq!(run(&|_| {}, &impostor), Err(ProtocolError::BadProviderSignature));
+    assert_eq!(run(&|v| v["reqNonce"] = json!("AAAAAAAAAAAAAAAAAAAAAA"), &p), Err(ProtocolError::UnexpectedPayload("answers another request")));
+    assert_eq!(run(&|v| v["typ"] = json!("nyckel.pending"), &p), Err(ProtocolError::UnexpectedPayload("type")));
+    assert_eq!(run(&|v| v["origin"] = json!("https://evil.example"), &p), Err(ProtocolError::Substituted("origin")));
+    assert_eq!(run(&|v| v["rpId"] = json!("example.com"), &p), Err(ProtocolError::Substituted("rpId")));
+    assert_eq!(run(&|v| v["devicePublicKey"] = json!(b64(&p.public)), &p), Err(ProtocolError::Substituted("device key")));
+    assert_eq!(run(&|v| v["deviceId"] = json!(42), &p), Err(ProtocolError::Malformed("payload")));
+    assert!(keys.aliases().is_empty());
+    // Provider error status → typed error.
+    let (_, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
+    let resp = HttpResponse { status: 400, headers: vec![], body: br#"{"error":"activation_invalid","message":"m"}"#.to_vec() };
+    assert_eq!(
+        state.finish(&keys, &resp, NOW),
+        Err(ProtocolError::Provider { status: 400, code: ProviderCode::ActivationInvalid })
+    );
+}
+
+#[test]
+fn pending_is_verified_and_filtered() {
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120), pending_request("b2xk", "push", NOW + 5)]);
+    assert_eq!(list.len(), 1, "requests expired at server time are dropped");
+    assert_eq!(list[0].id, "cmVxMQ");
+    assert_eq!(list[0].app, "Webbmejl");
+    assert_eq!(list[0].location, "Malmö, SE");
+    assert_eq!(s.enrollment.clock_offset, 10);
+    assert!(!format!("{:?}", list[0]).contains(&list[0].nonce), "Debug hides the nonce");
+}
+
+#[test]
+fn pending_rejects_forgery_substitution_and_replay() {
+    let mut s = setup();
+    let impostor = FakeProvider::new();
+    let try_with = |s: &mut Setup, mutate: &dyn Fn(&mut Value), signer: Option<&FakeProvider>| {
+        let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let mut payload = pending_payload(header(&req, "Nyckel-Nonce"), vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+        mutate(&mut payload);
+        let resp = signer.unwrap_or(&s.provider).respond(&payload);
+        parse_pending(&mut s.enrollment, &f, &resp, NOW)
+    };
+    assert_eq!(try_with(&mut s, &|_| {}, Some(&impostor)), Err(ProtocolError::BadProviderSignature));
+    assert_eq!(try_with(&mut s, &|v| v["deviceId"] = json!("b3RoZXI"), None), Err(ProtocolError::Substituted("device")));
+    assert_eq!(try_with(&mut s, &|v| v["userId"] = json!("b3RoZXI"), None), Err(ProtocolError::Substituted("account")));
+    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["accountName"] = json!("bertil"), None), Err(ProtocolError::Substituted("account")));
+    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["origin"] = json!("https://evil.example"), None), Err(ProtocolError::Substituted("origin")));
+    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["nonce"] = json!("c2hvcnQ"), None), Err(ProtocolError::Malformed("request")));
+    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["app"] = json!("x".repeat(500)), None), Err(ProtocolError::Malformed("request")));
+    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["expiresAt"] = json!("soon"), None), Err(ProtocolError::Malformed("payload")));
+    // A response to an earlier fetch (replayed list) is refused.
+    assert_eq!(
+        try_with(&mut s, &|v| v["reqNonce"] = json!("AAAAAAAAAAAAAAAAAAAAAA"), None),
+        Err(ProtocolError::UnexpectedPayload("answers another request"))
+    );
+    // A raw r||s provider signature is refused.
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let mut env = s.provider.envelope_value(&pending_payload(header(&req, "Nyckel-Nonce"), vec![]));
+    env["signature"] = json!(b64(&[1u8; 64]));
+    let resp = HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&env).unwrap() };
+    assert_eq!(parse_pending(&mut s.enrollment, &f, &resp, NOW), Err(ProtocolError::BadProviderSignature));
+}
+
+#[test]
+fn clock_skew_answer_corrects_the_offset_only_when_signed() {
+    let mut s = setup();
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let nonce = header(&req, "Nyckel-Nonce").to_owned();
+    let time = |signer: &FakeProvider, n: &str| {
+        let env = signer.envelope_value(&json!({"v":1,"typ":"nyckel.time","serverTime":NOW + 3600,"reqNonce":n}));
+        HttpResponse { status: 401, headers: vec![], body: serde_json::to_vec(&json!({"error":"clock_skew","message":"m","time":env})).unwrap() }
+    };
+    // Forged time: ignored, plain provider error.
+    let forged = parse_pending(&mut s.enrollment, &f, &time(&FakeProvider::new(), &nonce), NOW);
+    assert_eq!(forged, Err(ProtocolError::Provider { status: 401, code: ProviderCode::ClockSkew }));
+    assert_eq!(s.enrollment.clock_offset, 5);
+    // Signed time for another request: ignored.
+    let _ = parse_pending(&mut s.enrollment, &f, &time(&s.provider, "AAAAAAAAAAAAAAAAAAAAAA"), NOW);
+    assert_eq!(s.enrollment.clock_offset, 5);
+    // Signed and matching: corrected, retry.
+    let ok = time(&s.provider, &nonce);
+    assert_eq!(parse_pending(&mut s.enrollment, &f, &ok, NOW), Err(ProtocolError::ClockSkew));
+    assert_eq!(s.enrollment.clock_offset, 3600);
+    let (req2, _) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    assert_eq!(header(&req2, "Nyckel-Timestamp"), (NOW + 3600).to_string());
+}
+
+fn parse_assertion(req: &HttpRequest) -> (Vec<u8>, Value, Vec<u8>, String) {
+    let b = body_json(req);
+    let ad = unb64(b["authenticatorData"].as_str().unwrap()).unwrap();
+    let cd = unb64(b["clientDataJSON"].as_str().unwrap()).unwrap();
+    let sig = unb64(b["signature"].as_str().unwrap()).unwrap();
+    let mut msg = ad.clone();
+    msg.extend_from_slice(&sha256(&cd));
+    (msg, serde_json::from_slice(&cd).unwrap(), sig, b["credentialId"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn approve_builds_a_webauthn_assertion_and_bumps_the_counter_first() {
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+    let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 42 }, &s.keys, NOW).unwrap();
+    assert_eq!(s.enrollment.sign_count, 1, "counter bumped before the request is returned");
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/cmVxMQ/response");
+    let (msg, cd, sig, cred) = parse_assertion(&req);
+    assert_eq!(cred, "ZGV2aWNl");
+    assert!(verify_p256(&s.enrollment.device_key_bytes().unwrap(), &msg, &sig));
+    assert_eq!(&msg[..32], &sha256(b"idp.example.se"));
+    assert_eq!(msg[32], 0x01);
+    assert_eq!(&msg[33..37], &[0, 0, 0, 1]);
+    assert_eq!(cd["type"], "webauthn.get");
+    assert_eq!(cd["challenge"], b64(&[7u8; 32]));
+    assert_eq!(cd["origin"], ORIGIN);
+    assert_eq!(cd["crossOrigin"], false);
+    assert_eq!(cd["nyckel"]["requestId"], "cmVxMQ");
+    assert_eq!(cd["nyckel"]["decision"], "approve");
+    assert_eq!(cd["nyckel"]["number"], 42);
+    assert_eq!(cd["nyckel"]["contextHash"], list[0].context_hash());
+    // A second response uses the next counter value.
+    let req = respond(&mut s.enrollment, &list[0], Decision::Deny, &s.keys, NOW).unwrap();
+    let (msg, cd, _, _) = parse_assertion(&req);
+    assert_eq!(&msg[33..37], &[0, 0, 0, 2]);
+    assert_eq!(cd["nyckel"]["number"], Value::Null);
+    assert_eq!(cd["nyckel"]["decision"], "deny");
+}
+
+#[test]
+fn respond_refuses_bad_numbers_expired_and_foreign_requests() {
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120), pending_request("cHc", "passwordless", NOW + 120)]);
+    for n in [0u8, 9, 100, 255] {
+        assert_eq!(respond(&mut s.enrollment, &list[0], Decision::Approve { number: n }, &s.keys, NOW), Err(ProtocolError::InvalidNumber));
+    }
+    assert_eq!(respond(&mut s.enrollment, &list[0], Decision::Approve { number: 50 }, &s.keys, NOW + 200), Err(ProtocolError::Expired));
+    assert_eq!(
+        respond(&mut s.enrollment, &list[1], Decision::Approve { number: 50 }, &s.keys, NOW),
+        Err(ProtocolError::PhoneSigninNotEnabled)
+    );
+    // Denying a passwordless request needs no phone key.
+    assert!(respond(&mut s.enrollment, &list[1], Decision::Deny, &s.keys, NOW).is_ok());
+    let mut foreign = list[0].clone();
+    foreign.origin = "https://evil.example".into();
+    assert_eq!(respond(&mut s.enrollment, &foreign, Decision::Deny, &s.keys, NOW), Err(ProtocolError::Substituted("origin")));
+}
+
+#[test]
+fn respond_result_is_verified() {
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+    let ok = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
+    assert_eq!(parse_respond_result(&s.enrollment, &list[0], &ok), Ok(RespondOutcome::Approved));
+    let other = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"b3RoZXI","state":"approved"}));
+    assert_eq!(parse_respond_result(&s.enrollment, &list[0], &other), Err(ProtocolError::Substituted("request")));
+    let forged = FakeProvider::new().respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
+    assert_eq!(parse_respond_result(&s.enrollment, &list[0], &forged), Err(ProtocolError::BadProviderSignature));
+    let wrong = HttpResponse { status: 422, headers: vec![], body: br#"{"error":"wrong_number","message":"x"}"#.to_vec() };
+    let err = parse_respond_result(&s.enrollment, &list[0], &wrong).unwrap_err();
+    assert_eq!(err, ProtocolError::Provider { status: 422, code: ProviderCode::WrongNumber });
+    let rec = ActivityRecord::new(&s.enrollment, &list[0], &Decision::Approve { number: 38 }, &Err(err), NOW);
+    assert_eq!(rec.result, "wrong_number");
+    assert!(!serde_json::to_string(&rec).unwrap().contains("38"), "no number in the log");
+}
+
+#[test]
+fn phone_signin_enable_approve_disable() {
+    let mut s = setup();
+    s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
+    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
+    assert_eq!(req.url, "https://idp.example.se/nyckel/v1/phone-signin");
+    let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+    let b = body_json(&req);
+    let pk = unb64(b["publicKey"].as_str().unwrap()).unwrap();
+    let proof = wire::key_proof_string("ZGV2aWNl", b["publicKey"].as_str().unwrap(), &nonce);
+    assert!(verify_p256(&pk, proof.as_bytes(), &unb64(b["keyProof"].as_str().unwrap()).unwrap()));
+    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":nonce,
+        "deviceId":"ZGV2aWNl","credentialId":"cGhvbmU","enabled":true}));
+    st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
+    assert!(s.enrollment.phone_signin_enabled());
+    assert_eq!(s.enrollment.phone_signin_credential_id.as_deref(), Some("cGhvbmU"));
+
+    let list = fetch(&mut s, vec![pending_request("cHc", "passwordless", NOW + 120)]);
+    let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 77 }, &s.keys, NOW).unwrap();
+    assert_eq!(s.enrollment.phone_signin_sign_count, 1);
+    assert_eq!(s.enrollment.sign_count, 0);
+    let (msg, _, sig, cred) = parse_assertion(&req);
+    assert_eq!(cred, "cGhvbmU");
+    assert_eq!(msg[32], 0x05, "UP|UV");
+    assert!(verify_p256(&pk, &msg, &sig));
+
+    // Wrong PIN: the key refuses; the counter was still consumed (never reused).
+    s.keys.set_pin_source(Some(Arc::new(FixedPin::new("0000"))));
+    assert_eq!(
+        respond(&mut s.enrollment, &list[0], Decision::Approve { number: 77 }, &s.keys, NOW),
+        Err(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed))
+    );
+    assert_eq!(s.enrollment.phone_signin_sign_count, 2);
+
+    let (req, st) = disable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
+    assert_eq!(req.method, "DELETE");
+    let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":nonce,
+        "deviceId":"ZGV2aWNl","credentialId":null,"enabled":false}));
+    st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
+    assert!(!s.enrollment.phone_signin_enabled());
+    assert_eq!(s.keys.aliases(), vec![s.enrollment.device_key_alias.clone()]);
+}
+
+#[test]
+fn phone_signin_enable_without_pin_creates_nothing() {
+    let s = setup();
+    assert_eq!(
+        enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap_err(),
+        ProtocolError::KeyStore(KeyStoreError::UserCancelled)
+    );
+    assert_eq!(s.keys.aliases().len(), 1);
+}
+
+#[test]
+fn time_sync_sets_the_offset() {
+    let mut s = setup();
+    let (req, st) = sync_time(&s.enrollment);
+    let nonce = req.url.split("nonce=").nth(1).unwrap().to_owned();
+    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.time","serverTime":NOW - 42,"reqNonce":nonce}));
+    assert_eq!(st.finish(&mut s.enrollment, &resp, NOW), Ok(-42));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn hostile_pending_bodies_never_panic(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let mut s = setup();
+        let (_, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let resp = HttpResponse { status, headers: vec![], body };
+        prop_assert!(parse_pending(&mut s.enrollment, &f, &resp, NOW).is_err());
+    }
+
+    #[test]
+    fn hostile_json_fields_never_panic(field in "[a-zA-Z]{1,12}", value in prop_oneof![
+        Just(json!(null)), Just(json!(-1)), Just(json!(1e300)), Just(json!("")), Just(json!([])), Just(json!({})),
+        Just(json!(u64::MAX)), Just(json!("x".repeat(3000)))]) {
+        let mut s = setup();
+        let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let mut p = pending_payload(header(&req, "Nyckel-Nonce"), vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+        p["requests"][0][&field] = value.clone();
+        p[&field] = value;
+        let _ = parse_pending(&mut s.enrollment, &f, &s.provider.respond(&p), NOW);
+    }
+}
