@@ -156,7 +156,7 @@ pub struct CodeArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Render N frames (one a second), then exit
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: Option<u64>,
 }
 

@@ -1,8 +1,13 @@
 //! The `nyckel` command-line authenticator: a thin layer over `nyckel-core`.
 //!
-//! `main.rs` parses arguments and dispatches to [`commands`]; everything that prints goes
-//! through [`output`], every failure through [`error`].
+//! `main.rs` parses arguments ([`cli`]) and dispatches to [`commands`]; everything that
+//! prints goes through [`output`], every failure through [`error`].
+
+pub mod cli;
+pub mod commands;
+pub mod demo;
 pub mod error;
 pub mod output;
 pub mod passphrase;
 pub mod qr;
+pub mod watch;

@@ -1,1 +1,57 @@
-fn main() {}
+//! `nyckel`: argument parsing and dispatch. The work is in `nyckel_cli::commands`.
+
+use clap::error::ErrorKind;
+use clap::Parser;
+use nyckel_cli::cli::{Cli, Command};
+use nyckel_cli::commands::{self, Context};
+use nyckel_cli::error::{self, CliError};
+use nyckel_cli::output::Term;
+use nyckel_cli::demo;
+
+fn main() {
+    error::install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => exit_on_clap_error(e),
+    };
+    let ctx = Context { vault: cli.vault, term: Term::stdout() };
+    let result = match &cli.command {
+        Command::Init(a) => commands::init::run(&ctx, a),
+        Command::Add(a) => commands::add::run_add(&ctx, a),
+        Command::Scan(a) => commands::add::run_scan(&ctx, a),
+        Command::List(a) => commands::list::run(&ctx, a),
+        Command::Code(a) => commands::code::run(&ctx, a),
+        Command::Watch(a) => commands::watch::run(&ctx, a),
+        Command::ShowQr(a) => commands::show_qr::run(&ctx, a),
+        Command::Rename(a) => commands::edit::run_rename(&ctx, a),
+        Command::Delete(a) => commands::edit::run_delete(&ctx, a),
+        Command::Activity(a) => commands::activity::run(&ctx, a),
+        Command::Inspect(a) => commands::inspect::run(&ctx.term, a),
+        Command::Demo(a) => demo::run(ctx.term, a),
+    };
+    if let Err(e) = result {
+        exit_with(&e);
+    }
+}
+
+fn exit_with(e: &CliError) -> ! {
+    if let Some(message) = e.message() {
+        eprintln!("nyckel: {message}");
+    }
+    std::process::exit(e.exit_code());
+}
+
+/// Help and version print as clap does; usage errors become one line and exit 2.
+fn exit_on_clap_error(e: clap::Error) -> ! {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            e.exit()
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = first.trim().trim_start_matches("error: ");
+            exit_with(&CliError::usage(format!("{first} (see `nyckel --help`)")));
+        }
+    }
+}

@@ -356,6 +356,19 @@ pub fn added_line(term: &Term, account: &Account) -> String {
     )
 }
 
+/// `uri` with the value of its `secret` parameter replaced by `…`, for narration.
+pub fn redact_secret(uri: &str) -> String {
+    let Some((head, query)) = uri.split_once('?') else { return uri.to_owned() };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("secret") => format!("{name}=…"),
+            _ => p.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", params.join("&"))
+}
+
 /// Unix seconds as "2025-06-01 14:03:27 UTC" (no time-zone database needed).
 pub fn utc(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
@@ -404,6 +417,11 @@ mod tests {
         let t = table(&[vec!["Skåne".into(), "x".into()], vec!["Abc".into(), "y".into()]]);
         assert_eq!(t, "Skåne  x\nAbc    y\n");
         assert_eq!(width("\x1b[1mÅÄÖ\x1b[0m"), 3);
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(redact_secret("otpauth://totp/a?issuer=x&Secret=ABC&digits=6"), "otpauth://totp/a?issuer=x&Secret=…&digits=6");
     }
 
     #[test]

@@ -1,0 +1,223 @@
+//! `nyckel add` (a URI, or fields typed in by hand) and `nyckel scan` (a QR image).
+
+use nyckel_core::otpauth;
+use nyckel_core::vault::{AddedAccount, DuplicatePolicy, Vault};
+
+use super::{arg_or_stdin, Context};
+use crate::cli::{AddArgs, AlgorithmArg, ScanArgs, TypeArg};
+use crate::error::{CliError, Result, EXIT_USAGE};
+use crate::output::{self, AccountJson, AddedJson};
+use crate::qr;
+
+fn policy(allow_duplicate: bool) -> DuplicatePolicy {
+    if allow_duplicate {
+        DuplicatePolicy::Allow
+    } else {
+        DuplicatePolicy::Reject
+    }
+}
+
+/// Adds one account from a URI or from `--secret` and friends.
+pub fn run_add(ctx: &Context, args: &AddArgs) -> Result<()> {
+    let uri = match (&args.uri, &args.secret) {
+        (Some(uri), _) => arg_or_stdin(uri, "URI")?,
+        (None, Some(secret)) => manual_uri(args, &arg_or_stdin(secret, "secret")?)?,
+        (None, None) => return Err(CliError::usage("give an otpauth:// URI, or --secret with --issuer/--name")),
+    };
+    // Check the URI before asking for the passphrase.
+    otpauth::parse(&uri)?;
+    let mut vault = ctx.unlocked_vault()?;
+    let added = vault.add_uri(&uri, policy(args.allow_duplicate))?;
+    if args.json.json {
+        output::print_json(&added_json(&added))
+    } else {
+        print_added(ctx, &added)
+    }
+}
+
+/// The JSON view of an added account.
+pub fn added_json(added: &AddedAccount) -> AddedJson {
+    AddedJson {
+        account: AccountJson::new(&added.account),
+        warnings: added.warnings.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// Prints "Added [id] Issuer (name) …" and the parser's warnings (on stderr).
+pub fn print_added(ctx: &Context, added: &AddedAccount) -> Result<()> {
+    output::print(&format!("{}\n", output::added_line(&ctx.term, &added.account)))?;
+    for w in &added.warnings {
+        output::warn(&w.to_string());
+    }
+    Ok(())
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved characters.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Builds the otpauth URI for manual entry, so that the core parser validates typed-in
+/// fields exactly as it validates scanned ones.
+pub fn manual_uri(args: &AddArgs, secret: &str) -> Result<String> {
+    let kind = args.kind.unwrap_or(TypeArg::Totp);
+    if args.counter.is_some() && kind != TypeArg::Hotp {
+        return Err(CliError::usage("--counter only applies to --type hotp"));
+    }
+    if args.period.is_some() && kind == TypeArg::Hotp {
+        return Err(CliError::usage("--period does not apply to --type hotp (HOTP codes count, they do not expire)"));
+    }
+    let issuer = args.issuer.as_deref().unwrap_or("");
+    let name = args.name.as_deref().unwrap_or("");
+    if issuer.trim().is_empty() && name.trim().is_empty() {
+        return Err(CliError::usage("manual entry needs --issuer and/or --name, to tell the account apart"));
+    }
+    let kind = match kind {
+        TypeArg::Totp => "totp",
+        TypeArg::Hotp => "hotp",
+        TypeArg::Steam => "steam",
+    };
+    // An empty label prefix: the issuer travels only in the parameter, so a ':' in the
+    // name or issuer cannot be mistaken for the separator.
+    let mut uri = format!("otpauth://{kind}/:{}?secret={}", encode(name), encode(secret));
+    if !issuer.is_empty() {
+        uri.push_str(&format!("&issuer={}", encode(issuer)));
+    }
+    if let Some(a) = args.algorithm {
+        let a = match a {
+            AlgorithmArg::Sha1 => "SHA1",
+            AlgorithmArg::Sha256 => "SHA256",
+            AlgorithmArg::Sha512 => "SHA512",
+        };
+        uri.push_str(&format!("&algorithm={a}"));
+    }
+    for (key, value) in [("digits", &args.digits), ("period", &args.period), ("counter", &args.counter)] {
+        if let Some(v) = value {
+            uri.push_str(&format!("&{key}={}", encode(v)));
+        }
+    }
+    Ok(uri)
+}
+
+/// How a QR code's text is treated by `scan`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum QrKind {
+    /// An `otpauth://` account URI.
+    Account,
+    /// A Google Authenticator export (`otpauth-migration://`).
+    GoogleExport,
+    /// Anything else (a web link, text, …).
+    Other,
+}
+
+/// Sorts a QR code's text.
+pub fn classify(text: &str) -> QrKind {
+    let lower = text.trim_start().to_ascii_lowercase();
+    if lower.starts_with("otpauth-migration:") {
+        QrKind::GoogleExport
+    } else if lower.starts_with("otpauth:") {
+        QrKind::Account
+    } else {
+        QrKind::Other
+    }
+}
+
+/// A short, terminal-safe preview of a QR code's text for messages.
+fn preview(text: &str) -> String {
+    let cleaned = output::clean(text.trim());
+    let mut shown: String = cleaned.chars().take(48).collect();
+    if cleaned.chars().count() > 48 {
+        shown.push('…');
+    }
+    shown
+}
+
+const GOOGLE_EXPORT: &str =
+    "is a Google Authenticator export (otpauth-migration://); importing those is not supported yet";
+
+/// Scans an image and adds every otpauth QR code in it.
+pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
+    let shown = args.image.display().to_string();
+    let found = qr::scan_file(&args.image)?;
+    let total = found.texts.len();
+    let accounts: Vec<&String> = found.texts.iter().filter(|t| classify(t) == QrKind::Account).collect();
+    if accounts.is_empty() {
+        let first = &found.texts[0];
+        return Err(CliError::usage(match (total, classify(first)) {
+            (1, QrKind::GoogleExport) => format!("the QR code in {shown} {GOOGLE_EXPORT}"),
+            (1, _) => format!("the QR code in {shown} is not an otpauth:// account; it holds \"{}\"", preview(first)),
+            (n, _) if found.texts.iter().all(|t| classify(t) == QrKind::GoogleExport) => {
+                format!("the {n} QR codes in {shown} are a Google Authenticator export (otpauth-migration://); importing those is not supported yet")
+            }
+            (n, _) => format!("none of the {n} QR codes in {shown} is an otpauth:// account"),
+        }));
+    }
+    for text in found.texts.iter().filter(|t| classify(t) != QrKind::Account) {
+        let why = match classify(text) {
+            QrKind::GoogleExport => "a Google Authenticator export; importing those is not supported yet".to_owned(),
+            _ => format!("not an otpauth:// account: \"{}\"", preview(text)),
+        };
+        output::note(&format!("Skipped a QR code in {shown}: {why}"));
+    }
+    if found.undecodable > 0 {
+        output::note(&format!("Skipped {} QR-like pattern(s) in {shown} that could not be decoded", found.undecodable));
+    }
+    let mut vault = ctx.unlocked_vault()?;
+    add_all(ctx, &mut vault, &accounts, args)
+}
+
+fn add_all(ctx: &Context, vault: &mut Vault, uris: &[&String], args: &ScanArgs) -> Result<()> {
+    let mut added = Vec::new();
+    let mut failures: Vec<CliError> = Vec::new();
+    for (i, uri) in uris.iter().enumerate() {
+        match vault.add_uri(uri, policy(args.allow_duplicate)) {
+            Ok(a) => added.push(a),
+            Err(e) if uris.len() == 1 => return Err(e.into()),
+            Err(e) => {
+                let e = CliError::from(e);
+                output::note(&format!("nyckel: QR code {} of {}: {}", i + 1, uris.len(), e.message().unwrap_or_default()));
+                failures.push(e);
+            }
+        }
+    }
+    if args.json.json {
+        output::print_json(&added.iter().map(added_json).collect::<Vec<_>>())?;
+    } else {
+        for a in &added {
+            print_added(ctx, a)?;
+        }
+    }
+    match failures.iter().map(CliError::exit_code).max() {
+        None => Ok(()),
+        Some(code) => {
+            let msg = format!("added {} of {} accounts; see the messages above", added.len(), uris.len());
+            Err(if code == EXIT_USAGE { CliError::usage(msg) } else { CliError::failure(msg) })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_qr_texts() {
+        assert_eq!(classify("otpauth://totp/x?secret=AA"), QrKind::Account);
+        assert_eq!(classify("OTPAUTH://totp/x?secret=AA"), QrKind::Account);
+        assert_eq!(classify("otpauth-migration://offline?data=x"), QrKind::GoogleExport);
+        assert_eq!(classify("https://example.com"), QrKind::Other);
+    }
+
+    #[test]
+    fn encode_keeps_unreserved() {
+        assert_eq!(encode("Region Skåne:a&b"), "Region%20Sk%C3%A5ne%3Aa%26b");
+    }
+}

@@ -1,0 +1,106 @@
+//! One module per command (or small group of commands). Each takes its parsed arguments
+//! and the [`Context`], does its work through `nyckel-core`, and prints via [`crate::output`].
+
+pub mod activity;
+pub mod add;
+pub mod code;
+pub mod edit;
+pub mod init;
+pub mod inspect;
+pub mod list;
+pub mod show_qr;
+pub mod watch;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use nyckel_core::vault::{Account, Vault};
+
+use crate::error::{CliError, Result};
+use crate::output::Term;
+use crate::passphrase;
+
+/// The vault file name inside the data directory.
+pub const VAULT_FILE: &str = "vault.nyckel";
+
+/// What every command may need: where the vault is and what stdout is.
+#[derive(Debug)]
+pub struct Context {
+    /// `--vault`, `NYCKEL_VAULT`, or `None` for the default path.
+    pub vault: Option<PathBuf>,
+    /// What stdout can show.
+    pub term: Term,
+}
+
+impl Context {
+    /// The vault path: `--vault`/`NYCKEL_VAULT`, else `<data dir>/nyckel/vault.nyckel`.
+    pub fn vault_path(&self) -> Result<PathBuf> {
+        if let Some(path) = &self.vault {
+            return Ok(path.clone());
+        }
+        dirs::data_dir()
+            .map(|d| d.join("nyckel").join(VAULT_FILE))
+            .ok_or_else(|| CliError::failure("cannot find your data directory; pass --vault PATH or set NYCKEL_VAULT"))
+    }
+
+    /// Opens the vault and unlocks it with the passphrase (from the environment or a
+    /// prompt). A missing vault is reported before any prompt.
+    pub fn unlocked_vault(&self) -> Result<Vault> {
+        let path = self.vault_path()?;
+        open_unlocked(&path)
+    }
+}
+
+/// Opens the vault at `path` and unlocks it.
+pub fn open_unlocked(path: &Path) -> Result<Vault> {
+    let mut vault = Vault::open(path)?;
+    let pass = passphrase::for_unlock(path)?;
+    vault.unlock_with_passphrase(pass.as_str())?;
+    Ok(vault)
+}
+
+/// `value`, or one line read from stdin when it is `-` (keeps secrets out of the shell
+/// history and the process list).
+pub fn arg_or_stdin(value: &str, what: &str) -> Result<String> {
+    if value != "-" {
+        return Ok(value.to_owned());
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::failure(format!("cannot read {what} from stdin: {e}")))?;
+    let line = line.trim().to_owned();
+    if line.is_empty() {
+        return Err(CliError::usage(format!("no {what} on stdin")));
+    }
+    Ok(line)
+}
+
+/// The accounts a query names: the account whose id is exactly `query`, else every
+/// account whose issuer or name contains it (case-insensitive). Exit 2 when none does.
+pub fn matching<'a>(accounts: &'a [Account], query: &str) -> Result<Vec<&'a Account>> {
+    let q = query.trim();
+    if let Ok(id) = q.parse::<i64>() {
+        if let Some(a) = accounts.iter().find(|a| a.id == id) {
+            return Ok(vec![a]);
+        }
+    }
+    let needle = q.to_lowercase();
+    let found: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| a.params.issuer.to_lowercase().contains(&needle) || a.params.name.to_lowercase().contains(&needle))
+        .collect();
+    if found.is_empty() {
+        return Err(CliError::usage(format!(
+            "no account matches \"{}\" (see `nyckel list`)",
+            crate::output::clean(query)
+        )));
+    }
+    Ok(found)
+}
+
+/// Whether stdin is an interactive terminal.
+pub fn stdin_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdin())
+}
