@@ -2,10 +2,13 @@
 //!
 //! - [`otpauth`]: the `otpauth://` Key URI format (parse, validate, canonical URI).
 //! - [`codes`]: HOTP, TOTP and Steam codes.
-//! - [`vault`]: the encrypted SQLite vault of accounts, key slots and activity.
+//! - [`vault`]: the encrypted SQLite vault of accounts, key slots, enrollments and activity.
+//! - [`protocol`]: the push-approval protocol v1, app side, sans-I/O (`docs/protocol.md`).
+//! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
 //!
 //! The core never opens sockets; the only I/O it does is SQLite.
 
+pub mod approvals;
 pub mod codes;
 pub mod otpauth;
 pub mod protocol;

@@ -164,16 +164,34 @@ impl Vault {
 
     /// Adds an account from its fields (manual entry).
     pub fn add(&mut self, params: OtpParams, note: &str, policy: DuplicatePolicy) -> Result<Account, VaultError> {
+        self.check_new_account(&params, note, policy)?;
+        let tx = self.begin()?;
+        let account = self.insert_account_in(&tx, params, note, now())?;
+        tx.commit()?;
+        Ok(account)
+    }
+
+    /// Validates an account about to be added (fields, duplicates). Needs the vault unlocked.
+    pub(super) fn check_new_account(&self, params: &OtpParams, note: &str, policy: DuplicatePolicy) -> Result<(), VaultError> {
         self.key()?;
-        check_fields(&params, note)?;
+        check_fields(params, note)?;
         if policy == DuplicatePolicy::Reject {
-            if let Some(existing) = self.find_duplicate(&params)? {
+            if let Some(existing) = self.find_duplicate(params)? {
                 return Err(VaultError::Duplicate { existing_id: existing });
             }
         }
+        Ok(())
+    }
+
+    /// Inserts a checked account and logs it, inside the caller's transaction.
+    pub(super) fn insert_account_in(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        params: OtpParams,
+        note: &str,
+        at: i64,
+    ) -> Result<Account, VaultError> {
         let plain = Zeroizing::new(serde_json::to_vec(&SealedAccount::from_params(&params, note)).expect("account serialises"));
-        let at = now();
-        let tx = self.begin()?;
         let position: i64 = tx.query_row("SELECT COALESCE(MAX(position) + 1, 0) FROM accounts", [], |r| r.get(0))?;
         // The row id is part of the associated data, so insert first, then seal for that id.
         tx.execute(
@@ -184,8 +202,7 @@ impl Vault {
         let sealed = self.seal(TABLE, id, &plain)?;
         tx.execute("UPDATE accounts SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
         let event = ActivityEvent::AccountAdded { account_id: id, issuer: params.issuer.clone(), name: params.name.clone() };
-        self.log_in(&tx, &event, at)?;
-        tx.commit()?;
+        self.log_in(tx, &event, at)?;
         Ok(Account { id, params, note: note.to_owned(), position, created_at: at, updated_at: at })
     }
 

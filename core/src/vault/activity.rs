@@ -4,6 +4,7 @@ use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::error::VaultError;
+use crate::protocol::ActivityRecord;
 use super::store::Vault;
 
 const TABLE: &str = "activity";
@@ -20,6 +21,14 @@ pub enum ActivityEvent {
     AccountRemoved { account_id: i64, issuer: String, name: String },
     /// Secrets left the vault (QR shown, URI printed, export file written).
     Exported { account_ids: Vec<i64>, format: String },
+    /// This device was enrolled for push approvals with a provider.
+    Enrolled { enrollment_id: i64, provider: String, account_name: String },
+    /// An enrollment was removed from this device.
+    EnrollmentRemoved { enrollment_id: i64, provider: String, account_name: String },
+    /// Phone sign-in was enabled or disabled for an enrollment.
+    PhoneSignin { enrollment_id: i64, account_name: String, enabled: bool },
+    /// A sign-in request was approved, denied or reported, with the context the user saw.
+    SignIn { enrollment_id: i64, record: ActivityRecord },
 }
 
 impl std::fmt::Display for ActivityEvent {
@@ -35,6 +44,28 @@ impl std::fmt::Display for ActivityEvent {
             ActivityEvent::AccountRemoved { issuer, name, .. } => write!(f, "removed {}", label(issuer, name)),
             ActivityEvent::Exported { account_ids, format } => {
                 write!(f, "exported {} account(s) as {format}", account_ids.len())
+            }
+            ActivityEvent::Enrolled { provider, account_name, .. } => {
+                write!(f, "enrolled {account_name} for sign-in approvals with {provider}")
+            }
+            ActivityEvent::EnrollmentRemoved { provider, account_name, .. } => {
+                write!(f, "removed enrollment of {account_name} with {provider}")
+            }
+            ActivityEvent::PhoneSignin { account_name, enabled, .. } => {
+                write!(f, "phone sign-in {} for {account_name}", if *enabled { "enabled" } else { "disabled" })
+            }
+            ActivityEvent::SignIn { record, .. } => {
+                let place = [record.location.as_str(), record.ip.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(f, "{} {} sign-in of {} to {}", record.decision, record.kind.as_str(), record.account_name, record.app)?;
+                if !place.is_empty() {
+                    write!(f, " from {place}")?;
+                }
+                write!(f, ": {}", record.result)
             }
         }
     }

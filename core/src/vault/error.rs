@@ -32,6 +32,9 @@ pub enum VaultError {
     /// No account (or record) with that id.
     #[error("no account with id {0}")]
     NotFound(i64),
+    /// No enrollment with that id.
+    #[error("no enrollment with id {0}")]
+    EnrollmentNotFound(i64),
     /// The account is already in the vault.
     #[error("this account is already in the vault (id {existing_id})")]
     Duplicate { existing_id: i64 },

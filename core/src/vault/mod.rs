@@ -7,6 +7,7 @@
 mod accounts;
 mod activity;
 mod crypto;
+mod enrollments;
 mod error;
 mod schema;
 mod slots;
@@ -14,6 +15,7 @@ mod store;
 
 pub use accounts::{Account, AccountCode, AccountEdit, AddedAccount, DuplicatePolicy};
 pub use activity::{ActivityEntry, ActivityEvent};
+pub use enrollments::StoredEnrollment;
 pub use error::VaultError;
 pub use schema::{APPLICATION_ID, LATEST as SCHEMA_VERSION};
 pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};

@@ -37,6 +37,19 @@ const MIGRATIONS: &[&str] = &[
          at INTEGER NOT NULL,
          sealed BLOB NOT NULL
      );",
+    // 1 → 2: push-approval enrollments, and the software device-key store (CLI/tests; phones
+    // keep device keys in StrongBox / the Secure Enclave instead).
+    "CREATE TABLE enrollments (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         created_at INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     );
+     CREATE TABLE key_store (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         updated_at INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     );",
 ];
 
 /// The schema version this build writes.
@@ -68,7 +81,22 @@ mod tests {
         tx.commit().unwrap();
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, LATEST);
-        assert_eq!(tables(&conn), ["accounts", "activity", "key_slots", "vault_meta"]);
+        assert_eq!(tables(&conn), ["accounts", "activity", "enrollments", "key_slots", "key_store", "vault_meta"]);
+    }
+
+    #[test]
+    fn migrates_version_1_to_2_keeping_data() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[0]).unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.execute("INSERT INTO accounts (position, created_at, updated_at, sealed) VALUES (0, 1, 1, x'00')", []).unwrap();
+        migrate(&tx, 1).unwrap();
+        tx.commit().unwrap();
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 1);
+        assert!(tables(&conn).contains(&"enrollments".to_string()));
+        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 2);
     }
 
     #[test]
@@ -90,6 +118,6 @@ mod tests {
         migrate(&tx, 0).unwrap();
         migrate(&tx, LATEST).unwrap();
         tx.commit().unwrap();
-        assert_eq!(tables(&conn).len(), 4);
+        assert_eq!(tables(&conn).len(), 6);
     }
 }

@@ -456,3 +456,80 @@ fn a_read_only_vault_reports_storage_errors_and_keeps_its_data() {
     blocker.execute_batch("ROLLBACK").unwrap();
     assert_eq!(v.accounts().unwrap().len(), 1);
 }
+
+fn sample_enrollment() -> crate::protocol::Enrollment {
+    serde_json::from_value(serde_json::json!({
+        "version": 1, "base_url": "http://127.0.0.1:9", "origin": "http://127.0.0.1:9", "rp_id": "127.0.0.1",
+        "issuer": "Region Skåne", "provider_key": "BAAA", "account_name": "anna", "user_id": "dXNlcg",
+        "device_id": "ZGV2aWNl", "device_name": "Annas telefon", "device_key_alias": "nyckel-device-x",
+        "device_public_key": "BAAA", "sign_count": 0, "phone_signin_key_alias": null,
+        "phone_signin_credential_id": null, "phone_signin_public_key": null, "phone_signin_sign_count": 0,
+        "clock_offset": 0, "otp_account_id": null, "enrolled_at": 1
+    }))
+    .unwrap()
+}
+
+#[test]
+fn enrollments_persist_sealed_with_their_otp_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let e = sample_enrollment();
+    let (id, account) = v.add_enrollment(&e, Some(totp(RFC_SECRET, "Region Skåne", "anna"))).unwrap();
+    let account = account.unwrap();
+    let mut stored = v.enrollment(id).unwrap().enrollment;
+    assert_eq!(stored.otp_account_id, Some(account.id));
+    stored.sign_count = 7;
+    v.update_enrollment(id, &stored, None).unwrap();
+    drop(v);
+    let bytes = file_bytes(&path);
+    assert!(!contains(&bytes, b"Annas telefon") && !contains(&bytes, b"nyckel-device-x"));
+    let mut v = reopen(&path);
+    assert_eq!(v.enrollments().unwrap().len(), 1);
+    assert_eq!(v.enrollment(id).unwrap().enrollment.sign_count, 7);
+    assert_eq!(v.account(account.id).unwrap().params.issuer, "Region Skåne");
+    let log: Vec<String> = v.activity(5).unwrap().iter().map(|e| e.event.to_string()).collect();
+    assert_eq!(log, ["enrolled anna for sign-in approvals with http://127.0.0.1:9", "added Region Skåne (anna)"]);
+    v.remove_enrollment(id).unwrap();
+    assert!(matches!(v.enrollment(id), Err(VaultError::EnrollmentNotFound(_))));
+    assert!(matches!(v.update_enrollment(id, &stored, None), Err(VaultError::EnrollmentNotFound(_))));
+}
+
+#[test]
+fn an_invalid_otp_account_stores_no_enrollment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let bad = OtpParams { digits: 0, ..totp(RFC_SECRET, "A", "a") };
+    assert!(matches!(v.add_enrollment(&sample_enrollment(), Some(bad)), Err(VaultError::InvalidInput(_))));
+    assert!(v.enrollments().unwrap().is_empty());
+    assert!(v.accounts().unwrap().is_empty());
+}
+
+#[test]
+fn the_software_key_store_is_sealed_and_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    assert!(v.software_key_store().unwrap().is_none());
+    v.set_software_key_store(b"first key store bytes").unwrap();
+    v.set_software_key_store(b"second key store bytes").unwrap();
+    drop(v);
+    assert!(!contains(&file_bytes(&path), b"key store bytes"));
+    let v = reopen(&path);
+    assert_eq!(&v.software_key_store().unwrap().unwrap()[..], b"second key store bytes");
+}
+
+#[test]
+fn a_version_1_vault_is_migrated_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    // Turn it back into a schema-1 file, as Nyckel 0.1 wrote it.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE enrollments; DROP TABLE key_store; PRAGMA user_version = 1;").unwrap();
+    drop(conn);
+    let mut v = reopen(&path);
+    assert_eq!(v.accounts().unwrap().len(), 1);
+    v.add_enrollment(&sample_enrollment(), None).unwrap();
+    let version: i64 = v.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}

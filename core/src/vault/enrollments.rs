@@ -1,0 +1,151 @@
+//! Push-approval enrollments and the software device-key store, sealed like accounts.
+
+use rusqlite::{params, OptionalExtension};
+use zeroize::Zeroizing;
+
+use super::accounts::{Account, DuplicatePolicy};
+use super::activity::ActivityEvent;
+use super::error::VaultError;
+use super::store::{now, Vault};
+use crate::otpauth::OtpParams;
+use crate::protocol::Enrollment;
+
+const TABLE: &str = "enrollments";
+const KEY_STORE_TABLE: &str = "key_store";
+
+/// An enrollment as stored, with its vault id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEnrollment {
+    /// Stable id (never reused).
+    pub id: i64,
+    /// The enrollment.
+    pub enrollment: Enrollment,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub updated_at: i64,
+}
+
+impl Vault {
+    /// Stores a new enrollment and, when the enrollment QR carried one, its OTP account —
+    /// both in one transaction, logged. Returns the enrollment id and the account.
+    pub fn add_enrollment(
+        &mut self,
+        enrollment: &Enrollment,
+        otp: Option<OtpParams>,
+    ) -> Result<(i64, Option<Account>), VaultError> {
+        if let Some(p) = &otp {
+            // A duplicate OTP account is fine here: re-enrolling the same account is normal.
+            self.check_new_account(p, "", DuplicatePolicy::Allow)?;
+        }
+        self.key()?;
+        let at = now();
+        let tx = self.begin()?;
+        let account = match otp {
+            Some(p) => Some(self.insert_account_in(&tx, p, "", at)?),
+            None => None,
+        };
+        let mut enrollment = enrollment.clone();
+        enrollment.otp_account_id = account.as_ref().map(|a| a.id);
+        tx.execute("INSERT INTO enrollments (created_at, updated_at, sealed) VALUES (?1, ?1, x'')", [at])?;
+        let id = tx.last_insert_rowid();
+        let sealed = self.seal(TABLE, id, &to_json(&enrollment))?;
+        tx.execute("UPDATE enrollments SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
+        let event = ActivityEvent::Enrolled {
+            enrollment_id: id,
+            provider: enrollment.base_url.clone(),
+            account_name: enrollment.account_name.clone(),
+        };
+        self.log_in(&tx, &event, at)?;
+        tx.commit()?;
+        Ok((id, account))
+    }
+
+    /// All enrollments, oldest first.
+    pub fn enrollments(&self) -> Result<Vec<StoredEnrollment>, VaultError> {
+        self.key()?;
+        let mut st = self.conn.prepare("SELECT id, created_at, updated_at, sealed FROM enrollments ORDER BY id")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?)))?;
+        rows.map(|row| {
+            let (id, created_at, updated_at, sealed) = row?;
+            self.decode_enrollment(id, created_at, updated_at, &sealed)
+        })
+        .collect()
+    }
+
+    /// One enrollment.
+    pub fn enrollment(&self, id: i64) -> Result<StoredEnrollment, VaultError> {
+        self.key()?;
+        let (created_at, updated_at, sealed) = self
+            .conn
+            .query_row("SELECT created_at, updated_at, sealed FROM enrollments WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, Vec<u8>>(2)?))
+            })
+            .optional()?
+            .ok_or(VaultError::EnrollmentNotFound(id))?;
+        self.decode_enrollment(id, created_at, updated_at, &sealed)
+    }
+
+    fn decode_enrollment(&self, id: i64, created_at: i64, updated_at: i64, sealed: &[u8]) -> Result<StoredEnrollment, VaultError> {
+        let plain = self.open_sealed(TABLE, id, sealed)?;
+        let enrollment = serde_json::from_slice(&plain)
+            .map_err(|_| VaultError::Corrupt(format!("enrollment {id} is unreadable")))?;
+        Ok(StoredEnrollment { id, enrollment, created_at, updated_at })
+    }
+
+    /// Saves a changed enrollment (signature counters, clock offset, phone sign-in), with
+    /// an optional activity entry in the same transaction. Committed with synchronous=FULL
+    /// before returning, so a counter is persisted before the assertion using it leaves.
+    pub fn update_enrollment(&mut self, id: i64, enrollment: &Enrollment, event: Option<&ActivityEvent>) -> Result<(), VaultError> {
+        let sealed = self.seal(TABLE, id, &to_json(enrollment))?;
+        let at = now();
+        let tx = self.begin()?;
+        let n = tx.execute("UPDATE enrollments SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, id])?;
+        if n == 0 {
+            return Err(VaultError::EnrollmentNotFound(id));
+        }
+        if let Some(event) = event {
+            self.log_in(&tx, event, at)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Removes an enrollment (its keys are the caller's to delete from the key store).
+    pub fn remove_enrollment(&mut self, id: i64) -> Result<Enrollment, VaultError> {
+        let stored = self.enrollment(id)?;
+        let tx = self.begin()?;
+        tx.execute("DELETE FROM enrollments WHERE id = ?1", [id])?;
+        let event = ActivityEvent::EnrollmentRemoved {
+            enrollment_id: id,
+            provider: stored.enrollment.base_url.clone(),
+            account_name: stored.enrollment.account_name.clone(),
+        };
+        self.log_in(&tx, &event, now())?;
+        tx.commit()?;
+        Ok(stored.enrollment)
+    }
+
+    /// The sealed bytes of the software device-key store, if one was saved.
+    pub fn software_key_store(&self) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        self.key()?;
+        let sealed: Option<Vec<u8>> =
+            self.conn.query_row("SELECT sealed FROM key_store WHERE id = 1", [], |r| r.get(0)).optional()?;
+        sealed.map(|s| self.open_sealed(KEY_STORE_TABLE, 1, &s)).transpose()
+    }
+
+    /// Saves the software device-key store (see `protocol::SoftwareKeyStore::to_bytes`).
+    pub fn set_software_key_store(&mut self, bytes: &[u8]) -> Result<(), VaultError> {
+        let sealed = self.seal(KEY_STORE_TABLE, 1, bytes)?;
+        self.conn.execute(
+            "INSERT INTO key_store (id, updated_at, sealed) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, sealed = excluded.sealed",
+            params![now(), sealed],
+        )?;
+        Ok(())
+    }
+}
+
+fn to_json(e: &Enrollment) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(serde_json::to_vec(e).expect("enrollment serialises"))
+}
