@@ -1,0 +1,177 @@
+//! SQLite storage: one file, WAL, `user_version` migrations, a connection per operation.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+/// Current schema version.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATION_1: &str = r#"
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT,
+    otp_secret TEXT,
+    blocked_until INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE activations (
+    code_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    push_token TEXT,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE credentials (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('device', 'phone_signin')),
+    public_key BLOB NOT NULL,
+    sign_count INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE INDEX credentials_device ON credentials(device_id);
+CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('push', 'passwordless')),
+    nonce BLOB NOT NULL,
+    number INTEGER NOT NULL,
+    app TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    location TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    decided_at INTEGER,
+    credential_id TEXT,
+    browser_token_hash TEXT
+);
+CREATE INDEX requests_user ON requests(user_id, created_at);
+CREATE TABLE push_log (
+    id INTEGER PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    push_token TEXT,
+    sent_at INTEGER NOT NULL
+);
+CREATE TABLE device_nonces (
+    device_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, nonce)
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    user_id TEXT,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+"#;
+
+/// A database file. Cheap to clone; [`Db::open`] gives a configured connection.
+#[derive(Clone, Debug)]
+pub struct Db {
+    path: PathBuf,
+}
+
+/// Opening or migrating failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite failed.
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer version.
+    #[error("database schema version {0} is newer than this program ({SCHEMA_VERSION})")]
+    FromTheFuture(i64),
+}
+
+impl Db {
+    /// Opens (creating and migrating if needed) the database at `path`, and makes sure the
+    /// provider key exists.
+    pub fn init(path: impl AsRef<Path>) -> Result<Db, DbError> {
+        let db = Db { path: path.as_ref().to_owned() };
+        let new_file = !db.path.exists();
+        let mut conn = db.open()?;
+        #[cfg(unix)]
+        if new_file {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&db.path, std::fs::Permissions::from_mode(0o600));
+        }
+        let _ = new_file;
+        migrate(&mut conn)?;
+        crate::provider::ensure_key(&conn)?;
+        Ok(db)
+    }
+
+    /// The file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A new connection: WAL, foreign keys, busy timeout 5 s, synchronous FULL.
+    pub fn open(&self) -> Result<Connection, rusqlite::Error> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(conn)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(DbError::FromTheFuture(version));
+    }
+    if version < 1 {
+        tx.execute_batch(MIGRATION_1)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reads a setting.
+pub fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()
+}
+
+/// Writes a setting.
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Records an activity event.
+pub fn event(conn: &Connection, at: i64, user_id: Option<&str>, kind: &str, detail: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO events (at, user_id, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![at, user_id, kind, detail],
+    )?;
+    Ok(())
+}

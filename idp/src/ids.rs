@@ -1,0 +1,30 @@
+//! Random identifiers, codes and numbers.
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
+    let mut b = vec![0u8; n];
+    SystemRandom::new().fill(&mut b).expect("operating system RNG unavailable");
+    b
+}
+
+/// 16 random bytes, b64url.
+pub(crate) fn new_id() -> String {
+    nyckel_core::protocol::wire::b64(&random_bytes(16))
+}
+
+/// A two-digit number, uniform in 10–99.
+pub(crate) fn two_digit_number() -> u8 {
+    loop {
+        let b = random_bytes(1)[0];
+        if b < 180 {
+            return 10 + b % 90;
+        }
+    }
+}
+
+/// SHA-256 of a secret token, b64url (what the database stores).
+pub(crate) fn token_hash(token: &str) -> String {
+    use nyckel_core::protocol::wire::{b64, sha256};
+    b64(&sha256(token.as_bytes()))
+}

@@ -1,0 +1,247 @@
+//! `nyckel-idp`: serve the reference identity provider, and administer its database.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use nyckel_idp::signin::{self, Kind, Origin};
+use nyckel_idp::{admin, db::Db, ApiError, Clock, Config};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(name = "nyckel-idp", version, about = "Reference identity provider for Nyckel push sign-in")]
+struct Cli {
+    /// The SQLite database file (created if missing).
+    #[arg(long, global = true, default_value = "nyckel-idp.db")]
+    db: PathBuf,
+    /// Print one JSON object.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Shift the provider clock by SECS seconds (tests).
+    #[arg(long, global = true, hide = true, default_value_t = 0, allow_hyphen_values = true)]
+    clock_offset: i64,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the HTTP server.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Start and inspect sign-ins as the sign-in page would.
+    #[command(subcommand)]
+    Signin(SigninCmd),
+    /// Manage devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Show recent events.
+    Events {
+        /// Only this user's events.
+        #[arg(long)]
+        user: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: String,
+    /// Public origin (default http://ADDR).
+    #[arg(long)]
+    origin: Option<String>,
+    /// WebAuthn rpId (default the origin's host).
+    #[arg(long)]
+    rp_id: Option<String>,
+    /// Display name.
+    #[arg(long, default_value = "Nyckel IdP")]
+    issuer: String,
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add a user and print an enrollment code.
+    Add {
+        /// User name.
+        name: String,
+        /// Password (omit for a passwordless-only user).
+        #[arg(long)]
+        password: Option<String>,
+        /// Also give the user a TOTP secret, carried in the enrollment code.
+        #[arg(long)]
+        totp: bool,
+    },
+    /// Issue a new enrollment code for a user.
+    Enroll {
+        /// User name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SigninCmd {
+    /// Create a sign-in request; prints the id and the number to show.
+    Start {
+        /// User name.
+        name: String,
+        /// Passwordless phone sign-in.
+        #[arg(long)]
+        passwordless: bool,
+        /// Requesting application shown on the phone.
+        #[arg(long, default_value = "Nyckel IdP CLI")]
+        app: String,
+        /// Client IP shown on the phone.
+        #[arg(long, default_value = "127.0.0.1")]
+        ip: String,
+        /// Approximate location shown on the phone.
+        #[arg(long, default_value = "")]
+        location: String,
+    },
+    /// Show a request's state.
+    Status {
+        /// Request id.
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// List a user's devices.
+    List {
+        /// User name.
+        name: String,
+    },
+    /// Revoke a device (its keys are refused at once).
+    Revoke {
+        /// Device id.
+        device_id: String,
+    },
+}
+
+fn fail(json_out: bool, e: &ApiError) -> ExitCode {
+    if json_out {
+        println!("{}", json!({"error": e.code, "message": e.message}));
+    } else {
+        eprintln!("nyckel-idp: {}", e.message);
+    }
+    ExitCode::from(if e.status >= 500 { 2 } else { 1 })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let cfg = Config { clock: Clock::with_offset(cli.clock_offset), ..Config::default() };
+    if let Cmd::Serve(a) = &cli.cmd {
+        return serve(&cli, a, cfg);
+    }
+    let db = match Db::init(&cli.db) {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("nyckel-idp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = db.open().map_err(ApiError::from).and_then(|mut conn| run(&cli, &cfg, &mut conn));
+    match result {
+        Ok((value, text)) => {
+            if cli.json {
+                println!("{value}");
+            } else {
+                println!("{text}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(cli.json, &e),
+    }
+}
+
+fn run(cli: &Cli, cfg: &Config, conn: &mut rusqlite::Connection) -> Result<(serde_json::Value, String), ApiError> {
+    match &cli.cmd {
+        Cmd::Serve(_) => unreachable!("handled in main"),
+        Cmd::User(UserCmd::Add { name, password, totp }) => {
+            let e = admin::add_user(conn, cfg, name, password.as_deref(), *totp)?;
+            let text = format!("Added {}.\nEnrollment code (single use, expires at {}):\n{}", e.user, e.expires_at, e.enroll_uri);
+            Ok((serde_json::to_value(&e).unwrap_or_default(), text))
+        }
+        Cmd::User(UserCmd::Enroll { name }) => {
+            let e = admin::issue_enrollment(conn, cfg, name)?;
+            let text = e.enroll_uri.clone();
+            Ok((serde_json::to_value(&e).unwrap_or_default(), text))
+        }
+        Cmd::Signin(SigninCmd::Start { name, passwordless, app, ip, location }) => {
+            let kind = if *passwordless { Kind::Passwordless } else { Kind::Push };
+            let from = Origin { app: app.clone(), ip: ip.clone(), location: location.clone() };
+            let s = signin::start(conn, cfg, name, kind, &from)?;
+            let text = format!("Request {}\nNumber to type: {}\nExpires at {}", s.id, s.number, s.expires_at);
+            Ok((serde_json::to_value(&s).unwrap_or_default(), text))
+        }
+        Cmd::Signin(SigninCmd::Status { id }) => {
+            let s = signin::status(conn, id, cfg.clock.now())?;
+            let text = format!("{}: {}", s.id, s.state);
+            Ok((serde_json::to_value(&s).unwrap_or_default(), text))
+        }
+        Cmd::Device(DeviceCmd::List { name }) => {
+            let d = admin::list_devices(conn, name)?;
+            let text = d
+                .iter()
+                .map(|d| format!("{}  {}  {}", d.device_id, d.name, if d.revoked_at.is_some() { "revoked" } else { "active" }))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok((json!({"devices": d}), text))
+        }
+        Cmd::Device(DeviceCmd::Revoke { device_id }) => {
+            admin::revoke_device(conn, cfg, device_id)?;
+            Ok((json!({"deviceId": device_id, "revoked": true}), format!("Revoked {device_id}.")))
+        }
+        Cmd::Events { user, limit } => {
+            let ev = admin::events(conn, user.as_deref(), *limit)?;
+            let text = ev
+                .iter()
+                .map(|e| format!("{}  {}  {}  {}", e.at, e.user.as_deref().unwrap_or("-"), e.kind, e.detail))
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok((json!({"events": ev}), text))
+        }
+    }
+}
+
+fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
+    cfg.origin = a.origin.clone();
+    cfg.rp_id = a.rp_id.clone();
+    cfg.issuer = a.issuer.clone();
+    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("nyckel-idp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let db = cli.db.clone();
+    let json_out = cli.json;
+    let r = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&a.addr).await?;
+        let addr = listener.local_addr()?;
+        let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
+        if json_out {
+            println!("{}", json!({"listening": addr.to_string(), "origin": origin}));
+        } else {
+            eprintln!("nyckel-idp listening on {addr} ({origin})");
+        }
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        nyckel_idp::server::serve_until(listener, db, cfg, shutdown).await
+    });
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nyckel-idp: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

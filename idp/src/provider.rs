@@ -1,0 +1,96 @@
+//! The provider's P-256 signing key and signed envelopes (`docs/protocol.md` §2.1).
+
+use nyckel_core::protocol::wire::{b64, fingerprint, provider_signed_bytes, unb64};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+use rusqlite::Connection;
+use serde_json::{json, Value};
+
+use crate::db::{set_setting, setting};
+use crate::error::ApiError;
+
+/// Creates the provider key if the database has none (safe against concurrent creators).
+pub(crate) fn ensure_key(conn: &Connection) -> rusqlite::Result<()> {
+    if setting(conn, "provider_key")?.is_none() {
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
+            .map_err(|_| rusqlite::Error::InvalidQuery)?;
+        conn.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES ('provider_key', ?1)",
+            [b64(pkcs8.as_ref())],
+        )?;
+    }
+    Ok(())
+}
+
+/// The provider identity: signing key plus where it is reachable.
+pub struct Provider {
+    pair: EcdsaKeyPair,
+    /// SEC1 uncompressed public key.
+    pub public_key: Vec<u8>,
+    /// Origin (`http://127.0.0.1:PORT`).
+    pub origin: String,
+    /// rpId.
+    pub rp_id: String,
+    /// Display name.
+    pub issuer: String,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider").field("origin", &self.origin).field("rp_id", &self.rp_id).finish_non_exhaustive()
+    }
+}
+
+/// Host part of an origin (`https://a.b:8443` → `a.b`).
+pub fn host_of(origin: &str) -> String {
+    let rest = origin.split_once("://").map(|(_, r)| r).unwrap_or(origin);
+    if let Some(stripped) = rest.strip_prefix('[') {
+        return format!("[{}]", stripped.split(']').next().unwrap_or(""));
+    }
+    rest.split([':', '/']).next().unwrap_or("").to_ascii_lowercase()
+}
+
+impl Provider {
+    /// Loads the key and the origin settings written by `serve` (or `--origin`).
+    pub fn load(conn: &Connection) -> Result<Provider, ApiError> {
+        let pkcs8 = setting(conn, "provider_key")?.and_then(|s| unb64(&s)).ok_or_else(ApiError::internal)?;
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &SystemRandom::new())
+            .map_err(|_| ApiError::internal())?;
+        let origin = setting(conn, "origin")?.ok_or_else(|| {
+            ApiError::new(500, "not_configured", "no origin configured: run `serve` once or pass --origin")
+        })?;
+        let rp_id = setting(conn, "rp_id")?.unwrap_or_else(|| host_of(&origin));
+        let issuer = setting(conn, "issuer")?.unwrap_or_else(|| "Nyckel IdP".to_owned());
+        let public_key = pair.public_key().as_ref().to_vec();
+        Ok(Provider { pair, public_key, origin, rp_id, issuer })
+    }
+
+    /// Stores origin, rpId and issuer for the other commands.
+    pub fn configure(conn: &Connection, origin: &str, rp_id: Option<&str>, issuer: &str) -> rusqlite::Result<()> {
+        let origin = origin.trim_end_matches('/');
+        set_setting(conn, "origin", origin)?;
+        set_setting(conn, "rp_id", &rp_id.map(str::to_owned).unwrap_or_else(|| host_of(origin)))?;
+        set_setting(conn, "issuer", issuer)
+    }
+
+    /// The key fingerprint (b64url SHA-256 of the SEC1 key).
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.public_key)
+    }
+
+    /// Signs a payload into an envelope `{"payload","signature"}`.
+    pub fn envelope(&self, payload: &Value) -> Value {
+        let bytes = serde_json::to_vec(payload).unwrap_or_default();
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), &provider_signed_bytes(&bytes))
+            .map(|s| b64(s.as_ref()))
+            .unwrap_or_default();
+        json!({"payload": b64(&bytes), "signature": sig})
+    }
+
+    /// A signed `nyckel.time` payload answering `nonce`.
+    pub fn time_envelope(&self, now: i64, nonce: &str) -> Value {
+        self.envelope(&json!({"v": 1, "typ": "nyckel.time", "serverTime": now, "reqNonce": nonce}))
+    }
+}

@@ -1,0 +1,277 @@
+//! The HTTP server: routes, handlers, and ways to start it (async or on a background thread).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rusqlite::Connection;
+use serde::Deserialize;
+
+use crate::api;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::provider::Provider;
+use crate::signin;
+use crate::verify::{AssertionBody, DeviceAuth};
+
+/// Shared server state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Policy and clock.
+    pub cfg: Config,
+    /// Provider key and origin.
+    pub provider: Arc<Provider>,
+}
+
+impl AppState {
+    /// Runs `f` with a fresh connection on the blocking pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection, &AppState) -> Result<T, ApiError> + Send + 'static,
+    {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = st.db.open()?;
+            f(&mut conn, &st)
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+    }
+}
+
+async fn read_body(body: Body) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, api::MAX_BODY)
+        .await
+        .map_err(|_| ApiError::new(413, "too_large", "request body too large"))
+}
+
+fn path_and_query(uri: &Uri) -> String {
+    uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
+}
+
+async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let body = read_body(body).await?;
+    let auth = DeviceAuth::from_headers(&parts.headers)?;
+    let path = path_and_query(&parts.uri);
+    st.run(move |c, s| api::enroll(c, &s.cfg, &s.provider, &auth, &path, &body)).await.map(Json)
+}
+
+/// Authenticates a device request on the blocking pool and runs `f` with the device.
+async fn device_call<T, F>(st: AppState, req: Request, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, ApiError> + Send + 'static,
+{
+    let (parts, body) = req.into_parts();
+    let body = read_body(body).await?;
+    let auth = DeviceAuth::from_headers(&parts.headers)?;
+    let path = path_and_query(&parts.uri);
+    let method = parts.method.as_str().to_owned();
+    st.run(move |c, s| {
+        let now = s.cfg.clock.now();
+        let device = api::authenticate(c, &s.provider, &auth, &method, &path, &body, now)?;
+        f(c, s, &device, &auth.nonce, &body)
+    })
+    .await
+}
+
+async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+    device_call(st, req, |c, s, d, nonce, _| signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())).await.map(Json)
+}
+
+async fn phone_signin(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+    if req.method() == Method::DELETE {
+        device_call(st, req, |c, s, d, nonce, _| api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)).await.map(Json)
+    } else {
+        device_call(st, req, |c, s, d, nonce, body| api::enable_phone_signin(c, &s.cfg, &s.provider, d, nonce, body))
+            .await
+            .map(Json)
+    }
+}
+
+async fn respond(State(st): State<AppState>, UrlPath(id): UrlPath<String>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
+    let body = read_body(body).await?;
+    if id.len() > 64 {
+        return Err(ApiError::new(404, "not_found", "no such request"));
+    }
+    let b: AssertionBody =
+        serde_json::from_slice(&body).map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))?;
+    if b.credential_id.len() > 64 {
+        return Err(ApiError::bad_request("invalid credentialId"));
+    }
+    st.run(move |c, s| signin::respond(c, &s.cfg, &s.provider, &id, &b)).await.map(Json)
+}
+
+#[derive(Deserialize)]
+struct TimeQuery {
+    nonce: String,
+}
+
+async fn time(
+    State(st): State<AppState>,
+    q: Result<Query<TimeQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let q = q.map_err(|_| ApiError::bad_request("nonce query parameter required"))?;
+    if q.nonce.is_empty() || q.nonce.len() > 64 {
+        return Err(ApiError::bad_request("invalid nonce"));
+    }
+    Ok(Json(st.provider.time_envelope(st.cfg.clock.now(), &q.nonce)))
+}
+
+async fn provider_info(State(st): State<AppState>) -> Json<serde_json::Value> {
+    Json(api::provider_info(&st.provider))
+}
+
+async fn not_found() -> Response {
+    ApiError::new(404, "not_found", "no such endpoint").into_response()
+}
+
+/// The router with every route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/nyckel/v1/enroll", post(enroll))
+        .route("/nyckel/v1/requests", get(pending))
+        .route("/nyckel/v1/requests/{id}/response", post(respond))
+        .route("/nyckel/v1/phone-signin", post(phone_signin).delete(phone_signin))
+        .route("/nyckel/v1/time", get(time))
+        .route("/nyckel/v1/provider", get(provider_info))
+        .merge(crate::web::routes())
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Client address helper for handlers.
+pub(crate) fn client_ip(ci: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> String {
+    let _ = headers; // X-Forwarded-For is not trusted by the reference server.
+    ci.0.ip().to_string()
+}
+
+/// Serves on `listener` until `shutdown` resolves. Stores the effective origin/rpId/issuer in
+/// the database so the admin CLI prints enrollment codes for this server.
+pub async fn serve_until(
+    listener: tokio::net::TcpListener,
+    db_path: impl AsRef<Path>,
+    config: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let addr = listener.local_addr()?;
+    let db_path: PathBuf = db_path.as_ref().to_owned();
+    let cfg = config.clone();
+    let state = tokio::task::spawn_blocking(move || -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
+        let db = Db::init(&db_path)?;
+        let conn = db.open()?;
+        let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
+        Provider::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
+        let provider = Provider::load(&conn).map_err(|e| e.message)?;
+        Ok(AppState { db, cfg, provider: Arc::new(provider) })
+    })
+    .await??;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}
+
+/// Serves on `listener` forever.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    db_path: impl AsRef<Path>,
+    config: Config,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_until(listener, db_path, config, std::future::pending()).await
+}
+
+/// A server running on a background thread.
+pub struct ServerHandle {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Stops the server and waits for its thread.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// Starts a server on `addr` (e.g. `127.0.0.1:0`) with the default policy, on its own
+/// tokio runtime in a background thread. Returns once the server is ready.
+pub fn spawn_background(addr: &str, db: impl AsRef<Path>) -> std::io::Result<ServerHandle> {
+    spawn_background_with(addr, db, Config::default())
+}
+
+/// [`spawn_background`] with a configuration (policy, clock).
+pub fn spawn_background_with(addr: &str, db: impl AsRef<Path>, config: Config) -> std::io::Result<ServerHandle> {
+    let std_listener = std::net::TcpListener::bind(addr)?;
+    std_listener.set_nonblocking(true)?;
+    let bound = std_listener.local_addr()?;
+    // Initialise the database here so errors surface synchronously and the CLI sees the origin.
+    {
+        let db = Db::init(db.as_ref()).map_err(std::io::Error::other)?;
+        let conn = db.open().map_err(std::io::Error::other)?;
+        let origin = config.origin.clone().unwrap_or_else(|| format!("http://{bound}"));
+        Provider::configure(&conn, &origin, config.rp_id.as_deref(), &config.issuer).map_err(std::io::Error::other)?;
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+    let db_path = db.as_ref().to_owned();
+    let thread = std::thread::Builder::new().name("nyckel-idp".into()).spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                let _ = ready_tx.send(Err(e));
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                Ok(l) => l,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            let _ = ready_tx.send(Ok(()));
+            let _ = serve_until(listener, db_path, config, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+    })?;
+    ready_rx.recv().map_err(std::io::Error::other)??;
+    Ok(ServerHandle { base_url: format!("http://{bound}"), addr: bound, stop: Some(tx), thread: Some(thread) })
+}
+
+/// Maps a page error to a status for HTML handlers.
+pub(crate) fn status_of(e: &ApiError) -> StatusCode {
+    StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}

@@ -1,0 +1,419 @@
+//! Sign-in requests: creation (rate limit, one outstanding per user, report block), the
+//! pending list, the consuming response transaction, status and browser completion.
+
+use nyckel_core::protocol::wire::{self, b64};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::config::Config;
+use crate::db::event;
+use crate::error::ApiError;
+use crate::ids::{new_id, random_bytes, token_hash, two_digit_number};
+use crate::provider::Provider;
+use crate::verify::{self, AssertionBody, Decided, Expected};
+
+/// Push (after a password) or passwordless (username only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Push approval with the device key.
+    Push,
+    /// Passwordless with the phone sign-in key.
+    Passwordless,
+}
+
+impl Kind {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Push => "push",
+            Kind::Passwordless => "passwordless",
+        }
+    }
+}
+
+/// Where a sign-in comes from (shown on the phone).
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// The requesting application.
+    pub app: String,
+    /// Client IP.
+    pub ip: String,
+    /// Approximate location.
+    pub location: String,
+}
+
+/// A created request, as the sign-in page shows it.
+#[derive(Clone, Serialize)]
+pub struct Started {
+    /// Request id.
+    pub id: String,
+    /// The two-digit number to show (never sent to the phone).
+    pub number: u8,
+    /// Expiry (provider time).
+    #[serde(rename = "expiresAt")]
+    pub expires_at: i64,
+    /// `push` or `passwordless`.
+    pub kind: &'static str,
+    /// Secret the page uses to poll and complete.
+    #[serde(rename = "statusToken")]
+    pub status_token: String,
+    /// Devices the trigger was sent to.
+    #[serde(rename = "pushedTo")]
+    pub pushed_to: usize,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").field("id", &self.id).field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().filter(|c| !c.is_control()).take(n).collect()
+}
+
+/// Creates a sign-in request for `user_name` and records the push triggers.
+pub fn start(
+    conn: &mut Connection,
+    cfg: &Config,
+    user_name: &str,
+    kind: Kind,
+    from: &Origin,
+) -> Result<Started, ApiError> {
+    let now = cfg.clock.now();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (user_id, blocked_until): (String, i64) = tx
+        .query_row("SELECT id, blocked_until FROM users WHERE name = ?1", [user_name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or_else(|| ApiError::new(404, "unknown_user", "no such user"))?;
+    if blocked_until > now {
+        return Err(ApiError::new(423, "blocked", "sign-in requests are blocked after a report; try later"));
+    }
+    let cred_kind = match kind {
+        Kind::Push => "device",
+        Kind::Passwordless => "phone_signin",
+    };
+    let mut stmt = tx.prepare(
+        "SELECT d.id, d.push_token FROM devices d JOIN credentials c ON c.device_id = d.id
+         WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2",
+    )?;
+    let targets: Vec<(String, Option<String>)> =
+        stmt.query_map(params![user_id, cred_kind], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    drop(stmt);
+    if targets.is_empty() {
+        return Err(match kind {
+            Kind::Push => ApiError::new(409, "no_device", "the user has no enrolled device"),
+            Kind::Passwordless => ApiError::new(409, "no_phone_signin", "phone sign-in is not enabled for the user"),
+        });
+    }
+    let recent: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2",
+        params![user_id, now - cfg.push_window],
+        |r| r.get(0),
+    )?;
+    if recent >= i64::from(cfg.push_limit) {
+        event(&tx, now, Some(&user_id), "rate_limited", "")?;
+        tx.commit()?;
+        return Err(ApiError::new(429, "rate_limited", "too many sign-in requests; wait a few minutes"));
+    }
+    // One outstanding request per account: a new one supersedes the old.
+    tx.execute(
+        "UPDATE requests SET state = 'superseded', decided_at = ?2 WHERE user_id = ?1 AND state = 'pending'",
+        params![user_id, now],
+    )?;
+    let id = new_id();
+    let number = two_digit_number();
+    let token = b64(&random_bytes(24));
+    let expires_at = now + cfg.request_ttl;
+    tx.execute(
+        "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11)",
+        params![
+            id,
+            user_id,
+            kind.as_str(),
+            random_bytes(32),
+            number,
+            truncate(&from.app, 128),
+            truncate(&from.ip, 64),
+            truncate(&from.location, 128),
+            now,
+            expires_at,
+            token_hash(&token)
+        ],
+    )?;
+    for (device, push_token) in &targets {
+        // No FCM/APNs here: record the opaque trigger {"nyckel":1,"requestId":id} we would send.
+        tx.execute(
+            "INSERT INTO push_log (request_id, device_id, push_token, sent_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, device, push_token, now],
+        )?;
+    }
+    event(&tx, now, Some(&user_id), "signin_started", kind.as_str())?;
+    tx.commit()?;
+    Ok(Started { id, number, expires_at, kind: kind.as_str(), status_token: token, pushed_to: targets.len() })
+}
+
+/// A request's state as reported to pages and the CLI (`expired` when past expiry).
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    /// Request id.
+    pub id: String,
+    /// State.
+    pub state: String,
+    /// Kind.
+    pub kind: String,
+    /// User name.
+    pub user: String,
+    /// Expiry.
+    #[serde(rename = "expiresAt")]
+    pub expires_at: i64,
+}
+
+/// Reads a request's state.
+pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, ApiError> {
+    let s = conn
+        .query_row(
+            "SELECT r.state, r.kind, u.name, r.expires_at FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1",
+            [id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::new(404, "not_found", "no such request"))?;
+    let state = if s.0 == "pending" && now >= s.3 { "expired".to_owned() } else { s.0 };
+    Ok(Status { id: id.to_owned(), state, kind: s.1, user: s.2, expires_at: s.3 })
+}
+
+/// Checks the page's status token for a request.
+pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), ApiError> {
+    let stored: Option<Option<String>> =
+        conn.query_row("SELECT browser_token_hash FROM requests WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    match stored.flatten() {
+        Some(h) if h == token_hash(token) => Ok(()),
+        _ => Err(ApiError::new(404, "not_found", "no such request")),
+    }
+}
+
+/// Completes an approved request once (`approved` → `completed`) and opens a session.
+/// Returns the session token.
+pub fn complete(conn: &mut Connection, cfg: &Config, id: &str, token: &str) -> Result<String, ApiError> {
+    let now = cfg.clock.now();
+    check_token(conn, id, token)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let user_id: Option<String> = tx
+        .query_row(
+            "UPDATE requests SET state = 'completed' WHERE id = ?1 AND state = 'approved' RETURNING user_id",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let user_id = user_id.ok_or_else(|| ApiError::new(409, "not_approved", "the request is not approved"))?;
+    let session = new_session(&tx, cfg, &user_id, now)?;
+    event(&tx, now, Some(&user_id), "signed_in", "")?;
+    tx.commit()?;
+    Ok(session)
+}
+
+/// Opens a browser session for a user; returns the token.
+pub fn new_session(conn: &Connection, cfg: &Config, user_id: &str, now: i64) -> Result<String, ApiError> {
+    let token = b64(&random_bytes(32));
+    conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash(&token), user_id, now, now + cfg.session_ttl],
+    )?;
+    Ok(token)
+}
+
+/// The user (id, name) of a live session.
+pub fn session_user(conn: &Connection, token: &str, now: i64) -> Result<Option<(String, String)>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+            params![token_hash(token), now],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// An authenticated device row.
+#[derive(Clone, Debug)]
+pub struct DeviceRow {
+    /// Device id.
+    pub id: String,
+    /// Its user.
+    pub user_id: String,
+}
+
+struct StoredRequest {
+    id: String,
+    user_id: String,
+    kind: String,
+    nonce: Vec<u8>,
+    app: String,
+    ip: String,
+    location: String,
+    created_at: i64,
+    expires_at: i64,
+    account_name: String,
+}
+
+impl StoredRequest {
+    fn context_hash(&self, p: &Provider) -> String {
+        wire::context_hash(&wire::Context {
+            request_id: &self.id,
+            kind: &self.kind,
+            account_name: &self.account_name,
+            app: &self.app,
+            ip: &self.ip,
+            location: &self.location,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            rp_id: &p.rp_id,
+            origin: &p.origin,
+        })
+    }
+
+    fn to_json(&self, p: &Provider) -> Value {
+        json!({"id": self.id, "nonce": b64(&self.nonce), "kind": self.kind, "accountName": self.account_name,
+               "app": self.app, "ip": self.ip, "location": self.location, "createdAt": self.created_at,
+               "expiresAt": self.expires_at, "rpId": p.rp_id, "origin": p.origin})
+    }
+}
+
+const REQUEST_COLUMNS: &str =
+    "r.id, r.user_id, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, u.name";
+
+fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRequest> {
+    Ok(StoredRequest {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        kind: r.get(2)?,
+        nonce: r.get(3)?,
+        app: r.get(4)?,
+        ip: r.get(5)?,
+        location: r.get(6)?,
+        created_at: r.get(7)?,
+        expires_at: r.get(8)?,
+        account_name: r.get(9)?,
+    })
+}
+
+/// The signed pending list for an authenticated device (§4.2).
+pub fn pending(conn: &Connection, p: &Provider, device: &DeviceRow, req_nonce: &str, now: i64) -> Result<Value, ApiError> {
+    let has_phone: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM credentials WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL)",
+        [&device.id],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id
+         WHERE r.user_id = ?1 AND r.state = 'pending' AND r.expires_at > ?2 AND (r.kind = 'push' OR ?3)
+         ORDER BY r.created_at DESC LIMIT 16"
+    ))?;
+    let list: Vec<StoredRequest> =
+        stmt.query_map(params![device.user_id, now, has_phone], read_request)?.collect::<Result<_, _>>()?;
+    let requests: Vec<Value> = list.iter().map(|r| r.to_json(p)).collect();
+    Ok(p.envelope(&json!({"v": 1, "typ": "nyckel.pending", "serverTime": now, "reqNonce": req_nonce,
+        "deviceId": device.id, "userId": device.user_id, "requests": requests})))
+}
+
+/// Verifies and applies an assertion for request `id` (§7). Returns the signed result.
+pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body: &AssertionBody) -> Result<Value, ApiError> {
+    let req = conn
+        .query_row(
+            &format!("SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"),
+            [id],
+            read_request,
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::new(404, "not_found", "no such request"))?;
+    let decoded = verify::decode(body)?;
+    let cred: Option<(String, String, String, Vec<u8>, Option<i64>, Option<i64>)> = conn
+        .query_row(
+            "SELECT c.user_id, c.device_id, c.kind, c.public_key, c.revoked_at, d.revoked_at
+             FROM credentials c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
+            [&body.credential_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )
+        .optional()?;
+    let unknown = || ApiError::new(401, "unknown_credential", "credential not valid for this request");
+    let (cred_user, device_id, cred_kind, public_key, cred_revoked, device_revoked) = cred.ok_or_else(unknown)?;
+    if cred_user != req.user_id {
+        return Err(unknown());
+    }
+    if device_revoked.is_some() {
+        return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
+    }
+    if cred_revoked.is_some() {
+        return Err(unknown());
+    }
+    let passwordless = req.kind == "passwordless";
+    let context_hash = req.context_hash(p);
+    let checked = verify::check(
+        &decoded,
+        &Expected {
+            nonce: &req.nonce,
+            origin: &p.origin,
+            rp_id: &p.rp_id,
+            request_id: &req.id,
+            context_hash: &context_hash,
+            public_key: &public_key,
+            require_uv_for_approve: passwordless,
+        },
+    )?;
+    // A passwordless approval counts only from the phone sign-in credential.
+    if passwordless && matches!(checked.decision, Decided::Approve(_)) && cred_kind != "phone_signin" {
+        return Err(unknown());
+    }
+
+    let now = cfg.clock.now();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (state, number, expires_at): (String, i64, i64) =
+        tx.query_row("SELECT state, number, expires_at FROM requests WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    if state != "pending" {
+        return Err(ApiError::new(409, "not_pending", "the request is no longer pending"));
+    }
+    if now >= expires_at {
+        tx.execute("UPDATE requests SET state = 'expired', decided_at = ?2 WHERE id = ?1", params![id, now])?;
+        tx.commit()?;
+        return Err(ApiError::new(410, "expired", "the request has expired"));
+    }
+    let stored: i64 = tx.query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&body.credential_id], |r| r.get(0))?;
+    if i64::from(checked.sign_count) <= stored {
+        event(&tx, now, Some(&req.user_id), "counter_not_increased", &device_id)?;
+        tx.commit()?;
+        return Err(ApiError::new(401, "counter", "signature counter did not increase"));
+    }
+    tx.execute(
+        "UPDATE credentials SET sign_count = ?2 WHERE id = ?1",
+        params![body.credential_id, i64::from(checked.sign_count)],
+    )?;
+    let new_state = match checked.decision {
+        Decided::Approve(n) if n == number => "approved",
+        Decided::Approve(_) => "wrong_number",
+        Decided::Deny => "denied",
+        Decided::Report => "reported",
+    };
+    let changed = tx.execute(
+        "UPDATE requests SET state = ?2, decided_at = ?3, credential_id = ?4 WHERE id = ?1 AND state = 'pending'",
+        params![id, new_state, now, body.credential_id],
+    )?;
+    if changed != 1 {
+        return Err(ApiError::new(409, "not_pending", "the request is no longer pending"));
+    }
+    if new_state == "reported" {
+        tx.execute(
+            "UPDATE users SET blocked_until = ?2 WHERE id = ?1",
+            params![req.user_id, now + cfg.block_after_report],
+        )?;
+    }
+    event(&tx, now, Some(&req.user_id), new_state, &device_id)?;
+    tx.commit()?;
+    if new_state == "wrong_number" {
+        return Err(ApiError::new(422, "wrong_number", "wrong number; the sign-in was stopped"));
+    }
+    Ok(p.envelope(&json!({"v": 1, "typ": "nyckel.result", "serverTime": now, "requestId": id, "state": new_state})))
+}
