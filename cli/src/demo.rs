@@ -280,9 +280,10 @@ fn live(d: &mut Demo) -> Result<()> {
 }
 
 fn activity_log(d: &mut Demo) -> Result<()> {
-    d.command("nyckel activity --limit 8")?;
-    let entries = d.vault()?.activity(8)?;
-    d.say(&indent(&activity::render(&entries, &d.term)))?;
+    d.command("nyckel activity --limit 12")?;
+    let entries = d.vault()?.activity(12)?;
+    let names = activity::names(&d.accounts()?);
+    d.say(&indent(&activity::render(&entries, &names, &d.term)))?;
     d.say(&format!("  {}", d.term.dim("Additions, edits, deletions and every QR code or URI shown are logged, sealed like the accounts.")))
 }
 

@@ -227,9 +227,9 @@ pub struct ActivityJson {
 }
 
 impl ActivityJson {
-    /// The JSON view of a log entry.
-    pub fn new(entry: &ActivityEntry) -> Self {
-        ActivityJson { id: entry.id, at: entry.at, event: entry.event.clone(), summary: entry.event.to_string() }
+    /// The JSON view of a log entry with its one-line `summary`.
+    pub fn new(entry: &ActivityEntry, summary: String) -> Self {
+        ActivityJson { id: entry.id, at: entry.at, event: entry.event.clone(), summary }
     }
 }
 

@@ -1,0 +1,184 @@
+//! Helpers for running the built `nyckel` binary against temporary vaults.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The RFC 4226/6238 SHA1 test secret ("12345678901234567890").
+pub const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+/// The passphrase of test vaults.
+pub const PASSPHRASE: &str = "correct horse battery";
+
+/// The result of one run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output, args: &[&str]) -> Run {
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        // Whatever happens, never Rust's panic report.
+        assert!(!run.stderr.contains("panicked"), "panic in `nyckel {}`: {}", args.join(" "), run.stderr);
+        assert!(!run.stderr.contains("RUST_BACKTRACE"), "panic in `nyckel {}`: {}", args.join(" "), run.stderr);
+        run
+    }
+
+    /// Asserts success and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "expected success; stderr: {}\nstdout: {}", self.stderr, self.stdout);
+        &self.stdout
+    }
+
+    /// Asserts exit code `code` with a single `nyckel: ` line on stderr containing `needle`.
+    pub fn fails(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "expected exit {code}; stderr: {}\nstdout: {}", self.stderr, self.stdout);
+        let last = self.stderr.lines().last().unwrap_or("");
+        assert!(last.starts_with("nyckel: "), "stderr should end with a `nyckel: ` line: {:?}", self.stderr);
+        assert!(
+            self.stderr.to_lowercase().contains(&needle.to_lowercase()),
+            "stderr should mention {needle:?}: {:?}",
+            self.stderr
+        );
+    }
+
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// A bare command for the binary with a clean environment (no vault, passphrase or colour
+/// settings leaking in from the developer's shell).
+pub fn bare(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nyckel"));
+    cmd.args(args)
+        .env_remove("NYCKEL_VAULT")
+        .env_remove("NYCKEL_PASSPHRASE")
+        .env_remove("NO_COLOR")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs a command, optionally writing `stdin` to it.
+pub fn output(mut cmd: Command, args: &[&str], stdin: Option<&str>) -> Run {
+    if stdin.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
+    let mut child = cmd.spawn().expect("start nyckel");
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    Run::from(child.wait_with_output().expect("wait for nyckel"), args)
+}
+
+/// Runs `nyckel ARGS` without any vault or passphrase.
+pub fn run_bare(args: &[&str]) -> Run {
+    output(bare(args), args, None)
+}
+
+/// A temporary vault at the KDF floor.
+pub struct TestVault {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl TestVault {
+    /// A path for a vault that does not exist yet.
+    pub fn uncreated() -> TestVault {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.nyckel");
+        TestVault { dir, path }
+    }
+
+    /// A new, empty vault.
+    pub fn new() -> TestVault {
+        let v = TestVault::uncreated();
+        v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]).ok();
+        v
+    }
+
+    /// A command with `--vault` and `NYCKEL_PASSPHRASE` set.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = bare(args);
+        cmd.env("NYCKEL_VAULT", &self.path).env("NYCKEL_PASSPHRASE", PASSPHRASE);
+        cmd
+    }
+
+    /// Runs `nyckel ARGS` on this vault.
+    pub fn run(&self, args: &[&str]) -> Run {
+        output(self.cmd(args), args, None)
+    }
+
+    /// Runs with `stdin`.
+    pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        output(self.cmd(args), args, Some(stdin))
+    }
+
+    /// Runs with a different passphrase (or none).
+    pub fn run_with_passphrase(&self, args: &[&str], passphrase: Option<&str>) -> Run {
+        let mut cmd = self.cmd(args);
+        match passphrase {
+            Some(p) => cmd.env("NYCKEL_PASSPHRASE", p),
+            None => cmd.env_remove("NYCKEL_PASSPHRASE"),
+        };
+        output(cmd, args, None)
+    }
+
+    /// Adds a URI and returns the new account's id.
+    pub fn add(&self, uri: &str) -> i64 {
+        let v = self.run(&["add", uri, "--json"]).json();
+        v["id"].as_i64().expect("id")
+    }
+
+    /// A file in the vault's temporary directory.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+/// The key names of a JSON object, sorted.
+pub fn keys(v: &serde_json::Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().expect("a JSON object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+/// Sorted key list from literals.
+pub fn expect_keys(names: &[&str]) -> Vec<String> {
+    let mut k: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+    k.sort();
+    k
+}
+
+/// A QR code for `text` as a greyscale image: `scale` pixels per module, 4-module margin.
+pub fn qr_image(text: &str, scale: u32) -> image::GrayImage {
+    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
+    let w = code.width() as u32;
+    let colors = code.to_colors();
+    let side = (w + 8) * scale;
+    image::GrayImage::from_fn(side, side, |x, y| {
+        let (mx, my) = ((x / scale) as i64 - 4, (y / scale) as i64 - 4);
+        let dark = mx >= 0
+            && my >= 0
+            && (mx as u32) < w
+            && (my as u32) < w
+            && colors[(my as u32 * w + mx as u32) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    })
+}
+
+/// Saves an image as PNG or JPEG, by extension.
+pub fn save(img: &image::GrayImage, path: &Path) {
+    img.save(path).unwrap();
+}

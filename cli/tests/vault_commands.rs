@@ -1,0 +1,402 @@
+//! Commands on a vault: init, add (URI and manual), list, code, rename, delete, activity,
+//! and their exit codes.
+
+mod common;
+use common::*;
+use serde_json::Value;
+
+const LIST_KEYS_TOTP: &[&str] = &["id", "type", "issuer", "name", "algorithm", "digits", "period"];
+const LIST_KEYS_HOTP: &[&str] = &["id", "type", "issuer", "name", "algorithm", "digits", "counter"];
+
+fn totp_uri(issuer: &str, name: &str, secret: &str) -> String {
+    format!("otpauth://totp/{issuer}:{name}?secret={secret}&issuer={issuer}")
+}
+
+fn with_code_keys(base: &[&str]) -> Vec<String> {
+    let mut k: Vec<&str> = base.to_vec();
+    k.extend(["code", "seconds_left"]);
+    expect_keys(&k)
+}
+
+#[test]
+fn init_creates_the_vault_and_refuses_to_overwrite() {
+    let v = TestVault::uncreated();
+    let out = v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
+    assert!(out.ok().contains("Created an encrypted vault"));
+    assert!(v.path.is_file());
+    assert!(out.stderr.is_empty(), "no warning for a long passphrase: {}", out.stderr);
+    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]).fails(2, "already exists");
+}
+
+#[test]
+fn init_validates_kdf_against_the_core_floor() {
+    let v = TestVault::uncreated();
+    v.run(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "2"]).fails(2, "outside the accepted range");
+    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "1"]).fails(2, "outside the accepted range");
+    v.run(&["init", "--kdf-memory-mib", "4194304"]).fails(2, "too large");
+    assert!(!v.path.exists(), "nothing created on bad parameters");
+}
+
+#[test]
+fn init_warns_about_short_passphrases_and_rejects_empty_ones() {
+    let v = TestVault::uncreated();
+    let args = ["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"];
+    v.run_with_passphrase(&args, Some("")).fails(2, "empty");
+    assert!(!v.path.exists());
+    let out = v.run_with_passphrase(&args, Some("kort"));
+    out.ok();
+    assert!(out.stderr.contains("warning:") && out.stderr.contains("4 characters"), "{}", out.stderr);
+}
+
+#[test]
+fn init_creates_missing_directories() {
+    let v = TestVault::uncreated();
+    let nested = v.file("a/b/vault.nyckel");
+    let nested = nested.to_str().unwrap();
+    v.run(&["--vault", nested, "init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]).ok();
+    assert!(std::path::Path::new(nested).is_file());
+    // --vault after the subcommand works too, and wins over NYCKEL_VAULT.
+    assert_eq!(v.run(&["list", "--json", "--vault", nested]).json(), serde_json::json!([]));
+}
+
+#[test]
+fn default_vault_lives_in_the_data_dir() {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = bare(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
+    cmd.env("XDG_DATA_HOME", home.path()).env("HOME", home.path()).env("NYCKEL_PASSPHRASE", PASSPHRASE);
+    let out = output(cmd, &["init"], None);
+    out.ok();
+    if cfg!(target_os = "linux") {
+        assert!(home.path().join("nyckel/vault.nyckel").is_file(), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn passphrase_required_without_a_terminal() {
+    let v = TestVault::new();
+    let out = v.run_with_passphrase(&["list"], None);
+    out.fails(2, "NYCKEL_PASSPHRASE");
+    assert_eq!(out.stderr.lines().count(), 1);
+    let u = TestVault::uncreated();
+    u.run_with_passphrase(&["init"], None).fails(2, "NYCKEL_PASSPHRASE");
+}
+
+#[test]
+fn wrong_passphrase_exits_2() {
+    let v = TestVault::new();
+    v.run_with_passphrase(&["list"], Some("not it")).fails(2, "wrong passphrase");
+}
+
+#[test]
+fn missing_vault_exits_2() {
+    let v = TestVault::uncreated();
+    let out = v.run(&["list"]);
+    out.fails(2, "no vault at");
+    assert!(out.stderr.contains("nyckel init"));
+    v.run(&["code"]).fails(2, "no vault at");
+}
+
+#[test]
+fn corrupted_vault_exits_1() {
+    let v = TestVault::new();
+    v.add(&totp_uri("ACME", "anna", RFC_SECRET));
+    let original = std::fs::read(&v.path).unwrap();
+    // Truncated.
+    std::fs::write(&v.path, &original[..original.len() / 3]).unwrap();
+    v.run(&["list"]).fails(1, "damaged");
+    // Pages overwritten with zeros after the header.
+    let mut zeroed = original.clone();
+    for b in zeroed.iter_mut().skip(4096) {
+        *b = 0;
+    }
+    std::fs::write(&v.path, &zeroed).unwrap();
+    let out = v.run(&["list"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // Not a database at all.
+    std::fs::write(&v.path, b"this is not a vault, just some text that is long enough to look at").unwrap();
+    v.run(&["list"]).fails(1, "not a Nyckel vault");
+}
+
+#[test]
+fn add_list_and_json_shapes() {
+    let v = TestVault::new();
+    let out = v.run(&["add", &format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}&issuer=Region%20Sk%C3%A5ne")]);
+    assert!(out.ok().contains("Added [1] Region Skåne (anna)"), "{}", out.stdout);
+    let added = v.run(&["add", &format!("otpauth://hotp/ACME:bob?secret={RFC_SECRET}&counter=3&digits=8&algorithm=SHA256"), "--json"]).json();
+    let mut hotp_added_keys = LIST_KEYS_HOTP.to_vec();
+    hotp_added_keys.push("warnings");
+    assert_eq!(keys(&added), expect_keys(&hotp_added_keys));
+    assert_eq!(added["counter"], 3);
+    assert_eq!(added["warnings"], serde_json::json!([]));
+
+    let list = v.run(&["list", "--json"]).json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(keys(&list[0]), expect_keys(LIST_KEYS_TOTP));
+    assert_eq!(keys(&list[1]), expect_keys(LIST_KEYS_HOTP));
+    assert_eq!(list[0]["issuer"], "Region Skåne");
+    assert_eq!(list[0]["type"], "totp");
+    assert_eq!(list[1]["algorithm"], "SHA256");
+    assert_eq!(list[1]["digits"], 8);
+    let raw = v.run(&["list", "--json"]).stdout;
+    assert!(!raw.contains(RFC_SECRET), "list never shows secrets");
+
+    let text = v.run(&["list"]).stdout;
+    assert!(text.contains("Region Skåne") && text.contains("ACME") && text.contains("bob"), "{text}");
+    assert!(!text.contains(RFC_SECRET));
+}
+
+#[test]
+fn add_prints_warnings() {
+    let v = TestVault::new();
+    let out = v.run(&["add", "otpauth://hotp/ACME:x?secret=GEZDGNBVGY3TQOJQ"]);
+    out.ok();
+    assert!(out.stderr.contains("warning: hotp URI has no counter"), "{}", out.stderr);
+    assert!(out.stderr.contains("80 bits"), "{}", out.stderr);
+    let json = v.run(&["add", "otpauth://totp/Other:x?secret=GEZDGNBVGY3TQOJQ&issuer=Else", "--json"]).json();
+    let w = json["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 2, "{json}");
+}
+
+#[test]
+fn duplicates_are_refused_unless_allowed() {
+    let v = TestVault::new();
+    let id = v.add(&totp_uri("ACME", "anna", RFC_SECRET));
+    let out = v.run(&["add", &totp_uri("ACME", "anna", RFC_SECRET)]);
+    out.fails(2, &format!("already in the vault (id {id})"));
+    let again = v.run(&["add", &totp_uri("ACME", "anna", RFC_SECRET), "--allow-duplicate", "--json"]).json();
+    assert_ne!(again["id"].as_i64().unwrap(), id);
+    assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn add_rejects_bad_uris_with_exit_2() {
+    let v = TestVault::new();
+    for (uri, needle) in [
+        ("https://example.com/", "not an otpauth"),
+        ("otpauth-migration://offline?data=abc", "not supported yet"),
+        ("otpauth://totp/x?secret=!!", "base32"),
+        ("otpauth://totp/x", "malformed"),
+        ("otpauth://totp/x?secret=GEZDGNBV&digits=0", "digits"),
+    ] {
+        v.run(&["add", uri]).fails(2, needle);
+    }
+    // Checked before the passphrase is even needed.
+    v.run_with_passphrase(&["add", "https://example.com/"], None).fails(2, "not an otpauth");
+    assert_eq!(v.run(&["list", "--json"]).json(), serde_json::json!([]));
+}
+
+#[test]
+fn add_reads_the_uri_from_stdin() {
+    let v = TestVault::new();
+    let out = v.run_stdin(&["add", "-", "--json"], &format!("{}\n", totp_uri("Stdin", "x", RFC_SECRET)));
+    assert_eq!(out.json()["issuer"], "Stdin");
+}
+
+#[test]
+fn manual_entry_goes_through_the_parser() {
+    let v = TestVault::new();
+    let a = v.run(&["add", "--secret", "gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "--issuer", "Göteborgs Stad: skolor", "--name", "elev:karin & co", "--json"]).json();
+    assert_eq!(a["issuer"], "Göteborgs Stad: skolor");
+    assert_eq!(a["name"], "elev:karin & co");
+    assert_eq!(a["type"], "totp");
+    assert_eq!((a["digits"].as_i64(), a["period"].as_i64()), (Some(6), Some(30)));
+
+    let h = v.run(&["add", "--secret", RFC_SECRET, "--issuer", "Bank", "--type", "hotp", "--counter", "7", "--digits", "8", "--algorithm", "sha512", "--allow-duplicate", "--json"]).json();
+    assert_eq!(keys(&h), expect_keys(&["id", "type", "issuer", "name", "algorithm", "digits", "counter", "warnings"]));
+    assert_eq!((h["type"].as_str(), h["counter"].as_i64(), h["digits"].as_i64(), h["algorithm"].as_str()), (Some("hotp"), Some(7), Some(8), Some("SHA512")));
+
+    let s = v.run(&["add", "--secret", "JBSWY3DPEHPK3PXP", "--name", "gabe", "--type", "steam", "--json"]).json();
+    assert_eq!((s["type"].as_str(), s["digits"].as_i64(), s["issuer"].as_str()), (Some("steam"), Some(5), Some("")));
+
+    let t = v.run(&["add", "--secret", "JBSWY3DPEHPK3PXQ", "--name", "p", "--period", "60", "--json"]).json();
+    assert_eq!(t["period"], 60);
+
+    // The same validation as URIs.
+    v.run(&["add", "--secret", "not base32!", "--name", "x"]).fails(2, "base32");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--digits", "11", "--allow-duplicate"]).fails(2, "digits");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--period", "abc", "--allow-duplicate"]).fails(2, "period");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--counter", "1"]).fails(2, "--counter");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "hotp", "--period", "30"]).fails(2, "--period");
+    v.run(&["add", "--secret", RFC_SECRET]).fails(2, "--name");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "motp"]).fails(2, "motp");
+    v.run(&["add"]).fails(2, "required");
+    v.run(&["add", &totp_uri("A", "b", RFC_SECRET), "--secret", RFC_SECRET]).fails(2, "cannot be used with");
+    assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn code_at_boundaries() {
+    let v = TestVault::new();
+    v.add(&format!("otpauth://totp/ACME:anna?secret={RFC_SECRET}&digits=8"));
+    let at = |t: &str| -> Value { v.run(&["code", "--at", t, "--json"]).json().as_array().unwrap()[0].clone() };
+    let c59 = at("59");
+    assert_eq!(keys(&c59), with_code_keys(LIST_KEYS_TOTP));
+    assert_eq!(c59["code"], "94287082");
+    assert_eq!(c59["seconds_left"], 1);
+    let (c29, c30, c31) = (at("29"), at("30"), at("31"));
+    assert_eq!(c29["seconds_left"], 1);
+    assert_eq!(c30["seconds_left"], 30);
+    assert_eq!(c31["seconds_left"], 29);
+    assert_ne!(c29["code"], c30["code"]);
+    assert_eq!(c30["code"], c31["code"]);
+    assert_eq!(at("1111111109")["code"], "07081804");
+    let text = v.run(&["code", "--at", "59"]).stdout;
+    assert!(text.contains("9428 7082") && text.contains("1 s left"), "{text}");
+}
+
+#[test]
+fn code_query_matching() {
+    let v = TestVault::new();
+    let skane = v.add(&format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}"));
+    v.add("otpauth://totp/G%C3%B6teborgs%20Stad%20skolor:karin?secret=JBSWY3DPEHPK3PXP");
+    v.add("otpauth://steam/Steam:anna_spelar?secret=KRSXG5CTMVRXEZLU");
+    let ids = |args: &[&str]| -> Vec<i64> {
+        v.run(args).json().as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    };
+    assert_eq!(ids(&["code", "SKÅNE", "--json"]), vec![skane]);
+    assert_eq!(ids(&["code", &skane.to_string(), "--json"]), vec![skane]);
+    assert_eq!(ids(&["code", "anna", "--json"]).len(), 2, "issuer or name, several matches");
+    assert_eq!(ids(&["code", "göteborgs", "--json"]).len(), 1);
+    assert_eq!(ids(&["code", "--json"]).len(), 3);
+    let steam = &v.run(&["code", "steam", "--json"]).json()[0];
+    assert_eq!(steam["code"].as_str().unwrap().len(), 5);
+    v.run(&["code", "nomatch"]).fails(2, "no account matches");
+    v.run(&["code", "99"]).fails(2, "no account matches");
+}
+
+#[test]
+fn hotp_is_advanced_only_when_named() {
+    let v = TestVault::new();
+    let hotp = v.add(&format!("otpauth://hotp/ACME:bob?secret={RFC_SECRET}&counter=0"));
+    let totp = v.add(&format!("otpauth://totp/Other:bob?secret={RFC_SECRET}&issuer=Other"));
+    let counter = || -> i64 {
+        let list = v.run(&["list", "--json"]).json();
+        list.as_array().unwrap().iter().find(|a| a["id"] == hotp).unwrap()["counter"].as_i64().unwrap()
+    };
+    // The batch never touches HOTP.
+    let all = v.run(&["code", "--json"]).json();
+    assert_eq!(all.as_array().unwrap().len(), 1);
+    assert_eq!(all[0]["id"], totp);
+    let text = v.run(&["code"]).stdout;
+    assert!(text.contains(&format!("nyckel code {hotp}")), "HOTP hint: {text}");
+    assert_eq!(counter(), 0);
+
+    // Named: the next code, and the counter advances and persists.
+    let first = v.run(&["code", "acme", "--json"]).json();
+    assert_eq!(keys(&first[0]), with_code_keys(LIST_KEYS_HOTP));
+    assert_eq!(first[0]["code"], "755224");
+    assert_eq!(first[0]["seconds_left"], Value::Null);
+    assert_eq!(first[0]["counter"], 1, "counter of the next code");
+    assert_eq!(counter(), 1);
+    let second = v.run(&["code", &hotp.to_string(), "--json"]).json();
+    assert_eq!(second[0]["code"], "287082");
+    assert_eq!(counter(), 2);
+    let text = v.run(&["code", "acme"]).stdout;
+    assert!(text.contains("359 152"), "{text}");
+    assert_eq!(counter(), 3);
+
+    // Several matches: the HOTP one is skipped, never advanced.
+    let out = v.run(&["code", "bob", "--json"]);
+    let shown = out.json();
+    assert_eq!(shown.as_array().unwrap().len(), 1);
+    assert_eq!(shown[0]["id"], totp);
+    assert!(out.stderr.contains("Skipped HOTP account"), "{}", out.stderr);
+    assert_eq!(counter(), 3);
+    assert_eq!(v.run(&["watch", "--frames", "1"]).code, 0);
+    assert_eq!(counter(), 3, "watch never advances HOTP");
+}
+
+#[test]
+fn only_hotp_matches_of_an_ambiguous_query_exit_2() {
+    let v = TestVault::new();
+    v.add(&format!("otpauth://hotp/Bank:one?secret={RFC_SECRET}&counter=0"));
+    v.add("otpauth://hotp/Bank:two?secret=JBSWY3DPEHPK3PXP&counter=0");
+    v.run(&["code", "bank"]).fails(2, "name one by id");
+}
+
+#[test]
+fn empty_vault_outputs() {
+    let v = TestVault::new();
+    assert_eq!(v.run(&["list", "--json"]).json(), serde_json::json!([]));
+    assert_eq!(v.run(&["code", "--json"]).json(), serde_json::json!([]));
+    assert!(v.run(&["list"]).ok().contains("No accounts yet"));
+    assert!(v.run(&["code"]).ok().contains("No accounts yet"));
+    v.run(&["code", "x"]).fails(2, "no account matches");
+}
+
+#[test]
+fn rename_delete_and_activity_flow() {
+    let v = TestVault::new();
+    let id = v.add(&totp_uri("ACME", "anna", RFC_SECRET));
+    let other = v.add("otpauth://totp/Keep:me?secret=JBSWY3DPEHPK3PXP");
+    let sid = id.to_string();
+
+    let renamed = v.run(&["rename", &sid, "--issuer", "Region Skåne", "--json"]).json();
+    assert_eq!(keys(&renamed), expect_keys(LIST_KEYS_TOTP));
+    assert_eq!((renamed["issuer"].as_str(), renamed["name"].as_str()), (Some("Region Skåne"), Some("anna")));
+    let out = v.run(&["rename", &sid, "--name", "anna.andersson@skane.se", "--note", "jobbet"]);
+    assert!(out.ok().contains("Region Skåne (anna.andersson@skane.se)"), "{}", out.stdout);
+    assert!(out.stdout.contains("Note: jobbet"));
+    assert!(v.run(&["list"]).stdout.contains("jobbet"), "notes show in the list");
+    v.run(&["rename", &sid]).fails(2, "required");
+    v.run(&["rename", "99", "--name", "x"]).fails(2, "no account with id 99");
+
+    v.run(&["delete", &sid]).fails(2, "--yes");
+    assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 2, "not deleted without --yes");
+    v.run(&["delete", "99", "--yes"]).fails(2, "no account with id 99");
+    assert!(v.run(&["delete", &sid, "--yes"]).ok().contains("Deleted"));
+    let list = v.run(&["list", "--json"]).json();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], other);
+    v.run(&["show-qr", &sid]).fails(2, "no account with id");
+
+    let log = v.run(&["activity", "--json"]).json();
+    let log = log.as_array().unwrap();
+    let events: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["account_removed", "account_edited", "account_edited", "account_added", "account_added"]);
+    let ids: Vec<i64> = log.iter().map(|e| e["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    for e in log {
+        for k in ["id", "at", "event", "summary"] {
+            assert!(e.get(k).is_some(), "{k} in {e}");
+        }
+    }
+    assert_eq!(log[0]["account_id"], id);
+    assert_eq!(keys(&log[0]), expect_keys(&["id", "at", "event", "account_id", "issuer", "name", "summary"]));
+    assert!(log[0]["summary"].as_str().unwrap().contains("removed Region Skåne"));
+    assert_eq!(v.run(&["activity", "--limit", "2", "--json"]).json().as_array().unwrap().len(), 2);
+    let text = v.run(&["activity", "--limit", "1"]).stdout;
+    assert_eq!(text.lines().count(), 1);
+    assert!(text.contains("removed Region Skåne (anna.andersson@skane.se)") && text.contains("UTC"), "{text}");
+}
+
+#[test]
+fn show_qr_uri_is_logged_as_export() {
+    let v = TestVault::new();
+    let id = v.add(&totp_uri("ACME", "anna", RFC_SECRET)).to_string();
+    let out = v.run(&["show-qr", &id, "--uri"]);
+    assert_eq!(
+        out.ok().trim(),
+        format!("otpauth://totp/ACME:anna?secret={RFC_SECRET}&issuer=ACME&algorithm=SHA1&digits=6&period=30")
+    );
+    assert!(out.stderr.contains("warning:") && out.stderr.contains("secret"), "{}", out.stderr);
+    let log = v.run(&["activity", "--json", "--limit", "1"]).json();
+    assert_eq!(log[0]["event"], "exported");
+    assert_eq!(log[0]["format"], "uri");
+    assert_eq!(log[0]["account_ids"], serde_json::json!([id.parse::<i64>().unwrap()]));
+    assert!(log[0]["summary"].as_str().unwrap().contains("ACME (anna)"));
+}
+
+#[test]
+fn hostile_labels_cannot_drive_the_terminal() {
+    let v = TestVault::new();
+    v.add(&format!("otpauth://totp/%1B%5B2J%1B%5B31mEvil:x?secret={RFC_SECRET}"));
+    for args in [vec!["list"], vec!["code"], vec!["activity"], vec!["watch", "--frames", "1"]] {
+        let out = v.run(&args);
+        assert!(!out.ok().contains('\x1b'), "{args:?}: {:?}", out.stdout);
+        assert!(out.stdout.contains("Evil"));
+    }
+    // JSON keeps the real text (escaped by JSON).
+    assert_eq!(v.run(&["list", "--json"]).json()[0]["issuer"], "\u{1b}[2J\u{1b}[31mEvil");
+}
