@@ -1,0 +1,22 @@
+//! uniffi bindings over `nyckel-core` for the phone apps (Kotlin package `app.nyckel`,
+//! Swift module `Nyckel`).
+//!
+//! Everything a user can do is reachable through this one API:
+//! - free functions: [`parse_uri`], [`code_for_uri`];
+//! - the vault object [`NyckelVault`] (create/open, unlock, accounts, codes, activity);
+//! - one error enum [`NyckelError`], mapped from core errors only in `error.rs`;
+//! - the foreign trait [`VaultKeyProtector`] the platform implements with its key store.
+//!
+//! All exports are synchronous: call them off the UI thread.
+
+mod error;
+mod otp;
+mod protector;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
+
+pub use error::{KeyProtectorError, NyckelError};
+pub use protector::VaultKeyProtector;
+pub use otp::{code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult};
+
+uniffi::setup_scaffolding!("nyckel");

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Swift tests of the uniffi bindings (ios/NyckelKit), run on Linux.
+#
+# Debian bookworm has no Swift, so the tests run in a Debian trixie chroot with Debian's
+# swiftlang 6 (made once with debootstrap in ${NYCKEL_TOOLS:-~/.cache/nyckel-tools}/swift-trixie
+# and reused; an interrupted creation is detected and redone):
+#   1. builds nyckel-ffi in release (panic = "unwind", as shipped) with `test-hooks`;
+#   2. generates the Swift bindings with the workspace's uniffi-bindgen: NyckelFFI.h and the
+#      module map into Sources/NyckelFFI/include, Nyckel.swift into Sources/Nyckel/Generated
+#      (build outputs, gitignored);
+#   3. bind-mounts the repository into the chroot and runs `swift test` there, linking the
+#      host-built libnyckel_ffi.so (built against the host's older glibc, so it loads there).
+# Needs root (debootstrap, mount, chroot). Last line: "Swift: N passed, N failed".
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib-toolchains.sh
+source "$REPO/scripts/lib-toolchains.sh"
+
+TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
+LIBDIR="$TARGET/release"
+PKG="$REPO/ios/NyckelKit"
+WORK="$REPO/target/swift-test"          # inside the repo mount: staged .so, SwiftPM scratch
+mkdir -p "$NYCKEL_TOOLS"
+
+# One run at a time uses the chroot (mounts are shared).
+exec 9>"$NYCKEL_TOOLS/swift-chroot.lock"
+flock 9
+
+cleanup() { _chroot_umount; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_swift_chroot
+
+log "building nyckel-ffi (release, test-hooks) and uniffi-bindgen"
+(cd "$REPO" && cargo build --quiet --release -p nyckel-ffi --features test-hooks)
+(cd "$REPO" && cargo build --quiet --release -p uniffi-bindgen)
+
+log "generating Swift bindings"
+GEN="$WORK/gen"
+rm -rf "$GEN"
+mkdir -p "$GEN" "$WORK/lib" "$PKG/Sources/NyckelFFI/include" "$PKG/Sources/Nyckel/Generated"
+"$LIBDIR/uniffi-bindgen" generate --library "$LIBDIR/libnyckel_ffi.so" --language swift \
+    --out-dir "$GEN" --no-format >&2
+install -m 644 "$GEN/NyckelFFI.h" "$PKG/Sources/NyckelFFI/include/NyckelFFI.h"
+install -m 644 "$GEN/NyckelFFI.modulemap" "$PKG/Sources/NyckelFFI/include/module.modulemap"
+install -m 644 "$GEN/Nyckel.swift" "$PKG/Sources/Nyckel/Generated/Nyckel.swift"
+install -m 755 "$LIBDIR/libnyckel_ffi.so" "$WORK/lib/libnyckel_ffi.so"
+
+# A stable mount point per clone, so SwiftPM's scratch dir stays valid between runs.
+MNT="/nyckel/$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"
+_chroot_mount "$SWIFT_ROOT"
+chroot_bind "$REPO" "$SWIFT_ROOT$MNT"
+
+log "swift test (in the trixie chroot)"
+LOG="$WORK/swift-test.log"
+set +e
+as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
+    swift test --package-path "$MNT/ios/NyckelKit" --scratch-path "$MNT/target/swift-test/build" \
+    -Xlinker -L"$MNT/target/swift-test/lib" -Xlinker -rpath -Xlinker "$MNT/target/swift-test/lib" \
+    </dev/null 2>&1 | tee "$LOG"
+rc=${PIPESTATUS[0]}
+set -e
+
+# XCTest's closing line: "Executed 23 tests, with 0 failures (0 unexpected) in 0.5 (0.5) seconds"
+summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOG" | tail -1 || true)
+total=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+if [ -z "$summary" ]; then total=0; failed=0; fi
+echo "Swift: $((total - failed)) passed, $failed failed"
+if [ "$rc" -ne 0 ] || [ -z "$summary" ] || [ "$failed" -ne 0 ]; then exit 1; fi
