@@ -1,0 +1,195 @@
+//! `nyckel scan` on generated PNG/JPEG images, and `nyckel show-qr` round trips.
+
+mod common;
+use common::*;
+
+fn github_uri() -> String {
+    format!("otpauth://totp/GitHub:octocat?secret={RFC_SECRET}&issuer=GitHub")
+}
+
+/// Two images side by side on a white background.
+fn side_by_side(a: &image::GrayImage, b: &image::GrayImage) -> image::GrayImage {
+    let (w, h) = (a.width() + b.width() + 40, a.height().max(b.height()) + 40);
+    let mut out = image::GrayImage::from_pixel(w, h, image::Luma([255]));
+    image::imageops::overlay(&mut out, a, 20, 20);
+    image::imageops::overlay(&mut out, b, i64::from(a.width()) + 20, 20);
+    out
+}
+
+#[test]
+fn scan_png_adds_the_account() {
+    let v = TestVault::new();
+    let png = v.file("qr.png");
+    save(&qr_image(&github_uri(), 4), &png);
+    let out = v.run(&["scan", png.to_str().unwrap()]);
+    assert!(out.ok().contains("Added [1] GitHub (octocat)"), "{}", out.stdout);
+    let list = v.run(&["list", "--json"]).json();
+    assert_eq!(list[0]["issuer"], "GitHub");
+    // Scanning it again is a duplicate.
+    v.run(&["scan", png.to_str().unwrap()]).fails(2, "already in the vault (id 1)");
+}
+
+#[test]
+fn scan_jpeg_with_json() {
+    let v = TestVault::new();
+    let jpg = v.file("qr.jpg");
+    save(&qr_image(&format!("otpauth://hotp/Bank:anna?secret={RFC_SECRET}&counter=5"), 5), &jpg);
+    let added = v.run(&["scan", jpg.to_str().unwrap(), "--json"]).json();
+    let added = added.as_array().expect("scan --json prints a list");
+    assert_eq!(added.len(), 1);
+    assert_eq!(keys(&added[0]), expect_keys(&["id", "type", "issuer", "name", "algorithm", "digits", "counter", "warnings"]));
+    assert_eq!((added[0]["type"].as_str(), added[0]["counter"].as_i64()), (Some("hotp"), Some(5)));
+}
+
+#[test]
+fn scan_rejects_a_web_link() {
+    let v = TestVault::new();
+    let png = v.file("link.png");
+    save(&qr_image("https://www.skane.se/mfa", 4), &png);
+    let out = v.run(&["scan", png.to_str().unwrap()]);
+    out.fails(2, "not an otpauth");
+    assert!(out.stderr.contains("https://www.skane.se/mfa"), "{}", out.stderr);
+    // Refused before asking for the passphrase.
+    v.run_with_passphrase(&["scan", png.to_str().unwrap()], None).fails(2, "not an otpauth");
+}
+
+#[test]
+fn scan_rejects_google_exports_as_not_supported_yet() {
+    let v = TestVault::new();
+    let png = v.file("export.png");
+    save(&qr_image("otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SBUFsaWNlGgdFeGFtcGxlIAEoATACEAEYASAA", 4), &png);
+    v.run(&["scan", png.to_str().unwrap()]).fails(2, "not supported yet");
+}
+
+#[test]
+fn scan_reports_images_without_qr_codes() {
+    let v = TestVault::new();
+    let blank = v.file("blank.png");
+    save(&image::GrayImage::from_fn(200, 120, |x, y| image::Luma([((x * 7 + y * 3) % 256) as u8])), &blank);
+    v.run(&["scan", blank.to_str().unwrap()]).fails(2, "no QR code found");
+    let jpg = v.file("blank.jpg");
+    save(&image::GrayImage::from_pixel(64, 64, image::Luma([200])), &jpg);
+    v.run(&["scan", jpg.to_str().unwrap()]).fails(2, "no QR code found");
+}
+
+#[test]
+fn scan_reports_unreadable_files() {
+    let v = TestVault::new();
+    let text = v.file("notes.png");
+    std::fs::write(&text, "just text").unwrap();
+    v.run(&["scan", text.to_str().unwrap()]).fails(2, "not a PNG or JPEG");
+    let broken = v.file("broken.png");
+    let mut bytes = Vec::new();
+    qr_image("x", 2).write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&broken, &bytes).unwrap();
+    v.run(&["scan", broken.to_str().unwrap()]).fails(2, "cannot read the image");
+    v.run(&["scan", v.file("missing.png").to_str().unwrap()]).fails(2, "cannot read");
+}
+
+#[test]
+fn scan_adds_every_otpauth_code_in_one_image() {
+    let v = TestVault::new();
+    let two = v.file("two.png");
+    let a = qr_image(&github_uri(), 4);
+    let b = qr_image("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret=JBSWY3DPEHPK3PXP", 4);
+    save(&side_by_side(&a, &b), &two);
+    let added = v.run(&["scan", two.to_str().unwrap(), "--json"]).json();
+    let mut issuers: Vec<&str> = added.as_array().unwrap().iter().map(|a| a["issuer"].as_str().unwrap()).collect();
+    issuers.sort();
+    assert_eq!(issuers, ["GitHub", "Region Skåne"]);
+
+    // An otpauth code next to a link: the account is added, the link noted.
+    let w = TestVault::new();
+    let mixed = w.file("mixed.jpg");
+    save(&side_by_side(&qr_image("https://example.com/", 4), &a), &mixed);
+    let out = w.run(&["scan", mixed.to_str().unwrap()]);
+    assert!(out.ok().contains("GitHub (octocat)"), "{}", out.stdout);
+    assert!(out.stderr.contains("Skipped a QR code") && out.stderr.contains("https://example.com/"), "{}", out.stderr);
+
+    // One of two already present: the other is added, exit 2 names what happened.
+    let dup = v.file("dup.png");
+    save(&side_by_side(&a, &qr_image("otpauth://totp/New:one?secret=KRSXG5CTMVRXEZLU", 4)), &dup);
+    let out = v.run(&["scan", dup.to_str().unwrap()]);
+    out.fails(2, "added 1 of 2");
+    assert!(out.stderr.contains("already in the vault"), "{}", out.stderr);
+    assert!(out.stdout.contains("New (one)"), "{}", out.stdout);
+}
+
+/// Reads the half-block QR that `show-qr` prints back into modules and decodes it.
+fn decode_terminal_qr(text: &str) -> Vec<String> {
+    let rows: Vec<Vec<char>> = text
+        .lines()
+        .filter(|l| !l.is_empty() && l.chars().all(|c| matches!(c, '█' | '▀' | '▄' | ' ')))
+        .map(|l| l.chars().collect())
+        .collect();
+    assert!(rows.len() > 10, "no QR in: {text}");
+    let width = rows.iter().map(Vec::len).max().unwrap();
+    let scale = 4;
+    let mut modules = vec![vec![false; width]; rows.len() * 2];
+    for (y, row) in rows.iter().enumerate() {
+        for (x, c) in row.iter().enumerate() {
+            let (top, bottom) = match c {
+                '█' => (true, true),
+                '▀' => (true, false),
+                '▄' => (false, true),
+                _ => (false, false),
+            };
+            modules[2 * y][x] = top;
+            modules[2 * y + 1][x] = bottom;
+        }
+    }
+    let (w, h) = (width * scale, modules.len() * scale);
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if modules[y / scale][x / scale] { 0 } else { 255 });
+    img.detect_grids().iter().map(|g| g.decode().expect("decodes").1).collect()
+}
+
+#[test]
+fn show_qr_prints_a_scannable_code_of_the_export_uri() {
+    let v = TestVault::new();
+    let id = v.add(&format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}&issuer=Region%20Sk%C3%A5ne")).to_string();
+    let out = v.run(&["show-qr", &id]);
+    let text = out.ok();
+    assert!(text.contains("Region Skåne (anna)"), "{text}");
+    assert!(!text.contains('\x1b'), "no ANSI colours when stdout is not a terminal");
+    assert!(out.stderr.contains("warning:") && out.stderr.contains("contains the secret"), "{}", out.stderr);
+    let uri = v.run(&["show-qr", &id, "--uri"]).ok().trim().to_owned();
+    assert_eq!(decode_terminal_qr(text), vec![uri.clone()]);
+
+    // The same URI rendered to PNG by the qr module decodes with rqrr, and scanning that
+    // PNG adds the same account (a duplicate here).
+    let png = nyckel_cli::qr::render_png(&uri, 3).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(img.width() as usize, img.height() as usize, |x, y| img.get_pixel(x as u32, y as u32).0[0]);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1);
+    assert_eq!(grids[0].decode().unwrap().1, uri);
+    let file = v.file("moved.png");
+    std::fs::write(&file, &png).unwrap();
+    v.run(&["scan", file.to_str().unwrap()]).fails(2, &format!("already in the vault (id {id})"));
+
+    // Logged as a QR export.
+    let log = v.run(&["activity", "--json"]).json();
+    assert!(log.as_array().unwrap().iter().any(|e| e["event"] == "exported" && e["format"] == "qr"), "{log}");
+}
+
+#[test]
+fn show_qr_invert_round_trips_too() {
+    let v = TestVault::new();
+    let id = v.add(&format!("otpauth://steam/Steam:gabe?secret={RFC_SECRET}")).to_string();
+    let text = v.run(&["show-qr", &id, "--invert"]).ok().to_owned();
+    // Swap ink and paper back, then decode.
+    let swapped: String = text
+        .chars()
+        .map(|c| match c {
+            '█' => ' ',
+            ' ' => '█',
+            '▀' => '▄',
+            '▄' => '▀',
+            c => c,
+        })
+        .collect();
+    let qr_lines: String = swapped.lines().filter(|l| l.chars().count() > 20).map(|l| format!("{l}\n")).collect();
+    let uri = v.run(&["show-qr", &id, "--uri"]).ok().trim().to_owned();
+    assert_eq!(decode_terminal_qr(&qr_lines), vec![uri]);
+}
