@@ -1,0 +1,402 @@
+//! End-to-end attacks on the push protocol, each its own test: replay, expiry, wrong number,
+//! substitution, forged provider signature, push flood, double submit, races, revocation,
+//! counters, malformed signatures and bodies.
+
+mod protocol_support;
+
+use std::sync::{Arc, Barrier};
+
+use nyckel_core::protocol::wire::{b64, unb64};
+use nyckel_core::protocol::{Decision, EnrollUri, HttpRequest, ProtocolError, ProviderCode, RespondOutcome, SoftwareKeyStore};
+use nyckel_idp::signin::Kind;
+use protocol_support::*;
+
+fn provider_err(status: u16, code: ProviderCode) -> ProtocolError {
+    ProtocolError::Provider { status, code }
+}
+
+#[test]
+fn replayed_approval_is_refused() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    assert_eq!(send(&http).status, 200);
+    let again = send(&http);
+    assert_eq!((again.status, error_code(&again).as_str()), (409, "not_pending"));
+    assert_eq!(env.state(&s.id), "approved");
+}
+
+#[test]
+fn replayed_device_request_is_refused() {
+    let env = Env::new();
+    let phone = Phone::enroll(&env.add_user("anna"));
+    let (req, _) = nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    assert_eq!(send(&req).status, 200);
+    let again = send(&req);
+    assert_eq!((again.status, error_code(&again).as_str()), (401, "replayed"));
+}
+
+#[test]
+fn tampered_device_request_is_refused() {
+    let env = Env::new();
+    let phone = Phone::enroll(&env.add_user("anna"));
+    let (mut req, _) = nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    // Another device's id with this device's signature.
+    let other = Phone::enroll(&env.enroll_uri("anna"));
+    for h in req.headers.iter_mut() {
+        if h.0 == "Nyckel-Device" {
+            h.1 = other.enrollment.device_id.clone();
+        }
+    }
+    let resp = send(&req);
+    assert_eq!((resp.status, error_code(&resp).as_str()), (401, "bad_signature"));
+}
+
+#[test]
+fn expired_request_fails() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    env.advance(121);
+    let resp = send(&http);
+    assert_eq!((resp.status, error_code(&resp).as_str()), (410, "expired"));
+    assert_eq!(env.state(&s.id), "expired");
+    assert!(phone.pending().is_empty(), "expired requests are not listed");
+    // The app refuses locally too once it knows provider time.
+    assert_eq!(phone.approve(&r, s.number), Err(ProtocolError::Expired));
+}
+
+#[test]
+fn wrong_number_kills_the_request() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, wrong(s.number)), Err(provider_err(422, ProviderCode::WrongNumber)));
+    assert_eq!(env.state(&s.id), "wrong_number");
+    assert_eq!(phone.approve(&r, s.number), Err(provider_err(409, ProviderCode::NotPending)));
+    assert_eq!(env.state(&s.id), "wrong_number");
+}
+
+#[test]
+fn approval_for_one_request_cannot_be_used_for_another() {
+    let env = Env::with(|c| c.push_limit = 50);
+    let uri_a = env.add_user("anna");
+    let mut phone = Phone::enroll(&uri_a);
+    let a = env.push("anna");
+    let ra = phone.pending_one(&a.id);
+    let approve_a = phone.build(&ra, Decision::Approve { number: a.number });
+    // Post A's assertion to B's endpoint: every binding (challenge, request id) differs.
+    let b = env.push("anna");
+    let retarget = HttpRequest { url: approve_a.url.replace(&a.id, &b.id), ..approve_a.clone() };
+    let resp = send(&retarget);
+    assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_assertion"));
+    assert_eq!(env.state(&b.id), "pending");
+    // A forged assertion with B's challenge but A's request id / context is refused too.
+    let rb = phone.pending_one(&b.id);
+    let mut f = phone.forge_template(&rb, b.number);
+    f.request_id = a.id.clone();
+    let resp = send(&phone.forged(&f, &b.id));
+    assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_assertion"));
+    let mut f = phone.forge_template(&rb, b.number);
+    f.context_hash = ra.context_hash();
+    let resp = send(&phone.forged(&f, &b.id));
+    assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_assertion"));
+    assert_eq!(env.state(&b.id), "pending");
+}
+
+#[test]
+fn approval_from_another_account_is_refused() {
+    let env = Env::new();
+    let mut anna = Phone::enroll(&env.add_user("anna"));
+    let mut bertil = Phone::enroll(&env.add_user("bertil"));
+    let s = env.push("anna");
+    let r = anna.pending_one(&s.id);
+    assert!(bertil.pending().is_empty(), "bertil never sees anna's request");
+    // Bertil's app refuses a request for another account.
+    assert_eq!(bertil.approve(&r, s.number), Err(ProtocolError::Substituted("account")));
+    // Bertil's key, signing anna's request anyway (challenge, context and all): refused.
+    let mut f = anna.forge_template(&r, s.number);
+    f.alias = bertil.enrollment.device_key_alias.clone();
+    f.public_key = unb64(&bertil.enrollment.device_public_key).unwrap();
+    f.credential_id = bertil.enrollment.device_id.clone();
+    f.count = 1;
+    let resp = send(&bertil.forged(&f, &r.id));
+    assert_eq!((resp.status, error_code(&resp).as_str()), (401, "unknown_credential"));
+    assert_eq!(env.state(&s.id), "pending");
+}
+
+#[test]
+fn substituted_origin_rp_id_or_type_is_refused() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let cases: Vec<Box<dyn Fn(&mut Forge<'static>)>> = vec![
+        Box::new(|f| f.origin = "http://evil.example".into()),
+        Box::new(|f| f.rp_id = "evil.example".into()),
+        Box::new(|f| f.typ = "webauthn.create"),
+        Box::new(|f| f.challenge = b64(&[9u8; 32])),
+    ];
+    for (i, mutate) in cases.iter().enumerate() {
+        let mut f = phone.forge_template(&r, s.number);
+        f.count = 10 + i as u32;
+        mutate(&mut f);
+        let resp = send(&phone.forged(&f, &r.id));
+        assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_assertion"), "case {i}");
+    }
+    assert_eq!(env.state(&s.id), "pending");
+    assert_eq!(env.sign_count(&phone.enrollment.device_id), 0, "no state change");
+    // The phone also refuses a request claiming another origin.
+    let mut foreign = r.clone();
+    foreign.origin = "http://evil.example".into();
+    assert_eq!(phone.approve(&foreign, s.number), Err(ProtocolError::Substituted("origin")));
+}
+
+#[test]
+fn forged_provider_signature_is_refused() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    env.push("anna");
+    // Tamper with a genuine pending list in transit.
+    let (req, f) = nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    let mut resp = send(&req);
+    let mut env_json: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    let payload = String::from_utf8(unb64(env_json["payload"].as_str().unwrap()).unwrap()).unwrap();
+    env_json["payload"] = b64(payload.replace("Webbmejl", "Banken").as_bytes()).into();
+    resp.body = serde_json::to_vec(&env_json).unwrap();
+    assert_eq!(
+        nyckel_core::protocol::parse_pending(&mut phone.enrollment, &f, &resp, device_now()),
+        Err(ProtocolError::BadProviderSignature)
+    );
+}
+
+#[test]
+fn enrollment_with_another_providers_fingerprint_stores_nothing() {
+    let env = Env::new();
+    let other = Env::new();
+    other.add_user("x");
+    let uri = env.add_user("anna");
+    let theirs = EnrollUri::parse(&other.enroll_uri("x")).unwrap();
+    let swapped = uri.replace(&EnrollUri::parse(&uri).unwrap().fingerprint, &theirs.fingerprint);
+    let keys = Arc::new(SoftwareKeyStore::new());
+    assert_eq!(try_enroll(&swapped, &keys), Err(ProtocolError::ProviderKeyMismatch));
+    assert!(keys.aliases().is_empty());
+}
+
+#[test]
+fn push_flood_is_rate_limited() {
+    let env = Env::new();
+    let _phone = Phone::enroll(&env.add_user("anna"));
+    for _ in 0..5 {
+        env.push("anna");
+    }
+    let e = env.start("anna", Kind::Push).unwrap_err();
+    assert_eq!((e.status, e.code), (429, "rate_limited"));
+    assert_eq!(env.events("rate_limited"), 1);
+    env.advance(601);
+    assert!(env.start("anna", Kind::Push).is_ok(), "the window slides");
+}
+
+#[test]
+fn double_submit_has_one_winner() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    let barrier = Arc::new(Barrier::new(2));
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let (h, b) = (http.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                b.wait();
+                send(&h).status
+            })
+        })
+        .collect();
+    let mut statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    statuses.sort();
+    assert_eq!(statuses, vec![200, 409]);
+    assert_eq!(env.state(&s.id), "approved");
+}
+
+#[test]
+fn deny_approve_race_has_exactly_one_outcome() {
+    let env = Env::with(|c| c.push_limit = 100);
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    for _ in 0..8 {
+        let s = env.push("anna");
+        let r = phone.pending_one(&s.id);
+        let approve = phone.build(&r, Decision::Approve { number: s.number });
+        let deny = phone.build(&r, Decision::Deny);
+        let barrier = Arc::new(Barrier::new(2));
+        let spawn = |h: HttpRequest, b: Arc<Barrier>| {
+            std::thread::spawn(move || {
+                b.wait();
+                send(&h).status
+            })
+        };
+        let ta = spawn(approve, barrier.clone());
+        let td = spawn(deny, barrier);
+        let (sa, sd) = (ta.join().unwrap(), td.join().unwrap());
+        let state = env.state(&s.id);
+        match (sa, sd) {
+            (200, 409) => assert_eq!(state, "approved"),
+            (409, 200) => assert_eq!(state, "denied"),
+            other => panic!("expected exactly one winner, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn revoked_device_is_refused() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
+    assert_eq!(phone.try_pending(), Err(provider_err(403, ProviderCode::DeviceRevoked)));
+    assert_eq!(phone.approve(&r, s.number), Err(provider_err(403, ProviderCode::DeviceRevoked)));
+    assert_eq!(env.state(&s.id), "pending");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "no_device");
+}
+
+#[test]
+fn counter_that_does_not_increase_is_refused() {
+    let env = Env::with(|c| c.push_limit = 50);
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    // A clone of the key with a stale counter.
+    phone.enrollment.sign_count = 0;
+    let s2 = env.push("anna");
+    let r2 = phone.pending_one(&s2.id);
+    assert_eq!(phone.approve(&r2, s2.number), Err(provider_err(401, ProviderCode::Counter)));
+    assert_eq!(env.state(&s2.id), "pending");
+    assert_eq!(env.events("counter_not_increased"), 1);
+    phone.enrollment.sign_count = 5;
+    assert_eq!(phone.approve(&r2, s2.number), Ok(RespondOutcome::Approved));
+}
+
+fn with_signature(http: &HttpRequest, sig: &[u8]) -> HttpRequest {
+    let mut body: serde_json::Value = serde_json::from_slice(&http.body).unwrap();
+    body["signature"] = b64(sig).into();
+    HttpRequest { body: serde_json::to_vec(&body).unwrap(), ..http.clone() }
+}
+
+#[test]
+fn truncated_and_raw_signatures_are_refused() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    let body: serde_json::Value = serde_json::from_slice(&http.body).unwrap();
+    let der = unb64(body["signature"].as_str().unwrap()).unwrap();
+    // Truncated DER.
+    let resp = send(&with_signature(&http, &der[..der.len() - 5]));
+    assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_assertion"));
+    // Raw r||s of the same signature (what a careless platform might return).
+    let raw = der_to_raw(&der);
+    let resp = send(&with_signature(&http, &raw));
+    assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_assertion"));
+    // Empty and oversized.
+    assert_eq!(send(&with_signature(&http, &[])).status, 400);
+    assert_eq!(send(&with_signature(&http, &[0x30; 100])).status, 400);
+    assert_eq!(env.state(&s.id), "pending");
+    assert_eq!(env.sign_count(&phone.enrollment.device_id), 0);
+    // The genuine one still works.
+    assert_eq!(send(&http).status, 200);
+}
+
+fn der_to_raw(der: &[u8]) -> Vec<u8> {
+    // SEQUENCE { INTEGER r, INTEGER s } → 32-byte r ‖ 32-byte s.
+    let mut i = 2;
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        let len = der[i + 1] as usize;
+        let int = &der[i + 2..i + 2 + len];
+        let int = if int.len() > 32 { &int[int.len() - 32..] } else { int };
+        out.extend(std::iter::repeat_n(0u8, 32 - int.len()));
+        out.extend_from_slice(int);
+        i += 2 + len;
+    }
+    out
+}
+
+#[test]
+fn oversized_and_mistyped_bodies_get_4xx_and_change_nothing() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    let mut body: serde_json::Value = serde_json::from_slice(&http.body).unwrap();
+    let cases: Vec<(Vec<u8>, u16)> = vec![
+        (vec![b'{'; 20_000], 413),
+        (b"not json".to_vec(), 400),
+        (b"[]".to_vec(), 400),
+        (serde_json::to_vec(&serde_json::json!({"credentialId": 5})).unwrap(), 400),
+        (
+            {
+                body["authenticatorData"] = serde_json::json!(12);
+                serde_json::to_vec(&body).unwrap()
+            },
+            400,
+        ),
+        (
+            {
+                body["authenticatorData"] = serde_json::json!("AAAA");
+                serde_json::to_vec(&body).unwrap()
+            },
+            400,
+        ),
+        (
+            {
+                body["authenticatorData"] = serde_json::json!("not base64url!");
+                serde_json::to_vec(&body).unwrap()
+            },
+            400,
+        ),
+        (
+            {
+                body["credentialId"] = serde_json::json!("x".repeat(500));
+                serde_json::to_vec(&body).unwrap()
+            },
+            400,
+        ),
+    ];
+    for (i, (b, status)) in cases.into_iter().enumerate() {
+        let resp = send(&HttpRequest { body: b, ..http.clone() });
+        assert_eq!(resp.status, status, "case {i}");
+        assert!(!error_code(&resp).is_empty(), "case {i}: JSON error body");
+    }
+    // Device endpoints: mistyped enrollment body, missing headers.
+    let uri = EnrollUri::parse(&env.enroll_uri("anna")).unwrap();
+    let keys = SoftwareKeyStore::new();
+    let (mut enroll, _) = nyckel_core::protocol::enroll::begin(&uri, "x", None, &keys, device_now()).unwrap();
+    let mut eb: serde_json::Value = serde_json::from_slice(&enroll.body).unwrap();
+    eb["deviceName"] = serde_json::json!(5);
+    enroll.body = serde_json::to_vec(&eb).unwrap();
+    let resp = send(&enroll);
+    assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_request"));
+    let bare = HttpRequest { headers: vec![], ..enroll.clone() };
+    assert_eq!(send(&bare).status, 400);
+    // Nothing changed: request pending, counter untouched, only one device, code still usable.
+    assert_eq!(env.state(&s.id), "pending");
+    assert_eq!(env.sign_count(&phone.enrollment.device_id), 0);
+    assert_eq!(nyckel_idp::admin::list_devices(&env.conn(), "anna").unwrap().len(), 1);
+    let keys2 = Arc::new(SoftwareKeyStore::new());
+    assert!(try_enroll(&uri_string(&uri), &keys2).is_ok(), "the activation code was not consumed");
+    assert_eq!(send(&http).status, 200);
+}
+
+fn uri_string(u: &EnrollUri) -> String {
+    EnrollUri::build(&u.base_url, &u.activation_code, &u.account, &u.fingerprint, u.issuer.as_deref(), u.expires_at, None)
+}

@@ -1,0 +1,156 @@
+//! End-to-end over loopback: enrollment, push approval with number matching, deny, report,
+//! one outstanding request per account, clock offset. `nyckel-core` (app side) against an
+//! in-process `nyckel-idp`.
+
+mod protocol_support;
+
+use nyckel_core::protocol::{Decision, EnrollUri, ProtocolError, ProviderCode, RequestKind, RespondOutcome};
+use nyckel_idp::signin::Kind;
+use protocol_support::*;
+
+#[test]
+fn happy_path_enroll_push_approve_signed_in() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let e = &phone.enrollment;
+    assert_eq!(e.account_name, "anna");
+    assert_eq!(e.origin, env.base_url());
+    assert_eq!(e.rp_id, "127.0.0.1");
+    assert!(e.clock_offset.abs() <= 2);
+
+    let started = env.push("anna");
+    assert!((10..=99).contains(&started.number));
+    assert_eq!(started.pushed_to, 1);
+    assert_eq!(env.state(&started.id), "pending");
+
+    let list = phone.pending();
+    assert_eq!(list.len(), 1);
+    let r = &list[0];
+    assert_eq!(r.id, started.id);
+    assert_eq!(r.kind, RequestKind::Push);
+    assert_eq!(r.app, "Webbmejl");
+    assert_eq!(r.ip, "203.0.113.7");
+    assert_eq!(r.location, "Malmö, SE");
+    assert_eq!(r.expires_at - r.created_at, 120);
+    // The number never reaches the phone, in any form.
+    let raw = serde_json::to_string(&list).unwrap();
+    assert!(!raw.contains("\"number\""));
+
+    assert_eq!(phone.approve(r, started.number), Ok(RespondOutcome::Approved));
+    assert_eq!(env.state(&started.id), "approved");
+    assert_eq!(phone.enrollment.sign_count, 1);
+    assert_eq!(env.sign_count(&phone.enrollment.device_id), 1);
+    assert!(phone.pending().is_empty(), "a decided request is no longer listed");
+
+    // The push trigger was recorded with the device's push token.
+    let pushes = nyckel_idp::admin::pushes_for(&env.conn(), &started.id).unwrap();
+    assert_eq!(pushes, 1);
+    let token: Option<String> = env
+        .conn()
+        .query_row("SELECT push_token FROM push_log WHERE request_id = ?1", [&started.id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(token.as_deref(), Some("push-token-1"));
+}
+
+#[test]
+fn deny_is_recorded() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.respond(&r, Decision::Deny), Ok(RespondOutcome::Denied));
+    assert_eq!(env.state(&s.id), "denied");
+    assert_eq!(env.events("denied"), 1);
+}
+
+#[test]
+fn report_denies_and_blocks_pushes_for_a_while() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.respond(&r, Decision::Report), Ok(RespondOutcome::Reported));
+    assert_eq!(env.state(&s.id), "reported");
+    assert_eq!(env.events("reported"), 1);
+    let blocked = env.start("anna", Kind::Push).unwrap_err();
+    assert_eq!((blocked.status, blocked.code), (423, "blocked"));
+    env.advance(3599);
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "blocked");
+    env.advance(2);
+    assert!(env.start("anna", Kind::Push).is_ok(), "the block ends after an hour");
+}
+
+#[test]
+fn one_outstanding_request_per_account_newer_supersedes() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let a = env.push("anna");
+    let ra = phone.pending_one(&a.id);
+    let b = env.push("anna");
+    assert_eq!(env.state(&a.id), "superseded");
+    let list = phone.pending();
+    assert_eq!(list.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), vec![b.id.clone()]);
+    let err = phone.approve(&ra, a.number).unwrap_err();
+    assert_eq!(err, ProtocolError::Provider { status: 409, code: ProviderCode::NotPending });
+    assert_eq!(phone.approve(&list[0], b.number), Ok(RespondOutcome::Approved));
+}
+
+#[test]
+fn activation_code_is_single_use_and_expires() {
+    let env = Env::new();
+    let uri = env.add_user("anna");
+    let _phone = Phone::enroll(&uri);
+    let keys = std::sync::Arc::new(nyckel_core::protocol::SoftwareKeyStore::new());
+    assert_eq!(
+        try_enroll(&uri, &keys),
+        Err(ProtocolError::Provider { status: 400, code: ProviderCode::ActivationInvalid })
+    );
+    assert!(keys.aliases().is_empty(), "a refused enrollment leaves no key behind");
+    let fresh = env.enroll_uri("anna");
+    env.advance(601);
+    assert_eq!(
+        try_enroll(&fresh, &keys),
+        Err(ProtocolError::Provider { status: 400, code: ProviderCode::ActivationInvalid })
+    );
+}
+
+#[test]
+fn enrollment_can_carry_an_otp_account() {
+    let env = Env::new();
+    let e = nyckel_idp::admin::add_user(&env.conn(), &env.cfg, "anna", Some("x"), true).unwrap();
+    let parsed = EnrollUri::parse(&e.enroll_uri).unwrap();
+    let otp = parsed.otp.expect("otp account carried");
+    assert_eq!(otp.params.secret.len(), 20);
+    assert_eq!(otp.params.issuer, "Nyckel IdP");
+    let phone = Phone::enroll(&e.enroll_uri);
+    assert_eq!(phone.enrollment.account_name, "anna");
+}
+
+#[test]
+fn clock_offset_is_learned_from_signed_server_time() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    // The provider's clock jumps an hour ahead: the next signed call is refused with a
+    // signed server time, the app corrects its offset and the retry works.
+    env.advance(3600);
+    assert_eq!(phone.try_pending(), Err(ProtocolError::ClockSkew));
+    assert!((phone.enrollment.clock_offset - 3600).abs() <= 2);
+    assert!(phone.pending().is_empty());
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert!(r.seconds_left(&phone.enrollment, device_now()) > 100, "expiry judged by provider time");
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    // Explicit time sync gives the same offset.
+    let (req, st) = nyckel_core::protocol::sync_time(&phone.enrollment);
+    let off = st.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
+    assert!((off - 3600).abs() <= 2);
+}
+
+#[test]
+fn sign_in_without_device_or_unknown_user_creates_nothing() {
+    let env = Env::new();
+    env.add_user("anna");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "no_device");
+    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code, "no_phone_signin");
+    assert_eq!(env.start("bertil", Kind::Push).unwrap_err().code, "unknown_user");
+}
