@@ -35,7 +35,7 @@ pub const SAMPLES: &[Sample] = &[
         story: "Anna's work account: Region Skåne's MFA set-up page shows this QR code.",
     },
     Sample {
-        uri: "otpauth://totp/G%C3%B6teborgs%20Stad%20skolor:karin.elev%40edu.goteborg.se?secret=KCPMADQIQNBJYK357EH2JTOXHDVGJBCD&issuer=G%C3%B6teborgs%20Stad%20skolor&algorithm=SHA1&digits=6&period=30",
+        uri: "otpauth://totp/G%C3%B6teborgs%20Stad%20skolor:karin%40edu.goteborg.se?secret=KCPMADQIQNBJYK357EH2JTOXHDVGJBCD&issuer=G%C3%B6teborgs%20Stad%20skolor&algorithm=SHA1&digits=6&period=30",
         story: "Her daughter's school account (Göteborgs Stad skolor), kept on the family computer.",
     },
     Sample {
@@ -155,14 +155,14 @@ fn create_vault(d: &mut Demo) -> Result<()> {
 fn add_accounts(d: &mut Demo) -> Result<()> {
     for sample in SAMPLES {
         d.say(&format!("\n  {}", sample.story))?;
-        d.command(&format!("nyckel add '{}'", redact_secret(sample.uri)))?;
+        d.command(&format!("nyckel add '{}'", narrated(sample.uri)))?;
         let added = d.vault()?.add_uri(sample.uri, nyckel_core::vault::DuplicatePolicy::Reject)?;
         d.say(&format!("  {}", output::added_line(&d.term, &added.account)))?;
         for w in &added.warnings {
             d.say(&format!("  warning: {w}"))?;
         }
     }
-    d.say(&format!("\n  {}", d.term.dim("(The secret is shown as … here; `nyckel add` reads it from the URI.)")))
+    d.say(&format!("\n  {}", d.term.dim("(URIs are shortened here and the secret hidden; `nyckel add` takes the whole URI.)")))
 }
 
 fn scan_image(d: &mut Demo) -> Result<()> {
@@ -173,7 +173,7 @@ fn scan_image(d: &mut Demo) -> Result<()> {
     d.command("nyckel scan github-qr.png")?;
     let found = qr::scan_file(&png)?;
     for text in &found.texts {
-        d.say(&format!("  Found a QR code: {}", redact_secret(&output::clean(text))))?;
+        d.say(&format!("  Found a QR code: {}", narrated(&output::clean(text))))?;
         if classify(text) == QrKind::Account {
             let added = d.vault()?.add_uri(text, nyckel_core::vault::DuplicatePolicy::Reject)?;
             d.say(&format!("  {}", output::added_line(&d.term, &added.account)))?;
@@ -184,11 +184,11 @@ fn scan_image(d: &mut Demo) -> Result<()> {
 
 fn duplicate(d: &mut Demo) -> Result<()> {
     d.say("  Scanning Region Skåne's QR code again does not make a second copy:")?;
-    d.command(&format!("nyckel add '{}'", redact_secret(SAMPLES[0].uri)))?;
+    d.command(&format!("nyckel add '{}'", narrated(SAMPLES[0].uri)))?;
     match d.vault()?.add_uri(SAMPLES[0].uri, nyckel_core::vault::DuplicatePolicy::Reject) {
         Err(e @ VaultError::Duplicate { .. }) => {
             let message = CliError::from(e).message().unwrap_or_default();
-            d.say(&format!("  nyckel: {message}   {}", d.term.dim("(exit code 2)")))
+            d.say(&format!("  nyckel: {message}\n  {}", d.term.dim("(exit code 2)")))
         }
         Ok(_) => Err(CliError::failure("demo: the duplicate was not refused")),
         Err(e) => Err(e.into()),
@@ -212,7 +212,7 @@ fn lock_unlock(d: &mut Demo) -> Result<()> {
     match wrong {
         Err(e @ VaultError::WrongPassphrase) => {
             let message = CliError::from(e).message().unwrap_or_default();
-            d.say(&format!("  nyckel: {message}   {}", d.term.dim("(exit code 2)")))?;
+            d.say(&format!("  nyckel: {message}  {}", d.term.dim("(exit code 2)")))?;
         }
         _ => return Err(CliError::failure("demo: a wrong passphrase was accepted")),
     }
@@ -285,6 +285,15 @@ fn activity_log(d: &mut Demo) -> Result<()> {
     let names = activity::names(&d.accounts()?);
     d.say(&indent(&activity::render(&entries, &names, &d.term)))?;
     d.say(&format!("  {}", d.term.dim("Additions, edits, deletions and every QR code or URI shown are logged, sealed like the accounts.")))
+}
+
+/// A URI shortened for narration: the label and the secret hidden, further parameters elided.
+fn narrated(uri: &str) -> String {
+    let redacted = redact_secret(uri);
+    match redacted.split_once('&') {
+        Some((head, _)) => format!("{head}&…"),
+        None => redacted,
+    }
 }
 
 /// Indents every line by two spaces (and drops the final newline).

@@ -295,7 +295,7 @@ pub fn group_code(code: &str) -> String {
     if n <= 5 {
         return code.to_owned();
     }
-    let groups: Vec<String> = if n % 3 == 0 {
+    let groups: Vec<String> = if n.is_multiple_of(3) {
         chars.chunks(3).map(|c| c.iter().collect()).collect()
     } else {
         let first = n.div_ceil(2);

@@ -29,7 +29,7 @@ pub fn now() -> u64 {
 pub fn bar(fraction: f64) -> String {
     let eighths = (fraction.clamp(0.0, 1.0) * (BAR_CELLS * 8) as f64).round() as usize;
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 != 0 {
+    if !eighths.is_multiple_of(8) {
         s.push([' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][eighths % 8]);
     }
     let used = width(&s);
@@ -139,12 +139,14 @@ pub fn run(accounts: &[Account], frames: Option<u64>, term: Term) -> Result<bool
     if live {
         #[cfg(unix)]
         signals::install();
-        output::print("\x1b[?25l")?; // hide the cursor
+        // Hide the cursor; turn off line wrapping so a long line cannot add rows and throw
+        // off the redraw (it is clipped at the right edge instead).
+        output::print("\x1b[?25l\x1b[?7l")?;
     }
     let result = draw_loop(accounts, frames, term);
     if live {
         // Restore the cursor whatever happened (even after a write error).
-        let _ = output::print("\x1b[?25h");
+        let _ = output::print("\x1b[?7h\x1b[?25h");
         if interrupted() {
             let _ = output::print("\n");
         }
@@ -162,8 +164,10 @@ fn draw_loop(accounts: &[Account], frames: Option<u64>, term: Term) -> Result<()
         let mut lines = frame(accounts, now(), &term);
         let mut text = String::new();
         if term.tty {
-            lines.push(String::new());
-            lines.push(term.dim("Ctrl-C to quit"));
+            if frames.is_none() {
+                lines.push(String::new());
+                lines.push(term.dim("Ctrl-C to quit"));
+            }
             if previous_lines > 0 {
                 text.push_str(&format!("\x1b[{previous_lines}A"));
             }

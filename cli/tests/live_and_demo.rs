@@ -54,7 +54,7 @@ fn demo_runs_without_a_terminal() {
     assert!(!text.contains("secret=5JXQ"), "secrets are redacted");
     // Its temporary vault is gone afterwards.
     let dir = text.lines().find_map(|l| l.split_whitespace().find(|w| w.contains("nyckel-demo-"))).unwrap();
-    let dir = dir.trim_end_matches(|c: char| c == '.' || c == ')' || c == ',');
+    let dir = dir.trim_end_matches(['.', ')', ',']);
     let dir = std::path::Path::new(dir);
     let dir = if dir.extension().is_some() { dir.parent().unwrap() } else { dir };
     assert!(!dir.exists(), "{} should be removed", dir.display());

@@ -104,7 +104,7 @@ pub fn render(shown: &[Shown], hotp_hints: &[Account], term: &Term) -> String {
             term.bold(&or_dash(&a.params.issuer)),
             or_dash(&a.params.name),
             term.dim(&group_code(&"•".repeat(usize::from(a.params.digits)))),
-            term.dim(&format!("HOTP: `nyckel code {}` generates the next code", a.id)),
+            term.dim(&format!("HOTP: `nyckel code {}` for the next code", a.id)),
         ]);
     }
     output::table(&rows)
