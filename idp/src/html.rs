@@ -19,6 +19,7 @@ pub(crate) fn esc(s: &str) -> String {
 const STYLE: &str = r#"
 :root { color-scheme: light dark; --accent: #0b5cad; --ok: #1a7f37; --bad: #b42318; --muted: #667085; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: Canvas; color: CanvasText; }
 header { padding: 1rem 1.25rem; font-weight: 600; border-bottom: 1px solid #8883; }
 main { max-width: 28rem; margin: 2rem auto; padding: 0 1.25rem; }

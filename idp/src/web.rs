@@ -170,9 +170,10 @@ const NUMBER_JS: &str = r#"
   function show(state) {
     status.dataset.state = state;
     status.textContent = texts[state] || state;
-    if (state !== 'pending' && state !== 'approved') main.classList.add('done');
-    if (state === 'signed_in') {
-      document.getElementById('next').hidden = false;
+    if (state !== 'pending' && state !== 'approved') {
+      main.classList.add('done');
+      document.getElementById('validity').hidden = true;
+      document.getElementById(state === 'signed_in' ? 'next' : 'retry').hidden = false;
     }
   }
   function finish() {
@@ -208,8 +209,9 @@ fn number_page(st: &AppState, s: &Started) -> Response {
 <p>{how}</p>
 <div class="number" id="number" aria-label="Nummer att skriva in">{number}</div>
 <p class="status" id="status" data-state="pending" role="status" aria-live="polite">Väntar på godkännande…</p>
-<p class="meta">Giltig i <span id="left">{ttl}</span> s</p>
+<p class="meta" id="validity">Giltig i <span id="left">{ttl}</span> s</p>
 <a class="button" id="next" href="/account" hidden>Till ditt konto</a>
+<a class="button" id="retry" href="/signin" hidden>Försök igen</a>
 <script>{NUMBER_JS}</script>"#,
         number = s.number,
         ttl = st.cfg.request_ttl,

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Browser + WebAuthn-library tests for the Nyckel push protocol.
+# Installs what it needs (idempotent), builds nyckel-idp and the device helper, runs test.mjs.
+# Prints a final "N passed, N failed" line; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="$(cd ../.. && pwd)"
+
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "run.sh: please install $* (needs root)" >&2
+    exit 1
+  fi
+}
+
+CHROMIUM_BIN="${CHROMIUM_BIN:-}"
+if [ -z "$CHROMIUM_BIN" ]; then
+  if [ -x /usr/lib/chromium/chromium ]; then CHROMIUM_BIN=/usr/lib/chromium/chromium
+  elif [ -x /usr/bin/chromium ]; then CHROMIUM_BIN=/usr/bin/chromium
+  else apt_install chromium; CHROMIUM_BIN=/usr/lib/chromium/chromium; [ -x "$CHROMIUM_BIN" ] || CHROMIUM_BIN=/usr/bin/chromium
+  fi
+fi
+command -v node >/dev/null || apt_install nodejs npm
+# Fonts for readable screenshots (optional).
+fc-list 2>/dev/null | grep -qi dejavu || apt_install fonts-dejavu-core || true
+
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@simplewebauthn/server ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+(cd "$ROOT" && cargo build -q -p nyckel-idp --bin nyckel-idp --example device)
+
+export CHROMIUM_BIN
+export NYCKEL_IDP="$TARGET_DIR/debug/nyckel-idp"
+export NYCKEL_DEVICE="$TARGET_DIR/debug/examples/device"
+exec node test.mjs
