@@ -106,7 +106,7 @@ pub struct AddArgs {
     #[arg(long, requires = "secret")]
     pub name: Option<String>,
     /// Type (manual entry) [default: totp]
-    #[arg(long = "type", value_enum, requires = "secret")]
+    #[arg(long = "type", value_name = "TYPE", value_enum, requires = "secret")]
     pub kind: Option<TypeArg>,
     /// Number of digits (manual entry) [default: 6]
     #[arg(long, requires = "secret")]
