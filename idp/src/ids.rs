@@ -28,3 +28,26 @@ pub(crate) fn token_hash(token: &str) -> String {
     use nyckel_core::protocol::wire::{b64, sha256};
     b64(&sha256(token.as_bytes()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_two_digits_and_cover_the_range() {
+        let mut seen = [false; 100];
+        for _ in 0..5000 {
+            let n = two_digit_number();
+            assert!((10..=99).contains(&n));
+            seen[n as usize] = true;
+        }
+        assert!(seen[10..=99].iter().all(|s| *s), "every number 10–99 appears");
+    }
+
+    #[test]
+    fn ids_are_16_random_bytes() {
+        let a = new_id();
+        assert_eq!(nyckel_core::protocol::wire::unb64(&a).unwrap().len(), 16);
+        assert_ne!(a, new_id());
+    }
+}

@@ -17,6 +17,16 @@ struct Cli {
     /// Print one JSON object.
     #[arg(long, global = true)]
     json: bool,
+    /// Public origin (`https://idp.example.se`); `serve` defaults to http://ADDR. Stored in the
+    /// database so every command prints enrollment codes for it.
+    #[arg(long, global = true)]
+    origin: Option<String>,
+    /// WebAuthn rpId (default: the origin's host).
+    #[arg(long, global = true)]
+    rp_id: Option<String>,
+    /// Display name of the provider.
+    #[arg(long, global = true)]
+    issuer: Option<String>,
     /// Shift the provider clock by SECS seconds (tests).
     #[arg(long, global = true, hide = true, default_value_t = 0, allow_hyphen_values = true)]
     clock_offset: i64,
@@ -53,15 +63,6 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
-    /// Public origin (default http://ADDR).
-    #[arg(long)]
-    origin: Option<String>,
-    /// WebAuthn rpId (default the origin's host).
-    #[arg(long)]
-    rp_id: Option<String>,
-    /// Display name.
-    #[arg(long, default_value = "Nyckel IdP")]
-    issuer: String,
 }
 
 #[derive(Subcommand)]
@@ -146,7 +147,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = db.open().map_err(ApiError::from).and_then(|mut conn| run(&cli, &cfg, &mut conn));
+    let result = db.open().map_err(ApiError::from).and_then(|mut conn| {
+        if let Some(origin) = &cli.origin {
+            let issuer = match &cli.issuer {
+                Some(i) => i.clone(),
+                None => nyckel_idp::db::setting(&conn, "issuer")?.unwrap_or_else(|| cfg.issuer.clone()),
+            };
+            nyckel_idp::provider::Provider::configure(&conn, origin, cli.rp_id.as_deref(), &issuer)?;
+        }
+        run(&cli, &cfg, &mut conn)
+    });
     match result {
         Ok((value, text)) => {
             if cli.json {
@@ -211,9 +221,11 @@ fn run(cli: &Cli, cfg: &Config, conn: &mut rusqlite::Connection) -> Result<(serd
 }
 
 fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
-    cfg.origin = a.origin.clone();
-    cfg.rp_id = a.rp_id.clone();
-    cfg.issuer = a.issuer.clone();
+    cfg.origin = cli.origin.clone();
+    cfg.rp_id = cli.rp_id.clone();
+    if let Some(i) = &cli.issuer {
+        cfg.issuer = i.clone();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

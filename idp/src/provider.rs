@@ -94,3 +94,35 @@ impl Provider {
         self.envelope(&json!({"v": 1, "typ": "nyckel.time", "serverTime": now, "reqNonce": nonce}))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_origins() {
+        assert_eq!(host_of("https://IdP.example.se:8443"), "idp.example.se");
+        assert_eq!(host_of("http://127.0.0.1:8080"), "127.0.0.1");
+        assert_eq!(host_of("http://[::1]:9/x"), "[::1]");
+        assert_eq!(host_of("https://a.se/auth"), "a.se");
+    }
+
+    #[test]
+    fn envelopes_verify_with_the_public_key_and_bind_the_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::init(dir.path().join("t.db")).unwrap();
+        let conn = db.open().unwrap();
+        Provider::configure(&conn, "http://127.0.0.1:1/", None, "T").unwrap();
+        let p = Provider::load(&conn).unwrap();
+        assert_eq!(p.origin, "http://127.0.0.1:1");
+        assert_eq!(p.rp_id, "127.0.0.1");
+        let env = p.envelope(&json!({"v": 1}));
+        let payload = unb64(env["payload"].as_str().unwrap()).unwrap();
+        let sig = unb64(env["signature"].as_str().unwrap()).unwrap();
+        assert!(nyckel_core::protocol::wire::verify_p256(&p.public_key, &provider_signed_bytes(&payload), &sig));
+        assert!(!nyckel_core::protocol::wire::verify_p256(&p.public_key, &payload, &sig), "the domain tag is signed");
+        // The key survives reopening.
+        let again = Provider::load(&db.open().unwrap()).unwrap();
+        assert_eq!(again.public_key, p.public_key);
+    }
+}

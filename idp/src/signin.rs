@@ -281,6 +281,15 @@ impl StoredRequest {
     }
 }
 
+struct CredRow {
+    user_id: String,
+    device_id: String,
+    kind: String,
+    public_key: Vec<u8>,
+    revoked: bool,
+    device_revoked: bool,
+}
+
 const REQUEST_COLUMNS: &str =
     "r.id, r.user_id, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, u.name";
 
@@ -329,23 +338,33 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
         .optional()?
         .ok_or_else(|| ApiError::new(404, "not_found", "no such request"))?;
     let decoded = verify::decode(body)?;
-    let cred: Option<(String, String, String, Vec<u8>, Option<i64>, Option<i64>)> = conn
+    let cred: Option<CredRow> = conn
         .query_row(
-            "SELECT c.user_id, c.device_id, c.kind, c.public_key, c.revoked_at, d.revoked_at
+            "SELECT c.user_id, c.device_id, c.kind, c.public_key, c.revoked_at IS NOT NULL, d.revoked_at IS NOT NULL
              FROM credentials c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
             [&body.credential_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| {
+                Ok(CredRow {
+                    user_id: r.get(0)?,
+                    device_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    public_key: r.get(3)?,
+                    revoked: r.get(4)?,
+                    device_revoked: r.get(5)?,
+                })
+            },
         )
         .optional()?;
     let unknown = || ApiError::new(401, "unknown_credential", "credential not valid for this request");
-    let (cred_user, device_id, cred_kind, public_key, cred_revoked, device_revoked) = cred.ok_or_else(unknown)?;
+    let CredRow { user_id: cred_user, device_id, kind: cred_kind, public_key, revoked: cred_revoked, device_revoked } =
+        cred.ok_or_else(unknown)?;
     if cred_user != req.user_id {
         return Err(unknown());
     }
-    if device_revoked.is_some() {
+    if device_revoked {
         return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
     }
-    if cred_revoked.is_some() {
+    if cred_revoked {
         return Err(unknown());
     }
     let passwordless = req.kind == "passwordless";

@@ -59,7 +59,7 @@ impl DeviceAuth {
 }
 
 /// The body of `POST /nyckel/v1/requests/{id}/response`.
-#[derive(Deserialize, Debug)]
+#[derive(Deserialize, Debug, Clone)]
 pub struct AssertionBody {
     /// Credential id.
     #[serde(rename = "credentialId")]
@@ -209,4 +209,109 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
     };
     let sign_count = u32::from_be_bytes([d.auth_data[33], d.auth_data[34], d.auth_data[35], d.auth_data[36]]);
     Ok(Checked { decision, sign_count, user_verified })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nyckel_core::protocol::assertion::{self, ClientDataFields};
+    use nyckel_core::protocol::{DeviceKeyStore, SoftwareKeyStore};
+
+    struct Fixture {
+        keys: SoftwareKeyStore,
+        pk: Vec<u8>,
+        nonce: Vec<u8>,
+    }
+
+    fn fixture() -> Fixture {
+        let keys = SoftwareKeyStore::new();
+        let pk = keys.create_key("k".into(), false).unwrap();
+        Fixture { keys, pk, nonce: vec![5u8; 32] }
+    }
+
+    fn body(f: &Fixture, rp: &str, uv: bool, origin: &str, decision: &str, number: Option<u8>) -> AssertionBody {
+        let ad = assertion::authenticator_data(rp, uv, 3);
+        let cd = assertion::client_data_json(&ClientDataFields {
+            challenge: &b64(&f.nonce),
+            origin,
+            request_id: "req",
+            decision,
+            number,
+            context_hash: "ctx",
+        });
+        let a = assertion::sign(&f.keys, "k", &f.pk, "cred", ad, cd).unwrap();
+        serde_json::from_slice(&a.to_body()).unwrap()
+    }
+
+    fn expected<'a>(f: &'a Fixture, uv: bool) -> Expected<'a> {
+        Expected {
+            nonce: &f.nonce,
+            origin: "https://idp.example.se",
+            rp_id: "idp.example.se",
+            request_id: "req",
+            context_hash: "ctx",
+            public_key: &f.pk,
+            require_uv_for_approve: uv,
+        }
+    }
+
+    fn run(f: &Fixture, b: &AssertionBody, uv: bool) -> Result<Checked, String> {
+        decode(b).and_then(|d| check(&d, &expected(f, uv))).map_err(|e| e.message)
+    }
+
+    #[test]
+    fn accepts_a_core_assertion() {
+        let f = fixture();
+        let c = run(&f, &body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42)), false).unwrap();
+        assert_eq!(c.decision, Decided::Approve(42));
+        assert_eq!(c.sign_count, 3);
+        assert!(!c.user_verified);
+    }
+
+    #[test]
+    fn checks_in_webauthn_order() {
+        let f = fixture();
+        let b = body(&f, "evil.example", false, "https://evil.example", "approve", Some(42));
+        // Origin is checked before rpIdHash.
+        assert_eq!(run(&f, &b, false).unwrap_err(), "origin does not match");
+        let b = body(&f, "evil.example", false, "https://idp.example.se", "approve", Some(42));
+        assert_eq!(run(&f, &b, false).unwrap_err(), "rpIdHash does not match");
+        let b = body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42));
+        assert_eq!(run(&f, &b, true).unwrap_err(), "user verification required");
+        let b = body(&f, "idp.example.se", false, "https://idp.example.se", "deny", None);
+        assert_eq!(run(&f, &b, true).unwrap().decision, Decided::Deny, "deny needs no UV");
+        let b = body(&f, "idp.example.se", false, "https://idp.example.se", "approve", None);
+        assert_eq!(run(&f, &b, false).unwrap_err(), "approval without a number");
+        let b = body(&f, "idp.example.se", false, "https://idp.example.se", "maybe", None);
+        assert_eq!(run(&f, &b, false).unwrap_err(), "unknown decision");
+    }
+
+    #[test]
+    fn a_flipped_bit_anywhere_fails() {
+        let f = fixture();
+        let good = body(&f, "idp.example.se", true, "https://idp.example.se", "approve", Some(42));
+        for field in 0..3 {
+            let mut b = good.clone();
+            let s = match field {
+                0 => &mut b.authenticator_data,
+                1 => &mut b.client_data_json,
+                _ => &mut b.signature,
+            };
+            let mut raw = unb64(s).unwrap();
+            let i = raw.len() / 2;
+            raw[i] ^= 0x01;
+            *s = b64(&raw);
+            assert!(run(&f, &b, false).is_err(), "field {field}");
+        }
+    }
+
+    #[test]
+    fn up_flag_required() {
+        let f = fixture();
+        let mut b = body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42));
+        let mut ad = unb64(&b.authenticator_data).unwrap();
+        ad[32] = 0;
+        b.authenticator_data = b64(&ad);
+        assert_eq!(run(&f, &b, false).unwrap_err(), "user presence flag not set");
+    }
 }
