@@ -5,6 +5,7 @@
 //! secret, a passphrase or key material. Core errors already render without secrets
 //! (`ParseError` never echoes the secret), and storage errors are reduced to their text.
 
+use nyckel_core::vault::{ProtectorError, VaultError};
 use nyckel_core::{CodeError, ParseError};
 
 /// Everything that can go wrong in a call into Nyckel.
@@ -15,9 +16,10 @@ pub enum NyckelError {
     /// The text is not an otpauth URI Nyckel accepts; `reason` says why (show it to the user).
     #[error("invalid otpauth URI: {reason}")]
     InvalidUri { reason: String },
-    /// Account parameters no code can be computed from (digits, period, …).
-    #[error("invalid account parameters: {reason}")]
-    InvalidParameters { reason: String },
+    /// A value the user typed or the app passed was rejected (empty passphrase, digits out
+    /// of range, bad base32 secret in manual entry, incomplete reorder list, …); show `reason`.
+    #[error("{reason}")]
+    InvalidInput { reason: String },
     /// The passphrase does not open this vault: ask again.
     #[error("wrong passphrase")]
     WrongPassphrase,
@@ -30,23 +32,41 @@ pub enum NyckelError {
     /// No account with this id (deleted meanwhile?): refresh the list.
     #[error("no account with id {id}")]
     NotFound { id: i64 },
-    /// The same account is already in the vault.
-    #[error("this account is already in the vault")]
-    Duplicate,
-    /// No platform key slot is set up for this vault: unlock with the passphrase.
+    /// No push-approval enrollment with this id: refresh the list.
+    #[error("no enrollment with id {id}")]
+    EnrollmentNotFound { id: i64 },
+    /// The same account (same secret) is already in the vault, as `existing_id`.
+    #[error("this account is already in the vault (id {existing_id})")]
+    Duplicate { existing_id: i64 },
+    /// No vault file at `path`: offer to create one.
+    #[error("no vault at {path}")]
+    NoVault { path: String },
+    /// `create` was pointed at an existing file; it is never overwritten.
+    #[error("{path} already exists")]
+    AlreadyExists { path: String },
+    /// The file is not a Nyckel vault, or it is damaged (truncated, altered): restore a backup.
+    #[error("the vault file is damaged or not a Nyckel vault: {reason}")]
+    Damaged { reason: String },
+    /// The vault was written by a newer Nyckel: update the app.
+    #[error("vault format {found} is newer than this version supports ({supported}); update Nyckel")]
+    TooNew { found: i64, supported: i64 },
+    /// No platform key is enrolled for this vault: unlock with the passphrase.
     #[error("no platform key is enrolled for this vault")]
     NoPlatformKey,
-    /// The user cancelled the platform prompt (biometrics / device credential).
+    /// The user cancelled the platform prompt (biometrics / device credential). Nothing changed.
     #[error("the user cancelled the authentication")]
     UserCancelled,
-    /// The platform key is gone or permanently invalidated (biometrics changed): unlock
-    /// with the passphrase and enrol the platform key again.
-    #[error("the platform key was invalidated; unlock with the passphrase and enrol again")]
+    /// The platform key is gone or permanently invalidated (biometrics changed, new phone):
+    /// unlock with the passphrase and enrol the platform key again.
+    #[error("the platform key was invalidated; unlock with the passphrase and enrol it again")]
     KeyInvalidated,
-    /// The platform key store failed or is unavailable; `reason` is for logs.
-    #[error("platform key store failed: {reason}")]
+    /// The platform key store is temporarily unavailable (device locked, busy): try again.
+    #[error("the platform key store is temporarily unavailable: {reason}")]
+    KeyUnavailable { reason: String },
+    /// The platform key store failed; `reason` is for logs.
+    #[error("the platform key store failed: {reason}")]
     KeyProtector { reason: String },
-    /// The vault file could not be read or written (disk full, permissions, corrupt file).
+    /// The vault file could not be read or written (disk full, read-only, busy).
     #[error("storage error: {reason}")]
     Storage { reason: String },
     /// A bug: a panic or an invariant violation inside Nyckel. Report it.
@@ -91,9 +111,8 @@ impl From<KeyProtectorError> for NyckelError {
         match e {
             KeyProtectorError::UserCancelled => NyckelError::UserCancelled,
             KeyProtectorError::KeyInvalidated => NyckelError::KeyInvalidated,
-            KeyProtectorError::Unavailable { reason } | KeyProtectorError::Failed { reason } => {
-                NyckelError::KeyProtector { reason }
-            }
+            KeyProtectorError::Unavailable { reason } => NyckelError::KeyUnavailable { reason },
+            KeyProtectorError::Failed { reason } => NyckelError::KeyProtector { reason },
         }
     }
 }
@@ -106,6 +125,58 @@ impl From<ParseError> for NyckelError {
 
 impl From<CodeError> for NyckelError {
     fn from(e: CodeError) -> Self {
-        NyckelError::InvalidParameters { reason: e.to_string() }
+        NyckelError::InvalidInput { reason: e.to_string() }
+    }
+}
+
+impl From<ProtectorError> for NyckelError {
+    fn from(e: ProtectorError) -> Self {
+        KeyProtectorError::from(e).into()
+    }
+}
+
+impl From<VaultError> for NyckelError {
+    fn from(e: VaultError) -> Self {
+        match e {
+            VaultError::NoVault(path) => NyckelError::NoVault { path },
+            VaultError::AlreadyExists(path) => NyckelError::AlreadyExists { path },
+            VaultError::NotAVault(reason) | VaultError::Corrupt(reason) => NyckelError::Damaged { reason },
+            VaultError::TooNew { found, supported } => NyckelError::TooNew { found, supported },
+            VaultError::WrongPassphrase => NyckelError::WrongPassphrase,
+            VaultError::Locked => NyckelError::Locked,
+            VaultError::NotFound(id) => NyckelError::NotFound { id },
+            VaultError::EnrollmentNotFound(id) => NyckelError::EnrollmentNotFound { id },
+            VaultError::Duplicate { existing_id } => NyckelError::Duplicate { existing_id },
+            VaultError::InvalidUri(e) => e.into(),
+            VaultError::Code(e) => e.into(),
+            VaultError::InvalidInput(reason) => NyckelError::InvalidInput { reason },
+            e @ VaultError::CounterExhausted => NyckelError::InvalidInput { reason: e.to_string() },
+            VaultError::Protector(e) => e.into(),
+            VaultError::NoPlatformSlot => NyckelError::NoPlatformKey,
+            VaultError::Storage(reason) => NyckelError::Storage { reason },
+        }
+    }
+}
+
+/// The foreign protector's error, for the core's `KeyProtector` trait.
+impl From<KeyProtectorError> for ProtectorError {
+    fn from(e: KeyProtectorError) -> Self {
+        match e {
+            KeyProtectorError::UserCancelled => ProtectorError::UserCancelled,
+            KeyProtectorError::KeyInvalidated => ProtectorError::KeyInvalidated,
+            KeyProtectorError::Unavailable { reason } => ProtectorError::Unavailable(reason),
+            KeyProtectorError::Failed { reason } => ProtectorError::Failed(reason),
+        }
+    }
+}
+
+impl From<ProtectorError> for KeyProtectorError {
+    fn from(e: ProtectorError) -> Self {
+        match e {
+            ProtectorError::UserCancelled => KeyProtectorError::UserCancelled,
+            ProtectorError::KeyInvalidated => KeyProtectorError::KeyInvalidated,
+            ProtectorError::Unavailable(reason) => KeyProtectorError::Unavailable { reason },
+            ProtectorError::Failed(reason) => KeyProtectorError::Failed { reason },
+        }
     }
 }

@@ -12,11 +12,19 @@
 mod error;
 mod otp;
 mod protector;
+mod vault;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
 pub use error::{KeyProtectorError, NyckelError};
 pub use protector::VaultKeyProtector;
+pub use vault::{
+    kdf_default, kdf_minimum, AccountChanges, AccountCode, AccountInfo, ActivityEvent, ActivityInfo, AddedAccount, ExportVia,
+    KdfSettings, ManualAccount, NyckelVault,
+};
 pub use otp::{code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult};
 
 uniffi::setup_scaffolding!("nyckel");
+
+#[cfg(test)]
+mod tests;

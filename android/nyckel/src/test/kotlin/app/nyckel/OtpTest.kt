@@ -103,7 +103,7 @@ class OtpTest {
 
     @Test
     fun negativeTimeIsRejected() {
-        assertFailsWith<NyckelException.InvalidParameters> { codeForUri(totpUri(SHA1_SECRET, "SHA1"), -1) }
+        assertFailsWith<NyckelException.InvalidInput> { codeForUri(totpUri(SHA1_SECRET, "SHA1"), -1) }
     }
 
     @Test
