@@ -1,0 +1,207 @@
+//! The terminal paths, under a real pseudo-terminal (util-linux `script`): passphrase
+//! prompts, the delete confirmation, ANSI `watch` with Ctrl-C, and the coloured QR code.
+//! Skipped with a visible message where `script` is missing.
+
+mod common;
+use common::*;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What to do next in a terminal session.
+enum Step<'a> {
+    /// Wait until the output so far contains this.
+    WaitFor(&'a str),
+    /// Type this.
+    Type(&'a str),
+}
+
+fn have_script() -> bool {
+    let ok = Command::new("script").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        let _ = writeln!(std::io::stderr(), "SKIPPED: `script` (util-linux) not found; terminal tests not run");
+    }
+    ok
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Runs `nyckel ARGS` on a pseudo-terminal, following `steps`; returns (exit code, output).
+fn on_terminal(vault: &TestVault, args: &[&str], passphrase: Option<&str>, steps: &[Step]) -> (i32, String) {
+    let mut line = shell_quote(env!("CARGO_BIN_EXE_nyckel"));
+    for a in args {
+        line.push(' ');
+        line.push_str(&shell_quote(a));
+    }
+    let mut cmd = Command::new("script");
+    cmd.args(["-qfec", &line, "/dev/null"])
+        .env("NYCKEL_VAULT", &vault.path)
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match passphrase {
+        Some(p) => cmd.env("NYCKEL_PASSPHRASE", p),
+        None => cmd.env_remove("NYCKEL_PASSPHRASE"),
+    };
+    let mut child = cmd.spawn().expect("start script");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let seen = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().unwrap_or_else(|e| e.into_inner()).push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    for step in steps {
+        match step {
+            Step::WaitFor(needle) => {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !seen.lock().unwrap().contains(needle) {
+                    if Instant::now() > deadline {
+                        // Never leave a `watch` running behind a failed test.
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        let out = seen.lock().unwrap().clone();
+                        let tail: String = out.chars().rev().take(600).collect::<Vec<_>>().into_iter().rev().collect();
+                        panic!("timed out waiting for {needle:?}; output ends with {tail:?}");
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Step::Type(text) => {
+                stdin.write_all(text.as_bytes()).unwrap();
+                stdin.flush().unwrap();
+            }
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`nyckel {}` did not exit", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    reader.join().unwrap();
+    let out = seen.lock().unwrap().clone();
+    assert!(!out.contains("panicked"), "{out}");
+    (status.code().unwrap_or(-1), out)
+}
+
+#[test]
+fn init_asks_twice_and_unlock_asks_once() {
+    if !have_script() {
+        return;
+    }
+    let v = TestVault::uncreated();
+    let init = ["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"];
+    let (code, out) = on_terminal(&v, &init, None, &[
+        Step::WaitFor("New passphrase:"), Step::Type("fel ett\n"),
+        Step::WaitFor("Repeat the passphrase:"), Step::Type("fel två\n"),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("nyckel: the passphrases do not match"), "{out}");
+    assert!(!v.path.exists());
+
+    let (code, out) = on_terminal(&v, &init, None, &[
+        Step::WaitFor("New passphrase:"), Step::Type("räksmörgås 42\n"),
+        Step::WaitFor("Repeat the passphrase:"), Step::Type("räksmörgås 42\n"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Created an encrypted vault"), "{out}");
+    assert!(!out.contains("räksmörgås"), "the passphrase is not echoed: {out}");
+
+    let (code, out) = on_terminal(&v, &["list"], None, &[
+        Step::WaitFor("Passphrase for"), Step::Type("räksmörgås 42\n"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("No accounts yet"), "{out}");
+    let (code, out) = on_terminal(&v, &["list"], None, &[Step::WaitFor("Passphrase for"), Step::Type("nope\n")]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("nyckel: wrong passphrase"), "{out}");
+}
+
+#[test]
+fn delete_asks_y_or_n_on_a_terminal() {
+    if !have_script() {
+        return;
+    }
+    let v = TestVault::new();
+    let id = v.add(&format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}")).to_string();
+    let (code, out) = on_terminal(&v, &["delete", &id], Some(PASSPHRASE), &[Step::WaitFor("[y/N]"), Step::Type("\n")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Delete [1] Region Skåne (anna)?") && out.contains("Nothing deleted"), "{out}");
+    assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 1);
+    let (code, out) = on_terminal(&v, &["delete", &id], Some(PASSPHRASE), &[Step::WaitFor("[y/N]"), Step::Type("y\n")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Deleted"), "{out}");
+    assert_eq!(v.run(&["list", "--json"]).json(), serde_json::json!([]));
+}
+
+#[test]
+fn watch_redraws_with_ansi_and_ctrl_c_restores_the_cursor() {
+    if !have_script() {
+        return;
+    }
+    let v = TestVault::new();
+    v.add(&format!("otpauth://totp/G%C3%B6teborgs%20Stad%20skolor:karin?secret={RFC_SECRET}"));
+    let (code, out) = on_terminal(&v, &["watch"], Some(PASSPHRASE), &[
+        Step::WaitFor("Ctrl-C to quit"),
+        Step::WaitFor("\x1b[6A"), // the second frame moved the cursor back up over the first six lines
+        Step::Type("\x03"),
+    ]);
+    assert_eq!(code, 0, "Ctrl-C exits cleanly: {out:?}");
+    assert!(out.contains("\x1b[?25l"), "cursor hidden: {out:?}");
+    let hidden = out.find("\x1b[?25l").unwrap();
+    let shown = out.rfind("\x1b[?25h").expect("cursor shown again");
+    assert!(shown > hidden);
+    assert!(out.contains("Göteborgs Stad skolor"), "{out:?}");
+    assert!(out.contains("\x1b[2K"), "lines are cleared and redrawn: {out:?}");
+}
+
+#[test]
+fn watch_frames_on_a_terminal_end_by_themselves() {
+    if !have_script() {
+        return;
+    }
+    let v = TestVault::new();
+    v.add(&format!("otpauth://totp/ACME:anna?secret={RFC_SECRET}"));
+    let (code, out) = on_terminal(&v, &["watch", "--frames", "2"], Some(PASSPHRASE), &[]);
+    assert_eq!(code, 0, "{out:?}");
+    assert!(out.contains("\x1b[?25l") && out.contains("\x1b[?25h"), "{out:?}");
+    assert!(!out.contains("Ctrl-C to quit"), "no footer for a finite run: {out:?}");
+}
+
+#[test]
+fn show_qr_is_black_on_white_on_a_terminal() {
+    if !have_script() {
+        return;
+    }
+    let v = TestVault::new();
+    let id = v.add(&format!("otpauth://totp/ACME:anna?secret={RFC_SECRET}")).to_string();
+    let (code, out) = on_terminal(&v, &["show-qr", &id], Some(PASSPHRASE), &[]);
+    assert_eq!(code, 0, "{out:?}");
+    let qr_lines = out.lines().filter(|l| l.contains('▀') || l.contains('▄') || l.contains('█')).count();
+    assert!(qr_lines > 10, "{out}");
+    assert!(out.lines().filter(|l| l.contains('▀')).all(|l| l.contains("\x1b[30;107m")), "explicit colours on every QR line");
+    assert!(out.contains("contains the secret"), "warning shown: {out}");
+}
