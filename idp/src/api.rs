@@ -193,3 +193,34 @@ pub fn provider_info(p: &Provider) -> Value {
     json!({"v": 1, "providerKey": b64(&p.public_key), "fingerprint": p.fingerprint(), "origin": p.origin,
            "rpId": p.rp_id, "issuer": p.issuer})
 }
+
+#[derive(Deserialize)]
+struct PushTokenBody {
+    #[serde(rename = "pushToken")]
+    push_token: Option<String>,
+}
+
+/// `PUT /nyckel/v1/device` (§4.8): set or clear the push token.
+pub fn update_device(conn: &Connection, cfg: &Config, p: &Provider, device: &DeviceRow, nonce: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let now = cfg.clock.now();
+    let b: PushTokenBody = parse_json(body)?;
+    let token = b.push_token.filter(|t| !t.is_empty());
+    if token.as_ref().is_some_and(|t| t.len() > 4096) {
+        return Err(ApiError::bad_request("pushToken too long"));
+    }
+    conn.execute("UPDATE devices SET push_token = ?2 WHERE id = ?1", params![device.id, token])?;
+    event(conn, now, Some(&device.user_id), "push_token_updated", &device.id)?;
+    Ok(ack(p, device, nonce, now))
+}
+
+/// `DELETE /nyckel/v1/device` (§4.9): the app unenrolls; the device is revoked.
+pub fn unenroll_device(conn: &Connection, cfg: &Config, p: &Provider, device: &DeviceRow, nonce: &str) -> Result<Value, ApiError> {
+    let now = cfg.clock.now();
+    crate::admin::revoke_device(conn, cfg, &device.id)?;
+    event(conn, now, Some(&device.user_id), "device_unenrolled", &device.id)?;
+    Ok(ack(p, device, nonce, now))
+}
+
+fn ack(p: &Provider, device: &DeviceRow, nonce: &str, now: i64) -> Value {
+    p.envelope(&json!({"v": 1, "typ": "nyckel.ack", "serverTime": now, "reqNonce": nonce, "deviceId": device.id}))
+}

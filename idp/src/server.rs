@@ -100,6 +100,14 @@ async fn phone_signin(State(st): State<AppState>, req: Request) -> Result<Json<s
     }
 }
 
+async fn device(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+    if req.method() == Method::DELETE {
+        device_call(st, req, |c, s, d, nonce, _| api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)).await.map(Json)
+    } else {
+        device_call(st, req, |c, s, d, nonce, body| api::update_device(c, &s.cfg, &s.provider, d, nonce, body)).await.map(Json)
+    }
+}
+
 async fn respond(State(st): State<AppState>, UrlPath(id): UrlPath<String>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
     let body = read_body(body).await?;
     if id.len() > 64 {
@@ -144,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/nyckel/v1/requests", get(pending))
         .route("/nyckel/v1/requests/{id}/response", post(respond))
         .route("/nyckel/v1/phone-signin", post(phone_signin).delete(phone_signin))
+        .route("/nyckel/v1/device", axum::routing::put(device).delete(device))
         .route("/nyckel/v1/time", get(time))
         .route("/nyckel/v1/provider", get(provider_info))
         .merge(crate::web::routes())

@@ -154,3 +154,26 @@ fn sign_in_without_device_or_unknown_user_creates_nothing() {
     assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code, "no_phone_signin");
     assert_eq!(env.start("bertil", Kind::Push).unwrap_err().code, "unknown_user");
 }
+
+#[test]
+fn push_token_rotation_and_self_unenroll() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let (req, ack) = nyckel_core::protocol::update_push_token(&phone.enrollment, Some("rotated"), phone.keys.as_ref(), device_now()).unwrap();
+    ack.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
+    let s = env.push("anna");
+    let token: Option<String> = env
+        .conn()
+        .query_row("SELECT push_token FROM push_log WHERE request_id = ?1", [&s.id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(token.as_deref(), Some("rotated"));
+
+    let (req, ack) = nyckel_core::protocol::unenroll(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    ack.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
+    nyckel_core::protocol::delete_keys(&phone.enrollment, phone.keys.as_ref()).unwrap();
+    assert!(phone.keys.aliases().is_empty());
+    assert_eq!(env.state(&s.id), "pending");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "no_device");
+    let devices = nyckel_idp::admin::list_devices(&env.conn(), "anna").unwrap();
+    assert!(devices[0].revoked_at.is_some());
+}

@@ -11,9 +11,12 @@
 //! 3. [`respond`] with a [`Decision`] (this bumps the signature counter: persist the
 //!    enrollment **before** sending), send, [`parse_respond_result`].
 //! 4. Phone sign-in: [`enable_phone_signin`] / [`disable_phone_signin`], send, `finish`.
+//! 5. Maintenance: [`update_push_token`] when the platform rotates it; [`unenroll`] then
+//!    [`delete_keys`] when the user removes the account.
 
 pub mod activity;
 pub mod assertion;
+pub mod device;
 pub mod enroll;
 mod error;
 mod http;
@@ -29,6 +32,7 @@ mod envelope;
 mod url;
 
 pub use activity::ActivityRecord;
+pub use device::{delete_keys, unenroll, update_push_token, DeviceAck};
 pub use enroll::{Enrollment, EnrollState};
 pub use error::{ProtocolError, ProviderCode};
 pub use http::{HttpRequest, HttpResponse};

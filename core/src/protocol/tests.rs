@@ -397,3 +397,22 @@ proptest! {
         let _ = parse_pending(&mut s.enrollment, &f, &s.provider.respond(&p), NOW);
     }
 }
+
+#[test]
+fn push_token_update_and_unenroll_are_signed_and_acknowledged() {
+    let mut s = setup();
+    let (req, ack) = update_push_token(&s.enrollment, Some("new-token"), &s.keys, NOW).unwrap();
+    assert_eq!((req.method.as_str(), req.url.as_str()), ("PUT", "https://idp.example.se/nyckel/v1/device"));
+    assert_eq!(body_json(&req)["pushToken"], "new-token");
+    let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+    let ok = s.provider.respond(&json!({"v":1,"typ":"nyckel.ack","serverTime":NOW,"reqNonce":nonce,"deviceId":"ZGV2aWNl"}));
+    ack.finish(&mut s.enrollment, &ok, NOW).unwrap();
+
+    let (req, ack) = unenroll(&s.enrollment, &s.keys, NOW).unwrap();
+    assert_eq!(req.method, "DELETE");
+    let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+    let other = s.provider.respond(&json!({"v":1,"typ":"nyckel.ack","serverTime":NOW,"reqNonce":nonce,"deviceId":"b3RoZXI"}));
+    assert_eq!(ack.finish(&mut s.enrollment, &other, NOW), Err(ProtocolError::Substituted("device")));
+    delete_keys(&s.enrollment, &s.keys).unwrap();
+    assert!(s.keys.aliases().is_empty());
+}

@@ -1,0 +1,78 @@
+//! Device maintenance (§4.8, §4.9): rotate the push token, and unenroll from the app.
+
+use serde::{Deserialize, Serialize};
+
+use super::envelope::{open, skew_time};
+use super::keys::DeviceKeyStore;
+use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+
+const ENDPOINT: &str = "/nyckel/v1/device";
+
+/// State between [`update_push_token`] / [`unenroll`] and [`DeviceAck::finish`].
+#[derive(Debug)]
+pub struct DeviceAck {
+    nonce: String,
+}
+
+#[derive(Serialize)]
+struct PushTokenBody<'a> {
+    #[serde(rename = "pushToken")]
+    push_token: Option<&'a str>,
+}
+
+#[derive(Deserialize)]
+struct Ack {
+    #[serde(rename = "deviceId")]
+    device_id: String,
+}
+
+/// Builds `PUT /nyckel/v1/device` setting (or, with `None`, clearing) the push token.
+/// Call it whenever FCM/APNs hands the app a new token.
+pub fn update_push_token(
+    enrollment: &Enrollment,
+    push_token: Option<&str>,
+    keys: &dyn DeviceKeyStore,
+    now: i64,
+) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
+    let token = push_token.filter(|t| !t.is_empty());
+    if token.is_some_and(|t| t.len() > super::enroll::MAX_PUSH_TOKEN) {
+        return Err(ProtocolError::Malformed("push token too long"));
+    }
+    let body = serde_json::to_vec(&PushTokenBody { push_token: token }).map_err(|_| ProtocolError::Malformed("request"))?;
+    let signed = enrollment.signed(keys, "PUT", ENDPOINT, body, now)?;
+    Ok((signed.request, DeviceAck { nonce: signed.nonce }))
+}
+
+/// Builds `DELETE /nyckel/v1/device`: the provider revokes this device and its keys. After
+/// [`DeviceAck::finish`] succeeds, delete the keys ([`delete_keys`]) and the enrollment.
+pub fn unenroll(enrollment: &Enrollment, keys: &dyn DeviceKeyStore, now: i64) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
+    let signed = enrollment.signed(keys, "DELETE", ENDPOINT, Vec::new(), now)?;
+    Ok((signed.request, DeviceAck { nonce: signed.nonce }))
+}
+
+impl DeviceAck {
+    /// Verifies the provider's signed acknowledgement.
+    pub fn finish(self, enrollment: &mut Enrollment, resp: &HttpResponse, now: i64) -> Result<(), ProtocolError> {
+        let key = enrollment.provider_key_bytes()?;
+        if let Some(t) = skew_time(resp, &key, &self.nonce) {
+            enrollment.learn_time(t, now);
+            return Err(ProtocolError::ClockSkew);
+        }
+        let v = open::<Ack>(resp, &key, "nyckel.ack", Some(&self.nonce))?;
+        if v.body.device_id != enrollment.device_id {
+            return Err(ProtocolError::Substituted("device"));
+        }
+        enrollment.learn_time(v.header.server_time, now);
+        Ok(())
+    }
+}
+
+/// Deletes every key of an enrollment from the key store (after unenrolling, or when the
+/// provider says the device was revoked and the user removes the account).
+pub fn delete_keys(enrollment: &Enrollment, keys: &dyn DeviceKeyStore) -> Result<(), ProtocolError> {
+    keys.delete_key(enrollment.device_key_alias.clone())?;
+    if let Some(a) = &enrollment.phone_signin_key_alias {
+        keys.delete_key(a.clone())?;
+    }
+    Ok(())
+}
