@@ -123,6 +123,7 @@ pub struct AddArgs {
     /// Add it even if the same secret is already in the vault.
     #[arg(long)]
     pub allow_duplicate: bool,
+    /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,
 }
@@ -136,6 +137,7 @@ pub struct ScanArgs {
     /// Add accounts even if the same secret is already in the vault.
     #[arg(long)]
     pub allow_duplicate: bool,
+    /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,
 }
@@ -148,6 +150,7 @@ pub struct CodeArgs {
     /// Compute codes at this Unix time instead of now
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub at: Option<u64>,
+    /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,
 }
@@ -188,6 +191,7 @@ pub struct RenameArgs {
     /// New note ("" clears it)
     #[arg(long)]
     pub note: Option<String>,
+    /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,
 }
@@ -208,6 +212,7 @@ pub struct ActivityArgs {
     /// Show at most N entries
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: usize,
+    /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,
 }
@@ -220,6 +225,7 @@ pub struct InspectArgs {
     /// Compute the code at this Unix time instead of now
     #[arg(long, value_name = "UNIX_SECONDS")]
     pub at: Option<u64>,
+    /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,
 }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The `nyckel` command-line authenticator: a thin layer over `nyckel-core`.
 //!
 //! `main.rs` parses arguments ([`cli`]) and dispatches to [`commands`]; everything that

@@ -10,6 +10,10 @@ use nyckel_cli::demo;
 
 fn main() {
     error::install_panic_hook();
+    // An empty NYCKEL_VAULT means "not set" (clap would call it a missing value).
+    if std::env::var_os("NYCKEL_VAULT").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("NYCKEL_VAULT");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => exit_on_clap_error(e),
