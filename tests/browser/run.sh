@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser + WebAuthn-library tests for the Nyckel push protocol.
 # Installs what it needs (idempotent), builds nyckel-idp and the device helper, runs test.mjs.
-# Prints a final "N passed, N failed" line; exits non-zero on any failure.
+# Prints a final "Browser: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT="$(cd ../.. && pwd)"
@@ -28,11 +28,17 @@ command -v node >/dev/null || apt_install nodejs npm
 fc-list 2>/dev/null | grep -qi dejavu || apt_install fonts-dejavu-core || true
 
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@simplewebauthn/server ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    echo "Browser: 0 passed, 1 failed"
+    exit 1
+  fi
 fi
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-(cd "$ROOT" && cargo build -q -p nyckel-idp --bin nyckel-idp --example device)
+if ! (cd "$ROOT" && cargo build -q -p nyckel-idp --bin nyckel-idp --example device); then
+  echo "Browser: 0 passed, 1 failed"
+  exit 1
+fi
 
 export CHROMIUM_BIN
 export NYCKEL_IDP="$TARGET_DIR/debug/nyckel-idp"

@@ -253,5 +253,5 @@ try {
   if (server) server.child.kill('SIGINT');
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`Browser: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
