@@ -94,7 +94,7 @@ final class OtpTests: XCTestCase {
 
     func testNegativeTimeIsRejected() {
         XCTAssertThrowsError(try codeForUri(uri: Self.totpUri(Self.sha1Secret, "SHA1"), unixTime: -1)) { error in
-            guard case NyckelError.InvalidParameters = error else { return XCTFail("got \(error)") }
+            guard case NyckelError.InvalidInput = error else { return XCTFail("got \(error)") }
         }
     }
 
