@@ -114,6 +114,16 @@ mod signals {
             signal(SIGTERM, handler);
         }
     }
+
+    /// Gives Ctrl-C and SIGTERM their default meaning back.
+    pub fn restore() {
+        const SIG_DFL: usize = 0;
+        // SAFETY: as above; SIG_DFL is 0 on every Unix.
+        unsafe {
+            signal(SIGINT, SIG_DFL);
+            signal(SIGTERM, SIG_DFL);
+        }
+    }
 }
 
 /// Whether Ctrl-C was pressed during a [`run`].
@@ -147,6 +157,8 @@ pub fn run(accounts: &[Account], frames: Option<u64>, term: Term) -> Result<bool
     if live {
         // Restore the cursor whatever happened (even after a write error).
         let _ = output::print("\x1b[?7h\x1b[?25h");
+        #[cfg(unix)]
+        signals::restore();
         if interrupted() {
             let _ = output::print("\n");
         }

@@ -31,8 +31,9 @@ fn init_creates_the_vault_and_refuses_to_overwrite() {
 #[test]
 fn init_validates_kdf_against_the_core_floor() {
     let v = TestVault::uncreated();
-    v.run(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "2"]).fails(2, "outside the accepted range");
-    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "1"]).fails(2, "outside the accepted range");
+    v.run(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "2"]).fails(2, "--kdf-memory-mib must be 19–1024");
+    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "1"]).fails(2, "--kdf-iterations 2–64");
+    v.run(&["init", "--kdf-memory-mib", "2048"]).fails(2, "out of range");
     v.run(&["init", "--kdf-memory-mib", "4194304"]).fails(2, "too large");
     assert!(!v.path.exists(), "nothing created on bad parameters");
 }

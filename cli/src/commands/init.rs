@@ -16,7 +16,16 @@ pub fn kdf_params(args: &InitArgs) -> Result<KdfParams> {
         None => default.memory_kib,
     };
     let kdf = KdfParams { memory_kib, iterations: args.kdf_iterations.unwrap_or(default.iterations), ..default };
-    kdf.check().map_err(CliError::Usage)?;
+    kdf.check().map_err(|_| {
+        let (lo, hi) = (KdfParams::FLOOR, KdfParams::CEILING);
+        CliError::usage(format!(
+            "Argon2id parameters out of range: --kdf-memory-mib must be {}–{} and --kdf-iterations {}–{}",
+            lo.memory_kib / 1024,
+            hi.memory_kib / 1024,
+            lo.iterations,
+            hi.iterations
+        ))
+    })?;
     Ok(kdf)
 }
 
