@@ -136,11 +136,11 @@ fn substituted_origin_rp_id_or_type_is_refused() {
     let mut phone = Phone::enroll(&env.add_user("anna"));
     let s = env.push("anna");
     let r = phone.pending_one(&s.id);
-    let cases: Vec<Box<dyn Fn(&mut Forge<'static>)>> = vec![
-        Box::new(|f| f.origin = "http://evil.example".into()),
-        Box::new(|f| f.rp_id = "evil.example".into()),
-        Box::new(|f| f.typ = "webauthn.create"),
-        Box::new(|f| f.challenge = b64(&[9u8; 32])),
+    let cases: [fn(&mut Forge<'static>); 4] = [
+        |f| f.origin = "http://evil.example".into(),
+        |f| f.rp_id = "evil.example".into(),
+        |f| f.typ = "webauthn.create",
+        |f| f.challenge = b64(&[9u8; 32]),
     ];
     for (i, mutate) in cases.iter().enumerate() {
         let mut f = phone.forge_template(&r, s.number);

@@ -36,6 +36,12 @@ pub struct Env {
     pub server: Option<ServerHandle>,
 }
 
+impl Default for Env {
+    fn default() -> Self {
+        Env::new()
+    }
+}
+
 impl Env {
     pub fn new() -> Env {
         Env::with(|_| {})
