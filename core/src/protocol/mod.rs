@@ -8,7 +8,7 @@
 //! 1. [`EnrollUri::parse`] the QR code, [`enroll::begin`], send, [`enroll::EnrollState::finish`];
 //!    persist the returned [`Enrollment`].
 //! 2. On a push (or when polling): [`fetch_pending`], send, [`parse_pending`].
-//! 3. [`respond`] with a [`Decision`] (this bumps the signature counter: persist the
+//! 3. [`respond()`] with a [`Decision`] (this bumps the signature counter: persist the
 //!    enrollment **before** sending), send, [`parse_respond_result`].
 //! 4. Phone sign-in: [`enable_phone_signin`] / [`disable_phone_signin`], send, `finish`.
 //! 5. Maintenance: [`update_push_token`] when the platform rotates it; [`unenroll`] then
