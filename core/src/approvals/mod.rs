@@ -50,6 +50,15 @@ pub struct PendingSignIn {
     pub seconds_left: i64,
 }
 
+/// Open requests across enrollments, and the enrollments whose provider could not be asked.
+#[derive(Debug, Default)]
+pub struct PendingAcrossEnrollments {
+    /// Requests waiting for the user, in enrollment order.
+    pub requests: Vec<PendingSignIn>,
+    /// Enrollments whose fetch failed, with the reason.
+    pub failures: Vec<(i64, ApprovalError)>,
+}
+
 /// The vault, the device-key store and the transport, used together.
 pub struct Approvals<'a> {
     vault: &'a mut Vault,
@@ -124,16 +133,15 @@ impl<'a> Approvals<'a> {
 
     /// Fetches open requests across all enrollments. A provider that cannot be reached
     /// does not hide the others: its error is returned beside the requests.
-    pub fn pending(&mut self, now: i64) -> Result<(Vec<PendingSignIn>, Vec<(i64, ApprovalError)>), ApprovalError> {
-        let mut all = Vec::new();
-        let mut failures = Vec::new();
+    pub fn pending(&mut self, now: i64) -> Result<PendingAcrossEnrollments, ApprovalError> {
+        let mut out = PendingAcrossEnrollments::default();
         for stored in self.vault.enrollments()? {
             match self.pending_for(stored.id, now) {
-                Ok(list) => all.extend(list),
-                Err(e) => failures.push((stored.id, e)),
+                Ok(list) => out.requests.extend(list),
+                Err(e) => out.failures.push((stored.id, e)),
             }
         }
-        Ok((all, failures))
+        Ok(out)
     }
 
     /// Approves (with the number the user typed from the sign-in screen), denies or reports

@@ -107,6 +107,7 @@ impl Vault {
     ) -> Result<Vault, VaultError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
+        restrict_to_owner(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
         let vault_id = crypto::random_bytes::<16>().map_err(seal_err)?.to_vec();
@@ -326,6 +327,19 @@ impl Vault {
             .open(&record_aad(&self.vault_id, table, row_id), sealed)
             .map_err(|_| VaultError::Corrupt(format!("{table} row {row_id} fails authentication")))
     }
+}
+
+/// Makes the vault file readable by its owner only (0600); other platforms rely on the app
+/// sandbox. The WAL and shared-memory files SQLite creates take the same mode.
+fn restrict_to_owner(path: &Path) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| VaultError::Storage(format!("cannot restrict the vault file's permissions: {e}")))?;
+    }
+    let _ = path;
+    Ok(())
 }
 
 fn check_passphrase(passphrase: &str) -> Result<(), VaultError> {

@@ -533,3 +533,12 @@ fn a_version_1_vault_is_migrated_on_open() {
     let version: i64 = v.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version, SCHEMA_VERSION);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_vault_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (_v, path) = new_vault(&dir);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
