@@ -140,6 +140,11 @@ fn clock_offset_is_learned_from_signed_server_time() {
     let r = phone.pending_one(&s.id);
     assert!(r.seconds_left(&phone.enrollment, device_now()) > 100, "expiry judged by provider time");
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    // The other way round: the app's idea of provider time runs an hour ahead.
+    phone.enrollment.clock_offset += 3600;
+    assert_eq!(phone.try_pending(), Err(ProtocolError::ClockSkew));
+    assert!((phone.enrollment.clock_offset - 3600).abs() <= 2, "corrected back");
+    assert!(phone.pending().is_empty());
     // Explicit time sync gives the same offset.
     let (req, st) = nyckel_core::protocol::sync_time(&phone.enrollment);
     let off = st.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
