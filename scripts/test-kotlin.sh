@@ -6,7 +6,7 @@
 #   2. generates the Kotlin bindings from that library with the workspace's uniffi-bindgen
 #      into target/kotlin-test/gen (a build output, never committed);
 #   3. compiles them, the library's Kotlin layer (android/nyckel/src/main/kotlin) and the
-#      tests (android/nyckel/src/test/kotlin) with kotlinc;
+#      tests (android/nyckel/src/test/kotlin + src/testHooks/kotlin) with kotlinc;
 #   4. runs the JUnit 5 console launcher with JNA loading the host libnyckel_ffi.so.
 #
 # Installs what is missing (npm kotlin-compiler, Debian libjna-java + junit5, a JDK) into
@@ -38,8 +38,9 @@ log "generating Kotlin bindings"
 
 KLIB="$KOTLIN_HOME/lib"
 COMPILE_CP="$JNA_JAR:$JUNIT_CONSOLE_JAR:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit5.jar"
+# src/testHooks: tests that need the `test-hooks` exports (the Gradle build leaves them out).
 mapfile -t SOURCES < <(find "$OUT/gen" "$REPO/android/nyckel/src/main/kotlin" "$REPO/android/nyckel/src/test/kotlin" \
-    -name '*.kt' | sort)
+    "$REPO/android/nyckel/src/testHooks/kotlin" -name '*.kt' | sort)
 log "compiling ${#SOURCES[@]} Kotlin files"
 JAVA_OPTS="${JAVA_OPTS:--Xmx1g}" "$KOTLIN_HOME/bin/kotlinc" -nowarn -jvm-target 17 \
     -cp "$COMPILE_CP" -d "$OUT/classes" "${SOURCES[@]}"

@@ -58,6 +58,7 @@ LOG="$WORK/swift-test.log"
 set +e
 as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
     swift test --package-path "$MNT/ios/NyckelKit" --scratch-path "$MNT/target/swift-test/build" \
+    -Xswiftc -DNYCKEL_TEST_HOOKS \
     -Xlinker -L"$MNT/target/swift-test/lib" -Xlinker -rpath -Xlinker "$MNT/target/swift-test/lib" \
     </dev/null 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}

@@ -61,13 +61,4 @@ final class ConcurrencyTests: XCTestCase {
         vault.closeVault()
         XCTAssertThrowsError(try vault.codes()) { XCTAssertEqual($0 as? NyckelError, .Closed) }
     }
-
-    func testPanicWhileHoldingTheLockLeavesTheVaultUsable() throws {
-        let vault = try TestSupport.newVault()
-        _ = try vault.addUri(uri: TestSupport.totpUri(TestSupport.randomSecret()))
-        XCTAssertThrowsError(try vault.testHookPanicHoldingLock()) { error in
-            XCTAssertFalse(error is NyckelError, "a panic is uniffi's internal error")
-        }
-        XCTAssertEqual(try vault.accounts().count, 1)
-    }
 }

@@ -2,8 +2,12 @@ import Foundation
 import XCTest
 @testable import Nyckel
 
+#if NYCKEL_TEST_HOOKS
 /// A Rust panic must reach Swift as a thrown error, never abort the process. The library
 /// under test is the release build (panic = "unwind"), as the apps ship it.
+///
+/// Needs the library built with `--features test-hooks`; scripts/test-swift.sh builds it so
+/// and passes `-Xswiftc -DNYCKEL_TEST_HOOKS`.
 final class PanicTests: XCTestCase {
     func testPanicBecomesAnError() throws {
         XCTAssertTrue(testHooksEnabled(), "the test library is built with --features test-hooks")
@@ -24,7 +28,17 @@ final class PanicTests: XCTestCase {
         }
         XCTAssertEqual(thrown.value, 40)
     }
+
+    func testPanicWhileHoldingTheLockLeavesTheVaultUsable() throws {
+        let vault = try TestSupport.newVault()
+        _ = try vault.addUri(uri: TestSupport.totpUri(TestSupport.randomSecret()))
+        XCTAssertThrowsError(try vault.testHookPanicHoldingLock()) { error in
+            XCTAssertFalse(error is NyckelError, "a panic is uniffi's internal error")
+        }
+        XCTAssertEqual(try vault.accounts().count, 1)
+    }
 }
+#endif
 
 /// A thread-safe counter for the concurrency tests.
 final class Counter: @unchecked Sendable {

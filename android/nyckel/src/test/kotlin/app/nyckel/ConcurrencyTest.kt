@@ -79,12 +79,4 @@ class ConcurrencyTest {
         vault.closeVault()
         assertFailsWith<NyckelException.Closed> { vault.codes() }
     }
-
-    @Test
-    fun panicWhileHoldingTheLockLeavesTheVaultUsable() {
-        val vault = TestSupport.newVault()
-        vault.addUri(TestSupport.totpUri(TestSupport.randomSecret()))
-        assertFailsWith<InternalException> { vault.testHookPanicHoldingLock() }
-        assertEquals(1, vault.accounts().size)
-    }
 }

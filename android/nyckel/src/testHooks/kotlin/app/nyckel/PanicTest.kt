@@ -8,6 +8,9 @@ import kotlin.test.assertFailsWith
 /**
  * A Rust panic must reach Kotlin as an exception, never abort the process. The library
  * under test is the release build (panic = "unwind"), as the apps ship it.
+ *
+ * These tests need the library built with `--features test-hooks` (scripts/test-kotlin.sh
+ * does that); the Gradle build's unit tests run without them.
  */
 class PanicTest {
     @Test
@@ -30,5 +33,13 @@ class PanicTest {
         threads.forEach { t -> t.setUncaughtExceptionHandler { _, e -> failures.add(e) }; t.start() }
         threads.forEach { it.join() }
         assertTrue(failures.isEmpty(), failures.toString())
+    }
+
+    @Test
+    fun panicWhileHoldingTheLockLeavesTheVaultUsable() {
+        val vault = TestSupport.newVault()
+        vault.addUri(TestSupport.totpUri(TestSupport.randomSecret()))
+        assertFailsWith<InternalException> { vault.testHookPanicHoldingLock() }
+        assertEquals(1, vault.accounts().size)
     }
 }
