@@ -4,9 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// nyckel — an open authenticator: one-time codes from an encrypted vault.
+/// nyckel — an open authenticator: one-time codes and sign-in approvals from an encrypted vault.
 ///
 /// The passphrase is read from NYCKEL_PASSPHRASE, or asked for when stdin is a terminal.
+/// The PIN for phone sign-in comes from NYCKEL_PIN, or is asked for likewise.
 #[derive(Debug, Parser)]
 #[command(name = "nyckel", version, arg_required_else_help = true, max_term_width = 100)]
 pub struct Cli {
@@ -40,6 +41,17 @@ pub enum Command {
     Rename(RenameArgs),
     /// Delete an account.
     Delete(DeleteArgs),
+    /// Enroll this computer for sign-in approvals (a nyckel-enroll:// code, or its QR image).
+    Enroll(EnrollArgs),
+    /// Answer sign-in requests: see who signs in where, type the number from the sign-in page.
+    Approve(ApproveArgs),
+    /// Turn phone sign-in (passwordless, PIN-gated) on or off for an enrollment.
+    #[command(name = "phone-signin")]
+    PhoneSignin(PhoneSigninArgs),
+    /// List the enrollments (the providers this computer approves sign-ins for).
+    Enrollments(JsonArg),
+    /// Remove an enrollment from this computer (and tell its provider).
+    Unenroll(UnenrollArgs),
     /// Show the activity log, newest first.
     Activity(ActivityArgs),
     /// Parse an otpauth:// URI and show what it contains, with its code (no vault needed).
@@ -201,6 +213,93 @@ pub struct RenameArgs {
 pub struct DeleteArgs {
     /// Account id (see `nyckel list`)
     pub id: i64,
+    /// Do not ask for confirmation (required when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `nyckel enroll`.
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    /// The enrollment code, nyckel-enroll://v1?… ("-" reads it from stdin; it holds a
+    /// single-use activation code)
+    #[arg(value_name = "URI", required_unless_present = "scan", conflicts_with = "scan")]
+    pub uri: Option<String>,
+    /// Read the enrollment code from a QR code image (PNG or JPEG) instead
+    #[arg(long, value_name = "IMAGE")]
+    pub scan: Option<PathBuf>,
+    /// The name the provider shows for this computer [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `nyckel approve`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("decision").args(["number", "deny", "report"]))]
+pub struct ApproveArgs {
+    /// Only this enrollment: its id, or part of its account name or provider name
+    #[arg(long, value_name = "QUERY")]
+    pub account: Option<String>,
+    /// Answer this request (its id, as listed) when several are waiting
+    #[arg(long, value_name = "ID")]
+    pub request: Option<String>,
+    /// Approve with the two-digit number shown on the sign-in page
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(10..=99))]
+    pub number: Option<u8>,
+    /// Deny the sign-in ("no, that's not me")
+    #[arg(long)]
+    pub deny: bool,
+    /// Deny and report it as suspicious (the provider blocks new requests for a while)
+    #[arg(long)]
+    pub report: bool,
+    /// Do not ask for confirmation (required with --number/--report when stdin is not a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Wait up to SECONDS for a request to arrive, checking every second
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `nyckel phone-signin`.
+#[derive(Debug, Args)]
+pub struct PhoneSigninArgs {
+    /// Turn it on or off.
+    #[command(subcommand)]
+    pub action: PhoneSigninAction,
+}
+
+/// `nyckel phone-signin enable|disable`.
+#[derive(Debug, Subcommand)]
+pub enum PhoneSigninAction {
+    /// Sign in with only your user name, approved here with your PIN.
+    Enable(PhoneSigninTarget),
+    /// Turn phone sign-in off again (the provider revokes the key; this computer deletes it).
+    Disable(PhoneSigninTarget),
+}
+
+/// The enrollment `phone-signin` acts on.
+#[derive(Debug, Args)]
+pub struct PhoneSigninTarget {
+    /// Enrollment id, or part of its account name or provider name (see `nyckel enrollments`)
+    #[arg(value_name = "ACCOUNT")]
+    pub account: String,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `nyckel unenroll`.
+#[derive(Debug, Args)]
+pub struct UnenrollArgs {
+    /// Enrollment id, or part of its account name or provider name (see `nyckel enrollments`)
+    #[arg(value_name = "ID")]
+    pub enrollment: String,
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,

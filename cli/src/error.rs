@@ -1,10 +1,14 @@
 //! The one place where failures become a message and an exit code.
 //!
-//! Exit codes: `0` success, `2` bad input (the user can fix it: a malformed URI, a wrong
-//! passphrase, an unknown id, a duplicate, a missing vault, …), `1` anything else (storage,
-//! a damaged vault, an internal error). Every message is a single line; `main` prints it
-//! prefixed with `nyckel: `.
+//! Exit codes: `0` success, `2` bad input or a refusal the user can act on (a malformed URI,
+//! a wrong passphrase or PIN, an unknown id, a duplicate, a missing vault, a wrong number, an
+//! expired sign-in request, …), `1` anything else (storage, a damaged vault, a provider that
+//! cannot be reached or answers nonsense, an internal error). Every message is a single
+//! line; `main` prints it prefixed with `nyckel: `. No message contains a secret, an
+//! activation code, a nonce or a sign-in number.
 
+use nyckel_core::approvals::ApprovalError;
+use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode, UriError};
 use nyckel_core::vault::VaultError;
 use nyckel_core::ParseError;
 
@@ -22,6 +26,8 @@ pub enum CliError {
     Vault(VaultError),
     /// A URI given without a vault (`inspect`) was rejected.
     Parse(ParseError),
+    /// A push-approval step (enroll, pending, approve, phone sign-in) failed.
+    Approval(ApprovalError),
     /// Bad input found by the CLI itself (exit 2).
     Usage(String),
     /// Anything else (exit 1).
@@ -47,16 +53,8 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Vault(e) => match e {
-                VaultError::InvalidUri(_)
-                | VaultError::InvalidInput(_)
-                | VaultError::Duplicate { .. }
-                | VaultError::NotFound(_)
-                | VaultError::WrongPassphrase
-                | VaultError::NoVault(_)
-                | VaultError::AlreadyExists(_) => EXIT_USAGE,
-                _ => EXIT_FAILURE,
-            },
+            CliError::Vault(e) => vault_exit_code(e),
+            CliError::Approval(e) => approval_exit_code(e),
             CliError::Parse(_) | CliError::Usage(_) => EXIT_USAGE,
             CliError::Failure(_) => EXIT_FAILURE,
             CliError::BrokenPipe => EXIT_OK,
@@ -69,10 +67,25 @@ impl CliError {
         let text = match self {
             CliError::Vault(e) => vault_message(e),
             CliError::Parse(e) => parse_message(e),
+            CliError::Approval(e) => approval_message(e),
             CliError::Usage(m) | CliError::Failure(m) => m.clone(),
             CliError::BrokenPipe => return None,
         };
         Some(one_line(&text))
+    }
+}
+
+fn vault_exit_code(e: &VaultError) -> i32 {
+    match e {
+        VaultError::InvalidUri(_)
+        | VaultError::InvalidInput(_)
+        | VaultError::Duplicate { .. }
+        | VaultError::NotFound(_)
+        | VaultError::EnrollmentNotFound(_)
+        | VaultError::WrongPassphrase
+        | VaultError::NoVault(_)
+        | VaultError::AlreadyExists(_) => EXIT_USAGE,
+        _ => EXIT_FAILURE,
     }
 }
 
@@ -84,6 +97,7 @@ fn vault_message(e: &VaultError) -> String {
         VaultError::AlreadyExists(path) => format!("a file already exists at {path}; refusing to overwrite it"),
         VaultError::WrongPassphrase => "wrong passphrase".into(),
         VaultError::NotFound(id) => format!("no account with id {id} (see `nyckel list`)"),
+        VaultError::EnrollmentNotFound(id) => format!("no enrollment with id {id} (see `nyckel enrollments`)"),
         VaultError::Duplicate { existing_id } => format!(
             "this account is already in the vault (id {existing_id}); pass --allow-duplicate to add it again"
         ),
@@ -106,6 +120,110 @@ fn parse_message(e: &ParseError) -> String {
     }
 }
 
+fn approval_exit_code(e: &ApprovalError) -> i32 {
+    match e {
+        ApprovalError::Vault(v) => vault_exit_code(v),
+        ApprovalError::Transport(_) => EXIT_FAILURE,
+        ApprovalError::Protocol(p) => protocol_exit_code(p),
+    }
+}
+
+fn protocol_exit_code(e: &ProtocolError) -> i32 {
+    match e {
+        ProtocolError::Uri(_)
+        | ProtocolError::ProviderKeyMismatch
+        | ProtocolError::Expired
+        | ProtocolError::InvalidNumber
+        | ProtocolError::PhoneSigninNotEnabled
+        | ProtocolError::KeyStore(KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed) => EXIT_USAGE,
+        ProtocolError::Provider {
+            code:
+                ProviderCode::WrongNumber
+                | ProviderCode::Expired
+                | ProviderCode::NotPending
+                | ProviderCode::NotFound
+                | ProviderCode::ActivationInvalid
+                | ProviderCode::DeviceRevoked
+                | ProviderCode::UnknownDevice
+                | ProviderCode::UnknownCredential
+                | ProviderCode::RateLimited
+                | ProviderCode::Blocked,
+            ..
+        } => EXIT_USAGE,
+        _ => EXIT_FAILURE,
+    }
+}
+
+/// What the wrong-number refusal says (also shown by the interactive `approve` and the demo).
+pub const WRONG_NUMBER: &str =
+    "The number did not match. The sign-in was stopped; start it again on the sign-in page.";
+
+/// The message for a failed push-approval step (also used for warnings).
+pub fn approval_message(e: &ApprovalError) -> String {
+    match e {
+        ApprovalError::Vault(v) => vault_message(v),
+        ApprovalError::Transport(reason) => format!("cannot reach the provider: {reason}"),
+        ApprovalError::Protocol(p) => protocol_message(p),
+    }
+}
+
+fn protocol_message(e: &ProtocolError) -> String {
+    match e {
+        ProtocolError::Uri(UriError::WrongScheme) => {
+            "not a Nyckel enrollment code (nyckel-enroll://…); for an otpauth:// account use `nyckel add`".into()
+        }
+        ProtocolError::Uri(UriError::InsecureUrl) => {
+            "the enrollment code's provider URL is plain http on another computer; providers must use https".into()
+        }
+        ProtocolError::Uri(u) => format!("not a usable enrollment code: {u}"),
+        ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed) => {
+            "wrong PIN for phone sign-in; nothing was sent, and the sign-in request (if any) is still waiting".into()
+        }
+        ProtocolError::KeyStore(KeyStoreError::UserCancelled) => "no PIN given; nothing was sent".into(),
+        ProtocolError::KeyStore(k) => format!("device key store: {k}"),
+        ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey => e.to_string(),
+        ProtocolError::Provider { code, status } => provider_message(code, *status),
+        ProtocolError::ClockSkew => {
+            "this computer's clock is too far from the provider's, even after correcting for it; check the system clock".into()
+        }
+        ProtocolError::Malformed(_) | ProtocolError::TooLarge | ProtocolError::UnexpectedPayload(_) => {
+            format!("the provider's answer is not valid Nyckel protocol ({e}); nothing was changed")
+        }
+        ProtocolError::BadProviderSignature => "the provider's answer is not signed by the key pinned at enrollment, so it was ignored (an attack, or the provider changed its key: then enroll again)".into(),
+        ProtocolError::ProviderKeyMismatch => "the provider's key does not match the fingerprint in the enrollment code, so nothing was stored; the code may be forged or the connection intercepted: do not use it".into(),
+        ProtocolError::Substituted(what) => {
+            format!("the provider's answer is about another {what}, so it was ignored (possible attack); nothing was changed")
+        }
+        ProtocolError::Expired => EXPIRED.into(),
+        ProtocolError::InvalidNumber => "the number must be two digits (10-99)".into(),
+        ProtocolError::PhoneSigninNotEnabled => "this is a passwordless sign-in request, which needs phone sign-in; it is not enabled for this account on this computer: turn it on with `nyckel phone-signin enable ACCOUNT`, or deny the request".into(),
+        ProtocolError::CounterExhausted => "this enrollment's signature counter is used up; remove it and enroll again".into(),
+        ProtocolError::InvalidEnrollment(what) => {
+            format!("the stored enrollment is damaged ({what}); remove it with `nyckel unenroll` and enroll again")
+        }
+    }
+}
+
+const EXPIRED: &str = "the sign-in request expired before it was answered; start the sign-in again";
+
+fn provider_message(code: &ProviderCode, status: u16) -> String {
+    match code {
+        ProviderCode::WrongNumber => WRONG_NUMBER.into(),
+        ProviderCode::Expired => EXPIRED.into(),
+        ProviderCode::NotPending => "this sign-in request is no longer waiting: it was answered elsewhere or replaced by a newer one".into(),
+        ProviderCode::NotFound => "the provider does not know this sign-in request (any more)".into(),
+        ProviderCode::ActivationInvalid => "the enrollment code was already used or has expired; get a new one from the provider (account page or administrator)".into(),
+        ProviderCode::DeviceRevoked => "the provider has revoked this computer's enrollment; remove it with `nyckel unenroll` and enroll again".into(),
+        ProviderCode::UnknownDevice => "the provider does not know this computer (was its enrollment removed?); enroll again".into(),
+        ProviderCode::UnknownCredential => "the provider does not accept this computer's key for this request".into(),
+        ProviderCode::RateLimited => "the provider is limiting requests; wait a few minutes and try again".into(),
+        ProviderCode::Blocked => "sign-ins for this account are blocked for a while after a report".into(),
+        ProviderCode::Counter => "the provider refused the key's signature counter (was the vault restored from an old copy?); enroll again".into(),
+        ProviderCode::ClockSkew => "the provider says this computer's clock is wrong; check the system clock".into(),
+        other => format!("the provider refused the request: {other} (HTTP {status})"),
+    }
+}
+
 /// Collapses a message to one line (control characters shown escaped).
 pub fn one_line(text: &str) -> String {
     text.chars()
@@ -120,6 +238,18 @@ pub fn one_line(text: &str) -> String {
 impl From<VaultError> for CliError {
     fn from(e: VaultError) -> Self {
         CliError::Vault(e)
+    }
+}
+
+impl From<ApprovalError> for CliError {
+    fn from(e: ApprovalError) -> Self {
+        CliError::Approval(e)
+    }
+}
+
+impl From<ProtocolError> for CliError {
+    fn from(e: ProtocolError) -> Self {
+        CliError::Approval(ApprovalError::Protocol(e))
     }
 }
 
@@ -177,6 +307,31 @@ mod tests {
         assert_eq!(CliError::from(VaultError::Storage("x".into())).exit_code(), 1);
         assert_eq!(CliError::from(ParseError::MissingSecret).exit_code(), 2);
         assert_eq!(CliError::BrokenPipe.exit_code(), 0);
+        assert_eq!(CliError::from(VaultError::EnrollmentNotFound(4)).exit_code(), 2);
+    }
+
+    fn provider(code: ProviderCode) -> CliError {
+        CliError::from(ProtocolError::Provider { status: 400, code })
+    }
+
+    #[test]
+    fn approval_exit_codes_and_messages() {
+        let wrong = provider(ProviderCode::WrongNumber);
+        assert_eq!(wrong.exit_code(), 2);
+        assert_eq!(wrong.message().unwrap(), WRONG_NUMBER);
+        assert_eq!(provider(ProviderCode::Expired).exit_code(), 2);
+        assert_eq!(CliError::from(ProtocolError::Expired).exit_code(), 2);
+        assert_eq!(provider(ProviderCode::NotPending).exit_code(), 2);
+        assert_eq!(provider(ProviderCode::Internal).exit_code(), 1);
+        assert_eq!(CliError::from(ApprovalError::Transport("x".into())).exit_code(), 1);
+        assert_eq!(CliError::from(ProtocolError::ProviderKeyMismatch).exit_code(), 2);
+        assert_eq!(CliError::from(ProtocolError::BadProviderSignature).exit_code(), 1);
+        let pin = CliError::from(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed));
+        assert_eq!(pin.exit_code(), 2);
+        assert!(pin.message().unwrap().contains("wrong PIN"));
+        assert!(CliError::from(ProtocolError::PhoneSigninNotEnabled).message().unwrap().contains("phone-signin enable"));
+        let unreachable = CliError::from(ApprovalError::Transport("127.0.0.1 refused the connection".into()));
+        assert!(unreachable.message().unwrap().starts_with("cannot reach the provider"));
     }
 
     #[test]

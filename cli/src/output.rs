@@ -219,17 +219,58 @@ pub struct ActivityJson {
     /// Unix seconds.
     pub at: i64,
     /// The event: `event` ("account_added", "account_edited", "account_removed",
-    /// "exported") and its fields.
+    /// "exported", "enrolled", "enrollment_removed", "phone_signin", "sign_in") and its fields.
     #[serde(flatten)]
     pub event: ActivityEvent,
+    /// For `sign_in`: the record's fields at the top level too.
+    #[serde(flatten)]
+    pub sign_in: Option<SignInJson>,
     /// One-line description ("added Region Skåne (anna)").
     pub summary: String,
+}
+
+/// A sign-in decision's fields, as `activity --json` shows them beside `record`.
+#[derive(Debug, Serialize)]
+pub struct SignInJson {
+    /// The account.
+    pub account_name: String,
+    /// The provider's base URL.
+    pub provider: String,
+    /// The request id.
+    pub request_id: String,
+    /// "push" or "passwordless".
+    pub kind: &'static str,
+    /// The requesting application.
+    pub app: String,
+    /// The client's IP address.
+    pub ip: String,
+    /// Approximate location.
+    pub location: String,
+    /// "approve", "deny" or "report".
+    pub decision: String,
+    /// "approved", "denied", "reported", or what went wrong ("wrong_number", "expired",
+    /// "not_pending", "not delivered", …).
+    pub result: String,
 }
 
 impl ActivityJson {
     /// The JSON view of a log entry with its one-line `summary`.
     pub fn new(entry: &ActivityEntry, summary: String) -> Self {
-        ActivityJson { id: entry.id, at: entry.at, event: entry.event.clone(), summary }
+        let sign_in = match &entry.event {
+            ActivityEvent::SignIn { record: r, .. } => Some(SignInJson {
+                account_name: r.account_name.clone(),
+                provider: r.provider.clone(),
+                request_id: r.request_id.clone(),
+                kind: r.kind.as_str(),
+                app: r.app.clone(),
+                ip: r.ip.clone(),
+                location: r.location.clone(),
+                decision: r.decision.clone(),
+                result: r.result.clone(),
+            }),
+            _ => None,
+        };
+        ActivityJson { id: entry.id, at: entry.at, event: entry.event.clone(), sign_in, summary }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use nyckel_core::protocol::{ActivityRecord, RequestKind};
 use nyckel_core::vault::{Account, ActivityEntry, ActivityEvent};
 
 use super::Context;
@@ -42,7 +43,48 @@ pub fn describe(event: &ActivityEvent, names: &HashMap<i64, String>) -> String {
             };
             format!("showed {} {how}", who.join(", "))
         }
+        ActivityEvent::SignIn { record, .. } => sign_in(record),
+        ActivityEvent::Enrolled { provider, account_name, .. } => format!(
+            "enrolled {} for sign-in approvals with {}",
+            output::clean(account_name),
+            output::clean(provider)
+        ),
+        ActivityEvent::EnrollmentRemoved { provider, account_name, .. } => format!(
+            "removed the enrollment of {} with {}",
+            output::clean(account_name),
+            output::clean(provider)
+        ),
+        ActivityEvent::PhoneSignin { account_name, enabled, .. } => format!(
+            "turned phone sign-in {} for {}",
+            if *enabled { "on" } else { "off" },
+            output::clean(account_name)
+        ),
         other => output::clean(&other.to_string()),
+    }
+}
+
+/// "approved sign-in of anna to Intranätet from 192.0.2.1, Malmö", and the like.
+pub fn sign_in(r: &ActivityRecord) -> String {
+    let what = match r.kind {
+        RequestKind::Push => "sign-in",
+        RequestKind::Passwordless => "passwordless sign-in",
+    };
+    let place: Vec<String> =
+        [r.ip.as_str(), r.location.as_str()].iter().filter(|s| !s.is_empty()).map(|s| output::clean(s)).collect();
+    let mut subject = format!("{what} of {} to {}", output::clean(&r.account_name), output::or_dash(&r.app));
+    if !place.is_empty() {
+        subject.push_str(&format!(" from {}", place.join(", ")));
+    }
+    match (r.decision.as_str(), r.result.as_str()) {
+        ("approve", "approved") => format!("approved {subject}"),
+        ("deny", "denied") => format!("denied {subject}"),
+        ("report", "reported") => format!("reported {subject} as suspicious"),
+        ("approve", "wrong_number") => format!("typed a wrong number for {subject}: stopped"),
+        (decision, result) => format!(
+            "could not {} {subject}: {}",
+            output::clean(decision),
+            output::clean(&result.replace('_', " "))
+        ),
     }
 }
 

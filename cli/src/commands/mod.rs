@@ -3,11 +3,15 @@
 
 pub mod activity;
 pub mod add;
+pub mod approve;
 pub mod code;
 pub mod edit;
+pub mod enroll;
+pub mod enrollments;
 pub mod init;
 pub mod inspect;
 pub mod list;
+pub mod phone_signin;
 pub mod show_qr;
 pub mod watch;
 
@@ -98,6 +102,11 @@ pub fn matching<'a>(accounts: &'a [Account], query: &str) -> Result<Vec<&'a Acco
         )));
     }
     Ok(found)
+}
+
+/// The device clock in Unix seconds (the core adds each provider's learned offset).
+pub fn now() -> i64 {
+    i64::try_from(crate::watch::now()).unwrap_or(i64::MAX)
 }
 
 /// Whether stdin is an interactive terminal.

@@ -1,9 +1,11 @@
 //! Helpers for running the built `nyckel` binary against temporary vaults.
 #![allow(dead_code)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// The RFC 4226/6238 SHA1 test secret ("12345678901234567890").
 pub const RFC_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -182,3 +184,117 @@ pub fn qr_image(text: &str, scale: u32) -> image::GrayImage {
 pub fn save(img: &image::GrayImage, path: &Path) {
     img.save(path).unwrap();
 }
+
+// ---------------------------------------------------------------------------------------
+// Pseudo-terminal sessions (util-linux `script`)
+
+/// What to do next in a terminal session.
+pub enum Step<'a> {
+    /// Wait until the output so far contains this.
+    WaitFor(&'a str),
+    /// Type this.
+    Type(&'a str),
+    /// Do something in the test meanwhile (move the provider's clock, …).
+    Run(Box<dyn Fn()>),
+}
+
+pub fn have_script() -> bool {
+    let ok = Command::new("script").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    if !ok {
+        let _ = writeln!(std::io::stderr(), "SKIPPED: `script` (util-linux) not found; terminal tests not run");
+    }
+    ok
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Runs `nyckel ARGS` on a pseudo-terminal, following `steps`; returns (exit code, output).
+pub fn on_terminal_with(
+    vault: &TestVault,
+    args: &[&str],
+    passphrase: Option<&str>,
+    env: &[(&str, &str)],
+    steps: &[Step],
+) -> (i32, String) {
+    let mut line = shell_quote(env!("CARGO_BIN_EXE_nyckel"));
+    for a in args {
+        line.push(' ');
+        line.push_str(&shell_quote(a));
+    }
+    let mut cmd = Command::new("script");
+    cmd.args(["-qfec", &line, "/dev/null"])
+        .env("NYCKEL_VAULT", &vault.path)
+        .env("TERM", "xterm-256color")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    match passphrase {
+        Some(p) => cmd.env("NYCKEL_PASSPHRASE", p),
+        None => cmd.env_remove("NYCKEL_PASSPHRASE"),
+    };
+    cmd.env_remove("NYCKEL_PIN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start script");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reader = {
+        let seen = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().unwrap_or_else(|e| e.into_inner()).push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    for step in steps {
+        match step {
+            Step::WaitFor(needle) => {
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !seen.lock().unwrap().contains(needle) {
+                    if Instant::now() > deadline {
+                        // Never leave a `watch` running behind a failed test.
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        let out = seen.lock().unwrap().clone();
+                        let tail: String = out.chars().rev().take(600).collect::<Vec<_>>().into_iter().rev().collect();
+                        panic!("timed out waiting for {needle:?}; output ends with {tail:?}");
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            Step::Type(text) => {
+                stdin.write_all(text.as_bytes()).unwrap();
+                stdin.flush().unwrap();
+            }
+            Step::Run(f) => f(),
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`nyckel {}` did not exit", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    reader.join().unwrap();
+    let out = seen.lock().unwrap().clone();
+    assert!(!out.contains("panicked"), "{out}");
+    (status.code().unwrap_or(-1), out)
+}
+
