@@ -24,7 +24,9 @@ import javax.crypto.spec.GCMParameterSpec
  *
  * Errors: [authorize] throws [KeyProtectorException.UserCancelled] when the user dismisses
  * the prompt; an [InvalidKeyException] from `Cipher.init` (Android's
- * `KeyPermanentlyInvalidatedException` is one) becomes [KeyProtectorException.KeyInvalidated].
+ * `KeyPermanentlyInvalidatedException` is one) becomes [KeyProtectorException.KeyInvalidated]
+ * (except `UserNotAuthenticatedException`: [KeyProtectorException.Unavailable]), and so does
+ * a wrapped key that does not authenticate under the current key (the key was replaced).
  *
  * Wrapped format: `0x01 | 12-byte IV | ciphertext+tag`; the IV comes from the cipher (the
  * Keystore insists on generating it).
@@ -64,6 +66,11 @@ open class AesGcmKeyProtector(
         try {
             init()
         } catch (e: InvalidKeyException) {
+            // Android's UserNotAuthenticatedException is an InvalidKeyException too, but only
+            // means "authenticate first" (time-bound keys), not that the key is gone.
+            if (e.javaClass.simpleName == "UserNotAuthenticatedException") {
+                throw KeyProtectorException.Unavailable("the user has not authenticated recently")
+            }
             throw KeyProtectorException.KeyInvalidated()
         }
     }

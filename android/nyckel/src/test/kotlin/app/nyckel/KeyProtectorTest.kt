@@ -116,4 +116,19 @@ class KeyProtectorTest {
         )
         assertEquals(1, vault.accounts().size)
     }
+
+    /** Stands in for android.security.keystore.UserNotAuthenticatedException (matched by name). */
+    class UserNotAuthenticatedException : java.security.InvalidKeyException("authenticate first")
+
+    @Test
+    fun keystoreStyleKeyFailuresMapToTypedErrors() {
+        val vault = TestSupport.newVault()
+        // A key the cipher refuses at init (Android: KeyPermanentlyInvalidatedException).
+        val rejected = AesGcmKeyProtector(key = { javax.crypto.spec.SecretKeySpec(ByteArray(7), "AES") })
+        assertFailsWith<NyckelException.KeyInvalidated> { vault.enablePlatformKey(rejected) }
+        // "Authenticate first" is not an invalidated key.
+        val notYet = AesGcmKeyProtector(key = { throw UserNotAuthenticatedException() })
+        assertFailsWith<NyckelException.KeyUnavailable> { vault.enablePlatformKey(notYet) }
+        assertFalse(vault.hasPlatformKey())
+    }
 }
