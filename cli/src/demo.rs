@@ -3,18 +3,31 @@
 //! The demo is a list of [`Step`]s, one function each, run in order against a [`Demo`]
 //! (temporary directory, vault, terminal). New features add a step to [`STEPS`].
 //! It never prompts and works without a terminal (CI).
+//!
+//! The sign-in steps start the reference provider (`nyckel-idp`) in this process on
+//! 127.0.0.1 with a database in the temporary directory, play its administrator and its
+//! sign-in page through its library functions, and answer on the "phone" side through the
+//! same functions as `nyckel enroll`, `nyckel approve` and `nyckel phone-signin`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use nyckel_core::approvals::{Approvals, PendingSignIn};
+use nyckel_core::protocol::Decision;
 use nyckel_core::vault::{Account, KdfParams, Vault, VaultError};
 use nyckel_core::OtpKind;
+use nyckel_idp::signin::{self as idp_signin, Kind, Origin, Started};
 
 use crate::cli::DemoArgs;
 use crate::commands::add::{classify, QrKind};
+use crate::commands::approve::{self, Answer};
 use crate::commands::code::{self, Shown};
-use crate::commands::{activity, list, show_qr};
+use crate::commands::{activity, enroll, list, phone_signin, show_qr};
 use crate::error::{CliError, Result};
+use crate::http::UreqTransport;
+use crate::keys::DeviceKeys;
 use crate::output::{self, label, redact_secret, Term};
+use crate::pin::CliPin;
 use crate::{qr, watch};
 
 /// The demo vault's passphrase (the vault is deleted when the demo ends).
@@ -54,6 +67,35 @@ pub const SCANNED: Sample = Sample {
     story: "GitHub's two-factor set-up page shows a QR code; here it is saved as a PNG and scanned.",
 };
 
+/// The demo provider's display name.
+pub const DEMO_ISSUER: &str = "Region Skåne IdP";
+/// The demo user at the provider.
+pub const DEMO_USER: &str = "anna@skane.se";
+/// Her password at the provider (the demo provider is deleted at the end).
+pub const DEMO_PASSWORD: &str = "sommar i Ystad 2025";
+/// The demo PIN that gates the phone sign-in key (as `NYCKEL_PIN` would give it).
+pub const DEMO_PIN: &str = "2468";
+/// What the sign-in page tells the phone about the client.
+const DEMO_APP: &str = "Intranätet (Region Skåne)";
+const DEMO_IP: &str = "198.51.100.23";
+const DEMO_LOCATION: &str = "Malmö, Sverige";
+
+/// The provider the sign-in steps run, in this process.
+pub struct DemoIdp {
+    /// The server (stopped when dropped).
+    pub server: nyckel_idp::ServerHandle,
+    /// Its database file (in the demo's temporary directory).
+    pub db: PathBuf,
+    /// Its policy and clock.
+    pub cfg: nyckel_idp::Config,
+    /// The enrollment code for [`DEMO_USER`].
+    pub enroll_uri: String,
+    /// The enrollment in the demo vault, once enrolled.
+    pub enrollment_id: Option<i64>,
+    /// The OTP account the enrollment added, if any.
+    pub otp_account_id: Option<i64>,
+}
+
 /// The state the steps share.
 pub struct Demo {
     /// Deleted when the demo ends.
@@ -68,6 +110,8 @@ pub struct Demo {
     pub seconds: u64,
     /// Set by a step to end the demo early (Ctrl-C during the live codes).
     pub stop: bool,
+    /// The sign-in provider, once started.
+    pub idp: Option<DemoIdp>,
 }
 
 impl Demo {
@@ -108,6 +152,12 @@ pub const STEPS: &[Step] = &[
     Step { title: "Codes right now", run: codes_now },
     Step { title: "HOTP: a new code only when you ask", run: hotp },
     Step { title: "Live codes, like the phone screen", run: live },
+    Step { title: "Sign-in approvals: a provider on this computer", run: start_provider },
+    Step { title: "Enroll for sign-in approvals: scan a QR code", run: enroll_step },
+    Step { title: "The one-time code from the same QR code", run: enrolled_code },
+    Step { title: "Password, then type the number into Nyckel", run: number_matching },
+    Step { title: "A sign-in you did not start: a guess stops it", run: wrong_number },
+    Step { title: "Phone sign-in: no password at all", run: passwordless },
     Step { title: "Activity log", run: activity_log },
 ];
 
@@ -118,9 +168,9 @@ pub fn run(term: Term, args: &DemoArgs) -> Result<()> {
         .tempdir()
         .map_err(|e| CliError::failure(format!("cannot create a temporary directory: {e}")))?;
     let path = dir.path().join("demo.nyckel");
-    let mut demo = Demo { dir, path, vault: None, term, seconds: args.seconds, stop: false };
+    let mut demo = Demo { dir, path, vault: None, term, seconds: args.seconds, stop: false, idp: None };
     demo.say(&format!(
-        "{}\n\nThis is what Nyckel does, on a throw-away vault in {}\n(deleted at the end; your own vault is not touched, and nothing asks for input).",
+        "{}\n\nThis is what Nyckel does, on a throw-away vault in {}, with a sign-in provider\nrunning on this computer (both deleted at the end; your own vault is not touched, and\nnothing asks for input).",
         term.bold("Nyckel demo — an open authenticator"),
         demo.dir.path().display()
     ))?;
@@ -136,8 +186,11 @@ pub fn run(term: Term, args: &DemoArgs) -> Result<()> {
     if let Some(mut vault) = demo.vault.take() {
         vault.lock();
     }
+    if let Some(idp) = demo.idp.take() {
+        idp.server.shutdown();
+    }
     demo.say(&format!(
-        "\n{}\nThe demo vault is deleted now. To use Nyckel for real:\n  nyckel init                 create your vault (asks for a passphrase)\n  nyckel scan QR.png          add an account from a screenshot of its QR code\n  nyckel add 'otpauth://…'    or from its URI\n  nyckel watch                live codes\nEverything else: `nyckel --help` and docs/cli.md.",
+        "\n{}\nThe demo vault and provider are deleted now. To use Nyckel for real:\n  nyckel init                   create your vault (asks for a passphrase)\n  nyckel scan QR.png            add an account from a screenshot of its QR code\n  nyckel add 'otpauth://…'      or from its URI\n  nyckel watch                  live codes\n  nyckel enroll --scan QR.png   enroll for sign-in approvals (a nyckel-enroll:// code)\n  nyckel approve                answer sign-in requests with the number on the sign-in page\nEverything else: `nyckel --help` and docs/cli.md.",
         term.bold("That's it.")
     ))
 }
@@ -284,7 +337,229 @@ fn activity_log(d: &mut Demo) -> Result<()> {
     let entries = d.vault()?.activity(12)?;
     let names = activity::names(&d.accounts()?);
     d.say(&indent(&activity::render(&entries, &names, &d.term)))?;
-    d.say(&format!("  {}", d.term.dim("Additions, edits, deletions and every QR code or URI shown are logged, sealed like the accounts.")))
+    d.say(&format!(
+        "  {}",
+        d.term.dim("Additions, edits, deletions, every QR code or URI shown, enrollments and every sign-in\n  decision (with the app and place you saw) are logged, sealed like the accounts.")
+    ))
+}
+
+// ---------------------------------------------------------------------------------------
+// Sign-in approvals against nyckel-idp, in this process
+
+fn idp_error(e: impl std::fmt::Display) -> CliError {
+    CliError::failure(format!("demo provider: {e}"))
+}
+
+impl Demo {
+    fn provider(&self) -> Result<&DemoIdp> {
+        self.idp.as_ref().ok_or_else(|| CliError::failure("demo: the provider is not started yet"))
+    }
+
+    fn enrollment_id(&self) -> Result<i64> {
+        self.provider()?.enrollment_id.ok_or_else(|| CliError::failure("demo: not enrolled yet"))
+    }
+
+    /// The provider's database, as its admin commands and sign-in page use it.
+    fn idp_conn<T>(&self, f: impl FnOnce(&mut rusqlite::Connection, &nyckel_idp::Config) -> Result<T>) -> Result<T> {
+        let idp = self.provider()?;
+        let mut conn = nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
+        f(&mut conn, &idp.cfg)
+    }
+
+    /// What the sign-in page does after the password (or the user name, for phone sign-in).
+    fn start_signin(&self, kind: Kind) -> Result<Started> {
+        let from = Origin { app: DEMO_APP.into(), ip: DEMO_IP.into(), location: DEMO_LOCATION.into() };
+        self.idp_conn(|c, cfg| idp_signin::start(c, cfg, DEMO_USER, kind, &from).map_err(idp_error))
+    }
+
+    fn signin_state(&self, id: &str) -> Result<String> {
+        self.idp_conn(|c, cfg| Ok(idp_signin::status(c, id, cfg.clock.now()).map_err(idp_error)?.state))
+    }
+
+    /// The sign-in page's box with the number.
+    fn sign_in_page(&self, number: u8) -> Result<()> {
+        let line = format!("Sign-in page: enter this number in your app: {number}");
+        let width = output::width(&line) + 2;
+        self.say(&format!(
+            "  ┌{}┐\n  │ {} │\n  └{}┘",
+            "─".repeat(width),
+            self.term.bold(&line),
+            "─".repeat(width)
+        ))
+    }
+
+    /// `nyckel approve` as the demo user runs it: fetch, show, type, decide (the same
+    /// functions as the command). Returns the outcome's text, or the error's.
+    fn approve_by_typing(&mut self, typed: &str, pin: Option<&str>) -> Result<std::result::Result<String, CliError>> {
+        let id = self.enrollment_id()?;
+        let term = self.term;
+        let vault = self.vault.as_mut().ok_or_else(|| CliError::failure("demo: the vault is not created yet"))?;
+        let keys = DeviceKeys::load(vault)?;
+        let cli_pin = Arc::new(match pin {
+            Some(p) => CliPin::fixed(p),
+            None => CliPin::lazy(),
+        });
+        keys.set_pin_source(cli_pin.clone());
+        let http = UreqTransport::new();
+        let target = vault.enrollment(id)?;
+        let mut approvals = Approvals::new(vault, &keys, &http);
+        let found: Vec<PendingSignIn> = approve::fetch(&mut approvals, &[target], None, Some(10))?;
+        let Some(p) = found.first() else { return Err(CliError::failure("demo: the sign-in request did not arrive")) };
+        output::print(&format!("{}\n", indent(&approve::render_request(p, &term))))?;
+        output::print(&format!("  {}{}\n", approve::QUESTION, term.bold(typed)))?;
+        let decision = match approve::parse_answer(typed) {
+            Answer::Number(number) => Decision::Approve { number },
+            Answer::Deny => Decision::Deny,
+            Answer::Report => Decision::Report,
+            Answer::Skip | Answer::Invalid => return Err(CliError::failure("demo: not an answer")),
+        };
+        Ok(match approve::decide(&mut approvals, p, decision, &cli_pin) {
+            Ok(outcome) => Ok(approve::outcome_text(p, outcome, &term)),
+            Err(e) => Err(e),
+        })
+    }
+
+    /// The sign-in page after an approval: completes the sign-in (opens a session).
+    fn finish_on_page(&self, started: &Started) -> Result<()> {
+        let state = self.signin_state(&started.id)?;
+        if state != "approved" {
+            return Err(CliError::failure(format!("demo: the provider says {state}, not approved")));
+        }
+        self.idp_conn(|c, cfg| idp_signin::complete(c, cfg, &started.id, &started.status_token).map_err(idp_error))?;
+        self.say(&format!("  Sign-in page: {} as {DEMO_USER}.", self.term.green("signed in")))
+    }
+}
+
+fn start_provider(d: &mut Demo) -> Result<()> {
+    let db = d.dir.path().join("idp.db");
+    let cfg = nyckel_idp::Config { issuer: DEMO_ISSUER.to_owned(), ..nyckel_idp::Config::default() };
+    let server = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone())
+        .map_err(|e| CliError::failure(format!("cannot start the demo provider on 127.0.0.1: {e}")))?;
+    d.say(&format!(
+        "  Nyckel also approves sign-ins: a provider shows a two-digit number on its sign-in page,\n  and you type it into Nyckel. Here the reference provider, nyckel-idp, runs inside this\n  demo on {} (loopback only, a temporary database).",
+        server.base_url
+    ))?;
+    d.say("\n  Its administrator adds Anna, with a password and a TOTP secret, and gets her enrollment code:")?;
+    d.command(&format!("nyckel-idp user add {DEMO_USER} --password … --totp"))?;
+    let mut idp = DemoIdp { server, db, cfg, enroll_uri: String::new(), enrollment_id: None, otp_account_id: None };
+    let conn = nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
+    let e = nyckel_idp::admin::add_user(&conn, &idp.cfg, DEMO_USER, Some(DEMO_PASSWORD), true).map_err(idp_error)?;
+    idp.enroll_uri = e.enroll_uri;
+    d.say(&format!("  Added {DEMO_USER}. Enrollment code: {}", narrated_enroll(&idp.enroll_uri)))?;
+    d.idp = Some(idp);
+    Ok(())
+}
+
+/// An enrollment URI for narration: the provider and account, never the activation code
+/// or the embedded secret.
+fn narrated_enroll(uri: &str) -> String {
+    let account = uri
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("account="))
+        .unwrap_or("…");
+    format!("nyckel-enroll://v1?url=…&code=…&account={account}&fp=…&otp=…")
+}
+
+fn enroll_step(d: &mut Demo) -> Result<()> {
+    let uri = d.provider()?.enroll_uri.clone();
+    d.say("  Her account page shows the enrollment code as a QR code. It holds a single-use activation\n  code, the provider's key fingerprint (Nyckel pins that key) and, here, her TOTP secret:")?;
+    let style = show_qr::style(&d.term, false);
+    d.say(qr::render_terminal(&uri, style)?.trim_end_matches('\n'))?;
+    let png = d.dir.path().join("enroll-qr.png");
+    std::fs::write(&png, qr::render_png(&uri, 4)?)
+        .map_err(|e| CliError::failure(format!("cannot write {}: {e}", png.display())))?;
+    d.say("  A screenshot of it, scanned:")?;
+    d.command("nyckel enroll --scan enroll-qr.png --device-name \"Annas dator\"")?;
+    let found = qr::scan_file(&png)?;
+    let scanned = found
+        .texts
+        .iter()
+        .find(|t| t.starts_with("nyckel-enroll:"))
+        .ok_or_else(|| CliError::failure("demo: the enrollment QR code did not scan"))?
+        .clone();
+    let path = d.path.clone();
+    let vault = d.vault()?;
+    let enrolled = enroll::enroll(vault, &path, &scanned, "Annas dator")?;
+    d.say(&indent(&enroll::render(&enrolled, &d.term)))?;
+    d.say(&format!(
+        "  {}",
+        d.term.dim("A new device key was made for this enrollment and saved, sealed, in the vault; the provider\n  knows only its public half.")
+    ))?;
+    let idp = d.idp.as_mut().ok_or_else(|| CliError::failure("demo: no provider"))?;
+    idp.enrollment_id = Some(enrolled.enrollment_id);
+    idp.otp_account_id = enrolled.otp_account.map(|a| a.id);
+    Ok(())
+}
+
+fn enrolled_code(d: &mut Demo) -> Result<()> {
+    let Some(id) = d.provider()?.otp_account_id else {
+        return d.say("  (The enrollment code carried no OTP account.)");
+    };
+    d.command("nyckel code anna@skane.se")?;
+    let now = watch::now();
+    let account = d.vault()?.account(id)?;
+    let code = d.vault()?.code(id, now)?;
+    let shown = vec![Shown { account, code }];
+    d.say(&indent(&code::render(&shown, &[], &d.term)))?;
+    d.say("  nyckel-idp has no one-time-code check on its sign-in page, so the code is only shown here;\n  a provider that asks for one takes it as the second factor, with or without push approvals.")
+}
+
+fn number_matching(d: &mut Demo) -> Result<()> {
+    d.say(&format!("  Anna opens {DEMO_APP} and signs in as {DEMO_USER} with her password."))?;
+    let ok = d.idp_conn(|c, _| nyckel_idp::admin::check_password(c, DEMO_USER, DEMO_PASSWORD).map_err(idp_error))?;
+    if ok.is_none() {
+        return Err(CliError::failure("demo: the provider refused the password"));
+    }
+    let started = d.start_signin(Kind::Push)?;
+    d.say("  The password is right; the sign-in page now shows a number and waits for her app:\n")?;
+    d.sign_in_page(started.number)?;
+    d.say("\n  Nyckel fetches the request (signed by the provider) and shows what it is about, but not the\n  number: that is only on the sign-in page. Anna reads it there and types it:")?;
+    d.command("nyckel approve")?;
+    let typed = started.number.to_string();
+    match d.approve_by_typing(&typed, None)? {
+        Ok(text) => d.say(&indent(&text))?,
+        Err(e) => return Err(e),
+    }
+    d.finish_on_page(&started)
+}
+
+fn wrong_number(d: &mut Demo) -> Result<()> {
+    d.say("  Someone who has Anna's password signs in from elsewhere. A push Anna can just tap \"yes\" on\n  is what attackers count on; here her app asks for the number on *their* screen:\n")?;
+    let started = d.start_signin(Kind::Push)?;
+    d.sign_in_page(started.number)?;
+    d.say("\n  Anna cannot see that page. Tired of the prompts, she guesses:")?;
+    d.command("nyckel approve")?;
+    let guess = if started.number == 99 { 10 } else { started.number + 1 };
+    match d.approve_by_typing(&guess.to_string(), None)? {
+        Ok(_) => return Err(CliError::failure("demo: a wrong number was accepted")),
+        Err(e) => d.say(&format!("  nyckel: {}  {}", e.message().unwrap_or_default(), d.term.dim(&format!("(exit code {})", e.exit_code()))))?,
+    }
+    let state = d.signin_state(&started.id)?;
+    if state != "wrong_number" {
+        return Err(CliError::failure(format!("demo: the provider says {state}, not wrong_number")));
+    }
+    d.say("  The provider has stopped that sign-in for good: not even the right number revives it, and the\n  sign-in page tells the other person so. (`nyckel approve --deny` says no outright; `--report`\n  also blocks new sign-in requests for a while.)")
+}
+
+fn passwordless(d: &mut Demo) -> Result<()> {
+    d.say("  Phone sign-in adds a second key, locked with a PIN (on a phone: a fingerprint or face),\n  that approves sign-ins with the user name alone.")?;
+    d.command(&format!("NYCKEL_PIN=… nyckel phone-signin enable {DEMO_USER}"))?;
+    let id = d.enrollment_id()?;
+    let path = d.path.clone();
+    phone_signin::enable(d.vault()?, &path, id, CliPin::fixed(DEMO_PIN))?;
+    d.say(&format!("  Phone sign-in is {} for {DEMO_ISSUER} ({DEMO_USER}).", d.term.green("on")))?;
+    d.say(&format!("\n  Anna chooses \"Sign in with the phone\" and gives only {DEMO_USER}:\n"))?;
+    let started = d.start_signin(Kind::Passwordless)?;
+    d.sign_in_page(started.number)?;
+    d.say("")?;
+    d.command("NYCKEL_PIN=… nyckel approve")?;
+    let typed = started.number.to_string();
+    match d.approve_by_typing(&typed, Some(DEMO_PIN))? {
+        Ok(text) => d.say(&indent(&text))?,
+        Err(e) => return Err(e),
+    }
+    d.finish_on_page(&started)?;
+    d.say(&format!("  {}", d.term.dim("No password was typed: the PIN-locked key signed the approval, and the provider checked\n  that it was that key, with user verification.")))
 }
 
 /// A URI shortened for narration: the label and the secret hidden, further parameters elided.

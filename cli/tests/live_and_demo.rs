@@ -61,6 +61,52 @@ fn demo_runs_without_a_terminal() {
 }
 
 #[test]
+fn demo_walks_through_sign_in_approvals() {
+    let start = std::time::Instant::now();
+    let mut cmd = bare(&["demo", "--seconds", "0"]);
+    // The demo's phone sign-in never reads the user's PIN, and nothing asks for one.
+    cmd.env("NYCKEL_PIN", "9999");
+    let out = output(cmd, &["demo"], None);
+    let text = out.ok();
+    assert!(start.elapsed() < std::time::Duration::from_secs(30), "a few seconds");
+    for needle in [
+        "nyckel-idp",
+        "Enrolled [1] anna@skane.se with Region Skåne IdP (http://127.0.0.1:",
+        "One-time codes too: Added [6] Region Skåne IdP (anna@skane.se)",
+        "│ Sign-in page: enter this number in your app: ",
+        "Type the number shown on the sign-in screen (or d = deny, r = report): ",
+        "App      Intranätet (Region Skåne)",
+        "From     198.51.100.23 · Malmö, Sverige",
+        "Approved.",
+        "Sign-in page: signed in as anna@skane.se.",
+        "The number did not match. The sign-in was stopped; start it again on the sign-in page.",
+        "Phone sign-in is on for Region Skåne IdP (anna@skane.se).",
+        "Passwordless sign-in request (phone sign-in)",
+        "approved passwordless sign-in of anna@skane.se",
+        "typed a wrong number for sign-in of anna@skane.se",
+    ] {
+        assert!(text.contains(needle), "demo shows {needle:?}");
+    }
+    assert_eq!(text.matches("signed in as anna@skane.se").count(), 2, "password and passwordless sign-ins");
+    // The number typed each time is the one the sign-in page showed (except the guess).
+    let shown: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split("enter this number in your app: ").nth(1))
+        .map(|n| n.trim_end_matches(|c: char| !c.is_ascii_digit()))
+        .collect();
+    let typed: Vec<&str> = text.lines().filter_map(|l| l.split("r = report): ").nth(1)).collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert_eq!(typed.len(), 3, "{typed:?}");
+    assert_eq!(typed[0], shown[0]);
+    assert_ne!(typed[1], shown[1], "the guess is wrong");
+    assert_eq!(typed[2], shown[2]);
+    // No password, activation code or embedded secret in the narration.
+    assert!(!text.contains("sommar i Ystad"), "the demo password is not shown");
+    assert!(!text.contains("code=") || text.contains("code=…"), "activation code hidden");
+    assert!(!text.contains("secret%3D"), "the embedded TOTP secret is hidden");
+}
+
+#[test]
 fn demo_ignores_the_users_vault_settings() {
     let mut cmd = bare(&["demo", "--seconds", "0"]);
     cmd.env("NYCKEL_VAULT", "/nonexistent/vault.nyckel").env("NYCKEL_PASSPHRASE", "x");
