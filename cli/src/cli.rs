@@ -277,7 +277,7 @@ pub struct PhoneSigninArgs {
 /// `nyckel phone-signin enable|disable`.
 #[derive(Debug, Subcommand)]
 pub enum PhoneSigninAction {
-    /// Sign in with only your user name, approved here with your PIN.
+    /// Turn it on: sign in with only your user name, approve here with your PIN.
     Enable(PhoneSigninTarget),
     /// Turn phone sign-in off again (the provider revokes the key; this computer deletes it).
     Disable(PhoneSigninTarget),

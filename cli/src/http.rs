@@ -126,7 +126,8 @@ impl HttpTransport for UreqTransport {
         let body = resp
             .body_mut()
             .with_config()
-            .limit(MAX_RESPONSE)
+            // ureq refuses a body of exactly `limit` bytes; the protocol allows 256 KiB.
+            .limit(MAX_RESPONSE + 1)
             .read_to_vec()
             .map_err(|e| crate::error::one_line(&reason(&host, &e)))?;
         Ok(HttpResponse { status, headers, body })
@@ -156,6 +157,52 @@ mod tests {
         let e = route(&t, "http://idp.example.se/nyckel").unwrap_err();
         assert!(e.contains("https"), "{e}");
         assert!(route(&t, "ftp://127.0.0.1/").is_err());
+    }
+
+    /// Answers one request on 127.0.0.1 with `response`; returns the URL.
+    fn one_shot(response: Vec<u8>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/nyckel/v1/requests", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = conn.write_all(&response);
+        });
+        url
+    }
+
+    fn get(url: String) -> Result<HttpResponse, String> {
+        UreqTransport::new().execute(HttpRequest { method: "GET".into(), url, headers: vec![], body: vec![] })
+    }
+
+    #[test]
+    fn redirects_are_not_followed() {
+        let url = one_shot(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n".to_vec());
+        let resp = get(url).unwrap();
+        assert_eq!(resp.status, 302);
+        assert!(resp.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("location") && v.contains("elsewhere")));
+    }
+
+    #[test]
+    fn large_answers_are_refused() {
+        let body = vec![b'x'; 256 * 1024 + 1];
+        let mut resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        resp.extend_from_slice(&body);
+        let e = get(one_shot(resp)).unwrap_err();
+        assert!(e.contains("larger than 256 KiB"), "{e}");
+        // At the limit is fine.
+        let body = vec![b'{'; 256 * 1024];
+        let mut resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        resp.extend_from_slice(&body);
+        assert_eq!(get(one_shot(resp)).unwrap().body.len(), 256 * 1024);
     }
 
     #[test]

@@ -109,3 +109,39 @@ impl DeviceKeyStore for DeviceKeys {
         self.store.delete_key(alias)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nyckel_core::vault::KdfParams;
+
+    #[test]
+    fn a_new_key_is_in_the_vault_before_create_key_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.nyckel");
+        let mut vault = Vault::create(&path, "test passphrase", KdfParams::FLOOR).unwrap();
+        let keys = DeviceKeys::saving(&vault, &path).unwrap();
+        let public = keys.create_key("nyckel-device-x".into(), false).unwrap();
+        // Nothing saved through `vault` yet: what is there came through the second handle.
+        let on_disk = load_store(&vault).unwrap();
+        assert_eq!(on_disk.public_key("nyckel-device-x".into()).unwrap(), public);
+        // Deletions wait for `save`.
+        keys.delete_key("nyckel-device-x".into()).unwrap();
+        assert!(load_store(&vault).unwrap().public_key("nyckel-device-x".into()).is_ok());
+        keys.save(&mut vault).unwrap();
+        assert!(load_store(&vault).unwrap().aliases().is_empty());
+    }
+
+    #[test]
+    fn loading_without_a_store_gives_an_empty_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.nyckel");
+        let vault = Vault::create(&path, "test passphrase", KdfParams::FLOOR).unwrap();
+        let keys = DeviceKeys::load(&vault).unwrap();
+        assert!(keys.store().aliases().is_empty());
+        assert!(keys.pin_key_aliases().is_empty());
+        // Without a saver, creating a key saves nothing.
+        keys.create_key("k".into(), false).unwrap();
+        assert!(load_store(&vault).unwrap().aliases().is_empty());
+    }
+}

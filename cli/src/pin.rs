@@ -154,3 +154,23 @@ impl SignCheck for nyckel_core::protocol::SoftwareKeyStore {
         self.sign(alias.to_owned(), b"nyckel-cli: PIN check".to_vec()).map(|_| ())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fixed_pin_answers_and_hides_itself() {
+        let pin = CliPin::fixed("2468");
+        assert_eq!(pin.pin("any").as_deref().map(String::as_str), Some("2468"));
+        assert!(!pin.was_missing());
+        assert!(!format!("{pin:?}").contains("2468"));
+    }
+
+    #[test]
+    fn the_no_pin_error_names_the_variable() {
+        let e = no_pin();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message().unwrap().contains("NYCKEL_PIN"));
+    }
+}
