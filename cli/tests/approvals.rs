@@ -520,3 +520,45 @@ fn a_revoked_device_is_told_so() {
     nyckel_idp::admin::revoke_device(&conn, &idp.cfg, &device).unwrap();
     v.run(&["approve"]).fails(2, "revoked");
 }
+
+#[test]
+fn pin_prompts_on_a_terminal() {
+    if !have_script() {
+        return;
+    }
+    let idp = Idp::start();
+    let (v, _) = enrolled(&idp, "anna@skane.se", false);
+    // Chosen twice; a mismatch changes nothing.
+    let (code, out) = on_terminal_with(&v, &["phone-signin", "enable", "anna"], Some(PASSPHRASE), &[], &[
+        Step::WaitFor("Choose a PIN for phone sign-in"),
+        Step::Type("24680\n"),
+        Step::WaitFor("Repeat the PIN:"),
+        Step::Type("13579\n"),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("nyckel: the PINs do not match; nothing changed"), "{out}");
+    assert!(!idp.devices("anna@skane.se")[0].phone_signin);
+    let (code, out) = on_terminal_with(&v, &["phone-signin", "enable", "anna"], Some(PASSPHRASE), &[], &[
+        Step::WaitFor("Choose a PIN for phone sign-in"),
+        Step::Type("24680\n"),
+        Step::WaitFor("Repeat the PIN:"),
+        Step::Type("24680\n"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Phone sign-in is \x1b[32mon\x1b[0m for"), "{out}");
+    assert!(!out.contains("24680"), "the PIN is not echoed: {out}");
+    // A passwordless approval asks for the PIN once, after the number.
+    let started = idp.signin("anna@skane.se", true);
+    let n = format!("{}\n", started.number);
+    let (code, out) = on_terminal_with(&v, &["approve"], Some(PASSPHRASE), &[], &[
+        Step::WaitFor("Passwordless sign-in request"),
+        Step::WaitFor("Type the number"),
+        Step::Type(&n),
+        Step::WaitFor("PIN for phone sign-in:"),
+        Step::Type("24680\n"),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("PIN for phone sign-in:").count(), 1, "{out}");
+    assert!(out.contains("Approved."), "{out}");
+    assert_eq!(idp.state(&started.id), "approved");
+}
