@@ -1,0 +1,22 @@
+package app.nyckel.app.logic
+
+import app.nyckel.ActivityEvent
+import app.nyckel.ActivityInfo
+import kotlin.test.Test
+import kotlin.test.assertEquals
+
+class ActivityRowsTest {
+    @Test
+    fun `structured events become localisable rows, others keep the summary`() {
+        val added = ActivityRow.of(ActivityInfo(1, 100, ActivityEvent.AccountAdded(7, "ACME", "anna"), "added ACME (anna)"))
+        assertEquals(ActivityRow.Kind.ADDED, added.kind)
+        assertEquals("ACME (anna)", added.subject)
+        val export = ActivityRow.of(ActivityInfo(2, 101, ActivityEvent.Exported(listOf(7, 8), "qr"), "exported 2 account(s) as qr"))
+        assertEquals(ActivityRow.Kind.EXPORTED, export.kind)
+        assertEquals(2, export.count)
+        assertEquals("qr", export.format)
+        val other = ActivityRow.of(ActivityInfo(3, 102, ActivityEvent.Other("x"), "approve push sign-in of anna to Portal: approved"))
+        assertEquals(ActivityRow.Kind.OTHER, other.kind)
+        assertEquals("approve push sign-in of anna to Portal: approved", other.subject)
+    }
+}

@@ -1,0 +1,26 @@
+package app.nyckel.app.logic
+
+import app.nyckel.NyckelException
+import app.nyckel.app.logic.Problem.Kind
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertTrue
+
+class ProblemTest {
+    @Test
+    fun `vault errors map to what the screens say`() {
+        assertEquals(Problem(Kind.ALREADY_ADDED), Problem.of(NyckelException.Duplicate(4)))
+        assertEquals(Problem(Kind.INVALID_CODE, "missing secret"), Problem.of(NyckelException.InvalidUri("missing secret")))
+        assertEquals(Kind.KEY_INVALIDATED, Problem.of(NyckelException.KeyInvalidated()).kind)
+        assertEquals(Kind.WRONG_PASSPHRASE, Problem.of(NyckelException.WrongPassphrase()).kind)
+        assertEquals(Kind.KEY_UNAVAILABLE, Problem.of(NyckelException.KeyUnavailable("lockout")).kind)
+        assertEquals(Kind.UNEXPECTED, Problem.of(IllegalStateException("boom")).kind)
+    }
+
+    @Test
+    fun `a cancelled prompt is silent`() {
+        assertTrue(Problem.of(NyckelException.UserCancelled()).isSilent)
+        assertFalse(Problem.of(NyckelException.Locked()).isSilent)
+    }
+}
