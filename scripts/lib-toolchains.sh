@@ -84,7 +84,9 @@ ensure_jvm_test_deps() {
 # succeeded, so an interrupted run is detected and finished or redone.
 ensure_swift_chroot() {
     local ready="$SWIFT_ROOT/.nyckel-ready"
-    if [ -f "$ready" ] && [ "$(cat "$ready")" = "$SWIFT_ROOT_VERSION" ] && [ -x "$SWIFT_ROOT/usr/bin/swift" ]; then
+    # usr/bin/swift is an absolute symlink (into the chroot's /usr/libexec): test the link,
+    # not its target, which does not exist outside the chroot.
+    if [ -f "$ready" ] && [ "$(cat "$ready")" = "$SWIFT_ROOT_VERSION" ] && { [ -L "$SWIFT_ROOT/usr/bin/swift" ] || [ -e "$SWIFT_ROOT/usr/bin/swift" ]; }; then
         return 0
     fi
     apt_ensure debootstrap
