@@ -1,0 +1,80 @@
+package app.nyckel.app
+
+import android.content.Context
+import android.os.Looper
+import androidx.biometric.BiometricPrompt
+import app.nyckel.HttpClient
+import app.nyckel.NyckelApprovals
+import app.nyckel.app.logic.PromptBridge
+import app.nyckel.app.logic.ScannedCode
+import app.nyckel.app.logic.UrlConnectionTransport
+import app.nyckel.app.net.FfiHttpClient
+import app.nyckel.app.security.BiometricAsk
+import app.nyckel.app.security.KeystoreDeviceKeyStore
+import app.nyckel.app.security.VaultProtectors
+import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.MutableStateFlow
+
+/**
+ * The app's few long-lived objects (hand-written DI; there are not enough to need a framework).
+ * Everything here is process-wide; nothing holds an Activity (the [biometrics] bridge has the
+ * current one attached while it is on screen).
+ */
+class AppGraph(context: Context) {
+    val appContext: Context = context.applicationContext
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    val settings = AppSettings(appContext)
+
+    /** Worker threads inside Nyckel calls ask the Activity on screen for BiometricPrompt through this. */
+    val biometrics = PromptBridge<BiometricAsk, BiometricPrompt.CryptoObject>(
+        isUiThread = { Looper.myLooper() == Looper.getMainLooper() },
+    )
+
+    /** The vault lives in noBackupFilesDir: never in a backup, and its key never leaves this phone anyway. */
+    val vaultFile = File(appContext.noBackupFilesDir, "vault.nyckel")
+
+    val session = VaultSession(
+        path = vaultFile,
+        protector = { VaultProtectors.create(appContext, biometrics) },
+        scope = scope,
+    )
+
+    val autoLock = AutoLockObserver(session, settings, scope)
+
+    val deviceKeys = KeystoreDeviceKeyStore(appContext, biometrics)
+    private val http: HttpClient = FfiHttpClient(UrlConnectionTransport())
+
+    /**
+     * Approvals over the open vault (issue 4). Created on first use after the vault is open;
+     * its calls need the vault unlocked (else `Locked`).
+     */
+    @Volatile private var approvalsInstance: NyckelApprovals? = null
+
+    fun approvals(): NyckelApprovals = approvalsInstance ?: synchronized(this) {
+        approvalsInstance ?: NyckelApprovals(session.vaultOrThrow(), deviceKeys, http).also { approvalsInstance = it }
+    }
+
+    /** After a reset the vault object is new: forget the approvals bound to the old one. */
+    fun forgetApprovals() {
+        synchronized(this) {
+            approvalsInstance?.close()
+            approvalsInstance = null
+        }
+    }
+
+    /** A request id from a push notification tap, consumed by the approval screen. */
+    val pendingRequestId = MutableStateFlow<String?>(null)
+
+    /**
+     * The code the user just scanned / picked / opened as a link, handed from the scanner to the
+     * preview or enrollment screen in memory only (a secret never goes into navigation
+     * arguments, which end up in saved instance state).
+     */
+    val scanned = MutableStateFlow<ScannedCode?>(null)
+
+    /** An `otpauth://` / `nyckel-enroll://` link the app was opened with, routed once unlocked. */
+    val incomingLink = MutableStateFlow<ScannedCode?>(null)
+}

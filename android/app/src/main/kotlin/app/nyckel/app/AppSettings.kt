@@ -1,0 +1,35 @@
+package app.nyckel.app
+
+import android.content.Context
+import app.nyckel.app.logic.AutoLockPolicy
+
+/** Small non-secret preferences (never codes, secrets or passphrases). */
+class AppSettings(context: Context) {
+    private val prefs = context.getSharedPreferences("nyckel", Context.MODE_PRIVATE)
+
+    var lockTimeoutSeconds: Long
+        get() = prefs.getLong(LOCK_TIMEOUT, AutoLockPolicy.DEFAULT_SECONDS)
+        set(value) = prefs.edit().putLong(LOCK_TIMEOUT, value).apply()
+
+    /**
+     * Whether the user set a recovery passphrase. The library has no "has passphrase" query, so
+     * the app remembers it; it only decides what the lock screen offers first (trying a
+     * passphrase on a vault without one just fails with WrongPassphrase).
+     */
+    var recoveryPassphraseSet: Boolean
+        get() = prefs.getBoolean(RECOVERY_SET, false)
+        set(value) = prefs.edit().putBoolean(RECOVERY_SET, value).apply()
+
+    /** The last FCM token (to send on enrollment and to rotate with the providers). */
+    var pushToken: String?
+        get() = prefs.getString(PUSH_TOKEN, null)
+        set(value) = prefs.edit().putString(PUSH_TOKEN, value).apply()
+
+    fun clear() = prefs.edit().clear().apply()
+
+    private companion object {
+        const val LOCK_TIMEOUT = "lock_timeout_seconds"
+        const val RECOVERY_SET = "recovery_passphrase_set"
+        const val PUSH_TOKEN = "push_token"
+    }
+}

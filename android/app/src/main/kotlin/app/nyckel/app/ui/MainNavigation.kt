@@ -1,0 +1,111 @@
+package app.nyckel.app.ui
+
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.navigation.NavType
+import androidx.navigation.compose.NavHost
+import androidx.navigation.compose.composable
+import androidx.navigation.compose.rememberNavController
+import androidx.navigation.navArgument
+import app.nyckel.app.logic.ScannedCode
+import app.nyckel.app.ui.accounts.AccountListScreen
+import app.nyckel.app.ui.activity.ActivityScreen
+import app.nyckel.app.ui.add.AddAccountScreen
+import app.nyckel.app.ui.add.AddPreviewScreen
+import app.nyckel.app.ui.add.ManualEntryScreen
+import app.nyckel.app.ui.add.ScanScreen
+import app.nyckel.app.ui.approvals.ApprovalScreen
+import app.nyckel.app.ui.approvals.EnrollScreen
+import app.nyckel.app.ui.approvals.EnrollmentScreen
+import app.nyckel.app.ui.details.AccountDetailsScreen
+import app.nyckel.app.ui.details.ExportQrScreen
+import app.nyckel.app.ui.settings.SettingsScreen
+
+/** The unlocked app. Push taps and links arrive through [app.nyckel.app.AppGraph] flows. */
+@Composable
+fun MainNavigation() {
+    val graph = LocalGraph.current
+    val nav = rememberNavController()
+    val requestId by graph.pendingRequestId.collectAsStateWithLifecycle()
+    val link by graph.incomingLink.collectAsStateWithLifecycle()
+
+    LaunchedEffect(requestId) {
+        if (requestId != null) nav.navigate(Routes.APPROVE) { launchSingleTop = true }
+    }
+    LaunchedEffect(link) {
+        val code = link ?: return@LaunchedEffect
+        graph.incomingLink.value = null
+        graph.scanned.value = code
+        nav.navigate(if (code is ScannedCode.Enrollment) Routes.ENROLL else Routes.PREVIEW) { launchSingleTop = true }
+    }
+
+    val back: () -> Unit = { nav.popBackStack() }
+    val idArg = listOf(navArgument("id") { type = NavType.LongType })
+
+    NavHost(navController = nav, startDestination = Routes.ACCOUNTS) {
+        composable(Routes.ACCOUNTS) {
+            AccountListScreen(
+                onAdd = { nav.navigate(Routes.ADD) },
+                onOpenAccount = { nav.navigate(Routes.account(it)) },
+                onOpenEnrollment = { nav.navigate(Routes.enrollment(it)) },
+                onApprovals = { nav.navigate(Routes.APPROVE) },
+                onActivity = { nav.navigate(Routes.ACTIVITY) },
+                onSettings = { nav.navigate(Routes.SETTINGS) },
+            )
+        }
+        composable(Routes.ADD) {
+            AddAccountScreen(
+                onBack = back,
+                onScan = { nav.navigate(Routes.SCAN) },
+                onManual = { nav.navigate(Routes.MANUAL) },
+                onScanned = { code -> openScanned(code) { nav.navigate(it) } },
+            )
+        }
+        composable(Routes.SCAN) {
+            ScanScreen(onBack = back, onScanned = { code ->
+                nav.popBackStack()
+                openScanned(code) { nav.navigate(it) }
+            })
+        }
+        composable(Routes.PREVIEW) {
+            AddPreviewScreen(onBack = back, onAdded = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
+        }
+        composable(Routes.MANUAL) {
+            ManualEntryScreen(onBack = back, onAdded = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
+        }
+        composable(Routes.ACCOUNT, idArg) { entry ->
+            val id = entry.arguments!!.getLong("id")
+            AccountDetailsScreen(
+                accountId = id,
+                onBack = back,
+                onShowQr = { nav.navigate(Routes.export(id)) },
+                onOpenEnrollment = { nav.navigate(Routes.enrollment(it)) },
+            )
+        }
+        composable(Routes.EXPORT, idArg) { entry ->
+            ExportQrScreen(accountId = entry.arguments!!.getLong("id"), onBack = back)
+        }
+        composable(Routes.ACTIVITY) { ActivityScreen(onBack = back) }
+        composable(Routes.SETTINGS) { SettingsScreen(onBack = back) }
+        composable(Routes.APPROVE) { ApprovalScreen(onDone = back) }
+        composable(Routes.ENROLL) {
+            EnrollScreen(onBack = back, onEnrolled = { id ->
+                nav.popBackStack(Routes.ACCOUNTS, inclusive = false)
+                nav.navigate(Routes.enrollment(id))
+            })
+        }
+        composable(Routes.ENROLLMENT, idArg) { entry ->
+            EnrollmentScreen(enrollmentId = entry.arguments!!.getLong("id"), onBack = back)
+        }
+    }
+}
+
+/** Scanner / image / link result → the preview (otpauth) or enrollment screen. */
+private fun openScanned(code: ScannedCode, navigate: (String) -> Unit) {
+    when (code) {
+        is ScannedCode.Enrollment -> navigate(Routes.ENROLL)
+        else -> navigate(Routes.PREVIEW)
+    }
+}

@@ -1,0 +1,49 @@
+package app.nyckel.app.ui.common
+
+import androidx.compose.runtime.Composable
+import androidx.compose.ui.res.stringResource
+import app.nyckel.app.R
+import app.nyckel.app.logic.Problem
+import app.nyckel.app.logic.Problem.Kind
+
+/** The sentence a screen shows for a [Problem]; the library's reason is appended where it helps. */
+@Composable
+fun problemText(problem: Problem): String {
+    val text = stringResource(
+        when (problem.kind) {
+            Kind.ALREADY_ADDED -> R.string.problem_already_added
+            Kind.INVALID_CODE -> R.string.problem_invalid_code
+            Kind.INVALID_INPUT -> R.string.problem_invalid_input
+            Kind.NOT_AN_ACCOUNT -> R.string.problem_not_an_account
+            Kind.GOOGLE_MIGRATION -> R.string.problem_google_migration
+            Kind.NO_QR_FOUND -> R.string.problem_no_qr_found
+            Kind.WRONG_PASSPHRASE -> R.string.problem_wrong_passphrase
+            Kind.LOCKED -> R.string.problem_locked
+            Kind.CLOSED -> R.string.problem_closed
+            Kind.USER_CANCELLED -> R.string.problem_cancelled
+            Kind.KEY_INVALIDATED -> R.string.problem_key_invalidated
+            Kind.KEY_UNAVAILABLE -> R.string.problem_key_unavailable
+            Kind.KEY_FAILED -> R.string.problem_key_failed
+            Kind.NO_PLATFORM_KEY -> R.string.problem_no_platform_key
+            Kind.NOT_FOUND -> R.string.problem_not_found
+            Kind.STORAGE -> R.string.problem_storage
+            Kind.DAMAGED -> R.string.problem_damaged
+            Kind.TOO_NEW -> R.string.problem_too_new
+            Kind.ENROLLMENT_NOT_FOUND -> R.string.problem_enrollment_not_found
+            Kind.WRONG_NUMBER -> R.string.problem_wrong_number
+            Kind.REQUEST_EXPIRED -> R.string.problem_request_expired
+            Kind.REQUEST_NOT_PENDING -> R.string.problem_request_not_pending
+            Kind.PROVIDER_UNREACHABLE -> R.string.problem_provider_unreachable
+            Kind.PROVIDER_REFUSED -> R.string.problem_provider_refused
+            Kind.PHONE_SIGNIN_NOT_ENABLED -> R.string.problem_phone_signin_not_enabled
+            Kind.DEVICE_KEY_UNAVAILABLE -> R.string.problem_device_key_unavailable
+            Kind.ENROLLMENT_INVALID -> R.string.problem_enrollment_invalid
+            Kind.UNEXPECTED -> R.string.problem_unexpected
+        },
+    )
+    val showDetail = problem.kind in setOf(
+        Kind.INVALID_CODE, Kind.INVALID_INPUT, Kind.PROVIDER_UNREACHABLE, Kind.PROVIDER_REFUSED,
+        Kind.ENROLLMENT_INVALID, Kind.DAMAGED, Kind.UNEXPECTED, Kind.KEY_UNAVAILABLE, Kind.DEVICE_KEY_UNAVAILABLE,
+    )
+    return if (showDetail && !problem.detail.isNullOrBlank()) "$text (${problem.detail})" else text
+}

@@ -1,0 +1,67 @@
+package app.nyckel.app.ui.onboarding
+
+import androidx.biometric.BiometricManager
+import androidx.biometric.BiometricManager.Authenticators.BIOMETRIC_STRONG
+import androidx.lifecycle.ViewModel
+import androidx.lifecycle.viewModelScope
+import app.nyckel.NyckelException
+import app.nyckel.app.AppGraph
+import app.nyckel.app.logic.Problem
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+
+data class CreateVaultUi(
+    /** Strong biometrics enrolled: the vault key can be a Keystore key behind BiometricPrompt. */
+    val biometricsAvailable: Boolean,
+    val usePassphrase: Boolean,
+    val passphrase: String = "",
+    val confirm: String = "",
+    val busy: Boolean = false,
+    val problem: Problem? = null,
+) {
+    val passphraseMismatch: Boolean get() = confirm.isNotEmpty() && confirm != passphrase
+    val canCreateWithPassphrase: Boolean get() = passphrase.length >= MIN_PASSPHRASE && passphrase == confirm && !busy
+
+    companion object {
+        const val MIN_PASSPHRASE = 8
+    }
+}
+
+/** First start: `createWithProtector` (Keystore + BiometricPrompt) or, without biometrics, `create` with a passphrase. */
+class CreateVaultViewModel(private val graph: AppGraph) : ViewModel() {
+    private val biometrics = BiometricManager.from(graph.appContext).canAuthenticate(BIOMETRIC_STRONG) == BiometricManager.BIOMETRIC_SUCCESS
+    private val _ui = MutableStateFlow(CreateVaultUi(biometricsAvailable = biometrics, usePassphrase = !biometrics))
+    val ui: StateFlow<CreateVaultUi> = _ui.asStateFlow()
+
+    fun usePassphrase(on: Boolean) = _ui.update { it.copy(usePassphrase = on || !it.biometricsAvailable, problem = null) }
+    fun onPassphrase(v: String) = _ui.update { it.copy(passphrase = v) }
+    fun onConfirm(v: String) = _ui.update { it.copy(confirm = v) }
+
+    fun createWithBiometrics() = run { graph.session.createWithBiometrics() }
+
+    fun createWithPassphrase() {
+        val p = _ui.value.passphrase
+        if (!_ui.value.canCreateWithPassphrase) return
+        run {
+            graph.session.createWithPassphrase(p)
+            graph.settings.recoveryPassphraseSet = true
+        }
+    }
+
+    private fun run(block: suspend () -> Unit) {
+        if (_ui.value.busy) return
+        _ui.update { it.copy(busy = true, problem = null) }
+        viewModelScope.launch {
+            try {
+                block()
+            } catch (e: NyckelException) {
+                _ui.update { it.copy(problem = Problem.of(e).takeUnless(Problem::isSilent)) }
+            } finally {
+                _ui.update { it.copy(busy = false) }
+            }
+        }
+    }
+}
