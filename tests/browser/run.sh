@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser + WebAuthn-library tests for the Nyckel push protocol.
-# Installs what it needs (idempotent), builds nyckel-idp and the device helper, runs test.mjs.
+# Installs what it needs (idempotent), builds nyckel-idp, the `nyckel` CLI (the approving
+# "phone" in test.mjs) and the device helper (only for raw core assertions), runs test.mjs.
 # Prints a final "Browser: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -35,7 +36,8 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/@simplewebauthn/
 fi
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-if ! (cd "$ROOT" && cargo build -q -p nyckel-idp --bin nyckel-idp --example device); then
+if ! (cd "$ROOT" && cargo build -q -p nyckel-idp --bin nyckel-idp --example device \
+      && cargo build -q -p nyckel-cli --bin nyckel); then
   echo "Browser: 0 passed, 1 failed"
   exit 1
 fi
@@ -43,4 +45,5 @@ fi
 export CHROMIUM_BIN
 export NYCKEL_IDP="$TARGET_DIR/debug/nyckel-idp"
 export NYCKEL_DEVICE="$TARGET_DIR/debug/examples/device"
+export NYCKEL_BIN="$TARGET_DIR/debug/nyckel"
 exec node test.mjs
