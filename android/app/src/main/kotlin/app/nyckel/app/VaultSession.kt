@@ -95,6 +95,12 @@ class VaultSession(
         vaultOrThrow().enablePlatformKey(protector())
     }
 
+    /** Turns biometric unlock off (refused by the library when it is the only way in) and deletes the Keystore key. */
+    suspend fun disableBiometrics() = withContext(Dispatchers.IO) {
+        vaultOrThrow().disablePlatformKey()
+        KeystoreVaultKey.delete()
+    }
+
     /** Locks now: the state changes at once (screens drop their data), the key is wiped on IO. */
     fun lock() {
         val v = vault ?: return

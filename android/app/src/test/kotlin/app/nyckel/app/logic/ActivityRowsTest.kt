@@ -19,4 +19,22 @@ class ActivityRowsTest {
         assertEquals(ActivityRow.Kind.OTHER, other.kind)
         assertEquals("approve push sign-in of anna to Portal: approved", other.subject)
     }
+
+    @Test
+    fun `sign-ins are told apart by the provider's answer`() {
+        fun signIn(result: String) = ActivityRow.of(
+            ActivityInfo(4, 103, ActivityEvent.SignIn(1, "anna", "Portal", "203.0.113.7", "Stockholm, SE", "approve", result, true), "…"),
+        )
+        val ok = signIn("approved")
+        assertEquals(ActivityRow.Kind.SIGN_IN_APPROVED, ok.kind)
+        assertEquals("Stockholm, SE, 203.0.113.7", ok.place)
+        assertEquals("Portal", ok.app)
+        assertEquals(true, ok.passwordless)
+        assertEquals(ActivityRow.Kind.SIGN_IN_DENIED, signIn("denied").kind)
+        assertEquals(ActivityRow.Kind.SIGN_IN_REPORTED, signIn("reported").kind)
+        assertEquals(ActivityRow.Kind.SIGN_IN_FAILED, signIn("wrong_number").kind)
+        assertEquals(ActivityRow.Kind.SIGN_IN_FAILED, signIn("not delivered").kind)
+        val on = ActivityRow.of(ActivityInfo(5, 104, ActivityEvent.PhoneSignin(1, "anna", true), "…"))
+        assertEquals(ActivityRow.Kind.PHONE_SIGNIN_ENABLED, on.kind)
+    }
 }

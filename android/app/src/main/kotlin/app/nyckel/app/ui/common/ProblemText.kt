@@ -33,16 +33,21 @@ fun problemText(problem: Problem): String {
             Kind.WRONG_NUMBER -> R.string.problem_wrong_number
             Kind.REQUEST_EXPIRED -> R.string.problem_request_expired
             Kind.REQUEST_NOT_PENDING -> R.string.problem_request_not_pending
+            Kind.REQUEST_NOT_FOUND -> R.string.problem_request_not_found
+            Kind.INVALID_NUMBER -> R.string.problem_invalid_number
             Kind.PROVIDER_UNREACHABLE -> R.string.problem_provider_unreachable
             Kind.PROVIDER_REFUSED -> R.string.problem_provider_refused
+            Kind.PROVIDER_UNTRUSTED -> R.string.problem_provider_untrusted
             Kind.PHONE_SIGNIN_NOT_ENABLED -> R.string.problem_phone_signin_not_enabled
+            Kind.DEVICE_REVOKED -> R.string.problem_device_revoked
             Kind.DEVICE_KEY_UNAVAILABLE -> R.string.problem_device_key_unavailable
+            Kind.USER_VERIFICATION_FAILED -> R.string.problem_user_verification_failed
             Kind.ENROLLMENT_INVALID -> R.string.problem_enrollment_invalid
             Kind.UNEXPECTED -> R.string.problem_unexpected
         },
     )
     val showDetail = problem.kind in setOf(
-        Kind.INVALID_CODE, Kind.INVALID_INPUT, Kind.PROVIDER_UNREACHABLE, Kind.PROVIDER_REFUSED,
+        Kind.INVALID_CODE, Kind.INVALID_INPUT, Kind.PROVIDER_UNREACHABLE, Kind.PROVIDER_REFUSED, Kind.PROVIDER_UNTRUSTED,
         Kind.ENROLLMENT_INVALID, Kind.DAMAGED, Kind.UNEXPECTED, Kind.KEY_UNAVAILABLE, Kind.DEVICE_KEY_UNAVAILABLE,
     )
     return if (showDetail && !problem.detail.isNullOrBlank()) "$text (${problem.detail})" else text

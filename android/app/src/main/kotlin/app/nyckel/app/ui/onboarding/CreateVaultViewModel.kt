@@ -40,18 +40,18 @@ class CreateVaultViewModel(private val graph: AppGraph) : ViewModel() {
     fun onPassphrase(v: String) = _ui.update { it.copy(passphrase = v) }
     fun onConfirm(v: String) = _ui.update { it.copy(confirm = v) }
 
-    fun createWithBiometrics() = run { graph.session.createWithBiometrics() }
+    fun createWithBiometrics() = perform { graph.session.createWithBiometrics() }
 
     fun createWithPassphrase() {
         val p = _ui.value.passphrase
         if (!_ui.value.canCreateWithPassphrase) return
-        run {
+        perform {
             graph.session.createWithPassphrase(p)
             graph.settings.recoveryPassphraseSet = true
         }
     }
 
-    private fun run(block: suspend () -> Unit) {
+    private fun perform(block: suspend () -> Unit) {
         if (_ui.value.busy) return
         _ui.update { it.copy(busy = true, problem = null) }
         viewModelScope.launch {
