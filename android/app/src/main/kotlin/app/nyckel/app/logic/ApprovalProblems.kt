@@ -9,6 +9,16 @@ import app.nyckel.app.logic.Problem.Kind
  * against the bindings are in one place (docs/apps.md).
  */
 object ApprovalProblems {
+    /**
+     * Answers after which this request cannot be answered any more (the screen says so and
+     * moves on); anything else (no network, prompt cancelled, key busy) leaves it answerable.
+     */
+    val FINAL: Set<Kind> = setOf(
+        Kind.WRONG_NUMBER, Kind.REQUEST_EXPIRED, Kind.REQUEST_NOT_PENDING, Kind.REQUEST_NOT_FOUND, Kind.DEVICE_REVOKED,
+    )
+
+    fun isFinal(problem: Problem): Boolean = problem.kind in FINAL
+
     fun of(e: NyckelException): Problem? = when (e) {
         is NyckelException.WrongNumber -> Problem(Kind.WRONG_NUMBER)
         is NyckelException.RequestExpired -> Problem(Kind.REQUEST_EXPIRED)

@@ -8,6 +8,7 @@ import app.nyckel.NyckelException
 import app.nyckel.SignInOutcome
 import app.nyckel.SignInRequest
 import app.nyckel.app.AppGraph
+import app.nyckel.app.logic.ApprovalProblems
 import app.nyckel.app.logic.Countdown
 import app.nyckel.app.logic.NumberEntry
 import app.nyckel.app.logic.Problem
@@ -162,7 +163,7 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
                 _ui.update { it.copy(outcome = outcome, number = "") }
             } catch (e: NyckelException) {
                 val p = Problem.of(e)
-                if (p.kind in FINAL) {
+                if (ApprovalProblems.isFinal(p)) {
                     countdown = null
                     _ui.update { it.copy(finalProblem = p, number = "") }
                 } else {
@@ -177,9 +178,5 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
 
     private companion object {
         const val POLL_SECONDS = 5
-        val FINAL = setOf(
-            Problem.Kind.WRONG_NUMBER, Problem.Kind.REQUEST_EXPIRED, Problem.Kind.REQUEST_NOT_PENDING,
-            Problem.Kind.REQUEST_NOT_FOUND, Problem.Kind.DEVICE_REVOKED,
-        )
     }
 }
