@@ -93,11 +93,9 @@ pub fn warn(text: &str) {
 // ---------------------------------------------------------------------------------------
 // JSON shapes
 
-/// An account as `list --json` prints it (never the secret).
+/// An account's parameters as the JSON views print them (never the secret).
 #[derive(Debug, Serialize)]
-pub struct AccountJson {
-    /// Stable account id.
-    pub id: i64,
+pub struct ParamsJson {
     /// "totp", "hotp" or "steam".
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -117,13 +115,14 @@ pub struct AccountJson {
     pub counter: Option<u64>,
 }
 
-impl AccountJson {
-    /// The JSON view of an account.
-    pub fn new(account: &Account) -> Self {
-        let (period, counter) = period_or_counter(&account.params);
-        let p = &account.params;
-        AccountJson {
-            id: account.id,
+impl ParamsJson {
+    /// The JSON view of an account's parameters.
+    pub fn new(p: &OtpParams) -> Self {
+        let (period, counter) = match p.kind {
+            OtpKind::Hotp => (None, Some(p.counter)),
+            OtpKind::Totp | OtpKind::Steam => (Some(p.period), None),
+        };
+        ParamsJson {
             kind: p.kind.as_str(),
             issuer: p.issuer.clone(),
             name: p.name.clone(),
@@ -135,10 +134,20 @@ impl AccountJson {
     }
 }
 
-fn period_or_counter(p: &OtpParams) -> (Option<u32>, Option<u64>) {
-    match p.kind {
-        OtpKind::Hotp => (None, Some(p.counter)),
-        OtpKind::Totp | OtpKind::Steam => (Some(p.period), None),
+/// An account as `list --json` prints it (never the secret).
+#[derive(Debug, Serialize)]
+pub struct AccountJson {
+    /// Stable account id.
+    pub id: i64,
+    /// Its parameters.
+    #[serde(flatten)]
+    pub params: ParamsJson,
+}
+
+impl AccountJson {
+    /// The JSON view of an account.
+    pub fn new(account: &Account) -> Self {
+        AccountJson { id: account.id, params: ParamsJson::new(&account.params) }
     }
 }
 
@@ -167,23 +176,9 @@ pub struct CodeJson {
 /// What `inspect --json` prints.
 #[derive(Debug, Serialize)]
 pub struct InspectJson {
-    /// "totp", "hotp" or "steam".
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    /// Issuer.
-    pub issuer: String,
-    /// Account name.
-    pub name: String,
-    /// "SHA1", "SHA256" or "SHA512".
-    pub algorithm: &'static str,
-    /// Number of digits.
-    pub digits: u8,
-    /// Seconds per code (TOTP/Steam).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period: Option<u32>,
-    /// HOTP counter.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub counter: Option<u64>,
+    /// The parameters.
+    #[serde(flatten)]
+    pub params: ParamsJson,
     /// Canonical base32 secret (upper case, no padding): revealing it is inspect's purpose.
     pub secret: String,
     /// The code at the requested time (HOTP: at its counter).
@@ -195,19 +190,7 @@ pub struct InspectJson {
 impl InspectJson {
     /// Builds the inspect view.
     pub fn new(p: &OtpParams, code: &Code, warnings: Vec<String>) -> Self {
-        let (period, counter) = period_or_counter(p);
-        InspectJson {
-            kind: p.kind.as_str(),
-            issuer: p.issuer.clone(),
-            name: p.name.clone(),
-            algorithm: p.algorithm.as_str(),
-            digits: p.digits,
-            period,
-            counter,
-            secret: p.secret.to_base32(),
-            code: code.value.clone(),
-            warnings,
-        }
+        InspectJson { params: ParamsJson::new(p), secret: p.secret.to_base32(), code: code.value.clone(), warnings }
     }
 }
 

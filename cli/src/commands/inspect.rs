@@ -25,8 +25,8 @@ pub fn run(term: &Term, args: &InspectArgs) -> Result<()> {
         vec!["Type".to_owned(), output::kind_summary(p)],
         vec!["Issuer".into(), term.bold(&or_dash(&p.issuer))],
         vec!["Name".into(), or_dash(&p.name)],
-        vec!["Algorithm".into(), view.algorithm.into()],
-        vec!["Digits".into(), view.digits.to_string()],
+        vec!["Algorithm".into(), view.params.algorithm.into()],
+        vec!["Digits".into(), view.params.digits.to_string()],
     ];
     match p.kind {
         OtpKind::Hotp => rows.push(vec!["Counter".into(), p.counter.to_string()]),
