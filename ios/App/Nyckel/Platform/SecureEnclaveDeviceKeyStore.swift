@@ -1,0 +1,141 @@
+import Foundation
+import LocalAuthentication
+import Nyckel
+import Security
+
+/// What the next Face ID prompt of a device-key signature is for (set around the Nyckel call;
+/// the key store runs synchronously inside it, on the same task).
+enum DeviceKeyPurpose {
+    case approveSignIn, enablePhoneSignin
+    @TaskLocal static var current: DeviceKeyPurpose = .approveSignIn
+}
+
+/// Device keys for push approvals (protocol §2) in the Secure Enclave: P-256, never
+/// exportable. Device keys (`userVerification == false`) sign without a prompt
+/// (`.privateKeyUsage` only); phone-sign-in keys add `.biometryCurrentSet`, so the Secure
+/// Enclave itself shows Face ID / Touch ID inside `SecKeyCreateSignature`, and a change of
+/// enrolled biometrics makes the key unusable (→ `UserVerificationFailed`). Signatures are
+/// `ecdsaSignatureMessageX962SHA256`: DER, SHA-256 applied by the enclave.
+///
+/// Nyckel calls this synchronously on the thread of the approvals call ([Blocking]'s queue),
+/// so blocking on Face ID here is fine.
+final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
+    private static let prefix = "app.nyckel.device."
+
+    func createKey(alias: String, userVerification: Bool) throws -> Data {
+        if try find(alias, prompt: nil) != nil { throw DeviceKeyError.AlreadyExists }
+        var error: Unmanaged<CFError>?
+        let flags: SecAccessControlCreateFlags = userVerification ? [.privateKeyUsage, .biometryCurrentSet] : [.privateKeyUsage]
+        guard let access = SecAccessControlCreateWithFlags(nil, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, flags, &error) else {
+            throw Self.map(error?.takeRetainedValue())
+        }
+        let attributes: [CFString: Any] = [
+            kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom,
+            kSecAttrKeySizeInBits: 256,
+            kSecAttrTokenID: kSecAttrTokenIDSecureEnclave,
+            kSecPrivateKeyAttrs: [
+                kSecAttrIsPermanent: true,
+                kSecAttrApplicationTag: Self.tag(alias),
+                kSecAttrAccessControl: access,
+            ] as [CFString: Any],
+        ]
+        guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
+            throw Self.map(error?.takeRetainedValue(), creatingUV: userVerification)
+        }
+        return try Self.sec1(of: key)
+    }
+
+    func publicKey(alias: String) throws -> Data {
+        guard let key = try find(alias, prompt: nil) else { throw DeviceKeyError.NotFound }
+        return try Self.sec1(of: key)
+    }
+
+    func sign(alias: String, message: Data) throws -> Data {
+        let prompt: String
+        switch DeviceKeyPurpose.current {
+        case .approveSignIn: prompt = String(localized: "Confirm the sign-in")
+        case .enablePhoneSignin: prompt = String(localized: "Turn on phone sign-in")
+        }
+        guard let key = try find(alias, prompt: prompt) else { throw DeviceKeyError.NotFound }
+        var error: Unmanaged<CFError>?
+        guard let signature = SecKeyCreateSignature(key, .ecdsaSignatureMessageX962SHA256, message as CFData, &error) else {
+            throw Self.map(error?.takeRetainedValue())
+        }
+        return signature as Data
+    }
+
+    func deleteKey(alias: String) throws {
+        let status = SecItemDelete([kSecClass: kSecClassKey, kSecAttrApplicationTag: Self.tag(alias)] as CFDictionary)
+        guard status == errSecSuccess || status == errSecItemNotFound else { throw DeviceKeyError.Other(reason: "OSStatus \(status)") }
+    }
+
+    /// Deletes every device key of this app (after a reset).
+    func deleteAll() {
+        let query: [CFString: Any] = [kSecClass: kSecClassKey, kSecAttrTokenID: kSecAttrTokenIDSecureEnclave, kSecReturnAttributes: true, kSecMatchLimit: kSecMatchLimitAll]
+        var items: CFTypeRef?
+        guard SecItemCopyMatching(query as CFDictionary, &items) == errSecSuccess, let list = items as? [[CFString: Any]] else { return }
+        for item in list {
+            guard let tag = item[kSecAttrApplicationTag] as? Data, String(decoding: tag, as: UTF8.self).hasPrefix(Self.prefix) else { continue }
+            SecItemDelete([kSecClass: kSecClassKey, kSecAttrApplicationTag: tag] as CFDictionary)
+        }
+    }
+
+    private func find(_ alias: String, prompt: String?) throws -> SecKey? {
+        var query: [CFString: Any] = [
+            kSecClass: kSecClassKey,
+            kSecAttrApplicationTag: Self.tag(alias),
+            kSecAttrKeyType: kSecAttrKeyTypeECSECPrimeRandom,
+            kSecReturnRef: true,
+        ]
+        if let prompt {
+            let context = LAContext()
+            context.localizedReason = prompt
+            query[kSecUseAuthenticationContext] = context
+        }
+        var item: CFTypeRef?
+        let status = SecItemCopyMatching(query as CFDictionary, &item)
+        switch status {
+        case errSecSuccess: return (item as! SecKey)
+        case errSecItemNotFound: return nil
+        default: throw Self.map(status: status)
+        }
+    }
+
+    private static func tag(_ alias: String) -> Data { Data((prefix + alias).utf8) }
+
+    /// X9.63 uncompressed point = SEC1 uncompressed (65 bytes, 0x04 ‖ X ‖ Y).
+    private static func sec1(of privateKey: SecKey) throws -> Data {
+        var error: Unmanaged<CFError>?
+        guard let pub = SecKeyCopyPublicKey(privateKey), let data = SecKeyCopyExternalRepresentation(pub, &error) as Data?,
+              data.count == 65, data.first == 0x04
+        else { throw DeviceKeyError.Other(reason: "the enclave returned no P-256 public key") }
+        return data
+    }
+
+    private static func map(_ error: CFError?, creatingUV: Bool = false) -> DeviceKeyError {
+        guard let error else { return .Other(reason: "unknown Security framework error") }
+        let code = CFErrorGetCode(error)
+        if CFErrorGetDomain(error) as String == LAErrorDomain {
+            switch LAError.Code(rawValue: code) {
+            case .userCancel, .appCancel, .systemCancel, .userFallback: return .UserCancelled
+            case .authenticationFailed, .biometryLockout: return .UserVerificationFailed
+            case .biometryNotAvailable, .biometryNotEnrolled, .passcodeNotSet:
+                return .Unavailable(reason: "set up Face ID or Touch ID to use phone sign-in")
+            default: return .Other(reason: "LAError \(code)")
+            }
+        }
+        if creatingUV { return .Unavailable(reason: "could not create a Face ID key (OSStatus \(code))") }
+        return map(status: OSStatus(code))
+    }
+
+    private static func map(status: OSStatus) -> DeviceKeyError {
+        switch status {
+        case errSecUserCanceled: return .UserCancelled
+        case errSecAuthFailed: return .UserVerificationFailed
+        case errSecItemNotFound: return .NotFound
+        case errSecInteractionNotAllowed: return .Unavailable(reason: "the phone is locked")
+        case errSecNotAvailable: return .Unavailable(reason: "the Secure Enclave is not available")
+        default: return .Other(reason: "OSStatus \(status)")
+        }
+    }
+}
