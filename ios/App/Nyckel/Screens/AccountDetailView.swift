@@ -39,9 +39,11 @@ struct AccountDetailView: View {
         .confirmationDialog("Delete this account?", isPresented: $confirmDelete, titleVisibility: .visible) {
             Button("Delete", role: .destructive, action: delete)
         } message: {
-            Text("\(account?.issuer ?? "") will be removed from Nyckel. Make sure you can still sign in another way, or turn off two-step verification on the website first.")
+            Text("\(displayName) will be removed from Nyckel. Make sure you can still sign in another way, or turn off two-step verification on the website first.")
         }
     }
+
+    private var displayName: String { account.map { $0.issuer.isEmpty ? $0.name : $0.issuer } ?? "" }
 
     private func load() async {
         do {

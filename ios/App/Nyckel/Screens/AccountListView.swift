@@ -91,7 +91,7 @@ struct AccountListView: View {
                         NavigationLink(value: Route.enrollment(e.id)) {
                             VStack(alignment: .leading) {
                                 Text(e.issuer.isEmpty ? e.providerUrl : e.issuer)
-                                Text(e.phoneSigninEnabled ? "\(e.accountName) · Phone sign-in on" : "\(e.accountName) · Approvals on")
+                                Text(e.phoneSigninEnabled ? String(localized: "\(e.accountName) · Phone sign-in on") : String(localized: "\(e.accountName) · Approvals on"))
                                     .font(.caption).foregroundStyle(.secondary)
                             }
                         }

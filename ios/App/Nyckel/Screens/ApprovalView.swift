@@ -163,7 +163,7 @@ struct ApprovalView: View {
             TextField("00", text: $model.number)
                 .keyboardType(.numberPad).font(.system(size: 40, design: .monospaced)).multilineTextAlignment(.center)
             if let p = model.problem { Text(p.message).foregroundStyle(.red) }
-            Button(r.passwordless ? "Yes, approve with Face ID" : "Yes, approve") { model.approve(app) }
+            Button(r.passwordless ? String(localized: "Yes, approve with Face ID") : String(localized: "Yes, approve")) { model.approve(app) }
                 .buttonStyle(.borderedProminent).disabled(!model.canApprove)
             Button("No, it's not me") { model.deny(app) }.disabled(model.busy)
             Button("Report", role: .destructive) { confirmReport = true }.disabled(model.busy)

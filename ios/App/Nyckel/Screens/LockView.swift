@@ -22,8 +22,8 @@ struct LockView: View {
                     Text("Face ID or Touch ID has changed").font(.headline)
                     Text("For your safety, the key that unlocked Nyckel no longer works after Face ID or Touch ID changed.")
                     Text(model.recoveryPassphraseSet
-                         ? "Unlock with your recovery passphrase. Nyckel will then set up a new key."
-                         : "If you set a recovery passphrase, unlock with it. Without one, your accounts cannot be opened again: reset Nyckel and add them again.")
+                         ? String(localized: "Unlock with your recovery passphrase. Nyckel will then set up a new key.")
+                         : String(localized: "If you set a recovery passphrase, unlock with it. Without one, your accounts cannot be opened again: reset Nyckel and add them again."))
                 }
                 .padding().background(.red.opacity(0.1), in: RoundedRectangle(cornerRadius: 12))
             } else if hasBiometricKey {
@@ -31,7 +31,7 @@ struct LockView: View {
             }
             if let problem { Text(problem.message).foregroundStyle(.red).multilineTextAlignment(.center) }
             if !hasBiometricKey || invalidated || model.recoveryPassphraseSet {
-                SecureField(hasBiometricKey ? "Recovery passphrase" : "Passphrase", text: $passphrase)
+                SecureField(hasBiometricKey ? String(localized: "Recovery passphrase") : String(localized: "Passphrase"), text: $passphrase)
                     .textFieldStyle(.roundedBorder).onSubmit(unlockPassphrase)
                 Button("Unlock with passphrase", action: unlockPassphrase).disabled(busy || passphrase.isEmpty)
             }

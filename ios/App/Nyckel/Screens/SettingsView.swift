@@ -30,7 +30,7 @@ struct SettingsView: View {
             Section {
                 SecureField("Passphrase", text: $passphrase)
                 SecureField("Repeat the passphrase", text: $confirm)
-                Button(app.recoveryPassphraseSet ? "Change recovery passphrase" : "Set recovery passphrase", action: savePassphrase)
+                Button(app.recoveryPassphraseSet ? String(localized: "Change recovery passphrase") : String(localized: "Set recovery passphrase"), action: savePassphrase)
                     .disabled(busy || passphrase.count < 8 || passphrase != confirm)
                 if saved { Text("Recovery passphrase saved.").foregroundStyle(.green) }
             } header: { Text("Recovery passphrase") } footer: {
