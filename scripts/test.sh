@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (unit, property, CLI, end-to-end), Kotlin (JVM, against
-# the host library), Swift (XCTest in a Debian trixie chroot) and the browser test.
+# the host library), the Android app's logic (JVM), Swift (XCTest in a Debian trixie chroot)
+# and the browser test.
 # Installs what is missing (idempotently, into ${NYCKEL_TOOLS:-~/.cache/nyckel-tools}) and
 # reuses what is present. Prints one "<suite>: N passed, N failed" line per suite and a total.
 set -uo pipefail
@@ -62,6 +63,8 @@ rust_tests() {
 start=$(date +%s)
 run_suite Rust rust_tests
 run_suite Kotlin bash scripts/test-kotlin.sh
+# The Android app's plain-Kotlin logic, against the bindings test-kotlin.sh generated.
+run_suite "App logic" bash android/app/test-logic.sh
 run_suite Swift bash scripts/test-swift.sh
 run_suite Browser bash tests/browser/run.sh
 
