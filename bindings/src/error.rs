@@ -5,6 +5,7 @@
 //! secret, a passphrase or key material. Core errors already render without secrets
 //! (`ParseError` never echoes the secret), and storage errors are reduced to their text.
 
+use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode, UriError};
 use nyckel_core::vault::{ProtectorError, VaultError};
 use nyckel_core::{CodeError, ParseError};
 
@@ -72,6 +73,219 @@ pub enum NyckelError {
     /// A bug: a panic or an invariant violation inside Nyckel. Report it.
     #[error("internal error: {reason}")]
     Internal { reason: String },
+
+    // --- Push approvals and phone sign-in (`NyckelApprovals`) ---
+    /// The number typed did not match the sign-in screen. The provider stopped this sign-in:
+    /// it cannot be approved any more; the user starts a new sign-in.
+    #[error("wrong number: this sign-in was stopped; start the sign-in again")]
+    WrongNumber,
+    /// The sign-in request has expired: the user starts a new sign-in.
+    #[error("the sign-in request has expired")]
+    RequestExpired,
+    /// The request is no longer waiting: it was answered on another device, superseded by a
+    /// newer sign-in, or withdrawn. Refresh the list.
+    #[error("the sign-in request is no longer pending (answered elsewhere or superseded)")]
+    RequestNotPending,
+    /// This request id is not among the requests the last `pending_requests()` returned:
+    /// call `pending_requests()` again, then answer from the fresh list.
+    #[error("unknown sign-in request; refresh the list of pending requests")]
+    RequestNotFound,
+    /// The number must be two digits (10–99): let the user type it again.
+    #[error("the number must be two digits (10-99)")]
+    InvalidNumber,
+    /// The request is a passwordless (phone) sign-in, but phone sign-in is not enabled for
+    /// this account on this device: enable it first, or sign in with the password.
+    #[error("phone sign-in is not enabled for this account on this device")]
+    PhoneSigninNotEnabled,
+    /// The provider revoked this device (or no longer knows it): remove the enrollment and
+    /// enroll again with a new code.
+    #[error("this device was revoked by the provider; remove the account and enroll again")]
+    DeviceRevoked,
+    /// No answer from the provider (offline, DNS, TLS, timeout): try again later.
+    #[error("could not reach the provider: {reason}")]
+    ProviderUnreachable { reason: String },
+    /// The provider answered with an error; `code` is its error code (`rate_limited`,
+    /// `blocked`, `bad_assertion`, …), `reason` a sentence to show.
+    #[error("the provider refused: {reason} ({code})")]
+    ProviderRefused { code: String, reason: String },
+    /// The provider's answer could not be trusted (signature does not verify with the pinned
+    /// key, key does not match the enrollment code's fingerprint, substituted or malformed
+    /// payload). Nothing was accepted; if it persists the network may be intercepted.
+    #[error("the provider's answer could not be verified: {reason}")]
+    ProviderUntrusted { reason: String },
+    /// The enrollment code (QR) cannot be used: `reason` says why (not a Nyckel code, expired
+    /// or already used activation code, http on a non-loopback host, …). Ask for a new code.
+    #[error("unusable enrollment code: {reason}")]
+    InvalidEnrollmentCode { reason: String },
+    /// The device key store cannot sign right now or lost the key (`reason` for logs): try
+    /// again; if the key is gone, remove the account and enroll again.
+    #[error("device key unavailable: {reason}")]
+    DeviceKeyUnavailable { reason: String },
+    /// The user failed biometric / PIN verification for the phone sign-in key (or the key was
+    /// invalidated by new biometrics). Nothing was sent; the request is still pending.
+    #[error("user verification failed")]
+    UserVerificationFailed,
+}
+
+/// What a device-key store (Android Keystore, iOS Secure Enclave, [`crate::SoftwareDeviceKeyStore`])
+/// can report. Kotlin: `DeviceKeyException.NotFound()` etc.; Swift: `DeviceKeyError.NotFound`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum DeviceKeyError {
+    /// No key with that alias (lost in a backup restore, deleted): never re-create it silently.
+    #[error("device key not found")]
+    NotFound,
+    /// A key with that alias exists already.
+    #[error("a device key with that alias exists")]
+    AlreadyExists,
+    /// The user dismissed the biometric / device-credential prompt.
+    #[error("the user cancelled the authentication")]
+    UserCancelled,
+    /// Biometric / PIN verification failed, or the key was invalidated by new biometrics.
+    #[error("user verification failed")]
+    UserVerificationFailed,
+    /// The key store cannot be used right now (device locked, hardware busy); retry later.
+    #[error("device key store unavailable: {reason}")]
+    Unavailable { reason: String },
+    /// Anything else; `reason` is for logs and must not contain key material.
+    #[error("device key store error: {reason}")]
+    Other { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for DeviceKeyError {
+    /// The foreign implementation threw something that is not a `DeviceKeyError`.
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        DeviceKeyError::Other { reason: format!("unexpected error from the platform key store: {}", e.reason) }
+    }
+}
+
+/// What the app's HTTP client reports when it got no response at all. Any HTTP status,
+/// 4xx and 5xx included, is a response, not an error. Kotlin: `HttpException.Unreachable`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+pub enum HttpError {
+    /// No response (offline, DNS, TLS, timeout, refused connection); `reason` is one line.
+    #[error("{reason}")]
+    Unreachable { reason: String },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
+    /// Any other exception thrown by the client counts as "no response".
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        HttpError::Unreachable { reason: format!("unexpected error from the HTTP client: {}", e.reason) }
+    }
+}
+
+impl From<HttpError> for NyckelError {
+    fn from(e: HttpError) -> Self {
+        match e {
+            HttpError::Unreachable { reason } => NyckelError::ProviderUnreachable { reason },
+        }
+    }
+}
+
+/// The foreign key store's error, for the core's `DeviceKeyStore` trait.
+impl From<DeviceKeyError> for KeyStoreError {
+    fn from(e: DeviceKeyError) -> Self {
+        match e {
+            DeviceKeyError::NotFound => KeyStoreError::NotFound,
+            DeviceKeyError::AlreadyExists => KeyStoreError::AlreadyExists,
+            DeviceKeyError::UserCancelled => KeyStoreError::UserCancelled,
+            DeviceKeyError::UserVerificationFailed => KeyStoreError::UserVerificationFailed,
+            DeviceKeyError::Unavailable { reason } => KeyStoreError::Unavailable(reason),
+            DeviceKeyError::Other { reason } => KeyStoreError::Other(reason),
+        }
+    }
+}
+
+/// The core's software key store seen through the exported trait.
+impl From<KeyStoreError> for DeviceKeyError {
+    fn from(e: KeyStoreError) -> Self {
+        match e {
+            KeyStoreError::NotFound => DeviceKeyError::NotFound,
+            KeyStoreError::AlreadyExists => DeviceKeyError::AlreadyExists,
+            KeyStoreError::UserCancelled => DeviceKeyError::UserCancelled,
+            KeyStoreError::UserVerificationFailed => DeviceKeyError::UserVerificationFailed,
+            KeyStoreError::Unavailable(reason) => DeviceKeyError::Unavailable { reason },
+            KeyStoreError::Other(reason) => DeviceKeyError::Other { reason },
+        }
+    }
+}
+
+impl From<KeyStoreError> for NyckelError {
+    fn from(e: KeyStoreError) -> Self {
+        match e {
+            KeyStoreError::UserCancelled => NyckelError::UserCancelled,
+            KeyStoreError::UserVerificationFailed => NyckelError::UserVerificationFailed,
+            KeyStoreError::NotFound => NyckelError::DeviceKeyUnavailable {
+                reason: "the device key is gone from the key store; remove the account and enroll again".into(),
+            },
+            KeyStoreError::AlreadyExists => NyckelError::Internal { reason: "device key alias collision".into() },
+            KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => NyckelError::DeviceKeyUnavailable { reason },
+        }
+    }
+}
+
+impl From<UriError> for NyckelError {
+    fn from(e: UriError) -> Self {
+        NyckelError::InvalidEnrollmentCode { reason: e.to_string() }
+    }
+}
+
+/// A sentence for a provider error code (the code itself travels beside it).
+fn provider_reason(code: &ProviderCode) -> String {
+    match code {
+        ProviderCode::RateLimited => "too many sign-in requests; wait a few minutes".into(),
+        ProviderCode::Blocked => "sign-in requests are blocked for a while after a report".into(),
+        ProviderCode::ClockSkew => "the device clock is too far off; check the date and time".into(),
+        ProviderCode::Counter | ProviderCode::Replayed => "the provider saw this signature before; try again".into(),
+        ProviderCode::BadSignature | ProviderCode::BadAssertion | ProviderCode::UnknownCredential => {
+            "the provider rejected this device's signature".into()
+        }
+        ProviderCode::Internal => "the provider had an internal error; try again later".into(),
+        ProviderCode::Other(c) if c.is_empty() => "the provider answered with an unexpected error".into(),
+        other => format!("the provider refused the request ({other})"),
+    }
+}
+
+impl From<ProtocolError> for NyckelError {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::Uri(e) => e.into(),
+            ProtocolError::KeyStore(e) => e.into(),
+            e @ (ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey | ProtocolError::CounterExhausted) => {
+                NyckelError::DeviceKeyUnavailable { reason: e.to_string() }
+            }
+            ProtocolError::Provider { code, status } => match code {
+                ProviderCode::WrongNumber => NyckelError::WrongNumber,
+                ProviderCode::Expired => NyckelError::RequestExpired,
+                ProviderCode::NotPending | ProviderCode::NotFound => NyckelError::RequestNotPending,
+                ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice => NyckelError::DeviceRevoked,
+                ProviderCode::ActivationInvalid => NyckelError::InvalidEnrollmentCode {
+                    reason: "the activation code is unknown, used or expired; ask for a new code".into(),
+                },
+                code => {
+                    let wire = match code.as_wire() {
+                        "" => format!("http_{status}"),
+                        w => w.to_owned(),
+                    };
+                    NyckelError::ProviderRefused { reason: provider_reason(&code), code: wire }
+                }
+            },
+            e @ ProtocolError::ClockSkew => NyckelError::ProviderRefused { code: "clock_skew".into(), reason: e.to_string() },
+            e @ (ProtocolError::Malformed(_)
+            | ProtocolError::TooLarge
+            | ProtocolError::BadProviderSignature
+            | ProtocolError::ProviderKeyMismatch
+            | ProtocolError::UnexpectedPayload(_)
+            | ProtocolError::Substituted(_)) => NyckelError::ProviderUntrusted { reason: e.to_string() },
+            ProtocolError::Expired => NyckelError::RequestExpired,
+            ProtocolError::InvalidNumber => NyckelError::InvalidNumber,
+            ProtocolError::PhoneSigninNotEnabled => NyckelError::PhoneSigninNotEnabled,
+            e @ ProtocolError::InvalidEnrollment(_) => NyckelError::Damaged { reason: e.to_string() },
+            // A variant added to the core later: still an error with its (secret-free) text.
+            #[allow(unreachable_patterns)]
+            e => NyckelError::Internal { reason: e.to_string() },
+        }
+    }
 }
 
 /// What a platform key protector (Android Keystore, iOS Keychain) can report.

@@ -5,18 +5,27 @@
 //! - free functions: [`parse_uri`], [`code_for_uri`];
 //! - the vault object [`NyckelVault`] (create/open, unlock, accounts, codes, activity);
 //! - one error enum [`NyckelError`], mapped from core errors only in `error.rs`;
-//! - the foreign trait [`VaultKeyProtector`] the platform implements with its key store.
+//! - the foreign trait [`VaultKeyProtector`] the platform implements with its key store;
+//! - push approvals and phone sign-in: [`NyckelApprovals`] over the vault, the foreign
+//!   traits [`DeviceKeyStore`] (platform signing keys; [`SoftwareDeviceKeyStore`] in Rust)
+//!   and [`HttpClient`] (the platform's HTTP stack).
 //!
 //! All exports are synchronous: call them off the UI thread.
 
+mod approvals;
 mod error;
+mod http;
+mod keys;
 mod otp;
 mod protector;
 mod vault;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 
-pub use error::{KeyProtectorError, NyckelError};
+pub use approvals::{EnrollmentInfo, FetchFailure, NyckelApprovals, PendingRequests, SignInOutcome, SignInRequest};
+pub use error::{DeviceKeyError, HttpError, KeyProtectorError, NyckelError};
+pub use http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
+pub use keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
 pub use protector::VaultKeyProtector;
 pub use vault::{
     kdf_default, kdf_minimum, AccountChanges, AccountCode, AccountInfo, ActivityEvent, ActivityInfo, AddedAccount, ExportVia,
@@ -28,3 +37,5 @@ uniffi::setup_scaffolding!("nyckel");
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod approvals_tests;

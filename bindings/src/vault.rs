@@ -161,6 +161,26 @@ pub enum ActivityEvent {
     AccountRemoved { account_id: i64, issuer: String, name: String },
     /// Secrets left the vault (QR shown, URI copied, file written).
     Exported { account_ids: Vec<i64>, format: String },
+    /// This device was enrolled for sign-in approvals (`provider` is the base URL).
+    Enrolled { enrollment_id: i64, provider: String, account_name: String },
+    /// An enrollment was removed from this device.
+    EnrollmentRemoved { enrollment_id: i64, provider: String, account_name: String },
+    /// Phone sign-in was enabled or disabled for an enrollment.
+    PhoneSignin { enrollment_id: i64, account_name: String, enabled: bool },
+    /// A sign-in request was approved, denied or reported, with the context the user saw.
+    /// `decision`: `approve`, `deny` or `report`; `result`: `approved`, `denied`,
+    /// `reported`, the provider's error code (`wrong_number`, `expired`, `not_pending`, …),
+    /// `not delivered` (no answer) or `error`. Never the number.
+    SignIn {
+        enrollment_id: i64,
+        account_name: String,
+        app: String,
+        ip: String,
+        location: String,
+        decision: String,
+        result: String,
+        passwordless: bool,
+    },
     /// An event of a kind this version of the bindings does not model yet.
     Other { description: String },
 }
@@ -193,6 +213,29 @@ impl From<&core_vault::ActivityEntry> for ActivityInfo {
             E::Exported { account_ids, format } => {
                 ActivityEvent::Exported { account_ids: account_ids.clone(), format: format.clone() }
             }
+            E::Enrolled { enrollment_id, provider, account_name } => ActivityEvent::Enrolled {
+                enrollment_id: *enrollment_id,
+                provider: provider.clone(),
+                account_name: account_name.clone(),
+            },
+            E::EnrollmentRemoved { enrollment_id, provider, account_name } => ActivityEvent::EnrollmentRemoved {
+                enrollment_id: *enrollment_id,
+                provider: provider.clone(),
+                account_name: account_name.clone(),
+            },
+            E::PhoneSignin { enrollment_id, account_name, enabled } => {
+                ActivityEvent::PhoneSignin { enrollment_id: *enrollment_id, account_name: account_name.clone(), enabled: *enabled }
+            }
+            E::SignIn { enrollment_id, record } => ActivityEvent::SignIn {
+                enrollment_id: *enrollment_id,
+                account_name: record.account_name.clone(),
+                app: record.app.clone(),
+                ip: record.ip.clone(),
+                location: record.location.clone(),
+                decision: record.decision.clone(),
+                result: record.result.clone(),
+                passwordless: record.kind == nyckel_core::protocol::RequestKind::Passwordless,
+            },
             other => ActivityEvent::Other { description: other.to_string() },
         };
         ActivityInfo { id: e.id, at: e.at, event, summary: e.event.to_string() }
@@ -244,6 +287,14 @@ impl NyckelVault {
         let mut guard = self.guard();
         let vault = guard.as_mut().ok_or(NyckelError::Closed)?;
         Ok(f(vault)?)
+    }
+
+    /// Runs `f` on the open vault under its mutex (for `NyckelApprovals`). `f` must not call
+    /// foreign code: the lock is held while it runs.
+    pub(crate) fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T, NyckelError>) -> Result<T, NyckelError> {
+        let mut guard = self.guard();
+        let vault = guard.as_mut().ok_or(NyckelError::Closed)?;
+        f(vault)
     }
 }
 

@@ -1,0 +1,489 @@
+//! Rust-side tests of `NyckelApprovals` against an in-process `nyckel-idp` on loopback (the
+//! Kotlin and Swift suites run the same flows through the FFI against a `nyckel-idp serve`
+//! process, with key stores and HTTP clients written in those languages).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+use nyckel_idp::signin::{Kind, Origin, Started};
+use nyckel_idp::{admin, signin, Config, ServerHandle};
+
+use crate::approvals::{NyckelApprovals, SignInOutcome};
+use crate::error::{DeviceKeyError, HttpError, NyckelError};
+use crate::http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
+use crate::keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
+use crate::vault::{kdf_minimum, ActivityEvent, NyckelVault};
+
+/// The provider: an in-process `nyckel-idp` with its own database.
+struct Idp {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    cfg: Config,
+    _server: ServerHandle,
+}
+
+impl Idp {
+    fn new() -> Idp {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("idp.db");
+        let cfg = Config::default();
+        let server = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone()).unwrap();
+        Idp { _dir: dir, db, cfg, _server: server }
+    }
+
+    fn conn(&self) -> rusqlite::Connection {
+        nyckel_idp::db::Db::init(&self.db).unwrap().open().unwrap()
+    }
+
+    fn add_user(&self, name: &str, totp: bool) -> String {
+        admin::add_user(&self.conn(), &self.cfg, name, Some("lösenord"), totp).unwrap().enroll_uri
+    }
+
+    fn start(&self, name: &str, kind: Kind) -> Started {
+        let from = Origin { app: "Webbmejl".into(), ip: "203.0.113.7".into(), location: "Malmö, SE".into() };
+        signin::start(&mut self.conn(), &self.cfg, name, kind, &from).unwrap()
+    }
+
+    fn state(&self, id: &str) -> String {
+        signin::status(&self.conn(), id, self.cfg.clock.now()).unwrap().state
+    }
+
+    fn devices(&self, name: &str) -> Vec<admin::DeviceInfo> {
+        admin::list_devices(&self.conn(), name).unwrap()
+    }
+}
+
+type Hook = Arc<dyn Fn() + Send + Sync>;
+
+/// The app's HTTP client, in Rust: loopback only, can be switched off, can run a hook (a
+/// re-entrant call) before each request.
+#[derive(Default)]
+struct Loopback {
+    offline: AtomicBool,
+    requests: AtomicUsize,
+    hook: Mutex<Option<Hook>>,
+    /// The signature counter of every assertion sent (from its authenticatorData).
+    counters_sent: Mutex<Vec<u32>>,
+}
+
+impl HttpClient for Loopback {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let hook = self.hook.lock().unwrap().clone(); // not held while the hook runs
+        if let Some(hook) = hook {
+            hook();
+        }
+        if self.offline.load(Ordering::SeqCst) {
+            return Err(HttpError::Unreachable { reason: "network is unreachable".into() });
+        }
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        if request.url.ends_with("/response") {
+            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+            let auth = nyckel_core::protocol::wire::unb64(body["authenticatorData"].as_str().unwrap()).unwrap();
+            self.counters_sent.lock().unwrap().push(u32::from_be_bytes(auth[33..37].try_into().unwrap()));
+        }
+        assert!(request.url.starts_with("http://127.0.0.1:"), "tests only talk to loopback");
+        let core = nyckel_core::protocol::HttpRequest {
+            method: request.method,
+            url: request.url,
+            headers: request.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+            body: request.body,
+        };
+        let r = nyckel_idp::client::execute(&core).map_err(|reason| HttpError::Unreachable { reason })?;
+        Ok(HttpResponse {
+            status: r.status,
+            headers: r.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
+            body: r.body,
+        })
+    }
+}
+
+/// A device key store that delegates to the software store but can fail on demand and
+/// records which aliases signed.
+struct Keys {
+    soft: Arc<SoftwareDeviceKeyStore>,
+    fail_create: Mutex<Option<DeviceKeyError>>,
+    signed: Mutex<Vec<String>>,
+    on_sign: Mutex<Option<Hook>>,
+}
+
+impl Keys {
+    fn new(pin: &str) -> Arc<Keys> {
+        Arc::new(Keys {
+            soft: SoftwareDeviceKeyStore::new(pin.into()),
+            fail_create: Mutex::new(None),
+            signed: Mutex::new(vec![]),
+            on_sign: Mutex::new(None),
+        })
+    }
+}
+
+impl DeviceKeyStore for Keys {
+    fn create_key(&self, alias: String, user_verification: bool) -> Result<Vec<u8>, DeviceKeyError> {
+        if let Some(e) = self.fail_create.lock().unwrap().clone() {
+            return Err(e);
+        }
+        self.soft.create_key(alias, user_verification)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
+        self.soft.public_key(alias)
+    }
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, DeviceKeyError> {
+        let hook = self.on_sign.lock().unwrap().clone();
+        if let Some(hook) = hook {
+            hook();
+        }
+        self.signed.lock().unwrap().push(alias.clone());
+        self.soft.sign(alias, message)
+    }
+    fn delete_key(&self, alias: String) -> Result<(), DeviceKeyError> {
+        self.soft.delete_key(alias)
+    }
+}
+
+struct Phone {
+    _dir: tempfile::TempDir,
+    vault: Arc<NyckelVault>,
+    keys: Arc<Keys>,
+    http: Arc<Loopback>,
+    approvals: Arc<NyckelApprovals>,
+}
+
+impl Phone {
+    fn new() -> Phone {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.nyckel").display().to_string();
+        let vault = NyckelVault::create(path, "correct horse".into(), Some(kdf_minimum())).unwrap();
+        let keys = Keys::new("2468");
+        let http = Arc::new(Loopback::default());
+        let approvals = NyckelApprovals::new(vault.clone(), keys.clone(), http.clone());
+        Phone { _dir: dir, vault, keys, http, approvals }
+    }
+
+    fn enroll(&self, idp: &Idp, name: &str) -> i64 {
+        self.approvals.enroll(idp.add_user(name, false), "Annas telefon".into(), Some("push-1".into())).unwrap().id
+    }
+
+    fn sign_ins(&self) -> Vec<(String, String, bool)> {
+        self.vault
+            .activity(100)
+            .unwrap()
+            .into_iter()
+            .filter_map(|a| match a.event {
+                ActivityEvent::SignIn { decision, result, passwordless, .. } => Some((decision, result, passwordless)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn enroll_fetch_approve_with_the_number_and_log_the_context() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let enrolled = phone.approvals.enroll(idp.add_user("anna", true), "Annas telefon".into(), None).unwrap();
+    assert_eq!(enrolled.account_name, "anna");
+    assert!(enrolled.otp_account_id.is_some(), "the code carried an OTP secret");
+    assert!(!enrolled.phone_signin_enabled);
+    assert_eq!(phone.approvals.enrollments().unwrap(), vec![enrolled.clone()]);
+    assert_eq!(phone.vault.accounts().unwrap().len(), 1);
+    assert!(matches!(&phone.vault.activity(1).unwrap()[0].event, ActivityEvent::Enrolled { account_name, .. } if account_name == "anna"));
+
+    let started = idp.start("anna", Kind::Push);
+    let pending = phone.approvals.pending_requests().unwrap();
+    assert!(pending.failures.is_empty());
+    let r = &pending.requests[0];
+    assert_eq!((r.request_id.as_str(), r.app.as_str(), r.ip.as_str(), r.location.as_str()), (started.id.as_str(), "Webbmejl", "203.0.113.7", "Malmö, SE"));
+    assert_eq!((r.enrollment_id, r.account_name.as_str(), r.passwordless), (enrolled.id, "anna", false));
+    assert!(r.seconds_left > 100 && r.seconds_left <= 120, "{}", r.seconds_left);
+
+    assert_eq!(phone.approvals.approve(started.id.clone(), started.number).unwrap(), SignInOutcome::Approved);
+    assert_eq!(idp.state(&started.id), "approved");
+    assert_eq!(phone.sign_ins(), vec![("approve".into(), "approved".into(), false)]);
+    match &phone.vault.activity(1).unwrap()[0].event {
+        ActivityEvent::SignIn { enrollment_id, app, location, ip, account_name, .. } => {
+            assert_eq!((*enrollment_id, app.as_str(), location.as_str(), ip.as_str(), account_name.as_str()), (enrolled.id, "Webbmejl", "Malmö, SE", "203.0.113.7", "anna"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Answered: gone from the cache.
+    assert_eq!(phone.approvals.approve(started.id, started.number), Err(NyckelError::RequestNotFound));
+}
+
+#[test]
+fn wrong_number_kills_the_request_and_bad_input_sends_nothing() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    phone.enroll(&idp, "anna");
+    let started = idp.start("anna", Kind::Push);
+    assert_eq!(phone.approvals.approve(started.id.clone(), started.number), Err(NyckelError::RequestNotFound), "not fetched yet");
+    phone.approvals.pending_requests().unwrap();
+    let sent = phone.http.requests.load(Ordering::SeqCst);
+    assert_eq!(phone.approvals.approve(started.id.clone(), 9), Err(NyckelError::InvalidNumber));
+    assert_eq!(phone.approvals.approve(started.id.clone(), 100), Err(NyckelError::InvalidNumber));
+    assert_eq!(phone.http.requests.load(Ordering::SeqCst), sent, "nothing sent for an invalid number");
+    let wrong = if started.number == 99 { 10 } else { started.number + 1 };
+    assert_eq!(phone.approvals.approve(started.id.clone(), wrong), Err(NyckelError::WrongNumber));
+    assert_eq!(idp.state(&started.id), "wrong_number");
+    assert!(phone.approvals.pending_requests().unwrap().requests.is_empty(), "the request is dead");
+    assert_eq!(phone.sign_ins(), vec![("approve".into(), "wrong_number".into(), false)]);
+    let e = NyckelError::WrongNumber.to_string();
+    assert!(!e.contains(&started.number.to_string()) && !e.contains(&wrong.to_string()));
+}
+
+#[test]
+fn deny_and_report() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    phone.enroll(&idp, "anna");
+    let s = idp.start("anna", Kind::Push);
+    phone.approvals.pending_requests().unwrap();
+    assert_eq!(phone.approvals.deny(s.id.clone()).unwrap(), SignInOutcome::Denied);
+    assert_eq!(idp.state(&s.id), "denied");
+    let s = idp.start("anna", Kind::Push);
+    phone.approvals.pending_requests().unwrap();
+    assert_eq!(phone.approvals.report(s.id.clone()).unwrap(), SignInOutcome::Reported);
+    assert_eq!(idp.state(&s.id), "reported");
+    assert_eq!(phone.sign_ins(), vec![("report".into(), "reported".into(), false), ("deny".into(), "denied".into(), false)]);
+}
+
+#[test]
+fn phone_signin_uses_the_uv_key_and_a_failed_prompt_leaves_the_request_pending() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+    phone.approvals.enable_phone_signin(id).unwrap();
+    assert!(phone.approvals.enrollments().unwrap()[0].phone_signin_enabled);
+    assert!(idp.devices("anna")[0].phone_signin);
+    assert_eq!(phone.keys.soft.aliases().len(), 2);
+
+    let s = idp.start("anna", Kind::Passwordless);
+    let pending = phone.approvals.pending_requests().unwrap();
+    assert!(pending.requests[0].passwordless);
+    phone.keys.soft.set_pin(Some("0000".into()));
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::UserVerificationFailed));
+    phone.keys.soft.set_pin(None);
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::UserCancelled));
+    assert_eq!(idp.state(&s.id), "pending");
+    assert!(phone.sign_ins().is_empty(), "nothing was sent, nothing decided");
+    phone.keys.soft.set_pin(Some("2468".into()));
+    phone.keys.signed.lock().unwrap().clear();
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number).unwrap(), SignInOutcome::Approved);
+    assert_eq!(idp.state(&s.id), "approved");
+    let signed = phone.keys.signed.lock().unwrap().clone();
+    assert!(signed.iter().any(|a| a.contains("-phone-")), "{signed:?}");
+    assert_eq!(phone.sign_ins(), vec![("approve".into(), "approved".into(), true)]);
+
+    phone.approvals.disable_phone_signin(id).unwrap();
+    assert!(!phone.approvals.enrollments().unwrap()[0].phone_signin_enabled);
+    assert_eq!(phone.keys.soft.aliases().len(), 1, "the phone sign-in key is deleted");
+    let toggles: Vec<bool> = phone
+        .vault
+        .activity(100)
+        .unwrap()
+        .into_iter()
+        .filter_map(|a| match a.event {
+            ActivityEvent::PhoneSignin { enabled, .. } => Some(enabled),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(toggles, vec![false, true]);
+}
+
+#[test]
+fn locked_vault_creates_no_key_and_failed_enrollments_delete_theirs() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let uri = idp.add_user("anna", false);
+    phone.vault.lock().unwrap();
+    assert_eq!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::Locked));
+    assert!(phone.keys.soft.aliases().is_empty());
+    phone.vault.unlock_with_passphrase("correct horse".into()).unwrap();
+
+    phone.http.offline.store(true, Ordering::SeqCst);
+    assert!(matches!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::ProviderUnreachable { .. })));
+    assert!(phone.keys.soft.aliases().is_empty(), "the key of a failed enrollment is deleted");
+    phone.http.offline.store(false, Ordering::SeqCst);
+
+    *phone.keys.fail_create.lock().unwrap() = Some(DeviceKeyError::UserCancelled);
+    assert_eq!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::UserCancelled));
+    *phone.keys.fail_create.lock().unwrap() = Some(DeviceKeyError::Unavailable { reason: "StrongBox busy".into() });
+    assert_eq!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::DeviceKeyUnavailable { reason: "StrongBox busy".into() }));
+    *phone.keys.fail_create.lock().unwrap() = None;
+
+    assert!(matches!(phone.approvals.enroll("nyckel-enroll://v1?x=1".into(), "t".into(), None), Err(NyckelError::InvalidEnrollmentCode { .. })));
+    phone.approvals.enroll(uri.clone(), "t".into(), None).unwrap();
+    // The activation code is single use.
+    assert!(matches!(phone.approvals.enroll(uri, "t".into(), None), Err(NyckelError::InvalidEnrollmentCode { .. })));
+    assert_eq!(phone.keys.soft.aliases().len(), 1);
+    assert_eq!(phone.approvals.enrollments().unwrap().len(), 1);
+}
+
+#[test]
+fn unreachable_provider_commits_the_counter_and_logs_not_delivered() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    phone.enroll(&idp, "anna");
+    let s = idp.start("anna", Kind::Push);
+    phone.approvals.pending_requests().unwrap();
+    phone.http.offline.store(true, Ordering::SeqCst);
+    assert!(matches!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::ProviderUnreachable { .. })));
+    assert_eq!(phone.sign_ins(), vec![("approve".into(), "not delivered".into(), false)]);
+    // Fetch failures are listed beside (here: instead of) the requests.
+    let pending = phone.approvals.pending_requests().unwrap();
+    assert_eq!(pending.failures.len(), 1);
+    assert!(pending.failures[0].reason.contains("unreachable"), "{}", pending.failures[0].reason);
+    phone.http.offline.store(false, Ordering::SeqCst);
+    phone.approvals.pending_requests().unwrap();
+    // The next assertion uses the next counter value; the provider accepts it.
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number).unwrap(), SignInOutcome::Approved);
+}
+
+#[test]
+fn callbacks_run_without_the_lock_and_may_reenter() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    phone.vault.add_uri("otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME".into(), false).unwrap();
+    phone.enroll(&idp, "anna");
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    // Weak references: no Arc cycle phone.approvals → http → hook → approvals.
+    let (v, a) = (Arc::downgrade(&phone.vault), Arc::downgrade(&phone.approvals));
+    let log = seen.clone();
+    *phone.http.hook.lock().unwrap() = Some(Arc::new(move || {
+        let (v, a) = (v.upgrade().unwrap(), a.upgrade().unwrap());
+        log.lock().unwrap().push(format!("http accounts={} enrollments={}", v.accounts().unwrap().len(), a.enrollments().unwrap().len()));
+    }));
+    let (v, a) = (Arc::downgrade(&phone.vault), Arc::downgrade(&phone.approvals));
+    let log = seen.clone();
+    *phone.keys.on_sign.lock().unwrap() = Some(Arc::new(move || {
+        let (v, a) = (v.upgrade().unwrap(), a.upgrade().unwrap());
+        log.lock().unwrap().push(format!("sign locked={} enrollments={}", v.is_locked().unwrap(), a.enrollments().unwrap().len()));
+    }));
+    let s = idp.start("anna", Kind::Push);
+    let approvals = phone.approvals.clone();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        approvals.pending_requests().unwrap();
+        let _ = tx.send(approvals.approve(s.id, s.number));
+    });
+    let outcome = rx.recv_timeout(Duration::from_secs(60)).expect("no deadlock");
+    assert_eq!(outcome.unwrap(), SignInOutcome::Approved);
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.contains(&"http accounts=1 enrollments=1".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"sign locked=false enrollments=1".to_owned()), "{seen:?}");
+    *phone.http.hook.lock().unwrap() = None;
+    *phone.keys.on_sign.lock().unwrap() = None;
+}
+
+#[test]
+fn sync_time_push_token_and_remove_with_unenroll() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+    assert!(phone.approvals.sync_time(id).unwrap().abs() <= 2);
+    phone.approvals.update_push_token(Some("push-2".into())).unwrap();
+    assert!(idp.devices("anna")[0].has_push_token);
+    phone.approvals.update_push_token(None).unwrap();
+    assert!(!idp.devices("anna")[0].has_push_token);
+    assert!(matches!(phone.approvals.update_push_token(Some("x".repeat(5000))), Err(NyckelError::InvalidInput { .. })));
+
+    phone.approvals.enable_phone_signin(id).unwrap();
+    phone.approvals.remove_enrollment(id).unwrap();
+    assert!(phone.approvals.enrollments().unwrap().is_empty());
+    assert!(phone.keys.soft.aliases().is_empty(), "both keys deleted");
+    assert!(idp.devices("anna")[0].revoked_at.is_some(), "the provider was told");
+    assert!(matches!(&phone.vault.activity(1).unwrap()[0].event, ActivityEvent::EnrollmentRemoved { .. }));
+    assert_eq!(phone.approvals.sync_time(id), Err(NyckelError::EnrollmentNotFound { id }));
+
+    // Unreachable provider: removed locally anyway.
+    let id = phone.enroll(&idp, "bertil");
+    phone.http.offline.store(true, Ordering::SeqCst);
+    phone.approvals.remove_enrollment(id).unwrap();
+    assert!(phone.approvals.enrollments().unwrap().is_empty());
+    assert!(idp.devices("bertil")[0].revoked_at.is_none());
+}
+
+#[test]
+fn a_revoked_device_is_told_so() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+    let device = idp.devices("anna")[0].device_id.clone();
+    admin::revoke_device(&idp.conn(), &idp.cfg, &device).unwrap();
+    let pending = phone.approvals.pending_requests().unwrap();
+    assert_eq!(pending.failures[0].enrollment_id, id);
+    assert_eq!(pending.failures[0].reason, NyckelError::DeviceRevoked.to_string());
+    assert_eq!(phone.approvals.sync_time(id).map(|_| ()), Ok(()), "signed time needs no device");
+    assert_eq!(phone.approvals.enable_phone_signin(id), Err(NyckelError::DeviceRevoked));
+    assert_eq!(phone.keys.soft.aliases().len(), 1, "the phone sign-in key of a failed activation is deleted");
+}
+
+#[test]
+fn passwordless_without_phone_signin_and_closed_vault() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+    // Enabled on the provider, then cleared locally by a second phone... simulate: enable,
+    // fetch the passwordless request, disable, answer from the stale list.
+    phone.approvals.enable_phone_signin(id).unwrap();
+    let s = idp.start("anna", Kind::Passwordless);
+    phone.approvals.pending_requests().unwrap();
+    phone.approvals.disable_phone_signin(id).unwrap();
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::PhoneSigninNotEnabled));
+    // Denying needs no phone sign-in key.
+    assert_eq!(phone.approvals.deny(s.id).unwrap(), SignInOutcome::Denied);
+    phone.vault.close_vault();
+    assert_eq!(phone.approvals.enrollments(), Err(NyckelError::Closed));
+    assert_eq!(phone.approvals.pending_requests(), Err(NyckelError::Closed));
+}
+
+#[test]
+fn software_store_keys_are_p256_and_uv_keys_need_the_pin() {
+    let s = SoftwareDeviceKeyStore::new("1234".into());
+    let pk = s.create_key("a".into(), false).unwrap();
+    assert_eq!((pk.len(), pk[0]), (65, 4));
+    assert_eq!(s.create_key("a".into(), false), Err(DeviceKeyError::AlreadyExists));
+    assert_eq!(s.public_key("b".into()), Err(DeviceKeyError::NotFound));
+    s.create_key("uv".into(), true).unwrap();
+    s.sign("uv".into(), b"m".to_vec()).unwrap();
+    s.set_pin(Some("9999".into()));
+    assert_eq!(s.sign("uv".into(), b"m".to_vec()), Err(DeviceKeyError::UserVerificationFailed));
+    s.sign("a".into(), b"m".to_vec()).unwrap();
+    s.delete_key("a".into()).unwrap();
+    s.delete_key("a".into()).unwrap();
+    assert_eq!(s.aliases(), vec!["uv".to_owned()]);
+}
+
+#[test]
+fn concurrent_decisions_never_reuse_a_counter_value() {
+    // Two NyckelApprovals over one vault and key store (an app's UI and its notification
+    // action). While the first one's signature is "waiting for the user", the second one
+    // denies the same request: the first must sign again with the next counter value rather
+    // than send a value the provider has already seen.
+    let idp = Idp::new();
+    let phone = Phone::new();
+    phone.enroll(&idp, "anna");
+    let other = NyckelApprovals::new(phone.vault.clone(), phone.keys.clone(), phone.http.clone());
+    let s = idp.start("anna", Kind::Push);
+    phone.approvals.pending_requests().unwrap();
+    other.pending_requests().unwrap();
+    let armed = Arc::new(AtomicBool::new(true));
+    let (flag, weak, rid) = (armed.clone(), Arc::downgrade(&other), s.id.clone());
+    let denied = Arc::new(Mutex::new(None));
+    let out = denied.clone();
+    *phone.keys.on_sign.lock().unwrap() = Some(Arc::new(move || {
+        if flag.swap(false, Ordering::SeqCst) {
+            *out.lock().unwrap() = Some(weak.upgrade().unwrap().deny(rid.clone()));
+        }
+    }));
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::RequestNotPending));
+    assert_eq!(denied.lock().unwrap().clone(), Some(Ok(SignInOutcome::Denied)));
+    assert_eq!(idp.state(&s.id), "denied");
+    let device = idp.devices("anna")[0].device_id.clone();
+    let provider_count: i64 =
+        idp.conn().query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&device], |r| r.get(0)).unwrap();
+    assert_eq!(provider_count, 1, "the provider accepted counter 1 (the deny)");
+    assert_eq!(*phone.http.counters_sent.lock().unwrap(), vec![1, 2], "the approval signed again with the next value");
+    assert_eq!(phone.sign_ins(), vec![("approve".into(), "not_pending".into(), false), ("deny".into(), "denied".into(), false)]);
+    *phone.keys.on_sign.lock().unwrap() = None;
+}
