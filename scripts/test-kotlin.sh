@@ -6,8 +6,11 @@
 #   2. generates the Kotlin bindings from that library with the workspace's uniffi-bindgen
 #      into target/kotlin-test/gen (a build output, never committed);
 #   3. compiles them, the library's Kotlin layer (android/nyckel/src/main/kotlin) and the
-#      tests (android/nyckel/src/test/kotlin + src/testHooks/kotlin) with kotlinc;
-#   4. runs the JUnit 5 console launcher with JNA loading the host libnyckel_ffi.so.
+#      tests (android/nyckel/src/test/kotlin + src/testHooks/kotlin + src/testLoopback/kotlin)
+#      with kotlinc;
+#   4. builds nyckel-idp (debug) for the approval tests, which start `nyckel-idp serve` on
+#      loopback (path in $NYCKEL_IDP; their PIDs are recorded and stopped on exit);
+#   5. runs the JUnit 5 console launcher with JNA loading the host libnyckel_ffi.so.
 #
 # Installs what is missing (npm kotlin-compiler, Debian libjna-java + junit5, a JDK) into
 # ${NYCKEL_TOOLS:-~/.cache/nyckel-tools} or via apt, and reuses it afterwards.
@@ -29,6 +32,27 @@ log "building nyckel-ffi (release, test-hooks) and uniffi-bindgen"
 # Two invocations: built together, uniffi's `cli` feature would be unified into the library.
 (cd "$REPO" && cargo build --quiet --release -p nyckel-ffi --features test-hooks)
 (cd "$REPO" && cargo build --quiet --release -p uniffi-bindgen)
+log "building nyckel-idp (the provider the approval tests run)"
+(cd "$REPO" && cargo build --quiet -p nyckel-idp)
+export NYCKEL_IDP="$TARGET/debug/nyckel-idp"
+[ -x "$NYCKEL_IDP" ] || die "$NYCKEL_IDP missing after cargo build"
+
+# The tests record each nyckel-idp they start here; whatever is left is stopped on exit.
+export NYCKEL_IDP_PIDS="$OUT/idp-pids"
+stop_idps() {
+    local f pid
+    for f in "$NYCKEL_IDP_PIDS"/*; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f")
+        # Only a process that is still the nyckel-idp the tests started.
+        if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$NYCKEL_IDP")" ]; then
+            kill "$pid" 2>/dev/null || true
+        fi
+        rm -f "$f"
+    done
+}
+trap stop_idps EXIT
+trap 'exit 130' INT TERM
 
 rm -rf "$OUT"
 mkdir -p "$OUT/gen" "$OUT/classes"
@@ -39,8 +63,10 @@ log "generating Kotlin bindings"
 KLIB="$KOTLIN_HOME/lib"
 COMPILE_CP="$JNA_JAR:$JUNIT_CONSOLE_JAR:$KLIB/kotlin-test.jar:$KLIB/kotlin-test-junit5.jar"
 # src/testHooks: tests that need the `test-hooks` exports (the Gradle build leaves them out).
+# src/testLoopback: tests with a nyckel-idp process and java.net.http (not on Android's
+# unit-test classpath).
 mapfile -t SOURCES < <(find "$OUT/gen" "$REPO/android/nyckel/src/main/kotlin" "$REPO/android/nyckel/src/test/kotlin" \
-    "$REPO/android/nyckel/src/testHooks/kotlin" -name '*.kt' | sort)
+    "$REPO/android/nyckel/src/testHooks/kotlin" "$REPO/android/nyckel/src/testLoopback/kotlin" -name '*.kt' | sort)
 log "compiling ${#SOURCES[@]} Kotlin files"
 JAVA_OPTS="${JAVA_OPTS:--Xmx1g}" "$KOTLIN_HOME/bin/kotlinc" -nowarn -jvm-target 17 \
     -cp "$COMPILE_CP" -d "$OUT/classes" "${SOURCES[@]}"

@@ -10,7 +10,10 @@
 //
 // Sources: src/main/kotlin (plain Kotlin/JVM, also compiled and tested by
 // scripts/test-kotlin.sh), src/android/kotlin (Android APIs: Keystore + BiometricPrompt),
-// src/test/kotlin (JUnit 5 on the host JVM against the host library).
+// src/test/kotlin (JUnit 5 on the host JVM against the host library). Not in any source set
+// here: src/testHooks/kotlin (needs a test-hooks build) and src/testLoopback/kotlin (approval
+// tests against a nyckel-idp process, using java.net.http, which android.jar lacks); both
+// run in scripts/test-kotlin.sh.
 import javax.inject.Inject
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 

@@ -371,6 +371,7 @@ impl NyckelApprovals {
     /// token, if any. Errors: `Locked` (no key is created), `InvalidEnrollmentCode`,
     /// `ProviderUnreachable`, `ProviderUntrusted`, `ProviderRefused`, `DeviceKeyUnavailable`.
     /// On any error the new key is deleted and nothing is stored.
+    #[uniffi::method(default(push_token = None))]
     pub fn enroll(&self, uri: String, device_name: String, push_token: Option<String>) -> Result<EnrollmentInfo, NyckelError> {
         let uri = Zeroizing::new(uri);
         let parsed = EnrollUri::parse(&uri)?;
