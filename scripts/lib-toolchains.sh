@@ -167,3 +167,19 @@ _chroot_umount_all() {
         as_root umount -l "$m" 2>/dev/null || true
     done
 }
+
+# stop_recorded_pids DIR NAME: the tests record each helper process they start (here:
+# nyckel-idp) as a file DIR/PID; stops those still running under that name (never anything
+# else) and removes the records. For EXIT traps.
+stop_recorded_pids() {
+    local dir="$1" name="$2" f pid
+    [ -d "$dir" ] || return 0
+    for f in "$dir"/*; do
+        [ -f "$f" ] || continue
+        pid=$(cat "$f" 2>/dev/null || true)
+        if [[ "$pid" =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
+            kill "$pid" 2>/dev/null || as_root kill "$pid" 2>/dev/null || true
+        fi
+        rm -f "$f"
+    done
+}

@@ -39,19 +39,7 @@ export NYCKEL_IDP="$TARGET/debug/nyckel-idp"
 
 # The tests record each nyckel-idp they start here; whatever is left is stopped on exit.
 export NYCKEL_IDP_PIDS="$OUT/idp-pids"
-stop_idps() {
-    local f pid
-    for f in "$NYCKEL_IDP_PIDS"/*; do
-        [ -f "$f" ] || continue
-        pid=$(cat "$f")
-        # Only a process that is still the nyckel-idp the tests started.
-        if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$(readlink -f "$NYCKEL_IDP")" ]; then
-            kill "$pid" 2>/dev/null || true
-        fi
-        rm -f "$f"
-    done
-}
-trap stop_idps EXIT
+trap 'stop_recorded_pids "$NYCKEL_IDP_PIDS" nyckel-idp' EXIT
 trap 'exit 130' INT TERM
 
 rm -rf "$OUT"

@@ -8,7 +8,10 @@
 #   2. generates the Swift bindings with the workspace's uniffi-bindgen: NyckelFFI.h and the
 #      module map into Sources/NyckelFFI/include, Nyckel.swift into Sources/Nyckel/Generated
 #      (build outputs, gitignored);
-#   3. bind-mounts the repository into the chroot and runs `swift test` there, linking the
+#   3. builds nyckel-idp (debug) for the approval tests, which start `nyckel-idp serve` on
+#      loopback (the host binary runs in the chroot; loopback is shared; path in $NYCKEL_IDP,
+#      PIDs recorded and stopped on exit);
+#   4. bind-mounts the repository into the chroot and runs `swift test` there, linking the
 #      host-built libnyckel_ffi.so (built against the host's older glibc, so it loads there).
 # Needs root (debootstrap, mount, chroot). Last line: "Swift: N passed, N failed".
 set -euo pipefail
@@ -27,7 +30,8 @@ mkdir -p "$NYCKEL_TOOLS"
 exec 9>"$NYCKEL_TOOLS/swift-chroot.lock"
 flock 9
 
-cleanup() { _chroot_umount; }
+IDP_PIDS="$WORK/idp-pids"          # written by the tests (inside the chroot) per nyckel-idp
+cleanup() { stop_recorded_pids "$IDP_PIDS" nyckel-idp; _chroot_umount; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -36,6 +40,8 @@ ensure_swift_chroot
 log "building nyckel-ffi (release, test-hooks) and uniffi-bindgen"
 (cd "$REPO" && cargo build --quiet --release -p nyckel-ffi --features test-hooks)
 (cd "$REPO" && cargo build --quiet --release -p uniffi-bindgen)
+log "building nyckel-idp (the provider the approval tests run)"
+(cd "$REPO" && cargo build --quiet -p nyckel-idp)
 
 log "generating Swift bindings"
 GEN="$WORK/gen"
@@ -47,6 +53,8 @@ install -m 644 "$GEN/NyckelFFI.h" "$PKG/Sources/NyckelFFI/include/NyckelFFI.h"
 install -m 644 "$GEN/NyckelFFI.modulemap" "$PKG/Sources/NyckelFFI/include/module.modulemap"
 install -m 644 "$GEN/Nyckel.swift" "$PKG/Sources/Nyckel/Generated/Nyckel.swift"
 install -m 755 "$LIBDIR/libnyckel_ffi.so" "$WORK/lib/libnyckel_ffi.so"
+mkdir -p "$WORK/bin" "$IDP_PIDS"
+install -m 755 "$TARGET/debug/nyckel-idp" "$WORK/bin/nyckel-idp"
 
 # A stable mount point per clone, so SwiftPM's scratch dir stays valid between runs.
 MNT="/nyckel/$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"
@@ -57,6 +65,7 @@ log "swift test (in the trixie chroot)"
 LOG="$WORK/swift-test.log"
 set +e
 as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
+    NYCKEL_IDP="$MNT/target/swift-test/bin/nyckel-idp" NYCKEL_IDP_PIDS="$MNT/target/swift-test/idp-pids" \
     swift test --package-path "$MNT/ios/NyckelKit" --scratch-path "$MNT/target/swift-test/build" \
     -Xswiftc -DNYCKEL_TEST_HOOKS \
     -Xlinker -L"$MNT/target/swift-test/lib" -Xlinker -rpath -Xlinker "$MNT/target/swift-test/lib" \

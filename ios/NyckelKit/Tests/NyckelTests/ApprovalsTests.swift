@@ -1,0 +1,301 @@
+import Foundation
+import XCTest
+@testable import Nyckel
+
+/// Push approvals and phone sign-in through the FFI, against a real `nyckel-idp serve` on
+/// loopback: device keys from [SwiftDeviceKeyStore] (libcrypto here, CryptoKit on Apple) and
+/// HTTP from [URLSessionHttpClient], both Swift implementations of the foreign traits. The
+/// number is learned from `nyckel-idp signin start`, as the user reads it off the sign-in page.
+final class ApprovalsTests: XCTestCase {
+    private static var server: IdpServer?
+    private static var startError: Error?
+    private static let userCount = Locked(0)
+
+    override class func setUp() {
+        super.setUp()
+        do { server = try IdpServer.start() } catch { startError = error }
+    }
+
+    override class func tearDown() {
+        server?.stop()
+        server = nil
+        super.tearDown()
+    }
+
+    private func idp() throws -> IdpServer {
+        if let error = Self.startError { throw error }
+        return Self.server!
+    }
+
+    /// A fresh user per test: the provider rate-limits and blocks (after a report) per user.
+    private func newUser() -> String {
+        Self.userCount.value += 1
+        return "user\(Self.userCount.value)@example.se"
+    }
+
+    struct Phone {
+        let vault: NyckelVault
+        let keys: SwiftDeviceKeyStore
+        let http: URLSessionHttpClient
+        let approvals: NyckelApprovals
+
+        init() throws {
+            vault = try TestSupport.newVault()
+            keys = SwiftDeviceKeyStore()
+            http = URLSessionHttpClient()
+            approvals = NyckelApprovals(vault: vault, deviceKeys: keys, http: http)
+        }
+
+        func signIns() throws -> [ActivityEvent] {
+            try vault.activity(limit: 100).map(\.event).filter { if case .signIn = $0 { return true } else { return false } }
+        }
+    }
+
+    private func enroll(_ phone: Phone, _ user: String, totp: Bool = false) throws -> EnrollmentInfo {
+        try phone.approvals.enroll(uri: try idp().addUser(user, totp: totp), deviceName: "Annas iPhone", pushToken: "apns-1")
+    }
+
+    private func wrong(_ n: UInt8) -> UInt8 { n == 99 ? 10 : n + 1 }
+
+    private func assertNyckelError(_ expected: NyckelError, file: StaticString = #filePath, line: UInt = #line,
+                                   _ body: () throws -> Void) {
+        XCTAssertThrowsError(try body(), file: file, line: line) { XCTAssertEqual($0 as? NyckelError, expected, file: file, line: line) }
+    }
+
+    func testApproveWithTheNumberFromTheSignInPage() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        let enrolled = try enroll(phone, user, totp: true)
+        XCTAssertEqual(enrolled.accountName, user)
+        XCTAssertEqual(enrolled.providerUrl, idp.origin)
+        XCTAssertEqual(enrolled.deviceName, "Annas iPhone")
+        XCTAssertFalse(enrolled.phoneSigninEnabled)
+        XCTAssertEqual(enrolled.otpAccountId, try phone.vault.accounts().first?.id, "the code carried a TOTP secret")
+        XCTAssertEqual(try phone.approvals.enrollments(), [enrolled])
+
+        let signIn = try idp.startSignIn(user)
+        let pending = try phone.approvals.pendingRequests()
+        XCTAssertEqual(pending.failures, [])
+        XCTAssertEqual(pending.requests.count, 1)
+        let r = pending.requests[0]
+        XCTAssertEqual([r.requestId, r.accountName, r.app, r.ip, r.location], [signIn.id, user, "Webbmejl", "203.0.113.7", "Malmö, SE"])
+        XCTAssertEqual(r.enrollmentId, enrolled.id)
+        XCTAssertFalse(r.passwordless)
+        XCTAssertTrue((100...120).contains(r.secondsLeft), "\(r.secondsLeft)")
+        // The phone never learns the number, and the challenge stays inside Nyckel.
+        let fields = Mirror(reflecting: r).children.compactMap { $0.label?.lowercased() }
+        XCTAssertFalse(fields.contains { $0.contains("number") || $0.contains("nonce") || $0.contains("challenge") }, "\(fields)")
+
+        XCTAssertEqual(try phone.approvals.approve(requestId: signIn.id, number: signIn.number), .approved)
+        XCTAssertEqual(try idp.status(signIn.id), "approved")
+        let logged = try phone.signIns()
+        XCTAssertEqual(logged.count, 1)
+        guard case let .signIn(enrollmentId, accountName, app, ip, location, decision, result, passwordless) = logged[0] else {
+            return XCTFail("\(logged)")
+        }
+        XCTAssertEqual([accountName, app, ip, location, decision, result], [user, "Webbmejl", "203.0.113.7", "Malmö, SE", "approve", "approved"])
+        XCTAssertEqual(enrollmentId, enrolled.id)
+        XCTAssertFalse(passwordless)
+        // Answered requests leave the cache: the app is told to refresh.
+        assertNyckelError(.RequestNotFound) { _ = try phone.approvals.approve(requestId: signIn.id, number: signIn.number) }
+    }
+
+    func testWrongNumberKillsTheRequest() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        _ = try enroll(phone, user)
+        let signIn = try idp.startSignIn(user)
+        _ = try phone.approvals.pendingRequests()
+        let sent = phone.http.requests
+        assertNyckelError(.InvalidNumber) { _ = try phone.approvals.approve(requestId: signIn.id, number: 9) }
+        assertNyckelError(.InvalidNumber) { _ = try phone.approvals.approve(requestId: signIn.id, number: 100) }
+        XCTAssertEqual(phone.http.requests, sent, "nothing is sent for a number that is not two digits")
+        assertNyckelError(.WrongNumber) { _ = try phone.approvals.approve(requestId: signIn.id, number: self.wrong(signIn.number)) }
+        XCTAssertEqual(try idp.status(signIn.id), "wrong_number")
+        XCTAssertEqual(try phone.approvals.pendingRequests().requests, [], "the request is dead")
+        guard case let .signIn(_, _, _, _, _, _, result, _) = try phone.signIns()[0] else { return XCTFail() }
+        XCTAssertEqual(result, "wrong_number")
+    }
+
+    func testDenyAndReport() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        _ = try enroll(phone, user)
+        let first = try idp.startSignIn(user, app: "Intranät", location: "Lund, SE")
+        _ = try phone.approvals.pendingRequests()
+        XCTAssertEqual(try phone.approvals.deny(requestId: first.id), .denied)
+        XCTAssertEqual(try idp.status(first.id), "denied")
+        let second = try idp.startSignIn(user, app: "VPN", location: "Okänd plats")
+        _ = try phone.approvals.pendingRequests()
+        XCTAssertEqual(try phone.approvals.report(requestId: second.id), .reported)
+        XCTAssertEqual(try idp.status(second.id), "reported")
+        let summary = try phone.signIns().map { event -> String in
+            guard case let .signIn(_, _, app, _, location, decision, result, _) = event else { return "?" }
+            return "\(decision)/\(result)/\(app)/\(location)"
+        }
+        XCTAssertEqual(summary, ["report/reported/VPN/Okänd plats", "deny/denied/Intranät/Lund, SE"])
+    }
+
+    func testPhoneSigninWithTheUserVerificationGate() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        let id = try enroll(phone, user).id
+        try phone.approvals.enablePhoneSignin(enrollmentId: id)
+        XCTAssertEqual(phone.keys.prompts, 1, "the new key's proof needed the user")
+        XCTAssertTrue(try phone.approvals.enrollments()[0].phoneSigninEnabled)
+        XCTAssertEqual(try idp.devices(user)[0]["phoneSignin"] as? Bool, true)
+        XCTAssertEqual(phone.keys.aliases.count, 2)
+
+        let signIn = try idp.startSignIn(user, passwordless: true)
+        XCTAssertTrue(try phone.approvals.pendingRequests().requests[0].passwordless)
+        phone.keys.pinPrompt = { "0000" }
+        assertNyckelError(.UserVerificationFailed) { _ = try phone.approvals.approve(requestId: signIn.id, number: signIn.number) }
+        XCTAssertEqual(try idp.status(signIn.id), "pending")
+        phone.keys.pinPrompt = { nil }
+        assertNyckelError(.UserCancelled) { _ = try phone.approvals.approve(requestId: signIn.id, number: signIn.number) }
+        XCTAssertEqual(try idp.status(signIn.id), "pending")
+        XCTAssertEqual(try phone.signIns(), [], "nothing was decided")
+
+        phone.keys.pinPrompt = { SwiftDeviceKeyStore.pin }
+        let before = phone.keys.uvSignatures
+        XCTAssertEqual(try phone.approvals.approve(requestId: signIn.id, number: signIn.number), .approved)
+        XCTAssertEqual(phone.keys.uvSignatures, before + 1, "approved with the user-verification key")
+        XCTAssertEqual(try idp.status(signIn.id), "approved")
+        guard case let .signIn(_, _, _, _, _, _, result, passwordless) = try phone.signIns()[0] else { return XCTFail() }
+        XCTAssertEqual(result, "approved")
+        XCTAssertTrue(passwordless)
+
+        try phone.approvals.disablePhoneSignin(enrollmentId: id)
+        XCTAssertFalse(try phone.approvals.enrollments()[0].phoneSigninEnabled)
+        XCTAssertEqual(phone.keys.aliases.count, 1, "the phone sign-in key is deleted")
+        let toggles = try phone.vault.activity(limit: 100).compactMap { e -> Bool? in
+            if case let .phoneSignin(_, _, enabled) = e.event { return enabled } else { return nil }
+        }
+        XCTAssertEqual(toggles, [false, true])
+    }
+
+    func testKeyStoreErrorsAreTyped() throws {
+        let idp = try idp()
+        let phone = try Phone()
+        let uri = try idp.addUser(newUser())
+        phone.keys.beforeOperation = { if $0 == "create" { throw DeviceKeyError.UserCancelled } }
+        assertNyckelError(.UserCancelled) { _ = try phone.approvals.enroll(uri: uri, deviceName: "t", pushToken: nil) }
+        struct KeychainBug: Error {}
+        phone.keys.beforeOperation = { if $0 == "sign" { throw KeychainBug() } }
+        XCTAssertThrowsError(try phone.approvals.enroll(uri: uri, deviceName: "t", pushToken: nil)) { error in
+            guard case NyckelError.DeviceKeyUnavailable = error else { return XCTFail("got \(error)") }
+        }
+        XCTAssertEqual(phone.keys.aliases, [], "a failed enrollment deletes its key")
+        XCTAssertEqual(try phone.approvals.enrollments(), [])
+        phone.keys.beforeOperation = { _ in }
+        _ = try phone.approvals.enroll(uri: uri, deviceName: "t", pushToken: nil) // the code was never used
+        XCTAssertEqual(phone.keys.aliases.count, 1)
+        XCTAssertThrowsError(try phone.approvals.enroll(uri: uri, deviceName: "t", pushToken: nil)) { error in
+            guard case NyckelError.InvalidEnrollmentCode = error else { return XCTFail("got \(error)") }
+        }
+    }
+
+    func testLockedVaultCreatesNoKey() throws {
+        let idp = try idp()
+        let phone = try Phone()
+        let uri = try idp.addUser(newUser())
+        try phone.vault.lock()
+        assertNyckelError(.Locked) { _ = try phone.approvals.enroll(uri: uri, deviceName: "t", pushToken: nil) }
+        assertNyckelError(.Locked) { _ = try phone.approvals.pendingRequests() }
+        XCTAssertEqual(phone.keys.aliases, [])
+        try phone.vault.unlockWithPassphrase(passphrase: TestSupport.passphrase)
+        _ = try phone.approvals.enroll(uri: uri, deviceName: "t", pushToken: nil)
+    }
+
+    func testHttpClientThatThrowsIsProviderUnreachable() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        let id = try enroll(phone, user).id
+        let signIn = try idp.startSignIn(user)
+        _ = try phone.approvals.pendingRequests()
+        phone.http.offline = true
+        XCTAssertThrowsError(try phone.approvals.approve(requestId: signIn.id, number: signIn.number)) { error in
+            guard case NyckelError.ProviderUnreachable = error else { return XCTFail("got \(error)") }
+        }
+        guard case let .signIn(_, _, _, _, _, _, result, _) = try phone.signIns()[0] else { return XCTFail() }
+        XCTAssertEqual(result, "not delivered")
+        let failures = try phone.approvals.pendingRequests().failures
+        XCTAssertEqual(failures.map(\.enrollmentId), [id])
+        XCTAssertTrue(failures[0].reason.contains("network is unreachable"), failures[0].reason)
+        phone.http.offline = false
+        // Any other error thrown by the client counts as "no response" too.
+        struct NoNetworkStack: Error {}
+        phone.http.beforeExecute = { _ in throw NoNetworkStack() }
+        XCTAssertThrowsError(try phone.approvals.syncTime(enrollmentId: id)) { error in
+            guard case NyckelError.ProviderUnreachable = error else { return XCTFail("got \(error)") }
+        }
+        phone.http.beforeExecute = { _ in }
+        _ = try phone.approvals.pendingRequests()
+        XCTAssertEqual(try phone.approvals.approve(requestId: signIn.id, number: signIn.number), .approved)
+    }
+
+    func testReentrantCallsFromTheCallbacksDoNotDeadlock() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        _ = try phone.vault.addUri(uri: TestSupport.totpUri(TestSupport.randomSecret()))
+        _ = try enroll(phone, user)
+        let seen = Collected<String>()
+        let (vault, approvals) = (phone.vault, phone.approvals)
+        phone.http.beforeExecute = { _ in
+            seen.append("http accounts=\(try vault.accounts().count) enrollments=\(try approvals.enrollments().count)")
+        }
+        phone.keys.beforeOperation = { if $0 == "sign" { seen.append("sign locked=\(try vault.isLocked())") } }
+        let signIn = try idp.startSignIn(user)
+        let outcome = Locked<SignInOutcome?>(nil)
+        try withDeadline(60) {
+            _ = try approvals.pendingRequests()
+            outcome.value = try approvals.approve(requestId: signIn.id, number: signIn.number)
+        }
+        XCTAssertEqual(outcome.value, .approved)
+        XCTAssertTrue(seen.all.contains("http accounts=1 enrollments=1"), "\(seen.all)")
+        XCTAssertTrue(seen.all.contains("sign locked=false"), "\(seen.all)")
+        phone.http.beforeExecute = { _ in }
+        phone.keys.beforeOperation = { _ in }
+    }
+
+    func testRustSoftwareKeyStoreWorksWhereTheTraitIsExpected() throws {
+        let idp = try idp()
+        let user = newUser()
+        let vault = try TestSupport.newVault()
+        let keys = SoftwareDeviceKeyStore(pin: "1357")
+        let approvals = NyckelApprovals(vault: vault, deviceKeys: keys, http: URLSessionHttpClient())
+        let id = try approvals.enroll(uri: try idp.addUser(user), deviceName: "desktop", pushToken: nil).id
+        try approvals.enablePhoneSignin(enrollmentId: id)
+        XCTAssertEqual(keys.aliases().count, 2)
+        let signIn = try idp.startSignIn(user, passwordless: true)
+        _ = try approvals.pendingRequests()
+        keys.setPin(pin: "0000")
+        assertNyckelError(.UserVerificationFailed) { _ = try approvals.approve(requestId: signIn.id, number: signIn.number) }
+        keys.setPin(pin: "1357")
+        XCTAssertEqual(try approvals.approve(requestId: signIn.id, number: signIn.number), .approved)
+    }
+
+    func testPushTokenTimeAndRemoval() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        let id = try enroll(phone, user).id
+        XCTAssertLessThanOrEqual(abs(try phone.approvals.syncTime(enrollmentId: id)), 2)
+        try phone.approvals.updatePushToken(token: "apns-2")
+        XCTAssertEqual(try idp.devices(user)[0]["hasPushToken"] as? Bool, true)
+        try phone.approvals.updatePushToken(token: nil)
+        XCTAssertEqual(try idp.devices(user)[0]["hasPushToken"] as? Bool, false)
+        try phone.approvals.removeEnrollment(enrollmentId: id)
+        XCTAssertEqual(try phone.approvals.enrollments(), [])
+        XCTAssertEqual(phone.keys.aliases, [])
+        XCTAssertNotNil(IdpServer.int(try idp.devices(user)[0]["revokedAt"]), "the provider revoked the device")
+        guard case .enrollmentRemoved = try phone.vault.activity(limit: 1)[0].event else { return XCTFail() }
+        assertNyckelError(.EnrollmentNotFound(id: id)) { _ = try phone.approvals.syncTime(enrollmentId: id) }
+    }
+}
