@@ -487,3 +487,26 @@ fn concurrent_decisions_never_reuse_a_counter_value() {
     assert_eq!(phone.sign_ins(), vec![("approve".into(), "not_pending".into(), false), ("deny".into(), "denied".into(), false)]);
     *phone.keys.on_sign.lock().unwrap() = None;
 }
+
+/// A client whose error text quotes the request (as some platform errors do).
+struct Chatty;
+
+impl HttpClient for Chatty {
+    fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let headers: Vec<String> = request.headers.iter().map(|h| format!("{}: {}", h.name, h.value)).collect();
+        Err(HttpError::Unreachable { reason: format!("failed {} {} [{}]", request.method, request.url, headers.join(", ")) })
+    }
+}
+
+#[test]
+fn transport_errors_do_not_echo_nonces_or_signatures() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+    let chatty = NyckelApprovals::new(phone.vault.clone(), phone.keys.clone(), Arc::new(Chatty));
+    let Err(NyckelError::ProviderUnreachable { reason }) = chatty.sync_time(id) else { panic!("expected ProviderUnreachable") };
+    assert!(reason.contains("/nyckel/v1/time?…"), "{reason}");
+    let failure = chatty.pending_requests().unwrap().failures.remove(0).reason;
+    assert!(failure.contains("Nyckel-Device"), "{failure}");
+    assert!(failure.contains("Nyckel-Nonce: …") && failure.contains("Nyckel-Signature: …"), "{failure}");
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use nyckel_core::protocol;
+use nyckel_core::protocol::{self, wire};
 
 use crate::error::{HttpError, NyckelError};
 
@@ -61,7 +61,18 @@ pub(crate) fn send(client: &Arc<dyn HttpClient>, request: protocol::HttpRequest)
         headers: request.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
         body: request.body,
     };
-    let response = client.execute(request)?;
+    // Values no message may carry (a platform error text may quote the URL or headers).
+    let mut hidden: Vec<String> = request
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case(wire::H_NONCE) || h.name.eq_ignore_ascii_case(wire::H_SIGNATURE))
+        .map(|h| h.value.clone())
+        .collect();
+    hidden.extend(request.url.split_once('?').map(|(_, query)| query.to_owned()));
+    let response = client.execute(request).map_err(|HttpError::Unreachable { reason }| {
+        let reason = hidden.iter().filter(|v| !v.is_empty()).fold(reason, |r, v| r.replace(v.as_str(), "…"));
+        HttpError::Unreachable { reason }
+    })?;
     Ok(protocol::HttpResponse {
         status: response.status,
         headers: response.headers.into_iter().map(|h| (h.name, h.value)).collect(),
