@@ -416,6 +416,9 @@ fn a_revoked_device_is_told_so() {
     assert_eq!(phone.approvals.sync_time(id).map(|_| ()), Ok(()), "signed time needs no device");
     assert_eq!(phone.approvals.enable_phone_signin(id), Err(NyckelError::DeviceRevoked));
     assert_eq!(phone.keys.soft.aliases().len(), 1, "the phone sign-in key of a failed activation is deleted");
+    phone.http.offline.store(true, Ordering::SeqCst);
+    assert!(matches!(phone.approvals.enable_phone_signin(id), Err(NyckelError::ProviderUnreachable { .. })));
+    assert_eq!(phone.keys.soft.aliases().len(), 1, "also when the activation never reached the provider");
 }
 
 #[test]
