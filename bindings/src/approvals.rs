@@ -1,33 +1,22 @@
 //! Push approvals and phone sign-in: the [`NyckelApprovals`] object and its records.
 //!
-//! Built from the core's protocol steps (`nyckel_core::protocol`) and the vault's enrollment
-//! calls rather than `nyckel_core::approvals::Approvals`, which borrows the vault mutably
-//! across the network call and the key-store callbacks. Here the vault mutex is taken only
-//! around vault reads and writes, so the HTTP client and the device-key store (a biometric
-//! prompt) run with no lock held and may call back into the vault or this object.
-//!
-//! The persistence rules of `Approvals` are kept:
-//! - the signature counter is committed **before** the assertion is sent; it is committed as
-//!   a compare-and-set against the stored enrollment (two concurrent decisions never reuse a
-//!   counter value: the loser signs again with the next one);
-//! - every decision that was signed is logged (`ActivityEvent::SignIn`) whatever the
-//!   provider answered, "not delivered" when it could not be reached;
-//! - a provider reporting clock skew is answered by one retry with the corrected offset,
-//!   and the learned offset is saved;
-//! - a failed enrollment (or phone sign-in activation) deletes the key it created, and a
-//!   locked vault creates no key.
+//! A thin layer over `nyckel_core::approvals::Approvals`, which holds every flow rule
+//! (counter committed with a compare-and-set before the assertion is sent, every signed
+//! decision logged, one retry after clock skew, keys of failed enrollments and activations
+//! deleted, no lock held across the network or the key store: see its docs). What is here:
+//! the records, the request cache behind `approve` / `deny` / `report` by id, the two-digit
+//! check, and the device clock. Errors are mapped in `error.rs`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use nyckel_core::protocol::{
-    self, ActivityRecord, Decision, EnrollUri, Enrollment, PendingRequest, ProtocolError, RequestKind, RespondOutcome,
-};
-use nyckel_core::vault::{ActivityEvent as CoreEvent, StoredEnrollment};
+use nyckel_core::approvals::{Approvals, PendingSignIn};
+use nyckel_core::protocol::{Decision, Enrollment, RequestKind, RespondOutcome};
+use nyckel_core::vault::StoredEnrollment;
 use zeroize::Zeroizing;
 
 use crate::error::NyckelError;
-use crate::http::{self, HttpClient};
+use crate::http::{HttpAdapter, HttpClient};
 use crate::keys::{DeviceKeyStore, KeysAdapter};
 use crate::otp::now_unix;
 use crate::vault::NyckelVault;
@@ -137,11 +126,23 @@ impl From<RespondOutcome> for SignInOutcome {
     }
 }
 
-/// A request as the last `pending_requests()` returned it (with its challenge, kept here).
-#[derive(Clone)]
-struct Cached {
-    enrollment_id: i64,
-    request: PendingRequest,
+impl From<&PendingSignIn> for SignInRequest {
+    fn from(p: &PendingSignIn) -> Self {
+        let r = &p.request;
+        SignInRequest {
+            request_id: r.id.clone(),
+            enrollment_id: p.enrollment_id,
+            issuer: p.issuer.clone(),
+            account_name: r.account_name.clone(),
+            app: r.app.clone(),
+            ip: r.ip.clone(),
+            location: r.location.clone(),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            seconds_left: p.seconds_left,
+            passwordless: r.kind == RequestKind::Passwordless,
+        }
+    }
 }
 
 /// Push approvals and phone sign-in over a vault, a device-key store and an HTTP client.
@@ -154,166 +155,26 @@ struct Cached {
 pub struct NyckelApprovals {
     vault: Arc<NyckelVault>,
     keys: KeysAdapter,
-    http: Arc<dyn HttpClient>,
-    /// The requests of the last `pending_requests()`, by request id.
-    cache: Mutex<HashMap<String, Cached>>,
+    http: HttpAdapter,
+    /// The requests of the last `pending_requests()` (with their challenges), by request id.
+    cache: Mutex<HashMap<String, PendingSignIn>>,
 }
-
-/// What a step's `finish` gets when the request never got an answer: it fails (nothing is
-/// learned from it) and releases what the step created (the new phone sign-in key).
-fn no_response() -> protocol::HttpResponse {
-    protocol::HttpResponse::default()
-}
-
-/// Attempts at a decision when another decision on the same enrollment committed a counter
-/// between our read and our write.
-const COUNTER_ATTEMPTS: usize = 3;
 
 fn now() -> Result<i64, NyckelError> {
     i64::try_from(now_unix()?).map_err(|_| NyckelError::Internal { reason: "the system clock is out of range".into() })
 }
 
 impl NyckelApprovals {
-    fn cache(&self) -> MutexGuard<'_, HashMap<String, Cached>> {
+    /// The core's flows over this object's vault, keys and client (cheap: borrows only).
+    fn core(&self) -> Approvals<'_, NyckelVault> {
+        Approvals::new(&self.vault, &self.keys, &self.http)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<String, PendingSignIn>> {
         self.cache.lock().unwrap_or_else(|poisoned| {
             self.cache.clear_poison();
             poisoned.into_inner()
         })
-    }
-
-    fn load(&self, id: i64) -> Result<Enrollment, NyckelError> {
-        self.vault.with_vault(|v| Ok(v.enrollment(id)?.enrollment))
-    }
-
-    fn send(&self, request: protocol::HttpRequest) -> Result<protocol::HttpResponse, NyckelError> {
-        http::send(&self.http, request)
-    }
-
-    /// Re-reads the enrollment under the vault lock, lets `merge` apply this flow's changes
-    /// to the stored version and saves it (with `event`, in the same transaction). `merge`
-    /// returning `false` means "conflict: save nothing".
-    fn commit(
-        &self,
-        id: i64,
-        event: Option<&CoreEvent>,
-        merge: impl FnOnce(&mut Enrollment) -> bool,
-    ) -> Result<bool, NyckelError> {
-        self.vault.with_vault(|v| {
-            let mut latest = v.enrollment(id)?.enrollment;
-            if !merge(&mut latest) {
-                return Ok(false);
-            }
-            v.update_enrollment(id, &latest, event)?;
-            Ok(true)
-        })
-    }
-
-    /// Saves a clock offset learned during a flow (when it changed).
-    fn save_clock(&self, id: i64, before: i64, e: &Enrollment) -> Result<(), NyckelError> {
-        if e.clock_offset == before {
-            return Ok(());
-        }
-        let offset = e.clock_offset;
-        self.commit(id, None, |latest| {
-            latest.clock_offset = offset;
-            true
-        })
-        .map(drop)
-    }
-
-    /// build → send → finish, and once more when the provider reported clock skew (`finish`
-    /// has then corrected the offset in `e` from signed server time).
-    fn exchange<T, S>(
-        &self,
-        e: &mut Enrollment,
-        build: impl Fn(&Enrollment) -> Result<(protocol::HttpRequest, S), ProtocolError>,
-        finish: impl Fn(S, &mut Enrollment, &protocol::HttpResponse) -> Result<T, ProtocolError>,
-    ) -> Result<T, NyckelError> {
-        let mut retried = false;
-        loop {
-            let (request, state) = build(e)?;
-            let response = match self.send(request) {
-                Ok(r) => r,
-                Err(err) => {
-                    let _ = finish(state, e, &no_response());
-                    return Err(err);
-                }
-            };
-            match finish(state, e, &response) {
-                Err(ProtocolError::ClockSkew) if !retried => retried = true,
-                other => return other.map_err(NyckelError::from),
-            }
-        }
-    }
-
-    /// One enrollment's open requests; saves the learned clock offset.
-    fn fetch(&self, stored: StoredEnrollment, now: i64) -> Result<Vec<(SignInRequest, Cached)>, NyckelError> {
-        let id = stored.id;
-        let mut e = stored.enrollment;
-        let before = e.clock_offset;
-        let result = self.exchange(
-            &mut e,
-            |e| protocol::fetch_pending(e, &self.keys, now),
-            |fetch, e, resp| protocol::parse_pending(e, &fetch, resp, now),
-        );
-        let saved = self.save_clock(id, before, &e);
-        let requests = result?;
-        saved?;
-        Ok(requests
-            .into_iter()
-            .map(|r| {
-                let shown = SignInRequest {
-                    request_id: r.id.clone(),
-                    enrollment_id: id,
-                    issuer: e.issuer.clone(),
-                    account_name: r.account_name.clone(),
-                    app: r.app.clone(),
-                    ip: r.ip.clone(),
-                    location: r.location.clone(),
-                    created_at: r.created_at,
-                    expires_at: r.expires_at,
-                    seconds_left: r.seconds_left(&e, now),
-                    passwordless: r.kind == RequestKind::Passwordless,
-                };
-                (shown, Cached { enrollment_id: id, request: r })
-            })
-            .collect())
-    }
-
-    /// Signs `decision` and commits the counter it used (compare-and-set against the stored
-    /// enrollment), retrying with the next counter value when another decision won the race.
-    fn sign_and_commit(
-        &self,
-        cached: &Cached,
-        decision: Decision,
-        now: i64,
-    ) -> Result<(Enrollment, protocol::HttpRequest), NyckelError> {
-        for _ in 0..COUNTER_ATTEMPTS {
-            let snapshot = self.load(cached.enrollment_id)?;
-            let mut ours = snapshot.clone();
-            let request = protocol::respond(&mut ours, &cached.request, decision, &self.keys, now)?;
-            let committed = self.commit(cached.enrollment_id, None, |latest| {
-                if ours.sign_count != snapshot.sign_count {
-                    if latest.device_key_alias != ours.device_key_alias || latest.sign_count >= ours.sign_count {
-                        return false;
-                    }
-                    latest.sign_count = ours.sign_count;
-                }
-                if ours.phone_signin_sign_count != snapshot.phone_signin_sign_count {
-                    if latest.phone_signin_key_alias != ours.phone_signin_key_alias
-                        || latest.phone_signin_sign_count >= ours.phone_signin_sign_count
-                    {
-                        return false;
-                    }
-                    latest.phone_signin_sign_count = ours.phone_signin_sign_count;
-                }
-                true
-            })?;
-            if committed {
-                return Ok((ours, request));
-            }
-        }
-        Err(NyckelError::DeviceKeyUnavailable { reason: "another approval for this account is in progress; try again".into() })
     }
 
     fn decide(&self, request_id: String, decision: Decision) -> Result<SignInOutcome, NyckelError> {
@@ -324,7 +185,7 @@ impl NyckelApprovals {
         }
         let cached = self.cache().get(&request_id).cloned().ok_or(NyckelError::RequestNotFound)?;
         let now = now()?;
-        let outcome = self.decide_cached(&cached, decision, now);
+        let outcome = self.core().decide(cached.enrollment_id, &cached.request, decision, now).map_err(NyckelError::from);
         // A request the provider answered (or that expired) cannot be answered again; one
         // that failed before reaching it (no network, prompt cancelled) can.
         if matches!(
@@ -333,26 +194,7 @@ impl NyckelApprovals {
         ) {
             self.cache().remove(&request_id);
         }
-        outcome
-    }
-
-    fn decide_cached(&self, cached: &Cached, decision: Decision, now: i64) -> Result<SignInOutcome, NyckelError> {
-        let (e, http_request) = self.sign_and_commit(cached, decision, now)?;
-        let sent = self.send(http_request);
-        let protocol_outcome = match &sent {
-            Ok(resp) => protocol::parse_respond_result(&e, &cached.request, resp),
-            Err(_) => Err(ProtocolError::Malformed("not delivered")),
-        };
-        let mut record = ActivityRecord::new(&e, &cached.request, &decision, &protocol_outcome, now);
-        if sent.is_err() {
-            record.result = "not delivered".into();
-        }
-        let event = CoreEvent::SignIn { enrollment_id: cached.enrollment_id, record };
-        // The log entry is best effort only when the vault was locked or closed meanwhile:
-        // the provider has acted on the decision, so its outcome is what the user must see.
-        let _ = self.vault.with_vault(|v| Ok(v.log(&event)?));
-        sent?;
-        Ok(protocol_outcome?.into())
+        Ok(outcome?.into())
     }
 }
 
@@ -361,7 +203,12 @@ impl NyckelApprovals {
     /// Binds a vault (unlocked for most calls), the platform's device-key store and HTTP client.
     #[uniffi::constructor]
     pub fn new(vault: Arc<NyckelVault>, device_keys: Arc<dyn DeviceKeyStore>, http: Arc<dyn HttpClient>) -> Arc<Self> {
-        Arc::new(NyckelApprovals { vault, keys: KeysAdapter(device_keys), http, cache: Mutex::new(HashMap::new()) })
+        Arc::new(NyckelApprovals {
+            vault,
+            keys: KeysAdapter(device_keys),
+            http: HttpAdapter(http),
+            cache: Mutex::new(HashMap::new()),
+        })
     }
 
     /// Enrolls this device from an enrollment code (`nyckel-enroll://…`, scanned or pasted):
@@ -374,33 +221,14 @@ impl NyckelApprovals {
     #[uniffi::method(default(push_token = None))]
     pub fn enroll(&self, uri: String, device_name: String, push_token: Option<String>) -> Result<EnrollmentInfo, NyckelError> {
         let uri = Zeroizing::new(uri);
-        let parsed = EnrollUri::parse(&uri)?;
-        self.vault.with_vault(|v| if v.is_locked() { Err(NyckelError::Locked) } else { Ok(()) })?;
-        let otp = parsed.otp.as_ref().map(|p| p.params.clone());
         let now = now()?;
-        let (request, state) = protocol::enroll::begin(&parsed, &device_name, push_token.as_deref(), &self.keys, now)?;
-        let alias = state.key_alias().to_owned();
-        let delete_key = || {
-            let _ = self.keys.0.delete_key(alias.clone());
-        };
-        let response = self.send(request).inspect_err(|_| delete_key())?;
-        let enrollment = state.finish(&self.keys, &response, now)?; // deletes the key on error
-        match self.vault.with_vault(|v| Ok(v.add_enrollment(&enrollment, otp)?)) {
-            Ok((id, account)) => {
-                let mut stored = enrollment;
-                stored.otp_account_id = account.map(|a| a.id);
-                Ok(info(id, &stored))
-            }
-            Err(e) => {
-                delete_key();
-                Err(e)
-            }
-        }
+        let enrolled = self.core().enroll(&uri, &device_name, push_token.as_deref(), now)?;
+        Ok(info(enrolled.enrollment_id, &enrolled.enrollment))
     }
 
     /// Every enrollment, oldest first.
     pub fn enrollments(&self) -> Result<Vec<EnrollmentInfo>, NyckelError> {
-        self.vault.with_vault(|v| Ok(v.enrollments()?)).map(|all| all.iter().map(EnrollmentInfo::from).collect())
+        Ok(self.core().enrollments()?.iter().map(EnrollmentInfo::from).collect())
     }
 
     /// Asks every enrolled provider for the sign-ins waiting for this device (verifying each
@@ -408,24 +236,16 @@ impl NyckelApprovals {
     /// `report`. Call on a push notification, when the app comes to the foreground, and on
     /// pull-to-refresh. `Locked` when the vault is locked.
     pub fn pending_requests(&self) -> Result<PendingRequests, NyckelError> {
-        let enrollments = self.vault.with_vault(|v| Ok(v.enrollments()?))?;
         let now = now()?;
-        let mut out = PendingRequests { requests: vec![], failures: vec![] };
-        let mut fresh = HashMap::new();
-        for stored in enrollments {
-            let id = stored.id;
-            match self.fetch(stored, now) {
-                Ok(list) => {
-                    for (shown, cached) in list {
-                        fresh.insert(shown.request_id.clone(), cached);
-                        out.requests.push(shown);
-                    }
-                }
-                Err(e) => out.failures.push(FetchFailure { enrollment_id: id, reason: e.to_string() }),
-            }
-        }
-        *self.cache() = fresh;
-        Ok(out)
+        let found = self.core().pending(now)?;
+        let requests = found.requests.iter().map(SignInRequest::from).collect();
+        let failures = found
+            .failures
+            .into_iter()
+            .map(|(enrollment_id, e)| FetchFailure { enrollment_id, reason: NyckelError::from(e).to_string() })
+            .collect();
+        *self.cache() = found.requests.into_iter().map(|p| (p.request.id.clone(), p)).collect();
+        Ok(PendingRequests { requests, failures })
     }
 
     /// Approves a request from the last `pending_requests()` with the two-digit number the
@@ -454,77 +274,13 @@ impl NyckelApprovals {
     /// user verification (`create_key(alias, true)`), proves it with a signature (the
     /// platform prompt shows) and registers it. Logged. On error the new key is deleted.
     pub fn enable_phone_signin(&self, enrollment_id: i64) -> Result<(), NyckelError> {
-        let now = now()?;
-        let mut e = self.load(enrollment_id)?;
-        let before = e.clock_offset;
-        let old_alias = e.phone_signin_key_alias.clone();
-        let result = self.exchange(
-            &mut e,
-            |e| protocol::enable_phone_signin(e, &self.keys, now),
-            |state, e, resp| state.finish(e, &self.keys, resp, now),
-        );
-        if let Err(err) = result {
-            let _ = self.save_clock(enrollment_id, before, &e);
-            return Err(err);
-        }
-        let event = CoreEvent::PhoneSignin { enrollment_id, account_name: e.account_name.clone(), enabled: true };
-        let mut replaced = None;
-        let committed = self.commit(enrollment_id, Some(&event), |latest| {
-            if latest.phone_signin_key_alias != old_alias {
-                replaced = latest.phone_signin_key_alias.clone(); // enabled elsewhere meanwhile
-            }
-            latest.phone_signin_key_alias = e.phone_signin_key_alias.clone();
-            latest.phone_signin_credential_id = e.phone_signin_credential_id.clone();
-            latest.phone_signin_public_key = e.phone_signin_public_key.clone();
-            latest.phone_signin_sign_count = e.phone_signin_sign_count;
-            latest.clock_offset = e.clock_offset;
-            true
-        });
-        if let Err(err) = committed {
-            if let Some(alias) = e.phone_signin_key_alias.clone() {
-                let _ = self.keys.0.delete_key(alias);
-            }
-            return Err(err);
-        }
-        if let Some(alias) = replaced {
-            let _ = self.keys.0.delete_key(alias);
-        }
-        Ok(())
+        Ok(self.core().enable_phone_signin(enrollment_id, now()?)?)
     }
 
     /// Disables phone sign-in for an enrollment (the provider forgets the key) and deletes
     /// its key. Logged.
     pub fn disable_phone_signin(&self, enrollment_id: i64) -> Result<(), NyckelError> {
-        let now = now()?;
-        let mut e = self.load(enrollment_id)?;
-        let before = e.clock_offset;
-        let old_alias = e.phone_signin_key_alias.clone();
-        let result = self.exchange(
-            &mut e,
-            |e| protocol::disable_phone_signin(e, &self.keys, now),
-            |state, e, resp| state.finish(e, &self.keys, resp, now),
-        );
-        if let Err(err) = result {
-            let _ = self.save_clock(enrollment_id, before, &e);
-            return Err(err);
-        }
-        let event = CoreEvent::PhoneSignin { enrollment_id, account_name: e.account_name.clone(), enabled: false };
-        let mut stale = None;
-        self.commit(enrollment_id, Some(&event), |latest| {
-            if latest.phone_signin_key_alias != old_alias {
-                stale = latest.phone_signin_key_alias.clone();
-            }
-            latest.phone_signin_key_alias = None;
-            latest.phone_signin_credential_id = None;
-            latest.phone_signin_public_key = None;
-            latest.phone_signin_sign_count = 0;
-            latest.clock_offset = e.clock_offset;
-            true
-        })?;
-        if let Some(alias) = stale {
-            let _ = self.keys.0.delete_key(alias);
-        }
-        Ok(())
+        Ok(self.core().disable_phone_signin(enrollment_id, now()?)?)
     }
 
     /// Removes an enrollment: tells the provider (which revokes this device) when it can be
@@ -532,18 +288,7 @@ impl NyckelApprovals {
     /// provider cannot be reached the enrollment is removed anyway and the provider keeps
     /// listing the device until an administrator or the user's account page revokes it.
     pub fn remove_enrollment(&self, enrollment_id: i64) -> Result<(), NyckelError> {
-        let now = now()?;
-        let mut e = self.load(enrollment_id)?;
-        let _ = self.exchange(
-            &mut e,
-            |e| protocol::unenroll(e, &self.keys, now),
-            |ack, e, resp| ack.finish(e, resp, now),
-        );
-        let removed = self.vault.with_vault(|v| Ok(v.remove_enrollment(enrollment_id)?))?;
-        let _ = self.keys.0.delete_key(removed.device_key_alias.clone());
-        if let Some(alias) = removed.phone_signin_key_alias {
-            let _ = self.keys.0.delete_key(alias);
-        }
+        self.core().unenroll(enrollment_id, now()?)?;
         self.cache().retain(|_, c| c.enrollment_id != enrollment_id);
         Ok(())
     }
@@ -552,41 +297,12 @@ impl NyckelApprovals {
     /// provider then stops pushing). Every enrollment is tried; the first error is returned
     /// (calling again is harmless).
     pub fn update_push_token(&self, token: Option<String>) -> Result<(), NyckelError> {
-        let token = token.filter(|t| !t.is_empty());
-        if token.as_ref().is_some_and(|t| t.len() > protocol::enroll::MAX_PUSH_TOKEN) {
-            return Err(NyckelError::InvalidInput { reason: "the push token is too long".into() });
-        }
-        let enrollments = self.vault.with_vault(|v| Ok(v.enrollments()?))?;
-        let now = now()?;
-        let mut first_error = None;
-        for stored in enrollments {
-            let mut e = stored.enrollment;
-            let before = e.clock_offset;
-            let result = self.exchange(
-                &mut e,
-                |e| protocol::update_push_token(e, token.as_deref(), &self.keys, now),
-                |ack, e, resp| ack.finish(e, resp, now),
-            );
-            let saved = self.save_clock(stored.id, before, &e);
-            if let Err(err) = result.and(saved) {
-                first_error.get_or_insert(err);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+        Ok(self.core().update_push_token(token.as_deref(), now()?)?)
     }
 
     /// Learns the provider's clock from its signed time and saves it; returns the offset in
     /// seconds (provider minus device), which the app may also apply to this account's codes.
     pub fn sync_time(&self, enrollment_id: i64) -> Result<i64, NyckelError> {
-        let now = now()?;
-        let mut e = self.load(enrollment_id)?;
-        let (request, sync) = protocol::sync_time(&e);
-        let response = self.send(request)?;
-        let offset = sync.finish(&mut e, &response, now)?;
-        self.commit(enrollment_id, None, |latest| {
-            latest.clock_offset = offset;
-            true
-        })?;
-        Ok(offset)
+        Ok(self.core().sync_time(enrollment_id, now()?)?)
     }
 }

@@ -5,6 +5,7 @@
 //! secret, a passphrase or key material. Core errors already render without secrets
 //! (`ParseError` never echoes the secret), and storage errors are reduced to their text.
 
+use nyckel_core::approvals::ApprovalError;
 use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode, UriError};
 use nyckel_core::vault::{ProtectorError, VaultError};
 use nyckel_core::{CodeError, ParseError};
@@ -178,6 +179,19 @@ impl From<HttpError> for NyckelError {
     fn from(e: HttpError) -> Self {
         match e {
             HttpError::Unreachable { reason } => NyckelError::ProviderUnreachable { reason },
+        }
+    }
+}
+
+impl From<ApprovalError> for NyckelError {
+    fn from(e: ApprovalError) -> Self {
+        match e {
+            ApprovalError::Vault(e) => e.into(),
+            ApprovalError::Protocol(e) => e.into(),
+            ApprovalError::Transport(reason) => NyckelError::ProviderUnreachable { reason },
+            ApprovalError::Closed => NyckelError::Closed,
+            e @ ApprovalError::Conflict => NyckelError::DeviceKeyUnavailable { reason: e.to_string() },
+            e @ ApprovalError::PushTokenTooLong => NyckelError::InvalidInput { reason: e.to_string() },
         }
     }
 }

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use nyckel_core::protocol::{self, wire};
+use nyckel_core::approvals::HttpTransport;
+use nyckel_core::protocol;
 
-use crate::error::{HttpError, NyckelError};
+use crate::error::HttpError;
 
 /// One HTTP header.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -53,29 +54,23 @@ pub trait HttpClient: Send + Sync {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
 }
 
-/// Sends a core request through the foreign client.
-pub(crate) fn send(client: &Arc<dyn HttpClient>, request: protocol::HttpRequest) -> Result<protocol::HttpResponse, NyckelError> {
-    let request = HttpRequest {
-        method: request.method,
-        url: request.url,
-        headers: request.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
-        body: request.body,
-    };
-    // Values no message may carry (a platform error text may quote the URL or headers).
-    let mut hidden: Vec<String> = request
-        .headers
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(wire::H_NONCE) || h.name.eq_ignore_ascii_case(wire::H_SIGNATURE))
-        .map(|h| h.value.clone())
-        .collect();
-    hidden.extend(request.url.split_once('?').map(|(_, query)| query.to_owned()));
-    let response = client.execute(request).map_err(|HttpError::Unreachable { reason }| {
-        let reason = hidden.iter().filter(|v| !v.is_empty()).fold(reason, |r, v| r.replace(v.as_str(), "…"));
-        HttpError::Unreachable { reason }
-    })?;
-    Ok(protocol::HttpResponse {
-        status: response.status,
-        headers: response.headers.into_iter().map(|h| (h.name, h.value)).collect(),
-        body: response.body,
-    })
+/// The exported client seen as the core's `approvals::HttpTransport` (the core strips the
+/// request's nonce, signature and query from the error text).
+pub(crate) struct HttpAdapter(pub(crate) Arc<dyn HttpClient>);
+
+impl HttpTransport for HttpAdapter {
+    fn execute(&self, request: protocol::HttpRequest) -> Result<protocol::HttpResponse, String> {
+        let request = HttpRequest {
+            method: request.method,
+            url: request.url,
+            headers: request.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
+            body: request.body,
+        };
+        let response = self.0.execute(request).map_err(|HttpError::Unreachable { reason }| reason)?;
+        Ok(protocol::HttpResponse {
+            status: response.status,
+            headers: response.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+            body: response.body,
+        })
+    }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use nyckel_core::approvals::{ApprovalError, VaultAccess};
 use nyckel_core::otpauth::{self, OtpParams};
 use nyckel_core::vault::{self as core_vault, DuplicatePolicy, KdfParams, KeyProtector, ProtectorError, UnwrappedKey, Vault};
 use zeroize::Zeroizing;
@@ -289,12 +290,15 @@ impl NyckelVault {
         Ok(f(vault)?)
     }
 
-    /// Runs `f` on the open vault under its mutex (for `NyckelApprovals`). `f` must not call
-    /// foreign code: the lock is held while it runs.
-    pub(crate) fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T, NyckelError>) -> Result<T, NyckelError> {
+}
+
+/// The core's approval flows (`NyckelApprovals`) take the vault mutex only around vault
+/// reads and writes; a closed handle is `ApprovalError::Closed` (mapped to `Closed`).
+impl VaultAccess for NyckelVault {
+    fn with_vault<R>(&self, f: impl FnOnce(&mut Vault) -> Result<R, core_vault::VaultError>) -> Result<R, ApprovalError> {
         let mut guard = self.guard();
-        let vault = guard.as_mut().ok_or(NyckelError::Closed)?;
-        f(vault)
+        let vault = guard.as_mut().ok_or(ApprovalError::Closed)?;
+        Ok(f(vault)?)
     }
 }
 

@@ -9,6 +9,7 @@
 //! sign-in page through its library functions, and answer on the "phone" side through the
 //! same functions as `nyckel enroll`, `nyckel approve` and `nyckel phone-signin`.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -402,8 +403,9 @@ impl Demo {
         keys.set_pin_source(cli_pin.clone());
         let http = UreqTransport::new();
         let target = vault.enrollment(id)?;
-        let mut approvals = Approvals::new(vault, &keys, &http);
-        let found: Vec<PendingSignIn> = approve::fetch(&mut approvals, &[target], None, Some(10))?;
+        let vault = RefCell::new(vault);
+        let approvals = Approvals::new(&vault, &keys, &http);
+        let found: Vec<PendingSignIn> = approve::fetch(&approvals, &[target], None, Some(10))?;
         let Some(p) = found.first() else { return Err(CliError::failure("demo: the sign-in request did not arrive")) };
         output::print(&format!("{}\n", indent(&approve::render_request(p, &term))))?;
         output::print(&format!("  {}{}\n", approve::QUESTION, term.bold(typed)))?;
@@ -413,7 +415,7 @@ impl Demo {
             Answer::Report => Decision::Report,
             Answer::Skip | Answer::Invalid => return Err(CliError::failure("demo: not an answer")),
         };
-        Ok(match approve::decide(&mut approvals, p, decision, &cli_pin) {
+        Ok(match approve::decide(&approvals, p, decision, &cli_pin) {
             Ok(outcome) => Ok(approve::outcome_text(p, outcome, &term)),
             Err(e) => Err(e),
         })
@@ -477,9 +479,8 @@ fn enroll_step(d: &mut Demo) -> Result<()> {
         .find(|t| t.starts_with("nyckel-enroll:"))
         .ok_or_else(|| CliError::failure("demo: the enrollment QR code did not scan"))?
         .clone();
-    let path = d.path.clone();
     let vault = d.vault()?;
-    let enrolled = enroll::enroll(vault, &path, &scanned, "Annas dator")?;
+    let enrolled = enroll::enroll(vault, &scanned, "Annas dator")?;
     d.say(&indent(&enroll::render(&enrolled, &d.term)))?;
     d.say(&format!(
         "  {}",
@@ -545,8 +546,7 @@ fn passwordless(d: &mut Demo) -> Result<()> {
     d.say("  Phone sign-in adds a second key, locked with a PIN (on a phone: a fingerprint or face),\n  that approves sign-ins with the user name alone.")?;
     d.command(&format!("NYCKEL_PIN=… nyckel phone-signin enable {DEMO_USER}"))?;
     let id = d.enrollment_id()?;
-    let path = d.path.clone();
-    phone_signin::enable(d.vault()?, &path, id, CliPin::fixed(DEMO_PIN))?;
+    phone_signin::enable(d.vault()?, id, CliPin::fixed(DEMO_PIN))?;
     d.say(&format!("  Phone sign-in is {} for {DEMO_ISSUER} ({DEMO_USER}).", d.term.green("on")))?;
     d.say(&format!("\n  Anna chooses \"Sign in with the phone\" and gives only {DEMO_USER}:\n"))?;
     let started = d.start_signin(Kind::Passwordless)?;

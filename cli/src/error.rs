@@ -123,7 +123,8 @@ fn parse_message(e: &ParseError) -> String {
 fn approval_exit_code(e: &ApprovalError) -> i32 {
     match e {
         ApprovalError::Vault(v) => vault_exit_code(v),
-        ApprovalError::Transport(_) => EXIT_FAILURE,
+        ApprovalError::Transport(_) | ApprovalError::Closed | ApprovalError::Conflict => EXIT_FAILURE,
+        ApprovalError::PushTokenTooLong => EXIT_USAGE,
         ApprovalError::Protocol(p) => protocol_exit_code(p),
     }
 }
@@ -164,6 +165,7 @@ pub fn approval_message(e: &ApprovalError) -> String {
         ApprovalError::Vault(v) => vault_message(v),
         ApprovalError::Transport(reason) => format!("cannot reach the provider: {reason}"),
         ApprovalError::Protocol(p) => protocol_message(p),
+        e @ (ApprovalError::Closed | ApprovalError::Conflict | ApprovalError::PushTokenTooLong) => e.to_string(),
     }
 }
 

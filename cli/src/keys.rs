@@ -2,31 +2,25 @@
 //!
 //! The store is read from the vault at the start of a command and written back after every
 //! step that creates or deletes keys. A key the provider is about to learn must never be
-//! lost, so [`DeviceKeys::saving`] also writes the store through a second connection to the
-//! same vault **the moment a key is created**, before its public key is sent anywhere (the
-//! [`Approvals`](nyckel_core::approvals::Approvals) calls hold the main handle, so there is no
-//! other way to save between "begin" and "finish"). Deletions are only saved at the end,
-//! once the vault's records no longer name the deleted key.
+//! lost, so [`run_flow`] hands the core's approval flows a hook
+//! ([`Approvals::persist_keys_with`]) that writes the store into the vault **the moment a
+//! key is created**, before its public key is sent anywhere (the flows take the vault only
+//! around their own reads and writes, so the hook uses the same handle). Deletions are only
+//! saved at the end, once the vault's records no longer name the deleted key.
 
-use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::Arc;
 
+use nyckel_core::approvals::{ApprovalError, Approvals, HttpTransport};
 use nyckel_core::protocol::{DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};
-use nyckel_core::vault::{UnwrappedKey, Vault};
+use nyckel_core::vault::{Vault, VaultError};
 
 use crate::error::{CliError, Result};
 
 /// The device-key store of one command run.
+#[derive(Debug)]
 pub struct DeviceKeys {
     store: SoftwareKeyStore,
-    /// A second, unlocked handle on the same vault, for saving new keys at once.
-    saver: Option<Mutex<Vault>>,
-}
-
-impl std::fmt::Debug for DeviceKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceKeys").field("store", &self.store).field("saving", &self.saver.is_some()).finish()
-    }
 }
 
 fn damaged(e: KeyStoreError) -> CliError {
@@ -42,18 +36,9 @@ pub fn load_store(vault: &Vault) -> Result<SoftwareKeyStore> {
 }
 
 impl DeviceKeys {
-    /// The keys in `vault`, for commands that only sign (approve, pending).
+    /// The keys in `vault`.
     pub fn load(vault: &Vault) -> Result<DeviceKeys> {
-        Ok(DeviceKeys { store: load_store(vault)?, saver: None })
-    }
-
-    /// The keys in the (unlocked) `vault` at `path`; every key created is saved into the
-    /// vault before `create_key` returns.
-    pub fn saving(vault: &Vault, path: &Path) -> Result<DeviceKeys> {
-        let store = load_store(vault)?;
-        let mut second = Vault::open(path)?;
-        second.unlock_with_unwrapped_key(UnwrappedKey::new(vault.key_for_wrapping()?.to_vec()))?;
-        Ok(DeviceKeys { store, saver: Some(Mutex::new(second)) })
+        Ok(DeviceKeys { store: load_store(vault)? })
     }
 
     /// Sets where PINs for phone sign-in keys come from.
@@ -73,28 +58,37 @@ impl DeviceKeys {
 
     /// Writes the whole store into the vault (after a step that created or deleted keys).
     pub fn save(&self, vault: &mut Vault) -> Result<()> {
-        vault.set_software_key_store(&self.store.to_bytes())?;
-        Ok(())
+        Ok(self.persist(vault)?)
     }
 
-    fn save_now(&self) -> std::result::Result<(), KeyStoreError> {
-        let Some(saver) = &self.saver else { return Ok(()) };
-        let mut vault = saver.lock().unwrap_or_else(|e| e.into_inner());
-        vault
-            .set_software_key_store(&self.store.to_bytes())
-            .map_err(|e| KeyStoreError::Unavailable(format!("cannot save the new key in the vault: {e}")))
+    /// [`DeviceKeys::save`] with the vault's error, for the core's persist hook.
+    pub fn persist(&self, vault: &mut Vault) -> std::result::Result<(), VaultError> {
+        vault.set_software_key_store(&self.store.to_bytes())
     }
+}
+
+/// Runs one approval flow over `vault` with `keys` and `http`: every key the flow creates is
+/// in the vault before the provider learns it, and the whole store (deletions too) is saved
+/// once the flow returns, whatever it returned.
+pub fn run_flow<T>(
+    vault: &mut Vault,
+    keys: &DeviceKeys,
+    http: &dyn HttpTransport,
+    flow: impl FnOnce(&Approvals<'_, RefCell<&mut Vault>>) -> std::result::Result<T, ApprovalError>,
+) -> Result<T> {
+    let persist = |v: &mut Vault| keys.persist(v);
+    let result = {
+        let cell = RefCell::new(&mut *vault);
+        let approvals = Approvals::new(&cell, keys, http).persist_keys_with(&persist);
+        flow(&approvals)
+    };
+    keys.save(vault)?;
+    Ok(result?)
 }
 
 impl DeviceKeyStore for DeviceKeys {
     fn create_key(&self, alias: String, user_verification: bool) -> std::result::Result<Vec<u8>, KeyStoreError> {
-        let public = self.store.create_key(alias.clone(), user_verification)?;
-        if let Err(e) = self.save_now() {
-            // Not saved: forget it, so nothing is registered with a key we could lose.
-            let _ = self.store.delete_key(alias);
-            return Err(e);
-        }
-        Ok(public)
+        self.store.create_key(alias, user_verification)
     }
 
     fn public_key(&self, alias: String) -> std::result::Result<Vec<u8>, KeyStoreError> {
@@ -113,22 +107,42 @@ impl DeviceKeyStore for DeviceKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nyckel_core::vault::KdfParams;
+    use nyckel_core::vault::{KdfParams, UnwrappedKey};
+
+    /// What the vault file holds when the provider is asked: read through a second handle.
+    struct Snooping {
+        path: std::path::PathBuf,
+        key: Vec<u8>,
+        seen: std::sync::Mutex<Vec<Vec<String>>>,
+    }
+
+    impl HttpTransport for Snooping {
+        fn execute(&self, _: nyckel_core::protocol::HttpRequest) -> std::result::Result<nyckel_core::protocol::HttpResponse, String> {
+            let mut second = Vault::open(&self.path).unwrap();
+            second.unlock_with_unwrapped_key(UnwrappedKey::new(self.key.clone())).unwrap();
+            self.seen.lock().unwrap().push(load_store(&second).unwrap().aliases());
+            Err("offline".into())
+        }
+    }
 
     #[test]
-    fn a_new_key_is_in_the_vault_before_create_key_returns() {
+    fn a_new_key_is_in_the_vault_before_the_provider_learns_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.nyckel");
         let mut vault = Vault::create(&path, "test passphrase", KdfParams::FLOOR).unwrap();
-        let keys = DeviceKeys::saving(&vault, &path).unwrap();
-        let public = keys.create_key("nyckel-device-x".into(), false).unwrap();
-        // Nothing saved through `vault` yet: what is there came through the second handle.
-        let on_disk = load_store(&vault).unwrap();
-        assert_eq!(on_disk.public_key("nyckel-device-x".into()).unwrap(), public);
-        // Deletions wait for `save`.
-        keys.delete_key("nyckel-device-x".into()).unwrap();
-        assert!(load_store(&vault).unwrap().public_key("nyckel-device-x".into()).is_ok());
-        keys.save(&mut vault).unwrap();
+        let http = Snooping { path: path.clone(), key: vault.key_for_wrapping().unwrap().to_vec(), seen: Default::default() };
+        let keys = DeviceKeys::load(&vault).unwrap();
+        let provider = keys.store().create_key("provider".into(), false).unwrap();
+        keys.store().delete_key("provider".into()).unwrap();
+        let fingerprint = nyckel_core::protocol::wire::fingerprint(&provider);
+        let uri = nyckel_core::protocol::EnrollUri::build("https://idp.example.se", "q3U1y0Cq9E3N0QmK6cJ3aA", "anna", &fingerprint, None, None, None);
+        let result = run_flow(&mut vault, &keys, &http, |a| a.enroll(&uri, "t", None, 1_767_225_600));
+        assert!(result.is_err(), "the provider was unreachable");
+        let seen = http.seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].len(), 1, "the new device key was on disk when the request left: {seen:?}");
+        // The failed enrollment deleted its key, and `run_flow` saved the deletion.
+        assert!(keys.store().aliases().is_empty());
         assert!(load_store(&vault).unwrap().aliases().is_empty());
     }
 
@@ -140,7 +154,7 @@ mod tests {
         let keys = DeviceKeys::load(&vault).unwrap();
         assert!(keys.store().aliases().is_empty());
         assert!(keys.pin_key_aliases().is_empty());
-        // Without a saver, creating a key saves nothing.
+        // Creating a key outside a flow saves nothing.
         keys.create_key("k".into(), false).unwrap();
         assert!(load_store(&vault).unwrap().aliases().is_empty());
     }

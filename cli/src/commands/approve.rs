@@ -6,12 +6,13 @@
 //! checks what the user typed. So nothing here prints a number, except the user's own
 //! typing echoed by the terminal.
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn};
+use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn, VaultAccess};
 use nyckel_core::protocol::{Decision, KeyStoreError, ProtocolError, RequestKind, RespondOutcome};
 use nyckel_core::vault::StoredEnrollment;
 use serde::Serialize;
@@ -170,8 +171,9 @@ pub fn run(ctx: &Context, args: &ApproveArgs) -> Result<()> {
         Some(q) => vec![resolve(&enrollments, q)?.clone()],
         None => enrollments.clone(),
     };
-    let mut approvals = Approvals::new(&mut vault, &keys, &http);
-    let requests = fetch(&mut approvals, &targets, args.request.as_deref(), args.wait)?;
+    let vault = RefCell::new(&mut vault);
+    let approvals = Approvals::new(&vault, &keys, &http);
+    let requests = fetch(&approvals, &targets, args.request.as_deref(), args.wait)?;
     if requests.is_empty() {
         if let Some(id) = &args.request {
             return Err(CliError::usage(format!("no sign-in request with id {} is waiting", clean(id))));
@@ -186,8 +188,8 @@ pub fn run(ctx: &Context, args: &ApproveArgs) -> Result<()> {
     }
     let term = ctx.term;
     match wanted {
-        Some(w) => scripted(&mut approvals, &requests, w, args, &pin, term),
-        None if tty && !args.json.json => interactive(&mut approvals, &requests, &pin, term),
+        Some(w) => scripted(&approvals, &requests, w, args, &pin, term),
+        None if tty && !args.json.json => interactive(&approvals, &requests, &pin, term),
         None if args.json.json => output::print_json(&requests.iter().map(PendingJson::new).collect::<Vec<_>>()),
         None => {
             let mut text = String::new();
@@ -207,8 +209,8 @@ pub fn run(ctx: &Context, args: &ApproveArgs) -> Result<()> {
 /// With `wait`, checks every second until one arrives or the time is up. A provider that
 /// cannot be reached does not hide the others (a warning names it); when no provider
 /// answers, that is the error.
-pub fn fetch(
-    approvals: &mut Approvals<'_>,
+pub fn fetch<V: VaultAccess>(
+    approvals: &Approvals<'_, V>,
     targets: &[StoredEnrollment],
     request: Option<&str>,
     wait: Option<u64>,
@@ -282,7 +284,7 @@ pub fn render_request(p: &PendingSignIn, term: &Term) -> String {
 }
 
 /// Sends the decision, mapping a missing PIN to the message that asks for `NYCKEL_PIN`.
-pub fn decide(approvals: &mut Approvals<'_>, p: &PendingSignIn, decision: Decision, pin: &CliPin) -> Result<RespondOutcome> {
+pub fn decide<V: VaultAccess>(approvals: &Approvals<'_, V>, p: &PendingSignIn, decision: Decision, pin: &CliPin) -> Result<RespondOutcome> {
     approvals.decide(p.enrollment_id, &p.request, decision, now()).map_err(|e| match e {
         ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserCancelled)) if pin.was_missing() => pin::no_pin(),
         other => other.into(),
@@ -318,8 +320,8 @@ fn outcome_word(o: RespondOutcome) -> &'static str {
 const REPORT_QUESTION: &str =
     "Report this sign-in as suspicious? It is stopped, and the provider blocks new requests for a while. [y/N] ";
 
-fn scripted(
-    approvals: &mut Approvals<'_>,
+fn scripted<V: VaultAccess>(
+    approvals: &Approvals<'_, V>,
     requests: &[PendingSignIn],
     wanted: Wanted,
     args: &ApproveArgs,
@@ -381,7 +383,7 @@ fn ask_line(question: &str) -> Result<Option<String>> {
     Ok(Some(line))
 }
 
-fn interactive(approvals: &mut Approvals<'_>, requests: &[PendingSignIn], pin: &CliPin, term: Term) -> Result<()> {
+fn interactive<V: VaultAccess>(approvals: &Approvals<'_, V>, requests: &[PendingSignIn], pin: &CliPin, term: Term) -> Result<()> {
     if requests.len() > 1 {
         output::print(&format!("{} sign-in requests are waiting, newest first.\n\n", requests.len()))?;
     }

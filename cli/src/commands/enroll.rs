@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use nyckel_core::approvals::{Approvals, Enrolled};
+use nyckel_core::approvals::Enrolled;
 use nyckel_core::protocol::{EnrollUri, ProtocolError};
 use nyckel_core::vault::Vault;
 use serde::Serialize;
@@ -13,7 +13,7 @@ use super::{arg_or_stdin, now, open_unlocked, Context};
 use crate::cli::EnrollArgs;
 use crate::error::{CliError, Result};
 use crate::http::UreqTransport;
-use crate::keys::DeviceKeys;
+use crate::keys::{run_flow, DeviceKeys};
 use crate::output::{self, label, AccountJson, Term};
 use crate::qr;
 
@@ -47,7 +47,7 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<()> {
     };
     let path = ctx.vault_path()?;
     let mut vault = open_unlocked(&path)?;
-    let enrolled = enroll(&mut vault, &path, &uri, &device_name)?;
+    let enrolled = enroll(&mut vault, &uri, &device_name)?;
     let stored = vault.enrollment(enrolled.enrollment_id)?;
     if args.json.json {
         return output::print_json(&EnrolledJson {
@@ -58,15 +58,11 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<()> {
     output::print(&render(&enrolled, &ctx.term))
 }
 
-/// Enrolls the vault at `path` (unlocked as `vault`) with the code `uri`. The new device key
-/// is in the vault before the provider learns it; on failure it is deleted again and nothing
-/// is stored.
-pub fn enroll(vault: &mut Vault, path: &Path, uri: &str, device_name: &str) -> Result<Enrolled> {
-    let keys = DeviceKeys::saving(vault, path)?;
-    let http = UreqTransport::new();
-    let result = Approvals::new(vault, &keys, &http).enroll(uri, device_name, None, now());
-    keys.save(vault)?;
-    Ok(result?)
+/// Enrolls the (unlocked) `vault` with the code `uri`. The new device key is in the vault
+/// before the provider learns it; on failure it is deleted again and nothing is stored.
+pub fn enroll(vault: &mut Vault, uri: &str, device_name: &str) -> Result<Enrolled> {
+    let keys = DeviceKeys::load(vault)?;
+    run_flow(vault, &keys, &UreqTransport::new(), |a| a.enroll(uri, device_name, None, now()))
 }
 
 /// The lines `enroll` prints.

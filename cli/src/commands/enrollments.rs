@@ -3,8 +3,6 @@
 
 use std::io::{BufRead, Write};
 
-use nyckel_core::approvals::{Approvals, HttpTransport};
-use nyckel_core::protocol::{self, ProtocolError};
 use nyckel_core::vault::StoredEnrollment;
 use serde::Serialize;
 
@@ -12,7 +10,7 @@ use super::{now, open_unlocked, stdin_is_terminal, Context};
 use crate::cli::{JsonArg, UnenrollArgs};
 use crate::error::{CliError, Result};
 use crate::http::UreqTransport;
-use crate::keys::DeviceKeys;
+use crate::keys::{run_flow, DeviceKeys};
 use crate::output::{self, label, Term};
 
 /// An enrollment as the JSON output shows it (no keys, ids of the provider or counters).
@@ -143,21 +141,6 @@ pub fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "j" | "ja"))
 }
 
-/// Tells the provider to revoke this device (`DELETE /nyckel/v1/device`), retrying once
-/// after a clock correction.
-fn revoke_at_provider(s: &StoredEnrollment, keys: &DeviceKeys, http: &dyn HttpTransport) -> std::result::Result<(), CliError> {
-    let mut e = s.enrollment.clone();
-    for _ in 0..2 {
-        let (req, ack) = protocol::unenroll(&e, keys, now())?;
-        let resp = http.execute(req).map_err(|r| CliError::from(nyckel_core::approvals::ApprovalError::Transport(r)))?;
-        match ack.finish(&mut e, &resp, now()) {
-            Err(ProtocolError::ClockSkew) => continue,
-            other => return other.map_err(CliError::from),
-        }
-    }
-    Err(ProtocolError::ClockSkew.into())
-}
-
 /// `nyckel unenroll`: tells the provider, then deletes the enrollment and its keys.
 pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     let interactive = stdin_is_terminal();
@@ -177,9 +160,10 @@ pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     {
         return output::print("Nothing removed.\n");
     }
-    let keys = DeviceKeys::saving(&vault, &path)?;
-    let http = UreqTransport::new();
-    let told = revoke_at_provider(&s, &keys, &http);
+    // The core tells the provider (`DELETE /nyckel/v1/device`, once more after a clock
+    // correction), then removes the enrollment and its keys whatever the provider said.
+    let keys = DeviceKeys::load(&vault)?;
+    let told = run_flow(&mut vault, &keys, &UreqTransport::new(), |a| a.unenroll(s.id, now()))?.provider.map_err(CliError::from);
     if let Err(e) = &told {
         output::warn(&format!(
             "could not tell the provider ({}); it lists \"{}\" until an administrator removes it, but this computer's keys are deleted now",
@@ -187,9 +171,6 @@ pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
             output::clean(&s.enrollment.device_name)
         ));
     }
-    let removed = Approvals::new(&mut vault, &keys, &http).remove(s.id);
-    keys.save(&mut vault)?;
-    removed?;
     let mut text = format!("Removed enrollment {} {shown}", ctx.term.dim(&format!("[{}]", s.id)));
     if told.is_ok() {
         text.push_str("; the provider has revoked this computer");

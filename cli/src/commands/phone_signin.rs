@@ -1,10 +1,8 @@
 //! `nyckel phone-signin enable|disable ACCOUNT`: passwordless sign-in, approved on this
 //! computer with a PIN-gated key.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use nyckel_core::approvals::Approvals;
 use nyckel_core::vault::Vault;
 use serde::Serialize;
 
@@ -13,7 +11,7 @@ use super::{now, open_unlocked, Context};
 use crate::cli::{PhoneSigninAction, PhoneSigninArgs, PhoneSigninTarget};
 use crate::error::Result;
 use crate::http::UreqTransport;
-use crate::keys::DeviceKeys;
+use crate::keys::{run_flow, DeviceKeys};
 use crate::output::{self, clean};
 use crate::pin::{self, CliPin};
 
@@ -44,31 +42,25 @@ pub fn run(ctx: &Context, args: &PhoneSigninArgs) -> Result<()> {
             let keys = DeviceKeys::load(&vault)?;
             pin::for_new_key(&keys)?
         };
-        enable(&mut vault, &path, id, pin)?;
+        enable(&mut vault, id, pin)?;
     } else {
-        disable(&mut vault, &path, id)?;
+        disable(&mut vault, id)?;
     }
     print(ctx, &vault, id, target, on)
 }
 
 /// Enables phone sign-in for enrollment `id` with a key sealed under `pin`'s PIN. The new
 /// key is in the vault before the provider learns it.
-pub fn enable(vault: &mut Vault, path: &Path, id: i64, pin: CliPin) -> Result<()> {
-    let keys = DeviceKeys::saving(vault, path)?;
+pub fn enable(vault: &mut Vault, id: i64, pin: CliPin) -> Result<()> {
+    let keys = DeviceKeys::load(vault)?;
     keys.set_pin_source(Arc::new(pin));
-    let http = UreqTransport::new();
-    let result = Approvals::new(vault, &keys, &http).enable_phone_signin(id, now());
-    keys.save(vault)?;
-    Ok(result?)
+    run_flow(vault, &keys, &UreqTransport::new(), |a| a.enable_phone_signin(id, now()))
 }
 
 /// Disables phone sign-in for enrollment `id` (the provider revokes the key; it is deleted).
-pub fn disable(vault: &mut Vault, path: &Path, id: i64) -> Result<()> {
-    let keys = DeviceKeys::saving(vault, path)?;
-    let http = UreqTransport::new();
-    let result = Approvals::new(vault, &keys, &http).disable_phone_signin(id, now());
-    keys.save(vault)?;
-    Ok(result?)
+pub fn disable(vault: &mut Vault, id: i64) -> Result<()> {
+    let keys = DeviceKeys::load(vault)?;
+    run_flow(vault, &keys, &UreqTransport::new(), |a| a.disable_phone_signin(id, now()))
 }
 
 fn print(ctx: &Context, vault: &Vault, id: i64, target: &PhoneSigninTarget, on: bool) -> Result<()> {

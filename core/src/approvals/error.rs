@@ -12,7 +12,18 @@ pub enum ApprovalError {
     /// The protocol step failed (provider refused, bad signature, expired…).
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
-    /// No response from the provider (network down, timeout).
+    /// No response from the provider (network down, timeout). The text never carries the
+    /// request's nonce, signature or query.
     #[error("could not reach the provider: {0}")]
     Transport(String),
+    /// The [`VaultAccess`](super::VaultAccess) has no open vault (the app closed it).
+    #[error("the vault has been closed")]
+    Closed,
+    /// Other decisions on the same enrollment kept committing signature counters between
+    /// this decision's read and write; nothing was sent. Try again.
+    #[error("another approval for this account is in progress; try again")]
+    Conflict,
+    /// The push token is longer than the protocol allows; nothing was sent.
+    #[error("the push token is too long")]
+    PushTokenTooLong,
 }

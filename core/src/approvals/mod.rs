@@ -1,23 +1,42 @@
 //! Push approvals and phone sign-in for an app: the protocol steps of [`crate::protocol`]
 //! bound to the vault, so every counter, clock offset and decision is persisted at the
-//! right moment.
+//! right moment. The one implementation of these flows: the CLI and the FFI both use it.
 //!
 //! The core still opens no sockets: the app passes an [`HttpTransport`] that executes the
 //! plain [`HttpRequest`]s with its platform's HTTP stack (java.net.http, URLSession, ureq in
-//! the CLI). Callbacks (transport, key store) run synchronously on the caller's thread and
-//! must not call back into the same [`Approvals`]; call it off the UI thread, since a
-//! phone sign-in signature waits for the biometric prompt.
+//! the CLI). Callbacks (transport, key store) run synchronously on the caller's thread; call
+//! off the UI thread, since a phone sign-in signature waits for the biometric prompt.
+//!
+//! The vault is reached through [`VaultAccess`] only around reads and writes, so the
+//! transport and the device-key store run with no vault lock held and may use the vault
+//! (or another [`Approvals`] over it) themselves. The rules:
+//! - the signature counter is committed **before** the assertion is sent, as a
+//!   compare-and-set against the stored enrollment: two concurrent decisions never reuse a
+//!   counter value (the loser signs again with the next one);
+//! - every decision that was signed is logged (`ActivityEvent::SignIn`) whatever the
+//!   provider answered, "not delivered" when it could not be reached;
+//! - a provider reporting clock skew is answered by one retry with the offset corrected from
+//!   its signed time, and a learned offset is saved;
+//! - a failed enrollment or phone sign-in activation deletes the key it created (whatever
+//!   step failed), and a locked vault creates no key;
+//! - a new key can be persisted (see [`Approvals::persist_keys_with`]) before its public key
+//!   leaves the device;
+//! - transport error texts never carry the request's nonce, signature or query.
 
+mod access;
+mod decide;
+mod device;
+mod enroll;
 mod error;
+mod phone_signin;
 
+pub use access::VaultAccess;
 pub use error::ApprovalError;
 
-use crate::otpauth::OtpParams;
 use crate::protocol::{
-    self, ActivityRecord, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse,
-    PendingRequest, ProtocolError, RespondOutcome,
+    wire, DeviceKeyStore, Enrollment, HttpRequest, HttpResponse, PendingRequest, ProtocolError,
 };
-use crate::vault::{Account, ActivityEvent, StoredEnrollment, Vault};
+use crate::vault::{Account, ActivityEvent, StoredEnrollment, Vault, VaultError};
 
 /// Executes HTTP requests for the core, with the platform's HTTP stack.
 pub trait HttpTransport: Send + Sync {
@@ -31,7 +50,7 @@ pub trait HttpTransport: Send + Sync {
 pub struct Enrolled {
     /// The enrollment's id in the vault.
     pub enrollment_id: i64,
-    /// The enrollment.
+    /// The enrollment as stored (with `otp_account_id` set when an OTP account was added).
     pub enrollment: Enrollment,
     /// The OTP account added from the same QR code, if it carried one.
     pub otp_account: Option<Account>,
@@ -59,185 +78,149 @@ pub struct PendingAcrossEnrollments {
     pub failures: Vec<(i64, ApprovalError)>,
 }
 
-/// The vault, the device-key store and the transport, used together.
-pub struct Approvals<'a> {
-    vault: &'a mut Vault,
-    keys: &'a dyn DeviceKeyStore,
-    http: &'a dyn HttpTransport,
+/// What [`Approvals::unenroll`] did.
+#[derive(Debug)]
+pub struct Unenrolled {
+    /// The enrollment as it was stored (now removed, its keys deleted).
+    pub enrollment: Enrollment,
+    /// Whether the provider acknowledged revoking this device; on `Err` it still lists the
+    /// device until an administrator (or the user's account page) revokes it.
+    pub provider: Result<(), ApprovalError>,
 }
 
-impl<'a> Approvals<'a> {
+/// Persists the device-key store into the vault; see [`Approvals::persist_keys_with`].
+pub type PersistKeys<'a> = dyn Fn(&mut Vault) -> Result<(), VaultError> + 'a;
+
+/// The vault (through a [`VaultAccess`]), the device-key store and the transport, used
+/// together. Cheap to build: an app may make one per call.
+pub struct Approvals<'a, V: VaultAccess + ?Sized> {
+    vault: &'a V,
+    keys: &'a dyn DeviceKeyStore,
+    http: &'a dyn HttpTransport,
+    persist_keys: Option<&'a PersistKeys<'a>>,
+}
+
+impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     /// Binds the three.
-    pub fn new(vault: &'a mut Vault, keys: &'a dyn DeviceKeyStore, http: &'a dyn HttpTransport) -> Self {
-        Approvals { vault, keys, http }
+    pub fn new(vault: &'a V, keys: &'a dyn DeviceKeyStore, http: &'a dyn HttpTransport) -> Self {
+        Approvals { vault, keys, http, persist_keys: None }
     }
 
-    fn send(&self, request: HttpRequest) -> Result<HttpResponse, ApprovalError> {
-        self.http.execute(request).map_err(ApprovalError::Transport)
+    /// For a key store kept inside the vault (the CLI's software store): `persist` runs
+    /// under vault access right after a flow created a key, before its public key is sent
+    /// anywhere. When it fails the new key is deleted and the flow fails with its error.
+    /// (Deletions are not reported: save the store once the flow has returned.)
+    pub fn persist_keys_with(mut self, persist: &'a PersistKeys<'a>) -> Self {
+        self.persist_keys = Some(persist);
+        self
     }
 
-    /// Enrolls this device from an enrollment QR code (`nyckel-enroll://…`): creates the
-    /// device key, registers it, pins the provider key, and stores the enrollment (and the
-    /// OTP account the code may carry) in one transaction.
-    pub fn enroll(&mut self, uri: &str, device_name: &str, push_token: Option<&str>, now: i64) -> Result<Enrolled, ApprovalError> {
-        self.vault.enrollments()?; // fail early (locked) before creating any key
-        let parsed = EnrollUri::parse(uri).map_err(ProtocolError::from)?;
-        let otp: Option<OtpParams> = parsed.otp.as_ref().map(|p| p.params.clone());
-        let (request, state) = protocol::enroll::begin(&parsed, device_name, push_token, self.keys, now)?;
-        let alias = state.key_alias().to_owned();
-        let response = match self.send(request) {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = self.keys.delete_key(alias);
-                return Err(e);
-            }
-        };
-        let enrollment = state.finish(self.keys, &response, now)?;
-        match self.vault.add_enrollment(&enrollment, otp) {
-            Ok((enrollment_id, otp_account)) => {
-                let enrollment = self.vault.enrollment(enrollment_id)?.enrollment;
-                Ok(Enrolled { enrollment_id, enrollment, otp_account })
-            }
-            Err(e) => {
-                let _ = self.keys.delete_key(alias);
-                Err(e.into())
-            }
-        }
-    }
-
-    /// Every enrollment in the vault.
+    /// Every enrollment in the vault, oldest first.
     pub fn enrollments(&self) -> Result<Vec<StoredEnrollment>, ApprovalError> {
-        Ok(self.vault.enrollments()?)
+        self.vault.with_vault(|v| v.enrollments())
     }
 
-    /// Fetches the open sign-in requests of one enrollment, verifying the provider's
-    /// signature; persists the clock offset learned from signed server time.
-    pub fn pending_for(&mut self, enrollment_id: i64, now: i64) -> Result<Vec<PendingSignIn>, ApprovalError> {
-        let mut e = self.vault.enrollment(enrollment_id)?.enrollment;
-        let result = self.with_clock_retry(&mut e, |keys, e| {
-            let (req, fetch) = protocol::fetch_pending(e, keys, now)?;
-            Ok((req, move |e: &mut Enrollment, resp: &HttpResponse| protocol::parse_pending(e, &fetch, resp, now)))
-        });
-        self.vault.update_enrollment(enrollment_id, &e, None)?;
-        let requests = result?;
-        Ok(requests
-            .into_iter()
-            .map(|request| PendingSignIn {
-                enrollment_id,
-                issuer: e.issuer.clone(),
-                seconds_left: request.seconds_left(&e, now),
-                request,
-            })
-            .collect())
+    /// Runs the persist hook after a key was created; deletes `alias` when it fails.
+    fn key_created(&self, alias: &str) -> Result<(), ApprovalError> {
+        let Some(persist) = self.persist_keys else { return Ok(()) };
+        self.vault.with_vault(|v| persist(v)).inspect_err(|_| {
+            let _ = self.keys.delete_key(alias.to_owned());
+        })
     }
 
-    /// Fetches open requests across all enrollments. A provider that cannot be reached
-    /// does not hide the others: its error is returned beside the requests.
-    pub fn pending(&mut self, now: i64) -> Result<PendingAcrossEnrollments, ApprovalError> {
-        let mut out = PendingAcrossEnrollments::default();
-        for stored in self.vault.enrollments()? {
-            match self.pending_for(stored.id, now) {
-                Ok(list) => out.requests.extend(list),
-                Err(e) => out.failures.push((stored.id, e)),
+    fn load(&self, id: i64) -> Result<Enrollment, ApprovalError> {
+        self.vault.with_vault(|v| Ok(v.enrollment(id)?.enrollment))
+    }
+
+    /// Sends through the transport; an error text loses the request's nonce, signature
+    /// and query (a platform error may quote the URL or the headers).
+    fn send(&self, request: HttpRequest) -> Result<HttpResponse, ApprovalError> {
+        let mut hidden: Vec<String> = request
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(wire::H_NONCE) || name.eq_ignore_ascii_case(wire::H_SIGNATURE))
+            .map(|(_, value)| value.clone())
+            .collect();
+        hidden.extend(request.url.split_once('?').map(|(_, query)| query.to_owned()));
+        self.http.execute(request).map_err(|reason| {
+            let reason = hidden.iter().filter(|v| !v.is_empty()).fold(reason, |r, v| r.replace(v.as_str(), "…"));
+            ApprovalError::Transport(reason)
+        })
+    }
+
+    /// Re-reads the enrollment under vault access, lets `merge` apply this flow's changes to
+    /// the stored version and saves it (with `event`, in the same transaction). `merge`
+    /// returning `false` means "conflict: save nothing" (and gives `Ok(false)`).
+    fn commit(
+        &self,
+        id: i64,
+        event: Option<&ActivityEvent>,
+        merge: impl FnOnce(&mut Enrollment) -> bool,
+    ) -> Result<bool, ApprovalError> {
+        self.vault.with_vault(|v| {
+            let mut latest = v.enrollment(id)?.enrollment;
+            if !merge(&mut latest) {
+                return Ok(false);
             }
+            v.update_enrollment(id, &latest, event)?;
+            Ok(true)
+        })
+    }
+
+    /// Saves a clock offset learned during a flow (when it changed).
+    fn save_clock(&self, id: i64, before: i64, e: &Enrollment) -> Result<(), ApprovalError> {
+        if e.clock_offset == before {
+            return Ok(());
         }
-        Ok(out)
+        let offset = e.clock_offset;
+        self.commit(id, None, |latest| {
+            latest.clock_offset = offset;
+            true
+        })
+        .map(drop)
     }
 
-    /// Approves (with the number the user typed from the sign-in screen), denies or reports
-    /// a request. The signature counter is committed before the assertion is sent, and the
-    /// decision is logged with the context the user saw, whatever the provider answers.
-    pub fn decide(&mut self, enrollment_id: i64, request: &PendingRequest, decision: Decision, now: i64) -> Result<RespondOutcome, ApprovalError> {
-        let mut e = self.vault.enrollment(enrollment_id)?.enrollment;
-        let http_request = protocol::respond(&mut e, request, decision, self.keys, now)?;
-        self.vault.update_enrollment(enrollment_id, &e, None)?; // counter first (synchronous=FULL)
-        let outcome = match self.send(http_request) {
-            Ok(resp) => protocol::parse_respond_result(&e, request, &resp).map_err(ApprovalError::from),
-            Err(err) => Err(err),
-        };
-        let protocol_outcome = match &outcome {
-            Ok(o) => Ok(*o),
-            Err(ApprovalError::Protocol(p)) => Err(p.clone()),
-            Err(_) => Err(ProtocolError::Malformed("not delivered")),
-        };
-        let mut record = ActivityRecord::new(&e, request, &decision, &protocol_outcome, now);
-        if matches!(outcome, Err(ApprovalError::Transport(_))) {
-            record.result = "not delivered".into();
-        }
-        self.vault.log(&ActivityEvent::SignIn { enrollment_id, record })?;
-        outcome
-    }
-
-    /// Enables phone sign-in (passwordless) for an enrollment: creates a user-verification
-    /// key (the platform asks for biometrics/PIN to sign its proof) and registers it.
-    pub fn enable_phone_signin(&mut self, enrollment_id: i64, now: i64) -> Result<(), ApprovalError> {
-        let mut e = self.vault.enrollment(enrollment_id)?.enrollment;
-        let result = self.with_clock_retry(&mut e, |keys, e| {
-            let (req, state) = protocol::enable_phone_signin(e, keys, now)?;
-            Ok((req, move |e: &mut Enrollment, resp: &HttpResponse| state.finish(e, keys, resp, now)))
-        });
-        let event = result.is_ok().then(|| ActivityEvent::PhoneSignin {
-            enrollment_id,
-            account_name: e.account_name.clone(),
-            enabled: true,
-        });
-        self.vault.update_enrollment(enrollment_id, &e, event.as_ref())?;
-        result
-    }
-
-    /// Disables phone sign-in for an enrollment and deletes its key.
-    pub fn disable_phone_signin(&mut self, enrollment_id: i64, now: i64) -> Result<(), ApprovalError> {
-        let mut e = self.vault.enrollment(enrollment_id)?.enrollment;
-        let result = self.with_clock_retry(&mut e, |keys, e| {
-            let (req, state) = protocol::disable_phone_signin(e, keys, now)?;
-            Ok((req, move |e: &mut Enrollment, resp: &HttpResponse| state.finish(e, keys, resp, now)))
-        });
-        let event = result.is_ok().then(|| ActivityEvent::PhoneSignin {
-            enrollment_id,
-            account_name: e.account_name.clone(),
-            enabled: false,
-        });
-        self.vault.update_enrollment(enrollment_id, &e, event.as_ref())?;
-        result
-    }
-
-    /// Learns the provider's clock from signed server time; returns the offset in seconds
-    /// (provider minus device), which the app may also apply to this account's TOTP codes.
-    pub fn sync_time(&mut self, enrollment_id: i64, now: i64) -> Result<i64, ApprovalError> {
-        let mut e = self.vault.enrollment(enrollment_id)?.enrollment;
-        let (req, sync) = protocol::sync_time(&e);
-        let resp = self.send(req)?;
-        let offset = sync.finish(&mut e, &resp, now)?;
-        self.vault.update_enrollment(enrollment_id, &e, None)?;
-        Ok(offset)
-    }
-
-    /// Removes an enrollment from this device and deletes its keys. (The provider still
-    /// lists the device until an administrator revokes it.)
-    pub fn remove(&mut self, enrollment_id: i64) -> Result<(), ApprovalError> {
-        let e = self.vault.remove_enrollment(enrollment_id)?;
-        let _ = self.keys.delete_key(e.device_key_alias);
-        if let Some(alias) = e.phone_signin_key_alias {
-            let _ = self.keys.delete_key(alias);
-        }
-        Ok(())
-    }
-
-    /// Runs build → send → parse, and once more if the provider reported clock skew (the
-    /// parse step has then corrected the enrollment's clock offset from signed time).
-    fn with_clock_retry<T, F, P>(&self, e: &mut Enrollment, build: F) -> Result<T, ApprovalError>
-    where
-        F: Fn(&'a dyn DeviceKeyStore, &Enrollment) -> Result<(HttpRequest, P), ProtocolError>,
-        P: FnOnce(&mut Enrollment, &HttpResponse) -> Result<T, ProtocolError>,
-    {
+    /// build → send → finish, and once more when the provider reported clock skew (`finish`
+    /// has then corrected the offset in `e` from signed server time). When the request got
+    /// no answer, `finish` still gets an empty response so the step releases what it holds.
+    fn exchange<T, S>(
+        &self,
+        e: &mut Enrollment,
+        build: impl Fn(&Enrollment) -> Result<(HttpRequest, S), ProtocolError>,
+        finish: impl Fn(S, &mut Enrollment, &HttpResponse) -> Result<T, ProtocolError>,
+    ) -> Result<T, ApprovalError> {
         let mut retried = false;
         loop {
-            let (req, parse) = build(self.keys, e)?;
-            let resp = self.send(req)?;
-            match parse(e, &resp) {
+            let (request, state) = build(e)?;
+            let response = match self.send(request) {
+                Ok(r) => r,
+                Err(err) => {
+                    let _ = finish(state, e, &HttpResponse::default());
+                    return Err(err);
+                }
+            };
+            match finish(state, e, &response) {
                 Err(ProtocolError::ClockSkew) if !retried => retried = true,
                 other => return other.map_err(ApprovalError::from),
             }
         }
     }
+
+    /// Learns the provider's clock from signed server time and saves it; returns the offset
+    /// in seconds (provider minus device), which the app may also apply to this account's
+    /// TOTP codes.
+    pub fn sync_time(&self, enrollment_id: i64, now: i64) -> Result<i64, ApprovalError> {
+        let mut e = self.load(enrollment_id)?;
+        let (request, sync) = crate::protocol::sync_time(&e);
+        let response = self.send(request)?;
+        let offset = sync.finish(&mut e, &response, now)?;
+        self.commit(enrollment_id, None, |latest| {
+            latest.clock_offset = offset;
+            true
+        })?;
+        Ok(offset)
+    }
 }
+
+#[cfg(test)]
+mod tests;

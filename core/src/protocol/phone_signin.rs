@@ -117,6 +117,12 @@ fn read_state(
 }
 
 impl PhoneSigninEnable {
+    /// The alias of the new phone sign-in key (to delete it if the request is never
+    /// answered; `finish` deletes it on every error it sees).
+    pub fn key_alias(&self) -> &str {
+        &self.alias
+    }
+
     /// Consumes the provider's answer; on success records the key in `enrollment` (persist
     /// it) and deletes any previous phone sign-in key. On error deletes the new key.
     pub fn finish(

@@ -1,0 +1,122 @@
+//! Open sign-in requests and the user's decisions on them.
+
+use super::{ApprovalError, Approvals, PendingAcrossEnrollments, PendingSignIn, VaultAccess};
+use crate::protocol::{self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError, RespondOutcome};
+use crate::vault::{ActivityEvent, StoredEnrollment};
+
+/// Attempts at a decision when another decision on the same enrollment committed a counter
+/// between our read and our write.
+const COUNTER_ATTEMPTS: usize = 3;
+
+impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
+    /// Fetches the open sign-in requests of one enrollment, verifying the provider's
+    /// signature; saves the clock offset learned from signed server time.
+    pub fn pending_for(&self, enrollment_id: i64, now: i64) -> Result<Vec<PendingSignIn>, ApprovalError> {
+        let stored = self.vault.with_vault(|v| v.enrollment(enrollment_id))?;
+        self.fetch(stored, now)
+    }
+
+    /// Fetches open requests across all enrollments. A provider that cannot be reached
+    /// does not hide the others: its error is returned beside the requests.
+    pub fn pending(&self, now: i64) -> Result<PendingAcrossEnrollments, ApprovalError> {
+        let mut out = PendingAcrossEnrollments::default();
+        for stored in self.enrollments()? {
+            let id = stored.id;
+            match self.fetch(stored, now) {
+                Ok(list) => out.requests.extend(list),
+                Err(e) => out.failures.push((id, e)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn fetch(&self, stored: StoredEnrollment, now: i64) -> Result<Vec<PendingSignIn>, ApprovalError> {
+        let enrollment_id = stored.id;
+        let mut e = stored.enrollment;
+        let before = e.clock_offset;
+        let result = self.exchange(
+            &mut e,
+            |e| protocol::fetch_pending(e, self.keys, now),
+            |fetch, e, resp| protocol::parse_pending(e, &fetch, resp, now),
+        );
+        let saved = self.save_clock(enrollment_id, before, &e);
+        let requests = result?;
+        saved?;
+        Ok(requests
+            .into_iter()
+            .map(|request| PendingSignIn {
+                enrollment_id,
+                issuer: e.issuer.clone(),
+                seconds_left: request.seconds_left(&e, now),
+                request,
+            })
+            .collect())
+    }
+
+    /// Approves (with the number the user typed from the sign-in screen), denies or reports
+    /// a request. The signature counter is committed (compare-and-set) before the assertion
+    /// is sent, and the decision is logged with the context the user saw whatever the
+    /// provider answers ("not delivered" when it could not be reached). A failed signature
+    /// (prompt cancelled, wrong PIN) sends and logs nothing: the request is still pending.
+    pub fn decide(
+        &self,
+        enrollment_id: i64,
+        request: &PendingRequest,
+        decision: Decision,
+        now: i64,
+    ) -> Result<RespondOutcome, ApprovalError> {
+        let (e, http_request) = self.sign_and_commit(enrollment_id, request, decision, now)?;
+        let sent = self.send(http_request);
+        let outcome = match &sent {
+            Ok(resp) => protocol::parse_respond_result(&e, request, resp),
+            Err(_) => Err(ProtocolError::Malformed("not delivered")),
+        };
+        let mut record = ActivityRecord::new(&e, request, &decision, &outcome, now);
+        if sent.is_err() {
+            record.result = "not delivered".into();
+        }
+        let event = ActivityEvent::SignIn { enrollment_id, record };
+        // Best effort only when the vault was locked or closed meanwhile: the provider has
+        // acted on the decision, so its outcome is what the user must see.
+        let _ = self.vault.with_vault(|v| v.log(&event));
+        sent?;
+        Ok(outcome?)
+    }
+
+    /// Signs `decision` and commits the counter it used (compare-and-set against the stored
+    /// enrollment), signing again with the next value when another decision won the race.
+    fn sign_and_commit(
+        &self,
+        enrollment_id: i64,
+        request: &PendingRequest,
+        decision: Decision,
+        now: i64,
+    ) -> Result<(Enrollment, HttpRequest), ApprovalError> {
+        for _ in 0..COUNTER_ATTEMPTS {
+            let snapshot = self.load(enrollment_id)?;
+            let mut ours = snapshot.clone();
+            let http_request = protocol::respond(&mut ours, request, decision, self.keys, now)?;
+            let committed = self.commit(enrollment_id, None, |latest| {
+                if ours.sign_count != snapshot.sign_count {
+                    if latest.device_key_alias != ours.device_key_alias || latest.sign_count >= ours.sign_count {
+                        return false;
+                    }
+                    latest.sign_count = ours.sign_count;
+                }
+                if ours.phone_signin_sign_count != snapshot.phone_signin_sign_count {
+                    if latest.phone_signin_key_alias != ours.phone_signin_key_alias
+                        || latest.phone_signin_sign_count >= ours.phone_signin_sign_count
+                    {
+                        return false;
+                    }
+                    latest.phone_signin_sign_count = ours.phone_signin_sign_count;
+                }
+                true
+            })?;
+            if committed {
+                return Ok((ours, http_request));
+            }
+        }
+        Err(ApprovalError::Conflict)
+    }
+}
