@@ -1,6 +1,12 @@
 //! Rust-side tests of `NyckelApprovals` against an in-process `nyckel-idp` on loopback (the
 //! Kotlin and Swift suites run the same flows through the FFI against a `nyckel-idp serve`
 //! process, with key stores and HTTP clients written in those languages).
+//!
+//! The flow rules themselves (counter compare-and-set under concurrent decisions, logging,
+//! clock-skew retry, key cleanup, redaction) live in `nyckel_core::approvals` and are tested
+//! there and in `tests/tests/approvals_vault.rs`; these tests check what the FFI adds: the
+//! records, the error mapping, the request cache, the closed vault, and re-entrant foreign
+//! callbacks.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -63,8 +69,6 @@ struct Loopback {
     offline: AtomicBool,
     requests: AtomicUsize,
     hook: Mutex<Option<Hook>>,
-    /// The signature counter of every assertion sent (from its authenticatorData).
-    counters_sent: Mutex<Vec<u32>>,
 }
 
 impl HttpClient for Loopback {
@@ -77,11 +81,6 @@ impl HttpClient for Loopback {
             return Err(HttpError::Unreachable { reason: "network is unreachable".into() });
         }
         self.requests.fetch_add(1, Ordering::SeqCst);
-        if request.url.ends_with("/response") {
-            let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-            let auth = nyckel_core::protocol::wire::unb64(body["authenticatorData"].as_str().unwrap()).unwrap();
-            self.counters_sent.lock().unwrap().push(u32::from_be_bytes(auth[33..37].try_into().unwrap()));
-        }
         assert!(request.url.starts_with("http://127.0.0.1:"), "tests only talk to loopback");
         let core = nyckel_core::protocol::HttpRequest {
             method: request.method,
@@ -457,40 +456,6 @@ fn software_store_keys_are_p256_and_uv_keys_need_the_pin() {
     assert_eq!(s.aliases(), vec!["uv".to_owned()]);
 }
 
-#[test]
-fn concurrent_decisions_never_reuse_a_counter_value() {
-    // Two NyckelApprovals over one vault and key store (an app's UI and its notification
-    // action). While the first one's signature is "waiting for the user", the second one
-    // denies the same request: the first must sign again with the next counter value rather
-    // than send a value the provider has already seen.
-    let idp = Idp::new();
-    let phone = Phone::new();
-    phone.enroll(&idp, "anna");
-    let other = NyckelApprovals::new(phone.vault.clone(), phone.keys.clone(), phone.http.clone());
-    let s = idp.start("anna", Kind::Push);
-    phone.approvals.pending_requests().unwrap();
-    other.pending_requests().unwrap();
-    let armed = Arc::new(AtomicBool::new(true));
-    let (flag, weak, rid) = (armed.clone(), Arc::downgrade(&other), s.id.clone());
-    let denied = Arc::new(Mutex::new(None));
-    let out = denied.clone();
-    *phone.keys.on_sign.lock().unwrap() = Some(Arc::new(move || {
-        if flag.swap(false, Ordering::SeqCst) {
-            *out.lock().unwrap() = Some(weak.upgrade().unwrap().deny(rid.clone()));
-        }
-    }));
-    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::RequestNotPending));
-    assert_eq!(denied.lock().unwrap().clone(), Some(Ok(SignInOutcome::Denied)));
-    assert_eq!(idp.state(&s.id), "denied");
-    let device = idp.devices("anna")[0].device_id.clone();
-    let provider_count: i64 =
-        idp.conn().query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&device], |r| r.get(0)).unwrap();
-    assert_eq!(provider_count, 1, "the provider accepted counter 1 (the deny)");
-    assert_eq!(*phone.http.counters_sent.lock().unwrap(), vec![1, 2], "the approval signed again with the next value");
-    assert_eq!(phone.sign_ins(), vec![("approve".into(), "not_pending".into(), false), ("deny".into(), "denied".into(), false)]);
-    *phone.keys.on_sign.lock().unwrap() = None;
-}
-
 /// A client whose error text quotes the request (as some platform errors do).
 struct Chatty;
 
@@ -512,4 +477,24 @@ fn transport_errors_do_not_echo_nonces_or_signatures() {
     let failure = chatty.pending_requests().unwrap().failures.remove(0).reason;
     assert!(failure.contains("Nyckel-Device"), "{failure}");
     assert!(failure.contains("Nyckel-Nonce: …") && failure.contains("Nyckel-Signature: …"), "{failure}");
+}
+
+#[test]
+fn approval_errors_map_to_the_exported_errors() {
+    use nyckel_core::approvals::ApprovalError;
+    use nyckel_core::vault::VaultError;
+    assert_eq!(NyckelError::from(ApprovalError::Closed), NyckelError::Closed);
+    assert_eq!(NyckelError::from(ApprovalError::Vault(VaultError::Locked)), NyckelError::Locked);
+    assert_eq!(
+        NyckelError::from(ApprovalError::Transport("network is unreachable".into())),
+        NyckelError::ProviderUnreachable { reason: "network is unreachable".into() }
+    );
+    assert_eq!(
+        NyckelError::from(ApprovalError::Conflict),
+        NyckelError::DeviceKeyUnavailable { reason: "another approval for this account is in progress; try again".into() }
+    );
+    assert_eq!(
+        NyckelError::from(ApprovalError::PushTokenTooLong),
+        NyckelError::InvalidInput { reason: "the push token is too long".into() }
+    );
 }
