@@ -315,44 +315,21 @@ fn added(a: core_vault::AddedAccount) -> AddedAccount {
 }
 
 /// Builds and validates the account parameters of a manual entry with the same parser a
-/// scanned URI goes through.
+/// scanned URI goes through (`otpauth::parse_manual`).
 fn manual_params(m: &ManualAccount) -> Result<(OtpParams, Vec<String>), NyckelError> {
-    let secret = Zeroizing::new(percent_encode(&m.secret));
-    let probe = Zeroizing::new(format!("otpauth://totp/x?secret={}", secret.as_str()));
-    let secret = otpauth::parse(&probe).map_err(|e| NyckelError::InvalidInput { reason: e.to_string() })?.params.secret;
-    let narrow = |what: &str, v: u32| u8::try_from(v).map_err(|_| NyckelError::InvalidInput { reason: format!("{what} {v} is out of range") });
-    let mut params = OtpParams::totp(secret, m.issuer.trim(), m.name.trim());
-    params.kind = m.kind.into();
-    if let Some(a) = m.algorithm {
-        params.algorithm = a.into();
-    }
-    if let Some(d) = m.digits {
-        params.digits = narrow("digits", d)?;
-    }
-    if m.kind == OtpKind::Steam {
-        params.digits = otpauth::STEAM_DIGITS;
-    }
-    if let Some(p) = m.period {
-        params.period = p;
-    }
-    params.counter = m.counter.unwrap_or(0);
-    // The canonical URI through the parser: the same checks (and warnings) as a QR code.
-    let uri = Zeroizing::new(params.to_uri());
-    let parsed = otpauth::parse(&uri).map_err(|e| NyckelError::InvalidInput { reason: e.to_string() })?;
+    let (digits, period, counter) = (m.digits.map(|v| v.to_string()), m.period.map(|v| v.to_string()), m.counter.map(|v| v.to_string()));
+    let entry = otpauth::ManualEntry {
+        kind: Some(m.kind.into()),
+        secret: &m.secret,
+        issuer: &m.issuer,
+        name: &m.name,
+        algorithm: m.algorithm.map(Into::into),
+        digits: digits.as_deref(),
+        period: period.as_deref(),
+        counter: counter.as_deref(),
+    };
+    let parsed = otpauth::parse_manual(&entry).map_err(|e| NyckelError::InvalidInput { reason: e.to_string() })?;
     Ok((parsed.params, parsed.warnings.iter().map(ToString::to_string).collect()))
-}
-
-/// Percent-encodes everything outside RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[uniffi::export]

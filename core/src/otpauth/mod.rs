@@ -4,6 +4,7 @@
 
 mod base32;
 mod error;
+mod manual;
 mod parse;
 mod uri;
 
@@ -11,6 +12,7 @@ mod uri;
 mod tests;
 
 pub use error::ParseError;
+pub use manual::{parse_manual, ManualEntry};
 pub use parse::{parse, MAX_URI_LEN};
 
 use crate::secret::Secret;
