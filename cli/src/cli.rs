@@ -244,7 +244,7 @@ pub struct ApproveArgs {
     #[arg(long, value_name = "QUERY")]
     pub account: Option<String>,
     /// Answer this request (its id, as listed) when several are waiting
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_hyphen_values = true)]
     pub request: Option<String>,
     /// Approve with the two-digit number shown on the sign-in page
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(10..=99))]
@@ -335,4 +335,21 @@ pub struct DemoArgs {
     /// How long to show live codes, in seconds
     #[arg(long, value_name = "N", default_value_t = 6)]
     pub seconds: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn a_request_id_starting_with_a_dash_is_a_value() {
+        // Request ids are base64url: one in 64 starts with '-'.
+        let cli = Cli::try_parse_from(["nyckel", "approve", "--request", "-KlbsQnJWrLWNMAPJKXkzg", "--deny"]).unwrap();
+        match cli.command {
+            Command::Approve(args) => assert_eq!(args.request.as_deref(), Some("-KlbsQnJWrLWNMAPJKXkzg")),
+            _ => panic!("not approve"),
+        }
+    }
 }

@@ -106,7 +106,8 @@ enum SigninCmd {
     },
     /// Show a request's state.
     Status {
-        /// Request id.
+        /// Request id (ids are base64url and may start with '-').
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -120,7 +121,8 @@ enum DeviceCmd {
     },
     /// Revoke a device (its keys are refused at once).
     Revoke {
-        /// Device id.
+        /// Device id (ids are base64url and may start with '-').
+        #[arg(allow_hyphen_values = true)]
         device_id: String,
     },
 }

@@ -80,3 +80,20 @@ fn a_database_from_the_future_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer"));
 }
+
+#[test]
+fn ids_starting_with_a_dash_are_ids_not_options() {
+    // Request and device ids are base64url: one in 64 starts with '-'.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    for args in [["signin", "status", "-KlbsQnJWrLWNMAPJKXkzg"], ["device", "revoke", "-KlbsQnJWrLWNMAPJKXkzg"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("unexpected argument"), "{args:?}: {stderr}");
+    }
+}
