@@ -218,7 +218,10 @@ pub fn on_terminal_with(
     env: &[(&str, &str)],
     steps: &[Step],
 ) -> (i32, String) {
-    let mut line = shell_quote(env!("CARGO_BIN_EXE_nyckel"));
+    // `exec`: script runs `$SHELL -c LINE` (dash when SHELL is unset, as in CI), and dash
+    // stays as the parent in the terminal's process group; Ctrl-C would then kill the
+    // shell too and script would report 130 whatever nyckel did.
+    let mut line = format!("exec {}", shell_quote(env!("CARGO_BIN_EXE_nyckel")));
     for a in args {
         line.push(' ');
         line.push_str(&shell_quote(a));
