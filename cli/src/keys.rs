@@ -1,7 +1,8 @@
 //! The CLI's device keys: a [`SoftwareKeyStore`] kept sealed inside the vault.
 //!
-//! The store is read from the vault at the start of a command and written back after every
-//! step that creates or deletes keys. A key the provider is about to learn must never be
+//! The store is read from the vault at the start of a command; after every step that
+//! creates or deletes keys, those changes are applied to the store as saved at that moment
+//! (another `nyckel` may have saved keys meanwhile), in one vault transaction. A key the provider is about to learn must never be
 //! lost, so [`run_flow`] hands the core's approval flows a hook
 //! ([`Approvals::persist_keys_with`]) that writes the store into the vault **the moment a
 //! key is created**, before its public key is sent anywhere (the flows take the vault only
@@ -56,14 +57,20 @@ impl DeviceKeys {
         self.store.aliases().into_iter().filter(|a| self.store.is_user_verification_key(a) == Some(true)).collect()
     }
 
-    /// Writes the whole store into the vault (after a step that created or deleted keys).
+    /// Saves this run's key creations and deletions into the vault (after a step that made
+    /// some). They are applied over the store as saved now, inside one vault transaction, so
+    /// a second `nyckel` enrolling at the same moment keeps its keys too.
     pub fn save(&self, vault: &mut Vault) -> Result<()> {
         Ok(self.persist(vault)?)
     }
 
     /// [`DeviceKeys::save`] with the vault's error, for the core's persist hook.
     pub fn persist(&self, vault: &mut Vault) -> std::result::Result<(), VaultError> {
-        vault.set_software_key_store(&self.store.to_bytes())
+        vault.update_software_key_store(|saved| {
+            self.store
+                .merged_over(saved)
+                .map_err(|e| VaultError::Corrupt(format!("the device keys stored in the vault are unreadable ({e})")))
+        })
     }
 }
 
@@ -144,6 +151,27 @@ mod tests {
         // The failed enrollment deleted its key, and `run_flow` saved the deletion.
         assert!(keys.store().aliases().is_empty());
         assert!(load_store(&vault).unwrap().aliases().is_empty());
+    }
+
+    #[test]
+    fn two_runs_saving_at_once_keep_each_others_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.nyckel");
+        let mut first = Vault::create(&path, "test passphrase", KdfParams::FLOOR).unwrap();
+        let old = DeviceKeys::load(&first).unwrap();
+        old.create_key("old".into(), false).unwrap();
+        old.save(&mut first).unwrap();
+        // Two `nyckel` processes load the same store before either saves.
+        let mut second = Vault::open(&path).unwrap();
+        second.unlock_with_unwrapped_key(UnwrappedKey::new(first.key_for_wrapping().unwrap().to_vec())).unwrap();
+        let a = DeviceKeys::load(&first).unwrap();
+        let b = DeviceKeys::load(&second).unwrap();
+        a.create_key("a".into(), false).unwrap();
+        a.delete_key("old".into()).unwrap();
+        b.create_key("b".into(), false).unwrap();
+        a.save(&mut first).unwrap();
+        b.save(&mut second).unwrap();
+        assert_eq!(load_store(&first).unwrap().aliases(), ["a", "b"], "b kept a's key and did not bring back 'old'");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! iOS Secure Enclave) and [`SoftwareKeyStore`], a ring-based implementation for the CLI and
 //! tests whose user-verification keys are sealed under an Argon2id-derived PIN key.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -136,6 +136,15 @@ struct StoreFile {
 pub struct SoftwareKeyStore {
     keys: Mutex<BTreeMap<String, StoredKey>>,
     pin: Mutex<Option<Arc<dyn PinSource>>>,
+    changes: Mutex<Changes>,
+}
+
+/// What this store itself created and deleted since it was made or loaded, so a save can
+/// apply just those over a copy another process may have saved meanwhile.
+#[derive(Default)]
+struct Changes {
+    created: BTreeSet<String>,
+    deleted: BTreeSet<String>,
 }
 
 impl Default for SoftwareKeyStore {
@@ -154,7 +163,11 @@ impl std::fmt::Debug for SoftwareKeyStore {
 impl SoftwareKeyStore {
     /// An empty store without a PIN source (UV keys then fail with `UserCancelled`).
     pub fn new() -> Self {
-        SoftwareKeyStore { keys: Mutex::new(BTreeMap::new()), pin: Mutex::new(None) }
+        SoftwareKeyStore::with_keys(BTreeMap::new())
+    }
+
+    fn with_keys(keys: BTreeMap<String, StoredKey>) -> Self {
+        SoftwareKeyStore { keys: Mutex::new(keys), pin: Mutex::new(None), changes: Mutex::new(Changes::default()) }
     }
 
     /// Sets where PINs for UV keys come from.
@@ -203,7 +216,31 @@ impl SoftwareKeyStore {
                 return Err(KeyStoreError::Other("malformed key store entry".into()));
             }
         }
-        Ok(SoftwareKeyStore { keys: Mutex::new(file.keys), pin: Mutex::new(None) })
+        Ok(SoftwareKeyStore::with_keys(file.keys))
+    }
+
+    /// The bytes to save over `saved` (the store as it is on disk now, which another process
+    /// may have changed since this one was loaded): `saved` with this store's own creations
+    /// and deletions applied, so neither process loses the other's keys.
+    pub fn merged_over(&self, saved: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, KeyStoreError> {
+        let base = match saved {
+            Some(bytes) => SoftwareKeyStore::from_bytes(bytes)?,
+            None => SoftwareKeyStore::new(),
+        };
+        {
+            let ours = self.lock();
+            let changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+            let mut merged = base.lock();
+            for alias in &changes.created {
+                if let Some(key) = ours.get(alias) {
+                    merged.insert(alias.clone(), key.clone());
+                }
+            }
+            for alias in &changes.deleted {
+                merged.remove(alias);
+            }
+        }
+        Ok(base.to_bytes())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, StoredKey>> {
@@ -297,6 +334,9 @@ impl DeviceKeyStore for SoftwareKeyStore {
         if keys.contains_key(&alias) {
             return Err(KeyStoreError::AlreadyExists);
         }
+        let mut changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        changes.deleted.remove(&alias);
+        changes.created.insert(alias.clone());
         keys.insert(alias, stored);
         Ok(public)
     }
@@ -333,7 +373,11 @@ impl DeviceKeyStore for SoftwareKeyStore {
     }
 
     fn delete_key(&self, alias: String) -> Result<(), KeyStoreError> {
-        self.lock().remove(&alias);
+        let mut keys = self.lock();
+        let mut changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&alias);
+        changes.created.remove(&alias);
+        changes.deleted.insert(alias);
         Ok(())
     }
 }
@@ -372,6 +416,35 @@ mod tests {
         assert!(verify_p256(&pk, b"hello", &sig));
         assert!(!verify_p256(&pk, b"hellO", &sig));
         assert_eq!(s.create_key("a".into(), false), Err(KeyStoreError::AlreadyExists));
+    }
+
+    #[test]
+    fn merged_over_applies_only_this_stores_own_changes() {
+        // Two processes load the same saved store, then each creates and deletes keys.
+        let first = SoftwareKeyStore::new();
+        first.create_key("shared".into(), false).unwrap();
+        first.create_key("doomed".into(), false).unwrap();
+        let saved = first.to_bytes();
+        let a = SoftwareKeyStore::from_bytes(&saved).unwrap();
+        let b = SoftwareKeyStore::from_bytes(&saved).unwrap();
+        let a_key = a.create_key("a".into(), false).unwrap();
+        a.delete_key("doomed".into()).unwrap();
+        let a_saved = a.merged_over(Some(&saved)).unwrap();
+        b.create_key("b".into(), false).unwrap();
+        b.create_key("b-tmp".into(), false).unwrap();
+        b.delete_key("b-tmp".into()).unwrap();
+        // b saves after a: a's new key survives, a's deletion is not undone.
+        let merged = SoftwareKeyStore::from_bytes(&b.merged_over(Some(&a_saved)).unwrap()).unwrap();
+        assert_eq!(merged.aliases(), ["a", "b", "shared"]);
+        assert_eq!(merged.public_key("a".into()).unwrap(), a_key);
+        let sig = merged.sign("a".into(), b"m".to_vec()).unwrap();
+        assert!(verify_p256(&a_key, b"m", &sig), "a's key came over whole");
+        // Nothing saved yet: just this store's creations.
+        let fresh = SoftwareKeyStore::new();
+        fresh.create_key("x".into(), false).unwrap();
+        assert_eq!(SoftwareKeyStore::from_bytes(&fresh.merged_over(None).unwrap()).unwrap().aliases(), ["x"]);
+        // A damaged saved store is an error, not an overwrite.
+        assert!(fresh.merged_over(Some(b"not json")).is_err());
     }
 
     #[test]

@@ -134,14 +134,36 @@ impl Vault {
         sealed.map(|s| self.open_sealed(KEY_STORE_TABLE, 1, &s)).transpose()
     }
 
-    /// Saves the software device-key store (see `protocol::SoftwareKeyStore::to_bytes`).
+    /// Saves the software device-key store (see `protocol::SoftwareKeyStore::to_bytes`),
+    /// replacing whatever is saved. Prefer [`Vault::update_software_key_store`] when another
+    /// process may share the file.
     pub fn set_software_key_store(&mut self, bytes: &[u8]) -> Result<(), VaultError> {
-        let sealed = self.seal(KEY_STORE_TABLE, 1, bytes)?;
-        self.conn.execute(
+        self.update_software_key_store(|_| Ok::<_, VaultError>(Zeroizing::new(bytes.to_vec())))
+    }
+
+    /// Reads the saved device-key store and writes `merge(saved)` back in one IMMEDIATE
+    /// transaction, so another process's save cannot slip in between the read and the write
+    /// (it waits for the lock instead). An error from `merge` leaves the saved store as it was.
+    pub fn update_software_key_store<E: From<VaultError>>(
+        &mut self,
+        merge: impl FnOnce(Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, E>,
+    ) -> Result<(), E> {
+        self.key()?;
+        let tx = self.begin()?;
+        let sealed: Option<Vec<u8>> = tx
+            .query_row("SELECT sealed FROM key_store WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(VaultError::from)?;
+        let saved = sealed.map(|s| self.open_sealed(KEY_STORE_TABLE, 1, &s)).transpose()?;
+        let bytes = merge(saved.as_deref().map(|b| &b[..]))?;
+        let sealed = self.seal(KEY_STORE_TABLE, 1, &bytes)?;
+        tx.execute(
             "INSERT INTO key_store (id, updated_at, sealed) VALUES (1, ?1, ?2)
              ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, sealed = excluded.sealed",
             params![now(), sealed],
-        )?;
+        )
+        .map_err(VaultError::from)?;
+        tx.commit().map_err(VaultError::from)?;
         Ok(())
     }
 }

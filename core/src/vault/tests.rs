@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::*;
 use crate::otpauth::{Algorithm, OtpKind, OtpParams};
 use crate::secret::Secret;
+use zeroize::Zeroizing;
 
 const PASS: &str = "correct horse battery staple";
 const RFC_SECRET: &[u8] = b"12345678901234567890";
@@ -515,6 +516,28 @@ fn the_software_key_store_is_sealed_and_replaced() {
     assert!(!contains(&file_bytes(&path), b"key store bytes"));
     let v = reopen(&path);
     assert_eq!(&v.software_key_store().unwrap().unwrap()[..], b"second key store bytes");
+}
+
+#[test]
+fn the_software_key_store_is_updated_from_what_is_saved_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut first, path) = new_vault(&dir);
+    let mut second = reopen(&path);
+    first.set_software_key_store(b"saved by first").unwrap();
+    // `second` opened before the save and still reads the saved bytes inside its update.
+    second
+        .update_software_key_store(|saved| {
+            assert_eq!(saved, Some(&b"saved by first"[..]));
+            Ok::<_, VaultError>(Zeroizing::new(b"saved by first, then second".to_vec()))
+        })
+        .unwrap();
+    assert_eq!(&first.software_key_store().unwrap().unwrap()[..], b"saved by first, then second");
+    // A failing merge leaves the saved store alone.
+    let err = second.update_software_key_store(|_| Err(VaultError::Corrupt("merge failed".into())));
+    assert!(matches!(err, Err(VaultError::Corrupt(_))));
+    assert_eq!(&reopen(&path).software_key_store().unwrap().unwrap()[..], b"saved by first, then second");
+    second.lock();
+    assert!(matches!(second.update_software_key_store(|_| Ok::<_, VaultError>(Zeroizing::new(vec![]))), Err(VaultError::Locked)));
 }
 
 #[test]
