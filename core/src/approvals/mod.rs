@@ -148,23 +148,17 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
         })
     }
 
-    /// Re-reads the enrollment under vault access, lets `merge` apply this flow's changes to
-    /// the stored version and saves it (with `event`, in the same transaction). `merge`
-    /// returning `false` means "conflict: save nothing" (and gives `Ok(false)`).
+    /// Re-reads the enrollment under vault access and the vault's write lock, lets `merge`
+    /// apply this flow's changes to the stored version and saves it (with `event`, in the
+    /// same transaction). `merge` returning `false` means "conflict: save nothing" (and
+    /// gives `Ok(false)`).
     fn commit(
         &self,
         id: i64,
         event: Option<&ActivityEvent>,
         merge: impl FnOnce(&mut Enrollment) -> bool,
     ) -> Result<bool, ApprovalError> {
-        self.vault.with_vault(|v| {
-            let mut latest = v.enrollment(id)?.enrollment;
-            if !merge(&mut latest) {
-                return Ok(false);
-            }
-            v.update_enrollment(id, &latest, event)?;
-            Ok(true)
-        })
+        self.vault.with_vault(|v| v.modify_enrollment(id, event, merge))
     }
 
     /// Saves a clock offset learned during a flow (when it changed).

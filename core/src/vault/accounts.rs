@@ -251,7 +251,7 @@ impl Vault {
 
     /// Changes issuer, name and/or note.
     pub fn update(&mut self, id: i64, edit: AccountEdit) -> Result<Account, VaultError> {
-        let mut account = self.account(id)?;
+        self.modify(id, |account| {
         if let Some(issuer) = edit.issuer {
             account.params.issuer = issuer.trim().to_owned();
         }
@@ -262,33 +262,40 @@ impl Vault {
             account.note = note;
         }
         check_fields(&account.params, &account.note)?;
-        let event = ActivityEvent::AccountEdited {
+        Ok(Some(ActivityEvent::AccountEdited {
             account_id: id,
             issuer: account.params.issuer.clone(),
             name: account.params.name.clone(),
-        };
-        self.rewrite(&mut account, Some(event))?;
-        Ok(account)
+        }))
+        })
     }
 
-    /// Re-seals an account's content and bumps `updated_at`, logging `event` in the same transaction.
-    fn rewrite(&mut self, account: &mut Account, event: Option<ActivityEvent>) -> Result<(), VaultError> {
+    /// Reads account `id`, lets `change` alter it, re-seals it and bumps `updated_at`, logging
+    /// the event `change` returns, all in one IMMEDIATE transaction: the read happens under
+    /// the write lock, so another process's change (another `nyckel code` advancing the same
+    /// HOTP counter) cannot slip in between and be overwritten. An error from `change` saves
+    /// nothing.
+    fn modify(
+        &mut self,
+        id: i64,
+        change: impl FnOnce(&mut Account) -> Result<Option<ActivityEvent>, VaultError>,
+    ) -> Result<Account, VaultError> {
+        self.key()?;
+        let tx = self.begin()?;
+        let mut account = self.account(id)?;
+        let event = change(&mut account)?;
         let plain = Zeroizing::new(
             serde_json::to_vec(&SealedAccount::from_params(&account.params, &account.note)).expect("account serialises"),
         );
-        let sealed = self.seal(TABLE, account.id, &plain)?;
+        let sealed = self.seal(TABLE, id, &plain)?;
         let at = now();
-        let tx = self.begin()?;
-        let n = tx.execute("UPDATE accounts SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, account.id])?;
-        if n == 0 {
-            return Err(VaultError::NotFound(account.id));
-        }
+        tx.execute("UPDATE accounts SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, id])?;
         if let Some(event) = event {
             self.log_in(&tx, &event, at)?;
         }
         tx.commit()?;
         account.updated_at = at;
-        Ok(())
+        Ok(account)
     }
 
     /// Sets the order: `ids` must list every account exactly once.
@@ -346,14 +353,16 @@ impl Vault {
     /// The next HOTP code. The incremented counter is committed (synchronous=FULL) before
     /// the code is returned, so a code is never shown twice, even after a crash.
     pub fn next_hotp(&mut self, id: i64) -> Result<Code, VaultError> {
-        let mut account = self.account(id)?;
-        if account.params.kind != OtpKind::Hotp {
-            return Err(VaultError::InvalidInput(format!("account {id} is not a HOTP account")));
-        }
-        let code = account.params.code_at(0)?;
-        account.params.counter = account.params.counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
-        self.rewrite(&mut account, None)?;
-        Ok(code)
+        let mut code = None;
+        self.modify(id, |account| {
+            if account.params.kind != OtpKind::Hotp {
+                return Err(VaultError::InvalidInput(format!("account {id} is not a HOTP account")));
+            }
+            code = Some(account.params.code_at(0)?);
+            account.params.counter = account.params.counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
+            Ok(None)
+        })?;
+        Ok(code.expect("set by modify's closure"))
     }
 
     /// The account's canonical `otpauth://` URI (it carries the secret): for showing its QR

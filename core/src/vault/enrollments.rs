@@ -93,22 +93,33 @@ impl Vault {
         Ok(StoredEnrollment { id, enrollment, created_at, updated_at })
     }
 
-    /// Saves a changed enrollment (signature counters, clock offset, phone sign-in), with
-    /// an optional activity entry in the same transaction. Committed with synchronous=FULL
-    /// before returning, so a counter is persisted before the assertion using it leaves.
-    pub fn update_enrollment(&mut self, id: i64, enrollment: &Enrollment, event: Option<&ActivityEvent>) -> Result<(), VaultError> {
-        let sealed = self.seal(TABLE, id, &to_json(enrollment))?;
-        let at = now();
+    /// Changes a stored enrollment (signature counters, clock offset, phone sign-in): reads
+    /// it, lets `merge` apply the change to what is stored *now*, and saves it with an
+    /// optional activity entry, all in one IMMEDIATE transaction, so a second process
+    /// committing the same counter waits and then sees the first one's value. `merge`
+    /// returning `false` means "conflict: save nothing" (and gives `Ok(false)`). Committed
+    /// with synchronous=FULL before returning, so a counter is persisted before the
+    /// assertion using it leaves.
+    pub fn modify_enrollment(
+        &mut self,
+        id: i64,
+        event: Option<&ActivityEvent>,
+        merge: impl FnOnce(&mut Enrollment) -> bool,
+    ) -> Result<bool, VaultError> {
+        self.key()?;
         let tx = self.begin()?;
-        let n = tx.execute("UPDATE enrollments SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, id])?;
-        if n == 0 {
-            return Err(VaultError::EnrollmentNotFound(id));
+        let mut latest = self.enrollment(id)?.enrollment;
+        if !merge(&mut latest) {
+            return Ok(false);
         }
+        let sealed = self.seal(TABLE, id, &to_json(&latest))?;
+        let at = now();
+        tx.execute("UPDATE enrollments SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, id])?;
         if let Some(event) = event {
             self.log_in(&tx, event, at)?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(true)
     }
 
     /// Removes an enrollment (its keys are the caller's to delete from the key store).

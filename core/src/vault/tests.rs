@@ -389,6 +389,39 @@ fn hotp_counter_is_committed_before_the_code_is_returned() {
     assert_eq!(v.account(end.id).unwrap().params.counter, u64::MAX);
 }
 
+/// Two handles on one file (two processes), each showing HOTP codes and committing
+/// signature counters as fast as it can: no code is shown twice and no increment is lost.
+#[test]
+fn concurrent_handles_never_lose_an_increment() {
+    const EACH: u64 = 60;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let h = v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap().id;
+    let (e, _) = v.add_enrollment(&sample_enrollment(), None).unwrap();
+    drop(v);
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut v = reopen(&path);
+            std::thread::spawn(move || {
+                let mut codes = Vec::new();
+                for _ in 0..EACH {
+                    codes.push(v.next_hotp(h).unwrap().value);
+                    assert!(v.modify_enrollment(e, None, |x| { x.sign_count += 1; true }).unwrap());
+                }
+                codes
+            })
+        })
+        .collect();
+    let mut shown: Vec<String> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    shown.sort();
+    let mut expected: Vec<String> = (0..2 * EACH).map(|c| hotp(c).code_at(0).unwrap().value).collect();
+    expected.sort();
+    assert_eq!(shown, expected, "every counter value was used exactly once");
+    let v = reopen(&path);
+    assert_eq!(v.account(h).unwrap().params.counter, 2 * EACH);
+    assert_eq!(v.enrollment(e).unwrap().enrollment.sign_count, 2 * EACH as u32);
+}
+
 #[test]
 fn invalid_fields_are_refused_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
@@ -477,10 +510,10 @@ fn enrollments_persist_sealed_with_their_otp_account() {
     let e = sample_enrollment();
     let (id, account) = v.add_enrollment(&e, Some(totp(RFC_SECRET, "Region Skåne", "anna"))).unwrap();
     let account = account.unwrap();
-    let mut stored = v.enrollment(id).unwrap().enrollment;
+    let stored = v.enrollment(id).unwrap().enrollment;
     assert_eq!(stored.otp_account_id, Some(account.id));
-    stored.sign_count = 7;
-    v.update_enrollment(id, &stored, None).unwrap();
+    assert!(v.modify_enrollment(id, None, |e| { e.sign_count = 7; true }).unwrap());
+    assert!(!v.modify_enrollment(id, None, |e| { e.sign_count = 99; false }).unwrap(), "a refused merge saves nothing");
     drop(v);
     let bytes = file_bytes(&path);
     assert!(!contains(&bytes, b"Annas telefon") && !contains(&bytes, b"nyckel-device-x"));
@@ -492,7 +525,7 @@ fn enrollments_persist_sealed_with_their_otp_account() {
     assert_eq!(log, ["enrolled anna for sign-in approvals with http://127.0.0.1:9", "added Region Skåne (anna)"]);
     v.remove_enrollment(id).unwrap();
     assert!(matches!(v.enrollment(id), Err(VaultError::EnrollmentNotFound(_))));
-    assert!(matches!(v.update_enrollment(id, &stored, None), Err(VaultError::EnrollmentNotFound(_))));
+    assert!(matches!(v.modify_enrollment(id, None, |_| true), Err(VaultError::EnrollmentNotFound(_))));
 }
 
 #[test]
