@@ -170,6 +170,9 @@ pub struct CodeArgs {
 /// `nyckel watch`.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
+    /// Only these accounts: an account id, or part of its issuer or name (case-insensitive),
+    /// as for `nyckel code`
+    pub query: Option<String>,
     /// Render N frames (one a second), then exit
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub frames: Option<u64>,

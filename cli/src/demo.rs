@@ -327,7 +327,7 @@ fn live(d: &mut Demo) -> Result<()> {
     ))?;
     d.command("nyckel watch")?;
     let accounts = d.accounts()?;
-    if !watch::run(&accounts, Some(d.seconds), d.term)? {
+    if !watch::run(&accounts, None, Some(d.seconds), d.term)? {
         d.stop = true;
     }
     Ok(())

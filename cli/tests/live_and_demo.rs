@@ -40,6 +40,31 @@ fn watch_on_an_empty_vault_and_bad_frames() {
 }
 
 #[test]
+fn watch_query_narrows_the_list_like_code() {
+    let v = TestVault::new();
+    v.add(&format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}"));
+    let github = v.add("otpauth://totp/GitHub:anna?secret=JBSWY3DPEHPK3PXP");
+    v.add("otpauth://totp/Region%20Halland:bo?secret=KRSXG5CTMVRXEZLU");
+
+    let out = v.run(&["watch", "REGION", "--frames", "2"]);
+    let text = out.ok();
+    assert_eq!(text.matches("Nyckel · 2 accounts matching \"REGION\" · ").count(), 2, "{text}");
+    assert!(text.contains("Region Skåne") && text.contains("Region Halland") && !text.contains("GitHub"), "{text}");
+    assert!(!text.contains('\x1b'), "{text:?}");
+
+    // An id names exactly that account, and names match case-insensitively, as for `code`.
+    let text = v.run(&["watch", &github.to_string(), "--frames", "1"]).ok().to_owned();
+    assert!(text.contains("1 account matching") && text.contains("GitHub") && !text.contains("Region"), "{text}");
+    let text = v.run(&["watch", "--frames", "1", "skåne"]).ok().to_owned();
+    assert!(text.contains("Region Skåne") && !text.contains("Halland"), "{text}");
+
+    let out = v.run(&["watch", "nordea", "--frames", "1"]);
+    out.fails(2, "no account matches \"nordea\"");
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {:?}", out.stderr);
+    assert!(out.stdout.is_empty(), "{:?}", out.stdout);
+}
+
+#[test]
 fn demo_runs_without_a_terminal() {
     let out = run_bare(&["demo", "--seconds", "1"]);
     let text = out.ok();
