@@ -16,6 +16,10 @@ SWIFT_CHROOT_PACKAGES="swiftlang,libswiftlang,libc6-dev,libssl-dev"
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 export DEBIAN_FRONTEND=noninteractive
+# The JVM encodes a child process's arguments (the tests pass "Malmö" to nyckel-idp) and
+# decodes its output in the locale's charset; under a bare POSIX locale (CI without LANG)
+# å ä ö become '?'. Test in a UTF-8 locale whatever the machine's is.
+export LC_ALL=C.UTF-8
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

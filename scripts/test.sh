@@ -6,6 +6,8 @@
 # reuses what is present. Prints one "<suite>: N passed, N failed" line per suite and a total.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Tests pass å ä ö between processes; a bare POSIX locale (CI without LANG) would mangle them.
+export LC_ALL=C.UTF-8
 
 summary=()
 failed_suites=0
