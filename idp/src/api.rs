@@ -68,7 +68,8 @@ pub fn authenticate(
         return Err(ApiError::new(401, "bad_signature", "request signature does not verify"));
     }
     let ts = auth.ts()?;
-    if (ts - now).abs() > nyckel_core::protocol::MAX_CLOCK_SKEW {
+    // abs_diff: no overflow for any i64 timestamp (i64::MIN - now would panic in debug).
+    if ts.abs_diff(now) > nyckel_core::protocol::MAX_CLOCK_SKEW.unsigned_abs() {
         let mut e = ApiError::new(401, "clock_skew", "request timestamp is too far from provider time");
         e.extra = Some(("time", p.time_envelope(now, &auth.nonce)));
         return Err(e);

@@ -400,3 +400,37 @@ fn oversized_and_mistyped_bodies_get_4xx_and_change_nothing() {
 fn uri_string(u: &EnrollUri) -> String {
     EnrollUri::build(&u.base_url, &u.activation_code, &u.account, &u.fingerprint, u.issuer.as_deref(), u.expires_at, None)
 }
+
+/// A device-signed GET of `path` with a chosen `Nyckel-Timestamp` (any string), signed with the
+/// phone's real device key.
+fn signed_get_at(phone: &Phone, path: &str, timestamp: &str) -> HttpRequest {
+    use nyckel_core::protocol::wire;
+    let nonce = wire::random_b64(16);
+    let device = phone.enrollment.device_id.clone();
+    let signed = wire::request_signed_string("GET", path, &device, timestamp, &nonce, b"");
+    let sig = keys_of(phone).sign(phone.enrollment.device_key_alias.clone(), signed.into_bytes()).unwrap();
+    HttpRequest {
+        method: "GET".into(),
+        url: format!("{}{path}", phone.enrollment.base_url),
+        headers: vec![
+            (wire::H_DEVICE.into(), device),
+            (wire::H_TIMESTAMP.into(), timestamp.into()),
+            (wire::H_NONCE.into(), nonce),
+            (wire::H_SIGNATURE.into(), b64(&sig)),
+        ],
+        body: vec![],
+    }
+}
+
+#[test]
+fn extreme_timestamps_are_clock_skew_not_a_crash() {
+    let env = Env::new();
+    let phone = Phone::enroll(&env.add_user("anna"));
+    for ts in [i64::MIN, i64::MAX, i64::MIN + 1, -1] {
+        let resp = send(&signed_get_at(&phone, "/nyckel/v1/requests", &ts.to_string()));
+        assert_eq!((resp.status, error_code(&resp).as_str()), (401, "clock_skew"), "timestamp {ts}");
+    }
+    // The provider still answers a normal request afterwards.
+    let resp = send(&signed_get_at(&phone, "/nyckel/v1/requests", &env.cfg.clock.now().to_string()));
+    assert_eq!(resp.status, 200);
+}
