@@ -92,7 +92,6 @@ struct EnrollBody {
 
 /// `POST /nyckel/v1/enroll` (§4.1).
 pub fn enroll(conn: &mut Connection, cfg: &Config, p: &Provider, auth: &DeviceAuth, path: &str, body: &[u8]) -> Result<Value, ApiError> {
-    let now = cfg.clock.now();
     let b: EnrollBody = parse_json(body)?;
     if auth.device != "new" {
         return Err(ApiError::bad_request("enrollment must use Nyckel-Device: new"));
@@ -111,6 +110,7 @@ pub fn enroll(conn: &mut Connection, cfg: &Config, p: &Provider, auth: &DeviceAu
         return Err(ApiError::new(401, "bad_signature", "request signature does not verify"));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = cfg.clock.now(); // after the lock: the activation code's expiry is judged now
     use_nonce(&tx, &b.device_public_key, &auth.nonce, now)?;
     // Consume the activation code atomically.
     let user: Option<(String, String)> = tx

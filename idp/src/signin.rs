@@ -81,8 +81,8 @@ pub fn start(
     kind: Kind,
     from: &Origin,
 ) -> Result<Started, ApiError> {
-    let now = cfg.clock.now();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = cfg.clock.now(); // after the lock: the wait can be seconds
     let (user_id, blocked_until): (String, i64) = tx
         .query_row("SELECT id, blocked_until FROM users WHERE name = ?1", [user_name], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
@@ -198,9 +198,9 @@ pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), ApiEr
 /// Completes an approved request once (`approved` → `completed`) and opens a session.
 /// Returns the session token.
 pub fn complete(conn: &mut Connection, cfg: &Config, id: &str, token: &str) -> Result<String, ApiError> {
-    let now = cfg.clock.now();
     check_token(conn, id, token)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = cfg.clock.now();
     let user_id: Option<String> = tx
         .query_row(
             "UPDATE requests SET state = 'completed' WHERE id = ?1 AND state = 'approved' RETURNING user_id",
@@ -386,8 +386,22 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
         return Err(unknown());
     }
 
-    let now = cfg.clock.now();
+    // Everything that can change while we wait for the write lock is judged after BEGIN
+    // IMMEDIATE: the time, the revoked flags and the counter (the reads above may be stale).
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now = cfg.clock.now();
+    let (stored, cred_revoked, device_revoked): (i64, bool, bool) = tx.query_row(
+        "SELECT c.sign_count, c.revoked_at IS NOT NULL, d.revoked_at IS NOT NULL
+         FROM credentials c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
+        [&body.credential_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    if device_revoked {
+        return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
+    }
+    if cred_revoked {
+        return Err(unknown());
+    }
     let (state, number, expires_at): (String, i64, i64) =
         tx.query_row("SELECT state, number, expires_at FROM requests WHERE id = ?1", [id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
@@ -400,7 +414,6 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
         tx.commit()?;
         return Err(ApiError::new(410, "expired", "the request has expired"));
     }
-    let stored: i64 = tx.query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&body.credential_id], |r| r.get(0))?;
     if i64::from(checked.sign_count) <= stored {
         event(&tx, now, Some(&req.user_id), "counter_not_increased", &device_id)?;
         tx.commit()?;

@@ -434,3 +434,71 @@ fn extreme_timestamps_are_clock_skew_not_a_crash() {
     let resp = send(&signed_get_at(&phone, "/nyckel/v1/requests", &env.cfg.clock.now().to_string()));
     assert_eq!(resp.status, 200);
 }
+
+/// Holds the database's write lock (BEGIN IMMEDIATE) while `during` runs on another thread;
+/// once that thread has had time to do its reads and wait for the lock, applies `change` inside
+/// the held transaction, commits, and returns what `during` returned.
+fn while_write_locked<T: Send>(env: &Env, during: impl FnOnce() -> T + Send, change: impl FnOnce(&rusqlite::Connection)) -> T {
+    let mut conn = env.conn();
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
+    std::thread::scope(|s| {
+        let h = s.spawn(during);
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        change(&tx);
+        tx.commit().unwrap();
+        h.join().unwrap()
+    })
+}
+
+#[test]
+fn approval_waiting_for_the_write_lock_sees_a_revocation_made_meanwhile() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    let device = phone.enrollment.device_id.clone();
+    let resp = while_write_locked(&env, || send(&http), |c| nyckel_idp::admin::revoke_device(c, &env.cfg, &device).unwrap());
+    assert_eq!((resp.status, error_code(&resp).as_str()), (403, "device_revoked"));
+    assert_eq!(env.state(&s.id), "pending");
+    assert_eq!(env.sign_count(&device), 0);
+}
+
+#[test]
+fn passwordless_approval_waiting_for_the_write_lock_sees_phone_signin_disabled_meanwhile() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    phone.enable_phone_signin("2468").unwrap();
+    let cred = phone.enrollment.phone_signin_credential_id.clone().unwrap();
+    let s = env.start("anna", Kind::Passwordless).unwrap();
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    let resp = while_write_locked(&env, || send(&http), |c| {
+        c.execute("UPDATE credentials SET revoked_at = 1 WHERE id = ?1", [&cred]).unwrap();
+    });
+    assert_eq!((resp.status, error_code(&resp).as_str()), (401, "unknown_credential"));
+    assert_eq!(env.state(&s.id), "pending");
+}
+
+#[test]
+fn approval_waiting_for_the_write_lock_is_judged_at_lock_time() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let http = phone.build(&r, Decision::Approve { number: s.number });
+    // The request expires while the approval waits for the lock.
+    let resp = while_write_locked(&env, || send(&http), |_| env.advance(121));
+    assert_eq!((resp.status, error_code(&resp).as_str()), (410, "expired"));
+    assert_eq!(env.state(&s.id), "expired");
+    // A sign-in started while the lock is busy gets its times from when it holds the lock.
+    let mut conn = env.conn();
+    let from = nyckel_idp::signin::Origin { app: "Webbmejl".into(), ip: "203.0.113.7".into(), location: "Malmö, SE".into() };
+    let started = while_write_locked(
+        &env,
+        || nyckel_idp::signin::start(&mut conn, &env.cfg, "anna", Kind::Push, &from).unwrap(),
+        |_| env.advance(1000),
+    );
+    assert!(started.expires_at >= env.cfg.clock.now() + env.cfg.request_ttl - 5, "not created already expired");
+    assert_eq!(env.state(&started.id), "pending");
+}
