@@ -15,7 +15,7 @@ pub struct Config {
     pub request_ttl: i64,
     /// Activation code lifetime, seconds (600).
     pub activation_ttl: i64,
-    /// Requests allowed per user per `push_window` (5).
+    /// Requests allowed per user and kind (push, passwordless) per `push_window` (5).
     pub push_limit: u32,
     /// Rate-limit window, seconds (600).
     pub push_window: i64,

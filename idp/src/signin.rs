@@ -107,20 +107,35 @@ pub fn start(
             Kind::Passwordless => ApiError::new(409, "no_phone_signin", "phone sign-in is not enabled for the user"),
         });
     }
+    // A passwordless start needs only the user name: it must not displace a sign-in by
+    // someone who gave the password (§7).
+    if kind == Kind::Passwordless {
+        let push_pending: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM requests WHERE user_id = ?1 AND kind = 'push' AND state = 'pending' AND expires_at > ?2)",
+            params![user_id, now],
+            |r| r.get(0),
+        )?;
+        if push_pending {
+            return Err(ApiError::new(409, "push_pending", "a sign-in with the password is waiting for approval"));
+        }
+    }
+    // Counted per kind, so username-only requests cannot use up the password sign-ins' limit.
     let recent: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2",
-        params![user_id, now - cfg.push_window],
+        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3",
+        params![user_id, kind.as_str(), now - cfg.push_window],
         |r| r.get(0),
     )?;
     if recent >= i64::from(cfg.push_limit) {
-        event(&tx, now, Some(&user_id), "rate_limited", "")?;
+        event(&tx, now, Some(&user_id), "rate_limited", kind.as_str())?;
         tx.commit()?;
         return Err(ApiError::new(429, "rate_limited", "too many sign-in requests; wait a few minutes"));
     }
-    // One outstanding request per account: a new one supersedes the old.
+    // One outstanding request per account: a new one supersedes the old (a passwordless one
+    // only an earlier passwordless one; a pending push request refused it above).
     tx.execute(
-        "UPDATE requests SET state = 'superseded', decided_at = ?2 WHERE user_id = ?1 AND state = 'pending'",
-        params![user_id, now],
+        "UPDATE requests SET state = 'superseded', decided_at = ?2
+         WHERE user_id = ?1 AND state = 'pending' AND (?3 = 'push' OR kind = 'passwordless')",
+        params![user_id, now, kind.as_str()],
     )?;
     let id = new_id();
     let number = two_digit_number();

@@ -136,6 +136,7 @@ fn start_error(st: &AppState, e: &ApiError) -> Response {
         "unknown_user" | "bad_password" => "Fel användarnamn eller lösenord.",
         "no_phone_signin" => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
         "no_device" => "Kontot har ingen registrerad telefon.",
+        "push_pending" => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
         "rate_limited" => "För många inloggningsförsök. Vänta några minuter.",
         "blocked" => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",
         _ => "Något gick fel. Försök igen.",

@@ -502,3 +502,66 @@ fn approval_waiting_for_the_write_lock_is_judged_at_lock_time() {
     assert!(started.expires_at >= env.cfg.clock.now() + env.cfg.request_ttl - 5, "not created already expired");
     assert_eq!(env.state(&started.id), "pending");
 }
+
+#[test]
+fn username_only_flood_cannot_lock_out_password_signin() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    phone.enable_phone_signin("2468").unwrap();
+    // A visitor who knows only the user name asks for phone sign-ins until refused.
+    let phone_signin = [("username", "anna"), ("mode", "phone")];
+    for i in 0..5 {
+        assert_eq!(web_form(&env, "/signin", &phone_signin, &[]).status, 200, "passwordless start {i}");
+    }
+    assert_eq!(web_form(&env, "/signin", &phone_signin, &[]).status, 429);
+    // Anna's password sign-in is counted apart: it works, and it is the one her phone shows.
+    let resp = web_form(&env, "/signin", &[("username", "anna"), ("mode", "password"), ("password", "lösenord")], &[]);
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let (id, _) = page_request(&resp);
+    let list = phone.pending();
+    assert_eq!(list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![id.as_str()], "the visitor's requests are superseded");
+    // More username-only starts cannot supersede it.
+    let resp = web_form(&env, "/signin", &phone_signin, &[]);
+    assert_eq!(resp.status, 409);
+    assert!(resp.body.contains("väntar redan"), "the page says why: {}", resp.body);
+    assert_eq!(env.state(&id), "pending");
+}
+
+#[test]
+fn passwordless_start_does_not_supersede_a_pending_password_signin() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    phone.enable_phone_signin("2468").unwrap();
+    let s = env.push("anna");
+    let e = env.start("anna", Kind::Passwordless).unwrap_err();
+    assert_eq!((e.status, e.code), (409, "push_pending"));
+    assert_eq!(env.state(&s.id), "pending");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    // Decided: phone sign-in works again, and supersedes only an earlier passwordless request.
+    let p1 = env.start("anna", Kind::Passwordless).unwrap();
+    let p2 = env.start("anna", Kind::Passwordless).unwrap();
+    assert_eq!(env.state(&p1.id), "superseded");
+    // A password sign-in supersedes a pending passwordless one.
+    let s2 = env.push("anna");
+    assert_eq!(env.state(&p2.id), "superseded");
+    // An expired password request no longer blocks phone sign-in, and stays "expired".
+    env.advance(121);
+    assert!(env.start("anna", Kind::Passwordless).is_ok());
+    assert_eq!(env.state(&s2.id), "expired");
+}
+
+#[test]
+fn rate_limits_count_password_and_passwordless_requests_apart() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    phone.enable_phone_signin("2468").unwrap();
+    for _ in 0..5 {
+        env.start("anna", Kind::Passwordless).unwrap();
+    }
+    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code, "rate_limited");
+    for _ in 0..5 {
+        env.push("anna");
+    }
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "rate_limited");
+}

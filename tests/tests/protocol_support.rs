@@ -237,3 +237,94 @@ pub fn wrong(n: u8) -> u8 {
 pub fn keys_of(phone: &Phone) -> &dyn DeviceKeyStore {
     phone.keys.as_ref()
 }
+
+/// A response from the provider's web pages.
+#[derive(Debug)]
+pub struct WebResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl WebResponse {
+    /// The first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The session cookie's value, when the response sets a non-empty one.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, v)| v.split(';').next()?.strip_prefix("nyckel_session=").filter(|t| !t.is_empty()).map(str::to_owned))
+    }
+}
+
+/// Sends one raw HTTP/1.1 request to the provider's pages, as a browser or a script would:
+/// no redirects followed, exactly the headers given (plus Host, Content-Length, Connection).
+pub fn web(env: &Env, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> WebResponse {
+    use std::io::{Read, Write};
+    let addr = env.server.as_ref().unwrap().addr;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    // The server may answer (413) and close before reading a big body: write errors are fine.
+    let _ = s.write_all(head.as_bytes()).and_then(|_| s.write_all(body));
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut rest = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
+    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")) {
+        let mut out = Vec::new();
+        while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
+            let len = usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16).unwrap_or(0);
+            if len == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[nl + 2..nl + 2 + len]);
+            rest.drain(..nl + 2 + len + 2);
+        }
+        rest = out;
+    }
+    WebResponse { status, headers, body: String::from_utf8_lossy(&rest).into_owned() }
+}
+
+/// `application/x-www-form-urlencoded` encoding of `fields`.
+pub fn form(fields: &[(&str, &str)]) -> Vec<u8> {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
+}
+
+/// POSTs a form to a page with `headers` (e.g. the browser's `Origin`).
+pub fn web_form(env: &Env, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> WebResponse {
+    let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    h.extend_from_slice(headers);
+    web(env, "POST", path, &h, &form(fields))
+}
+
+/// The sign-in page's request id and status token, from the number page.
+pub fn page_request(resp: &WebResponse) -> (String, String) {
+    let attr = |name: &str| -> String {
+        let start = resp.body.find(&format!("{name}=\"")).unwrap_or_else(|| panic!("no {name} in {}", resp.body)) + name.len() + 2;
+        resp.body[start..].split('"').next().unwrap().to_owned()
+    };
+    (attr("data-request"), attr("data-token"))
+}
