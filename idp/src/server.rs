@@ -157,6 +157,8 @@ pub fn router(state: AppState) -> Router {
         .route("/nyckel/v1/provider", get(provider_info))
         .merge(crate::web::routes())
         .fallback(not_found)
+        // The spec's body limit (§1) for every extractor, the pages' forms included.
+        .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
         .with_state(state)
 }
 

@@ -18,6 +18,10 @@ use crate::server::{client_ip, status_of, AppState};
 use crate::signin::{self, Kind, Started};
 
 const COOKIE: &str = "nyckel_session";
+/// Longest password accepted (bytes); longer ones are refused before hashing.
+const MAX_PASSWORD: usize = 1024;
+/// Longest request id or status token accepted in a page URL.
+const MAX_ID: usize = 64;
 
 /// Page routes.
 pub fn routes() -> Router<AppState> {
@@ -106,6 +110,9 @@ async fn signin_post(
         ))
         .into_response();
     };
+    if password.len() > MAX_PASSWORD {
+        return error_page(&st, StatusCode::BAD_REQUEST, "Lösenordet är för långt.");
+    }
     let r = st
         .run(move |c, s| {
             let Some(user_id) = admin::check_password(c, &username, &password)? else {
@@ -238,7 +245,15 @@ struct TokenQuery {
     t: String,
 }
 
+fn bad_id_or_token(id: &str, q: &TokenQuery) -> Option<Response> {
+    (id.len() > MAX_ID || q.t.len() > MAX_ID)
+        .then(|| ApiError::bad_request("request id or token too long").into_response())
+}
+
 async fn signin_status(State(st): State<AppState>, UrlPath(id): UrlPath<String>, Query(q): Query<TokenQuery>) -> Response {
+    if let Some(resp) = bad_id_or_token(&id, &q) {
+        return resp;
+    }
     let r = st
         .run(move |c, s| {
             signin::check_token(c, &id, &q.t)?;
@@ -252,6 +267,9 @@ async fn signin_status(State(st): State<AppState>, UrlPath(id): UrlPath<String>,
 }
 
 async fn signin_complete(State(st): State<AppState>, UrlPath(id): UrlPath<String>, Query(q): Query<TokenQuery>) -> Response {
+    if let Some(resp) = bad_id_or_token(&id, &q) {
+        return resp;
+    }
     let r = st.run(move |c, s| signin::complete(c, &s.cfg, &id, &q.t)).await;
     match r {
         Ok(token) => with_session(&st, token, Json(json!({"ok": true, "redirect": "/account"})).into_response()),

@@ -565,3 +565,29 @@ fn rate_limits_count_password_and_passwordless_requests_apart() {
     }
     assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "rate_limited");
 }
+
+#[test]
+fn web_pages_bound_their_inputs() {
+    let env = Env::new();
+    let _phone = Phone::enroll(&env.add_user("anna"));
+    let signin = |password: &str| web_form(&env, "/signin", &[("username", "anna"), ("mode", "password"), ("password", password)], &[]);
+    // A body over the spec's 16 KiB is refused before anything reads it.
+    assert_eq!(signin(&"x".repeat(20_000)).status, 413);
+    // Passwords over 1 KiB are refused before hashing; 1 KiB is still checked.
+    let resp = signin(&"x".repeat(1025));
+    assert_eq!(resp.status, 400, "{}", resp.body);
+    assert_eq!(signin(&"x".repeat(1024)).status, 401);
+    // Request ids and status tokens over 64 characters.
+    let long = "a".repeat(65);
+    for (method, path) in [
+        ("GET", format!("/signin/status/{long}?t=abc")),
+        ("GET", format!("/signin/status/abc?t={long}")),
+        ("POST", format!("/signin/complete/{long}?t=abc")),
+        ("POST", format!("/signin/complete/abc?t={long}")),
+    ] {
+        assert_eq!(web(&env, method, &path, &[], b"").status, 400, "{method} {path}");
+    }
+    // Within the limits they reach the token check.
+    assert_eq!(web(&env, "GET", &format!("/signin/status/{}?t={}", "a".repeat(64), "b".repeat(64)), &[], b"").status, 404);
+    assert!(env.events("signed_in") == 0 && env.events("signin_started") == 0, "nothing was started");
+}
