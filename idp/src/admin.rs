@@ -178,7 +178,15 @@ pub fn has_active_device(conn: &Connection, user_id: &str) -> Result<bool, ApiEr
     )?)
 }
 
-/// Revokes a device and its credentials. Idempotent; unknown id → 404.
+/// True when the user has ever had a device, revoked ones included. Only a user who never had
+/// one may sign in with the password alone (the enrollment bootstrap).
+pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, ApiError> {
+    Ok(conn.query_row("SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1)", [user_id], |r| r.get(0))?)
+}
+
+/// Revokes a device and its credentials, and ends the user's browser sessions (one may have
+/// been opened with this device's approval, and the account page issues enrollment codes).
+/// Idempotent; unknown id → 404.
 pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result<(), ApiError> {
     let now = cfg.clock.now();
     let user: Option<String> =
@@ -189,6 +197,7 @@ pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result
         "UPDATE credentials SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
         params![device_id, now],
     )?;
+    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [&user])?;
     event(conn, now, Some(&user), "device_revoked", device_id)?;
     Ok(())
 }

@@ -218,7 +218,11 @@ pub fn complete(conn: &mut Connection, cfg: &Config, id: &str, token: &str) -> R
     let now = cfg.clock.now();
     let user_id: Option<String> = tx
         .query_row(
-            "UPDATE requests SET state = 'completed' WHERE id = ?1 AND state = 'approved' RETURNING user_id",
+            // Only while the approving credential and its device are not revoked.
+            "UPDATE requests SET state = 'completed' WHERE id = ?1 AND state = 'approved'
+               AND EXISTS(SELECT 1 FROM credentials c JOIN devices d ON d.id = c.device_id
+                          WHERE c.id = requests.credential_id AND c.revoked_at IS NULL AND d.revoked_at IS NULL)
+             RETURNING user_id",
             [id],
             |r| r.get(0),
         )

@@ -120,9 +120,13 @@ async fn signin_post(
             };
             if admin::has_active_device(c, &user_id)? {
                 signin::start(c, &s.cfg, &username, Kind::Push, &from).map(Step::Number)
-            } else {
-                // Bootstrap: a user without a device signs in with the password alone.
+            } else if !admin::has_had_device(c, &user_id)? {
+                // Bootstrap: a user who never had a device signs in with the password alone.
                 signin::new_session(c, &s.cfg, &user_id, s.cfg.clock.now()).map(Step::Session)
+            } else {
+                // Every device revoked (a lost phone): the password alone must not enroll a new
+                // one; the admin issues a new enrollment code.
+                Err(ApiError::new(409, "devices_revoked", "every device of the user is revoked"))
             }
         })
         .await;
@@ -143,6 +147,7 @@ fn start_error(st: &AppState, e: &ApiError) -> Response {
         "unknown_user" | "bad_password" => "Fel användarnamn eller lösenord.",
         "no_phone_signin" => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
         "no_device" => "Kontot har ingen registrerad telefon.",
+        "devices_revoked" => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
         "push_pending" => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
         "rate_limited" => "För många inloggningsförsök. Vänta några minuter.",
         "blocked" => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",

@@ -591,3 +591,57 @@ fn web_pages_bound_their_inputs() {
     assert_eq!(web(&env, "GET", &format!("/signin/status/{}?t={}", "a".repeat(64), "b".repeat(64)), &[], b"").status, 404);
     assert!(env.events("signed_in") == 0 && env.events("signin_started") == 0, "nothing was started");
 }
+
+#[test]
+fn revoking_every_device_does_not_reopen_password_only_signin() {
+    let env = Env::new();
+    let uri = env.add_user("anna");
+    let password = [("username", "anna"), ("mode", "password"), ("password", "lösenord")];
+    let account = |cookie: &str| web(&env, "GET", "/account", &[("Cookie", &format!("nyckel_session={cookie}"))], b"");
+    // Bootstrap: with no device ever, the password alone gives a session and an enrollment QR.
+    let resp = web_form(&env, "/signin", &password, &[]);
+    assert_eq!(resp.status, 303, "{}", resp.body);
+    let session = resp.session_cookie().expect("a session");
+    assert!(account(&session).body.contains("nyckel-enroll://"));
+    let mut phone = Phone::enroll(&uri);
+    // Anna signs in with the phone: a second session.
+    let resp = web_form(&env, "/signin", &password, &[]);
+    let (id, token) = page_request(&resp);
+    let r = phone.pending_one(&id);
+    assert_eq!(phone.approve(&r, page_number(&resp)), Ok(RespondOutcome::Approved));
+    let done = web(&env, "POST", &format!("/signin/complete/{id}?t={token}"), &[], b"");
+    let session2 = done.session_cookie().expect("signed in with the phone");
+    // The phone is lost and revoked. Whoever has the password (and maybe the phone) gets no
+    // session and no enrollment code from the password alone any more …
+    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
+    let resp = web_form(&env, "/signin", &password, &[]);
+    assert_eq!(resp.status, 409, "{}", resp.body);
+    assert!(resp.session_cookie().is_none());
+    assert!(!resp.body.contains("nyckel-enroll://"));
+    assert!(resp.body.contains("administratören"), "the page says who helps: {}", resp.body);
+    // … and sessions opened before the revocation (perhaps with the lost phone) are over.
+    for s in [&session, &session2] {
+        let resp = account(s);
+        assert_eq!(resp.status, 303);
+        assert!(!resp.body.contains("nyckel-enroll://"));
+    }
+    // Re-enrollment goes through the admin; then sign-in is password + phone again.
+    let mut phone = Phone::enroll(&env.enroll_uri("anna"));
+    let resp = web_form(&env, "/signin", &password, &[]);
+    assert_eq!(resp.status, 200);
+    let (id, _) = page_request(&resp);
+    assert_eq!(phone.pending_one(&id).kind, nyckel_core::protocol::RequestKind::Push);
+}
+
+#[test]
+fn an_approval_from_a_device_revoked_before_completion_opens_no_session() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
+    let e = nyckel_idp::signin::complete(&mut env.conn(), &env.cfg, &s.id, &s.status_token).unwrap_err();
+    assert_eq!((e.status, e.code), (409, "not_approved"));
+    assert_eq!(env.state(&s.id), "approved");
+}

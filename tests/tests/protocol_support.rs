@@ -328,3 +328,9 @@ pub fn page_request(resp: &WebResponse) -> (String, String) {
     };
     (attr("data-request"), attr("data-token"))
 }
+
+/// The two-digit number the sign-in page shows.
+pub fn page_number(resp: &WebResponse) -> u8 {
+    let after = resp.body.split("id=\"number\"").nth(1).unwrap_or_else(|| panic!("no number in {}", resp.body));
+    after.split_once('>').unwrap().1.split('<').next().unwrap().trim().parse().unwrap()
+}
