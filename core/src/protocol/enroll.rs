@@ -147,8 +147,10 @@ pub(crate) fn new_alias(prefix: &str) -> String {
     format!("nyckel-{prefix}-{}", wire::random_b64(12))
 }
 
+/// An identifier as §1 defines it: an opaque string of 1–64 characters of the b64url
+/// alphabet `[A-Za-z0-9_-]`. It need not decode as base64 ("A", "42", "user-1" are ids).
 pub(crate) fn valid_id(s: &str) -> bool {
-    (1..=64).contains(&s.len()) && unb64(s).is_some()
+    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Starts enrolling: creates a device key (no user verification) and builds the

@@ -98,8 +98,9 @@ impl PendingRequest {
     }
 
     /// Seconds left before expiry, by provider time estimated from the device's `now`.
+    /// Saturates: `expiresAt` is provider-supplied and may be any signed 64-bit value.
     pub fn seconds_left(&self, enrollment: &Enrollment, now: i64) -> i64 {
-        (self.expires_at - enrollment.server_now(now)).max(0)
+        self.expires_at.saturating_sub(enrollment.server_now(now)).max(0)
     }
 
     fn well_formed(&self) -> bool {

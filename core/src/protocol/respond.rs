@@ -129,7 +129,46 @@ struct ResultBody {
     state: String,
 }
 
-/// Reads the provider's answer to [`respond`]. Errors carry the provider's code, e.g.
+impl Decision {
+    /// The only outcome a provider signs for this decision (§7 step 8). A wrong number is
+    /// never a signed result: the provider answers 422 `wrong_number` instead.
+    pub fn expected_outcome(&self) -> RespondOutcome {
+        match self {
+            Decision::Approve { .. } => RespondOutcome::Approved,
+            Decision::Deny => RespondOutcome::Denied,
+            Decision::Report => RespondOutcome::Reported,
+        }
+    }
+}
+
+/// Reads the provider's answer to [`respond`] for `decision`, the decision that was sent.
+/// Errors carry the provider's code, e.g. `ProviderCode::WrongNumber` (the request is
+/// dead), `NotPending`, `Expired`.
+///
+/// The signed result must name this request and the state the decision leads to
+/// (approve → `approved`, deny → `denied`, report → `reported`), else
+/// [`ProtocolError::UnexpectedPayload`]. The result carries no `reqNonce` (the submission
+/// is not a device-signed request), so this is what stops the signed result of another
+/// submission for the same request that decided otherwise (another device's, replayed by
+/// someone who dropped this answer) from being shown and logged as this decision's outcome.
+/// A result with the same state is still accepted: binding it to this very submission needs
+/// the provider to sign something from the assertion, e.g. its `credentialId` and
+/// `signCount` (not in v1).
+pub fn parse_respond_result_for(
+    enrollment: &Enrollment,
+    request: &PendingRequest,
+    decision: Decision,
+    resp: &HttpResponse,
+) -> Result<RespondOutcome, ProtocolError> {
+    let outcome = parse_respond_result(enrollment, request, resp)?;
+    if outcome != decision.expected_outcome() {
+        return Err(ProtocolError::UnexpectedPayload("result does not match the decision"));
+    }
+    Ok(outcome)
+}
+
+/// Reads the provider's answer to [`respond`] **without** checking it against the decision
+/// sent: prefer [`parse_respond_result_for`]. Errors carry the provider's code, e.g.
 /// `ProviderCode::WrongNumber` (the request is dead), `NotPending`, `Expired`.
 pub fn parse_respond_result(
     enrollment: &Enrollment,

@@ -298,18 +298,170 @@ fn respond_refuses_bad_numbers_expired_and_foreign_requests() {
 fn respond_result_is_verified() {
     let mut s = setup();
     let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+    let approve = Decision::Approve { number: 38 };
     let ok = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
-    assert_eq!(parse_respond_result(&s.enrollment, &list[0], &ok), Ok(RespondOutcome::Approved));
+    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &ok), Ok(RespondOutcome::Approved));
     let other = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"b3RoZXI","state":"approved"}));
-    assert_eq!(parse_respond_result(&s.enrollment, &list[0], &other), Err(ProtocolError::Substituted("request")));
+    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &other), Err(ProtocolError::Substituted("request")));
     let forged = FakeProvider::new().respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
-    assert_eq!(parse_respond_result(&s.enrollment, &list[0], &forged), Err(ProtocolError::BadProviderSignature));
+    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &forged), Err(ProtocolError::BadProviderSignature));
+    let odd = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"wrong_number"}));
+    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &odd), Err(ProtocolError::Malformed("state")));
     let wrong = HttpResponse { status: 422, headers: vec![], body: br#"{"error":"wrong_number","message":"x"}"#.to_vec() };
-    let err = parse_respond_result(&s.enrollment, &list[0], &wrong).unwrap_err();
+    let err = respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &wrong).unwrap_err();
     assert_eq!(err, ProtocolError::Provider { status: 422, code: ProviderCode::WrongNumber });
     let rec = ActivityRecord::new(&s.enrollment, &list[0], &Decision::Approve { number: 38 }, &Err(err), NOW);
     assert_eq!(rec.result, "wrong_number");
     assert!(!serde_json::to_string(&rec).unwrap().contains("38"), "no number in the log");
+}
+
+#[test]
+fn respond_result_must_match_the_decision() {
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+    let result = |state: &str| {
+        s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":state}))
+    };
+    let decisions = [
+        (Decision::Approve { number: 42 }, "approved", RespondOutcome::Approved),
+        (Decision::Deny, "denied", RespondOutcome::Denied),
+        (Decision::Report, "reported", RespondOutcome::Reported),
+    ];
+    for (decision, state, outcome) in decisions {
+        assert_eq!(decision.expected_outcome(), outcome);
+        for (_, other_state, _) in decisions {
+            let got = respond::parse_respond_result_for(&s.enrollment, &list[0], decision, &result(other_state));
+            if other_state == state {
+                assert_eq!(got, Ok(outcome), "{decision:?} answered {other_state}");
+            } else {
+                assert_eq!(
+                    got,
+                    Err(ProtocolError::UnexpectedPayload("result does not match the decision")),
+                    "{decision:?} answered {other_state}"
+                );
+            }
+        }
+    }
+    // The review's case: a report whose answer was dropped and replaced by a genuine signed
+    // "approved" result for the same request (e.g. another device's approval) is not shown
+    // or logged as approved.
+    let req = respond(&mut s.enrollment, &list[0], Decision::Report, &s.keys, NOW).unwrap();
+    assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/cmVxMQ/response");
+    let outcome = respond::parse_respond_result_for(&s.enrollment, &list[0], Decision::Report, &result("approved"));
+    assert_eq!(outcome, Err(ProtocolError::UnexpectedPayload("result does not match the decision")));
+    assert_eq!(ActivityRecord::new(&s.enrollment, &list[0], &Decision::Report, &outcome, NOW).result, "error");
+}
+
+/// Enrolls against `url` with the provider's payload changed by `mutate`.
+fn try_enroll(url: &str, mutate: &dyn Fn(&mut Value)) -> Result<Enrollment, ProtocolError> {
+    let p = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let uri = EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", &p.fingerprint(), None, None, None)).unwrap();
+    let (req, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
+    let mut payload = enrolled_payload(header(&req, "Nyckel-Nonce"), body_json(&req)["devicePublicKey"].as_str().unwrap());
+    payload["origin"] = json!(uri.origin);
+    let authority = uri.origin.split_once("://").unwrap().1;
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if !port.contains(']') => h,
+        _ => authority,
+    };
+    payload["rpId"] = json!(host);
+    mutate(&mut payload);
+    state.finish(&keys, &p.respond_with_key(&payload, &p.public), NOW)
+}
+
+#[test]
+fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
+    // §1: opaque b64url-alphabet strings; they need not decode as base64.
+    for id in ["A", "42", "user-1", "abd", "a_b-c", &"x".repeat(64)] {
+        let e = try_enroll(ORIGIN, &|v| {
+            v["deviceId"] = json!(id);
+            v["userId"] = json!(id);
+        });
+        let e = e.unwrap_or_else(|err| panic!("{id}: {err:?}"));
+        assert_eq!((e.device_id.as_str(), e.user_id.as_str()), (id, id));
+    }
+    for id in ["", "a.b", "a=b", "a+b", "a/b", "a b", "\u{e5}", "AA==", &"x".repeat(65)] {
+        assert_eq!(try_enroll(ORIGIN, &|v| v["deviceId"] = json!(id)), Err(ProtocolError::Malformed("ids")), "{id:?}");
+        assert_eq!(try_enroll(ORIGIN, &|v| v["userId"] = json!(id)), Err(ProtocolError::Malformed("ids")), "{id:?}");
+    }
+    // Request ids: listed, answered, and put in the response URL as they are.
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("42", "push", NOW + 120), pending_request("A", "push", NOW + 120)]);
+    assert_eq!(list.len(), 2);
+    let req = respond(&mut s.enrollment, &list[0], Decision::Deny, &s.keys, NOW).unwrap();
+    assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/42/response");
+    assert_eq!(parse_assertion(&req).1["nyckel"]["requestId"], "42");
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let bad = s.provider.respond(&pending_payload(header(&req, "Nyckel-Nonce"), vec![pending_request("a.b", "push", NOW + 120)]));
+    assert_eq!(parse_pending(&mut s.enrollment, &f, &bad, NOW), Err(ProtocolError::Malformed("request")));
+    // A phone sign-in credential id.
+    s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
+    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
+    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":header(&req, "Nyckel-Nonce"),
+        "deviceId":"ZGV2aWNl","credentialId":"c","enabled":true}));
+    st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
+    assert_eq!(s.enrollment.phone_signin_credential_id.as_deref(), Some("c"));
+}
+
+#[test]
+fn rp_id_of_an_ip_address_provider_must_be_exactly_the_address() {
+    assert_eq!(try_enroll("http://127.0.0.1:8080", &|_| {}).unwrap().rp_id, "127.0.0.1");
+    for suffix in ["0.0.1", "0.1", "1"] {
+        assert_eq!(try_enroll("http://127.0.0.1:8080", &|v| v["rpId"] = json!(suffix)), Err(ProtocolError::Substituted("rpId")), "{suffix}");
+    }
+    assert_eq!(try_enroll("https://192.0.2.10", &|v| v["rpId"] = json!("0.2.10")), Err(ProtocolError::Substituted("rpId")));
+    let v6 = |rp: &'static str| try_enroll("http://[::1]:8080", &move |v| v["rpId"] = json!(rp));
+    assert_eq!(v6("[::1]").unwrap().rp_id, "[::1]");
+    assert_eq!(v6(":1]"), Err(ProtocolError::Substituted("rpId")));
+    assert_eq!(v6("1]"), Err(ProtocolError::Substituted("rpId")));
+    // Domain names keep the registrable-suffix rule.
+    assert_eq!(try_enroll("https://login.idp.example.se", &|v| v["rpId"] = json!("idp.example.se")).unwrap().rp_id, "idp.example.se");
+}
+
+#[test]
+fn extreme_provider_times_never_overflow() {
+    let mut s = setup();
+    for (created, expires) in [(i64::MIN, i64::MAX), (i64::MIN, i64::MIN + 1), (i64::MAX - 1, i64::MAX)] {
+        let r = PendingRequest {
+            created_at: created,
+            expires_at: expires,
+            ..serde_json::from_value(pending_request("cmVxMQ", "push", NOW + 120)).unwrap()
+        };
+        for offset in [i64::MIN, -1, 0, 1, i64::MAX] {
+            s.enrollment.clock_offset = offset;
+            for now in [i64::MIN, 0, NOW, i64::MAX] {
+                let left = r.seconds_left(&s.enrollment, now);
+                assert!(left >= 0);
+                let _ = r.context_hash();
+            }
+        }
+    }
+    s.enrollment.clock_offset = i64::MAX;
+    let r = PendingRequest { expires_at: i64::MIN, ..serde_json::from_value(pending_request("cmVxMQ", "push", NOW + 120)).unwrap() };
+    assert_eq!(r.seconds_left(&s.enrollment, i64::MAX), 0);
+    s.enrollment.clock_offset = i64::MIN;
+    let r = PendingRequest { expires_at: i64::MAX, ..r };
+    assert_eq!(r.seconds_left(&s.enrollment, i64::MIN), i64::MAX);
+
+    // Through the wire: a signed list with extreme serverTime, createdAt and expiresAt.
+    for server_time in [i64::MIN, i64::MAX] {
+        s.enrollment.clock_offset = 0;
+        let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let mut item = pending_request("cmVxMQ", "push", i64::MAX);
+        item["createdAt"] = json!(i64::MIN);
+        let mut payload = pending_payload(header(&req, "Nyckel-Nonce"), vec![item]);
+        payload["serverTime"] = json!(server_time);
+        let list = parse_pending(&mut s.enrollment, &f, &s.provider.respond(&payload), NOW).unwrap();
+        assert_eq!(s.enrollment.clock_offset, server_time.saturating_sub(NOW));
+        for r in &list {
+            assert!(r.seconds_left(&s.enrollment, NOW) >= 0);
+            assert!(r.seconds_left(&s.enrollment, i64::MIN) >= 0);
+            assert!(r.seconds_left(&s.enrollment, i64::MAX) >= 0);
+            let _ = respond(&mut s.enrollment, r, Decision::Deny, &s.keys, NOW);
+            let _ = ActivityRecord::new(&s.enrollment, r, &Decision::Deny, &Ok(RespondOutcome::Denied), i64::MAX);
+        }
+    }
 }
 
 #[test]

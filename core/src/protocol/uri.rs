@@ -39,6 +39,11 @@ pub enum UriError {
     /// The provider URL is plain http on a non-loopback host.
     #[error("provider URL must use https")]
     InsecureUrl,
+    /// The provider URL's path would not reach the provider as written: HTTP stacks
+    /// percent-encode or normalise it (non-ASCII, `.`/`..` segments, `%2F`, …), so the
+    /// provider would check request signatures against other bytes. The reason is fixed text.
+    #[error("provider URL path cannot be used: {0}")]
+    UnsupportedUrlPath(&'static str),
     /// The embedded otpauth URI is invalid.
     #[error("embedded OTP account is invalid: {0}")]
     InvalidOtp(crate::otpauth::ParseError),
@@ -160,6 +165,7 @@ impl EnrollUri {
         let base = BaseUrl::parse(&url).map_err(|p| match p {
             UrlProblem::Insecure => UriError::InsecureUrl,
             UrlProblem::Malformed => UriError::Invalid("url"),
+            UrlProblem::Path(why) => UriError::UnsupportedUrlPath(why),
         })?;
         let code = code.ok_or(UriError::Missing("code"))?;
         if !valid_code(&code) {
@@ -284,6 +290,19 @@ mod tests {
         // http is fine on loopback.
         let lo = EnrollUri::build("http://127.0.0.1:8080", CODE, "a", FP, None, None, None);
         assert_eq!(EnrollUri::parse(&lo).unwrap().origin, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn provider_url_paths_that_http_stacks_rewrite_are_refused() {
+        let with_url = |url: &str| EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", FP, None, None, None));
+        let non_ascii = UriError::UnsupportedUrlPath("non-ASCII character (percent-encode it)");
+        assert_eq!(with_url("https://idp.example.se/inloggning-\u{e5}"), Err(non_ascii));
+        assert_eq!(with_url("https://idp.example.se/a/../b"), Err(UriError::UnsupportedUrlPath("dot segment")));
+        assert_eq!(with_url("https://idp.example.se/a/%2E/b"), Err(UriError::UnsupportedUrlPath("dot segment")));
+        assert_eq!(with_url("https://idp.example.se/a%2Fb"), Err(UriError::UnsupportedUrlPath("encoded slash")));
+        // The same path percent-encoded is fine and kept exactly as written.
+        assert_eq!(with_url("https://idp.example.se/inloggning-%C3%A5").unwrap().base_url, "https://idp.example.se/inloggning-%C3%A5");
+        assert_eq!(with_url("https://idp.example.se/auth/").unwrap().base_url, "https://idp.example.se/auth");
     }
 
     #[test]
