@@ -34,6 +34,34 @@ pub fn routes() -> Router<AppState> {
         .route("/signout", post(signout))
 }
 
+/// Login-CSRF guard for the pages' POSTs: a present `Origin` must be the provider's own origin
+/// (scheme, host and port of the configured origin), and a present `Sec-Fetch-Site` must be
+/// `same-origin` (or `none`: typed by the user). Browsers send `Origin` with every POST, so
+/// another site's form or fetch is refused; a client sending neither header (a script, not a
+/// web page) passes.
+fn same_origin(st: &AppState, headers: &HeaderMap) -> bool {
+    let own = origin_of(&st.provider.origin);
+    let origin_ok = headers.get_all(header::ORIGIN).iter().all(|o| o.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(own)));
+    let site_ok = headers
+        .get_all("sec-fetch-site")
+        .iter()
+        .all(|v| v.to_str().is_ok_and(|v| v.eq_ignore_ascii_case("same-origin") || v.eq_ignore_ascii_case("none")));
+    origin_ok && site_ok
+}
+
+/// Scheme, host and port of a URL (`https://a.se:8443/x` → `https://a.se:8443`).
+fn origin_of(url: &str) -> &str {
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    match url[authority..].find('/') {
+        Some(end) => &url[..authority + end],
+        None => url,
+    }
+}
+
+fn cross_site_page(st: &AppState) -> Response {
+    error_page(st, StatusCode::FORBIDDEN, "Begäran kom från en annan webbplats och avvisades. Öppna inloggningssidan direkt.")
+}
+
 fn error_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
     let body = format!(
         "<h1>Det gick inte</h1><p class=\"error\" id=\"error\">{}</p><a class=\"button\" href=\"/signin\">Försök igen</a>",
@@ -80,6 +108,9 @@ async fn signin_post(
     headers: HeaderMap,
     Form(f): Form<SigninForm>,
 ) -> Response {
+    if !same_origin(&st, &headers) {
+        return cross_site_page(&st);
+    }
     let username = f.username.trim().to_owned();
     if username.is_empty() || username.len() > 256 {
         return error_page(&st, StatusCode::BAD_REQUEST, "Ange ett användarnamn.");
@@ -271,7 +302,15 @@ async fn signin_status(State(st): State<AppState>, UrlPath(id): UrlPath<String>,
     }
 }
 
-async fn signin_complete(State(st): State<AppState>, UrlPath(id): UrlPath<String>, Query(q): Query<TokenQuery>) -> Response {
+async fn signin_complete(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    if !same_origin(&st, &headers) {
+        return ApiError::new(403, "cross_origin", "request from another site").into_response();
+    }
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;
     }
@@ -355,6 +394,9 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    if !same_origin(&st, &headers) {
+        return cross_site_page(&st);
+    }
     if let Some(token) = session_token(&headers) {
         let _ = st
             .run(move |c, _| {
@@ -368,4 +410,16 @@ async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origin_of_a_base_url() {
+        assert_eq!(origin_of("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(origin_of("https://login.example.se/auth"), "https://login.example.se");
+        assert_eq!(origin_of("https://idp.example.se:8443/a/b"), "https://idp.example.se:8443");
+    }
 }

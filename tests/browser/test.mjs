@@ -2,6 +2,7 @@
 // authenticator, one temporary vault per user) approves with the number read from the page;
 // and @simplewebauthn/server verifies assertions produced by nyckel-core.
 import { spawn, execFile } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -388,6 +389,46 @@ test('cli: idp signin start/status with `nyckel approve --request`; a revoked de
   const revoked = await fails(vault, ['approve', '--number', '42', '--yes', '--wait', '10'], 2, 'revoked this computer');
   assert(outcome(revoked) === 'revoked' && revoked.stderr.includes('nyckel unenroll'), 'says what to do');
   await fails(vault, ['approve'], 2, 'revoked this computer');
+});
+
+test('browser: a form on another origin can neither sign in nor sign out (login CSRF)', async () => {
+  const vault = await newUser('ivar');
+  const page = await context.newPage();
+  const number = await signInWithPassword(page, 'ivar');
+  assert(outcome(await approve(vault, number)) === 'approved', 'approved');
+  await waitState(page, 'signed_in');
+  // Another origin (same host, another port: same-site, so Chromium even sends the Lax cookie)
+  // with forms that post to the provider.
+  const form = (action, fields) => `<form method="post" action="${server.origin}${action}">` +
+    Object.entries(fields).map(([k, v]) => `<input type="hidden" name="${k}" value="${v}">`).join('') +
+    `<button id="go">go</button></form>`;
+  const pages = {
+    '/out': form('/signout', {}),
+    '/in': form('/signin', { username: 'ivar', mode: 'password', password: 'hemligt' }),
+    '/phone': form('/signin', { username: 'ivar', mode: 'phone' }),
+  };
+  const other = createServer((req, res) => { res.setHeader('Content-Type', 'text/html'); res.end(pages[req.url] || ''); });
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  try {
+    for (const path of Object.keys(pages)) {
+      await page.goto(`http://127.0.0.1:${other.address().port}${path}`);
+      const [resp] = await Promise.all([page.waitForNavigation(), page.click('#go')]);
+      assert(resp.status() === 403, `${path}: refused with 403 (${resp.status()})`);
+      assert((await page.textContent('#error')).includes('annan webbplats'), `${path}: the page says why`);
+    }
+  } finally {
+    other.close();
+  }
+  const listed = (await ok(vault, ['approve', '--json'])).json;
+  assert(listed.length === 0, `no sign-in request was started (${listed.length})`);
+  await page.goto(`${server.origin}/account`);
+  await page.waitForSelector('#signed-in');
+  assert((await page.textContent('#signed-in')).includes('ivar'), 'still signed in as ivar');
+  // The page's own sign-out button works.
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/signout"] button')]);
+  await page.goto(`${server.origin}/account`);
+  await page.waitForSelector('#username');
+  await page.close();
 });
 
 // ---------- runner ----------

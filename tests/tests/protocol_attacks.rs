@@ -645,3 +645,55 @@ fn an_approval_from_a_device_revoked_before_completion_opens_no_session() {
     assert_eq!((e.status, e.code), (409, "not_approved"));
     assert_eq!(env.state(&s.id), "approved");
 }
+
+#[test]
+fn cross_site_posts_to_the_pages_are_refused() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let own = env.base_url();
+    let password = [("username", "anna"), ("mode", "password"), ("password", "lösenord")];
+    let cross_site: [&[(&str, &str)]; 5] = [
+        &[("Origin", "https://evil.example")],
+        &[("Origin", "null")],
+        &[("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")],
+        &[("Sec-Fetch-Site", "cross-site")],
+        &[("Sec-Fetch-Site", "same-site")],
+    ];
+    // Another site's form posting a user name and password (login CSRF): nothing starts.
+    for headers in cross_site {
+        let resp = web_form(&env, "/signin", &password, headers);
+        assert_eq!(resp.status, 403, "{headers:?}");
+        assert!(resp.session_cookie().is_none());
+        let resp = web_form(&env, "/signin", &[("username", "anna"), ("mode", "phone")], headers);
+        assert_eq!(resp.status, 403, "{headers:?}");
+    }
+    assert_eq!(env.events("signin_started"), 0);
+    // The provider's own page (and a script sending neither header) may.
+    let resp = web_form(&env, "/signin", &password, &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")]);
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let (id, token) = page_request(&resp);
+    let r = phone.pending_one(&id);
+    assert_eq!(phone.approve(&r, page_number(&resp)), Ok(RespondOutcome::Approved));
+    // Completion: only from the provider's own page.
+    let complete = format!("/signin/complete/{id}?t={token}");
+    for headers in cross_site {
+        let resp = web(&env, "POST", &complete, headers, b"");
+        assert_eq!((resp.status, resp.session_cookie()), (403, None), "{headers:?}");
+    }
+    assert_eq!(env.state(&id), "approved");
+    let resp = web(&env, "POST", &complete, &[("Origin", &own)], b"");
+    assert_eq!(resp.status, 200);
+    let session = resp.session_cookie().expect("signed in");
+    let cookie = format!("nyckel_session={session}");
+    // Sign-out: another site cannot end the session; the page's own button can.
+    for headers in cross_site {
+        let mut h = vec![("Cookie", cookie.as_str())];
+        h.extend_from_slice(headers);
+        assert_eq!(web(&env, "POST", "/signout", &h, b"").status, 403, "{headers:?}");
+    }
+    assert_eq!(web(&env, "GET", "/account", &[("Cookie", &cookie)], b"").status, 200, "still signed in");
+    assert_eq!(web(&env, "POST", "/signout", &[("Cookie", &cookie), ("Origin", &own)], b"").status, 303);
+    assert_eq!(web(&env, "GET", "/account", &[("Cookie", &cookie)], b"").status, 303, "signed out");
+    // Scripts without browser headers still work.
+    assert_eq!(web_form(&env, "/signin", &password, &[]).status, 200);
+}
