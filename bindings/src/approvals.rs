@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use nyckel_core::approvals::{Approvals, PendingSignIn};
-use nyckel_core::protocol::{Decision, Enrollment, RequestKind, RespondOutcome};
+use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn};
+use nyckel_core::protocol::{Decision, Enrollment, ProtocolError, ProviderCode, RequestKind, RespondOutcome};
 use nyckel_core::vault::StoredEnrollment;
 use zeroize::Zeroizing;
 
@@ -160,6 +160,8 @@ pub struct NyckelApprovals {
     cache: Mutex<HashMap<String, PendingSignIn>>,
 }
 
+/// The device clock when a call starts. The core advances it with the system clock while the
+/// call runs, so a clock offset is learned at the time an answer arrives (protocol §8).
 fn now() -> Result<i64, NyckelError> {
     i64::try_from(now_unix()?).map_err(|_| NyckelError::Internal { reason: "the system clock is out of range".into() })
 }
@@ -185,13 +187,25 @@ impl NyckelApprovals {
         }
         let cached = self.cache().get(&request_id).cloned().ok_or(NyckelError::RequestNotFound)?;
         let now = now()?;
-        let outcome = self.core().decide(cached.enrollment_id, &cached.request, decision, now).map_err(NyckelError::from);
+        let outcome = self.core().decide(cached.enrollment_id, &cached.request, decision, now);
+        // Another decision on this account kept winning the counter: nothing was sent, so the
+        // request stays answerable (the error says refresh).
+        let nothing_sent = matches!(outcome, Err(ApprovalError::Conflict));
+        let outcome = outcome.map_err(|e| match e {
+            // The response endpoint's 404 is "no such request" (§4.3).
+            ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::NotFound, .. }) => {
+                NyckelError::RequestNotPending
+            }
+            e => NyckelError::from(e),
+        });
         // A request the provider answered (or that expired) cannot be answered again; one
         // that failed before reaching it (no network, prompt cancelled) can.
-        if matches!(
-            outcome,
-            Ok(_) | Err(NyckelError::WrongNumber | NyckelError::RequestExpired | NyckelError::RequestNotPending)
-        ) {
+        if !nothing_sent
+            && matches!(
+                outcome,
+                Ok(_) | Err(NyckelError::WrongNumber | NyckelError::RequestExpired | NyckelError::RequestNotPending)
+            )
+        {
             self.cache().remove(&request_id);
         }
         Ok(outcome?.into())
@@ -254,7 +268,8 @@ impl NyckelApprovals {
     /// `InvalidNumber` (not 10–99; nothing sent), `RequestNotFound` (refresh), `WrongNumber`
     /// (the sign-in is dead), `RequestExpired`, `RequestNotPending`, `PhoneSigninNotEnabled`,
     /// `UserCancelled` / `UserVerificationFailed` (nothing sent; still pending),
-    /// `ProviderUnreachable`, `DeviceRevoked`, …
+    /// `PhoneSigninKeyUnavailable` (the phone sign-in key is gone or unusable: enable phone
+    /// sign-in again; nothing sent; still pending), `ProviderUnreachable`, `DeviceRevoked`, …
     pub fn approve(&self, request_id: String, number: u8) -> Result<SignInOutcome, NyckelError> {
         self.decide(request_id, Decision::Approve { number })
     }
@@ -272,13 +287,16 @@ impl NyckelApprovals {
 
     /// Enables phone sign-in (passwordless) for an enrollment: creates a key that requires
     /// user verification (`create_key(alias, true)`), proves it with a signature (the
-    /// platform prompt shows) and registers it. Logged. On error the new key is deleted.
+    /// platform prompt shows) and registers it. Logged. On error the new key is deleted; a
+    /// key it replaces is deleted only once the vault saved the new one. Errors include
+    /// `PhoneSigninKeyUnavailable` (the new key could not be made or used, `reason` says why;
+    /// or phone sign-in was changed by another call at the same moment: enable it again).
     pub fn enable_phone_signin(&self, enrollment_id: i64) -> Result<(), NyckelError> {
         Ok(self.core().enable_phone_signin(enrollment_id, now()?)?)
     }
 
     /// Disables phone sign-in for an enrollment (the provider forgets the key) and deletes
-    /// its key. Logged.
+    /// its key once the vault saved that it is off. Logged.
     pub fn disable_phone_signin(&self, enrollment_id: i64) -> Result<(), NyckelError> {
         Ok(self.core().disable_phone_signin(enrollment_id, now()?)?)
     }

@@ -69,6 +69,9 @@ struct Loopback {
     offline: AtomicBool,
     requests: AtomicUsize,
     hook: Mutex<Option<Hook>>,
+    /// Answers 404 `not_found` (as a provider does for an unknown path or request) to
+    /// requests whose URL path ends with this.
+    not_found: Mutex<Option<&'static str>>,
 }
 
 impl HttpClient for Loopback {
@@ -82,6 +85,10 @@ impl HttpClient for Loopback {
         }
         self.requests.fetch_add(1, Ordering::SeqCst);
         assert!(request.url.starts_with("http://127.0.0.1:"), "tests only talk to loopback");
+        if self.not_found.lock().unwrap().is_some_and(|suffix| request.url.ends_with(suffix)) {
+            let body = br#"{"error":"not_found","message":"not found"}"#.to_vec();
+            return Ok(HttpResponse { status: 404, headers: vec![], body });
+        }
         let core = nyckel_core::protocol::HttpRequest {
             method: request.method,
             url: request.url,
@@ -489,12 +496,70 @@ fn approval_errors_map_to_the_exported_errors() {
         NyckelError::from(ApprovalError::Transport("network is unreachable".into())),
         NyckelError::ProviderUnreachable { reason: "network is unreachable".into() }
     );
-    assert_eq!(
-        NyckelError::from(ApprovalError::Conflict),
-        NyckelError::DeviceKeyUnavailable { reason: "another approval for this account is in progress; try again".into() }
-    );
+    // Lost the counter race to other decisions: not a key problem; refresh.
+    assert_eq!(NyckelError::from(ApprovalError::Conflict), NyckelError::RequestNotPending);
+    assert!(matches!(NyckelError::from(ApprovalError::PhoneSigninConflict), NyckelError::PhoneSigninKeyUnavailable { .. }));
     assert_eq!(
         NyckelError::from(ApprovalError::PushTokenTooLong),
         NyckelError::InvalidInput { reason: "the push token is too long".into() }
     );
+}
+
+#[test]
+fn key_store_errors_name_the_key_that_failed_and_not_found_is_per_endpoint() {
+    use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode};
+    // The device key is gone: re-enroll. The phone sign-in key is gone: enable it again.
+    assert!(matches!(NyckelError::from(ProtocolError::KeyStore(KeyStoreError::NotFound)), NyckelError::DeviceKeyUnavailable { .. }));
+    let phone = NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::NotFound));
+    assert!(matches!(phone, NyckelError::PhoneSigninKeyUnavailable { .. }), "{phone:?}");
+    assert!(phone.to_string().contains("turn phone sign-in off and on again") && !phone.to_string().contains("enroll"), "{phone}");
+    assert_eq!(
+        NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::Unavailable("Nyckel is not on screen".into()))),
+        NyckelError::PhoneSigninKeyUnavailable { reason: "Nyckel is not on screen".into() }
+    );
+    assert_eq!(NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::UserCancelled)), NyckelError::UserCancelled);
+    // 404 `not_found` outside the response call is an unknown path, not a finished request.
+    assert_eq!(
+        NyckelError::from(ProtocolError::Provider { status: 404, code: ProviderCode::NotFound }),
+        NyckelError::ProviderRefused { code: "not_found".into(), reason: "the provider refused the request (not_found)".into() }
+    );
+    assert_eq!(NyckelError::from(ProtocolError::Provider { status: 409, code: ProviderCode::NotPending }), NyckelError::RequestNotPending);
+}
+
+#[test]
+fn a_lost_phone_signin_key_asks_to_enable_phone_signin_again() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+    phone.approvals.enable_phone_signin(id).unwrap();
+    let lost = phone.keys.soft.aliases().into_iter().find(|a| a.contains("-phone-")).unwrap();
+    phone.keys.soft.delete_key(lost).unwrap(); // a key store reports an invalidated key as NotFound
+    let s = idp.start("anna", Kind::Passwordless);
+    phone.approvals.pending_requests().unwrap();
+    let err = phone.approvals.approve(s.id.clone(), s.number).unwrap_err();
+    assert!(matches!(err, NyckelError::PhoneSigninKeyUnavailable { .. }), "{err:?}");
+    assert_eq!(idp.state(&s.id), "pending");
+    assert!(phone.sign_ins().is_empty(), "nothing was sent");
+    // The action the error names works: phone sign-in on again, and the same request is
+    // approved (it stayed answerable).
+    phone.approvals.enable_phone_signin(id).unwrap();
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number).unwrap(), SignInOutcome::Approved);
+    assert_eq!(idp.state(&s.id), "approved");
+}
+
+#[test]
+fn not_found_means_no_such_request_only_for_the_answer() {
+    let idp = Idp::new();
+    let phone = Phone::new();
+    phone.enroll(&idp, "anna");
+    let s = idp.start("anna", Kind::Push);
+    phone.approvals.pending_requests().unwrap();
+    *phone.http.not_found.lock().unwrap() = Some("/response");
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::RequestNotPending));
+    assert_eq!(phone.approvals.approve(s.id, s.number), Err(NyckelError::RequestNotFound), "answered: gone from the list");
+    // The list endpoint answering 404 is a provider problem (wrong path), not "not pending".
+    *phone.http.not_found.lock().unwrap() = Some("/nyckel/v1/requests");
+    let failure = phone.approvals.pending_requests().unwrap().failures.remove(0).reason;
+    let refused = NyckelError::ProviderRefused { code: "not_found".into(), reason: "the provider refused the request (not_found)".into() };
+    assert_eq!(failure, refused.to_string());
 }

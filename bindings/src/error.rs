@@ -84,8 +84,9 @@ pub enum NyckelError {
     #[error("the sign-in request has expired")]
     RequestExpired,
     /// The request is no longer waiting: it was answered on another device, superseded by a
-    /// newer sign-in, or withdrawn. Refresh the list.
-    #[error("the sign-in request is no longer pending (answered elsewhere or superseded)")]
+    /// newer sign-in, or withdrawn — or another answer for this account was being sent at
+    /// the same moment (then nothing was sent for this one). Refresh the list.
+    #[error("the sign-in request is no longer pending (answered elsewhere or superseded); refresh the list")]
     RequestNotPending,
     /// This request id is not among the requests the last `pending_requests()` returned:
     /// call `pending_requests()` again, then answer from the fresh list.
@@ -118,21 +119,33 @@ pub enum NyckelError {
     /// or already used activation code, http on a non-loopback host, …). Ask for a new code.
     #[error("unusable enrollment code: {reason}")]
     InvalidEnrollmentCode { reason: String },
-    /// The device key store cannot sign right now or lost the key (`reason` for logs): try
-    /// again; if the key is gone, remove the account and enroll again.
+    /// The device key store cannot sign with this account's device key right now, or lost
+    /// it (`reason` for logs): try again; if the key is gone, remove the account and enroll
+    /// again. (Failures of the phone sign-in key are `PhoneSigninKeyUnavailable`.)
     #[error("device key unavailable: {reason}")]
     DeviceKeyUnavailable { reason: String },
-    /// The user failed biometric / PIN verification for the phone sign-in key (or the key was
-    /// invalidated by new biometrics). Nothing was sent; the request is still pending.
+    /// The user failed biometric / PIN verification for the phone sign-in key. Nothing was
+    /// sent; the request is still pending: let them try again. (A key invalidated by new
+    /// biometrics is reported by the key store as `DeviceKeyError.NotFound` and arrives as
+    /// `PhoneSigninKeyUnavailable`.)
     #[error("user verification failed")]
     UserVerificationFailed,
+    /// The phone sign-in key of this account is gone (deleted, or invalidated by a change of
+    /// the enrolled biometrics) or cannot be used (`reason` says which), or phone sign-in was
+    /// changed by another call at the same moment. Nothing was sent for a request. Turn phone
+    /// sign-in off and on again for this account (`disablePhoneSignin`, `enablePhoneSignin`);
+    /// the account and its device key are fine: do not remove the account.
+    #[error("the phone sign-in key cannot be used ({reason}); turn phone sign-in off and on again")]
+    PhoneSigninKeyUnavailable { reason: String },
 }
 
 /// What a device-key store (Android Keystore, iOS Secure Enclave, [`crate::SoftwareDeviceKeyStore`])
 /// can report. Kotlin: `DeviceKeyException.NotFound()` etc.; Swift: `DeviceKeyError.NotFound`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum DeviceKeyError {
-    /// No key with that alias (lost in a backup restore, deleted): never re-create it silently.
+    /// No key with that alias (lost in a backup restore, deleted), or the key was
+    /// permanently invalidated (new biometrics enrolled: Android
+    /// `KeyPermanentlyInvalidatedException`): never re-create it silently.
     #[error("device key not found")]
     NotFound,
     /// A key with that alias exists already.
@@ -141,7 +154,8 @@ pub enum DeviceKeyError {
     /// The user dismissed the biometric / device-credential prompt.
     #[error("the user cancelled the authentication")]
     UserCancelled,
-    /// Biometric / PIN verification failed, or the key was invalidated by new biometrics.
+    /// Biometric / PIN verification failed this time (the user may try again). Report a key
+    /// that can never be used again (invalidated by new biometrics) as `NotFound`.
     #[error("user verification failed")]
     UserVerificationFailed,
     /// The key store cannot be used right now (device locked, hardware busy); retry later.
@@ -190,7 +204,10 @@ impl From<ApprovalError> for NyckelError {
             ApprovalError::Protocol(e) => e.into(),
             ApprovalError::Transport(reason) => NyckelError::ProviderUnreachable { reason },
             ApprovalError::Closed => NyckelError::Closed,
-            e @ ApprovalError::Conflict => NyckelError::DeviceKeyUnavailable { reason: e.to_string() },
+            // Other decisions on this account kept winning the counter: nothing was sent, and
+            // most likely the same request was answered by the other one. Not a key problem.
+            ApprovalError::Conflict => NyckelError::RequestNotPending,
+            e @ ApprovalError::PhoneSigninConflict => NyckelError::PhoneSigninKeyUnavailable { reason: e.to_string() },
             e @ ApprovalError::PushTokenTooLong => NyckelError::InvalidInput { reason: e.to_string() },
         }
     }
@@ -238,6 +255,20 @@ impl From<KeyStoreError> for NyckelError {
     }
 }
 
+/// A key-store failure of the phone sign-in key: the action is to enable phone sign-in
+/// again, never to remove the account.
+fn phone_signin_key_error(e: KeyStoreError) -> NyckelError {
+    match e {
+        KeyStoreError::UserCancelled => NyckelError::UserCancelled,
+        KeyStoreError::UserVerificationFailed => NyckelError::UserVerificationFailed,
+        KeyStoreError::NotFound => NyckelError::PhoneSigninKeyUnavailable {
+            reason: "the key is gone from the key store (deleted, or invalidated by new biometrics)".into(),
+        },
+        KeyStoreError::AlreadyExists => NyckelError::Internal { reason: "phone sign-in key alias collision".into() },
+        KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => NyckelError::PhoneSigninKeyUnavailable { reason },
+    }
+}
+
 impl From<UriError> for NyckelError {
     fn from(e: UriError) -> Self {
         NyckelError::InvalidEnrollmentCode { reason: e.to_string() }
@@ -265,13 +296,16 @@ impl From<ProtocolError> for NyckelError {
         match e {
             ProtocolError::Uri(e) => e.into(),
             ProtocolError::KeyStore(e) => e.into(),
+            ProtocolError::PhoneSigninKey(e) => phone_signin_key_error(e),
             e @ (ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey | ProtocolError::CounterExhausted) => {
                 NyckelError::DeviceKeyUnavailable { reason: e.to_string() }
             }
             ProtocolError::Provider { code, status } => match code {
                 ProviderCode::WrongNumber => NyckelError::WrongNumber,
                 ProviderCode::Expired => NyckelError::RequestExpired,
-                ProviderCode::NotPending | ProviderCode::NotFound => NyckelError::RequestNotPending,
+                // `not_found` means "no such request" only on the response call, which
+                // `NyckelApprovals` maps itself; elsewhere it is a wrong path (ProviderRefused).
+                ProviderCode::NotPending => NyckelError::RequestNotPending,
                 ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice => NyckelError::DeviceRevoked,
                 ProviderCode::ActivationInvalid => NyckelError::InvalidEnrollmentCode {
                     reason: "the activation code is unknown, used or expired; ask for a new code".into(),

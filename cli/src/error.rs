@@ -123,7 +123,9 @@ fn parse_message(e: &ParseError) -> String {
 fn approval_exit_code(e: &ApprovalError) -> i32 {
     match e {
         ApprovalError::Vault(v) => vault_exit_code(v),
-        ApprovalError::Transport(_) | ApprovalError::Closed | ApprovalError::Conflict => EXIT_FAILURE,
+        ApprovalError::Transport(_) | ApprovalError::Closed | ApprovalError::Conflict | ApprovalError::PhoneSigninConflict => {
+            EXIT_FAILURE
+        }
         ApprovalError::PushTokenTooLong => EXIT_USAGE,
         ApprovalError::Protocol(p) => protocol_exit_code(p),
     }
@@ -166,6 +168,7 @@ pub fn approval_message(e: &ApprovalError) -> String {
         ApprovalError::Transport(reason) => format!("cannot reach the provider: {reason}"),
         ApprovalError::Protocol(p) => protocol_message(p),
         e @ (ApprovalError::Closed | ApprovalError::Conflict | ApprovalError::PushTokenTooLong) => e.to_string(),
+        ApprovalError::PhoneSigninConflict => "phone sign-in for this account was changed by another `nyckel` at the same time, so this change was not saved; turn it on again with `nyckel phone-signin enable ACCOUNT`".into(),
     }
 }
 
@@ -183,6 +186,8 @@ fn protocol_message(e: &ProtocolError) -> String {
         }
         ProtocolError::KeyStore(KeyStoreError::UserCancelled) => "no PIN given; nothing was sent".into(),
         ProtocolError::KeyStore(k) => format!("device key store: {k}"),
+        ProtocolError::PhoneSigninKey(KeyStoreError::NotFound) => "this account's phone sign-in key is missing from this computer's key store; turn phone sign-in off and on again (`nyckel phone-signin disable ACCOUNT`, then `enable`)".into(),
+        ProtocolError::PhoneSigninKey(k) => format!("phone sign-in key: {k}; if this persists, turn phone sign-in off and on again"),
         ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey => e.to_string(),
         ProtocolError::Provider { code, status } => provider_message(code, *status),
         ProtocolError::ClockSkew => {

@@ -240,6 +240,8 @@ S = {
     "problem_device_key_unavailable": ("The phone's key could not be used. Try again", "Telefonens nyckel kunde inte användas. Försök igen"),
     "problem_user_verification_failed": ("Your fingerprint, face or screen lock could not be verified. Nothing was sent; try again. If you added a new fingerprint or face, turn phone sign-in off and on again.",
                                          "Fingeravtryck, ansikte eller skärmlås kunde inte verifieras. Inget skickades; försök igen. Om du har lagt till ett nytt fingeravtryck eller ansikte, stäng av och aktivera telefoninloggning igen."),
+    "problem_phone_signin_key_unavailable": ("Phone sign-in can't use its key on this phone any more (for example after a new fingerprint or face was added). Nothing was sent. Turn phone sign-in off and on again for this account",
+                                             "Telefoninloggningen kan inte längre använda sin nyckel på den här telefonen (till exempel efter att ett nytt fingeravtryck eller ansikte lagts till). Inget skickades. Stäng av och aktivera telefoninloggning igen för kontot"),
     "problem_enrollment_invalid": ("This setup code cannot be used. Ask your organisation for a new one", "Aktiveringskoden kan inte användas. Be din organisation om en ny"),
     "problem_unexpected": ("Something went wrong in Nyckel", "Något gick fel i Nyckel"),
 }

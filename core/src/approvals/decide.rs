@@ -1,7 +1,9 @@
 //! Open sign-in requests and the user's decisions on them.
 
-use super::{ApprovalError, Approvals, PendingAcrossEnrollments, PendingSignIn, VaultAccess};
-use crate::protocol::{self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError, RespondOutcome};
+use super::{ApprovalError, Approvals, CallTime, PendingAcrossEnrollments, PendingSignIn, VaultAccess};
+use crate::protocol::{
+    self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError, RequestKind, RespondOutcome,
+};
 use crate::vault::{ActivityEvent, StoredEnrollment};
 
 /// Attempts at a decision when another decision on the same enrollment committed a counter
@@ -10,19 +12,24 @@ const COUNTER_ATTEMPTS: usize = 3;
 
 impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     /// Fetches the open sign-in requests of one enrollment, verifying the provider's
-    /// signature; saves the clock offset learned from signed server time.
+    /// signature; saves the clock offset learned from signed server time (against the
+    /// device time the answer arrived at).
     pub fn pending_for(&self, enrollment_id: i64, now: i64) -> Result<Vec<PendingSignIn>, ApprovalError> {
+        let time = self.time(now);
         let stored = self.vault.with_vault(|v| v.enrollment(enrollment_id))?;
-        self.fetch(stored, now)
+        self.fetch(stored, &time)
     }
 
     /// Fetches open requests across all enrollments. A provider that cannot be reached
-    /// does not hide the others: its error is returned beside the requests.
+    /// does not hide the others: its error is returned beside the requests. Each provider
+    /// is asked (and its offset learned) at the device time of that exchange, so a slow one
+    /// does not shift the others' clocks.
     pub fn pending(&self, now: i64) -> Result<PendingAcrossEnrollments, ApprovalError> {
+        let time = self.time(now);
         let mut out = PendingAcrossEnrollments::default();
         for stored in self.enrollments()? {
             let id = stored.id;
-            match self.fetch(stored, now) {
+            match self.fetch(stored, &time) {
                 Ok(list) => out.requests.extend(list),
                 Err(e) => out.failures.push((id, e)),
             }
@@ -30,18 +37,20 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         Ok(out)
     }
 
-    fn fetch(&self, stored: StoredEnrollment, now: i64) -> Result<Vec<PendingSignIn>, ApprovalError> {
+    fn fetch(&self, stored: StoredEnrollment, time: &CallTime<'_>) -> Result<Vec<PendingSignIn>, ApprovalError> {
         let enrollment_id = stored.id;
         let mut e = stored.enrollment;
         let before = e.clock_offset;
         let result = self.exchange(
             &mut e,
-            |e| protocol::fetch_pending(e, self.keys, now),
-            |fetch, e, resp| protocol::parse_pending(e, &fetch, resp, now),
+            time,
+            |e, now| protocol::fetch_pending(e, self.keys, now),
+            |fetch, e, resp, received| protocol::parse_pending(e, &fetch, resp, received),
         );
         let saved = self.save_clock(enrollment_id, before, &e);
         let requests = result?;
         saved?;
+        let now = time.at();
         Ok(requests
             .into_iter()
             .map(|request| PendingSignIn {
@@ -58,6 +67,9 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     /// is sent, and the decision is logged with the context the user saw whatever the
     /// provider answers ("not delivered" when it could not be reached). A failed signature
     /// (prompt cancelled, wrong PIN) sends and logs nothing: the request is still pending.
+    /// A phone sign-in key that is gone or unusable is reported as
+    /// [`ProtocolError::PhoneSigninKey`] (enable phone sign-in again), not as the device
+    /// key's [`ProtocolError::KeyStore`].
     pub fn decide(
         &self,
         enrollment_id: i64,
@@ -65,8 +77,10 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         decision: Decision,
         now: i64,
     ) -> Result<RespondOutcome, ApprovalError> {
-        let (e, http_request) = self.sign_and_commit(enrollment_id, request, decision, now)?;
+        let time = self.time(now);
+        let (e, http_request) = self.sign_and_commit(enrollment_id, request, decision, &time)?;
         let sent = self.send(http_request);
+        let now = time.at();
         let outcome = match &sent {
             Ok(resp) => protocol::parse_respond_result(&e, request, resp),
             Err(_) => Err(ProtocolError::Malformed("not delivered")),
@@ -90,12 +104,16 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         enrollment_id: i64,
         request: &PendingRequest,
         decision: Decision,
-        now: i64,
+        time: &CallTime<'_>,
     ) -> Result<(Enrollment, HttpRequest), ApprovalError> {
+        // `respond` signs passwordless approvals with the phone sign-in key, all else with
+        // the device key: tag the phone key's failures so the app names the right key.
+        let phone_key = request.kind == RequestKind::Passwordless && matches!(decision, Decision::Approve { .. });
         for _ in 0..COUNTER_ATTEMPTS {
             let snapshot = self.load(enrollment_id)?;
             let mut ours = snapshot.clone();
-            let http_request = protocol::respond(&mut ours, request, decision, self.keys, now)?;
+            let http_request = protocol::respond(&mut ours, request, decision, self.keys, time.at())
+                .map_err(|e| if phone_key { e.of_phone_signin_key() } else { e })?;
             let committed = self.commit(enrollment_id, None, |latest| {
                 if ours.sign_count != snapshot.sign_count {
                     if latest.device_key_alias != ours.device_key_alias || latest.sign_count >= ours.sign_count {

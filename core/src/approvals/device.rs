@@ -12,14 +12,16 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         if token.is_some_and(|t| t.len() > protocol::enroll::MAX_PUSH_TOKEN) {
             return Err(ApprovalError::PushTokenTooLong);
         }
+        let time = self.time(now);
         let mut first_error = None;
         for stored in self.enrollments()? {
             let mut e = stored.enrollment;
             let before = e.clock_offset;
             let result = self.exchange(
                 &mut e,
-                |e| protocol::update_push_token(e, token, self.keys, now),
-                |ack, e, resp| ack.finish(e, resp, now),
+                &time,
+                |e, now| protocol::update_push_token(e, token, self.keys, now),
+                |ack, e, resp, received| ack.finish(e, resp, received),
             );
             let saved = self.save_clock(stored.id, before, &e);
             if let Err(err) = result.and(saved) {
@@ -34,8 +36,14 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     /// provider cannot be reached (or refuses) it is removed anyway, and
     /// [`Unenrolled::provider`] says why the provider still lists the device.
     pub fn unenroll(&self, enrollment_id: i64, now: i64) -> Result<Unenrolled, ApprovalError> {
+        let time = self.time(now);
         let mut e = self.load(enrollment_id)?;
-        let provider = self.exchange(&mut e, |e| protocol::unenroll(e, self.keys, now), |ack, e, resp| ack.finish(e, resp, now));
+        let provider = self.exchange(
+            &mut e,
+            &time,
+            |e, now| protocol::unenroll(e, self.keys, now),
+            |ack, e, resp, received| ack.finish(e, resp, received),
+        );
         let enrollment = self.remove(enrollment_id)?;
         Ok(Unenrolled { enrollment, provider })
     }

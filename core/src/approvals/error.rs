@@ -23,6 +23,11 @@ pub enum ApprovalError {
     /// this decision's read and write; nothing was sent. Try again.
     #[error("another approval for this account is in progress; try again")]
     Conflict,
+    /// Phone sign-in of this enrollment was enabled or disabled by another call while this
+    /// activation was on the network. Nothing was saved and this call's new key was
+    /// deleted; the provider may hold either call's key: enable phone sign-in again.
+    #[error("phone sign-in was changed by another call at the same time; turn it on again")]
+    PhoneSigninConflict,
     /// The push token is longer than the protocol allows; nothing was sent.
     #[error("the push token is too long")]
     PushTokenTooLong,

@@ -21,7 +21,14 @@
 //!   step failed), and a locked vault creates no key;
 //! - a new key can be persisted (see [`Approvals::persist_keys_with`]) before its public key
 //!   leaves the device;
-//! - transport error texts never carry the request's nonce, signature or query.
+//! - a clock offset is learned against the device time at which the answer arrived (§8:
+//!   `serverTime − t_recv`), read from the [`Approvals`] clock after the transport returns,
+//!   never against the time the call started (a stalled provider or a biometric prompt
+//!   before it would otherwise be added to the offset);
+//! - a replaced or disabled phone sign-in key is deleted only after the vault commit that
+//!   forgets it succeeded;
+//! - transport error texts never carry the request's nonce, signature, query or the string
+//!   values of its body (activation code, assertion, keys, push token).
 
 mod access;
 mod decide;
@@ -91,6 +98,35 @@ pub struct Unenrolled {
 /// Persists the device-key store into the vault; see [`Approvals::persist_keys_with`].
 pub type PersistKeys<'a> = dyn Fn(&mut Vault) -> Result<(), VaultError> + 'a;
 
+/// Reads the device clock, in Unix seconds; see [`Approvals::with_clock`].
+pub type Clock<'a> = dyn Fn() -> i64 + 'a;
+
+/// The system clock (Unix seconds), the default [`Clock`].
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Shortest body string value hidden from transport error texts: shorter ones (a short
+/// device name) carry no secret, and hiding them would only garble the text.
+const MIN_HIDDEN_LEN: usize = 8;
+
+/// The device time during one call: `now` (what the caller passed, the device clock when
+/// the call started) advanced by how far the [`Approvals`] clock moved since.
+struct CallTime<'c> {
+    clock: &'c Clock<'c>,
+    now: i64,
+    start: i64,
+}
+
+impl CallTime<'_> {
+    /// The device time at this moment of the call.
+    fn at(&self) -> i64 {
+        self.now.saturating_add((self.clock)().saturating_sub(self.start))
+    }
+}
+
 /// The vault (through a [`VaultAccess`]), the device-key store and the transport, used
 /// together. Cheap to build: an app may make one per call.
 pub struct Approvals<'a, V: VaultAccess + ?Sized> {
@@ -98,12 +134,27 @@ pub struct Approvals<'a, V: VaultAccess + ?Sized> {
     keys: &'a dyn DeviceKeyStore,
     http: &'a dyn HttpTransport,
     persist_keys: Option<&'a PersistKeys<'a>>,
+    clock: &'a Clock<'a>,
 }
 
 impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
-    /// Binds the three.
+    /// Binds the three, with the system clock (see [`Approvals::with_clock`]).
+    ///
+    /// Every flow takes `now`, the device clock (Unix seconds) when the call starts. Times
+    /// needed later in the call — when an answer arrives, to learn the clock offset (§8), or
+    /// after a prompt, to judge expiry — are `now` advanced by how far the clock moved since
+    /// the call started. So `now` is normally just the clock's value; a caller simulating a
+    /// device clock that is off passes a shifted `now` and keeps that shift for the call.
     pub fn new(vault: &'a V, keys: &'a dyn DeviceKeyStore, http: &'a dyn HttpTransport) -> Self {
-        Approvals { vault, keys, http, persist_keys: None }
+        Approvals { vault, keys, http, persist_keys: None, clock: &system_clock }
+    }
+
+    /// Uses `clock` (Unix seconds) instead of the system clock to measure the time that
+    /// passes during a call (the network, other providers, biometric prompts). Tests pass a
+    /// fake one.
+    pub fn with_clock(mut self, clock: &'a Clock<'a>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// For a key store kept inside the vault (the CLI's software store): `persist` runs
@@ -128,24 +179,20 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
         })
     }
 
+    /// Starts measuring the time of a call that began at device time `now`.
+    fn time(&self, now: i64) -> CallTime<'a> {
+        CallTime { clock: self.clock, now, start: (self.clock)() }
+    }
+
     fn load(&self, id: i64) -> Result<Enrollment, ApprovalError> {
         self.vault.with_vault(|v| Ok(v.enrollment(id)?.enrollment))
     }
 
-    /// Sends through the transport; an error text loses the request's nonce, signature
-    /// and query (a platform error may quote the URL or the headers).
+    /// Sends through the transport; an error text loses the request's nonce, signature,
+    /// query and body values (a platform error may quote the URL, the headers or the body).
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, ApprovalError> {
-        let mut hidden: Vec<String> = request
-            .headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case(wire::H_NONCE) || name.eq_ignore_ascii_case(wire::H_SIGNATURE))
-            .map(|(_, value)| value.clone())
-            .collect();
-        hidden.extend(request.url.split_once('?').map(|(_, query)| query.to_owned()));
-        self.http.execute(request).map_err(|reason| {
-            let reason = hidden.iter().filter(|v| !v.is_empty()).fold(reason, |r, v| r.replace(v.as_str(), "…"));
-            ApprovalError::Transport(reason)
-        })
+        let hidden = hidden_values(&request);
+        self.http.execute(request).map_err(|reason| ApprovalError::Transport(redact(reason, &hidden)))
     }
 
     /// Re-reads the enrollment under vault access and the vault's write lock, lets `merge`
@@ -175,25 +222,30 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     }
 
     /// build → send → finish, and once more when the provider reported clock skew (`finish`
-    /// has then corrected the offset in `e` from signed server time). When the request got
-    /// no answer, `finish` still gets an empty response so the step releases what it holds.
+    /// has then corrected the offset in `e` from signed server time). `build` gets the device
+    /// time when it starts, `finish` the device time when the answer arrived (the time an
+    /// offset is learned against, §8). When the request got no answer, `finish` still gets
+    /// an empty response so the step releases what it holds.
     fn exchange<T, S>(
         &self,
         e: &mut Enrollment,
-        build: impl Fn(&Enrollment) -> Result<(HttpRequest, S), ProtocolError>,
-        finish: impl Fn(S, &mut Enrollment, &HttpResponse) -> Result<T, ProtocolError>,
+        time: &CallTime<'_>,
+        build: impl Fn(&Enrollment, i64) -> Result<(HttpRequest, S), ProtocolError>,
+        finish: impl Fn(S, &mut Enrollment, &HttpResponse, i64) -> Result<T, ProtocolError>,
     ) -> Result<T, ApprovalError> {
         let mut retried = false;
         loop {
-            let (request, state) = build(e)?;
-            let response = match self.send(request) {
+            let (request, state) = build(e, time.at())?;
+            let sent = self.send(request);
+            let received = time.at();
+            let response = match sent {
                 Ok(r) => r,
                 Err(err) => {
-                    let _ = finish(state, e, &HttpResponse::default());
+                    let _ = finish(state, e, &HttpResponse::default(), received);
                     return Err(err);
                 }
             };
-            match finish(state, e, &response) {
+            match finish(state, e, &response, received) {
                 Err(ProtocolError::ClockSkew) if !retried => retried = true,
                 other => return other.map_err(ApprovalError::from),
             }
@@ -204,16 +256,56 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     /// in seconds (provider minus device), which the app may also apply to this account's
     /// TOTP codes.
     pub fn sync_time(&self, enrollment_id: i64, now: i64) -> Result<i64, ApprovalError> {
+        let time = self.time(now);
         let mut e = self.load(enrollment_id)?;
         let (request, sync) = crate::protocol::sync_time(&e);
         let response = self.send(request)?;
-        let offset = sync.finish(&mut e, &response, now)?;
+        let offset = sync.finish(&mut e, &response, time.at())?;
         self.commit(enrollment_id, None, |latest| {
             latest.clock_offset = offset;
             true
         })?;
         Ok(offset)
     }
+}
+
+/// What a transport error text must not repeat: the nonce and signature headers, the
+/// query, and every string value of a JSON body (or a whole non-JSON body) of at least
+/// [`MIN_HIDDEN_LEN`] bytes: activation code, assertion parts, public keys, key proof,
+/// push token. Longest first, so a value inside another is not left half-hidden.
+fn hidden_values(request: &HttpRequest) -> Vec<String> {
+    fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|i| strings(i, out)),
+            _ => {}
+        }
+    }
+    let mut hidden: Vec<String> = request
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case(wire::H_NONCE) || name.eq_ignore_ascii_case(wire::H_SIGNATURE))
+        .map(|(_, value)| value.clone())
+        .collect();
+    hidden.extend(request.url.split_once('?').map(|(_, query)| query.to_owned()));
+    hidden.retain(|v| !v.is_empty());
+    let mut body = Vec::new();
+    if !request.body.is_empty() {
+        match serde_json::from_slice::<serde_json::Value>(&request.body) {
+            Ok(json) => strings(&json, &mut body),
+            Err(_) => body.push(String::from_utf8_lossy(&request.body).into_owned()),
+        }
+    }
+    hidden.extend(body.into_iter().filter(|v| v.len() >= MIN_HIDDEN_LEN));
+    hidden.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    hidden.dedup();
+    hidden
+}
+
+/// `reason` with every `hidden` value replaced by "…".
+fn redact(reason: String, hidden: &[String]) -> String {
+    hidden.iter().fold(reason, |r, v| r.replace(v.as_str(), "…"))
 }
 
 #[cfg(test)]

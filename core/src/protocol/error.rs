@@ -10,9 +10,16 @@ pub enum ProtocolError {
     /// The enrollment QR code could not be used.
     #[error("enrollment code: {0}")]
     Uri(#[from] UriError),
-    /// The device key store failed.
+    /// The device key store failed (for the device key, or a prompt of the phone sign-in
+    /// key that the user cancelled or failed).
     #[error("device key store: {0}")]
     KeyStore(#[from] KeyStoreError),
+    /// The phone sign-in key (not the device key) is gone or unusable: `NotFound` (deleted,
+    /// or invalidated by a change of the enrolled biometrics), `Unavailable`, `Other`. The
+    /// enrollment and its device key are fine; enabling phone sign-in again creates a new
+    /// key. A prompt the user cancelled or failed stays [`ProtocolError::KeyStore`].
+    #[error("phone sign-in key: {0}")]
+    PhoneSigninKey(KeyStoreError),
     /// The key store returned a signature that is not DER or does not verify.
     #[error("the device key store returned an invalid signature")]
     BadPlatformSignature,
@@ -64,6 +71,19 @@ pub enum ProtocolError {
     /// The enrollment record itself is inconsistent (e.g. a corrupted stored key).
     #[error("invalid enrollment record: {0}")]
     InvalidEnrollment(&'static str),
+}
+
+impl ProtocolError {
+    /// Tags a key-store failure of the phone sign-in key as [`ProtocolError::PhoneSigninKey`]
+    /// (a cancelled or failed prompt stays [`ProtocolError::KeyStore`]); any other error is
+    /// returned as it is.
+    pub fn of_phone_signin_key(self) -> Self {
+        match self {
+            ProtocolError::KeyStore(KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed) => self,
+            ProtocolError::KeyStore(e) => ProtocolError::PhoneSigninKey(e),
+            other => other,
+        }
+    }
 }
 
 /// Error codes a provider returns (`{"error": CODE}`), see `docs/protocol.md` §4.

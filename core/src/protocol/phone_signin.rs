@@ -44,13 +44,16 @@ struct PhoneSigninState {
 
 /// Creates the phone sign-in key (user verification required; the platform asks for
 /// biometrics/PIN to sign the key proof) and builds `POST /nyckel/v1/phone-signin`.
+/// Failures of the new key (other than a cancelled or failed prompt) are
+/// [`ProtocolError::PhoneSigninKey`]; the device key signing the request fails as
+/// [`ProtocolError::KeyStore`].
 pub fn enable_phone_signin(
     enrollment: &Enrollment,
     keys: &dyn DeviceKeyStore,
     now: i64,
 ) -> Result<(HttpRequest, PhoneSigninEnable), ProtocolError> {
     let alias = new_alias("phone");
-    let public_key = keys.create_key(alias.clone(), true)?;
+    let public_key = keys.create_key(alias.clone(), true).map_err(|e| ProtocolError::from(e).of_phone_signin_key())?;
     let cleanup = |e: ProtocolError| {
         let _ = keys.delete_key(alias.clone());
         e
@@ -62,7 +65,7 @@ pub fn enable_phone_signin(
     // The nonce must be known before signing the proof; sign the request with a nonce we pick.
     let nonce = wire::random_b64(16);
     let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
-    let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes()).map_err(cleanup)?;
+    let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes()).map_err(|e| cleanup(e.of_phone_signin_key()))?;
     let body = serde_json::to_vec(&EnableBody { public_key: pk_b64, key_proof: b64(&proof) })
         .map_err(|_| cleanup(ProtocolError::Malformed("request")))?;
     let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce).map_err(cleanup)?;
@@ -123,8 +126,40 @@ impl PhoneSigninEnable {
         &self.alias
     }
 
-    /// Consumes the provider's answer; on success records the key in `enrollment` (persist
-    /// it) and deletes any previous phone sign-in key. On error deletes the new key.
+    /// Consumes the provider's answer; on success records the key in `enrollment` and
+    /// returns the alias of the phone sign-in key it replaced, if any, **without deleting
+    /// it**: persist `enrollment` first, then delete that key (if persisting fails, the
+    /// stored enrollment still names the old key, which must then still exist). On error
+    /// deletes the new key.
+    pub fn finish_deferred(
+        self,
+        enrollment: &mut Enrollment,
+        keys: &dyn DeviceKeyStore,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<Option<String>, ProtocolError> {
+        let result = read_state(enrollment, resp, &self.nonce, now).and_then(|s| match (s.enabled, s.credential_id) {
+            (true, Some(c)) if super::enroll::valid_id(&c) => Ok(c),
+            _ => Err(ProtocolError::Malformed("credentialId")),
+        });
+        match result {
+            Ok(credential_id) => {
+                let old = enrollment.phone_signin_key_alias.replace(self.alias.clone()).filter(|old| *old != self.alias);
+                enrollment.phone_signin_credential_id = Some(credential_id);
+                enrollment.phone_signin_public_key = Some(b64(&self.public_key));
+                enrollment.phone_signin_sign_count = 0;
+                Ok(old)
+            }
+            Err(e) => {
+                let _ = keys.delete_key(self.alias);
+                Err(e)
+            }
+        }
+    }
+
+    /// [`PhoneSigninEnable::finish_deferred`], then deletes the replaced key at once: only
+    /// for callers with nothing to persist that can fail afterwards (otherwise a failed save
+    /// leaves a stored enrollment naming a deleted key).
     pub fn finish(
         self,
         enrollment: &mut Enrollment,
@@ -132,27 +167,10 @@ impl PhoneSigninEnable {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<(), ProtocolError> {
-        let result = read_state(enrollment, resp, &self.nonce, now).and_then(|s| match (s.enabled, s.credential_id) {
-            (true, Some(c)) if super::enroll::valid_id(&c) => Ok(c),
-            _ => Err(ProtocolError::Malformed("credentialId")),
-        });
-        match result {
-            Ok(credential_id) => {
-                if let Some(old) = enrollment.phone_signin_key_alias.replace(self.alias.clone()) {
-                    if old != self.alias {
-                        let _ = keys.delete_key(old);
-                    }
-                }
-                enrollment.phone_signin_credential_id = Some(credential_id);
-                enrollment.phone_signin_public_key = Some(b64(&self.public_key));
-                enrollment.phone_signin_sign_count = 0;
-                Ok(())
-            }
-            Err(e) => {
-                let _ = keys.delete_key(self.alias);
-                Err(e)
-            }
+        if let Some(old) = self.finish_deferred(enrollment, keys, resp, now)? {
+            let _ = keys.delete_key(old);
         }
+        Ok(())
     }
 }
 
@@ -168,7 +186,27 @@ pub fn disable_phone_signin(
 
 impl PhoneSigninDisable {
     /// Consumes the provider's answer; on success clears phone sign-in from `enrollment`
-    /// (persist it) and deletes the key.
+    /// and returns the alias of its key **without deleting it**: persist `enrollment`
+    /// first, then delete the key.
+    pub fn finish_deferred(
+        self,
+        enrollment: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<Option<String>, ProtocolError> {
+        let s = read_state(enrollment, resp, &self.nonce, now)?;
+        if s.enabled {
+            return Err(ProtocolError::UnexpectedPayload("still enabled"));
+        }
+        let alias = enrollment.phone_signin_key_alias.take();
+        enrollment.phone_signin_credential_id = None;
+        enrollment.phone_signin_public_key = None;
+        enrollment.phone_signin_sign_count = 0;
+        Ok(alias)
+    }
+
+    /// [`PhoneSigninDisable::finish_deferred`], then deletes the key at once: only for
+    /// callers with nothing to persist that can fail afterwards.
     pub fn finish(
         self,
         enrollment: &mut Enrollment,
@@ -176,16 +214,9 @@ impl PhoneSigninDisable {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<(), ProtocolError> {
-        let s = read_state(enrollment, resp, &self.nonce, now)?;
-        if s.enabled {
-            return Err(ProtocolError::UnexpectedPayload("still enabled"));
-        }
-        if let Some(alias) = enrollment.phone_signin_key_alias.take() {
+        if let Some(alias) = self.finish_deferred(enrollment, resp, now)? {
             let _ = keys.delete_key(alias);
         }
-        enrollment.phone_signin_credential_id = None;
-        enrollment.phone_signin_public_key = None;
-        enrollment.phone_signin_sign_count = 0;
         Ok(())
     }
 }

@@ -57,5 +57,8 @@ final class LogicTests: XCTestCase {
         XCTAssertTrue(Problem.of(NyckelError.UserCancelled).isSilent)
         XCTAssertTrue(Problem.of(NyckelError.WrongNumber).endsRequest)
         XCTAssertFalse(Problem.of(NyckelError.ProviderUnreachable(reason: "x")).endsRequest)
+        // A lost phone sign-in key says "turn phone sign-in on again", not "the phone's key".
+        XCTAssertEqual(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")), Problem(kind: .phoneSigninKeyUnavailable, detail: "gone"))
+        XCTAssertFalse(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")).endsRequest)
     }
 }

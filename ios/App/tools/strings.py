@@ -51,6 +51,8 @@ SV = {
         "Upplåsningsnyckeln fungerar inte längre eftersom telefonens Face ID eller Touch ID har ändrats.",
     "Face ID or Touch ID is not available right now. Try again": "Face ID eller Touch ID är inte tillgängligt just nu. Försök igen",
     "Face ID or Touch ID unlock is not set up. Use your passphrase.": "Upplåsning med Face ID eller Touch ID är inte aktiverad. Använd din lösenfras.",
+    "Phone sign-in can't use its key on this phone any more (for example after Face ID or Touch ID changed). Nothing was sent. Turn phone sign-in off and on again for this account":
+        "Telefoninloggningen kan inte längre använda sin nyckel på den här telefonen (till exempel efter att Face ID eller Touch ID ändrats). Inget skickades. Stäng av och aktivera telefoninloggning igen för kontot",
     "Face ID or Touch ID could not verify you. Nothing was sent; try again. If you changed Face ID or Touch ID, turn phone sign-in off and on again.":
         "Face ID eller Touch ID kunde inte verifiera dig. Inget skickades; försök igen. Om du har ändrat Face ID eller Touch ID, stäng av och aktivera telefoninloggning igen.",
     "Yes, approve with Face ID": "Ja, godkänn med Face ID",

@@ -10,7 +10,7 @@ struct Problem: Equatable, Error {
         case noPlatformKey, notFound, storage, damaged, tooNew
         case enrollmentNotFound, wrongNumber, requestExpired, requestNotPending, requestNotFound, invalidNumber
         case providerUnreachable, providerRefused, providerUntrusted, phoneSigninNotEnabled, deviceRevoked
-        case deviceKeyUnavailable, userVerificationFailed, enrollmentInvalid
+        case deviceKeyUnavailable, userVerificationFailed, phoneSigninKeyUnavailable, enrollmentInvalid
         case unexpected
     }
 
@@ -57,6 +57,7 @@ struct Problem: Equatable, Error {
         case let .InvalidEnrollmentCode(reason): return Problem(kind: .enrollmentInvalid, detail: reason)
         case let .DeviceKeyUnavailable(reason): return Problem(kind: .deviceKeyUnavailable, detail: reason)
         case .UserVerificationFailed: return Problem(kind: .userVerificationFailed)
+        case let .PhoneSigninKeyUnavailable(reason): return Problem(kind: .phoneSigninKeyUnavailable, detail: reason)
         }
     }
 
@@ -95,11 +96,13 @@ struct Problem: Equatable, Error {
         case .deviceRevoked: text = String(localized: "Your organisation has removed this phone. Remove the account and set it up again with a new code.")
         case .deviceKeyUnavailable: text = String(localized: "The phone's key could not be used. Try again")
         case .userVerificationFailed: text = String(localized: "Face ID or Touch ID could not verify you. Nothing was sent; try again. If you changed Face ID or Touch ID, turn phone sign-in off and on again.")
+        case .phoneSigninKeyUnavailable: text = String(localized: "Phone sign-in can't use its key on this phone any more (for example after Face ID or Touch ID changed). Nothing was sent. Turn phone sign-in off and on again for this account")
         case .enrollmentInvalid: text = String(localized: "This setup code cannot be used. Ask your organisation for a new one")
         case .unexpected: text = String(localized: "Something went wrong in Nyckel")
         }
         let withDetail: Set<Kind> = [.invalidCode, .invalidInput, .providerUnreachable, .providerRefused, .providerUntrusted,
-                                     .enrollmentInvalid, .damaged, .unexpected, .keyUnavailable, .deviceKeyUnavailable]
+                                     .enrollmentInvalid, .damaged, .unexpected, .keyUnavailable, .deviceKeyUnavailable,
+                                     .phoneSigninKeyUnavailable]
         if withDetail.contains(kind), let detail, !detail.isEmpty { return "\(text) (\(detail))" }
         return text
     }

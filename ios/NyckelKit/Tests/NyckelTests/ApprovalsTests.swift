@@ -169,13 +169,26 @@ final class ApprovalsTests: XCTestCase {
         XCTAssertEqual(result, "approved")
         XCTAssertTrue(passwordless)
 
+        // A phone sign-in key the store no longer has (invalidated by new biometrics: the
+        // store says NotFound) asks for phone sign-in again, not for a new enrollment.
+        let again = try idp.startSignIn(user, passwordless: true)
+        _ = try phone.approvals.pendingRequests()
+        try phone.keys.deleteKey(alias: phone.keys.aliases.first { $0.contains("-phone-") }!)
+        XCTAssertThrowsError(try phone.approvals.approve(requestId: again.id, number: again.number)) { error in
+            guard case let NyckelError.PhoneSigninKeyUnavailable(reason) = error else { return XCTFail("got \(error)") }
+            XCTAssertFalse(reason.isEmpty)
+        }
+        XCTAssertEqual(try idp.status(again.id), "pending")
+        try phone.approvals.enablePhoneSignin(enrollmentId: id)
+        XCTAssertEqual(try phone.approvals.approve(requestId: again.id, number: again.number), .approved)
+
         try phone.approvals.disablePhoneSignin(enrollmentId: id)
         XCTAssertFalse(try phone.approvals.enrollments()[0].phoneSigninEnabled)
         XCTAssertEqual(phone.keys.aliases.count, 1, "the phone sign-in key is deleted")
         let toggles = try phone.vault.activity(limit: 100).compactMap { e -> Bool? in
             if case let .phoneSignin(_, _, enabled) = e.event { return enabled } else { return nil }
         }
-        XCTAssertEqual(toggles, [false, true])
+        XCTAssertEqual(toggles, [false, true, true])
     }
 
     func testKeyStoreErrorsAreTyped() throws {

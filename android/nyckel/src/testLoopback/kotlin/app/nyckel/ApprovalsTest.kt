@@ -165,10 +165,21 @@ class ApprovalsTest {
         assertTrue(logged.passwordless)
         assertEquals("approved", logged.result)
 
+        // A phone sign-in key the store no longer has (invalidated by new biometrics: the
+        // store says NotFound) asks for phone sign-in again, not for a new enrollment.
+        val again = idp.startSignIn(user, passwordless = true)
+        phone.approvals.pendingRequests()
+        phone.keys.deleteKey(phone.keys.aliases.single { it.contains("-phone-") })
+        val lost = assertFailsWith<NyckelException.PhoneSigninKeyUnavailable> { phone.approvals.approve(again.id, again.number) }
+        assertTrue(lost.reason.isNotBlank())
+        assertEquals("pending", idp.status(again.id))
+        phone.approvals.enablePhoneSignin(id)
+        assertEquals(SignInOutcome.APPROVED, phone.approvals.approve(again.id, again.number))
+
         phone.approvals.disablePhoneSignin(id)
         assertFalse(phone.approvals.enrollments().single().phoneSigninEnabled)
         assertEquals(1, phone.keys.aliases.size, "the phone sign-in key is deleted")
-        assertEquals(listOf(false, true),
+        assertEquals(listOf(false, true, true),
             phone.vault.activity(100u).map { it.event }.filterIsInstance<ActivityEvent.PhoneSignin>().map { it.enabled })
     }
 

@@ -33,6 +33,7 @@ object ApprovalProblems {
         is NyckelException.InvalidEnrollmentCode -> Problem(Kind.ENROLLMENT_INVALID, e.reason)
         is NyckelException.DeviceKeyUnavailable -> Problem(Kind.DEVICE_KEY_UNAVAILABLE, e.reason)
         is NyckelException.UserVerificationFailed -> Problem(Kind.USER_VERIFICATION_FAILED)
+        is NyckelException.PhoneSigninKeyUnavailable -> Problem(Kind.PHONE_SIGNIN_KEY_UNAVAILABLE, e.reason)
         else -> null
     }
 }

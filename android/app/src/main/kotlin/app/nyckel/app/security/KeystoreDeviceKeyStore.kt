@@ -38,7 +38,8 @@ import java.security.spec.ECGenParameterSpec
  *   `setInvalidatedByBiometricEnrollment(true)`. [sign] hands the `Signature` to
  *   BiometricPrompt as `CryptoObject` through the [PromptBridge] and blocks the calling
  *   worker thread (the FFI call is synchronous) until the user answered or 2 minutes passed
- *   (a sign-in request lives 120 s). Cancel / timeout → `UserCancelled`.
+ *   (a sign-in request lives 120 s). Cancel / timeout → `UserCancelled`. A key invalidated
+ *   by new biometrics → `NotFound` (Nyckel then says: turn phone sign-in on again).
  *
  * The core verifies every signature against the public key before using it.
  */
@@ -92,8 +93,10 @@ class KeystoreDeviceKeyStore(
         try {
             signature.initSign(key)
         } catch (e: KeyPermanentlyInvalidatedException) {
-            // New biometrics were enrolled: the phone-sign-in key is gone for good.
-            throw DeviceKeyException.UserVerificationFailed()
+            // New biometrics were enrolled: the phone-sign-in key is gone for good. NotFound
+            // (not UserVerificationFailed, which means "try again") makes Nyckel report
+            // PhoneSigninKeyUnavailable: turn phone sign-in off and on again.
+            throw DeviceKeyException.NotFound()
         }
         val ready = if (requiresUser(key)) authorize(signature) else signature
         try {

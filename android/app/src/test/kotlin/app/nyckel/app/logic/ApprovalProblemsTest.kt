@@ -19,6 +19,9 @@ class ApprovalProblemsTest {
         assertEquals(Kind.ENROLLMENT_INVALID, Problem.of(NyckelException.InvalidEnrollmentCode("expired")).kind)
         assertEquals(Kind.USER_VERIFICATION_FAILED, Problem.of(NyckelException.UserVerificationFailed()).kind)
         assertEquals(Kind.PHONE_SIGNIN_NOT_ENABLED, Problem.of(NyckelException.PhoneSigninNotEnabled()).kind)
+        // A lost phone sign-in key says "turn phone sign-in on again", not "the phone's key" (re-enroll).
+        assertEquals(Problem(Kind.PHONE_SIGNIN_KEY_UNAVAILABLE, "invalidated"),
+            Problem.of(NyckelException.PhoneSigninKeyUnavailable("invalidated")))
     }
 
     @Test
@@ -28,6 +31,7 @@ class ApprovalProblemsTest {
         assertFalse(ApprovalProblems.isFinal(Problem.of(NyckelException.ProviderUnreachable("offline"))))
         assertFalse(ApprovalProblems.isFinal(Problem.of(NyckelException.UserCancelled())))
         assertFalse(ApprovalProblems.isFinal(Problem.of(NyckelException.UserVerificationFailed())))
+        assertFalse(ApprovalProblems.isFinal(Problem.of(NyckelException.PhoneSigninKeyUnavailable("gone"))))
         assertTrue(Problem.of(NyckelException.UserCancelled()).isSilent)
     }
 }

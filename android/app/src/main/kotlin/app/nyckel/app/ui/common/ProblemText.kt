@@ -42,6 +42,7 @@ fun problemText(problem: Problem): String {
             Kind.DEVICE_REVOKED -> R.string.problem_device_revoked
             Kind.DEVICE_KEY_UNAVAILABLE -> R.string.problem_device_key_unavailable
             Kind.USER_VERIFICATION_FAILED -> R.string.problem_user_verification_failed
+            Kind.PHONE_SIGNIN_KEY_UNAVAILABLE -> R.string.problem_phone_signin_key_unavailable
             Kind.ENROLLMENT_INVALID -> R.string.problem_enrollment_invalid
             Kind.UNEXPECTED -> R.string.problem_unexpected
         },
@@ -49,6 +50,7 @@ fun problemText(problem: Problem): String {
     val showDetail = problem.kind in setOf(
         Kind.INVALID_CODE, Kind.INVALID_INPUT, Kind.PROVIDER_UNREACHABLE, Kind.PROVIDER_REFUSED, Kind.PROVIDER_UNTRUSTED,
         Kind.ENROLLMENT_INVALID, Kind.DAMAGED, Kind.UNEXPECTED, Kind.KEY_UNAVAILABLE, Kind.DEVICE_KEY_UNAVAILABLE,
+        Kind.PHONE_SIGNIN_KEY_UNAVAILABLE,
     )
     return if (showDetail && !problem.detail.isNullOrBlank()) "$text (${problem.detail})" else text
 }
