@@ -140,7 +140,7 @@ pub fn approve(args: &[String], state: &Path) -> Result<Value, String> {
     let http = p::respond(&mut s.enrollment, &request, decision, &s.keys, now()).map_err(|e| e.to_string())?;
     save(state, &s)?; // the counter is persisted before sending
     let resp = send(&http)?;
-    let outcome = p::parse_respond_result(&s.enrollment, &request, &resp);
+    let outcome = p::parse_respond_result(&s.enrollment, &request, decision, &resp);
     let record = p::ActivityRecord::new(&s.enrollment, &request, &decision, &outcome, now());
     match outcome {
         Ok(o) => Ok(json!({"requestId": request.id, "outcome": o, "app": request.app, "activity": record})),
@@ -190,7 +190,7 @@ fn assertion_sample() -> Result<Value, String> {
         let body: Value = serde_json::from_slice(&http.body).map_err(|e| e.to_string())?;
         // Our own provider must accept it too.
         let resp = send(&http)?;
-        let accepted = p::parse_respond_result(&s.enrollment, &r, &resp).is_ok();
+        let accepted = p::parse_respond_result(&s.enrollment, &r, Decision::Approve { number: started.number }, &resp).is_ok();
         let pk = unb64(&public_key).ok_or("bad key")?;
         samples.push(json!({
             "kind": kind.as_str(),

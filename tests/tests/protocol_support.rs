@@ -142,7 +142,7 @@ impl Phone {
 
     pub fn respond(&mut self, req: &PendingRequest, d: Decision) -> Result<RespondOutcome, ProtocolError> {
         let http = p::respond(&mut self.enrollment, req, d, self.keys.as_ref(), device_now())?;
-        p::parse_respond_result(&self.enrollment, req, &send(&http))
+        p::parse_respond_result(&self.enrollment, req, d, &send(&http))
     }
 
     pub fn approve(&mut self, req: &PendingRequest, number: u8) -> Result<RespondOutcome, ProtocolError> {

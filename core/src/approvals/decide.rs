@@ -82,7 +82,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let sent = self.send(http_request);
         let now = time.at();
         let outcome = match &sent {
-            Ok(resp) => protocol::parse_respond_result(&e, request, resp),
+            Ok(resp) => protocol::parse_respond_result(&e, request, decision, resp),
             Err(_) => Err(ProtocolError::Malformed("not delivered")),
         };
         let mut record = ActivityRecord::new(&e, request, &decision, &outcome, now);

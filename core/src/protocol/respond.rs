@@ -154,23 +154,21 @@ impl Decision {
 /// A result with the same state is still accepted: binding it to this very submission needs
 /// the provider to sign something from the assertion, e.g. its `credentialId` and
 /// `signCount` (not in v1).
-pub fn parse_respond_result_for(
+pub fn parse_respond_result(
     enrollment: &Enrollment,
     request: &PendingRequest,
     decision: Decision,
     resp: &HttpResponse,
 ) -> Result<RespondOutcome, ProtocolError> {
-    let outcome = parse_respond_result(enrollment, request, resp)?;
+    let outcome = open_result(enrollment, request, resp)?;
     if outcome != decision.expected_outcome() {
         return Err(ProtocolError::UnexpectedPayload("result does not match the decision"));
     }
     Ok(outcome)
 }
 
-/// Reads the provider's answer to [`respond`] **without** checking it against the decision
-/// sent: prefer [`parse_respond_result_for`]. Errors carry the provider's code, e.g.
-/// `ProviderCode::WrongNumber` (the request is dead), `NotPending`, `Expired`.
-pub fn parse_respond_result(
+/// The signed result's state, checked against the request id but not the decision.
+fn open_result(
     enrollment: &Enrollment,
     request: &PendingRequest,
     resp: &HttpResponse,

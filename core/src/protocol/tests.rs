@@ -300,15 +300,15 @@ fn respond_result_is_verified() {
     let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
     let approve = Decision::Approve { number: 38 };
     let ok = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
-    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &ok), Ok(RespondOutcome::Approved));
+    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &ok), Ok(RespondOutcome::Approved));
     let other = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"b3RoZXI","state":"approved"}));
-    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &other), Err(ProtocolError::Substituted("request")));
+    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &other), Err(ProtocolError::Substituted("request")));
     let forged = FakeProvider::new().respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
-    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &forged), Err(ProtocolError::BadProviderSignature));
+    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &forged), Err(ProtocolError::BadProviderSignature));
     let odd = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"wrong_number"}));
-    assert_eq!(respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &odd), Err(ProtocolError::Malformed("state")));
+    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &odd), Err(ProtocolError::Malformed("state")));
     let wrong = HttpResponse { status: 422, headers: vec![], body: br#"{"error":"wrong_number","message":"x"}"#.to_vec() };
-    let err = respond::parse_respond_result_for(&s.enrollment, &list[0], approve, &wrong).unwrap_err();
+    let err = respond::parse_respond_result(&s.enrollment, &list[0], approve, &wrong).unwrap_err();
     assert_eq!(err, ProtocolError::Provider { status: 422, code: ProviderCode::WrongNumber });
     let rec = ActivityRecord::new(&s.enrollment, &list[0], &Decision::Approve { number: 38 }, &Err(err), NOW);
     assert_eq!(rec.result, "wrong_number");
@@ -330,7 +330,7 @@ fn respond_result_must_match_the_decision() {
     for (decision, state, outcome) in decisions {
         assert_eq!(decision.expected_outcome(), outcome);
         for (_, other_state, _) in decisions {
-            let got = respond::parse_respond_result_for(&s.enrollment, &list[0], decision, &result(other_state));
+            let got = respond::parse_respond_result(&s.enrollment, &list[0], decision, &result(other_state));
             if other_state == state {
                 assert_eq!(got, Ok(outcome), "{decision:?} answered {other_state}");
             } else {
@@ -347,7 +347,7 @@ fn respond_result_must_match_the_decision() {
     // or logged as approved.
     let req = respond(&mut s.enrollment, &list[0], Decision::Report, &s.keys, NOW).unwrap();
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/cmVxMQ/response");
-    let outcome = respond::parse_respond_result_for(&s.enrollment, &list[0], Decision::Report, &result("approved"));
+    let outcome = respond::parse_respond_result(&s.enrollment, &list[0], Decision::Report, &result("approved"));
     assert_eq!(outcome, Err(ProtocolError::UnexpectedPayload("result does not match the decision")));
     assert_eq!(ActivityRecord::new(&s.enrollment, &list[0], &Decision::Report, &outcome, NOW).result, "error");
 }
