@@ -48,9 +48,41 @@ fn scan_rejects_a_web_link() {
     save(&qr_image("https://www.skane.se/mfa", 4), &png);
     let out = v.run(&["scan", png.to_str().unwrap()]);
     out.fails(2, "not an otpauth");
-    assert!(out.stderr.contains("https://www.skane.se/mfa"), "{}", out.stderr);
+    // Only the scheme and the length are named: the rest might be a secret.
+    assert!(out.stderr.contains(r#"it holds a link (scheme "https", 24 characters)"#), "{}", out.stderr);
+    assert!(!out.stderr.contains("skane.se"), "{}", out.stderr);
     // Refused before asking for the passphrase.
     v.run_with_passphrase(&["scan", png.to_str().unwrap()], None).fails(2, "not an otpauth");
+}
+
+#[test]
+fn scan_never_echoes_a_qr_code_that_is_not_an_account() {
+    // Bitwarden's Steam format and mOTP carry the secret outside an otpauth URI.
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let v = TestVault::new();
+    for (text, scheme, account_secret) in [
+        (format!("steam://{secret}"), "steam", "GEZDGNBVGY3TQOJQ"),
+        (format!("motp://Example:anna?secret={secret}"), "motp", "KRSXG5CTMVRXEZLU"),
+        (secret.to_owned(), "", "MFRGGZDFMZTWQ2LK"),
+    ] {
+        let png = v.file(&format!("other-{scheme}.png"));
+        save(&qr_image(&text, 4), &png);
+        let out = v.run(&["scan", png.to_str().unwrap()]);
+        out.fails(2, "not an otpauth:// account");
+        let n = text.chars().count();
+        let what = if scheme.is_empty() { format!("text ({n} characters)") } else { format!(r#"a link (scheme "{scheme}", {n} characters)"#) };
+        assert!(out.stderr.contains(&format!("it holds {what}")), "{}", out.stderr);
+        assert!(!out.stderr.contains("JBSW"), "the secret is not echoed: {}", out.stderr);
+
+        // Next to an account it is skipped, with the same description.
+        let mixed = v.file(&format!("mixed-{scheme}.png"));
+        let account = format!("otpauth://totp/Mixed:anna?secret={account_secret}");
+        save(&side_by_side(&qr_image(&text, 4), &qr_image(&account, 4)), &mixed);
+        let out = v.run(&["scan", mixed.to_str().unwrap()]);
+        out.ok();
+        assert!(out.stderr.contains(&format!("not an otpauth:// account ({what})")), "{}", out.stderr);
+        assert!(!out.stderr.contains("JBSW"), "the secret is not echoed: {}", out.stderr);
+    }
 }
 
 #[test]
@@ -105,7 +137,8 @@ fn scan_adds_every_otpauth_code_in_one_image() {
     save(&side_by_side(&qr_image("https://example.com/", 4), &a), &mixed);
     let out = w.run(&["scan", mixed.to_str().unwrap()]);
     assert!(out.ok().contains("GitHub (octocat)"), "{}", out.stdout);
-    assert!(out.stderr.contains("Skipped a QR code") && out.stderr.contains("https://example.com/"), "{}", out.stderr);
+    assert!(out.stderr.contains(r#"Skipped a QR code in "#) && out.stderr.contains(r#"(scheme "https", 20 characters)"#), "{}", out.stderr);
+    assert!(!out.stderr.contains("example.com"), "{}", out.stderr);
 
     // One of two already present: the other is added, exit 2 names what happened.
     let dup = v.file("dup.png");

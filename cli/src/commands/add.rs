@@ -112,14 +112,24 @@ pub fn classify(text: &str) -> QrKind {
     }
 }
 
-/// A short, terminal-safe preview of a QR code's text for messages.
-fn preview(text: &str) -> String {
-    let cleaned = output::clean(text.trim());
-    let mut shown: String = cleaned.chars().take(48).collect();
-    if cleaned.chars().count() > 48 {
-        shown.push('…');
+/// Longest scheme a QR code's text is described by; longer "schemes" are not shown.
+const MAX_SCHEME: usize = 20;
+
+/// What a QR code that is not an account holds, for messages: its scheme, if it starts with
+/// one, and its length; never the rest of the text, which may carry a secret (a
+/// `steam://SECRET` or `motp://…?secret=…` code).
+fn describe(text: &str) -> String {
+    let text = text.trim();
+    let length = text.chars().count();
+    let scheme = text.split_once(':').map(|(s, _)| s).filter(|s| {
+        s.len() <= MAX_SCHEME
+            && s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    match scheme {
+        Some(s) => format!("a link (scheme \"{}\", {length} characters)", s.to_ascii_lowercase()),
+        None => format!("text ({length} characters)"),
     }
-    shown
 }
 
 const GOOGLE_EXPORT: &str =
@@ -135,7 +145,7 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
         let first = &found.texts[0];
         return Err(CliError::usage(match (total, classify(first)) {
             (1, QrKind::GoogleExport) => format!("the QR code in {shown} {GOOGLE_EXPORT}"),
-            (1, _) => format!("the QR code in {shown} is not an otpauth:// account; it holds \"{}\"", preview(first)),
+            (1, _) => format!("the QR code in {shown} is not an otpauth:// account; it holds {}", describe(first)),
             (n, _) if found.texts.iter().all(|t| classify(t) == QrKind::GoogleExport) => {
                 format!("the {n} QR codes in {shown} are a Google Authenticator export (otpauth-migration://); importing those is not supported yet")
             }
@@ -145,7 +155,7 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
     for text in found.texts.iter().filter(|t| classify(t) != QrKind::Account) {
         let why = match classify(text) {
             QrKind::GoogleExport => "a Google Authenticator export; importing those is not supported yet".to_owned(),
-            _ => format!("not an otpauth:// account: \"{}\"", preview(text)),
+            _ => format!("not an otpauth:// account ({})", describe(text)),
         };
         output::note(&format!("Skipped a QR code in {shown}: {why}"));
     }
@@ -196,5 +206,16 @@ mod tests {
         assert_eq!(classify("OTPAUTH://totp/x?secret=AA"), QrKind::Account);
         assert_eq!(classify("otpauth-migration://offline?data=x"), QrKind::GoogleExport);
         assert_eq!(classify("https://example.com"), QrKind::Other);
+    }
+
+    #[test]
+    fn other_qr_texts_are_described_without_their_contents() {
+        assert_eq!(describe("steam://JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), r#"a link (scheme "steam", 40 characters)"#);
+        assert_eq!(describe(" HTTPS://example.com/ "), r#"a link (scheme "https", 20 characters)"#);
+        assert_eq!(describe("JBSWY3DPEHPK3PXP"), "text (16 characters)");
+        // Not a scheme: too long, or not scheme characters.
+        assert_eq!(describe("JBSWY3DPEHPK3PXPJBSWY3DP:x"), "text (26 characters)");
+        assert_eq!(describe("my secret: JBSW"), "text (15 characters)");
+        assert_eq!(describe("\x1b[2J:x"), "text (6 characters)");
     }
 }
