@@ -340,6 +340,132 @@ pub struct DemoArgs {
     pub seconds: u64,
 }
 
+/// The one-line message (without `nyckel: `) for an argument error from clap.
+///
+/// clap quotes what was typed in several messages (`unexpected argument 'EHPK'`, `invalid
+/// value '…'`), and what was typed may be a secret: a grouped secret left unquoted
+/// (`--secret JBSW Y3DP EHPK 3PXP`) or a second URI. Those messages are rebuilt here from
+/// the error's parts that come from nyckel's own definitions (option names, possible
+/// values, suggestions), never from the values typed. Kinds whose text holds only names
+/// keep clap's wording.
+pub fn argument_error(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ErrorKind};
+    let arg = context_string(e, ContextKind::InvalidArg);
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => {
+            // An option's name (`--frobnicate`, `-X`), before any `=value`; anything else
+            // is a value, perhaps part of a secret.
+            match arg.as_deref().and_then(|a| a.split('=').next()).filter(|a| is_option_name(a)) {
+                Some(option) => {
+                    let tip = match context_string(e, ContextKind::SuggestedArg) {
+                        Some(s) if is_option_name(&s) => format!("; did you mean '{s}'?"),
+                        _ => String::new(),
+                    };
+                    format!("unknown option '{option}'{tip}")
+                }
+                None if arg.as_deref().is_some_and(|a| a.starts_with('-')) => "unknown option".to_owned(),
+                None => "unexpected extra argument (quote values that contain spaces)".to_owned(),
+            }
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let arg = arg.unwrap_or_else(|| "an argument".to_owned());
+            let empty = matches!(e.get(ContextKind::InvalidValue), Some(clap::error::ContextValue::String(v)) if v.is_empty());
+            let mut text = if empty {
+                format!("a value is required for '{arg}' but none was supplied")
+            } else {
+                format!("invalid value for '{arg}'")
+            };
+            if let Some(reason) = validation_reason(e) {
+                text.push_str(&format!(": {reason}"));
+            }
+            match e.get(ContextKind::ValidValue) {
+                Some(clap::error::ContextValue::Strings(values)) if !values.is_empty() => {
+                    text.push_str(&format!(" (possible values: {})", values.join(", ")));
+                }
+                _ => {}
+            }
+            text
+        }
+        ErrorKind::TooManyValues => match arg {
+            Some(arg) => format!("unexpected value for '{arg}'"),
+            None => "unexpected value".to_owned(),
+        },
+        ErrorKind::InvalidSubcommand => {
+            let tip = match e.get(ContextKind::SuggestedSubcommand) {
+                Some(clap::error::ContextValue::Strings(s)) if !s.is_empty() => format!("; did you mean `nyckel {}`?", s[0]),
+                Some(clap::error::ContextValue::String(s)) => format!("; did you mean `nyckel {s}`?"),
+                _ => String::new(),
+            };
+            format!("unknown command{tip}")
+        }
+        ErrorKind::MissingRequiredArgument => match e.get(ContextKind::InvalidArg) {
+            Some(clap::error::ContextValue::Strings(names)) if !names.is_empty() => {
+                format!("the following required arguments were not provided: {}", names.join(", "))
+            }
+            _ => "a required argument is missing".to_owned(),
+        },
+        // Names and counts only.
+        ErrorKind::ArgumentConflict
+        | ErrorKind::NoEquals
+        | ErrorKind::TooFewValues
+        | ErrorKind::WrongNumberOfValues
+        | ErrorKind::MissingSubcommand
+        | ErrorKind::InvalidUtf8 => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first = first.trim().trim_start_matches("error: ").to_owned();
+            // A value with spaces left unquoted fills a positional argument that conflicts
+            // with the option given before it (`--secret JBSW Y3DP`).
+            if e.kind() == ErrorKind::ArgumentConflict && first.ends_with("]'") {
+                format!("{first} (quote values that contain spaces)")
+            } else {
+                first
+            }
+        }
+        _ => "invalid arguments".to_owned(),
+    };
+    format!("{} (see `nyckel --help`)", crate::error::one_line(&message))
+}
+
+/// Why a value parser refused a value, without the value: a number's range ("must be in
+/// 10..=99", "must be at least 1") or the parser's own reason when it does not repeat it
+/// ("invalid digit found in string").
+fn validation_reason(e: &clap::Error) -> Option<String> {
+    let source = std::error::Error::source(e)?.to_string();
+    if let Some((_, range)) = source.split_once(" is not in ") {
+        let unbounded = |high: &str| {
+            let high = high.trim_start_matches('=');
+            high == u64::MAX.to_string() || high == i64::MAX.to_string()
+        };
+        return Some(match range.split_once("..") {
+            Some((low, high)) if unbounded(high) => format!("must be at least {low}"),
+            _ => format!("must be in {range}"),
+        });
+    }
+    let typed = context_string(e, clap::error::ContextKind::InvalidValue).unwrap_or_default();
+    (typed.is_empty() || !source.contains(typed.as_str())).then_some(source)
+}
+
+fn context_string(e: &clap::Error, kind: clap::error::ContextKind) -> Option<String> {
+    match e.get(kind) {
+        Some(clap::error::ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `--name` (lower case letters, digits, dashes, as nyckel's options are) or `-x`: an
+/// option's name, not a value.
+fn is_option_name(text: &str) -> bool {
+    match text.strip_prefix("--") {
+        Some(long) => {
+            (1..=30).contains(&long.len())
+                && long.starts_with(|c: char| c.is_ascii_lowercase())
+                && long.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        }
+        None => text.strip_prefix('-').is_some_and(|short| short.len() == 1 && short.chars().all(|c| c.is_ascii_alphanumeric())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;
@@ -354,5 +480,49 @@ mod tests {
             Command::Approve(args) => assert_eq!(args.request.as_deref(), Some("-KlbsQnJWrLWNMAPJKXkzg")),
             _ => panic!("not approve"),
         }
+    }
+
+    fn message(args: &[&str]) -> String {
+        let e = Cli::try_parse_from(std::iter::once("nyckel").chain(args.iter().copied())).unwrap_err();
+        super::argument_error(&e)
+    }
+
+    #[test]
+    fn argument_errors_name_options_but_never_values() {
+        let extra = "unexpected extra argument (quote values that contain spaces) (see `nyckel --help`)";
+        assert_eq!(message(&["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"]), extra);
+        assert_eq!(message(&["add", "otpauth://totp/a?secret=AAAAAAAA", "otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"]), extra);
+        assert_eq!(message(&["add", "--secrte=JBSWY3DPEHPK3PXP"]), "unknown option '--secrte'; did you mean '--secret'? (see `nyckel --help`)");
+        assert_eq!(message(&["add", "--JBSWY3DPEHPK3PXP"]), "unknown option (see `nyckel --help`)");
+        assert_eq!(message(&["code", "--json=JBSWY3DPEHPK3PXP"]), "unexpected value for '--json' (see `nyckel --help`)");
+        assert_eq!(
+            message(&["add", "--secret", "X", "--type", "JBSWY3DPEHPK3PXP"]),
+            "invalid value for '--type <TYPE>' (possible values: totp, hotp, steam) (see `nyckel --help`)"
+        );
+        assert_eq!(
+            message(&["watch", "--frames", "JBSWY3DPEHPK3PXP"]),
+            "invalid value for '--frames <N>': invalid digit found in string (see `nyckel --help`)"
+        );
+        assert_eq!(message(&["watch", "--frames", "0"]), "invalid value for '--frames <N>': must be at least 1 (see `nyckel --help`)");
+        assert_eq!(
+            message(&["approve", "--number", "7", "--yes"]),
+            "invalid value for '--number <N>': must be in 10..=99 (see `nyckel --help`)"
+        );
+        assert_eq!(message(&["JBSWY3DPEHPK3PXP"]), "unknown command (see `nyckel --help`)");
+        assert_eq!(message(&["lsit"]), "unknown command; did you mean `nyckel list`? (see `nyckel --help`)");
+        // Messages that hold only names keep them.
+        assert_eq!(
+            message(&["add", "--digits"]),
+            "a value is required for '--digits <DIGITS>' but none was supplied (see `nyckel --help`)"
+        );
+        assert_eq!(message(&["show-qr"]), "the following required arguments were not provided: <ID> (see `nyckel --help`)");
+        assert_eq!(
+            message(&["add", "--secret", "JBSW", "Y3DP"]),
+            "the argument '--secret <BASE32>' cannot be used with '[URI]' (quote values that contain spaces) (see `nyckel --help`)"
+        );
+        assert_eq!(
+            message(&["add", "--secret", "A", "--secret", "B"]),
+            "the argument '--secret <BASE32>' cannot be used multiple times (see `nyckel --help`)"
+        );
     }
 }

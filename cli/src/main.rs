@@ -50,17 +50,13 @@ fn exit_with(e: &CliError) -> ! {
     std::process::exit(e.exit_code());
 }
 
-/// Help and version print as clap does; usage errors become one line and exit 2.
+/// Help and version print as clap does; usage errors become one line without the values
+/// typed (see [`nyckel_cli::cli::argument_error`]) and exit 2.
 fn exit_on_clap_error(e: clap::Error) -> ! {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             e.exit()
         }
-        _ => {
-            let rendered = e.render().to_string();
-            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
-            let first = first.trim().trim_start_matches("error: ");
-            exit_with(&CliError::usage(format!("{first} (see `nyckel --help`)")));
-        }
+        _ => exit_with(&CliError::usage(nyckel_cli::cli::argument_error(&e))),
     }
 }

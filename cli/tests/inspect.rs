@@ -140,7 +140,32 @@ fn bad_arguments_are_one_line_exit_2() {
     out.fails(2, "nyckel --help");
     assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
     let out = run_bare(&["frobnicate"]);
-    out.fails(2, "frobnicate");
+    out.fails(2, "unknown command");
     assert_eq!(run_bare(&["--help"]).code, 0);
     assert!(run_bare(&["--version"]).ok().contains("nyckel"));
+}
+
+#[test]
+fn argument_errors_never_echo_what_was_typed() {
+    // A grouped secret left unquoted, a second URI, a URI typed where the command goes,
+    // a secret given to an option that takes none or a fixed set of values.
+    for args in [
+        &["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"][..],
+        &["add", "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ", "otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"],
+        &["otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"],
+        &["inspect", "--json=JBSWY3DPEHPK3PXP", "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ"],
+        &["add", "--secret", "X", "--issuer", "X", "--type", "JBSWY3DPEHPK3PXP"],
+    ] {
+        let out = run_bare(args);
+        out.fails(2, "nyckel --help");
+        assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
+        for secret in ["EHPK", "JBSW", "GEZD"] {
+            assert!(!out.stderr.contains(secret), "`nyckel {}` echoes a value: {:?}", args.join(" "), out.stderr);
+        }
+    }
+    run_bare(&["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"])
+        .fails(2, "unexpected extra argument (quote values that contain spaces)");
+    // Option names are still named.
+    run_bare(&["add", "--secrte", "X"]).fails(2, "unknown option '--secrte'; did you mean '--secret'?");
+    run_bare(&["add", "--secret", "X", "--type", "totpp"]).fails(2, "invalid value for '--type <TYPE>' (possible values: totp, hotp, steam)");
 }

@@ -36,7 +36,7 @@ fn watch_prints_plain_frames() {
 fn watch_on_an_empty_vault_and_bad_frames() {
     let v = TestVault::new();
     assert!(v.run(&["watch", "--frames", "1"]).ok().contains("No accounts yet"));
-    v.run(&["watch", "--frames", "0"]).fails(2, "0");
+    v.run(&["watch", "--frames", "0"]).fails(2, "--frames <N>': must be at least 1");
 }
 
 #[test]

@@ -220,7 +220,7 @@ fn manual_entry_goes_through_the_parser() {
     v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--counter", "1"]).fails(2, "--counter");
     v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "hotp", "--period", "30"]).fails(2, "--period");
     v.run(&["add", "--secret", RFC_SECRET]).fails(2, "--name");
-    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "motp"]).fails(2, "motp");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "motp"]).fails(2, "possible values: totp, hotp, steam");
     v.run(&["add"]).fails(2, "required");
     v.run(&["add", &totp_uri("A", "b", RFC_SECRET), "--secret", RFC_SECRET]).fails(2, "cannot be used with");
     assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 4);
