@@ -466,5 +466,10 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
     if new_state == "wrong_number" {
         return Err(ApiError::new(422, "wrong_number", "wrong number; the sign-in was stopped"));
     }
-    Ok(p.envelope(&json!({"v": 1, "typ": "nyckel.result", "serverTime": now, "requestId": id, "state": new_state})))
+    // credentialId and signCount name the assertion applied, so the app can tell this result
+    // from another submission's for the same request (§4.3).
+    Ok(p.envelope(&json!({
+        "v": 1, "typ": "nyckel.result", "serverTime": now, "requestId": id, "state": new_state,
+        "credentialId": body.credential_id, "signCount": checked.sign_count,
+    })))
 }

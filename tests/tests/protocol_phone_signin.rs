@@ -92,3 +92,42 @@ fn passwordless_is_not_offered_to_devices_without_phone_signin() {
     );
     let _ = ProviderCode::NotPending;
 }
+
+/// The provider's signed result names the assertion it applied (credential and counter),
+/// for the device key and for the phone sign-in key, and the app checks them (§4.3).
+#[test]
+fn results_name_the_credential_and_counter_that_decided() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    phone.enable_phone_signin("2468").unwrap();
+    let result_of = |resp: &nyckel_core::protocol::HttpResponse| -> serde_json::Value {
+        let envelope: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+        let payload = nyckel_core::protocol::wire::unb64(envelope["payload"].as_str().unwrap()).unwrap();
+        serde_json::from_slice(&payload).unwrap()
+    };
+
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    let decision = Decision::Approve { number: s.number };
+    let sent = send(&phone.build(&r, decision));
+    let result = result_of(&sent);
+    assert_eq!(result["credentialId"], phone.enrollment.device_id.as_str());
+    assert_eq!(result["signCount"], phone.enrollment.sign_count);
+    let parsed = nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, decision, &sent);
+    assert_eq!(parsed, Ok(RespondOutcome::Approved));
+
+    let s = env.start("anna", Kind::Passwordless).unwrap();
+    let r = phone.pending_one(&s.id);
+    let decision = Decision::Approve { number: s.number };
+    let sent = send(&phone.build(&r, decision));
+    let result = result_of(&sent);
+    assert_eq!(result["credentialId"], phone.enrollment.phone_signin_credential_id.as_deref().unwrap());
+    assert_eq!(result["signCount"], phone.enrollment.phone_signin_sign_count);
+    assert_eq!(
+        nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, decision, &sent),
+        Ok(RespondOutcome::Approved)
+    );
+    // Read against the wrong decision's key (a deny is signed by the device key), the same
+    // genuine result is another submission's.
+    assert!(nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, Decision::Deny, &sent).is_err());
+}

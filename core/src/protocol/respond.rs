@@ -127,6 +127,12 @@ struct ResultBody {
     #[serde(rename = "requestId")]
     request_id: String,
     state: String,
+    /// The credential of the assertion the provider applied (optional in v1).
+    #[serde(rename = "credentialId", default)]
+    credential_id: Option<String>,
+    /// That assertion's signature counter (optional in v1).
+    #[serde(rename = "signCount", default)]
+    sign_count: Option<u32>,
 }
 
 impl Decision {
@@ -151,37 +157,46 @@ impl Decision {
 /// is not a device-signed request), so this is what stops the signed result of another
 /// submission for the same request that decided otherwise (another device's, replayed by
 /// someone who dropped this answer) from being shown and logged as this decision's outcome.
-/// A result with the same state is still accepted: binding it to this very submission needs
-/// the provider to sign something from the assertion, e.g. its `credentialId` and
-/// `signCount` (not in v1).
+/// When the result names the assertion it applied (`credentialId`, `signCount`; optional in
+/// v1, always sent by the reference provider), they must be this submission's: counters
+/// only grow, so that pair names one submission, and even a same-state result of another
+/// device's submission is refused.
+///
+/// `enrollment` is the one [`respond`] updated (its counter is the one just signed).
 pub fn parse_respond_result(
     enrollment: &Enrollment,
     request: &PendingRequest,
     decision: Decision,
     resp: &HttpResponse,
 ) -> Result<RespondOutcome, ProtocolError> {
-    let outcome = open_result(enrollment, request, resp)?;
+    let key = enrollment.provider_key_bytes()?;
+    let body = open::<ResultBody>(resp, &key, "nyckel.result", None)?.body;
+    if body.request_id != request.id {
+        return Err(ProtocolError::Substituted("request"));
+    }
+    let outcome = match body.state.as_str() {
+        "approved" => RespondOutcome::Approved,
+        "denied" => RespondOutcome::Denied,
+        "reported" => RespondOutcome::Reported,
+        _ => return Err(ProtocolError::Malformed("state")),
+    };
     if outcome != decision.expected_outcome() {
         return Err(ProtocolError::UnexpectedPayload("result does not match the decision"));
+    }
+    let (credential_id, sign_count) = submitted_with(enrollment, request, decision);
+    if body.credential_id.is_some_and(|c| c != credential_id) || body.sign_count.is_some_and(|n| n != sign_count) {
+        return Err(ProtocolError::UnexpectedPayload("result is for another submission"));
     }
     Ok(outcome)
 }
 
-/// The signed result's state, checked against the request id but not the decision.
-fn open_result(
-    enrollment: &Enrollment,
-    request: &PendingRequest,
-    resp: &HttpResponse,
-) -> Result<RespondOutcome, ProtocolError> {
-    let key = enrollment.provider_key_bytes()?;
-    let v = open::<ResultBody>(resp, &key, "nyckel.result", None)?;
-    if v.body.request_id != request.id {
-        return Err(ProtocolError::Substituted("request"));
-    }
-    match v.body.state.as_str() {
-        "approved" => Ok(RespondOutcome::Approved),
-        "denied" => Ok(RespondOutcome::Denied),
-        "reported" => Ok(RespondOutcome::Reported),
-        _ => Err(ProtocolError::Malformed("state")),
+/// The credential id and counter [`respond`] signed `decision` with (read back from the
+/// enrollment it updated): the phone sign-in key for a passwordless approval, else the
+/// device key.
+fn submitted_with<'e>(enrollment: &'e Enrollment, request: &PendingRequest, decision: Decision) -> (&'e str, u32) {
+    let phone_key = request.kind == RequestKind::Passwordless && matches!(decision, Decision::Approve { .. });
+    match (&enrollment.phone_signin_credential_id, phone_key) {
+        (Some(credential), true) => (credential, enrollment.phone_signin_sign_count),
+        _ => (&enrollment.device_id, enrollment.sign_count),
     }
 }

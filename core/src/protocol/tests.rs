@@ -352,6 +352,29 @@ fn respond_result_must_match_the_decision() {
     assert_eq!(ActivityRecord::new(&s.enrollment, &list[0], &Decision::Report, &outcome, NOW).result, "error");
 }
 
+#[test]
+fn respond_result_naming_an_assertion_must_name_this_submission() {
+    let mut s = setup();
+    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+    let approve = Decision::Approve { number: 42 };
+    respond(&mut s.enrollment, &list[0], approve, &s.keys, NOW).unwrap();
+    let (device, count) = (s.enrollment.device_id.clone(), s.enrollment.sign_count);
+    let result = |extra: Value| {
+        let mut payload = json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"});
+        payload.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        s.provider.respond(&payload)
+    };
+    let parse = |r: &HttpResponse| respond::parse_respond_result(&s.enrollment, &list[0], approve, r);
+    let another = Err(ProtocolError::UnexpectedPayload("result is for another submission"));
+    assert_eq!(parse(&result(json!({"credentialId": device, "signCount": count}))), Ok(RespondOutcome::Approved));
+    assert_eq!(parse(&result(json!({}))), Ok(RespondOutcome::Approved), "both keys are optional in v1");
+    // Another device's approval of the same request: same state, other credential.
+    assert_eq!(parse(&result(json!({"credentialId": "b3RoZXI", "signCount": count}))), another);
+    // An earlier submission of this device (its counter was lower).
+    assert_eq!(parse(&result(json!({"credentialId": device, "signCount": count - 1}))), another);
+    assert_eq!(parse(&result(json!({"signCount": count + 1}))), another);
+}
+
 /// Enrolls against `url` with the provider's payload changed by `mutate`.
 fn try_enroll(url: &str, mutate: &dyn Fn(&mut Value)) -> Result<Enrollment, ProtocolError> {
     let p = FakeProvider::new();
