@@ -13,6 +13,9 @@ pub const QUIET_ZONE: usize = 4;
 /// Images larger than this (in either dimension) are scaled down before searching.
 const MAX_SCAN_SIDE: u32 = 2048;
 
+/// The message for data too long for a QR code (at error correction level M, about 2.3 KB).
+pub const TOO_LONG: &str = "too long for a QR code";
+
 /// A QR code as a square grid of modules, quiet zone included (`true` = dark).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Modules {
@@ -23,10 +26,13 @@ pub struct Modules {
 }
 
 impl Modules {
-    /// Encodes `data` (error correction level M) with a [`QUIET_ZONE`] border.
+    /// Encodes `data` (error correction level M) with a [`QUIET_ZONE`] border. Data that
+    /// does not fit the largest QR code is bad input (exit 2, "too long for a QR code").
     pub fn encode(data: &str) -> Result<Modules> {
-        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
-            .map_err(|e| CliError::failure(format!("cannot make a QR code: {e}")))?;
+        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|e| match e {
+            qrcode::types::QrError::DataTooLong => CliError::usage(TOO_LONG),
+            e => CliError::failure(format!("cannot make a QR code: {e}")),
+        })?;
         let inner = code.width();
         let colors = code.to_colors();
         let size = inner + 2 * QUIET_ZONE;
@@ -222,6 +228,12 @@ mod tests {
             image::Luma([255 - img.get_pixel(x, y).0[0]])
         });
         assert_eq!(scan_luma(&inverted).texts, vec![URI.to_owned()]);
+    }
+
+    #[test]
+    fn data_too_long_is_bad_input() {
+        let e = render_terminal(&"x".repeat(4000), TermStyle::Plain).unwrap_err();
+        assert_eq!((e.exit_code(), e.message().unwrap()), (2, TOO_LONG.to_owned()));
     }
 
     #[test]

@@ -207,6 +207,29 @@ fn show_qr_prints_a_scannable_code_of_the_export_uri() {
 }
 
 #[test]
+fn show_qr_of_a_uri_too_long_for_a_qr_code_is_refused_and_not_logged() {
+    let v = TestVault::new();
+    // A 1020-byte secret and long non-ASCII labels (percent-encoded in the URI): a valid
+    // account whose URI (about 3.6 KB) does not fit the largest QR code.
+    let secret = "GEZDGNBVGY3TQOJQ".repeat(102);
+    let (issuer, name) = ("Å".repeat(110), "ö".repeat(100));
+    let added = v.run(&["add", "--secret", &secret, "--issuer", &issuer, "--name", &name, "--json"]).json();
+    let id = added["id"].as_i64().unwrap().to_string();
+    let out = v.run(&["show-qr", &id]);
+    out.fails(2, "too long for a QR code; use --uri");
+    assert_eq!(out.stderr.lines().count(), 1, "no warning about a code that is not shown: {}", out.stderr);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    let log = v.run(&["activity", "--json"]).json();
+    assert!(!log.as_array().unwrap().iter().any(|e| e["event"] == "exported"), "not logged as shown: {log}");
+    // The URI itself can still be shown, and that is logged.
+    assert!(v.run(&["show-qr", &id, "--uri"]).ok().len() > 3000);
+    let log = v.run(&["activity", "--json"]).json();
+    let exports: Vec<&serde_json::Value> = log.as_array().unwrap().iter().filter(|e| e["event"] == "exported").collect();
+    assert_eq!(exports.len(), 1, "{log}");
+    assert_eq!(exports[0]["format"], "uri");
+}
+
+#[test]
 fn show_qr_invert_round_trips_too() {
     let v = TestVault::new();
     let id = v.add(&format!("otpauth://steam/Steam:gabe?secret={RFC_SECRET}")).to_string();

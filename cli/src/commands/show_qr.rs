@@ -2,7 +2,7 @@
 
 use super::Context;
 use crate::cli::ShowQrArgs;
-use crate::error::Result;
+use crate::error::{CliError, Result, EXIT_USAGE};
 use crate::output::{self, label, Term};
 use crate::qr::{self, TermStyle};
 
@@ -27,11 +27,20 @@ pub fn run(ctx: &Context, args: &ShowQrArgs) -> Result<()> {
         output::warn(&format!("this URI contains the secret of {shown}: anyone who gets it can generate its codes"));
         return output::print(&format!("{uri}\n"));
     }
-    let uri = vault.export_uri(args.id, "qr")?;
+    // Draw the code before logging the export: a URI too long for a QR code is not shown,
+    // so it is not logged as shown either.
+    let code = qr::render_terminal(&account.params.to_uri(), style(&ctx.term, args.invert)).map_err(|e| {
+        if e.exit_code() == EXIT_USAGE {
+            CliError::usage(format!("the URI of {shown} is {}; use --uri to print it as text", qr::TOO_LONG))
+        } else {
+            e
+        }
+    })?;
+    // The same canonical URI, now logged as shown.
+    vault.export_uri(args.id, "qr")?;
     output::warn(&format!(
         "this QR code contains the secret of {shown}: anyone who sees or photographs it can generate its codes; clear the screen afterwards"
     ));
-    let code = qr::render_terminal(&uri, style(&ctx.term, args.invert))?;
     output::print(&format!(
         "{} {}\nScan it with Nyckel or any authenticator app.\n{code}",
         ctx.term.dim(&format!("[{}]", account.id)),
