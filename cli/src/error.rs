@@ -272,6 +272,17 @@ impl From<nyckel_core::CodeError> for CliError {
     }
 }
 
+/// An error reading what the user typed or piped in, `context` saying what was read
+/// ("cannot read the URI from stdin"). Input that is not UTF-8 text is bad input (exit 2);
+/// other read errors exit 1. The input itself is never part of the message.
+pub fn input_error(context: &str, e: &std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::InvalidData {
+        CliError::usage(format!("{context}: it is not valid UTF-8 text"))
+    } else {
+        CliError::failure(format!("{context}: {e}"))
+    }
+}
+
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -304,6 +315,17 @@ pub fn install_panic_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_that_is_not_utf8_is_bad_input() {
+        // What read_line (stdin, confirmations) and rpassword (prompts) give for such bytes.
+        let not_utf8 = std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8");
+        let e = input_error("cannot read the passphrase from the terminal", &not_utf8);
+        assert_eq!(e.exit_code(), EXIT_USAGE);
+        assert_eq!(e.message().unwrap(), "cannot read the passphrase from the terminal: it is not valid UTF-8 text");
+        let gone = std::io::Error::other("device gone");
+        assert_eq!(input_error("cannot read the answer", &gone).exit_code(), EXIT_FAILURE);
+    }
 
     #[test]
     fn exit_codes() {

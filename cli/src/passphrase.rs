@@ -48,7 +48,7 @@ fn no_terminal() -> CliError {
 fn prompt(text: &str) -> Result<Passphrase> {
     rpassword::prompt_password(text)
         .map(Passphrase::new)
-        .map_err(|e| CliError::failure(format!("cannot read the passphrase from the terminal: {e}")))
+        .map_err(|e| crate::error::input_error("cannot read the passphrase from the terminal", &e))
 }
 
 /// The passphrase to unlock the vault at `path`.

@@ -101,7 +101,7 @@ pub fn check_available() -> Result<()> {
 fn prompt(text: &str) -> Result<Zeroizing<String>> {
     rpassword::prompt_password(text)
         .map(Zeroizing::new)
-        .map_err(|e| CliError::failure(format!("cannot read the PIN from the terminal: {e}")))
+        .map_err(|e| crate::error::input_error("cannot read the PIN from the terminal", &e))
 }
 
 /// The PIN for a new phone sign-in key. When the vault already has phone sign-in keys the

@@ -401,3 +401,15 @@ fn hostile_labels_cannot_drive_the_terminal() {
     // JSON keeps the real text (escaped by JSON).
     assert_eq!(v.run(&["list", "--json"]).json()[0]["issuer"], "\u{1b}[2J\u{1b}[31mEvil");
 }
+
+#[test]
+fn stdin_that_is_not_utf8_is_bad_input() {
+    let v = TestVault::new();
+    let not_utf8: &[u8] = b"otpauth://totp/x?secret=GEZDGNBVGY3TQOJQ&issuer=\xff\n";
+    for args in [&["inspect", "-"][..], &["add", "-"], &["add", "--secret", "-", "--issuer", "X"]] {
+        let out = v.run_stdin_bytes(args, not_utf8);
+        out.fails(2, "from stdin: it is not valid UTF-8 text");
+        assert!(!out.stderr.contains("GEZD"), "{}", out.stderr);
+    }
+    assert_eq!(v.run(&["list", "--json"]).json(), serde_json::json!([]));
+}

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::io::{BufRead, Write};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -376,11 +376,7 @@ fn ask_line(question: &str) -> Result<Option<String>> {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(question.as_bytes());
     let _ = err.flush();
-    let mut line = String::new();
-    if std::io::stdin().lock().read_line(&mut line)? == 0 {
-        return Ok(None);
-    }
-    Ok(Some(line))
+    super::read_stdin_line("cannot read the answer")
 }
 
 fn interactive<V: VaultAccess>(approvals: &Approvals<'_, V>, requests: &[PendingSignIn], pin: &CliPin, term: Term) -> Result<()> {

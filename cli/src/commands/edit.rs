@@ -1,6 +1,6 @@
 //! `nyckel rename` and `nyckel delete`.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use nyckel_core::vault::AccountEdit;
 
@@ -52,7 +52,6 @@ fn confirm(question: &str) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(question.as_bytes());
     let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    let answer = super::read_stdin_line("cannot read the answer")?.unwrap_or_default();
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "j" | "ja"))
 }

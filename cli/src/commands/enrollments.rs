@@ -1,7 +1,7 @@
 //! `nyckel enrollments` and `nyckel unenroll`, and what the push commands share: finding an
 //! enrollment by id or name, and its JSON view.
 
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use nyckel_core::vault::StoredEnrollment;
 use serde::Serialize;
@@ -136,8 +136,7 @@ pub fn confirm(question: &str) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(question.as_bytes());
     let _ = err.flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
+    let answer = super::read_stdin_line("cannot read the answer")?.unwrap_or_default();
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "j" | "ja"))
 }
 

@@ -69,16 +69,23 @@ pub fn arg_or_stdin(value: &str, what: &str) -> Result<String> {
     if value != "-" {
         return Ok(value.to_owned());
     }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::failure(format!("cannot read {what} from stdin: {e}")))?;
+    let line = read_stdin_line(&format!("cannot read {what} from stdin"))?.unwrap_or_default();
     let line = line.trim().to_owned();
     if line.is_empty() {
         return Err(CliError::usage(format!("no {what} on stdin")));
     }
     Ok(line)
+}
+
+/// One line from stdin, `None` at its end. Text that is not UTF-8 is bad input (exit 2);
+/// `context` starts the message ("cannot read the URI from stdin").
+pub fn read_stdin_line(context: &str) -> Result<Option<String>> {
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) => Ok(None),
+        Ok(_) => Ok(Some(line)),
+        Err(e) => Err(crate::error::input_error(context, &e)),
+    }
 }
 
 /// The accounts a query names: the account whose id is exactly `query`, else every

@@ -73,13 +73,18 @@ pub fn bare(args: &[&str]) -> Command {
 }
 
 /// Runs a command, optionally writing `stdin` to it.
-pub fn output(mut cmd: Command, args: &[&str], stdin: Option<&str>) -> Run {
+pub fn output(cmd: Command, args: &[&str], stdin: Option<&str>) -> Run {
+    output_bytes(cmd, args, stdin.map(str::as_bytes))
+}
+
+/// Runs a command, optionally writing `stdin` (any bytes, UTF-8 or not) to it.
+pub fn output_bytes(mut cmd: Command, args: &[&str], stdin: Option<&[u8]>) -> Run {
     if stdin.is_some() {
         cmd.stdin(Stdio::piped());
     }
     let mut child = cmd.spawn().expect("start nyckel");
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
     }
     Run::from(child.wait_with_output().expect("wait for nyckel"), args)
 }
@@ -125,6 +130,11 @@ impl TestVault {
     /// Runs with `stdin`.
     pub fn run_stdin(&self, args: &[&str], stdin: &str) -> Run {
         output(self.cmd(args), args, Some(stdin))
+    }
+
+    /// Runs with `stdin` given as bytes (to send text that is not UTF-8).
+    pub fn run_stdin_bytes(&self, args: &[&str], stdin: &[u8]) -> Run {
+        output_bytes(self.cmd(args), args, Some(stdin))
     }
 
     /// Runs with a different passphrase (or none).
