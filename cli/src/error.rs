@@ -231,12 +231,13 @@ fn provider_message(code: &ProviderCode, status: u16) -> String {
     }
 }
 
-/// Collapses a message to one line (control characters shown escaped).
+/// Collapses a message to one line (control and bidi characters shown escaped, as by
+/// [`crate::output::clean`]).
 pub fn one_line(text: &str) -> String {
     text.chars()
         .flat_map(|c| match c {
             '\n' | '\r' | '\t' => vec![' '],
-            c if c.is_control() => c.escape_default().collect(),
+            c if crate::output::needs_escape(c) => c.escape_default().collect(),
             c => vec![c],
         })
         .collect()

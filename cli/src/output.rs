@@ -260,10 +260,27 @@ impl ActivityJson {
 // ---------------------------------------------------------------------------------------
 // Human text
 
-/// Text safe to put on a terminal: control characters (ANSI escapes from a hostile QR
-/// code, newlines) are shown escaped.
+/// Whether `c` is shown escaped on a terminal: control characters (ANSI escapes, newlines),
+/// the bidirectional controls that reorder the rest of the line (U+061C, U+200E/F,
+/// U+202A–202E, U+2066–2069), the line and paragraph separators (U+2028/9), and the
+/// invisible U+200B (zero-width space) and U+FEFF (byte-order mark), which only make two
+/// labels look alike. The zero-width joiners U+200C/D stay: emoji sequences (👨‍👩‍👧) and
+/// several scripts need them, and they move nothing.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}'
+        )
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// Text safe to put on a terminal: the characters of [`needs_escape`] (ANSI escapes from a
+/// hostile QR code, newlines, U+202E that would reverse the line) are shown escaped
+/// (`\u{202e}`).
 pub fn clean(text: &str) -> String {
-    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect()
+    text.chars().flat_map(|c| if needs_escape(c) { c.escape_default().collect() } else { vec![c] }).collect()
 }
 
 /// Display width of `text` in terminal cells (one per character: good for Swedish and
@@ -451,5 +468,17 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(clean("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+    }
+
+    #[test]
+    fn bidi_and_invisible_characters_are_escaped_but_emoji_sequences_kept() {
+        assert_eq!(clean("Bank\u{202E}lapyap"), "Bank\\u{202e}lapyap");
+        for c in ['\u{061C}', '\u{200B}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202D}', '\u{2066}', '\u{2069}', '\u{2028}', '\u{FEFF}'] {
+            assert_eq!(clean(&format!("a{c}b")), format!("a{}b", c.escape_default()), "{:?}", c);
+        }
+        // A family (ZWJ), a flag, a keycap, a skin tone, a subdivision flag (tags), Persian with ZWNJ.
+        for text in ["👨\u{200D}👩\u{200D}👧", "🇸🇪", "1\u{FE0F}\u{20E3}", "👍🏽", "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", "می\u{200C}خواهم", "Region Skåne"] {
+            assert_eq!(clean(text), text);
+        }
     }
 }

@@ -413,3 +413,32 @@ fn stdin_that_is_not_utf8_is_bad_input() {
     }
     assert_eq!(v.run(&["list", "--json"]).json(), serde_json::json!([]));
 }
+
+#[test]
+fn bidi_controls_in_labels_are_escaped_but_emoji_kept() {
+    let v = TestVault::new();
+    // U+202E (right-to-left override) would show "Bank" followed by "live.com" reversed
+    // and reverse the rest of the line; U+2066 (isolate) and U+200B (zero-width space)
+    // likewise hide in plain sight. The name's family emoji joins with U+200D.
+    let uri = format!(
+        "otpauth://totp/Bank%E2%80%AEmoc.evil:anna%E2%81%A6x%E2%80%8By%F0%9F%91%A8%E2%80%8D%F0%9F%91%A9?secret={RFC_SECRET}&issuer=Bank%E2%80%AEmoc.evil"
+    );
+    let added = v.run(&["add", &uri]);
+    let id = "1";
+    let mut outputs = vec![added.ok().to_owned()];
+    for args in [&["list"][..], &["code"], &["activity"], &["show-qr", id], &["watch", "--frames", "1"]] {
+        let out = v.run(args);
+        outputs.push(format!("{}{}", out.ok(), out.stderr));
+    }
+    for text in &outputs {
+        assert!(text.contains(r"Bank\u{202e}moc.evil"), "{text}");
+        assert!(text.contains("anna\\u{2066}x\\u{200b}y👨\u{200D}👩"), "the emoji stays joined: {text}");
+        for c in ['\u{202E}', '\u{2066}', '\u{200B}'] {
+            assert!(!text.contains(c), "{c:?} reaches the terminal: {text}");
+        }
+    }
+    // JSON keeps the exact text.
+    let list = v.run(&["list", "--json"]).json();
+    assert_eq!(list[0]["issuer"], "Bank\u{202E}moc.evil");
+    assert_eq!(list[0]["name"], "anna\u{2066}x\u{200B}y👨\u{200D}👩");
+}
