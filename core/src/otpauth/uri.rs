@@ -15,7 +15,9 @@ impl OtpParams {
     /// That holds for every valid account whose issuer and name carry no leading or trailing
     /// whitespace (parsing trims them), whose fields unused by its kind hold their defaults
     /// (period 30 for HOTP, counter 0 for TOTP/Steam) and whose extra parameters have
-    /// non-empty names other than the known ones; such extras are left out here.
+    /// non-empty names other than the known ones; such extras are left out here. And the URI
+    /// must fit in [`super::MAX_URI_LEN`] bytes, or `parse` refuses it (the vault does not
+    /// store an account whose URI would not).
     pub fn to_uri(&self) -> String {
         let mut uri = format!("otpauth://{}/{}", self.kind.as_str(), self.label());
         uri.push_str("?secret=");

@@ -151,6 +151,16 @@ fn check_fields(p: &OtpParams, note: &str) -> Result<(), VaultError> {
     if p.kind != OtpKind::Hotp && !(1..=86_400).contains(&p.period) {
         return bad("period must be 1–86400 seconds");
     }
+    // Every stored account can be exported and imported again (`parse(to_uri(x)) == x`):
+    // percent-encoding can make the URI up to three times longer than its fields.
+    let uri_len = Zeroizing::new(p.to_uri()).len();
+    if uri_len > otpauth::MAX_URI_LEN {
+        return Err(VaultError::InvalidInput(format!(
+            "the account's otpauth URI would be {uri_len} bytes, more than the {} an otpauth URI may have; \
+             shorten the issuer, name or extra parameters",
+            otpauth::MAX_URI_LEN
+        )));
+    }
     Ok(())
 }
 
@@ -164,21 +174,31 @@ impl Vault {
 
     /// Adds an account from its fields (manual entry).
     pub fn add(&mut self, params: OtpParams, note: &str, policy: DuplicatePolicy) -> Result<Account, VaultError> {
-        self.check_new_account(&params, note, policy)?;
+        self.check_new_account(&params, note)?;
         let tx = self.begin()?;
+        // Looked for under the write lock, so two processes adding the same secret at once
+        // cannot both find it missing.
+        if policy == DuplicatePolicy::Reject {
+            if let Some(existing) = self.find_duplicate(&params)? {
+                return Err(VaultError::Duplicate { existing_id: existing });
+            }
+        }
         let account = self.insert_account_in(&tx, params, note, now())?;
         tx.commit()?;
         Ok(account)
     }
 
-    /// Validates an account about to be added (fields, duplicates). Needs the vault unlocked.
-    pub(super) fn check_new_account(&self, params: &OtpParams, note: &str, policy: DuplicatePolicy) -> Result<(), VaultError> {
+    /// Validates the fields of an account about to be added. Needs the vault unlocked.
+    pub(super) fn check_new_account(&self, params: &OtpParams, note: &str) -> Result<(), VaultError> {
         self.key()?;
         check_fields(params, note)?;
-        if policy == DuplicatePolicy::Reject {
-            if let Some(existing) = self.find_duplicate(params)? {
-                return Err(VaultError::Duplicate { existing_id: existing });
-            }
+        // The stored counter is the next code's, and showing a code stores counter + 1: at
+        // u64::MAX not a single code could ever be shown.
+        if params.kind == OtpKind::Hotp && params.counter == u64::MAX {
+            return Err(VaultError::InvalidInput(format!(
+                "the HOTP counter must be below {}: no code can be shown at the last value",
+                u64::MAX
+            )));
         }
         Ok(())
     }
@@ -301,8 +321,11 @@ impl Vault {
     /// Sets the order: `ids` must list every account exactly once.
     pub fn reorder(&mut self, ids: &[i64]) -> Result<(), VaultError> {
         self.key()?;
+        // The list is checked against the accounts under the write lock, so an account
+        // another process adds or deletes meanwhile is not silently left out.
+        let tx = self.begin()?;
         let mut current: Vec<i64> = {
-            let mut st = self.conn.prepare("SELECT id FROM accounts")?;
+            let mut st = tx.prepare("SELECT id FROM accounts")?;
             let ids = st.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
             ids
         };
@@ -312,7 +335,6 @@ impl Vault {
         if current != wanted {
             return Err(VaultError::InvalidInput("reorder must list every account exactly once".into()));
         }
-        let tx = self.begin()?;
         for (position, id) in ids.iter().enumerate() {
             tx.execute("UPDATE accounts SET position = ?1 WHERE id = ?2", params![position as i64, id])?;
         }
@@ -322,8 +344,9 @@ impl Vault {
 
     /// Deletes an account (its sealed row is overwritten: `secure_delete` is on).
     pub fn delete(&mut self, id: i64) -> Result<(), VaultError> {
-        let account = self.account(id)?;
+        self.key()?;
         let tx = self.begin()?;
+        let account = self.account(id)?;
         tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
         let event = ActivityEvent::AccountRemoved { account_id: id, issuer: account.params.issuer, name: account.params.name };
         self.log_in(&tx, &event, now())?;

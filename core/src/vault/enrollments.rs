@@ -3,7 +3,7 @@
 use rusqlite::{params, OptionalExtension};
 use zeroize::Zeroizing;
 
-use super::accounts::{Account, DuplicatePolicy};
+use super::accounts::Account;
 use super::activity::ActivityEvent;
 use super::error::VaultError;
 use super::store::{now, Vault};
@@ -36,7 +36,7 @@ impl Vault {
     ) -> Result<(i64, Option<Account>), VaultError> {
         if let Some(p) = &otp {
             // A duplicate OTP account is fine here: re-enrolling the same account is normal.
-            self.check_new_account(p, "", DuplicatePolicy::Allow)?;
+            self.check_new_account(p, "")?;
         }
         self.key()?;
         let at = now();
@@ -124,8 +124,9 @@ impl Vault {
 
     /// Removes an enrollment (its keys are the caller's to delete from the key store).
     pub fn remove_enrollment(&mut self, id: i64) -> Result<Enrollment, VaultError> {
-        let stored = self.enrollment(id)?;
+        self.key()?;
         let tx = self.begin()?;
+        let stored = self.enrollment(id)?;
         tx.execute("DELETE FROM enrollments WHERE id = ?1", [id])?;
         let event = ActivityEvent::EnrollmentRemoved {
             enrollment_id: id,

@@ -4,7 +4,7 @@
 //! as a Nyckel vault. Each migration runs in the caller's transaction, so a vault is
 //! either fully at the old version or fully at the new one.
 
-use rusqlite::Transaction;
+use rusqlite::{Connection, Transaction};
 
 /// `PRAGMA application_id` of a Nyckel vault ("Nyck").
 pub const APPLICATION_ID: i32 = 0x4E79_636B;
@@ -52,8 +52,34 @@ const MIGRATIONS: &[&str] = &[
      );",
 ];
 
+/// The tables each migration creates: `TABLES[i]` by `MIGRATIONS[i]`.
+const TABLES: [&[&str]; 2] = [&["vault_meta", "key_slots", "accounts", "activity"], &["enrollments", "key_store"]];
+
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Checks that a vault of schema `version` (1..=[`LATEST`]) has every table its migrations
+/// created, and none that a later migration would create (so migrating it cannot fail
+/// half-way on a table that is already there). Reads only.
+pub fn check_tables(conn: &Connection, version: i64) -> Result<(), String> {
+    let mut st = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")
+        .map_err(|e| e.to_string())?;
+    for (i, tables) in TABLES.iter().enumerate() {
+        let expected = (i as i64) < version;
+        for table in *tables {
+            let present = st.exists([table]).map_err(|e| e.to_string())?;
+            if present != expected {
+                return Err(if expected {
+                    format!("table {table} is missing")
+                } else {
+                    format!("table {table} exists in a schema-{version} file")
+                });
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Brings the schema from `from` up to [`LATEST`] inside `tx`.
 pub fn migrate(tx: &Transaction<'_>, from: i64) -> rusqlite::Result<()> {
@@ -109,6 +135,25 @@ mod tests {
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, 0);
         assert_eq!(tables(&conn), ["accounts"]);
+    }
+
+    #[test]
+    fn tables_lists_what_each_migration_creates() {
+        assert_eq!(TABLES.len(), MIGRATIONS.len());
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mut before = tables(&conn);
+        for (i, sql) in MIGRATIONS.iter().enumerate() {
+            conn.execute_batch(sql).unwrap();
+            let after = tables(&conn);
+            let mut added: Vec<String> = after.iter().filter(|t| !before.contains(t)).cloned().collect();
+            let mut expected: Vec<String> = TABLES[i].iter().map(|t| t.to_string()).collect();
+            added.sort();
+            expected.sort();
+            assert_eq!(added, expected, "migration {i}");
+            assert!(check_tables(&conn, i as i64 + 1).is_ok());
+            assert!(check_tables(&conn, i as i64).is_err(), "later tables are refused");
+            before = after;
+        }
     }
 
     #[test]

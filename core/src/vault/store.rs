@@ -88,14 +88,27 @@ impl Vault {
         path: &Path,
         add_first_slot: impl FnOnce(&mut Vault) -> Result<(), VaultError>,
     ) -> Result<Vault, VaultError> {
-        if path.exists() {
-            return Err(VaultError::AlreadyExists(path.display().to_string()));
-        }
+        // SQLite's side files that are already there are not ours to remove on failure.
+        let side_files: Vec<(String, bool)> = ["-wal", "-shm", "-journal"]
+            .iter()
+            .map(|suffix| {
+                let side = format!("{}{suffix}", path.display());
+                let existed = Path::new(&side).symlink_metadata().is_ok();
+                (side, existed)
+            })
+            .collect();
+        // Creating the file exclusively is what makes it ours: of two `create`s racing for one
+        // path exactly one gets here, and the other never touches (or removes) its file.
+        create_exclusively(path)?;
         let result = Self::create_inner(path, add_first_slot);
         if result.is_err() {
-            // Only our own half-made file is removed; the path did not exist before.
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            // Remove only what this call made: the file it created and side files that were
+            // not there before.
+            let _ = std::fs::remove_file(path);
+            for (side, existed) in side_files {
+                if !existed {
+                    let _ = std::fs::remove_file(side);
+                }
             }
         }
         result
@@ -105,7 +118,8 @@ impl Vault {
         path: &Path,
         add_first_slot: impl FnOnce(&mut Vault) -> Result<(), VaultError>,
     ) -> Result<Vault, VaultError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        // The (empty) file exists already: SQLite opens it without creating it.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
         restrict_to_owner(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -126,37 +140,38 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Opens an existing vault, locked. Validates the file without writing to it, except
-    /// to migrate an older schema (in one transaction). A damaged or foreign file gives a
-    /// typed error and is left exactly as it was.
+    /// Opens an existing vault, locked.
+    ///
+    /// The file is first checked through a read-only connection (which also sees a commit
+    /// still in the WAL after a crash, without writing anything): a foreign, damaged or
+    /// too-new file gives a typed error and is left exactly as it was. Only a file that
+    /// passes is opened for writing; the one write on open is the migration of an older
+    /// schema, in one IMMEDIATE transaction that re-reads the version under the write lock.
     pub fn open(path: &Path) -> Result<Vault, VaultError> {
         if !path.is_file() {
             return Err(VaultError::NoVault(path.display().to_string()));
         }
+        let read_only = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(checking_err)?;
+        read_only.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(checking_err)?;
+        let version = validate(&read_only)?;
+        drop(read_only);
+
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
-        let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-        if app_id != APPLICATION_ID {
-            return Err(VaultError::NotAVault("the file is not marked as a Nyckel vault".into()));
-        }
-        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > schema::LATEST {
-            return Err(VaultError::TooNew { found: version, supported: schema::LATEST });
-        }
-        let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
-        if check != "ok" {
-            return Err(VaultError::Corrupt("SQLite integrity check failed".into()));
-        }
         configure(&conn)?;
         if version < schema::LATEST {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            schema::migrate(&tx, version)?;
+            // Another process may have migrated it since the check: read it again under
+            // the write lock and migrate from what is there now.
+            let version = check_header(&tx)?;
+            if version < schema::LATEST {
+                schema::check_tables(&tx, version).map_err(VaultError::Corrupt)?;
+                schema::migrate(&tx, version)?;
+            }
             tx.commit()?;
         }
-        let vault_id: Vec<u8> = conn
-            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| VaultError::Corrupt("vault header is missing".into()))?;
+        let vault_id = read_vault_id(&conn)?;
         Ok(Vault { conn, vault_id, key: None })
     }
 
@@ -170,7 +185,7 @@ impl Vault {
         self.key = None; // VaultKey zeroizes on drop
     }
 
-    /// Unlocks with the passphrase; tries every passphrase slot.
+    /// Unlocks with the passphrase slot (a vault has at most one).
     pub fn unlock_with_passphrase(&mut self, passphrase: &str) -> Result<(), VaultError> {
         for (params_json, wrapped) in self.slots("passphrase")? {
             let params: PassphraseSlotParams = serde_json::from_str(&params_json)
@@ -289,10 +304,16 @@ impl Vault {
         Ok(())
     }
 
+    /// The slots of `kind`: none or one. More is refused before any KDF runs (also checked
+    /// on open; this covers a file changed since).
     fn slots(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
-        let mut st = self.conn.prepare("SELECT params, wrapped FROM key_slots WHERE kind = ?1 ORDER BY id")?;
+        let mut st = self.conn.prepare("SELECT params, wrapped FROM key_slots WHERE kind = ?1 ORDER BY id LIMIT 2")?;
         let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let slots: Vec<(String, Vec<u8>)> = rows.collect::<Result<_, _>>()?;
+        if slots.len() > 1 {
+            return Err(too_many_slots(kind));
+        }
+        Ok(slots)
     }
 
     fn install_key(&mut self, bytes: &[u8]) -> Result<(), VaultError> {
@@ -326,6 +347,119 @@ impl Vault {
         self.key()?
             .open(&record_aad(&self.vault_id, table, row_id), sealed)
             .map_err(|_| VaultError::Corrupt(format!("{table} row {row_id} fails authentication")))
+    }
+}
+
+/// Checks that the file behind `conn` (a read-only connection) is a vault this build can
+/// open, and returns its schema version. Reads only.
+fn validate(conn: &Connection) -> Result<i64, VaultError> {
+    // One read transaction: every check sees the same snapshot, even while another process
+    // migrates or writes the file.
+    let snapshot = conn.unchecked_transaction().map_err(checking_err)?;
+    let conn: &Connection = &snapshot;
+    let version = check_header(conn)?;
+    let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0)).map_err(checking_err)?;
+    if check != "ok" {
+        return Err(VaultError::Corrupt("SQLite integrity check failed".into()));
+    }
+    schema::check_tables(conn, version).map_err(VaultError::Corrupt)?;
+    read_vault_id(conn)?;
+    let key_check: Option<rusqlite::types::Value> = conn
+        .query_row("SELECT key_check FROM vault_meta WHERE id = 1", [], |r| r.get(0))
+        .optional()
+        .map_err(checking_err)?;
+    if !matches!(key_check, Some(rusqlite::types::Value::Blob(_))) {
+        return Err(VaultError::Corrupt("the key check is missing".into()));
+    }
+    // One slot of each kind at most (setting a slot replaces the old one): a file with more
+    // could make unlocking run one maximal-cost KDF after another.
+    for kind in ["passphrase", "platform"] {
+        check_slot_count(conn, kind)?;
+    }
+    Ok(version)
+}
+
+/// Reads `application_id` and `user_version`: a vault of schema 1..=[`schema::LATEST`].
+fn check_header(conn: &Connection) -> Result<i64, VaultError> {
+    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(checking_err)?;
+    if app_id != APPLICATION_ID {
+        return Err(VaultError::NotAVault("the file is not marked as a Nyckel vault".into()));
+    }
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(checking_err)?;
+    if version > schema::LATEST {
+        return Err(VaultError::TooNew { found: version, supported: schema::LATEST });
+    }
+    if version < 1 {
+        return Err(VaultError::Corrupt(format!("schema version {version} is not a vault schema")));
+    }
+    Ok(version)
+}
+
+/// `vault_meta` row 1's `vault_id` (16 bytes).
+fn read_vault_id(conn: &Connection) -> Result<Vec<u8>, VaultError> {
+    let id: Option<rusqlite::types::Value> = conn
+        .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| r.get(0))
+        .optional()
+        .map_err(checking_err)?;
+    match id {
+        Some(rusqlite::types::Value::Blob(id)) if id.len() == 16 => Ok(id),
+        Some(_) => Err(VaultError::Corrupt("the vault id is malformed".into())),
+        None => Err(VaultError::Corrupt("vault header is missing".into())),
+    }
+}
+
+/// Refuses more than one slot of `kind` (setting a slot replaces the old one).
+fn check_slot_count(conn: &Connection, kind: &str) -> Result<(), VaultError> {
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM key_slots WHERE kind = ?1", [kind], |r| r.get(0))
+        .map_err(checking_err)?;
+    if n > 1 {
+        return Err(too_many_slots(kind));
+    }
+    Ok(())
+}
+
+fn too_many_slots(kind: &str) -> VaultError {
+    VaultError::Corrupt(format!("the vault has more than one {kind} key slot"))
+}
+
+/// Maps an SQLite error met while checking a file. A statement the file's schema cannot
+/// run (a table without the expected columns) means a damaged vault; a rollback journal
+/// left by a crash means a database that is not a vault (a vault is always in WAL mode,
+/// and the read-only check cannot roll it back without writing). Anything else (I/O, busy)
+/// keeps its usual mapping.
+fn checking_err(e: rusqlite::Error) -> VaultError {
+    use rusqlite::ffi;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == ffi::SQLITE_READONLY_ROLLBACK => {
+            VaultError::NotAVault("the file has an unfinished rollback journal, which a Nyckel vault never has".into())
+        }
+        rusqlite::Error::SqlInputError { .. } => {
+            VaultError::Corrupt("a vault table does not have the columns a vault has".into())
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ffi::ErrorCode::Unknown => {
+            VaultError::Corrupt("a vault table does not have the columns a vault has".into())
+        }
+        _ => VaultError::from(e),
+    }
+}
+
+/// Creates `path` as a new empty file, failing if anything (a file, a dangling symlink) is
+/// there already. Owner-only (0600) on Unix from the start.
+fn create_exclusively(path: &Path) -> Result<(), VaultError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(VaultError::AlreadyExists(path.display().to_string()))
+        }
+        Err(e) => Err(VaultError::Storage(format!("cannot create {}: {e}", path.display()))),
     }
 }
 

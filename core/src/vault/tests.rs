@@ -384,7 +384,8 @@ fn hotp_counter_is_committed_before_the_code_is_returned() {
     let mut v = reopen(&path);
     assert_eq!(v.account(h.id).unwrap().params.counter, 2);
     assert_eq!(v.code(h.id, 0).unwrap().value, "359152");
-    let end = v.add(OtpParams { algorithm: Algorithm::Sha256, ..hotp(u64::MAX) }, "", DuplicatePolicy::Allow).unwrap();
+    let end = v.add(OtpParams { algorithm: Algorithm::Sha256, ..hotp(u64::MAX - 1) }, "", DuplicatePolicy::Allow).unwrap();
+    v.next_hotp(end.id).unwrap(); // the last code there is
     assert!(matches!(v.next_hotp(end.id), Err(VaultError::CounterExhausted)));
     assert_eq!(v.account(end.id).unwrap().params.counter, u64::MAX);
 }
@@ -597,4 +598,392 @@ fn a_new_vault_is_readable_by_its_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let (_v, path) = new_vault(&dir);
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+// ---- Opening hostile files: checked read-only first ----
+
+/// The main file and its WAL, byte for byte. A missing WAL reads as empty: SQLite creates
+/// an empty one (and the -shm) to read a WAL-mode file, even read-only.
+fn main_and_wal(path: &Path) -> (Vec<u8>, Vec<u8>) {
+    (std::fs::read(path).unwrap(), std::fs::read(format!("{}-wal", path.display())).unwrap_or_default())
+}
+
+/// Builds a SQLite file with `sql`; in WAL mode, `hot_sql` is committed only to the WAL, as
+/// a crash before the checkpoint leaves it (the -shm is removed too unless `keep_shm`).
+fn sqlite_file(path: &Path, wal: bool, sql: &str, hot_sql: &str, keep_shm: bool) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    if wal {
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+    }
+    conn.execute_batch(sql).unwrap();
+    if wal {
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
+    }
+    conn.execute_batch(hot_sql).unwrap();
+    drop(conn);
+    if wal {
+        let wal = std::fs::metadata(format!("{}-wal", path.display())).unwrap();
+        assert!(wal.len() > 0, "the last commit is in the WAL");
+        if !keep_shm {
+            std::fs::remove_file(format!("{}-shm", path.display())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn files_marked_as_vaults_with_a_wrong_schema_are_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, vault_path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let app = format!("PRAGMA application_id = {APPLICATION_ID};");
+    let copy_of_vault = |name: &str, sql: &str| {
+        let path = dir.path().join(name);
+        std::fs::copy(&vault_path, &path).unwrap();
+        rusqlite::Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        path
+    };
+    let mut cases: Vec<(String, PathBuf)> = Vec::new();
+    for (wal, keep_shm) in [(false, false), (true, true), (true, false)] {
+        let tag = format!("wal={wal} shm={keep_shm}");
+        let mut file = |name: &str, sql: &str, hot: &str| {
+            let path = dir.path().join(format!("{name} {tag}"));
+            sqlite_file(&path, wal, sql, hot, keep_shm);
+            cases.push((format!("{name} ({tag})"), path));
+        };
+        file("version 0", "CREATE TABLE notes (x); INSERT INTO notes VALUES (1);", &app);
+        file("version 0, empty", "", &app);
+        file("version 1 without vault_meta", "CREATE TABLE notes (x);", &format!("{app} PRAGMA user_version = 1;"));
+        file("negative version", "CREATE TABLE notes (x);", &format!("{app} PRAGMA user_version = -1;"));
+        file(
+            "tables without the vault's columns",
+            "CREATE TABLE vault_meta (id INTEGER PRIMARY KEY, x); INSERT INTO vault_meta VALUES (1, 2);
+             CREATE TABLE key_slots (x); CREATE TABLE accounts (x); CREATE TABLE activity (x);
+             CREATE TABLE enrollments (x); CREATE TABLE key_store (x);",
+            &format!("{app} PRAGMA user_version = 2;"),
+        );
+    }
+    cases.push(("a vault at version -1".into(), copy_of_vault("negative.nyckel", "PRAGMA user_version = -1;")));
+    cases.push(("a vault at version 0".into(), copy_of_vault("zero.nyckel", "PRAGMA user_version = 0;")));
+    cases.push((
+        "a version-1 vault with version-2 tables".into(),
+        copy_of_vault("v1-with-v2-tables.nyckel", "PRAGMA user_version = 1;"),
+    ));
+    cases.push((
+        "a vault without its header row".into(),
+        copy_of_vault("no-meta.nyckel", "DELETE FROM vault_meta;"),
+    ));
+    cases.push((
+        "a vault with a short vault id".into(),
+        copy_of_vault("short-id.nyckel", "PRAGMA ignore_check_constraints = ON; UPDATE vault_meta SET vault_id = x'00';"),
+    ));
+    for (name, path) in cases {
+        let before = main_and_wal(&path);
+        let err = Vault::open(&path).expect_err(&name);
+        assert!(matches!(err, VaultError::Corrupt(_)), "{name}: {err:?}");
+        assert!(!err.to_string().contains("CREATE"), "{name}: {err}");
+        assert!(main_and_wal(&path) == before, "{name} was modified");
+    }
+}
+
+#[test]
+fn a_foreign_database_with_a_hot_wal_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    for keep_shm in [true, false] {
+        let path = dir.path().join(format!("foreign-{keep_shm}.sqlite"));
+        sqlite_file(&path, true, "CREATE TABLE notes (x); INSERT INTO notes VALUES (1);", "INSERT INTO notes VALUES (2);", keep_shm);
+        let before = main_and_wal(&path);
+        assert!(matches!(Vault::open(&path), Err(VaultError::NotAVault(_))));
+        assert!(main_and_wal(&path) == before, "not checkpointed, the WAL is still there");
+        assert!(!before.1.is_empty());
+        let count: i64 = rusqlite::Connection::open(&path).unwrap().query_row("SELECT COUNT(*) FROM notes", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 2);
+    }
+}
+
+#[test]
+fn a_foreign_database_with_a_hot_rollback_journal_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.sqlite");
+    let conn = rusqlite::Connection::open(&live).unwrap();
+    // A transaction too big for the page cache writes its journal (header and all) and
+    // then the file itself, before it commits.
+    conn.execute_batch(
+        "PRAGMA cache_size = 2; CREATE TABLE notes (x); INSERT INTO notes VALUES (1);
+         BEGIN; INSERT INTO notes SELECT randomblob(1000) FROM
+         (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i FROM n);",
+    )
+    .unwrap();
+    // A crash in the middle of that transaction leaves the file and its (hot) journal.
+    let path = dir.path().join("crashed.sqlite");
+    let journal = dir.path().join("crashed.sqlite-journal");
+    std::fs::copy(&live, &path).unwrap();
+    std::fs::copy(dir.path().join("live.sqlite-journal"), &journal).unwrap();
+    drop(conn);
+    let before = (std::fs::read(&path).unwrap(), std::fs::read(&journal).unwrap());
+    assert_eq!(before.1[..8], [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7], "the journal is hot");
+    assert!(matches!(Vault::open(&path), Err(VaultError::NotAVault(_))));
+    assert!((std::fs::read(&path).unwrap(), std::fs::read(&journal).unwrap()) == before, "rolled back");
+}
+
+#[test]
+fn a_vault_whose_last_commits_are_only_in_the_wal_opens_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for keep_shm in [true, false] {
+        // Never checkpointed at all: even the vault's header is only in the WAL.
+        let path = dir.path().join(format!("fresh-{keep_shm}.nyckel"));
+        let mut v = Vault::create(&path, PASS, KdfParams::FLOOR).unwrap();
+        v.conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
+        v.add(totp(RFC_SECRET, "Only", "in the wal"), "", DuplicatePolicy::Reject).unwrap();
+        drop(v);
+        // A checkpointed vault whose last commit is in the WAL.
+        let old = dir.path().join(format!("old-{keep_shm}.nyckel"));
+        let mut v = Vault::create(&old, PASS, KdfParams::FLOOR).unwrap();
+        v.add(totp(RFC_SECRET, "In", "the file"), "", DuplicatePolicy::Reject).unwrap();
+        drop(v);
+        let mut v = reopen(&old);
+        v.conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
+        v.add(totp(b"second secret 12345", "Only", "in the wal"), "", DuplicatePolicy::Reject).unwrap();
+        drop(v);
+        for (path, accounts) in [(&path, 1), (&old, 2)] {
+            assert!(std::fs::metadata(format!("{}-wal", path.display())).unwrap().len() > 0);
+            if !keep_shm {
+                std::fs::remove_file(format!("{}-shm", path.display())).unwrap();
+            }
+            let v = reopen(path);
+            let names: Vec<String> = v.accounts().unwrap().into_iter().map(|a| a.params.name).collect();
+            assert_eq!(names.len(), accounts, "{}", path.display());
+            assert_eq!(names.last().map(String::as_str), Some("in the wal"));
+            drop(v);
+            assert_eq!(reopen(path).accounts().unwrap().len(), accounts, "kept after the checkpoint");
+        }
+    }
+}
+
+// ---- Concurrency ----
+
+#[test]
+fn concurrent_creates_of_one_path_leave_exactly_one_vault() {
+    const THREADS: usize = 8;
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..10 {
+        let path = dir.path().join(format!("race-{round}.nyckel"));
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+        let workers: Vec<_> = (0..THREADS)
+            .map(|i| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut v = Vault::create(&path, PASS, KdfParams::FLOOR)?;
+                    v.add(totp(RFC_SECRET, "Winner", &i.to_string()), "", DuplicatePolicy::Reject)?;
+                    Ok::<_, VaultError>(i)
+                })
+            })
+            .collect();
+        let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        let winners: Vec<usize> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        for r in &results {
+            assert!(matches!(r, Ok(_) | Err(VaultError::AlreadyExists(_))), "round {round}: {r:?}");
+        }
+        let names: Vec<String> = reopen(&path).accounts().unwrap().into_iter().map(|a| a.params.name).collect();
+        assert_eq!(names, [winners[0].to_string()]);
+    }
+}
+
+#[test]
+fn a_failed_create_removes_only_its_own_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_v, existing) = new_vault(&dir);
+    let before = file_bytes(&existing);
+    assert!(matches!(Vault::create_with_protector(&existing, &CancellingProtector), Err(VaultError::AlreadyExists(_))));
+    assert_eq!(file_bytes(&existing), before);
+    let path = dir.path().join("new.nyckel");
+    assert!(matches!(Vault::create_with_protector(&path, &CancellingProtector), Err(VaultError::Protector(_))));
+    assert!(!path.exists(), "the half-made vault is removed");
+    Vault::create(&path, PASS, KdfParams::FLOOR).unwrap();
+}
+
+#[test]
+fn concurrent_opens_migrate_a_version_1_vault_once() {
+    const THREADS: usize = 8;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE enrollments; DROP TABLE key_store; PRAGMA user_version = 1;")
+        .unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let (path, barrier) = (path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                Vault::open(&path).map(drop)
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap().unwrap();
+    }
+    let v = reopen(&path);
+    assert_eq!(v.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), SCHEMA_VERSION);
+    assert_eq!(v.accounts().unwrap().len(), 1);
+}
+
+/// Holds the write lock of `path` (as another process would) for `hold`, running `meanwhile`
+/// on the locking connection before releasing it.
+fn hold_write_lock(path: &Path, hold: std::time::Duration, meanwhile: &str) {
+    let blocker = rusqlite::Connection::open(path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    std::thread::sleep(hold);
+    blocker.execute_batch(meanwhile).unwrap();
+    blocker.execute_batch("COMMIT").unwrap();
+}
+
+#[test]
+fn concurrent_adds_of_one_secret_store_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, path) = new_vault(&dir);
+    drop(v);
+    let handles: Vec<Vault> = (0..3).map(|_| reopen(&path)).collect();
+    let blocker_path = path.clone();
+    let blocker = std::thread::spawn(move || hold_write_lock(&blocker_path, std::time::Duration::from_millis(400), ""));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // All three look for the secret while another process holds the write lock.
+    let workers: Vec<_> = handles
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut v)| {
+            std::thread::spawn(move || v.add(totp(RFC_SECRET, "Same", &i.to_string()), "", DuplicatePolicy::Reject).map(|a| a.id))
+        })
+        .collect();
+    blocker.join().unwrap();
+    let results: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    let stored: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    assert_eq!(stored.len(), 1, "{results:?}");
+    for r in &results {
+        assert!(r.is_ok() || matches!(r, Err(VaultError::Duplicate { existing_id }) if *existing_id == stored[0]), "{r:?}");
+    }
+    assert_eq!(reopen(&path).accounts().unwrap().len(), 1);
+}
+
+#[test]
+fn reorder_checks_its_list_under_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let a = v.add(totp(b"secret number one!!", "A", "a"), "", DuplicatePolicy::Reject).unwrap().id;
+    let b = v.add(totp(b"secret number two!!", "B", "b"), "", DuplicatePolicy::Reject).unwrap().id;
+    // Another process deletes `a` while this one reorders: the list no longer names every
+    // account exactly once, and is refused rather than applied to what is left.
+    let blocker_path = path.clone();
+    let blocker = std::thread::spawn(move || {
+        hold_write_lock(&blocker_path, std::time::Duration::from_millis(300), &format!("DELETE FROM accounts WHERE id = {a}"))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let result = v.reorder(&[b, a]);
+    blocker.join().unwrap();
+    assert!(matches!(result, Err(VaultError::InvalidInput(_))), "{result:?}");
+}
+
+// ---- Key slots ----
+
+#[test]
+fn more_than_one_slot_of_a_kind_is_refused_before_any_kdf_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let protector = SoftwareProtector::generate().unwrap();
+    v.add_platform_slot(&protector).unwrap();
+    drop(v);
+    // Extra slots at the ceiling cost: trying them would take minutes each.
+    let ceiling = format!(
+        "\"memory_kib\":{},\"iterations\":{},\"parallelism\":{}",
+        KdfParams::CEILING.memory_kib,
+        KdfParams::CEILING.iterations,
+        KdfParams::CEILING.parallelism
+    );
+    let floor = format!(
+        "\"memory_kib\":{},\"iterations\":{},\"parallelism\":{}",
+        KdfParams::FLOOR.memory_kib,
+        KdfParams::FLOOR.iterations,
+        KdfParams::FLOOR.parallelism
+    );
+    let extra = |kind: &str, copies: u32| {
+        format!(
+            "INSERT INTO key_slots (kind, params, wrapped, created_at)
+             SELECT kind, replace(params, '{floor}', '{ceiling}'), wrapped, created_at
+             FROM key_slots, (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {copies}) SELECT i FROM n)
+             WHERE kind = '{kind}' AND key_slots.id = (SELECT MIN(id) FROM key_slots WHERE kind = '{kind}');"
+        )
+    };
+    for (kind, copies) in [("passphrase", 1), ("passphrase", 50), ("platform", 1)] {
+        let copy = dir.path().join(format!("{kind}-{copies}.nyckel"));
+        std::fs::copy(&path, &copy).unwrap();
+        // Added while the vault is open (another process), then in the file before opening.
+        let mut v = Vault::open(&copy).unwrap();
+        rusqlite::Connection::open(&copy).unwrap().execute_batch(&extra(kind, copies)).unwrap();
+        let started = std::time::Instant::now();
+        let unlocked = if kind == "passphrase" { v.unlock_with_passphrase(PASS) } else { v.unlock_with_protector(&protector) };
+        assert!(matches!(unlocked, Err(VaultError::Corrupt(_))), "{kind}: {unlocked:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "no KDF ran");
+        assert!(v.is_locked());
+        drop(v);
+        let before = file_bytes(&copy);
+        assert!(matches!(Vault::open(&copy), Err(VaultError::Corrupt(_))), "{kind}");
+        assert_eq!(file_bytes(&copy), before);
+    }
+}
+
+// ---- Account fields ----
+
+#[test]
+fn an_account_whose_uri_could_not_be_imported_again_is_refused() {
+    use crate::otpauth::{parse, MAX_URI_LEN};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    let long = "å".repeat(256); // 512 bytes, the longest issuer and name accepted
+    let too_long = [
+        totp(RFC_SECRET, &long, &long),
+        OtpParams { extra: vec![("image".into(), format!("https://example.se/{}", "x".repeat(4096)))], ..totp(RFC_SECRET, "A", "a") },
+    ];
+    for p in too_long {
+        assert!(p.to_uri().len() > MAX_URI_LEN);
+        let err = v.add(p, "", DuplicatePolicy::Allow).unwrap_err();
+        assert!(matches!(&err, VaultError::InvalidInput(m) if m.contains("URI")), "{err:?}");
+    }
+    // At the limit: stored, exported, and imported again as it was.
+    let base = OtpParams { extra: vec![("image".into(), String::new())], ..totp(RFC_SECRET, "Region Skåne", "anna") };
+    let fill = MAX_URI_LEN - base.to_uri().len();
+    let at_limit = OtpParams { extra: vec![("image".into(), "i".repeat(fill))], ..base.clone() };
+    assert_eq!(at_limit.to_uri().len(), MAX_URI_LEN);
+    let over = OtpParams { extra: vec![("image".into(), "i".repeat(fill + 1))], ..base };
+    assert!(matches!(v.add(over, "", DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
+    let a = v.add(at_limit.clone(), "", DuplicatePolicy::Reject).unwrap();
+    let uri = v.export_uri(a.id, "uri").unwrap();
+    assert_eq!(parse(&uri).unwrap().params, at_limit);
+    // An edit that would make it longer is refused and changes nothing.
+    let edit = AccountEdit { name: Some("anna.longer".into()), ..Default::default() };
+    assert!(matches!(v.update(a.id, edit), Err(VaultError::InvalidInput(_))));
+    let short = v.add(totp(b"another secret 1234", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    let edit = AccountEdit { issuer: Some(long.clone()), name: Some(long), ..Default::default() };
+    assert!(matches!(v.update(short.id, edit), Err(VaultError::InvalidInput(_))));
+    assert_eq!(v.account(short.id).unwrap().params, short.params);
+    assert_eq!(v.account(a.id).unwrap().params, at_limit);
+    assert_eq!(v.accounts().unwrap().len(), 2);
+}
+
+#[test]
+fn a_hotp_counter_that_can_show_no_code_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, _) = new_vault(&dir);
+    assert!(matches!(v.add(hotp(u64::MAX), "", DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
+    let uri = format!("otpauth://hotp/Bank:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter={}", u64::MAX);
+    assert!(matches!(v.add_uri(&uri, DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(v.add_enrollment(&sample_enrollment(), Some(hotp(u64::MAX))), Err(VaultError::InvalidInput(_))));
+    assert!(v.accounts().unwrap().is_empty());
+    assert!(v.enrollments().unwrap().is_empty());
+    let last = v.add(hotp(u64::MAX - 1), "", DuplicatePolicy::Allow).unwrap();
+    assert_eq!(v.next_hotp(last.id).unwrap().value, hotp(u64::MAX - 1).code_at(0).unwrap().value);
 }
