@@ -156,6 +156,7 @@ dependencies {
     // JNA with its Android natives (the @aar); the host JVM tests use the plain jar.
     implementation(libs.jna) { artifact { type = "aar" } }
     implementation(libs.androidx.biometric)
+    implementation(libs.androidx.fragment) // newer than biometric's 1.2.5: see the catalog
     implementation(libs.androidx.core.ktx)
 
     testImplementation(libs.jna)

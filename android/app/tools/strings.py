@@ -102,7 +102,6 @@ S = {
     "field_note": ("Note", "Anteckning"),
     "field_required": ("Required", "Obligatoriskt"),
     "field_not_a_number": ("Not a number", "Inte ett tal"),
-    "field_out_of_range": ("Out of range", "Utanför tillåtet intervall"),
     "kind_totp": ("Time-based, %1$d digits every %2$d s", "Tidsbaserad, %1$d siffror var %2$d:e sekund"),
     "kind_hotp": ("Counter-based, %1$d digits", "Räknarbaserad, %1$d siffror"),
     "kind_steam": ("Steam Guard", "Steam Guard"),

@@ -2,9 +2,9 @@ import XCTest
 import Nyckel
 @testable import Nyckel_App
 
-// The module name of the app target is "Nyckel" in project.yml, which clashes with the
-// package's `Nyckel` module; XcodeGen's PRODUCT_MODULE_NAME for the app is set to
-// Nyckel_App (see docs/apps.md). Not run on the machine this was written on.
+// The app target's module is Nyckel_App (PRODUCT_MODULE_NAME in project.yml), because the
+// package's module is already `Nyckel`. Run on Linux by ios/App/test-logic.sh (the Logic/
+// files as module Nyckel_App); in Xcode by `xcodebuild test -scheme Nyckel` (not run).
 final class LogicTests: XCTestCase {
     func testScannedCodeRouting() {
         XCTAssertEqual(ScannedCode.classify("  OTPAUTH://totp/x?secret=AAAA "), .otp("OTPAUTH://totp/x?secret=AAAA"))
@@ -60,5 +60,73 @@ final class LogicTests: XCTestCase {
         // A lost phone sign-in key says "turn phone sign-in on again", not "the phone's key".
         XCTAssertEqual(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")), Problem(kind: .phoneSigninKeyUnavailable, detail: "gone"))
         XCTAssertFalse(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")).endsRequest)
+    }
+
+    func testManualEntryChecksNumbersNotRanges() {
+        var form = ManualEntryForm()
+        form.issuer = " ACME "
+        form.secret = " jbsw y3dp ehpk 3pxp "
+        XCTAssertTrue(form.isValid)
+        let m = form.toManualAccount()
+        XCTAssertEqual(m.issuer, "ACME")
+        XCTAssertEqual(m.digits, 6)
+        XCTAssertEqual(m.period, 30)
+        XCTAssertNil(m.counter)
+
+        // Ranges are the library's (InvalidInput(reason) says why): 1-10 digits, periods up to
+        // 86400 s are accounts the form must not refuse, and out-of-range values go to it too.
+        for digits in ["1", "4", "10", "0", "11"] {
+            var f = form; f.digits = digits
+            XCTAssertTrue(f.isValid, digits)
+            XCTAssertEqual(f.toManualAccount().digits, UInt32(digits))
+        }
+        for period in ["1", "3601", "86400", "0", "86401"] {
+            var f = form; f.period = period
+            XCTAssertEqual(f.toManualAccount().period, UInt32(period))
+        }
+
+        // Not a number (or too large for the record, never wrapped around).
+        for bad in ["six", "", "-6", "+6", "3 0", "4294967302"] {
+            var f = form; f.digits = bad
+            XCTAssertEqual(f.problems(), [.digits], bad)
+        }
+        var hotp = form
+        hotp.kind = .hotp
+        hotp.period = "garbage"
+        hotp.counter = "18446744073709551615"
+        XCTAssertEqual(hotp.toManualAccount().counter, UInt64.max)
+        XCTAssertNil(hotp.toManualAccount().period)
+        hotp.counter = "18446744073709551616"
+        XCTAssertEqual(hotp.problems(), [.counter])
+
+        var steam = form
+        steam.kind = .steam
+        steam.digits = ""
+        XCTAssertNil(steam.toManualAccount().digits)
+        XCTAssertNil(steam.toManualAccount().algorithm)
+
+        var empty = ManualEntryForm()
+        empty.secret = " "
+        XCTAssertEqual(empty.problems(), [.secret, .name])
+    }
+
+    func testPushTokenIsSentUntilAccepted() {
+        XCTAssertNil(PushTokenSync.needsSending(current: nil, lastSent: nil), "no token yet")
+        XCTAssertNil(PushTokenSync.needsSending(current: "", lastSent: nil), "AppModel stores \"\" for none")
+        XCTAssertNil(PushTokenSync.needsSending(current: "a", lastSent: "a"), "already accepted")
+        XCTAssertEqual(PushTokenSync.needsSending(current: "a", lastSent: nil), "a")
+        XCTAssertEqual(PushTokenSync.needsSending(current: "b", lastSent: "a"), "b", "rotated while locked")
+    }
+
+    func testHandoverKeepsWhatArrivedBeforeTheModel() {
+        var h = Handover()
+        XCTAssertTrue(h.take() == (nil, nil))
+        h.requestId = "r1"
+        h.token = "t1"
+        h.requestId = "r2" // a later tap wins
+        let (id, token) = h.take()
+        XCTAssertEqual(id, "r2")
+        XCTAssertEqual(token, "t1")
+        XCTAssertEqual(h, Handover(), "handed over once")
     }
 }

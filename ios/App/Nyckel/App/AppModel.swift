@@ -10,17 +10,41 @@ final class AppModel: ObservableObject {
         case loading, noVault, locked(hasBiometricKey: Bool), unlocked, broken(Problem)
     }
 
-    @Published private(set) var state: State = .loading
+    @Published private(set) var state: State = .loading {
+        didSet { stateChanged(from: oldValue) }
+    }
     /// From a notification tap; consumed by the approval screen.
     @Published var pendingRequestId: String?
     /// An otpauth:// or nyckel-enroll:// link the app was opened with.
     @Published var incomingLink: ScannedCode?
-    /// The scanned code handed from the scanner to the preview/enrollment screen (memory only).
+    /// The scanned code handed from the scanner to the preview/enrollment screen (memory only;
+    /// dropped when the vault locks).
     var scanned: ScannedCode?
 
-    @AppStorage("lockTimeoutSeconds") var lockTimeout: Double = AutoLockPolicy.defaultSeconds
-    @AppStorage("recoveryPassphraseSet") var recoveryPassphraseSet = false
-    @AppStorage("pushToken") var pushToken = ""
+    // Preferences. Not @AppStorage: inside an ObservableObject it does not publish changes, so
+    // views reading these would not update. @Published, written through to UserDefaults.
+    @Published var lockTimeout: Double = UserDefaults.standard.object(forKey: "lockTimeoutSeconds") as? Double ?? AutoLockPolicy.defaultSeconds {
+        didSet { UserDefaults.standard.set(lockTimeout, forKey: "lockTimeoutSeconds") }
+    }
+    @Published var recoveryPassphraseSet: Bool = UserDefaults.standard.bool(forKey: "recoveryPassphraseSet") {
+        didSet { UserDefaults.standard.set(recoveryPassphraseSet, forKey: "recoveryPassphraseSet") }
+    }
+    /// The APNs token as last registered ("" if none yet); sent with each enrollment.
+    var pushToken: String {
+        get { UserDefaults.standard.string(forKey: "pushToken") ?? "" }
+        set { UserDefaults.standard.set(newValue, forKey: "pushToken") }
+    }
+    /// The token every provider last accepted (`updatePushToken`); see Logic/PushTokenSync.
+    private var pushTokenSent: String? {
+        get { UserDefaults.standard.string(forKey: "pushTokenSent") }
+        set { UserDefaults.standard.set(newValue, forKey: "pushTokenSent") }
+    }
+    private var pushTokenSyncRunning = false
+
+    /// Whether the vault has a platform (Face ID) key, as last seen: `lock()` shows the lock
+    /// screen before the library can be asked, and must not guess "yes" for a passphrase-only
+    /// vault (that would offer Unlock and run `unlockWithProtector`).
+    private var hasPlatformKey = false
 
     let deviceKeys = SecureEnclaveDeviceKeyStore()
     private let http = URLSessionHttpClient()
@@ -41,7 +65,8 @@ final class AppModel: ObservableObject {
             let path = VaultStorage.vaultURL.path
             let v = try await Blocking.run { try NyckelVault.open(path: path) }
             vault = v
-            state = .locked(hasBiometricKey: (try? await Blocking.run { try v.hasPlatformKey() }) ?? false)
+            hasPlatformKey = (try? await Blocking.run { try v.hasPlatformKey() }) ?? false
+            state = .locked(hasBiometricKey: hasPlatformKey)
         } catch {
             state = .broken(Problem.of(error))
         }
@@ -50,6 +75,7 @@ final class AppModel: ObservableObject {
     func createWithBiometrics() async throws {
         let path = VaultStorage.vaultURL.path
         vault = try await Blocking.run { try NyckelVault.createWithProtector(path: path, protector: Self.protector()) }
+        hasPlatformKey = true
         state = .unlocked
     }
 
@@ -57,29 +83,38 @@ final class AppModel: ObservableObject {
         let path = VaultStorage.vaultURL.path
         vault = try await Blocking.run { try NyckelVault.create(path: path, passphrase: passphrase) }
         recoveryPassphraseSet = true
+        hasPlatformKey = false
         state = .unlocked
     }
 
     func unlockWithBiometrics() async throws {
         let v = try requireVault()
         try await Blocking.run { try v.unlockWithProtector(protector: Self.protector()) }
+        hasPlatformKey = true
         state = .unlocked
     }
 
     func unlockWithPassphrase(_ passphrase: String) async throws {
         let v = try requireVault()
         try await Blocking.run { try v.unlockWithPassphrase(passphrase: passphrase) }
+        await refreshHasPlatformKey(v)
         state = .unlocked
     }
 
     /// A fresh Secure Enclave key and platform slot (after KeyInvalidated, or "turn on").
     func reenrolBiometrics() async throws {
         let v = try requireVault()
-        try await Blocking.run {
-            let protector = Self.protector()
-            protector.deleteKey()
-            try v.enablePlatformKey(protector: protector)
+        do {
+            try await Blocking.run {
+                let protector = Self.protector()
+                protector.deleteKey()
+                try v.enablePlatformKey(protector: protector)
+            }
+        } catch {
+            await refreshHasPlatformKey(v)
+            throw error
         }
+        await refreshHasPlatformKey(v)
     }
 
     func disableBiometrics() async throws {
@@ -88,16 +123,23 @@ final class AppModel: ObservableObject {
             try v.disablePlatformKey()
             Self.protector().deleteKey()
         }
+        hasPlatformKey = false
     }
 
     func lock() {
         guard let v = vault, state == .unlocked else { return }
-        state = .locked(hasBiometricKey: true)
+        state = .locked(hasBiometricKey: hasPlatformKey)
         Task {
             try? await Blocking.run { try v.lock() }
-            let has = (try? await Blocking.run { try v.hasPlatformKey() }) ?? true
-            state = .locked(hasBiometricKey: has)
+            await refreshHasPlatformKey(v)
+            // Unless the user unlocked (or reset) meanwhile.
+            if case .locked = state { state = .locked(hasBiometricKey: hasPlatformKey) }
         }
+    }
+
+    /// Asks the library (it answers on a locked vault too); keeps the last answer on failure.
+    private func refreshHasPlatformKey(_ v: NyckelVault) async {
+        if let has = try? await Blocking.run({ try v.hasPlatformKey() }) { hasPlatformKey = has }
     }
 
     /// A Nyckel call off the main thread; `Locked` sends the app to the lock screen.
@@ -106,7 +148,7 @@ final class AppModel: ObservableObject {
         do {
             return try await Blocking.run { try body(v) }
         } catch NyckelError.Locked {
-            if state == .unlocked { state = .locked(hasBiometricKey: true) }
+            if state == .unlocked { state = .locked(hasBiometricKey: hasPlatformKey) }
             throw NyckelError.Locked
         }
     }
@@ -130,6 +172,8 @@ final class AppModel: ObservableObject {
         }
         deviceKeys.deleteAll()
         recoveryPassphraseSet = false
+        pushTokenSent = nil
+        hasPlatformKey = false
         state = .noVault
     }
 
@@ -148,10 +192,35 @@ final class AppModel: ObservableObject {
         if code.isUsable { incomingLink = code }
     }
 
+    /// APNs gave a token (at every launch, see AppDelegate; it may be a new one). Sent to the
+    /// providers now if the vault is open, else after the next unlock.
     func pushTokenChanged(_ token: String) {
         pushToken = token
-        guard state == .unlocked, let a = try? approvals() else { return }
-        Task { _ = try? await Blocking.run { try a.updatePushToken(token: token) } }
+        syncPushToken()
+    }
+
+    /// Sends the current push token to every provider if they have not accepted it yet
+    /// (Logic/PushTokenSync); needs the vault unlocked. Recorded only when `updatePushToken`
+    /// succeeded for all of them; a failure is retried after the next unlock.
+    private func syncPushToken() {
+        guard state == .unlocked, !pushTokenSyncRunning,
+              let token = PushTokenSync.needsSending(current: pushToken, lastSent: pushTokenSent),
+              let a = try? approvals()
+        else { return }
+        pushTokenSyncRunning = true
+        Task {
+            let sent = (try? await Blocking.run { try a.updatePushToken(token: token) }) != nil
+            pushTokenSyncRunning = false
+            // A failure is not recorded: tried again after the next unlock.
+            guard sent else { return }
+            pushTokenSent = token
+            syncPushToken() // a newer token may have arrived meanwhile
+        }
+    }
+
+    private func stateChanged(from old: State) {
+        if old == .unlocked, state != .unlocked { scanned = nil }
+        if state == .unlocked, old != .unlocked { syncPushToken() }
     }
 
     private func requireVault() throws -> NyckelVault {

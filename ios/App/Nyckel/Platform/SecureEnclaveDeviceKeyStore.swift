@@ -13,8 +13,12 @@ enum DeviceKeyPurpose {
 /// Device keys for push approvals (protocol §2) in the Secure Enclave: P-256, never
 /// exportable. Device keys (`userVerification == false`) sign without a prompt
 /// (`.privateKeyUsage` only); phone-sign-in keys add `.biometryCurrentSet`, so the Secure
-/// Enclave itself shows Face ID / Touch ID inside `SecKeyCreateSignature`, and a change of
-/// enrolled biometrics makes the key unusable (→ `UserVerificationFailed`). Signatures are
+/// Enclave itself shows Face ID / Touch ID inside `SecKeyCreateSignature`. A change of enrolled
+/// biometrics makes such a key unusable for good; the signature then fails with an error that
+/// does not say so, so the biometry domain state is recorded beside each phone-sign-in key
+/// (NyckelKit's `BiometryStateStore`) and a failure after a change is reported as `NotFound`
+/// — the contract for a key that can never be used again (the user turns phone sign-in on
+/// again), not `UserVerificationFailed` ("try again"). Signatures are
 /// `ecdsaSignatureMessageX962SHA256`: DER, SHA-256 applied by the enclave.
 ///
 /// Nyckel calls this synchronously on the thread of the approvals call ([Blocking]'s queue),
@@ -42,6 +46,7 @@ final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
         guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
             throw Self.map(error?.takeRetainedValue(), creatingUV: userVerification)
         }
+        if userVerification { BiometryStateStore.recordCurrent(tag: Self.tagName(alias)) } else { BiometryStateStore.forget(tag: Self.tagName(alias)) }
         return try Self.sec1(of: key)
     }
 
@@ -57,9 +62,16 @@ final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
         case .enablePhoneSignin: prompt = String(localized: "Turn on phone sign-in")
         }
         guard let key = try find(alias, prompt: prompt) else { throw DeviceKeyError.NotFound }
+        // Only phone-sign-in keys have a record; for device keys this decides nothing.
+        let biometry = BiometryStateStore.check(tag: Self.tagName(alias))
         var error: Unmanaged<CFError>?
         guard let signature = SecKeyCreateSignature(key, .ecdsaSignatureMessageX962SHA256, message as CFData, &error) else {
-            throw Self.map(error?.takeRetainedValue())
+            let failure = Self.map(error?.takeRetainedValue())
+            if biometry.invalidatesKey(failureWasCancel: failure == .UserCancelled) { throw DeviceKeyError.NotFound }
+            throw failure
+        }
+        if let state = biometry.stateToRecordAfterSuccess(keyUsesBiometry: false) {
+            BiometryStateStore.record(state, tag: Self.tagName(alias))
         }
         return signature as Data
     }
@@ -67,10 +79,12 @@ final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
     func deleteKey(alias: String) throws {
         let status = SecItemDelete([kSecClass: kSecClassKey, kSecAttrApplicationTag: Self.tag(alias)] as CFDictionary)
         guard status == errSecSuccess || status == errSecItemNotFound else { throw DeviceKeyError.Other(reason: "OSStatus \(status)") }
+        BiometryStateStore.forget(tag: Self.tagName(alias))
     }
 
     /// Deletes every device key of this app (after a reset).
     func deleteAll() {
+        defer { BiometryStateStore.forgetAll(prefix: Self.prefix) }
         let query: [CFString: Any] = [kSecClass: kSecClassKey, kSecAttrTokenID: kSecAttrTokenIDSecureEnclave, kSecReturnAttributes: true, kSecMatchLimit: kSecMatchLimitAll]
         var items: CFTypeRef?
         guard SecItemCopyMatching(query as CFDictionary, &items) == errSecSuccess, let list = items as? [[CFString: Any]] else { return }
@@ -101,7 +115,8 @@ final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
         }
     }
 
-    private static func tag(_ alias: String) -> Data { Data((prefix + alias).utf8) }
+    private static func tagName(_ alias: String) -> String { prefix + alias }
+    private static func tag(_ alias: String) -> Data { Data(tagName(alias).utf8) }
 
     /// X9.63 uncompressed point = SEC1 uncompressed (65 bytes, 0x04 ‖ X ‖ Y).
     private static func sec1(of privateKey: SecKey) throws -> Data {

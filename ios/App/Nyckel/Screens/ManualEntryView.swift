@@ -33,13 +33,14 @@ struct ManualEntryView: View {
                         Text(verbatim: "SHA512").tag(HashAlgorithm.sha512)
                     }
                     TextField("Digits", text: $form.digits).keyboardType(.numberPad)
-                    if problems.contains(.digits) { Text("Out of range").foregroundStyle(.red) }
+                    if problems.contains(.digits) { Text("Not a number").foregroundStyle(.red) }
                 }
                 if form.kind == .hotp {
                     TextField("Counter", text: $form.counter).keyboardType(.numberPad)
+                    if problems.contains(.counter) { Text("Not a number").foregroundStyle(.red) }
                 } else {
                     TextField("Seconds", text: $form.period).keyboardType(.numberPad)
-                    if problems.contains(.period) { Text("Out of range").foregroundStyle(.red) }
+                    if problems.contains(.period) { Text("Not a number").foregroundStyle(.red) }
                 }
             }
             TextField("Note", text: $form.note)

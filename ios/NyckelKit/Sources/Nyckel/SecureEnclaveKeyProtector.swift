@@ -6,6 +6,11 @@
 //          prompt as part of the key operation, so there is no "user authenticated" boolean
 //          anyone could fake.
 //
+// A change of enrolled Face ID / Touch ID invalidates the key (`.biometryCurrentSet`), but the
+// decryption then fails with an error that does not say so; the biometry domain state
+// recorded beside the key when it was made tells this case apart (BiometryState.swift) and
+// it is reported as `KeyInvalidated`, so the app offers the recovery passphrase.
+//
 // Only on Apple platforms (Security + LocalAuthentication); the Linux test build compiles it
 // out and tests the same contract with TestKeyProtector instead. Not verified on this
 // machine: see docs/mobile.md.
@@ -19,6 +24,7 @@ public final class SecureEnclaveKeyProtector: VaultKeyProtector, @unchecked Send
     private static let algorithm: SecKeyAlgorithm = .eciesEncryptionCofactorVariableIVX963SHA256AESGCM
 
     private let tag: Data
+    private let tagName: String
     private let prompt: String
 
     /// - Parameters:
@@ -26,6 +32,7 @@ public final class SecureEnclaveKeyProtector: VaultKeyProtector, @unchecked Send
     ///   - prompt: the reason iOS shows in the Face ID / Touch ID sheet.
     public init(tag: String = SecureEnclaveKeyProtector.defaultTag, prompt: String) {
         self.tag = Data(tag.utf8)
+        self.tagName = tag
         self.prompt = prompt
     }
 
@@ -43,16 +50,22 @@ public final class SecureEnclaveKeyProtector: VaultKeyProtector, @unchecked Send
 
     public func unwrap(wrappedKey: Data) throws -> Data {
         guard let privateKey = try existingKey() else { throw KeyProtectorError.KeyInvalidated }
+        let biometry = BiometryStateStore.check(tag: tagName)
         var error: Unmanaged<CFError>?
         guard let key = SecKeyCreateDecryptedData(privateKey, Self.algorithm, wrappedKey as CFData, &error) else {
-            throw Self.map(error?.takeRetainedValue())
+            let failure = Self.map(error?.takeRetainedValue())
+            // Face ID / Touch ID changed since the key was made: it can never decrypt again.
+            if biometry.invalidatesKey(failureWasCancel: failure == .UserCancelled) { throw KeyProtectorError.KeyInvalidated }
+            throw failure
         }
+        if let state = biometry.stateToRecordAfterSuccess(keyUsesBiometry: true) { BiometryStateStore.record(state, tag: tagName) }
         return key as Data
     }
 
     /// Deletes the enclave key (after `disablePlatformKey()`, or to re-enrol).
     public func deleteKey() {
         SecItemDelete([kSecClass: kSecClassKey, kSecAttrApplicationTag: tag] as CFDictionary)
+        BiometryStateStore.forget(tag: tagName)
     }
 
     private func existingKey() throws -> SecKey? {
@@ -92,6 +105,7 @@ public final class SecureEnclaveKeyProtector: VaultKeyProtector, @unchecked Send
         guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
             throw Self.map(error?.takeRetainedValue())
         }
+        BiometryStateStore.recordCurrent(tag: tagName)
         return key
     }
 

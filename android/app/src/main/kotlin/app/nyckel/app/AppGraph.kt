@@ -6,6 +6,7 @@ import androidx.biometric.BiometricPrompt
 import app.nyckel.HttpClient
 import app.nyckel.NyckelApprovals
 import app.nyckel.app.logic.PromptBridge
+import app.nyckel.app.logic.PushTokenSync
 import app.nyckel.app.logic.ScannedCode
 import app.nyckel.app.logic.UrlConnectionTransport
 import app.nyckel.app.net.FfiHttpClient
@@ -17,6 +18,7 @@ import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.launch
 
 /**
  * The app's few long-lived objects (hand-written DI; there are not enough to need a framework).
@@ -40,6 +42,8 @@ class AppGraph(context: Context) {
         path = vaultFile,
         protector = { VaultProtectors.create(appContext, biometrics) },
         scope = scope,
+        // Locking drops the scanned code (it may hold a secret) along with the screens.
+        onLeaveUnlocked = { scanned.value = null },
     )
 
     val autoLock = AutoLockObserver(session, settings, scope)
@@ -77,4 +81,33 @@ class AppGraph(context: Context) {
 
     /** An `otpauth://` / `nyckel-enroll://` link the app was opened with, routed once unlocked. */
     val incomingLink = MutableStateFlow<ScannedCode?>(null)
+
+    /** The current FCM token and the one the providers last accepted (logic/PushTokenSync). */
+    private val pushTokens = PushTokenSync(
+        object : PushTokenSync.Store {
+            override val current: String? get() = settings.pushToken
+            override var lastSent: String?
+                get() = settings.pushTokenSent
+                set(value) { settings.pushTokenSent = value }
+        },
+    )
+
+    /**
+     * Sends a push token the providers do not have yet (FCM rotated it, often while the vault
+     * was locked). Needs the vault unlocked; called after every unlock and when a token
+     * arrives. A failure is left for the next unlock.
+     */
+    fun syncPushToken() {
+        if (session.state.value !is VaultSession.State.Unlocked || pushTokens.pending() == null) return
+        scope.launch(Dispatchers.IO) {
+            runCatching { pushTokens.sync { token -> approvals().updatePushToken(token) } }
+        }
+    }
+
+    init {
+        // After every transition to unlocked.
+        scope.launch {
+            session.state.collect { if (it is VaultSession.State.Unlocked) syncPushToken() }
+        }
+    }
 }

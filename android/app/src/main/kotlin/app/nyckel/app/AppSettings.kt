@@ -25,11 +25,17 @@ class AppSettings(context: Context) {
         get() = prefs.getString(PUSH_TOKEN, null)
         set(value) = prefs.edit().putString(PUSH_TOKEN, value).apply()
 
+    /** The token every provider last accepted (`updatePushToken`); see logic/PushTokenSync. */
+    var pushTokenSent: String?
+        get() = prefs.getString(PUSH_TOKEN_SENT, null)
+        set(value) = prefs.edit().putString(PUSH_TOKEN_SENT, value).apply()
+
     fun clear() = prefs.edit().clear().apply()
 
     private companion object {
         const val LOCK_TIMEOUT = "lock_timeout_seconds"
         const val RECOVERY_SET = "recovery_passphrase_set"
         const val PUSH_TOKEN = "push_token"
+        const val PUSH_TOKEN_SENT = "push_token_sent"
     }
 }

@@ -32,6 +32,16 @@ class AutoLockObserver(
         }
     }
 
+    /**
+     * Call just before starting an activity for a result (photo picker, permission dialog):
+     * the trip to the background it causes does not lock at once ([AutoLockPolicy.expectResult]).
+     * Use [app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked] rather than calling this.
+     */
+    fun expectResult() = policy.expectResult()
+
+    /** The result arrived, or the launch failed. */
+    fun resultArrived() = policy.resultArrived()
+
     override fun onStart(owner: LifecycleOwner) {
         timer?.cancel()
         timer = null

@@ -27,6 +27,8 @@ class VaultSession(
     private val path: File,
     private val protector: () -> VaultKeyProtector,
     private val scope: CoroutineScope,
+    /** Called (on the thread that changes the state) whenever the vault stops being unlocked. */
+    private val onLeaveUnlocked: () -> Unit = {},
 ) {
     sealed interface State {
         data object Loading : State
@@ -44,6 +46,25 @@ class VaultSession(
     @Volatile
     private var vault: NyckelVault? = null
 
+    /**
+     * Whether the vault has a platform (biometric) key, as last seen. `lock()` shows the lock
+     * screen at once, before the library can be asked, so it must not guess "yes": on a
+     * passphrase-only vault that would offer Unlock and auto-run `unlockWithProtector`.
+     */
+    @Volatile
+    private var hasPlatformKey: Boolean = false
+
+    private fun setLocked() {
+        val wasUnlocked = _state.value is State.Unlocked
+        _state.value = State.Locked(hasPlatformKey)
+        if (wasUnlocked) onLeaveUnlocked()
+    }
+
+    /** Asks the library (which answers on a locked vault too); keeps the last answer on failure. */
+    private fun refreshHasPlatformKey(v: NyckelVault) {
+        hasPlatformKey = runCatching { v.hasPlatformKey() }.getOrDefault(hasPlatformKey)
+    }
+
     fun vaultOrThrow(): NyckelVault = vault ?: throw NyckelException.Closed()
 
     /** Opens the file (locked), or reports that there is none yet. */
@@ -56,7 +77,8 @@ class VaultSession(
         try {
             val v = NyckelVault.open(path.path)
             vault = v
-            _state.value = State.Locked(v.hasPlatformKey())
+            hasPlatformKey = v.hasPlatformKey()
+            _state.value = State.Locked(hasPlatformKey)
         } catch (e: NyckelException) {
             _state.value = State.Broken(Problem.of(e))
         }
@@ -66,6 +88,7 @@ class VaultSession(
     suspend fun createWithBiometrics() = withContext(Dispatchers.IO) {
         path.parentFile?.mkdirs()
         vault = NyckelVault.createWithProtector(path.path, protector())
+        hasPlatformKey = true
         _state.value = State.Unlocked
     }
 
@@ -73,16 +96,21 @@ class VaultSession(
     suspend fun createWithPassphrase(passphrase: String) = withContext(Dispatchers.IO) {
         path.parentFile?.mkdirs()
         vault = NyckelVault.create(path.path, passphrase)
+        hasPlatformKey = false
         _state.value = State.Unlocked
     }
 
     suspend fun unlockWithBiometrics() = withContext(Dispatchers.IO) {
-        vaultOrThrow().unlockWithProtector(protector())
+        val v = vaultOrThrow()
+        v.unlockWithProtector(protector())
+        hasPlatformKey = true
         _state.value = State.Unlocked
     }
 
     suspend fun unlockWithPassphrase(passphrase: String) = withContext(Dispatchers.IO) {
-        vaultOrThrow().unlockWithPassphrase(passphrase)
+        val v = vaultOrThrow()
+        v.unlockWithPassphrase(passphrase)
+        refreshHasPlatformKey(v)
         _state.value = State.Unlocked
     }
 
@@ -91,13 +119,20 @@ class VaultSession(
      * platform slot (`enablePlatformKey`: two prompts, wrap and the unwrap check).
      */
     suspend fun reenrolBiometrics() = withContext(Dispatchers.IO) {
+        val v = vaultOrThrow()
         KeystoreVaultKey.delete()
-        vaultOrThrow().enablePlatformKey(protector())
+        try {
+            v.enablePlatformKey(protector())
+        } finally {
+            refreshHasPlatformKey(v)
+        }
     }
 
     /** Turns biometric unlock off (refused by the library when it is the only way in) and deletes the Keystore key. */
     suspend fun disableBiometrics() = withContext(Dispatchers.IO) {
-        vaultOrThrow().disablePlatformKey()
+        val v = vaultOrThrow()
+        v.disablePlatformKey()
+        hasPlatformKey = false
         KeystoreVaultKey.delete()
     }
 
@@ -105,10 +140,13 @@ class VaultSession(
     fun lock() {
         val v = vault ?: return
         if (_state.value !is State.Unlocked) return
-        _state.value = State.Locked(hasBiometricKey = true)
+        setLocked()
         scope.launch(Dispatchers.IO) {
             runCatching { v.lock() }
-            _state.value = State.Locked(runCatching { v.hasPlatformKey() }.getOrDefault(true))
+            refreshHasPlatformKey(v)
+            // Unless the user unlocked (or reset) meanwhile.
+            val now = _state.value
+            if (now is State.Locked) _state.compareAndSet(now, State.Locked(hasPlatformKey))
         }
     }
 
@@ -117,7 +155,7 @@ class VaultSession(
         try {
             block(vaultOrThrow())
         } catch (e: NyckelException.Locked) {
-            if (_state.value is State.Unlocked) _state.value = State.Locked(true)
+            if (_state.value is State.Unlocked) setLocked()
             throw e
         }
     }
@@ -132,6 +170,9 @@ class VaultSession(
         vault = null
         for (suffix in listOf("", "-wal", "-shm", "-journal")) File(path.path + suffix).delete()
         KeystoreVaultKey.delete()
+        hasPlatformKey = false
+        val wasUnlocked = _state.value is State.Unlocked
         _state.value = State.NoVault
+        if (wasUnlocked) onLeaveUnlocked()
     }
 }

@@ -5,10 +5,13 @@ import app.nyckel.ManualAccount
 import app.nyckel.OtpKind
 
 /**
- * The manual-entry form ("Enter a setup key"): text fields as typed, checked for what the UI
- * can tell by itself (required fields, numbers). The library validates the rest
- * (`addManual` → `InvalidInput(reason)`, e.g. a bad base32 secret) with the same parser a
- * scanned QR code goes through.
+ * The manual-entry form ("Enter a setup key"): text fields as typed, checked only for what the
+ * record needs before it can be built (required fields; digits / period / counter are whole
+ * numbers that fit its `UInt` / `ULong`). Ranges are **not** checked here: the library
+ * validates them and everything else (`addManual` → `InvalidInput(reason)`: digits 1–10, a
+ * period up to 86400 s, a bad base32 secret, …) with the same parser a scanned QR code goes
+ * through, and its reason is shown. A second, narrower copy of those rules here would refuse
+ * accounts the library accepts.
  */
 data class ManualEntryForm(
     val kind: OtpKind = OtpKind.TOTP,
@@ -23,22 +26,17 @@ data class ManualEntryForm(
 ) {
     enum class Field { SECRET, NAME, DIGITS, PERIOD, COUNTER }
 
-    enum class Problem { REQUIRED, NOT_A_NUMBER, OUT_OF_RANGE }
+    enum class Problem { REQUIRED, NOT_A_NUMBER }
 
     /** Field errors to show under the fields; empty when [toManualAccount] may be called. */
     fun problems(): Map<Field, Problem> = buildMap {
         if (secret.isBlank()) put(Field.SECRET, Problem.REQUIRED)
         if (issuer.isBlank() && name.isBlank()) put(Field.NAME, Problem.REQUIRED)
-        if (kind != OtpKind.STEAM) {
-            number(digits)?.let { if (it !in 6L..10L) put(Field.DIGITS, Problem.OUT_OF_RANGE) }
-                ?: put(Field.DIGITS, Problem.NOT_A_NUMBER)
-        }
+        if (kind != OtpKind.STEAM && uint(digits) == null) put(Field.DIGITS, Problem.NOT_A_NUMBER)
         if (kind != OtpKind.HOTP) {
-            number(period)?.let { if (it !in 1L..3600L) put(Field.PERIOD, Problem.OUT_OF_RANGE) }
-                ?: put(Field.PERIOD, Problem.NOT_A_NUMBER)
-        } else {
-            number(counter)?.let { if (it < 0) put(Field.COUNTER, Problem.OUT_OF_RANGE) }
-                ?: put(Field.COUNTER, Problem.NOT_A_NUMBER)
+            if (uint(period) == null) put(Field.PERIOD, Problem.NOT_A_NUMBER)
+        } else if (ulong(counter) == null) {
+            put(Field.COUNTER, Problem.NOT_A_NUMBER)
         }
     }
 
@@ -53,9 +51,9 @@ data class ManualEntryForm(
             issuer = issuer.trim(),
             name = name.trim(),
             algorithm = if (kind == OtpKind.STEAM) null else algorithm,
-            digits = if (kind == OtpKind.STEAM) null else number(digits)!!.toUInt(),
-            period = if (kind == OtpKind.HOTP) null else number(period)!!.toUInt(),
-            counter = if (kind == OtpKind.HOTP) number(counter)!!.toULong() else null,
+            digits = if (kind == OtpKind.STEAM) null else uint(digits)!!,
+            period = if (kind == OtpKind.HOTP) null else uint(period)!!,
+            counter = if (kind == OtpKind.HOTP) ulong(counter)!! else null,
             note = note.trim(),
         )
     }
@@ -63,5 +61,8 @@ data class ManualEntryForm(
     /** Never show the secret in logs or crash reports. */
     override fun toString() = "ManualEntryForm(kind=$kind, issuer=$issuer, name=$name, secret=<redacted>)"
 
-    private fun number(text: String): Long? = text.trim().takeIf { it.isNotEmpty() && it.all(Char::isDigit) && it.length <= 18 }?.toLong()
+    /** Plain ASCII digits (no sign, no spaces inside) that fit the type; never wraps around. */
+    private fun digitsOnly(text: String): String? = text.trim().takeIf { t -> t.isNotEmpty() && t.all { it in '0'..'9' } }
+    private fun uint(text: String): UInt? = digitsOnly(text)?.toUIntOrNull()
+    private fun ulong(text: String): ULong? = digitsOnly(text)?.toULongOrNull()
 }

@@ -13,8 +13,6 @@ import app.nyckel.app.R
 import app.nyckel.app.logic.PushPayload
 import com.google.firebase.messaging.FirebaseMessagingService
 import com.google.firebase.messaging.RemoteMessage
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.launch
 
 /**
  * Receives the push trigger. The payload is `{"nyckel": 1, "requestId": "<id>"}` and carries no
@@ -35,11 +33,10 @@ class NyckelMessagingService : FirebaseMessagingService() {
     override fun onNewToken(token: String) {
         val graph = (application as NyckelApplication).graph
         graph.settings.pushToken = token
-        // Rotate it with every provider this phone is enrolled with. Needs the vault unlocked;
-        // if it is locked now, the enrollments screen sends it on the next unlock.
-        graph.scope.launch(Dispatchers.IO) {
-            runCatching { graph.session.call { graph.approvals().updatePushToken(token) } }
-        }
+        // Rotate it with every provider this phone is enrolled with. Needs the vault unlocked
+        // (usually it is locked now, in the background): then it is sent after the next unlock
+        // (AppGraph.syncPushToken, logic/PushTokenSync).
+        graph.syncPushToken()
     }
 
     private fun notify(requestId: String) {

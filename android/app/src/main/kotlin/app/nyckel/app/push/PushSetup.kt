@@ -39,6 +39,8 @@ object PushSetup {
         FirebaseMessaging.getInstance().token.addOnCompleteListener { task ->
             if (task.isSuccessful) {
                 graph.settings.pushToken = task.result
+                // Sent to the providers if they do not have it, now or after the next unlock.
+                graph.syncPushToken()
             } else {
                 Log.w(TAG, "no FCM token: ${task.exception?.javaClass?.simpleName}")
             }

@@ -53,4 +53,67 @@ class AutoLockPolicyTest {
         assertFailsWith<IllegalArgumentException> { p.timeoutSeconds = -1 }
         assertFailsWith<IllegalArgumentException> { policy(-5) }
     }
+
+    @Test
+    fun `the photo picker does not lock an app set to lock immediately`() {
+        val p = policy(0)
+        p.expectResult()
+        assertEquals(AutoLockPolicy.RESULT_GRACE_SECONDS * 1000, p.onBackground(), "the timer waits the grace")
+        now += 20_000
+        assertFalse(p.shouldLockNow())
+        assertFalse(p.onForeground(), "back from the picker: still unlocked")
+        p.resultArrived()
+        // The next trip is an ordinary one again.
+        assertEquals(0, p.onBackground())
+        assertTrue(p.onForeground())
+    }
+
+    @Test
+    fun `the result may arrive before the app is told it is in the foreground`() {
+        val p = policy(0)
+        p.expectResult()
+        p.onBackground()
+        now += 5_000
+        p.resultArrived()
+        assertFalse(p.onForeground(), "the trip was excused when it started")
+    }
+
+    @Test
+    fun `staying away longer than the grace still locks`() {
+        val p = policy(0)
+        p.expectResult()
+        p.onBackground()
+        now += AutoLockPolicy.RESULT_GRACE_SECONDS * 1000
+        assertTrue(p.shouldLockNow())
+        assertTrue(p.onForeground())
+    }
+
+    @Test
+    fun `the grace never shortens a longer timeout`() {
+        val p = policy(300)
+        p.expectResult()
+        assertEquals(300_000, p.onBackground())
+        now += 200_000
+        assertFalse(p.onForeground())
+    }
+
+    @Test
+    fun `a lost callback does not excuse later trips`() {
+        val p = policy(0)
+        p.expectResult()
+        p.onBackground()
+        assertFalse(p.onForeground())
+        // resultArrived never called (the screen went away): coming back ended the grace.
+        p.onBackground()
+        assertTrue(p.onForeground())
+    }
+
+    @Test
+    fun `a result that needs no trip to the background (a permission dialog) changes nothing`() {
+        val p = policy(0)
+        p.expectResult()
+        p.resultArrived()
+        assertEquals(0, p.onBackground())
+        assertTrue(p.onForeground())
+    }
 }

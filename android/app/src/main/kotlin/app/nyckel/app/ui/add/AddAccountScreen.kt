@@ -1,6 +1,5 @@
 package app.nyckel.app.ui.add
 
-import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.PickVisualMediaRequest
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.clickable
@@ -34,6 +33,7 @@ import app.nyckel.app.logic.ScannedCode
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.problemText
+import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 import kotlinx.coroutines.launch
 
 /** "Add account": scan a QR code, pick an image with one, or type the setup key. */
@@ -45,9 +45,10 @@ fun AddAccountScreen(onBack: () -> Unit, onScan: () -> Unit, onManual: () -> Uni
     val scope = rememberCoroutineScope()
     var problem by remember { mutableStateOf<Problem?>(null) }
 
-    // The system photo picker: no storage permission, the app sees only the chosen image.
-    val pickImage = rememberLauncherForActivityResult(ActivityResultContracts.PickVisualMedia()) { uri ->
-        if (uri == null) return@rememberLauncherForActivityResult
+    // The system photo picker: no storage permission, the app sees only the chosen image. It
+    // sends the app to the background, which must not lock the vault meanwhile.
+    val pickImage = rememberLauncherKeepingUnlocked(ActivityResultContracts.PickVisualMedia()) { uri ->
+        if (uri == null) return@rememberLauncherKeepingUnlocked
         scope.launch {
             val texts = runCatching { QrScanning.decodeImage(context, uri) }.getOrDefault(emptyList())
             when (val code = ScannedCode.firstUsable(texts)) {

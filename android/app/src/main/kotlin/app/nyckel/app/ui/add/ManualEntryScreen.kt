@@ -62,7 +62,6 @@ fun ManualEntryScreen(onBack: () -> Unit, onAdded: () -> Unit) {
                     when (p) {
                         FieldProblem.REQUIRED -> R.string.field_required
                         FieldProblem.NOT_A_NUMBER -> R.string.field_not_a_number
-                        FieldProblem.OUT_OF_RANGE -> R.string.field_out_of_range
                     },
                 ),
             )

@@ -2,7 +2,6 @@ package app.nyckel.app.ui.add
 
 import android.Manifest
 import android.content.pm.PackageManager
-import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.camera.core.ImageAnalysis
 import androidx.camera.mlkit.vision.MlKitAnalyzer
@@ -47,6 +46,7 @@ import app.nyckel.app.logic.ScannedCode
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.problemText
+import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 import com.google.mlkit.vision.barcode.BarcodeScanning
 import java.util.concurrent.atomic.AtomicBoolean
 
@@ -64,7 +64,7 @@ fun ScanScreen(onBack: () -> Unit, onScanned: (ScannedCode) -> Unit) {
         mutableStateOf(ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED)
     }
     var asked by remember { mutableStateOf(false) }
-    val request = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted = it; asked = true }
+    val request = rememberLauncherKeepingUnlocked(ActivityResultContracts.RequestPermission()) { granted = it; asked = true }
     LaunchedEffect(Unit) { if (!granted) request.launch(Manifest.permission.CAMERA) }
 
     Scaffold(topBar = { TopAppBar(title = { Text(stringResource(R.string.add_scan)) }, navigationIcon = { BackButton(onBack) }) }) { padding ->

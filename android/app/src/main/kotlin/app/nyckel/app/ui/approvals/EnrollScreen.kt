@@ -2,7 +2,6 @@ package app.nyckel.app.ui.approvals
 
 import android.Manifest
 import android.os.Build
-import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
@@ -31,6 +30,7 @@ import app.nyckel.app.R
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.problemText
+import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
@@ -39,7 +39,7 @@ fun EnrollScreen(onBack: () -> Unit, onEnrolled: (Long) -> Unit) {
     val vm = viewModel { EnrollViewModel(graph) }
     val ui by vm.ui.collectAsStateWithLifecycle()
     // Sign-in notifications need POST_NOTIFICATIONS on Android 13+; asked here, where it makes sense.
-    val notifications = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { }
+    val notifications = rememberLauncherKeepingUnlocked(ActivityResultContracts.RequestPermission()) { }
     LaunchedEffect(Unit) {
         if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) notifications.launch(Manifest.permission.POST_NOTIFICATIONS)
     }

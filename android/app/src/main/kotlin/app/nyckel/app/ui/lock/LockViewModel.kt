@@ -6,11 +6,13 @@ import app.nyckel.NyckelException
 import app.nyckel.app.AppGraph
 import app.nyckel.app.logic.Problem
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 
 data class LockUi(
     val busy: Boolean = false,
@@ -32,7 +34,11 @@ class LockViewModel(private val graph: AppGraph) : ViewModel() {
     val ui: StateFlow<LockUi> = _ui.asStateFlow()
     private var autoPrompted = false
 
-    /** Called when the lock screen appears: prompt once without a tap. */
+    /**
+     * Called when the lock screen appears: prompt once without a tap. This view model lives as
+     * long as one locked period (NyckelApp gives each gate state its own store), so every
+     * lock screen prompts once and starts without a stale "key invalidated".
+     */
     fun autoUnlock(hasBiometricKey: Boolean) {
         if (autoPrompted || !hasBiometricKey) return
         autoPrompted = true
@@ -68,11 +74,15 @@ class LockViewModel(private val graph: AppGraph) : ViewModel() {
         _ui.update { it.copy(busy = true, problem = null) }
         viewModelScope.launch {
             try {
-                graph.session.unlockWithPassphrase(passphrase)
+                // Not cancellable: the unlock clears this view model (the lock screen goes),
+                // and the re-enrolment must still be started.
+                withContext(NonCancellable) {
+                    graph.session.unlockWithPassphrase(passphrase)
+                    // A new Keystore key for the next unlock; runs in the app scope because this
+                    // screen leaves as soon as the vault is open. Two prompts (wrap, then the check).
+                    if (reenrol) graph.scope.launch(Dispatchers.IO) { runCatching { graph.session.reenrolBiometrics() } }
+                }
                 _ui.update { it.copy(passphrase = "") }
-                // A new Keystore key for the next unlock; runs in the app scope because this
-                // screen leaves as soon as the vault is open. Two prompts (wrap, then the check).
-                if (reenrol) graph.scope.launch(Dispatchers.IO) { runCatching { graph.session.reenrolBiometrics() } }
             } catch (e: NyckelException) {
                 _ui.update { it.copy(problem = Problem.of(e)) }
             } finally {
@@ -85,12 +95,26 @@ class LockViewModel(private val graph: AppGraph) : ViewModel() {
 
     /** Deletes the vault, its key and the device keys. The accounts are gone. */
     fun reset() {
+        if (_ui.value.busy) return
         _ui.update { it.copy(busy = true, confirmReset = false) }
         viewModelScope.launch {
-            graph.forgetApprovals()
-            graph.session.reset()
-            runCatching { graph.deviceKeys.deleteAll() }
-            graph.settings.recoveryPassphraseSet = false
+            try {
+                // Not cancellable: the state change to NoVault clears this view model, and the
+                // rest must still run.
+                withContext(NonCancellable + Dispatchers.IO) {
+                    graph.forgetApprovals()
+                    graph.session.reset()
+                    runCatching { graph.deviceKeys.deleteAll() }
+                    graph.settings.recoveryPassphraseSet = false
+                    graph.settings.pushTokenSent = null
+                }
+            } catch (e: NyckelException) {
+                _ui.update { it.copy(problem = Problem.of(e)) }
+            } finally {
+                // Normally this view model is cleared with the lock screen (the state is now
+                // NoVault); if the reset failed, the screen stays usable.
+                _ui.update { it.copy(busy = false) }
+            }
         }
     }
 }

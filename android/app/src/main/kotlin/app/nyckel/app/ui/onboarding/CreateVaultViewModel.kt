@@ -7,11 +7,13 @@ import androidx.lifecycle.viewModelScope
 import app.nyckel.NyckelException
 import app.nyckel.app.AppGraph
 import app.nyckel.app.logic.Problem
+import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 
 data class CreateVaultUi(
     /** Strong biometrics enrolled: the vault key can be a Keystore key behind BiometricPrompt. */
@@ -56,7 +58,9 @@ class CreateVaultViewModel(private val graph: AppGraph) : ViewModel() {
         _ui.update { it.copy(busy = true, problem = null) }
         viewModelScope.launch {
             try {
-                block()
+                // Not cancellable: creating the vault unlocks it, which clears this view model
+                // (each gate state has its own store), and what follows must still run.
+                withContext(NonCancellable) { block() }
             } catch (e: NyckelException) {
                 _ui.update { it.copy(problem = Problem.of(e).takeUnless(Problem::isSilent)) }
             } finally {
