@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (unit, property, CLI, end-to-end), Kotlin (JVM, against
-# the host library), the Android app's logic (JVM), Swift (XCTest in a Debian trixie chroot)
-# and the browser test.
+# the host library), the Android app's logic (JVM), Swift (XCTest in a Debian trixie chroot),
+# the iOS app's logic (XCTest in the same chroot) and the browser test.
 # Installs what is missing (idempotently, into ${NYCKEL_TOOLS:-~/.cache/nyckel-tools}) and
 # reuses what is present. Prints one "<suite>: N passed, N failed" line per suite and a total.
 set -uo pipefail
@@ -68,6 +68,8 @@ run_suite Kotlin bash scripts/test-kotlin.sh
 # The Android app's plain-Kotlin logic, against the bindings test-kotlin.sh generated.
 run_suite "App logic" bash android/app/test-logic.sh
 run_suite Swift bash scripts/test-swift.sh
+# The iOS app's Foundation-only logic, in the chroot and against the bindings test-swift.sh staged.
+run_suite "iOS app logic" bash ios/App/test-logic.sh
 run_suite Browser bash tests/browser/run.sh
 
 echo
