@@ -11,20 +11,27 @@ pub const RECORD_FORMAT: u16 = 1;
 const AAD_PREFIX: &[u8] = b"nyckel-vault\0";
 
 /// The 256-bit key every record is sealed under. Zeroized on drop.
-pub struct VaultKey(Zeroizing<[u8; 32]>);
+///
+/// Boxed, so moving a `Vault` (returned from `open`, say) moves a pointer and leaves no
+/// stray copy of the key in the moved-from stack slot.
+pub struct VaultKey(Box<Zeroizing<[u8; 32]>>);
 
 impl VaultKey {
     /// A fresh random key.
     pub fn generate() -> Result<Self, SealError> {
-        let mut k = Zeroizing::new([0u8; 32]);
+        let mut k = Box::new(Zeroizing::new([0u8; 32]));
         SystemRandom::new().fill(&mut k[..]).map_err(|_| SealError::Random)?;
         Ok(VaultKey(k))
     }
 
     /// Takes key bytes (for example unwrapped by a key slot); they must be 32 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, SealError> {
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| SealError::KeyLength(bytes.len()))?;
-        Ok(VaultKey(Zeroizing::new(arr)))
+        if bytes.len() != 32 {
+            return Err(SealError::KeyLength(bytes.len()));
+        }
+        let mut k = Box::new(Zeroizing::new([0u8; 32]));
+        k.copy_from_slice(bytes);
+        Ok(VaultKey(k))
     }
 
     /// The raw bytes, for wrapping by a key slot.
@@ -111,6 +118,23 @@ pub fn record_aad(vault_id: &[u8], table: &str, row_id: i64) -> Vec<u8> {
     aad.extend_from_slice(&row_id.to_be_bytes());
     aad.extend_from_slice(&RECORD_FORMAT.to_be_bytes());
     aad
+}
+
+/// How much of the stack below the caller [`scrub_stack`] overwrites.
+const SCRUB_BYTES: usize = 32 * 1024;
+
+/// Overwrites the stack just below the caller with zeros (best effort). ring builds AES key
+/// schedules, whose first words are the key itself, in stack temporaries and never wipes
+/// them; the vault's own buffers are `Zeroizing`, but copies of the vault key would stay in
+/// dead stack after `lock()` until something else happens to overwrite them. Calls that
+/// sealed or opened records ran deeper than `lock()`'s caller, so their leftovers lie in the
+/// area this clears.
+#[inline(never)]
+pub fn scrub_stack() {
+    use zeroize::Zeroize;
+    let mut area = [0u8; SCRUB_BYTES];
+    area.zeroize(); // volatile writes: the optimiser cannot drop them
+    std::hint::black_box(&area);
 }
 
 /// Random bytes.

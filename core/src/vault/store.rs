@@ -183,6 +183,7 @@ impl Vault {
     /// Wipes the vault key from memory. Reading accounts needs an unlock afterwards.
     pub fn lock(&mut self) {
         self.key = None; // VaultKey zeroizes on drop
+        super::crypto::scrub_stack(); // and ring's key schedules left in dead stack
     }
 
     /// Unlocks with the passphrase slot (a vault has at most one).
@@ -485,4 +486,13 @@ fn check_passphrase(passphrase: &str) -> Result<(), VaultError> {
 
 fn seal_err(e: SealError) -> VaultError {
     VaultError::Storage(format!("encryption failed: {e}"))
+}
+
+impl Drop for Vault {
+    /// Dropping an unlocked vault locks it first, so the key leaves memory the same way.
+    fn drop(&mut self) {
+        if self.key.is_some() {
+            self.lock();
+        }
+    }
 }
