@@ -187,3 +187,36 @@ stop_recorded_pids() {
         rm -f "$f"
     done
 }
+
+# mount_repo_in_chroot REPO: mounts /proc and /dev in the Swift chroot and binds REPO at a
+# mount point that is stable per clone (so SwiftPM's scratch dirs stay valid between runs);
+# sets MNT to that path as seen inside the chroot.
+mount_repo_in_chroot() {
+    MNT="/nyckel/$(printf '%s' "$1" | sha256sum | cut -c1-12)"
+    _chroot_mount "$SWIFT_ROOT"
+    chroot_bind "$1" "$SWIFT_ROOT$MNT"
+}
+
+# swift_test_in_chroot LABEL LOG [VAR=value ...] -- [swift test arguments ...]
+# Runs `swift test` in the chroot (clean environment plus the VARs) with the staged
+# libnyckel_ffi.so on the link and run path, logs to LOG, and prints
+# "LABEL: N passed, N failed" from XCTest's closing line; fails unless all passed.
+swift_test_in_chroot() {
+    local label=$1 log=$2 envs=() rc summary total failed
+    shift 2
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    local lib="$MNT/target/swift-test/lib"
+    set +e
+    as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 "${envs[@]}" \
+        swift test "$@" -Xlinker -L"$lib" -Xlinker -rpath -Xlinker "$lib" </dev/null 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    # XCTest's closing line: "Executed 23 tests, with 0 failures (0 unexpected) in 0.5 (0.5) seconds"
+    summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -1 || true)
+    total=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+    failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+    if [ -z "$summary" ]; then total=0; failed=0; fi
+    echo "$label: $((total - failed)) passed, $failed failed"
+    [ "$rc" -eq 0 ] && [ -n "$summary" ] && [ "$failed" -eq 0 ]
+}

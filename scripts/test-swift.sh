@@ -56,27 +56,10 @@ install -m 755 "$LIBDIR/libnyckel_ffi.so" "$WORK/lib/libnyckel_ffi.so"
 mkdir -p "$WORK/bin" "$IDP_PIDS"
 install -m 755 "$TARGET/debug/nyckel-idp" "$WORK/bin/nyckel-idp"
 
-# A stable mount point per clone, so SwiftPM's scratch dir stays valid between runs.
-MNT="/nyckel/$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"
-_chroot_mount "$SWIFT_ROOT"
-chroot_bind "$REPO" "$SWIFT_ROOT$MNT"
+mount_repo_in_chroot "$REPO"
 
 log "swift test (in the trixie chroot)"
-LOG="$WORK/swift-test.log"
-set +e
-as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
-    NYCKEL_IDP="$MNT/target/swift-test/bin/nyckel-idp" NYCKEL_IDP_PIDS="$MNT/target/swift-test/idp-pids" \
-    swift test --package-path "$MNT/ios/NyckelKit" --scratch-path "$MNT/target/swift-test/build" \
-    -Xswiftc -DNYCKEL_TEST_HOOKS \
-    -Xlinker -L"$MNT/target/swift-test/lib" -Xlinker -rpath -Xlinker "$MNT/target/swift-test/lib" \
-    </dev/null 2>&1 | tee "$LOG"
-rc=${PIPESTATUS[0]}
-set -e
-
-# XCTest's closing line: "Executed 23 tests, with 0 failures (0 unexpected) in 0.5 (0.5) seconds"
-summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOG" | tail -1 || true)
-total=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-if [ -z "$summary" ]; then total=0; failed=0; fi
-echo "Swift: $((total - failed)) passed, $failed failed"
-if [ "$rc" -ne 0 ] || [ -z "$summary" ] || [ "$failed" -ne 0 ]; then exit 1; fi
+swift_test_in_chroot Swift "$WORK/swift-test.log" \
+    NYCKEL_IDP="$MNT/target/swift-test/bin/nyckel-idp" NYCKEL_IDP_PIDS="$MNT/target/swift-test/idp-pids" -- \
+    --package-path "$MNT/ios/NyckelKit" --scratch-path "$MNT/target/swift-test/build" -Xswiftc -DNYCKEL_TEST_HOOKS \
+    || exit 1

@@ -62,24 +62,9 @@ let package = Package(
 )
 SWIFT
 
-# The same mount point as scripts/test-swift.sh (stable per clone).
-MNT="/nyckel/$(printf '%s' "$REPO" | sha256sum | cut -c1-12)"
-_chroot_mount "$SWIFT_ROOT"
-chroot_bind "$REPO" "$SWIFT_ROOT$MNT"
+mount_repo_in_chroot "$REPO"   # the same mount point as scripts/test-swift.sh
 
 log "swift test of ios/App/Nyckel/Logic (in the trixie chroot)"
-LOG="$WORK/swift-test.log"
-set +e
-as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 \
-    swift test --package-path "$MNT/target/ios-app-logic/pkg" --scratch-path "$MNT/target/ios-app-logic/build" \
-    -Xlinker -L"$MNT/target/swift-test/lib" -Xlinker -rpath -Xlinker "$MNT/target/swift-test/lib" \
-    </dev/null 2>&1 | tee "$LOG"
-rc=${PIPESTATUS[0]}
-set -e
-
-summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$LOG" | tail -1 || true)
-total=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-if [ -z "$summary" ]; then total=0; failed=0; fi
-echo "iOS app logic: $((total - failed)) passed, $failed failed"
-if [ "$rc" -ne 0 ] || [ -z "$summary" ] || [ "$failed" -ne 0 ]; then exit 1; fi
+swift_test_in_chroot "iOS app logic" "$WORK/swift-test.log" -- \
+    --package-path "$MNT/target/ios-app-logic/pkg" --scratch-path "$MNT/target/ios-app-logic/build" \
+    || exit 1
