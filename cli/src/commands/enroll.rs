@@ -109,11 +109,15 @@ fn from_image(image: &Path) -> Result<String> {
     }
 }
 
-/// A device name given with `--device-name`: 1–64 characters, no control characters.
+/// A device name given with `--device-name`: 1–64 characters, none of the characters the
+/// terminal cleaner escapes (control characters, bidirectional controls, invisible ones):
+/// the name is shown on the provider's pages and in other apps, which may not escape them.
 pub fn checked_device_name(name: &str) -> Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().any(char::is_control) {
-        return Err(CliError::usage("--device-name must be a non-empty name without control characters"));
+    if name.is_empty() || name.chars().any(output::needs_escape) {
+        return Err(CliError::usage(
+            "--device-name must be a non-empty name without control, bidirectional or invisible characters",
+        ));
     }
     if name.chars().count() > MAX_DEVICE_NAME {
         return Err(CliError::usage(format!("--device-name can have at most {MAX_DEVICE_NAME} characters")));
@@ -132,7 +136,7 @@ pub fn default_device_name() -> String {
     candidates
         .into_iter()
         .flatten()
-        .map(|h| h.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned())
+        .map(|h| h.chars().filter(|c| !output::needs_escape(*c)).collect::<String>().trim().to_owned())
         .find(|h| !h.is_empty())
         .map(|h| h.chars().take(MAX_DEVICE_NAME).collect())
         .unwrap_or_else(|| FALLBACK_DEVICE_NAME.to_owned())
@@ -152,6 +156,8 @@ mod tests {
         assert_eq!(checked_device_name("  Annas laptop ").unwrap(), "Annas laptop");
         assert!(checked_device_name("").is_err());
         assert!(checked_device_name("a\u{1b}b").is_err());
+        assert!(checked_device_name("Annas \u{202e}potpal").is_err(), "a bidi override would reverse the name on the provider's pages");
+        assert_eq!(checked_device_name("Annas 💻").unwrap(), "Annas 💻");
         assert!(checked_device_name(&"x".repeat(65)).is_err());
         let d = default_device_name();
         assert!(!d.is_empty() && d.chars().count() <= MAX_DEVICE_NAME);
