@@ -2,7 +2,7 @@
 
 use super::{ApprovalError, Approvals, CallTime, PendingAcrossEnrollments, PendingSignIn, VaultAccess};
 use crate::protocol::{
-    self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError, RequestKind, RespondOutcome,
+    self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError, RespondOutcome,
 };
 use crate::vault::{ActivityEvent, StoredEnrollment};
 
@@ -108,7 +108,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     ) -> Result<(Enrollment, HttpRequest), ApprovalError> {
         // `respond` signs passwordless approvals with the phone sign-in key, all else with
         // the device key: tag the phone key's failures so the app names the right key.
-        let phone_key = request.kind == RequestKind::Passwordless && matches!(decision, Decision::Approve { .. });
+        let phone_key = decision.uses_phone_signin_key(request);
         for _ in 0..COUNTER_ATTEMPTS {
             let snapshot = self.load(enrollment_id)?;
             let mut ours = snapshot.clone();

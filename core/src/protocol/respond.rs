@@ -31,6 +31,12 @@ impl std::fmt::Debug for Decision {
 }
 
 impl Decision {
+    /// Whether [`respond`] signs this decision with the phone sign-in key (approving a
+    /// passwordless request) rather than the device key.
+    pub fn uses_phone_signin_key(&self, request: &PendingRequest) -> bool {
+        request.kind == RequestKind::Passwordless && matches!(self, Decision::Approve { .. })
+    }
+
     /// Wire name (`approve`, `deny`, `report`).
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -83,7 +89,7 @@ pub fn respond(
         Decision::Approve { .. } => return Err(ProtocolError::InvalidNumber),
         _ => None,
     };
-    let use_phone_key = request.kind == RequestKind::Passwordless && number.is_some();
+    let use_phone_key = decision.uses_phone_signin_key(request);
     let (alias, credential_id, public_key, count) = if use_phone_key {
         match (&enrollment.phone_signin_key_alias, &enrollment.phone_signin_credential_id, &enrollment.phone_signin_public_key) {
             (Some(a), Some(c), Some(p)) => {
@@ -194,8 +200,7 @@ pub fn parse_respond_result(
 /// enrollment it updated): the phone sign-in key for a passwordless approval, else the
 /// device key.
 fn submitted_with<'e>(enrollment: &'e Enrollment, request: &PendingRequest, decision: Decision) -> (&'e str, u32) {
-    let phone_key = request.kind == RequestKind::Passwordless && matches!(decision, Decision::Approve { .. });
-    match (&enrollment.phone_signin_credential_id, phone_key) {
+    match (&enrollment.phone_signin_credential_id, decision.uses_phone_signin_key(request)) {
         (Some(credential), true) => (credential, enrollment.phone_signin_sign_count),
         _ => (&enrollment.device_id, enrollment.sign_count),
     }
