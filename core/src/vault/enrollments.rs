@@ -146,13 +146,6 @@ impl Vault {
         sealed.map(|s| self.open_sealed(KEY_STORE_TABLE, 1, &s)).transpose()
     }
 
-    /// Saves the software device-key store (see `protocol::SoftwareKeyStore::to_bytes`),
-    /// replacing whatever is saved. Prefer [`Vault::update_software_key_store`] when another
-    /// process may share the file.
-    pub fn set_software_key_store(&mut self, bytes: &[u8]) -> Result<(), VaultError> {
-        self.update_software_key_store(|_| Ok::<_, VaultError>(Zeroizing::new(bytes.to_vec())))
-    }
-
     /// Reads the saved device-key store and writes `merge(saved)` back in one IMMEDIATE
     /// transaction, so another process's save cannot slip in between the read and the write
     /// (it waits for the lock instead). An error from `merge` leaves the saved store as it was.

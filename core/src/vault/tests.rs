@@ -539,13 +539,18 @@ fn an_invalid_otp_account_stores_no_enrollment() {
     assert!(v.accounts().unwrap().is_empty());
 }
 
+/// Replaces the saved device-key store with `bytes`, whatever was saved.
+fn save_key_store(v: &mut Vault, bytes: &[u8]) {
+    v.update_software_key_store(|_| Ok::<_, VaultError>(Zeroizing::new(bytes.to_vec()))).unwrap();
+}
+
 #[test]
 fn the_software_key_store_is_sealed_and_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, path) = new_vault(&dir);
     assert!(v.software_key_store().unwrap().is_none());
-    v.set_software_key_store(b"first key store bytes").unwrap();
-    v.set_software_key_store(b"second key store bytes").unwrap();
+    save_key_store(&mut v, b"first key store bytes");
+    save_key_store(&mut v, b"second key store bytes");
     drop(v);
     assert!(!contains(&file_bytes(&path), b"key store bytes"));
     let v = reopen(&path);
@@ -557,7 +562,7 @@ fn the_software_key_store_is_updated_from_what_is_saved_now() {
     let dir = tempfile::tempdir().unwrap();
     let (mut first, path) = new_vault(&dir);
     let mut second = reopen(&path);
-    first.set_software_key_store(b"saved by first").unwrap();
+    save_key_store(&mut first, b"saved by first");
     // `second` opened before the save and still reads the saved bytes inside its update.
     second
         .update_software_key_store(|saved| {
