@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn};
-use nyckel_core::protocol::{Decision, Enrollment, ProtocolError, ProviderCode, RequestKind, RespondOutcome};
+use nyckel_core::protocol::{
+    Decision, Enrollment, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
+};
 use nyckel_core::vault::StoredEnrollment;
 use zeroize::Zeroizing;
 
@@ -163,7 +165,8 @@ pub struct NyckelApprovals {
 /// The device clock when a call starts. The core advances it with the system clock while the
 /// call runs, so a clock offset is learned at the time an answer arrives (protocol §8).
 fn now() -> Result<i64, NyckelError> {
-    i64::try_from(now_unix()?).map_err(|_| NyckelError::Internal { reason: "the system clock is out of range".into() })
+    i64::try_from(now_unix()?)
+        .map_err(|_| NyckelError::Internal { reason: "the system clock is out of range".into() })
 }
 
 impl NyckelApprovals {
@@ -193,9 +196,10 @@ impl NyckelApprovals {
         let nothing_sent = matches!(outcome, Err(ApprovalError::Conflict));
         let outcome = outcome.map_err(|e| match e {
             // The response endpoint's 404 is "no such request" (§4.3).
-            ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::NotFound, .. }) => {
-                NyckelError::RequestNotPending
-            }
+            ApprovalError::Protocol(ProtocolError::Provider {
+                code: ProviderCode::NotFound,
+                ..
+            }) => NyckelError::RequestNotPending,
             e => NyckelError::from(e),
         });
         // A request the provider answered (or that expired) cannot be answered again; one
@@ -203,7 +207,10 @@ impl NyckelApprovals {
         if !nothing_sent
             && matches!(
                 outcome,
-                Ok(_) | Err(NyckelError::WrongNumber | NyckelError::RequestExpired | NyckelError::RequestNotPending)
+                Ok(_)
+                    | Err(NyckelError::WrongNumber
+                        | NyckelError::RequestExpired
+                        | NyckelError::RequestNotPending)
             )
         {
             self.cache().remove(&request_id);
@@ -216,7 +223,11 @@ impl NyckelApprovals {
 impl NyckelApprovals {
     /// Binds a vault (unlocked for most calls), the platform's device-key store and HTTP client.
     #[uniffi::constructor]
-    pub fn new(vault: Arc<NyckelVault>, device_keys: Arc<dyn DeviceKeyStore>, http: Arc<dyn HttpClient>) -> Arc<Self> {
+    pub fn new(
+        vault: Arc<NyckelVault>,
+        device_keys: Arc<dyn DeviceKeyStore>,
+        http: Arc<dyn HttpClient>,
+    ) -> Arc<Self> {
         Arc::new(NyckelApprovals {
             vault,
             keys: KeysAdapter(device_keys),
@@ -233,7 +244,12 @@ impl NyckelApprovals {
     /// `ProviderUnreachable`, `ProviderUntrusted`, `ProviderRefused`, `DeviceKeyUnavailable`.
     /// On any error the new key is deleted and nothing is stored.
     #[uniffi::method(default(push_token = None))]
-    pub fn enroll(&self, uri: String, device_name: String, push_token: Option<String>) -> Result<EnrollmentInfo, NyckelError> {
+    pub fn enroll(
+        &self,
+        uri: String,
+        device_name: String,
+        push_token: Option<String>,
+    ) -> Result<EnrollmentInfo, NyckelError> {
         let uri = Zeroizing::new(uri);
         let now = now()?;
         let enrolled = self.core().enroll(&uri, &device_name, push_token.as_deref(), now)?;
@@ -256,7 +272,10 @@ impl NyckelApprovals {
         let failures = found
             .failures
             .into_iter()
-            .map(|(enrollment_id, e)| FetchFailure { enrollment_id, reason: NyckelError::from(e).to_string() })
+            .map(|(enrollment_id, e)| FetchFailure {
+                enrollment_id,
+                reason: NyckelError::from(e).to_string(),
+            })
             .collect();
         *self.cache() = found.requests.into_iter().map(|p| (p.request.id.clone(), p)).collect();
         Ok(PendingRequests { requests, failures })

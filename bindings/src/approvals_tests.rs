@@ -47,7 +47,11 @@ impl Idp {
     }
 
     fn start(&self, name: &str, kind: Kind) -> Started {
-        let from = Origin { app: "Webbmejl".into(), ip: "203.0.113.7".into(), location: "Malmö, SE".into() };
+        let from = Origin {
+            app: "Webbmejl".into(),
+            ip: "203.0.113.7".into(),
+            location: "Malmö, SE".into(),
+        };
         signin::start(&mut self.conn(), &self.cfg, name, kind, &from).unwrap()
     }
 
@@ -95,10 +99,15 @@ impl HttpClient for Loopback {
             headers: request.headers.into_iter().map(|h| (h.name, h.value)).collect(),
             body: request.body,
         };
-        let r = nyckel_idp::client::execute(&core).map_err(|reason| HttpError::Unreachable { reason })?;
+        let r = nyckel_idp::client::execute(&core)
+            .map_err(|reason| HttpError::Unreachable { reason })?;
         Ok(HttpResponse {
             status: r.status,
-            headers: r.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
+            headers: r
+                .headers
+                .into_iter()
+                .map(|(name, value)| HttpHeader { name, value })
+                .collect(),
             body: r.body,
         })
     }
@@ -125,7 +134,11 @@ impl Keys {
 }
 
 impl DeviceKeyStore for Keys {
-    fn create_key(&self, alias: String, user_verification: bool) -> Result<Vec<u8>, DeviceKeyError> {
+    fn create_key(
+        &self,
+        alias: String,
+        user_verification: bool,
+    ) -> Result<Vec<u8>, DeviceKeyError> {
         if let Some(e) = self.fail_create.lock().unwrap().clone() {
             return Err(e);
         }
@@ -167,7 +180,10 @@ impl Phone {
     }
 
     fn enroll(&self, idp: &Idp, name: &str) -> i64 {
-        self.approvals.enroll(idp.add_user(name, false), "Annas telefon".into(), Some("push-1".into())).unwrap().id
+        self.approvals
+            .enroll(idp.add_user(name, false), "Annas telefon".into(), Some("push-1".into()))
+            .unwrap()
+            .id
     }
 
     fn sign_ins(&self) -> Vec<(String, String, bool)> {
@@ -176,7 +192,9 @@ impl Phone {
             .unwrap()
             .into_iter()
             .filter_map(|a| match a.event {
-                ActivityEvent::SignIn { decision, result, passwordless, .. } => Some((decision, result, passwordless)),
+                ActivityEvent::SignIn { decision, result, passwordless, .. } => {
+                    Some((decision, result, passwordless))
+                }
                 _ => None,
             })
             .collect()
@@ -187,33 +205,57 @@ impl Phone {
 fn enroll_fetch_approve_with_the_number_and_log_the_context() {
     let idp = Idp::new();
     let phone = Phone::new();
-    let enrolled = phone.approvals.enroll(idp.add_user("anna", true), "Annas telefon".into(), None).unwrap();
+    let enrolled =
+        phone.approvals.enroll(idp.add_user("anna", true), "Annas telefon".into(), None).unwrap();
     assert_eq!(enrolled.account_name, "anna");
     assert!(enrolled.otp_account_id.is_some(), "the code carried an OTP secret");
     assert!(!enrolled.phone_signin_enabled);
     assert_eq!(phone.approvals.enrollments().unwrap(), vec![enrolled.clone()]);
     assert_eq!(phone.vault.accounts().unwrap().len(), 1);
-    assert!(matches!(&phone.vault.activity(1).unwrap()[0].event, ActivityEvent::Enrolled { account_name, .. } if account_name == "anna"));
+    assert!(
+        matches!(&phone.vault.activity(1).unwrap()[0].event, ActivityEvent::Enrolled { account_name, .. } if account_name == "anna")
+    );
 
     let started = idp.start("anna", Kind::Push);
     let pending = phone.approvals.pending_requests().unwrap();
     assert!(pending.failures.is_empty());
     let r = &pending.requests[0];
-    assert_eq!((r.request_id.as_str(), r.app.as_str(), r.ip.as_str(), r.location.as_str()), (started.id.as_str(), "Webbmejl", "203.0.113.7", "Malmö, SE"));
-    assert_eq!((r.enrollment_id, r.account_name.as_str(), r.passwordless), (enrolled.id, "anna", false));
+    assert_eq!(
+        (r.request_id.as_str(), r.app.as_str(), r.ip.as_str(), r.location.as_str()),
+        (started.id.as_str(), "Webbmejl", "203.0.113.7", "Malmö, SE")
+    );
+    assert_eq!(
+        (r.enrollment_id, r.account_name.as_str(), r.passwordless),
+        (enrolled.id, "anna", false)
+    );
     assert!(r.seconds_left > 100 && r.seconds_left <= 120, "{}", r.seconds_left);
 
-    assert_eq!(phone.approvals.approve(started.id.clone(), started.number).unwrap(), SignInOutcome::Approved);
+    assert_eq!(
+        phone.approvals.approve(started.id.clone(), started.number).unwrap(),
+        SignInOutcome::Approved
+    );
     assert_eq!(idp.state(&started.id), "approved");
     assert_eq!(phone.sign_ins(), vec![("approve".into(), "approved".into(), false)]);
     match &phone.vault.activity(1).unwrap()[0].event {
         ActivityEvent::SignIn { enrollment_id, app, location, ip, account_name, .. } => {
-            assert_eq!((*enrollment_id, app.as_str(), location.as_str(), ip.as_str(), account_name.as_str()), (enrolled.id, "Webbmejl", "Malmö, SE", "203.0.113.7", "anna"));
+            assert_eq!(
+                (
+                    *enrollment_id,
+                    app.as_str(),
+                    location.as_str(),
+                    ip.as_str(),
+                    account_name.as_str()
+                ),
+                (enrolled.id, "Webbmejl", "Malmö, SE", "203.0.113.7", "anna")
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
     // Answered: gone from the cache.
-    assert_eq!(phone.approvals.approve(started.id, started.number), Err(NyckelError::RequestNotFound));
+    assert_eq!(
+        phone.approvals.approve(started.id, started.number),
+        Err(NyckelError::RequestNotFound)
+    );
 }
 
 #[test]
@@ -222,12 +264,20 @@ fn wrong_number_kills_the_request_and_bad_input_sends_nothing() {
     let phone = Phone::new();
     phone.enroll(&idp, "anna");
     let started = idp.start("anna", Kind::Push);
-    assert_eq!(phone.approvals.approve(started.id.clone(), started.number), Err(NyckelError::RequestNotFound), "not fetched yet");
+    assert_eq!(
+        phone.approvals.approve(started.id.clone(), started.number),
+        Err(NyckelError::RequestNotFound),
+        "not fetched yet"
+    );
     phone.approvals.pending_requests().unwrap();
     let sent = phone.http.requests.load(Ordering::SeqCst);
     assert_eq!(phone.approvals.approve(started.id.clone(), 9), Err(NyckelError::InvalidNumber));
     assert_eq!(phone.approvals.approve(started.id.clone(), 100), Err(NyckelError::InvalidNumber));
-    assert_eq!(phone.http.requests.load(Ordering::SeqCst), sent, "nothing sent for an invalid number");
+    assert_eq!(
+        phone.http.requests.load(Ordering::SeqCst),
+        sent,
+        "nothing sent for an invalid number"
+    );
     let wrong = if started.number == 99 { 10 } else { started.number + 1 };
     assert_eq!(phone.approvals.approve(started.id.clone(), wrong), Err(NyckelError::WrongNumber));
     assert_eq!(idp.state(&started.id), "wrong_number");
@@ -250,7 +300,10 @@ fn deny_and_report() {
     phone.approvals.pending_requests().unwrap();
     assert_eq!(phone.approvals.report(s.id.clone()).unwrap(), SignInOutcome::Reported);
     assert_eq!(idp.state(&s.id), "reported");
-    assert_eq!(phone.sign_ins(), vec![("report".into(), "reported".into(), false), ("deny".into(), "denied".into(), false)]);
+    assert_eq!(
+        phone.sign_ins(),
+        vec![("report".into(), "reported".into(), false), ("deny".into(), "denied".into(), false)]
+    );
 }
 
 #[test]
@@ -267,7 +320,10 @@ fn phone_signin_uses_the_uv_key_and_a_failed_prompt_leaves_the_request_pending()
     let pending = phone.approvals.pending_requests().unwrap();
     assert!(pending.requests[0].passwordless);
     phone.keys.soft.set_pin(Some("0000".into()));
-    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::UserVerificationFailed));
+    assert_eq!(
+        phone.approvals.approve(s.id.clone(), s.number),
+        Err(NyckelError::UserVerificationFailed)
+    );
     phone.keys.soft.set_pin(None);
     assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::UserCancelled));
     assert_eq!(idp.state(&s.id), "pending");
@@ -307,20 +363,36 @@ fn locked_vault_creates_no_key_and_failed_enrollments_delete_theirs() {
     phone.vault.unlock_with_passphrase("correct horse".into()).unwrap();
 
     phone.http.offline.store(true, Ordering::SeqCst);
-    assert!(matches!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::ProviderUnreachable { .. })));
+    assert!(matches!(
+        phone.approvals.enroll(uri.clone(), "t".into(), None),
+        Err(NyckelError::ProviderUnreachable { .. })
+    ));
     assert!(phone.keys.soft.aliases().is_empty(), "the key of a failed enrollment is deleted");
     phone.http.offline.store(false, Ordering::SeqCst);
 
     *phone.keys.fail_create.lock().unwrap() = Some(DeviceKeyError::UserCancelled);
-    assert_eq!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::UserCancelled));
-    *phone.keys.fail_create.lock().unwrap() = Some(DeviceKeyError::Unavailable { reason: "StrongBox busy".into() });
-    assert_eq!(phone.approvals.enroll(uri.clone(), "t".into(), None), Err(NyckelError::DeviceKeyUnavailable { reason: "StrongBox busy".into() }));
+    assert_eq!(
+        phone.approvals.enroll(uri.clone(), "t".into(), None),
+        Err(NyckelError::UserCancelled)
+    );
+    *phone.keys.fail_create.lock().unwrap() =
+        Some(DeviceKeyError::Unavailable { reason: "StrongBox busy".into() });
+    assert_eq!(
+        phone.approvals.enroll(uri.clone(), "t".into(), None),
+        Err(NyckelError::DeviceKeyUnavailable { reason: "StrongBox busy".into() })
+    );
     *phone.keys.fail_create.lock().unwrap() = None;
 
-    assert!(matches!(phone.approvals.enroll("nyckel-enroll://v1?x=1".into(), "t".into(), None), Err(NyckelError::InvalidEnrollmentCode { .. })));
+    assert!(matches!(
+        phone.approvals.enroll("nyckel-enroll://v1?x=1".into(), "t".into(), None),
+        Err(NyckelError::InvalidEnrollmentCode { .. })
+    ));
     phone.approvals.enroll(uri.clone(), "t".into(), None).unwrap();
     // The activation code is single use.
-    assert!(matches!(phone.approvals.enroll(uri, "t".into(), None), Err(NyckelError::InvalidEnrollmentCode { .. })));
+    assert!(matches!(
+        phone.approvals.enroll(uri, "t".into(), None),
+        Err(NyckelError::InvalidEnrollmentCode { .. })
+    ));
     assert_eq!(phone.keys.soft.aliases().len(), 1);
     assert_eq!(phone.approvals.enrollments().unwrap().len(), 1);
 }
@@ -333,7 +405,10 @@ fn unreachable_provider_commits_the_counter_and_logs_not_delivered() {
     let s = idp.start("anna", Kind::Push);
     phone.approvals.pending_requests().unwrap();
     phone.http.offline.store(true, Ordering::SeqCst);
-    assert!(matches!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::ProviderUnreachable { .. })));
+    assert!(matches!(
+        phone.approvals.approve(s.id.clone(), s.number),
+        Err(NyckelError::ProviderUnreachable { .. })
+    ));
     assert_eq!(phone.sign_ins(), vec![("approve".into(), "not delivered".into(), false)]);
     // Fetch failures are listed beside (here: instead of) the requests.
     let pending = phone.approvals.pending_requests().unwrap();
@@ -349,7 +424,10 @@ fn unreachable_provider_commits_the_counter_and_logs_not_delivered() {
 fn callbacks_run_without_the_lock_and_may_reenter() {
     let idp = Idp::new();
     let phone = Phone::new();
-    phone.vault.add_uri("otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME".into(), false).unwrap();
+    phone
+        .vault
+        .add_uri("otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME".into(), false)
+        .unwrap();
     phone.enroll(&idp, "anna");
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     // Weak references: no Arc cycle phone.approvals → http → hook → approvals.
@@ -357,13 +435,21 @@ fn callbacks_run_without_the_lock_and_may_reenter() {
     let log = seen.clone();
     *phone.http.hook.lock().unwrap() = Some(Arc::new(move || {
         let (v, a) = (v.upgrade().unwrap(), a.upgrade().unwrap());
-        log.lock().unwrap().push(format!("http accounts={} enrollments={}", v.accounts().unwrap().len(), a.enrollments().unwrap().len()));
+        log.lock().unwrap().push(format!(
+            "http accounts={} enrollments={}",
+            v.accounts().unwrap().len(),
+            a.enrollments().unwrap().len()
+        ));
     }));
     let (v, a) = (Arc::downgrade(&phone.vault), Arc::downgrade(&phone.approvals));
     let log = seen.clone();
     *phone.keys.on_sign.lock().unwrap() = Some(Arc::new(move || {
         let (v, a) = (v.upgrade().unwrap(), a.upgrade().unwrap());
-        log.lock().unwrap().push(format!("sign locked={} enrollments={}", v.is_locked().unwrap(), a.enrollments().unwrap().len()));
+        log.lock().unwrap().push(format!(
+            "sign locked={} enrollments={}",
+            v.is_locked().unwrap(),
+            a.enrollments().unwrap().len()
+        ));
     }));
     let s = idp.start("anna", Kind::Push);
     let approvals = phone.approvals.clone();
@@ -391,14 +477,20 @@ fn sync_time_push_token_and_remove_with_unenroll() {
     assert!(idp.devices("anna")[0].has_push_token);
     phone.approvals.update_push_token(None).unwrap();
     assert!(!idp.devices("anna")[0].has_push_token);
-    assert!(matches!(phone.approvals.update_push_token(Some("x".repeat(5000))), Err(NyckelError::InvalidInput { .. })));
+    assert!(matches!(
+        phone.approvals.update_push_token(Some("x".repeat(5000))),
+        Err(NyckelError::InvalidInput { .. })
+    ));
 
     phone.approvals.enable_phone_signin(id).unwrap();
     phone.approvals.remove_enrollment(id).unwrap();
     assert!(phone.approvals.enrollments().unwrap().is_empty());
     assert!(phone.keys.soft.aliases().is_empty(), "both keys deleted");
     assert!(idp.devices("anna")[0].revoked_at.is_some(), "the provider was told");
-    assert!(matches!(&phone.vault.activity(1).unwrap()[0].event, ActivityEvent::EnrollmentRemoved { .. }));
+    assert!(matches!(
+        &phone.vault.activity(1).unwrap()[0].event,
+        ActivityEvent::EnrollmentRemoved { .. }
+    ));
     assert_eq!(phone.approvals.sync_time(id), Err(NyckelError::EnrollmentNotFound { id }));
 
     // Unreachable provider: removed locally anyway.
@@ -421,10 +513,21 @@ fn a_revoked_device_is_told_so() {
     assert_eq!(pending.failures[0].reason, NyckelError::DeviceRevoked.to_string());
     assert_eq!(phone.approvals.sync_time(id).map(|_| ()), Ok(()), "signed time needs no device");
     assert_eq!(phone.approvals.enable_phone_signin(id), Err(NyckelError::DeviceRevoked));
-    assert_eq!(phone.keys.soft.aliases().len(), 1, "the phone sign-in key of a failed activation is deleted");
+    assert_eq!(
+        phone.keys.soft.aliases().len(),
+        1,
+        "the phone sign-in key of a failed activation is deleted"
+    );
     phone.http.offline.store(true, Ordering::SeqCst);
-    assert!(matches!(phone.approvals.enable_phone_signin(id), Err(NyckelError::ProviderUnreachable { .. })));
-    assert_eq!(phone.keys.soft.aliases().len(), 1, "also when the activation never reached the provider");
+    assert!(matches!(
+        phone.approvals.enable_phone_signin(id),
+        Err(NyckelError::ProviderUnreachable { .. })
+    ));
+    assert_eq!(
+        phone.keys.soft.aliases().len(),
+        1,
+        "also when the activation never reached the provider"
+    );
 }
 
 #[test]
@@ -438,7 +541,10 @@ fn passwordless_without_phone_signin_and_closed_vault() {
     let s = idp.start("anna", Kind::Passwordless);
     phone.approvals.pending_requests().unwrap();
     phone.approvals.disable_phone_signin(id).unwrap();
-    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::PhoneSigninNotEnabled));
+    assert_eq!(
+        phone.approvals.approve(s.id.clone(), s.number),
+        Err(NyckelError::PhoneSigninNotEnabled)
+    );
     // Denying needs no phone sign-in key.
     assert_eq!(phone.approvals.deny(s.id).unwrap(), SignInOutcome::Denied);
     phone.vault.close_vault();
@@ -468,8 +574,11 @@ struct Chatty;
 
 impl HttpClient for Chatty {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let headers: Vec<String> = request.headers.iter().map(|h| format!("{}: {}", h.name, h.value)).collect();
-        Err(HttpError::Unreachable { reason: format!("failed {} {} [{}]", request.method, request.url, headers.join(", ")) })
+        let headers: Vec<String> =
+            request.headers.iter().map(|h| format!("{}: {}", h.name, h.value)).collect();
+        Err(HttpError::Unreachable {
+            reason: format!("failed {} {} [{}]", request.method, request.url, headers.join(", ")),
+        })
     }
 }
 
@@ -479,11 +588,16 @@ fn transport_errors_do_not_echo_nonces_or_signatures() {
     let phone = Phone::new();
     let id = phone.enroll(&idp, "anna");
     let chatty = NyckelApprovals::new(phone.vault.clone(), phone.keys.clone(), Arc::new(Chatty));
-    let Err(NyckelError::ProviderUnreachable { reason }) = chatty.sync_time(id) else { panic!("expected ProviderUnreachable") };
+    let Err(NyckelError::ProviderUnreachable { reason }) = chatty.sync_time(id) else {
+        panic!("expected ProviderUnreachable")
+    };
     assert!(reason.contains("/nyckel/v1/time?…"), "{reason}");
     let failure = chatty.pending_requests().unwrap().failures.remove(0).reason;
     assert!(failure.contains("Nyckel-Device"), "{failure}");
-    assert!(failure.contains("Nyckel-Nonce: …") && failure.contains("Nyckel-Signature: …"), "{failure}");
+    assert!(
+        failure.contains("Nyckel-Nonce: …") && failure.contains("Nyckel-Signature: …"),
+        "{failure}"
+    );
 }
 
 #[test]
@@ -498,7 +612,10 @@ fn approval_errors_map_to_the_exported_errors() {
     );
     // Lost the counter race to other decisions: not a key problem; refresh.
     assert_eq!(NyckelError::from(ApprovalError::Conflict), NyckelError::RequestNotPending);
-    assert!(matches!(NyckelError::from(ApprovalError::PhoneSigninConflict), NyckelError::PhoneSigninKeyUnavailable { .. }));
+    assert!(matches!(
+        NyckelError::from(ApprovalError::PhoneSigninConflict),
+        NyckelError::PhoneSigninKeyUnavailable { .. }
+    ));
     assert_eq!(
         NyckelError::from(ApprovalError::PushTokenTooLong),
         NyckelError::InvalidInput { reason: "the push token is too long".into() }
@@ -509,21 +626,39 @@ fn approval_errors_map_to_the_exported_errors() {
 fn key_store_errors_name_the_key_that_failed_and_not_found_is_per_endpoint() {
     use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode};
     // The device key is gone: re-enroll. The phone sign-in key is gone: enable it again.
-    assert!(matches!(NyckelError::from(ProtocolError::KeyStore(KeyStoreError::NotFound)), NyckelError::DeviceKeyUnavailable { .. }));
+    assert!(matches!(
+        NyckelError::from(ProtocolError::KeyStore(KeyStoreError::NotFound)),
+        NyckelError::DeviceKeyUnavailable { .. }
+    ));
     let phone = NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::NotFound));
     assert!(matches!(phone, NyckelError::PhoneSigninKeyUnavailable { .. }), "{phone:?}");
-    assert!(phone.to_string().contains("turn phone sign-in off and on again") && !phone.to_string().contains("enroll"), "{phone}");
+    assert!(
+        phone.to_string().contains("turn phone sign-in off and on again")
+            && !phone.to_string().contains("enroll"),
+        "{phone}"
+    );
     assert_eq!(
-        NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::Unavailable("Nyckel is not on screen".into()))),
+        NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::Unavailable(
+            "Nyckel is not on screen".into()
+        ))),
         NyckelError::PhoneSigninKeyUnavailable { reason: "Nyckel is not on screen".into() }
     );
-    assert_eq!(NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::UserCancelled)), NyckelError::UserCancelled);
+    assert_eq!(
+        NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::UserCancelled)),
+        NyckelError::UserCancelled
+    );
     // 404 `not_found` outside the response call is an unknown path, not a finished request.
     assert_eq!(
         NyckelError::from(ProtocolError::Provider { status: 404, code: ProviderCode::NotFound }),
-        NyckelError::ProviderRefused { code: "not_found".into(), reason: "the provider refused the request (not_found)".into() }
+        NyckelError::ProviderRefused {
+            code: "not_found".into(),
+            reason: "the provider refused the request (not_found)".into()
+        }
     );
-    assert_eq!(NyckelError::from(ProtocolError::Provider { status: 409, code: ProviderCode::NotPending }), NyckelError::RequestNotPending);
+    assert_eq!(
+        NyckelError::from(ProtocolError::Provider { status: 409, code: ProviderCode::NotPending }),
+        NyckelError::RequestNotPending
+    );
 }
 
 #[test]
@@ -555,11 +690,21 @@ fn not_found_means_no_such_request_only_for_the_answer() {
     let s = idp.start("anna", Kind::Push);
     phone.approvals.pending_requests().unwrap();
     *phone.http.not_found.lock().unwrap() = Some("/response");
-    assert_eq!(phone.approvals.approve(s.id.clone(), s.number), Err(NyckelError::RequestNotPending));
-    assert_eq!(phone.approvals.approve(s.id, s.number), Err(NyckelError::RequestNotFound), "answered: gone from the list");
+    assert_eq!(
+        phone.approvals.approve(s.id.clone(), s.number),
+        Err(NyckelError::RequestNotPending)
+    );
+    assert_eq!(
+        phone.approvals.approve(s.id, s.number),
+        Err(NyckelError::RequestNotFound),
+        "answered: gone from the list"
+    );
     // The list endpoint answering 404 is a provider problem (wrong path), not "not pending".
     *phone.http.not_found.lock().unwrap() = Some("/nyckel/v1/requests");
     let failure = phone.approvals.pending_requests().unwrap().failures.remove(0).reason;
-    let refused = NyckelError::ProviderRefused { code: "not_found".into(), reason: "the provider refused the request (not_found)".into() };
+    let refused = NyckelError::ProviderRefused {
+        code: "not_found".into(),
+        reason: "the provider refused the request (not_found)".into(),
+    };
     assert_eq!(failure, refused.to_string());
 }

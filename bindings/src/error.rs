@@ -50,7 +50,9 @@ pub enum NyckelError {
     #[error("the vault file is damaged or not a Nyckel vault: {reason}")]
     Damaged { reason: String },
     /// The vault was written by a newer Nyckel: update the app.
-    #[error("vault format {found} is newer than this version supports ({supported}); update Nyckel")]
+    #[error(
+        "vault format {found} is newer than this version supports ({supported}); update Nyckel"
+    )]
     TooNew { found: i64, supported: i64 },
     /// No platform key is enrolled for this vault: unlock with the passphrase.
     #[error("no platform key is enrolled for this vault")]
@@ -135,7 +137,9 @@ pub enum NyckelError {
     /// changed by another call at the same moment. Nothing was sent for a request. Turn phone
     /// sign-in off and on again for this account (`disablePhoneSignin`, `enablePhoneSignin`);
     /// the account and its device key are fine: do not remove the account.
-    #[error("the phone sign-in key cannot be used ({reason}); turn phone sign-in off and on again")]
+    #[error(
+        "the phone sign-in key cannot be used ({reason}); turn phone sign-in off and on again"
+    )]
     PhoneSigninKeyUnavailable { reason: String },
 }
 
@@ -169,7 +173,9 @@ pub enum DeviceKeyError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for DeviceKeyError {
     /// The foreign implementation threw something that is not a `DeviceKeyError`.
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        DeviceKeyError::Other { reason: format!("unexpected error from the platform key store: {}", e.reason) }
+        DeviceKeyError::Other {
+            reason: format!("unexpected error from the platform key store: {}", e.reason),
+        }
     }
 }
 
@@ -185,7 +191,9 @@ pub enum HttpError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
     /// Any other exception thrown by the client counts as "no response".
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        HttpError::Unreachable { reason: format!("unexpected error from the HTTP client: {}", e.reason) }
+        HttpError::Unreachable {
+            reason: format!("unexpected error from the HTTP client: {}", e.reason),
+        }
     }
 }
 
@@ -207,8 +215,12 @@ impl From<ApprovalError> for NyckelError {
             // Other decisions on this account kept winning the counter: nothing was sent, and
             // most likely the same request was answered by the other one. Not a key problem.
             ApprovalError::Conflict => NyckelError::RequestNotPending,
-            e @ ApprovalError::PhoneSigninConflict => NyckelError::PhoneSigninKeyUnavailable { reason: e.to_string() },
-            e @ ApprovalError::PushTokenTooLong => NyckelError::InvalidInput { reason: e.to_string() },
+            e @ ApprovalError::PhoneSigninConflict => {
+                NyckelError::PhoneSigninKeyUnavailable { reason: e.to_string() }
+            }
+            e @ ApprovalError::PushTokenTooLong => {
+                NyckelError::InvalidInput { reason: e.to_string() }
+            }
         }
     }
 }
@@ -247,10 +259,16 @@ impl From<KeyStoreError> for NyckelError {
             KeyStoreError::UserCancelled => NyckelError::UserCancelled,
             KeyStoreError::UserVerificationFailed => NyckelError::UserVerificationFailed,
             KeyStoreError::NotFound => NyckelError::DeviceKeyUnavailable {
-                reason: "the device key is gone from the key store; remove the account and enroll again".into(),
+                reason:
+                    "the device key is gone from the key store; remove the account and enroll again"
+                        .into(),
             },
-            KeyStoreError::AlreadyExists => NyckelError::Internal { reason: "device key alias collision".into() },
-            KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => NyckelError::DeviceKeyUnavailable { reason },
+            KeyStoreError::AlreadyExists => {
+                NyckelError::Internal { reason: "device key alias collision".into() }
+            }
+            KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => {
+                NyckelError::DeviceKeyUnavailable { reason }
+            }
         }
     }
 }
@@ -262,10 +280,16 @@ fn phone_signin_key_error(e: KeyStoreError) -> NyckelError {
         KeyStoreError::UserCancelled => NyckelError::UserCancelled,
         KeyStoreError::UserVerificationFailed => NyckelError::UserVerificationFailed,
         KeyStoreError::NotFound => NyckelError::PhoneSigninKeyUnavailable {
-            reason: "the key is gone from the key store (deleted, or invalidated by new biometrics)".into(),
+            reason:
+                "the key is gone from the key store (deleted, or invalidated by new biometrics)"
+                    .into(),
         },
-        KeyStoreError::AlreadyExists => NyckelError::Internal { reason: "phone sign-in key alias collision".into() },
-        KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => NyckelError::PhoneSigninKeyUnavailable { reason },
+        KeyStoreError::AlreadyExists => {
+            NyckelError::Internal { reason: "phone sign-in key alias collision".into() }
+        }
+        KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => {
+            NyckelError::PhoneSigninKeyUnavailable { reason }
+        }
     }
 }
 
@@ -280,13 +304,19 @@ fn provider_reason(code: &ProviderCode) -> String {
     match code {
         ProviderCode::RateLimited => "too many sign-in requests; wait a few minutes".into(),
         ProviderCode::Blocked => "sign-in requests are blocked for a while after a report".into(),
-        ProviderCode::ClockSkew => "the device clock is too far off; check the date and time".into(),
-        ProviderCode::Counter | ProviderCode::Replayed => "the provider saw this signature before; try again".into(),
-        ProviderCode::BadSignature | ProviderCode::BadAssertion | ProviderCode::UnknownCredential => {
-            "the provider rejected this device's signature".into()
+        ProviderCode::ClockSkew => {
+            "the device clock is too far off; check the date and time".into()
         }
+        ProviderCode::Counter | ProviderCode::Replayed => {
+            "the provider saw this signature before; try again".into()
+        }
+        ProviderCode::BadSignature
+        | ProviderCode::BadAssertion
+        | ProviderCode::UnknownCredential => "the provider rejected this device's signature".into(),
         ProviderCode::Internal => "the provider had an internal error; try again later".into(),
-        ProviderCode::Other(c) if c.is_empty() => "the provider answered with an unexpected error".into(),
+        ProviderCode::Other(c) if c.is_empty() => {
+            "the provider answered with an unexpected error".into()
+        }
         other => format!("the provider refused the request ({other})"),
     }
 }
@@ -297,7 +327,9 @@ impl From<ProtocolError> for NyckelError {
             ProtocolError::Uri(e) => e.into(),
             ProtocolError::KeyStore(e) => e.into(),
             ProtocolError::PhoneSigninKey(e) => phone_signin_key_error(e),
-            e @ (ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey | ProtocolError::CounterExhausted) => {
+            e @ (ProtocolError::BadPlatformSignature
+            | ProtocolError::BadPlatformKey
+            | ProtocolError::CounterExhausted) => {
                 NyckelError::DeviceKeyUnavailable { reason: e.to_string() }
             }
             ProtocolError::Provider { code, status } => match code {
@@ -306,9 +338,12 @@ impl From<ProtocolError> for NyckelError {
                 // `not_found` means "no such request" only on the response call, which
                 // `NyckelApprovals` maps itself; elsewhere it is a wrong path (ProviderRefused).
                 ProviderCode::NotPending => NyckelError::RequestNotPending,
-                ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice => NyckelError::DeviceRevoked,
+                ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice => {
+                    NyckelError::DeviceRevoked
+                }
                 ProviderCode::ActivationInvalid => NyckelError::InvalidEnrollmentCode {
-                    reason: "the activation code is unknown, used or expired; ask for a new code".into(),
+                    reason: "the activation code is unknown, used or expired; ask for a new code"
+                        .into(),
                 },
                 code => {
                     let wire = match code.as_wire() {
@@ -318,17 +353,23 @@ impl From<ProtocolError> for NyckelError {
                     NyckelError::ProviderRefused { reason: provider_reason(&code), code: wire }
                 }
             },
-            e @ ProtocolError::ClockSkew => NyckelError::ProviderRefused { code: "clock_skew".into(), reason: e.to_string() },
+            e @ ProtocolError::ClockSkew => {
+                NyckelError::ProviderRefused { code: "clock_skew".into(), reason: e.to_string() }
+            }
             e @ (ProtocolError::Malformed(_)
             | ProtocolError::TooLarge
             | ProtocolError::BadProviderSignature
             | ProtocolError::ProviderKeyMismatch
             | ProtocolError::UnexpectedPayload(_)
-            | ProtocolError::Substituted(_)) => NyckelError::ProviderUntrusted { reason: e.to_string() },
+            | ProtocolError::Substituted(_)) => {
+                NyckelError::ProviderUntrusted { reason: e.to_string() }
+            }
             ProtocolError::Expired => NyckelError::RequestExpired,
             ProtocolError::InvalidNumber => NyckelError::InvalidNumber,
             ProtocolError::PhoneSigninNotEnabled => NyckelError::PhoneSigninNotEnabled,
-            e @ ProtocolError::InvalidEnrollment(_) => NyckelError::Damaged { reason: e.to_string() },
+            e @ ProtocolError::InvalidEnrollment(_) => {
+                NyckelError::Damaged { reason: e.to_string() }
+            }
             // A variant added to the core later: still an error with its (secret-free) text.
             #[allow(unreachable_patterns)]
             e => NyckelError::Internal { reason: e.to_string() },
@@ -358,13 +399,17 @@ pub enum KeyProtectorError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProtectorError {
     /// The foreign implementation threw something that is not a `KeyProtectorError`.
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        KeyProtectorError::Failed { reason: format!("unexpected error from the platform: {}", e.reason) }
+        KeyProtectorError::Failed {
+            reason: format!("unexpected error from the platform: {}", e.reason),
+        }
     }
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for NyckelError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        NyckelError::Internal { reason: format!("unexpected error from a platform callback: {}", e.reason) }
+        NyckelError::Internal {
+            reason: format!("unexpected error from a platform callback: {}", e.reason),
+        }
     }
 }
 
@@ -402,7 +447,9 @@ impl From<VaultError> for NyckelError {
         match e {
             VaultError::NoVault(path) => NyckelError::NoVault { path },
             VaultError::AlreadyExists(path) => NyckelError::AlreadyExists { path },
-            VaultError::NotAVault(reason) | VaultError::Corrupt(reason) => NyckelError::Damaged { reason },
+            VaultError::NotAVault(reason) | VaultError::Corrupt(reason) => {
+                NyckelError::Damaged { reason }
+            }
             VaultError::TooNew { found, supported } => NyckelError::TooNew { found, supported },
             VaultError::WrongPassphrase => NyckelError::WrongPassphrase,
             VaultError::Locked => NyckelError::Locked,

@@ -63,10 +63,15 @@ impl HttpTransport for HttpAdapter {
         let request = HttpRequest {
             method: request.method,
             url: request.url,
-            headers: request.headers.into_iter().map(|(name, value)| HttpHeader { name, value }).collect(),
+            headers: request
+                .headers
+                .into_iter()
+                .map(|(name, value)| HttpHeader { name, value })
+                .collect(),
             body: request.body,
         };
-        let response = self.0.execute(request).map_err(|HttpError::Unreachable { reason }| reason)?;
+        let response =
+            self.0.execute(request).map_err(|HttpError::Unreachable { reason }| reason)?;
         Ok(protocol::HttpResponse {
             status: response.status,
             headers: response.headers.into_iter().map(|h| (h.name, h.value)).collect(),

@@ -26,7 +26,8 @@ use crate::error::DeviceKeyError;
 pub trait DeviceKeyStore: Send + Sync {
     /// Creates a new P-256 key under `alias` (never overwrite: `AlreadyExists`) and returns
     /// its SEC1 **uncompressed** public key (65 bytes, `0x04 ‖ X ‖ Y`).
-    fn create_key(&self, alias: String, user_verification: bool) -> Result<Vec<u8>, DeviceKeyError>;
+    fn create_key(&self, alias: String, user_verification: bool)
+        -> Result<Vec<u8>, DeviceKeyError>;
 
     /// The SEC1 uncompressed public key (65 bytes) of an existing key; `NotFound` if none.
     fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError>;
@@ -86,7 +87,9 @@ impl SoftwareDeviceKeyStore {
     /// cancels). Existing keys stay sealed under the PIN they were created with.
     pub fn set_pin(&self, pin: Option<String>) {
         let pin = zeroize::Zeroizing::new(pin);
-        self.inner.set_pin_source(pin.as_deref().map(|p| Arc::new(FixedPin::new(p)) as Arc<dyn protocol::PinSource>));
+        self.inner.set_pin_source(
+            pin.as_deref().map(|p| Arc::new(FixedPin::new(p)) as Arc<dyn protocol::PinSource>),
+        );
     }
 
     /// The aliases of the keys in the store (no key material).
@@ -97,8 +100,13 @@ impl SoftwareDeviceKeyStore {
 
 #[uniffi::export]
 impl DeviceKeyStore for SoftwareDeviceKeyStore {
-    fn create_key(&self, alias: String, user_verification: bool) -> Result<Vec<u8>, DeviceKeyError> {
-        protocol::DeviceKeyStore::create_key(&self.inner, alias, user_verification).map_err(DeviceKeyError::from)
+    fn create_key(
+        &self,
+        alias: String,
+        user_verification: bool,
+    ) -> Result<Vec<u8>, DeviceKeyError> {
+        protocol::DeviceKeyStore::create_key(&self.inner, alias, user_verification)
+            .map_err(DeviceKeyError::from)
     }
     fn public_key(&self, alias: String) -> Result<Vec<u8>, DeviceKeyError> {
         protocol::DeviceKeyStore::public_key(&self.inner, alias).map_err(DeviceKeyError::from)

@@ -18,24 +18,28 @@ mod http;
 mod keys;
 mod otp;
 mod protector;
-mod vault;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod vault;
 
-pub use approvals::{EnrollmentInfo, FetchFailure, NyckelApprovals, PendingRequests, SignInOutcome, SignInRequest};
+pub use approvals::{
+    EnrollmentInfo, FetchFailure, NyckelApprovals, PendingRequests, SignInOutcome, SignInRequest,
+};
 pub use error::{DeviceKeyError, HttpError, KeyProtectorError, NyckelError};
 pub use http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
 pub use keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
+pub use otp::{
+    code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult,
+};
 pub use protector::VaultKeyProtector;
 pub use vault::{
-    kdf_default, kdf_minimum, AccountChanges, AccountCode, AccountInfo, ActivityEvent, ActivityInfo, AddedAccount, ExportVia,
-    KdfSettings, ManualAccount, NyckelVault,
+    kdf_default, kdf_minimum, AccountChanges, AccountCode, AccountInfo, ActivityEvent,
+    ActivityInfo, AddedAccount, ExportVia, KdfSettings, ManualAccount, NyckelVault,
 };
-pub use otp::{code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult};
 
 uniffi::setup_scaffolding!("nyckel");
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod approvals_tests;
+#[cfg(test)]
+mod tests;

@@ -108,8 +108,9 @@ pub(crate) fn now_unix() -> Result<u64, NyckelError> {
 }
 
 pub(crate) fn check_time(unix_time: i64) -> Result<u64, NyckelError> {
-    u64::try_from(unix_time)
-        .map_err(|_| NyckelError::InvalidInput { reason: format!("time {unix_time} is before 1970") })
+    u64::try_from(unix_time).map_err(|_| NyckelError::InvalidInput {
+        reason: format!("time {unix_time} is before 1970"),
+    })
 }
 
 /// Parses an `otpauth://` URI (e.g. from a QR code) without storing anything.

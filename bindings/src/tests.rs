@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use crate::error::{KeyProtectorError, NyckelError};
 use crate::otp::{code_for_uri, parse_uri, OtpKind};
 use crate::protector::VaultKeyProtector;
-use crate::vault::{kdf_minimum, AccountChanges, ActivityEvent, ExportVia, ManualAccount, NyckelVault};
+use crate::vault::{
+    kdf_minimum, AccountChanges, ActivityEvent, ExportVia, ManualAccount, NyckelVault,
+};
 
 const SHA1_SECRET: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
@@ -29,7 +31,11 @@ struct TestProtector {
 
 impl TestProtector {
     fn new() -> Arc<Self> {
-        Arc::new(TestProtector { cancel: AtomicBool::new(false), reenter: Mutex::new(None), saw_locked: Mutex::new(vec![]) })
+        Arc::new(TestProtector {
+            cancel: AtomicBool::new(false),
+            reenter: Mutex::new(None),
+            saw_locked: Mutex::new(vec![]),
+        })
     }
     fn xor(bytes: Vec<u8>) -> Vec<u8> {
         bytes.into_iter().map(|b| b ^ 0x5a).collect()
@@ -71,11 +77,17 @@ fn vault_round_trip_and_errors() {
     let dir = tempfile::tempdir().unwrap();
     let (v, path) = new_vault(&dir);
     let added = v.add_uri(totp_uri(), false).unwrap();
-    assert!(matches!(v.add_uri(totp_uri(), false), Err(NyckelError::Duplicate { existing_id }) if existing_id == added.account.id));
+    assert!(
+        matches!(v.add_uri(totp_uri(), false), Err(NyckelError::Duplicate { existing_id }) if existing_id == added.account.id)
+    );
     let codes = v.codes_at(59).unwrap();
     assert_eq!(codes.len(), 1);
     assert_eq!(codes[0].code.code, "94287082");
-    v.update_account(added.account.id, AccountChanges { name: Some("renamed".into()), ..Default::default() }).unwrap();
+    v.update_account(
+        added.account.id,
+        AccountChanges { name: Some("renamed".into()), ..Default::default() },
+    )
+    .unwrap();
     assert!(v.export_uri(added.account.id, ExportVia::Qr).unwrap().contains(SHA1_SECRET));
     let activity = v.activity(10).unwrap();
     assert!(matches!(activity[0].event, ActivityEvent::Exported { .. }));
@@ -89,7 +101,10 @@ fn vault_round_trip_and_errors() {
     v.unlock_with_passphrase("correct horse".into()).unwrap();
     assert_eq!(v.accounts().unwrap()[0].name, "renamed");
     assert_eq!(v.account(999), Err(NyckelError::NotFound { id: 999 }));
-    assert!(matches!(NyckelVault::create(path, "x".into(), None), Err(NyckelError::AlreadyExists { .. })));
+    assert!(matches!(
+        NyckelVault::create(path, "x".into(), None),
+        Err(NyckelError::AlreadyExists { .. })
+    ));
     assert!(matches!(NyckelVault::open("/nonexistent/v".into()), Err(NyckelError::NoVault { .. })));
 }
 
@@ -152,7 +167,8 @@ fn errors_never_carry_the_secret() {
 fn a_panic_holding_the_lock_does_not_brick_the_vault() {
     let dir = tempfile::tempdir().unwrap();
     let (v, _) = new_vault(&dir);
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| v.test_hook_panic_holding_lock()));
+    let r =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| v.test_hook_panic_holding_lock()));
     assert!(r.is_err());
     assert!(v.accounts().unwrap().is_empty());
 }

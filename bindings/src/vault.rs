@@ -5,7 +5,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use nyckel_core::approvals::{ApprovalError, VaultAccess};
 use nyckel_core::otpauth::{self, OtpParams};
-use nyckel_core::vault::{self as core_vault, DuplicatePolicy, KdfParams, KeyProtector, ProtectorError, UnwrappedKey, Vault};
+use nyckel_core::vault::{
+    self as core_vault, DuplicatePolicy, KdfParams, KeyProtector, ProtectorError, UnwrappedKey,
+    Vault,
+};
 use zeroize::Zeroizing;
 
 use crate::error::{KeyProtectorError, NyckelError};
@@ -31,7 +34,11 @@ impl From<KdfSettings> for KdfParams {
 
 impl From<KdfParams> for KdfSettings {
     fn from(k: KdfParams) -> Self {
-        KdfSettings { memory_kib: k.memory_kib, iterations: k.iterations, parallelism: k.parallelism }
+        KdfSettings {
+            memory_kib: k.memory_kib,
+            iterations: k.iterations,
+            parallelism: k.parallelism,
+        }
     }
 }
 
@@ -156,18 +163,45 @@ pub enum ExportVia {
 /// What an activity entry records.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ActivityEvent {
-    AccountAdded { account_id: i64, issuer: String, name: String },
+    AccountAdded {
+        account_id: i64,
+        issuer: String,
+        name: String,
+    },
     /// The account's new issuer and name.
-    AccountEdited { account_id: i64, issuer: String, name: String },
-    AccountRemoved { account_id: i64, issuer: String, name: String },
+    AccountEdited {
+        account_id: i64,
+        issuer: String,
+        name: String,
+    },
+    AccountRemoved {
+        account_id: i64,
+        issuer: String,
+        name: String,
+    },
     /// Secrets left the vault (QR shown, URI copied, file written).
-    Exported { account_ids: Vec<i64>, format: String },
+    Exported {
+        account_ids: Vec<i64>,
+        format: String,
+    },
     /// This device was enrolled for sign-in approvals (`provider` is the base URL).
-    Enrolled { enrollment_id: i64, provider: String, account_name: String },
+    Enrolled {
+        enrollment_id: i64,
+        provider: String,
+        account_name: String,
+    },
     /// An enrollment was removed from this device.
-    EnrollmentRemoved { enrollment_id: i64, provider: String, account_name: String },
+    EnrollmentRemoved {
+        enrollment_id: i64,
+        provider: String,
+        account_name: String,
+    },
     /// Phone sign-in was enabled or disabled for an enrollment.
-    PhoneSignin { enrollment_id: i64, account_name: String, enabled: bool },
+    PhoneSignin {
+        enrollment_id: i64,
+        account_name: String,
+        enabled: bool,
+    },
     /// A sign-in request was approved, denied or reported, with the context the user saw.
     /// `decision`: `approve`, `deny` or `report`; `result`: `approved`, `denied`,
     /// `reported`, the provider's error code (`wrong_number`, `expired`, `not_pending`, …),
@@ -183,7 +217,9 @@ pub enum ActivityEvent {
         passwordless: bool,
     },
     /// An event of a kind this version of the bindings does not model yet.
-    Other { description: String },
+    Other {
+        description: String,
+    },
 }
 
 /// One entry of the activity log.
@@ -202,15 +238,21 @@ impl From<&core_vault::ActivityEntry> for ActivityInfo {
         use core_vault::ActivityEvent as E;
         #[allow(unreachable_patterns)]
         let event = match &e.event {
-            E::AccountAdded { account_id, issuer, name } => {
-                ActivityEvent::AccountAdded { account_id: *account_id, issuer: issuer.clone(), name: name.clone() }
-            }
-            E::AccountEdited { account_id, issuer, name } => {
-                ActivityEvent::AccountEdited { account_id: *account_id, issuer: issuer.clone(), name: name.clone() }
-            }
-            E::AccountRemoved { account_id, issuer, name } => {
-                ActivityEvent::AccountRemoved { account_id: *account_id, issuer: issuer.clone(), name: name.clone() }
-            }
+            E::AccountAdded { account_id, issuer, name } => ActivityEvent::AccountAdded {
+                account_id: *account_id,
+                issuer: issuer.clone(),
+                name: name.clone(),
+            },
+            E::AccountEdited { account_id, issuer, name } => ActivityEvent::AccountEdited {
+                account_id: *account_id,
+                issuer: issuer.clone(),
+                name: name.clone(),
+            },
+            E::AccountRemoved { account_id, issuer, name } => ActivityEvent::AccountRemoved {
+                account_id: *account_id,
+                issuer: issuer.clone(),
+                name: name.clone(),
+            },
             E::Exported { account_ids, format } => {
                 ActivityEvent::Exported { account_ids: account_ids.clone(), format: format.clone() }
             }
@@ -219,14 +261,18 @@ impl From<&core_vault::ActivityEntry> for ActivityInfo {
                 provider: provider.clone(),
                 account_name: account_name.clone(),
             },
-            E::EnrollmentRemoved { enrollment_id, provider, account_name } => ActivityEvent::EnrollmentRemoved {
-                enrollment_id: *enrollment_id,
-                provider: provider.clone(),
-                account_name: account_name.clone(),
-            },
-            E::PhoneSignin { enrollment_id, account_name, enabled } => {
-                ActivityEvent::PhoneSignin { enrollment_id: *enrollment_id, account_name: account_name.clone(), enabled: *enabled }
+            E::EnrollmentRemoved { enrollment_id, provider, account_name } => {
+                ActivityEvent::EnrollmentRemoved {
+                    enrollment_id: *enrollment_id,
+                    provider: provider.clone(),
+                    account_name: account_name.clone(),
+                }
             }
+            E::PhoneSignin { enrollment_id, account_name, enabled } => ActivityEvent::PhoneSignin {
+                enrollment_id: *enrollment_id,
+                account_name: account_name.clone(),
+                enabled: *enabled,
+            },
             E::SignIn { enrollment_id, record } => ActivityEvent::SignIn {
                 enrollment_id: *enrollment_id,
                 account_name: record.account_name.clone(),
@@ -284,18 +330,23 @@ impl NyckelVault {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Vault) -> Result<T, core_vault::VaultError>) -> Result<T, NyckelError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, core_vault::VaultError>,
+    ) -> Result<T, NyckelError> {
         let mut guard = self.guard();
         let vault = guard.as_mut().ok_or(NyckelError::Closed)?;
         Ok(f(vault)?)
     }
-
 }
 
 /// The core's approval flows (`NyckelApprovals`) take the vault mutex only around vault
 /// reads and writes; a closed handle is `ApprovalError::Closed` (mapped to `Closed`).
 impl VaultAccess for NyckelVault {
-    fn with_vault<R>(&self, f: impl FnOnce(&mut Vault) -> Result<R, core_vault::VaultError>) -> Result<R, ApprovalError> {
+    fn with_vault<R>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<R, core_vault::VaultError>,
+    ) -> Result<R, ApprovalError> {
         let mut guard = self.guard();
         let vault = guard.as_mut().ok_or(ApprovalError::Closed)?;
         Ok(f(vault)?)
@@ -311,13 +362,20 @@ fn policy(allow_duplicate: bool) -> DuplicatePolicy {
 }
 
 fn added(a: core_vault::AddedAccount) -> AddedAccount {
-    AddedAccount { account: (&a.account).into(), warnings: a.warnings.iter().map(ToString::to_string).collect() }
+    AddedAccount {
+        account: (&a.account).into(),
+        warnings: a.warnings.iter().map(ToString::to_string).collect(),
+    }
 }
 
 /// Builds and validates the account parameters of a manual entry with the same parser a
 /// scanned URI goes through (`otpauth::parse_manual`).
 fn manual_params(m: &ManualAccount) -> Result<(OtpParams, Vec<String>), NyckelError> {
-    let (digits, period, counter) = (m.digits.map(|v| v.to_string()), m.period.map(|v| v.to_string()), m.counter.map(|v| v.to_string()));
+    let (digits, period, counter) = (
+        m.digits.map(|v| v.to_string()),
+        m.period.map(|v| v.to_string()),
+        m.counter.map(|v| v.to_string()),
+    );
     let entry = otpauth::ManualEntry {
         kind: Some(m.kind.into()),
         secret: &m.secret,
@@ -328,7 +386,8 @@ fn manual_params(m: &ManualAccount) -> Result<(OtpParams, Vec<String>), NyckelEr
         period: period.as_deref(),
         counter: counter.as_deref(),
     };
-    let parsed = otpauth::parse_manual(&entry).map_err(|e| NyckelError::InvalidInput { reason: e.to_string() })?;
+    let parsed = otpauth::parse_manual(&entry)
+        .map_err(|e| NyckelError::InvalidInput { reason: e.to_string() })?;
     Ok((parsed.params, parsed.warnings.iter().map(ToString::to_string).collect()))
 }
 
@@ -337,7 +396,11 @@ impl NyckelVault {
     /// Creates a new vault file at `path` protected by `passphrase` and returns it unlocked.
     /// Never overwrites a file (`AlreadyExists`). `kdf` defaults to [`kdf_default`].
     #[uniffi::constructor(default(kdf = None))]
-    pub fn create(path: String, passphrase: String, kdf: Option<KdfSettings>) -> Result<Arc<Self>, NyckelError> {
+    pub fn create(
+        path: String,
+        passphrase: String,
+        kdf: Option<KdfSettings>,
+    ) -> Result<Arc<Self>, NyckelError> {
         let passphrase = Zeroizing::new(passphrase);
         let kdf = kdf.map(KdfParams::from).unwrap_or(KdfParams::DEFAULT);
         Ok(Self::wrap(Vault::create(Path::new(&path), &passphrase, kdf)?))
@@ -347,7 +410,10 @@ impl NyckelVault {
     /// remember; add one later with `set_passphrase`) and returns it unlocked. The protector
     /// wraps the new vault key, which may show the platform prompt.
     #[uniffi::constructor]
-    pub fn create_with_protector(path: String, protector: Arc<dyn VaultKeyProtector>) -> Result<Arc<Self>, NyckelError> {
+    pub fn create_with_protector(
+        path: String,
+        protector: Arc<dyn VaultKeyProtector>,
+    ) -> Result<Arc<Self>, NyckelError> {
         let foreign = ForeignProtector(protector);
         Ok(Self::wrap(Vault::create_with_protector(Path::new(&path), &foreign)?))
     }
@@ -372,7 +438,10 @@ impl NyckelVault {
 
     /// Unlocks with the platform key: `protector.unwrap` runs (and shows the biometric
     /// prompt) with no lock held. `UserCancelled` / `KeyInvalidated` leave the vault locked.
-    pub fn unlock_with_protector(&self, protector: Arc<dyn VaultKeyProtector>) -> Result<(), NyckelError> {
+    pub fn unlock_with_protector(
+        &self,
+        protector: Arc<dyn VaultKeyProtector>,
+    ) -> Result<(), NyckelError> {
         let wrapped = self.with(|v| v.platform_wrapped_key())?;
         let key = UnwrappedKey::new(protector.unwrap(wrapped)?);
         self.with(|v| v.unlock_with_unwrapped_key(key))
@@ -386,12 +455,18 @@ impl NyckelVault {
     /// Enrols (or replaces) the platform key: wraps the vault key with `protector` and checks
     /// that `unwrap` gives it back before storing it. Needs the vault unlocked. The protector
     /// runs with no lock held (it may prompt twice: once per operation).
-    pub fn enable_platform_key(&self, protector: Arc<dyn VaultKeyProtector>) -> Result<(), NyckelError> {
+    pub fn enable_platform_key(
+        &self,
+        protector: Arc<dyn VaultKeyProtector>,
+    ) -> Result<(), NyckelError> {
         let key = self.with(|v| v.key_for_wrapping())?;
         let wrapped = protector.wrap(key.to_vec())?;
         let back = Zeroizing::new(protector.unwrap(wrapped.clone())?);
         if back[..] != key[..] {
-            return Err(KeyProtectorError::Failed { reason: "unwrap did not return the wrapped key".into() }.into());
+            return Err(KeyProtectorError::Failed {
+                reason: "unwrap did not return the wrapped key".into(),
+            }
+            .into());
         }
         self.with(|v| v.set_platform_wrapped_key(wrapped))
     }
@@ -403,7 +478,11 @@ impl NyckelVault {
 
     /// Sets (or replaces) the passphrase. Needs the vault unlocked.
     #[uniffi::method(default(kdf = None))]
-    pub fn set_passphrase(&self, passphrase: String, kdf: Option<KdfSettings>) -> Result<(), NyckelError> {
+    pub fn set_passphrase(
+        &self,
+        passphrase: String,
+        kdf: Option<KdfSettings>,
+    ) -> Result<(), NyckelError> {
         let passphrase = Zeroizing::new(passphrase);
         let kdf = kdf.map(KdfParams::from).unwrap_or(KdfParams::DEFAULT);
         self.with(|v| v.change_passphrase(&passphrase, kdf))
@@ -436,7 +515,11 @@ impl NyckelVault {
 
     /// Adds an account typed in by hand ("enter code manually").
     #[uniffi::method(default(allow_duplicate = false))]
-    pub fn add_manual(&self, account: ManualAccount, allow_duplicate: bool) -> Result<AddedAccount, NyckelError> {
+    pub fn add_manual(
+        &self,
+        account: ManualAccount,
+        allow_duplicate: bool,
+    ) -> Result<AddedAccount, NyckelError> {
         let (params, warnings) = manual_params(&account)?;
         let stored = self.with(|v| v.add(params, &account.note, policy(allow_duplicate)))?;
         Ok(AddedAccount { account: (&stored).into(), warnings })
@@ -453,8 +536,16 @@ impl NyckelVault {
     }
 
     /// Changes issuer, name and/or note; returns the account as stored.
-    pub fn update_account(&self, id: i64, changes: AccountChanges) -> Result<AccountInfo, NyckelError> {
-        let edit = core_vault::AccountEdit { issuer: changes.issuer, name: changes.name, note: changes.note };
+    pub fn update_account(
+        &self,
+        id: i64,
+        changes: AccountChanges,
+    ) -> Result<AccountInfo, NyckelError> {
+        let edit = core_vault::AccountEdit {
+            issuer: changes.issuer,
+            name: changes.name,
+            note: changes.note,
+        };
         self.with(|v| v.update(id, edit)).map(|a| (&a).into())
     }
 
@@ -501,14 +592,18 @@ impl NyckelVault {
     /// The newest `limit` activity entries, newest first.
     #[uniffi::method(default(limit = 100))]
     pub fn activity(&self, limit: u32) -> Result<Vec<ActivityInfo>, NyckelError> {
-        self.with(|v| v.activity(limit as usize)).map(|all| all.iter().map(ActivityInfo::from).collect())
+        self.with(|v| v.activity(limit as usize))
+            .map(|all| all.iter().map(ActivityInfo::from).collect())
     }
 }
 
 impl NyckelVault {
     fn codes_at_time(&self, t: u64) -> Result<Vec<AccountCode>, NyckelError> {
         let codes = self.with(|v| v.codes_at(t))?;
-        Ok(codes.into_iter().map(|c| AccountCode { account: (&c.account).into(), code: c.code.into() }).collect())
+        Ok(codes
+            .into_iter()
+            .map(|c| AccountCode { account: (&c.account).into(), code: c.code.into() })
+            .collect())
     }
 }
 

@@ -363,7 +363,9 @@ pub fn argument_error(e: &clap::Error) -> String {
                     };
                     format!("unknown option '{option}'{tip}")
                 }
-                None if arg.as_deref().is_some_and(|a| a.starts_with('-')) => "unknown option".to_owned(),
+                None if arg.as_deref().is_some_and(|a| a.starts_with('-')) => {
+                    "unknown option".to_owned()
+                }
                 None => "unexpected extra argument (quote values that contain spaces)".to_owned(),
             }
         }
@@ -392,8 +394,12 @@ pub fn argument_error(e: &clap::Error) -> String {
         },
         ErrorKind::InvalidSubcommand => {
             let tip = match e.get(ContextKind::SuggestedSubcommand) {
-                Some(clap::error::ContextValue::Strings(s)) if !s.is_empty() => format!("; did you mean `nyckel {}`?", s[0]),
-                Some(clap::error::ContextValue::String(s)) => format!("; did you mean `nyckel {s}`?"),
+                Some(clap::error::ContextValue::Strings(s)) if !s.is_empty() => {
+                    format!("; did you mean `nyckel {}`?", s[0])
+                }
+                Some(clap::error::ContextValue::String(s)) => {
+                    format!("; did you mean `nyckel {s}`?")
+                }
                 _ => String::new(),
             };
             format!("unknown command{tip}")
@@ -412,7 +418,8 @@ pub fn argument_error(e: &clap::Error) -> String {
         | ErrorKind::MissingSubcommand
         | ErrorKind::InvalidUtf8 => {
             let rendered = e.render().to_string();
-            let first = rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
+            let first =
+                rendered.lines().find(|l| !l.trim().is_empty()).unwrap_or("invalid arguments");
             let first = first.trim().trim_start_matches("error: ").to_owned();
             // A value with spaces left unquoted fills a positional argument that conflicts
             // with the option given before it (`--secret JBSW Y3DP`).
@@ -462,7 +469,9 @@ fn is_option_name(text: &str) -> bool {
                 && long.starts_with(|c: char| c.is_ascii_lowercase())
                 && long.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         }
-        None => text.strip_prefix('-').is_some_and(|short| short.len() == 1 && short.chars().all(|c| c.is_ascii_alphanumeric())),
+        None => text.strip_prefix('-').is_some_and(|short| {
+            short.len() == 1 && short.chars().all(|c| c.is_ascii_alphanumeric())
+        }),
     }
 }
 
@@ -475,26 +484,53 @@ mod tests {
     #[test]
     fn a_request_id_starting_with_a_dash_is_a_value() {
         // Request ids are base64url: one in 64 starts with '-'.
-        let cli = Cli::try_parse_from(["nyckel", "approve", "--request", "-KlbsQnJWrLWNMAPJKXkzg", "--deny"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "nyckel",
+            "approve",
+            "--request",
+            "-KlbsQnJWrLWNMAPJKXkzg",
+            "--deny",
+        ])
+        .unwrap();
         match cli.command {
-            Command::Approve(args) => assert_eq!(args.request.as_deref(), Some("-KlbsQnJWrLWNMAPJKXkzg")),
+            Command::Approve(args) => {
+                assert_eq!(args.request.as_deref(), Some("-KlbsQnJWrLWNMAPJKXkzg"))
+            }
             _ => panic!("not approve"),
         }
     }
 
     fn message(args: &[&str]) -> String {
-        let e = Cli::try_parse_from(std::iter::once("nyckel").chain(args.iter().copied())).unwrap_err();
+        let e =
+            Cli::try_parse_from(std::iter::once("nyckel").chain(args.iter().copied())).unwrap_err();
         super::argument_error(&e)
     }
 
     #[test]
     fn argument_errors_name_options_but_never_values() {
-        let extra = "unexpected extra argument (quote values that contain spaces) (see `nyckel --help`)";
-        assert_eq!(message(&["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"]), extra);
-        assert_eq!(message(&["add", "otpauth://totp/a?secret=AAAAAAAA", "otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"]), extra);
-        assert_eq!(message(&["add", "--secrte=JBSWY3DPEHPK3PXP"]), "unknown option '--secrte'; did you mean '--secret'? (see `nyckel --help`)");
+        let extra =
+            "unexpected extra argument (quote values that contain spaces) (see `nyckel --help`)";
+        assert_eq!(
+            message(&["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"]),
+            extra
+        );
+        assert_eq!(
+            message(&[
+                "add",
+                "otpauth://totp/a?secret=AAAAAAAA",
+                "otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"
+            ]),
+            extra
+        );
+        assert_eq!(
+            message(&["add", "--secrte=JBSWY3DPEHPK3PXP"]),
+            "unknown option '--secrte'; did you mean '--secret'? (see `nyckel --help`)"
+        );
         assert_eq!(message(&["add", "--JBSWY3DPEHPK3PXP"]), "unknown option (see `nyckel --help`)");
-        assert_eq!(message(&["code", "--json=JBSWY3DPEHPK3PXP"]), "unexpected value for '--json' (see `nyckel --help`)");
+        assert_eq!(
+            message(&["code", "--json=JBSWY3DPEHPK3PXP"]),
+            "unexpected value for '--json' (see `nyckel --help`)"
+        );
         assert_eq!(
             message(&["add", "--secret", "X", "--type", "JBSWY3DPEHPK3PXP"]),
             "invalid value for '--type <TYPE>' (possible values: totp, hotp, steam) (see `nyckel --help`)"
@@ -503,19 +539,28 @@ mod tests {
             message(&["watch", "--frames", "JBSWY3DPEHPK3PXP"]),
             "invalid value for '--frames <N>': invalid digit found in string (see `nyckel --help`)"
         );
-        assert_eq!(message(&["watch", "--frames", "0"]), "invalid value for '--frames <N>': must be at least 1 (see `nyckel --help`)");
+        assert_eq!(
+            message(&["watch", "--frames", "0"]),
+            "invalid value for '--frames <N>': must be at least 1 (see `nyckel --help`)"
+        );
         assert_eq!(
             message(&["approve", "--number", "7", "--yes"]),
             "invalid value for '--number <N>': must be in 10..=99 (see `nyckel --help`)"
         );
         assert_eq!(message(&["JBSWY3DPEHPK3PXP"]), "unknown command (see `nyckel --help`)");
-        assert_eq!(message(&["lsit"]), "unknown command; did you mean `nyckel list`? (see `nyckel --help`)");
+        assert_eq!(
+            message(&["lsit"]),
+            "unknown command; did you mean `nyckel list`? (see `nyckel --help`)"
+        );
         // Messages that hold only names keep them.
         assert_eq!(
             message(&["add", "--digits"]),
             "a value is required for '--digits <DIGITS>' but none was supplied (see `nyckel --help`)"
         );
-        assert_eq!(message(&["show-qr"]), "the following required arguments were not provided: <ID> (see `nyckel --help`)");
+        assert_eq!(
+            message(&["show-qr"]),
+            "the following required arguments were not provided: <ID> (see `nyckel --help`)"
+        );
         assert_eq!(
             message(&["add", "--secret", "JBSW", "Y3DP"]),
             "the argument '--secret <BASE32>' cannot be used with '[URI]' (quote values that contain spaces) (see `nyckel --help`)"

@@ -169,7 +169,8 @@ pub fn run(term: Term, args: &DemoArgs) -> Result<()> {
         .tempdir()
         .map_err(|e| CliError::failure(format!("cannot create a temporary directory: {e}")))?;
     let path = dir.path().join("demo.nyckel");
-    let mut demo = Demo { dir, path, vault: None, term, seconds: args.seconds, stop: false, idp: None };
+    let mut demo =
+        Demo { dir, path, vault: None, term, seconds: args.seconds, stop: false, idp: None };
     demo.say(&format!(
         "{}\n\nThis is what Nyckel does, on a throw-away vault in {}, with a sign-in provider\nrunning on this computer (both deleted at the end; your own vault is not touched, and\nnothing asks for input).",
         term.bold("Nyckel demo — an open authenticator"),
@@ -216,7 +217,12 @@ fn add_accounts(d: &mut Demo) -> Result<()> {
             d.say(&format!("  warning: {w}"))?;
         }
     }
-    d.say(&format!("\n  {}", d.term.dim("(URIs are shortened here and the secret hidden; `nyckel add` takes the whole URI.)")))
+    d.say(&format!(
+        "\n  {}",
+        d.term.dim(
+            "(URIs are shortened here and the secret hidden; `nyckel add` takes the whole URI.)"
+        )
+    ))
 }
 
 fn scan_image(d: &mut Demo) -> Result<()> {
@@ -253,7 +259,10 @@ fn list_accounts(d: &mut Demo) -> Result<()> {
     d.command("nyckel list")?;
     let accounts = d.accounts()?;
     d.say(&indent(&list::render(&accounts, &d.term)))?;
-    d.say(&format!("  {}", d.term.dim("`nyckel list --json` gives the same for scripts (never the secrets).")))
+    d.say(&format!(
+        "  {}",
+        d.term.dim("`nyckel list --json` gives the same for scripts (never the secrets).")
+    ))
 }
 
 fn lock_unlock(d: &mut Demo) -> Result<()> {
@@ -291,16 +300,22 @@ fn codes_now(d: &mut Demo) -> Result<()> {
     d.command("nyckel code")?;
     let now = watch::now();
     let vault = d.vault()?;
-    let shown: Vec<Shown> =
-        vault.codes_at(now)?.into_iter().map(|c| Shown { account: c.account, code: c.code }).collect();
-    let hotp: Vec<Account> = vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();
+    let shown: Vec<Shown> = vault
+        .codes_at(now)?
+        .into_iter()
+        .map(|c| Shown { account: c.account, code: c.code })
+        .collect();
+    let hotp: Vec<Account> =
+        vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();
     d.say(&indent(&code::render(&shown, &hotp, &d.term)))?;
     d.say(&format!("  {}", d.term.dim("`nyckel code skåne` shows just the matching accounts.")))
 }
 
 fn hotp(d: &mut Demo) -> Result<()> {
     let accounts = d.accounts()?;
-    let Some(account) = accounts.iter().find(|a| a.params.kind == OtpKind::Hotp) else { return Ok(()) };
+    let Some(account) = accounts.iter().find(|a| a.params.kind == OtpKind::Hotp) else {
+        return Ok(());
+    };
     d.say("  HOTP codes count presses instead of time: each request gives the next code and\n  moves the counter on (saved before the code is shown, so no code is ever shown twice).")?;
     for _ in 0..2 {
         d.command(&format!("nyckel code {}", account.id))?;
@@ -361,20 +376,27 @@ impl Demo {
     }
 
     /// The provider's database, as its admin commands and sign-in page use it.
-    fn idp_conn<T>(&self, f: impl FnOnce(&mut rusqlite::Connection, &nyckel_idp::Config) -> Result<T>) -> Result<T> {
+    fn idp_conn<T>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection, &nyckel_idp::Config) -> Result<T>,
+    ) -> Result<T> {
         let idp = self.provider()?;
-        let mut conn = nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
+        let mut conn =
+            nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
         f(&mut conn, &idp.cfg)
     }
 
     /// What the sign-in page does after the password (or the user name, for phone sign-in).
     fn start_signin(&self, kind: Kind) -> Result<Started> {
-        let from = Origin { app: DEMO_APP.into(), ip: DEMO_IP.into(), location: DEMO_LOCATION.into() };
+        let from =
+            Origin { app: DEMO_APP.into(), ip: DEMO_IP.into(), location: DEMO_LOCATION.into() };
         self.idp_conn(|c, cfg| idp_signin::start(c, cfg, DEMO_USER, kind, &from).map_err(idp_error))
     }
 
     fn signin_state(&self, id: &str) -> Result<String> {
-        self.idp_conn(|c, cfg| Ok(idp_signin::status(c, id, cfg.clock.now()).map_err(idp_error)?.state))
+        self.idp_conn(|c, cfg| {
+            Ok(idp_signin::status(c, id, cfg.clock.now()).map_err(idp_error)?.state)
+        })
     }
 
     /// The sign-in page's box with the number.
@@ -391,10 +413,17 @@ impl Demo {
 
     /// `nyckel approve` as the demo user runs it: fetch, show, type, decide (the same
     /// functions as the command). Returns the outcome's text, or the error's.
-    fn approve_by_typing(&mut self, typed: &str, pin: Option<&str>) -> Result<std::result::Result<String, CliError>> {
+    fn approve_by_typing(
+        &mut self,
+        typed: &str,
+        pin: Option<&str>,
+    ) -> Result<std::result::Result<String, CliError>> {
         let id = self.enrollment_id()?;
         let term = self.term;
-        let vault = self.vault.as_mut().ok_or_else(|| CliError::failure("demo: the vault is not created yet"))?;
+        let vault = self
+            .vault
+            .as_mut()
+            .ok_or_else(|| CliError::failure("demo: the vault is not created yet"))?;
         let keys = DeviceKeys::load(vault)?;
         let cli_pin = Arc::new(match pin {
             Some(p) => CliPin::fixed(p),
@@ -406,7 +435,9 @@ impl Demo {
         let vault = RefCell::new(vault);
         let approvals = Approvals::new(&vault, &keys, &http);
         let found: Vec<PendingSignIn> = approve::fetch(&approvals, &[target], None, Some(10))?;
-        let Some(p) = found.first() else { return Err(CliError::failure("demo: the sign-in request did not arrive")) };
+        let Some(p) = found.first() else {
+            return Err(CliError::failure("demo: the sign-in request did not arrive"));
+        };
         output::print(&format!("{}\n", indent(&approve::render_request(p, &term))))?;
         output::print(&format!("  {}{}\n", approve::QUESTION, term.bold(typed)))?;
         let decision = match approve::parse_answer(typed) {
@@ -425,27 +456,42 @@ impl Demo {
     fn finish_on_page(&self, started: &Started) -> Result<()> {
         let state = self.signin_state(&started.id)?;
         if state != "approved" {
-            return Err(CliError::failure(format!("demo: the provider says {state}, not approved")));
+            return Err(CliError::failure(format!(
+                "demo: the provider says {state}, not approved"
+            )));
         }
-        self.idp_conn(|c, cfg| idp_signin::complete(c, cfg, &started.id, &started.status_token).map_err(idp_error))?;
+        self.idp_conn(|c, cfg| {
+            idp_signin::complete(c, cfg, &started.id, &started.status_token).map_err(idp_error)
+        })?;
         self.say(&format!("  Sign-in page: {} as {DEMO_USER}.", self.term.green("signed in")))
     }
 }
 
 fn start_provider(d: &mut Demo) -> Result<()> {
     let db = d.dir.path().join("idp.db");
-    let cfg = nyckel_idp::Config { issuer: DEMO_ISSUER.to_owned(), ..nyckel_idp::Config::default() };
-    let server = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone())
-        .map_err(|e| CliError::failure(format!("cannot start the demo provider on 127.0.0.1: {e}")))?;
+    let cfg =
+        nyckel_idp::Config { issuer: DEMO_ISSUER.to_owned(), ..nyckel_idp::Config::default() };
+    let server =
+        nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone()).map_err(|e| {
+            CliError::failure(format!("cannot start the demo provider on 127.0.0.1: {e}"))
+        })?;
     d.say(&format!(
         "  Nyckel also approves sign-ins: a provider shows a two-digit number on its sign-in page,\n  and you type it into Nyckel. Here the reference provider, nyckel-idp, runs inside this\n  demo on {} (loopback only, a temporary database).",
         server.base_url
     ))?;
     d.say("\n  Its administrator adds Anna, with a password and a TOTP secret, and gets her enrollment code:")?;
     d.command(&format!("nyckel-idp user add {DEMO_USER} --password … --totp"))?;
-    let mut idp = DemoIdp { server, db, cfg, enroll_uri: String::new(), enrollment_id: None, otp_account_id: None };
+    let mut idp = DemoIdp {
+        server,
+        db,
+        cfg,
+        enroll_uri: String::new(),
+        enrollment_id: None,
+        otp_account_id: None,
+    };
     let conn = nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
-    let e = nyckel_idp::admin::add_user(&conn, &idp.cfg, DEMO_USER, Some(DEMO_PASSWORD), true).map_err(idp_error)?;
+    let e = nyckel_idp::admin::add_user(&conn, &idp.cfg, DEMO_USER, Some(DEMO_PASSWORD), true)
+        .map_err(idp_error)?;
     idp.enroll_uri = e.enroll_uri;
     d.say(&format!("  Added {DEMO_USER}. Enrollment code: {}", narrated_enroll(&idp.enroll_uri)))?;
     d.idp = Some(idp);
@@ -455,10 +501,7 @@ fn start_provider(d: &mut Demo) -> Result<()> {
 /// An enrollment URI for narration: the provider and account, never the activation code
 /// or the embedded secret.
 fn narrated_enroll(uri: &str) -> String {
-    let account = uri
-        .split(['?', '&'])
-        .find_map(|p| p.strip_prefix("account="))
-        .unwrap_or("…");
+    let account = uri.split(['?', '&']).find_map(|p| p.strip_prefix("account=")).unwrap_or("…");
     format!("nyckel-enroll://v1?url=…&code=…&account={account}&fp=…&otp=…")
 }
 
@@ -507,7 +550,9 @@ fn enrolled_code(d: &mut Demo) -> Result<()> {
 
 fn number_matching(d: &mut Demo) -> Result<()> {
     d.say(&format!("  Anna opens {DEMO_APP} and signs in as {DEMO_USER} with her password."))?;
-    let ok = d.idp_conn(|c, _| nyckel_idp::admin::check_password(c, DEMO_USER, DEMO_PASSWORD).map_err(idp_error))?;
+    let ok = d.idp_conn(|c, _| {
+        nyckel_idp::admin::check_password(c, DEMO_USER, DEMO_PASSWORD).map_err(idp_error)
+    })?;
     if ok.is_none() {
         return Err(CliError::failure("demo: the provider refused the password"));
     }
@@ -533,11 +578,17 @@ fn wrong_number(d: &mut Demo) -> Result<()> {
     let guess = if started.number == 99 { 10 } else { started.number + 1 };
     match d.approve_by_typing(&guess.to_string(), None)? {
         Ok(_) => return Err(CliError::failure("demo: a wrong number was accepted")),
-        Err(e) => d.say(&format!("  nyckel: {}  {}", e.message().unwrap_or_default(), d.term.dim(&format!("(exit code {})", e.exit_code()))))?,
+        Err(e) => d.say(&format!(
+            "  nyckel: {}  {}",
+            e.message().unwrap_or_default(),
+            d.term.dim(&format!("(exit code {})", e.exit_code()))
+        ))?,
     }
     let state = d.signin_state(&started.id)?;
     if state != "wrong_number" {
-        return Err(CliError::failure(format!("demo: the provider says {state}, not wrong_number")));
+        return Err(CliError::failure(format!(
+            "demo: the provider says {state}, not wrong_number"
+        )));
     }
     d.say("  The provider has stopped that sign-in for good: not even the right number revives it, and the\n  sign-in page tells the other person so. (`nyckel approve --deny` says no outright; `--report`\n  also blocks new sign-in requests for a while.)")
 }

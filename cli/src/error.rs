@@ -123,9 +123,10 @@ fn parse_message(e: &ParseError) -> String {
 fn approval_exit_code(e: &ApprovalError) -> i32 {
     match e {
         ApprovalError::Vault(v) => vault_exit_code(v),
-        ApprovalError::Transport(_) | ApprovalError::Closed | ApprovalError::Conflict | ApprovalError::PhoneSigninConflict => {
-            EXIT_FAILURE
-        }
+        ApprovalError::Transport(_)
+        | ApprovalError::Closed
+        | ApprovalError::Conflict
+        | ApprovalError::PhoneSigninConflict => EXIT_FAILURE,
         ApprovalError::PushTokenTooLong => EXIT_USAGE,
         ApprovalError::Protocol(p) => protocol_exit_code(p),
     }
@@ -138,7 +139,9 @@ fn protocol_exit_code(e: &ProtocolError) -> i32 {
         | ProtocolError::Expired
         | ProtocolError::InvalidNumber
         | ProtocolError::PhoneSigninNotEnabled
-        | ProtocolError::KeyStore(KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed) => EXIT_USAGE,
+        | ProtocolError::KeyStore(
+            KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed,
+        ) => EXIT_USAGE,
         ProtocolError::Provider {
             code:
                 ProviderCode::WrongNumber
@@ -297,7 +300,8 @@ impl From<std::io::Error> for CliError {
 /// Installs a panic hook that prints one line and exits 1, instead of Rust's panic report.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let place =
+            info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let what = info
             .payload()
             .downcast_ref::<&str>()
@@ -308,7 +312,10 @@ pub fn install_panic_hook() {
         if what.contains("Broken pipe") || what.contains("failed printing to stdout") {
             std::process::exit(EXIT_OK);
         }
-        eprintln!("nyckel: internal error{place}: {}; this is a bug, please report it", one_line(&what));
+        eprintln!(
+            "nyckel: internal error{place}: {}; this is a bug, please report it",
+            one_line(&what)
+        );
         std::process::exit(EXIT_FAILURE);
     }));
 }
@@ -320,10 +327,16 @@ mod tests {
     #[test]
     fn input_that_is_not_utf8_is_bad_input() {
         // What read_line (stdin, confirmations) and rpassword (prompts) give for such bytes.
-        let not_utf8 = std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8");
+        let not_utf8 = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        );
         let e = input_error("cannot read the passphrase from the terminal", &not_utf8);
         assert_eq!(e.exit_code(), EXIT_USAGE);
-        assert_eq!(e.message().unwrap(), "cannot read the passphrase from the terminal: it is not valid UTF-8 text");
+        assert_eq!(
+            e.message().unwrap(),
+            "cannot read the passphrase from the terminal: it is not valid UTF-8 text"
+        );
         let gone = std::io::Error::other("device gone");
         assert_eq!(input_error("cannot read the answer", &gone).exit_code(), EXIT_FAILURE);
     }
@@ -359,8 +372,12 @@ mod tests {
         let pin = CliError::from(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed));
         assert_eq!(pin.exit_code(), 2);
         assert!(pin.message().unwrap().contains("wrong PIN"));
-        assert!(CliError::from(ProtocolError::PhoneSigninNotEnabled).message().unwrap().contains("phone-signin enable"));
-        let unreachable = CliError::from(ApprovalError::Transport("127.0.0.1 refused the connection".into()));
+        assert!(CliError::from(ProtocolError::PhoneSigninNotEnabled)
+            .message()
+            .unwrap()
+            .contains("phone-signin enable"));
+        let unreachable =
+            CliError::from(ApprovalError::Transport("127.0.0.1 refused the connection".into()));
         assert!(unreachable.message().unwrap().starts_with("cannot reach the provider"));
     }
 

@@ -82,7 +82,8 @@ pub fn is_loopback(host: &str) -> bool {
 
 /// Where a request may go, and over which agent.
 fn route<'a>(t: &'a UreqTransport, url: &str) -> Result<(&'a ureq::Agent, String), String> {
-    let (scheme, host) = scheme_and_host(url).ok_or_else(|| "the provider URL is not valid".to_owned())?;
+    let (scheme, host) =
+        scheme_and_host(url).ok_or_else(|| "the provider URL is not valid".to_owned())?;
     let local = is_loopback(&host);
     match scheme.as_str() {
         "https" => Ok((if local { &t.local } else { &t.remote }, host)),
@@ -95,15 +96,24 @@ fn route<'a>(t: &'a UreqTransport, url: &str) -> Result<(&'a ureq::Agent, String
 fn reason(host: &str, e: &ureq::Error) -> String {
     match e {
         ureq::Error::Timeout(_) => format!("{host} did not answer within {} s", TIMEOUT.as_secs()),
-        ureq::Error::HostNotFound => format!("cannot find the host {host} (no network, or a wrong address?)"),
-        ureq::Error::ConnectionFailed => format!("cannot connect to {host} (is the provider running?)"),
+        ureq::Error::HostNotFound => {
+            format!("cannot find the host {host} (no network, or a wrong address?)")
+        }
+        ureq::Error::ConnectionFailed => {
+            format!("cannot connect to {host} (is the provider running?)")
+        }
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             format!("{host} refused the connection (is the provider running?)")
         }
         ureq::Error::BodyExceedsLimit(_) => {
-            format!("{host} sent an answer larger than {} KiB; it was not read", MAX_RESPONSE / 1024)
+            format!(
+                "{host} sent an answer larger than {} KiB; it was not read",
+                MAX_RESPONSE / 1024
+            )
         }
-        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => format!("secure connection to {host} failed: {e}"),
+        ureq::Error::Tls(_) | ureq::Error::Rustls(_) => {
+            format!("secure connection to {host} failed: {e}")
+        }
         other => format!("talking to {host} failed: {other}"),
     }
 }
@@ -111,11 +121,15 @@ fn reason(host: &str, e: &ureq::Error) -> String {
 impl HttpTransport for UreqTransport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         let (agent, host) = route(self, &request.url)?;
-        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(request.url.as_str());
+        let mut builder = ureq::http::Request::builder()
+            .method(request.method.as_str())
+            .uri(request.url.as_str());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let req = builder.body(request.body).map_err(|_| "could not build the HTTP request".to_owned())?;
+        let req = builder
+            .body(request.body)
+            .map_err(|_| "could not build the HTTP request".to_owned())?;
         let mut resp = agent.run(req).map_err(|e| crate::error::one_line(&reason(&host, &e)))?;
         let status = resp.status().as_u16();
         let headers = resp
@@ -140,13 +154,31 @@ mod tests {
 
     #[test]
     fn hosts_and_loopback() {
-        assert_eq!(scheme_and_host("http://127.0.0.1:8080/x"), Some(("http".into(), "127.0.0.1".into())));
-        assert_eq!(scheme_and_host("HTTPS://Idp.Example.se/auth?x"), Some(("https".into(), "idp.example.se".into())));
+        assert_eq!(
+            scheme_and_host("http://127.0.0.1:8080/x"),
+            Some(("http".into(), "127.0.0.1".into()))
+        );
+        assert_eq!(
+            scheme_and_host("HTTPS://Idp.Example.se/auth?x"),
+            Some(("https".into(), "idp.example.se".into()))
+        );
         assert_eq!(scheme_and_host("http://[::1]:9/"), Some(("http".into(), "::1".into())));
-        assert_eq!(scheme_and_host("http://u@localhost:1"), Some(("http".into(), "localhost".into())));
+        assert_eq!(
+            scheme_and_host("http://u@localhost:1"),
+            Some(("http".into(), "localhost".into()))
+        );
         assert_eq!(scheme_and_host("nonsense"), None);
-        assert!(is_loopback("127.0.0.1") && is_loopback("127.1.2.3") && is_loopback("::1") && is_loopback("localhost"));
-        assert!(!is_loopback("10.0.0.1") && !is_loopback("idp.example.se") && !is_loopback("localhost.example.se"));
+        assert!(
+            is_loopback("127.0.0.1")
+                && is_loopback("127.1.2.3")
+                && is_loopback("::1")
+                && is_loopback("localhost")
+        );
+        assert!(
+            !is_loopback("10.0.0.1")
+                && !is_loopback("idp.example.se")
+                && !is_loopback("localhost.example.se")
+        );
     }
 
     #[test]
@@ -180,7 +212,12 @@ mod tests {
     }
 
     fn get(url: String) -> Result<HttpResponse, String> {
-        UreqTransport::new().execute(HttpRequest { method: "GET".into(), url, headers: vec![], body: vec![] })
+        UreqTransport::new().execute(HttpRequest {
+            method: "GET".into(),
+            url,
+            headers: vec![],
+            body: vec![],
+        })
     }
 
     #[test]
@@ -188,19 +225,24 @@ mod tests {
         let url = one_shot(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:1/elsewhere\r\nContent-Length: 0\r\n\r\n".to_vec());
         let resp = get(url).unwrap();
         assert_eq!(resp.status, 302);
-        assert!(resp.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("location") && v.contains("elsewhere")));
+        assert!(resp
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("location") && v.contains("elsewhere")));
     }
 
     #[test]
     fn large_answers_are_refused() {
         let body = vec![b'x'; 256 * 1024 + 1];
-        let mut resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        let mut resp =
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
         resp.extend_from_slice(&body);
         let e = get(one_shot(resp)).unwrap_err();
         assert!(e.contains("larger than 256 KiB"), "{e}");
         // At the limit is fine.
         let body = vec![b'{'; 256 * 1024];
-        let mut resp = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        let mut resp =
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
         resp.extend_from_slice(&body);
         assert_eq!(get(one_shot(resp)).unwrap().body.len(), 256 * 1024);
     }
@@ -209,7 +251,12 @@ mod tests {
     fn unreachable_is_an_error_not_a_panic() {
         // Port 1 on loopback: nothing listens there.
         let t = UreqTransport::new();
-        let req = HttpRequest { method: "GET".into(), url: "http://127.0.0.1:1/x".into(), headers: vec![], body: vec![] };
+        let req = HttpRequest {
+            method: "GET".into(),
+            url: "http://127.0.0.1:1/x".into(),
+            headers: vec![],
+            body: vec![],
+        };
         let e = t.execute(req).unwrap_err();
         assert!(!e.contains('\n'), "{e}");
     }

@@ -54,7 +54,11 @@ impl DeviceKeys {
 
     /// Aliases of the PIN-gated (phone sign-in) keys.
     pub fn pin_key_aliases(&self) -> Vec<String> {
-        self.store.aliases().into_iter().filter(|a| self.store.is_user_verification_key(a) == Some(true)).collect()
+        self.store
+            .aliases()
+            .into_iter()
+            .filter(|a| self.store.is_user_verification_key(a) == Some(true))
+            .collect()
     }
 
     /// Saves this run's key creations and deletions into the vault (after a step that made
@@ -67,9 +71,11 @@ impl DeviceKeys {
     /// [`DeviceKeys::save`] with the vault's error, for the core's persist hook.
     pub fn persist(&self, vault: &mut Vault) -> std::result::Result<(), VaultError> {
         vault.update_software_key_store(|saved| {
-            self.store
-                .merged_over(saved)
-                .map_err(|e| VaultError::Corrupt(format!("the device keys stored in the vault are unreadable ({e})")))
+            self.store.merged_over(saved).map_err(|e| {
+                VaultError::Corrupt(format!(
+                    "the device keys stored in the vault are unreadable ({e})"
+                ))
+            })
         })
     }
 }
@@ -94,7 +100,11 @@ pub fn run_flow<T>(
 }
 
 impl DeviceKeyStore for DeviceKeys {
-    fn create_key(&self, alias: String, user_verification: bool) -> std::result::Result<Vec<u8>, KeyStoreError> {
+    fn create_key(
+        &self,
+        alias: String,
+        user_verification: bool,
+    ) -> std::result::Result<Vec<u8>, KeyStoreError> {
         self.store.create_key(alias, user_verification)
     }
 
@@ -124,7 +134,10 @@ mod tests {
     }
 
     impl HttpTransport for Snooping {
-        fn execute(&self, _: nyckel_core::protocol::HttpRequest) -> std::result::Result<nyckel_core::protocol::HttpResponse, String> {
+        fn execute(
+            &self,
+            _: nyckel_core::protocol::HttpRequest,
+        ) -> std::result::Result<nyckel_core::protocol::HttpResponse, String> {
             let mut second = Vault::open(&self.path).unwrap();
             second.unlock_with_unwrapped_key(UnwrappedKey::new(self.key.clone())).unwrap();
             self.seen.lock().unwrap().push(load_store(&second).unwrap().aliases());
@@ -137,17 +150,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v.nyckel");
         let mut vault = Vault::create(&path, "test passphrase", KdfParams::FLOOR).unwrap();
-        let http = Snooping { path: path.clone(), key: vault.key_for_wrapping().unwrap().to_vec(), seen: Default::default() };
+        let http = Snooping {
+            path: path.clone(),
+            key: vault.key_for_wrapping().unwrap().to_vec(),
+            seen: Default::default(),
+        };
         let keys = DeviceKeys::load(&vault).unwrap();
         let provider = keys.store().create_key("provider".into(), false).unwrap();
         keys.store().delete_key("provider".into()).unwrap();
         let fingerprint = nyckel_core::protocol::wire::fingerprint(&provider);
-        let uri = nyckel_core::protocol::EnrollUri::build("https://idp.example.se", "q3U1y0Cq9E3N0QmK6cJ3aA", "anna", &fingerprint, None, None, None);
-        let result = run_flow(&mut vault, &keys, &http, |a| a.enroll(&uri, "t", None, 1_767_225_600));
+        let uri = nyckel_core::protocol::EnrollUri::build(
+            "https://idp.example.se",
+            "q3U1y0Cq9E3N0QmK6cJ3aA",
+            "anna",
+            &fingerprint,
+            None,
+            None,
+            None,
+        );
+        let result =
+            run_flow(&mut vault, &keys, &http, |a| a.enroll(&uri, "t", None, 1_767_225_600));
         assert!(result.is_err(), "the provider was unreachable");
         let seen = http.seen.lock().unwrap().clone();
         assert_eq!(seen.len(), 1);
-        assert_eq!(seen[0].len(), 1, "the new device key was on disk when the request left: {seen:?}");
+        assert_eq!(
+            seen[0].len(),
+            1,
+            "the new device key was on disk when the request left: {seen:?}"
+        );
         // The failed enrollment deleted its key, and `run_flow` saved the deletion.
         assert!(keys.store().aliases().is_empty());
         assert!(load_store(&vault).unwrap().aliases().is_empty());
@@ -163,7 +193,11 @@ mod tests {
         old.save(&mut first).unwrap();
         // Two `nyckel` processes load the same store before either saves.
         let mut second = Vault::open(&path).unwrap();
-        second.unlock_with_unwrapped_key(UnwrappedKey::new(first.key_for_wrapping().unwrap().to_vec())).unwrap();
+        second
+            .unlock_with_unwrapped_key(UnwrappedKey::new(
+                first.key_for_wrapping().unwrap().to_vec(),
+            ))
+            .unwrap();
         let a = DeviceKeys::load(&first).unwrap();
         let b = DeviceKeys::load(&second).unwrap();
         a.create_key("a".into(), false).unwrap();
@@ -171,7 +205,11 @@ mod tests {
         b.create_key("b".into(), false).unwrap();
         a.save(&mut first).unwrap();
         b.save(&mut second).unwrap();
-        assert_eq!(load_store(&first).unwrap().aliases(), ["a", "b"], "b kept a's key and did not bring back 'old'");
+        assert_eq!(
+            load_store(&first).unwrap().aliases(),
+            ["a", "b"],
+            "b kept a's key and did not bring back 'old'"
+        );
     }
 
     #[test]

@@ -4,9 +4,9 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use nyckel_cli::cli::{Cli, Command};
 use nyckel_cli::commands::{self, Context};
+use nyckel_cli::demo;
 use nyckel_cli::error::{self, CliError};
 use nyckel_cli::output::Term;
-use nyckel_cli::demo;
 
 fn main() {
     error::install_panic_hook();
@@ -54,9 +54,9 @@ fn exit_with(e: &CliError) -> ! {
 /// typed (see [`nyckel_cli::cli::argument_error`]) and exit 2.
 fn exit_on_clap_error(e: clap::Error) -> ! {
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            e.exit()
-        }
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => e.exit(),
         _ => exit_with(&CliError::usage(nyckel_cli::cli::argument_error(&e))),
     }
 }

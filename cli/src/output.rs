@@ -190,7 +190,12 @@ pub struct InspectJson {
 impl InspectJson {
     /// Builds the inspect view.
     pub fn new(p: &OtpParams, code: &Code, warnings: Vec<String>) -> Self {
-        InspectJson { params: ParamsJson::new(p), secret: p.secret.to_base32(), code: code.value.clone(), warnings }
+        InspectJson {
+            params: ParamsJson::new(p),
+            secret: p.secret.to_base32(),
+            code: code.value.clone(),
+            warnings,
+        }
     }
 }
 
@@ -270,7 +275,13 @@ pub fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}'
+            '\u{061C}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{FEFF}'
         )
         || ('\u{202A}'..='\u{202E}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
@@ -280,7 +291,9 @@ pub fn needs_escape(c: char) -> bool {
 /// hostile QR code, newlines, U+202E that would reverse the line) are shown escaped
 /// (`\u{202e}`).
 pub fn clean(text: &str) -> String {
-    text.chars().flat_map(|c| if needs_escape(c) { c.escape_default().collect() } else { vec![c] }).collect()
+    text.chars()
+        .flat_map(|c| if needs_escape(c) { c.escape_default().collect() } else { vec![c] })
+        .collect()
 }
 
 /// Display width of `text` in terminal cells (one per character: good for Swedish and
@@ -368,8 +381,9 @@ pub fn kind_summary(p: &OtpParams) -> String {
 /// Aligns rows into columns separated by two spaces (trailing spaces trimmed).
 pub fn table(rows: &[Vec<String>]) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> =
-        (0..cols).map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| width(c)).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..cols)
+        .map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| width(c)).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for row in rows {
         let mut line = String::new();
@@ -462,7 +476,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        assert_eq!(redact_secret("otpauth://totp/a?issuer=x&Secret=ABC&digits=6"), "otpauth://totp/a?issuer=x&Secret=…&digits=6");
+        assert_eq!(
+            redact_secret("otpauth://totp/a?issuer=x&Secret=ABC&digits=6"),
+            "otpauth://totp/a?issuer=x&Secret=…&digits=6"
+        );
     }
 
     #[test]
@@ -473,11 +490,22 @@ mod tests {
     #[test]
     fn bidi_and_invisible_characters_are_escaped_but_emoji_sequences_kept() {
         assert_eq!(clean("Bank\u{202E}lapyap"), "Bank\\u{202e}lapyap");
-        for c in ['\u{061C}', '\u{200B}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202D}', '\u{2066}', '\u{2069}', '\u{2028}', '\u{FEFF}'] {
+        for c in [
+            '\u{061C}', '\u{200B}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202D}', '\u{2066}',
+            '\u{2069}', '\u{2028}', '\u{FEFF}',
+        ] {
             assert_eq!(clean(&format!("a{c}b")), format!("a{}b", c.escape_default()), "{:?}", c);
         }
         // A family (ZWJ), a flag, a keycap, a skin tone, a subdivision flag (tags), Persian with ZWNJ.
-        for text in ["👨\u{200D}👩\u{200D}👧", "🇸🇪", "1\u{FE0F}\u{20E3}", "👍🏽", "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", "می\u{200C}خواهم", "Region Skåne"] {
+        for text in [
+            "👨\u{200D}👩\u{200D}👧",
+            "🇸🇪",
+            "1\u{FE0F}\u{20E3}",
+            "👍🏽",
+            "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}",
+            "می\u{200C}خواهم",
+            "Region Skåne",
+        ] {
             assert_eq!(clean(text), text);
         }
     }

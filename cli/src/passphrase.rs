@@ -42,7 +42,9 @@ fn from_env() -> Option<Passphrase> {
 }
 
 fn no_terminal() -> CliError {
-    CliError::usage(format!("no passphrase: set {ENV} (stdin is not a terminal, so nyckel cannot ask for it)"))
+    CliError::usage(format!(
+        "no passphrase: set {ENV} (stdin is not a terminal, so nyckel cannot ask for it)"
+    ))
 }
 
 fn prompt(text: &str) -> Result<Passphrase> {

@@ -39,15 +39,27 @@ impl std::fmt::Debug for CliPin {
 impl CliPin {
     /// Always answers `pin`.
     pub fn fixed(pin: &str) -> CliPin {
-        CliPin { cached: Mutex::new(Some(Zeroizing::new(pin.to_owned()))), can_prompt: false, missing: AtomicBool::new(false) }
+        CliPin {
+            cached: Mutex::new(Some(Zeroizing::new(pin.to_owned()))),
+            can_prompt: false,
+            missing: AtomicBool::new(false),
+        }
     }
 
     /// `NYCKEL_PIN`, or a prompt on the terminal the first time a key needs the PIN. Without
     /// either, signing with a phone sign-in key fails and [`CliPin::was_missing`] says so.
     pub fn lazy() -> CliPin {
         match from_env() {
-            Some(pin) => CliPin { cached: Mutex::new(Some(pin)), can_prompt: false, missing: AtomicBool::new(false) },
-            None => CliPin { cached: Mutex::new(None), can_prompt: terminal(), missing: AtomicBool::new(false) },
+            Some(pin) => CliPin {
+                cached: Mutex::new(Some(pin)),
+                can_prompt: false,
+                missing: AtomicBool::new(false),
+            },
+            None => CliPin {
+                cached: Mutex::new(None),
+                can_prompt: terminal(),
+                missing: AtomicBool::new(false),
+            },
         }
     }
 
@@ -114,7 +126,9 @@ pub fn for_new_key(keys: &DeviceKeys) -> Result<CliPin> {
         None if !terminal() => return Err(no_pin()),
         None if !existing.is_empty() => prompt(PROMPT)?,
         None => {
-            let first = prompt(&format!("Choose a PIN for phone sign-in (at least {MIN_CHARS} characters): "))?;
+            let first = prompt(&format!(
+                "Choose a PIN for phone sign-in (at least {MIN_CHARS} characters): "
+            ))?;
             if first.chars().count() >= MIN_CHARS {
                 let second = prompt("Repeat the PIN: ")?;
                 if *first != *second {
@@ -125,9 +139,9 @@ pub fn for_new_key(keys: &DeviceKeys) -> Result<CliPin> {
         }
     };
     match existing.first() {
-        None if pin.chars().count() < MIN_CHARS => {
-            Err(CliError::usage(format!("the PIN for phone sign-in needs at least {MIN_CHARS} characters; nothing changed")))
-        }
+        None if pin.chars().count() < MIN_CHARS => Err(CliError::usage(format!(
+            "the PIN for phone sign-in needs at least {MIN_CHARS} characters; nothing changed"
+        ))),
         None => Ok(CliPin::fixed(&pin)),
         Some(alias) => {
             let candidate = Arc::new(CliPin::fixed(&pin));

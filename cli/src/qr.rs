@@ -29,17 +29,20 @@ impl Modules {
     /// Encodes `data` (error correction level M) with a [`QUIET_ZONE`] border. Data that
     /// does not fit the largest QR code is bad input (exit 2, "too long for a QR code").
     pub fn encode(data: &str) -> Result<Modules> {
-        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(|e| match e {
-            qrcode::types::QrError::DataTooLong => CliError::usage(TOO_LONG),
-            e => CliError::failure(format!("cannot make a QR code: {e}")),
-        })?;
+        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M).map_err(
+            |e| match e {
+                qrcode::types::QrError::DataTooLong => CliError::usage(TOO_LONG),
+                e => CliError::failure(format!("cannot make a QR code: {e}")),
+            },
+        )?;
         let inner = code.width();
         let colors = code.to_colors();
         let size = inner + 2 * QUIET_ZONE;
         let mut dark = vec![false; size * size];
         for y in 0..inner {
             for x in 0..inner {
-                dark[(y + QUIET_ZONE) * size + x + QUIET_ZONE] = colors[y * inner + x] == Color::Dark;
+                dark[(y + QUIET_ZONE) * size + x + QUIET_ZONE] =
+                    colors[y * inner + x] == Color::Dark;
             }
         }
         Ok(Modules { size, dark })
@@ -82,7 +85,8 @@ pub fn render_modules(m: &Modules, style: TermStyle) -> String {
         }
         for x in 0..m.size {
             // Past the last row is quiet zone: light, which is ink when inverted.
-            let bottom = if y + 1 < m.size { ink(x, y + 1) } else { style == TermStyle::PlainInverted };
+            let bottom =
+                if y + 1 < m.size { ink(x, y + 1) } else { style == TermStyle::PlainInverted };
             out.push(match (ink(x, y), bottom) {
                 (true, true) => '█',
                 (true, false) => '▀',
@@ -158,7 +162,9 @@ fn scan_once(img: &image::GrayImage, invert: bool) -> ScanResult {
 /// Decodes an image file's bytes (PNG or JPEG) and scans it. Errors are bad input (exit 2)
 /// and name `shown` (the file name).
 pub fn scan_bytes(bytes: &[u8], shown: &str) -> Result<ScanResult> {
-    let format = image::guess_format(bytes).ok().filter(|f| matches!(f, image::ImageFormat::Png | image::ImageFormat::Jpeg));
+    let format = image::guess_format(bytes)
+        .ok()
+        .filter(|f| matches!(f, image::ImageFormat::Png | image::ImageFormat::Jpeg));
     let Some(format) = format else {
         return Err(CliError::usage(format!("{shown} is not a PNG or JPEG image")));
     };
@@ -172,7 +178,9 @@ pub fn scan_bytes(bytes: &[u8], shown: &str) -> Result<ScanResult> {
     let result = scan_luma(&luma);
     if result.texts.is_empty() {
         return Err(CliError::usage(if result.undecodable > 0 {
-            format!("found a QR code in {shown} but could not decode it; try a sharper or larger image")
+            format!(
+                "found a QR code in {shown} but could not decode it; try a sharper or larger image"
+            )
         } else {
             format!("no QR code found in {shown}")
         }));
@@ -183,7 +191,8 @@ pub fn scan_bytes(bytes: &[u8], shown: &str) -> Result<ScanResult> {
 /// Reads and scans an image file.
 pub fn scan_file(path: &Path) -> Result<ScanResult> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {shown}: {e}")))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {shown}: {e}")))?;
     scan_bytes(&bytes, &shown)
 }
 

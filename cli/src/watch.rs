@@ -64,7 +64,13 @@ impl Layout {
 /// counts (that line also carries the footer's hint). When not even the header, one
 /// account and that line fit, the header and the first account are cut to the rows there
 /// are.
-pub fn frame(accounts: &[Account], query: Option<&str>, unix_time: u64, term: &Term, layout: Layout) -> Vec<String> {
+pub fn frame(
+    accounts: &[Account],
+    query: Option<&str>,
+    unix_time: u64,
+    term: &Term,
+    layout: Layout,
+) -> Vec<String> {
     let count = match accounts.len() {
         1 => "1 account".to_owned(),
         n => format!("{n} accounts"),
@@ -73,7 +79,8 @@ pub fn frame(accounts: &[Account], query: Option<&str>, unix_time: u64, term: &T
         Some(q) => format!("{count} matching \"{}\"", clean(q)),
         None => count,
     };
-    let header = format!("{} · {count} · {}", term.bold("Nyckel"), term.dim(&output::utc(unix_time as i64)));
+    let header =
+        format!("{} · {count} · {}", term.bold("Nyckel"), term.dim(&output::utc(unix_time as i64)));
     let blocks = account_blocks(accounts, unix_time, term);
     let mut lines = vec![header];
     if accounts.is_empty() {
@@ -81,7 +88,8 @@ pub fn frame(accounts: &[Account], query: Option<&str>, unix_time: u64, term: &T
         lines.push("No accounts yet: add one with `nyckel add URI` or `nyckel scan IMAGE`.".into());
     }
     lines.extend(blocks.iter().flatten().cloned());
-    let footer = if layout.footer { vec![String::new(), term.dim("Ctrl-C to quit")] } else { Vec::new() };
+    let footer =
+        if layout.footer { vec![String::new(), term.dim("Ctrl-C to quit")] } else { Vec::new() };
     let rows = layout.rows.unwrap_or(usize::MAX);
     if lines.len() + footer.len() <= rows {
         lines.extend(footer);
@@ -114,7 +122,11 @@ fn account_blocks(accounts: &[Account], unix_time: u64, term: &Term) -> Vec<[Str
         .iter()
         .map(|a| match a.params.kind {
             OtpKind::Hotp => None,
-            _ => a.params.code_at(unix_time).ok().map(|c| (group_code(&c.value), c.seconds_left, a.params.period)),
+            _ => a
+                .params
+                .code_at(unix_time)
+                .ok()
+                .map(|c| (group_code(&c.value), c.seconds_left, a.params.period)),
         })
         .collect();
     let code_cells = codes.iter().flatten().map(|(c, _, _)| width(c)).max().unwrap_or(7).max(7);
@@ -122,7 +134,9 @@ fn account_blocks(accounts: &[Account], unix_time: u64, term: &Term) -> Vec<[Str
     for (account, code) in accounts.iter().zip(&codes) {
         let p = &account.params;
         let head = match (p.issuer.is_empty(), p.name.is_empty()) {
-            (false, false) => format!("{}  {}", term.bold(&clean(&p.issuer)), term.dim(&clean(&p.name))),
+            (false, false) => {
+                format!("{}  {}", term.bold(&clean(&p.issuer)), term.dim(&clean(&p.name)))
+            }
             (false, true) => term.bold(&clean(&p.issuer)),
             (true, _) => term.bold(&clean(&p.name)),
         };
@@ -135,7 +149,12 @@ fn account_blocks(accounts: &[Account], unix_time: u64, term: &Term) -> Vec<[Str
                     _ => term.green(s),
                 };
                 let value = if left <= 5 { term.red(value) } else { term.bold(value) };
-                format!("{}  {}  {}", pad(&value, code_cells), paint(&bar(f64::from(left) / f64::from(*period))), paint(&format!("{left:>2} s")))
+                format!(
+                    "{}  {}  {}",
+                    pad(&value, code_cells),
+                    paint(&bar(f64::from(left) / f64::from(*period))),
+                    paint(&format!("{left:>2} s"))
+                )
             }
             _ if p.kind == OtpKind::Hotp => format!(
                 "{}  {}",
@@ -274,7 +293,8 @@ pub fn interrupted() -> bool {
 
 /// Sleeps until the next whole second, waking early on Ctrl-C.
 fn sleep_to_next_second() {
-    let subsec = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_millis()).unwrap_or(0);
+    let subsec =
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_millis()).unwrap_or(0);
     let mut left = Duration::from_millis(u64::from(1000 - subsec.min(999)));
     while !left.is_zero() && !interrupted() {
         let step = left.min(Duration::from_millis(50));
@@ -285,7 +305,12 @@ fn sleep_to_next_second() {
 
 /// Shows the live list of `accounts` (chosen by `query`, when given): `frames` frames (one
 /// a second), or until Ctrl-C when `None`. Returns `false` when stopped by Ctrl-C.
-pub fn run(accounts: &[Account], query: Option<&str>, frames: Option<u64>, term: Term) -> Result<bool> {
+pub fn run(
+    accounts: &[Account],
+    query: Option<&str>,
+    frames: Option<u64>,
+    term: Term,
+) -> Result<bool> {
     let live = term.tty;
     if live {
         #[cfg(unix)]
@@ -307,7 +332,12 @@ pub fn run(accounts: &[Account], query: Option<&str>, frames: Option<u64>, term:
     result.map(|()| !interrupted())
 }
 
-fn draw_loop(accounts: &[Account], query: Option<&str>, frames: Option<u64>, term: Term) -> Result<()> {
+fn draw_loop(
+    accounts: &[Account],
+    query: Option<&str>,
+    frames: Option<u64>,
+    term: Term,
+) -> Result<()> {
     let mut shown = 0u64;
     let mut previous_lines = 0usize;
     loop {
@@ -319,7 +349,8 @@ fn draw_loop(accounts: &[Account], query: Option<&str>, frames: Option<u64>, ter
             // One row stays free so that the newline after the last line never scrolls:
             // then moving up by the number of lines drawn always reaches the frame's top.
             let rows = terminal_rows().map(|r| r - 1);
-            let lines = frame(accounts, query, now(), &term, Layout { rows, footer: frames.is_none() });
+            let lines =
+                frame(accounts, query, now(), &term, Layout { rows, footer: frames.is_none() });
             if previous_lines > 0 {
                 text.push_str(&format!("\x1b[{previous_lines}A"));
             }
@@ -410,15 +441,30 @@ mod tests {
         // 15 accounts in a 24-row terminal: 23 rows usable.
         let fitted = lines(15, Some(23), false);
         assert_eq!(fitted.len(), 1 + 3 * 6 + 2, "{fitted:?}");
-        assert_eq!(issuers(&fitted), ["Issuer 1", "Issuer 2", "Issuer 3", "Issuer 4", "Issuer 5", "Issuer 6"]);
-        assert!(fitted[0].starts_with("Nyckel · 15 accounts · "), "the header still counts them all");
-        assert!(fitted[18].trim_start().starts_with(|c: char| c.is_ascii_digit()), "the last account's code: {fitted:?}");
+        assert_eq!(
+            issuers(&fitted),
+            ["Issuer 1", "Issuer 2", "Issuer 3", "Issuer 4", "Issuer 5", "Issuer 6"]
+        );
+        assert!(
+            fitted[0].starts_with("Nyckel · 15 accounts · "),
+            "the header still counts them all"
+        );
+        assert!(
+            fitted[18].trim_start().starts_with(|c: char| c.is_ascii_digit()),
+            "the last account's code: {fitted:?}"
+        );
         assert_eq!(fitted[19], "");
         assert_eq!(fitted[20], "… 9 more accounts: narrow with `nyckel watch QUERY`");
         let live = lines(15, Some(23), true);
         assert_eq!(live.len(), 21);
-        assert_eq!(live[20], "… 9 more accounts: narrow with `nyckel watch QUERY` · Ctrl-C to quit");
-        assert_eq!(lines(2, Some(6), false).last().unwrap(), "… 1 more account: narrow with `nyckel watch QUERY`");
+        assert_eq!(
+            live[20],
+            "… 9 more accounts: narrow with `nyckel watch QUERY` · Ctrl-C to quit"
+        );
+        assert_eq!(
+            lines(2, Some(6), false).last().unwrap(),
+            "… 1 more account: narrow with `nyckel watch QUERY`"
+        );
     }
 
     #[test]
@@ -437,9 +483,18 @@ mod tests {
                     } else if rows >= 1 + 3 + 2 && n > 0 {
                         // Whole accounts, then the "more" line, as many as fit.
                         let shown = issuers(&fitted).len();
-                        assert!(fitted.last().unwrap().starts_with(&format!("… {} more account", n - shown)), "{fitted:?}");
+                        assert!(
+                            fitted
+                                .last()
+                                .unwrap()
+                                .starts_with(&format!("… {} more account", n - shown)),
+                            "{fitted:?}"
+                        );
                         assert_eq!(fitted.len(), 1 + 3 * shown + 2);
-                        assert!(fitted.len() + 3 > rows, "room for one more account: {rows} rows, {fitted:?}");
+                        assert!(
+                            fitted.len() + 3 > rows,
+                            "room for one more account: {rows} rows, {fitted:?}"
+                        );
                     }
                 }
             }
@@ -459,6 +514,9 @@ mod tests {
     #[test]
     fn a_query_is_named_in_the_header() {
         let frame = frame(&accounts(2), Some("issuer\u{7}"), T, &Term::PLAIN, Layout::PLAIN);
-        assert!(frame[0].starts_with("Nyckel · 2 accounts matching \"issuer\\u{7}\" · "), "cleaned: {frame:?}");
+        assert!(
+            frame[0].starts_with("Nyckel · 2 accounts matching \"issuer\\u{7}\" · "),
+            "cleaned: {frame:?}"
+        );
     }
 }

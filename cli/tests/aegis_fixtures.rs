@@ -21,7 +21,11 @@ fn plain_txt() -> Option<std::path::PathBuf> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures");
     if !dir.is_dir() {
         // Written straight to the real stderr so the skip shows even with captured output.
-        let _ = writeln!(std::io::stderr(), "SKIPPED: ../shared/fixtures not found ({})", dir.display());
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: ../shared/fixtures not found ({})",
+            dir.display()
+        );
         return None;
     }
     Some(dir.join("import/aegis-testdata/plain.txt"))
@@ -42,7 +46,9 @@ fn aegis_plain_txt_matches_ground_truth() {
     let list = v.run(&["list", "--json"]).json();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), GROUND_TRUTH.len());
-    for (account, (kind, issuer, name, algorithm, digits, period_or_counter)) in list.iter().zip(GROUND_TRUTH) {
+    for (account, (kind, issuer, name, algorithm, digits, period_or_counter)) in
+        list.iter().zip(GROUND_TRUTH)
+    {
         assert_eq!(account["type"], kind, "{account}");
         assert_eq!(account["issuer"], issuer, "{account}");
         assert_eq!(account["name"], name, "{account}");
@@ -56,7 +62,8 @@ fn aegis_plain_txt_matches_ground_truth() {
     // Each URI's secret survives: show-qr --uri gives it back canonically, and inspect agrees.
     for (account, uri) in list.iter().zip(&uris) {
         let secret = uri.split("secret=").nth(1).unwrap().split('&').next().unwrap();
-        let exported = v.run(&["show-qr", &account["id"].to_string(), "--uri"]).ok().trim().to_owned();
+        let exported =
+            v.run(&["show-qr", &account["id"].to_string(), "--uri"]).ok().trim().to_owned();
         assert!(exported.contains(&format!("secret={secret}")), "{exported}");
         assert_eq!(run_bare(&["inspect", uri, "--json"]).json()["secret"], secret);
     }

@@ -8,7 +8,8 @@ mod idp;
 use common::*;
 use idp::*;
 
-const WRONG_NUMBER: &str = "The number did not match. The sign-in was stopped; start it again on the sign-in page.";
+const WRONG_NUMBER: &str =
+    "The number did not match. The sign-in was stopped; start it again on the sign-in page.";
 
 /// A vault enrolled with a new user `name` at `idp`; returns the vault and the enroll JSON.
 fn enrolled(idp: &Idp, name: &str, totp: bool) -> (TestVault, serde_json::Value) {
@@ -53,7 +54,16 @@ fn enroll_with_an_otp_account() {
     assert_eq!(e.as_array().unwrap().len(), 1);
     assert_eq!(
         keys(&e[0]),
-        expect_keys(&["id", "issuer", "account", "provider", "device_name", "phone_signin", "otp_account_id", "enrolled_at"])
+        expect_keys(&[
+            "id",
+            "issuer",
+            "account",
+            "provider",
+            "device_name",
+            "phone_signin",
+            "otp_account_id",
+            "enrolled_at"
+        ])
     );
     assert_eq!(e[0]["phone_signin"], false);
     assert_eq!(e[0]["otp_account_id"], 1);
@@ -62,7 +72,11 @@ fn enroll_with_an_otp_account() {
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0].name, e[0]["device_name"].as_str().unwrap());
     let table = v.run(&["enrollments"]);
-    assert!(table.ok().contains("PHONE SIGN-IN") && table.ok().contains("anna@skane.se"), "{}", table.stdout);
+    assert!(
+        table.ok().contains("PHONE SIGN-IN") && table.ok().contains("anna@skane.se"),
+        "{}",
+        table.stdout
+    );
     // An enrollment code is single use.
     v.run(&["enroll", &uri]).fails(2, "already used or has expired");
 }
@@ -119,7 +133,11 @@ fn a_tampered_fingerprint_is_refused_and_nothing_is_stored() {
     out.fails(2, "does not match the fingerprint");
     assert!(!out.stderr.contains("code="), "no activation code in errors: {}", out.stderr);
     assert_eq!(v.run(&["enrollments", "--json"]).json(), serde_json::json!([]));
-    assert_eq!(v.run(&["list", "--json"]).json(), serde_json::json!([]), "the OTP account was not added either");
+    assert_eq!(
+        v.run(&["list", "--json"]).json(),
+        serde_json::json!([]),
+        "the OTP account was not added either"
+    );
     assert!(v.run(&["enrollments"]).ok().contains("No enrollments yet"));
 }
 
@@ -147,7 +165,16 @@ fn pending_requests_show_their_context_and_never_a_number() {
     assert_eq!(
         keys(r),
         expect_keys(&[
-            "request_id", "enrollment_id", "issuer", "account", "kind", "app", "ip", "location", "created_at", "expires_at",
+            "request_id",
+            "enrollment_id",
+            "issuer",
+            "account",
+            "kind",
+            "app",
+            "ip",
+            "location",
+            "created_at",
+            "expires_at",
             "seconds_left"
         ]),
         "no number, no nonce"
@@ -162,7 +189,8 @@ fn pending_requests_show_their_context_and_never_a_number() {
     // Without a terminal and without a decision: listed, with how to answer.
     let text = v.run(&["approve"]);
     let text = text.ok();
-    for needle in [APP, IP, LOCATION, "anna@skane.se", "Expires", "in 1", "UTC", "--number N --yes"] {
+    for needle in [APP, IP, LOCATION, "anna@skane.se", "Expires", "in 1", "UTC", "--number N --yes"]
+    {
         assert!(text.contains(needle), "{needle:?} in {text}");
     }
     assert!(!text.to_lowercase().contains("number:"), "{text}");
@@ -179,7 +207,10 @@ fn approving_with_the_right_number_signs_in() {
     let text = out.ok();
     assert!(text.contains("Approved."), "{text}");
     assert!(text.contains(APP), "{text}");
-    assert!(!out.stdout.contains(&format!("{}\n", started.number)) && !out.stderr.contains(&started.number.to_string()));
+    assert!(
+        !out.stdout.contains(&format!("{}\n", started.number))
+            && !out.stderr.contains(&started.number.to_string())
+    );
     assert_eq!(idp.state(&started.id), "approved");
     assert!(idp.complete(&started).is_ok(), "the sign-in page completes: signed in");
     // Answered: nothing waits any more, and a second answer finds nothing.
@@ -194,7 +225,8 @@ fn the_browser_tests_command_works() {
     let (v, _) = enrolled(&idp, "eva@umea.se", false);
     let started = idp.signin("eva@umea.se", false);
     let n = started.number.to_string();
-    let args = ["--vault", v.path.to_str().unwrap(), "approve", "--number", &n, "--yes", "--wait", "10"];
+    let args =
+        ["--vault", v.path.to_str().unwrap(), "approve", "--number", &n, "--yes", "--wait", "10"];
     let mut cmd = bare(&args);
     cmd.env("NYCKEL_PASSPHRASE", PASSPHRASE);
     let out = output(cmd, &args, None);
@@ -210,7 +242,12 @@ fn a_wrong_number_stops_the_sign_in() {
     let wrong = other_number(started.number);
     let out = approve_number(&v, wrong);
     out.fails(2, WRONG_NUMBER);
-    assert!(!out.stderr.contains(&wrong.to_string()) && !out.stderr.contains(&started.number.to_string()), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains(&wrong.to_string())
+            && !out.stderr.contains(&started.number.to_string()),
+        "{}",
+        out.stderr
+    );
     assert_eq!(idp.state(&started.id), "wrong_number");
     // The request is dead: the right number cannot revive it.
     approve_number(&v, started.number).fails(2, "no sign-in requests waiting");
@@ -275,11 +312,17 @@ fn a_request_that_expires_while_the_user_types_is_refused() {
     let started = idp.signin("anna@skane.se", false);
     let clock = idp.cfg.clock.clone();
     let n = format!("{}\n", started.number);
-    let (code, out) = on_terminal_with(&v, &["approve"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Type the number shown on the sign-in screen"),
-        Step::Run(Box::new(move || clock.advance(200))),
-        Step::Type(&n),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["approve"],
+        Some(PASSPHRASE),
+        &[],
+        &[
+            Step::WaitFor("Type the number shown on the sign-in screen"),
+            Step::Run(Box::new(move || clock.advance(200))),
+            Step::Type(&n),
+        ],
+    );
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("nyckel: the sign-in request expired before it was answered"), "{out}");
     assert_eq!(idp.state(&started.id), "expired");
@@ -294,12 +337,18 @@ fn interactive_approval_on_a_terminal() {
     let (v, _) = enrolled(&idp, "anna@skane.se", false);
     let started = idp.signin("anna@skane.se", false);
     let n = format!("{}\n", started.number);
-    let (code, out) = on_terminal_with(&v, &["approve"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Type the number shown on the sign-in screen (or d = deny, r = report)"),
-        Step::Type("5\n"),
-        Step::WaitFor("Type the two digits"),
-        Step::Type(&n),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["approve"],
+        Some(PASSPHRASE),
+        &[],
+        &[
+            Step::WaitFor("Type the number shown on the sign-in screen (or d = deny, r = report)"),
+            Step::Type("5\n"),
+            Step::WaitFor("Type the two digits"),
+            Step::Type(&n),
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(APP) && out.contains(LOCATION), "{out}");
     assert!(out.contains("Approved."), "{out}");
@@ -307,19 +356,25 @@ fn interactive_approval_on_a_terminal() {
 
     // d denies; a wrong number typed at the prompt stops the sign-in.
     let started = idp.signin("anna@skane.se", false);
-    let (code, out) = on_terminal_with(&v, &["approve"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Type the number"),
-        Step::Type("d\n"),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["approve"],
+        Some(PASSPHRASE),
+        &[],
+        &[Step::WaitFor("Type the number"), Step::Type("d\n")],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Denied."), "{out}");
     assert_eq!(idp.state(&started.id), "denied");
     let started = idp.signin("anna@skane.se", false);
     let wrong = format!("{}\n", other_number(started.number));
-    let (code, out) = on_terminal_with(&v, &["approve"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Type the number"),
-        Step::Type(&wrong),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["approve"],
+        Some(PASSPHRASE),
+        &[],
+        &[Step::WaitFor("Type the number"), Step::Type(&wrong)],
+    );
     assert_eq!(code, 2, "{out}");
     assert!(out.contains(WRONG_NUMBER), "{out}");
     assert_eq!(idp.state(&started.id), "wrong_number");
@@ -337,7 +392,11 @@ fn phone_signin_with_a_pin() {
     assert_eq!(idp.try_signin("anna@skane.se", true).unwrap_err().code, "no_phone_signin");
 
     let out = with_pin(&v, &["phone-signin", "enable", "anna"], Some("2468"));
-    assert!(out.ok().contains("Phone sign-in is on for Nyckel IdP (anna@skane.se)"), "{}", out.stdout);
+    assert!(
+        out.ok().contains("Phone sign-in is on for Nyckel IdP (anna@skane.se)"),
+        "{}",
+        out.stdout
+    );
     assert!(!out.stdout.contains("2468") && !out.stderr.contains("2468"));
     assert_eq!(v.run(&["enrollments", "--json"]).json()[0]["phone_signin"], true);
     assert!(idp.devices("anna@skane.se")[0].phone_signin);
@@ -386,8 +445,13 @@ fn one_pin_for_all_phone_signin_keys() {
     // Ambiguous names list the candidates.
     let out = with_pin(&v, &["phone-signin", "disable", "skane.se"], None);
     out.fails(2, "matches 2 enrollments");
-    assert!(out.stderr.contains("[1] Nyckel IdP (anna@skane.se)") && out.stderr.contains("[2]"), "{}", out.stderr);
-    with_pin(&v, &["phone-signin", "enable", "nobody"], Some("2468")).fails(2, "no enrollment matches");
+    assert!(
+        out.stderr.contains("[1] Nyckel IdP (anna@skane.se)") && out.stderr.contains("[2]"),
+        "{}",
+        out.stderr
+    );
+    with_pin(&v, &["phone-signin", "enable", "nobody"], Some("2468"))
+        .fails(2, "no enrollment matches");
 }
 
 #[test]
@@ -407,7 +471,8 @@ fn several_requests_need_a_request_id() {
     // --account picks one enrollment.
     v.run(&["approve", "--account", "anna", "--number", &a.number.to_string(), "--yes"]).ok();
     assert_eq!(idp.state(&a.id), "approved");
-    v.run(&["approve", "--request", "nosuchrequest"]).fails(2, "no sign-in request with id nosuchrequest");
+    v.run(&["approve", "--request", "nosuchrequest"])
+        .fails(2, "no sign-in request with id nosuchrequest");
 }
 
 #[test]
@@ -451,7 +516,23 @@ fn activity_shows_sign_in_decisions() {
     let events: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(events, ["phone_signin", "sign_in", "sign_in", "sign_in", "enrolled"], "{log:?}");
     let denied = &log[1];
-    for key in ["id", "at", "event", "summary", "enrollment_id", "record", "decision", "app", "ip", "location", "result", "kind", "account_name", "provider", "request_id"] {
+    for key in [
+        "id",
+        "at",
+        "event",
+        "summary",
+        "enrollment_id",
+        "record",
+        "decision",
+        "app",
+        "ip",
+        "location",
+        "result",
+        "kind",
+        "account_name",
+        "provider",
+        "request_id",
+    ] {
         assert!(denied.get(key).is_some(), "{key} in {denied}");
     }
     assert_eq!(denied["decision"], "deny");
@@ -465,7 +546,10 @@ fn activity_shows_sign_in_decisions() {
     assert_eq!(log[3]["result"], "approved");
     assert_eq!(log[0]["enabled"], true);
     let text = serde_json::to_string(log).unwrap();
-    assert!(!text.contains("nonce") && !text.contains("\"number\""), "no nonce or number in the log: {text}");
+    assert!(
+        !text.contains("nonce") && !text.contains("\"number\""),
+        "no nonce or number in the log: {text}"
+    );
 
     let human = v.run(&["activity"]);
     let human = human.ok();
@@ -503,7 +587,8 @@ fn an_unreachable_provider_is_exit_1() {
     idp.stop();
     v.run(&["approve"]).fails(1, "cannot reach the provider");
     v.run(&["approve", "--deny"]).fails(1, "cannot reach the provider");
-    with_pin(&v, &["phone-signin", "enable", "1"], Some("2468")).fails(1, "cannot reach the provider");
+    with_pin(&v, &["phone-signin", "enable", "1"], Some("2468"))
+        .fails(1, "cannot reach the provider");
     assert_eq!(v.run(&["enrollments", "--json"]).json()[0]["phone_signin"], false);
     // Removing still works: the keys go, with a warning that the provider was not told.
     let out = v.run(&["unenroll", "1", "--yes"]);
@@ -529,34 +614,52 @@ fn pin_prompts_on_a_terminal() {
     let idp = Idp::start();
     let (v, _) = enrolled(&idp, "anna@skane.se", false);
     // Chosen twice; a mismatch changes nothing.
-    let (code, out) = on_terminal_with(&v, &["phone-signin", "enable", "anna"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Choose a PIN for phone sign-in"),
-        Step::Type("24680\n"),
-        Step::WaitFor("Repeat the PIN:"),
-        Step::Type("13579\n"),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["phone-signin", "enable", "anna"],
+        Some(PASSPHRASE),
+        &[],
+        &[
+            Step::WaitFor("Choose a PIN for phone sign-in"),
+            Step::Type("24680\n"),
+            Step::WaitFor("Repeat the PIN:"),
+            Step::Type("13579\n"),
+        ],
+    );
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("nyckel: the PINs do not match; nothing changed"), "{out}");
     assert!(!idp.devices("anna@skane.se")[0].phone_signin);
-    let (code, out) = on_terminal_with(&v, &["phone-signin", "enable", "anna"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Choose a PIN for phone sign-in"),
-        Step::Type("24680\n"),
-        Step::WaitFor("Repeat the PIN:"),
-        Step::Type("24680\n"),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["phone-signin", "enable", "anna"],
+        Some(PASSPHRASE),
+        &[],
+        &[
+            Step::WaitFor("Choose a PIN for phone sign-in"),
+            Step::Type("24680\n"),
+            Step::WaitFor("Repeat the PIN:"),
+            Step::Type("24680\n"),
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Phone sign-in is \x1b[32mon\x1b[0m for"), "{out}");
     assert!(!out.contains("24680"), "the PIN is not echoed: {out}");
     // A passwordless approval asks for the PIN once, after the number.
     let started = idp.signin("anna@skane.se", true);
     let n = format!("{}\n", started.number);
-    let (code, out) = on_terminal_with(&v, &["approve"], Some(PASSPHRASE), &[], &[
-        Step::WaitFor("Passwordless sign-in request"),
-        Step::WaitFor("Type the number"),
-        Step::Type(&n),
-        Step::WaitFor("PIN for phone sign-in:"),
-        Step::Type("24680\n"),
-    ]);
+    let (code, out) = on_terminal_with(
+        &v,
+        &["approve"],
+        Some(PASSPHRASE),
+        &[],
+        &[
+            Step::WaitFor("Passwordless sign-in request"),
+            Step::WaitFor("Type the number"),
+            Step::Type(&n),
+            Step::WaitFor("PIN for phone sign-in:"),
+            Step::Type("24680\n"),
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(out.matches("PIN for phone sign-in:").count(), 1, "{out}");
     assert!(out.contains("Approved."), "{out}");

@@ -3,8 +3,10 @@
 mod common;
 use common::*;
 
-const INSPECT_KEYS_TOTP: &[&str] = &["type", "issuer", "name", "algorithm", "digits", "period", "secret", "code", "warnings"];
-const INSPECT_KEYS_HOTP: &[&str] = &["type", "issuer", "name", "algorithm", "digits", "counter", "secret", "code", "warnings"];
+const INSPECT_KEYS_TOTP: &[&str] =
+    &["type", "issuer", "name", "algorithm", "digits", "period", "secret", "code", "warnings"];
+const INSPECT_KEYS_HOTP: &[&str] =
+    &["type", "issuer", "name", "algorithm", "digits", "counter", "secret", "code", "warnings"];
 
 fn inspect(uri: &str, at: u64) -> serde_json::Value {
     let at = at.to_string();
@@ -25,7 +27,13 @@ fn rfc6238_sha1_eight_digits() {
     assert_eq!(v["period"], 30);
     assert_eq!(v["secret"], RFC_SECRET);
     assert_eq!(v["warnings"], serde_json::json!([]));
-    for (t, code) in [(1_111_111_109u64, "07081804"), (1_111_111_111, "14050471"), (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130")] {
+    for (t, code) in [
+        (1_111_111_109u64, "07081804"),
+        (1_111_111_111, "14050471"),
+        (1_234_567_890, "89005924"),
+        (2_000_000_000, "69279037"),
+        (20_000_000_000, "65353130"),
+    ] {
         assert_eq!(inspect(&uri, t)["code"], code, "T={t}");
     }
 }
@@ -42,9 +50,15 @@ fn rfc6238_sha256_and_sha512() {
 
 #[test]
 fn rfc4226_hotp_at_its_counter() {
-    let expected = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
+    let expected = [
+        "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871",
+        "520489",
+    ];
     for (counter, code) in expected.iter().enumerate() {
-        let v = inspect(&format!("otpauth://hotp/ACME:anna?secret={RFC_SECRET}&counter={counter}"), 12345);
+        let v = inspect(
+            &format!("otpauth://hotp/ACME:anna?secret={RFC_SECRET}&counter={counter}"),
+            12345,
+        );
         assert_eq!(keys(&v), expect_keys(INSPECT_KEYS_HOTP));
         assert_eq!(v["code"], *code);
         assert_eq!(v["counter"], counter);
@@ -98,7 +112,11 @@ fn human_output_groups_the_code() {
 
 #[test]
 fn uri_from_stdin() {
-    let out = output(bare(&["inspect", "-", "--at", "59", "--json"]), &["inspect"], Some(&format!("otpauth://totp/a?secret={RFC_SECRET}&digits=8\n")));
+    let out = output(
+        bare(&["inspect", "-", "--at", "59", "--json"]),
+        &["inspect"],
+        Some(&format!("otpauth://totp/a?secret={RFC_SECRET}&digits=8\n")),
+    );
     assert_eq!(out.json()["code"], "94287082");
 }
 
@@ -151,7 +169,11 @@ fn argument_errors_never_echo_what_was_typed() {
     // a secret given to an option that takes none or a fixed set of values.
     for args in [
         &["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"][..],
-        &["add", "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ", "otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"],
+        &[
+            "add",
+            "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ",
+            "otpauth://totp/b?secret=JBSWY3DPEHPK3PXP",
+        ],
         &["otpauth://totp/b?secret=JBSWY3DPEHPK3PXP"],
         &["inspect", "--json=JBSWY3DPEHPK3PXP", "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ"],
         &["add", "--secret", "X", "--issuer", "X", "--type", "JBSWY3DPEHPK3PXP"],
@@ -160,12 +182,19 @@ fn argument_errors_never_echo_what_was_typed() {
         out.fails(2, "nyckel --help");
         assert_eq!(out.stderr.lines().count(), 1, "{:?}", out.stderr);
         for secret in ["EHPK", "JBSW", "GEZD"] {
-            assert!(!out.stderr.contains(secret), "`nyckel {}` echoes a value: {:?}", args.join(" "), out.stderr);
+            assert!(
+                !out.stderr.contains(secret),
+                "`nyckel {}` echoes a value: {:?}",
+                args.join(" "),
+                out.stderr
+            );
         }
     }
     run_bare(&["add", "--secret", "JBSW", "Y3DP", "EHPK", "3PXP", "--issuer", "X"])
         .fails(2, "unexpected extra argument (quote values that contain spaces)");
     // Option names are still named.
-    run_bare(&["add", "--secrte", "X"]).fails(2, "unknown option '--secrte'; did you mean '--secret'?");
-    run_bare(&["add", "--secret", "X", "--type", "totpp"]).fails(2, "invalid value for '--type <TYPE>' (possible values: totp, hotp, steam)");
+    run_bare(&["add", "--secrte", "X"])
+        .fails(2, "unknown option '--secrte'; did you mean '--secret'?");
+    run_bare(&["add", "--secret", "X", "--type", "totpp"])
+        .fails(2, "invalid value for '--type <TYPE>' (possible values: totp, hotp, steam)");
 }

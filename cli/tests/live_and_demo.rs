@@ -7,14 +7,19 @@ use std::process::Stdio;
 fn has_grouped_code(text: &str) -> bool {
     text.lines().any(|l| {
         let chars: Vec<char> = l.trim_start().chars().collect();
-        chars.len() >= 7 && chars[..3].iter().all(char::is_ascii_digit) && chars[3] == ' ' && chars[4..7].iter().all(char::is_ascii_digit)
+        chars.len() >= 7
+            && chars[..3].iter().all(char::is_ascii_digit)
+            && chars[3] == ' '
+            && chars[4..7].iter().all(char::is_ascii_digit)
     })
 }
 
 #[test]
 fn watch_prints_plain_frames() {
     let v = TestVault::new();
-    v.add(&format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}&issuer=Region%20Sk%C3%A5ne"));
+    v.add(&format!(
+        "otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}&issuer=Region%20Sk%C3%A5ne"
+    ));
     let hotp = v.add("otpauth://hotp/Bank:anna?secret=JBSWY3DPEHPK3PXP&counter=4");
     v.add("otpauth://steam/Steam:gabe?secret=KRSXG5CTMVRXEZLU");
     let start = std::time::Instant::now();
@@ -27,7 +32,10 @@ fn watch_prints_plain_frames() {
     assert!(has_grouped_code(text), "a code split in groups: {text}");
     assert!(text.contains('█') || text.contains('▏'), "countdown bars: {text}");
     assert!(text.contains(" s\n"), "seconds left: {text}");
-    assert!(text.contains(&format!("`nyckel code {hotp}` shows the next code")), "HOTP hint: {text}");
+    assert!(
+        text.contains(&format!("`nyckel code {hotp}` shows the next code")),
+        "HOTP hint: {text}"
+    );
     let list = v.run(&["list", "--json"]).json();
     assert_eq!(list[1]["counter"], 4, "watch does not advance HOTP");
 }
@@ -49,12 +57,20 @@ fn watch_query_narrows_the_list_like_code() {
     let out = v.run(&["watch", "REGION", "--frames", "2"]);
     let text = out.ok();
     assert_eq!(text.matches("Nyckel · 2 accounts matching \"REGION\" · ").count(), 2, "{text}");
-    assert!(text.contains("Region Skåne") && text.contains("Region Halland") && !text.contains("GitHub"), "{text}");
+    assert!(
+        text.contains("Region Skåne")
+            && text.contains("Region Halland")
+            && !text.contains("GitHub"),
+        "{text}"
+    );
     assert!(!text.contains('\x1b'), "{text:?}");
 
     // An id names exactly that account, and names match case-insensitively, as for `code`.
     let text = v.run(&["watch", &github.to_string(), "--frames", "1"]).ok().to_owned();
-    assert!(text.contains("1 account matching") && text.contains("GitHub") && !text.contains("Region"), "{text}");
+    assert!(
+        text.contains("1 account matching") && text.contains("GitHub") && !text.contains("Region"),
+        "{text}"
+    );
     let text = v.run(&["watch", "--frames", "1", "skåne"]).ok().to_owned();
     assert!(text.contains("Region Skåne") && !text.contains("Halland"), "{text}");
 
@@ -68,7 +84,16 @@ fn watch_query_narrows_the_list_like_code() {
 fn demo_runs_without_a_terminal() {
     let out = run_bare(&["demo", "--seconds", "1"]);
     let text = out.ok();
-    for needle in ["Region Skåne", "Göteborgs Stad skolor", "GitHub", "Steam", "HOTP", "Activity log", "already in the vault", "wrong passphrase"] {
+    for needle in [
+        "Region Skåne",
+        "Göteborgs Stad skolor",
+        "GitHub",
+        "Steam",
+        "HOTP",
+        "Activity log",
+        "already in the vault",
+        "wrong passphrase",
+    ] {
         assert!(text.contains(needle), "demo mentions {needle:?}");
     }
     assert!(has_grouped_code(text), "demo prints codes");
@@ -78,7 +103,10 @@ fn demo_runs_without_a_terminal() {
     // The demo never prints the sample secrets in its narration (only inside QR codes).
     assert!(!text.contains("secret=5JXQ"), "secrets are redacted");
     // Its temporary vault is gone afterwards.
-    let dir = text.lines().find_map(|l| l.split_whitespace().find(|w| w.contains("nyckel-demo-"))).unwrap();
+    let dir = text
+        .lines()
+        .find_map(|l| l.split_whitespace().find(|w| w.contains("nyckel-demo-")))
+        .unwrap();
     let dir = dir.trim_end_matches(['.', ')', ',']);
     let dir = std::path::Path::new(dir);
     let dir = if dir.extension().is_some() { dir.parent().unwrap() } else { dir };
@@ -112,7 +140,11 @@ fn demo_walks_through_sign_in_approvals() {
     ] {
         assert!(text.contains(needle), "demo shows {needle:?}");
     }
-    assert_eq!(text.matches("signed in as anna@skane.se").count(), 2, "password and passwordless sign-ins");
+    assert_eq!(
+        text.matches("signed in as anna@skane.se").count(),
+        2,
+        "password and passwordless sign-ins"
+    );
     // The number typed each time is the one the sign-in page showed (except the guess).
     let shown: Vec<&str> = text
         .lines()
@@ -152,14 +184,30 @@ fn closed_stdout(mut cmd: std::process::Command) -> (i32, String) {
 fn broken_pipes_are_quiet() {
     let v = TestVault::new();
     for i in 0..30 {
-        v.run(&["add", &format!("otpauth://totp/Issuer{i}:name?secret=JBSWY3DPEHPK3PX{}", ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "2", "3", "4", "5"][i])]).ok();
+        v.run(&[
+            "add",
+            &format!(
+                "otpauth://totp/Issuer{i}:name?secret=JBSWY3DPEHPK3PX{}",
+                [
+                    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M", "N", "O", "P",
+                    "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "2", "3", "4", "5"
+                ][i]
+            ),
+        ])
+        .ok();
     }
-    for args in [&["list"][..], &["list", "--json"], &["code"], &["activity"], &["watch", "--frames", "2"]] {
+    for args in
+        [&["list"][..], &["list", "--json"], &["code"], &["activity"], &["watch", "--frames", "2"]]
+    {
         let (code, stderr) = closed_stdout(v.cmd(args));
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
-    for args in [&["demo", "--seconds", "1"][..], &["--help"], &["inspect", "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"]] {
+    for args in [
+        &["demo", "--seconds", "1"][..],
+        &["--help"],
+        &["inspect", "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP"],
+    ] {
         let (code, stderr) = closed_stdout(bare(args));
         assert_eq!(code, 0, "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
@@ -168,7 +216,11 @@ fn broken_pipes_are_quiet() {
     if std::path::Path::new("/bin/sh").exists() {
         let mut sh = std::process::Command::new("/bin/sh");
         sh.arg("-c")
-            .arg(format!("'{}' list | head -0; '{}' list --json | head -c 1", env!("CARGO_BIN_EXE_nyckel"), env!("CARGO_BIN_EXE_nyckel")))
+            .arg(format!(
+                "'{}' list | head -0; '{}' list --json | head -c 1",
+                env!("CARGO_BIN_EXE_nyckel"),
+                env!("CARGO_BIN_EXE_nyckel")
+            ))
             .env("NYCKEL_VAULT", &v.path)
             .env("NYCKEL_PASSPHRASE", PASSPHRASE);
         let out = sh.output().unwrap();

@@ -37,7 +37,19 @@ fn scan_jpeg_with_json() {
     let added = v.run(&["scan", jpg.to_str().unwrap(), "--json"]).json();
     let added = added.as_array().expect("scan --json prints a list");
     assert_eq!(added.len(), 1);
-    assert_eq!(keys(&added[0]), expect_keys(&["id", "type", "issuer", "name", "algorithm", "digits", "counter", "warnings"]));
+    assert_eq!(
+        keys(&added[0]),
+        expect_keys(&[
+            "id",
+            "type",
+            "issuer",
+            "name",
+            "algorithm",
+            "digits",
+            "counter",
+            "warnings"
+        ])
+    );
     assert_eq!((added[0]["type"].as_str(), added[0]["counter"].as_i64()), (Some("hotp"), Some(5)));
 }
 
@@ -49,7 +61,11 @@ fn scan_rejects_a_web_link() {
     let out = v.run(&["scan", png.to_str().unwrap()]);
     out.fails(2, "not an otpauth");
     // Only the scheme and the length are named: the rest might be a secret.
-    assert!(out.stderr.contains(r#"it holds a link (scheme "https", 24 characters)"#), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(r#"it holds a link (scheme "https", 24 characters)"#),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("skane.se"), "{}", out.stderr);
     // Refused before asking for the passphrase.
     v.run_with_passphrase(&["scan", png.to_str().unwrap()], None).fails(2, "not an otpauth");
@@ -70,7 +86,11 @@ fn scan_never_echoes_a_qr_code_that_is_not_an_account() {
         let out = v.run(&["scan", png.to_str().unwrap()]);
         out.fails(2, "not an otpauth:// account");
         let n = text.chars().count();
-        let what = if scheme.is_empty() { format!("text ({n} characters)") } else { format!(r#"a link (scheme "{scheme}", {n} characters)"#) };
+        let what = if scheme.is_empty() {
+            format!("text ({n} characters)")
+        } else {
+            format!(r#"a link (scheme "{scheme}", {n} characters)"#)
+        };
         assert!(out.stderr.contains(&format!("it holds {what}")), "{}", out.stderr);
         assert!(!out.stderr.contains("JBSW"), "the secret is not echoed: {}", out.stderr);
 
@@ -80,7 +100,11 @@ fn scan_never_echoes_a_qr_code_that_is_not_an_account() {
         save(&side_by_side(&qr_image(&text, 4), &qr_image(&account, 4)), &mixed);
         let out = v.run(&["scan", mixed.to_str().unwrap()]);
         out.ok();
-        assert!(out.stderr.contains(&format!("not an otpauth:// account ({what})")), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("not an otpauth:// account ({what})")),
+            "{}",
+            out.stderr
+        );
         assert!(!out.stderr.contains("JBSW"), "the secret is not echoed: {}", out.stderr);
     }
 }
@@ -97,7 +121,10 @@ fn scan_rejects_google_exports_as_not_supported_yet() {
 fn scan_reports_images_without_qr_codes() {
     let v = TestVault::new();
     let blank = v.file("blank.png");
-    save(&image::GrayImage::from_fn(200, 120, |x, y| image::Luma([((x * 7 + y * 3) % 256) as u8])), &blank);
+    save(
+        &image::GrayImage::from_fn(200, 120, |x, y| image::Luma([((x * 7 + y * 3) % 256) as u8])),
+        &blank,
+    );
     v.run(&["scan", blank.to_str().unwrap()]).fails(2, "no QR code found");
     let jpg = v.file("blank.jpg");
     save(&image::GrayImage::from_pixel(64, 64, image::Luma([200])), &jpg);
@@ -112,7 +139,9 @@ fn scan_reports_unreadable_files() {
     v.run(&["scan", text.to_str().unwrap()]).fails(2, "not a PNG or JPEG");
     let broken = v.file("broken.png");
     let mut bytes = Vec::new();
-    qr_image("x", 2).write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    qr_image("x", 2)
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .unwrap();
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&broken, &bytes).unwrap();
     v.run(&["scan", broken.to_str().unwrap()]).fails(2, "cannot read the image");
@@ -127,7 +156,8 @@ fn scan_adds_every_otpauth_code_in_one_image() {
     let b = qr_image("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret=JBSWY3DPEHPK3PXP", 4);
     save(&side_by_side(&a, &b), &two);
     let added = v.run(&["scan", two.to_str().unwrap(), "--json"]).json();
-    let mut issuers: Vec<&str> = added.as_array().unwrap().iter().map(|a| a["issuer"].as_str().unwrap()).collect();
+    let mut issuers: Vec<&str> =
+        added.as_array().unwrap().iter().map(|a| a["issuer"].as_str().unwrap()).collect();
     issuers.sort();
     assert_eq!(issuers, ["GitHub", "Region Skåne"]);
 
@@ -137,7 +167,12 @@ fn scan_adds_every_otpauth_code_in_one_image() {
     save(&side_by_side(&qr_image("https://example.com/", 4), &a), &mixed);
     let out = w.run(&["scan", mixed.to_str().unwrap()]);
     assert!(out.ok().contains("GitHub (octocat)"), "{}", out.stdout);
-    assert!(out.stderr.contains(r#"Skipped a QR code in "#) && out.stderr.contains(r#"(scheme "https", 20 characters)"#), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(r#"Skipped a QR code in "#)
+            && out.stderr.contains(r#"(scheme "https", 20 characters)"#),
+        "{}",
+        out.stderr
+    );
     assert!(!out.stderr.contains("example.com"), "{}", out.stderr);
 
     // One of two already present: the other is added, exit 2 names what happened.
@@ -173,7 +208,13 @@ fn decode_terminal_qr(text: &str) -> Vec<String> {
         }
     }
     let (w, h) = (width * scale, modules.len() * scale);
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if modules[y / scale][x / scale] { 0 } else { 255 });
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        if modules[y / scale][x / scale] {
+            0
+        } else {
+            255
+        }
+    });
     img.detect_grids().iter().map(|g| g.decode().expect("decodes").1).collect()
 }
 
@@ -185,7 +226,11 @@ fn show_qr_prints_a_scannable_code_of_the_export_uri() {
     let text = out.ok();
     assert!(text.contains("Region Skåne (anna)"), "{text}");
     assert!(!text.contains('\x1b'), "no ANSI colours when stdout is not a terminal");
-    assert!(out.stderr.contains("warning:") && out.stderr.contains("contains the secret"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("warning:") && out.stderr.contains("contains the secret"),
+        "{}",
+        out.stderr
+    );
     let uri = v.run(&["show-qr", &id, "--uri"]).ok().trim().to_owned();
     assert_eq!(decode_terminal_qr(text), vec![uri.clone()]);
 
@@ -193,7 +238,11 @@ fn show_qr_prints_a_scannable_code_of_the_export_uri() {
     // PNG adds the same account (a duplicate here).
     let png = nyckel_cli::qr::render_png(&uri, 3).unwrap();
     let img = image::load_from_memory(&png).unwrap().to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(img.width() as usize, img.height() as usize, |x, y| img.get_pixel(x as u32, y as u32).0[0]);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        img.width() as usize,
+        img.height() as usize,
+        |x, y| img.get_pixel(x as u32, y as u32).0[0],
+    );
     let grids = prepared.detect_grids();
     assert_eq!(grids.len(), 1);
     assert_eq!(grids[0].decode().unwrap().1, uri);
@@ -203,7 +252,10 @@ fn show_qr_prints_a_scannable_code_of_the_export_uri() {
 
     // Logged as a QR export.
     let log = v.run(&["activity", "--json"]).json();
-    assert!(log.as_array().unwrap().iter().any(|e| e["event"] == "exported" && e["format"] == "qr"), "{log}");
+    assert!(
+        log.as_array().unwrap().iter().any(|e| e["event"] == "exported" && e["format"] == "qr"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -213,18 +265,28 @@ fn show_qr_of_a_uri_too_long_for_a_qr_code_is_refused_and_not_logged() {
     // account whose URI (about 3.6 KB) does not fit the largest QR code.
     let secret = "GEZDGNBVGY3TQOJQ".repeat(102);
     let (issuer, name) = ("Å".repeat(110), "ö".repeat(100));
-    let added = v.run(&["add", "--secret", &secret, "--issuer", &issuer, "--name", &name, "--json"]).json();
+    let added =
+        v.run(&["add", "--secret", &secret, "--issuer", &issuer, "--name", &name, "--json"]).json();
     let id = added["id"].as_i64().unwrap().to_string();
     let out = v.run(&["show-qr", &id]);
     out.fails(2, "too long for a QR code; use --uri");
-    assert_eq!(out.stderr.lines().count(), 1, "no warning about a code that is not shown: {}", out.stderr);
+    assert_eq!(
+        out.stderr.lines().count(),
+        1,
+        "no warning about a code that is not shown: {}",
+        out.stderr
+    );
     assert!(out.stdout.is_empty(), "{}", out.stdout);
     let log = v.run(&["activity", "--json"]).json();
-    assert!(!log.as_array().unwrap().iter().any(|e| e["event"] == "exported"), "not logged as shown: {log}");
+    assert!(
+        !log.as_array().unwrap().iter().any(|e| e["event"] == "exported"),
+        "not logged as shown: {log}"
+    );
     // The URI itself can still be shown, and that is logged.
     assert!(v.run(&["show-qr", &id, "--uri"]).ok().len() > 3000);
     let log = v.run(&["activity", "--json"]).json();
-    let exports: Vec<&serde_json::Value> = log.as_array().unwrap().iter().filter(|e| e["event"] == "exported").collect();
+    let exports: Vec<&serde_json::Value> =
+        log.as_array().unwrap().iter().filter(|e| e["event"] == "exported").collect();
     assert_eq!(exports.len(), 1, "{log}");
     assert_eq!(exports[0]["format"], "uri");
 }
@@ -245,7 +307,8 @@ fn show_qr_invert_round_trips_too() {
             c => c,
         })
         .collect();
-    let qr_lines: String = swapped.lines().filter(|l| l.chars().count() > 20).map(|l| format!("{l}\n")).collect();
+    let qr_lines: String =
+        swapped.lines().filter(|l| l.chars().count() > 20).map(|l| format!("{l}\n")).collect();
     let uri = v.run(&["show-qr", &id, "--uri"]).ok().trim().to_owned();
     assert_eq!(decode_terminal_qr(&qr_lines), vec![uri]);
 }

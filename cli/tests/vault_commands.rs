@@ -31,8 +31,10 @@ fn init_creates_the_vault_and_refuses_to_overwrite() {
 #[test]
 fn init_validates_kdf_against_the_core_floor() {
     let v = TestVault::uncreated();
-    v.run(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "2"]).fails(2, "--kdf-memory-mib must be 19–1024");
-    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "1"]).fails(2, "--kdf-iterations 2–64");
+    v.run(&["init", "--kdf-memory-mib", "8", "--kdf-iterations", "2"])
+        .fails(2, "--kdf-memory-mib must be 19–1024");
+    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "1"])
+        .fails(2, "--kdf-iterations 2–64");
     v.run(&["init", "--kdf-memory-mib", "2048"]).fails(2, "out of range");
     v.run(&["init", "--kdf-memory-mib", "4194304"]).fails(2, "too large");
     assert!(!v.path.exists(), "nothing created on bad parameters");
@@ -46,7 +48,11 @@ fn init_warns_about_short_passphrases_and_rejects_empty_ones() {
     assert!(!v.path.exists());
     let out = v.run_with_passphrase(&args, Some("kort"));
     out.ok();
-    assert!(out.stderr.contains("warning:") && out.stderr.contains("4 characters"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("warning:") && out.stderr.contains("4 characters"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -64,7 +70,9 @@ fn init_creates_missing_directories() {
 fn default_vault_lives_in_the_data_dir() {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = bare(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]);
-    cmd.env("XDG_DATA_HOME", home.path()).env("HOME", home.path()).env("NYCKEL_PASSPHRASE", PASSPHRASE);
+    cmd.env("XDG_DATA_HOME", home.path())
+        .env("HOME", home.path())
+        .env("NYCKEL_PASSPHRASE", PASSPHRASE);
     let out = output(cmd, &["init"], None);
     out.ok();
     if cfg!(target_os = "linux") {
@@ -114,7 +122,8 @@ fn corrupted_vault_exits_1() {
     let out = v.run(&["list"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     // Not a database at all.
-    std::fs::write(&v.path, b"this is not a vault, just some text that is long enough to look at").unwrap();
+    std::fs::write(&v.path, b"this is not a vault, just some text that is long enough to look at")
+        .unwrap();
     v.run(&["list"]).fails(1, "not a Nyckel vault");
 }
 
@@ -123,7 +132,15 @@ fn add_list_and_json_shapes() {
     let v = TestVault::new();
     let out = v.run(&["add", &format!("otpauth://totp/Region%20Sk%C3%A5ne:anna?secret={RFC_SECRET}&issuer=Region%20Sk%C3%A5ne")]);
     assert!(out.ok().contains("Added [1] Region Skåne (anna)"), "{}", out.stdout);
-    let added = v.run(&["add", &format!("otpauth://hotp/ACME:bob?secret={RFC_SECRET}&counter=3&digits=8&algorithm=SHA256"), "--json"]).json();
+    let added = v
+        .run(&[
+            "add",
+            &format!(
+                "otpauth://hotp/ACME:bob?secret={RFC_SECRET}&counter=3&digits=8&algorithm=SHA256"
+            ),
+            "--json",
+        ])
+        .json();
     let mut hotp_added_keys = LIST_KEYS_HOTP.to_vec();
     hotp_added_keys.push("warnings");
     assert_eq!(keys(&added), expect_keys(&hotp_added_keys));
@@ -143,7 +160,10 @@ fn add_list_and_json_shapes() {
     assert!(!raw.contains(RFC_SECRET), "list never shows secrets");
 
     let text = v.run(&["list"]).stdout;
-    assert!(text.contains("Region Skåne") && text.contains("ACME") && text.contains("bob"), "{text}");
+    assert!(
+        text.contains("Region Skåne") && text.contains("ACME") && text.contains("bob"),
+        "{text}"
+    );
     assert!(!text.contains(RFC_SECRET));
 }
 
@@ -154,7 +174,9 @@ fn add_prints_warnings() {
     out.ok();
     assert!(out.stderr.contains("warning: hotp URI has no counter"), "{}", out.stderr);
     assert!(out.stderr.contains("80 bits"), "{}", out.stderr);
-    let json = v.run(&["add", "otpauth://totp/Other:x?secret=GEZDGNBVGY3TQOJQ&issuer=Else", "--json"]).json();
+    let json = v
+        .run(&["add", "otpauth://totp/Other:x?secret=GEZDGNBVGY3TQOJQ&issuer=Else", "--json"])
+        .json();
     let w = json["warnings"].as_array().unwrap();
     assert_eq!(w.len(), 2, "{json}");
 }
@@ -165,7 +187,9 @@ fn duplicates_are_refused_unless_allowed() {
     let id = v.add(&totp_uri("ACME", "anna", RFC_SECRET));
     let out = v.run(&["add", &totp_uri("ACME", "anna", RFC_SECRET)]);
     out.fails(2, &format!("already in the vault (id {id})"));
-    let again = v.run(&["add", &totp_uri("ACME", "anna", RFC_SECRET), "--allow-duplicate", "--json"]).json();
+    let again = v
+        .run(&["add", &totp_uri("ACME", "anna", RFC_SECRET), "--allow-duplicate", "--json"])
+        .json();
     assert_ne!(again["id"].as_i64().unwrap(), id);
     assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 2);
 }
@@ -190,39 +214,105 @@ fn add_rejects_bad_uris_with_exit_2() {
 #[test]
 fn add_reads_the_uri_from_stdin() {
     let v = TestVault::new();
-    let out = v.run_stdin(&["add", "-", "--json"], &format!("{}\n", totp_uri("Stdin", "x", RFC_SECRET)));
+    let out =
+        v.run_stdin(&["add", "-", "--json"], &format!("{}\n", totp_uri("Stdin", "x", RFC_SECRET)));
     assert_eq!(out.json()["issuer"], "Stdin");
 }
 
 #[test]
 fn manual_entry_goes_through_the_parser() {
     let v = TestVault::new();
-    let a = v.run(&["add", "--secret", "gezd gnbv gy3t qojq gezd gnbv gy3t qojq", "--issuer", "Göteborgs Stad: skolor", "--name", "elev:karin & co", "--json"]).json();
+    let a = v
+        .run(&[
+            "add",
+            "--secret",
+            "gezd gnbv gy3t qojq gezd gnbv gy3t qojq",
+            "--issuer",
+            "Göteborgs Stad: skolor",
+            "--name",
+            "elev:karin & co",
+            "--json",
+        ])
+        .json();
     assert_eq!(a["issuer"], "Göteborgs Stad: skolor");
     assert_eq!(a["name"], "elev:karin & co");
     assert_eq!(a["type"], "totp");
     assert_eq!((a["digits"].as_i64(), a["period"].as_i64()), (Some(6), Some(30)));
 
-    let h = v.run(&["add", "--secret", RFC_SECRET, "--issuer", "Bank", "--type", "hotp", "--counter", "7", "--digits", "8", "--algorithm", "sha512", "--allow-duplicate", "--json"]).json();
-    assert_eq!(keys(&h), expect_keys(&["id", "type", "issuer", "name", "algorithm", "digits", "counter", "warnings"]));
-    assert_eq!((h["type"].as_str(), h["counter"].as_i64(), h["digits"].as_i64(), h["algorithm"].as_str()), (Some("hotp"), Some(7), Some(8), Some("SHA512")));
+    let h = v
+        .run(&[
+            "add",
+            "--secret",
+            RFC_SECRET,
+            "--issuer",
+            "Bank",
+            "--type",
+            "hotp",
+            "--counter",
+            "7",
+            "--digits",
+            "8",
+            "--algorithm",
+            "sha512",
+            "--allow-duplicate",
+            "--json",
+        ])
+        .json();
+    assert_eq!(
+        keys(&h),
+        expect_keys(&[
+            "id",
+            "type",
+            "issuer",
+            "name",
+            "algorithm",
+            "digits",
+            "counter",
+            "warnings"
+        ])
+    );
+    assert_eq!(
+        (h["type"].as_str(), h["counter"].as_i64(), h["digits"].as_i64(), h["algorithm"].as_str()),
+        (Some("hotp"), Some(7), Some(8), Some("SHA512"))
+    );
 
-    let s = v.run(&["add", "--secret", "JBSWY3DPEHPK3PXP", "--name", "gabe", "--type", "steam", "--json"]).json();
-    assert_eq!((s["type"].as_str(), s["digits"].as_i64(), s["issuer"].as_str()), (Some("steam"), Some(5), Some("")));
+    let s = v
+        .run(&[
+            "add",
+            "--secret",
+            "JBSWY3DPEHPK3PXP",
+            "--name",
+            "gabe",
+            "--type",
+            "steam",
+            "--json",
+        ])
+        .json();
+    assert_eq!(
+        (s["type"].as_str(), s["digits"].as_i64(), s["issuer"].as_str()),
+        (Some("steam"), Some(5), Some(""))
+    );
 
-    let t = v.run(&["add", "--secret", "JBSWY3DPEHPK3PXQ", "--name", "p", "--period", "60", "--json"]).json();
+    let t = v
+        .run(&["add", "--secret", "JBSWY3DPEHPK3PXQ", "--name", "p", "--period", "60", "--json"])
+        .json();
     assert_eq!(t["period"], 60);
 
     // The same validation as URIs.
     v.run(&["add", "--secret", "not base32!", "--name", "x"]).fails(2, "base32");
-    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--digits", "11", "--allow-duplicate"]).fails(2, "digits");
-    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--period", "abc", "--allow-duplicate"]).fails(2, "period");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--digits", "11", "--allow-duplicate"])
+        .fails(2, "digits");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--period", "abc", "--allow-duplicate"])
+        .fails(2, "period");
     v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--counter", "1"]).fails(2, "--counter");
-    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "hotp", "--period", "30"]).fails(2, "--period");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "hotp", "--period", "30"])
+        .fails(2, "--period");
     v.run(&["add", "--secret", RFC_SECRET]).fails(2, "--name");
-    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "motp"]).fails(2, "possible values: totp, hotp, steam");
+    v.run(&["add", "--secret", RFC_SECRET, "--name", "x", "--type", "motp"])
+        .fails(2, "possible values: totp, hotp, steam");
     v.run(&["add"]).fails(2, "required");
-    v.run(&["add", &totp_uri("A", "b", RFC_SECRET), "--secret", RFC_SECRET]).fails(2, "cannot be used with");
+    v.run(&["add", &totp_uri("A", "b", RFC_SECRET), "--secret", RFC_SECRET])
+        .fails(2, "cannot be used with");
     assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 4);
 }
 
@@ -230,7 +320,9 @@ fn manual_entry_goes_through_the_parser() {
 fn code_at_boundaries() {
     let v = TestVault::new();
     v.add(&format!("otpauth://totp/ACME:anna?secret={RFC_SECRET}&digits=8"));
-    let at = |t: &str| -> Value { v.run(&["code", "--at", t, "--json"]).json().as_array().unwrap()[0].clone() };
+    let at = |t: &str| -> Value {
+        v.run(&["code", "--at", t, "--json"]).json().as_array().unwrap()[0].clone()
+    };
     let c59 = at("59");
     assert_eq!(keys(&c59), with_code_keys(LIST_KEYS_TOTP));
     assert_eq!(c59["code"], "94287082");
@@ -273,7 +365,9 @@ fn hotp_is_advanced_only_when_named() {
     let totp = v.add(&format!("otpauth://totp/Other:bob?secret={RFC_SECRET}&issuer=Other"));
     let counter = || -> i64 {
         let list = v.run(&["list", "--json"]).json();
-        list.as_array().unwrap().iter().find(|a| a["id"] == hotp).unwrap()["counter"].as_i64().unwrap()
+        list.as_array().unwrap().iter().find(|a| a["id"] == hotp).unwrap()["counter"]
+            .as_i64()
+            .unwrap()
     };
     // The batch never touches HOTP.
     let all = v.run(&["code", "--json"]).json();
@@ -335,7 +429,10 @@ fn rename_delete_and_activity_flow() {
 
     let renamed = v.run(&["rename", &sid, "--issuer", "Region Skåne", "--json"]).json();
     assert_eq!(keys(&renamed), expect_keys(LIST_KEYS_TOTP));
-    assert_eq!((renamed["issuer"].as_str(), renamed["name"].as_str()), (Some("Region Skåne"), Some("anna")));
+    assert_eq!(
+        (renamed["issuer"].as_str(), renamed["name"].as_str()),
+        (Some("Region Skåne"), Some("anna"))
+    );
     let out = v.run(&["rename", &sid, "--name", "anna.andersson@skane.se", "--note", "jobbet"]);
     assert!(out.ok().contains("Region Skåne (anna.andersson@skane.se)"), "{}", out.stdout);
     assert!(out.stdout.contains("Note: jobbet"));
@@ -344,7 +441,11 @@ fn rename_delete_and_activity_flow() {
     v.run(&["rename", "99", "--name", "x"]).fails(2, "no account with id 99");
 
     v.run(&["delete", &sid]).fails(2, "--yes");
-    assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 2, "not deleted without --yes");
+    assert_eq!(
+        v.run(&["list", "--json"]).json().as_array().unwrap().len(),
+        2,
+        "not deleted without --yes"
+    );
     v.run(&["delete", "99", "--yes"]).fails(2, "no account with id 99");
     assert!(v.run(&["delete", &sid, "--yes"]).ok().contains("Deleted"));
     let list = v.run(&["list", "--json"]).json();
@@ -355,7 +456,10 @@ fn rename_delete_and_activity_flow() {
     let log = v.run(&["activity", "--json"]).json();
     let log = log.as_array().unwrap();
     let events: Vec<&str> = log.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(events, ["account_removed", "account_edited", "account_edited", "account_added", "account_added"]);
+    assert_eq!(
+        events,
+        ["account_removed", "account_edited", "account_edited", "account_added", "account_added"]
+    );
     let ids: Vec<i64> = log.iter().map(|e| e["id"].as_i64().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     for e in log {
@@ -364,12 +468,18 @@ fn rename_delete_and_activity_flow() {
         }
     }
     assert_eq!(log[0]["account_id"], id);
-    assert_eq!(keys(&log[0]), expect_keys(&["id", "at", "event", "account_id", "issuer", "name", "summary"]));
+    assert_eq!(
+        keys(&log[0]),
+        expect_keys(&["id", "at", "event", "account_id", "issuer", "name", "summary"])
+    );
     assert!(log[0]["summary"].as_str().unwrap().contains("removed Region Skåne"));
     assert_eq!(v.run(&["activity", "--limit", "2", "--json"]).json().as_array().unwrap().len(), 2);
     let text = v.run(&["activity", "--limit", "1"]).stdout;
     assert_eq!(text.lines().count(), 1);
-    assert!(text.contains("removed Region Skåne (anna.andersson@skane.se)") && text.contains("UTC"), "{text}");
+    assert!(
+        text.contains("removed Region Skåne (anna.andersson@skane.se)") && text.contains("UTC"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -426,13 +536,18 @@ fn bidi_controls_in_labels_are_escaped_but_emoji_kept() {
     let added = v.run(&["add", &uri]);
     let id = "1";
     let mut outputs = vec![added.ok().to_owned()];
-    for args in [&["list"][..], &["code"], &["activity"], &["show-qr", id], &["watch", "--frames", "1"]] {
+    for args in
+        [&["list"][..], &["code"], &["activity"], &["show-qr", id], &["watch", "--frames", "1"]]
+    {
         let out = v.run(args);
         outputs.push(format!("{}{}", out.ok(), out.stderr));
     }
     for text in &outputs {
         assert!(text.contains(r"Bank\u{202e}moc.evil"), "{text}");
-        assert!(text.contains("anna\\u{2066}x\\u{200b}y👨\u{200D}👩"), "the emoji stays joined: {text}");
+        assert!(
+            text.contains("anna\\u{2066}x\\u{200b}y👨\u{200D}👩"),
+            "the emoji stays joined: {text}"
+        );
         for c in ['\u{202E}', '\u{2066}', '\u{200B}'] {
             assert!(!text.contains(c), "{c:?} reaches the terminal: {text}");
         }

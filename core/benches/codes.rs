@@ -78,10 +78,7 @@ fn main() {
     report("nyckel (RustCrypto hmac+sha1)", ours);
     report("ring::hmac (key per code, baseline)", ring);
     report("ring::hmac (key prepared once)", ring_cached);
-    println!(
-        "ratio nyckel / ring (key per code): {:.2}",
-        ours.as_secs_f64() / ring.as_secs_f64()
-    );
+    println!("ratio nyckel / ring (key per code): {:.2}", ours.as_secs_f64() / ring.as_secs_f64());
     println!(
         "ratio nyckel / ring (key prepared once): {:.2}",
         ours.as_secs_f64() / ring_cached.as_secs_f64()

@@ -52,11 +52,17 @@ fn mac<M: Mac + hmac::digest::KeyInit>(secret: &[u8], msg: &[u8]) -> Vec<u8> {
 }
 
 /// An RFC 4226 HOTP code with `digits` decimal digits (1–10), zero-padded.
-pub fn hotp(secret: &[u8], counter: u64, digits: u8, algorithm: Algorithm) -> Result<String, CodeError> {
+pub fn hotp(
+    secret: &[u8],
+    counter: u64,
+    digits: u8,
+    algorithm: Algorithm,
+) -> Result<String, CodeError> {
     if !(1..=10).contains(&digits) {
         return Err(CodeError::Digits(digits));
     }
-    let value = u64::from(truncated_hmac(secret, counter, algorithm)) % 10u64.pow(u32::from(digits));
+    let value =
+        u64::from(truncated_hmac(secret, counter, algorithm)) % 10u64.pow(u32::from(digits));
     Ok(format!("{value:0width$}", width = usize::from(digits)))
 }
 
@@ -77,7 +83,13 @@ pub fn seconds_left(unix_time: u64, period: u32) -> Result<u32, CodeError> {
 }
 
 /// An RFC 6238 TOTP code.
-pub fn totp(secret: &[u8], unix_time: u64, period: u32, digits: u8, algorithm: Algorithm) -> Result<String, CodeError> {
+pub fn totp(
+    secret: &[u8],
+    unix_time: u64,
+    period: u32,
+    digits: u8,
+    algorithm: Algorithm,
+) -> Result<String, CodeError> {
     hotp(secret, time_step(unix_time, period)?, digits, algorithm)
 }
 

@@ -55,7 +55,10 @@ mod tests {
 
     #[test]
     fn base32_is_canonical() {
-        assert_eq!(Secret::new(b"12345678901234567890".to_vec()).to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        assert_eq!(
+            Secret::new(b"12345678901234567890".to_vec()).to_base32(),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        );
         assert_eq!(Secret::new(vec![0xff]).to_base32(), "74");
     }
 }

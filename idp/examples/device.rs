@@ -18,7 +18,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::wire::{b64, unb64};
 use nyckel_core::protocol::{
-    self as p, Decision, EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest, ProtocolError, SoftwareKeyStore,
+    self as p, Decision, EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest,
+    ProtocolError, SoftwareKeyStore,
 };
 use serde_json::{json, Value};
 
@@ -37,9 +38,10 @@ struct State {
 
 fn load(path: &Path) -> Result<State, String> {
     let text = std::fs::read(path).map_err(|e| format!("reading state: {e}"))?;
-    let v: Value = serde_json::from_slice(&text).map_err(|_| "state file is not JSON".to_owned())?;
-    let enrollment: Enrollment =
-        serde_json::from_value(v["enrollment"].clone()).map_err(|_| "state has no enrollment".to_owned())?;
+    let v: Value =
+        serde_json::from_slice(&text).map_err(|_| "state file is not JSON".to_owned())?;
+    let enrollment: Enrollment = serde_json::from_value(v["enrollment"].clone())
+        .map_err(|_| "state has no enrollment".to_owned())?;
     let keys = v["keys"].as_str().and_then(unb64).ok_or("state has no keys")?;
     let keys = SoftwareKeyStore::from_bytes(&keys).map_err(|e| e.to_string())?;
     Ok(State { enrollment, keys })
@@ -48,7 +50,8 @@ fn load(path: &Path) -> Result<State, String> {
 fn save(path: &Path, s: &State) -> Result<(), String> {
     let v = json!({"enrollment": s.enrollment, "keys": b64(&s.keys.to_bytes())});
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&v).unwrap_or_default()).map_err(|e| e.to_string())?;
+    std::fs::write(&tmp, serde_json::to_vec_pretty(&v).unwrap_or_default())
+        .map_err(|e| e.to_string())?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -67,7 +70,8 @@ fn flag(args: &[String], name: &str) -> bool {
 
 fn fetch(s: &mut State) -> Result<Vec<PendingRequest>, String> {
     for _ in 0..2 {
-        let (req, f) = p::fetch_pending(&s.enrollment, &s.keys, now()).map_err(|e| e.to_string())?;
+        let (req, f) =
+            p::fetch_pending(&s.enrollment, &s.keys, now()).map_err(|e| e.to_string())?;
         let resp = send(&req)?;
         match p::parse_pending(&mut s.enrollment, &f, &resp, now()) {
             Err(ProtocolError::ClockSkew) => continue,
@@ -78,9 +82,11 @@ fn fetch(s: &mut State) -> Result<Vec<PendingRequest>, String> {
 }
 
 fn enroll(args: &[String], state: &Path) -> Result<Value, String> {
-    let uri = EnrollUri::parse(&arg(args, "--uri").ok_or("--uri required")?).map_err(|e| e.to_string())?;
+    let uri = EnrollUri::parse(&arg(args, "--uri").ok_or("--uri required")?)
+        .map_err(|e| e.to_string())?;
     let keys = SoftwareKeyStore::new();
-    let (req, st) = p::enroll::begin(&uri, "Testtelefon", None, &keys, now()).map_err(|e| e.to_string())?;
+    let (req, st) =
+        p::enroll::begin(&uri, "Testtelefon", None, &keys, now()).map_err(|e| e.to_string())?;
     let resp = send(&req)?;
     let enrollment = st.finish(&keys, &resp, now()).map_err(|e| e.to_string())?;
     let out = json!({"account": enrollment.account_name, "deviceId": enrollment.device_id, "otp": uri.otp.is_some()});
@@ -92,7 +98,8 @@ fn enable_phone_signin(args: &[String], state: &Path) -> Result<Value, String> {
     let mut s = load(state)?;
     let pin = arg(args, "--pin").ok_or("--pin required")?;
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new(&pin))));
-    let (req, st) = p::enable_phone_signin(&s.enrollment, &s.keys, now()).map_err(|e| e.to_string())?;
+    let (req, st) =
+        p::enable_phone_signin(&s.enrollment, &s.keys, now()).map_err(|e| e.to_string())?;
     let resp = send(&req)?;
     st.finish(&mut s.enrollment, &s.keys, &resp, now()).map_err(|e| e.to_string())?;
     save(state, &s)?;
@@ -117,7 +124,10 @@ pub fn approve(args: &[String], state: &Path) -> Result<Value, String> {
     } else if flag(args, "--report") {
         Decision::Report
     } else {
-        let n: u8 = arg(args, "--number").ok_or("--number, --deny or --report required")?.parse().map_err(|_| "bad --number")?;
+        let n: u8 = arg(args, "--number")
+            .ok_or("--number, --deny or --report required")?
+            .parse()
+            .map_err(|_| "bad --number")?;
         Decision::Approve { number: n }
     };
     let wanted = arg(args, "--request");
@@ -137,13 +147,16 @@ pub fn approve(args: &[String], state: &Path) -> Result<Value, String> {
         }
         std::thread::sleep(Duration::from_millis(300));
     };
-    let http = p::respond(&mut s.enrollment, &request, decision, &s.keys, now()).map_err(|e| e.to_string())?;
+    let http = p::respond(&mut s.enrollment, &request, decision, &s.keys, now())
+        .map_err(|e| e.to_string())?;
     save(state, &s)?; // the counter is persisted before sending
     let resp = send(&http)?;
     let outcome = p::parse_respond_result(&s.enrollment, &request, decision, &resp);
     let record = p::ActivityRecord::new(&s.enrollment, &request, &decision, &outcome, now());
     match outcome {
-        Ok(o) => Ok(json!({"requestId": request.id, "outcome": o, "app": request.app, "activity": record})),
+        Ok(o) => Ok(
+            json!({"requestId": request.id, "outcome": o, "app": request.app, "activity": record}),
+        ),
         Err(e) => Err(format!("{e}")),
     }
 }
@@ -165,32 +178,56 @@ fn assertion_sample() -> Result<Value, String> {
     let db = dir.join("idp.db");
     let server = nyckel_idp::spawn_background("127.0.0.1:0", &db).map_err(|e| e.to_string())?;
     let cfg = nyckel_idp::Config::default();
-    let conn = nyckel_idp::db::Db::init(&db).and_then(|d| Ok(d.open()?)).map_err(|e| e.to_string())?;
-    let e = nyckel_idp::admin::add_user(&conn, &cfg, "anna", Some("x"), false).map_err(|e| e.message)?;
+    let conn =
+        nyckel_idp::db::Db::init(&db).and_then(|d| Ok(d.open()?)).map_err(|e| e.to_string())?;
+    let e = nyckel_idp::admin::add_user(&conn, &cfg, "anna", Some("x"), false)
+        .map_err(|e| e.message)?;
     let state = dir.join("phone.json");
     enroll(&["--uri".into(), e.enroll_uri], &state)?;
     enable_phone_signin(&["--pin".into(), "2468".into()], &state)?;
     let mut samples = Vec::new();
     for kind in [nyckel_idp::signin::Kind::Push, nyckel_idp::signin::Kind::Passwordless] {
-        let from = nyckel_idp::signin::Origin { app: "Webbmejl".into(), ip: "127.0.0.1".into(), location: String::new() };
-        let mut c = nyckel_idp::db::Db::init(&db).and_then(|d| Ok(d.open()?)).map_err(|e| e.to_string())?;
-        let started = nyckel_idp::signin::start(&mut c, &cfg, "anna", kind, &from).map_err(|e| e.message)?;
+        let from = nyckel_idp::signin::Origin {
+            app: "Webbmejl".into(),
+            ip: "127.0.0.1".into(),
+            location: String::new(),
+        };
+        let mut c =
+            nyckel_idp::db::Db::init(&db).and_then(|d| Ok(d.open()?)).map_err(|e| e.to_string())?;
+        let started =
+            nyckel_idp::signin::start(&mut c, &cfg, "anna", kind, &from).map_err(|e| e.message)?;
         let mut s = load(&state)?;
         s.keys.set_pin_source(Some(Arc::new(FixedPin::new("2468"))));
-        let r = fetch(&mut s)?.into_iter().find(|r| r.id == started.id).ok_or("request not listed")?;
+        let r =
+            fetch(&mut s)?.into_iter().find(|r| r.id == started.id).ok_or("request not listed")?;
         let passwordless = kind == nyckel_idp::signin::Kind::Passwordless;
         let (public_key, counter_before) = if passwordless {
-            (s.enrollment.phone_signin_public_key.clone().unwrap_or_default(), s.enrollment.phone_signin_sign_count)
+            (
+                s.enrollment.phone_signin_public_key.clone().unwrap_or_default(),
+                s.enrollment.phone_signin_sign_count,
+            )
         } else {
             (s.enrollment.device_public_key.clone(), s.enrollment.sign_count)
         };
-        let http = p::respond(&mut s.enrollment, &r, Decision::Approve { number: started.number }, &s.keys, now())
-            .map_err(|e| e.to_string())?;
+        let http = p::respond(
+            &mut s.enrollment,
+            &r,
+            Decision::Approve { number: started.number },
+            &s.keys,
+            now(),
+        )
+        .map_err(|e| e.to_string())?;
         save(&state, &s)?;
         let body: Value = serde_json::from_slice(&http.body).map_err(|e| e.to_string())?;
         // Our own provider must accept it too.
         let resp = send(&http)?;
-        let accepted = p::parse_respond_result(&s.enrollment, &r, Decision::Approve { number: started.number }, &resp).is_ok();
+        let accepted = p::parse_respond_result(
+            &s.enrollment,
+            &r,
+            Decision::Approve { number: started.number },
+            &resp,
+        )
+        .is_ok();
         let pk = unb64(&public_key).ok_or("bad key")?;
         samples.push(json!({
             "kind": kind.as_str(),
@@ -223,7 +260,10 @@ fn main() {
         Some("approve") => need_state().and_then(|s| approve(&args, &s)),
         Some("pending") => need_state().and_then(|s| pending(&s)),
         Some("assertion-sample") => assertion_sample(),
-        _ => Err("usage: device enroll|enable-phone-signin|approve|pending|assertion-sample …".into()),
+        _ => {
+            Err("usage: device enroll|enable-phone-signin|approve|pending|assertion-sample …"
+                .into())
+        }
     };
     match result {
         Ok(v) => println!("{v}"),

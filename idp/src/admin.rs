@@ -21,7 +21,10 @@ fn argon() -> argon2::Argon2<'static> {
 /// An argon2id PHC hash of a password (m = 19 MiB, t = 2, p = 1).
 pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::encode_b64(&random_bytes(16)).map_err(|_| ApiError::internal())?;
-    argon().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| ApiError::internal())
+    argon()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| ApiError::internal())
 }
 
 /// A fresh enrollment code for a user.
@@ -47,7 +50,13 @@ impl std::fmt::Debug for Enrollment {
 }
 
 /// Adds a user (optionally with a password and a TOTP secret) and issues an enrollment code.
-pub fn add_user(conn: &Connection, cfg: &Config, name: &str, password: Option<&str>, totp: bool) -> Result<Enrollment, ApiError> {
+pub fn add_user(
+    conn: &Connection,
+    cfg: &Config,
+    name: &str,
+    password: Option<&str>,
+    totp: bool,
+) -> Result<Enrollment, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
         return Err(ApiError::bad_request("invalid user name"));
@@ -86,11 +95,17 @@ fn base32_secret(bytes: &[u8]) -> String {
 }
 
 /// Issues a new single-use activation code for `name` and returns the enrollment URI.
-pub fn issue_enrollment(conn: &Connection, cfg: &Config, name: &str) -> Result<Enrollment, ApiError> {
+pub fn issue_enrollment(
+    conn: &Connection,
+    cfg: &Config,
+    name: &str,
+) -> Result<Enrollment, ApiError> {
     let p = Provider::load(conn)?;
     let now = cfg.clock.now();
     let (user_id, otp): (String, Option<String>) = conn
-        .query_row("SELECT id, otp_secret FROM users WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT id, otp_secret FROM users WHERE name = ?1", [name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?
         .ok_or_else(|| ApiError::new(404, "unknown_user", "no such user"))?;
     let code = b64(&random_bytes(18));
@@ -107,21 +122,37 @@ pub fn issue_enrollment(conn: &Connection, cfg: &Config, name: &str) -> Result<E
             nyckel_core::protocol::uri::pct_encode(&p.issuer)
         )
     });
-    let uri = EnrollUri::build(&p.origin, &code, name, &p.fingerprint(), Some(&p.issuer), Some(expires_at), otp_uri.as_deref());
+    let uri = EnrollUri::build(
+        &p.origin,
+        &code,
+        name,
+        &p.fingerprint(),
+        Some(&p.issuer),
+        Some(expires_at),
+        otp_uri.as_deref(),
+    );
     Ok(Enrollment { user: name.to_owned(), user_id, enroll_uri: uri, expires_at })
 }
 
 /// Checks a password; returns the user id. Unknown users cost the same hash.
-pub fn check_password(conn: &Connection, name: &str, password: &str) -> Result<Option<String>, ApiError> {
+pub fn check_password(
+    conn: &Connection,
+    name: &str,
+    password: &str,
+) -> Result<Option<String>, ApiError> {
     let row: Option<(String, Option<String>)> = conn
-        .query_row("SELECT id, password_hash FROM users WHERE name = ?1", [name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT id, password_hash FROM users WHERE name = ?1", [name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3VZkF3pL0mKx4bRjvDqVb6b1ZsK2dMxw7Jc9mQ0X2pU";
     let (id, hash) = match row {
         Some((id, Some(h))) => (Some(id), h),
         _ => (None, DUMMY.to_owned()),
     };
-    let ok = PasswordHash::new(&hash).map(|h| argon().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false);
+    let ok = PasswordHash::new(&hash)
+        .map(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false);
     Ok(if ok { id } else { None })
 }
 
@@ -181,7 +212,11 @@ pub fn has_active_device(conn: &Connection, user_id: &str) -> Result<bool, ApiEr
 /// True when the user has ever had a device, revoked ones included. Only a user who never had
 /// one may sign in with the password alone (the enrollment bootstrap).
 pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, ApiError> {
-    Ok(conn.query_row("SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1)", [user_id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1)",
+        [user_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Revokes a device and its credentials, and ends the user's browser sessions (one may have
@@ -189,10 +224,14 @@ pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, ApiError
 /// Idempotent; unknown id → 404.
 pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result<(), ApiError> {
     let now = cfg.clock.now();
-    let user: Option<String> =
-        conn.query_row("SELECT user_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0)).optional()?;
+    let user: Option<String> = conn
+        .query_row("SELECT user_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
+        .optional()?;
     let user = user.ok_or_else(|| ApiError::new(404, "not_found", "no such device"))?;
-    conn.execute("UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1", params![device_id, now])?;
+    conn.execute(
+        "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+        params![device_id, now],
+    )?;
     conn.execute(
         "UPDATE credentials SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
         params![device_id, now],
@@ -216,18 +255,28 @@ pub struct EventInfo {
 }
 
 /// Recent events, newest first (optionally one user's).
-pub fn events(conn: &Connection, name: Option<&str>, limit: u32) -> Result<Vec<EventInfo>, ApiError> {
+pub fn events(
+    conn: &Connection,
+    name: Option<&str>,
+    limit: u32,
+) -> Result<Vec<EventInfo>, ApiError> {
     let mut stmt = conn.prepare(
         "SELECT e.at, u.name, e.kind, e.detail FROM events e LEFT JOIN users u ON u.id = e.user_id
          WHERE ?1 IS NULL OR u.name = ?1 ORDER BY e.id DESC LIMIT ?2",
     )?;
     let rows = stmt
-        .query_map(params![name, limit], |r| Ok(EventInfo { at: r.get(0)?, user: r.get(1)?, kind: r.get(2)?, detail: r.get(3)? }))?
+        .query_map(params![name, limit], |r| {
+            Ok(EventInfo { at: r.get(0)?, user: r.get(1)?, kind: r.get(2)?, detail: r.get(3)? })
+        })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// Number of push triggers recorded for a request.
 pub fn pushes_for(conn: &Connection, request_id: &str) -> Result<i64, ApiError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM push_log WHERE request_id = ?1", [request_id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM push_log WHERE request_id = ?1",
+        [request_id],
+        |r| r.get(0),
+    )?)
 }

@@ -20,11 +20,14 @@ pub const MAX_BODY: usize = 16 * 1024;
 const NONCE_TTL: i64 = 600;
 
 fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))
+    serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))
 }
 
 fn public_key(s: &str) -> Result<Vec<u8>, ApiError> {
-    unb64(s).filter(|k| wire::is_p256_public_key(k)).ok_or_else(|| ApiError::bad_request("invalid public key"))
+    unb64(s)
+        .filter(|k| wire::is_p256_public_key(k))
+        .ok_or_else(|| ApiError::bad_request("invalid public key"))
 }
 
 /// Records a device nonce; a nonce seen before → 401 `replayed`.
@@ -57,7 +60,8 @@ pub fn authenticate(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (user_id, revoked, key) = row.ok_or_else(|| ApiError::new(401, "unknown_device", "unknown device"))?;
+    let (user_id, revoked, key) =
+        row.ok_or_else(|| ApiError::new(401, "unknown_device", "unknown device"))?;
     if revoked.is_some() {
         return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
     }
@@ -70,7 +74,8 @@ pub fn authenticate(
     let ts = auth.ts()?;
     // abs_diff: no overflow for any i64 timestamp (i64::MIN - now would panic in debug).
     if ts.abs_diff(now) > nyckel_core::protocol::MAX_CLOCK_SKEW.unsigned_abs() {
-        let mut e = ApiError::new(401, "clock_skew", "request timestamp is too far from provider time");
+        let mut e =
+            ApiError::new(401, "clock_skew", "request timestamp is too far from provider time");
         e.extra = Some(("time", p.time_envelope(now, &auth.nonce)));
         return Err(e);
     }
@@ -91,7 +96,14 @@ struct EnrollBody {
 }
 
 /// `POST /nyckel/v1/enroll` (§4.1).
-pub fn enroll(conn: &mut Connection, cfg: &Config, p: &Provider, auth: &DeviceAuth, path: &str, body: &[u8]) -> Result<Value, ApiError> {
+pub fn enroll(
+    conn: &mut Connection,
+    cfg: &Config,
+    p: &Provider,
+    auth: &DeviceAuth,
+    path: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
     let b: EnrollBody = parse_json(body)?;
     if auth.device != "new" {
         return Err(ApiError::bad_request("enrollment must use Nyckel-Device: new"));
@@ -101,7 +113,11 @@ pub fn enroll(conn: &mut Connection, cfg: &Config, p: &Provider, auth: &DeviceAu
         return Err(ApiError::bad_request("deviceName or pushToken too long"));
     }
     if b.activation_code.is_empty() || b.activation_code.len() > 128 {
-        return Err(ApiError::new(400, "activation_invalid", "activation code unknown, used or expired"));
+        return Err(ApiError::new(
+            400,
+            "activation_invalid",
+            "activation code unknown, used or expired",
+        ));
     }
     if !auth.nonce_ok() {
         return Err(ApiError::bad_request("invalid Nyckel-Nonce header"));
@@ -122,7 +138,11 @@ pub fn enroll(conn: &mut Connection, cfg: &Config, p: &Provider, auth: &DeviceAu
         )
         .optional()?;
     let Some((user_id, name)) = user else {
-        return Err(ApiError::new(400, "activation_invalid", "activation code unknown, used or expired"));
+        return Err(ApiError::new(
+            400,
+            "activation_invalid",
+            "activation code unknown, used or expired",
+        ));
     };
     let device_id = new_id();
     let device_name: String = b.device_name.chars().filter(|c| !c.is_control()).collect();
@@ -136,9 +156,11 @@ pub fn enroll(conn: &mut Connection, cfg: &Config, p: &Provider, auth: &DeviceAu
     )?;
     event(&tx, now, Some(&user_id), "device_enrolled", &device_id)?;
     tx.commit()?;
-    let mut env = p.envelope(&json!({"v": 1, "typ": "nyckel.enrolled", "serverTime": now, "reqNonce": auth.nonce,
+    let mut env = p.envelope(
+        &json!({"v": 1, "typ": "nyckel.enrolled", "serverTime": now, "reqNonce": auth.nonce,
         "deviceId": device_id, "userId": user_id, "accountName": name, "issuer": p.issuer,
-        "rpId": p.rp_id, "origin": p.origin, "devicePublicKey": b.device_public_key}));
+        "rpId": p.rp_id, "origin": p.origin, "devicePublicKey": b.device_public_key}),
+    );
     env["providerKey"] = json!(b64(&p.public_key));
     Ok(env)
 }
@@ -152,7 +174,14 @@ struct PhoneSigninBody {
 }
 
 /// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device.
-pub fn enable_phone_signin(conn: &mut Connection, cfg: &Config, p: &Provider, device: &DeviceRow, nonce: &str, body: &[u8]) -> Result<Value, ApiError> {
+pub fn enable_phone_signin(
+    conn: &mut Connection,
+    cfg: &Config,
+    p: &Provider,
+    device: &DeviceRow,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
     let now = cfg.clock.now();
     let b: PhoneSigninBody = parse_json(body)?;
     let key = public_key(&b.public_key)?;
@@ -173,20 +202,30 @@ pub fn enable_phone_signin(conn: &mut Connection, cfg: &Config, p: &Provider, de
     )?;
     event(&tx, now, Some(&device.user_id), "phone_signin_enabled", &device.id)?;
     tx.commit()?;
-    Ok(p.envelope(&json!({"v": 1, "typ": "nyckel.phone-signin", "serverTime": now, "reqNonce": nonce,
-        "deviceId": device.id, "credentialId": cred, "enabled": true})))
+    Ok(p.envelope(
+        &json!({"v": 1, "typ": "nyckel.phone-signin", "serverTime": now, "reqNonce": nonce,
+        "deviceId": device.id, "credentialId": cred, "enabled": true}),
+    ))
 }
 
 /// `DELETE /nyckel/v1/phone-signin` (§4.5), for an authenticated device.
-pub fn disable_phone_signin(conn: &Connection, cfg: &Config, p: &Provider, device: &DeviceRow, nonce: &str) -> Result<Value, ApiError> {
+pub fn disable_phone_signin(
+    conn: &Connection,
+    cfg: &Config,
+    p: &Provider,
+    device: &DeviceRow,
+    nonce: &str,
+) -> Result<Value, ApiError> {
     let now = cfg.clock.now();
     conn.execute(
         "UPDATE credentials SET revoked_at = ?2 WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL",
         params![device.id, now],
     )?;
     event(conn, now, Some(&device.user_id), "phone_signin_disabled", &device.id)?;
-    Ok(p.envelope(&json!({"v": 1, "typ": "nyckel.phone-signin", "serverTime": now, "reqNonce": nonce,
-        "deviceId": device.id, "credentialId": null, "enabled": false})))
+    Ok(p.envelope(
+        &json!({"v": 1, "typ": "nyckel.phone-signin", "serverTime": now, "reqNonce": nonce,
+        "deviceId": device.id, "credentialId": null, "enabled": false}),
+    ))
 }
 
 /// `GET /nyckel/v1/provider` (§4.7).
@@ -202,7 +241,14 @@ struct PushTokenBody {
 }
 
 /// `PUT /nyckel/v1/device` (§4.8): set or clear the push token.
-pub fn update_device(conn: &Connection, cfg: &Config, p: &Provider, device: &DeviceRow, nonce: &str, body: &[u8]) -> Result<Value, ApiError> {
+pub fn update_device(
+    conn: &Connection,
+    cfg: &Config,
+    p: &Provider,
+    device: &DeviceRow,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Value, ApiError> {
     let now = cfg.clock.now();
     let b: PushTokenBody = parse_json(body)?;
     let token = b.push_token.filter(|t| !t.is_empty());
@@ -215,7 +261,13 @@ pub fn update_device(conn: &Connection, cfg: &Config, p: &Provider, device: &Dev
 }
 
 /// `DELETE /nyckel/v1/device` (§4.9): the app unenrolls; the device is revoked.
-pub fn unenroll_device(conn: &Connection, cfg: &Config, p: &Provider, device: &DeviceRow, nonce: &str) -> Result<Value, ApiError> {
+pub fn unenroll_device(
+    conn: &Connection,
+    cfg: &Config,
+    p: &Provider,
+    device: &DeviceRow,
+    nonce: &str,
+) -> Result<Value, ApiError> {
     let now = cfg.clock.now();
     crate::admin::revoke_device(conn, cfg, &device.id)?;
     event(conn, now, Some(&device.user_id), "device_unenrolled", &device.id)?;

@@ -25,7 +25,8 @@ impl Clock {
 
     /// Now, in Unix seconds.
     pub fn now(&self) -> i64 {
-        let sys = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        let sys =
+            SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         sys.saturating_add(self.offset.load(Ordering::SeqCst))
     }
 

@@ -168,7 +168,13 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Resul
 }
 
 /// Records an activity event.
-pub fn event(conn: &Connection, at: i64, user_id: Option<&str>, kind: &str, detail: &str) -> rusqlite::Result<()> {
+pub fn event(
+    conn: &Connection,
+    at: i64,
+    user_id: Option<&str>,
+    kind: &str,
+    detail: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO events (at, user_id, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         params![at, user_id, kind, detail],

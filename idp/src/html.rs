@@ -59,7 +59,10 @@ pub(crate) fn page(issuer: &str, title: &str, body: &str) -> String {
 mod tests {
     #[test]
     fn escapes_markup_and_keeps_swedish_letters() {
-        assert_eq!(super::esc("<a href=\"x\">Å'&</a>"), "&lt;a href=&quot;x&quot;&gt;Å&#39;&amp;&lt;/a&gt;");
+        assert_eq!(
+            super::esc("<a href=\"x\">Å'&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Å&#39;&amp;&lt;/a&gt;"
+        );
         let p = super::page("Region <Skåne>", "Logga in", "<p>x</p>");
         assert!(p.contains("<meta charset=\"utf-8\">"));
         assert!(p.contains("Region &lt;Skåne&gt;"));

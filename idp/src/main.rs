@@ -9,7 +9,11 @@ use nyckel_idp::{admin, db::Db, ApiError, Clock, Config};
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(name = "nyckel-idp", version, about = "Reference identity provider for Nyckel push sign-in")]
+#[command(
+    name = "nyckel-idp",
+    version,
+    about = "Reference identity provider for Nyckel push sign-in"
+)]
 struct Cli {
     /// The SQLite database file (created if missing).
     #[arg(long, global = true, default_value = "nyckel-idp.db")]
@@ -153,9 +157,16 @@ fn main() -> ExitCode {
         if let Some(origin) = &cli.origin {
             let issuer = match &cli.issuer {
                 Some(i) => i.clone(),
-                None => nyckel_idp::db::setting(&conn, "issuer")?.unwrap_or_else(|| cfg.issuer.clone()),
+                None => {
+                    nyckel_idp::db::setting(&conn, "issuer")?.unwrap_or_else(|| cfg.issuer.clone())
+                }
             };
-            nyckel_idp::provider::Provider::configure(&conn, origin, cli.rp_id.as_deref(), &issuer)?;
+            nyckel_idp::provider::Provider::configure(
+                &conn,
+                origin,
+                cli.rp_id.as_deref(),
+                &issuer,
+            )?;
         }
         run(&cli, &cfg, &mut conn)
     });
@@ -172,12 +183,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli, cfg: &Config, conn: &mut rusqlite::Connection) -> Result<(serde_json::Value, String), ApiError> {
+fn run(
+    cli: &Cli,
+    cfg: &Config,
+    conn: &mut rusqlite::Connection,
+) -> Result<(serde_json::Value, String), ApiError> {
     match &cli.cmd {
         Cmd::Serve(_) => unreachable!("handled in main"),
         Cmd::User(UserCmd::Add { name, password, totp }) => {
             let e = admin::add_user(conn, cfg, name, password.as_deref(), *totp)?;
-            let text = format!("Added {}.\nEnrollment code (single use, expires at {}):\n{}", e.user, e.expires_at, e.enroll_uri);
+            let text = format!(
+                "Added {}.\nEnrollment code (single use, expires at {}):\n{}",
+                e.user, e.expires_at, e.enroll_uri
+            );
             Ok((serde_json::to_value(&e).unwrap_or_default(), text))
         }
         Cmd::User(UserCmd::Enroll { name }) => {
@@ -189,7 +207,10 @@ fn run(cli: &Cli, cfg: &Config, conn: &mut rusqlite::Connection) -> Result<(serd
             let kind = if *passwordless { Kind::Passwordless } else { Kind::Push };
             let from = Origin { app: app.clone(), ip: ip.clone(), location: location.clone() };
             let s = signin::start(conn, cfg, name, kind, &from)?;
-            let text = format!("Request {}\nNumber to type: {}\nExpires at {}", s.id, s.number, s.expires_at);
+            let text = format!(
+                "Request {}\nNumber to type: {}\nExpires at {}",
+                s.id, s.number, s.expires_at
+            );
             Ok((serde_json::to_value(&s).unwrap_or_default(), text))
         }
         Cmd::Signin(SigninCmd::Status { id }) => {
@@ -201,7 +222,14 @@ fn run(cli: &Cli, cfg: &Config, conn: &mut rusqlite::Connection) -> Result<(serd
             let d = admin::list_devices(conn, name)?;
             let text = d
                 .iter()
-                .map(|d| format!("{}  {}  {}", d.device_id, d.name, if d.revoked_at.is_some() { "revoked" } else { "active" }))
+                .map(|d| {
+                    format!(
+                        "{}  {}  {}",
+                        d.device_id,
+                        d.name,
+                        if d.revoked_at.is_some() { "revoked" } else { "active" }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             Ok((json!({"devices": d}), text))
@@ -214,7 +242,15 @@ fn run(cli: &Cli, cfg: &Config, conn: &mut rusqlite::Connection) -> Result<(serd
             let ev = admin::events(conn, user.as_deref(), *limit)?;
             let text = ev
                 .iter()
-                .map(|e| format!("{}  {}  {}  {}", e.at, e.user.as_deref().unwrap_or("-"), e.kind, e.detail))
+                .map(|e| {
+                    format!(
+                        "{}  {}  {}  {}",
+                        e.at,
+                        e.user.as_deref().unwrap_or("-"),
+                        e.kind,
+                        e.detail
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             Ok((json!({"events": ev}), text))
@@ -228,13 +264,14 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
     if let Some(i) = &cli.issuer {
         cfg.issuer = i.clone();
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("nyckel-idp: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let rt =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("nyckel-idp: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let db = cli.db.clone();
     let json_out = cli.json;
     let r = rt.block_on(async move {

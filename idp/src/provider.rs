@@ -12,8 +12,9 @@ use crate::error::ApiError;
 /// Creates the provider key if the database has none (safe against concurrent creators).
 pub(crate) fn ensure_key(conn: &Connection) -> rusqlite::Result<()> {
     if setting(conn, "provider_key")?.is_none() {
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
-            .map_err(|_| rusqlite::Error::InvalidQuery)?;
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &SystemRandom::new())
+                .map_err(|_| rusqlite::Error::InvalidQuery)?;
         conn.execute(
             "INSERT OR IGNORE INTO settings (key, value) VALUES ('provider_key', ?1)",
             [b64(pkcs8.as_ref())],
@@ -37,7 +38,10 @@ pub struct Provider {
 
 impl std::fmt::Debug for Provider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider").field("origin", &self.origin).field("rp_id", &self.rp_id).finish_non_exhaustive()
+        f.debug_struct("Provider")
+            .field("origin", &self.origin)
+            .field("rp_id", &self.rp_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,11 +57,18 @@ pub fn host_of(origin: &str) -> String {
 impl Provider {
     /// Loads the key and the origin settings written by `serve` (or `--origin`).
     pub fn load(conn: &Connection) -> Result<Provider, ApiError> {
-        let pkcs8 = setting(conn, "provider_key")?.and_then(|s| unb64(&s)).ok_or_else(ApiError::internal)?;
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &SystemRandom::new())
-            .map_err(|_| ApiError::internal())?;
+        let pkcs8 = setting(conn, "provider_key")?
+            .and_then(|s| unb64(&s))
+            .ok_or_else(ApiError::internal)?;
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &SystemRandom::new())
+                .map_err(|_| ApiError::internal())?;
         let origin = setting(conn, "origin")?.ok_or_else(|| {
-            ApiError::new(500, "not_configured", "no origin configured: run `serve` once or pass --origin")
+            ApiError::new(
+                500,
+                "not_configured",
+                "no origin configured: run `serve` once or pass --origin",
+            )
         })?;
         let rp_id = setting(conn, "rp_id")?.unwrap_or_else(|| host_of(&origin));
         let issuer = setting(conn, "issuer")?.unwrap_or_else(|| "Nyckel IdP".to_owned());
@@ -66,7 +77,12 @@ impl Provider {
     }
 
     /// Stores origin, rpId and issuer for the other commands.
-    pub fn configure(conn: &Connection, origin: &str, rp_id: Option<&str>, issuer: &str) -> rusqlite::Result<()> {
+    pub fn configure(
+        conn: &Connection,
+        origin: &str,
+        rp_id: Option<&str>,
+        issuer: &str,
+    ) -> rusqlite::Result<()> {
         let origin = origin.trim_end_matches('/');
         set_setting(conn, "origin", origin)?;
         set_setting(conn, "rp_id", &rp_id.map(str::to_owned).unwrap_or_else(|| host_of(origin)))?;
@@ -119,8 +135,15 @@ mod tests {
         let env = p.envelope(&json!({"v": 1}));
         let payload = unb64(env["payload"].as_str().unwrap()).unwrap();
         let sig = unb64(env["signature"].as_str().unwrap()).unwrap();
-        assert!(nyckel_core::protocol::wire::verify_p256(&p.public_key, &provider_signed_bytes(&payload), &sig));
-        assert!(!nyckel_core::protocol::wire::verify_p256(&p.public_key, &payload, &sig), "the domain tag is signed");
+        assert!(nyckel_core::protocol::wire::verify_p256(
+            &p.public_key,
+            &provider_signed_bytes(&payload),
+            &sig
+        ));
+        assert!(
+            !nyckel_core::protocol::wire::verify_p256(&p.public_key, &payload, &sig),
+            "the domain tag is signed"
+        );
         // The key survives reopening.
         let again = Provider::load(&db.open().unwrap()).unwrap();
         assert_eq!(again.public_key, p.public_key);

@@ -59,7 +59,10 @@ fn path_and_query(uri: &Uri) -> String {
     uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
 }
 
-async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+async fn enroll(
+    State(st): State<AppState>,
+    req: Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await?;
     let auth = DeviceAuth::from_headers(&parts.headers)?;
@@ -71,7 +74,9 @@ async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<serde_j
 async fn device_call<T, F>(st: AppState, req: Request, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, ApiError>
+        + Send
+        + 'static,
 {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await?;
@@ -86,35 +91,66 @@ where
     .await
 }
 
-async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
-    device_call(st, req, |c, s, d, nonce, _| signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())).await.map(Json)
+async fn pending(
+    State(st): State<AppState>,
+    req: Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    device_call(st, req, |c, s, d, nonce, _| {
+        signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())
+    })
+    .await
+    .map(Json)
 }
 
-async fn phone_signin(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+async fn phone_signin(
+    State(st): State<AppState>,
+    req: Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
     if req.method() == Method::DELETE {
-        device_call(st, req, |c, s, d, nonce, _| api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)).await.map(Json)
+        device_call(st, req, |c, s, d, nonce, _| {
+            api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)
+        })
+        .await
+        .map(Json)
     } else {
-        device_call(st, req, |c, s, d, nonce, body| api::enable_phone_signin(c, &s.cfg, &s.provider, d, nonce, body))
-            .await
-            .map(Json)
+        device_call(st, req, |c, s, d, nonce, body| {
+            api::enable_phone_signin(c, &s.cfg, &s.provider, d, nonce, body)
+        })
+        .await
+        .map(Json)
     }
 }
 
-async fn device(State(st): State<AppState>, req: Request) -> Result<Json<serde_json::Value>, ApiError> {
+async fn device(
+    State(st): State<AppState>,
+    req: Request,
+) -> Result<Json<serde_json::Value>, ApiError> {
     if req.method() == Method::DELETE {
-        device_call(st, req, |c, s, d, nonce, _| api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)).await.map(Json)
+        device_call(st, req, |c, s, d, nonce, _| {
+            api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)
+        })
+        .await
+        .map(Json)
     } else {
-        device_call(st, req, |c, s, d, nonce, body| api::update_device(c, &s.cfg, &s.provider, d, nonce, body)).await.map(Json)
+        device_call(st, req, |c, s, d, nonce, body| {
+            api::update_device(c, &s.cfg, &s.provider, d, nonce, body)
+        })
+        .await
+        .map(Json)
     }
 }
 
-async fn respond(State(st): State<AppState>, UrlPath(id): UrlPath<String>, body: Body) -> Result<Json<serde_json::Value>, ApiError> {
+async fn respond(
+    State(st): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let body = read_body(body).await?;
     if id.len() > 64 {
         return Err(ApiError::new(404, "not_found", "no such request"));
     }
-    let b: AssertionBody =
-        serde_json::from_slice(&body).map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))?;
+    let b: AssertionBody = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))?;
     if b.credential_id.len() > 64 {
         return Err(ApiError::bad_request("invalid credentialId"));
     }
@@ -179,14 +215,16 @@ pub async fn serve_until(
     let addr = listener.local_addr()?;
     let db_path: PathBuf = db_path.as_ref().to_owned();
     let cfg = config.clone();
-    let state = tokio::task::spawn_blocking(move || -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-        let db = Db::init(&db_path)?;
-        let conn = db.open()?;
-        let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
-        Provider::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
-        let provider = Provider::load(&conn).map_err(|e| e.message)?;
-        Ok(AppState { db, cfg, provider: Arc::new(provider) })
-    })
+    let state = tokio::task::spawn_blocking(
+        move || -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
+            let db = Db::init(&db_path)?;
+            let conn = db.open()?;
+            let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
+            Provider::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
+            let provider = Provider::load(&conn).map_err(|e| e.message)?;
+            Ok(AppState { db, cfg, provider: Arc::new(provider) })
+        },
+    )
     .await??;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
@@ -241,7 +279,11 @@ pub fn spawn_background(addr: &str, db: impl AsRef<Path>) -> std::io::Result<Ser
 }
 
 /// [`spawn_background`] with a configuration (policy, clock).
-pub fn spawn_background_with(addr: &str, db: impl AsRef<Path>, config: Config) -> std::io::Result<ServerHandle> {
+pub fn spawn_background_with(
+    addr: &str,
+    db: impl AsRef<Path>,
+    config: Config,
+) -> std::io::Result<ServerHandle> {
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let bound = std_listener.local_addr()?;
@@ -250,13 +292,18 @@ pub fn spawn_background_with(addr: &str, db: impl AsRef<Path>, config: Config) -
         let db = Db::init(db.as_ref()).map_err(std::io::Error::other)?;
         let conn = db.open().map_err(std::io::Error::other)?;
         let origin = config.origin.clone().unwrap_or_else(|| format!("http://{bound}"));
-        Provider::configure(&conn, &origin, config.rp_id.as_deref(), &config.issuer).map_err(std::io::Error::other)?;
+        Provider::configure(&conn, &origin, config.rp_id.as_deref(), &config.issuer)
+            .map_err(std::io::Error::other)?;
     }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
     let db_path = db.as_ref().to_owned();
     let thread = std::thread::Builder::new().name("nyckel-idp".into()).spawn(move || {
-        let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(e) => {
                 let _ = ready_tx.send(Err(e));
@@ -279,7 +326,12 @@ pub fn spawn_background_with(addr: &str, db: impl AsRef<Path>, config: Config) -
         });
     })?;
     ready_rx.recv().map_err(std::io::Error::other)??;
-    Ok(ServerHandle { base_url: format!("http://{bound}"), addr: bound, stop: Some(tx), thread: Some(thread) })
+    Ok(ServerHandle {
+        base_url: format!("http://{bound}"),
+        addr: bound,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
 }
 
 /// Maps a page error to a status for HTML handlers.

@@ -65,7 +65,10 @@ pub struct Started {
 
 impl std::fmt::Debug for Started {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Started").field("id", &self.id).field("kind", &self.kind).finish_non_exhaustive()
+        f.debug_struct("Started")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,11 +87,17 @@ pub fn start(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = cfg.clock.now(); // after the lock: the wait can be seconds
     let (user_id, blocked_until): (String, i64) = tx
-        .query_row("SELECT id, blocked_until FROM users WHERE name = ?1", [user_name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT id, blocked_until FROM users WHERE name = ?1", [user_name], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?
         .ok_or_else(|| ApiError::new(404, "unknown_user", "no such user"))?;
     if blocked_until > now {
-        return Err(ApiError::new(423, "blocked", "sign-in requests are blocked after a report; try later"));
+        return Err(ApiError::new(
+            423,
+            "blocked",
+            "sign-in requests are blocked after a report; try later",
+        ));
     }
     let cred_kind = match kind {
         Kind::Push => "device",
@@ -98,13 +107,16 @@ pub fn start(
         "SELECT d.id, d.push_token FROM devices d JOIN credentials c ON c.device_id = d.id
          WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2",
     )?;
-    let targets: Vec<(String, Option<String>)> =
-        stmt.query_map(params![user_id, cred_kind], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    let targets: Vec<(String, Option<String>)> = stmt
+        .query_map(params![user_id, cred_kind], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
     drop(stmt);
     if targets.is_empty() {
         return Err(match kind {
             Kind::Push => ApiError::new(409, "no_device", "the user has no enrolled device"),
-            Kind::Passwordless => ApiError::new(409, "no_phone_signin", "phone sign-in is not enabled for the user"),
+            Kind::Passwordless => {
+                ApiError::new(409, "no_phone_signin", "phone sign-in is not enabled for the user")
+            }
         });
     }
     // A passwordless start needs only the user name: it must not displace a sign-in by
@@ -116,7 +128,11 @@ pub fn start(
             |r| r.get(0),
         )?;
         if push_pending {
-            return Err(ApiError::new(409, "push_pending", "a sign-in with the password is waiting for approval"));
+            return Err(ApiError::new(
+                409,
+                "push_pending",
+                "a sign-in with the password is waiting for approval",
+            ));
         }
     }
     // Counted per kind, so username-only requests cannot use up the password sign-ins' limit.
@@ -128,7 +144,11 @@ pub fn start(
     if recent >= i64::from(cfg.push_limit) {
         event(&tx, now, Some(&user_id), "rate_limited", kind.as_str())?;
         tx.commit()?;
-        return Err(ApiError::new(429, "rate_limited", "too many sign-in requests; wait a few minutes"));
+        return Err(ApiError::new(
+            429,
+            "rate_limited",
+            "too many sign-in requests; wait a few minutes",
+        ));
     }
     // One outstanding request per account: a new one supersedes the old (a passwordless one
     // only an earlier passwordless one; a pending push request refused it above).
@@ -167,7 +187,14 @@ pub fn start(
     }
     event(&tx, now, Some(&user_id), "signin_started", kind.as_str())?;
     tx.commit()?;
-    Ok(Started { id, number, expires_at, kind: kind.as_str(), status_token: token, pushed_to: targets.len() })
+    Ok(Started {
+        id,
+        number,
+        expires_at,
+        kind: kind.as_str(),
+        status_token: token,
+        pushed_to: targets.len(),
+    })
 }
 
 /// A request's state as reported to pages and the CLI (`expired` when past expiry).
@@ -202,8 +229,9 @@ pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, ApiError>
 
 /// Checks the page's status token for a request.
 pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), ApiError> {
-    let stored: Option<Option<String>> =
-        conn.query_row("SELECT browser_token_hash FROM requests WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let stored: Option<Option<String>> = conn
+        .query_row("SELECT browser_token_hash FROM requests WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
     match stored.flatten() {
         Some(h) if h == token_hash(token) => Ok(()),
         _ => Err(ApiError::new(404, "not_found", "no such request")),
@@ -212,7 +240,12 @@ pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), ApiEr
 
 /// Completes an approved request once (`approved` → `completed`) and opens a session.
 /// Returns the session token.
-pub fn complete(conn: &mut Connection, cfg: &Config, id: &str, token: &str) -> Result<String, ApiError> {
+pub fn complete(
+    conn: &mut Connection,
+    cfg: &Config,
+    id: &str,
+    token: &str,
+) -> Result<String, ApiError> {
     check_token(conn, id, token)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = cfg.clock.now();
@@ -227,7 +260,8 @@ pub fn complete(conn: &mut Connection, cfg: &Config, id: &str, token: &str) -> R
             |r| r.get(0),
         )
         .optional()?;
-    let user_id = user_id.ok_or_else(|| ApiError::new(409, "not_approved", "the request is not approved"))?;
+    let user_id =
+        user_id.ok_or_else(|| ApiError::new(409, "not_approved", "the request is not approved"))?;
     let session = new_session(&tx, cfg, &user_id, now)?;
     event(&tx, now, Some(&user_id), "signed_in", "")?;
     tx.commit()?;
@@ -235,7 +269,12 @@ pub fn complete(conn: &mut Connection, cfg: &Config, id: &str, token: &str) -> R
 }
 
 /// Opens a browser session for a user; returns the token.
-pub fn new_session(conn: &Connection, cfg: &Config, user_id: &str, now: i64) -> Result<String, ApiError> {
+pub fn new_session(
+    conn: &Connection,
+    cfg: &Config,
+    user_id: &str,
+    now: i64,
+) -> Result<String, ApiError> {
     let token = b64(&random_bytes(32));
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -245,7 +284,11 @@ pub fn new_session(conn: &Connection, cfg: &Config, user_id: &str, now: i64) -> 
 }
 
 /// The user (id, name) of a live session.
-pub fn session_user(conn: &Connection, token: &str, now: i64) -> Result<Option<(String, String)>, ApiError> {
+pub fn session_user(
+    conn: &Connection,
+    token: &str,
+    now: i64,
+) -> Result<Option<(String, String)>, ApiError> {
     Ok(conn
         .query_row(
             "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
@@ -328,7 +371,13 @@ fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRequest> {
 }
 
 /// The signed pending list for an authenticated device (§4.2).
-pub fn pending(conn: &Connection, p: &Provider, device: &DeviceRow, req_nonce: &str, now: i64) -> Result<Value, ApiError> {
+pub fn pending(
+    conn: &Connection,
+    p: &Provider,
+    device: &DeviceRow,
+    req_nonce: &str,
+    now: i64,
+) -> Result<Value, ApiError> {
     let has_phone: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM credentials WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL)",
         [&device.id],
@@ -339,15 +388,24 @@ pub fn pending(conn: &Connection, p: &Provider, device: &DeviceRow, req_nonce: &
          WHERE r.user_id = ?1 AND r.state = 'pending' AND r.expires_at > ?2 AND (r.kind = 'push' OR ?3)
          ORDER BY r.created_at DESC LIMIT 16"
     ))?;
-    let list: Vec<StoredRequest> =
-        stmt.query_map(params![device.user_id, now, has_phone], read_request)?.collect::<Result<_, _>>()?;
+    let list: Vec<StoredRequest> = stmt
+        .query_map(params![device.user_id, now, has_phone], read_request)?
+        .collect::<Result<_, _>>()?;
     let requests: Vec<Value> = list.iter().map(|r| r.to_json(p)).collect();
-    Ok(p.envelope(&json!({"v": 1, "typ": "nyckel.pending", "serverTime": now, "reqNonce": req_nonce,
-        "deviceId": device.id, "userId": device.user_id, "requests": requests})))
+    Ok(p.envelope(
+        &json!({"v": 1, "typ": "nyckel.pending", "serverTime": now, "reqNonce": req_nonce,
+        "deviceId": device.id, "userId": device.user_id, "requests": requests}),
+    ))
 }
 
 /// Verifies and applies an assertion for request `id` (§7). Returns the signed result.
-pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body: &AssertionBody) -> Result<Value, ApiError> {
+pub fn respond(
+    conn: &mut Connection,
+    cfg: &Config,
+    p: &Provider,
+    id: &str,
+    body: &AssertionBody,
+) -> Result<Value, ApiError> {
     let req = conn
         .query_row(
             &format!("SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"),
@@ -374,9 +432,16 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
             },
         )
         .optional()?;
-    let unknown = || ApiError::new(401, "unknown_credential", "credential not valid for this request");
-    let CredRow { user_id: cred_user, device_id, kind: cred_kind, public_key, revoked: cred_revoked, device_revoked } =
-        cred.ok_or_else(unknown)?;
+    let unknown =
+        || ApiError::new(401, "unknown_credential", "credential not valid for this request");
+    let CredRow {
+        user_id: cred_user,
+        device_id,
+        kind: cred_kind,
+        public_key,
+        revoked: cred_revoked,
+        device_revoked,
+    } = cred.ok_or_else(unknown)?;
     if cred_user != req.user_id {
         return Err(unknown());
     }
@@ -401,7 +466,10 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
         },
     )?;
     // A passwordless approval counts only from the phone sign-in credential.
-    if passwordless && matches!(checked.decision, Decided::Approve(_)) && cred_kind != "phone_signin" {
+    if passwordless
+        && matches!(checked.decision, Decided::Approve(_))
+        && cred_kind != "phone_signin"
+    {
         return Err(unknown());
     }
 
@@ -429,7 +497,10 @@ pub fn respond(conn: &mut Connection, cfg: &Config, p: &Provider, id: &str, body
         return Err(ApiError::new(409, "not_pending", "the request is no longer pending"));
     }
     if now >= expires_at {
-        tx.execute("UPDATE requests SET state = 'expired', decided_at = ?2 WHERE id = ?1", params![id, now])?;
+        tx.execute(
+            "UPDATE requests SET state = 'expired', decided_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
         tx.commit()?;
         return Err(ApiError::new(410, "expired", "the request has expired"));
     }

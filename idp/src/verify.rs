@@ -52,8 +52,21 @@ impl DeviceAuth {
     }
 
     /// Verifies the request signature with `public_key`.
-    pub fn verify(&self, public_key: &[u8], method: &str, path_and_query: &str, body: &[u8]) -> bool {
-        let s = wire::request_signed_string(method, path_and_query, &self.device, &self.timestamp, &self.nonce, body);
+    pub fn verify(
+        &self,
+        public_key: &[u8],
+        method: &str,
+        path_and_query: &str,
+        body: &[u8],
+    ) -> bool {
+        let s = wire::request_signed_string(
+            method,
+            path_and_query,
+            &self.device,
+            &self.timestamp,
+            &self.nonce,
+            body,
+        );
         unb64(&self.signature).is_some_and(|sig| verify_p256(public_key, s.as_bytes(), &sig))
     }
 }
@@ -159,8 +172,8 @@ struct NyckelData {
 
 /// Steps 4–7 of §7.
 pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
-    let cd: ClientData =
-        serde_json::from_slice(&d.client_data).map_err(|_| ApiError::bad_assertion("clientDataJSON is not valid"))?;
+    let cd: ClientData = serde_json::from_slice(&d.client_data)
+        .map_err(|_| ApiError::bad_assertion("clientDataJSON is not valid"))?;
     if cd.typ != "webauthn.get" {
         return Err(ApiError::bad_assertion("wrong clientData type"));
     }
@@ -207,7 +220,8 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
         ("report", _) => Decided::Report,
         _ => return Err(ApiError::bad_assertion("unknown decision")),
     };
-    let sign_count = u32::from_be_bytes([d.auth_data[33], d.auth_data[34], d.auth_data[35], d.auth_data[36]]);
+    let sign_count =
+        u32::from_be_bytes([d.auth_data[33], d.auth_data[34], d.auth_data[35], d.auth_data[36]]);
     Ok(Checked { decision, sign_count, user_verified })
 }
 
@@ -229,7 +243,14 @@ mod tests {
         Fixture { keys, pk, nonce: vec![5u8; 32] }
     }
 
-    fn body(f: &Fixture, rp: &str, uv: bool, origin: &str, decision: &str, number: Option<u8>) -> AssertionBody {
+    fn body(
+        f: &Fixture,
+        rp: &str,
+        uv: bool,
+        origin: &str,
+        decision: &str,
+        number: Option<u8>,
+    ) -> AssertionBody {
         let ad = assertion::authenticator_data(rp, uv, 3);
         let cd = assertion::client_data_json(&ClientDataFields {
             challenge: &b64(&f.nonce),
@@ -262,7 +283,12 @@ mod tests {
     #[test]
     fn accepts_a_core_assertion() {
         let f = fixture();
-        let c = run(&f, &body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42)), false).unwrap();
+        let c = run(
+            &f,
+            &body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42)),
+            false,
+        )
+        .unwrap();
         assert_eq!(c.decision, Decided::Approve(42));
         assert_eq!(c.sign_count, 3);
         assert!(!c.user_verified);
@@ -308,7 +334,8 @@ mod tests {
     #[test]
     fn up_flag_required() {
         let f = fixture();
-        let mut b = body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42));
+        let mut b =
+            body(&f, "idp.example.se", false, "https://idp.example.se", "approve", Some(42));
         let mut ad = unb64(&b.authenticator_data).unwrap();
         ad[32] = 0;
         b.authenticator_data = b64(&ad);

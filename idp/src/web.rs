@@ -41,11 +41,14 @@ pub fn routes() -> Router<AppState> {
 /// web page) passes.
 fn same_origin(st: &AppState, headers: &HeaderMap) -> bool {
     let own = origin_of(&st.provider.origin);
-    let origin_ok = headers.get_all(header::ORIGIN).iter().all(|o| o.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(own)));
-    let site_ok = headers
-        .get_all("sec-fetch-site")
+    let origin_ok = headers
+        .get_all(header::ORIGIN)
         .iter()
-        .all(|v| v.to_str().is_ok_and(|v| v.eq_ignore_ascii_case("same-origin") || v.eq_ignore_ascii_case("none")));
+        .all(|o| o.to_str().is_ok_and(|o| o.eq_ignore_ascii_case(own)));
+    let site_ok = headers.get_all("sec-fetch-site").iter().all(|v| {
+        v.to_str()
+            .is_ok_and(|v| v.eq_ignore_ascii_case("same-origin") || v.eq_ignore_ascii_case("none"))
+    });
     origin_ok && site_ok
 }
 
@@ -59,7 +62,11 @@ fn origin_of(url: &str) -> &str {
 }
 
 fn cross_site_page(st: &AppState) -> Response {
-    error_page(st, StatusCode::FORBIDDEN, "Begäran kom från en annan webbplats och avvisades. Öppna inloggningssidan direkt.")
+    error_page(
+        st,
+        StatusCode::FORBIDDEN,
+        "Begäran kom från en annan webbplats och avvisades. Öppna inloggningssidan direkt.",
+    )
 }
 
 fn error_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
@@ -116,9 +123,15 @@ async fn signin_post(
         return error_page(&st, StatusCode::BAD_REQUEST, "Ange ett användarnamn.");
     }
     let ip = client_ip(&ci, &headers);
-    let from = signin::Origin { app: format!("{} (webb)", st.provider.issuer), location: location_of(&ip), ip };
+    let from = signin::Origin {
+        app: format!("{} (webb)", st.provider.issuer),
+        location: location_of(&ip),
+        ip,
+    };
     if f.mode == "phone" {
-        let r = st.run(move |c, s| signin::start(c, &s.cfg, &username, Kind::Passwordless, &from)).await;
+        let r = st
+            .run(move |c, s| signin::start(c, &s.cfg, &username, Kind::Passwordless, &from))
+            .await;
         return match r {
             Ok(started) => number_page(&st, &started),
             Err(e) => start_error(&st, &e),
@@ -163,7 +176,9 @@ async fn signin_post(
         .await;
     match r {
         Ok(Step::Number(started)) => number_page(&st, &started),
-        Ok(Step::Session(token)) => with_session(&st, token, Redirect::to("/account").into_response()),
+        Ok(Step::Session(token)) => {
+            with_session(&st, token, Redirect::to("/account").into_response())
+        }
         Err(e) => start_error(&st, &e),
     }
 }
@@ -286,7 +301,11 @@ fn bad_id_or_token(id: &str, q: &TokenQuery) -> Option<Response> {
         .then(|| ApiError::bad_request("request id or token too long").into_response())
 }
 
-async fn signin_status(State(st): State<AppState>, UrlPath(id): UrlPath<String>, Query(q): Query<TokenQuery>) -> Response {
+async fn signin_status(
+    State(st): State<AppState>,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;
     }
@@ -316,16 +335,25 @@ async fn signin_complete(
     }
     let r = st.run(move |c, s| signin::complete(c, &s.cfg, &id, &q.t)).await;
     match r {
-        Ok(token) => with_session(&st, token, Json(json!({"ok": true, "redirect": "/account"})).into_response()),
+        Ok(token) => with_session(
+            &st,
+            token,
+            Json(json!({"ok": true, "redirect": "/account"})).into_response(),
+        ),
         Err(e) => e.into_response(),
     }
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let (k, v) = c.trim().split_once('=')?;
-        (k == COOKIE).then(|| v.to_owned())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == COOKIE).then(|| v.to_owned())
+        })
 }
 
 fn qr_svg(data: &str) -> String {
@@ -400,7 +428,10 @@ async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
         let _ = st
             .run(move |c, _| {
-                c.execute("DELETE FROM sessions WHERE token_hash = ?1", [crate::ids::token_hash(&token)])?;
+                c.execute(
+                    "DELETE FROM sessions WHERE token_hash = ?1",
+                    [crate::ids::token_hash(&token)],
+                )?;
                 Ok(())
             })
             .await;

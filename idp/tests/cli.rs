@@ -26,7 +26,19 @@ fn user_add_needs_an_origin_then_prints_an_enrollment_uri() {
     assert!(!ok);
     assert_eq!(v["error"], "not_configured");
 
-    let (ok, v) = idp(&db, &["--origin", "https://idp.example.se", "--issuer", "Region Skåne", "user", "add", "bertil", "--totp"]);
+    let (ok, v) = idp(
+        &db,
+        &[
+            "--origin",
+            "https://idp.example.se",
+            "--issuer",
+            "Region Skåne",
+            "user",
+            "add",
+            "bertil",
+            "--totp",
+        ],
+    );
     assert!(ok, "{v}");
     let uri = EnrollUri::parse(v["enrollUri"].as_str().unwrap()).unwrap();
     assert_eq!(uri.base_url, "https://idp.example.se");
@@ -76,7 +88,11 @@ fn a_database_from_the_future_is_refused() {
     let db = dir.path().join("idp.db");
     idp(&db, &["--origin", "http://127.0.0.1:9", "user", "add", "anna"]);
     rusqlite::Connection::open(&db).unwrap().pragma_update(None, "user_version", 99).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp")).args(["user", "enroll", "anna", "--db"]).arg(&db).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+        .args(["user", "enroll", "anna", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer"));
 }
@@ -86,7 +102,10 @@ fn ids_starting_with_a_dash_are_ids_not_options() {
     // Request and device ids are base64url: one in 64 starts with '-'.
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("idp.db");
-    for args in [["signin", "status", "-KlbsQnJWrLWNMAPJKXkzg"], ["device", "revoke", "-KlbsQnJWrLWNMAPJKXkzg"]] {
+    for args in [
+        ["signin", "status", "-KlbsQnJWrLWNMAPJKXkzg"],
+        ["device", "revoke", "-KlbsQnJWrLWNMAPJKXkzg"],
+    ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
             .arg("--db")
             .arg(&db)

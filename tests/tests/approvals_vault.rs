@@ -14,8 +14,8 @@ use std::time::Duration;
 use nyckel_core::approvals::{ApprovalError, Approvals, HttpTransport};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::{
-    Decision, DeviceKeyStore, HttpRequest, HttpResponse, KeyStoreError, ProtocolError, ProviderCode, RespondOutcome,
-    SoftwareKeyStore,
+    Decision, DeviceKeyStore, HttpRequest, HttpResponse, KeyStoreError, ProtocolError,
+    ProviderCode, RespondOutcome, SoftwareKeyStore,
 };
 use nyckel_core::vault::{ActivityEvent, KdfParams, Vault, VaultError};
 use nyckel_idp::signin::Kind;
@@ -51,8 +51,13 @@ impl HttpTransport for Loopback {
         assert!(request.url.starts_with("http://127.0.0.1:"), "tests only talk to loopback");
         if request.url.ends_with("/response") {
             let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-            let auth = nyckel_core::protocol::wire::unb64(body["authenticatorData"].as_str().unwrap()).unwrap();
-            self.counters_sent.lock().unwrap().push(u32::from_be_bytes(auth[33..37].try_into().unwrap()));
+            let auth =
+                nyckel_core::protocol::wire::unb64(body["authenticatorData"].as_str().unwrap())
+                    .unwrap();
+            self.counters_sent
+                .lock()
+                .unwrap()
+                .push(u32::from_be_bytes(auth[33..37].try_into().unwrap()));
         }
         nyckel_idp::client::execute(&request).map_err(|e| e.to_string())
     }
@@ -63,7 +68,8 @@ struct Chatty;
 
 impl HttpTransport for Chatty {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
-        let headers: Vec<String> = request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        let headers: Vec<String> =
+            request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
         Err(format!("failed {} {} [{}]", request.method, request.url, headers.join(", ")))
     }
 }
@@ -109,9 +115,20 @@ struct Device {
 impl Device {
     fn new() -> Device {
         let dir = tempfile::tempdir().unwrap();
-        let vault = Vault::create(&dir.path().join("v.nyckel"), "lösenord för valvet", KdfParams::FLOOR).unwrap();
-        let keys = Keys { soft: SoftwareKeyStore::new(), fail_create: Mutex::new(None), on_sign: Mutex::new(None) };
-        Device { _dir: dir, vault: Arc::new(Mutex::new(vault)), keys: Arc::new(keys), http: Arc::new(Loopback::new()) }
+        let vault =
+            Vault::create(&dir.path().join("v.nyckel"), "lösenord för valvet", KdfParams::FLOOR)
+                .unwrap();
+        let keys = Keys {
+            soft: SoftwareKeyStore::new(),
+            fail_create: Mutex::new(None),
+            on_sign: Mutex::new(None),
+        };
+        Device {
+            _dir: dir,
+            vault: Arc::new(Mutex::new(vault)),
+            keys: Arc::new(keys),
+            http: Arc::new(Loopback::new()),
+        }
     }
 
     fn approvals(&self) -> Approvals<'_, Mutex<Vault>> {
@@ -152,15 +169,20 @@ fn pair(a: &str, b: &str) -> (String, String) {
 #[test]
 fn enrollment_with_an_otp_secret_stores_both_in_the_vault() {
     let env = Env::new();
-    let uri = nyckel_idp::admin::add_user(&env.conn(), &env.cfg, "anna@skane.se", Some("pw"), true).unwrap().enroll_uri;
+    let uri = nyckel_idp::admin::add_user(&env.conn(), &env.cfg, "anna@skane.se", Some("pw"), true)
+        .unwrap()
+        .enroll_uri;
     let d = Device::new();
     let enrolled = d.approvals().enroll(&uri, "Annas telefon", None, device_now()).unwrap();
     let account = enrolled.otp_account.expect("the QR carried an otpauth secret");
     assert_eq!(enrolled.enrollment.otp_account_id, Some(account.id));
     assert_eq!(d.vault().account(account.id).unwrap().params.name, "anna@skane.se");
     assert_eq!(d.vault().enrollments().unwrap().len(), 1);
-    let log: Vec<ActivityEvent> = d.vault().activity(10).unwrap().into_iter().map(|e| e.event).collect();
-    assert!(matches!(&log[0], ActivityEvent::Enrolled { account_name, .. } if account_name == "anna@skane.se"));
+    let log: Vec<ActivityEvent> =
+        d.vault().activity(10).unwrap().into_iter().map(|e| e.event).collect();
+    assert!(
+        matches!(&log[0], ActivityEvent::Enrolled { account_name, .. } if account_name == "anna@skane.se")
+    );
 }
 
 #[test]
@@ -174,7 +196,10 @@ fn approve_persists_the_counter_and_logs_the_context() {
     assert!(pending.failures.is_empty());
     let req = &pending.requests[0].request;
     assert_eq!((req.app.as_str(), req.location.as_str()), ("Webbmejl", "Malmö, SE"));
-    let outcome = d.approvals().decide(id, req, Decision::Approve { number: started.number }, device_now()).unwrap();
+    let outcome = d
+        .approvals()
+        .decide(id, req, Decision::Approve { number: started.number }, device_now())
+        .unwrap();
     assert_eq!(outcome, RespondOutcome::Approved);
     assert_eq!(env.state(&started.id), "approved");
     assert_eq!(d.vault().enrollment(id).unwrap().enrollment.sign_count, 1);
@@ -197,9 +222,16 @@ fn the_counter_is_committed_before_the_assertion_leaves_even_if_it_never_arrives
     let started = env.push("anna");
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
     d.http.offline.store(true, Ordering::SeqCst);
-    let err = d.approvals().decide(id, &req, Decision::Approve { number: started.number }, device_now()).unwrap_err();
+    let err = d
+        .approvals()
+        .decide(id, &req, Decision::Approve { number: started.number }, device_now())
+        .unwrap_err();
     assert!(matches!(err, ApprovalError::Transport(_)), "{err:?}");
-    assert_eq!(d.vault().enrollment(id).unwrap().enrollment.sign_count, 1, "a used counter value is never reused");
+    assert_eq!(
+        d.vault().enrollment(id).unwrap().enrollment.sign_count,
+        1,
+        "a used counter value is never reused"
+    );
     let log = d.vault().activity(1).unwrap();
     match &log[0].event {
         ActivityEvent::SignIn { record, .. } => assert_eq!(record.result, "not delivered"),
@@ -207,7 +239,12 @@ fn the_counter_is_committed_before_the_assertion_leaves_even_if_it_never_arrives
     }
     // Back online, the next assertion uses count 2 and the provider accepts it.
     d.http.offline.store(false, Ordering::SeqCst);
-    assert_eq!(d.approvals().decide(id, &req, Decision::Approve { number: started.number }, device_now()).unwrap(), RespondOutcome::Approved);
+    assert_eq!(
+        d.approvals()
+            .decide(id, &req, Decision::Approve { number: started.number }, device_now())
+            .unwrap(),
+        RespondOutcome::Approved
+    );
     assert_eq!(d.vault().enrollment(id).unwrap().enrollment.sign_count, 2);
 }
 
@@ -220,10 +257,31 @@ fn a_wrong_number_is_logged_and_kills_the_request() {
     let started = env.push("anna");
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
     let wrong = if started.number == 99 { 10 } else { started.number + 1 };
-    let err = d.approvals().decide(id, &req, Decision::Approve { number: wrong }, device_now()).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::WrongNumber, .. })), "{err:?}");
-    let err = d.approvals().decide(id, &req, Decision::Approve { number: started.number }, device_now()).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::NotPending, .. })), "{err:?}");
+    let err = d
+        .approvals()
+        .decide(id, &req, Decision::Approve { number: wrong }, device_now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::Provider {
+                code: ProviderCode::WrongNumber,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    let err = d
+        .approvals()
+        .decide(id, &req, Decision::Approve { number: started.number }, device_now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::NotPending, .. })
+        ),
+        "{err:?}"
+    );
     assert_ne!(env.state(&started.id), "approved");
     let results: Vec<String> = d
         .vault()
@@ -261,8 +319,10 @@ fn an_unreachable_provider_does_not_hide_the_others() {
     let env = Env::new();
     let other = Env::new();
     let d = Device::new();
-    let a = d.approvals().enroll(&env.add_user("anna"), "t", None, device_now()).unwrap().enrollment_id;
-    let b = d.approvals().enroll(&other.add_user("bo"), "t", None, device_now()).unwrap().enrollment_id;
+    let a =
+        d.approvals().enroll(&env.add_user("anna"), "t", None, device_now()).unwrap().enrollment_id;
+    let b =
+        d.approvals().enroll(&other.add_user("bo"), "t", None, device_now()).unwrap().enrollment_id;
     env.push("anna");
     drop(other); // provider b goes away
     let pending = d.approvals().pending(device_now()).unwrap();
@@ -286,11 +346,19 @@ fn phone_signin_is_persisted_and_approves_passwordless() {
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
     // A wrong PIN: the key operation itself fails, nothing is sent.
     d.keys.soft.set_pin_source(Some(Arc::new(FixedPin::new("0000"))));
-    let err = d.approvals().decide(id, &req, Decision::Approve { number: started.number }, device_now()).unwrap_err();
+    let err = d
+        .approvals()
+        .decide(id, &req, Decision::Approve { number: started.number }, device_now())
+        .unwrap_err();
     assert!(matches!(err, ApprovalError::Protocol(ProtocolError::KeyStore(_))), "{err:?}");
     assert_eq!(env.state(&started.id), "pending");
     d.keys.soft.set_pin_source(Some(Arc::new(FixedPin::new("2468"))));
-    assert_eq!(d.approvals().decide(id, &req, Decision::Approve { number: started.number }, device_now()).unwrap(), RespondOutcome::Approved);
+    assert_eq!(
+        d.approvals()
+            .decide(id, &req, Decision::Approve { number: started.number }, device_now())
+            .unwrap(),
+        RespondOutcome::Approved
+    );
     assert_eq!(env.state(&started.id), "approved");
     d.approvals().disable_phone_signin(id, device_now()).unwrap();
     assert!(!d.vault().enrollment(id).unwrap().enrollment.phone_signin_enabled());
@@ -333,7 +401,16 @@ fn a_failed_enrollment_leaves_no_key_and_nothing_stored() {
     let before = d.aliases().len();
     // The activation code is single-use.
     let err = d.approvals().enroll(&uri, "t", None, device_now()).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::ActivationInvalid, .. })), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::Provider {
+                code: ProviderCode::ActivationInvalid,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
     assert_eq!(d.aliases().len(), before);
     assert_eq!(d.vault().enrollments().unwrap().len(), 1);
 }
@@ -345,11 +422,17 @@ fn deny_and_report_are_sent_and_logged() {
     let id = d.enroll(&env, "anna");
     let s = env.push("anna");
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
-    assert_eq!(d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap(), RespondOutcome::Denied);
+    assert_eq!(
+        d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap(),
+        RespondOutcome::Denied
+    );
     assert_eq!(env.state(&s.id), "denied");
     let s = env.push("anna");
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
-    assert_eq!(d.approvals().decide(id, &req, Decision::Report, device_now()).unwrap(), RespondOutcome::Reported);
+    assert_eq!(
+        d.approvals().decide(id, &req, Decision::Report, device_now()).unwrap(),
+        RespondOutcome::Reported
+    );
     assert_eq!(env.state(&s.id), "reported");
     assert_eq!(d.sign_ins(), vec![pair("report", "reported"), pair("deny", "denied")]);
 }
@@ -361,7 +444,13 @@ fn a_failed_key_creation_or_an_unreachable_provider_leaves_no_enrollment_key() {
     let uri = env.add_user("anna");
     *d.keys.fail_create.lock().unwrap() = Some(KeyStoreError::UserCancelled);
     let err = d.approvals().enroll(&uri, "t", None, device_now()).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserCancelled))), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserCancelled))
+        ),
+        "{err:?}"
+    );
     *d.keys.fail_create.lock().unwrap() = None;
     d.http.offline.store(true, Ordering::SeqCst);
     let err = d.approvals().enroll(&uri, "t", None, device_now()).unwrap_err();
@@ -390,7 +479,13 @@ fn a_failed_phone_signin_activation_deletes_its_key_even_when_never_sent() {
     nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &device).unwrap();
     let err = d.approvals().enable_phone_signin(id, device_now()).unwrap_err();
     assert!(
-        matches!(err, ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice, .. })),
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::Provider {
+                code: ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice,
+                ..
+            })
+        ),
         "{err:?}"
     );
     assert_eq!(d.aliases().len(), 1);
@@ -414,10 +509,19 @@ fn a_passwordless_request_needs_phone_signin_but_a_denial_does_not() {
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
     d.approvals().disable_phone_signin(id, device_now()).unwrap();
     assert_eq!(d.aliases().len(), 1, "the phone sign-in key is deleted");
-    let err = d.approvals().decide(id, &req, Decision::Approve { number: s.number }, device_now()).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::PhoneSigninNotEnabled)), "{err:?}");
+    let err = d
+        .approvals()
+        .decide(id, &req, Decision::Approve { number: s.number }, device_now())
+        .unwrap_err();
+    assert!(
+        matches!(err, ApprovalError::Protocol(ProtocolError::PhoneSigninNotEnabled)),
+        "{err:?}"
+    );
     assert!(d.sign_ins().is_empty(), "nothing signed, nothing logged");
-    assert_eq!(d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap(), RespondOutcome::Denied);
+    assert_eq!(
+        d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap(),
+        RespondOutcome::Denied
+    );
     assert_eq!(env.state(&s.id), "denied");
 }
 
@@ -431,7 +535,10 @@ fn push_token_updates_and_unenroll_tell_the_provider() {
     d.approvals().update_push_token(None, device_now()).unwrap();
     assert!(!env_devices(&env, "anna")[0].has_push_token);
     let long = "x".repeat(5000);
-    assert!(matches!(d.approvals().update_push_token(Some(&long), device_now()), Err(ApprovalError::PushTokenTooLong)));
+    assert!(matches!(
+        d.approvals().update_push_token(Some(&long), device_now()),
+        Err(ApprovalError::PushTokenTooLong)
+    ));
 
     d.keys.soft.set_pin_source(Some(Arc::new(FixedPin::new("2468"))));
     d.approvals().enable_phone_signin(id, device_now()).unwrap();
@@ -443,7 +550,10 @@ fn push_token_updates_and_unenroll_tell_the_provider() {
     assert!(env_devices(&env, "anna")[0].revoked_at.is_some(), "the provider was told");
     let log = d.vault().activity(1).unwrap();
     assert!(matches!(&log[0].event, ActivityEvent::EnrollmentRemoved { .. }));
-    assert!(matches!(d.approvals().sync_time(id, device_now()), Err(ApprovalError::Vault(VaultError::EnrollmentNotFound(_)))));
+    assert!(matches!(
+        d.approvals().sync_time(id, device_now()),
+        Err(ApprovalError::Vault(VaultError::EnrollmentNotFound(_)))
+    ));
 
     // Unreachable provider: removed locally anyway, and the reason is returned.
     let id = d.enroll(&env, "bertil");
@@ -461,18 +571,30 @@ fn transport_errors_do_not_echo_nonces_signatures_or_queries() {
     let d = Device::new();
     let id = d.enroll(&env, "anna");
     let chatty = Approvals::new(d.vault.as_ref(), d.keys.as_ref(), &Chatty);
-    let Err(ApprovalError::Transport(reason)) = chatty.sync_time(id, device_now()) else { panic!("expected Transport") };
+    let Err(ApprovalError::Transport(reason)) = chatty.sync_time(id, device_now()) else {
+        panic!("expected Transport")
+    };
     assert!(reason.contains("/nyckel/v1/time?…"), "{reason}");
-    let Err(ApprovalError::Transport(failure)) = chatty.pending_for(id, device_now()) else { panic!("expected Transport") };
+    let Err(ApprovalError::Transport(failure)) = chatty.pending_for(id, device_now()) else {
+        panic!("expected Transport")
+    };
     assert!(failure.contains("Nyckel-Device"), "{failure}");
-    assert!(failure.contains("Nyckel-Nonce: …") && failure.contains("Nyckel-Signature: …"), "{failure}");
+    assert!(
+        failure.contains("Nyckel-Nonce: …") && failure.contains("Nyckel-Signature: …"),
+        "{failure}"
+    );
 }
 
 #[test]
 fn callbacks_run_without_the_vault_lock_and_may_reenter() {
     let env = Env::new();
     let d = Device::new();
-    d.vault().add_uri("otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME", nyckel_core::vault::DuplicatePolicy::Reject).unwrap();
+    d.vault()
+        .add_uri(
+            "otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME",
+            nyckel_core::vault::DuplicatePolicy::Reject,
+        )
+        .unwrap();
     let id = d.enroll(&env, "anna");
     let seen = Arc::new(Mutex::new(Vec::<String>::new()));
     // The hooks use the vault (and a second `Approvals` over it) while a flow is running:
@@ -480,7 +602,10 @@ fn callbacks_run_without_the_vault_lock_and_may_reenter() {
     let (vault, log) = (d.vault.clone(), seen.clone());
     *d.http.hook.lock().unwrap() = Some(Arc::new(move || {
         let accounts = vault.lock().unwrap().accounts().unwrap().len();
-        let enrollments = Approvals::new(vault.as_ref(), &SoftwareKeyStore::new(), &Chatty).enrollments().unwrap().len();
+        let enrollments = Approvals::new(vault.as_ref(), &SoftwareKeyStore::new(), &Chatty)
+            .enrollments()
+            .unwrap()
+            .len();
         log.lock().unwrap().push(format!("http accounts={accounts} enrollments={enrollments}"));
     }));
     let (vault, log) = (d.vault.clone(), seen.clone());
@@ -494,7 +619,10 @@ fn callbacks_run_without_the_vault_lock_and_may_reenter() {
     std::thread::spawn(move || {
         let a = Approvals::new(vault.as_ref(), keys.as_ref(), http.as_ref());
         let req = a.pending_for(id, device_now()).unwrap().remove(0).request;
-        let _ = tx.send(a.decide(id, &req, Decision::Approve { number: s.number }, device_now()).map_err(|e| e.to_string()));
+        let _ = tx.send(
+            a.decide(id, &req, Decision::Approve { number: s.number }, device_now())
+                .map_err(|e| e.to_string()),
+        );
     });
     let outcome = rx.recv_timeout(Duration::from_secs(60)).expect("no deadlock");
     assert_eq!(outcome.unwrap(), RespondOutcome::Approved);
@@ -519,24 +647,46 @@ fn concurrent_decisions_never_reuse_a_counter_value() {
     let armed = Arc::new(AtomicBool::new(true));
     let denied = Arc::new(Mutex::new(None));
     // A weak reference to the key store: no Arc cycle keys → hook → keys.
-    let (flag, out, vault, keys, http, r) =
-        (armed.clone(), denied.clone(), d.vault.clone(), Arc::downgrade(&d.keys), d.http.clone(), req.clone());
+    let (flag, out, vault, keys, http, r) = (
+        armed.clone(),
+        denied.clone(),
+        d.vault.clone(),
+        Arc::downgrade(&d.keys),
+        d.http.clone(),
+        req.clone(),
+    );
     *d.keys.on_sign.lock().unwrap() = Some(Arc::new(move || {
         if flag.swap(false, Ordering::SeqCst) {
             let keys = keys.upgrade().unwrap();
             let other = Approvals::new(vault.as_ref(), keys.as_ref(), http.as_ref());
-            *out.lock().unwrap() = Some(other.decide(id, &r, Decision::Deny, device_now()).map_err(|e| e.to_string()));
+            *out.lock().unwrap() =
+                Some(other.decide(id, &r, Decision::Deny, device_now()).map_err(|e| e.to_string()));
         }
     }));
-    let err = d.approvals().decide(id, &req, Decision::Approve { number: s.number }, device_now()).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::NotPending, .. })), "{err:?}");
+    let err = d
+        .approvals()
+        .decide(id, &req, Decision::Approve { number: s.number }, device_now())
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::Provider { code: ProviderCode::NotPending, .. })
+        ),
+        "{err:?}"
+    );
     assert_eq!(denied.lock().unwrap().clone(), Some(Ok(RespondOutcome::Denied)));
     assert_eq!(env.state(&s.id), "denied");
     let device = env_devices(&env, "anna")[0].device_id.clone();
-    let provider_count: i64 =
-        env.conn().query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&device], |r| r.get(0)).unwrap();
+    let provider_count: i64 = env
+        .conn()
+        .query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&device], |r| r.get(0))
+        .unwrap();
     assert_eq!(provider_count, 1, "the provider accepted counter 1 (the deny)");
-    assert_eq!(*d.http.counters_sent.lock().unwrap(), vec![1, 2], "the approval signed again with the next value");
+    assert_eq!(
+        *d.http.counters_sent.lock().unwrap(),
+        vec![1, 2],
+        "the approval signed again with the next value"
+    );
     assert_eq!(d.vault().enrollment(id).unwrap().enrollment.sign_count, 2);
     assert_eq!(d.sign_ins(), vec![pair("approve", "not_pending"), pair("deny", "denied")]);
     *d.keys.on_sign.lock().unwrap() = None;

@@ -7,7 +7,9 @@ mod protocol_support;
 use std::sync::{Arc, Barrier};
 
 use nyckel_core::protocol::wire::{b64, unb64};
-use nyckel_core::protocol::{Decision, EnrollUri, HttpRequest, ProtocolError, ProviderCode, RespondOutcome, SoftwareKeyStore};
+use nyckel_core::protocol::{
+    Decision, EnrollUri, HttpRequest, ProtocolError, ProviderCode, RespondOutcome, SoftwareKeyStore,
+};
 use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
@@ -32,7 +34,9 @@ fn replayed_approval_is_refused() {
 fn replayed_device_request_is_refused() {
     let env = Env::new();
     let phone = Phone::enroll(&env.add_user("anna"));
-    let (req, _) = nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    let (req, _) =
+        nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now())
+            .unwrap();
     assert_eq!(send(&req).status, 200);
     let again = send(&req);
     assert_eq!((again.status, error_code(&again).as_str()), (401, "replayed"));
@@ -42,7 +46,9 @@ fn replayed_device_request_is_refused() {
 fn tampered_device_request_is_refused() {
     let env = Env::new();
     let phone = Phone::enroll(&env.add_user("anna"));
-    let (mut req, _) = nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    let (mut req, _) =
+        nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now())
+            .unwrap();
     // Another device's id with this device's signature.
     let other = Phone::enroll(&env.enroll_uri("anna"));
     for h in req.headers.iter_mut() {
@@ -76,7 +82,10 @@ fn wrong_number_kills_the_request() {
     let mut phone = Phone::enroll(&env.add_user("anna"));
     let s = env.push("anna");
     let r = phone.pending_one(&s.id);
-    assert_eq!(phone.approve(&r, wrong(s.number)), Err(provider_err(422, ProviderCode::WrongNumber)));
+    assert_eq!(
+        phone.approve(&r, wrong(s.number)),
+        Err(provider_err(422, ProviderCode::WrongNumber))
+    );
     assert_eq!(env.state(&s.id), "wrong_number");
     assert_eq!(phone.approve(&r, s.number), Err(provider_err(409, ProviderCode::NotPending)));
     assert_eq!(env.state(&s.id), "wrong_number");
@@ -163,7 +172,9 @@ fn forged_provider_signature_is_refused() {
     let mut phone = Phone::enroll(&env.add_user("anna"));
     env.push("anna");
     // Tamper with a genuine pending list in transit.
-    let (req, f) = nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    let (req, f) =
+        nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now())
+            .unwrap();
     let mut resp = send(&req);
     let mut env_json: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
     let payload = String::from_utf8(unb64(env_json["payload"].as_str().unwrap()).unwrap()).unwrap();
@@ -380,7 +391,8 @@ fn oversized_and_mistyped_bodies_get_4xx_and_change_nothing() {
     // Device endpoints: mistyped enrollment body, missing headers.
     let uri = EnrollUri::parse(&env.enroll_uri("anna")).unwrap();
     let keys = SoftwareKeyStore::new();
-    let (mut enroll, _) = nyckel_core::protocol::enroll::begin(&uri, "x", None, &keys, device_now()).unwrap();
+    let (mut enroll, _) =
+        nyckel_core::protocol::enroll::begin(&uri, "x", None, &keys, device_now()).unwrap();
     let mut eb: serde_json::Value = serde_json::from_slice(&enroll.body).unwrap();
     eb["deviceName"] = serde_json::json!(5);
     enroll.body = serde_json::to_vec(&eb).unwrap();
@@ -398,7 +410,15 @@ fn oversized_and_mistyped_bodies_get_4xx_and_change_nothing() {
 }
 
 fn uri_string(u: &EnrollUri) -> String {
-    EnrollUri::build(&u.base_url, &u.activation_code, &u.account, &u.fingerprint, u.issuer.as_deref(), u.expires_at, None)
+    EnrollUri::build(
+        &u.base_url,
+        &u.activation_code,
+        &u.account,
+        &u.fingerprint,
+        u.issuer.as_deref(),
+        u.expires_at,
+        None,
+    )
 }
 
 /// A device-signed GET of `path` with a chosen `Nyckel-Timestamp` (any string), signed with the
@@ -408,7 +428,9 @@ fn signed_get_at(phone: &Phone, path: &str, timestamp: &str) -> HttpRequest {
     let nonce = wire::random_b64(16);
     let device = phone.enrollment.device_id.clone();
     let signed = wire::request_signed_string("GET", path, &device, timestamp, &nonce, b"");
-    let sig = keys_of(phone).sign(phone.enrollment.device_key_alias.clone(), signed.into_bytes()).unwrap();
+    let sig = keys_of(phone)
+        .sign(phone.enrollment.device_key_alias.clone(), signed.into_bytes())
+        .unwrap();
     HttpRequest {
         method: "GET".into(),
         url: format!("{}{path}", phone.enrollment.base_url),
@@ -428,17 +450,26 @@ fn extreme_timestamps_are_clock_skew_not_a_crash() {
     let phone = Phone::enroll(&env.add_user("anna"));
     for ts in [i64::MIN, i64::MAX, i64::MIN + 1, -1] {
         let resp = send(&signed_get_at(&phone, "/nyckel/v1/requests", &ts.to_string()));
-        assert_eq!((resp.status, error_code(&resp).as_str()), (401, "clock_skew"), "timestamp {ts}");
+        assert_eq!(
+            (resp.status, error_code(&resp).as_str()),
+            (401, "clock_skew"),
+            "timestamp {ts}"
+        );
     }
     // The provider still answers a normal request afterwards.
-    let resp = send(&signed_get_at(&phone, "/nyckel/v1/requests", &env.cfg.clock.now().to_string()));
+    let resp =
+        send(&signed_get_at(&phone, "/nyckel/v1/requests", &env.cfg.clock.now().to_string()));
     assert_eq!(resp.status, 200);
 }
 
 /// Holds the database's write lock (BEGIN IMMEDIATE) while `during` runs on another thread;
 /// once that thread has had time to do its reads and wait for the lock, applies `change` inside
 /// the held transaction, commits, and returns what `during` returned.
-fn while_write_locked<T: Send>(env: &Env, during: impl FnOnce() -> T + Send, change: impl FnOnce(&rusqlite::Connection)) -> T {
+fn while_write_locked<T: Send>(
+    env: &Env,
+    during: impl FnOnce() -> T + Send,
+    change: impl FnOnce(&rusqlite::Connection),
+) -> T {
     let mut conn = env.conn();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
     std::thread::scope(|s| {
@@ -458,7 +489,11 @@ fn approval_waiting_for_the_write_lock_sees_a_revocation_made_meanwhile() {
     let r = phone.pending_one(&s.id);
     let http = phone.build(&r, Decision::Approve { number: s.number });
     let device = phone.enrollment.device_id.clone();
-    let resp = while_write_locked(&env, || send(&http), |c| nyckel_idp::admin::revoke_device(c, &env.cfg, &device).unwrap());
+    let resp = while_write_locked(
+        &env,
+        || send(&http),
+        |c| nyckel_idp::admin::revoke_device(c, &env.cfg, &device).unwrap(),
+    );
     assert_eq!((resp.status, error_code(&resp).as_str()), (403, "device_revoked"));
     assert_eq!(env.state(&s.id), "pending");
     assert_eq!(env.sign_count(&device), 0);
@@ -473,9 +508,13 @@ fn passwordless_approval_waiting_for_the_write_lock_sees_phone_signin_disabled_m
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
     let http = phone.build(&r, Decision::Approve { number: s.number });
-    let resp = while_write_locked(&env, || send(&http), |c| {
-        c.execute("UPDATE credentials SET revoked_at = 1 WHERE id = ?1", [&cred]).unwrap();
-    });
+    let resp = while_write_locked(
+        &env,
+        || send(&http),
+        |c| {
+            c.execute("UPDATE credentials SET revoked_at = 1 WHERE id = ?1", [&cred]).unwrap();
+        },
+    );
     assert_eq!((resp.status, error_code(&resp).as_str()), (401, "unknown_credential"));
     assert_eq!(env.state(&s.id), "pending");
 }
@@ -493,13 +532,20 @@ fn approval_waiting_for_the_write_lock_is_judged_at_lock_time() {
     assert_eq!(env.state(&s.id), "expired");
     // A sign-in started while the lock is busy gets its times from when it holds the lock.
     let mut conn = env.conn();
-    let from = nyckel_idp::signin::Origin { app: "Webbmejl".into(), ip: "203.0.113.7".into(), location: "Malmö, SE".into() };
+    let from = nyckel_idp::signin::Origin {
+        app: "Webbmejl".into(),
+        ip: "203.0.113.7".into(),
+        location: "Malmö, SE".into(),
+    };
     let started = while_write_locked(
         &env,
         || nyckel_idp::signin::start(&mut conn, &env.cfg, "anna", Kind::Push, &from).unwrap(),
         |_| env.advance(1000),
     );
-    assert!(started.expires_at >= env.cfg.clock.now() + env.cfg.request_ttl - 5, "not created already expired");
+    assert!(
+        started.expires_at >= env.cfg.clock.now() + env.cfg.request_ttl - 5,
+        "not created already expired"
+    );
     assert_eq!(env.state(&started.id), "pending");
 }
 
@@ -511,15 +557,28 @@ fn username_only_flood_cannot_lock_out_password_signin() {
     // A visitor who knows only the user name asks for phone sign-ins until refused.
     let phone_signin = [("username", "anna"), ("mode", "phone")];
     for i in 0..5 {
-        assert_eq!(web_form(&env, "/signin", &phone_signin, &[]).status, 200, "passwordless start {i}");
+        assert_eq!(
+            web_form(&env, "/signin", &phone_signin, &[]).status,
+            200,
+            "passwordless start {i}"
+        );
     }
     assert_eq!(web_form(&env, "/signin", &phone_signin, &[]).status, 429);
     // Anna's password sign-in is counted apart: it works, and it is the one her phone shows.
-    let resp = web_form(&env, "/signin", &[("username", "anna"), ("mode", "password"), ("password", "lösenord")], &[]);
+    let resp = web_form(
+        &env,
+        "/signin",
+        &[("username", "anna"), ("mode", "password"), ("password", "lösenord")],
+        &[],
+    );
     assert_eq!(resp.status, 200, "{}", resp.body);
     let (id, _) = page_request(&resp);
     let list = phone.pending();
-    assert_eq!(list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), vec![id.as_str()], "the visitor's requests are superseded");
+    assert_eq!(
+        list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        vec![id.as_str()],
+        "the visitor's requests are superseded"
+    );
     // More username-only starts cannot supersede it.
     let resp = web_form(&env, "/signin", &phone_signin, &[]);
     assert_eq!(resp.status, 409);
@@ -570,7 +629,14 @@ fn rate_limits_count_password_and_passwordless_requests_apart() {
 fn web_pages_bound_their_inputs() {
     let env = Env::new();
     let _phone = Phone::enroll(&env.add_user("anna"));
-    let signin = |password: &str| web_form(&env, "/signin", &[("username", "anna"), ("mode", "password"), ("password", password)], &[]);
+    let signin = |password: &str| {
+        web_form(
+            &env,
+            "/signin",
+            &[("username", "anna"), ("mode", "password"), ("password", password)],
+            &[],
+        )
+    };
     // A body over the spec's 16 KiB is refused before anything reads it.
     assert_eq!(signin(&"x".repeat(20_000)).status, 413);
     // Passwords over 1 KiB are refused before hashing; 1 KiB is still checked.
@@ -588,8 +654,21 @@ fn web_pages_bound_their_inputs() {
         assert_eq!(web(&env, method, &path, &[], b"").status, 400, "{method} {path}");
     }
     // Within the limits they reach the token check.
-    assert_eq!(web(&env, "GET", &format!("/signin/status/{}?t={}", "a".repeat(64), "b".repeat(64)), &[], b"").status, 404);
-    assert!(env.events("signed_in") == 0 && env.events("signin_started") == 0, "nothing was started");
+    assert_eq!(
+        web(
+            &env,
+            "GET",
+            &format!("/signin/status/{}?t={}", "a".repeat(64), "b".repeat(64)),
+            &[],
+            b""
+        )
+        .status,
+        404
+    );
+    assert!(
+        env.events("signed_in") == 0 && env.events("signin_started") == 0,
+        "nothing was started"
+    );
 }
 
 #[test]
@@ -597,7 +676,9 @@ fn revoking_every_device_does_not_reopen_password_only_signin() {
     let env = Env::new();
     let uri = env.add_user("anna");
     let password = [("username", "anna"), ("mode", "password"), ("password", "lösenord")];
-    let account = |cookie: &str| web(&env, "GET", "/account", &[("Cookie", &format!("nyckel_session={cookie}"))], b"");
+    let account = |cookie: &str| {
+        web(&env, "GET", "/account", &[("Cookie", &format!("nyckel_session={cookie}"))], b"")
+    };
     // Bootstrap: with no device ever, the password alone gives a session and an enrollment QR.
     let resp = web_form(&env, "/signin", &password, &[]);
     assert_eq!(resp.status, 303, "{}", resp.body);
@@ -641,7 +722,8 @@ fn an_approval_from_a_device_revoked_before_completion_opens_no_session() {
     let r = phone.pending_one(&s.id);
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
     nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
-    let e = nyckel_idp::signin::complete(&mut env.conn(), &env.cfg, &s.id, &s.status_token).unwrap_err();
+    let e = nyckel_idp::signin::complete(&mut env.conn(), &env.cfg, &s.id, &s.status_token)
+        .unwrap_err();
     assert_eq!((e.status, e.code), (409, "not_approved"));
     assert_eq!(env.state(&s.id), "approved");
 }
@@ -669,7 +751,12 @@ fn cross_site_posts_to_the_pages_are_refused() {
     }
     assert_eq!(env.events("signin_started"), 0);
     // The provider's own page (and a script sending neither header) may.
-    let resp = web_form(&env, "/signin", &password, &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")]);
+    let resp = web_form(
+        &env,
+        "/signin",
+        &password,
+        &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")],
+    );
     assert_eq!(resp.status, 200, "{}", resp.body);
     let (id, token) = page_request(&resp);
     let r = phone.pending_one(&id);
@@ -691,8 +778,15 @@ fn cross_site_posts_to_the_pages_are_refused() {
         h.extend_from_slice(headers);
         assert_eq!(web(&env, "POST", "/signout", &h, b"").status, 403, "{headers:?}");
     }
-    assert_eq!(web(&env, "GET", "/account", &[("Cookie", &cookie)], b"").status, 200, "still signed in");
-    assert_eq!(web(&env, "POST", "/signout", &[("Cookie", &cookie), ("Origin", &own)], b"").status, 303);
+    assert_eq!(
+        web(&env, "GET", "/account", &[("Cookie", &cookie)], b"").status,
+        200,
+        "still signed in"
+    );
+    assert_eq!(
+        web(&env, "POST", "/signout", &[("Cookie", &cookie), ("Origin", &own)], b"").status,
+        303
+    );
     assert_eq!(web(&env, "GET", "/account", &[("Cookie", &cookie)], b"").status, 303, "signed out");
     // Scripts without browser headers still work.
     assert_eq!(web_form(&env, "/signin", &password, &[]).status, 200);

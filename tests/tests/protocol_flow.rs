@@ -4,7 +4,9 @@
 
 mod protocol_support;
 
-use nyckel_core::protocol::{Decision, EnrollUri, ProtocolError, ProviderCode, RequestKind, RespondOutcome};
+use nyckel_core::protocol::{
+    Decision, EnrollUri, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
+};
 use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
@@ -47,7 +49,9 @@ fn happy_path_enroll_push_approve_signed_in() {
     assert_eq!(pushes, 1);
     let token: Option<String> = env
         .conn()
-        .query_row("SELECT push_token FROM push_log WHERE request_id = ?1", [&started.id], |r| r.get(0))
+        .query_row("SELECT push_token FROM push_log WHERE request_id = ?1", [&started.id], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(token.as_deref(), Some("push-token-1"));
 }
@@ -138,7 +142,10 @@ fn clock_offset_is_learned_from_signed_server_time() {
     assert!(phone.pending().is_empty());
     let s = env.push("anna");
     let r = phone.pending_one(&s.id);
-    assert!(r.seconds_left(&phone.enrollment, device_now()) > 100, "expiry judged by provider time");
+    assert!(
+        r.seconds_left(&phone.enrollment, device_now()) > 100,
+        "expiry judged by provider time"
+    );
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
     // The other way round: the app's idea of provider time runs an hour ahead.
     phone.enrollment.clock_offset += 3600;
@@ -164,7 +171,13 @@ fn sign_in_without_device_or_unknown_user_creates_nothing() {
 fn push_token_rotation_and_self_unenroll() {
     let env = Env::new();
     let mut phone = Phone::enroll(&env.add_user("anna"));
-    let (req, ack) = nyckel_core::protocol::update_push_token(&phone.enrollment, Some("rotated"), phone.keys.as_ref(), device_now()).unwrap();
+    let (req, ack) = nyckel_core::protocol::update_push_token(
+        &phone.enrollment,
+        Some("rotated"),
+        phone.keys.as_ref(),
+        device_now(),
+    )
+    .unwrap();
     ack.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
     let s = env.push("anna");
     let token: Option<String> = env
@@ -173,7 +186,9 @@ fn push_token_rotation_and_self_unenroll() {
         .unwrap();
     assert_eq!(token.as_deref(), Some("rotated"));
 
-    let (req, ack) = nyckel_core::protocol::unenroll(&phone.enrollment, phone.keys.as_ref(), device_now()).unwrap();
+    let (req, ack) =
+        nyckel_core::protocol::unenroll(&phone.enrollment, phone.keys.as_ref(), device_now())
+            .unwrap();
     ack.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
     nyckel_core::protocol::delete_keys(&phone.enrollment, phone.keys.as_ref()).unwrap();
     assert!(phone.keys.aliases().is_empty());

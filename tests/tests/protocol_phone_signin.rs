@@ -2,7 +2,9 @@
 
 mod protocol_support;
 
-use nyckel_core::protocol::{Decision, KeyStoreError, ProtocolError, ProviderCode, RequestKind, RespondOutcome};
+use nyckel_core::protocol::{
+    Decision, KeyStoreError, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
+};
 use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
@@ -13,7 +15,12 @@ fn enable_passwordless_approve_disable() {
     phone.enable_phone_signin("2468").unwrap();
     assert!(phone.enrollment.phone_signin_enabled());
     let cred = phone.enrollment.phone_signin_credential_id.clone().unwrap();
-    assert_eq!(phone.keys.is_user_verification_key(phone.enrollment.phone_signin_key_alias.as_deref().unwrap()), Some(true));
+    assert_eq!(
+        phone
+            .keys
+            .is_user_verification_key(phone.enrollment.phone_signin_key_alias.as_deref().unwrap()),
+        Some(true)
+    );
 
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
@@ -36,7 +43,9 @@ fn wrong_pin_cannot_approve_passwordless() {
     phone.enable_phone_signin("2468").unwrap();
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
-    phone.keys.set_pin_source(Some(std::sync::Arc::new(nyckel_core::protocol::keys::FixedPin::new("1111"))));
+    phone.keys.set_pin_source(Some(std::sync::Arc::new(
+        nyckel_core::protocol::keys::FixedPin::new("1111"),
+    )));
     assert_eq!(
         phone.approve(&r, s.number),
         Err(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed))
@@ -63,7 +72,10 @@ fn passwordless_refuses_the_non_uv_device_key() {
     // The phone sign-in key without the UV flag: refused too.
     let mut f = phone.forge_template(&r, s.number);
     f.alias = phone.enrollment.phone_signin_key_alias.clone().unwrap();
-    f.public_key = nyckel_core::protocol::wire::unb64(phone.enrollment.phone_signin_public_key.as_deref().unwrap()).unwrap();
+    f.public_key = nyckel_core::protocol::wire::unb64(
+        phone.enrollment.phone_signin_public_key.as_deref().unwrap(),
+    )
+    .unwrap();
     f.credential_id = phone.enrollment.phone_signin_credential_id.clone().unwrap();
     f.count = 1;
     f.uv = false;
@@ -86,10 +98,7 @@ fn passwordless_is_not_offered_to_devices_without_phone_signin() {
     let r = with.pending_one(&s.id);
     // The device without phone sign-in cannot approve it even knowing the request.
     assert_eq!(without.approve(&r, s.number), Err(ProtocolError::PhoneSigninNotEnabled));
-    assert_eq!(
-        with.approve(&r, s.number).map_err(|e| e.to_string()),
-        Ok(RespondOutcome::Approved)
-    );
+    assert_eq!(with.approve(&r, s.number).map_err(|e| e.to_string()), Ok(RespondOutcome::Approved));
     let _ = ProviderCode::NotPending;
 }
 
@@ -102,7 +111,8 @@ fn results_name_the_credential_and_counter_that_decided() {
     phone.enable_phone_signin("2468").unwrap();
     let result_of = |resp: &nyckel_core::protocol::HttpResponse| -> serde_json::Value {
         let envelope: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
-        let payload = nyckel_core::protocol::wire::unb64(envelope["payload"].as_str().unwrap()).unwrap();
+        let payload =
+            nyckel_core::protocol::wire::unb64(envelope["payload"].as_str().unwrap()).unwrap();
         serde_json::from_slice(&payload).unwrap()
     };
 
@@ -113,7 +123,8 @@ fn results_name_the_credential_and_counter_that_decided() {
     let result = result_of(&sent);
     assert_eq!(result["credentialId"], phone.enrollment.device_id.as_str());
     assert_eq!(result["signCount"], phone.enrollment.sign_count);
-    let parsed = nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, decision, &sent);
+    let parsed =
+        nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, decision, &sent);
     assert_eq!(parsed, Ok(RespondOutcome::Approved));
 
     let s = env.start("anna", Kind::Passwordless).unwrap();
@@ -121,7 +132,10 @@ fn results_name_the_credential_and_counter_that_decided() {
     let decision = Decision::Approve { number: s.number };
     let sent = send(&phone.build(&r, decision));
     let result = result_of(&sent);
-    assert_eq!(result["credentialId"], phone.enrollment.phone_signin_credential_id.as_deref().unwrap());
+    assert_eq!(
+        result["credentialId"],
+        phone.enrollment.phone_signin_credential_id.as_deref().unwrap()
+    );
     assert_eq!(result["signCount"], phone.enrollment.phone_signin_sign_count);
     assert_eq!(
         nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, decision, &sent),
@@ -129,5 +143,11 @@ fn results_name_the_credential_and_counter_that_decided() {
     );
     // Read against the wrong decision's key (a deny is signed by the device key), the same
     // genuine result is another submission's.
-    assert!(nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, Decision::Deny, &sent).is_err());
+    assert!(nyckel_core::protocol::parse_respond_result(
+        &phone.enrollment,
+        &r,
+        Decision::Deny,
+        &sent
+    )
+    .is_err());
 }

@@ -10,8 +10,8 @@ use nyckel_core::protocol::assertion::{self, ClientDataFields};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::wire::unb64;
 use nyckel_core::protocol::{
-    self as p, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest,
-    ProtocolError, RespondOutcome, SoftwareKeyStore,
+    self as p, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse,
+    PendingRequest, ProtocolError, RespondOutcome, SoftwareKeyStore,
 };
 use nyckel_idp::db::Db;
 use nyckel_idp::signin::{Kind, Origin, Started};
@@ -75,7 +75,11 @@ impl Env {
 
     /// Starts a sign-in as the page would.
     pub fn start(&self, name: &str, kind: Kind) -> Result<Started, ApiError> {
-        let from = Origin { app: "Webbmejl".into(), ip: "203.0.113.7".into(), location: "Malmö, SE".into() };
+        let from = Origin {
+            app: "Webbmejl".into(),
+            ip: "203.0.113.7".into(),
+            location: "Malmö, SE".into(),
+        };
         signin::start(&mut self.conn(), &self.cfg, name, kind, &from)
     }
 
@@ -92,7 +96,11 @@ impl Env {
     }
 
     pub fn sign_count(&self, credential_id: &str) -> i64 {
-        self.conn().query_row("SELECT sign_count FROM credentials WHERE id = ?1", [credential_id], |r| r.get(0)).unwrap()
+        self.conn()
+            .query_row("SELECT sign_count FROM credentials WHERE id = ?1", [credential_id], |r| {
+                r.get(0)
+            })
+            .unwrap()
     }
 
     pub fn events(&self, kind: &str) -> usize {
@@ -109,7 +117,13 @@ pub struct Phone {
 /// Enrolls a phone with `uri`.
 pub fn try_enroll(uri: &str, keys: &Arc<SoftwareKeyStore>) -> Result<Enrollment, ProtocolError> {
     let parsed = EnrollUri::parse(uri)?;
-    let (req, state) = p::enroll::begin(&parsed, "Annas telefon", Some("push-token-1"), keys.as_ref(), device_now())?;
+    let (req, state) = p::enroll::begin(
+        &parsed,
+        "Annas telefon",
+        Some("push-token-1"),
+        keys.as_ref(),
+        device_now(),
+    )?;
     let resp = send(&req);
     state.finish(keys.as_ref(), &resp, device_now())
 }
@@ -140,12 +154,20 @@ impl Phone {
         p::respond(&mut self.enrollment, req, d, self.keys.as_ref(), device_now()).unwrap()
     }
 
-    pub fn respond(&mut self, req: &PendingRequest, d: Decision) -> Result<RespondOutcome, ProtocolError> {
+    pub fn respond(
+        &mut self,
+        req: &PendingRequest,
+        d: Decision,
+    ) -> Result<RespondOutcome, ProtocolError> {
         let http = p::respond(&mut self.enrollment, req, d, self.keys.as_ref(), device_now())?;
         p::parse_respond_result(&self.enrollment, req, d, &send(&http))
     }
 
-    pub fn approve(&mut self, req: &PendingRequest, number: u8) -> Result<RespondOutcome, ProtocolError> {
+    pub fn approve(
+        &mut self,
+        req: &PendingRequest,
+        number: u8,
+    ) -> Result<RespondOutcome, ProtocolError> {
         self.respond(req, Decision::Approve { number })
     }
 
@@ -157,7 +179,8 @@ impl Phone {
     }
 
     pub fn disable_phone_signin(&mut self) -> Result<(), ProtocolError> {
-        let (req, st) = p::disable_phone_signin(&self.enrollment, self.keys.as_ref(), device_now())?;
+        let (req, st) =
+            p::disable_phone_signin(&self.enrollment, self.keys.as_ref(), device_now())?;
         let resp = send(&req);
         st.finish(&mut self.enrollment, self.keys.as_ref(), &resp, device_now())
     }
@@ -214,7 +237,15 @@ impl Phone {
         if f.typ != "webauthn.get" {
             cd = String::from_utf8(cd).unwrap().replace("webauthn.get", f.typ).into_bytes();
         }
-        let a = assertion::sign(self.keys.as_ref(), &f.alias, &f.public_key, &f.credential_id, auth, cd).unwrap();
+        let a = assertion::sign(
+            self.keys.as_ref(),
+            &f.alias,
+            &f.public_key,
+            &f.credential_id,
+            auth,
+            cd,
+        )
+        .unwrap();
         HttpRequest {
             method: "POST".into(),
             url: format!("{}/nyckel/v1/requests/{target}/response", self.enrollment.base_url),
@@ -226,12 +257,19 @@ impl Phone {
 
 /// The provider error code of a response.
 pub fn error_code(resp: &HttpResponse) -> String {
-    serde_json::from_slice::<serde_json::Value>(&resp.body).ok().and_then(|v| v["error"].as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::from_slice::<serde_json::Value>(&resp.body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A number other than `n`.
 pub fn wrong(n: u8) -> u8 {
-    if n == 99 { 10 } else { n + 1 }
+    if n == 99 {
+        10
+    } else {
+        n + 1
+    }
 }
 
 pub fn keys_of(phone: &Phone) -> &dyn DeviceKeyStore {
@@ -254,21 +292,35 @@ impl WebResponse {
 
     /// The session cookie's value, when the response sets a non-empty one.
     pub fn session_cookie(&self) -> Option<String> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .find_map(|(_, v)| v.split(';').next()?.strip_prefix("nyckel_session=").filter(|t| !t.is_empty()).map(str::to_owned))
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie")).find_map(
+            |(_, v)| {
+                v.split(';')
+                    .next()?
+                    .strip_prefix("nyckel_session=")
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned)
+            },
+        )
     }
 }
 
 /// Sends one raw HTTP/1.1 request to the provider's pages, as a browser or a script would:
 /// no redirects followed, exactly the headers given (plus Host, Content-Length, Connection).
-pub fn web(env: &Env, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> WebResponse {
+pub fn web(
+    env: &Env,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> WebResponse {
     use std::io::{Read, Write};
     let addr = env.server.as_ref().unwrap().addr;
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -282,12 +334,17 @@ pub fn web(env: &Env, method: &str, path: &str, headers: &[(&str, &str)], body: 
     let mut rest = raw[split + 4..].to_vec();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned())).collect();
-    if headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")) {
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    if headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    }) {
         let mut out = Vec::new();
         while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
-            let len = usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16).unwrap_or(0);
+            let len =
+                usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16).unwrap_or(0);
             if len == 0 {
                 break;
             }
@@ -304,17 +361,29 @@ pub fn form(fields: &[(&str, &str)]) -> Vec<u8> {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 b' ' => "+".to_owned(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
     };
-    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&").into_bytes()
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
 }
 
 /// POSTs a form to a page with `headers` (e.g. the browser's `Origin`).
-pub fn web_form(env: &Env, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> WebResponse {
+pub fn web_form(
+    env: &Env,
+    path: &str,
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> WebResponse {
     let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
     h.extend_from_slice(headers);
     web(env, "POST", path, &h, &form(fields))
@@ -323,7 +392,12 @@ pub fn web_form(env: &Env, path: &str, fields: &[(&str, &str)], headers: &[(&str
 /// The sign-in page's request id and status token, from the number page.
 pub fn page_request(resp: &WebResponse) -> (String, String) {
     let attr = |name: &str| -> String {
-        let start = resp.body.find(&format!("{name}=\"")).unwrap_or_else(|| panic!("no {name} in {}", resp.body)) + name.len() + 2;
+        let start = resp
+            .body
+            .find(&format!("{name}=\""))
+            .unwrap_or_else(|| panic!("no {name} in {}", resp.body))
+            + name.len()
+            + 2;
         resp.body[start..].split('"').next().unwrap().to_owned()
     };
     (attr("data-request"), attr("data-token"))
@@ -331,6 +405,10 @@ pub fn page_request(resp: &WebResponse) -> (String, String) {
 
 /// The two-digit number the sign-in page shows.
 pub fn page_number(resp: &WebResponse) -> u8 {
-    let after = resp.body.split("id=\"number\"").nth(1).unwrap_or_else(|| panic!("no number in {}", resp.body));
+    let after = resp
+        .body
+        .split("id=\"number\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no number in {}", resp.body));
     after.split_once('>').unwrap().1.split('<').next().unwrap().trim().parse().unwrap()
 }

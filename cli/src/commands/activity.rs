@@ -34,7 +34,12 @@ pub fn describe(event: &ActivityEvent, names: &HashMap<i64, String>) -> String {
         ActivityEvent::Exported { account_ids, format } => {
             let who: Vec<String> = account_ids
                 .iter()
-                .map(|id| names.get(id).cloned().unwrap_or_else(|| format!("account {id} (since deleted)")))
+                .map(|id| {
+                    names
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| format!("account {id} (since deleted)"))
+                })
                 .collect();
             let how = match format.as_str() {
                 "qr" => "as a QR code".to_owned(),
@@ -69,9 +74,13 @@ pub fn sign_in(r: &ActivityRecord) -> String {
         RequestKind::Push => "sign-in",
         RequestKind::Passwordless => "passwordless sign-in",
     };
-    let place: Vec<String> =
-        [r.ip.as_str(), r.location.as_str()].iter().filter(|s| !s.is_empty()).map(|s| output::clean(s)).collect();
-    let mut subject = format!("{what} of {} to {}", output::clean(&r.account_name), output::or_dash(&r.app));
+    let place: Vec<String> = [r.ip.as_str(), r.location.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| output::clean(s))
+        .collect();
+    let mut subject =
+        format!("{what} of {} to {}", output::clean(&r.account_name), output::or_dash(&r.app));
     if !place.is_empty() {
         subject.push_str(&format!(" from {}", place.join(", ")));
     }
@@ -93,7 +102,9 @@ pub fn render(entries: &[ActivityEntry], names: &HashMap<i64, String>, term: &Te
     if entries.is_empty() {
         return "No activity yet.\n".into();
     }
-    let rows: Vec<Vec<String>> =
-        entries.iter().map(|e| vec![term.dim(&output::utc(e.at)), describe(&e.event, names)]).collect();
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|e| vec![term.dim(&output::utc(e.at)), describe(&e.event, names)])
+        .collect();
     output::table(&rows)
 }

@@ -22,7 +22,9 @@ pub fn run_add(ctx: &Context, args: &AddArgs) -> Result<()> {
     let uri = match (&args.uri, &args.secret) {
         (Some(uri), _) => arg_or_stdin(uri, "URI")?,
         (None, Some(secret)) => manual_uri(args, &arg_or_stdin(secret, "secret")?)?,
-        (None, None) => return Err(CliError::usage("give an otpauth:// URI, or --secret with --issuer/--name")),
+        (None, None) => {
+            return Err(CliError::usage("give an otpauth:// URI, or --secret with --issuer/--name"))
+        }
     };
     // Check the URI before asking for the passphrase.
     otpauth::parse(&uri)?;
@@ -60,12 +62,16 @@ pub fn manual_uri(args: &AddArgs, secret: &str) -> Result<String> {
         return Err(CliError::usage("--counter only applies to --type hotp"));
     }
     if args.period.is_some() && kind == TypeArg::Hotp {
-        return Err(CliError::usage("--period does not apply to --type hotp (HOTP codes count, they do not expire)"));
+        return Err(CliError::usage(
+            "--period does not apply to --type hotp (HOTP codes count, they do not expire)",
+        ));
     }
     let issuer = args.issuer.as_deref().unwrap_or("");
     let name = args.name.as_deref().unwrap_or("");
     if issuer.trim().is_empty() && name.trim().is_empty() {
-        return Err(CliError::usage("manual entry needs --issuer and/or --name, to tell the account apart"));
+        return Err(CliError::usage(
+            "manual entry needs --issuer and/or --name, to tell the account apart",
+        ));
     }
     let entry = otpauth::ManualEntry {
         kind: Some(match kind {
@@ -140,12 +146,16 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
     let shown = args.image.display().to_string();
     let found = qr::scan_file(&args.image)?;
     let total = found.texts.len();
-    let accounts: Vec<&String> = found.texts.iter().filter(|t| classify(t) == QrKind::Account).collect();
+    let accounts: Vec<&String> =
+        found.texts.iter().filter(|t| classify(t) == QrKind::Account).collect();
     if accounts.is_empty() {
         let first = &found.texts[0];
         return Err(CliError::usage(match (total, classify(first)) {
             (1, QrKind::GoogleExport) => format!("the QR code in {shown} {GOOGLE_EXPORT}"),
-            (1, _) => format!("the QR code in {shown} is not an otpauth:// account; it holds {}", describe(first)),
+            (1, _) => format!(
+                "the QR code in {shown} is not an otpauth:// account; it holds {}",
+                describe(first)
+            ),
             (n, _) if found.texts.iter().all(|t| classify(t) == QrKind::GoogleExport) => {
                 format!("the {n} QR codes in {shown} are a Google Authenticator export (otpauth-migration://); importing those is not supported yet")
             }
@@ -154,13 +164,18 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
     }
     for text in found.texts.iter().filter(|t| classify(t) != QrKind::Account) {
         let why = match classify(text) {
-            QrKind::GoogleExport => "a Google Authenticator export; importing those is not supported yet".to_owned(),
+            QrKind::GoogleExport => {
+                "a Google Authenticator export; importing those is not supported yet".to_owned()
+            }
             _ => format!("not an otpauth:// account ({})", describe(text)),
         };
         output::note(&format!("Skipped a QR code in {shown}: {why}"));
     }
     if found.undecodable > 0 {
-        output::note(&format!("Skipped {} QR-like pattern(s) in {shown} that could not be decoded", found.undecodable));
+        output::note(&format!(
+            "Skipped {} QR-like pattern(s) in {shown} that could not be decoded",
+            found.undecodable
+        ));
     }
     let mut vault = ctx.unlocked_vault()?;
     add_all(ctx, &mut vault, &accounts, args)
@@ -175,7 +190,12 @@ fn add_all(ctx: &Context, vault: &mut Vault, uris: &[&String], args: &ScanArgs) 
             Err(e) if uris.len() == 1 => return Err(e.into()),
             Err(e) => {
                 let e = CliError::from(e);
-                output::note(&format!("nyckel: QR code {} of {}: {}", i + 1, uris.len(), e.message().unwrap_or_default()));
+                output::note(&format!(
+                    "nyckel: QR code {} of {}: {}",
+                    i + 1,
+                    uris.len(),
+                    e.message().unwrap_or_default()
+                ));
                 failures.push(e);
             }
         }
@@ -190,7 +210,8 @@ fn add_all(ctx: &Context, vault: &mut Vault, uris: &[&String], args: &ScanArgs) 
     match failures.iter().map(CliError::exit_code).max() {
         None => Ok(()),
         Some(code) => {
-            let msg = format!("added {} of {} accounts; see the messages above", added.len(), uris.len());
+            let msg =
+                format!("added {} of {} accounts; see the messages above", added.len(), uris.len());
             Err(if code == EXIT_USAGE { CliError::usage(msg) } else { CliError::failure(msg) })
         }
     }
@@ -210,7 +231,10 @@ mod tests {
 
     #[test]
     fn other_qr_texts_are_described_without_their_contents() {
-        assert_eq!(describe("steam://JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), r#"a link (scheme "steam", 40 characters)"#);
+        assert_eq!(
+            describe("steam://JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+            r#"a link (scheme "steam", 40 characters)"#
+        );
         assert_eq!(describe(" HTTPS://example.com/ "), r#"a link (scheme "https", 20 characters)"#);
         assert_eq!(describe("JBSWY3DPEHPK3PXP"), "text (16 characters)");
         // Not a scheme: too long, or not scheme characters.

@@ -27,7 +27,8 @@ use crate::output::{self, clean, Term};
 use crate::pin::{self, CliPin};
 
 /// The question asked for each request on a terminal.
-pub const QUESTION: &str = "Type the number shown on the sign-in screen (or d = deny, r = report): ";
+pub const QUESTION: &str =
+    "Type the number shown on the sign-in screen (or d = deny, r = report): ";
 
 /// A sign-in request as `approve --json` lists it. Never the nonce; never a number.
 #[derive(Debug, Serialize)]
@@ -128,10 +129,12 @@ pub fn parse_answer(text: &str) -> Answer {
         "" => Answer::Skip,
         "d" | "deny" | "n" | "no" | "nej" => Answer::Deny,
         "r" | "report" => Answer::Report,
-        digits if digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()) => match digits.parse::<u8>() {
-            Ok(n) if (10..=99).contains(&n) => Answer::Number(n),
-            _ => Answer::Invalid,
-        },
+        digits if digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            match digits.parse::<u8>() {
+                Ok(n) if (10..=99).contains(&n) => Answer::Number(n),
+                _ => Answer::Invalid,
+            }
+        }
         _ => Answer::Invalid,
     }
 }
@@ -176,7 +179,10 @@ pub fn run(ctx: &Context, args: &ApproveArgs) -> Result<()> {
     let requests = fetch(&approvals, &targets, args.request.as_deref(), args.wait)?;
     if requests.is_empty() {
         if let Some(id) = &args.request {
-            return Err(CliError::usage(format!("no sign-in request with id {} is waiting", clean(id))));
+            return Err(CliError::usage(format!(
+                "no sign-in request with id {} is waiting",
+                clean(id)
+            )));
         }
         if wanted.is_some() {
             return Err(CliError::usage("no sign-in requests waiting; nothing was answered"));
@@ -190,7 +196,9 @@ pub fn run(ctx: &Context, args: &ApproveArgs) -> Result<()> {
     match wanted {
         Some(w) => scripted(&approvals, &requests, w, args, &pin, term),
         None if tty && !args.json.json => interactive(&approvals, &requests, &pin, term),
-        None if args.json.json => output::print_json(&requests.iter().map(PendingJson::new).collect::<Vec<_>>()),
+        None if args.json.json => {
+            output::print_json(&requests.iter().map(PendingJson::new).collect::<Vec<_>>())
+        }
         None => {
             let mut text = String::new();
             for p in &requests {
@@ -284,9 +292,18 @@ pub fn render_request(p: &PendingSignIn, term: &Term) -> String {
 }
 
 /// Sends the decision, mapping a missing PIN to the message that asks for `NYCKEL_PIN`.
-pub fn decide<V: VaultAccess>(approvals: &Approvals<'_, V>, p: &PendingSignIn, decision: Decision, pin: &CliPin) -> Result<RespondOutcome> {
+pub fn decide<V: VaultAccess>(
+    approvals: &Approvals<'_, V>,
+    p: &PendingSignIn,
+    decision: Decision,
+    pin: &CliPin,
+) -> Result<RespondOutcome> {
     approvals.decide(p.enrollment_id, &p.request, decision, now()).map_err(|e| match e {
-        ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserCancelled)) if pin.was_missing() => pin::no_pin(),
+        ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserCancelled))
+            if pin.was_missing() =>
+        {
+            pin::no_pin()
+        }
         other => other.into(),
     })
 }
@@ -333,7 +350,14 @@ fn scripted<V: VaultAccess>(
         many => {
             let ids: Vec<String> = many
                 .iter()
-                .map(|p| format!("{} ({}, {})", clean(&p.request.id), output::or_dash(&p.request.app), clean(&p.request.account_name)))
+                .map(|p| {
+                    format!(
+                        "{} ({}, {})",
+                        clean(&p.request.id),
+                        output::or_dash(&p.request.app),
+                        clean(&p.request.account_name)
+                    )
+                })
                 .collect();
             return Err(CliError::usage(format!(
                 "{} sign-in requests are waiting; choose one with --request ID: {}",
@@ -347,7 +371,9 @@ fn scripted<V: VaultAccess>(
     }
     if !args.yes {
         let question = match wanted {
-            Wanted::Approve(_) => Some(format!("Approve this sign-in to {}? [y/N] ", output::or_dash(&p.request.app))),
+            Wanted::Approve(_) => {
+                Some(format!("Approve this sign-in to {}? [y/N] ", output::or_dash(&p.request.app)))
+            }
             Wanted::Report => Some(REPORT_QUESTION.to_owned()),
             Wanted::Deny => None,
         };
@@ -379,9 +405,17 @@ fn ask_line(question: &str) -> Result<Option<String>> {
     super::read_stdin_line("cannot read the answer")
 }
 
-fn interactive<V: VaultAccess>(approvals: &Approvals<'_, V>, requests: &[PendingSignIn], pin: &CliPin, term: Term) -> Result<()> {
+fn interactive<V: VaultAccess>(
+    approvals: &Approvals<'_, V>,
+    requests: &[PendingSignIn],
+    pin: &CliPin,
+    term: Term,
+) -> Result<()> {
     if requests.len() > 1 {
-        output::print(&format!("{} sign-in requests are waiting, newest first.\n\n", requests.len()))?;
+        output::print(&format!(
+            "{} sign-in requests are waiting, newest first.\n\n",
+            requests.len()
+        ))?;
     }
     for (i, p) in requests.iter().enumerate() {
         if i > 0 {

@@ -42,13 +42,19 @@ pub fn run(ctx: &Context, args: &CodeArgs) -> Result<()> {
         return output::print_json(&list);
     }
     if shown.is_empty() && hotp_hints.is_empty() {
-        return output::print("No accounts yet. Add one with `nyckel add URI` or `nyckel scan QR.png`.\n");
+        return output::print(
+            "No accounts yet. Add one with `nyckel add URI` or `nyckel scan QR.png`.\n",
+        );
     }
     output::print(&render(&shown, &hotp_hints, &ctx.term))
 }
 
 fn all_codes(vault: &Vault, at: u64) -> Result<(Vec<Shown>, Vec<Account>)> {
-    let shown = vault.codes_at(at)?.into_iter().map(|c| Shown { account: c.account, code: c.code }).collect();
+    let shown = vault
+        .codes_at(at)?
+        .into_iter()
+        .map(|c| Shown { account: c.account, code: c.code })
+        .collect();
     let hotp = vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();
     Ok((shown, hotp))
 }
@@ -65,7 +71,11 @@ fn queried_codes(vault: &mut Vault, query: &str, at: u64) -> Result<(Vec<Shown>,
             continue;
         }
         let code = vault.code(account.id, at)?;
-        let account = if account.params.kind == OtpKind::Hotp { vault.account(account.id)? } else { account.clone() };
+        let account = if account.params.kind == OtpKind::Hotp {
+            vault.account(account.id)?
+        } else {
+            account.clone()
+        };
         shown.push(Shown { account, code });
     }
     if shown.is_empty() {
@@ -97,7 +107,12 @@ pub fn render(shown: &[Shown], hotp_hints: &[Account], term: &Term) -> String {
             Some(left) => term.dim(&format!("{left:>2} s left")),
             None => term.dim(&format!("HOTP, next counter {}", p.counter)),
         };
-        rows.push(vec![term.bold(&or_dash(&p.issuer)), or_dash(&p.name), term.bold(&group_code(&s.code.value)), when]);
+        rows.push(vec![
+            term.bold(&or_dash(&p.issuer)),
+            or_dash(&p.name),
+            term.bold(&group_code(&s.code.value)),
+            when,
+        ]);
     }
     for a in hotp_hints {
         rows.push(vec![

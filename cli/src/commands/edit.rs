@@ -12,7 +12,11 @@ use crate::output::{self, label, AccountJson};
 /// Changes issuer, name and/or note.
 pub fn run_rename(ctx: &Context, args: &RenameArgs) -> Result<()> {
     let mut vault = ctx.unlocked_vault()?;
-    let edit = AccountEdit { issuer: args.issuer.clone(), name: args.name.clone(), note: args.note.clone() };
+    let edit = AccountEdit {
+        issuer: args.issuer.clone(),
+        name: args.name.clone(),
+        note: args.note.clone(),
+    };
     let account = vault.update(args.id, edit)?;
     if args.json.json {
         return output::print_json(&AccountJson::new(&account));
@@ -41,7 +45,12 @@ pub fn run_delete(ctx: &Context, args: &DeleteArgs) -> Result<()> {
     let mut vault = ctx.unlocked_vault()?;
     let account = vault.account(args.id)?;
     let shown = label(&account.params.issuer, &account.params.name);
-    if !args.yes && !confirm(&format!("Delete [{}] {shown}? Its codes are gone for good unless another device has it. [y/N] ", account.id))? {
+    if !args.yes
+        && !confirm(&format!(
+            "Delete [{}] {shown}? Its codes are gone for good unless another device has it. [y/N] ",
+            account.id
+        ))?
+    {
         return output::print("Nothing deleted.\n");
     }
     vault.delete(args.id)?;

@@ -37,7 +37,11 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<()> {
     let uri = match (&args.uri, &args.scan) {
         (Some(uri), _) => arg_or_stdin(uri, "enrollment code")?,
         (None, Some(image)) => from_image(image)?,
-        (None, None) => return Err(CliError::usage("give an enrollment code (nyckel-enroll://…) or --scan IMAGE")),
+        (None, None) => {
+            return Err(CliError::usage(
+                "give an enrollment code (nyckel-enroll://…) or --scan IMAGE",
+            ))
+        }
     };
     // Check the code before asking for the passphrase.
     EnrollUri::parse(&uri).map_err(ProtocolError::from)?;
@@ -75,9 +79,14 @@ pub fn render(enrolled: &Enrolled, term: &Term) -> String {
         term.bold(&output::or_dash(&e.issuer)),
         output::clean(&e.base_url)
     );
-    text.push_str(&format!("  This computer is \"{}\" in the provider's list of devices.\n", output::clean(&e.device_name)));
+    text.push_str(&format!(
+        "  This computer is \"{}\" in the provider's list of devices.\n",
+        output::clean(&e.device_name)
+    ));
     match &enrolled.otp_account {
-        Some(a) => text.push_str(&format!("  One-time codes too: {}\n", output::added_line(term, a))),
+        Some(a) => {
+            text.push_str(&format!("  One-time codes too: {}\n", output::added_line(term, a)))
+        }
         None => text.push_str("  The code carried no one-time-code (OTP) account.\n"),
     }
     text.push_str(&format!(
@@ -120,7 +129,9 @@ pub fn checked_device_name(name: &str) -> Result<String> {
         ));
     }
     if name.chars().count() > MAX_DEVICE_NAME {
-        return Err(CliError::usage(format!("--device-name can have at most {MAX_DEVICE_NAME} characters")));
+        return Err(CliError::usage(format!(
+            "--device-name can have at most {MAX_DEVICE_NAME} characters"
+        )));
     }
     Ok(name.to_owned())
 }
@@ -136,7 +147,9 @@ pub fn default_device_name() -> String {
     candidates
         .into_iter()
         .flatten()
-        .map(|h| h.chars().filter(|c| !output::needs_escape(*c)).collect::<String>().trim().to_owned())
+        .map(|h| {
+            h.chars().filter(|c| !output::needs_escape(*c)).collect::<String>().trim().to_owned()
+        })
         .find(|h| !h.is_empty())
         .map(|h| h.chars().take(MAX_DEVICE_NAME).collect())
         .unwrap_or_else(|| FALLBACK_DEVICE_NAME.to_owned())
@@ -156,7 +169,10 @@ mod tests {
         assert_eq!(checked_device_name("  Annas laptop ").unwrap(), "Annas laptop");
         assert!(checked_device_name("").is_err());
         assert!(checked_device_name("a\u{1b}b").is_err());
-        assert!(checked_device_name("Annas \u{202e}potpal").is_err(), "a bidi override would reverse the name on the provider's pages");
+        assert!(
+            checked_device_name("Annas \u{202e}potpal").is_err(),
+            "a bidi override would reverse the name on the provider's pages"
+        );
         assert_eq!(checked_device_name("Annas 💻").unwrap(), "Annas 💻");
         assert!(checked_device_name(&"x".repeat(65)).is_err());
         let d = default_device_name();

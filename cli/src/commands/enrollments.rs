@@ -84,7 +84,8 @@ pub fn resolve<'a>(list: &'a [StoredEnrollment], query: &str) -> Result<&'a Stor
             output::clean(query)
         ))),
         many => {
-            let names: Vec<String> = many.iter().map(|s| format!("[{}] {}", s.id, enrollment_label(s))).collect();
+            let names: Vec<String> =
+                many.iter().map(|s| format!("[{}] {}", s.id, enrollment_label(s))).collect();
             Err(CliError::usage(format!(
                 "\"{}\" matches {} enrollments: {}; give the id",
                 output::clean(query),
@@ -144,7 +145,9 @@ pub fn confirm(question: &str) -> Result<bool> {
 pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     let interactive = stdin_is_terminal();
     if !args.yes && !interactive {
-        return Err(CliError::usage("refusing to remove an enrollment without confirmation: pass --yes"));
+        return Err(CliError::usage(
+            "refusing to remove an enrollment without confirmation: pass --yes",
+        ));
     }
     let path = ctx.vault_path()?;
     let mut vault = open_unlocked(&path)?;
@@ -162,7 +165,9 @@ pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     // The core tells the provider (`DELETE /nyckel/v1/device`, once more after a clock
     // correction), then removes the enrollment and its keys whatever the provider said.
     let keys = DeviceKeys::load(&vault)?;
-    let told = run_flow(&mut vault, &keys, &UreqTransport::new(), |a| a.unenroll(s.id, now()))?.provider.map_err(CliError::from);
+    let told = run_flow(&mut vault, &keys, &UreqTransport::new(), |a| a.unenroll(s.id, now()))?
+        .provider
+        .map_err(CliError::from);
     if let Err(e) = &told {
         output::warn(&format!(
             "could not tell the provider ({}); it lists \"{}\" until an administrator removes it, but this computer's keys are deleted now",

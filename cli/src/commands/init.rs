@@ -12,10 +12,16 @@ use crate::passphrase::{self, RECOMMENDED_MIN_CHARS};
 pub fn kdf_params(args: &InitArgs) -> Result<KdfParams> {
     let default = KdfParams::DEFAULT;
     let memory_kib = match args.kdf_memory_mib {
-        Some(mib) => mib.checked_mul(1024).ok_or_else(|| CliError::usage("--kdf-memory-mib is too large"))?,
+        Some(mib) => {
+            mib.checked_mul(1024).ok_or_else(|| CliError::usage("--kdf-memory-mib is too large"))?
+        }
         None => default.memory_kib,
     };
-    let kdf = KdfParams { memory_kib, iterations: args.kdf_iterations.unwrap_or(default.iterations), ..default };
+    let kdf = KdfParams {
+        memory_kib,
+        iterations: args.kdf_iterations.unwrap_or(default.iterations),
+        ..default
+    };
     kdf.check().map_err(|_| {
         let (lo, hi) = (KdfParams::FLOOR, KdfParams::CEILING);
         CliError::usage(format!(
@@ -34,7 +40,9 @@ pub fn run(ctx: &Context, args: &InitArgs) -> Result<()> {
     let path = ctx.vault_path()?;
     let kdf = kdf_params(args)?;
     if path.exists() {
-        return Err(nyckel_core::vault::VaultError::AlreadyExists(path.display().to_string()).into());
+        return Err(
+            nyckel_core::vault::VaultError::AlreadyExists(path.display().to_string()).into()
+        );
     }
     let pass = passphrase::for_new_vault()?;
     let chars = pass.as_str().chars().count();
@@ -62,7 +70,9 @@ fn create_private_dir(dir: &std::path::Path) -> Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|e| CliError::failure(format!("cannot create {}: {e}", dir.display())))
+    builder
+        .create(dir)
+        .map_err(|e| CliError::failure(format!("cannot create {}: {e}", dir.display())))
 }
 
 /// Makes the vault (and SQLite's side files) readable by the owner only. Best effort: the

@@ -37,11 +37,19 @@ pub fn run(term: &Term, args: &InspectArgs) -> Result<()> {
         Some(left) => format!("{left} s left"),
         None => format!("at counter {}", p.counter),
     };
-    rows.push(vec!["Code".into(), format!("{}  {}", term.bold(&group_code(&code.value)), term.dim(&when))]);
+    rows.push(vec![
+        "Code".into(),
+        format!("{}  {}", term.bold(&group_code(&code.value)), term.dim(&when)),
+    ]);
     for w in &view.warnings {
         rows.push(vec![term.yellow("Warning"), output::clean(w)]);
     }
-    let rows: Vec<Vec<String>> =
-        rows.into_iter().map(|mut r| { r[0] = term.dim(&r[0]); r }).collect();
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|mut r| {
+            r[0] = term.dim(&r[0]);
+            r
+        })
+        .collect();
     output::print(&output::table(&rows))
 }

@@ -42,9 +42,11 @@ impl Context {
         if let Some(path) = &self.vault {
             return Ok(path.clone());
         }
-        dirs::data_dir()
-            .map(|d| d.join("nyckel").join(VAULT_FILE))
-            .ok_or_else(|| CliError::failure("cannot find your data directory; pass --vault PATH or set NYCKEL_VAULT"))
+        dirs::data_dir().map(|d| d.join("nyckel").join(VAULT_FILE)).ok_or_else(|| {
+            CliError::failure(
+                "cannot find your data directory; pass --vault PATH or set NYCKEL_VAULT",
+            )
+        })
     }
 
     /// Opens the vault and unlocks it with the passphrase (from the environment or a
@@ -100,7 +102,10 @@ pub fn matching<'a>(accounts: &'a [Account], query: &str) -> Result<Vec<&'a Acco
     let needle = q.to_lowercase();
     let found: Vec<&Account> = accounts
         .iter()
-        .filter(|a| a.params.issuer.to_lowercase().contains(&needle) || a.params.name.to_lowercase().contains(&needle))
+        .filter(|a| {
+            a.params.issuer.to_lowercase().contains(&needle)
+                || a.params.name.to_lowercase().contains(&needle)
+        })
         .collect();
     if found.is_empty() {
         return Err(CliError::usage(format!(

@@ -63,7 +63,13 @@ pub fn disable(vault: &mut Vault, id: i64) -> Result<()> {
     run_flow(vault, &keys, &UreqTransport::new(), |a| a.disable_phone_signin(id, now()))
 }
 
-fn print(ctx: &Context, vault: &Vault, id: i64, target: &PhoneSigninTarget, on: bool) -> Result<()> {
+fn print(
+    ctx: &Context,
+    vault: &Vault,
+    id: i64,
+    target: &PhoneSigninTarget,
+    on: bool,
+) -> Result<()> {
     let s = vault.enrollment(id)?;
     if target.json.json {
         return output::print_json(&PhoneSigninJson {

@@ -24,18 +24,24 @@ pub fn run(ctx: &Context, args: &ShowQrArgs) -> Result<()> {
     let shown = label(&account.params.issuer, &account.params.name);
     if args.uri {
         let uri = vault.export_uri(args.id, "uri")?;
-        output::warn(&format!("this URI contains the secret of {shown}: anyone who gets it can generate its codes"));
+        output::warn(&format!(
+            "this URI contains the secret of {shown}: anyone who gets it can generate its codes"
+        ));
         return output::print(&format!("{uri}\n"));
     }
     // Draw the code before logging the export: a URI too long for a QR code is not shown,
     // so it is not logged as shown either.
-    let code = qr::render_terminal(&account.params.to_uri(), style(&ctx.term, args.invert)).map_err(|e| {
-        if e.exit_code() == EXIT_USAGE {
-            CliError::usage(format!("the URI of {shown} is {}; use --uri to print it as text", qr::TOO_LONG))
-        } else {
-            e
-        }
-    })?;
+    let code = qr::render_terminal(&account.params.to_uri(), style(&ctx.term, args.invert))
+        .map_err(|e| {
+            if e.exit_code() == EXIT_USAGE {
+                CliError::usage(format!(
+                    "the URI of {shown} is {}; use --uri to print it as text",
+                    qr::TOO_LONG
+                ))
+            } else {
+                e
+            }
+        })?;
     // The same canonical URI, now logged as shown.
     vault.export_uri(args.id, "qr")?;
     output::warn(&format!(

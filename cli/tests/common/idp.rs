@@ -33,7 +33,8 @@ impl Idp {
     pub fn with(cfg: Config) -> Idp {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("idp.db");
-        let handle = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone()).expect("start nyckel-idp");
+        let handle = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone())
+            .expect("start nyckel-idp");
         Idp { handle: Some(handle), dir, db, cfg }
     }
 

@@ -28,22 +28,44 @@ impl Run {
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         };
         // Whatever happens, never Rust's panic report.
-        assert!(!run.stderr.contains("panicked"), "panic in `nyckel {}`: {}", args.join(" "), run.stderr);
-        assert!(!run.stderr.contains("RUST_BACKTRACE"), "panic in `nyckel {}`: {}", args.join(" "), run.stderr);
+        assert!(
+            !run.stderr.contains("panicked"),
+            "panic in `nyckel {}`: {}",
+            args.join(" "),
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("RUST_BACKTRACE"),
+            "panic in `nyckel {}`: {}",
+            args.join(" "),
+            run.stderr
+        );
         run
     }
 
     /// Asserts success and returns stdout.
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "expected success; stderr: {}\nstdout: {}", self.stderr, self.stdout);
+        assert_eq!(
+            self.code, 0,
+            "expected success; stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
         &self.stdout
     }
 
     /// Asserts exit code `code` with a single `nyckel: ` line on stderr containing `needle`.
     pub fn fails(&self, code: i32, needle: &str) {
-        assert_eq!(self.code, code, "expected exit {code}; stderr: {}\nstdout: {}", self.stderr, self.stdout);
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}; stderr: {}\nstdout: {}",
+            self.stderr, self.stdout
+        );
         let last = self.stderr.lines().last().unwrap_or("");
-        assert!(last.starts_with("nyckel: "), "stderr should end with a `nyckel: ` line: {:?}", self.stderr);
+        assert!(
+            last.starts_with("nyckel: "),
+            "stderr should end with a `nyckel: ` line: {:?}",
+            self.stderr
+        );
         assert!(
             self.stderr.to_lowercase().contains(&needle.to_lowercase()),
             "stderr should mention {needle:?}: {:?}",
@@ -53,7 +75,8 @@ impl Run {
 
     /// Parses stdout as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.ok()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(self.ok())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
 
@@ -209,9 +232,16 @@ pub enum Step<'a> {
 }
 
 pub fn have_script() -> bool {
-    let ok = Command::new("script").arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+    let ok = Command::new("script")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if !ok {
-        let _ = writeln!(std::io::stderr(), "SKIPPED: `script` (util-linux) not found; terminal tests not run");
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: `script` (util-linux) not found; terminal tests not run"
+        );
     }
     ok
 }
@@ -264,7 +294,9 @@ pub fn on_terminal_with(
                 if n == 0 {
                     break;
                 }
-                seen.lock().unwrap_or_else(|e| e.into_inner()).push_str(&String::from_utf8_lossy(&buf[..n]));
+                seen.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         })
     };
@@ -278,7 +310,14 @@ pub fn on_terminal_with(
                         let _ = child.kill();
                         let _ = child.wait();
                         let out = seen.lock().unwrap().clone();
-                        let tail: String = out.chars().rev().take(600).collect::<Vec<_>>().into_iter().rev().collect();
+                        let tail: String = out
+                            .chars()
+                            .rev()
+                            .take(600)
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev()
+                            .collect();
                         panic!("timed out waiting for {needle:?}; output ends with {tail:?}");
                     }
                     std::thread::sleep(Duration::from_millis(20));
@@ -310,4 +349,3 @@ pub fn on_terminal_with(
     assert!(!out.contains("panicked"), "{out}");
     (status.code().unwrap_or(-1), out)
 }
-

@@ -16,13 +16,19 @@ use crate::vault::{Vault, VaultError};
 /// another [`Approvals`](super::Approvals) over it) themselves.
 pub trait VaultAccess {
     /// Runs `f` on the vault. [`ApprovalError::Closed`] when there is no open vault.
-    fn with_vault<R>(&self, f: impl FnOnce(&mut Vault) -> Result<R, VaultError>) -> Result<R, ApprovalError>;
+    fn with_vault<R>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<R, VaultError>,
+    ) -> Result<R, ApprovalError>;
 }
 
 /// Locks the mutex around each access. A poisoned mutex is recovered: the only state it
 /// guards is the SQLite connection (whose transactions roll back on unwind) and the key.
 impl VaultAccess for Mutex<Vault> {
-    fn with_vault<R>(&self, f: impl FnOnce(&mut Vault) -> Result<R, VaultError>) -> Result<R, ApprovalError> {
+    fn with_vault<R>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<R, VaultError>,
+    ) -> Result<R, ApprovalError> {
         let mut guard = self.lock().unwrap_or_else(|poisoned| {
             self.clear_poison();
             poisoned.into_inner()
@@ -33,7 +39,10 @@ impl VaultAccess for Mutex<Vault> {
 
 /// Like `Mutex<Vault>`; `None` (a closed vault) gives [`ApprovalError::Closed`].
 impl VaultAccess for Mutex<Option<Vault>> {
-    fn with_vault<R>(&self, f: impl FnOnce(&mut Vault) -> Result<R, VaultError>) -> Result<R, ApprovalError> {
+    fn with_vault<R>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<R, VaultError>,
+    ) -> Result<R, ApprovalError> {
         let mut guard = self.lock().unwrap_or_else(|poisoned| {
             self.clear_poison();
             poisoned.into_inner()
@@ -46,7 +55,10 @@ impl VaultAccess for Mutex<Option<Vault>> {
 /// A vault borrowed by one thread (the CLI): borrowed mutably around each access.
 /// Only core code runs while it is borrowed, so the borrow never conflicts.
 impl VaultAccess for RefCell<&mut Vault> {
-    fn with_vault<R>(&self, f: impl FnOnce(&mut Vault) -> Result<R, VaultError>) -> Result<R, ApprovalError> {
+    fn with_vault<R>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<R, VaultError>,
+    ) -> Result<R, ApprovalError> {
         Ok(f(&mut self.borrow_mut())?)
     }
 }

@@ -1,8 +1,11 @@
 //! Open sign-in requests and the user's decisions on them.
 
-use super::{ApprovalError, Approvals, CallTime, PendingAcrossEnrollments, PendingSignIn, VaultAccess};
+use super::{
+    ApprovalError, Approvals, CallTime, PendingAcrossEnrollments, PendingSignIn, VaultAccess,
+};
 use crate::protocol::{
-    self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError, RespondOutcome,
+    self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError,
+    RespondOutcome,
 };
 use crate::vault::{ActivityEvent, StoredEnrollment};
 
@@ -14,7 +17,11 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     /// Fetches the open sign-in requests of one enrollment, verifying the provider's
     /// signature; saves the clock offset learned from signed server time (against the
     /// device time the answer arrived at).
-    pub fn pending_for(&self, enrollment_id: i64, now: i64) -> Result<Vec<PendingSignIn>, ApprovalError> {
+    pub fn pending_for(
+        &self,
+        enrollment_id: i64,
+        now: i64,
+    ) -> Result<Vec<PendingSignIn>, ApprovalError> {
         let time = self.time(now);
         let stored = self.vault.with_vault(|v| v.enrollment(enrollment_id))?;
         self.fetch(stored, &time)
@@ -37,7 +44,11 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         Ok(out)
     }
 
-    fn fetch(&self, stored: StoredEnrollment, time: &CallTime<'_>) -> Result<Vec<PendingSignIn>, ApprovalError> {
+    fn fetch(
+        &self,
+        stored: StoredEnrollment,
+        time: &CallTime<'_>,
+    ) -> Result<Vec<PendingSignIn>, ApprovalError> {
         let enrollment_id = stored.id;
         let mut e = stored.enrollment;
         let before = e.clock_offset;
@@ -112,11 +123,14 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         for _ in 0..COUNTER_ATTEMPTS {
             let snapshot = self.load(enrollment_id)?;
             let mut ours = snapshot.clone();
-            let http_request = protocol::respond(&mut ours, request, decision, self.keys, time.at())
-                .map_err(|e| if phone_key { e.of_phone_signin_key() } else { e })?;
+            let http_request =
+                protocol::respond(&mut ours, request, decision, self.keys, time.at())
+                    .map_err(|e| if phone_key { e.of_phone_signin_key() } else { e })?;
             let committed = self.commit(enrollment_id, None, |latest| {
                 if ours.sign_count != snapshot.sign_count {
-                    if latest.device_key_alias != ours.device_key_alias || latest.sign_count >= ours.sign_count {
+                    if latest.device_key_alias != ours.device_key_alias
+                        || latest.sign_count >= ours.sign_count
+                    {
                         return false;
                     }
                     latest.sign_count = ours.sign_count;

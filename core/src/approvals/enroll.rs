@@ -12,13 +12,20 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     ///
     /// The code is checked first, then the vault: a locked vault creates no key. On any
     /// later error the new key is deleted and nothing is stored.
-    pub fn enroll(&self, uri: &str, device_name: &str, push_token: Option<&str>, now: i64) -> Result<Enrolled, ApprovalError> {
+    pub fn enroll(
+        &self,
+        uri: &str,
+        device_name: &str,
+        push_token: Option<&str>,
+        now: i64,
+    ) -> Result<Enrolled, ApprovalError> {
         let time = self.time(now);
         let parsed = EnrollUri::parse(uri).map_err(ProtocolError::from)?;
         self.vault.with_vault(|v| if v.is_locked() { Err(VaultError::Locked) } else { Ok(()) })?;
         let otp: Option<OtpParams> = parsed.otp.as_ref().map(|p| p.params.clone());
         // `begin` deletes its key itself when it fails after creating it.
-        let (request, state) = protocol::enroll::begin(&parsed, device_name, push_token, self.keys, time.at())?;
+        let (request, state) =
+            protocol::enroll::begin(&parsed, device_name, push_token, self.keys, time.at())?;
         let alias = state.key_alias().to_owned();
         let delete_key = || {
             let _ = self.keys.delete_key(alias.clone());

@@ -192,7 +192,9 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     /// query and body values (a platform error may quote the URL, the headers or the body).
     fn send(&self, request: HttpRequest) -> Result<HttpResponse, ApprovalError> {
         let hidden = hidden_values(&request);
-        self.http.execute(request).map_err(|reason| ApprovalError::Transport(redact(reason, &hidden)))
+        self.http
+            .execute(request)
+            .map_err(|reason| ApprovalError::Transport(redact(reason, &hidden)))
     }
 
     /// Re-reads the enrollment under vault access and the vault's write lock, lets `merge`
@@ -285,7 +287,9 @@ fn hidden_values(request: &HttpRequest) -> Vec<String> {
     let mut hidden: Vec<String> = request
         .headers
         .iter()
-        .filter(|(name, _)| name.eq_ignore_ascii_case(wire::H_NONCE) || name.eq_ignore_ascii_case(wire::H_SIGNATURE))
+        .filter(|(name, _)| {
+            name.eq_ignore_ascii_case(wire::H_NONCE) || name.eq_ignore_ascii_case(wire::H_SIGNATURE)
+        })
         .map(|(_, value)| value.clone())
         .collect();
     hidden.extend(request.url.split_once('?').map(|(_, query)| query.to_owned()));

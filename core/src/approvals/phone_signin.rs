@@ -54,7 +54,11 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
                 return Err(err);
             }
         };
-        let event = ActivityEvent::PhoneSignin { enrollment_id, account_name: e.account_name.clone(), enabled: true };
+        let event = ActivityEvent::PhoneSignin {
+            enrollment_id,
+            account_name: e.account_name.clone(),
+            enabled: true,
+        };
         let committed = self.commit(enrollment_id, Some(&event), |latest| {
             if latest.phone_signin_key_alias != old_alias {
                 return false; // enabled or disabled by another call meanwhile
@@ -110,7 +114,11 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
                 return Err(err);
             }
         };
-        let event = ActivityEvent::PhoneSignin { enrollment_id, account_name: e.account_name.clone(), enabled: false };
+        let event = ActivityEvent::PhoneSignin {
+            enrollment_id,
+            account_name: e.account_name.clone(),
+            enabled: false,
+        };
         let mut stale = None;
         self.commit(enrollment_id, Some(&event), |latest| {
             if latest.phone_signin_key_alias != old_alias {

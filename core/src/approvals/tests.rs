@@ -21,20 +21,30 @@ struct Offline {
 impl HttpTransport for Offline {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         self.sent.fetch_add(1, Ordering::SeqCst);
-        let headers: Vec<String> = request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+        let headers: Vec<String> =
+            request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
         Err(format!("failed {} {} [{}]", request.method, request.url, headers.join(", ")))
     }
 }
 
 fn vault() -> (tempfile::TempDir, Vault) {
     let dir = tempfile::tempdir().unwrap();
-    let v = Vault::create(&dir.path().join("v.nyckel"), "test passphrase", KdfParams::FLOOR).unwrap();
+    let v =
+        Vault::create(&dir.path().join("v.nyckel"), "test passphrase", KdfParams::FLOOR).unwrap();
     (dir, v)
 }
 
 fn enroll_uri() -> String {
     let p = FakeProvider::new();
-    EnrollUri::build("https://idp.example.se", "q3U1y0Cq9E3N0QmK6cJ3aA", "anna", &p.fingerprint(), None, None, None)
+    EnrollUri::build(
+        "https://idp.example.se",
+        "q3U1y0Cq9E3N0QmK6cJ3aA",
+        "anna",
+        &p.fingerprint(),
+        None,
+        None,
+        None,
+    )
 }
 
 #[test]
@@ -44,8 +54,14 @@ fn a_locked_vault_creates_no_key_and_a_bad_code_is_reported_first() {
     let vault = Mutex::new(v);
     let (keys, http) = (SoftwareKeyStore::new(), Offline::default());
     let a = Approvals::new(&vault, &keys, &http);
-    assert!(matches!(a.enroll(&enroll_uri(), "t", None, NOW), Err(ApprovalError::Vault(VaultError::Locked))));
-    assert!(matches!(a.enroll("nyckel-enroll://v1?x=1", "t", None, NOW), Err(ApprovalError::Protocol(ProtocolError::Uri(_)))));
+    assert!(matches!(
+        a.enroll(&enroll_uri(), "t", None, NOW),
+        Err(ApprovalError::Vault(VaultError::Locked))
+    ));
+    assert!(matches!(
+        a.enroll("nyckel-enroll://v1?x=1", "t", None, NOW),
+        Err(ApprovalError::Protocol(ProtocolError::Uri(_)))
+    ));
     assert!(keys.aliases().is_empty());
     assert_eq!(http.sent.load(Ordering::SeqCst), 0);
 }
@@ -55,7 +71,8 @@ fn an_unanswered_enrollment_deletes_its_key() {
     let (_dir, mut v) = vault();
     let vault = RefCell::new(&mut v);
     let (keys, http) = (SoftwareKeyStore::new(), Offline::default());
-    let err = Approvals::new(&vault, &keys, &http).enroll(&enroll_uri(), "t", None, NOW).unwrap_err();
+    let err =
+        Approvals::new(&vault, &keys, &http).enroll(&enroll_uri(), "t", None, NOW).unwrap_err();
     let ApprovalError::Transport(reason) = err else { panic!("expected Transport, got {err:?}") };
     assert!(reason.contains("/nyckel/v1/enroll"), "{reason}");
     assert!(keys.aliases().is_empty(), "the key of a failed enrollment is deleted");
@@ -77,9 +94,13 @@ fn the_persist_hook_runs_before_the_key_leaves_and_its_failure_deletes_the_key()
     assert!(matches!(a.enroll(&enroll_uri(), "t", None, NOW), Err(ApprovalError::Transport(_))));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
-    let failing = |_: &mut Vault| -> Result<(), VaultError> { Err(VaultError::Storage("disk full".into())) };
+    let failing =
+        |_: &mut Vault| -> Result<(), VaultError> { Err(VaultError::Storage("disk full".into())) };
     let a = Approvals::new(&vault, &keys, &http).persist_keys_with(&failing);
-    assert!(matches!(a.enroll(&enroll_uri(), "t", None, NOW), Err(ApprovalError::Vault(VaultError::Storage(_)))));
+    assert!(matches!(
+        a.enroll(&enroll_uri(), "t", None, NOW),
+        Err(ApprovalError::Vault(VaultError::Storage(_)))
+    ));
     assert_eq!(http.sent.load(Ordering::SeqCst), 1, "nothing sent with an unsaved key");
     assert!(keys.aliases().is_empty(), "the unsaved key is deleted");
 }
@@ -161,7 +182,15 @@ impl Scripted {
     }
 
     fn uri(&self) -> String {
-        EnrollUri::build("https://idp.example.se", "q3U1y0Cq9E3N0QmK6cJ3aA", "anna", &self.provider.fingerprint(), None, None, None)
+        EnrollUri::build(
+            "https://idp.example.se",
+            "q3U1y0Cq9E3N0QmK6cJ3aA",
+            "anna",
+            &self.provider.fingerprint(),
+            None,
+            None,
+            None,
+        )
     }
 
     /// Lists one request of `kind`, created now, expiring in `ttl` seconds.
@@ -190,29 +219,44 @@ impl Scripted {
             ("POST", "/nyckel/v1/enroll") => {
                 let body: Value = serde_json::from_slice(&request.body).unwrap();
                 let n = self.devices.fetch_add(1, Ordering::SeqCst) + 1;
-                let payload = with("nyckel.enrolled", json!({"deviceId": b64(format!("device-{n}").as_bytes()),
+                let payload = with(
+                    "nyckel.enrolled",
+                    json!({"deviceId": b64(format!("device-{n}").as_bytes()),
                     "userId": b64(b"user"), "accountName": "anna", "issuer": "Fake", "rpId": "idp.example.se",
-                    "origin": "https://idp.example.se", "devicePublicKey": body["devicePublicKey"]}));
+                    "origin": "https://idp.example.se", "devicePublicKey": body["devicePublicKey"]}),
+                );
                 self.provider.respond_with_key(&payload, &self.provider.public)
             }
             ("GET", "/nyckel/v1/requests") => {
                 let requests = self.pending.lock().unwrap().clone();
-                self.provider.respond(&with("nyckel.pending", json!({"deviceId": device, "userId": b64(b"user"), "requests": requests})))
+                self.provider.respond(&with(
+                    "nyckel.pending",
+                    json!({"deviceId": device, "userId": b64(b"user"), "requests": requests}),
+                ))
             }
             ("POST", p) if p.ends_with("/response") => {
                 let id = p.trim_start_matches("/nyckel/v1/requests/").trim_end_matches("/response");
                 self.pending.lock().unwrap().retain(|r| r["id"] != id);
-                self.provider.respond(&with("nyckel.result", json!({"requestId": id, "state": "approved"})))
+                self.provider
+                    .respond(&with("nyckel.result", json!({"requestId": id, "state": "approved"})))
             }
             ("POST", "/nyckel/v1/phone-signin") => {
                 let n = self.credentials.fetch_add(1, Ordering::SeqCst) + 1;
                 let credential = b64(format!("phone-{n}").as_bytes());
-                self.provider.respond(&with("nyckel.phone-signin", json!({"deviceId": device, "credentialId": credential, "enabled": true})))
+                self.provider.respond(&with(
+                    "nyckel.phone-signin",
+                    json!({"deviceId": device, "credentialId": credential, "enabled": true}),
+                ))
             }
-            ("DELETE", "/nyckel/v1/phone-signin") => {
-                self.provider.respond(&with("nyckel.phone-signin", json!({"deviceId": device, "credentialId": null, "enabled": false})))
-            }
-            _ => HttpResponse { status: 404, headers: vec![], body: br#"{"error":"not_found","message":"no such path"}"#.to_vec() },
+            ("DELETE", "/nyckel/v1/phone-signin") => self.provider.respond(&with(
+                "nyckel.phone-signin",
+                json!({"deviceId": device, "credentialId": null, "enabled": false}),
+            )),
+            _ => HttpResponse {
+                status: 404,
+                headers: vec![],
+                body: br#"{"error":"not_found","message":"no such path"}"#.to_vec(),
+            },
         }
     }
 }
@@ -221,9 +265,15 @@ impl HttpTransport for Scripted {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         self.bodies.lock().unwrap().push(request.body.clone());
         if self.echo.load(Ordering::SeqCst) {
-            let headers: Vec<String> = request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            let headers: Vec<String> =
+                request.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
             let body = String::from_utf8_lossy(&request.body);
-            return Err(format!("failed {} {} [{}] body={body}", request.method, request.url, headers.join(", ")));
+            return Err(format!(
+                "failed {} {} [{}] body={body}",
+                request.method,
+                request.url,
+                headers.join(", ")
+            ));
         }
         let stall = self.stall.lock().unwrap().clone();
         if let Some((device, seconds)) = stall {
@@ -271,7 +321,13 @@ impl Phone {
         let clock = Arc::new(AtomicI64::new(NOW));
         let keys = Arc::new(SoftwareKeyStore::new());
         keys.set_pin_source(Some(Arc::new(FixedPin::new("2468"))));
-        Phone { _dir: dir, vault: Arc::new(Mutex::new(v)), keys, http: Arc::new(Scripted::new(clock.clone())), clock }
+        Phone {
+            _dir: dir,
+            vault: Arc::new(Mutex::new(v)),
+            keys,
+            http: Arc::new(Scripted::new(clock.clone())),
+            clock,
+        }
     }
 
     fn now(&self) -> i64 {
@@ -281,7 +337,8 @@ impl Phone {
     /// Runs `f` with the flows over this phone, timed by the fake clock.
     fn with<R>(&self, f: impl FnOnce(&Approvals<'_, Mutex<Vault>>) -> R) -> R {
         let clock = || self.clock.load(Ordering::SeqCst);
-        f(&Approvals::new(self.vault.as_ref(), self.keys.as_ref(), self.http.as_ref()).with_clock(&clock))
+        f(&Approvals::new(self.vault.as_ref(), self.keys.as_ref(), self.http.as_ref())
+            .with_clock(&clock))
     }
 
     fn enroll(&self) -> Enrolled {
@@ -314,17 +371,27 @@ fn offsets_are_learned_when_the_answer_arrives_not_when_the_call_started() {
     let found = phone.with(|a| a.pending(phone.now())).unwrap();
     assert_eq!(found.failures.len(), 1);
     assert_eq!(found.requests.len(), 1);
-    assert_eq!(phone.stored(other.enrollment_id).clock_offset, 0, "the other provider's stall is not a clock offset");
+    assert_eq!(
+        phone.stored(other.enrollment_id).clock_offset,
+        0,
+        "the other provider's stall is not a clock offset"
+    );
     assert_eq!(found.requests[0].seconds_left, 5);
     // So the request is not refused locally as expired while the provider still waits.
     let request = found.requests[0].request.clone();
-    let outcome = phone.with(|a| a.decide(other.enrollment_id, &request, Decision::Approve { number: 42 }, phone.now()));
+    let outcome = phone.with(|a| {
+        a.decide(other.enrollment_id, &request, Decision::Approve { number: 42 }, phone.now())
+    });
     assert_eq!(outcome.unwrap(), RespondOutcome::Approved);
 
     // A slow prompt before the phone sign-in activation is sent is not an offset either.
     phone.keys.set_pin_source(Some(Arc::new(SlowPin { clock: phone.clock.clone(), seconds: 20 })));
     phone.with(|a| a.enable_phone_signin(other.enrollment_id, phone.now())).unwrap();
-    assert_eq!(phone.stored(other.enrollment_id).clock_offset, 0, "the prompt's 20 s are not an offset");
+    assert_eq!(
+        phone.stored(other.enrollment_id).clock_offset,
+        0,
+        "the prompt's 20 s are not an offset"
+    );
     // Nor a slow network on the way to the provider, for enrollment.
     phone.http.latency.store(9, Ordering::SeqCst);
     assert_eq!(phone.enroll().enrollment.clock_offset, 0);
@@ -349,7 +416,8 @@ fn a_failed_save_of_a_phone_signin_change_keeps_the_key_the_vault_names() {
     let old = phone.phone_alias(id).unwrap();
     let lock_during = |phone: &Phone| {
         let vault = phone.vault.clone();
-        *phone.http.during.lock().unwrap() = Some(Box::new(move |_: &Scripted, _: &HttpRequest| vault.lock().unwrap().lock()));
+        *phone.http.during.lock().unwrap() =
+            Some(Box::new(move |_: &Scripted, _: &HttpRequest| vault.lock().unwrap().lock()));
     };
     // Re-enabling: the vault is locked while the activation is on the network.
     lock_during(&phone);
@@ -392,7 +460,15 @@ fn concurrent_phone_signin_activations_conflict_instead_of_committing_in_local_o
     let saved = phone.phone_alias(id).unwrap();
     assert!(phone.has_key(&saved), "the saved activation keeps its key");
     assert_eq!(phone.keys.aliases().len(), 2, "the conflicting activation's key is deleted");
-    let toggles = phone.vault.lock().unwrap().activity(10).unwrap().iter().filter(|a| matches!(a.event, ActivityEvent::PhoneSignin { .. })).count();
+    let toggles = phone
+        .vault
+        .lock()
+        .unwrap()
+        .activity(10)
+        .unwrap()
+        .iter()
+        .filter(|a| matches!(a.event, ActivityEvent::PhoneSignin { .. }))
+        .count();
     assert_eq!(toggles, 1, "only the saved activation is logged");
 }
 
@@ -404,17 +480,36 @@ fn a_lost_phone_signin_key_is_not_reported_as_the_device_key() {
     let alias = phone.phone_alias(id).unwrap();
     phone.keys.delete_key(alias).unwrap(); // invalidated by new biometrics, say
     let request = phone.http.push("cmVxMQ", "passwordless", 120);
-    let err = phone.with(|a| a.decide(id, &request, Decision::Approve { number: 42 }, phone.now())).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::PhoneSigninKey(KeyStoreError::NotFound))), "{err:?}");
+    let err = phone
+        .with(|a| a.decide(id, &request, Decision::Approve { number: 42 }, phone.now()))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::PhoneSigninKey(KeyStoreError::NotFound))
+        ),
+        "{err:?}"
+    );
     // A failed prompt is still the key store's own error; denying needs the device key only.
     phone.with(|a| a.enable_phone_signin(id, phone.now())).unwrap();
     phone.keys.set_pin_source(Some(Arc::new(FixedPin::new("0000"))));
-    let err = phone.with(|a| a.decide(id, &request, Decision::Approve { number: 42 }, phone.now())).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed))), "{err:?}");
+    let err = phone
+        .with(|a| a.decide(id, &request, Decision::Approve { number: 42 }, phone.now()))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed))
+        ),
+        "{err:?}"
+    );
     let device = phone.stored(id).device_key_alias;
     phone.keys.delete_key(device).unwrap();
     let err = phone.with(|a| a.decide(id, &request, Decision::Deny, phone.now())).unwrap_err();
-    assert!(matches!(err, ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::NotFound))), "{err:?}");
+    assert!(
+        matches!(err, ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::NotFound))),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -425,22 +520,38 @@ fn transport_errors_do_not_echo_the_request_body() {
     phone.http.bodies.lock().unwrap().clear();
     phone.http.echo.store(true, Ordering::SeqCst);
     let errors = [
-        phone.with(|a| a.enroll(&phone.http.uri(), "Annas telefon", None, phone.now())).unwrap_err(),
-        phone.with(|a| a.decide(id, &request, Decision::Approve { number: 42 }, phone.now())).unwrap_err(),
-        phone.with(|a| a.update_push_token(Some("fcm:APA91bHun4MxP5egoKMwt2KZFBaFUH"), phone.now())).unwrap_err(),
+        phone
+            .with(|a| a.enroll(&phone.http.uri(), "Annas telefon", None, phone.now()))
+            .unwrap_err(),
+        phone
+            .with(|a| a.decide(id, &request, Decision::Approve { number: 42 }, phone.now()))
+            .unwrap_err(),
+        phone
+            .with(|a| a.update_push_token(Some("fcm:APA91bHun4MxP5egoKMwt2KZFBaFUH"), phone.now()))
+            .unwrap_err(),
     ];
     let bodies = phone.http.bodies.lock().unwrap().clone();
     assert_eq!(bodies.len(), 3);
     for (err, body) in errors.iter().zip(&bodies) {
-        let ApprovalError::Transport(reason) = err else { panic!("expected Transport, got {err:?}") };
+        let ApprovalError::Transport(reason) = err else {
+            panic!("expected Transport, got {err:?}")
+        };
         assert!(reason.contains("body={"), "{reason}");
         let body: Value = serde_json::from_slice(body).unwrap();
-        for value in body.as_object().unwrap().values().filter_map(Value::as_str).filter(|v| v.len() >= 8) {
+        for value in
+            body.as_object().unwrap().values().filter_map(Value::as_str).filter(|v| v.len() >= 8)
+        {
             assert!(!reason.contains(value), "{value} in {reason}");
         }
     }
     let ApprovalError::Transport(enroll) = &errors[0] else { unreachable!() };
-    assert!(!enroll.contains("q3U1y0Cq9E3N0QmK6cJ3aA"), "the unused activation code is not in {enroll}");
+    assert!(
+        !enroll.contains("q3U1y0Cq9E3N0QmK6cJ3aA"),
+        "the unused activation code is not in {enroll}"
+    );
     let ApprovalError::Transport(decide) = &errors[1] else { unreachable!() };
-    assert!(decide.contains("\"signature\":\"…\"") && decide.contains("\"clientDataJSON\":\"…\""), "{decide}");
+    assert!(
+        decide.contains("\"signature\":\"…\"") && decide.contains("\"clientDataJSON\":\"…\""),
+        "{decide}"
+    );
 }

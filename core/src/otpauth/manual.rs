@@ -42,14 +42,21 @@ pub fn parse_manual(entry: &ManualEntry<'_>) -> Result<ParsedUri, ParseError> {
     let kind = entry.kind.unwrap_or(OtpKind::Totp);
     // An empty label prefix: the issuer travels only in the parameter, so a ':' typed in
     // the name or issuer cannot be taken for the separator.
-    let mut uri = Zeroizing::new(format!("otpauth://{}/:{}?secret={}", kind.as_str(), encode(entry.name), encode(entry.secret)));
+    let mut uri = Zeroizing::new(format!(
+        "otpauth://{}/:{}?secret={}",
+        kind.as_str(),
+        encode(entry.name),
+        encode(entry.secret)
+    ));
     if !entry.issuer.trim().is_empty() {
         uri.push_str(&format!("&issuer={}", encode(entry.issuer.trim())));
     }
     if let Some(a) = entry.algorithm {
         uri.push_str(&format!("&algorithm={}", a.as_str()));
     }
-    for (key, value) in [("digits", entry.digits), ("period", entry.period), ("counter", entry.counter)] {
+    for (key, value) in
+        [("digits", entry.digits), ("period", entry.period), ("counter", entry.counter)]
+    {
         if let Some(v) = value {
             uri.push_str(&format!("&{key}={}", encode(v)));
         }
@@ -72,18 +79,35 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.params.secret.as_bytes(), b"12345678901234567890");
-        assert_eq!((p.params.issuer.as_str(), p.params.name.as_str(), p.params.digits), ("Region Skåne", "anna: skane", 8));
+        assert_eq!(
+            (p.params.issuer.as_str(), p.params.name.as_str(), p.params.digits),
+            ("Region Skåne", "anna: skane", 8)
+        );
         assert_eq!(p.params.code_at(59).unwrap().value, "94287082");
     }
 
     #[test]
     fn typed_mistakes_get_the_parsers_errors() {
         let base = ManualEntry { secret: "GEZDGNBVGY3TQOJQ", name: "a", ..Default::default() };
-        assert_eq!(parse_manual(&ManualEntry { secret: "", ..base }).unwrap_err(), ParseError::EmptySecret);
-        assert!(matches!(parse_manual(&ManualEntry { secret: "01189", ..base }), Err(ParseError::InvalidSecret(_))));
-        assert!(matches!(parse_manual(&ManualEntry { digits: Some("6x"), ..base }), Err(ParseError::InvalidNumber { name: "digits", .. })));
-        assert!(matches!(parse_manual(&ManualEntry { period: Some("0"), ..base }), Err(ParseError::InvalidNumber { name: "period", .. })));
-        let hotp = parse_manual(&ManualEntry { kind: Some(OtpKind::Hotp), counter: Some("7"), ..base }).unwrap();
+        assert_eq!(
+            parse_manual(&ManualEntry { secret: "", ..base }).unwrap_err(),
+            ParseError::EmptySecret
+        );
+        assert!(matches!(
+            parse_manual(&ManualEntry { secret: "01189", ..base }),
+            Err(ParseError::InvalidSecret(_))
+        ));
+        assert!(matches!(
+            parse_manual(&ManualEntry { digits: Some("6x"), ..base }),
+            Err(ParseError::InvalidNumber { name: "digits", .. })
+        ));
+        assert!(matches!(
+            parse_manual(&ManualEntry { period: Some("0"), ..base }),
+            Err(ParseError::InvalidNumber { name: "period", .. })
+        ));
+        let hotp =
+            parse_manual(&ManualEntry { kind: Some(OtpKind::Hotp), counter: Some("7"), ..base })
+                .unwrap();
         assert_eq!(hotp.params.counter, 7);
         let short = parse_manual(&base).unwrap();
         assert_eq!(short.warnings.len(), 1, "an 80-bit secret is accepted with a warning");

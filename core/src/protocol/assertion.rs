@@ -22,7 +22,9 @@ pub struct Assertion {
 
 impl std::fmt::Debug for Assertion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Assertion").field("credential_id", &self.credential_id).finish_non_exhaustive()
+        f.debug_struct("Assertion")
+            .field("credential_id", &self.credential_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -135,7 +137,12 @@ pub fn sign(
 ) -> Result<Assertion, ProtocolError> {
     let msg = signed_message(&authenticator_data, &client_data_json);
     let signature = sign_checked(keys, alias, public_key, &msg)?;
-    Ok(Assertion { credential_id: credential_id.to_owned(), authenticator_data, client_data_json, signature })
+    Ok(Assertion {
+        credential_id: credential_id.to_owned(),
+        authenticator_data,
+        client_data_json,
+        signature,
+    })
 }
 
 #[cfg(test)]
@@ -170,7 +177,14 @@ mod tests {
             std::str::from_utf8(&j).unwrap(),
             r#"{"type":"webauthn.get","challenge":"AAEC","origin":"https://idp.example.se","crossOrigin":false,"nyckel":{"v":1,"requestId":"cmVx","decision":"approve","number":42,"contextHash":"h"}}"#
         );
-        let j = client_data_json(&ClientDataFields { decision: "deny", number: None, challenge: "A", origin: "o", request_id: "r", context_hash: "h" });
+        let j = client_data_json(&ClientDataFields {
+            decision: "deny",
+            number: None,
+            challenge: "A",
+            origin: "o",
+            request_id: "r",
+            context_hash: "h",
+        });
         assert!(std::str::from_utf8(&j).unwrap().contains(r#""decision":"deny","number":null"#));
     }
 

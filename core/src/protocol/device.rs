@@ -38,21 +38,31 @@ pub fn update_push_token(
     if token.is_some_and(|t| t.len() > super::enroll::MAX_PUSH_TOKEN) {
         return Err(ProtocolError::Malformed("push token too long"));
     }
-    let body = serde_json::to_vec(&PushTokenBody { push_token: token }).map_err(|_| ProtocolError::Malformed("request"))?;
+    let body = serde_json::to_vec(&PushTokenBody { push_token: token })
+        .map_err(|_| ProtocolError::Malformed("request"))?;
     let signed = enrollment.signed(keys, "PUT", ENDPOINT, body, now)?;
     Ok((signed.request, DeviceAck { nonce: signed.nonce }))
 }
 
 /// Builds `DELETE /nyckel/v1/device`: the provider revokes this device and its keys. After
 /// [`DeviceAck::finish`] succeeds, delete the keys ([`delete_keys`]) and the enrollment.
-pub fn unenroll(enrollment: &Enrollment, keys: &dyn DeviceKeyStore, now: i64) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
+pub fn unenroll(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    now: i64,
+) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
     let signed = enrollment.signed(keys, "DELETE", ENDPOINT, Vec::new(), now)?;
     Ok((signed.request, DeviceAck { nonce: signed.nonce }))
 }
 
 impl DeviceAck {
     /// Verifies the provider's signed acknowledgement.
-    pub fn finish(self, enrollment: &mut Enrollment, resp: &HttpResponse, now: i64) -> Result<(), ProtocolError> {
+    pub fn finish(
+        self,
+        enrollment: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<(), ProtocolError> {
         let key = enrollment.provider_key_bytes()?;
         if let Some(t) = skew_time(resp, &key, &self.nonce) {
             enrollment.learn_time(t, now);
@@ -69,7 +79,10 @@ impl DeviceAck {
 
 /// Deletes every key of an enrollment from the key store (after unenrolling, or when the
 /// provider says the device was revoked and the user removes the account).
-pub fn delete_keys(enrollment: &Enrollment, keys: &dyn DeviceKeyStore) -> Result<(), ProtocolError> {
+pub fn delete_keys(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+) -> Result<(), ProtocolError> {
     keys.delete_key(enrollment.device_key_alias.clone())?;
     if let Some(a) = &enrollment.phone_signin_key_alias {
         keys.delete_key(a.clone())?;

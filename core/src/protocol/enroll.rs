@@ -99,7 +99,16 @@ impl Enrollment {
     ) -> Result<super::http::SignedRequest, ProtocolError> {
         let pk = self.device_key_bytes()?;
         let signer = Signer { keys, alias: &self.device_key_alias, public_key: &pk };
-        device_request(method, &self.base_url, endpoint, "", &self.device_id, self.server_now(now), body, &signer)
+        device_request(
+            method,
+            &self.base_url,
+            endpoint,
+            "",
+            &self.device_id,
+            self.server_now(now),
+            body,
+            &signer,
+        )
     }
 }
 
@@ -150,7 +159,8 @@ pub(crate) fn new_alias(prefix: &str) -> String {
 /// An identifier as §1 defines it: an opaque string of 1–64 characters of the b64url
 /// alphabet `[A-Za-z0-9_-]`. It need not decode as base64 ("A", "42", "user-1" are ids).
 pub(crate) fn valid_id(s: &str) -> bool {
-    (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (1..=64).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// Starts enrolling: creates a device key (no user verification) and builds the
@@ -162,7 +172,8 @@ pub fn begin(
     keys: &dyn DeviceKeyStore,
     now: i64,
 ) -> Result<(HttpRequest, EnrollState), ProtocolError> {
-    let device_name: String = device_name.chars().filter(|c| !c.is_control()).take(MAX_DEVICE_NAME).collect();
+    let device_name: String =
+        device_name.chars().filter(|c| !c.is_control()).take(MAX_DEVICE_NAME).collect();
     let push_token = push_token.filter(|t| !t.is_empty() && t.len() <= MAX_PUSH_TOKEN);
     let alias = new_alias("device");
     let public_key = keys.create_key(alias.clone(), false)?;
@@ -178,14 +189,26 @@ pub fn begin(
     })
     .map_err(|_| ProtocolError::Malformed("request"))?;
     let signer = Signer { keys, alias: &alias, public_key: &public_key };
-    let signed = match device_request("POST", &uri.base_url, "/nyckel/v1/enroll", "", "new", now, body, &signer) {
+    let signed = match device_request(
+        "POST",
+        &uri.base_url,
+        "/nyckel/v1/enroll",
+        "",
+        "new",
+        now,
+        body,
+        &signer,
+    ) {
         Ok(s) => s,
         Err(e) => {
             let _ = keys.delete_key(alias);
             return Err(e);
         }
     };
-    Ok((signed.request, EnrollState { uri: uri.clone(), alias, public_key, device_name, nonce: signed.nonce }))
+    Ok((
+        signed.request,
+        EnrollState { uri: uri.clone(), alias, public_key, device_name, nonce: signed.nonce },
+    ))
 }
 
 impl EnrollState {
@@ -196,7 +219,12 @@ impl EnrollState {
 
     /// Consumes the provider's answer. On success returns the [`Enrollment`] to persist;
     /// on any error the new device key is deleted and nothing is to be stored.
-    pub fn finish(self, keys: &dyn DeviceKeyStore, resp: &HttpResponse, now: i64) -> Result<Enrollment, ProtocolError> {
+    pub fn finish(
+        self,
+        keys: &dyn DeviceKeyStore,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<Enrollment, ProtocolError> {
         let result = self.verify(resp, now);
         if result.is_err() {
             let _ = keys.delete_key(self.alias.clone());
@@ -220,7 +248,8 @@ impl EnrollState {
         if !valid_id(&e.device_id) || !valid_id(&e.user_id) {
             return Err(ProtocolError::Malformed("ids"));
         }
-        let base = BaseUrl::parse(&self.uri.base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
+        let base = BaseUrl::parse(&self.uri.base_url)
+            .map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
         if e.origin != base.origin {
             return Err(ProtocolError::Substituted("origin"));
         }

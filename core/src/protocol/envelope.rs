@@ -61,11 +61,16 @@ fn envelope(resp: &HttpResponse) -> Result<Envelope, ProtocolError> {
 /// Maps a non-2xx response to a typed error.
 pub(crate) fn error_of(resp: &HttpResponse) -> ProtocolError {
     let code = if resp.body.len() <= MAX_RESPONSE_LEN {
-        serde_json::from_slice::<ErrorBody>(&resp.body).ok().map(|b| ProviderCode::from_wire(&b.error))
+        serde_json::from_slice::<ErrorBody>(&resp.body)
+            .ok()
+            .map(|b| ProviderCode::from_wire(&b.error))
     } else {
         None
     };
-    ProtocolError::Provider { status: resp.status, code: code.unwrap_or(ProviderCode::Other(String::new())) }
+    ProtocolError::Provider {
+        status: resp.status,
+        code: code.unwrap_or(ProviderCode::Other(String::new())),
+    }
 }
 
 /// If `resp` is a `clock_skew` error whose signed `time` answers `req_nonce`, returns the
@@ -78,8 +83,10 @@ pub(crate) fn skew_time(resp: &HttpResponse, provider_key: &[u8], req_nonce: &st
     if body.error != "clock_skew" {
         return None;
     }
-    let inner = HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&body.time?).ok()? };
-    let v: Verified<serde_json::Value> = open(&inner, provider_key, "nyckel.time", Some(req_nonce)).ok()?;
+    let inner =
+        HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&body.time?).ok()? };
+    let v: Verified<serde_json::Value> =
+        open(&inner, provider_key, "nyckel.time", Some(req_nonce)).ok()?;
     Some(v.header.server_time)
 }
 
@@ -100,7 +107,8 @@ pub(crate) fn open<T: DeserializeOwned>(
     if !verify_p256(provider_key, &provider_signed_bytes(&payload), &sig) {
         return Err(ProtocolError::BadProviderSignature);
     }
-    let header: Header = serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload header"))?;
+    let header: Header =
+        serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload header"))?;
     if header.v != super::PROTOCOL_VERSION {
         return Err(ProtocolError::UnexpectedPayload("version"));
     }
@@ -112,6 +120,7 @@ pub(crate) fn open<T: DeserializeOwned>(
             return Err(ProtocolError::UnexpectedPayload("answers another request"));
         }
     }
-    let body: T = serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload"))?;
+    let body: T =
+        serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload"))?;
     Ok(Verified { header, body })
 }

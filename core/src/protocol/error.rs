@@ -80,7 +80,9 @@ impl ProtocolError {
     /// it is.
     pub fn of_phone_signin_key(self) -> Self {
         match self {
-            ProtocolError::KeyStore(KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed) => self,
+            ProtocolError::KeyStore(
+                KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed,
+            ) => self,
             ProtocolError::KeyStore(e) => ProtocolError::PhoneSigninKey(e),
             ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey => {
                 ProtocolError::PhoneSigninKey(KeyStoreError::Other(self.to_string()))
@@ -97,12 +99,18 @@ mod tests {
     #[test]
     fn phone_signin_key_failures_are_tagged_but_prompts_are_not() {
         let tagged = |e: ProtocolError| e.of_phone_signin_key();
-        assert_eq!(tagged(ProtocolError::KeyStore(KeyStoreError::NotFound)), ProtocolError::PhoneSigninKey(KeyStoreError::NotFound));
+        assert_eq!(
+            tagged(ProtocolError::KeyStore(KeyStoreError::NotFound)),
+            ProtocolError::PhoneSigninKey(KeyStoreError::NotFound)
+        );
         for e in [ProtocolError::BadPlatformSignature, ProtocolError::BadPlatformKey] {
             assert!(matches!(tagged(e), ProtocolError::PhoneSigninKey(KeyStoreError::Other(_))));
         }
         for prompt in [KeyStoreError::UserCancelled, KeyStoreError::UserVerificationFailed] {
-            assert_eq!(tagged(ProtocolError::KeyStore(prompt.clone())), ProtocolError::KeyStore(prompt));
+            assert_eq!(
+                tagged(ProtocolError::KeyStore(prompt.clone())),
+                ProtocolError::KeyStore(prompt)
+            );
         }
         assert_eq!(tagged(ProtocolError::Expired), ProtocolError::Expired);
     }

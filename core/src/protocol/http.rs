@@ -61,11 +61,13 @@ pub(crate) fn device_request(
     body: Vec<u8>,
     signer: &Signer<'_>,
 ) -> Result<SignedRequest, ProtocolError> {
-    let base = BaseUrl::parse(base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
+    let base =
+        BaseUrl::parse(base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
     let nonce = wire::random_b64(16);
     let path_and_query = format!("{}{endpoint}{query}", base.path);
     let ts = timestamp.to_string();
-    let to_sign = wire::request_signed_string(method, &path_and_query, device_id, &ts, &nonce, &body);
+    let to_sign =
+        wire::request_signed_string(method, &path_and_query, device_id, &ts, &nonce, &body);
     let sig = sign_checked(signer.keys, signer.alias, signer.public_key, to_sign.as_bytes())?;
     let mut headers = vec![
         (wire::H_DEVICE.to_owned(), device_id.to_owned()),
@@ -78,7 +80,12 @@ pub(crate) fn device_request(
         headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
     }
     Ok(SignedRequest {
-        request: HttpRequest { method: method.to_owned(), url: format!("{}{endpoint}{query}", base.base), headers, body },
+        request: HttpRequest {
+            method: method.to_owned(),
+            url: format!("{}{endpoint}{query}", base.base),
+            headers,
+            body,
+        },
         nonce,
     })
 }

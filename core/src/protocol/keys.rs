@@ -98,7 +98,11 @@ const STORE_VERSION: u32 = 1;
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum StoredKey {
     /// PKCS#8 kept as is; protected by whatever encrypts the serialised store (the vault).
-    Plain { pkcs8: String, #[serde(rename = "publicKey")] public_key: String },
+    Plain {
+        pkcs8: String,
+        #[serde(rename = "publicKey")]
+        public_key: String,
+    },
     /// PKCS#8 sealed with AES-256-GCM under Argon2id(PIN, salt).
     Pin {
         #[serde(rename = "publicKey")]
@@ -167,7 +171,11 @@ impl SoftwareKeyStore {
     }
 
     fn with_keys(keys: BTreeMap<String, StoredKey>) -> Self {
-        SoftwareKeyStore { keys: Mutex::new(keys), pin: Mutex::new(None), changes: Mutex::new(Changes::default()) }
+        SoftwareKeyStore {
+            keys: Mutex::new(keys),
+            pin: Mutex::new(None),
+            changes: Mutex::new(Changes::default()),
+        }
     }
 
     /// Sets where PINs for UV keys come from.
@@ -194,14 +202,16 @@ impl SoftwareKeyStore {
 
     /// Restores a store written by [`SoftwareKeyStore::to_bytes`] (without a PIN source).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyStoreError> {
-        let file: StoreFile =
-            serde_json::from_slice(bytes).map_err(|_| KeyStoreError::Other("malformed key store".into()))?;
+        let file: StoreFile = serde_json::from_slice(bytes)
+            .map_err(|_| KeyStoreError::Other("malformed key store".into()))?;
         if file.v != STORE_VERSION {
             return Err(KeyStoreError::Other("unsupported key store version".into()));
         }
         for key in file.keys.values() {
             let ok = match key {
-                StoredKey::Plain { pkcs8, public_key } => unb64(pkcs8).is_some() && unb64(public_key).is_some(),
+                StoredKey::Plain { pkcs8, public_key } => {
+                    unb64(pkcs8).is_some() && unb64(public_key).is_some()
+                }
                 StoredKey::Pin { public_key, salt, nonce, ciphertext, m, t, p } => {
                     unb64(public_key).is_some()
                         && unb64(salt).is_some_and(|s| s.len() >= 16)
@@ -258,8 +268,15 @@ fn rng_fill(buf: &mut [u8]) -> Result<(), KeyStoreError> {
     SystemRandom::new().fill(buf).map_err(|_| KeyStoreError::Unavailable("no randomness".into()))
 }
 
-fn pin_key(pin: &str, salt: &[u8], m: u32, t: u32, p: u32) -> Result<Zeroizing<[u8; 32]>, KeyStoreError> {
-    let params = argon2::Params::new(m, t, p, Some(32)).map_err(|_| KeyStoreError::Other("bad KDF parameters".into()))?;
+fn pin_key(
+    pin: &str,
+    salt: &[u8],
+    m: u32,
+    t: u32,
+    p: u32,
+) -> Result<Zeroizing<[u8; 32]>, KeyStoreError> {
+    let params = argon2::Params::new(m, t, p, Some(32))
+        .map_err(|_| KeyStoreError::Other("bad KDF parameters".into()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
     argon
@@ -353,7 +370,10 @@ impl DeviceKeyStore for SoftwareKeyStore {
         let stored = self.lock().get(&alias).cloned().ok_or(KeyStoreError::NotFound)?;
         match &stored {
             StoredKey::Plain { pkcs8, .. } => {
-                let der = Zeroizing::new(unb64(pkcs8).ok_or_else(|| KeyStoreError::Other("stored key is corrupt".into()))?);
+                let der = Zeroizing::new(
+                    unb64(pkcs8)
+                        .ok_or_else(|| KeyStoreError::Other("stored key is corrupt".into()))?,
+                );
                 sign_pkcs8(&der, &message)
             }
             StoredKey::Pin { public_key, salt, nonce, ciphertext, m, t, p } => {
@@ -365,7 +385,11 @@ impl DeviceKeyStore for SoftwareKeyStore {
                 let pin = self.ask_pin(&alias)?;
                 let key = pin_key(&pin, &salt, *m, *t, *p)?;
                 let plain = aead_key(&key)?
-                    .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad(&alias, public_key)), &mut buf)
+                    .open_in_place(
+                        Nonce::assume_unique_for_key(nonce),
+                        Aad::from(aad(&alias, public_key)),
+                        &mut buf,
+                    )
                     .map_err(|_| KeyStoreError::UserVerificationFailed)?;
                 sign_pkcs8(plain, &message)
             }
@@ -442,7 +466,10 @@ mod tests {
         // Nothing saved yet: just this store's creations.
         let fresh = SoftwareKeyStore::new();
         fresh.create_key("x".into(), false).unwrap();
-        assert_eq!(SoftwareKeyStore::from_bytes(&fresh.merged_over(None).unwrap()).unwrap().aliases(), ["x"]);
+        assert_eq!(
+            SoftwareKeyStore::from_bytes(&fresh.merged_over(None).unwrap()).unwrap().aliases(),
+            ["x"]
+        );
         // A damaged saved store is an error, not an overwrite.
         assert!(fresh.merged_over(Some(b"not json")).is_err());
     }
@@ -550,14 +577,23 @@ mod tests {
         assert!(sign_checked(&real, "k", &pk, b"m").is_ok());
         // Truncated DER.
         let g = Garbage(der[..der.len() - 3].to_vec());
-        assert_eq!(sign_checked(&g, "k", &pk, b"m"), Err(crate::protocol::ProtocolError::BadPlatformSignature));
+        assert_eq!(
+            sign_checked(&g, "k", &pk, b"m"),
+            Err(crate::protocol::ProtocolError::BadPlatformSignature)
+        );
         // Raw r||s (64 bytes).
         let g = Garbage(vec![0x11; 64]);
-        assert_eq!(sign_checked(&g, "k", &pk, b"m"), Err(crate::protocol::ProtocolError::BadPlatformSignature));
+        assert_eq!(
+            sign_checked(&g, "k", &pk, b"m"),
+            Err(crate::protocol::ProtocolError::BadPlatformSignature)
+        );
         // A valid DER signature by another key.
         let other = SoftwareKeyStore::new();
         other.create_key("k".into(), false).unwrap();
         let g = Garbage(other.sign("k".into(), b"m".to_vec()).unwrap());
-        assert_eq!(sign_checked(&g, "k", &pk, b"m"), Err(crate::protocol::ProtocolError::BadPlatformSignature));
+        assert_eq!(
+            sign_checked(&g, "k", &pk, b"m"),
+            Err(crate::protocol::ProtocolError::BadPlatformSignature)
+        );
     }
 }

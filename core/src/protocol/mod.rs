@@ -33,12 +33,14 @@ mod url;
 
 pub use activity::ActivityRecord;
 pub use device::{delete_keys, unenroll, update_push_token, DeviceAck};
-pub use enroll::{Enrollment, EnrollState};
+pub use enroll::{EnrollState, Enrollment};
 pub use error::{ProtocolError, ProviderCode};
 pub use http::{HttpRequest, HttpResponse};
 pub use keys::{DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};
 pub use pending::{fetch_pending, parse_pending, PendingFetch, PendingRequest, RequestKind};
-pub use phone_signin::{disable_phone_signin, enable_phone_signin, PhoneSigninDisable, PhoneSigninEnable};
+pub use phone_signin::{
+    disable_phone_signin, enable_phone_signin, PhoneSigninDisable, PhoneSigninEnable,
+};
 pub use respond::{parse_respond_result, respond, Decision, RespondOutcome};
 pub use time::{sync_time, TimeSync};
 pub use uri::{EnrollUri, UriError};
@@ -53,6 +55,6 @@ pub const DEFAULT_REQUEST_TTL: i64 = 120;
 pub const MAX_CLOCK_SKEW: i64 = 300;
 
 #[cfg(test)]
-pub(crate) mod testutil;
-#[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;

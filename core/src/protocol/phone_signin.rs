@@ -53,7 +53,9 @@ pub fn enable_phone_signin(
     now: i64,
 ) -> Result<(HttpRequest, PhoneSigninEnable), ProtocolError> {
     let alias = new_alias("phone");
-    let public_key = keys.create_key(alias.clone(), true).map_err(|e| ProtocolError::from(e).of_phone_signin_key())?;
+    let public_key = keys
+        .create_key(alias.clone(), true)
+        .map_err(|e| ProtocolError::from(e).of_phone_signin_key())?;
     let cleanup = |e: ProtocolError| {
         let _ = keys.delete_key(alias.clone());
         e
@@ -65,7 +67,8 @@ pub fn enable_phone_signin(
     // The nonce must be known before signing the proof; sign the request with a nonce we pick.
     let nonce = wire::random_b64(16);
     let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
-    let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes()).map_err(|e| cleanup(e.of_phone_signin_key()))?;
+    let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes())
+        .map_err(|e| cleanup(e.of_phone_signin_key()))?;
     let body = serde_json::to_vec(&EnableBody { public_key: pk_b64, key_proof: b64(&proof) })
         .map_err(|_| cleanup(ProtocolError::Malformed("request")))?;
     let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce).map_err(cleanup)?;
@@ -80,10 +83,18 @@ fn signed_with_nonce(
     now: i64,
     nonce: &str,
 ) -> Result<HttpRequest, ProtocolError> {
-    let base = super::url::BaseUrl::parse(&e.base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
+    let base = super::url::BaseUrl::parse(&e.base_url)
+        .map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
     let pk = e.device_key_bytes()?;
     let ts = e.server_now(now).to_string();
-    let s = wire::request_signed_string(method, &format!("{}{ENDPOINT}", base.path), &e.device_id, &ts, nonce, &body);
+    let s = wire::request_signed_string(
+        method,
+        &format!("{}{ENDPOINT}", base.path),
+        &e.device_id,
+        &ts,
+        nonce,
+        &body,
+    );
     let sig = sign_checked(keys, &e.device_key_alias, &pk, s.as_bytes())?;
     Ok(HttpRequest {
         method: method.into(),
@@ -138,13 +149,18 @@ impl PhoneSigninEnable {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<Option<String>, ProtocolError> {
-        let result = read_state(enrollment, resp, &self.nonce, now).and_then(|s| match (s.enabled, s.credential_id) {
-            (true, Some(c)) if super::enroll::valid_id(&c) => Ok(c),
-            _ => Err(ProtocolError::Malformed("credentialId")),
+        let result = read_state(enrollment, resp, &self.nonce, now).and_then(|s| {
+            match (s.enabled, s.credential_id) {
+                (true, Some(c)) if super::enroll::valid_id(&c) => Ok(c),
+                _ => Err(ProtocolError::Malformed("credentialId")),
+            }
         });
         match result {
             Ok(credential_id) => {
-                let old = enrollment.phone_signin_key_alias.replace(self.alias.clone()).filter(|old| *old != self.alias);
+                let old = enrollment
+                    .phone_signin_key_alias
+                    .replace(self.alias.clone())
+                    .filter(|old| *old != self.alias);
                 enrollment.phone_signin_credential_id = Some(credential_id);
                 enrollment.phone_signin_public_key = Some(b64(&self.public_key));
                 enrollment.phone_signin_sign_count = 0;

@@ -91,10 +91,17 @@ pub fn respond(
     };
     let use_phone_key = decision.uses_phone_signin_key(request);
     let (alias, credential_id, public_key, count) = if use_phone_key {
-        match (&enrollment.phone_signin_key_alias, &enrollment.phone_signin_credential_id, &enrollment.phone_signin_public_key) {
+        match (
+            &enrollment.phone_signin_key_alias,
+            &enrollment.phone_signin_credential_id,
+            &enrollment.phone_signin_public_key,
+        ) {
             (Some(a), Some(c), Some(p)) => {
                 let pk = unb64(p).ok_or(ProtocolError::InvalidEnrollment("phone sign-in key"))?;
-                let next = enrollment.phone_signin_sign_count.checked_add(1).ok_or(ProtocolError::CounterExhausted)?;
+                let next = enrollment
+                    .phone_signin_sign_count
+                    .checked_add(1)
+                    .ok_or(ProtocolError::CounterExhausted)?;
                 enrollment.phone_signin_sign_count = next;
                 (a.clone(), c.clone(), pk, next)
             }
@@ -190,7 +197,9 @@ pub fn parse_respond_result(
         return Err(ProtocolError::UnexpectedPayload("result does not match the decision"));
     }
     let (credential_id, sign_count) = submitted_with(enrollment, request, decision);
-    if body.credential_id.is_some_and(|c| c != credential_id) || body.sign_count.is_some_and(|n| n != sign_count) {
+    if body.credential_id.is_some_and(|c| c != credential_id)
+        || body.sign_count.is_some_and(|n| n != sign_count)
+    {
         return Err(ProtocolError::UnexpectedPayload("result is for another submission"));
     }
     Ok(outcome)
@@ -199,7 +208,11 @@ pub fn parse_respond_result(
 /// The credential id and counter [`respond`] signed `decision` with (read back from the
 /// enrollment it updated): the phone sign-in key for a passwordless approval, else the
 /// device key.
-fn submitted_with<'e>(enrollment: &'e Enrollment, request: &PendingRequest, decision: Decision) -> (&'e str, u32) {
+fn submitted_with<'e>(
+    enrollment: &'e Enrollment,
+    request: &PendingRequest,
+    decision: Decision,
+) -> (&'e str, u32) {
     match (&enrollment.phone_signin_credential_id, decision.uses_phone_signin_key(request)) {
         (Some(credential), true) => (credential, enrollment.phone_signin_sign_count),
         _ => (&enrollment.device_id, enrollment.sign_count),

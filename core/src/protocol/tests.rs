@@ -51,7 +51,8 @@ fn enrolled_payload(nonce: &str, device_key: &str) -> Value {
 }
 
 fn uri_for(p: &FakeProvider) -> EnrollUri {
-    EnrollUri::parse(&EnrollUri::build(ORIGIN, CODE, "anna", &p.fingerprint(), None, None, None)).unwrap()
+    EnrollUri::parse(&EnrollUri::build(ORIGIN, CODE, "anna", &p.fingerprint(), None, None, None))
+        .unwrap()
 }
 
 fn setup() -> Setup {
@@ -62,7 +63,13 @@ fn setup() -> Setup {
     let body = body_json(&req);
     let dk = body["devicePublicKey"].as_str().unwrap().to_owned();
     let nonce = check_device_sig(&req, &unb64(&dk).unwrap());
-    let enrollment = state.finish(&keys, &provider.respond_with_key(&enrolled_payload(&nonce, &dk), &provider.public), NOW).unwrap();
+    let enrollment = state
+        .finish(
+            &keys,
+            &provider.respond_with_key(&enrolled_payload(&nonce, &dk), &provider.public),
+            NOW,
+        )
+        .unwrap();
     Setup { provider, keys, enrollment }
 }
 
@@ -111,7 +118,8 @@ fn enroll_builds_a_signed_request_and_pins_the_key() {
 fn enroll_request_shape() {
     let p = FakeProvider::new();
     let keys = SoftwareKeyStore::new();
-    let (req, _state) = enroll::begin(&uri_for(&p), "Annas\u{7} telefon", None, &keys, NOW).unwrap();
+    let (req, _state) =
+        enroll::begin(&uri_for(&p), "Annas\u{7} telefon", None, &keys, NOW).unwrap();
     assert_eq!(req.method, "POST");
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/enroll");
     assert_eq!(header(&req, "Nyckel-Device"), "new");
@@ -130,7 +138,8 @@ fn enroll_refuses_a_provider_key_other_than_the_fingerprint() {
     let keys = SoftwareKeyStore::new();
     let (req, state) = enroll::begin(&uri_for(&p), "x", None, &keys, NOW).unwrap();
     let b = body_json(&req);
-    let payload = enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
+    let payload =
+        enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
     let resp = impostor.respond_with_key(&payload, &impostor.public);
     assert_eq!(state.finish(&keys, &resp, NOW), Err(ProtocolError::ProviderKeyMismatch));
     assert!(keys.aliases().is_empty(), "the new key is deleted, nothing stored");
@@ -145,22 +154,42 @@ fn enroll_refuses_a_forged_signature_and_other_answers() {
     let run = |mutate: &dyn Fn(&mut Value), signer: &FakeProvider| {
         let (req, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
         let b = body_json(&req);
-        let mut payload = enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
+        let mut payload =
+            enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
         mutate(&mut payload);
         // Always claim the pinned key, whoever signed.
         state.finish(&keys, &signer.respond_with_key(&payload, &p.public), NOW)
     };
     assert_eq!(run(&|_| {}, &impostor), Err(ProtocolError::BadProviderSignature));
-    assert_eq!(run(&|v| v["reqNonce"] = json!("AAAAAAAAAAAAAAAAAAAAAA"), &p), Err(ProtocolError::UnexpectedPayload("answers another request")));
-    assert_eq!(run(&|v| v["typ"] = json!("nyckel.pending"), &p), Err(ProtocolError::UnexpectedPayload("type")));
-    assert_eq!(run(&|v| v["origin"] = json!("https://evil.example"), &p), Err(ProtocolError::Substituted("origin")));
-    assert_eq!(run(&|v| v["rpId"] = json!("example.com"), &p), Err(ProtocolError::Substituted("rpId")));
-    assert_eq!(run(&|v| v["devicePublicKey"] = json!(b64(&p.public)), &p), Err(ProtocolError::Substituted("device key")));
+    assert_eq!(
+        run(&|v| v["reqNonce"] = json!("AAAAAAAAAAAAAAAAAAAAAA"), &p),
+        Err(ProtocolError::UnexpectedPayload("answers another request"))
+    );
+    assert_eq!(
+        run(&|v| v["typ"] = json!("nyckel.pending"), &p),
+        Err(ProtocolError::UnexpectedPayload("type"))
+    );
+    assert_eq!(
+        run(&|v| v["origin"] = json!("https://evil.example"), &p),
+        Err(ProtocolError::Substituted("origin"))
+    );
+    assert_eq!(
+        run(&|v| v["rpId"] = json!("example.com"), &p),
+        Err(ProtocolError::Substituted("rpId"))
+    );
+    assert_eq!(
+        run(&|v| v["devicePublicKey"] = json!(b64(&p.public)), &p),
+        Err(ProtocolError::Substituted("device key"))
+    );
     assert_eq!(run(&|v| v["deviceId"] = json!(42), &p), Err(ProtocolError::Malformed("payload")));
     assert!(keys.aliases().is_empty());
     // Provider error status → typed error.
     let (_, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
-    let resp = HttpResponse { status: 400, headers: vec![], body: br#"{"error":"activation_invalid","message":"m"}"#.to_vec() };
+    let resp = HttpResponse {
+        status: 400,
+        headers: vec![],
+        body: br#"{"error":"activation_invalid","message":"m"}"#.to_vec(),
+    };
     assert_eq!(
         state.finish(&keys, &resp, NOW),
         Err(ProtocolError::Provider { status: 400, code: ProviderCode::ActivationInvalid })
@@ -170,7 +199,13 @@ fn enroll_refuses_a_forged_signature_and_other_answers() {
 #[test]
 fn pending_is_verified_and_filtered() {
     let mut s = setup();
-    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120), pending_request("b2xk", "push", NOW + 5)]);
+    let list = fetch(
+        &mut s,
+        vec![
+            pending_request("cmVxMQ", "push", NOW + 120),
+            pending_request("b2xk", "push", NOW + 5),
+        ],
+    );
     assert_eq!(list.len(), 1, "requests expired at server time are dropped");
     assert_eq!(list[0].id, "cmVxMQ");
     assert_eq!(list[0].app, "Webbmejl");
@@ -185,19 +220,46 @@ fn pending_rejects_forgery_substitution_and_replay() {
     let impostor = FakeProvider::new();
     let try_with = |s: &mut Setup, mutate: &dyn Fn(&mut Value), signer: Option<&FakeProvider>| {
         let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
-        let mut payload = pending_payload(header(&req, "Nyckel-Nonce"), vec![pending_request("cmVxMQ", "push", NOW + 120)]);
+        let mut payload = pending_payload(
+            header(&req, "Nyckel-Nonce"),
+            vec![pending_request("cmVxMQ", "push", NOW + 120)],
+        );
         mutate(&mut payload);
         let resp = signer.unwrap_or(&s.provider).respond(&payload);
         parse_pending(&mut s.enrollment, &f, &resp, NOW)
     };
-    assert_eq!(try_with(&mut s, &|_| {}, Some(&impostor)), Err(ProtocolError::BadProviderSignature));
-    assert_eq!(try_with(&mut s, &|v| v["deviceId"] = json!("b3RoZXI"), None), Err(ProtocolError::Substituted("device")));
-    assert_eq!(try_with(&mut s, &|v| v["userId"] = json!("b3RoZXI"), None), Err(ProtocolError::Substituted("account")));
-    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["accountName"] = json!("bertil"), None), Err(ProtocolError::Substituted("account")));
-    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["origin"] = json!("https://evil.example"), None), Err(ProtocolError::Substituted("origin")));
-    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["nonce"] = json!("c2hvcnQ"), None), Err(ProtocolError::Malformed("request")));
-    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["app"] = json!("x".repeat(500)), None), Err(ProtocolError::Malformed("request")));
-    assert_eq!(try_with(&mut s, &|v| v["requests"][0]["expiresAt"] = json!("soon"), None), Err(ProtocolError::Malformed("payload")));
+    assert_eq!(
+        try_with(&mut s, &|_| {}, Some(&impostor)),
+        Err(ProtocolError::BadProviderSignature)
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["deviceId"] = json!("b3RoZXI"), None),
+        Err(ProtocolError::Substituted("device"))
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["userId"] = json!("b3RoZXI"), None),
+        Err(ProtocolError::Substituted("account"))
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["requests"][0]["accountName"] = json!("bertil"), None),
+        Err(ProtocolError::Substituted("account"))
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["requests"][0]["origin"] = json!("https://evil.example"), None),
+        Err(ProtocolError::Substituted("origin"))
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["requests"][0]["nonce"] = json!("c2hvcnQ"), None),
+        Err(ProtocolError::Malformed("request"))
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["requests"][0]["app"] = json!("x".repeat(500)), None),
+        Err(ProtocolError::Malformed("request"))
+    );
+    assert_eq!(
+        try_with(&mut s, &|v| v["requests"][0]["expiresAt"] = json!("soon"), None),
+        Err(ProtocolError::Malformed("payload"))
+    );
     // A response to an earlier fetch (replayed list) is refused.
     assert_eq!(
         try_with(&mut s, &|v| v["reqNonce"] = json!("AAAAAAAAAAAAAAAAAAAAAA"), None),
@@ -207,8 +269,12 @@ fn pending_rejects_forgery_substitution_and_replay() {
     let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
     let mut env = s.provider.envelope_value(&pending_payload(header(&req, "Nyckel-Nonce"), vec![]));
     env["signature"] = json!(b64(&[1u8; 64]));
-    let resp = HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&env).unwrap() };
-    assert_eq!(parse_pending(&mut s.enrollment, &f, &resp, NOW), Err(ProtocolError::BadProviderSignature));
+    let resp =
+        HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&env).unwrap() };
+    assert_eq!(
+        parse_pending(&mut s.enrollment, &f, &resp, NOW),
+        Err(ProtocolError::BadProviderSignature)
+    );
 }
 
 #[test]
@@ -217,8 +283,15 @@ fn clock_skew_answer_corrects_the_offset_only_when_signed() {
     let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
     let nonce = header(&req, "Nyckel-Nonce").to_owned();
     let time = |signer: &FakeProvider, n: &str| {
-        let env = signer.envelope_value(&json!({"v":1,"typ":"nyckel.time","serverTime":NOW + 3600,"reqNonce":n}));
-        HttpResponse { status: 401, headers: vec![], body: serde_json::to_vec(&json!({"error":"clock_skew","message":"m","time":env})).unwrap() }
+        let env = signer.envelope_value(
+            &json!({"v":1,"typ":"nyckel.time","serverTime":NOW + 3600,"reqNonce":n}),
+        );
+        HttpResponse {
+            status: 401,
+            headers: vec![],
+            body: serde_json::to_vec(&json!({"error":"clock_skew","message":"m","time":env}))
+                .unwrap(),
+        }
     };
     // Forged time: ignored, plain provider error.
     let forged = parse_pending(&mut s.enrollment, &f, &time(&FakeProvider::new(), &nonce), NOW);
@@ -249,7 +322,8 @@ fn parse_assertion(req: &HttpRequest) -> (Vec<u8>, Value, Vec<u8>, String) {
 fn approve_builds_a_webauthn_assertion_and_bumps_the_counter_first() {
     let mut s = setup();
     let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
-    let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 42 }, &s.keys, NOW).unwrap();
+    let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 42 }, &s.keys, NOW)
+        .unwrap();
     assert_eq!(s.enrollment.sign_count, 1, "counter bumped before the request is returned");
     assert_eq!(req.method, "POST");
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/cmVxMQ/response");
@@ -278,11 +352,23 @@ fn approve_builds_a_webauthn_assertion_and_bumps_the_counter_first() {
 #[test]
 fn respond_refuses_bad_numbers_expired_and_foreign_requests() {
     let mut s = setup();
-    let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120), pending_request("cHc", "passwordless", NOW + 120)]);
+    let list = fetch(
+        &mut s,
+        vec![
+            pending_request("cmVxMQ", "push", NOW + 120),
+            pending_request("cHc", "passwordless", NOW + 120),
+        ],
+    );
     for n in [0u8, 9, 100, 255] {
-        assert_eq!(respond(&mut s.enrollment, &list[0], Decision::Approve { number: n }, &s.keys, NOW), Err(ProtocolError::InvalidNumber));
+        assert_eq!(
+            respond(&mut s.enrollment, &list[0], Decision::Approve { number: n }, &s.keys, NOW),
+            Err(ProtocolError::InvalidNumber)
+        );
     }
-    assert_eq!(respond(&mut s.enrollment, &list[0], Decision::Approve { number: 50 }, &s.keys, NOW + 200), Err(ProtocolError::Expired));
+    assert_eq!(
+        respond(&mut s.enrollment, &list[0], Decision::Approve { number: 50 }, &s.keys, NOW + 200),
+        Err(ProtocolError::Expired)
+    );
     assert_eq!(
         respond(&mut s.enrollment, &list[1], Decision::Approve { number: 50 }, &s.keys, NOW),
         Err(ProtocolError::PhoneSigninNotEnabled)
@@ -291,7 +377,10 @@ fn respond_refuses_bad_numbers_expired_and_foreign_requests() {
     assert!(respond(&mut s.enrollment, &list[1], Decision::Deny, &s.keys, NOW).is_ok());
     let mut foreign = list[0].clone();
     foreign.origin = "https://evil.example".into();
-    assert_eq!(respond(&mut s.enrollment, &foreign, Decision::Deny, &s.keys, NOW), Err(ProtocolError::Substituted("origin")));
+    assert_eq!(
+        respond(&mut s.enrollment, &foreign, Decision::Deny, &s.keys, NOW),
+        Err(ProtocolError::Substituted("origin"))
+    );
 }
 
 #[test]
@@ -300,17 +389,39 @@ fn respond_result_is_verified() {
     let list = fetch(&mut s, vec![pending_request("cmVxMQ", "push", NOW + 120)]);
     let approve = Decision::Approve { number: 38 };
     let ok = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
-    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &ok), Ok(RespondOutcome::Approved));
+    assert_eq!(
+        respond::parse_respond_result(&s.enrollment, &list[0], approve, &ok),
+        Ok(RespondOutcome::Approved)
+    );
     let other = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"b3RoZXI","state":"approved"}));
-    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &other), Err(ProtocolError::Substituted("request")));
+    assert_eq!(
+        respond::parse_respond_result(&s.enrollment, &list[0], approve, &other),
+        Err(ProtocolError::Substituted("request"))
+    );
     let forged = FakeProvider::new().respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"approved"}));
-    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &forged), Err(ProtocolError::BadProviderSignature));
+    assert_eq!(
+        respond::parse_respond_result(&s.enrollment, &list[0], approve, &forged),
+        Err(ProtocolError::BadProviderSignature)
+    );
     let odd = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"wrong_number"}));
-    assert_eq!(respond::parse_respond_result(&s.enrollment, &list[0], approve, &odd), Err(ProtocolError::Malformed("state")));
-    let wrong = HttpResponse { status: 422, headers: vec![], body: br#"{"error":"wrong_number","message":"x"}"#.to_vec() };
+    assert_eq!(
+        respond::parse_respond_result(&s.enrollment, &list[0], approve, &odd),
+        Err(ProtocolError::Malformed("state"))
+    );
+    let wrong = HttpResponse {
+        status: 422,
+        headers: vec![],
+        body: br#"{"error":"wrong_number","message":"x"}"#.to_vec(),
+    };
     let err = respond::parse_respond_result(&s.enrollment, &list[0], approve, &wrong).unwrap_err();
     assert_eq!(err, ProtocolError::Provider { status: 422, code: ProviderCode::WrongNumber });
-    let rec = ActivityRecord::new(&s.enrollment, &list[0], &Decision::Approve { number: 38 }, &Err(err), NOW);
+    let rec = ActivityRecord::new(
+        &s.enrollment,
+        &list[0],
+        &Decision::Approve { number: 38 },
+        &Err(err),
+        NOW,
+    );
     assert_eq!(rec.result, "wrong_number");
     assert!(!serde_json::to_string(&rec).unwrap().contains("38"), "no number in the log");
 }
@@ -330,7 +441,12 @@ fn respond_result_must_match_the_decision() {
     for (decision, state, outcome) in decisions {
         assert_eq!(decision.expected_outcome(), outcome);
         for (_, other_state, _) in decisions {
-            let got = respond::parse_respond_result(&s.enrollment, &list[0], decision, &result(other_state));
+            let got = respond::parse_respond_result(
+                &s.enrollment,
+                &list[0],
+                decision,
+                &result(other_state),
+            );
             if other_state == state {
                 assert_eq!(got, Ok(outcome), "{decision:?} answered {other_state}");
             } else {
@@ -347,9 +463,20 @@ fn respond_result_must_match_the_decision() {
     // or logged as approved.
     let req = respond(&mut s.enrollment, &list[0], Decision::Report, &s.keys, NOW).unwrap();
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/cmVxMQ/response");
-    let outcome = respond::parse_respond_result(&s.enrollment, &list[0], Decision::Report, &result("approved"));
-    assert_eq!(outcome, Err(ProtocolError::UnexpectedPayload("result does not match the decision")));
-    assert_eq!(ActivityRecord::new(&s.enrollment, &list[0], &Decision::Report, &outcome, NOW).result, "error");
+    let outcome = respond::parse_respond_result(
+        &s.enrollment,
+        &list[0],
+        Decision::Report,
+        &result("approved"),
+    );
+    assert_eq!(
+        outcome,
+        Err(ProtocolError::UnexpectedPayload("result does not match the decision"))
+    );
+    assert_eq!(
+        ActivityRecord::new(&s.enrollment, &list[0], &Decision::Report, &outcome, NOW).result,
+        "error"
+    );
 }
 
 #[test]
@@ -364,10 +491,18 @@ fn respond_result_naming_an_assertion_must_name_this_submission() {
         payload.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         s.provider.respond(&payload)
     };
-    let parse = |r: &HttpResponse| respond::parse_respond_result(&s.enrollment, &list[0], approve, r);
+    let parse =
+        |r: &HttpResponse| respond::parse_respond_result(&s.enrollment, &list[0], approve, r);
     let another = Err(ProtocolError::UnexpectedPayload("result is for another submission"));
-    assert_eq!(parse(&result(json!({"credentialId": device, "signCount": count}))), Ok(RespondOutcome::Approved));
-    assert_eq!(parse(&result(json!({}))), Ok(RespondOutcome::Approved), "both keys are optional in v1");
+    assert_eq!(
+        parse(&result(json!({"credentialId": device, "signCount": count}))),
+        Ok(RespondOutcome::Approved)
+    );
+    assert_eq!(
+        parse(&result(json!({}))),
+        Ok(RespondOutcome::Approved),
+        "both keys are optional in v1"
+    );
     // Another device's approval of the same request: same state, other credential.
     assert_eq!(parse(&result(json!({"credentialId": "b3RoZXI", "signCount": count}))), another);
     // An earlier submission of this device (its counter was lower).
@@ -379,9 +514,14 @@ fn respond_result_naming_an_assertion_must_name_this_submission() {
 fn try_enroll(url: &str, mutate: &dyn Fn(&mut Value)) -> Result<Enrollment, ProtocolError> {
     let p = FakeProvider::new();
     let keys = SoftwareKeyStore::new();
-    let uri = EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", &p.fingerprint(), None, None, None)).unwrap();
+    let uri =
+        EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", &p.fingerprint(), None, None, None))
+            .unwrap();
     let (req, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
-    let mut payload = enrolled_payload(header(&req, "Nyckel-Nonce"), body_json(&req)["devicePublicKey"].as_str().unwrap());
+    let mut payload = enrolled_payload(
+        header(&req, "Nyckel-Nonce"),
+        body_json(&req)["devicePublicKey"].as_str().unwrap(),
+    );
     payload["origin"] = json!(uri.origin);
     let authority = uri.origin.split_once("://").unwrap().1;
     let host = match authority.rsplit_once(':') {
@@ -405,19 +545,36 @@ fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
         assert_eq!((e.device_id.as_str(), e.user_id.as_str()), (id, id));
     }
     for id in ["", "a.b", "a=b", "a+b", "a/b", "a b", "\u{e5}", "AA==", &"x".repeat(65)] {
-        assert_eq!(try_enroll(ORIGIN, &|v| v["deviceId"] = json!(id)), Err(ProtocolError::Malformed("ids")), "{id:?}");
-        assert_eq!(try_enroll(ORIGIN, &|v| v["userId"] = json!(id)), Err(ProtocolError::Malformed("ids")), "{id:?}");
+        assert_eq!(
+            try_enroll(ORIGIN, &|v| v["deviceId"] = json!(id)),
+            Err(ProtocolError::Malformed("ids")),
+            "{id:?}"
+        );
+        assert_eq!(
+            try_enroll(ORIGIN, &|v| v["userId"] = json!(id)),
+            Err(ProtocolError::Malformed("ids")),
+            "{id:?}"
+        );
     }
     // Request ids: listed, answered, and put in the response URL as they are.
     let mut s = setup();
-    let list = fetch(&mut s, vec![pending_request("42", "push", NOW + 120), pending_request("A", "push", NOW + 120)]);
+    let list = fetch(
+        &mut s,
+        vec![pending_request("42", "push", NOW + 120), pending_request("A", "push", NOW + 120)],
+    );
     assert_eq!(list.len(), 2);
     let req = respond(&mut s.enrollment, &list[0], Decision::Deny, &s.keys, NOW).unwrap();
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/42/response");
     assert_eq!(parse_assertion(&req).1["nyckel"]["requestId"], "42");
     let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
-    let bad = s.provider.respond(&pending_payload(header(&req, "Nyckel-Nonce"), vec![pending_request("a.b", "push", NOW + 120)]));
-    assert_eq!(parse_pending(&mut s.enrollment, &f, &bad, NOW), Err(ProtocolError::Malformed("request")));
+    let bad = s.provider.respond(&pending_payload(
+        header(&req, "Nyckel-Nonce"),
+        vec![pending_request("a.b", "push", NOW + 120)],
+    ));
+    assert_eq!(
+        parse_pending(&mut s.enrollment, &f, &bad, NOW),
+        Err(ProtocolError::Malformed("request"))
+    );
     // A phone sign-in credential id.
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
     let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
@@ -431,21 +588,35 @@ fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
 fn rp_id_of_an_ip_address_provider_must_be_exactly_the_address() {
     assert_eq!(try_enroll("http://127.0.0.1:8080", &|_| {}).unwrap().rp_id, "127.0.0.1");
     for suffix in ["0.0.1", "0.1", "1"] {
-        assert_eq!(try_enroll("http://127.0.0.1:8080", &|v| v["rpId"] = json!(suffix)), Err(ProtocolError::Substituted("rpId")), "{suffix}");
+        assert_eq!(
+            try_enroll("http://127.0.0.1:8080", &|v| v["rpId"] = json!(suffix)),
+            Err(ProtocolError::Substituted("rpId")),
+            "{suffix}"
+        );
     }
-    assert_eq!(try_enroll("https://192.0.2.10", &|v| v["rpId"] = json!("0.2.10")), Err(ProtocolError::Substituted("rpId")));
+    assert_eq!(
+        try_enroll("https://192.0.2.10", &|v| v["rpId"] = json!("0.2.10")),
+        Err(ProtocolError::Substituted("rpId"))
+    );
     let v6 = |rp: &'static str| try_enroll("http://[::1]:8080", &move |v| v["rpId"] = json!(rp));
     assert_eq!(v6("[::1]").unwrap().rp_id, "[::1]");
     assert_eq!(v6(":1]"), Err(ProtocolError::Substituted("rpId")));
     assert_eq!(v6("1]"), Err(ProtocolError::Substituted("rpId")));
     // Domain names keep the registrable-suffix rule.
-    assert_eq!(try_enroll("https://login.idp.example.se", &|v| v["rpId"] = json!("idp.example.se")).unwrap().rp_id, "idp.example.se");
+    assert_eq!(
+        try_enroll("https://login.idp.example.se", &|v| v["rpId"] = json!("idp.example.se"))
+            .unwrap()
+            .rp_id,
+        "idp.example.se"
+    );
 }
 
 #[test]
 fn extreme_provider_times_never_overflow() {
     let mut s = setup();
-    for (created, expires) in [(i64::MIN, i64::MAX), (i64::MIN, i64::MIN + 1), (i64::MAX - 1, i64::MAX)] {
+    for (created, expires) in
+        [(i64::MIN, i64::MAX), (i64::MIN, i64::MIN + 1), (i64::MAX - 1, i64::MAX)]
+    {
         let r = PendingRequest {
             created_at: created,
             expires_at: expires,
@@ -461,7 +632,10 @@ fn extreme_provider_times_never_overflow() {
         }
     }
     s.enrollment.clock_offset = i64::MAX;
-    let r = PendingRequest { expires_at: i64::MIN, ..serde_json::from_value(pending_request("cmVxMQ", "push", NOW + 120)).unwrap() };
+    let r = PendingRequest {
+        expires_at: i64::MIN,
+        ..serde_json::from_value(pending_request("cmVxMQ", "push", NOW + 120)).unwrap()
+    };
     assert_eq!(r.seconds_left(&s.enrollment, i64::MAX), 0);
     s.enrollment.clock_offset = i64::MIN;
     let r = PendingRequest { expires_at: i64::MAX, ..r };
@@ -475,14 +649,21 @@ fn extreme_provider_times_never_overflow() {
         item["createdAt"] = json!(i64::MIN);
         let mut payload = pending_payload(header(&req, "Nyckel-Nonce"), vec![item]);
         payload["serverTime"] = json!(server_time);
-        let list = parse_pending(&mut s.enrollment, &f, &s.provider.respond(&payload), NOW).unwrap();
+        let list =
+            parse_pending(&mut s.enrollment, &f, &s.provider.respond(&payload), NOW).unwrap();
         assert_eq!(s.enrollment.clock_offset, server_time.saturating_sub(NOW));
         for r in &list {
             assert!(r.seconds_left(&s.enrollment, NOW) >= 0);
             assert!(r.seconds_left(&s.enrollment, i64::MIN) >= 0);
             assert!(r.seconds_left(&s.enrollment, i64::MAX) >= 0);
             let _ = respond(&mut s.enrollment, r, Decision::Deny, &s.keys, NOW);
-            let _ = ActivityRecord::new(&s.enrollment, r, &Decision::Deny, &Ok(RespondOutcome::Denied), i64::MAX);
+            let _ = ActivityRecord::new(
+                &s.enrollment,
+                r,
+                &Decision::Deny,
+                &Ok(RespondOutcome::Denied),
+                i64::MAX,
+            );
         }
     }
 }
@@ -498,14 +679,17 @@ fn phone_signin_enable_approve_disable() {
     let pk = unb64(b["publicKey"].as_str().unwrap()).unwrap();
     let proof = wire::key_proof_string("ZGV2aWNl", b["publicKey"].as_str().unwrap(), &nonce);
     assert!(verify_p256(&pk, proof.as_bytes(), &unb64(b["keyProof"].as_str().unwrap()).unwrap()));
-    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":nonce,
+    let resp = s
+        .provider
+        .respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":nonce,
         "deviceId":"ZGV2aWNl","credentialId":"cGhvbmU","enabled":true}));
     st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
     assert!(s.enrollment.phone_signin_enabled());
     assert_eq!(s.enrollment.phone_signin_credential_id.as_deref(), Some("cGhvbmU"));
 
     let list = fetch(&mut s, vec![pending_request("cHc", "passwordless", NOW + 120)]);
-    let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 77 }, &s.keys, NOW).unwrap();
+    let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 77 }, &s.keys, NOW)
+        .unwrap();
     assert_eq!(s.enrollment.phone_signin_sign_count, 1);
     assert_eq!(s.enrollment.sign_count, 0);
     let (msg, _, sig, cred) = parse_assertion(&req);
@@ -524,7 +708,9 @@ fn phone_signin_enable_approve_disable() {
     let (req, st) = disable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
     assert_eq!(req.method, "DELETE");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
-    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":nonce,
+    let resp = s
+        .provider
+        .respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":nonce,
         "deviceId":"ZGV2aWNl","credentialId":null,"enabled":false}));
     st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
     assert!(!s.enrollment.phone_signin_enabled());
@@ -546,7 +732,9 @@ fn time_sync_sets_the_offset() {
     let mut s = setup();
     let (req, st) = sync_time(&s.enrollment);
     let nonce = req.url.split("nonce=").nth(1).unwrap().to_owned();
-    let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.time","serverTime":NOW - 42,"reqNonce":nonce}));
+    let resp = s
+        .provider
+        .respond(&json!({"v":1,"typ":"nyckel.time","serverTime":NOW - 42,"reqNonce":nonce}));
     assert_eq!(st.finish(&mut s.enrollment, &resp, NOW), Ok(-42));
 }
 
@@ -577,17 +765,27 @@ proptest! {
 fn push_token_update_and_unenroll_are_signed_and_acknowledged() {
     let mut s = setup();
     let (req, ack) = update_push_token(&s.enrollment, Some("new-token"), &s.keys, NOW).unwrap();
-    assert_eq!((req.method.as_str(), req.url.as_str()), ("PUT", "https://idp.example.se/nyckel/v1/device"));
+    assert_eq!(
+        (req.method.as_str(), req.url.as_str()),
+        ("PUT", "https://idp.example.se/nyckel/v1/device")
+    );
     assert_eq!(body_json(&req)["pushToken"], "new-token");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
-    let ok = s.provider.respond(&json!({"v":1,"typ":"nyckel.ack","serverTime":NOW,"reqNonce":nonce,"deviceId":"ZGV2aWNl"}));
+    let ok = s.provider.respond(
+        &json!({"v":1,"typ":"nyckel.ack","serverTime":NOW,"reqNonce":nonce,"deviceId":"ZGV2aWNl"}),
+    );
     ack.finish(&mut s.enrollment, &ok, NOW).unwrap();
 
     let (req, ack) = unenroll(&s.enrollment, &s.keys, NOW).unwrap();
     assert_eq!(req.method, "DELETE");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
-    let other = s.provider.respond(&json!({"v":1,"typ":"nyckel.ack","serverTime":NOW,"reqNonce":nonce,"deviceId":"b3RoZXI"}));
-    assert_eq!(ack.finish(&mut s.enrollment, &other, NOW), Err(ProtocolError::Substituted("device")));
+    let other = s.provider.respond(
+        &json!({"v":1,"typ":"nyckel.ack","serverTime":NOW,"reqNonce":nonce,"deviceId":"b3RoZXI"}),
+    );
+    assert_eq!(
+        ack.finish(&mut s.enrollment, &other, NOW),
+        Err(ProtocolError::Substituted("device"))
+    );
     delete_keys(&s.enrollment, &s.keys).unwrap();
     assert!(s.keys.aliases().is_empty());
 }

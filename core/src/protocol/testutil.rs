@@ -16,7 +16,8 @@ impl FakeProvider {
     pub fn new() -> Self {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
         let public = pair.public_key().as_ref().to_vec();
         FakeProvider { pair, public }
     }
@@ -32,7 +33,11 @@ impl FakeProvider {
     }
 
     pub fn respond(&self, payload: &Value) -> HttpResponse {
-        HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&self.envelope_value(payload)).unwrap() }
+        HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: serde_json::to_vec(&self.envelope_value(payload)).unwrap(),
+        }
     }
 
     pub fn respond_with_key(&self, payload: &Value, key: &[u8]) -> HttpResponse {

@@ -24,7 +24,12 @@ pub fn sync_time(enrollment: &Enrollment) -> (HttpRequest, TimeSync) {
 
 impl TimeSync {
     /// Verifies the signed time and sets the enrollment's clock offset; returns the offset.
-    pub fn finish(self, enrollment: &mut Enrollment, resp: &HttpResponse, now: i64) -> Result<i64, ProtocolError> {
+    pub fn finish(
+        self,
+        enrollment: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<i64, ProtocolError> {
         let key = enrollment.provider_key_bytes()?;
         let v = open::<serde_json::Value>(resp, &key, "nyckel.time", Some(&self.nonce))?;
         enrollment.learn_time(v.header.server_time, now);

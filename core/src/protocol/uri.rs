@@ -91,8 +91,10 @@ fn pct_decode(s: &str, field: &'static str) -> Result<String, UriError> {
     while i < b.len() {
         if b[i] == b'%' {
             let hex = b.get(i + 1..i + 3).ok_or(UriError::Malformed("truncated percent-escape"))?;
-            let hi = (hex[0] as char).to_digit(16).ok_or(UriError::Malformed("bad percent-escape"))?;
-            let lo = (hex[1] as char).to_digit(16).ok_or(UriError::Malformed("bad percent-escape"))?;
+            let hi =
+                (hex[0] as char).to_digit(16).ok_or(UriError::Malformed("bad percent-escape"))?;
+            let lo =
+                (hex[1] as char).to_digit(16).ok_or(UriError::Malformed("bad percent-escape"))?;
             out.push((hi * 16 + lo) as u8);
             i += 3;
         } else {
@@ -121,7 +123,8 @@ pub fn pct_encode(s: &str) -> String {
 }
 
 fn valid_code(code: &str) -> bool {
-    (16..=128).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (16..=128).contains(&code.len())
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl EnrollUri {
@@ -136,14 +139,19 @@ impl EnrollUri {
             return Err(UriError::WrongScheme);
         }
         let rest = rest.strip_prefix("//").ok_or(UriError::Malformed("expected //v1"))?;
-        let (authority, query) = rest.split_once('?').ok_or(UriError::Malformed("no parameters"))?;
+        let (authority, query) =
+            rest.split_once('?').ok_or(UriError::Malformed("no parameters"))?;
         let authority = authority.trim_end_matches('/');
         if !authority.eq_ignore_ascii_case("v1") {
-            return Err(if authority.len() >= 2 && (authority.starts_with('v') || authority.starts_with('V')) {
-                UriError::UnsupportedVersion
-            } else {
-                UriError::Malformed("expected //v1")
-            });
+            return Err(
+                if authority.len() >= 2
+                    && (authority.starts_with('v') || authority.starts_with('V'))
+                {
+                    UriError::UnsupportedVersion
+                } else {
+                    UriError::Malformed("expected //v1")
+                },
+            );
         }
         let query = query.split('#').next().unwrap_or("");
 
@@ -172,7 +180,10 @@ impl EnrollUri {
             return Err(UriError::Invalid("code"));
         }
         let account = account.ok_or(UriError::Missing("account"))?;
-        if account.trim().is_empty() || account.len() > MAX_ACCOUNT_LEN || account.chars().any(char::is_control) {
+        if account.trim().is_empty()
+            || account.len() > MAX_ACCOUNT_LEN
+            || account.chars().any(char::is_control)
+        {
             return Err(UriError::Invalid("account"));
         }
         let fp = fp.ok_or(UriError::Missing("fp"))?;
@@ -188,7 +199,9 @@ impl EnrollUri {
         };
         let expires_at = match exp {
             None => None,
-            Some(e) => Some(e.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or(UriError::Invalid("exp"))?),
+            Some(e) => Some(
+                e.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or(UriError::Invalid("exp"))?,
+            ),
         };
         let otp = match otp {
             None => None,
@@ -245,7 +258,15 @@ mod tests {
     const CODE: &str = "q3U1y0Cq9E3N0QmK6cJ3aA";
 
     fn good() -> String {
-        EnrollUri::build("https://idp.example.se", CODE, "anna@example.se", FP, Some("Region Skåne"), Some(1767225600), None)
+        EnrollUri::build(
+            "https://idp.example.se",
+            CODE,
+            "anna@example.se",
+            FP,
+            Some("Region Skåne"),
+            Some(1767225600),
+            None,
+        )
     }
 
     #[test]
@@ -267,7 +288,8 @@ mod tests {
         let u = EnrollUri::parse(&s).unwrap();
         assert_eq!(u.account, "anna@example.se");
         // '+' is a literal plus.
-        let s = EnrollUri::build("https://idp.example.se", CODE, "x", FP, None, None, None).replace("account=x", "account=a+b");
+        let s = EnrollUri::build("https://idp.example.se", CODE, "x", FP, None, None, None)
+            .replace("account=x", "account=a+b");
         assert_eq!(EnrollUri::parse(&s).unwrap().account, "a+b");
     }
 
@@ -275,17 +297,35 @@ mod tests {
     fn typed_errors() {
         let g = good();
         assert_eq!(EnrollUri::parse("otpauth://totp/x?secret=A"), Err(UriError::WrongScheme));
-        assert_eq!(EnrollUri::parse(&g.replace("://v1", "://v2")), Err(UriError::UnsupportedVersion));
-        assert_eq!(EnrollUri::parse("nyckel-enroll://v1"), Err(UriError::Malformed("no parameters")));
+        assert_eq!(
+            EnrollUri::parse(&g.replace("://v1", "://v2")),
+            Err(UriError::UnsupportedVersion)
+        );
+        assert_eq!(
+            EnrollUri::parse("nyckel-enroll://v1"),
+            Err(UriError::Malformed("no parameters"))
+        );
         assert_eq!(EnrollUri::parse(&g.replace("code=", "kod=")), Err(UriError::Missing("code")));
         assert_eq!(EnrollUri::parse(&format!("{g}&fp={FP}")), Err(UriError::Duplicate("fp")));
         assert_eq!(EnrollUri::parse(&g.replace(FP, &FP[1..])), Err(UriError::Invalid("fp")));
         assert_eq!(EnrollUri::parse(&g.replace(CODE, "short")), Err(UriError::Invalid("code")));
         assert_eq!(EnrollUri::parse(&g.replace("https%3A", "http%3A")), Err(UriError::InsecureUrl));
-        assert_eq!(EnrollUri::parse(&g.replace("exp=1767225600", "exp=soon")), Err(UriError::Invalid("exp")));
-        assert_eq!(EnrollUri::parse(&g.replace("account=anna", "account=%FF")), Err(UriError::Invalid("account")));
-        assert_eq!(EnrollUri::parse(&g.replace("account=anna", "account=%00")), Err(UriError::Invalid("account")));
-        assert_eq!(EnrollUri::parse(&g.replace("account=anna", "account=%4")), Err(UriError::Malformed("bad percent-escape")));
+        assert_eq!(
+            EnrollUri::parse(&g.replace("exp=1767225600", "exp=soon")),
+            Err(UriError::Invalid("exp"))
+        );
+        assert_eq!(
+            EnrollUri::parse(&g.replace("account=anna", "account=%FF")),
+            Err(UriError::Invalid("account"))
+        );
+        assert_eq!(
+            EnrollUri::parse(&g.replace("account=anna", "account=%00")),
+            Err(UriError::Invalid("account"))
+        );
+        assert_eq!(
+            EnrollUri::parse(&g.replace("account=anna", "account=%4")),
+            Err(UriError::Malformed("bad percent-escape"))
+        );
         assert_eq!(EnrollUri::parse(&"a".repeat(9000)), Err(UriError::TooLong));
         // http is fine on loopback.
         let lo = EnrollUri::build("http://127.0.0.1:8080", CODE, "a", FP, None, None, None);
@@ -294,15 +334,32 @@ mod tests {
 
     #[test]
     fn provider_url_paths_that_http_stacks_rewrite_are_refused() {
-        let with_url = |url: &str| EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", FP, None, None, None));
+        let with_url = |url: &str| {
+            EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", FP, None, None, None))
+        };
         let non_ascii = UriError::UnsupportedUrlPath("non-ASCII character (percent-encode it)");
         assert_eq!(with_url("https://idp.example.se/inloggning-\u{e5}"), Err(non_ascii));
-        assert_eq!(with_url("https://idp.example.se/a/../b"), Err(UriError::UnsupportedUrlPath("dot segment")));
-        assert_eq!(with_url("https://idp.example.se/a/%2E/b"), Err(UriError::UnsupportedUrlPath("dot segment")));
-        assert_eq!(with_url("https://idp.example.se/a%2Fb"), Err(UriError::UnsupportedUrlPath("encoded slash")));
+        assert_eq!(
+            with_url("https://idp.example.se/a/../b"),
+            Err(UriError::UnsupportedUrlPath("dot segment"))
+        );
+        assert_eq!(
+            with_url("https://idp.example.se/a/%2E/b"),
+            Err(UriError::UnsupportedUrlPath("dot segment"))
+        );
+        assert_eq!(
+            with_url("https://idp.example.se/a%2Fb"),
+            Err(UriError::UnsupportedUrlPath("encoded slash"))
+        );
         // The same path percent-encoded is fine and kept exactly as written.
-        assert_eq!(with_url("https://idp.example.se/inloggning-%C3%A5").unwrap().base_url, "https://idp.example.se/inloggning-%C3%A5");
-        assert_eq!(with_url("https://idp.example.se/auth/").unwrap().base_url, "https://idp.example.se/auth");
+        assert_eq!(
+            with_url("https://idp.example.se/inloggning-%C3%A5").unwrap().base_url,
+            "https://idp.example.se/inloggning-%C3%A5"
+        );
+        assert_eq!(
+            with_url("https://idp.example.se/auth/").unwrap().base_url,
+            "https://idp.example.se/auth"
+        );
     }
 
     #[test]
@@ -313,7 +370,15 @@ mod tests {
             Ok(expected) => assert_eq!(EnrollUri::parse(&s).unwrap().otp, Some(expected)),
             Err(e) => assert_eq!(EnrollUri::parse(&s), Err(UriError::InvalidOtp(e))),
         }
-        let bad = EnrollUri::build("https://idp.example.se", CODE, "anna", FP, None, None, Some("otpauth://totp/x"));
+        let bad = EnrollUri::build(
+            "https://idp.example.se",
+            CODE,
+            "anna",
+            FP,
+            None,
+            None,
+            Some("otpauth://totp/x"),
+        );
         assert!(matches!(EnrollUri::parse(&bad), Err(UriError::InvalidOtp(_))));
     }
 

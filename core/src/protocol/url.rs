@@ -36,7 +36,8 @@ fn is_ip_literal(host: &str) -> bool {
     }
     let last = host.strip_suffix('.').unwrap_or(host).rsplit('.').next().unwrap_or("");
     let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
-    (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())) || hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+    (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+        || hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Checks that an IP-literal host is in the one form every HTTP stack sends unchanged:
@@ -62,12 +63,16 @@ fn check_path(path: &str) -> Result<(), UrlProblem> {
                 let hex = b.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
                 match hex {
                     None => return Err(UrlProblem::Path("bad percent-escape")),
-                    Some(h) if h.eq_ignore_ascii_case(b"2f") => return Err(UrlProblem::Path("encoded slash")),
+                    Some(h) if h.eq_ignore_ascii_case(b"2f") => {
+                        return Err(UrlProblem::Path("encoded slash"))
+                    }
                     Some(_) => i += 3,
                 }
             }
             c if c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:/".contains(&c) => i += 1,
-            c if !c.is_ascii() => return Err(UrlProblem::Path("non-ASCII character (percent-encode it)")),
+            c if !c.is_ascii() => {
+                return Err(UrlProblem::Path("non-ASCII character (percent-encode it)"))
+            }
             _ => return Err(UrlProblem::Path("character that must be percent-encoded")),
         }
     }
@@ -88,7 +93,9 @@ impl BaseUrl {
         if scheme != "https" && scheme != "http" {
             return Err(UrlProblem::Malformed);
         }
-        if rest.contains(['?', '#', '@', '\\']) || rest.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if rest.contains(['?', '#', '@', '\\'])
+            || rest.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(UrlProblem::Malformed);
         }
         let (authority, path) = match rest.find('/') {
@@ -112,11 +119,15 @@ impl BaseUrl {
         };
         if host.is_empty()
             || host.len() > 253
-            || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '[' | ']' | ':'))
         {
             return Err(UrlProblem::Malformed);
         }
-        if (!host.starts_with('[') && host.contains([':', '[', ']'])) || (is_ip_literal(&host) && !valid_ip_literal(&host)) {
+        if (!host.starts_with('[') && host.contains([':', '[', ']']))
+            || (is_ip_literal(&host) && !valid_ip_literal(&host))
+        {
             return Err(UrlProblem::Malformed);
         }
         let port = match port {
@@ -155,7 +166,9 @@ impl BaseUrl {
         if is_ip_literal(&self.host) {
             return false;
         }
-        self.host.ends_with(rp_id) && self.host[..self.host.len() - rp_id.len()].ends_with('.') && rp_id.contains('.')
+        self.host.ends_with(rp_id)
+            && self.host[..self.host.len() - rp_id.len()].ends_with('.')
+            && rp_id.contains('.')
     }
 }
 
@@ -179,7 +192,18 @@ mod tests {
     #[test]
     fn refuses_insecure_and_odd_urls() {
         assert_eq!(BaseUrl::parse("http://idp.example.se"), Err(UrlProblem::Insecure));
-        for bad in ["", "idp.example.se", "ftp://x", "https://", "https://a@b", "https://x?y", "https://x:0", "https://x:99999", "https://x:8a", "https://x y"] {
+        for bad in [
+            "",
+            "idp.example.se",
+            "ftp://x",
+            "https://",
+            "https://a@b",
+            "https://x?y",
+            "https://x:0",
+            "https://x:99999",
+            "https://x:8a",
+            "https://x y",
+        ] {
             assert_eq!(BaseUrl::parse(bad), Err(UrlProblem::Malformed), "{bad}");
         }
     }

@@ -66,10 +66,15 @@ pub fn is_p256_public_key(key: &[u8]) -> bool {
 /// Verifies a DER ECDSA P-256/SHA-256 signature. Raw `r‖s`, truncated or non-DER
 /// signatures and malformed keys return false; nothing panics.
 pub fn verify_p256(public_key: &[u8], message: &[u8], der_signature: &[u8]) -> bool {
-    if !is_p256_public_key(public_key) || der_signature.len() > MAX_DER_SIG_LEN || der_signature.len() < 8 {
+    if !is_p256_public_key(public_key)
+        || der_signature.len() > MAX_DER_SIG_LEN
+        || der_signature.len() < 8
+    {
         return false;
     }
-    UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key).verify(message, der_signature).is_ok()
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key)
+        .verify(message, der_signature)
+        .is_ok()
 }
 
 /// The bytes a provider signs for a payload: `"nyckel-provider-v1\n" ‖ payload`.
@@ -205,7 +210,9 @@ mod tests {
         assert_ne!(context_hash(&base), context_hash(&moved));
         // Known vector, computed by hand from the definition.
         let mut manual = Vec::new();
-        for f in ["nyckel-context-v1", "r", "push", "anna", "a", "b", "", "1", "121", "x", "https://x"] {
+        for f in
+            ["nyckel-context-v1", "r", "push", "anna", "a", "b", "", "1", "121", "x", "https://x"]
+        {
             manual.extend_from_slice(&(f.len() as u32).to_be_bytes());
             manual.extend_from_slice(f.as_bytes());
         }

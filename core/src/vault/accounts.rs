@@ -166,14 +166,23 @@ fn check_fields(p: &OtpParams, note: &str) -> Result<(), VaultError> {
 
 impl Vault {
     /// Adds the account a scanned or pasted `otpauth://` URI describes.
-    pub fn add_uri(&mut self, uri: &str, policy: DuplicatePolicy) -> Result<AddedAccount, VaultError> {
+    pub fn add_uri(
+        &mut self,
+        uri: &str,
+        policy: DuplicatePolicy,
+    ) -> Result<AddedAccount, VaultError> {
         let parsed = otpauth::parse(uri)?;
         let account = self.add(parsed.params, "", policy)?;
         Ok(AddedAccount { account, warnings: parsed.warnings })
     }
 
     /// Adds an account from its fields (manual entry).
-    pub fn add(&mut self, params: OtpParams, note: &str, policy: DuplicatePolicy) -> Result<Account, VaultError> {
+    pub fn add(
+        &mut self,
+        params: OtpParams,
+        note: &str,
+        policy: DuplicatePolicy,
+    ) -> Result<Account, VaultError> {
         self.check_new_account(&params, note)?;
         let tx = self.begin()?;
         // Looked for under the write lock, so two processes adding the same secret at once
@@ -189,7 +198,11 @@ impl Vault {
     }
 
     /// Validates the fields of an account about to be added. Needs the vault unlocked.
-    pub(super) fn check_new_account(&self, params: &OtpParams, note: &str) -> Result<(), VaultError> {
+    pub(super) fn check_new_account(
+        &self,
+        params: &OtpParams,
+        note: &str,
+    ) -> Result<(), VaultError> {
         self.key()?;
         check_fields(params, note)?;
         // The stored counter is the next code's, and showing a code stores counter + 1: at
@@ -211,8 +224,12 @@ impl Vault {
         note: &str,
         at: i64,
     ) -> Result<Account, VaultError> {
-        let plain = Zeroizing::new(serde_json::to_vec(&SealedAccount::from_params(&params, note)).expect("account serialises"));
-        let position: i64 = tx.query_row("SELECT COALESCE(MAX(position) + 1, 0) FROM accounts", [], |r| r.get(0))?;
+        let plain = Zeroizing::new(
+            serde_json::to_vec(&SealedAccount::from_params(&params, note))
+                .expect("account serialises"),
+        );
+        let position: i64 =
+            tx.query_row("SELECT COALESCE(MAX(position) + 1, 0) FROM accounts", [], |r| r.get(0))?;
         // The row id is part of the associated data, so insert first, then seal for that id.
         tx.execute(
             "INSERT INTO accounts (position, created_at, updated_at, sealed) VALUES (?1, ?2, ?2, x'')",
@@ -221,7 +238,11 @@ impl Vault {
         let id = tx.last_insert_rowid();
         let sealed = self.seal(TABLE, id, &plain)?;
         tx.execute("UPDATE accounts SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
-        let event = ActivityEvent::AccountAdded { account_id: id, issuer: params.issuer.clone(), name: params.name.clone() };
+        let event = ActivityEvent::AccountAdded {
+            account_id: id,
+            issuer: params.issuer.clone(),
+            name: params.name.clone(),
+        };
         self.log_in(tx, &event, at)?;
         Ok(Account { id, params, note: note.to_owned(), position, created_at: at, updated_at: at })
     }
@@ -230,7 +251,9 @@ impl Vault {
     pub fn accounts(&self) -> Result<Vec<Account>, VaultError> {
         self.key()?;
         let mut st = self.conn.prepare("SELECT id, position, created_at, updated_at, sealed FROM accounts ORDER BY position, id")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?)))?;
+        let rows = st.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?))
+        })?;
         rows.map(|row| {
             let (id, position, created_at, updated_at, sealed) = row?;
             self.decode(id, position, created_at, updated_at, &sealed)
@@ -243,15 +266,24 @@ impl Vault {
         self.key()?;
         let row = self
             .conn
-            .query_row("SELECT position, created_at, updated_at, sealed FROM accounts WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?))
-            })
+            .query_row(
+                "SELECT position, created_at, updated_at, sealed FROM accounts WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?)),
+            )
             .optional()?
             .ok_or(VaultError::NotFound(id))?;
         self.decode(id, row.0, row.1, row.2, &row.3)
     }
 
-    fn decode(&self, id: i64, position: i64, created_at: i64, updated_at: i64, sealed: &[u8]) -> Result<Account, VaultError> {
+    fn decode(
+        &self,
+        id: i64,
+        position: i64,
+        created_at: i64,
+        updated_at: i64,
+        sealed: &[u8],
+    ) -> Result<Account, VaultError> {
         let plain = self.open_sealed(TABLE, id, sealed)?;
         let record: SealedAccount = serde_json::from_slice(&plain)
             .map_err(|_| VaultError::Corrupt(format!("account {id} has an unreadable record")))?;
@@ -272,21 +304,21 @@ impl Vault {
     /// Changes issuer, name and/or note.
     pub fn update(&mut self, id: i64, edit: AccountEdit) -> Result<Account, VaultError> {
         self.modify(id, |account| {
-        if let Some(issuer) = edit.issuer {
-            account.params.issuer = issuer.trim().to_owned();
-        }
-        if let Some(name) = edit.name {
-            account.params.name = name.trim().to_owned();
-        }
-        if let Some(note) = edit.note {
-            account.note = note;
-        }
-        check_fields(&account.params, &account.note)?;
-        Ok(Some(ActivityEvent::AccountEdited {
-            account_id: id,
-            issuer: account.params.issuer.clone(),
-            name: account.params.name.clone(),
-        }))
+            if let Some(issuer) = edit.issuer {
+                account.params.issuer = issuer.trim().to_owned();
+            }
+            if let Some(name) = edit.name {
+                account.params.name = name.trim().to_owned();
+            }
+            if let Some(note) = edit.note {
+                account.note = note;
+            }
+            check_fields(&account.params, &account.note)?;
+            Ok(Some(ActivityEvent::AccountEdited {
+                account_id: id,
+                issuer: account.params.issuer.clone(),
+                name: account.params.name.clone(),
+            }))
         })
     }
 
@@ -305,11 +337,15 @@ impl Vault {
         let mut account = self.account(id)?;
         let event = change(&mut account)?;
         let plain = Zeroizing::new(
-            serde_json::to_vec(&SealedAccount::from_params(&account.params, &account.note)).expect("account serialises"),
+            serde_json::to_vec(&SealedAccount::from_params(&account.params, &account.note))
+                .expect("account serialises"),
         );
         let sealed = self.seal(TABLE, id, &plain)?;
         let at = now();
-        tx.execute("UPDATE accounts SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, id])?;
+        tx.execute(
+            "UPDATE accounts SET sealed = ?1, updated_at = ?2 WHERE id = ?3",
+            params![sealed, at, id],
+        )?;
         if let Some(event) = event {
             self.log_in(&tx, &event, at)?;
         }
@@ -333,10 +369,15 @@ impl Vault {
         current.sort_unstable();
         wanted.sort_unstable();
         if current != wanted {
-            return Err(VaultError::InvalidInput("reorder must list every account exactly once".into()));
+            return Err(VaultError::InvalidInput(
+                "reorder must list every account exactly once".into(),
+            ));
         }
         for (position, id) in ids.iter().enumerate() {
-            tx.execute("UPDATE accounts SET position = ?1 WHERE id = ?2", params![position as i64, id])?;
+            tx.execute(
+                "UPDATE accounts SET position = ?1 WHERE id = ?2",
+                params![position as i64, id],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -348,7 +389,11 @@ impl Vault {
         let tx = self.begin()?;
         let account = self.account(id)?;
         tx.execute("DELETE FROM accounts WHERE id = ?1", [id])?;
-        let event = ActivityEvent::AccountRemoved { account_id: id, issuer: account.params.issuer, name: account.params.name };
+        let event = ActivityEvent::AccountRemoved {
+            account_id: id,
+            issuer: account.params.issuer,
+            name: account.params.name,
+        };
         self.log_in(&tx, &event, now())?;
         tx.commit()?;
         Ok(())
@@ -379,10 +424,13 @@ impl Vault {
         let mut code = None;
         self.modify(id, |account| {
             if account.params.kind != OtpKind::Hotp {
-                return Err(VaultError::InvalidInput(format!("account {id} is not a HOTP account")));
+                return Err(VaultError::InvalidInput(format!(
+                    "account {id} is not a HOTP account"
+                )));
             }
             code = Some(account.params.code_at(0)?);
-            account.params.counter = account.params.counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
+            account.params.counter =
+                account.params.counter.checked_add(1).ok_or(VaultError::CounterExhausted)?;
             Ok(None)
         })?;
         Ok(code.expect("set by modify's closure"))

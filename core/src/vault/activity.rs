@@ -4,8 +4,8 @@ use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
 use super::error::VaultError;
-use crate::protocol::ActivityRecord;
 use super::store::Vault;
+use crate::protocol::ActivityRecord;
 
 const TABLE: &str = "activity";
 
@@ -39,9 +39,15 @@ impl std::fmt::Display for ActivityEvent {
             _ => name.to_owned(),
         };
         match self {
-            ActivityEvent::AccountAdded { issuer, name, .. } => write!(f, "added {}", label(issuer, name)),
-            ActivityEvent::AccountEdited { issuer, name, .. } => write!(f, "edited {}", label(issuer, name)),
-            ActivityEvent::AccountRemoved { issuer, name, .. } => write!(f, "removed {}", label(issuer, name)),
+            ActivityEvent::AccountAdded { issuer, name, .. } => {
+                write!(f, "added {}", label(issuer, name))
+            }
+            ActivityEvent::AccountEdited { issuer, name, .. } => {
+                write!(f, "edited {}", label(issuer, name))
+            }
+            ActivityEvent::AccountRemoved { issuer, name, .. } => {
+                write!(f, "removed {}", label(issuer, name))
+            }
             ActivityEvent::Exported { account_ids, format } => {
                 write!(f, "exported {} account(s) as {format}", account_ids.len())
             }
@@ -52,7 +58,11 @@ impl std::fmt::Display for ActivityEvent {
                 write!(f, "removed enrollment of {account_name} with {provider}")
             }
             ActivityEvent::PhoneSignin { account_name, enabled, .. } => {
-                write!(f, "phone sign-in {} for {account_name}", if *enabled { "enabled" } else { "disabled" })
+                write!(
+                    f,
+                    "phone sign-in {} for {account_name}",
+                    if *enabled { "enabled" } else { "disabled" }
+                )
             }
             ActivityEvent::SignIn { record, .. } => {
                 let place = [record.location.as_str(), record.ip.as_str()]
@@ -61,7 +71,14 @@ impl std::fmt::Display for ActivityEvent {
                     .copied()
                     .collect::<Vec<_>>()
                     .join(", ");
-                write!(f, "{} {} sign-in of {} to {}", record.decision, record.kind.as_str(), record.account_name, record.app)?;
+                write!(
+                    f,
+                    "{} {} sign-in of {} to {}",
+                    record.decision,
+                    record.kind.as_str(),
+                    record.account_name,
+                    record.app
+                )?;
                 if !place.is_empty() {
                     write!(f, " from {place}")?;
                 }
@@ -85,7 +102,12 @@ pub struct ActivityEntry {
 impl Vault {
     /// Appends `event` inside the caller's transaction, so the log and the change it
     /// describes commit together.
-    pub(super) fn log_in(&self, tx: &Transaction<'_>, event: &ActivityEvent, at: i64) -> Result<(), VaultError> {
+    pub(super) fn log_in(
+        &self,
+        tx: &Transaction<'_>,
+        event: &ActivityEvent,
+        at: i64,
+    ) -> Result<(), VaultError> {
         tx.execute("INSERT INTO activity (at, sealed) VALUES (?1, x'')", [at])?;
         let id = tx.last_insert_rowid();
         let sealed = self.seal(TABLE, id, &serde_json::to_vec(event).expect("event serialises"))?;
@@ -104,7 +126,8 @@ impl Vault {
     /// The newest `limit` entries, newest first.
     pub fn activity(&self, limit: usize) -> Result<Vec<ActivityEntry>, VaultError> {
         self.key()?;
-        let mut st = self.conn.prepare("SELECT id, at, sealed FROM activity ORDER BY id DESC LIMIT ?1")?;
+        let mut st =
+            self.conn.prepare("SELECT id, at, sealed FROM activity ORDER BY id DESC LIMIT ?1")?;
         let rows = st.query_map([limit.min(i64::MAX as usize) as i64], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
         })?;

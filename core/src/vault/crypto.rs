@@ -91,14 +91,19 @@ pub fn seal_with(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<
 }
 
 /// Opens what [`seal_with`] produced.
-pub fn open_with(key: &LessSafeKey, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
+pub fn open_with(
+    key: &LessSafeKey,
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, SealError> {
     if sealed.len() < NONCE_LEN + AES_256_GCM.tag_len() {
         return Err(SealError::Truncated);
     }
     let (nonce, ct) = sealed.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError::Truncated)?;
     let mut buf = Zeroizing::new(ct.to_vec());
-    let len = key.open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| SealError::Auth)?.len();
+    let len =
+        key.open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| SealError::Auth)?.len();
     buf.truncate(len);
     Ok(buf)
 }

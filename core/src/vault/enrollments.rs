@@ -47,7 +47,10 @@ impl Vault {
         };
         let mut enrollment = enrollment.clone();
         enrollment.otp_account_id = account.as_ref().map(|a| a.id);
-        tx.execute("INSERT INTO enrollments (created_at, updated_at, sealed) VALUES (?1, ?1, x'')", [at])?;
+        tx.execute(
+            "INSERT INTO enrollments (created_at, updated_at, sealed) VALUES (?1, ?1, x'')",
+            [at],
+        )?;
         let id = tx.last_insert_rowid();
         let sealed = self.seal(TABLE, id, &to_json(&enrollment))?;
         tx.execute("UPDATE enrollments SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
@@ -64,8 +67,11 @@ impl Vault {
     /// All enrollments, oldest first.
     pub fn enrollments(&self) -> Result<Vec<StoredEnrollment>, VaultError> {
         self.key()?;
-        let mut st = self.conn.prepare("SELECT id, created_at, updated_at, sealed FROM enrollments ORDER BY id")?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?)))?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, created_at, updated_at, sealed FROM enrollments ORDER BY id")?;
+        let rows =
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Vec<u8>>(3)?)))?;
         rows.map(|row| {
             let (id, created_at, updated_at, sealed) = row?;
             self.decode_enrollment(id, created_at, updated_at, &sealed)
@@ -78,15 +84,23 @@ impl Vault {
         self.key()?;
         let (created_at, updated_at, sealed) = self
             .conn
-            .query_row("SELECT created_at, updated_at, sealed FROM enrollments WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, Vec<u8>>(2)?))
-            })
+            .query_row(
+                "SELECT created_at, updated_at, sealed FROM enrollments WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, Vec<u8>>(2)?)),
+            )
             .optional()?
             .ok_or(VaultError::EnrollmentNotFound(id))?;
         self.decode_enrollment(id, created_at, updated_at, &sealed)
     }
 
-    fn decode_enrollment(&self, id: i64, created_at: i64, updated_at: i64, sealed: &[u8]) -> Result<StoredEnrollment, VaultError> {
+    fn decode_enrollment(
+        &self,
+        id: i64,
+        created_at: i64,
+        updated_at: i64,
+        sealed: &[u8],
+    ) -> Result<StoredEnrollment, VaultError> {
         let plain = self.open_sealed(TABLE, id, sealed)?;
         let enrollment = serde_json::from_slice(&plain)
             .map_err(|_| VaultError::Corrupt(format!("enrollment {id} is unreadable")))?;
@@ -114,7 +128,10 @@ impl Vault {
         }
         let sealed = self.seal(TABLE, id, &to_json(&latest))?;
         let at = now();
-        tx.execute("UPDATE enrollments SET sealed = ?1, updated_at = ?2 WHERE id = ?3", params![sealed, at, id])?;
+        tx.execute(
+            "UPDATE enrollments SET sealed = ?1, updated_at = ?2 WHERE id = ?3",
+            params![sealed, at, id],
+        )?;
         if let Some(event) = event {
             self.log_in(&tx, event, at)?;
         }
@@ -141,8 +158,10 @@ impl Vault {
     /// The sealed bytes of the software device-key store, if one was saved.
     pub fn software_key_store(&self) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
         self.key()?;
-        let sealed: Option<Vec<u8>> =
-            self.conn.query_row("SELECT sealed FROM key_store WHERE id = 1", [], |r| r.get(0)).optional()?;
+        let sealed: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT sealed FROM key_store WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
         sealed.map(|s| self.open_sealed(KEY_STORE_TABLE, 1, &s)).transpose()
     }
 

@@ -21,7 +21,9 @@ pub enum VaultError {
     #[error("vault is damaged: {0}")]
     Corrupt(String),
     /// The vault was written by a newer Nyckel.
-    #[error("vault format {found} is newer than this version supports ({supported}); update Nyckel")]
+    #[error(
+        "vault format {found} is newer than this version supports ({supported}); update Nyckel"
+    )]
     TooNew { found: i64, supported: i64 },
     /// The passphrase did not open any passphrase slot.
     #[error("wrong passphrase")]
@@ -65,8 +67,12 @@ impl From<rusqlite::Error> for VaultError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ffi::ErrorCode;
         match e.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase) => VaultError::NotAVault("file is not a SQLite database".into()),
-            Some(ErrorCode::DatabaseCorrupt) => VaultError::Corrupt("SQLite reports a malformed file".into()),
+            Some(ErrorCode::NotADatabase) => {
+                VaultError::NotAVault("file is not a SQLite database".into())
+            }
+            Some(ErrorCode::DatabaseCorrupt) => {
+                VaultError::Corrupt("SQLite reports a malformed file".into())
+            }
             _ => VaultError::Storage(e.to_string()),
         }
     }

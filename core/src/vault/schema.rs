@@ -53,7 +53,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// The tables each migration creates: `TABLES[i]` by `MIGRATIONS[i]`.
-const TABLES: [&[&str]; 2] = [&["vault_meta", "key_slots", "accounts", "activity"], &["enrollments", "key_store"]];
+const TABLES: [&[&str]; 2] =
+    [&["vault_meta", "key_slots", "accounts", "activity"], &["enrollments", "key_store"]];
 
 /// The schema version this build writes.
 pub const LATEST: i64 = MIGRATIONS.len() as i64;
@@ -107,7 +108,10 @@ mod tests {
         tx.commit().unwrap();
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, LATEST);
-        assert_eq!(tables(&conn), ["accounts", "activity", "enrollments", "key_slots", "key_store", "vault_meta"]);
+        assert_eq!(
+            tables(&conn),
+            ["accounts", "activity", "enrollments", "key_slots", "key_store", "vault_meta"]
+        );
     }
 
     #[test]
@@ -122,7 +126,10 @@ mod tests {
         let n: i64 = conn.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get(0)).unwrap();
         assert_eq!(n, 1);
         assert!(tables(&conn).contains(&"enrollments".to_string()));
-        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), 2);
+        assert_eq!(
+            conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(),
+            2
+        );
     }
 
     #[test]
@@ -145,7 +152,8 @@ mod tests {
         for (i, sql) in MIGRATIONS.iter().enumerate() {
             conn.execute_batch(sql).unwrap();
             let after = tables(&conn);
-            let mut added: Vec<String> = after.iter().filter(|t| !before.contains(t)).cloned().collect();
+            let mut added: Vec<String> =
+                after.iter().filter(|t| !before.contains(t)).cloned().collect();
             let mut expected: Vec<String> = TABLES[i].iter().map(|t| t.to_string()).collect();
             added.sort();
             expected.sort();

@@ -24,10 +24,12 @@ impl KdfParams {
     /// The floor (OWASP's minimum for Argon2id): 19 MiB, 2 passes, 1 lane.
     pub const FLOOR: KdfParams = KdfParams { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 };
     /// The default for new vaults: 64 MiB, 3 passes, 1 lane (≈ 0.3 s on a phone).
-    pub const DEFAULT: KdfParams = KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
+    pub const DEFAULT: KdfParams =
+        KdfParams { memory_kib: 64 * 1024, iterations: 3, parallelism: 1 };
     /// Upper bounds accepted from a file, so a hostile file cannot make us allocate
     /// gigabytes or spin for hours.
-    pub const CEILING: KdfParams = KdfParams { memory_kib: 1024 * 1024, iterations: 64, parallelism: 16 };
+    pub const CEILING: KdfParams =
+        KdfParams { memory_kib: 1024 * 1024, iterations: 64, parallelism: 16 };
 
     /// Checks the parameters are between [`Self::FLOOR`] and [`Self::CEILING`].
     pub fn check(&self) -> Result<(), String> {
@@ -50,11 +52,15 @@ impl KdfParams {
     /// Derives a 256-bit key-encryption key from a passphrase.
     pub fn derive(&self, passphrase: &str, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, String> {
         self.check()?;
-        let params = argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
-            .map_err(|e| e.to_string())?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let params =
+            argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
+                .map_err(|e| e.to_string())?;
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut out = Zeroizing::new([0u8; 32]);
-        argon.hash_password_into(passphrase.as_bytes(), salt, &mut out[..]).map_err(|e| e.to_string())?;
+        argon
+            .hash_password_into(passphrase.as_bytes(), salt, &mut out[..])
+            .map_err(|e| e.to_string())?;
         Ok(out)
     }
 }
@@ -112,7 +118,8 @@ pub struct SoftwareProtector {
 impl SoftwareProtector {
     /// A protector with a fresh random key.
     pub fn generate() -> Result<Self, ProtectorError> {
-        let key = crypto::random_bytes::<32>().map_err(|e| ProtectorError::Failed(e.to_string()))?;
+        let key =
+            crypto::random_bytes::<32>().map_err(|e| ProtectorError::Failed(e.to_string()))?;
         Ok(SoftwareProtector { key: Zeroizing::new(key) })
     }
 }

@@ -76,7 +76,10 @@ impl Vault {
 
     /// Creates a new vault protected only by the platform key store (the phone's default:
     /// no passphrase to remember) and returns it unlocked.
-    pub fn create_with_protector(path: &Path, protector: &dyn KeyProtector) -> Result<Vault, VaultError> {
+    pub fn create_with_protector(
+        path: &Path,
+        protector: &dyn KeyProtector,
+    ) -> Result<Vault, VaultError> {
         Self::create_with(path, |vault| {
             let key = vault.key()?.as_bytes().to_vec();
             let wrapped = protector.wrap(key)?;
@@ -126,7 +129,8 @@ impl Vault {
         configure(&conn)?;
         let vault_id = crypto::random_bytes::<16>().map_err(seal_err)?.to_vec();
         let key = VaultKey::generate().map_err(seal_err)?;
-        let key_check = key.seal(&record_aad(&vault_id, "vault_meta", 1), KEY_CHECK).map_err(seal_err)?;
+        let key_check =
+            key.seal(&record_aad(&vault_id, "vault_meta", 1), KEY_CHECK).map_err(seal_err)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         schema::migrate(&tx, 0)?;
@@ -151,9 +155,14 @@ impl Vault {
         if !path.is_file() {
             return Err(VaultError::NoVault(path.display().to_string()));
         }
-        let read_only = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let read_only = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(checking_err)?;
+        read_only
+            .busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(checking_err)?;
-        read_only.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS)).map_err(checking_err)?;
         let version = validate(&read_only)?;
         drop(read_only);
 
@@ -189,12 +198,18 @@ impl Vault {
     /// Unlocks with the passphrase slot (a vault has at most one).
     pub fn unlock_with_passphrase(&mut self, passphrase: &str) -> Result<(), VaultError> {
         for (params_json, wrapped) in self.slots("passphrase")? {
-            let params: PassphraseSlotParams = serde_json::from_str(&params_json)
-                .map_err(|_| VaultError::Corrupt("passphrase slot parameters are unreadable".into()))?;
+            let params: PassphraseSlotParams =
+                serde_json::from_str(&params_json).map_err(|_| {
+                    VaultError::Corrupt("passphrase slot parameters are unreadable".into())
+                })?;
             if params.kdf != "argon2id" {
-                return Err(VaultError::Corrupt(format!("unknown KDF \"{}\" in a key slot", params.kdf)));
+                return Err(VaultError::Corrupt(format!(
+                    "unknown KDF \"{}\" in a key slot",
+                    params.kdf
+                )));
             }
-            let salt = unhex(&params.salt).ok_or_else(|| VaultError::Corrupt("key slot salt is not hex".into()))?;
+            let salt = unhex(&params.salt)
+                .ok_or_else(|| VaultError::Corrupt("key slot salt is not hex".into()))?;
             let kek = params.params.derive(passphrase, &salt).map_err(VaultError::Corrupt)?;
             let aad = slot_aad(&self.vault_id, "passphrase", &params_json);
             match crypto::open_with(&crypto::aes_key(&kek), &aad, &wrapped) {
@@ -223,7 +238,10 @@ impl Vault {
     }
 
     /// Unlocks with the platform key store (biometric prompt on phones).
-    pub fn unlock_with_protector(&mut self, protector: &dyn KeyProtector) -> Result<(), VaultError> {
+    pub fn unlock_with_protector(
+        &mut self,
+        protector: &dyn KeyProtector,
+    ) -> Result<(), VaultError> {
         let wrapped = self.platform_wrapped_key()?;
         let key = UnwrappedKey::new(protector.unwrap(wrapped)?);
         self.unlock_with_unwrapped_key(key)
@@ -266,27 +284,38 @@ impl Vault {
     pub fn remove_platform_slot(&mut self) -> Result<(), VaultError> {
         self.key()?;
         if self.slots("passphrase")?.is_empty() {
-            return Err(VaultError::InvalidInput("the platform slot is the only key slot; set a passphrase first".into()));
+            return Err(VaultError::InvalidInput(
+                "the platform slot is the only key slot; set a passphrase first".into(),
+            ));
         }
         self.conn.execute("DELETE FROM key_slots WHERE kind = 'platform'", [])?;
         Ok(())
     }
 
     /// Replaces every passphrase slot with one for `passphrase` (needs the vault unlocked).
-    pub fn change_passphrase(&mut self, passphrase: &str, kdf: KdfParams) -> Result<(), VaultError> {
+    pub fn change_passphrase(
+        &mut self,
+        passphrase: &str,
+        kdf: KdfParams,
+    ) -> Result<(), VaultError> {
         self.key()?;
         check_passphrase(passphrase)?;
         kdf.check().map_err(VaultError::InvalidInput)?;
         self.insert_passphrase_slot(passphrase, kdf)
     }
 
-    fn insert_passphrase_slot(&mut self, passphrase: &str, kdf: KdfParams) -> Result<(), VaultError> {
+    fn insert_passphrase_slot(
+        &mut self,
+        passphrase: &str,
+        kdf: KdfParams,
+    ) -> Result<(), VaultError> {
         let salt = crypto::random_bytes::<32>().map_err(seal_err)?;
         let params = PassphraseSlotParams { kdf: "argon2id".into(), params: kdf, salt: hex(&salt) };
         let params_json = serde_json::to_string(&params).expect("slot params serialise");
         let kek = kdf.derive(passphrase, &salt).map_err(VaultError::InvalidInput)?;
         let aad = slot_aad(&self.vault_id, "passphrase", &params_json);
-        let wrapped = crypto::seal_with(&crypto::aes_key(&kek), &aad, self.key()?.as_bytes()).map_err(seal_err)?;
+        let wrapped = crypto::seal_with(&crypto::aes_key(&kek), &aad, self.key()?.as_bytes())
+            .map_err(seal_err)?;
         self.replace_slot("passphrase", &params_json, wrapped)
     }
 
@@ -294,7 +323,12 @@ impl Vault {
         self.replace_slot("platform", "{}", wrapped)
     }
 
-    fn replace_slot(&mut self, kind: &str, params: &str, wrapped: Vec<u8>) -> Result<(), VaultError> {
+    fn replace_slot(
+        &mut self,
+        kind: &str,
+        params: &str,
+        wrapped: Vec<u8>,
+    ) -> Result<(), VaultError> {
         let tx = self.begin()?;
         tx.execute("DELETE FROM key_slots WHERE kind = ?1", [kind])?;
         tx.execute(
@@ -308,7 +342,9 @@ impl Vault {
     /// The slots of `kind`: none or one. More is refused before any KDF runs (also checked
     /// on open; this covers a file changed since).
     fn slots(&self, kind: &str) -> Result<Vec<(String, Vec<u8>)>, VaultError> {
-        let mut st = self.conn.prepare("SELECT params, wrapped FROM key_slots WHERE kind = ?1 ORDER BY id LIMIT 2")?;
+        let mut st = self
+            .conn
+            .prepare("SELECT params, wrapped FROM key_slots WHERE kind = ?1 ORDER BY id LIMIT 2")?;
         let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let slots: Vec<(String, Vec<u8>)> = rows.collect::<Result<_, _>>()?;
         if slots.len() > 1 {
@@ -318,9 +354,14 @@ impl Vault {
     }
 
     fn install_key(&mut self, bytes: &[u8]) -> Result<(), VaultError> {
-        let key = VaultKey::from_bytes(bytes)
-            .map_err(|_| VaultError::Protector(super::ProtectorError::Failed("unwrapped key has the wrong length".into())))?;
-        let check: Vec<u8> = self.conn.query_row("SELECT key_check FROM vault_meta WHERE id = 1", [], |r| r.get(0))?;
+        let key = VaultKey::from_bytes(bytes).map_err(|_| {
+            VaultError::Protector(super::ProtectorError::Failed(
+                "unwrapped key has the wrong length".into(),
+            ))
+        })?;
+        let check: Vec<u8> =
+            self.conn
+                .query_row("SELECT key_check FROM vault_meta WHERE id = 1", [], |r| r.get(0))?;
         key.open(&record_aad(&self.vault_id, "vault_meta", 1), &check).map_err(|_| {
             VaultError::Corrupt("the unlocked key does not match this vault".into())
         })?;
@@ -339,12 +380,22 @@ impl Vault {
     }
 
     /// Seals `plaintext` as row `row_id` of `table`.
-    pub(super) fn seal(&self, table: &str, row_id: i64, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+    pub(super) fn seal(
+        &self,
+        table: &str,
+        row_id: i64,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, VaultError> {
         self.key()?.seal(&record_aad(&self.vault_id, table, row_id), plaintext).map_err(seal_err)
     }
 
     /// Opens row `row_id` of `table`; a failure means the row was altered or moved.
-    pub(super) fn open_sealed(&self, table: &str, row_id: i64, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    pub(super) fn open_sealed(
+        &self,
+        table: &str,
+        row_id: i64,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
         self.key()?
             .open(&record_aad(&self.vault_id, table, row_id), sealed)
             .map_err(|_| VaultError::Corrupt(format!("{table} row {row_id} fails authentication")))
@@ -359,7 +410,8 @@ fn validate(conn: &Connection) -> Result<i64, VaultError> {
     let snapshot = conn.unchecked_transaction().map_err(checking_err)?;
     let conn: &Connection = &snapshot;
     let version = check_header(conn)?;
-    let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0)).map_err(checking_err)?;
+    let check: String =
+        conn.pragma_query_value(None, "quick_check", |r| r.get(0)).map_err(checking_err)?;
     if check != "ok" {
         return Err(VaultError::Corrupt("SQLite integrity check failed".into()));
     }
@@ -382,11 +434,13 @@ fn validate(conn: &Connection) -> Result<i64, VaultError> {
 
 /// Reads `application_id` and `user_version`: a vault of schema 1..=[`schema::LATEST`].
 fn check_header(conn: &Connection) -> Result<i64, VaultError> {
-    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(checking_err)?;
+    let app_id: i32 =
+        conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(checking_err)?;
     if app_id != APPLICATION_ID {
         return Err(VaultError::NotAVault("the file is not marked as a Nyckel vault".into()));
     }
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(checking_err)?;
+    let version: i64 =
+        conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(checking_err)?;
     if version > schema::LATEST {
         return Err(VaultError::TooNew { found: version, supported: schema::LATEST });
     }
@@ -432,8 +486,13 @@ fn too_many_slots(kind: &str) -> VaultError {
 fn checking_err(e: rusqlite::Error) -> VaultError {
     use rusqlite::ffi;
     match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.extended_code == ffi::SQLITE_READONLY_ROLLBACK => {
-            VaultError::NotAVault("the file has an unfinished rollback journal, which a Nyckel vault never has".into())
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == ffi::SQLITE_READONLY_ROLLBACK =>
+        {
+            VaultError::NotAVault(
+                "the file has an unfinished rollback journal, which a Nyckel vault never has"
+                    .into(),
+            )
         }
         rusqlite::Error::SqlInputError { .. } => {
             VaultError::Corrupt("a vault table does not have the columns a vault has".into())
@@ -470,8 +529,9 @@ fn restrict_to_owner(path: &Path) -> Result<(), VaultError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| VaultError::Storage(format!("cannot restrict the vault file's permissions: {e}")))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+            VaultError::Storage(format!("cannot restrict the vault file's permissions: {e}"))
+        })?;
     }
     let _ = path;
     Ok(())

@@ -46,7 +46,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn accounts_persist_across_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, path) = new_vault(&dir);
-    let a = v.add(totp(RFC_SECRET, "Region Skåne", "anna@skane.se"), "work phone", DuplicatePolicy::Reject).unwrap();
+    let a = v
+        .add(
+            totp(RFC_SECRET, "Region Skåne", "anna@skane.se"),
+            "work phone",
+            DuplicatePolicy::Reject,
+        )
+        .unwrap();
     drop(v);
     let v = reopen(&path);
     let got = v.account(a.id).unwrap();
@@ -66,8 +72,20 @@ fn nothing_readable_is_stored_in_clear() {
     v.update(1, AccountEdit { name: Some("renamed.person".into()), ..Default::default() }).unwrap();
     drop(v);
     let bytes = file_bytes(&path);
-    for needle in ["Göteborgs".as_bytes(), b"unique.user", b"renamed.person", b"distinctive", secret, b32.as_bytes(), PASS.as_bytes()] {
-        assert!(!contains(&bytes, needle), "{:?} found in the vault file", String::from_utf8_lossy(needle));
+    for needle in [
+        "Göteborgs".as_bytes(),
+        b"unique.user",
+        b"renamed.person",
+        b"distinctive",
+        secret,
+        b32.as_bytes(),
+        PASS.as_bytes(),
+    ] {
+        assert!(
+            !contains(&bytes, needle),
+            "{:?} found in the vault file",
+            String::from_utf8_lossy(needle)
+        );
     }
 }
 
@@ -93,7 +111,10 @@ fn lock_wipes_access_until_unlocked_again() {
     v.add(totp(RFC_SECRET, "A", "b"), "", DuplicatePolicy::Reject).unwrap();
     v.lock();
     assert!(matches!(v.accounts(), Err(VaultError::Locked)));
-    assert!(matches!(v.add(totp(b"another secret 1234", "A", "c"), "", DuplicatePolicy::Reject), Err(VaultError::Locked)));
+    assert!(matches!(
+        v.add(totp(b"another secret 1234", "A", "c"), "", DuplicatePolicy::Reject),
+        Err(VaultError::Locked)
+    ));
     assert!(matches!(v.codes_at(59), Err(VaultError::Locked)));
     v.unlock_with_passphrase(PASS).unwrap();
     assert_eq!(v.accounts().unwrap().len(), 1);
@@ -140,7 +161,8 @@ fn flipped_bits_in_a_record_are_detected() {
     v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
     drop(v);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let mut sealed: Vec<u8> = conn.query_row("SELECT sealed FROM accounts WHERE id = 1", [], |r| r.get(0)).unwrap();
+    let mut sealed: Vec<u8> =
+        conn.query_row("SELECT sealed FROM accounts WHERE id = 1", [], |r| r.get(0)).unwrap();
     for i in [0, 11, 12, sealed.len() - 1] {
         // nonce, nonce end, ciphertext start, tag end
         sealed[i] ^= 0x40;
@@ -177,13 +199,19 @@ fn hostile_files_get_typed_errors_and_stay_untouched() {
     }
 
     let foreign = dir.path().join("foreign.sqlite");
-    rusqlite::Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (x); INSERT INTO notes VALUES (1);").unwrap();
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (x); INSERT INTO notes VALUES (1);")
+        .unwrap();
     let before = std::fs::read(&foreign).unwrap();
     assert!(matches!(Vault::open(&foreign), Err(VaultError::NotAVault(_))));
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
 
     assert!(matches!(Vault::open(&dir.path().join("missing")), Err(VaultError::NoVault(_))));
-    assert!(matches!(Vault::create(&foreign, PASS, KdfParams::FLOOR), Err(VaultError::AlreadyExists(_))));
+    assert!(matches!(
+        Vault::create(&foreign, PASS, KdfParams::FLOOR),
+        Err(VaultError::AlreadyExists(_))
+    ));
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
 }
 
@@ -192,7 +220,10 @@ fn a_vault_from_the_future_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let (v, path) = new_vault(&dir);
     drop(v);
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
     let before = file_bytes(&path);
     assert!(matches!(Vault::open(&path), Err(VaultError::TooNew { .. })));
     assert_eq!(before, file_bytes(&path));
@@ -205,7 +236,10 @@ fn absurd_kdf_parameters_in_a_file_are_refused() {
     drop(v);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let params: String = conn.query_row("SELECT params FROM key_slots", [], |r| r.get(0)).unwrap();
-    let huge = params.replace(&format!("\"memory_kib\":{}", KdfParams::FLOOR.memory_kib), "\"memory_kib\":4294967295");
+    let huge = params.replace(
+        &format!("\"memory_kib\":{}", KdfParams::FLOOR.memory_kib),
+        "\"memory_kib\":4294967295",
+    );
     assert_ne!(huge, params);
     conn.execute("UPDATE key_slots SET params = ?1", [&huge]).unwrap();
     let mut v = Vault::open(&path).unwrap();
@@ -234,7 +268,10 @@ fn platform_slot_unlocks_and_a_foreign_key_is_reported_as_invalidated() {
     v.unlock_with_protector(&protector).unwrap();
     v.lock();
     let stranger = SoftwareProtector::generate().unwrap();
-    assert!(matches!(v.unlock_with_protector(&stranger), Err(VaultError::Protector(ProtectorError::KeyInvalidated))));
+    assert!(matches!(
+        v.unlock_with_protector(&stranger),
+        Err(VaultError::Protector(ProtectorError::KeyInvalidated))
+    ));
     // The passphrase still works: a lost platform key never loses the vault.
     v.unlock_with_passphrase(PASS).unwrap();
     v.remove_platform_slot().unwrap();
@@ -266,17 +303,29 @@ impl KeyProtector for CancellingProtector {
 fn misbehaving_protectors_are_caught() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, _) = new_vault(&dir);
-    assert!(matches!(v.add_platform_slot(&LyingProtector(vec![0; 32])), Err(VaultError::Protector(_))));
+    assert!(matches!(
+        v.add_platform_slot(&LyingProtector(vec![0; 32])),
+        Err(VaultError::Protector(_))
+    ));
     assert!(!v.has_platform_slot().unwrap(), "a slot that cannot give the key back is not stored");
-    assert!(matches!(v.add_platform_slot(&CancellingProtector), Err(VaultError::Protector(ProtectorError::UserCancelled))));
+    assert!(matches!(
+        v.add_platform_slot(&CancellingProtector),
+        Err(VaultError::Protector(ProtectorError::UserCancelled))
+    ));
     let good = SoftwareProtector::generate().unwrap();
     v.add_platform_slot(&good).unwrap();
     v.lock();
     for garbage in [vec![], vec![0; 31], vec![0; 32], vec![0; 64]] {
-        assert!(matches!(v.unlock_with_protector(&LyingProtector(garbage)), Err(VaultError::Protector(_))));
+        assert!(matches!(
+            v.unlock_with_protector(&LyingProtector(garbage)),
+            Err(VaultError::Protector(_))
+        ));
         assert!(v.is_locked());
     }
-    assert!(matches!(v.unlock_with_protector(&CancellingProtector), Err(VaultError::Protector(ProtectorError::UserCancelled))));
+    assert!(matches!(
+        v.unlock_with_protector(&CancellingProtector),
+        Err(VaultError::Protector(ProtectorError::UserCancelled))
+    ));
     assert!(v.is_locked());
 }
 
@@ -330,9 +379,19 @@ fn edit_reorder_delete_and_the_activity_log() {
     let b = v.add(totp(b"secret number two!!", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
     let c = v.add(totp(b"secret number 3!!!!", "C", "c"), "", DuplicatePolicy::Reject).unwrap();
     let edited = v
-        .update(b.id, AccountEdit { issuer: Some("  Skolverket ".into()), name: None, note: Some("läxor".into()) })
+        .update(
+            b.id,
+            AccountEdit {
+                issuer: Some("  Skolverket ".into()),
+                name: None,
+                note: Some("läxor".into()),
+            },
+        )
         .unwrap();
-    assert_eq!((edited.params.issuer.as_str(), edited.params.name.as_str(), edited.note.as_str()), ("Skolverket", "b", "läxor"));
+    assert_eq!(
+        (edited.params.issuer.as_str(), edited.params.name.as_str(), edited.note.as_str()),
+        ("Skolverket", "b", "läxor")
+    );
     v.reorder(&[c.id, a.id, b.id]).unwrap();
     assert!(matches!(v.reorder(&[c.id, a.id]), Err(VaultError::InvalidInput(_))));
     assert!(matches!(v.reorder(&[c.id, a.id, a.id]), Err(VaultError::InvalidInput(_))));
@@ -344,7 +403,10 @@ fn edit_reorder_delete_and_the_activity_log() {
     let ids: Vec<i64> = v.accounts().unwrap().iter().map(|x| x.id).collect();
     assert_eq!(ids, [c.id, b.id]);
     let log: Vec<String> = v.activity(10).unwrap().iter().map(|e| e.event.to_string()).collect();
-    assert_eq!(log, ["removed A (a)", "edited Skolverket (b)", "added C (c)", "added B (b)", "added A (a)"]);
+    assert_eq!(
+        log,
+        ["removed A (a)", "edited Skolverket (b)", "added C (c)", "added B (b)", "added A (a)"]
+    );
     assert_eq!(v.activity(2).unwrap().len(), 2);
 }
 
@@ -362,8 +424,24 @@ fn ids_are_never_reused() {
 fn codes_for_every_time_based_account_in_one_call() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, _) = new_vault(&dir);
-    let t = v.add(OtpParams { digits: 8, ..totp(RFC_SECRET, "RFC", "sha1") }, "", DuplicatePolicy::Reject).unwrap();
-    let s = v.add(OtpParams { kind: OtpKind::Steam, digits: 5, ..totp(b"steam secret 1234567", "Steam", "s") }, "", DuplicatePolicy::Reject).unwrap();
+    let t = v
+        .add(
+            OtpParams { digits: 8, ..totp(RFC_SECRET, "RFC", "sha1") },
+            "",
+            DuplicatePolicy::Reject,
+        )
+        .unwrap();
+    let s = v
+        .add(
+            OtpParams {
+                kind: OtpKind::Steam,
+                digits: 5,
+                ..totp(b"steam secret 1234567", "Steam", "s")
+            },
+            "",
+            DuplicatePolicy::Reject,
+        )
+        .unwrap();
     v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap();
     let codes = v.codes_at(59).unwrap();
     assert_eq!(codes.len(), 2, "HOTP is never advanced by the list");
@@ -384,7 +462,13 @@ fn hotp_counter_is_committed_before_the_code_is_returned() {
     let mut v = reopen(&path);
     assert_eq!(v.account(h.id).unwrap().params.counter, 2);
     assert_eq!(v.code(h.id, 0).unwrap().value, "359152");
-    let end = v.add(OtpParams { algorithm: Algorithm::Sha256, ..hotp(u64::MAX - 1) }, "", DuplicatePolicy::Allow).unwrap();
+    let end = v
+        .add(
+            OtpParams { algorithm: Algorithm::Sha256, ..hotp(u64::MAX - 1) },
+            "",
+            DuplicatePolicy::Allow,
+        )
+        .unwrap();
     v.next_hotp(end.id).unwrap(); // the last code there is
     assert!(matches!(v.next_hotp(end.id), Err(VaultError::CounterExhausted)));
     assert_eq!(v.account(end.id).unwrap().params.counter, u64::MAX);
@@ -407,7 +491,12 @@ fn concurrent_handles_never_lose_an_increment() {
                 let mut codes = Vec::new();
                 for _ in 0..EACH {
                     codes.push(v.next_hotp(h).unwrap().value);
-                    assert!(v.modify_enrollment(e, None, |x| { x.sign_count += 1; true }).unwrap());
+                    assert!(v
+                        .modify_enrollment(e, None, |x| {
+                            x.sign_count += 1;
+                            true
+                        })
+                        .unwrap());
                 }
                 codes
             })
@@ -415,7 +504,8 @@ fn concurrent_handles_never_lose_an_increment() {
         .collect();
     let mut shown: Vec<String> = workers.into_iter().flat_map(|w| w.join().unwrap()).collect();
     shown.sort();
-    let mut expected: Vec<String> = (0..2 * EACH).map(|c| hotp(c).code_at(0).unwrap().value).collect();
+    let mut expected: Vec<String> =
+        (0..2 * EACH).map(|c| hotp(c).code_at(0).unwrap().value).collect();
     expected.sort();
     assert_eq!(shown, expected, "every counter value was used exactly once");
     let v = reopen(&path);
@@ -438,7 +528,10 @@ fn invalid_fields_are_refused_and_nothing_is_stored() {
     for p in bad {
         assert!(matches!(v.add(p, "", DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
     }
-    assert!(matches!(v.add(totp(RFC_SECRET, "A", "a"), &"n".repeat(5000), DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(
+        v.add(totp(RFC_SECRET, "A", "a"), &"n".repeat(5000), DuplicatePolicy::Allow),
+        Err(VaultError::InvalidInput(_))
+    ));
     assert!(v.accounts().unwrap().is_empty());
     assert!(v.activity(10).unwrap().is_empty());
 }
@@ -450,7 +543,10 @@ fn export_is_logged_and_round_trips() {
     let a = v.add(totp(RFC_SECRET, "Region Skåne", "anna"), "", DuplicatePolicy::Reject).unwrap();
     let uri = v.export_uri(a.id, "qr").unwrap();
     assert!(uri.starts_with("otpauth://totp/"));
-    assert_eq!(v.activity(1).unwrap()[0].event, ActivityEvent::Exported { account_ids: vec![a.id], format: "qr".into() });
+    assert_eq!(
+        v.activity(1).unwrap()[0].event,
+        ActivityEvent::Exported { account_ids: vec![a.id], format: "qr".into() }
+    );
 }
 
 #[test]
@@ -465,7 +561,12 @@ fn two_handles_on_one_file_both_write() {
                 let mut v = reopen(&path);
                 for j in 0..5u8 {
                     let secret = format!("thread {i} secret {j} padding");
-                    v.add(totp(secret.as_bytes(), "T", &format!("{i}-{j}")), "", DuplicatePolicy::Reject).unwrap();
+                    v.add(
+                        totp(secret.as_bytes(), "T", &format!("{i}-{j}")),
+                        "",
+                        DuplicatePolicy::Reject,
+                    )
+                    .unwrap();
                 }
             })
         })
@@ -487,7 +588,10 @@ fn a_read_only_vault_reports_storage_errors_and_keeps_its_data() {
     let blocker = rusqlite::Connection::open(&path).unwrap();
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     v.conn.busy_timeout(std::time::Duration::from_millis(50)).unwrap();
-    assert!(matches!(v.add(totp(b"second secret 12345", "B", "b"), "", DuplicatePolicy::Reject), Err(VaultError::Storage(_))));
+    assert!(matches!(
+        v.add(totp(b"second secret 12345", "B", "b"), "", DuplicatePolicy::Reject),
+        Err(VaultError::Storage(_))
+    ));
     blocker.execute_batch("ROLLBACK").unwrap();
     assert_eq!(v.accounts().unwrap().len(), 1);
 }
@@ -509,12 +613,25 @@ fn enrollments_persist_sealed_with_their_otp_account() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, path) = new_vault(&dir);
     let e = sample_enrollment();
-    let (id, account) = v.add_enrollment(&e, Some(totp(RFC_SECRET, "Region Skåne", "anna"))).unwrap();
+    let (id, account) =
+        v.add_enrollment(&e, Some(totp(RFC_SECRET, "Region Skåne", "anna"))).unwrap();
     let account = account.unwrap();
     let stored = v.enrollment(id).unwrap().enrollment;
     assert_eq!(stored.otp_account_id, Some(account.id));
-    assert!(v.modify_enrollment(id, None, |e| { e.sign_count = 7; true }).unwrap());
-    assert!(!v.modify_enrollment(id, None, |e| { e.sign_count = 99; false }).unwrap(), "a refused merge saves nothing");
+    assert!(v
+        .modify_enrollment(id, None, |e| {
+            e.sign_count = 7;
+            true
+        })
+        .unwrap());
+    assert!(
+        !v.modify_enrollment(id, None, |e| {
+            e.sign_count = 99;
+            false
+        })
+        .unwrap(),
+        "a refused merge saves nothing"
+    );
     drop(v);
     let bytes = file_bytes(&path);
     assert!(!contains(&bytes, b"Annas telefon") && !contains(&bytes, b"nyckel-device-x"));
@@ -523,10 +640,19 @@ fn enrollments_persist_sealed_with_their_otp_account() {
     assert_eq!(v.enrollment(id).unwrap().enrollment.sign_count, 7);
     assert_eq!(v.account(account.id).unwrap().params.issuer, "Region Skåne");
     let log: Vec<String> = v.activity(5).unwrap().iter().map(|e| e.event.to_string()).collect();
-    assert_eq!(log, ["enrolled anna for sign-in approvals with http://127.0.0.1:9", "added Region Skåne (anna)"]);
+    assert_eq!(
+        log,
+        [
+            "enrolled anna for sign-in approvals with http://127.0.0.1:9",
+            "added Region Skåne (anna)"
+        ]
+    );
     v.remove_enrollment(id).unwrap();
     assert!(matches!(v.enrollment(id), Err(VaultError::EnrollmentNotFound(_))));
-    assert!(matches!(v.modify_enrollment(id, None, |_| true), Err(VaultError::EnrollmentNotFound(_))));
+    assert!(matches!(
+        v.modify_enrollment(id, None, |_| true),
+        Err(VaultError::EnrollmentNotFound(_))
+    ));
 }
 
 #[test]
@@ -534,7 +660,10 @@ fn an_invalid_otp_account_stores_no_enrollment() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, _) = new_vault(&dir);
     let bad = OtpParams { digits: 0, ..totp(RFC_SECRET, "A", "a") };
-    assert!(matches!(v.add_enrollment(&sample_enrollment(), Some(bad)), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(
+        v.add_enrollment(&sample_enrollment(), Some(bad)),
+        Err(VaultError::InvalidInput(_))
+    ));
     assert!(v.enrollments().unwrap().is_empty());
     assert!(v.accounts().unwrap().is_empty());
 }
@@ -574,9 +703,15 @@ fn the_software_key_store_is_updated_from_what_is_saved_now() {
     // A failing merge leaves the saved store alone.
     let err = second.update_software_key_store(|_| Err(VaultError::Corrupt("merge failed".into())));
     assert!(matches!(err, Err(VaultError::Corrupt(_))));
-    assert_eq!(&reopen(&path).software_key_store().unwrap().unwrap()[..], b"saved by first, then second");
+    assert_eq!(
+        &reopen(&path).software_key_store().unwrap().unwrap()[..],
+        b"saved by first, then second"
+    );
     second.lock();
-    assert!(matches!(second.update_software_key_store(|_| Ok::<_, VaultError>(Zeroizing::new(vec![]))), Err(VaultError::Locked)));
+    assert!(matches!(
+        second.update_software_key_store(|_| Ok::<_, VaultError>(Zeroizing::new(vec![]))),
+        Err(VaultError::Locked)
+    ));
 }
 
 #[test]
@@ -587,7 +722,8 @@ fn a_version_1_vault_is_migrated_on_open() {
     drop(v);
     // Turn it back into a schema-1 file, as Nyckel 0.1 wrote it.
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE enrollments; DROP TABLE key_store; PRAGMA user_version = 1;").unwrap();
+    conn.execute_batch("DROP TABLE enrollments; DROP TABLE key_store; PRAGMA user_version = 1;")
+        .unwrap();
     drop(conn);
     let mut v = reopen(&path);
     assert_eq!(v.accounts().unwrap().len(), 1);
@@ -610,7 +746,10 @@ fn a_new_vault_is_readable_by_its_owner_only() {
 /// The main file and its WAL, byte for byte. A missing WAL reads as empty: SQLite creates
 /// an empty one (and the -shm) to read a WAL-mode file, even read-only.
 fn main_and_wal(path: &Path) -> (Vec<u8>, Vec<u8>) {
-    (std::fs::read(path).unwrap(), std::fs::read(format!("{}-wal", path.display())).unwrap_or_default())
+    (
+        std::fs::read(path).unwrap(),
+        std::fs::read(format!("{}-wal", path.display())).unwrap_or_default(),
+    )
 }
 
 /// Builds a SQLite file with `sql`; in WAL mode, `hot_sql` is committed only to the WAL, as
@@ -622,7 +761,8 @@ fn sqlite_file(path: &Path, wal: bool, sql: &str, hot_sql: &str, keep_shm: bool)
     }
     conn.execute_batch(sql).unwrap();
     if wal {
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .unwrap();
     }
     conn.execute_batch(hot_sql).unwrap();
     drop(conn);
@@ -658,8 +798,16 @@ fn files_marked_as_vaults_with_a_wrong_schema_are_refused_untouched() {
         };
         file("version 0", "CREATE TABLE notes (x); INSERT INTO notes VALUES (1);", &app);
         file("version 0, empty", "", &app);
-        file("version 1 without vault_meta", "CREATE TABLE notes (x);", &format!("{app} PRAGMA user_version = 1;"));
-        file("negative version", "CREATE TABLE notes (x);", &format!("{app} PRAGMA user_version = -1;"));
+        file(
+            "version 1 without vault_meta",
+            "CREATE TABLE notes (x);",
+            &format!("{app} PRAGMA user_version = 1;"),
+        );
+        file(
+            "negative version",
+            "CREATE TABLE notes (x);",
+            &format!("{app} PRAGMA user_version = -1;"),
+        );
         file(
             "tables without the vault's columns",
             "CREATE TABLE vault_meta (id INTEGER PRIMARY KEY, x); INSERT INTO vault_meta VALUES (1, 2);
@@ -668,8 +816,14 @@ fn files_marked_as_vaults_with_a_wrong_schema_are_refused_untouched() {
             &format!("{app} PRAGMA user_version = 2;"),
         );
     }
-    cases.push(("a vault at version -1".into(), copy_of_vault("negative.nyckel", "PRAGMA user_version = -1;")));
-    cases.push(("a vault at version 0".into(), copy_of_vault("zero.nyckel", "PRAGMA user_version = 0;")));
+    cases.push((
+        "a vault at version -1".into(),
+        copy_of_vault("negative.nyckel", "PRAGMA user_version = -1;"),
+    ));
+    cases.push((
+        "a vault at version 0".into(),
+        copy_of_vault("zero.nyckel", "PRAGMA user_version = 0;"),
+    ));
     cases.push((
         "a version-1 vault with version-2 tables".into(),
         copy_of_vault("v1-with-v2-tables.nyckel", "PRAGMA user_version = 1;"),
@@ -680,7 +834,10 @@ fn files_marked_as_vaults_with_a_wrong_schema_are_refused_untouched() {
     ));
     cases.push((
         "a vault with a short vault id".into(),
-        copy_of_vault("short-id.nyckel", "PRAGMA ignore_check_constraints = ON; UPDATE vault_meta SET vault_id = x'00';"),
+        copy_of_vault(
+            "short-id.nyckel",
+            "PRAGMA ignore_check_constraints = ON; UPDATE vault_meta SET vault_id = x'00';",
+        ),
     ));
     for (name, path) in cases {
         let before = main_and_wal(&path);
@@ -696,12 +853,21 @@ fn a_foreign_database_with_a_hot_wal_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     for keep_shm in [true, false] {
         let path = dir.path().join(format!("foreign-{keep_shm}.sqlite"));
-        sqlite_file(&path, true, "CREATE TABLE notes (x); INSERT INTO notes VALUES (1);", "INSERT INTO notes VALUES (2);", keep_shm);
+        sqlite_file(
+            &path,
+            true,
+            "CREATE TABLE notes (x); INSERT INTO notes VALUES (1);",
+            "INSERT INTO notes VALUES (2);",
+            keep_shm,
+        );
         let before = main_and_wal(&path);
         assert!(matches!(Vault::open(&path), Err(VaultError::NotAVault(_))));
         assert!(main_and_wal(&path) == before, "not checkpointed, the WAL is still there");
         assert!(!before.1.is_empty());
-        let count: i64 = rusqlite::Connection::open(&path).unwrap().query_row("SELECT COUNT(*) FROM notes", [], |r| r.get(0)).unwrap();
+        let count: i64 = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM notes", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(count, 2);
     }
 }
@@ -726,9 +892,16 @@ fn a_foreign_database_with_a_hot_rollback_journal_is_refused_untouched() {
     std::fs::copy(dir.path().join("live.sqlite-journal"), &journal).unwrap();
     drop(conn);
     let before = (std::fs::read(&path).unwrap(), std::fs::read(&journal).unwrap());
-    assert_eq!(before.1[..8], [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7], "the journal is hot");
+    assert_eq!(
+        before.1[..8],
+        [0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7],
+        "the journal is hot"
+    );
     assert!(matches!(Vault::open(&path), Err(VaultError::NotAVault(_))));
-    assert!((std::fs::read(&path).unwrap(), std::fs::read(&journal).unwrap()) == before, "rolled back");
+    assert!(
+        (std::fs::read(&path).unwrap(), std::fs::read(&journal).unwrap()) == before,
+        "rolled back"
+    );
 }
 
 #[test]
@@ -738,7 +911,9 @@ fn a_vault_whose_last_commits_are_only_in_the_wal_opens_with_them() {
         // Never checkpointed at all: even the vault's header is only in the WAL.
         let path = dir.path().join(format!("fresh-{keep_shm}.nyckel"));
         let mut v = Vault::create(&path, PASS, KdfParams::FLOOR).unwrap();
-        v.conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
+        v.conn
+            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .unwrap();
         v.add(totp(RFC_SECRET, "Only", "in the wal"), "", DuplicatePolicy::Reject).unwrap();
         drop(v);
         // A checkpointed vault whose last commit is in the WAL.
@@ -747,8 +922,11 @@ fn a_vault_whose_last_commits_are_only_in_the_wal_opens_with_them() {
         v.add(totp(RFC_SECRET, "In", "the file"), "", DuplicatePolicy::Reject).unwrap();
         drop(v);
         let mut v = reopen(&old);
-        v.conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true).unwrap();
-        v.add(totp(b"second secret 12345", "Only", "in the wal"), "", DuplicatePolicy::Reject).unwrap();
+        v.conn
+            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
+            .unwrap();
+        v.add(totp(b"second secret 12345", "Only", "in the wal"), "", DuplicatePolicy::Reject)
+            .unwrap();
         drop(v);
         for (path, accounts) in [(&path, 1), (&old, 2)] {
             assert!(std::fs::metadata(format!("{}-wal", path.display())).unwrap().len() > 0);
@@ -756,11 +934,16 @@ fn a_vault_whose_last_commits_are_only_in_the_wal_opens_with_them() {
                 std::fs::remove_file(format!("{}-shm", path.display())).unwrap();
             }
             let v = reopen(path);
-            let names: Vec<String> = v.accounts().unwrap().into_iter().map(|a| a.params.name).collect();
+            let names: Vec<String> =
+                v.accounts().unwrap().into_iter().map(|a| a.params.name).collect();
             assert_eq!(names.len(), accounts, "{}", path.display());
             assert_eq!(names.last().map(String::as_str), Some("in the wal"));
             drop(v);
-            assert_eq!(reopen(path).accounts().unwrap().len(), accounts, "kept after the checkpoint");
+            assert_eq!(
+                reopen(path).accounts().unwrap().len(),
+                accounts,
+                "kept after the checkpoint"
+            );
         }
     }
 }
@@ -791,7 +974,8 @@ fn concurrent_creates_of_one_path_leave_exactly_one_vault() {
         for r in &results {
             assert!(matches!(r, Ok(_) | Err(VaultError::AlreadyExists(_))), "round {round}: {r:?}");
         }
-        let names: Vec<String> = reopen(&path).accounts().unwrap().into_iter().map(|a| a.params.name).collect();
+        let names: Vec<String> =
+            reopen(&path).accounts().unwrap().into_iter().map(|a| a.params.name).collect();
         assert_eq!(names, [winners[0].to_string()]);
     }
 }
@@ -801,10 +985,16 @@ fn a_failed_create_removes_only_its_own_file() {
     let dir = tempfile::tempdir().unwrap();
     let (_v, existing) = new_vault(&dir);
     let before = file_bytes(&existing);
-    assert!(matches!(Vault::create_with_protector(&existing, &CancellingProtector), Err(VaultError::AlreadyExists(_))));
+    assert!(matches!(
+        Vault::create_with_protector(&existing, &CancellingProtector),
+        Err(VaultError::AlreadyExists(_))
+    ));
     assert_eq!(file_bytes(&existing), before);
     let path = dir.path().join("new.nyckel");
-    assert!(matches!(Vault::create_with_protector(&path, &CancellingProtector), Err(VaultError::Protector(_))));
+    assert!(matches!(
+        Vault::create_with_protector(&path, &CancellingProtector),
+        Err(VaultError::Protector(_))
+    ));
     assert!(!path.exists(), "the half-made vault is removed");
     Vault::create(&path, PASS, KdfParams::FLOOR).unwrap();
 }
@@ -834,7 +1024,10 @@ fn concurrent_opens_migrate_a_version_1_vault_once() {
         w.join().unwrap().unwrap();
     }
     let v = reopen(&path);
-    assert_eq!(v.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        v.conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap(),
+        SCHEMA_VERSION
+    );
     assert_eq!(v.accounts().unwrap().len(), 1);
 }
 
@@ -855,14 +1048,19 @@ fn concurrent_adds_of_one_secret_store_it_once() {
     drop(v);
     let handles: Vec<Vault> = (0..3).map(|_| reopen(&path)).collect();
     let blocker_path = path.clone();
-    let blocker = std::thread::spawn(move || hold_write_lock(&blocker_path, std::time::Duration::from_millis(400), ""));
+    let blocker = std::thread::spawn(move || {
+        hold_write_lock(&blocker_path, std::time::Duration::from_millis(400), "")
+    });
     std::thread::sleep(std::time::Duration::from_millis(100));
     // All three look for the secret while another process holds the write lock.
     let workers: Vec<_> = handles
         .into_iter()
         .enumerate()
         .map(|(i, mut v)| {
-            std::thread::spawn(move || v.add(totp(RFC_SECRET, "Same", &i.to_string()), "", DuplicatePolicy::Reject).map(|a| a.id))
+            std::thread::spawn(move || {
+                v.add(totp(RFC_SECRET, "Same", &i.to_string()), "", DuplicatePolicy::Reject)
+                    .map(|a| a.id)
+            })
         })
         .collect();
     blocker.join().unwrap();
@@ -870,7 +1068,11 @@ fn concurrent_adds_of_one_secret_store_it_once() {
     let stored: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
     assert_eq!(stored.len(), 1, "{results:?}");
     for r in &results {
-        assert!(r.is_ok() || matches!(r, Err(VaultError::Duplicate { existing_id }) if *existing_id == stored[0]), "{r:?}");
+        assert!(
+            r.is_ok()
+                || matches!(r, Err(VaultError::Duplicate { existing_id }) if *existing_id == stored[0]),
+            "{r:?}"
+        );
     }
     assert_eq!(reopen(&path).accounts().unwrap().len(), 1);
 }
@@ -885,7 +1087,11 @@ fn reorder_checks_its_list_under_the_write_lock() {
     // account exactly once, and is refused rather than applied to what is left.
     let blocker_path = path.clone();
     let blocker = std::thread::spawn(move || {
-        hold_write_lock(&blocker_path, std::time::Duration::from_millis(300), &format!("DELETE FROM accounts WHERE id = {a}"))
+        hold_write_lock(
+            &blocker_path,
+            std::time::Duration::from_millis(300),
+            &format!("DELETE FROM accounts WHERE id = {a}"),
+        )
     });
     std::thread::sleep(std::time::Duration::from_millis(100));
     let result = v.reorder(&[b, a]);
@@ -930,7 +1136,11 @@ fn more_than_one_slot_of_a_kind_is_refused_before_any_kdf_runs() {
         let mut v = Vault::open(&copy).unwrap();
         rusqlite::Connection::open(&copy).unwrap().execute_batch(&extra(kind, copies)).unwrap();
         let started = std::time::Instant::now();
-        let unlocked = if kind == "passphrase" { v.unlock_with_passphrase(PASS) } else { v.unlock_with_protector(&protector) };
+        let unlocked = if kind == "passphrase" {
+            v.unlock_with_passphrase(PASS)
+        } else {
+            v.unlock_with_protector(&protector)
+        };
         assert!(matches!(unlocked, Err(VaultError::Corrupt(_))), "{kind}: {unlocked:?}");
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "no KDF ran");
         assert!(v.is_locked());
@@ -951,7 +1161,10 @@ fn an_account_whose_uri_could_not_be_imported_again_is_refused() {
     let long = "å".repeat(256); // 512 bytes, the longest issuer and name accepted
     let too_long = [
         totp(RFC_SECRET, &long, &long),
-        OtpParams { extra: vec![("image".into(), format!("https://example.se/{}", "x".repeat(4096)))], ..totp(RFC_SECRET, "A", "a") },
+        OtpParams {
+            extra: vec![("image".into(), format!("https://example.se/{}", "x".repeat(4096)))],
+            ..totp(RFC_SECRET, "A", "a")
+        },
     ];
     for p in too_long {
         assert!(p.to_uri().len() > MAX_URI_LEN);
@@ -959,7 +1172,10 @@ fn an_account_whose_uri_could_not_be_imported_again_is_refused() {
         assert!(matches!(&err, VaultError::InvalidInput(m) if m.contains("URI")), "{err:?}");
     }
     // At the limit: stored, exported, and imported again as it was.
-    let base = OtpParams { extra: vec![("image".into(), String::new())], ..totp(RFC_SECRET, "Region Skåne", "anna") };
+    let base = OtpParams {
+        extra: vec![("image".into(), String::new())],
+        ..totp(RFC_SECRET, "Region Skåne", "anna")
+    };
     let fill = MAX_URI_LEN - base.to_uri().len();
     let at_limit = OtpParams { extra: vec![("image".into(), "i".repeat(fill))], ..base.clone() };
     assert_eq!(at_limit.to_uri().len(), MAX_URI_LEN);
@@ -983,10 +1199,19 @@ fn an_account_whose_uri_could_not_be_imported_again_is_refused() {
 fn a_hotp_counter_that_can_show_no_code_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (mut v, _) = new_vault(&dir);
-    assert!(matches!(v.add(hotp(u64::MAX), "", DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
-    let uri = format!("otpauth://hotp/Bank:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter={}", u64::MAX);
+    assert!(matches!(
+        v.add(hotp(u64::MAX), "", DuplicatePolicy::Allow),
+        Err(VaultError::InvalidInput(_))
+    ));
+    let uri = format!(
+        "otpauth://hotp/Bank:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter={}",
+        u64::MAX
+    );
     assert!(matches!(v.add_uri(&uri, DuplicatePolicy::Allow), Err(VaultError::InvalidInput(_))));
-    assert!(matches!(v.add_enrollment(&sample_enrollment(), Some(hotp(u64::MAX))), Err(VaultError::InvalidInput(_))));
+    assert!(matches!(
+        v.add_enrollment(&sample_enrollment(), Some(hotp(u64::MAX))),
+        Err(VaultError::InvalidInput(_))
+    ));
     assert!(v.accounts().unwrap().is_empty());
     assert!(v.enrollments().unwrap().is_empty());
     let last = v.add(hotp(u64::MAX - 1), "", DuplicatePolicy::Allow).unwrap();
@@ -1011,7 +1236,8 @@ fn copies_in_memory(needle: &[u8]) -> usize {
             continue;
         }
         let (start, end) = range.split_once('-').unwrap();
-        let (mut at, end) = (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
+        let (mut at, end) =
+            (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
         while at < end {
             // Never read the chunk into itself: the copy would repeat what it read before.
             if (chunk_start..chunk_end).contains(&at) {
@@ -1058,4 +1284,3 @@ fn lock_leaves_no_copy_of_the_vault_key_in_memory() {
     let key = Zeroizing::new(inverted.iter().map(|b| !b).collect::<Vec<u8>>());
     assert_eq!(copies_in_memory(&key), 1);
 }
-
