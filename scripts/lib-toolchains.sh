@@ -67,7 +67,11 @@ ensure_kotlinc() {
     log "installing kotlin-compiler@$KOTLIN_COMPILER_VERSION from npm into $prefix"
     mkdir -p "$prefix"
     [ -f "$prefix/package.json" ] || printf '{ "private": true }\n' >"$prefix/package.json"
-    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
+    # --prefix also moves npm's global config ({prefix}/etc/npmrc): keep the machine's (its
+    # cafile, registry) by naming it, read before the prefix changes.
+    local globalconfig
+    globalconfig=$(npm config get globalconfig </dev/null) || die "npm config get globalconfig failed"
+    npm install --prefix "$prefix" --globalconfig "$globalconfig" --no-audit --no-fund --loglevel=error \
         "kotlin-compiler@$KOTLIN_COMPILER_VERSION" </dev/null >&2 || die "npm install kotlin-compiler failed"
     chmod +x "$KOTLIN_HOME"/bin/* 2>/dev/null || true
     [ -x "$KOTLIN_HOME/bin/kotlinc" ] || die "kotlinc not found in $KOTLIN_HOME/bin after npm install"
