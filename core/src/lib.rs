@@ -5,16 +5,19 @@
 //! - [`vault`]: the encrypted SQLite vault of accounts, key slots, enrollments and activity.
 //! - [`protocol`]: the push-approval protocol v1, app side, sans-I/O (`docs/protocol.md`).
 //! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
+//! - [`error`]: the one classification of every error (kind, next step, request over).
 //!
 //! The core never opens sockets; the only I/O it does is SQLite.
 
 pub mod approvals;
 pub mod codes;
+pub mod error;
 pub mod otpauth;
 pub mod protocol;
 pub mod secret;
 pub mod vault;
 
 pub use codes::{Code, CodeError};
+pub use error::{Classify, ErrorKind, NextStep};
 pub use otpauth::{Algorithm, OtpKind, OtpParams, ParseError, ParsedUri, Warning};
 pub use secret::Secret;

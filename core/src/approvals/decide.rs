@@ -5,7 +5,7 @@ use super::{
 };
 use crate::protocol::{
     self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError,
-    RespondOutcome,
+    ProviderCode, RespondOutcome,
 };
 use crate::vault::{ActivityEvent, StoredEnrollment};
 
@@ -80,7 +80,8 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     /// (prompt cancelled, wrong PIN) sends and logs nothing: the request is still pending.
     /// A phone sign-in key that is gone or unusable is reported as
     /// [`ProtocolError::PhoneSigninKey`] (enable phone sign-in again), not as the device
-    /// key's [`ProtocolError::KeyStore`].
+    /// key's [`ProtocolError::KeyStore`]. The provider not knowing the request (any more)
+    /// is [`ApprovalError::RequestGone`].
     pub fn decide(
         &self,
         enrollment_id: i64,
@@ -105,7 +106,13 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         // acted on the decision, so its outcome is what the user must see.
         let _ = self.vault.with_vault(|v| v.log(&event));
         sent?;
-        Ok(outcome?)
+        outcome.map_err(|e| match e {
+            // The response call's 404 is "no such request" (§4.3).
+            ProtocolError::Provider { code: ProviderCode::NotFound, .. } => {
+                ApprovalError::RequestGone
+            }
+            e => e.into(),
+        })
     }
 
     /// Signs `decision` and commits the counter it used (compare-and-set against the stored

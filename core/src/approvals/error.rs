@@ -31,4 +31,12 @@ pub enum ApprovalError {
     /// The push token is longer than the protocol allows; nothing was sent.
     #[error("the push token is too long")]
     PushTokenTooLong,
+    /// The provider does not know the sign-in request the decision answered (any more): it
+    /// was answered, withdrawn or expired and forgotten (the response call's `not_found`).
+    #[error("the provider does not know this sign-in request (any more)")]
+    RequestGone,
+    /// The request id is not among the requests fetched last (see
+    /// [`SignInRequests`](super::SignInRequests)): fetch the pending requests again.
+    #[error("unknown sign-in request; refresh the list of pending requests")]
+    UnknownRequest,
 }

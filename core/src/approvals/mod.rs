@@ -36,9 +36,11 @@ mod device;
 mod enroll;
 mod error;
 mod phone_signin;
+mod requests;
 
 pub use access::VaultAccess;
 pub use error::ApprovalError;
+pub use requests::SignInRequests;
 
 use crate::protocol::{
     wire, DeviceKeyStore, Enrollment, HttpRequest, HttpResponse, PendingRequest, ProtocolError,

@@ -236,7 +236,17 @@ impl Scripted {
             }
             ("POST", p) if p.ends_with("/response") => {
                 let id = p.trim_start_matches("/nyckel/v1/requests/").trim_end_matches("/response");
-                self.pending.lock().unwrap().retain(|r| r["id"] != id);
+                let mut pending = self.pending.lock().unwrap();
+                let before = pending.len();
+                pending.retain(|r| r["id"] != id);
+                if pending.len() == before {
+                    return HttpResponse {
+                        status: 404,
+                        headers: vec![],
+                        body: br#"{"error":"not_found"}"#.to_vec(),
+                    };
+                }
+                drop(pending);
                 self.provider
                     .respond(&with("nyckel.result", json!({"requestId": id, "state": "approved"})))
             }
@@ -554,4 +564,49 @@ fn transport_errors_do_not_echo_the_request_body() {
         decide.contains("\"signature\":\"…\"") && decide.contains("\"clientDataJSON\":\"…\""),
         "{decide}"
     );
+}
+
+#[test]
+fn remembered_requests_are_answered_by_id_and_forgotten_once_over() {
+    let phone = Phone::new();
+    let enrolled = phone.enroll();
+    let requests = SignInRequests::new();
+    phone.http.push("r1", "push", 120);
+    phone.http.push("r2", "push", 120);
+    let found = phone.with(|a| requests.fetch(a, phone.now())).unwrap();
+    assert_eq!(found.requests.len(), 2);
+    let sent = || phone.http.bodies.lock().unwrap().len();
+    let before = sent();
+    let decide = |id: &str, d| phone.with(|a| requests.decide(a, id, d, phone.now()));
+
+    // The two-digit check comes first, before the id is looked up or anything signed.
+    let e = decide("nope", Decision::Approve { number: 7 }).unwrap_err();
+    assert!(matches!(e, ApprovalError::Protocol(ProtocolError::InvalidNumber)), "{e:?}");
+    let e = decide("nope", Decision::Approve { number: 42 }).unwrap_err();
+    assert!(matches!(e, ApprovalError::UnknownRequest), "{e:?}");
+    assert_eq!(sent(), before, "nothing sent");
+
+    assert_eq!(decide("r1", Decision::Approve { number: 42 }).unwrap(), RespondOutcome::Approved);
+    let e = decide("r1", Decision::Deny).unwrap_err();
+    assert!(matches!(e, ApprovalError::UnknownRequest), "an answered request is forgotten");
+
+    // The provider forgot r2 meanwhile: its 404 on the response call ends the request.
+    phone.http.pending.lock().unwrap().clear();
+    let e = decide("r2", Decision::Deny).unwrap_err();
+    assert!(matches!(e, ApprovalError::RequestGone), "{e:?}");
+    assert!(crate::error::Classify::ends_request(&e));
+    assert!(matches!(decide("r2", Decision::Deny), Err(ApprovalError::UnknownRequest)));
+
+    // An error before the provider answered leaves the request answerable.
+    phone.http.push("r3", "push", 120);
+    phone.with(|a| requests.fetch(a, phone.now())).unwrap();
+    phone.http.echo.store(true, Ordering::SeqCst);
+    assert!(matches!(decide("r3", Decision::Approve { number: 42 }), Err(ApprovalError::Transport(_))));
+    phone.http.echo.store(false, Ordering::SeqCst);
+    assert_eq!(decide("r3", Decision::Approve { number: 42 }).unwrap(), RespondOutcome::Approved);
+
+    phone.http.push("r4", "push", 120);
+    phone.with(|a| requests.fetch(a, phone.now())).unwrap();
+    requests.forget_enrollment(enrolled.enrollment_id);
+    assert!(matches!(decide("r4", Decision::Deny), Err(ApprovalError::UnknownRequest)));
 }

@@ -24,6 +24,19 @@ pub enum Decision {
     Report,
 }
 
+impl Decision {
+    /// [`ProtocolError::InvalidNumber`] for an approval whose number is not two digits
+    /// (10–99); checked before anything is signed or sent.
+    pub fn check_number(&self) -> Result<(), ProtocolError> {
+        match self {
+            Decision::Approve { number } if !(10..=99).contains(number) => {
+                Err(ProtocolError::InvalidNumber)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl std::fmt::Debug for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -85,10 +98,10 @@ pub fn respond(
         return Err(ProtocolError::Expired);
     }
     let number = match decision {
-        Decision::Approve { number } if (10..=99).contains(&number) => Some(number),
-        Decision::Approve { .. } => return Err(ProtocolError::InvalidNumber),
+        Decision::Approve { number } => Some(number),
         _ => None,
     };
+    decision.check_number()?;
     let use_phone_key = decision.uses_phone_signin_key(request);
     let (alias, credential_id, public_key, count) = if use_phone_key {
         match (

@@ -1,4 +1,5 @@
-//! What can go wrong with a vault. Messages are one line and never contain secrets.
+//! What can go wrong with a vault. Messages are one line and never contain secrets;
+//! [`crate::error`] classifies them for the user.
 
 use crate::codes::CodeError;
 use crate::otpauth::ParseError;
@@ -58,8 +59,11 @@ pub enum VaultError {
     /// The vault has no platform slot to unlock with.
     #[error("vault has no platform key slot")]
     NoPlatformSlot,
-    /// SQLite failed (disk full, read-only, busy, …).
-    #[error("storage error: {0}")]
+    /// SQLite or the file system failed (disk full, read-only, busy, …). The text is
+    /// SQLite's or the OS's, for a developer-facing log only
+    /// ([`Classify::log_detail`](crate::error::Classify::log_detail)): the message shown
+    /// to the user never carries it.
+    #[error("could not read or write the vault file (disk full, read-only or busy?)")]
     Storage(String),
 }
 
