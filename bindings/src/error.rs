@@ -221,6 +221,8 @@ impl From<ApprovalError> for NyckelError {
             e @ ApprovalError::PushTokenTooLong => {
                 NyckelError::InvalidInput { reason: e.to_string() }
             }
+            ApprovalError::RequestGone => NyckelError::RequestNotPending,
+            ApprovalError::UnknownRequest => NyckelError::RequestNotFound,
         }
     }
 }

@@ -1,16 +1,17 @@
-//! The one place where failures become a message and an exit code.
+//! The one place where failures become a message and an exit code: the CLI renders the
+//! core's classification ([`nyckel_core::error`]) and adds the `nyckel` command to run next.
 //!
 //! Exit codes: `0` success, `2` bad input or a refusal the user can act on (a malformed URI,
 //! a wrong passphrase or PIN, an unknown id, a duplicate, a missing vault, a wrong number, an
-//! expired sign-in request, …), `1` anything else (storage, a damaged vault, a provider that
+//! expired sign-in request, …: [`Classify::by_user`]), `1` anything else (storage, a damaged vault, a provider that
 //! cannot be reached or answers nonsense, an internal error). Every message is a single
 //! line; `main` prints it prefixed with `nyckel: `. No message contains a secret, an
 //! activation code, a nonce or a sign-in number.
 
 use nyckel_core::approvals::ApprovalError;
-use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode, UriError};
+use nyckel_core::protocol::{ProtocolError, UriError};
 use nyckel_core::vault::VaultError;
-use nyckel_core::ParseError;
+use nyckel_core::{Classify, ErrorKind, ParseError};
 
 /// Exit code for success.
 pub const EXIT_OK: i32 = 0;
@@ -53,21 +54,37 @@ impl CliError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Vault(e) => vault_exit_code(e),
-            CliError::Approval(e) => approval_exit_code(e),
-            CliError::Parse(_) | CliError::Usage(_) => EXIT_USAGE,
+            CliError::Usage(_) => EXIT_USAGE,
             CliError::Failure(_) => EXIT_FAILURE,
             CliError::BrokenPipe => EXIT_OK,
+            e => match classified(e).is_some_and(|c| c.by_user()) {
+                true => EXIT_USAGE,
+                false => EXIT_FAILURE,
+            },
         }
+    }
+
+    /// The core's rendering, without a CLI-specific addition.
+    fn message_of_core(&self) -> String {
+        classified(self).map(render).unwrap_or_default()
+    }
+
+    /// What only a developer needs (SQLite's own text), never part of [`CliError::message`].
+    pub fn log_detail(&self) -> Option<String> {
+        classified(self).and_then(|c| c.log_detail())
     }
 
     /// The one-line message shown to the user (without the `nyckel: ` prefix).
     /// `None` when nothing should be printed (broken pipe).
     pub fn message(&self) -> Option<String> {
         let text = match self {
-            CliError::Vault(e) => vault_message(e),
-            CliError::Parse(e) => parse_message(e),
-            CliError::Approval(e) => approval_message(e),
+            CliError::Vault(VaultError::InvalidUri(e)) | CliError::Parse(e) => parse_message(e),
+            CliError::Vault(e) => render(e),
+            CliError::Approval(ApprovalError::Vault(VaultError::InvalidUri(e))) => parse_message(e),
+            e @ CliError::Approval(ApprovalError::Protocol(ProtocolError::Uri(
+                UriError::WrongScheme,
+            ))) => format!("{}; for an otpauth:// account use `nyckel add`", e.message_of_core()),
+            CliError::Approval(e) => render(e),
             CliError::Usage(m) | CliError::Failure(m) => m.clone(),
             CliError::BrokenPipe => return None,
         };
@@ -75,88 +92,13 @@ impl CliError {
     }
 }
 
-fn vault_exit_code(e: &VaultError) -> i32 {
+/// The core's classification of a vault, parse or approval error.
+fn classified(e: &CliError) -> Option<&dyn Classify> {
     match e {
-        VaultError::InvalidUri(_)
-        | VaultError::InvalidInput(_)
-        | VaultError::Duplicate { .. }
-        | VaultError::NotFound(_)
-        | VaultError::EnrollmentNotFound(_)
-        | VaultError::WrongPassphrase
-        | VaultError::NoVault(_)
-        | VaultError::AlreadyExists(_) => EXIT_USAGE,
-        _ => EXIT_FAILURE,
-    }
-}
-
-fn vault_message(e: &VaultError) -> String {
-    match e {
-        VaultError::NoVault(path) => {
-            format!("no vault at {path}; create one with `nyckel init` or choose another with --vault")
-        }
-        VaultError::AlreadyExists(path) => format!("a file already exists at {path}; refusing to overwrite it"),
-        VaultError::WrongPassphrase => "wrong passphrase".into(),
-        VaultError::NotFound(id) => format!("no account with id {id} (see `nyckel list`)"),
-        VaultError::EnrollmentNotFound(id) => format!("no enrollment with id {id} (see `nyckel enrollments`)"),
-        VaultError::Duplicate { existing_id } => format!(
-            "this account is already in the vault (id {existing_id}); pass --allow-duplicate to add it again"
-        ),
-        VaultError::InvalidUri(p) => parse_message(p),
-        VaultError::InvalidInput(m) => m.clone(),
-        VaultError::NotAVault(_) | VaultError::Corrupt(_) | VaultError::TooNew { .. } => e.to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn parse_message(e: &ParseError) -> String {
-    match e {
-        ParseError::WrongScheme(scheme) if scheme == "otpauth-migration" => {
-            "this is a Google Authenticator export (otpauth-migration://); importing those is not supported yet".into()
-        }
-        ParseError::WrongScheme(scheme) => format!(
-            "not an otpauth URI (scheme \"{scheme}\"); only otpauth:// account URIs can be added"
-        ),
-        other => format!("invalid otpauth URI: {other}"),
-    }
-}
-
-fn approval_exit_code(e: &ApprovalError) -> i32 {
-    match e {
-        ApprovalError::Vault(v) => vault_exit_code(v),
-        ApprovalError::Transport(_)
-        | ApprovalError::Closed
-        | ApprovalError::Conflict
-        | ApprovalError::PhoneSigninConflict => EXIT_FAILURE,
-        ApprovalError::PushTokenTooLong => EXIT_USAGE,
-        ApprovalError::Protocol(p) => protocol_exit_code(p),
-    }
-}
-
-fn protocol_exit_code(e: &ProtocolError) -> i32 {
-    match e {
-        ProtocolError::Uri(_)
-        | ProtocolError::ProviderKeyMismatch
-        | ProtocolError::Expired
-        | ProtocolError::InvalidNumber
-        | ProtocolError::PhoneSigninNotEnabled
-        | ProtocolError::KeyStore(
-            KeyStoreError::UserCancelled | KeyStoreError::UserVerificationFailed,
-        ) => EXIT_USAGE,
-        ProtocolError::Provider {
-            code:
-                ProviderCode::WrongNumber
-                | ProviderCode::Expired
-                | ProviderCode::NotPending
-                | ProviderCode::NotFound
-                | ProviderCode::ActivationInvalid
-                | ProviderCode::DeviceRevoked
-                | ProviderCode::UnknownDevice
-                | ProviderCode::UnknownCredential
-                | ProviderCode::RateLimited
-                | ProviderCode::Blocked,
-            ..
-        } => EXIT_USAGE,
-        _ => EXIT_FAILURE,
+        CliError::Vault(e) => Some(e),
+        CliError::Parse(e) => Some(e),
+        CliError::Approval(e) => Some(e),
+        CliError::Usage(_) | CliError::Failure(_) | CliError::BrokenPipe => None,
     }
 }
 
@@ -166,71 +108,77 @@ pub const WRONG_NUMBER: &str =
 
 /// The message for a failed push-approval step (also used for warnings).
 pub fn approval_message(e: &ApprovalError) -> String {
-    match e {
-        ApprovalError::Vault(v) => vault_message(v),
-        ApprovalError::Transport(reason) => format!("cannot reach the provider: {reason}"),
-        ApprovalError::Protocol(p) => protocol_message(p),
-        e @ (ApprovalError::Closed | ApprovalError::Conflict | ApprovalError::PushTokenTooLong) => e.to_string(),
-        ApprovalError::PhoneSigninConflict => "phone sign-in for this account was changed by another `nyckel` at the same time, so this change was not saved; turn it on again with `nyckel phone-signin enable ACCOUNT`".into(),
+    render(e)
+}
+
+/// The core's one-line message, with what to do next in `nyckel` terms.
+fn render(e: &dyn Classify) -> String {
+    let text = e.to_string();
+    match hint(e.kind()) {
+        Some(hint) => format!("{text}{hint}"),
+        None => text,
     }
 }
 
-fn protocol_message(e: &ProtocolError) -> String {
-    match e {
-        ProtocolError::Uri(UriError::WrongScheme) => {
-            "not a Nyckel enrollment code (nyckel-enroll://…); for an otpauth:// account use `nyckel add`".into()
+/// The `nyckel` command that is the next step, for the kinds that have one.
+fn hint(kind: ErrorKind) -> Option<&'static str> {
+    use ErrorKind as K;
+    match kind {
+        K::NoVault => Some("; create one with `nyckel init` or choose another with --vault"),
+        K::NotFound => Some(" (see `nyckel list`)"),
+        K::EnrollmentNotFound => Some(" (see `nyckel enrollments`)"),
+        K::Duplicate => Some("; pass --allow-duplicate to add it again"),
+        K::PhoneSigninNotEnabled => {
+            Some(": turn it on with `nyckel phone-signin enable ACCOUNT`, or deny the request")
         }
-        ProtocolError::Uri(UriError::InsecureUrl) => {
-            "the enrollment code's provider URL is plain http on another computer; providers must use https".into()
+        K::PhoneSigninKeyUnavailable => Some(
+            "; turn phone sign-in off and on again (`nyckel phone-signin disable ACCOUNT`, then `enable`)",
+        ),
+        K::EnrollmentUnusable | K::DeviceRevoked => {
+            Some("; remove it with `nyckel unenroll` and enroll again")
         }
-        ProtocolError::Uri(u) => format!("not a usable enrollment code: {u}"),
-        ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed) => {
-            "wrong PIN for phone sign-in; nothing was sent, and the sign-in request (if any) is still waiting".into()
+        K::UserVerificationFailed => {
+            Some(" (wrong PIN for phone sign-in); nothing was sent, and the sign-in request (if any) is still waiting")
         }
-        ProtocolError::KeyStore(KeyStoreError::UserCancelled) => "no PIN given; nothing was sent".into(),
-        ProtocolError::KeyStore(k) => format!("device key store: {k}"),
-        ProtocolError::PhoneSigninKey(KeyStoreError::NotFound) => "this account's phone sign-in key is missing from this computer's key store; turn phone sign-in off and on again (`nyckel phone-signin disable ACCOUNT`, then `enable`)".into(),
-        ProtocolError::PhoneSigninKey(k) => format!("phone sign-in key: {k}; if this persists, turn phone sign-in off and on again"),
-        ProtocolError::BadPlatformSignature | ProtocolError::BadPlatformKey => e.to_string(),
-        ProtocolError::Provider { code, status } => provider_message(code, *status),
-        ProtocolError::ClockSkew => {
-            "this computer's clock is too far from the provider's, even after correcting for it; check the system clock".into()
-        }
-        ProtocolError::Malformed(_) | ProtocolError::TooLarge | ProtocolError::UnexpectedPayload(_) => {
-            format!("the provider's answer is not valid Nyckel protocol ({e}); nothing was changed")
-        }
-        ProtocolError::BadProviderSignature => "the provider's answer is not signed by the key pinned at enrollment, so it was ignored (an attack, or the provider changed its key: then enroll again)".into(),
-        ProtocolError::ProviderKeyMismatch => "the provider's key does not match the fingerprint in the enrollment code, so nothing was stored; the code may be forged or the connection intercepted: do not use it".into(),
-        ProtocolError::Substituted(what) => {
-            format!("the provider's answer is about another {what}, so it was ignored (possible attack); nothing was changed")
-        }
-        ProtocolError::Expired => EXPIRED.into(),
-        ProtocolError::InvalidNumber => "the number must be two digits (10-99)".into(),
-        ProtocolError::PhoneSigninNotEnabled => "this is a passwordless sign-in request, which needs phone sign-in; it is not enabled for this account on this computer: turn it on with `nyckel phone-signin enable ACCOUNT`, or deny the request".into(),
-        ProtocolError::CounterExhausted => "this enrollment's signature counter is used up; remove it and enroll again".into(),
-        ProtocolError::InvalidEnrollment(what) => {
-            format!("the stored enrollment is damaged ({what}); remove it with `nyckel unenroll` and enroll again")
-        }
+        K::UserCancelled => Some(" (no PIN given); nothing was sent"),
+        K::Busy => Some("; nothing was sent"),
+        K::RequestNotFound => Some(" (`nyckel pending`)"),
+        K::InvalidUri
+        | K::InvalidInput
+        | K::WrongPassphrase
+        | K::Locked
+        | K::Closed
+        | K::AlreadyExists
+        | K::Damaged
+        | K::TooNew
+        | K::NoPlatformKey
+        | K::KeyInvalidated
+        | K::KeyUnavailable
+        | K::KeyProtector
+        | K::Storage
+        | K::Internal
+        | K::WrongNumber
+        | K::RequestExpired
+        | K::RequestNotPending
+        | K::InvalidNumber
+        | K::ProviderUnreachable
+        | K::ProviderRefused
+        | K::ProviderUntrusted
+        | K::InvalidEnrollmentCode
+        | K::DeviceKeyUnavailable => None,
     }
 }
 
-const EXPIRED: &str = "the sign-in request expired before it was answered; start the sign-in again";
-
-fn provider_message(code: &ProviderCode, status: u16) -> String {
-    match code {
-        ProviderCode::WrongNumber => WRONG_NUMBER.into(),
-        ProviderCode::Expired => EXPIRED.into(),
-        ProviderCode::NotPending => "this sign-in request is no longer waiting: it was answered elsewhere or replaced by a newer one".into(),
-        ProviderCode::NotFound => "the provider does not know this sign-in request (any more)".into(),
-        ProviderCode::ActivationInvalid => "the enrollment code was already used or has expired; get a new one from the provider (account page or administrator)".into(),
-        ProviderCode::DeviceRevoked => "the provider has revoked this computer's enrollment; remove it with `nyckel unenroll` and enroll again".into(),
-        ProviderCode::UnknownDevice => "the provider does not know this computer (was its enrollment removed?); enroll again".into(),
-        ProviderCode::UnknownCredential => "the provider does not accept this computer's key for this request".into(),
-        ProviderCode::RateLimited => "the provider is limiting requests; wait a few minutes and try again".into(),
-        ProviderCode::Blocked => "sign-ins for this account are blocked for a while after a report".into(),
-        ProviderCode::Counter => "the provider refused the key's signature counter (was the vault restored from an old copy?); enroll again".into(),
-        ProviderCode::ClockSkew => "the provider says this computer's clock is wrong; check the system clock".into(),
-        other => format!("the provider refused the request: {other} (HTTP {status})"),
+/// The message of a URI given without a vault.
+fn parse_message(e: &ParseError) -> String {
+    match e {
+        ParseError::WrongScheme(scheme) if scheme == "otpauth-migration" => {
+            "this is a Google Authenticator export (otpauth-migration://); importing those is not supported yet".into()
+        }
+        ParseError::WrongScheme(scheme) => format!(
+            "not an otpauth URI (scheme \"{scheme}\"); only otpauth:// account URIs can be added"
+        ),
+        other => format!("invalid otpauth URI: {other}"),
     }
 }
 
@@ -323,6 +271,7 @@ pub fn install_panic_hook() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nyckel_core::protocol::{KeyStoreError, ProviderCode};
 
     #[test]
     fn input_that_is_not_utf8_is_bad_input() {
@@ -379,6 +328,33 @@ mod tests {
         let unreachable =
             CliError::from(ApprovalError::Transport("127.0.0.1 refused the connection".into()));
         assert!(unreachable.message().unwrap().starts_with("cannot reach the provider"));
+    }
+
+    #[test]
+    fn storage_errors_show_no_sqlite_text_but_keep_it_for_a_log() {
+        let e = CliError::from(VaultError::Storage("disk I/O error (table accounts)".into()));
+        assert_eq!(e.exit_code(), 1);
+        assert!(!e.message().unwrap().contains("disk I/O error"), "{:?}", e.message());
+        assert_eq!(e.log_detail().as_deref(), Some("disk I/O error (table accounts)"));
+    }
+
+    #[test]
+    fn each_kind_renders_the_core_message_and_its_next_command() {
+        let lost = CliError::from(ProtocolError::PhoneSigninKey(KeyStoreError::NotFound));
+        assert!(lost.message().unwrap().contains("nyckel phone-signin disable"), "{lost:?}");
+        assert!(!lost.message().unwrap().contains("unenroll"));
+        let revoked = provider(ProviderCode::DeviceRevoked);
+        assert!(revoked.message().unwrap().contains("nyckel unenroll"));
+        let busy = CliError::from(ApprovalError::Conflict);
+        assert_eq!(busy.exit_code(), 1);
+        assert!(busy.message().unwrap().contains("nothing was sent"));
+        let gone = CliError::from(ApprovalError::RequestGone);
+        assert_eq!(gone.exit_code(), 2);
+        let missing = CliError::from(VaultError::NoVault("/tmp/v".into()));
+        assert_eq!(
+            missing.message().unwrap(),
+            "no vault at /tmp/v; create one with `nyckel init` or choose another with --vault"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub enum ApprovalError {
     Protocol(#[from] ProtocolError),
     /// No response from the provider (network down, timeout). The text never carries the
     /// request's nonce, signature or query.
-    #[error("could not reach the provider: {0}")]
+    #[error("cannot reach the provider: {0}")]
     Transport(String),
     /// The [`VaultAccess`](super::VaultAccess) has no open vault (the app closed it).
     #[error("the vault has been closed")]
@@ -26,7 +26,7 @@ pub enum ApprovalError {
     /// Phone sign-in of this enrollment was enabled or disabled by another call while this
     /// activation was on the network. Nothing was saved and this call's new key was
     /// deleted; the provider may hold either call's key: enable phone sign-in again.
-    #[error("phone sign-in was changed by another call at the same time; turn it on again")]
+    #[error("phone sign-in for this account was changed by another call at the same time, so this change was not saved")]
     PhoneSigninConflict,
     /// The push token is longer than the protocol allows; nothing was sent.
     #[error("the push token is too long")]

@@ -37,8 +37,7 @@ impl SignInRequests {
         now: i64,
     ) -> Result<PendingAcrossEnrollments, ApprovalError> {
         let found = approvals.pending(now)?;
-        *self.by_id() =
-            found.requests.iter().map(|p| (p.request.id.clone(), p.clone())).collect();
+        *self.by_id() = found.requests.iter().map(|p| (p.request.id.clone(), p.clone())).collect();
         Ok(found)
     }
 

@@ -601,7 +601,10 @@ fn remembered_requests_are_answered_by_id_and_forgotten_once_over() {
     phone.http.push("r3", "push", 120);
     phone.with(|a| requests.fetch(a, phone.now())).unwrap();
     phone.http.echo.store(true, Ordering::SeqCst);
-    assert!(matches!(decide("r3", Decision::Approve { number: 42 }), Err(ApprovalError::Transport(_))));
+    assert!(matches!(
+        decide("r3", Decision::Approve { number: 42 }),
+        Err(ApprovalError::Transport(_))
+    ));
     phone.http.echo.store(false, Ordering::SeqCst);
     assert_eq!(decide("r3", Decision::Approve { number: 42 }).unwrap(), RespondOutcome::Approved);
 

@@ -541,5 +541,58 @@ impl Classify for ApprovalError {
     }
 }
 
+/// The sentence for a provider's error code (`status` names codes this version does not
+/// know). One line, secret-free; used by [`ProtocolError::Provider`]'s `Display`.
+pub fn provider_sentence(code: &ProviderCode, status: u16) -> String {
+    match code {
+        ProviderCode::WrongNumber => {
+            "The number did not match. The sign-in was stopped; start it again on the sign-in page."
+                .into()
+        }
+        ProviderCode::Expired => {
+            "the sign-in request expired before it was answered; start the sign-in again".into()
+        }
+        ProviderCode::NotPending => "this sign-in request is no longer waiting: it was answered \
+            elsewhere or replaced by a newer one"
+            .into(),
+        ProviderCode::ActivationInvalid => "the enrollment code was already used or has expired; \
+            get a new one from the provider (account page or administrator)"
+            .into(),
+        ProviderCode::DeviceRevoked => "the provider has revoked this device's enrollment".into(),
+        ProviderCode::UnknownDevice => {
+            "the provider does not know this device (was its enrollment removed?)".into()
+        }
+        ProviderCode::UnknownCredential => {
+            "the provider does not accept this device's key for this request".into()
+        }
+        ProviderCode::RateLimited => {
+            "the provider is limiting requests; wait a few minutes and try again".into()
+        }
+        ProviderCode::Blocked => {
+            "sign-ins for this account are blocked for a while after a report".into()
+        }
+        ProviderCode::Counter => "the provider refused the key's signature counter (was the vault \
+            restored from an old copy?); enroll again"
+            .into(),
+        ProviderCode::ClockSkew => {
+            "the provider says this device's clock is wrong; check the date and time".into()
+        }
+        ProviderCode::Replayed => "the provider saw this signature before; try again".into(),
+        ProviderCode::BadSignature | ProviderCode::BadAssertion => {
+            "the provider rejected this device's signature".into()
+        }
+        ProviderCode::Internal => "the provider had an internal error; try again later".into(),
+        ProviderCode::Other(c) if c.is_empty() => {
+            format!("the provider refused the request (HTTP {status})")
+        }
+        ProviderCode::BadRequest
+        | ProviderCode::TooLarge
+        | ProviderCode::NotFound
+        | ProviderCode::Other(_) => {
+            format!("the provider refused the request: {code} (HTTP {status})")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -86,7 +86,11 @@ fn cases() -> Vec<(Box<dyn Classify>, ErrorKind, bool)> {
         b(Box::new(ApprovalError::RequestGone), K::RequestNotPending, true),
         b(Box::new(ApprovalError::UnknownRequest), K::RequestNotFound, true),
         b(Box::new(ApprovalError::Vault(VaultError::Locked)), K::Locked, false),
-        b(Box::new(ApprovalError::Protocol(provider(ProviderCode::WrongNumber))), K::WrongNumber, true),
+        b(
+            Box::new(ApprovalError::Protocol(provider(ProviderCode::WrongNumber))),
+            K::WrongNumber,
+            true,
+        ),
     ]
 }
 
@@ -102,12 +106,17 @@ fn each_error_has_its_kind_and_cause() {
 
 #[test]
 fn only_answers_that_kill_the_request_end_it() {
-    let ending: Vec<ErrorKind> =
-        ErrorKind::ALL.into_iter().filter(|k| k.ends_request()).collect();
+    let ending: Vec<ErrorKind> = ErrorKind::ALL.into_iter().filter(|k| k.ends_request()).collect();
     use ErrorKind as K;
     assert_eq!(
         ending,
-        [K::WrongNumber, K::RequestExpired, K::RequestNotPending, K::RequestNotFound, K::DeviceRevoked]
+        [
+            K::WrongNumber,
+            K::RequestExpired,
+            K::RequestNotPending,
+            K::RequestNotFound,
+            K::DeviceRevoked
+        ]
     );
     // Nothing was sent: the request stays answerable.
     for e in [

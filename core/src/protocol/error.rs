@@ -8,7 +8,7 @@ use super::uri::UriError;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
     /// The enrollment QR code could not be used.
-    #[error("enrollment code: {0}")]
+    #[error("unusable enrollment code: {0}")]
     Uri(#[from] UriError),
     /// The device key store failed (for the device key, or a prompt of the phone sign-in
     /// key that the user cancelled or failed).
@@ -26,8 +26,8 @@ pub enum ProtocolError {
     /// The key store returned something that is not an uncompressed P-256 public key.
     #[error("the device key store returned an invalid public key")]
     BadPlatformKey,
-    /// The provider answered with an error.
-    #[error("provider refused the request: {code} (HTTP {status})")]
+    /// The provider answered with an error (the sentence per code is in [`crate::error`]).
+    #[error("{}", crate::error::provider_sentence(code, *status))]
     Provider {
         /// HTTP status.
         status: u16,
@@ -36,40 +36,44 @@ pub enum ProtocolError {
     },
     /// The device clock was off; the clock offset was corrected from signed server time.
     /// Build the request again and resend it once.
-    #[error("device clock was off; clock offset corrected, retry")]
+    #[error("this device's clock is too far from the provider's, even after correcting for it; check the date and time")]
     ClockSkew,
     /// The response is not what the protocol says (bad JSON, missing or mistyped field).
-    #[error("malformed provider response: {0}")]
+    #[error(
+        "the provider's answer is not valid Nyckel protocol (malformed: {0}); nothing was changed"
+    )]
     Malformed(&'static str),
     /// The response body is larger than allowed.
-    #[error("provider response too large")]
+    #[error("the provider's answer is too large; nothing was changed")]
     TooLarge,
     /// The provider signature does not verify with the pinned key.
-    #[error("provider signature does not verify")]
+    #[error("the provider's answer is not signed by the key pinned at enrollment, so it was ignored (an attack, or the provider changed its key: then enroll again)")]
     BadProviderSignature,
     /// The provider's key does not match the fingerprint from the QR code.
-    #[error("provider key does not match the enrollment code's fingerprint")]
+    #[error("the provider's key does not match the fingerprint in the enrollment code, so nothing was stored; the code may be forged or the connection intercepted: do not use it")]
     ProviderKeyMismatch,
     /// A signed payload of the wrong type, version, or answering another request.
-    #[error("unexpected provider payload: {0}")]
+    #[error(
+        "the provider's answer is not valid Nyckel protocol (unexpected {0}); nothing was changed"
+    )]
     UnexpectedPayload(&'static str),
     /// A signed payload names another device, account, origin or request.
-    #[error("provider payload does not belong to this enrollment: {0}")]
+    #[error("the provider's answer is about another {0}, so it was ignored (possible attack); nothing was changed")]
     Substituted(&'static str),
     /// The sign-in request has expired (by provider time).
-    #[error("the sign-in request has expired")]
+    #[error("the sign-in request expired before it was answered; start the sign-in again")]
     Expired,
     /// The typed number is not a two-digit number (10–99).
     #[error("the number must be two digits (10-99)")]
     InvalidNumber,
     /// A passwordless request needs phone sign-in, which is not enabled for this account.
-    #[error("phone sign-in is not enabled for this account")]
+    #[error("this is a passwordless sign-in request, which needs phone sign-in; it is not enabled for this account on this device")]
     PhoneSigninNotEnabled,
     /// The signature counter cannot be increased any further.
-    #[error("signature counter exhausted; enroll again")]
+    #[error("this enrollment's signature counter is used up")]
     CounterExhausted,
     /// The enrollment record itself is inconsistent (e.g. a corrupted stored key).
-    #[error("invalid enrollment record: {0}")]
+    #[error("the stored enrollment is damaged ({0})")]
     InvalidEnrollment(&'static str),
 }
 

@@ -19,7 +19,7 @@ pub enum UriError {
     #[error("enrollment URI is too long")]
     TooLong,
     /// Not a `nyckel-enroll:` URI.
-    #[error("not a Nyckel enrollment code")]
+    #[error("not a Nyckel enrollment code (nyckel-enroll://…)")]
     WrongScheme,
     /// A version this app does not implement.
     #[error("unsupported enrollment version")]
@@ -37,7 +37,7 @@ pub enum UriError {
     #[error("invalid {0} parameter")]
     Invalid(&'static str),
     /// The provider URL is plain http on a non-loopback host.
-    #[error("provider URL must use https")]
+    #[error("the enrollment code's provider URL is plain http on another computer; providers must use https")]
     InsecureUrl,
     /// The provider URL's path would not reach the provider as written: HTTP stacks
     /// percent-encode or normalise it (non-ASCII, `.`/`..` segments, `%2F`, …), so the
