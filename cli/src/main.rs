@@ -10,6 +10,10 @@ use nyckel_cli::output::Term;
 
 fn main() {
     error::install_panic_hook();
+    // Before any vault is opened: no core dump may hold its key.
+    if let Err(e) = nyckel_cli::process::disable_core_dumps() {
+        eprintln!("nyckel: warning: cannot disable core dumps: {e}");
+    }
     // An empty NYCKEL_VAULT means "not set" (clap would call it a missing value).
     if std::env::var_os("NYCKEL_VAULT").is_some_and(|v| v.is_empty()) {
         std::env::remove_var("NYCKEL_VAULT");

@@ -1,7 +1,12 @@
-//! QR codes: reading them from PNG/JPEG images (pure Rust: `image` + `rqrr`) and drawing
-//! them in the terminal with Unicode half blocks (`qrcode`).
+//! QR codes: reading them from PNG/JPEG images (pure Rust: `image` + `rqrr`, with bounded
+//! work: see [`scan`]) and drawing them in the terminal with Unicode half blocks (`qrcode`).
 
-use std::path::Path;
+pub mod scan;
+
+pub use scan::{
+    scan_bytes, scan_file, scan_image_bytes, scan_luma, ScanError, ScanResult, MAX_CANDIDATES,
+    MAX_DECODE_BYTES, MAX_IMAGE_SIDE, MAX_SCAN_TIME, READS_PER_PIXEL,
+};
 
 use qrcode::{Color, EcLevel, QrCode};
 
@@ -9,9 +14,6 @@ use crate::error::{CliError, Result};
 
 /// Light modules drawn around the code, as the QR standard asks (4 modules).
 pub const QUIET_ZONE: usize = 4;
-
-/// Images larger than this (in either dimension) are scaled down before searching.
-const MAX_SCAN_SIDE: u32 = 2048;
 
 /// The message for data too long for a QR code (at error correction level M, about 2.3 KB).
 pub const TOO_LONG: &str = "too long for a QR code";
@@ -115,90 +117,10 @@ pub fn render_png(data: &str, scale: u32) -> Result<Vec<u8>> {
     Ok(png)
 }
 
-/// What scanning an image found.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct ScanResult {
-    /// The text of every QR code that decoded, in the order found.
-    pub texts: Vec<String>,
-    /// QR-like patterns that were found but could not be decoded.
-    pub undecodable: usize,
-}
-
-/// Finds and decodes every QR code in a greyscale image. Tries the inverted image too
-/// (light-on-dark screenshots) when nothing is found the normal way.
-pub fn scan_luma(img: &image::GrayImage) -> ScanResult {
-    let first = scan_once(img, false);
-    if first.texts.is_empty() && first.undecodable == 0 {
-        scan_once(img, true)
-    } else {
-        first
-    }
-}
-
-fn scan_once(img: &image::GrayImage, invert: bool) -> ScanResult {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        let v = img.get_pixel(x as u32, y as u32).0[0];
-        if invert {
-            255 - v
-        } else {
-            v
-        }
-    });
-    let mut result = ScanResult::default();
-    for grid in prepared.detect_grids() {
-        match grid.decode() {
-            Ok((_, text)) => {
-                if !result.texts.contains(&text) {
-                    result.texts.push(text);
-                }
-            }
-            Err(_) => result.undecodable += 1,
-        }
-    }
-    result
-}
-
-/// Decodes an image file's bytes (PNG or JPEG) and scans it. Errors are bad input (exit 2)
-/// and name `shown` (the file name).
-pub fn scan_bytes(bytes: &[u8], shown: &str) -> Result<ScanResult> {
-    let format = image::guess_format(bytes)
-        .ok()
-        .filter(|f| matches!(f, image::ImageFormat::Png | image::ImageFormat::Jpeg));
-    let Some(format) = format else {
-        return Err(CliError::usage(format!("{shown} is not a PNG or JPEG image")));
-    };
-    let img = image::load_from_memory_with_format(bytes, format)
-        .map_err(|e| CliError::usage(format!("cannot read the image {shown}: {e}")))?;
-    let mut luma = img.to_luma8();
-    if luma.width() > MAX_SCAN_SIDE || luma.height() > MAX_SCAN_SIDE {
-        let img = image::DynamicImage::ImageLuma8(luma).thumbnail(MAX_SCAN_SIDE, MAX_SCAN_SIDE);
-        luma = img.to_luma8();
-    }
-    let result = scan_luma(&luma);
-    if result.texts.is_empty() {
-        return Err(CliError::usage(if result.undecodable > 0 {
-            format!(
-                "found a QR code in {shown} but could not decode it; try a sharper or larger image"
-            )
-        } else {
-            format!("no QR code found in {shown}")
-        }));
-    }
-    Ok(result)
-}
-
-/// Reads and scans an image file.
-pub fn scan_file(path: &Path) -> Result<ScanResult> {
-    let shown = path.display().to_string();
-    let bytes =
-        std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {shown}: {e}")))?;
-    scan_bytes(&bytes, &shown)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const URI: &str = "otpauth://totp/Region%20Sk%C3%A5ne:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Region%20Sk%C3%A5ne";
 
@@ -236,7 +158,7 @@ mod tests {
         let inverted = image::GrayImage::from_fn(img.width(), img.height(), |x, y| {
             image::Luma([255 - img.get_pixel(x, y).0[0]])
         });
-        assert_eq!(scan_luma(&inverted).texts, vec![URI.to_owned()]);
+        assert_eq!(scan_luma(&inverted).unwrap().texts, vec![URI.to_owned()]);
     }
 
     #[test]
@@ -249,5 +171,100 @@ mod tests {
     fn not_an_image() {
         let e = scan_bytes(b"hello", "x.txt").unwrap_err();
         assert_eq!(e.exit_code(), 2);
+    }
+
+    /// A grid of `n` × `n` finder patterns (7 × 7 modules, 1 module apart), `scale` pixels
+    /// per module: what kept `rqrr` busy for minutes before its work was bounded.
+    pub(crate) fn finder_pattern_grid(n: u32, scale: u32) -> image::GrayImage {
+        let side = (n * 8 + 8) * scale;
+        image::GrayImage::from_fn(side, side, |x, y| {
+            let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
+            let (cx, cy) = (mx % 8, my % 8);
+            let inside = mx < n * 8 && my < n * 8 && cx < 7 && cy < 7;
+            let ring = cx == 0 || cy == 0 || cx == 6 || cy == 6;
+            let core = (2..=4).contains(&cx) && (2..=4).contains(&cy);
+            image::Luma([if inside && (ring || core) { 0 } else { 255 }])
+        })
+    }
+
+    #[test]
+    fn an_image_made_of_finder_patterns_is_refused_quickly() {
+        // 12 × 12 finder patterns in a 3.5 KB PNG: unbounded, rqrr tried thousands of
+        // triples, copying the image for each. Refused after MAX_CANDIDATES copies.
+        let img = finder_pattern_grid(12, 2);
+        assert_eq!(scan_luma(&img), Err(ScanError::TooManyCandidates));
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        let e = scan_bytes(&png, "grid.png").unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message().unwrap().starts_with("grid.png has too many QR-like patterns"));
+        // A larger grid is refused the same way (the bound does not grow with the image).
+        assert_eq!(scan_luma(&finder_pattern_grid(40, 1)), Err(ScanError::TooManyCandidates));
+    }
+
+    #[test]
+    fn a_few_finder_patterns_are_searched_and_found_undecodable() {
+        // Below the bounds the search runs to its end: 4 × 4 patterns are tried, not refused.
+        let result = scan_luma(&finder_pattern_grid(4, 2)).unwrap();
+        assert!(result.texts.is_empty() && result.undecodable > 0, "{result:?}");
+    }
+
+    /// A PNG whose header says `width` × `height` (8-bit RGBA) with no pixel data: what a
+    /// decompression bomb looks like to the decoder before it allocates.
+    fn png_header_only(width: u32, height: u32) -> Vec<u8> {
+        fn crc32(bytes: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                }
+            }
+            !crc
+        }
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&width.to_be_bytes());
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 6, 0, 0, 0]);
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        png.extend_from_slice(&0u32.to_be_bytes());
+        png.extend_from_slice(b"IEND");
+        png.extend_from_slice(&crc32(b"IEND").to_be_bytes());
+        png
+    }
+
+    #[test]
+    fn images_too_large_to_decode_are_refused_before_decoding() {
+        // 20000 × 20000 RGBA would take 1.6 GB.
+        for (w, h) in [(20_000, 20_000), (MAX_IMAGE_SIDE + 1, 1), (1, MAX_IMAGE_SIDE + 1)] {
+            assert_eq!(
+                scan_image_bytes(&png_header_only(w, h)),
+                Err(ScanError::ImageTooLarge),
+                "{w} x {h}"
+            );
+        }
+        // Within the bounds, the same header is read and fails on its missing data instead.
+        assert!(matches!(scan_image_bytes(&png_header_only(64, 64)), Err(ScanError::BadImage(_))));
+    }
+
+    #[test]
+    fn files_larger_than_the_bound_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.png");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(crate::input::MAX_IMAGE_BYTES + 1).unwrap();
+        let e = scan_file(&path).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.message().unwrap().contains("is too large to scan (more than 32 MiB)"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn dev_zero_is_refused_after_the_bound() {
+        let e = scan_file(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(e.message().unwrap(), "/dev/zero is too large to scan (more than 32 MiB); crop the image to the one QR code and try again");
     }
 }

@@ -15,7 +15,6 @@ pub mod phone_signin;
 pub mod show_qr;
 pub mod watch;
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use nyckel_core::vault::{Account, Vault};
@@ -79,15 +78,12 @@ pub fn arg_or_stdin(value: &str, what: &str) -> Result<String> {
     Ok(line)
 }
 
-/// One line from stdin, `None` at its end. Text that is not UTF-8 is bad input (exit 2);
-/// `context` starts the message ("cannot read the URI from stdin").
+/// One line from stdin, `None` at its end. Text that is not UTF-8, or a line longer than
+/// [`crate::input::MAX_LINE_BYTES`], is bad input (exit 2); `context` starts the message
+/// ("cannot read the URI from stdin").
 pub fn read_stdin_line(context: &str) -> Result<Option<String>> {
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) => Ok(None),
-        Ok(_) => Ok(Some(line)),
-        Err(e) => Err(crate::error::input_error(context, &e)),
-    }
+    crate::input::read_line(&mut std::io::stdin().lock(), crate::input::MAX_LINE_BYTES)
+        .map_err(|e| e.into_cli(context))
 }
 
 /// The accounts a query names: the account whose id is exactly `query`, else every
