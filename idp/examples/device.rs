@@ -202,9 +202,10 @@ fn assertion_sample() -> Result<Value, String> {
             fetch(&mut s)?.into_iter().find(|r| r.id == started.id).ok_or("request not listed")?;
         let passwordless = kind == nyckel_idp::signin::Kind::Passwordless;
         let (public_key, counter_before) = if passwordless {
+            let phone = s.enrollment.phone_signin.as_ref();
             (
-                s.enrollment.phone_signin_public_key.clone().unwrap_or_default(),
-                s.enrollment.phone_signin_sign_count,
+                phone.map(|p| p.public_key.clone()).unwrap_or_default(),
+                phone.map_or(0, |p| p.sign_count),
             )
         } else {
             (s.enrollment.device_public_key.clone(), s.enrollment.sign_count)

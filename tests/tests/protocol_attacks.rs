@@ -504,7 +504,7 @@ fn passwordless_approval_waiting_for_the_write_lock_sees_phone_signin_disabled_m
     let env = Env::new();
     let mut phone = Phone::enroll(&env.add_user("anna"));
     phone.enable_phone_signin("2468").unwrap();
-    let cred = phone.enrollment.phone_signin_credential_id.clone().unwrap();
+    let cred = phone.enrollment.phone_signin.clone().unwrap().credential_id;
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
     let http = phone.build(&r, Decision::Approve { number: s.number });

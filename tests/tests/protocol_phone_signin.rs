@@ -14,11 +14,9 @@ fn enable_passwordless_approve_disable() {
     let mut phone = Phone::enroll(&env.add_user("anna"));
     phone.enable_phone_signin("2468").unwrap();
     assert!(phone.enrollment.phone_signin_enabled());
-    let cred = phone.enrollment.phone_signin_credential_id.clone().unwrap();
+    let cred = phone.enrollment.phone_signin.clone().unwrap().credential_id;
     assert_eq!(
-        phone
-            .keys
-            .is_user_verification_key(phone.enrollment.phone_signin_key_alias.as_deref().unwrap()),
+        phone.keys.is_user_verification_key(phone.enrollment.phone_signin_key_alias().unwrap()),
         Some(true)
     );
 
@@ -71,12 +69,12 @@ fn passwordless_refuses_the_non_uv_device_key() {
     assert_eq!(env.state(&s.id), "pending");
     // The phone sign-in key without the UV flag: refused too.
     let mut f = phone.forge_template(&r, s.number);
-    f.alias = phone.enrollment.phone_signin_key_alias.clone().unwrap();
+    f.alias = phone.enrollment.phone_signin_key_alias().unwrap().to_owned();
     f.public_key = nyckel_core::protocol::wire::unb64(
-        phone.enrollment.phone_signin_public_key.as_deref().unwrap(),
+        &phone.enrollment.phone_signin.as_ref().unwrap().public_key,
     )
     .unwrap();
-    f.credential_id = phone.enrollment.phone_signin_credential_id.clone().unwrap();
+    f.credential_id = phone.enrollment.phone_signin.clone().unwrap().credential_id;
     f.count = 1;
     f.uv = false;
     let resp = send(&phone.forged(&f, &r.id));
@@ -134,9 +132,9 @@ fn results_name_the_credential_and_counter_that_decided() {
     let result = result_of(&sent);
     assert_eq!(
         result["credentialId"],
-        phone.enrollment.phone_signin_credential_id.as_deref().unwrap()
+        phone.enrollment.phone_signin.as_ref().unwrap().credential_id.as_str()
     );
-    assert_eq!(result["signCount"], phone.enrollment.phone_signin_sign_count);
+    assert_eq!(result["signCount"], phone.enrollment.phone_signin.as_ref().unwrap().sign_count);
     assert_eq!(
         nyckel_core::protocol::parse_respond_result(&phone.enrollment, &r, decision, &sent),
         Ok(RespondOutcome::Approved)

@@ -142,13 +142,16 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
                     }
                     latest.sign_count = ours.sign_count;
                 }
-                if ours.phone_signin_sign_count != snapshot.phone_signin_sign_count {
-                    if latest.phone_signin_key_alias != ours.phone_signin_key_alias
-                        || latest.phone_signin_sign_count >= ours.phone_signin_sign_count
-                    {
+                let count = |e: &Enrollment| e.phone_signin.as_ref().map(|p| p.sign_count);
+                if count(&ours) != count(&snapshot) {
+                    let (Some(theirs), Some(mine)) = (&mut latest.phone_signin, &ours.phone_signin)
+                    else {
+                        return false;
+                    };
+                    if theirs.key_alias != mine.key_alias || theirs.sign_count >= mine.sign_count {
                         return false;
                     }
-                    latest.phone_signin_sign_count = ours.phone_signin_sign_count;
+                    theirs.sign_count = mine.sign_count;
                 }
                 true
             })?;

@@ -54,8 +54,8 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     pub fn remove(&self, enrollment_id: i64) -> Result<Enrollment, ApprovalError> {
         let removed = self.vault.with_vault(|v| v.remove_enrollment(enrollment_id))?;
         let _ = self.keys.delete_key(removed.device_key_alias.clone());
-        if let Some(alias) = &removed.phone_signin_key_alias {
-            let _ = self.keys.delete_key(alias.clone());
+        if let Some(alias) = removed.phone_signin_key_alias() {
+            let _ = self.keys.delete_key(alias.to_owned());
         }
         Ok(removed)
     }

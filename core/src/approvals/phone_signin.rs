@@ -20,7 +20,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let time = self.time(now);
         let mut e = self.load(enrollment_id)?;
         let before = e.clock_offset;
-        let old_alias = e.phone_signin_key_alias.clone();
+        let old_alias = e.phone_signin_key_alias().map(str::to_owned);
         let mut retried = false;
         let result = loop {
             // Deletes its key itself when it fails after creating it.
@@ -60,19 +60,16 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
             enabled: true,
         };
         let committed = self.commit(enrollment_id, Some(&event), |latest| {
-            if latest.phone_signin_key_alias != old_alias {
+            if latest.phone_signin_key_alias() != old_alias.as_deref() {
                 return false; // enabled or disabled by another call meanwhile
             }
-            latest.phone_signin_key_alias = e.phone_signin_key_alias.clone();
-            latest.phone_signin_credential_id = e.phone_signin_credential_id.clone();
-            latest.phone_signin_public_key = e.phone_signin_public_key.clone();
-            latest.phone_signin_sign_count = e.phone_signin_sign_count;
+            latest.phone_signin = e.phone_signin.clone();
             latest.clock_offset = e.clock_offset;
             true
         });
         let delete_new = || {
-            if let Some(alias) = e.phone_signin_key_alias.clone() {
-                let _ = self.keys.delete_key(alias);
+            if let Some(alias) = e.phone_signin_key_alias() {
+                let _ = self.keys.delete_key(alias.to_owned());
             }
         };
         match committed {
@@ -100,7 +97,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let time = self.time(now);
         let mut e = self.load(enrollment_id)?;
         let before = e.clock_offset;
-        let old_alias = e.phone_signin_key_alias.clone();
+        let old_alias = e.phone_signin_key_alias().map(str::to_owned);
         let result = self.exchange(
             &mut e,
             &time,
@@ -121,13 +118,11 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         };
         let mut stale = None;
         self.commit(enrollment_id, Some(&event), |latest| {
-            if latest.phone_signin_key_alias != old_alias {
-                stale = latest.phone_signin_key_alias.clone(); // enabled elsewhere meanwhile
+            if latest.phone_signin_key_alias() != old_alias.as_deref() {
+                // enabled elsewhere meanwhile
+                stale = latest.phone_signin_key_alias().map(str::to_owned);
             }
-            latest.phone_signin_key_alias = None;
-            latest.phone_signin_credential_id = None;
-            latest.phone_signin_public_key = None;
-            latest.phone_signin_sign_count = 0;
+            latest.phone_signin = None;
             latest.clock_offset = e.clock_offset;
             true
         })?;

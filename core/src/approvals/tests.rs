@@ -360,7 +360,7 @@ impl Phone {
     }
 
     fn phone_alias(&self, id: i64) -> Option<String> {
-        self.stored(id).phone_signin_key_alias
+        self.stored(id).phone_signin.map(|p| p.key_alias)
     }
 
     fn has_key(&self, alias: &str) -> bool {

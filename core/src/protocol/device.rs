@@ -84,8 +84,8 @@ pub fn delete_keys(
     keys: &dyn DeviceKeyStore,
 ) -> Result<(), ProtocolError> {
     keys.delete_key(enrollment.device_key_alias.clone())?;
-    if let Some(a) = &enrollment.phone_signin_key_alias {
-        keys.delete_key(a.clone())?;
+    if let Some(a) = enrollment.phone_signin_key_alias() {
+        keys.delete_key(a.to_owned())?;
     }
     Ok(())
 }

@@ -14,12 +14,12 @@ pub const MAX_DEVICE_NAME: usize = 64;
 /// Longest push token sent.
 pub const MAX_PUSH_TOKEN: usize = 4096;
 
-/// An enrolled account, as the vault stores it (sealed). Holds no secret key material: keys
-/// live in the [`DeviceKeyStore`] under the aliases named here.
+/// An enrolled account. Holds no secret key material: keys live in the [`DeviceKeyStore`]
+/// under the aliases named here. The vault stores it sealed, in its own frozen record format
+/// (`vault::records`), so renaming a field here never changes the vault format (the serde
+/// form is only for tools' scratch files, such as `idp/examples/device.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrollment {
-    /// Format version of this record (1).
-    pub version: u32,
     /// Provider base URL (normalised).
     pub base_url: String,
     /// Provider origin (WebAuthn).
@@ -44,20 +44,27 @@ pub struct Enrollment {
     pub device_public_key: String,
     /// The device key's signature counter (last value used).
     pub sign_count: u32,
-    /// Alias of the phone sign-in (user-verification) key, when enabled.
-    pub phone_signin_key_alias: Option<String>,
-    /// The phone sign-in credential id the provider issued.
-    pub phone_signin_credential_id: Option<String>,
-    /// The phone sign-in public key, b64url SEC1.
-    pub phone_signin_public_key: Option<String>,
-    /// The phone sign-in key's signature counter.
-    pub phone_signin_sign_count: u32,
+    /// Phone sign-in (passwordless), when enabled.
+    pub phone_signin: Option<PhoneSignin>,
     /// Provider time minus device time, seconds, learned from signed server time.
     pub clock_offset: i64,
     /// Id of the OTP account added from the same enrollment, if any (set by the vault).
     pub otp_account_id: Option<i64>,
     /// When the enrollment happened (provider time).
     pub enrolled_at: i64,
+}
+
+/// An enrollment's phone sign-in (user-verification) key, registered with the provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneSignin {
+    /// Alias of the key in the key store (`nyckel-phone-…`).
+    pub key_alias: String,
+    /// The credential id the provider issued for it.
+    pub credential_id: String,
+    /// Its public key, b64url SEC1.
+    pub public_key: String,
+    /// Its signature counter (last value used).
+    pub sign_count: u32,
 }
 
 impl Enrollment {
@@ -68,7 +75,12 @@ impl Enrollment {
 
     /// True when phone sign-in is enabled.
     pub fn phone_signin_enabled(&self) -> bool {
-        self.phone_signin_key_alias.is_some() && self.phone_signin_credential_id.is_some()
+        self.phone_signin.is_some()
+    }
+
+    /// The alias of the phone sign-in key, when enabled.
+    pub fn phone_signin_key_alias(&self) -> Option<&str> {
+        self.phone_signin.as_ref().map(|p| p.key_alias.as_str())
     }
 
     pub(crate) fn provider_key_bytes(&self) -> Result<Vec<u8>, ProtocolError> {
@@ -260,7 +272,6 @@ impl EnrollState {
             return Err(ProtocolError::Malformed("accountName"));
         }
         let mut enrollment = Enrollment {
-            version: 1,
             base_url: base.base,
             origin: e.origin,
             rp_id: e.rp_id,
@@ -273,10 +284,7 @@ impl EnrollState {
             device_key_alias: self.alias.clone(),
             device_public_key: b64(&self.public_key),
             sign_count: 0,
-            phone_signin_key_alias: None,
-            phone_signin_credential_id: None,
-            phone_signin_public_key: None,
-            phone_signin_sign_count: 0,
+            phone_signin: None,
             clock_offset: 0,
             otp_account_id: None,
             enrolled_at: v.header.server_time,

@@ -33,7 +33,7 @@ mod url;
 
 pub use activity::ActivityRecord;
 pub use device::{delete_keys, unenroll, update_push_token, DeviceAck};
-pub use enroll::{EnrollState, Enrollment};
+pub use enroll::{EnrollState, Enrollment, PhoneSignin};
 pub use error::{ProtocolError, ProviderCode};
 pub use http::{HttpRequest, HttpResponse};
 pub use keys::{DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};

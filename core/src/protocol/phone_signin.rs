@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::enroll::new_alias;
+use super::enroll::{new_alias, PhoneSignin};
 use super::envelope::{open, skew_time};
 use super::keys::{sign_checked, DeviceKeyStore};
 use super::wire::{self, b64};
@@ -157,13 +157,17 @@ impl PhoneSigninEnable {
         });
         match result {
             Ok(credential_id) => {
+                let phone = PhoneSignin {
+                    key_alias: self.alias.clone(),
+                    credential_id,
+                    public_key: b64(&self.public_key),
+                    sign_count: 0,
+                };
                 let old = enrollment
-                    .phone_signin_key_alias
-                    .replace(self.alias.clone())
+                    .phone_signin
+                    .replace(phone)
+                    .map(|old| old.key_alias)
                     .filter(|old| *old != self.alias);
-                enrollment.phone_signin_credential_id = Some(credential_id);
-                enrollment.phone_signin_public_key = Some(b64(&self.public_key));
-                enrollment.phone_signin_sign_count = 0;
                 Ok(old)
             }
             Err(e) => {
@@ -214,11 +218,7 @@ impl PhoneSigninDisable {
         if s.enabled {
             return Err(ProtocolError::UnexpectedPayload("still enabled"));
         }
-        let alias = enrollment.phone_signin_key_alias.take();
-        enrollment.phone_signin_credential_id = None;
-        enrollment.phone_signin_public_key = None;
-        enrollment.phone_signin_sign_count = 0;
-        Ok(alias)
+        Ok(enrollment.phone_signin.take().map(|old| old.key_alias))
     }
 
     /// [`PhoneSigninDisable::finish_deferred`], then deletes the key at once: only for

@@ -104,21 +104,16 @@ pub fn respond(
     decision.check_number()?;
     let use_phone_key = decision.uses_phone_signin_key(request);
     let (alias, credential_id, public_key, count) = if use_phone_key {
-        match (
-            &enrollment.phone_signin_key_alias,
-            &enrollment.phone_signin_credential_id,
-            &enrollment.phone_signin_public_key,
-        ) {
-            (Some(a), Some(c), Some(p)) => {
-                let pk = unb64(p).ok_or(ProtocolError::InvalidEnrollment("phone sign-in key"))?;
-                let next = enrollment
-                    .phone_signin_sign_count
-                    .checked_add(1)
-                    .ok_or(ProtocolError::CounterExhausted)?;
-                enrollment.phone_signin_sign_count = next;
-                (a.clone(), c.clone(), pk, next)
+        match &mut enrollment.phone_signin {
+            Some(phone) => {
+                let pk = unb64(&phone.public_key)
+                    .ok_or(ProtocolError::InvalidEnrollment("phone sign-in key"))?;
+                let next =
+                    phone.sign_count.checked_add(1).ok_or(ProtocolError::CounterExhausted)?;
+                phone.sign_count = next;
+                (phone.key_alias.clone(), phone.credential_id.clone(), pk, next)
             }
-            _ => return Err(ProtocolError::PhoneSigninNotEnabled),
+            None => return Err(ProtocolError::PhoneSigninNotEnabled),
         }
     } else {
         let pk = enrollment.device_key_bytes()?;
@@ -226,8 +221,8 @@ fn submitted_with<'e>(
     request: &PendingRequest,
     decision: Decision,
 ) -> (&'e str, u32) {
-    match (&enrollment.phone_signin_credential_id, decision.uses_phone_signin_key(request)) {
-        (Some(credential), true) => (credential, enrollment.phone_signin_sign_count),
+    match (&enrollment.phone_signin, decision.uses_phone_signin_key(request)) {
+        (Some(phone), true) => (&phone.credential_id, phone.sign_count),
         _ => (&enrollment.device_id, enrollment.sign_count),
     }
 }

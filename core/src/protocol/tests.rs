@@ -581,7 +581,7 @@ fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
     let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":header(&req, "Nyckel-Nonce"),
         "deviceId":"ZGV2aWNl","credentialId":"c","enabled":true}));
     st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
-    assert_eq!(s.enrollment.phone_signin_credential_id.as_deref(), Some("c"));
+    assert_eq!(s.enrollment.phone_signin.as_ref().map(|p| p.credential_id.as_str()), Some("c"));
 }
 
 #[test]
@@ -685,12 +685,15 @@ fn phone_signin_enable_approve_disable() {
         "deviceId":"ZGV2aWNl","credentialId":"cGhvbmU","enabled":true}));
     st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
     assert!(s.enrollment.phone_signin_enabled());
-    assert_eq!(s.enrollment.phone_signin_credential_id.as_deref(), Some("cGhvbmU"));
+    assert_eq!(
+        s.enrollment.phone_signin.as_ref().map(|p| p.credential_id.as_str()),
+        Some("cGhvbmU")
+    );
 
     let list = fetch(&mut s, vec![pending_request("cHc", "passwordless", NOW + 120)]);
     let req = respond(&mut s.enrollment, &list[0], Decision::Approve { number: 77 }, &s.keys, NOW)
         .unwrap();
-    assert_eq!(s.enrollment.phone_signin_sign_count, 1);
+    assert_eq!(s.enrollment.phone_signin.as_ref().unwrap().sign_count, 1);
     assert_eq!(s.enrollment.sign_count, 0);
     let (msg, _, sig, cred) = parse_assertion(&req);
     assert_eq!(cred, "cGhvbmU");
@@ -703,7 +706,7 @@ fn phone_signin_enable_approve_disable() {
         respond(&mut s.enrollment, &list[0], Decision::Approve { number: 77 }, &s.keys, NOW),
         Err(ProtocolError::KeyStore(KeyStoreError::UserVerificationFailed))
     );
-    assert_eq!(s.enrollment.phone_signin_sign_count, 2);
+    assert_eq!(s.enrollment.phone_signin.as_ref().unwrap().sign_count, 2);
 
     let (req, st) = disable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
     assert_eq!(req.method, "DELETE");

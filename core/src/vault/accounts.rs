@@ -1,15 +1,14 @@
 //! Accounts: sealed OTP parameters plus a note, in a user-chosen order.
 
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::activity::ActivityEvent;
 use super::error::VaultError;
+use super::records::{self, AccountRecord};
 use super::store::{now, Vault};
 use crate::codes::Code;
-use crate::otpauth::{self, Algorithm, OtpKind, OtpParams, Warning};
-use crate::secret::Secret;
+use crate::otpauth::{self, OtpKind, OtpParams, Warning};
 
 const TABLE: &str = "accounts";
 /// Longest note accepted, in bytes.
@@ -70,65 +69,6 @@ pub struct AccountCode {
     pub account: Account,
     /// Its code now.
     pub code: Code,
-}
-
-/// The sealed content of an account row (format version [`super::crypto::RECORD_FORMAT`]).
-#[derive(Serialize, Deserialize)]
-struct SealedAccount {
-    #[serde(rename = "type")]
-    kind: OtpKind,
-    secret: String,
-    issuer: String,
-    name: String,
-    algorithm: Algorithm,
-    digits: u8,
-    period: u32,
-    counter: u64,
-    #[serde(default)]
-    extra: Vec<(String, String)>,
-    #[serde(default)]
-    note: String,
-}
-
-impl SealedAccount {
-    fn from_params(p: &OtpParams, note: &str) -> Self {
-        SealedAccount {
-            kind: p.kind,
-            secret: p.secret.to_base32(),
-            issuer: p.issuer.clone(),
-            name: p.name.clone(),
-            algorithm: p.algorithm,
-            digits: p.digits,
-            period: p.period,
-            counter: p.counter,
-            extra: p.extra.clone(),
-            note: note.to_owned(),
-        }
-    }
-
-    fn into_params(mut self) -> Option<(OtpParams, String)> {
-        let take = std::mem::take::<String>;
-        let secret = Zeroizing::new(take(&mut self.secret));
-        let bytes = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, &secret)?;
-        let params = OtpParams {
-            kind: self.kind,
-            secret: Secret::new(bytes),
-            issuer: take(&mut self.issuer),
-            name: take(&mut self.name),
-            algorithm: self.algorithm,
-            digits: self.digits,
-            period: self.period,
-            counter: self.counter,
-            extra: std::mem::take(&mut self.extra),
-        };
-        Some((params, take(&mut self.note)))
-    }
-}
-
-impl Drop for SealedAccount {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.secret);
-    }
 }
 
 fn check_fields(p: &OtpParams, note: &str) -> Result<(), VaultError> {
@@ -224,10 +164,7 @@ impl Vault {
         note: &str,
         at: i64,
     ) -> Result<Account, VaultError> {
-        let plain = Zeroizing::new(
-            serde_json::to_vec(&SealedAccount::from_params(&params, note))
-                .expect("account serialises"),
-        );
+        let plain = records::to_json(&AccountRecord::new(&params, note));
         let position: i64 =
             tx.query_row("SELECT COALESCE(MAX(position) + 1, 0) FROM accounts", [], |r| r.get(0))?;
         // The row id is part of the associated data, so insert first, then seal for that id.
@@ -285,7 +222,7 @@ impl Vault {
         sealed: &[u8],
     ) -> Result<Account, VaultError> {
         let plain = self.open_sealed(TABLE, id, sealed)?;
-        let record: SealedAccount = serde_json::from_slice(&plain)
+        let record: AccountRecord = serde_json::from_slice(&plain)
             .map_err(|_| VaultError::Corrupt(format!("account {id} has an unreadable record")))?;
         let (params, note) = record
             .into_params()
@@ -336,10 +273,7 @@ impl Vault {
         let tx = self.begin()?;
         let mut account = self.account(id)?;
         let event = change(&mut account)?;
-        let plain = Zeroizing::new(
-            serde_json::to_vec(&SealedAccount::from_params(&account.params, &account.note))
-                .expect("account serialises"),
-        );
+        let plain = records::to_json(&AccountRecord::new(&account.params, &account.note));
         let sealed = self.seal(TABLE, id, &plain)?;
         let at = now();
         tx.execute(

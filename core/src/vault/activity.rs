@@ -1,16 +1,18 @@
 //! The activity log: what happened to the vault, sealed like accounts.
 
 use rusqlite::{params, Transaction};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::VaultError;
+use super::records::{self, EventRecord};
 use super::store::Vault;
 use crate::protocol::ActivityRecord;
 
 const TABLE: &str = "activity";
 
-/// Something that happened, as recorded in the log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Something that happened, as recorded in the log. Stored as a `records::EventRecord` (its own
+/// frozen format); the serde form here is what `nyckel activity --json` prints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ActivityEvent {
     /// An account was added.
@@ -110,7 +112,7 @@ impl Vault {
     ) -> Result<(), VaultError> {
         tx.execute("INSERT INTO activity (at, sealed) VALUES (?1, x'')", [at])?;
         let id = tx.last_insert_rowid();
-        let sealed = self.seal(TABLE, id, &serde_json::to_vec(event).expect("event serialises"))?;
+        let sealed = self.seal(TABLE, id, &records::to_json(&EventRecord::new(event)))?;
         tx.execute("UPDATE activity SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
         Ok(())
     }
@@ -134,9 +136,9 @@ impl Vault {
         rows.map(|row| {
             let (id, at, sealed) = row?;
             let plain = self.open_sealed(TABLE, id, &sealed)?;
-            let event = serde_json::from_slice(&plain)
+            let record: EventRecord = serde_json::from_slice(&plain)
                 .map_err(|_| VaultError::Corrupt(format!("activity entry {id} is unreadable")))?;
-            Ok(ActivityEntry { id, at, event })
+            Ok(ActivityEntry { id, at, event: record.into_event() })
         })
         .collect()
     }

@@ -6,6 +6,7 @@ use zeroize::Zeroizing;
 use super::accounts::Account;
 use super::activity::ActivityEvent;
 use super::error::VaultError;
+use super::records::{self, EnrollmentRecord};
 use super::store::{now, Vault};
 use crate::otpauth::OtpParams;
 use crate::protocol::Enrollment;
@@ -52,7 +53,8 @@ impl Vault {
             [at],
         )?;
         let id = tx.last_insert_rowid();
-        let sealed = self.seal(TABLE, id, &to_json(&enrollment))?;
+        let sealed =
+            self.seal(TABLE, id, &records::to_json(&EnrollmentRecord::new(&enrollment)))?;
         tx.execute("UPDATE enrollments SET sealed = ?1 WHERE id = ?2", params![sealed, id])?;
         let event = ActivityEvent::Enrolled {
             enrollment_id: id,
@@ -102,8 +104,11 @@ impl Vault {
         sealed: &[u8],
     ) -> Result<StoredEnrollment, VaultError> {
         let plain = self.open_sealed(TABLE, id, sealed)?;
-        let enrollment = serde_json::from_slice(&plain)
+        let record: EnrollmentRecord = serde_json::from_slice(&plain)
             .map_err(|_| VaultError::Corrupt(format!("enrollment {id} is unreadable")))?;
+        let enrollment = record
+            .into_enrollment()
+            .map_err(|why| VaultError::Corrupt(format!("enrollment {id} {why}")))?;
         Ok(StoredEnrollment { id, enrollment, created_at, updated_at })
     }
 
@@ -126,7 +131,7 @@ impl Vault {
         if !merge(&mut latest) {
             return Ok(false);
         }
-        let sealed = self.seal(TABLE, id, &to_json(&latest))?;
+        let sealed = self.seal(TABLE, id, &records::to_json(&EnrollmentRecord::new(&latest)))?;
         let at = now();
         tx.execute(
             "UPDATE enrollments SET sealed = ?1, updated_at = ?2 WHERE id = ?3",
@@ -190,8 +195,4 @@ impl Vault {
         tx.commit().map_err(VaultError::from)?;
         Ok(())
     }
-}
-
-fn to_json(e: &Enrollment) -> Zeroizing<Vec<u8>> {
-    Zeroizing::new(serde_json::to_vec(e).expect("enrollment serialises"))
 }

@@ -9,6 +9,7 @@ mod activity;
 mod crypto;
 mod enrollments;
 mod error;
+mod records;
 mod schema;
 mod slots;
 mod store;

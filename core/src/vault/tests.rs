@@ -597,15 +597,24 @@ fn a_read_only_vault_reports_storage_errors_and_keeps_its_data() {
 }
 
 fn sample_enrollment() -> crate::protocol::Enrollment {
-    serde_json::from_value(serde_json::json!({
-        "version": 1, "base_url": "http://127.0.0.1:9", "origin": "http://127.0.0.1:9", "rp_id": "127.0.0.1",
-        "issuer": "Region Skåne", "provider_key": "BAAA", "account_name": "anna", "user_id": "dXNlcg",
-        "device_id": "ZGV2aWNl", "device_name": "Annas telefon", "device_key_alias": "nyckel-device-x",
-        "device_public_key": "BAAA", "sign_count": 0, "phone_signin_key_alias": null,
-        "phone_signin_credential_id": null, "phone_signin_public_key": null, "phone_signin_sign_count": 0,
-        "clock_offset": 0, "otp_account_id": null, "enrolled_at": 1
-    }))
-    .unwrap()
+    crate::protocol::Enrollment {
+        base_url: "http://127.0.0.1:9".into(),
+        origin: "http://127.0.0.1:9".into(),
+        rp_id: "127.0.0.1".into(),
+        issuer: "Region Skåne".into(),
+        provider_key: "BAAA".into(),
+        account_name: "anna".into(),
+        user_id: "dXNlcg".into(),
+        device_id: "ZGV2aWNl".into(),
+        device_name: "Annas telefon".into(),
+        device_key_alias: "nyckel-device-x".into(),
+        device_public_key: "BAAA".into(),
+        sign_count: 0,
+        phone_signin: None,
+        clock_offset: 0,
+        otp_account_id: None,
+        enrolled_at: 1,
+    }
 }
 
 #[test]
