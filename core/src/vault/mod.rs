@@ -23,4 +23,6 @@ pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};
 pub use store::{UnwrappedKey, Vault};
 
 #[cfg(test)]
+mod golden_tests;
+#[cfg(test)]
 mod tests;

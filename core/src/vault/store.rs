@@ -133,7 +133,7 @@ impl Vault {
             key.seal(&record_aad(&vault_id, "vault_meta", 1), KEY_CHECK).map_err(seal_err)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-        schema::migrate(&tx, 0)?;
+        schema::create(&tx)?;
         tx.execute(
             "INSERT INTO vault_meta (id, vault_id, key_check, created_at) VALUES (1, ?1, ?2, ?3)",
             rusqlite::params![vault_id, key_check, now()],
