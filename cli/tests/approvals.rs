@@ -279,7 +279,7 @@ fn deny_and_report() {
     assert_eq!(idp.state(&started.id), "reported");
     // The provider now blocks new sign-in requests for the user.
     let blocked = idp.try_signin("anna@skane.se", false).unwrap_err();
-    assert_eq!(blocked.code, "blocked");
+    assert_eq!(blocked.code(), ErrorCode::Blocked);
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn phone_signin_with_a_pin() {
     with_pin(&v, &["phone-signin", "enable", "anna"], Some("12")).fails(2, "at least 4");
     assert_eq!(v.run(&["enrollments", "--json"]).json()[0]["phone_signin"], false);
     // No passwordless sign-in before it is on.
-    assert_eq!(idp.try_signin("anna@skane.se", true).unwrap_err().code, "no_phone_signin");
+    assert_eq!(idp.try_signin("anna@skane.se", true).unwrap_err().code(), ErrorCode::NoPhoneSignin);
 
     let out = with_pin(&v, &["phone-signin", "enable", "anna"], Some("2468"));
     assert!(
@@ -424,7 +424,7 @@ fn phone_signin_with_a_pin() {
     let out = with_pin(&v, &["phone-signin", "disable", "1", "--json"], None).json();
     assert_eq!(out["phone_signin"], false);
     assert!(!idp.devices("anna@skane.se")[0].phone_signin);
-    assert_eq!(idp.try_signin("anna@skane.se", true).unwrap_err().code, "no_phone_signin");
+    assert_eq!(idp.try_signin("anna@skane.se", true).unwrap_err().code(), ErrorCode::NoPhoneSignin);
     assert_eq!(v.run(&["enrollments", "--json"]).json()[0]["phone_signin"], false);
 }
 

@@ -3,7 +3,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use nyckel_core::protocol::uri::EnrollUri;
-use nyckel_core::protocol::wire::b64;
+use nyckel_core::protocol::wire::{b64, ErrorCode};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -70,7 +70,7 @@ pub fn add_user(
         params![id, name, hash, otp, now],
     )?;
     if inserted == 0 {
-        return Err(ApiError::new(409, "exists", "a user with that name exists"));
+        return Err(ApiError::new(ErrorCode::Exists, "a user with that name exists"));
     }
     event(conn, now, Some(&id), "user_added", "")?;
     issue_enrollment(conn, cfg, name)
@@ -107,7 +107,7 @@ pub fn issue_enrollment(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
-        .ok_or_else(|| ApiError::new(404, "unknown_user", "no such user"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::UnknownUser, "no such user"))?;
     let code = b64(&random_bytes(18));
     let expires_at = now + cfg.activation_ttl;
     conn.execute(
@@ -227,7 +227,7 @@ pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result
     let user: Option<String> = conn
         .query_row("SELECT user_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
         .optional()?;
-    let user = user.ok_or_else(|| ApiError::new(404, "not_found", "no such device"))?;
+    let user = user.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such device"))?;
     conn.execute(
         "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
         params![device_id, now],

@@ -1,10 +1,12 @@
 //! The device API under `/nyckel/v1/` (`docs/protocol.md` §4), as synchronous functions over
 //! a connection; `server` wraps them in axum handlers.
 
-use nyckel_core::protocol::wire::{self, b64, unb64};
+use nyckel_core::protocol::wire::{
+    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, ErrorCode, PhoneSigninRequest,
+    PhoneSigninState, ProviderInfo, PushTokenRequest,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::db::event;
@@ -38,7 +40,7 @@ fn use_nonce(conn: &Connection, owner: &str, nonce: &str, now: i64) -> Result<()
         params![owner, nonce, now + NONCE_TTL],
     )?;
     if added == 0 {
-        return Err(ApiError::new(401, "replayed", "request nonce already used"));
+        return Err(ApiError::new(ErrorCode::Replayed, "request nonce already used"));
     }
     Ok(())
 }
@@ -61,38 +63,26 @@ pub fn authenticate(
         )
         .optional()?;
     let (user_id, revoked, key) =
-        row.ok_or_else(|| ApiError::new(401, "unknown_device", "unknown device"))?;
+        row.ok_or_else(|| ApiError::new(ErrorCode::UnknownDevice, "unknown device"))?;
     if revoked.is_some() {
-        return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
+        return Err(ApiError::new(ErrorCode::DeviceRevoked, "the device was revoked"));
     }
     if !auth.nonce_ok() {
         return Err(ApiError::bad_request("invalid Nyckel-Nonce header"));
     }
     if !auth.verify(&key, method, path_and_query, body) {
-        return Err(ApiError::new(401, "bad_signature", "request signature does not verify"));
+        return Err(ApiError::new(ErrorCode::BadSignature, "request signature does not verify"));
     }
     let ts = auth.ts()?;
     // abs_diff: no overflow for any i64 timestamp (i64::MIN - now would panic in debug).
     if ts.abs_diff(now) > nyckel_core::protocol::MAX_CLOCK_SKEW.unsigned_abs() {
         let mut e =
-            ApiError::new(401, "clock_skew", "request timestamp is too far from provider time");
-        e.extra = Some(("time", p.time_envelope(now, &auth.nonce)));
+            ApiError::new(ErrorCode::ClockSkew, "request timestamp is too far from provider time");
+        e.time = Some(p.time_envelope(now, &auth.nonce));
         return Err(e);
     }
     use_nonce(conn, &auth.device, &auth.nonce, now)?;
     Ok(DeviceRow { id: auth.device.clone(), user_id })
-}
-
-#[derive(Deserialize)]
-struct EnrollBody {
-    #[serde(rename = "activationCode")]
-    activation_code: String,
-    #[serde(rename = "devicePublicKey")]
-    device_public_key: String,
-    #[serde(rename = "deviceName")]
-    device_name: String,
-    #[serde(rename = "pushToken", default)]
-    push_token: Option<String>,
 }
 
 /// `POST /nyckel/v1/enroll` (§4.1).
@@ -103,8 +93,8 @@ pub fn enroll(
     auth: &DeviceAuth,
     path: &str,
     body: &[u8],
-) -> Result<Value, ApiError> {
-    let b: EnrollBody = parse_json(body)?;
+) -> Result<Envelope, ApiError> {
+    let b: EnrollRequest = parse_json(body)?;
     if auth.device != "new" {
         return Err(ApiError::bad_request("enrollment must use Nyckel-Device: new"));
     }
@@ -114,8 +104,7 @@ pub fn enroll(
     }
     if b.activation_code.is_empty() || b.activation_code.len() > 128 {
         return Err(ApiError::new(
-            400,
-            "activation_invalid",
+            ErrorCode::ActivationInvalid,
             "activation code unknown, used or expired",
         ));
     }
@@ -123,7 +112,7 @@ pub fn enroll(
         return Err(ApiError::bad_request("invalid Nyckel-Nonce header"));
     }
     if !auth.verify(&key, "POST", path, body) {
-        return Err(ApiError::new(401, "bad_signature", "request signature does not verify"));
+        return Err(ApiError::new(ErrorCode::BadSignature, "request signature does not verify"));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = cfg.clock.now(); // after the lock: the activation code's expiry is judged now
@@ -139,8 +128,7 @@ pub fn enroll(
         .optional()?;
     let Some((user_id, name)) = user else {
         return Err(ApiError::new(
-            400,
-            "activation_invalid",
+            ErrorCode::ActivationInvalid,
             "activation code unknown, used or expired",
         ));
     };
@@ -156,21 +144,21 @@ pub fn enroll(
     )?;
     event(&tx, now, Some(&user_id), "device_enrolled", &device_id)?;
     tx.commit()?;
-    let mut env = p.envelope(
-        &json!({"v": 1, "typ": "nyckel.enrolled", "serverTime": now, "reqNonce": auth.nonce,
-        "deviceId": device_id, "userId": user_id, "accountName": name, "issuer": p.issuer,
-        "rpId": p.rp_id, "origin": p.origin, "devicePublicKey": b.device_public_key}),
+    let mut env = p.sign(
+        now,
+        Some(&auth.nonce),
+        Enrolled {
+            device_id,
+            user_id,
+            account_name: name,
+            issuer: Some(p.issuer.clone()),
+            rp_id: p.rp_id.clone(),
+            origin: p.origin.clone(),
+            device_public_key: b.device_public_key,
+        },
     );
-    env["providerKey"] = json!(b64(&p.public_key));
+    env.provider_key = Some(b64(&p.public_key));
     Ok(env)
-}
-
-#[derive(Deserialize)]
-struct PhoneSigninBody {
-    #[serde(rename = "publicKey")]
-    public_key: String,
-    #[serde(rename = "keyProof")]
-    key_proof: String,
 }
 
 /// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device.
@@ -181,14 +169,14 @@ pub fn enable_phone_signin(
     device: &DeviceRow,
     nonce: &str,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<Envelope, ApiError> {
     let now = cfg.clock.now();
-    let b: PhoneSigninBody = parse_json(body)?;
+    let b: PhoneSigninRequest = parse_json(body)?;
     let key = public_key(&b.public_key)?;
     let proof = unb64(&b.key_proof).ok_or_else(|| ApiError::bad_request("invalid keyProof"))?;
     let msg = wire::key_proof_string(&device.id, &b.public_key, nonce);
     if !wire::verify_p256(&key, msg.as_bytes(), &proof) {
-        return Err(ApiError::new(401, "bad_signature", "key proof does not verify"));
+        return Err(ApiError::new(ErrorCode::BadSignature, "key proof does not verify"));
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
@@ -202,9 +190,10 @@ pub fn enable_phone_signin(
     )?;
     event(&tx, now, Some(&device.user_id), "phone_signin_enabled", &device.id)?;
     tx.commit()?;
-    Ok(p.envelope(
-        &json!({"v": 1, "typ": "nyckel.phone-signin", "serverTime": now, "reqNonce": nonce,
-        "deviceId": device.id, "credentialId": cred, "enabled": true}),
+    Ok(p.sign(
+        now,
+        Some(nonce),
+        PhoneSigninState { device_id: device.id.clone(), credential_id: Some(cred), enabled: true },
     ))
 }
 
@@ -215,29 +204,30 @@ pub fn disable_phone_signin(
     p: &Provider,
     device: &DeviceRow,
     nonce: &str,
-) -> Result<Value, ApiError> {
+) -> Result<Envelope, ApiError> {
     let now = cfg.clock.now();
     conn.execute(
         "UPDATE credentials SET revoked_at = ?2 WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL",
         params![device.id, now],
     )?;
     event(conn, now, Some(&device.user_id), "phone_signin_disabled", &device.id)?;
-    Ok(p.envelope(
-        &json!({"v": 1, "typ": "nyckel.phone-signin", "serverTime": now, "reqNonce": nonce,
-        "deviceId": device.id, "credentialId": null, "enabled": false}),
+    Ok(p.sign(
+        now,
+        Some(nonce),
+        PhoneSigninState { device_id: device.id.clone(), credential_id: None, enabled: false },
     ))
 }
 
 /// `GET /nyckel/v1/provider` (§4.7).
-pub fn provider_info(p: &Provider) -> Value {
-    json!({"v": 1, "providerKey": b64(&p.public_key), "fingerprint": p.fingerprint(), "origin": p.origin,
-           "rpId": p.rp_id, "issuer": p.issuer})
-}
-
-#[derive(Deserialize)]
-struct PushTokenBody {
-    #[serde(rename = "pushToken")]
-    push_token: Option<String>,
+pub fn provider_info(p: &Provider) -> ProviderInfo {
+    ProviderInfo {
+        v: 1,
+        provider_key: b64(&p.public_key),
+        fingerprint: p.fingerprint(),
+        origin: p.origin.clone(),
+        rp_id: p.rp_id.clone(),
+        issuer: p.issuer.clone(),
+    }
 }
 
 /// `PUT /nyckel/v1/device` (§4.8): set or clear the push token.
@@ -248,9 +238,9 @@ pub fn update_device(
     device: &DeviceRow,
     nonce: &str,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<Envelope, ApiError> {
     let now = cfg.clock.now();
-    let b: PushTokenBody = parse_json(body)?;
+    let b: PushTokenRequest = parse_json(body)?;
     let token = b.push_token.filter(|t| !t.is_empty());
     if token.as_ref().is_some_and(|t| t.len() > 4096) {
         return Err(ApiError::bad_request("pushToken too long"));
@@ -267,13 +257,13 @@ pub fn unenroll_device(
     p: &Provider,
     device: &DeviceRow,
     nonce: &str,
-) -> Result<Value, ApiError> {
+) -> Result<Envelope, ApiError> {
     let now = cfg.clock.now();
     crate::admin::revoke_device(conn, cfg, &device.id)?;
     event(conn, now, Some(&device.user_id), "device_unenrolled", &device.id)?;
     Ok(ack(p, device, nonce, now))
 }
 
-fn ack(p: &Provider, device: &DeviceRow, nonce: &str, now: i64) -> Value {
-    p.envelope(&json!({"v": 1, "typ": "nyckel.ack", "serverTime": now, "reqNonce": nonce, "deviceId": device.id}))
+fn ack(p: &Provider, device: &DeviceRow, nonce: &str, now: i64) -> Envelope {
+    p.sign(now, Some(nonce), Ack { device_id: device.id.clone() })
 }

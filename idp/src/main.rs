@@ -137,7 +137,7 @@ fn fail(json_out: bool, e: &ApiError) -> ExitCode {
     } else {
         eprintln!("nyckel-idp: {}", e.message);
     }
-    ExitCode::from(if e.status >= 500 { 2 } else { 1 })
+    ExitCode::from(if e.status() >= 500 { 2 } else { 1 })
 }
 
 fn main() -> ExitCode {

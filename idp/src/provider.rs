@@ -1,10 +1,12 @@
 //! The provider's P-256 signing key and signed envelopes (`docs/protocol.md` §2.1).
 
-use nyckel_core::protocol::wire::{b64, fingerprint, provider_signed_bytes, unb64};
+use nyckel_core::protocol::wire::{
+    b64, fingerprint, provider_signed_bytes, unb64, Envelope, ErrorCode, Payload, ServerTime,
+    Signed,
+};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
 use rusqlite::Connection;
-use serde_json::{json, Value};
 
 use crate::db::{set_setting, setting};
 use crate::error::ApiError;
@@ -65,8 +67,7 @@ impl Provider {
                 .map_err(|_| ApiError::internal())?;
         let origin = setting(conn, "origin")?.ok_or_else(|| {
             ApiError::new(
-                500,
-                "not_configured",
+                ErrorCode::NotConfigured,
                 "no origin configured: run `serve` once or pass --origin",
             )
         })?;
@@ -95,19 +96,24 @@ impl Provider {
     }
 
     /// Signs a payload into an envelope `{"payload","signature"}`.
-    pub fn envelope(&self, payload: &Value) -> Value {
+    pub fn envelope<T: Payload>(&self, payload: &Signed<T>) -> Envelope {
         let bytes = serde_json::to_vec(payload).unwrap_or_default();
         let sig = self
             .pair
             .sign(&SystemRandom::new(), &provider_signed_bytes(&bytes))
             .map(|s| b64(s.as_ref()))
             .unwrap_or_default();
-        json!({"payload": b64(&bytes), "signature": sig})
+        Envelope { payload: b64(&bytes), signature: sig, provider_key: None }
+    }
+
+    /// Signs `body` as a version-1 payload of its type at `now`, answering `req_nonce`.
+    pub fn sign<T: Payload>(&self, now: i64, req_nonce: Option<&str>, body: T) -> Envelope {
+        self.envelope(&Signed::new(now, req_nonce, body))
     }
 
     /// A signed `nyckel.time` payload answering `nonce`.
-    pub fn time_envelope(&self, now: i64, nonce: &str) -> Value {
-        self.envelope(&json!({"v": 1, "typ": "nyckel.time", "serverTime": now, "reqNonce": nonce}))
+    pub fn time_envelope(&self, now: i64, nonce: &str) -> Envelope {
+        self.sign(now, Some(nonce), ServerTime {})
     }
 }
 
@@ -132,9 +138,9 @@ mod tests {
         let p = Provider::load(&conn).unwrap();
         assert_eq!(p.origin, "http://127.0.0.1:1");
         assert_eq!(p.rp_id, "127.0.0.1");
-        let env = p.envelope(&json!({"v": 1}));
-        let payload = unb64(env["payload"].as_str().unwrap()).unwrap();
-        let sig = unb64(env["signature"].as_str().unwrap()).unwrap();
+        let env = p.time_envelope(1, "n");
+        let payload = unb64(&env.payload).unwrap();
+        let sig = unb64(&env.signature).unwrap();
         assert!(nyckel_core::protocol::wire::verify_p256(
             &p.public_key,
             &provider_signed_bytes(&payload),

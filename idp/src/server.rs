@@ -13,6 +13,8 @@ use axum::{Json, Router};
 use rusqlite::Connection;
 use serde::Deserialize;
 
+use nyckel_core::protocol::wire::{Envelope, ErrorCode, ProviderInfo};
+
 use crate::api;
 use crate::config::Config;
 use crate::db::Db;
@@ -52,17 +54,14 @@ impl AppState {
 async fn read_body(body: Body) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, api::MAX_BODY)
         .await
-        .map_err(|_| ApiError::new(413, "too_large", "request body too large"))
+        .map_err(|_| ApiError::new(ErrorCode::TooLarge, "request body too large"))
 }
 
 fn path_and_query(uri: &Uri) -> String {
     uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
 }
 
-async fn enroll(
-    State(st): State<AppState>,
-    req: Request,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await?;
     let auth = DeviceAuth::from_headers(&parts.headers)?;
@@ -91,10 +90,7 @@ where
     .await
 }
 
-async fn pending(
-    State(st): State<AppState>,
-    req: Request,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
     device_call(st, req, |c, s, d, nonce, _| {
         signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())
     })
@@ -105,7 +101,7 @@ async fn pending(
 async fn phone_signin(
     State(st): State<AppState>,
     req: Request,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Envelope>, ApiError> {
     if req.method() == Method::DELETE {
         device_call(st, req, |c, s, d, nonce, _| {
             api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)
@@ -121,10 +117,7 @@ async fn phone_signin(
     }
 }
 
-async fn device(
-    State(st): State<AppState>,
-    req: Request,
-) -> Result<Json<serde_json::Value>, ApiError> {
+async fn device(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
     if req.method() == Method::DELETE {
         device_call(st, req, |c, s, d, nonce, _| {
             api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)
@@ -144,10 +137,10 @@ async fn respond(
     State(st): State<AppState>,
     UrlPath(id): UrlPath<String>,
     body: Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Envelope>, ApiError> {
     let body = read_body(body).await?;
     if id.len() > 64 {
-        return Err(ApiError::new(404, "not_found", "no such request"));
+        return Err(ApiError::new(ErrorCode::NotFound, "no such request"));
     }
     let b: AssertionBody = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))?;
@@ -165,7 +158,7 @@ struct TimeQuery {
 async fn time(
     State(st): State<AppState>,
     q: Result<Query<TimeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Envelope>, ApiError> {
     let q = q.map_err(|_| ApiError::bad_request("nonce query parameter required"))?;
     if q.nonce.is_empty() || q.nonce.len() > 64 {
         return Err(ApiError::bad_request("invalid nonce"));
@@ -173,12 +166,12 @@ async fn time(
     Ok(Json(st.provider.time_envelope(st.cfg.clock.now(), &q.nonce)))
 }
 
-async fn provider_info(State(st): State<AppState>) -> Json<serde_json::Value> {
+async fn provider_info(State(st): State<AppState>) -> Json<ProviderInfo> {
     Json(api::provider_info(&st.provider))
 }
 
 async fn not_found() -> Response {
-    ApiError::new(404, "not_found", "no such endpoint").into_response()
+    ApiError::new(ErrorCode::NotFound, "no such endpoint").into_response()
 }
 
 /// The router with every route.
@@ -336,5 +329,5 @@ pub fn spawn_background_with(
 
 /// Maps a page error to a status for HTML handlers.
 pub(crate) fn status_of(e: &ApiError) -> StatusCode {
-    StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }

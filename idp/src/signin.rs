@@ -1,10 +1,12 @@
 //! Sign-in requests: creation (rate limit, one outstanding per user, report block), the
 //! pending list, the consuming response transaction, status and browser completion.
 
-use nyckel_core::protocol::wire::{self, b64};
+use nyckel_core::protocol::wire::{
+    b64, Envelope, ErrorCode, PendingList, PendingRequest, RequestKind, RespondOutcome,
+    SigninResult,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::db::event;
@@ -13,24 +15,8 @@ use crate::ids::{new_id, random_bytes, token_hash, two_digit_number};
 use crate::provider::Provider;
 use crate::verify::{self, AssertionBody, Decided, Expected};
 
-/// Push (after a password) or passwordless (username only).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// Push approval with the device key.
-    Push,
-    /// Passwordless with the phone sign-in key.
-    Passwordless,
-}
-
-impl Kind {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Push => "push",
-            Kind::Passwordless => "passwordless",
-        }
-    }
-}
+/// Push (after a password) or passwordless (username only): the wire's request kind.
+pub use nyckel_core::protocol::wire::RequestKind as Kind;
 
 /// Where a sign-in comes from (shown on the phone).
 #[derive(Clone, Debug)]
@@ -91,11 +77,10 @@ pub fn start(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
-        .ok_or_else(|| ApiError::new(404, "unknown_user", "no such user"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::UnknownUser, "no such user"))?;
     if blocked_until > now {
         return Err(ApiError::new(
-            423,
-            "blocked",
+            ErrorCode::Blocked,
             "sign-in requests are blocked after a report; try later",
         ));
     }
@@ -113,9 +98,9 @@ pub fn start(
     drop(stmt);
     if targets.is_empty() {
         return Err(match kind {
-            Kind::Push => ApiError::new(409, "no_device", "the user has no enrolled device"),
+            Kind::Push => ApiError::new(ErrorCode::NoDevice, "the user has no enrolled device"),
             Kind::Passwordless => {
-                ApiError::new(409, "no_phone_signin", "phone sign-in is not enabled for the user")
+                ApiError::new(ErrorCode::NoPhoneSignin, "phone sign-in is not enabled for the user")
             }
         });
     }
@@ -129,8 +114,7 @@ pub fn start(
         )?;
         if push_pending {
             return Err(ApiError::new(
-                409,
-                "push_pending",
+                ErrorCode::PushPending,
                 "a sign-in with the password is waiting for approval",
             ));
         }
@@ -145,8 +129,7 @@ pub fn start(
         event(&tx, now, Some(&user_id), "rate_limited", kind.as_str())?;
         tx.commit()?;
         return Err(ApiError::new(
-            429,
-            "rate_limited",
+            ErrorCode::RateLimited,
             "too many sign-in requests; wait a few minutes",
         ));
     }
@@ -222,7 +205,7 @@ pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, ApiError>
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
         )
         .optional()?
-        .ok_or_else(|| ApiError::new(404, "not_found", "no such request"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such request"))?;
     let state = if s.0 == "pending" && now >= s.3 { "expired".to_owned() } else { s.0 };
     Ok(Status { id: id.to_owned(), state, kind: s.1, user: s.2, expires_at: s.3 })
 }
@@ -234,7 +217,7 @@ pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), ApiEr
         .optional()?;
     match stored.flatten() {
         Some(h) if h == token_hash(token) => Ok(()),
-        _ => Err(ApiError::new(404, "not_found", "no such request")),
+        _ => Err(ApiError::new(ErrorCode::NotFound, "no such request")),
     }
 }
 
@@ -260,8 +243,8 @@ pub fn complete(
             |r| r.get(0),
         )
         .optional()?;
-    let user_id =
-        user_id.ok_or_else(|| ApiError::new(409, "not_approved", "the request is not approved"))?;
+    let user_id = user_id
+        .ok_or_else(|| ApiError::new(ErrorCode::NotApproved, "the request is not approved"))?;
     let session = new_session(&tx, cfg, &user_id, now)?;
     event(&tx, now, Some(&user_id), "signed_in", "")?;
     tx.commit()?;
@@ -321,25 +304,26 @@ struct StoredRequest {
 }
 
 impl StoredRequest {
-    fn context_hash(&self, p: &Provider) -> String {
-        wire::context_hash(&wire::Context {
-            request_id: &self.id,
-            kind: &self.kind,
-            account_name: &self.account_name,
-            app: &self.app,
-            ip: &self.ip,
-            location: &self.location,
+    /// The request as a device sees it (§4.2) and binds it into its assertion (§6).
+    fn to_wire(&self, p: &Provider) -> Result<PendingRequest, ApiError> {
+        let kind = match self.kind.as_str() {
+            "push" => RequestKind::Push,
+            "passwordless" => RequestKind::Passwordless,
+            _ => return Err(ApiError::internal()),
+        };
+        Ok(PendingRequest {
+            id: self.id.clone(),
+            nonce: b64(&self.nonce),
+            kind,
+            account_name: self.account_name.clone(),
+            app: self.app.clone(),
+            ip: self.ip.clone(),
+            location: self.location.clone(),
             created_at: self.created_at,
             expires_at: self.expires_at,
-            rp_id: &p.rp_id,
-            origin: &p.origin,
+            rp_id: p.rp_id.clone(),
+            origin: p.origin.clone(),
         })
-    }
-
-    fn to_json(&self, p: &Provider) -> Value {
-        json!({"id": self.id, "nonce": b64(&self.nonce), "kind": self.kind, "accountName": self.account_name,
-               "app": self.app, "ip": self.ip, "location": self.location, "createdAt": self.created_at,
-               "expiresAt": self.expires_at, "rpId": p.rp_id, "origin": p.origin})
     }
 }
 
@@ -377,7 +361,7 @@ pub fn pending(
     device: &DeviceRow,
     req_nonce: &str,
     now: i64,
-) -> Result<Value, ApiError> {
+) -> Result<Envelope, ApiError> {
     let has_phone: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM credentials WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL)",
         [&device.id],
@@ -391,10 +375,11 @@ pub fn pending(
     let list: Vec<StoredRequest> = stmt
         .query_map(params![device.user_id, now, has_phone], read_request)?
         .collect::<Result<_, _>>()?;
-    let requests: Vec<Value> = list.iter().map(|r| r.to_json(p)).collect();
-    Ok(p.envelope(
-        &json!({"v": 1, "typ": "nyckel.pending", "serverTime": now, "reqNonce": req_nonce,
-        "deviceId": device.id, "userId": device.user_id, "requests": requests}),
+    let requests = list.iter().map(|r| r.to_wire(p)).collect::<Result<_, _>>()?;
+    Ok(p.sign(
+        now,
+        Some(req_nonce),
+        PendingList { device_id: device.id.clone(), user_id: device.user_id.clone(), requests },
     ))
 }
 
@@ -405,7 +390,7 @@ pub fn respond(
     p: &Provider,
     id: &str,
     body: &AssertionBody,
-) -> Result<Value, ApiError> {
+) -> Result<Envelope, ApiError> {
     let req = conn
         .query_row(
             &format!("SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"),
@@ -413,7 +398,7 @@ pub fn respond(
             read_request,
         )
         .optional()?
-        .ok_or_else(|| ApiError::new(404, "not_found", "no such request"))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such request"))?;
     let decoded = verify::decode(body)?;
     let cred: Option<CredRow> = conn
         .query_row(
@@ -433,7 +418,7 @@ pub fn respond(
         )
         .optional()?;
     let unknown =
-        || ApiError::new(401, "unknown_credential", "credential not valid for this request");
+        || ApiError::new(ErrorCode::UnknownCredential, "credential not valid for this request");
     let CredRow {
         user_id: cred_user,
         device_id,
@@ -446,13 +431,13 @@ pub fn respond(
         return Err(unknown());
     }
     if device_revoked {
-        return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
+        return Err(ApiError::new(ErrorCode::DeviceRevoked, "the device was revoked"));
     }
     if cred_revoked {
         return Err(unknown());
     }
     let passwordless = req.kind == "passwordless";
-    let context_hash = req.context_hash(p);
+    let context_hash = req.to_wire(p)?.context_hash();
     let checked = verify::check(
         &decoded,
         &Expected {
@@ -484,7 +469,7 @@ pub fn respond(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     if device_revoked {
-        return Err(ApiError::new(403, "device_revoked", "the device was revoked"));
+        return Err(ApiError::new(ErrorCode::DeviceRevoked, "the device was revoked"));
     }
     if cred_revoked {
         return Err(unknown());
@@ -494,7 +479,7 @@ pub fn respond(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     if state != "pending" {
-        return Err(ApiError::new(409, "not_pending", "the request is no longer pending"));
+        return Err(ApiError::new(ErrorCode::NotPending, "the request is no longer pending"));
     }
     if now >= expires_at {
         tx.execute(
@@ -502,12 +487,12 @@ pub fn respond(
             params![id, now],
         )?;
         tx.commit()?;
-        return Err(ApiError::new(410, "expired", "the request has expired"));
+        return Err(ApiError::new(ErrorCode::Expired, "the request has expired"));
     }
     if i64::from(checked.sign_count) <= stored {
         event(&tx, now, Some(&req.user_id), "counter_not_increased", &device_id)?;
         tx.commit()?;
-        return Err(ApiError::new(401, "counter", "signature counter did not increase"));
+        return Err(ApiError::new(ErrorCode::Counter, "signature counter did not increase"));
     }
     tx.execute(
         "UPDATE credentials SET sign_count = ?2 WHERE id = ?1",
@@ -524,7 +509,7 @@ pub fn respond(
         params![id, new_state, now, body.credential_id],
     )?;
     if changed != 1 {
-        return Err(ApiError::new(409, "not_pending", "the request is no longer pending"));
+        return Err(ApiError::new(ErrorCode::NotPending, "the request is no longer pending"));
     }
     if new_state == "reported" {
         tx.execute(
@@ -535,12 +520,19 @@ pub fn respond(
     event(&tx, now, Some(&req.user_id), new_state, &device_id)?;
     tx.commit()?;
     if new_state == "wrong_number" {
-        return Err(ApiError::new(422, "wrong_number", "wrong number; the sign-in was stopped"));
+        return Err(ApiError::new(ErrorCode::WrongNumber, "wrong number; the sign-in was stopped"));
     }
     // credentialId and signCount name the assertion applied, so the app can tell this result
     // from another submission's for the same request (§4.3).
-    Ok(p.envelope(&json!({
-        "v": 1, "typ": "nyckel.result", "serverTime": now, "requestId": id, "state": new_state,
-        "credentialId": body.credential_id, "signCount": checked.sign_count,
-    })))
+    let outcome = RespondOutcome::from_wire(new_state).ok_or_else(ApiError::internal)?;
+    Ok(p.sign(
+        now,
+        None,
+        SigninResult {
+            request_id: id.to_owned(),
+            state: outcome.as_wire().to_owned(),
+            credential_id: Some(body.credential_id.clone()),
+            sign_count: Some(checked.sign_count),
+        },
+    ))
 }

@@ -2,8 +2,11 @@
 //! WebAuthn order: type, challenge, origin, rpIdHash, UP/UV, signature, then Nyckel's fields.
 //! The sign count is checked by the caller inside the consuming transaction.
 
-use nyckel_core::protocol::wire::{self, b64, sha256, unb64, verify_p256, FLAG_UP, FLAG_UV};
-use serde::Deserialize;
+use nyckel_core::protocol::wire::{
+    self, b64, sha256, unb64, verify_p256, ClientData, DecisionKind, FLAG_UP, FLAG_UV,
+};
+
+pub use nyckel_core::protocol::wire::AssertionBody;
 
 use crate::error::ApiError;
 
@@ -71,22 +74,6 @@ impl DeviceAuth {
     }
 }
 
-/// The body of `POST /nyckel/v1/requests/{id}/response`.
-#[derive(Deserialize, Debug, Clone)]
-pub struct AssertionBody {
-    /// Credential id.
-    #[serde(rename = "credentialId")]
-    pub credential_id: String,
-    /// b64url authenticatorData.
-    #[serde(rename = "authenticatorData")]
-    pub authenticator_data: String,
-    /// b64url clientDataJSON.
-    #[serde(rename = "clientDataJSON")]
-    pub client_data_json: String,
-    /// b64url DER signature.
-    pub signature: String,
-}
-
 /// What the provider expects of an assertion for one request.
 pub struct Expected<'a> {
     /// The request nonce (challenge).
@@ -148,28 +135,6 @@ pub fn decode(body: &AssertionBody) -> Result<Decoded, ApiError> {
     Ok(Decoded { auth_data, client_data, signature })
 }
 
-#[derive(Deserialize)]
-struct ClientData {
-    #[serde(rename = "type")]
-    typ: String,
-    challenge: String,
-    origin: String,
-    #[serde(rename = "crossOrigin", default)]
-    cross_origin: Option<bool>,
-    nyckel: Option<NyckelData>,
-}
-
-#[derive(Deserialize)]
-struct NyckelData {
-    v: u32,
-    #[serde(rename = "requestId")]
-    request_id: String,
-    decision: String,
-    number: Option<i64>,
-    #[serde(rename = "contextHash")]
-    context_hash: String,
-}
-
 /// Steps 4–7 of §7.
 pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
     let cd: ClientData = serde_json::from_slice(&d.client_data)
@@ -183,7 +148,7 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
     if cd.origin != e.origin {
         return Err(ApiError::bad_assertion("origin does not match"));
     }
-    if cd.cross_origin == Some(true) {
+    if cd.cross_origin {
         return Err(ApiError::bad_assertion("cross-origin assertions are refused"));
     }
     if d.auth_data[..32] != sha256(e.rp_id.as_bytes()) {
@@ -194,7 +159,10 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
         return Err(ApiError::bad_assertion("user presence flag not set"));
     }
     let user_verified = flags & FLAG_UV != 0;
-    let approving = cd.nyckel.as_ref().is_some_and(|n| n.decision == "approve");
+    let approving = cd
+        .nyckel
+        .as_ref()
+        .is_some_and(|n| DecisionKind::from_wire(&n.decision) == Some(DecisionKind::Approve));
     if approving && e.require_uv_for_approve && !user_verified {
         return Err(ApiError::bad_assertion("user verification required"));
     }
@@ -213,12 +181,14 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
     if n.context_hash != e.context_hash {
         return Err(ApiError::bad_assertion("context hash does not match"));
     }
-    let decision = match (n.decision.as_str(), n.number) {
-        ("approve", Some(num)) => Decided::Approve(num),
-        ("approve", None) => return Err(ApiError::bad_assertion("approval without a number")),
-        ("deny", _) => Decided::Deny,
-        ("report", _) => Decided::Report,
-        _ => return Err(ApiError::bad_assertion("unknown decision")),
+    let decision = match (DecisionKind::from_wire(&n.decision), n.number) {
+        (Some(DecisionKind::Approve), Some(num)) => Decided::Approve(num),
+        (Some(DecisionKind::Approve), None) => {
+            return Err(ApiError::bad_assertion("approval without a number"))
+        }
+        (Some(DecisionKind::Deny), _) => Decided::Deny,
+        (Some(DecisionKind::Report), _) => Decided::Report,
+        (None, _) => return Err(ApiError::bad_assertion("unknown decision")),
     };
     let sign_count =
         u32::from_be_bytes([d.auth_data[33], d.auth_data[34], d.auth_data[35], d.auth_data[36]]);

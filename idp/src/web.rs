@@ -11,6 +11,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use nyckel_core::protocol::wire::ErrorCode;
+
 use crate::admin;
 use crate::error::ApiError;
 use crate::html::{esc, page};
@@ -160,7 +162,10 @@ async fn signin_post(
     let r = st
         .run(move |c, s| {
             let Some(user_id) = admin::check_password(c, &username, &password)? else {
-                return Err(ApiError::new(401, "bad_password", "Fel användarnamn eller lösenord."));
+                return Err(ApiError::new(
+                    ErrorCode::BadPassword,
+                    "Fel användarnamn eller lösenord.",
+                ));
             };
             if admin::has_active_device(c, &user_id)? {
                 signin::start(c, &s.cfg, &username, Kind::Push, &from).map(Step::Number)
@@ -170,7 +175,7 @@ async fn signin_post(
             } else {
                 // Every device revoked (a lost phone): the password alone must not enroll a new
                 // one; the admin issues a new enrollment code.
-                Err(ApiError::new(409, "devices_revoked", "every device of the user is revoked"))
+                Err(ApiError::new(ErrorCode::DevicesRevoked, "every device of the user is revoked"))
             }
         })
         .await;
@@ -190,13 +195,13 @@ enum Step {
 
 fn start_error(st: &AppState, e: &ApiError) -> Response {
     let msg = match e.code {
-        "unknown_user" | "bad_password" => "Fel användarnamn eller lösenord.",
-        "no_phone_signin" => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
-        "no_device" => "Kontot har ingen registrerad telefon.",
-        "devices_revoked" => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
-        "push_pending" => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
-        "rate_limited" => "För många inloggningsförsök. Vänta några minuter.",
-        "blocked" => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",
+        ErrorCode::UnknownUser | ErrorCode::BadPassword => "Fel användarnamn eller lösenord.",
+        ErrorCode::NoPhoneSignin => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
+        ErrorCode::NoDevice => "Kontot har ingen registrerad telefon.",
+        ErrorCode::DevicesRevoked => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
+        ErrorCode::PushPending => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
+        ErrorCode::RateLimited => "För många inloggningsförsök. Vänta några minuter.",
+        ErrorCode::Blocked => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",
         _ => "Något gick fel. Försök igen.",
     };
     error_page(st, status_of(e), msg)
@@ -328,7 +333,7 @@ async fn signin_complete(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     if !same_origin(&st, &headers) {
-        return ApiError::new(403, "cross_origin", "request from another site").into_response();
+        return ApiError::new(ErrorCode::CrossOrigin, "request from another site").into_response();
     }
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;

@@ -207,7 +207,7 @@ fn push_flood_is_rate_limited() {
         env.push("anna");
     }
     let e = env.start("anna", Kind::Push).unwrap_err();
-    assert_eq!((e.status, e.code), (429, "rate_limited"));
+    assert_eq!((e.status(), e.code()), (429, ErrorCode::RateLimited));
     assert_eq!(env.events("rate_limited"), 1);
     env.advance(601);
     assert!(env.start("anna", Kind::Push).is_ok(), "the window slides");
@@ -274,7 +274,7 @@ fn revoked_device_is_refused() {
     assert_eq!(phone.try_pending(), Err(provider_err(403, ProviderCode::DeviceRevoked)));
     assert_eq!(phone.approve(&r, s.number), Err(provider_err(403, ProviderCode::DeviceRevoked)));
     assert_eq!(env.state(&s.id), "pending");
-    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "no_device");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::NoDevice);
 }
 
 #[test]
@@ -593,7 +593,7 @@ fn passwordless_start_does_not_supersede_a_pending_password_signin() {
     phone.enable_phone_signin("2468").unwrap();
     let s = env.push("anna");
     let e = env.start("anna", Kind::Passwordless).unwrap_err();
-    assert_eq!((e.status, e.code), (409, "push_pending"));
+    assert_eq!((e.status(), e.code()), (409, ErrorCode::PushPending));
     assert_eq!(env.state(&s.id), "pending");
     let r = phone.pending_one(&s.id);
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
@@ -618,11 +618,11 @@ fn rate_limits_count_password_and_passwordless_requests_apart() {
     for _ in 0..5 {
         env.start("anna", Kind::Passwordless).unwrap();
     }
-    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code, "rate_limited");
+    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code(), ErrorCode::RateLimited);
     for _ in 0..5 {
         env.push("anna");
     }
-    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "rate_limited");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::RateLimited);
 }
 
 #[test]
@@ -724,7 +724,7 @@ fn an_approval_from_a_device_revoked_before_completion_opens_no_session() {
     nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
     let e = nyckel_idp::signin::complete(&mut env.conn(), &env.cfg, &s.id, &s.status_token)
         .unwrap_err();
-    assert_eq!((e.status, e.code), (409, "not_approved"));
+    assert_eq!((e.status(), e.code()), (409, ErrorCode::NotApproved));
     assert_eq!(env.state(&s.id), "approved");
 }
 

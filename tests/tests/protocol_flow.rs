@@ -77,9 +77,9 @@ fn report_denies_and_blocks_pushes_for_a_while() {
     assert_eq!(env.state(&s.id), "reported");
     assert_eq!(env.events("reported"), 1);
     let blocked = env.start("anna", Kind::Push).unwrap_err();
-    assert_eq!((blocked.status, blocked.code), (423, "blocked"));
+    assert_eq!((blocked.status(), blocked.code()), (423, ErrorCode::Blocked));
     env.advance(3500); // well inside the hour, whatever real seconds pass meanwhile
-    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "blocked");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::Blocked);
     env.advance(101);
     assert!(env.start("anna", Kind::Push).is_ok(), "the block ends after an hour");
 }
@@ -162,9 +162,9 @@ fn clock_offset_is_learned_from_signed_server_time() {
 fn sign_in_without_device_or_unknown_user_creates_nothing() {
     let env = Env::new();
     env.add_user("anna");
-    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "no_device");
-    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code, "no_phone_signin");
-    assert_eq!(env.start("bertil", Kind::Push).unwrap_err().code, "unknown_user");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::NoDevice);
+    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code(), ErrorCode::NoPhoneSignin);
+    assert_eq!(env.start("bertil", Kind::Push).unwrap_err().code(), ErrorCode::UnknownUser);
 }
 
 #[test]
@@ -193,7 +193,7 @@ fn push_token_rotation_and_self_unenroll() {
     nyckel_core::protocol::delete_keys(&phone.enrollment, phone.keys.as_ref()).unwrap();
     assert!(phone.keys.aliases().is_empty());
     assert_eq!(env.state(&s.id), "pending");
-    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code, "no_device");
+    assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::NoDevice);
     let devices = nyckel_idp::admin::list_devices(&env.conn(), "anna").unwrap();
     assert!(devices[0].revoked_at.is_some());
 }

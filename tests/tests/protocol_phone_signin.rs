@@ -31,7 +31,7 @@ fn enable_passwordless_approve_disable() {
     phone.disable_phone_signin().unwrap();
     assert!(!phone.enrollment.phone_signin_enabled());
     assert_eq!(phone.keys.aliases().len(), 1, "the phone sign-in key is deleted");
-    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code, "no_phone_signin");
+    assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code(), ErrorCode::NoPhoneSignin);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Shared helpers for the protocol end-to-end tests: an in-process `nyckel-idp` on loopback
 //! and a "phone" driving `nyckel-core`'s sans-I/O protocol over real HTTP.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use nyckel_core::protocol::assertion::{self, ClientDataFields};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::wire::unb64;
+pub use nyckel_core::protocol::wire::ErrorCode;
 use nyckel_core::protocol::{
     self as p, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse,
     PendingRequest, ProtocolError, RespondOutcome, SoftwareKeyStore,

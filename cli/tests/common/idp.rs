@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+pub use nyckel_core::protocol::wire::ErrorCode;
 use nyckel_idp::db::Db;
 use nyckel_idp::signin::{self, Kind, Origin, Started};
 use nyckel_idp::{admin, ApiError, Config, ServerHandle};

@@ -1,10 +1,8 @@
 //! The WebAuthn-shaped assertion (§6): authenticatorData, clientDataJSON and the ES256
 //! signature over `authenticatorData ‖ SHA-256(clientDataJSON)`.
 
-use serde::Serialize;
-
 use super::keys::{sign_checked, DeviceKeyStore};
-use super::wire::{b64, sha256, FLAG_UP, FLAG_UV};
+use super::wire::{b64, sha256, AssertionBody, ClientData, NyckelClientData, FLAG_UP, FLAG_UV};
 use super::ProtocolError;
 
 /// A signed assertion, ready to submit.
@@ -28,22 +26,11 @@ impl std::fmt::Debug for Assertion {
     }
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    #[serde(rename = "credentialId")]
-    credential_id: &'a str,
-    #[serde(rename = "authenticatorData")]
-    authenticator_data: String,
-    #[serde(rename = "clientDataJSON")]
-    client_data_json: String,
-    signature: String,
-}
-
 impl Assertion {
     /// The JSON body of `POST /nyckel/v1/requests/{id}/response`.
     pub fn to_body(&self) -> Vec<u8> {
-        serde_json::to_vec(&Body {
-            credential_id: &self.credential_id,
+        serde_json::to_vec(&AssertionBody {
+            credential_id: self.credential_id.clone(),
             authenticator_data: b64(&self.authenticator_data),
             client_data_json: b64(&self.client_data_json),
             signature: b64(&self.signature),
@@ -60,28 +47,6 @@ pub fn authenticator_data(rp_id: &str, user_verified: bool, sign_count: u32) -> 
     out.push(if user_verified { FLAG_UP | FLAG_UV } else { FLAG_UP });
     out.extend_from_slice(&sign_count.to_be_bytes());
     out
-}
-
-#[derive(Serialize)]
-struct NyckelClientData<'a> {
-    v: u32,
-    #[serde(rename = "requestId")]
-    request_id: &'a str,
-    decision: &'a str,
-    number: Option<u8>,
-    #[serde(rename = "contextHash")]
-    context_hash: &'a str,
-}
-
-#[derive(Serialize)]
-struct ClientData<'a> {
-    #[serde(rename = "type")]
-    typ: &'a str,
-    challenge: &'a str,
-    origin: &'a str,
-    #[serde(rename = "crossOrigin")]
-    cross_origin: bool,
-    nyckel: NyckelClientData<'a>,
 }
 
 /// What the Nyckel part of clientDataJSON says.
@@ -104,17 +69,17 @@ pub struct ClientDataFields<'a> {
 /// clientDataJSON bytes, keys in the documented order.
 pub fn client_data_json(f: &ClientDataFields<'_>) -> Vec<u8> {
     serde_json::to_vec(&ClientData {
-        typ: "webauthn.get",
-        challenge: f.challenge,
-        origin: f.origin,
+        typ: "webauthn.get".to_owned(),
+        challenge: f.challenge.to_owned(),
+        origin: f.origin.to_owned(),
         cross_origin: false,
-        nyckel: NyckelClientData {
+        nyckel: Some(NyckelClientData {
             v: 1,
-            request_id: f.request_id,
-            decision: f.decision,
-            number: f.number,
-            context_hash: f.context_hash,
-        },
+            request_id: f.request_id.to_owned(),
+            decision: f.decision.to_owned(),
+            number: f.number.map(i64::from),
+            context_hash: f.context_hash.to_owned(),
+        }),
     })
     .unwrap_or_default()
 }

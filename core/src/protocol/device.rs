@@ -1,9 +1,8 @@
 //! Device maintenance (§4.8, §4.9): rotate the push token, and unenroll from the app.
 
-use serde::{Deserialize, Serialize};
-
 use super::envelope::{open, skew_time};
 use super::keys::DeviceKeyStore;
+use super::wire::{Ack, PushTokenRequest};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
 
 const ENDPOINT: &str = "/nyckel/v1/device";
@@ -12,18 +11,6 @@ const ENDPOINT: &str = "/nyckel/v1/device";
 #[derive(Debug)]
 pub struct DeviceAck {
     nonce: String,
-}
-
-#[derive(Serialize)]
-struct PushTokenBody<'a> {
-    #[serde(rename = "pushToken")]
-    push_token: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct Ack {
-    #[serde(rename = "deviceId")]
-    device_id: String,
 }
 
 /// Builds `PUT /nyckel/v1/device` setting (or, with `None`, clearing) the push token.
@@ -38,7 +25,7 @@ pub fn update_push_token(
     if token.is_some_and(|t| t.len() > super::enroll::MAX_PUSH_TOKEN) {
         return Err(ProtocolError::Malformed("push token too long"));
     }
-    let body = serde_json::to_vec(&PushTokenBody { push_token: token })
+    let body = serde_json::to_vec(&PushTokenRequest { push_token: token.map(str::to_owned) })
         .map_err(|_| ProtocolError::Malformed("request"))?;
     let signed = enrollment.signed(keys, "PUT", ENDPOINT, body, now)?;
     Ok((signed.request, DeviceAck { nonce: signed.nonce }))
@@ -68,7 +55,7 @@ impl DeviceAck {
             enrollment.learn_time(t, now);
             return Err(ProtocolError::ClockSkew);
         }
-        let v = open::<Ack>(resp, &key, "nyckel.ack", Some(&self.nonce))?;
+        let v = open::<Ack>(resp, &key, Some(&self.nonce))?;
         if v.body.device_id != enrollment.device_id {
             return Err(ProtocolError::Substituted("device"));
         }

@@ -6,7 +6,7 @@ use super::envelope::{self, open};
 use super::http::{device_request, Signer};
 use super::keys::DeviceKeyStore;
 use super::url::BaseUrl;
-use super::wire::{self, b64, unb64};
+use super::wire::{self, b64, unb64, EnrollRequest, Enrolled};
 use super::{EnrollUri, HttpRequest, HttpResponse, ProtocolError};
 
 /// Longest device name sent.
@@ -134,35 +134,6 @@ pub struct EnrollState {
     nonce: String,
 }
 
-#[derive(Serialize)]
-struct EnrollBody<'a> {
-    #[serde(rename = "activationCode")]
-    activation_code: &'a str,
-    #[serde(rename = "devicePublicKey")]
-    device_public_key: String,
-    #[serde(rename = "deviceName")]
-    device_name: &'a str,
-    #[serde(rename = "pushToken")]
-    push_token: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct Enrolled {
-    #[serde(rename = "deviceId")]
-    device_id: String,
-    #[serde(rename = "userId")]
-    user_id: String,
-    #[serde(rename = "accountName")]
-    account_name: String,
-    #[serde(default)]
-    issuer: Option<String>,
-    #[serde(rename = "rpId")]
-    rp_id: String,
-    origin: String,
-    #[serde(rename = "devicePublicKey")]
-    device_public_key: String,
-}
-
 /// A fresh, unguessable key alias.
 pub(crate) fn new_alias(prefix: &str) -> String {
     format!("nyckel-{prefix}-{}", wire::random_b64(12))
@@ -193,11 +164,11 @@ pub fn begin(
         let _ = keys.delete_key(alias);
         return Err(ProtocolError::BadPlatformKey);
     }
-    let body = serde_json::to_vec(&EnrollBody {
-        activation_code: &uri.activation_code,
+    let body = serde_json::to_vec(&EnrollRequest {
+        activation_code: uri.activation_code.clone(),
         device_public_key: b64(&public_key),
-        device_name: &device_name,
-        push_token,
+        device_name: device_name.clone(),
+        push_token: push_token.map(str::to_owned),
     })
     .map_err(|_| ProtocolError::Malformed("request"))?;
     let signer = Signer { keys, alias: &alias, public_key: &public_key };
@@ -252,7 +223,7 @@ impl EnrollState {
         if wire::fingerprint(&provider_key) != self.uri.fingerprint {
             return Err(ProtocolError::ProviderKeyMismatch);
         }
-        let v = open::<Enrolled>(resp, &provider_key, "nyckel.enrolled", Some(&self.nonce))?;
+        let v = open::<Enrolled>(resp, &provider_key, Some(&self.nonce))?;
         let e = v.body;
         if e.device_public_key != b64(&self.public_key) {
             return Err(ProtocolError::Substituted("device key"));

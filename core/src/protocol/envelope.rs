@@ -1,43 +1,23 @@
 //! Provider responses: signed envelopes (§2.1) and error bodies (§4).
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
-use super::wire::{provider_signed_bytes, unb64, verify_p256};
+use super::wire::{
+    provider_signed_bytes, unb64, verify_p256, Envelope, ErrorBody, Payload, PayloadHeader,
+    ServerTime,
+};
 use super::{HttpResponse, ProtocolError, ProviderCode};
 
 /// Largest provider response body accepted.
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
 
-#[derive(Deserialize)]
-struct Envelope {
-    payload: String,
-    signature: String,
-    #[serde(rename = "providerKey", default)]
-    provider_key: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: String,
-    #[serde(default)]
-    time: Option<serde_json::Value>,
-}
-
-/// Fields every payload has.
-#[derive(Deserialize)]
-pub(crate) struct Header {
-    pub v: u32,
-    pub typ: String,
-    #[serde(rename = "serverTime")]
-    pub server_time: i64,
-    #[serde(rename = "reqNonce", default)]
-    pub req_nonce: Option<String>,
+/// The code of an error body, read alone so that a malformed `time` beside it keeps it.
+#[derive(serde::Deserialize)]
+struct ErrorCodeOnly {
+    error: ProviderCode,
 }
 
 /// A verified payload: its header and the parsed body.
 pub(crate) struct Verified<T> {
-    pub header: Header,
+    pub header: PayloadHeader,
     pub body: T,
 }
 
@@ -61,9 +41,7 @@ fn envelope(resp: &HttpResponse) -> Result<Envelope, ProtocolError> {
 /// Maps a non-2xx response to a typed error.
 pub(crate) fn error_of(resp: &HttpResponse) -> ProtocolError {
     let code = if resp.body.len() <= MAX_RESPONSE_LEN {
-        serde_json::from_slice::<ErrorBody>(&resp.body)
-            .ok()
-            .map(|b| ProviderCode::from_wire(&b.error))
+        serde_json::from_slice::<ErrorCodeOnly>(&resp.body).ok().map(|b| b.error)
     } else {
         None
     };
@@ -80,22 +58,20 @@ pub(crate) fn skew_time(resp: &HttpResponse, provider_key: &[u8], req_nonce: &st
         return None;
     }
     let body: ErrorBody = serde_json::from_slice(&resp.body).ok()?;
-    if body.error != "clock_skew" {
+    if body.error != ProviderCode::ClockSkew {
         return None;
     }
     let inner =
         HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&body.time?).ok()? };
-    let v: Verified<serde_json::Value> =
-        open(&inner, provider_key, "nyckel.time", Some(req_nonce)).ok()?;
+    let v: Verified<ServerTime> = open(&inner, provider_key, Some(req_nonce)).ok()?;
     Some(v.header.server_time)
 }
 
 /// Verifies a 2xx signed envelope with `provider_key` and parses its payload.
-/// Checks `v`, `typ` and (when given) `reqNonce`.
-pub(crate) fn open<T: DeserializeOwned>(
+/// Checks `v`, `typ` (`T::TYP`) and (when given) `reqNonce`.
+pub(crate) fn open<T: Payload>(
     resp: &HttpResponse,
     provider_key: &[u8],
-    typ: &str,
     req_nonce: Option<&str>,
 ) -> Result<Verified<T>, ProtocolError> {
     if !(200..300).contains(&resp.status) {
@@ -107,12 +83,12 @@ pub(crate) fn open<T: DeserializeOwned>(
     if !verify_p256(provider_key, &provider_signed_bytes(&payload), &sig) {
         return Err(ProtocolError::BadProviderSignature);
     }
-    let header: Header =
+    let header: PayloadHeader =
         serde_json::from_slice(&payload).map_err(|_| ProtocolError::Malformed("payload header"))?;
     if header.v != super::PROTOCOL_VERSION {
         return Err(ProtocolError::UnexpectedPayload("version"));
     }
-    if header.typ != typ {
+    if header.typ != T::TYP {
         return Err(ProtocolError::UnexpectedPayload("type"));
     }
     if let Some(n) = req_nonce {

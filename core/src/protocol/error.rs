@@ -4,6 +4,10 @@
 use super::keys::KeyStoreError;
 use super::uri::UriError;
 
+/// Error codes a provider returns: the wire vocabulary's [`super::wire::ErrorCode`], shared
+/// with the provider (one enum, so a code cannot drift between the two sides).
+pub use super::wire::ErrorCode as ProviderCode;
+
 /// Why a protocol step failed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
@@ -117,112 +121,5 @@ mod tests {
             );
         }
         assert_eq!(tagged(ProtocolError::Expired), ProtocolError::Expired);
-    }
-}
-
-/// Error codes a provider returns (`{"error": CODE}`), see `docs/protocol.md` §4.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ProviderCode {
-    /// 400 malformed request.
-    BadRequest,
-    /// 413 request body too large.
-    TooLarge,
-    /// 401 unknown device.
-    UnknownDevice,
-    /// 401 request signature did not verify.
-    BadSignature,
-    /// 401 request nonce already used.
-    Replayed,
-    /// 401 request timestamp outside the window.
-    ClockSkew,
-    /// 403 the device was revoked.
-    DeviceRevoked,
-    /// 400 activation code unknown, used or expired.
-    ActivationInvalid,
-    /// 404 no such request.
-    NotFound,
-    /// 400 the assertion failed a check.
-    BadAssertion,
-    /// 401 credential unknown or not allowed for this request.
-    UnknownCredential,
-    /// 401 signature counter did not increase.
-    Counter,
-    /// 409 the request is no longer pending.
-    NotPending,
-    /// 410 the request expired.
-    Expired,
-    /// 422 wrong number: the request is dead.
-    WrongNumber,
-    /// 429 rate limited.
-    RateLimited,
-    /// 423 the user is blocked after a report.
-    Blocked,
-    /// 500.
-    Internal,
-    /// A code this version does not know (sanitised, at most 32 characters of `[a-z0-9_]`).
-    Other(String),
-}
-
-impl ProviderCode {
-    /// Parses a wire code.
-    pub fn from_wire(code: &str) -> Self {
-        match code {
-            "bad_request" => Self::BadRequest,
-            "too_large" => Self::TooLarge,
-            "unknown_device" => Self::UnknownDevice,
-            "bad_signature" => Self::BadSignature,
-            "replayed" => Self::Replayed,
-            "clock_skew" => Self::ClockSkew,
-            "device_revoked" => Self::DeviceRevoked,
-            "activation_invalid" => Self::ActivationInvalid,
-            "not_found" => Self::NotFound,
-            "bad_assertion" => Self::BadAssertion,
-            "unknown_credential" => Self::UnknownCredential,
-            "counter" => Self::Counter,
-            "not_pending" => Self::NotPending,
-            "expired" => Self::Expired,
-            "wrong_number" => Self::WrongNumber,
-            "rate_limited" => Self::RateLimited,
-            "blocked" => Self::Blocked,
-            "internal" => Self::Internal,
-            other => Self::Other(
-                other
-                    .chars()
-                    .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
-                    .take(32)
-                    .collect(),
-            ),
-        }
-    }
-
-    /// The wire code.
-    pub fn as_wire(&self) -> &str {
-        match self {
-            Self::BadRequest => "bad_request",
-            Self::TooLarge => "too_large",
-            Self::UnknownDevice => "unknown_device",
-            Self::BadSignature => "bad_signature",
-            Self::Replayed => "replayed",
-            Self::ClockSkew => "clock_skew",
-            Self::DeviceRevoked => "device_revoked",
-            Self::ActivationInvalid => "activation_invalid",
-            Self::NotFound => "not_found",
-            Self::BadAssertion => "bad_assertion",
-            Self::UnknownCredential => "unknown_credential",
-            Self::Counter => "counter",
-            Self::NotPending => "not_pending",
-            Self::Expired => "expired",
-            Self::WrongNumber => "wrong_number",
-            Self::RateLimited => "rate_limited",
-            Self::Blocked => "blocked",
-            Self::Internal => "internal",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl std::fmt::Display for ProviderCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_wire())
     }
 }

@@ -1,102 +1,19 @@
 //! Pending sign-in requests (§4.2): fetched with a device-signed call, verified with the
 //! pinned provider key.
 
-use serde::{Deserialize, Serialize};
-
 use super::envelope::{open, skew_time};
 use super::keys::DeviceKeyStore;
-use super::wire::{self, unb64};
+use super::wire::{unb64, PendingList};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+
+pub use super::wire::{PendingRequest, RequestKind};
 
 /// Most requests accepted in one list.
 pub const MAX_PENDING: usize = 16;
 /// Longest `app` / `location` accepted (characters).
 pub const MAX_LABEL: usize = 128;
 
-/// What kind of sign-in a request is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RequestKind {
-    /// Password + push approval (device key).
-    Push,
-    /// Passwordless phone sign-in (phone sign-in key with user verification).
-    Passwordless,
-}
-
-impl RequestKind {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RequestKind::Push => "push",
-            RequestKind::Passwordless => "passwordless",
-        }
-    }
-}
-
-/// A sign-in request waiting for the user, as verified from the provider. Show `app`, `ip`,
-/// `location`, the account and the time, then ask for the number on the sign-in screen.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingRequest {
-    /// Request id.
-    pub id: String,
-    /// The WebAuthn challenge (b64url). Not secret, but never shown or logged.
-    pub nonce: String,
-    /// Push or passwordless.
-    pub kind: RequestKind,
-    /// Account name.
-    #[serde(rename = "accountName")]
-    pub account_name: String,
-    /// The application asking for the sign-in.
-    pub app: String,
-    /// The client's IP address.
-    pub ip: String,
-    /// Approximate location (may be empty).
-    pub location: String,
-    /// Creation time (provider clock).
-    #[serde(rename = "createdAt")]
-    pub created_at: i64,
-    /// Expiry (provider clock).
-    #[serde(rename = "expiresAt")]
-    pub expires_at: i64,
-    /// Relying-party id.
-    #[serde(rename = "rpId")]
-    pub rp_id: String,
-    /// Provider origin.
-    pub origin: String,
-}
-
-impl std::fmt::Debug for PendingRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingRequest")
-            .field("id", &self.id)
-            .field("kind", &self.kind)
-            .field("account_name", &self.account_name)
-            .field("app", &self.app)
-            .field("ip", &self.ip)
-            .field("location", &self.location)
-            .field("created_at", &self.created_at)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
-
 impl PendingRequest {
-    /// The context hash bound into the assertion (§6).
-    pub fn context_hash(&self) -> String {
-        wire::context_hash(&wire::Context {
-            request_id: &self.id,
-            kind: self.kind.as_str(),
-            account_name: &self.account_name,
-            app: &self.app,
-            ip: &self.ip,
-            location: &self.location,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            rp_id: &self.rp_id,
-            origin: &self.origin,
-        })
-    }
-
     /// Seconds left before expiry, by provider time estimated from the device's `now`.
     /// Saturates: `expiresAt` is provider-supplied and may be any signed 64-bit value.
     pub fn seconds_left(&self, enrollment: &Enrollment, now: i64) -> i64 {
@@ -117,15 +34,6 @@ impl PendingRequest {
 #[derive(Debug, Clone)]
 pub struct PendingFetch {
     nonce: String,
-}
-
-#[derive(Deserialize)]
-struct PendingList {
-    #[serde(rename = "deviceId")]
-    device_id: String,
-    #[serde(rename = "userId")]
-    user_id: String,
-    requests: Vec<PendingRequest>,
 }
 
 /// Builds `GET /nyckel/v1/requests`, signed with the device key.
@@ -152,7 +60,7 @@ pub fn parse_pending(
         enrollment.learn_time(t, now);
         return Err(ProtocolError::ClockSkew);
     }
-    let v = open::<PendingList>(resp, &key, "nyckel.pending", Some(&fetch.nonce))?;
+    let v = open::<PendingList>(resp, &key, Some(&fetch.nonce))?;
     let list = v.body;
     if list.device_id != enrollment.device_id {
         return Err(ProtocolError::Substituted("device"));

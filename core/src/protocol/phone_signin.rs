@@ -1,12 +1,10 @@
 //! Phone sign-in (§4.4, §4.5, §9): a second, user-verification-gated key per enrollment
 //! that approves passwordless sign-ins.
 
-use serde::{Deserialize, Serialize};
-
 use super::enroll::{new_alias, PhoneSignin};
 use super::envelope::{open, skew_time};
 use super::keys::{sign_checked, DeviceKeyStore};
-use super::wire::{self, b64};
+use super::wire::{self, b64, PhoneSigninRequest, PhoneSigninState};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
 
 const ENDPOINT: &str = "/nyckel/v1/phone-signin";
@@ -23,23 +21,6 @@ pub struct PhoneSigninEnable {
 #[derive(Debug)]
 pub struct PhoneSigninDisable {
     nonce: String,
-}
-
-#[derive(Serialize)]
-struct EnableBody {
-    #[serde(rename = "publicKey")]
-    public_key: String,
-    #[serde(rename = "keyProof")]
-    key_proof: String,
-}
-
-#[derive(Deserialize)]
-struct PhoneSigninState {
-    #[serde(rename = "deviceId")]
-    device_id: String,
-    #[serde(rename = "credentialId")]
-    credential_id: Option<String>,
-    enabled: bool,
 }
 
 /// Creates the phone sign-in key (user verification required; the platform asks for
@@ -69,8 +50,9 @@ pub fn enable_phone_signin(
     let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
     let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes())
         .map_err(|e| cleanup(e.of_phone_signin_key()))?;
-    let body = serde_json::to_vec(&EnableBody { public_key: pk_b64, key_proof: b64(&proof) })
-        .map_err(|_| cleanup(ProtocolError::Malformed("request")))?;
+    let body =
+        serde_json::to_vec(&PhoneSigninRequest { public_key: pk_b64, key_proof: b64(&proof) })
+            .map_err(|_| cleanup(ProtocolError::Malformed("request")))?;
     let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce).map_err(cleanup)?;
     Ok((signed, PhoneSigninEnable { alias, public_key, nonce }))
 }
@@ -122,7 +104,7 @@ fn read_state(
         e.learn_time(t, now);
         return Err(ProtocolError::ClockSkew);
     }
-    let v = open::<PhoneSigninState>(resp, &key, "nyckel.phone-signin", Some(nonce))?;
+    let v = open::<PhoneSigninState>(resp, &key, Some(nonce))?;
     if v.body.device_id != e.device_id {
         return Err(ProtocolError::Substituted("device"));
     }

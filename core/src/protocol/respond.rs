@@ -6,7 +6,7 @@ use super::assertion::{self, ClientDataFields};
 use super::envelope::open;
 use super::keys::DeviceKeyStore;
 use super::pending::{PendingRequest, RequestKind};
-use super::wire::unb64;
+use super::wire::{unb64, DecisionKind, SigninResult};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
 
 /// The user's answer to a sign-in request.
@@ -52,25 +52,20 @@ impl Decision {
 
     /// Wire name (`approve`, `deny`, `report`).
     pub fn as_str(&self) -> &'static str {
+        self.kind().as_wire()
+    }
+
+    /// The decision without its number.
+    pub fn kind(&self) -> DecisionKind {
         match self {
-            Decision::Approve { .. } => "approve",
-            Decision::Deny => "deny",
-            Decision::Report => "report",
+            Decision::Approve { .. } => DecisionKind::Approve,
+            Decision::Deny => DecisionKind::Deny,
+            Decision::Report => DecisionKind::Report,
         }
     }
 }
 
-/// What the provider did with a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RespondOutcome {
-    /// The sign-in was approved.
-    Approved,
-    /// The sign-in was denied.
-    Denied,
-    /// Denied and reported as suspicious.
-    Reported,
-}
+pub use super::wire::RespondOutcome;
 
 /// Signs the user's decision for `request` as an assertion and builds the request.
 ///
@@ -143,19 +138,6 @@ pub fn respond(
     })
 }
 
-#[derive(Deserialize)]
-struct ResultBody {
-    #[serde(rename = "requestId")]
-    request_id: String,
-    state: String,
-    /// The credential of the assertion the provider applied (optional in v1).
-    #[serde(rename = "credentialId", default)]
-    credential_id: Option<String>,
-    /// That assertion's signature counter (optional in v1).
-    #[serde(rename = "signCount", default)]
-    sign_count: Option<u32>,
-}
-
 impl Decision {
     /// The only outcome a provider signs for this decision (§7 step 8). A wrong number is
     /// never a signed result: the provider answers 422 `wrong_number` instead.
@@ -191,16 +173,12 @@ pub fn parse_respond_result(
     resp: &HttpResponse,
 ) -> Result<RespondOutcome, ProtocolError> {
     let key = enrollment.provider_key_bytes()?;
-    let body = open::<ResultBody>(resp, &key, "nyckel.result", None)?.body;
+    let body = open::<SigninResult>(resp, &key, None)?.body;
     if body.request_id != request.id {
         return Err(ProtocolError::Substituted("request"));
     }
-    let outcome = match body.state.as_str() {
-        "approved" => RespondOutcome::Approved,
-        "denied" => RespondOutcome::Denied,
-        "reported" => RespondOutcome::Reported,
-        _ => return Err(ProtocolError::Malformed("state")),
-    };
+    let outcome =
+        RespondOutcome::from_wire(&body.state).ok_or(ProtocolError::Malformed("state"))?;
     if outcome != decision.expected_outcome() {
         return Err(ProtocolError::UnexpectedPayload("result does not match the decision"));
     }

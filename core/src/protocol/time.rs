@@ -1,7 +1,7 @@
 //! Signed server time (§4.6, §8): the app's clock offset, also usable for TOTP.
 
 use super::envelope::open;
-use super::wire;
+use super::wire::{self, ServerTime};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
 
 /// State between [`sync_time`] and [`TimeSync::finish`].
@@ -31,7 +31,7 @@ impl TimeSync {
         now: i64,
     ) -> Result<i64, ProtocolError> {
         let key = enrollment.provider_key_bytes()?;
-        let v = open::<serde_json::Value>(resp, &key, "nyckel.time", Some(&self.nonce))?;
+        let v = open::<ServerTime>(resp, &key, Some(&self.nonce))?;
         enrollment.learn_time(v.header.server_time, now);
         Ok(enrollment.clock_offset)
     }

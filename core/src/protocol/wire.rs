@@ -1,11 +1,25 @@
-//! Byte-exact building blocks of protocol v1 shared by both sides: base64url, fingerprints,
-//! the strings that get signed, the context hash, and P-256 signature checks.
-//! `docs/protocol.md` §2 and §6 define every byte here.
+//! The wire vocabulary of protocol v1, shared by the app (this crate's `protocol`) and the
+//! reference provider (`nyckel-idp`): byte-exact building blocks (base64url, fingerprints,
+//! the strings that get signed, the context hash, P-256 signature checks), the JSON messages
+//! ([`messages`]: request bodies and signed payloads) and the error codes with their HTTP
+//! statuses ([`ErrorCode`]). `docs/protocol.md` §2, §4 and §6 define every byte here.
+//! Neither side writes a wire name or a JSON key by hand: a change here changes both.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ring::signature::{UnparsedPublicKey, ECDSA_P256_SHA256_ASN1};
 use sha2::{Digest, Sha256};
+
+mod error_code;
+pub mod messages;
+
+pub use error_code::{ErrorBody, ErrorCode};
+pub use messages::{
+    Ack, AssertionBody, ClientData, DecisionKind, EnrollRequest, Enrolled, Envelope,
+    NyckelClientData, Payload, PayloadHeader, PendingList, PendingRequest, PhoneSigninRequest,
+    PhoneSigninState, ProviderInfo, PushTokenRequest, RequestKind, RespondOutcome, ServerTime,
+    Signed, SigninResult,
+};
 
 /// Domain tag of provider signatures.
 pub const PROVIDER_SIG_TAG: &str = "nyckel-provider-v1\n";
@@ -105,9 +119,10 @@ pub fn key_proof_string(device_id: &str, public_key_b64: &str, nonce: &str) -> S
     format!("{KEY_PROOF_TAG}\n{device_id}\n{public_key_b64}\n{nonce}")
 }
 
-/// Everything the app shows about a sign-in request, as bound into the assertion.
+/// Everything the app shows about a sign-in request, as bound into the assertion. Built
+/// only by [`PendingRequest::context_hash`], on both sides.
 #[derive(Clone, Copy, Debug)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// Request id.
     pub request_id: &'a str,
     /// `push` or `passwordless`.
@@ -131,7 +146,7 @@ pub struct Context<'a> {
 }
 
 /// `contextHash` of §6: b64url(SHA-256 of length-prefixed fields).
-pub fn context_hash(c: &Context<'_>) -> String {
+pub(crate) fn context_hash(c: &Context<'_>) -> String {
     let created = c.created_at.to_string();
     let expires = c.expires_at.to_string();
     let fields: [&str; 11] = [
