@@ -441,7 +441,19 @@ fn provider_kind(code: &ProviderCode) -> ErrorKind {
         | ProviderCode::RateLimited
         | ProviderCode::Blocked
         | ProviderCode::Internal
+        | ProviderCode::Busy
         | ProviderCode::Other(_) => ErrorKind::ProviderRefused,
+        // The reference provider's page and admin codes: never an answer of the device API.
+        ProviderCode::NotConfigured
+        | ProviderCode::UnknownUser
+        | ProviderCode::Exists
+        | ProviderCode::NoDevice
+        | ProviderCode::NoPhoneSignin
+        | ProviderCode::PushPending
+        | ProviderCode::NotApproved
+        | ProviderCode::BadPassword
+        | ProviderCode::DevicesRevoked
+        | ProviderCode::CrossOrigin => ErrorKind::ProviderRefused,
     }
 }
 
@@ -582,12 +594,23 @@ pub fn provider_sentence(code: &ProviderCode, status: u16) -> String {
             "the provider rejected this device's signature".into()
         }
         ProviderCode::Internal => "the provider had an internal error; try again later".into(),
+        ProviderCode::Busy => "the provider is busy; try again in a moment".into(),
         ProviderCode::Other(c) if c.is_empty() => {
             format!("the provider refused the request (HTTP {status})")
         }
         ProviderCode::BadRequest
         | ProviderCode::TooLarge
         | ProviderCode::NotFound
+        | ProviderCode::NotConfigured
+        | ProviderCode::UnknownUser
+        | ProviderCode::Exists
+        | ProviderCode::NoDevice
+        | ProviderCode::NoPhoneSignin
+        | ProviderCode::PushPending
+        | ProviderCode::NotApproved
+        | ProviderCode::BadPassword
+        | ProviderCode::DevicesRevoked
+        | ProviderCode::CrossOrigin
         | ProviderCode::Other(_) => {
             format!("the provider refused the request: {code} (HTTP {status})")
         }
