@@ -1,10 +1,14 @@
 //! HOTP (RFC 4226), TOTP (RFC 6238) and Steam Guard codes.
 //!
-//! HMACs come from RustCrypto's `hmac`/`sha1`/`sha2`, which use the CPU's SHA instructions.
+//! HMACs are computed from RustCrypto's `sha1`/`sha2` compression functions (which use the
+//! CPU's SHA instructions) with the key's HMAC states prepared once: see [`PreparedSecret`],
+//! the form the vault keeps while unlocked.
 
-use hmac::{Hmac, Mac};
+mod prepared;
 
-use crate::otpauth::{Algorithm, OtpKind, OtpParams, STEAM_DIGITS};
+pub use prepared::{CodeText, PreparedParams, PreparedSecret};
+
+use crate::otpauth::{Algorithm, OtpParams};
 
 /// Steam Guard's code alphabet.
 const STEAM_ALPHABET: &[u8; 26] = b"23456789BCDFGHJKMNPQRTVWXY";
@@ -32,23 +36,11 @@ pub enum CodeError {
 }
 
 /// The raw RFC 4226 dynamic-truncation value (31 bits) for `counter`.
+///
+/// Prepares the key for this one call; to compute many codes from one secret, keep a
+/// [`PreparedSecret`].
 pub fn truncated_hmac(secret: &[u8], counter: u64, algorithm: Algorithm) -> u32 {
-    let msg = counter.to_be_bytes();
-    let digest = match algorithm {
-        Algorithm::Sha1 => mac::<Hmac<sha1::Sha1>>(secret, &msg),
-        Algorithm::Sha256 => mac::<Hmac<sha2::Sha256>>(secret, &msg),
-        Algorithm::Sha512 => mac::<Hmac<sha2::Sha512>>(secret, &msg),
-    };
-    let offset = (digest[digest.len() - 1] & 0x0f) as usize;
-    u32::from_be_bytes([digest[offset], digest[offset + 1], digest[offset + 2], digest[offset + 3]])
-        & 0x7fff_ffff
-}
-
-fn mac<M: Mac + hmac::digest::KeyInit>(secret: &[u8], msg: &[u8]) -> Vec<u8> {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut m = <M as Mac>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    m.update(msg);
-    m.finalize().into_bytes().to_vec()
+    PreparedSecret::new(secret, algorithm).truncated(counter)
 }
 
 /// An RFC 4226 HOTP code with `digits` decimal digits (1–10), zero-padded.
@@ -61,9 +53,7 @@ pub fn hotp(
     if !(1..=10).contains(&digits) {
         return Err(CodeError::Digits(digits));
     }
-    let value =
-        u64::from(truncated_hmac(secret, counter, algorithm)) % 10u64.pow(u32::from(digits));
-    Ok(format!("{value:0width$}", width = usize::from(digits)))
+    Ok(PreparedSecret::new(secret, algorithm).hotp(counter, digits)?.as_str().to_owned())
 }
 
 /// The RFC 6238 time step for `unix_time` (64-bit, so past 2038 is fine).
@@ -95,36 +85,21 @@ pub fn totp(
 
 /// A Steam Guard code: 5 characters from Steam's alphabet (SHA1, 30 s).
 pub fn steam(secret: &[u8], unix_time: u64, period: u32) -> Result<String, CodeError> {
-    let mut v = truncated_hmac(secret, time_step(unix_time, period)?, Algorithm::Sha1);
-    let mut out = String::with_capacity(usize::from(STEAM_DIGITS));
-    for _ in 0..STEAM_DIGITS {
-        out.push(STEAM_ALPHABET[(v % 26) as usize] as char);
-        v /= 26;
-    }
-    Ok(out)
+    let step = time_step(unix_time, period)?;
+    Ok(PreparedSecret::new(secret, Algorithm::Sha1).steam(step).as_str().to_owned())
 }
 
 impl OtpParams {
     /// The code at `unix_time`; for HOTP, the code at the stored counter (time is ignored).
+    ///
+    /// Prepares the key for this one code; [`OtpParams::prepare`] keeps it for many.
     pub fn code_at(&self, unix_time: u64) -> Result<Code, CodeError> {
-        let secret = self.secret.as_bytes();
-        match self.kind {
-            OtpKind::Hotp => Ok(Code {
-                value: hotp(secret, self.counter, self.digits, self.algorithm)?,
-                seconds_left: None,
-                period: None,
-            }),
-            OtpKind::Totp => Ok(Code {
-                value: totp(secret, unix_time, self.period, self.digits, self.algorithm)?,
-                seconds_left: Some(seconds_left(unix_time, self.period)?),
-                period: Some(self.period),
-            }),
-            OtpKind::Steam => Ok(Code {
-                value: steam(secret, unix_time, self.period)?,
-                seconds_left: Some(seconds_left(unix_time, self.period)?),
-                period: Some(self.period),
-            }),
-        }
+        self.prepare().code_at(unix_time)
+    }
+
+    /// The parameters with the HMAC key prepared, for computing many codes (zeroized on drop).
+    pub fn prepare(&self) -> PreparedParams {
+        PreparedParams::new(self)
     }
 }
 

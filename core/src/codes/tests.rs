@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 
 use super::*;
+use crate::otpauth::OtpKind;
 use crate::secret::Secret;
 
 /// RFC 4226 Appendix D / RFC 6238 SHA1 seed.
@@ -315,5 +316,120 @@ proptest! {
     fn steam_matches_totp_rs(secret in prop::collection::vec(any::<u8>(), 1..=64), time in any::<u64>()) {
         let oracle = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::Steam, 5, 1, 30, secret.clone());
         prop_assert_eq!(steam(&secret, time, 30).unwrap(), oracle.generate(time));
+    }
+}
+
+// ---------------------------------------------------------------- prepared keys
+
+/// The truncation of RustCrypto's `hmac` crate, keyed per call: the implementation the
+/// prepared form replaced, kept as its reference.
+fn reference_truncated(secret: &[u8], counter: u64, algorithm: Algorithm) -> u32 {
+    use hmac::{Hmac, Mac};
+    fn mac<M: Mac + hmac::digest::KeyInit>(secret: &[u8], msg: &[u8]) -> Vec<u8> {
+        let mut m = <M as Mac>::new_from_slice(secret).expect("any key length");
+        m.update(msg);
+        m.finalize().into_bytes().to_vec()
+    }
+    let msg = counter.to_be_bytes();
+    let digest = match algorithm {
+        Algorithm::Sha1 => mac::<Hmac<sha1::Sha1>>(secret, &msg),
+        Algorithm::Sha256 => mac::<Hmac<sha2::Sha256>>(secret, &msg),
+        Algorithm::Sha512 => mac::<Hmac<sha2::Sha512>>(secret, &msg),
+    };
+    let offset = usize::from(digest[digest.len() - 1] & 0x0f);
+    u32::from_be_bytes(digest[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff
+}
+
+#[test]
+fn prepared_secret_gives_the_rfc_vectors() {
+    let prepared = PreparedSecret::new(SEED_SHA1, Algorithm::Sha1);
+    for (counter, truncated, code) in RFC4226 {
+        assert_eq!(prepared.truncated(counter), truncated);
+        assert_eq!(prepared.hotp(counter, 6).unwrap().as_str(), code);
+    }
+    assert_eq!(prepared.hotp(0, 0), Err(CodeError::Digits(0)));
+    assert_eq!(prepared.hotp(0, 11), Err(CodeError::Digits(11)));
+    assert_eq!(
+        PreparedSecret::new(&steam_secret(), Algorithm::Sha1).steam(59 / 30).as_str(),
+        "9WW3X"
+    );
+}
+
+#[test]
+fn prepared_secret_and_code_text_show_no_secret() {
+    let prepared = PreparedSecret::new(SEED_SHA1, Algorithm::Sha1);
+    assert_eq!(format!("{prepared:?}"), "PreparedSecret(<redacted>)");
+    let p = OtpParams::totp(Secret::new(SEED_SHA1.to_vec()), "", "").prepare();
+    assert!(!format!("{p:?}").contains("1234"));
+    assert_eq!(format!("{}", prepared.hotp(0, 6).unwrap()), "755224");
+}
+
+/// Key lengths around every block boundary, where HMAC switches to hashing the key.
+#[test]
+fn prepared_secret_matches_hmac_at_block_boundaries() {
+    for algorithm in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
+        for len in [0, 1, 19, 20, 63, 64, 65, 127, 128, 129, 1024] {
+            let key: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
+            let prepared = PreparedSecret::new(&key, algorithm);
+            for counter in [0, 1, 1 << 32, u64::MAX] {
+                assert_eq!(
+                    prepared.truncated(counter),
+                    reference_truncated(&key, counter, algorithm),
+                    "{algorithm:?} key length {len} counter {counter}"
+                );
+            }
+        }
+    }
+}
+
+fn any_kind() -> impl Strategy<Value = OtpKind> {
+    prop::sample::select(vec![OtpKind::Totp, OtpKind::Hotp, OtpKind::Steam])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// The prepared form equals RustCrypto's `hmac` keyed per call, for any key length.
+    #[test]
+    fn prepared_secret_matches_reference_hmac(
+        secret in prop::collection::vec(any::<u8>(), 0..=300),
+        algorithm in any_algorithm(),
+        counter in any::<u64>(),
+    ) {
+        let prepared = PreparedSecret::new(&secret, algorithm);
+        prop_assert_eq!(prepared.truncated(counter), reference_truncated(&secret, counter, algorithm));
+    }
+
+    /// Prepared parameters give the same codes as totp-rs, at many times from one preparation.
+    #[test]
+    fn prepared_params_match_totp_rs(
+        secret in prop::collection::vec(any::<u8>(), 16..=64),
+        algorithm in any_algorithm(),
+        kind in any_kind(),
+        digits in 6u8..=8,
+        period in 1u32..=300,
+        counter in 0u64..(1 << 40),
+        times in prop::collection::vec(0u64..(1 << 40), 1..5),
+    ) {
+        let mut params = OtpParams::totp(Secret::new(secret.clone()), "", "");
+        (params.kind, params.algorithm, params.digits, params.period, params.counter) =
+            (kind, algorithm, digits, period, counter);
+        let prepared = params.prepare();
+        for time in times {
+            let code = prepared.code_at(time).unwrap();
+            let expected = match kind {
+                OtpKind::Totp => totp_rs::TOTP::new_unchecked(
+                    oracle_algorithm(algorithm), usize::from(digits), 1, u64::from(period), secret.clone(),
+                ).generate(time),
+                OtpKind::Hotp => totp_rs::TOTP::new_unchecked(
+                    oracle_algorithm(algorithm), usize::from(digits), 1, 1, secret.clone(),
+                ).generate(counter),
+                OtpKind::Steam => totp_rs::TOTP::new_unchecked(
+                    totp_rs::Algorithm::Steam, 5, 1, u64::from(period), secret.clone(),
+                ).generate(time),
+            };
+            prop_assert_eq!(&code.value, &expected);
+            prop_assert_eq!(prepared.code_at(time).unwrap(), params.code_at(time).unwrap());
+        }
     }
 }
