@@ -10,7 +10,10 @@ use crate::summary::Outcome;
 
 const PLAN: Plan = Plan { batches: 41, per_batch: 1000 };
 
-fn baseline(uri: &str) -> Option<(String, Vec<(String, String)>, Vec<u8>)> {
+/// What the generic parse yields: the label, the query pairs and the secret's bytes.
+type Generic = (String, Vec<(String, String)>, Vec<u8>);
+
+fn baseline(uri: &str) -> Option<Generic> {
     let url = url::Url::parse(uri).ok()?;
     let label = percent_encoding::percent_decode_str(url.path().trim_start_matches('/'))
         .decode_utf8()
