@@ -18,34 +18,31 @@ pub const MAX_SECRET_BYTES: usize = 1024;
 /// left must be RFC 4648 base32 whose length mod 8 is 0, 2, 4, 5 or 7. Bits left over after
 /// the last whole byte are ignored even when they are not zero (see `docs/otpauth.md`).
 pub fn decode_secret(raw: &[u8]) -> Result<Vec<u8>, ParseError> {
-    let symbols = normalise(raw)?;
-    if symbols.is_empty() {
-        return Err(ParseError::EmptySecret);
-    }
-    if !matches!(symbols.len() % 8, 0 | 2 | 4 | 5 | 7) {
-        return Err(ParseError::InvalidSecret("impossible length for base32"));
-    }
-    if symbols.len() * 5 / 8 > MAX_SECRET_BYTES {
-        return Err(ParseError::InvalidSecret("longer than 1024 bytes"));
-    }
-    Ok(pack(&symbols))
-}
-
-/// Strips separators and padding and maps every character to its 5-bit value.
-fn normalise(raw: &[u8]) -> Result<Zeroizing<Vec<u8>>, ParseError> {
     let mut end = raw.len();
     while end > 0 && matches!(raw[end - 1], b'=' | b' ' | b'\t' | b'-') {
         end -= 1;
     }
-    let mut out = Zeroizing::new(Vec::with_capacity(end));
-    for &c in &raw[..end] {
+    let raw = &raw[..end];
+    // One pass: separators skipped, characters checked and packed as they come. The
+    // output is wiped if anything below refuses the secret.
+    let mut packer = Packer::with_capacity(raw.len() * 5 / 8);
+    for &c in raw {
         match c {
             b' ' | b'\t' | b'-' => {}
             b'=' => return Err(ParseError::InvalidSecret("'=' padding before the end")),
-            _ => out.push(symbol_value(c)?),
+            _ => packer.push(symbol_value(c)?),
         }
     }
-    Ok(out)
+    if packer.symbols == 0 {
+        return Err(ParseError::EmptySecret);
+    }
+    if !matches!(packer.symbols % 8, 0 | 2 | 4 | 5 | 7) {
+        return Err(ParseError::InvalidSecret("impossible length for base32"));
+    }
+    if packer.symbols * 5 / 8 > MAX_SECRET_BYTES {
+        return Err(ParseError::InvalidSecret("longer than 1024 bytes"));
+    }
+    Ok(std::mem::take(&mut *packer.out))
 }
 
 /// The 5-bit value of one base32 character (either case).
@@ -58,19 +55,34 @@ fn symbol_value(c: u8) -> Result<u8, ParseError> {
     }
 }
 
-/// Packs 5-bit symbols into bytes, dropping the incomplete trailing bits.
-fn pack(symbols: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(symbols.len() * 5 / 8);
-    let mut buffer: u16 = 0;
-    let mut bits = 0u32;
-    for &v in symbols {
-        buffer = (buffer << 5) | u16::from(v);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buffer >> bits) as u8);
-            buffer &= (1u16 << bits) - 1;
+/// Packs 5-bit symbols into bytes as they come; incomplete trailing bits are dropped.
+struct Packer {
+    out: Zeroizing<Vec<u8>>,
+    buffer: u16,
+    bits: u32,
+    symbols: usize,
+}
+
+impl Packer {
+    fn with_capacity(bytes: usize) -> Self {
+        Packer { out: Zeroizing::new(Vec::with_capacity(bytes)), buffer: 0, bits: 0, symbols: 0 }
+    }
+
+    fn push(&mut self, v: u8) {
+        self.symbols += 1;
+        self.buffer = (self.buffer << 5) | u16::from(v);
+        self.bits += 5;
+        if self.bits >= 8 {
+            self.bits -= 8;
+            self.out.push((self.buffer >> self.bits) as u8);
+            self.buffer &= (1u16 << self.bits) - 1;
         }
     }
-    out
+}
+
+impl Drop for Packer {
+    fn drop(&mut self) {
+        // The last bits of the secret; `out` wipes itself.
+        zeroize::Zeroize::zeroize(&mut self.buffer);
+    }
 }

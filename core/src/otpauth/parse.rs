@@ -4,7 +4,9 @@
 //! In short: `otpauth://TYPE/LABEL?PARAMS`, case-insensitive scheme, type, parameter names
 //! and algorithm; `+` is a space everywhere (label included), a literal plus is `%2B`.
 
-use zeroize::Zeroizing;
+use std::borrow::Cow;
+
+use zeroize::Zeroize;
 
 use super::base32::decode_secret;
 use super::{
@@ -74,10 +76,10 @@ fn split_type(rest: &str) -> Result<(OtpKind, &str), ParseError> {
     if kind.contains('?') {
         return Err(missing_slash);
     }
-    let kind = match kind.to_ascii_lowercase().as_str() {
-        "totp" => OtpKind::Totp,
-        "hotp" => OtpKind::Hotp,
-        "steam" => OtpKind::Steam,
+    let kind = match kind {
+        _ if kind.eq_ignore_ascii_case("totp") => OtpKind::Totp,
+        _ if kind.eq_ignore_ascii_case("hotp") => OtpKind::Hotp,
+        _ if kind.eq_ignore_ascii_case("steam") => OtpKind::Steam,
         "" => return Err(ParseError::Malformed("missing type (totp, hotp or steam)")),
         _ => return Err(ParseError::UnknownType(shown(kind))),
     };
@@ -85,21 +87,34 @@ fn split_type(rest: &str) -> Result<(OtpKind, &str), ParseError> {
 }
 
 /// The query parameters, percent-decoded, sorted into the known ones and the rest.
+/// Values without escapes are borrowed from the input rather than copied.
 #[derive(Default)]
-struct Query {
-    /// Decoded bytes of `secret`, wiped on drop.
-    secret: Option<Zeroizing<Vec<u8>>>,
+struct Query<'a> {
+    /// Decoded bytes of `secret`; a decoded copy is wiped on drop.
+    secret: Option<SecretParam<'a>>,
     issuer: Option<String>,
-    algorithm: Option<Vec<u8>>,
-    digits: Option<Vec<u8>>,
-    period: Option<Vec<u8>>,
-    counter: Option<Vec<u8>>,
+    algorithm: Option<Cow<'a, [u8]>>,
+    digits: Option<Cow<'a, [u8]>>,
+    period: Option<Cow<'a, [u8]>>,
+    counter: Option<Cow<'a, [u8]>>,
     extra: Vec<(String, String)>,
 }
 
-impl Query {
+/// The `secret` parameter as decoded: borrowed from the input when it had no escapes (no
+/// copy to wipe), else a copy that is zeroized on drop.
+struct SecretParam<'a>(Cow<'a, [u8]>);
+
+impl Drop for SecretParam<'_> {
+    fn drop(&mut self) {
+        if let Cow::Owned(bytes) = &mut self.0 {
+            bytes.zeroize();
+        }
+    }
+}
+
+impl<'a> Query<'a> {
     /// Splits on `&` (empty pieces skipped), then on the first `=`, and decodes each part.
-    fn parse(query: &str) -> Result<Self, ParseError> {
+    fn parse(query: &'a str) -> Result<Self, ParseError> {
         let mut q = Query::default();
         for piece in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
@@ -109,25 +124,29 @@ impl Query {
     }
 
     /// Files one `name=value` pair.
-    fn add(&mut self, raw_name: &str, raw_value: &str) -> Result<(), ParseError> {
-        let name = percent_decode(raw_name)
+    fn add(&mut self, raw_name: &'a str, raw_value: &'a str) -> Result<(), ParseError> {
+        let name = decoded(raw_name)
             .ok_or_else(|| ParseError::InvalidEscape("a parameter name".into()))?;
         if name.is_empty() {
             return Err(ParseError::Malformed("a parameter has no name"));
         }
         let Some(known) = known_parameter(&name) else {
-            return self.add_extra(name, raw_value);
+            return self.add_extra(name.into_owned(), raw_value);
         };
-        let value = percent_decode(raw_value)
-            .map(Zeroizing::new)
+        let value = decoded(raw_value)
+            .map(SecretParam)
             .ok_or_else(|| ParseError::InvalidEscape(format!("parameter \"{known}\"")))?;
+        // Only the secret stays wrapped for wiping; other values are not secret.
+        let plain = |mut v: SecretParam<'a>| std::mem::replace(&mut v.0, Cow::Borrowed(&[]));
         let slot_taken = match known {
             "secret" => self.secret.replace(value).is_some(),
-            "issuer" => self.issuer.replace(to_text(value.to_vec(), "the issuer")?).is_some(),
-            "algorithm" => self.algorithm.replace(value.to_vec()).is_some(),
-            "digits" => self.digits.replace(value.to_vec()).is_some(),
-            "period" => self.period.replace(value.to_vec()).is_some(),
-            _ => self.counter.replace(value.to_vec()).is_some(),
+            "issuer" => {
+                self.issuer.replace(to_text(plain(value).into_owned(), "the issuer")?).is_some()
+            }
+            "algorithm" => self.algorithm.replace(plain(value)).is_some(),
+            "digits" => self.digits.replace(plain(value)).is_some(),
+            "period" => self.period.replace(plain(value)).is_some(),
+            _ => self.counter.replace(plain(value)).is_some(),
         };
         if slot_taken {
             return Err(ParseError::DuplicateParameter(known.to_owned()));
@@ -154,9 +173,9 @@ fn known_parameter(name: &[u8]) -> Option<&'static str> {
 }
 
 /// Assembles the account from the decoded pieces, applying defaults and per-kind rules.
-fn build(kind: OtpKind, label: &str, q: Query) -> Result<ParsedUri, ParseError> {
+fn build(kind: OtpKind, label: &str, mut q: Query<'_>) -> Result<ParsedUri, ParseError> {
     let mut warnings = Vec::new();
-    let secret = decode_secret(&q.secret.ok_or(ParseError::MissingSecret)?)?;
+    let secret = decode_secret(&q.secret.as_ref().ok_or(ParseError::MissingSecret)?.0)?;
     if secret.len() * 8 < MIN_SECRET_BITS {
         warnings.push(Warning::ShortSecret { bits: secret.len() * 8 });
     }
@@ -170,7 +189,7 @@ fn build(kind: OtpKind, label: &str, q: Query) -> Result<ParsedUri, ParseError> 
         "must be between 1 and 86400 seconds",
     )?;
     let counter = number(q.counter.as_deref(), "counter", 0, u64::MAX, "")?;
-    let (issuer, name, mismatch) = split_label(label, q.issuer);
+    let (issuer, name, mismatch) = split_label(label, q.issuer.take());
     warnings.extend(mismatch);
 
     let mut params = OtpParams {
@@ -182,7 +201,7 @@ fn build(kind: OtpKind, label: &str, q: Query) -> Result<ParsedUri, ParseError> 
         digits: digits.map_or(DEFAULT_DIGITS, |d| d as u8),
         period: period.map_or(DEFAULT_PERIOD, |p| p as u32),
         counter: 0,
-        extra: q.extra,
+        extra: std::mem::take(&mut q.extra),
     };
     match kind {
         OtpKind::Totp => {}
@@ -274,10 +293,10 @@ fn split_label(label: &str, parameter: Option<String>) -> (String, String, Optio
         Some((prefix, rest)) => (prefix.trim(), rest.trim()),
         None => ("", label.trim()),
     };
-    let parameter = parameter.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+    let parameter = parameter.map(trimmed).filter(|p| !p.is_empty());
     match parameter {
         None => (prefix.to_owned(), rest.to_owned(), None),
-        Some(p) if prefix.is_empty() || p.to_lowercase() == prefix.to_lowercase() => {
+        Some(p) if prefix.is_empty() || same_ignoring_case(&p, prefix) => {
             (p, rest.to_owned(), None)
         }
         Some(p) => {
@@ -288,10 +307,44 @@ fn split_label(label: &str, parameter: Option<String>) -> (String, String, Optio
     }
 }
 
+/// `s` without leading and trailing whitespace, reusing it when there is none.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_owned()
+    }
+}
+
+/// `a.to_lowercase() == b.to_lowercase()`, without allocating when both are ASCII.
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
 /// Percent-decodes `raw` (with `+` as a space) into text; `what` names it in errors.
-fn decode_text(raw: &str, escape_what: &str, what: &'static str) -> Result<String, ParseError> {
-    let bytes = percent_decode(raw).ok_or_else(|| ParseError::InvalidEscape(escape_what.into()))?;
-    to_text(bytes, what)
+fn decode_text<'a>(
+    raw: &'a str,
+    escape_what: &str,
+    what: &'static str,
+) -> Result<Cow<'a, str>, ParseError> {
+    match decoded(raw).ok_or_else(|| ParseError::InvalidEscape(escape_what.into()))? {
+        Cow::Borrowed(_) if raw.contains('\0') => Err(ParseError::InvalidText(what)),
+        Cow::Borrowed(_) => Ok(Cow::Borrowed(raw)),
+        Cow::Owned(bytes) => to_text(bytes, what).map(Cow::Owned),
+    }
+}
+
+/// [`percent_decode`], borrowing `raw` when it holds nothing to decode.
+fn decoded(raw: &str) -> Option<Cow<'_, [u8]>> {
+    if raw.bytes().any(|b| b == b'%' || b == b'+') {
+        percent_decode(raw).map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(raw.as_bytes()))
+    }
 }
 
 /// Bytes to a `String`, rejecting invalid UTF-8 and NUL.

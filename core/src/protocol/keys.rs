@@ -139,8 +139,46 @@ struct StoreFile {
 /// gives the right PIN. `Debug` never shows key bytes.
 pub struct SoftwareKeyStore {
     keys: Mutex<BTreeMap<String, StoredKey>>,
+    /// Plain keys already parsed from their PKCS#8 (parsing checks the key pair, which costs
+    /// about as much as a signature): each approval then signs at ring's own speed.
+    /// Keyed by alias, each with the public key it belongs to (a key deleted and created
+    /// again under the same alias is parsed anew).
+    parsed: Mutex<BTreeMap<String, (String, Arc<ParsedKey>)>>,
     pin: Mutex<Option<Arc<dyn PinSource>>>,
     changes: Mutex<Changes>,
+}
+
+/// A parsed signing key, wiped from memory when dropped (ring does not wipe its key pairs).
+struct ParsedKey(std::mem::ManuallyDrop<Box<EcdsaKeyPair>>);
+
+impl ParsedKey {
+    fn parse(pkcs8: &[u8]) -> Result<Self, KeyStoreError> {
+        let rng = SystemRandom::new();
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
+            .map(|pair| ParsedKey(std::mem::ManuallyDrop::new(Box::new(pair))))
+            .map_err(|_| KeyStoreError::Other("stored key is corrupt".into()))
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyStoreError> {
+        self.0
+            .sign(&SystemRandom::new(), message)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| KeyStoreError::Other("signing failed".into()))
+    }
+}
+
+impl Drop for ParsedKey {
+    fn drop(&mut self) {
+        // SAFETY: the box is taken exactly once (here); after its contents are dropped in
+        // place the bytes are overwritten with zeros, and the allocation is freed as
+        // `MaybeUninit`, which has the same layout and runs no destructor again.
+        unsafe {
+            let raw = Box::into_raw(std::mem::ManuallyDrop::take(&mut self.0));
+            std::ptr::drop_in_place(raw);
+            zeroize::zeroize_flat_type(raw);
+            drop(Box::from_raw(raw.cast::<std::mem::MaybeUninit<EcdsaKeyPair>>()));
+        }
+    }
 }
 
 /// What this store itself created and deleted since it was made or loaded, so a save can
@@ -173,6 +211,7 @@ impl SoftwareKeyStore {
     fn with_keys(keys: BTreeMap<String, StoredKey>) -> Self {
         SoftwareKeyStore {
             keys: Mutex::new(keys),
+            parsed: Mutex::new(BTreeMap::new()),
             pin: Mutex::new(None),
             changes: Mutex::new(Changes::default()),
         }
@@ -257,6 +296,28 @@ impl SoftwareKeyStore {
         self.keys.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The parsed form of the plain key `alias` (`pkcs8` and `public_key` in base64, as
+    /// stored), parsing it only the first time.
+    fn parsed_plain_key(
+        &self,
+        alias: &str,
+        pkcs8: &str,
+        public_key: &str,
+    ) -> Result<Arc<ParsedKey>, KeyStoreError> {
+        let mut parsed = self.parsed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((public, key)) = parsed.get(alias) {
+            if public == public_key {
+                return Ok(Arc::clone(key));
+            }
+        }
+        let der = Zeroizing::new(
+            unb64(pkcs8).ok_or_else(|| KeyStoreError::Other("stored key is corrupt".into()))?,
+        );
+        let key = Arc::new(ParsedKey::parse(&der)?);
+        parsed.insert(alias.to_owned(), (public_key.to_owned(), Arc::clone(&key)));
+        Ok(key)
+    }
+
     fn ask_pin(&self, alias: &str) -> Result<Zeroizing<String>, KeyStoreError> {
         // Clone the source out so the callback never runs while our lock is held.
         let source = self.pin.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -296,12 +357,7 @@ fn aead_key(key: &[u8; 32]) -> Result<LessSafeKey, KeyStoreError> {
 }
 
 fn sign_pkcs8(pkcs8: &[u8], message: &[u8]) -> Result<Vec<u8>, KeyStoreError> {
-    let rng = SystemRandom::new();
-    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
-        .map_err(|_| KeyStoreError::Other("stored key is corrupt".into()))?;
-    pair.sign(&rng, message)
-        .map(|s| s.as_ref().to_vec())
-        .map_err(|_| KeyStoreError::Other("signing failed".into()))
+    ParsedKey::parse(pkcs8)?.sign(message)
 }
 
 impl DeviceKeyStore for SoftwareKeyStore {
@@ -369,12 +425,8 @@ impl DeviceKeyStore for SoftwareKeyStore {
     fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
         let stored = self.lock().get(&alias).cloned().ok_or(KeyStoreError::NotFound)?;
         match &stored {
-            StoredKey::Plain { pkcs8, .. } => {
-                let der = Zeroizing::new(
-                    unb64(pkcs8)
-                        .ok_or_else(|| KeyStoreError::Other("stored key is corrupt".into()))?,
-                );
-                sign_pkcs8(&der, &message)
+            StoredKey::Plain { pkcs8, public_key } => {
+                self.parsed_plain_key(&alias, pkcs8, public_key)?.sign(&message)
             }
             StoredKey::Pin { public_key, salt, nonce, ciphertext, m, t, p } => {
                 let corrupt = || KeyStoreError::Other("stored key is corrupt".into());
@@ -399,6 +451,7 @@ impl DeviceKeyStore for SoftwareKeyStore {
     fn delete_key(&self, alias: String) -> Result<(), KeyStoreError> {
         let mut keys = self.lock();
         let mut changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+        self.parsed.lock().unwrap_or_else(|e| e.into_inner()).remove(&alias);
         keys.remove(&alias);
         changes.created.remove(&alias);
         changes.deleted.insert(alias);
@@ -472,6 +525,23 @@ mod tests {
         );
         // A damaged saved store is an error, not an overwrite.
         assert!(fresh.merged_over(Some(b"not json")).is_err());
+    }
+
+    #[test]
+    fn a_key_created_again_under_the_same_alias_signs_with_the_new_key() {
+        let store = SoftwareKeyStore::new();
+        let first = store.create_key("k".into(), false).unwrap();
+        let sig = store.sign("k".into(), b"m".to_vec()).unwrap();
+        assert!(verify_p256(&first, b"m", &sig));
+        // Signing again uses the parsed key: still the same key.
+        let sig = store.sign("k".into(), b"m2".to_vec()).unwrap();
+        assert!(verify_p256(&first, b"m2", &sig));
+        store.delete_key("k".into()).unwrap();
+        assert_eq!(store.sign("k".into(), b"m".to_vec()), Err(KeyStoreError::NotFound));
+        let second = store.create_key("k".into(), false).unwrap();
+        let sig = store.sign("k".into(), b"m".to_vec()).unwrap();
+        assert!(verify_p256(&second, b"m", &sig));
+        assert!(!verify_p256(&first, b"m", &sig));
     }
 
     #[test]

@@ -335,12 +335,11 @@ impl Vault {
 
     /// Every TOTP and Steam account with its code at `unix_time`, in sort order, in one call.
     /// HOTP accounts are left out: showing their code advances the counter.
+    ///
+    /// Served from a snapshot of the decrypted accounts with their keys prepared, read
+    /// again whenever the file changed and wiped on lock (see `snapshot.rs`).
     pub fn codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
-        self.accounts()?
-            .into_iter()
-            .filter(|a| a.params.kind != OtpKind::Hotp)
-            .map(|account| Ok(AccountCode { code: account.params.code_at(unix_time)?, account }))
-            .collect()
+        self.snapshot_codes_at(unix_time)
     }
 
     /// The current code of one account. For HOTP this is [`Vault::next_hotp`].

@@ -12,6 +12,7 @@ mod error;
 mod records;
 mod schema;
 mod slots;
+mod snapshot;
 mod store;
 
 pub use accounts::{Account, AccountCode, AccountEdit, AddedAccount, DuplicatePolicy};

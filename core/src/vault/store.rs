@@ -9,6 +9,7 @@ use super::crypto::{self, record_aad, SealError, VaultKey};
 use super::error::VaultError;
 use super::schema::{self, APPLICATION_ID};
 use super::slots::{hex, unhex, KdfParams, KeyProtector, PassphraseSlotParams};
+use super::snapshot::SnapshotCache;
 
 /// Plaintext sealed as the key check: unlocking verifies the recovered key opens it.
 const KEY_CHECK: &[u8] = b"nyckel key check";
@@ -20,6 +21,8 @@ pub struct Vault {
     pub(super) conn: Connection,
     pub(super) vault_id: Vec<u8>,
     pub(super) key: Option<VaultKey>,
+    /// Decrypted accounts with prepared keys while unlocked (see `snapshot.rs`).
+    pub(super) snapshot: SnapshotCache,
 }
 
 impl std::fmt::Debug for Vault {
@@ -139,7 +142,8 @@ impl Vault {
             rusqlite::params![vault_id, key_check, now()],
         )?;
         tx.commit()?;
-        let mut vault = Vault { conn, vault_id, key: Some(key) };
+        let mut vault =
+            Vault { conn, vault_id, key: Some(key), snapshot: SnapshotCache::default() };
         add_first_slot(&mut vault)?;
         Ok(vault)
     }
@@ -181,7 +185,7 @@ impl Vault {
             tx.commit()?;
         }
         let vault_id = read_vault_id(&conn)?;
-        Ok(Vault { conn, vault_id, key: None })
+        Ok(Vault { conn, vault_id, key: None, snapshot: SnapshotCache::default() })
     }
 
     /// True while the vault key is not in memory.
@@ -192,6 +196,7 @@ impl Vault {
     /// Wipes the vault key from memory. Reading accounts needs an unlock afterwards.
     pub fn lock(&mut self) {
         self.key = None; // VaultKey zeroizes on drop
+        self.snapshot.clear(); // so do the secrets and prepared keys it holds
         super::crypto::scrub_stack(); // and ring's key schedules left in dead stack
     }
 

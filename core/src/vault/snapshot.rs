@@ -1,0 +1,205 @@
+//! The decrypted accounts kept while unlocked, with their HMAC keys prepared, so the app's
+//! once-a-second refresh ([`Vault::codes_at`]) costs two hash compressions per code instead
+//! of an SQLite read, an AES-GCM open, a JSON parse and an HMAC key schedule per account.
+//!
+//! The snapshot is as secret as the vault key it came from: it exists only while unlocked,
+//! [`Vault::lock`] (and drop) wipes it (`Secret` and `PreparedSecret` zeroize on drop), and
+//! any change to the file drops it: writes through this connection move SQLite's
+//! `total_changes`, commits by any other connection or process move `PRAGMA data_version`,
+//! and either makes the next read start from the file again.
+
+use std::cell::RefCell;
+
+use super::accounts::{Account, AccountCode};
+use super::error::VaultError;
+use super::store::Vault;
+use crate::codes::PreparedParams;
+use crate::otpauth::OtpKind;
+
+/// What identifies the file's state as this connection saw it.
+type Stamp = (i64, u64);
+
+/// The cache a [`Vault`] holds; empty while locked.
+#[derive(Default)]
+pub(super) struct SnapshotCache(RefCell<Option<Snapshot>>);
+
+struct Snapshot {
+    stamp: Stamp,
+    /// Every account in sort order; TOTP and Steam ones with their key prepared.
+    accounts: Vec<(Account, Option<PreparedParams>)>,
+}
+
+impl SnapshotCache {
+    /// Drops the snapshot (secrets zeroize on drop).
+    pub(super) fn clear(&self) {
+        self.0.borrow_mut().take();
+    }
+
+    /// True while a snapshot is held.
+    #[cfg(test)]
+    pub(super) fn is_filled(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+}
+
+impl Vault {
+    /// The file's state: commits by other connections (`data_version`) and rows changed by
+    /// this one (`total_changes`, which also moves for a rolled-back change: harmless).
+    fn stamp(&self) -> Result<Stamp, VaultError> {
+        let version: i64 = self.conn.pragma_query_value(None, "data_version", |r| r.get(0))?;
+        Ok((version, self.conn.total_changes()))
+    }
+
+    /// [`Vault::codes_at`] from the snapshot, reading the file again only when it changed.
+    pub(super) fn snapshot_codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
+        self.key()?;
+        // Taken before reading: a commit that lands in between changes `data_version`
+        // again, so the worst case is one extra read later, never a stale snapshot.
+        let stamp = self.stamp()?;
+        let mut cache = self.snapshot.0.borrow_mut();
+        if cache.as_ref().is_none_or(|s| s.stamp != stamp) {
+            *cache = None; // the old secrets go before the new ones are read
+            let accounts = self
+                .accounts()?
+                .into_iter()
+                .map(|a| {
+                    let prepared = (a.params.kind != OtpKind::Hotp).then(|| a.params.prepare());
+                    (a, prepared)
+                })
+                .collect();
+            *cache = Some(Snapshot { stamp, accounts });
+        }
+        let snapshot = cache.as_ref().expect("filled above");
+        snapshot
+            .accounts
+            .iter()
+            .filter_map(|(account, prepared)| {
+                let prepared = prepared.as_ref()?;
+                Some(match prepared.code_at(unix_time) {
+                    Ok(code) => Ok(AccountCode { account: account.clone(), code }),
+                    Err(e) => Err(e.into()),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{AccountEdit, DuplicatePolicy, KdfParams, UnwrappedKey};
+    use super::*;
+
+    const PASS: &str = "correct horse battery staple";
+    const T: u64 = 1_764_806_400;
+
+    fn new_vault(dir: &tempfile::TempDir) -> (Vault, std::path::PathBuf) {
+        let path = dir.path().join("vault.nyckel");
+        (Vault::create(&path, PASS, KdfParams::FLOOR).unwrap(), path)
+    }
+
+    /// What `codes_at` computed before the snapshot: every account read and keyed afresh.
+    fn uncached(v: &Vault, t: u64) -> Vec<(i64, String, Option<u32>)> {
+        v.accounts()
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.params.kind != OtpKind::Hotp)
+            .map(|a| {
+                let c = a.params.code_at(t).unwrap();
+                (a.id, c.value, c.seconds_left)
+            })
+            .collect()
+    }
+
+    fn cached(v: &Vault, t: u64) -> Vec<(i64, String, Option<u32>)> {
+        v.codes_at(t)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.account.id, c.code.value, c.code.seconds_left))
+            .collect()
+    }
+
+    fn add(v: &mut Vault, uri: &str) -> i64 {
+        v.add_uri(uri, DuplicatePolicy::Allow).unwrap().account.id
+    }
+
+    const URIS: [&str; 5] = [
+        "otpauth://totp/A:a?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=A",
+        "otpauth://totp/B:b?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256&digits=8&period=60",
+        "otpauth://hotp/C:c?secret=JBSWY3DPEHPK3PXQ&counter=5",
+        "otpauth://steam/Steam:d?secret=JRZCL47CMXVOQMNPZR2F7J4RGI",
+        "otpauth://totp/E:e?secret=JBSWY3DPEHPK3PXR&algorithm=SHA512&digits=7&period=1",
+    ];
+
+    #[test]
+    fn cached_codes_equal_codes_computed_afresh_at_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, _) = new_vault(&dir);
+        for uri in URIS {
+            add(&mut v, uri);
+        }
+        for t in [0, 1, 29, 30, 59, T, T + 1, u64::from(u32::MAX) + 7] {
+            assert_eq!(cached(&v, t), uncached(&v, t), "t={t}");
+        }
+        assert_eq!(cached(&v, T).len(), 4, "HOTP is left out");
+        assert!(v.snapshot.is_filled());
+    }
+
+    #[test]
+    fn every_write_through_this_vault_is_seen_by_the_next_refresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, _) = new_vault(&dir);
+        let a = add(&mut v, URIS[0]);
+        assert_eq!(cached(&v, T).len(), 1);
+        let b = add(&mut v, URIS[1]);
+        assert_eq!(cached(&v, T), uncached(&v, T));
+        assert_eq!(cached(&v, T).len(), 2);
+
+        let edit = AccountEdit { issuer: Some("Renamed".into()), ..AccountEdit::default() };
+        v.update(a, edit).unwrap();
+        let codes = v.codes_at(T).unwrap();
+        assert_eq!(codes[0].account.params.issuer, "Renamed");
+
+        v.reorder(&[b, a]).unwrap();
+        assert_eq!(cached(&v, T).iter().map(|c| c.0).collect::<Vec<_>>(), [b, a]);
+
+        v.delete(b).unwrap();
+        assert_eq!(cached(&v, T).iter().map(|c| c.0).collect::<Vec<_>>(), [a]);
+        assert_eq!(cached(&v, T), uncached(&v, T));
+    }
+
+    #[test]
+    fn a_commit_by_another_connection_is_seen_by_the_next_refresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut first, path) = new_vault(&dir);
+        add(&mut first, URIS[0]);
+        assert_eq!(cached(&first, T).len(), 1);
+
+        let mut second = Vault::open(&path).unwrap();
+        second.unlock_with_passphrase(PASS).unwrap();
+        let added = add(&mut second, URIS[1]);
+        let edit = AccountEdit { name: Some("other process".into()), ..AccountEdit::default() };
+        second.update(added, edit).unwrap();
+
+        let codes = first.codes_at(T).unwrap();
+        assert_eq!(codes.len(), 2);
+        assert_eq!(codes[1].account.params.name, "other process");
+        second.delete(added).unwrap();
+        assert_eq!(first.codes_at(T).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn lock_drops_the_snapshot_and_unlock_reads_the_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, _) = new_vault(&dir);
+        add(&mut v, URIS[0]);
+        let key = v.key_for_wrapping().unwrap().to_vec();
+        let before = cached(&v, T);
+        assert!(v.snapshot.is_filled());
+        v.lock();
+        assert!(!v.snapshot.is_filled());
+        assert!(matches!(v.codes_at(T), Err(VaultError::Locked)));
+        assert!(!v.snapshot.is_filled());
+        v.unlock_with_unwrapped_key(UnwrappedKey::new(key)).unwrap();
+        assert_eq!(cached(&v, T), before);
+    }
+}
