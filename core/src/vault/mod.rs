@@ -6,6 +6,7 @@
 
 mod accounts;
 mod activity;
+mod create;
 mod crypto;
 mod enrollments;
 mod error;
@@ -23,6 +24,8 @@ pub use schema::{APPLICATION_ID, LATEST as SCHEMA_VERSION};
 pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};
 pub use store::{UnwrappedKey, Vault};
 
+#[cfg(test)]
+mod create_tests;
 #[cfg(test)]
 mod golden_tests;
 #[cfg(test)]

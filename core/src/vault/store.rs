@@ -5,6 +5,7 @@ use std::path::Path;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
+use super::create;
 use super::crypto::{self, record_aad, SealError, VaultKey};
 use super::error::VaultError;
 use super::schema::{self, APPLICATION_ID};
@@ -94,42 +95,42 @@ impl Vault {
         path: &Path,
         add_first_slot: impl FnOnce(&mut Vault) -> Result<(), VaultError>,
     ) -> Result<Vault, VaultError> {
-        // SQLite's side files that are already there are not ours to remove on failure.
-        let side_files: Vec<(String, bool)> = ["-wal", "-shm", "-journal"]
-            .iter()
-            .map(|suffix| {
-                let side = format!("{}{suffix}", path.display());
-                let existed = Path::new(&side).symlink_metadata().is_ok();
-                (side, existed)
-            })
-            .collect();
-        // Creating the file exclusively is what makes it ours: of two `create`s racing for one
-        // path exactly one gets here, and the other never touches (or removes) its file.
-        create_exclusively(path)?;
-        let result = Self::create_inner(path, add_first_slot);
-        if result.is_err() {
-            // Remove only what this call made: the file it created and side files that were
-            // not there before.
-            let _ = std::fs::remove_file(path);
-            for (side, existed) in side_files {
-                if !existed {
-                    let _ = std::fs::remove_file(side);
-                }
+        // Never over anything, and never next to a journal SQLite would read or write into
+        // (another user's `-wal` in a shared directory, say).
+        create::refuse_existing(path)?;
+        // The vault is built whole in a temporary file next to `path` and linked into place
+        // only when complete and durable: an interrupted create leaves no vault or the
+        // finished one, never a half-made file that blocks the next create. The link never
+        // replaces a file, so of several creates racing for one path exactly one wins.
+        let temp = create::TempFile::new(path)?;
+        let (vault_id, key) = Self::build(temp.path(), add_first_slot)?;
+        temp.persist_exclusively(path)?;
+        match Self::open_created(path) {
+            Ok(conn) => {
+                Ok(Vault { conn, vault_id, key: Some(key), snapshot: SnapshotCache::default() })
+            }
+            Err(e) => {
+                // A side file appeared between the checks and SQLite opening it: the vault
+                // just linked is ours alone, and is not left next to it.
+                let _ = std::fs::remove_file(path);
+                Err(e)
             }
         }
-        result
     }
 
-    fn create_inner(
+    /// Builds a complete vault in the new, empty file at `path` and closes it; returns its id
+    /// and key. Runs without a journal file (a failed build discards the whole file), then
+    /// switches the file to WAL, which persists in its header.
+    fn build(
         path: &Path,
         add_first_slot: impl FnOnce(&mut Vault) -> Result<(), VaultError>,
-    ) -> Result<Vault, VaultError> {
+    ) -> Result<(Vec<u8>, VaultKey), VaultError> {
         // The (empty) file exists already: SQLite opens it without creating it.
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags)?;
-        restrict_to_owner(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        configure(&conn)?;
+        conn.pragma_update(None, "journal_mode", "MEMORY")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let vault_id = crypto::random_bytes::<16>().map_err(seal_err)?.to_vec();
         let key = VaultKey::generate().map_err(seal_err)?;
         let key_check =
@@ -145,7 +146,30 @@ impl Vault {
         let mut vault =
             Vault { conn, vault_id, key: Some(key), snapshot: SnapshotCache::default() };
         add_first_slot(&mut vault)?;
-        Ok(vault)
+        vault.conn.pragma_update(None, "journal_mode", "WAL")?;
+        let key = vault.key.take().ok_or(VaultError::Locked)?;
+        let vault_id = std::mem::take(&mut vault.vault_id);
+        // Closing the only connection checkpoints the WAL into the file and removes it.
+        let conn = std::mem::replace(&mut vault.conn, Connection::open_in_memory()?);
+        conn.close().map_err(|(_, e)| VaultError::from(e))?;
+        Ok((vault_id, key))
+    }
+
+    /// The connection to a vault just linked at `path`, after checking the side files
+    /// SQLite opened for it are its owner's alone.
+    fn open_created(path: &Path) -> Result<Connection, VaultError> {
+        create::refuse_existing_side_files(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        configure(&conn)?;
+        let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+        if mode != "wal" {
+            return Err(VaultError::Storage(format!("the new vault is in {mode} mode, not WAL")));
+        }
+        // A read opens the WAL and its index, so both are there to be checked.
+        conn.query_row("SELECT COUNT(*) FROM vault_meta", [], |r| r.get::<_, i64>(0))?;
+        create::check_side_files(path)?;
+        Ok(conn)
     }
 
     /// Opens an existing vault, locked.
@@ -507,39 +531,6 @@ fn checking_err(e: rusqlite::Error) -> VaultError {
         }
         _ => VaultError::from(e),
     }
-}
-
-/// Creates `path` as a new empty file, failing if anything (a file, a dangling symlink) is
-/// there already. Owner-only (0600) on Unix from the start.
-fn create_exclusively(path: &Path) -> Result<(), VaultError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(VaultError::AlreadyExists(path.display().to_string()))
-        }
-        Err(e) => Err(VaultError::Storage(format!("cannot create {}: {e}", path.display()))),
-    }
-}
-
-/// Makes the vault file readable by its owner only (0600); other platforms rely on the app
-/// sandbox. The WAL and shared-memory files SQLite creates take the same mode.
-fn restrict_to_owner(path: &Path) -> Result<(), VaultError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
-            VaultError::Storage(format!("cannot restrict the vault file's permissions: {e}"))
-        })?;
-    }
-    let _ = path;
-    Ok(())
 }
 
 fn check_passphrase(passphrase: &str) -> Result<(), VaultError> {
