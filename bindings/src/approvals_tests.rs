@@ -99,8 +99,7 @@ impl HttpClient for Loopback {
             headers: request.headers.into_iter().map(|h| (h.name, h.value)).collect(),
             body: request.body,
         };
-        let r = nyckel_idp::client::execute(&core)
-            .map_err(|reason| HttpError::Unreachable { reason })?;
+        let r = nyckel_http::execute(&core).map_err(|reason| HttpError::Unreachable { reason })?;
         Ok(HttpResponse {
             status: r.status,
             headers: r

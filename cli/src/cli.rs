@@ -54,9 +54,18 @@ pub enum Command {
     Unenroll(UnenrollArgs),
     /// Show the activity log, newest first.
     Activity(ActivityArgs),
+    /// Unlock the vault for a while (default 10m): other commands need no passphrase until
+    /// then, or until `nyckel lock`.
+    Unlock(UnlockArgs),
+    /// Lock the vault now (ends the session `nyckel unlock` started).
+    Lock,
+    /// The session agent `nyckel unlock` starts (internal).
+    #[command(hide = true)]
+    Agent(AgentArgs),
     /// Parse an otpauth:// URI and show what it contains, with its code (no vault needed).
     Inspect(InspectArgs),
     /// Walk through Nyckel on a temporary vault (no prompts; your vault is not touched).
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
 }
 
@@ -181,8 +190,10 @@ pub struct WatchArgs {
 /// `nyckel show-qr`.
 #[derive(Debug, Args)]
 pub struct ShowQrArgs {
-    /// Account id (see `nyckel list`)
-    pub id: i64,
+    /// Account id, or its exact name, issuer or ISSUER:NAME when that is unique (see
+    /// `nyckel list`)
+    #[arg(value_name = "ACCOUNT")]
+    pub account: String,
     /// Print the otpauth:// URI instead of the QR code
     #[arg(long)]
     pub uri: bool,
@@ -195,8 +206,10 @@ pub struct ShowQrArgs {
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("change").required(true).multiple(true).args(["issuer", "name", "note"]))]
 pub struct RenameArgs {
-    /// Account id (see `nyckel list`)
-    pub id: i64,
+    /// Account id, or its exact name, issuer or ISSUER:NAME when that is unique (see
+    /// `nyckel list`)
+    #[arg(value_name = "ACCOUNT")]
+    pub account: String,
     /// New issuer
     #[arg(long)]
     pub issuer: Option<String>,
@@ -214,8 +227,10 @@ pub struct RenameArgs {
 /// `nyckel delete`.
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
-    /// Account id (see `nyckel list`)
-    pub id: i64,
+    /// Account id, or its exact name, issuer or ISSUER:NAME when that is unique (see
+    /// `nyckel list`)
+    #[arg(value_name = "ACCOUNT")]
+    pub account: String,
     /// Do not ask for confirmation (required when stdin is not a terminal)
     #[arg(long, short = 'y')]
     pub yes: bool,
@@ -319,6 +334,22 @@ pub struct ActivityArgs {
     pub json: JsonArg,
 }
 
+/// `nyckel unlock`.
+#[derive(Debug, Args)]
+pub struct UnlockArgs {
+    /// How long: 90s, 10m, 1h, 1h30m (at most 12h)
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m", value_parser = crate::agent::parse_duration)]
+    pub duration: std::time::Duration,
+}
+
+/// `nyckel agent` (started by `nyckel unlock`; reads the key from stdin).
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Seconds until the session ends
+    #[arg(long, value_name = "N")]
+    pub seconds: u64,
+}
+
 /// `nyckel inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -332,7 +363,8 @@ pub struct InspectArgs {
     pub json: JsonArg,
 }
 
-/// `nyckel demo`.
+/// `nyckel demo` (with the `demo` feature).
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// How long to show live codes, in seconds
@@ -559,7 +591,7 @@ mod tests {
         );
         assert_eq!(
             message(&["show-qr"]),
-            "the following required arguments were not provided: <ID> (see `nyckel --help`)"
+            "the following required arguments were not provided: <ACCOUNT> (see `nyckel --help`)"
         );
         assert_eq!(
             message(&["add", "--secret", "JBSW", "Y3DP"]),

@@ -25,11 +25,11 @@ use crate::commands::approve::{self, Answer};
 use crate::commands::code::{self, Shown};
 use crate::commands::{activity, enroll, list, phone_signin, show_qr};
 use crate::error::{CliError, Result};
-use crate::http::UreqTransport;
 use crate::keys::DeviceKeys;
 use crate::output::{self, label, redact_secret, Term};
 use crate::pin::CliPin;
 use crate::{qr, watch};
+use nyckel_http::Transport;
 
 /// The demo vault's passphrase (the vault is deleted when the demo ends).
 pub const DEMO_PASSPHRASE: &str = "korrekt häst batteri häftklammer";
@@ -430,7 +430,7 @@ impl Demo {
             None => CliPin::lazy(),
         });
         keys.set_pin_source(cli_pin.clone());
-        let http = UreqTransport::new();
+        let http = Transport::new();
         let target = vault.enrollment(id)?;
         let vault = RefCell::new(vault);
         let approvals = Approvals::new(&vault, &keys, &http);

@@ -4,11 +4,12 @@
 //! `main.rs` parses arguments ([`cli`]) and dispatches to [`commands`]; everything that
 //! prints goes through [`output`], every failure through [`error`].
 
+pub mod agent;
 pub mod cli;
 pub mod commands;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
-pub mod http;
 pub mod input;
 pub mod keys;
 pub mod output;

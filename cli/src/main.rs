@@ -4,6 +4,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use nyckel_cli::cli::{Cli, Command};
 use nyckel_cli::commands::{self, Context};
+#[cfg(feature = "demo")]
 use nyckel_cli::demo;
 use nyckel_cli::error::{self, CliError};
 use nyckel_cli::output::Term;
@@ -17,6 +18,12 @@ fn main() {
     // An empty NYCKEL_VAULT means "not set" (clap would call it a missing value).
     if std::env::var_os("NYCKEL_VAULT").is_some_and(|v| v.is_empty()) {
         std::env::remove_var("NYCKEL_VAULT");
+    }
+    #[cfg(not(feature = "demo"))]
+    if std::env::args_os().nth(1).is_some_and(|a| a == "demo") {
+        exit_with(&CliError::usage(
+            "this nyckel was built without the demo; run it with `cargo run --release -p nyckel-cli --features demo -- demo`",
+        ));
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -39,7 +46,11 @@ fn main() {
         Command::Enrollments(a) => commands::enrollments::run_list(&ctx, a),
         Command::Unenroll(a) => commands::enrollments::run_unenroll(&ctx, a),
         Command::Activity(a) => commands::activity::run(&ctx, a),
+        Command::Unlock(a) => commands::session::run_unlock(&ctx, a),
+        Command::Lock => commands::session::run_lock(&ctx),
+        Command::Agent(a) => nyckel_cli::agent::serve(a.seconds),
         Command::Inspect(a) => commands::inspect::run(&ctx.term, a),
+        #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(ctx.term, a),
     };
     if let Err(e) = result {

@@ -424,6 +424,35 @@ pub fn redact_secret(uri: &str) -> String {
     format!("{head}?{}", params.join("&"))
 }
 
+/// Unix seconds in the user's time zone (`TZ`, else the system's), as
+/// "2025-06-01 16:03:27 CEST"; in UTC when the zone cannot be found.
+pub fn local_time(unix: i64) -> String {
+    in_zone(unix, &jiff::tz::TimeZone::system())
+}
+
+/// Unix seconds in `zone`, as [`local_time`] shows them.
+fn in_zone(unix: i64, zone: &jiff::tz::TimeZone) -> String {
+    match jiff::Timestamp::from_second(unix) {
+        Ok(t) => t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
+        Err(_) => utc(unix),
+    }
+}
+
+/// A length of time as "90 s", "10 min", "1 h 30 min".
+pub fn duration_text(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let parts: Vec<String> = [(h, "h"), (m, "min"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0 s".to_owned()
+    } else {
+        parts.join(" ")
+    }
+}
+
 /// Unix seconds as "2025-06-01 14:03:27 UTC" (no time-zone database needed).
 pub fn utc(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
@@ -458,6 +487,25 @@ mod tests {
         assert_eq!(group_code("123456789"), "123 456 789");
         assert_eq!(group_code("1234567890"), "12345 67890");
         assert_eq!(group_code("5KX7T"), "5KX7T");
+    }
+
+    #[test]
+    fn local_times_follow_the_zone() {
+        let stockholm = jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        // Summer and winter time, and the day changing.
+        assert_eq!(in_zone(1_748_850_073, &stockholm), "2025-06-02 09:41:13 CEST");
+        assert_eq!(in_zone(1_733_007_600, &stockholm), "2024-12-01 00:00:00 CET");
+        assert_eq!(in_zone(0, &jiff::tz::TimeZone::UTC), "1970-01-01 00:00:00 UTC");
+        // Outside what the zone code handles: UTC as before.
+        assert_eq!(in_zone(i64::MAX, &stockholm), utc(i64::MAX));
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_text(90), "1 min 30 s");
+        assert_eq!(duration_text(600), "10 min");
+        assert_eq!(duration_text(5400), "1 h 30 min");
+        assert_eq!(duration_text(0), "0 s");
     }
 
     #[test]

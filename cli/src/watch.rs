@@ -79,8 +79,11 @@ pub fn frame(
         Some(q) => format!("{count} matching \"{}\"", clean(q)),
         None => count,
     };
-    let header =
-        format!("{} · {count} · {}", term.bold("Nyckel"), term.dim(&output::utc(unix_time as i64)));
+    let header = format!(
+        "{} · {count} · {}",
+        term.bold("Nyckel"),
+        term.dim(&output::local_time(unix_time as i64))
+    );
     let blocks = account_blocks(accounts, unix_time, term);
     let mut lines = vec![header];
     if accounts.is_empty() {

@@ -499,6 +499,59 @@ fn wait_polls_until_a_request_arrives() {
     assert_eq!(list[0]["request_id"], started.id.as_str());
 }
 
+/// Runs `nyckel ARGS` on `v` in the background, starts a sign-in after 1.5 s, and returns
+/// the run's output and the sign-in request's id.
+fn answered_while_waiting(idp: &Idp, v: &TestVault, args: &[&str]) -> (Run, String) {
+    let child = v.cmd(args).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let id = idp.signin("anna@skane.se", false).id.clone();
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(run.stderr.contains("Waiting up to 15 s"), "{}", run.stderr);
+    (run, id)
+}
+
+#[test]
+fn wait_answers_the_next_request_with_deny_or_report() {
+    let idp = Idp::start();
+    let (v, _) = enrolled(&idp, "anna@skane.se", false);
+    let (out, id) = answered_while_waiting(&idp, &v, &["approve", "--deny", "--wait", "15"]);
+    assert!(out.ok().contains("Denied."), "{}", out.stdout);
+    assert_eq!(idp.state(&id), "denied");
+    let args = ["approve", "--report", "--yes", "--wait", "15", "--json"];
+    let (out, id) = answered_while_waiting(&idp, &v, &args);
+    assert_eq!(out.json()["outcome"], "reported");
+    assert_eq!(idp.state(&id), "reported");
+}
+
+#[test]
+fn with_an_unlocked_session_approving_is_the_number_alone() {
+    let idp = Idp::start();
+    let (v, _) = enrolled(&idp, "anna@skane.se", false);
+    v.run(&["unlock", "--for", "1m"]).ok();
+    // No passphrase anywhere: the session unlocks, the user only types the number.
+    let child = {
+        let mut cmd = v.cmd(&["approve", "--json", "--wait", "15"]);
+        cmd.env_remove("NYCKEL_PASSPHRASE");
+        cmd.spawn().unwrap()
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = idp.signin("anna@skane.se", false);
+    let listed = child.wait_with_output().unwrap();
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let n = started.number.to_string();
+    let args = ["approve", "--number", &n, "--yes"];
+    let out = v.run_with_passphrase(&args, None);
+    assert!(out.ok().contains("Approved."), "{}", out.stdout);
+    assert_eq!(idp.state(&started.id), "approved");
+    v.run_with_passphrase(&["lock"], None).ok();
+    v.run_with_passphrase(&["approve"], None).fails(2, "no passphrase");
+}
+
 #[test]
 fn activity_shows_sign_in_decisions() {
     let idp = Idp::start();

@@ -110,6 +110,49 @@ fn scan_never_echoes_a_qr_code_that_is_not_an_account() {
 }
 
 #[test]
+fn scan_of_an_enrollment_or_microsoft_code_says_what_to_do_instead() {
+    let v = TestVault::new();
+    let enroll = v.file("enroll.png");
+    let code =
+        "nyckel-enroll://v1?url=https%3A%2F%2Flogin.skane.se%2Fnyckel&code=ACTIVATION7&user=anna";
+    save(&qr_image(code, 4), &enroll);
+    let out = v.run(&["scan", enroll.to_str().unwrap()]);
+    out.fails(2, "is an enrollment code for sign-in approvals");
+    let hint = format!("`nyckel enroll --scan {}`", enroll.display());
+    assert!(out.stderr.contains(&hint), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("ACTIVATION7"),
+        "the activation code is not echoed: {}",
+        out.stderr
+    );
+    // Refused before asking for the passphrase.
+    v.run_with_passphrase(&["scan", enroll.to_str().unwrap()], None)
+        .fails(2, "is an enrollment code");
+
+    // Microsoft Authenticator's work-account QR code (phonefactor://).
+    let ms = v.file("microsoft.png");
+    let text = "phonefactor://activate_account?code=123456789&url=https%3A%2F%2Fmobileappcommunicator.auth.microsoft.com%2Factivate%2F987654321%2FWEU";
+    save(&qr_image(text, 4), &ms);
+    let out = v.run(&["scan", ms.to_str().unwrap()]);
+    out.fails(2, "is a Microsoft Authenticator code (phonefactor://)");
+    assert!(out.stderr.contains("I want to use a different authenticator app"), "{}", out.stderr);
+    assert!(!out.stderr.contains("123456789"), "the code is not echoed: {}", out.stderr);
+
+    // Next to an account, each is skipped with the same advice and the account is added.
+    let mixed = v.file("mixed-enroll.png");
+    let account = "otpauth://totp/Mixed:anna?secret=GEZDGNBVGY3TQOJQ";
+    save(&side_by_side(&qr_image(code, 4), &qr_image(account, 4)), &mixed);
+    let out = v.run(&["scan", mixed.to_str().unwrap()]);
+    assert!(out.ok().contains("Mixed"), "the account is added");
+    assert!(
+        out.stderr.contains("it is an enrollment code for sign-in approvals"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("ACTIVATION7"), "{}", out.stderr);
+}
+
+#[test]
 fn scan_rejects_google_exports_as_not_supported_yet() {
     let v = TestVault::new();
     let png = v.file("export.png");

@@ -421,6 +421,49 @@ fn empty_vault_outputs() {
 }
 
 #[test]
+fn delete_rename_and_show_qr_take_a_unique_name_too() {
+    let v = TestVault::new();
+    let gh1 = v.add("otpauth://totp/GitHub:anna?secret=JBSWY3DPEHPK3PXP");
+    let gh2 = v.add("otpauth://totp/GitHub:bo?secret=GEZDGNBVGY3TQOJQ");
+    let skane = v.add("otpauth://totp/Region%20Sk%C3%A5ne:anna.andersson?secret=KRSXG5CTMVRXEZLU");
+
+    // A unique issuer, name or ISSUER:NAME, in any case.
+    let uri = v.run(&["show-qr", "region skåne", "--uri"]).ok().trim().to_owned();
+    assert!(uri.contains("secret=KRSXG5CTMVRXEZLU"), "{uri}");
+    let out = v.run(&["rename", "GITHUB:bo", "--issuer", "GitHub", "--note", "jobbet", "--json"]);
+    assert_eq!(out.json()["id"], gh2);
+    let list = v.run(&["list"]).ok().to_owned();
+    assert!(list.lines().any(|l| l.contains("bo") && l.contains("jobbet")), "{list}");
+    let out = v.run(&["rename", " anna.andersson ", "--name", "anna", "--json"]).json();
+    assert_eq!(out["id"], skane);
+
+    // Ambiguous: nothing happens, and the candidates' ids are listed.
+    let out = v.run(&["delete", "GitHub", "--yes"]);
+    out.fails(2, "\"GitHub\" names 2 accounts");
+    assert!(
+        out.stderr.contains(&format!("[{gh1}] GitHub (anna)"))
+            && out.stderr.contains(&format!("[{gh2}] GitHub (bo)"))
+            && out.stderr.contains("give its id"),
+        "{}",
+        out.stderr
+    );
+    // "anna" is now the name of two accounts too.
+    v.run(&["show-qr", "anna"]).fails(2, "names 2 accounts");
+    assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 3, "nothing deleted");
+
+    // Unknown names, and names that are only part of one, are refused.
+    v.run(&["delete", "Git", "--yes"]).fails(2, "no account is named \"Git\"");
+    v.run(&["show-qr", "Nowhere"]).fails(2, "no account is named");
+
+    // An id still wins, and a unique name deletes.
+    assert!(v.run(&["delete", &gh1.to_string(), "--yes"]).ok().contains("GitHub (anna)"));
+    assert!(v.run(&["delete", "github", "--yes"]).ok().contains("Deleted"));
+    let left = v.run(&["list", "--json"]).json();
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    assert_eq!(left[0]["id"], skane);
+}
+
+#[test]
 fn rename_delete_and_activity_flow() {
     let v = TestVault::new();
     let id = v.add(&totp_uri("ACME", "anna", RFC_SECRET));
@@ -480,6 +523,42 @@ fn rename_delete_and_activity_flow() {
         text.contains("removed Region Skåne (anna.andersson@skane.se)") && text.contains("UTC"),
         "{text}"
     );
+}
+
+/// The first time on a line of text ("2025-06-02 09:41:13 ZONE") as (minutes of the day,
+/// zone).
+fn first_time(text: &str) -> (i64, String) {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let at = words.iter().position(|w| w.len() == 8 && w.as_bytes()[2] == b':').expect(text);
+    let hm: Vec<i64> = words[at].split(':').map(|n| n.parse().unwrap()).collect();
+    (hm[0] * 60 + hm[1], words[at + 1].to_owned())
+}
+
+#[test]
+fn times_are_shown_in_the_local_time_zone() {
+    let v = TestVault::new();
+    v.add(&totp_uri("ACME", "anna", RFC_SECRET));
+    let in_zone = |tz: &str, args: &[&str]| {
+        let mut cmd = v.cmd(args);
+        cmd.env("TZ", tz);
+        output(cmd, args, None).ok().to_owned()
+    };
+    let stockholm = "CET-1CEST,M3.5.0,M10.5.0/3";
+    for args in [&["activity", "--limit", "1"][..], &["watch", "--frames", "1"]] {
+        let (utc, zone) = first_time(&in_zone("UTC", args));
+        assert_eq!(zone, "UTC");
+        let (local, zone) = first_time(&in_zone(stockholm, args));
+        assert!(zone == "CET" || zone == "CEST", "{zone}");
+        let ahead = (local - utc).rem_euclid(24 * 60);
+        assert_eq!(ahead, if zone == "CET" { 60 } else { 120 }, "{args:?}");
+        // Across the date line too.
+        let (auckland, zone) = first_time(&in_zone("NZST-12NZDT,M9.5.0,M4.1.0/3", args));
+        assert!(zone == "NZST" || zone == "NZDT", "{zone}");
+        assert!([12 * 60, 13 * 60].contains(&(auckland - utc).rem_euclid(24 * 60)));
+    }
+    // JSON keeps Unix seconds, whatever the zone.
+    let log = v.run(&["activity", "--json"]).json();
+    assert!(log[0]["at"].is_i64(), "{log}");
 }
 
 #[test]

@@ -28,7 +28,7 @@ fn now() -> i64 {
 }
 
 fn send(req: &HttpRequest) -> Result<HttpResponse, String> {
-    nyckel_idp::client::execute(req)
+    nyckel_http::execute(req)
 }
 
 struct State {

@@ -8,7 +8,6 @@
 
 pub mod admin;
 pub mod api;
-pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;

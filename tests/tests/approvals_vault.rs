@@ -59,7 +59,7 @@ impl HttpTransport for Loopback {
                 .unwrap()
                 .push(u32::from_be_bytes(auth[33..37].try_into().unwrap()));
         }
-        nyckel_idp::client::execute(&request).map_err(|e| e.to_string())
+        nyckel_http::execute(&request).map_err(|e| e.to_string())
     }
 }
 

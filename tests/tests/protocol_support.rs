@@ -26,7 +26,7 @@ pub fn device_now() -> i64 {
 /// Sends a core request over loopback.
 pub fn send(req: &HttpRequest) -> HttpResponse {
     assert!(req.url.starts_with("http://127.0.0.1:"), "tests only talk to loopback");
-    nyckel_idp::client::execute(req).expect("loopback HTTP")
+    nyckel_http::execute(req).expect("loopback HTTP")
 }
 
 /// A provider running in-process on 127.0.0.1 with its own database and movable clock.

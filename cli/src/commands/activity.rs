@@ -104,7 +104,7 @@ pub fn render(entries: &[ActivityEntry], names: &HashMap<i64, String>, term: &Te
     }
     let rows: Vec<Vec<String>> = entries
         .iter()
-        .map(|e| vec![term.dim(&output::utc(e.at)), describe(&e.event, names)])
+        .map(|e| vec![term.dim(&output::local_time(e.at)), describe(&e.event, names)])
         .collect();
     output::table(&rows)
 }

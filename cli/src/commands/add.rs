@@ -102,6 +102,11 @@ pub enum QrKind {
     Account,
     /// A Google Authenticator export (`otpauth-migration://`).
     GoogleExport,
+    /// A Nyckel enrollment code (`nyckel-enroll://`), for `nyckel enroll`.
+    Enrollment,
+    /// A Microsoft Authenticator work-account code (`phonefactor://`), which only
+    /// Microsoft's app can use.
+    Microsoft,
     /// Anything else (a web link, text, …).
     Other,
 }
@@ -111,6 +116,10 @@ pub fn classify(text: &str) -> QrKind {
     let lower = text.trim_start().to_ascii_lowercase();
     if lower.starts_with("otpauth-migration:") {
         QrKind::GoogleExport
+    } else if lower.starts_with("nyckel-enroll:") {
+        QrKind::Enrollment
+    } else if lower.starts_with("phonefactor:") {
+        QrKind::Microsoft
     } else if lower.starts_with("otpauth:") {
         QrKind::Account
     } else {
@@ -141,6 +150,19 @@ fn describe(text: &str) -> String {
 const GOOGLE_EXPORT: &str =
     "is a Google Authenticator export (otpauth-migration://); importing those is not supported yet";
 
+/// What to do with a QR code that `scan` does not add but knows, or `None`.
+fn what_to_do_instead(kind: &QrKind, image: &str) -> Option<String> {
+    match kind {
+        QrKind::Enrollment => Some(format!(
+            "is an enrollment code for sign-in approvals (nyckel-enroll://), not an account; enroll this computer with `nyckel enroll --scan {image}`"
+        )),
+        QrKind::Microsoft => Some(
+            "is a Microsoft Authenticator code (phonefactor://), which only Microsoft's app can use; on Microsoft's \"Security info\" page (https://aka.ms/mysecurityinfo) choose \"Add sign-in method\" → \"Authenticator app\" → \"I want to use a different authenticator app\", and scan the otpauth:// QR code it shows instead".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 /// Scans an image and adds every otpauth QR code in it.
 pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
     let shown = args.image.display().to_string();
@@ -152,6 +174,10 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
         let first = &found.texts[0];
         return Err(CliError::usage(match (total, classify(first)) {
             (1, QrKind::GoogleExport) => format!("the QR code in {shown} {GOOGLE_EXPORT}"),
+            (1, kind @ (QrKind::Enrollment | QrKind::Microsoft)) => format!(
+                "the QR code in {shown} {}",
+                what_to_do_instead(&kind, &shown).unwrap_or_default()
+            ),
             (1, _) => format!(
                 "the QR code in {shown} is not an otpauth:// account; it holds {}",
                 describe(first)
@@ -166,6 +192,9 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
         let why = match classify(text) {
             QrKind::GoogleExport => {
                 "a Google Authenticator export; importing those is not supported yet".to_owned()
+            }
+            kind @ (QrKind::Enrollment | QrKind::Microsoft) => {
+                format!("it {}", what_to_do_instead(&kind, &shown).unwrap_or_default())
             }
             _ => format!("not an otpauth:// account ({})", describe(text)),
         };
@@ -227,6 +256,8 @@ mod tests {
         assert_eq!(classify("OTPAUTH://totp/x?secret=AA"), QrKind::Account);
         assert_eq!(classify("otpauth-migration://offline?data=x"), QrKind::GoogleExport);
         assert_eq!(classify("https://example.com"), QrKind::Other);
+        assert_eq!(classify("nyckel-enroll://v1?x=1"), QrKind::Enrollment);
+        assert_eq!(classify("PHONEFACTOR://activate_account?code=1"), QrKind::Microsoft);
     }
 
     #[test]

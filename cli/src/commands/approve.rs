@@ -21,10 +21,10 @@ use super::enrollments::{confirm, enrollment_label, no_enrollments, resolve};
 use super::{now, stdin_is_terminal, Context};
 use crate::cli::ApproveArgs;
 use crate::error::{CliError, Result};
-use crate::http::UreqTransport;
 use crate::keys::DeviceKeys;
 use crate::output::{self, clean, Term};
 use crate::pin::{self, CliPin};
+use nyckel_http::Transport;
 
 /// The question asked for each request on a terminal.
 pub const QUESTION: &str =
@@ -165,7 +165,7 @@ pub fn run(ctx: &Context, args: &ApproveArgs) -> Result<()> {
     let keys = DeviceKeys::load(&vault)?;
     let pin = Arc::new(CliPin::lazy());
     keys.set_pin_source(pin.clone());
-    let http = UreqTransport::new();
+    let http = Transport::new();
     let enrollments = vault.enrollments()?;
     if enrollments.is_empty() {
         return Err(no_enrollments());
@@ -284,7 +284,10 @@ pub fn render_request(p: &PendingSignIn, term: &Term) -> String {
         vec![term.dim("  Account"), term.bold(&clean(&r.account_name))],
         vec![term.dim("  App"), term.bold(&output::or_dash(&r.app))],
         vec![term.dim("  From"), if from.is_empty() { "—".into() } else { from }],
-        vec![term.dim("  Started"), format!("{} ({} s ago)", output::utc(r.created_at), age)],
+        vec![
+            term.dim("  Started"),
+            format!("{} ({} s ago)", output::local_time(r.created_at), age),
+        ],
         vec![term.dim("  Expires"), format!("in {} s", p.seconds_left)],
         vec![term.dim("  Request"), term.dim(&clean(&r.id))],
     ];

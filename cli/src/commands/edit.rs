@@ -12,12 +12,13 @@ use crate::output::{self, label, AccountJson};
 /// Changes issuer, name and/or note.
 pub fn run_rename(ctx: &Context, args: &RenameArgs) -> Result<()> {
     let mut vault = ctx.unlocked_vault()?;
+    let id = super::one_account(&vault, &args.account)?.id;
     let edit = AccountEdit {
         issuer: args.issuer.clone(),
         name: args.name.clone(),
         note: args.note.clone(),
     };
-    let account = vault.update(args.id, edit)?;
+    let account = vault.update(id, edit)?;
     if args.json.json {
         return output::print_json(&AccountJson::new(&account));
     }
@@ -43,7 +44,7 @@ pub fn run_delete(ctx: &Context, args: &DeleteArgs) -> Result<()> {
         return Err(CliError::usage("refusing to delete without confirmation: pass --yes"));
     }
     let mut vault = ctx.unlocked_vault()?;
-    let account = vault.account(args.id)?;
+    let account = super::one_account(&vault, &args.account)?;
     let shown = label(&account.params.issuer, &account.params.name);
     if !args.yes
         && !confirm(&format!(
@@ -53,7 +54,7 @@ pub fn run_delete(ctx: &Context, args: &DeleteArgs) -> Result<()> {
     {
         return output::print("Nothing deleted.\n");
     }
-    vault.delete(args.id)?;
+    vault.delete(account.id)?;
     output::print(&format!("Deleted {} {shown}\n", ctx.term.dim(&format!("[{}]", account.id))))
 }
 

@@ -12,10 +12,10 @@ use super::enrollments::EnrollmentJson;
 use super::{arg_or_stdin, now, open_unlocked, Context};
 use crate::cli::EnrollArgs;
 use crate::error::{CliError, Result};
-use crate::http::UreqTransport;
 use crate::keys::{run_flow, DeviceKeys};
 use crate::output::{self, label, AccountJson, Term};
 use crate::qr;
+use nyckel_http::Transport;
 
 /// Longest device name (the protocol's limit).
 pub const MAX_DEVICE_NAME: usize = nyckel_core::protocol::enroll::MAX_DEVICE_NAME;
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, args: &EnrollArgs) -> Result<()> {
 /// before the provider learns it; on failure it is deleted again and nothing is stored.
 pub fn enroll(vault: &mut Vault, uri: &str, device_name: &str) -> Result<Enrolled> {
     let keys = DeviceKeys::load(vault)?;
-    run_flow(vault, &keys, &UreqTransport::new(), |a| a.enroll(uri, device_name, None, now()))
+    run_flow(vault, &keys, &Transport::new(), |a| a.enroll(uri, device_name, None, now()))
 }
 
 /// The lines `enroll` prints.

@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::{now, open_unlocked, stdin_is_terminal, Context};
 use crate::cli::{JsonArg, UnenrollArgs};
 use crate::error::{CliError, Result};
-use crate::http::UreqTransport;
 use crate::keys::{run_flow, DeviceKeys};
 use crate::output::{self, label, Term};
+use nyckel_http::Transport;
 
 /// An enrollment as the JSON output shows it (no keys, ids of the provider or counters).
 #[derive(Debug, Serialize)]
@@ -125,7 +125,7 @@ pub fn render(list: &[StoredEnrollment], term: &Term) -> String {
             term.bold(&output::or_dash(&e.issuer)),
             output::clean(&e.account_name),
             if e.phone_signin_enabled() { term.green("on") } else { "off".into() },
-            output::utc(e.enrolled_at),
+            output::local_time(e.enrolled_at),
             term.dim(&output::clean(&e.base_url)),
         ]);
     }
@@ -165,7 +165,7 @@ pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     // The core tells the provider (`DELETE /nyckel/v1/device`, once more after a clock
     // correction), then removes the enrollment and its keys whatever the provider said.
     let keys = DeviceKeys::load(&vault)?;
-    let told = run_flow(&mut vault, &keys, &UreqTransport::new(), |a| a.unenroll(s.id, now()))?
+    let told = run_flow(&mut vault, &keys, &Transport::new(), |a| a.unenroll(s.id, now()))?
         .provider
         .map_err(CliError::from);
     if let Err(e) = &told {

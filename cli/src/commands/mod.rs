@@ -12,12 +12,13 @@ pub mod init;
 pub mod inspect;
 pub mod list;
 pub mod phone_signin;
+pub mod session;
 pub mod show_qr;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
 
-use nyckel_core::vault::{Account, Vault};
+use nyckel_core::vault::{Account, UnwrappedKey, Vault};
 
 use crate::error::{CliError, Result};
 use crate::output::Term;
@@ -56,9 +57,16 @@ impl Context {
     }
 }
 
-/// Opens the vault at `path` and unlocks it.
+/// Opens the vault at `path` and unlocks it: with the key of the session `nyckel unlock`
+/// started, if one is running, else with the passphrase.
 pub fn open_unlocked(path: &Path) -> Result<Vault> {
     let mut vault = Vault::open(path)?;
+    if let Some(mut key) = crate::agent::session_key(path) {
+        let key = UnwrappedKey::new(std::mem::take(&mut *key));
+        if vault.unlock_with_unwrapped_key(key).is_ok() {
+            return Ok(vault);
+        }
+    }
     let pass = passphrase::for_unlock(path)?;
     vault.unlock_with_passphrase(pass.as_str())?;
     Ok(vault)
@@ -110,6 +118,50 @@ pub fn matching<'a>(accounts: &'a [Account], query: &str) -> Result<Vec<&'a Acco
         )));
     }
     Ok(found)
+}
+
+/// The one account `query` names, for the commands that act on one account (`delete`,
+/// `rename`, `show-qr`): the account with that id, else the account whose name, issuer or
+/// `issuer:name` is `query` (case-insensitive, ignoring surrounding spaces). Exit 2 when
+/// none is, or when several are (the message lists their ids: nothing is acted on by guess).
+pub fn one_account(vault: &Vault, query: &str) -> Result<Account> {
+    let q = query.trim();
+    let accounts = vault.accounts()?;
+    if let Ok(id) = q.parse::<i64>() {
+        if let Some(a) = accounts.iter().find(|a| a.id == id) {
+            return Ok(a.clone());
+        }
+    }
+    let wanted = q.to_lowercase();
+    let named: Vec<&Account> = accounts
+        .iter()
+        .filter(|a| {
+            let (issuer, name) = (a.params.issuer.to_lowercase(), a.params.name.to_lowercase());
+            name == wanted || issuer == wanted || format!("{issuer}:{name}") == wanted
+        })
+        .collect();
+    match named.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => match q.parse::<i64>() {
+            Ok(id) => Err(nyckel_core::vault::VaultError::NotFound(id).into()),
+            Err(_) => Err(CliError::usage(format!(
+                "no account is named \"{}\" (give its id, its name, its issuer or ISSUER:NAME; see `nyckel list`)",
+                crate::output::clean(q)
+            ))),
+        },
+        several => {
+            let candidates: Vec<String> = several
+                .iter()
+                .map(|a| format!("[{}] {}", a.id, crate::output::label(&a.params.issuer, &a.params.name)))
+                .collect();
+            Err(CliError::usage(format!(
+                "\"{}\" names {} accounts: {}; give its id instead",
+                crate::output::clean(q),
+                several.len(),
+                candidates.join(", ")
+            )))
+        }
+    }
 }
 
 /// The device clock in Unix seconds (the core adds each provider's learned offset).

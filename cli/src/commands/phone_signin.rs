@@ -10,10 +10,10 @@ use super::enrollments::{enrollment_label, resolve};
 use super::{now, open_unlocked, Context};
 use crate::cli::{PhoneSigninAction, PhoneSigninArgs, PhoneSigninTarget};
 use crate::error::Result;
-use crate::http::UreqTransport;
 use crate::keys::{run_flow, DeviceKeys};
 use crate::output::{self, clean};
 use crate::pin::{self, CliPin};
+use nyckel_http::Transport;
 
 /// What `phone-signin … --json` prints.
 #[derive(Debug, Serialize)]
@@ -54,13 +54,13 @@ pub fn run(ctx: &Context, args: &PhoneSigninArgs) -> Result<()> {
 pub fn enable(vault: &mut Vault, id: i64, pin: CliPin) -> Result<()> {
     let keys = DeviceKeys::load(vault)?;
     keys.set_pin_source(Arc::new(pin));
-    run_flow(vault, &keys, &UreqTransport::new(), |a| a.enable_phone_signin(id, now()))
+    run_flow(vault, &keys, &Transport::new(), |a| a.enable_phone_signin(id, now()))
 }
 
 /// Disables phone sign-in for enrollment `id` (the provider revokes the key; it is deleted).
 pub fn disable(vault: &mut Vault, id: i64) -> Result<()> {
     let keys = DeviceKeys::load(vault)?;
-    run_flow(vault, &keys, &UreqTransport::new(), |a| a.disable_phone_signin(id, now()))
+    run_flow(vault, &keys, &Transport::new(), |a| a.disable_phone_signin(id, now()))
 }
 
 fn print(

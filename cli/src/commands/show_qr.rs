@@ -1,4 +1,4 @@
-//! `nyckel show-qr ID`: the account's QR code (or URI), to move it to a phone.
+//! `nyckel show-qr ACCOUNT`: the account's QR code (or URI), to move it to a phone.
 
 use super::Context;
 use crate::cli::ShowQrArgs;
@@ -20,10 +20,10 @@ pub fn style(term: &Term, invert: bool) -> TermStyle {
 /// Prints the QR code (logged as an export), or the URI with `--uri`.
 pub fn run(ctx: &Context, args: &ShowQrArgs) -> Result<()> {
     let mut vault = ctx.unlocked_vault()?;
-    let account = vault.account(args.id)?;
+    let account = super::one_account(&vault, &args.account)?;
     let shown = label(&account.params.issuer, &account.params.name);
     if args.uri {
-        let uri = vault.export_uri(args.id, "uri")?;
+        let uri = vault.export_uri(account.id, "uri")?;
         output::warn(&format!(
             "this URI contains the secret of {shown}: anyone who gets it can generate its codes"
         ));
@@ -43,7 +43,7 @@ pub fn run(ctx: &Context, args: &ShowQrArgs) -> Result<()> {
             }
         })?;
     // The same canonical URI, now logged as shown.
-    vault.export_uri(args.id, "qr")?;
+    vault.export_uri(account.id, "qr")?;
     output::warn(&format!(
         "this QR code contains the secret of {shown}: anyone who sees or photographs it can generate its codes; clear the screen afterwards"
     ));

@@ -88,6 +88,8 @@ pub fn bare(args: &[&str]) -> Command {
         .env_remove("NYCKEL_VAULT")
         .env_remove("NYCKEL_PASSPHRASE")
         .env_remove("NO_COLOR")
+        // Times are shown in the local time zone: UTC unless a test says otherwise.
+        .env("TZ", "UTC")
         .env("CI", "true")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -142,6 +144,8 @@ impl TestVault {
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = bare(args);
         cmd.env("NYCKEL_VAULT", &self.path).env("NYCKEL_PASSPHRASE", PASSPHRASE);
+        // `nyckel unlock` sessions of this vault live in its own directory.
+        cmd.env("XDG_RUNTIME_DIR", self.dir.path());
         cmd
     }
 

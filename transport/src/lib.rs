@@ -1,13 +1,17 @@
-//! The CLI's [`HttpTransport`]: a small blocking client (ureq) for the core's sans-I/O
-//! requests.
+#![warn(missing_docs)]
+//! `nyckel-http`: the one HTTP transport for the core's sans-I/O requests
+//! ([`HttpRequest`] in, [`HttpResponse`] out), a small blocking client (ureq). The `nyckel`
+//! CLI, the cross-crate tests and the provider's examples and tests all use it.
 //!
 //! Rules, from `docs/protocol.md` §1: a provider is `https` (rustls with the webpki roots),
 //! except on this computer's loopback address, where plain `http` is allowed (tests, the
 //! demo). Every call has a 10 s deadline, a response body larger than 256 KiB is refused,
 //! and redirects are never followed (a 3xx comes back to the core as is, which rejects it).
 //! Proxies from the environment (`HTTPS_PROXY`, `NO_PROXY`, …) are honoured, except for
-//! loopback.
+//! loopback. A failure is one line naming the host, never the URL's path or query, a header
+//! or the body (the request's nonce and signature stay out of error text).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use nyckel_core::approvals::HttpTransport;
@@ -19,22 +23,22 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_RESPONSE: u64 = 256 * 1024;
 
 /// A blocking HTTP transport with the limits above.
-pub struct UreqTransport {
+pub struct Transport {
     /// For https providers: proxies from the environment.
     remote: ureq::Agent,
     /// For loopback: never through a proxy.
     local: ureq::Agent,
 }
 
-impl Default for UreqTransport {
+impl Default for Transport {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl std::fmt::Debug for UreqTransport {
+impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("UreqTransport")
+        f.write_str("Transport")
     }
 }
 
@@ -44,20 +48,48 @@ fn agent(proxy: Option<ureq::Proxy>) -> ureq::Agent {
         .timeout_global(Some(TIMEOUT))
         .max_redirects(0)
         .proxy(proxy)
-        .user_agent(concat!("nyckel-cli/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("nyckel/", env!("CARGO_PKG_VERSION")))
         .build()
         .into()
 }
 
-impl UreqTransport {
+impl Transport {
     /// A transport with the limits above.
     pub fn new() -> Self {
-        UreqTransport { remote: agent(ureq::Proxy::try_from_env()), local: agent(None) }
+        Transport { remote: agent(ureq::Proxy::try_from_env()), local: agent(None) }
     }
 }
 
+/// Sends `request` with a process-wide [`Transport`] and returns the response, whatever
+/// its status (`Err`: no response, with a one-line reason). For tests and examples that
+/// have no transport of their own.
+pub fn execute(request: &HttpRequest) -> Result<HttpResponse, String> {
+    static SHARED: OnceLock<Transport> = OnceLock::new();
+    SHARED.get_or_init(Transport::new).execute(request.clone())
+}
+
+/// `text` on one line: line breaks become spaces, other control characters and the
+/// invisible or reordering characters a terminal would act on are shown escaped.
+fn one_line(text: &str) -> String {
+    let escape = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}'
+            )
+            || matches!(c, '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    text.chars()
+        .flat_map(|c| match c {
+            '\n' | '\r' | '\t' => vec![' '],
+            c if escape(c) => c.escape_default().collect(),
+            c => vec![c],
+        })
+        .collect()
+}
+
 /// The URL's scheme (lower case) and host (without brackets or port).
-pub fn scheme_and_host(url: &str) -> Option<(String, String)> {
+fn scheme_and_host(url: &str) -> Option<(String, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -73,7 +105,7 @@ pub fn scheme_and_host(url: &str) -> Option<(String, String)> {
 }
 
 /// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub fn is_loopback(host: &str) -> bool {
+fn is_loopback(host: &str) -> bool {
     if host == "localhost" {
         return true;
     }
@@ -81,7 +113,7 @@ pub fn is_loopback(host: &str) -> bool {
 }
 
 /// Where a request may go, and over which agent.
-fn route<'a>(t: &'a UreqTransport, url: &str) -> Result<(&'a ureq::Agent, String), String> {
+fn route<'a>(t: &'a Transport, url: &str) -> Result<(&'a ureq::Agent, String), String> {
     let (scheme, host) =
         scheme_and_host(url).ok_or_else(|| "the provider URL is not valid".to_owned())?;
     let local = is_loopback(&host);
@@ -118,7 +150,7 @@ fn reason(host: &str, e: &ureq::Error) -> String {
     }
 }
 
-impl HttpTransport for UreqTransport {
+impl HttpTransport for Transport {
     fn execute(&self, request: HttpRequest) -> Result<HttpResponse, String> {
         let (agent, host) = route(self, &request.url)?;
         let mut builder = ureq::http::Request::builder()
@@ -130,7 +162,7 @@ impl HttpTransport for UreqTransport {
         let req = builder
             .body(request.body)
             .map_err(|_| "could not build the HTTP request".to_owned())?;
-        let mut resp = agent.run(req).map_err(|e| crate::error::one_line(&reason(&host, &e)))?;
+        let mut resp = agent.run(req).map_err(|e| one_line(&reason(&host, &e)))?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -143,7 +175,7 @@ impl HttpTransport for UreqTransport {
             // ureq refuses a body of exactly `limit` bytes; the protocol allows 256 KiB.
             .limit(MAX_RESPONSE + 1)
             .read_to_vec()
-            .map_err(|e| crate::error::one_line(&reason(&host, &e)))?;
+            .map_err(|e| one_line(&reason(&host, &e)))?;
         Ok(HttpResponse { status, headers, body })
     }
 }
@@ -182,8 +214,15 @@ mod tests {
     }
 
     #[test]
+    fn reasons_are_one_line_and_escaped() {
+        assert_eq!(one_line("a\nb\r\tc"), "a b  c");
+        assert_eq!(one_line("x\u{1b}[31my\u{202E}z"), "x\\u{1b}[31my\\u{202e}z");
+        assert_eq!(one_line("👨\u{200D}👩 Skåne"), "👨\u{200D}👩 Skåne");
+    }
+
+    #[test]
     fn plain_http_only_on_loopback() {
-        let t = UreqTransport::new();
+        let t = Transport::new();
         assert!(route(&t, "http://127.0.0.1:1/nyckel").is_ok());
         assert!(route(&t, "https://idp.example.se/nyckel").is_ok());
         let e = route(&t, "http://idp.example.se/nyckel").unwrap_err();
@@ -211,13 +250,9 @@ mod tests {
         url
     }
 
+    /// Through the shared transport of [`execute`].
     fn get(url: String) -> Result<HttpResponse, String> {
-        UreqTransport::new().execute(HttpRequest {
-            method: "GET".into(),
-            url,
-            headers: vec![],
-            body: vec![],
-        })
+        execute(&HttpRequest { method: "GET".into(), url, headers: vec![], body: vec![] })
     }
 
     #[test]
@@ -250,7 +285,7 @@ mod tests {
     #[test]
     fn unreachable_is_an_error_not_a_panic() {
         // Port 1 on loopback: nothing listens there.
-        let t = UreqTransport::new();
+        let t = Transport::new();
         let req = HttpRequest {
             method: "GET".into(),
             url: "http://127.0.0.1:1/x".into(),

@@ -1,0 +1,292 @@
+//! The session agent and its clients on Linux (see [`super`]).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use zeroize::Zeroizing;
+
+use super::{CLIENT_TIMEOUT, MAX_REQUEST, MAX_SESSION, SUSPEND_SLACK};
+use crate::error::{CliError, Result};
+
+/// The user id of this process.
+fn my_uid() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+/// The user id of the process at the other end of `stream` (`SO_PEERCRED`).
+fn peer_uid(stream: &UnixStream) -> std::io::Result<u32> {
+    Ok(rustix::net::sockopt::socket_peercred(stream)?.uid.as_raw())
+}
+
+/// The directory for agent sockets (created 0700 if missing and `create`), checked: a
+/// directory (not a symlink), owned by this user, that nobody else can enter.
+fn socket_dir(create: bool) -> Result<PathBuf> {
+    let base = match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir.join("nyckel"),
+        _ => std::env::temp_dir().join(format!("nyckel-{}", my_uid())),
+    };
+    let made = if create { std::fs::DirBuilder::new().mode(0o700).create(&base) } else { Ok(()) };
+    match made {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(CliError::failure(format!(
+                "cannot create the session directory {}: {e}",
+                base.display()
+            )))
+        }
+    }
+    let meta = std::fs::symlink_metadata(&base).map_err(|e| {
+        CliError::failure(format!("cannot read the session directory {}: {e}", base.display()))
+    })?;
+    if !meta.is_dir() || meta.uid() != my_uid() || meta.mode() & 0o077 != 0 {
+        return Err(CliError::failure(format!(
+            "the session directory {} is not a private directory of yours (it must be mode 0700 and owned by you); remove it and try again",
+            base.display()
+        )));
+    }
+    Ok(base)
+}
+
+/// FNV-1a, 64 bits: names the socket after the vault path (not a secret, not security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// The vault's canonical path, as the agent knows it.
+fn canonical(vault: &Path) -> Result<PathBuf> {
+    std::fs::canonicalize(vault)
+        .map_err(|e| CliError::usage(format!("cannot find the vault {}: {e}", vault.display())))
+}
+
+/// The socket of the session for the vault at `canonical` (its directory made if `create`).
+fn socket_path(canonical: &Path, create: bool) -> Result<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let hash = fnv1a(canonical.as_os_str().as_bytes());
+    Ok(socket_dir(create)?.join(format!("agent-{hash:016x}.sock")))
+}
+
+/// Sends one request line to the agent for `canonical` and returns its one-line answer, or
+/// `None` when no session is running (no socket, nobody listening, or not this user's).
+fn ask(canonical: &Path, request: &str) -> Option<String> {
+    let socket = socket_path(canonical, false).ok()?;
+    if !socket.exists() {
+        return None;
+    }
+    let mut stream = UnixStream::connect(&socket).ok()?;
+    if peer_uid(&stream).ok()? != my_uid() {
+        return None;
+    }
+    stream.set_read_timeout(Some(CLIENT_TIMEOUT)).ok()?;
+    stream.set_write_timeout(Some(CLIENT_TIMEOUT)).ok()?;
+    stream.write_all(request.as_bytes()).ok()?;
+    stream.write_all(b"\n").ok()?;
+    let mut answer = String::new();
+    BufReader::new(stream.take(MAX_REQUEST)).read_line(&mut answer).ok()?;
+    Some(answer.trim_end().to_owned())
+}
+
+fn request_line(verb: &str, canonical: &Path) -> Option<String> {
+    // A path with a line break cannot be asked about (the agent reads one line).
+    let path = canonical.to_str()?;
+    (!path.contains('\n')).then(|| format!("{verb} {path}"))
+}
+
+/// The key of the unlocked session for `vault`, if one is running.
+pub fn session_key(vault: &Path) -> Option<Zeroizing<Vec<u8>>> {
+    let canonical = canonical(vault).ok()?;
+    let answer = Zeroizing::new(ask(&canonical, &request_line("key", &canonical)?)?);
+    let mut words = answer.strip_prefix("ok ")?.split(' ');
+    let hex = words.next()?;
+    decode_hex(hex)
+}
+
+/// Ends the unlocked session for `vault`. `Ok(false)` when none was running.
+pub fn lock(vault: &Path) -> Result<bool> {
+    let canonical = canonical(vault)?;
+    Ok(ask(&canonical, "lock").is_some_and(|a| a == "locked"))
+}
+
+fn decode_hex(hex: &str) -> Option<Zeroizing<Vec<u8>>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    let mut out = Zeroizing::new(Vec::with_capacity(hex.len() / 2));
+    for pair in hex.as_bytes().chunks(2) {
+        let digits = std::str::from_utf8(pair).ok()?;
+        out.push(u8::from_str_radix(digits, 16).ok()?);
+    }
+    Some(out)
+}
+
+fn encode_hex(bytes: &[u8]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(bytes.len() * 2));
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// Starts the agent for `vault` holding `key` for `duration` (ending any session already
+/// running for it): runs this executable's hidden `agent` command in its own process
+/// group, hands it the key through a pipe and waits until it listens.
+pub fn start(vault: &Path, key: &[u8], duration: Duration) -> Result<()> {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    let canonical = canonical(vault)?;
+    let path = canonical.to_str().filter(|p| !p.contains('\n')).ok_or_else(|| {
+        CliError::usage("the vault's path is not UTF-8 text on one line; cannot start a session")
+    })?;
+    let _ = lock(vault);
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::failure(format!("cannot find the nyckel executable: {e}")))?;
+    let mut child = Command::new(exe)
+        .args(["agent", "--seconds", &duration.as_secs().to_string()])
+        .current_dir("/")
+        .env_remove(crate::passphrase::ENV)
+        .env_remove(crate::pin::ENV)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| CliError::failure(format!("cannot start the session agent: {e}")))?;
+    let handover = Zeroizing::new(format!("{}\n{path}\n", encode_hex(key).as_str()));
+    let sent = child.stdin.take().map(|mut stdin| stdin.write_all(handover.as_bytes()));
+    let mut ready = String::new();
+    if let Some(out) = child.stdout.take() {
+        let _ = BufReader::new(out.take(64)).read_line(&mut ready);
+    }
+    if !matches!(sent, Some(Ok(()))) || ready.trim_end() != "ready" {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(CliError::failure(format!(
+            "the session agent did not start{}",
+            ready.trim().strip_prefix("error: ").map(|e| format!(": {e}")).unwrap_or_default()
+        )));
+    }
+    // The agent runs on; it is reaped by init when this process ends.
+    Ok(())
+}
+
+/// The state shared by the agent's accept loop and its clock.
+struct Session {
+    key: Zeroizing<Vec<u8>>,
+    socket: PathBuf,
+}
+
+impl Session {
+    /// Ends the session: wipes the key, removes the socket, exits.
+    fn end(session: &Mutex<Session>) -> ! {
+        if let Ok(mut s) = session.lock() {
+            s.key.iter_mut().for_each(|b| *b = 0);
+            let _ = std::fs::remove_file(&s.socket);
+        }
+        std::process::exit(0)
+    }
+}
+
+/// The hidden `nyckel agent --seconds N` command: reads the key and the vault path from
+/// stdin, listens, prints `ready`, and serves until the session ends. Never returns.
+pub fn serve(seconds: u64) -> Result<()> {
+    // `main` has made this process undumpable and untraceable (crate::process) before this.
+    let fail = |message: String| -> CliError {
+        println!("error: {message}");
+        CliError::failure(message)
+    };
+    let mut stdin = BufReader::new(std::io::stdin().lock().take(MAX_REQUEST));
+    let mut hex = Zeroizing::new(String::new());
+    let mut path = String::new();
+    let _ = stdin.read_line(&mut hex);
+    let _ = stdin.read_line(&mut path);
+    let key = decode_hex(hex.trim_end()).ok_or_else(|| fail("no key on stdin".to_owned()))?;
+    let canonical = PathBuf::from(path.trim_end_matches('\n'));
+    let socket =
+        socket_path(&canonical, true).map_err(|e| fail(e.message().unwrap_or_default()))?;
+    let _ = std::fs::remove_file(&socket);
+    let listener = UnixListener::bind(&socket)
+        .map_err(|e| fail(format!("cannot listen on {}: {e}", socket.display())))?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| fail(format!("cannot protect {}: {e}", socket.display())))?;
+    let duration = Duration::from_secs(seconds).min(MAX_SESSION);
+    let session = Arc::new(Mutex::new(Session { key, socket: socket.clone() }));
+    let (started_mono, started_wall) = (Instant::now(), SystemTime::now());
+    {
+        let session = session.clone();
+        std::thread::spawn(move || loop {
+            let mono = started_mono.elapsed();
+            let wall = started_wall.elapsed().unwrap_or(Duration::ZERO);
+            // The monotonic clock stops during suspend; the wall clock does not. A removed
+            // socket (the runtime directory goes at logout) ends the session too.
+            let gone =
+                session.lock().map_or(true, |s| std::fs::symlink_metadata(&s.socket).is_err());
+            if mono >= duration || wall >= duration || wall > mono + SUSPEND_SLACK || gone {
+                Session::end(&session);
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        });
+    }
+    println!("ready");
+    let _ = std::io::stdout().flush();
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        if peer_uid(&stream).ok() != Some(my_uid()) {
+            continue;
+        }
+        let left = duration.saturating_sub(started_mono.elapsed()).as_secs();
+        if answer(stream, &session, &canonical, left) {
+            Session::end(&session);
+        }
+    }
+    Session::end(&session)
+}
+
+/// Answers one connection; true when it asked to lock.
+fn answer(stream: UnixStream, session: &Mutex<Session>, canonical: &Path, left: u64) -> bool {
+    let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
+    let mut line = String::new();
+    let Ok(mut writer) = stream.try_clone() else { return false };
+    if BufReader::new(stream.take(MAX_REQUEST)).read_line(&mut line).is_err() {
+        return false;
+    }
+    let line = line.trim_end_matches('\n');
+    let (verb, path) = line.split_once(' ').unwrap_or((line, ""));
+    let ours = Path::new(path) == canonical;
+    let reply = match verb {
+        "lock" => {
+            let _ = writer.write_all(b"locked\n");
+            return true;
+        }
+        "key" if ours => match session.lock() {
+            Ok(s) => Zeroizing::new(format!("ok {} {left}\n", encode_hex(&s.key).as_str())),
+            Err(_) => Zeroizing::new("no\n".to_owned()),
+        },
+        _ => Zeroizing::new("no\n".to_owned()),
+    };
+    let _ = writer.write_all(reply.as_bytes());
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn hex_round_trip() {
+        let key: Vec<u8> = (0..32).collect();
+        assert_eq!(decode_hex(&encode_hex(&key)).unwrap().as_slice(), key.as_slice());
+        assert!(decode_hex("abc").is_none());
+        assert!(decode_hex("zz").is_none());
+    }
+
+    #[test]
+    fn socket_names_differ_per_vault() {
+        assert_ne!(fnv1a(b"/home/a/vault.nyckel"), fnv1a(b"/home/a/other.nyckel"));
+    }
+}

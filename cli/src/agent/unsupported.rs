@@ -1,0 +1,33 @@
+//! Unlocked sessions need `SO_PEERCRED` (Linux): elsewhere no session ever runs, and
+//! `nyckel unlock` says so.
+
+use std::path::Path;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use crate::error::{CliError, Result};
+
+fn unsupported() -> CliError {
+    CliError::usage("unlocked sessions (`nyckel unlock`) are only available on Linux")
+}
+
+/// No session runs here.
+pub fn session_key(_vault: &Path) -> Option<Zeroizing<Vec<u8>>> {
+    None
+}
+
+/// Nothing to lock.
+pub fn lock(_vault: &Path) -> Result<bool> {
+    Ok(false)
+}
+
+/// Refused: not available on this system.
+pub fn start(_vault: &Path, _key: &[u8], _duration: Duration) -> Result<()> {
+    Err(unsupported())
+}
+
+/// Refused: not available on this system.
+pub fn serve(_seconds: u64) -> Result<()> {
+    Err(unsupported())
+}

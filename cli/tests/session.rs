@@ -1,0 +1,144 @@
+//! `nyckel unlock --for`, `nyckel lock`: the unlocked session and its agent.
+
+mod common;
+use common::*;
+
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const URI: &str = "otpauth://totp/Region%20Sk%C3%A5ne:anna?secret=JBSWY3DPEHPK3PXP";
+
+/// `nyckel ARGS` on `v` without a passphrase in the environment (stdin is not a terminal,
+/// so only a session can unlock).
+fn without_passphrase(v: &TestVault, args: &[&str]) -> Run {
+    v.run_with_passphrase(args, None)
+}
+
+/// The session directory of `v` and the sockets in it.
+fn sockets(v: &TestVault) -> (PathBuf, Vec<PathBuf>) {
+    let dir = v.dir.path().join("nyckel");
+    let found = std::fs::read_dir(&dir)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    (dir, found)
+}
+
+/// Whether an agent started with `--for SECONDS`s runs (tests use distinct lengths).
+fn agent_runs(seconds: u64) -> bool {
+    let marker = format!("agent\0--seconds\0{seconds}\0");
+    std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).any(|e| {
+        std::fs::read(e.path().join("cmdline"))
+            .is_ok_and(|c| c.windows(marker.len()).any(|w| w == marker.as_bytes()))
+    })
+}
+
+/// Waits up to `limit` for `done`.
+fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
+}
+
+#[test]
+fn unlock_then_commands_need_no_passphrase_until_lock() {
+    let v = TestVault::new();
+    v.add(URI);
+    without_passphrase(&v, &["code", "--json"]).fails(2, "no passphrase");
+
+    let out = v.run(&["unlock", "--for", "5m"]);
+    assert!(agent_runs(300));
+    let text = out.ok();
+    assert!(text.contains("Unlocked") && text.contains("for 5 min, until"), "{text}");
+    assert!(text.contains("UTC"), "the end time is shown in the local zone: {text}");
+
+    let codes = without_passphrase(&v, &["code", "--json"]).json();
+    assert_eq!(codes[0]["issuer"], "Region Skåne", "{codes}");
+    assert_eq!(without_passphrase(&v, &["list", "--json"]).json().as_array().unwrap().len(), 1);
+    // Writing works too (the key is the vault's own).
+    without_passphrase(&v, &["rename", "anna", "--note", "jobbet"]).ok();
+
+    // The socket: 0600, in a 0700 directory of this user's.
+    let (dir, found) = sockets(&v);
+    let meta = std::fs::symlink_metadata(&dir).unwrap();
+    assert!(meta.is_dir() && meta.mode() & 0o777 == 0o700, "{:o}", meta.mode());
+    assert_eq!(found.len(), 1, "{found:?}");
+    let sock = std::fs::symlink_metadata(&found[0]).unwrap();
+    assert!(sock.file_type().is_socket());
+    assert_eq!(sock.permissions().mode() & 0o777, 0o600);
+
+    assert!(without_passphrase(&v, &["lock"]).ok().contains("Locked"));
+    without_passphrase(&v, &["code", "--json"]).fails(2, "no passphrase");
+    assert!(eventually(Duration::from_secs(5), || sockets(&v).1.is_empty()), "socket removed");
+    assert!(eventually(Duration::from_secs(5), || !agent_runs(300)), "the agent ended");
+    assert!(without_passphrase(&v, &["lock"]).ok().contains("was not unlocked; nothing to lock"));
+}
+
+#[test]
+fn a_session_ends_by_itself() {
+    let v = TestVault::new();
+    v.add(URI);
+    v.run(&["unlock", "--for", "2s"]).ok();
+    assert!(agent_runs(2));
+    without_passphrase(&v, &["list"]).ok();
+    assert!(
+        eventually(Duration::from_secs(10), || without_passphrase(&v, &["list"]).code == 2),
+        "locked after its time"
+    );
+    without_passphrase(&v, &["list"]).fails(2, "no passphrase");
+    assert!(sockets(&v).1.is_empty(), "the agent removed its socket");
+    assert!(eventually(Duration::from_secs(5), || !agent_runs(2)), "the agent ended");
+}
+
+#[test]
+fn unlock_needs_the_right_passphrase_and_a_valid_duration() {
+    let v = TestVault::new();
+    v.run_with_passphrase(&["unlock"], Some("fel lösen")).fails(2, "wrong passphrase");
+    without_passphrase(&v, &["unlock"]).fails(2, "no passphrase");
+    v.run(&["unlock", "--for", "13h"]).fails(2, "at most 12 h");
+    v.run(&["unlock", "--for", "soon"]).fails(2, "not a duration");
+    v.run(&["unlock", "--for", "0s"]).fails(2, "at least 1 s");
+    assert!(sockets(&v).1.is_empty(), "no session was started");
+    without_passphrase(&v, &["list"]).fails(2, "no passphrase");
+}
+
+#[test]
+fn a_session_unlocks_only_its_own_vault() {
+    let a = TestVault::new();
+    let b = TestVault::new();
+    a.run(&["unlock", "--for", "1m"]).ok();
+    // Vault b, with a's session directory: a's key is never offered for b.
+    let mut cmd = b.cmd(&["list"]);
+    cmd.env_remove("NYCKEL_PASSPHRASE").env("XDG_RUNTIME_DIR", a.dir.path());
+    output(cmd, &["list"], None).fails(2, "no passphrase");
+    without_passphrase(&a, &["lock"]).ok();
+}
+
+#[test]
+fn unlocking_again_replaces_the_session() {
+    let v = TestVault::new();
+    v.run(&["unlock", "--for", "1m"]).ok();
+    v.run(&["unlock", "--for", "2m"]).ok();
+    assert_eq!(sockets(&v).1.len(), 1, "one session per vault");
+    without_passphrase(&v, &["list"]).ok();
+    without_passphrase(&v, &["lock"]).ok();
+    without_passphrase(&v, &["list"]).fails(2, "no passphrase");
+}
+
+#[test]
+fn removing_the_session_directory_ends_the_session() {
+    // As at logout, when the runtime directory goes.
+    let v = TestVault::new();
+    v.run(&["unlock", "--for", "3117s"]).ok();
+    assert!(agent_runs(3117));
+    let (dir, found) = sockets(&v);
+    assert_eq!(found.len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(eventually(Duration::from_secs(5), || !agent_runs(3117)), "the agent ended");
+    without_passphrase(&v, &["list"]).fails(2, "no passphrase");
+}
