@@ -433,7 +433,7 @@ pub fn local_time(unix: i64) -> String {
 /// Unix seconds in `zone`, as [`local_time`] shows them.
 fn in_zone(unix: i64, zone: &jiff::tz::TimeZone) -> String {
     match jiff::Timestamp::from_second(unix) {
-        Ok(t) => t.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
+        Ok(t) => t.to_zoned_datetime(zone.clone()).strftime("%Y-%m-%d %H:%M:%S %Z").to_string(),
         Err(_) => utc(unix),
     }
 }
