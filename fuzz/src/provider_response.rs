@@ -1,0 +1,196 @@
+//! What a provider (or anyone between it and the phone) answers: the pending-requests list,
+//! the enrollment answer and the result of an approval. Raw bytes exercise the envelope and
+//! error-body parsing every attacker on the path reaches; payloads signed with the pinned
+//! provider key (with `@NONCE@` replaced by the request's nonce) reach the payload checks
+//! behind the signature. Every answer must be a value or a typed `ProtocolError`.
+
+use nyckel_core::protocol::wire::{b64, fingerprint, provider_signed_bytes, H_NONCE};
+use nyckel_core::protocol::{
+    enroll, fetch_pending, parse_pending, parse_respond_result, Decision, DeviceKeyStore,
+    EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest, SoftwareKeyStore,
+};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+
+const NOW: i64 = 1_700_000_000;
+const BASE: &str = "https://idp.example";
+
+/// An enrollment with the public key of a fixed P-256 point as both the provider's and the
+/// device's key (tests replace them with keys they hold).
+pub fn sample_enrollment() -> Enrollment {
+    // The P-256 generator: a valid uncompressed SEC1 point.
+    let point = concat!(
+        "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296",
+        "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5"
+    );
+    let key: Vec<u8> =
+        (0..point.len()).step_by(2).map(|i| u8::from_str_radix(&point[i..i + 2], 16).unwrap()).collect();
+    Enrollment {
+        version: 1,
+        base_url: BASE.into(),
+        origin: BASE.into(),
+        rp_id: "idp.example".into(),
+        issuer: "Example".into(),
+        provider_key: b64(&key),
+        account_name: "anna".into(),
+        user_id: "user-1".into(),
+        device_id: "device-1".into(),
+        device_name: "fuzz".into(),
+        device_key_alias: "device".into(),
+        device_public_key: b64(&key),
+        sign_count: 0,
+        phone_signin_key_alias: None,
+        phone_signin_credential_id: None,
+        phone_signin_public_key: None,
+        phone_signin_sign_count: 0,
+        clock_offset: 0,
+        otp_account_id: None,
+        enrolled_at: NOW,
+    }
+}
+
+/// A provider key, a software key store with a device key, and an enrollment pinning both.
+struct Fixture {
+    provider: EcdsaKeyPair,
+    provider_public: Vec<u8>,
+    keys: SoftwareKeyStore,
+    enrollment: Enrollment,
+    request: PendingRequest,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let provider =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+                .unwrap();
+        let provider_public = provider.public_key().as_ref().to_vec();
+        let keys = SoftwareKeyStore::new();
+        let device_public = keys.create_key("device".into(), false).unwrap();
+        let enrollment = Enrollment {
+            provider_key: b64(&provider_public),
+            device_public_key: b64(&device_public),
+            ..sample_enrollment()
+        };
+        let request: PendingRequest = serde_json::from_value(serde_json::json!({
+            "id": "req-1", "nonce": b64(&[7u8; 32]), "kind": "push", "accountName": "anna",
+            "app": "Mail", "ip": "192.0.2.1", "location": "Malmö", "createdAt": NOW,
+            "expiresAt": NOW + 120, "rpId": "idp.example", "origin": BASE,
+        }))
+        .unwrap();
+        Fixture { provider, provider_public, keys, enrollment, request }
+    }
+
+    /// A response whose body is an envelope around `payload` (with `@NONCE@` and `@DEVKEY@`
+    /// replaced by the request's nonce and device key), signed with the provider key;
+    /// `with_key` adds the provider key beside it.
+    fn signed(&self, status: u16, payload: &[u8], req: &Request, with_key: bool) -> HttpResponse {
+        let payload = replace(payload, b"@NONCE@", req.nonce.as_bytes());
+        let payload = replace(&payload, b"@DEVKEY@", req.device_key.as_bytes());
+        let sig = self.provider.sign(&SystemRandom::new(), &provider_signed_bytes(&payload));
+        let mut env = serde_json::json!({
+            "payload": b64(&payload),
+            "signature": b64(sig.unwrap().as_ref()),
+        });
+        if with_key {
+            env["providerKey"] = b64(&self.provider_public).into();
+        }
+        HttpResponse { status, headers: vec![], body: serde_json::to_vec(&env).unwrap() }
+    }
+}
+
+fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(with);
+        rest = &rest[i + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+/// What an answer may echo from the request it answers.
+#[derive(Default)]
+struct Request {
+    nonce: String,
+    device_key: String,
+}
+
+impl Request {
+    fn of(req: &HttpRequest) -> Request {
+        let nonce = req.headers.iter().find(|(k, _)| k == H_NONCE).map(|(_, v)| v.clone());
+        let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let device_key = body["devicePublicKey"].as_str().unwrap_or_default().to_owned();
+        Request { nonce: nonce.unwrap_or_default(), device_key }
+    }
+}
+
+fn raw(data: &[u8]) -> HttpResponse {
+    let (status, body) = match data {
+        [a, b, body @ ..] => (u16::from_be_bytes([*a, *b]) % 600, body),
+        _ => (200, data),
+    };
+    HttpResponse { status, headers: vec![], body: body.to_vec() }
+}
+
+thread_local! {
+    static FIXTURE: Fixture = Fixture::new();
+}
+
+/// Feeds `data` to one of the response parsers, chosen by its first byte.
+pub fn check(data: &[u8]) {
+    let (which, rest) = crate::selector(data);
+    FIXTURE.with(|f| match which % 7 {
+        0 => pending(f, |_| raw(rest)),
+        1 => enrollment(f, |_| raw(rest)),
+        2 => result(f, raw(rest)),
+        3 => pending(f, |req| f.signed(200, rest, req, false)),
+        4 => pending(f, |req| f.signed(401, rest, req, false)),
+        5 => enrollment(f, |req| f.signed(200, rest, req, true)),
+        _ => result(f, f.signed(200, rest, &Request::default(), false)),
+    })
+}
+
+fn pending(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
+    let mut enrollment = f.enrollment.clone();
+    let (req, fetch) = fetch_pending(&enrollment, &f.keys, NOW).unwrap();
+    let resp = answer(&Request::of(&req));
+    if let Ok(requests) = parse_pending(&mut enrollment, &fetch, &resp, NOW) {
+        for r in &requests {
+            // What the app shows and binds into its signature is computable for each.
+            let _ = r.context_hash();
+            let _ = r.seconds_left(&enrollment, NOW);
+        }
+    }
+}
+
+fn enrollment(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
+    let link = EnrollUri::build(
+        BASE,
+        "ACTIVATIONCODE0123456789",
+        "anna",
+        &fingerprint(&f.provider_public),
+        Some("Example"),
+        None,
+        None,
+    );
+    let uri = EnrollUri::parse(&link).unwrap();
+    let (req, state) = enroll::begin(&uri, "fuzz", None, &f.keys, NOW).unwrap();
+    let alias = state.key_alias().to_owned();
+    let resp = answer(&Request::of(&req));
+    match state.finish(&f.keys, &resp, NOW) {
+        Ok(e) => assert_eq!(e.device_key_alias, alias),
+        // On any error the new key is gone again.
+        Err(_) => assert!(!f.keys.aliases().contains(&alias), "a refused enrollment kept its key"),
+    }
+    let _ = f.keys.delete_key(alias);
+}
+
+fn result(f: &Fixture, resp: HttpResponse) {
+    for decision in [Decision::Approve { number: 42 }, Decision::Deny, Decision::Report] {
+        let _ = parse_respond_result(&f.enrollment, &f.request, decision, &resp);
+    }
+}
