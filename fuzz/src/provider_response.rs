@@ -23,8 +23,10 @@ pub fn sample_enrollment() -> Enrollment {
         "046B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296",
         "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5"
     );
-    let key: Vec<u8> =
-        (0..point.len()).step_by(2).map(|i| u8::from_str_radix(&point[i..i + 2], 16).unwrap()).collect();
+    let key: Vec<u8> = (0..point.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&point[i..i + 2], 16).unwrap())
+        .collect();
     Enrollment {
         version: 1,
         base_url: BASE.into(),

@@ -35,8 +35,9 @@ impl Fixture {
         let sql = rusqlite::Connection::open(&path).unwrap();
         let activity: i64 =
             sql.query_row("SELECT max(id) FROM activity", [], |r| r.get(0)).unwrap();
-        let vault_id: Vec<u8> =
-            sql.query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| r.get(0)).unwrap();
+        let vault_id: Vec<u8> = sql
+            .query_row("SELECT vault_id FROM vault_meta WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
         let raw_key = vault.key_for_wrapping().unwrap();
         let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &raw_key).unwrap());
         let ids = [("accounts", account), ("enrollments", enrollment_id), ("activity", activity)];
