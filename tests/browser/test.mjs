@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
@@ -151,9 +152,6 @@ function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg
 const b64url = (s) => Buffer.from(s, 'base64url');
 
 // ---------- tests ----------
-const tests = [];
-const test = (name, fn) => tests.push({ name, fn });
-
 let server, context, sample;
 
 test('webauthn: @simplewebauthn/server accepts the push assertion made by nyckel-core', async () => {
@@ -431,9 +429,8 @@ test('browser: a form on another origin can neither sign in nor sign out (login 
   await page.close();
 });
 
-// ---------- runner ----------
-let passed = 0, failed = 0;
-try {
+// ---------- setup and teardown (node's test runner runs the tests above in order) ----------
+before(async () => {
   const { stdout } = await run(DEVICE, ['assertion-sample'], { timeout: 60000 });
   sample = JSON.parse(stdout.trim().split('\n').pop());
   server = await startServer();
@@ -445,23 +442,10 @@ try {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run'],
   });
-  for (const t of tests) {
-    try {
-      await t.fn();
-      passed++;
-      console.log(`ok - ${t.name}`);
-    } catch (e) {
-      failed++;
-      console.log(`not ok - ${t.name}\n  ${String(e.stack || e).split('\n').slice(0, 6).join('\n  ')}`);
-    }
-  }
-} catch (e) {
-  failed++;
-  console.log(`not ok - harness setup\n  ${e.stack || e}`);
-} finally {
+});
+
+after(async () => {
   if (context) await context.close().catch(() => {});
   if (server) server.child.kill('SIGINT');
   rmSync(work, { recursive: true, force: true });
-}
-console.log(`Browser: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

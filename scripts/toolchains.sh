@@ -1,11 +1,21 @@
-# shellcheck shell=bash
-# Shared install helpers for scripts/test-kotlin.sh and scripts/test-swift.sh.
-# Source it; every helper installs only what is missing and reuses what is there.
+#!/usr/bin/env bash
+# Provisioning for the test suites, called by `cargo xtask test` (xtask/src/toolchains.rs):
 #
+#   scripts/toolchains.sh provision jvm       kotlinc (npm), a JDK, JNA + JUnit 5 console (Debian)
+#   scripts/toolchains.sh provision swift     the Debian trixie chroot with Swift 6
+#   scripts/toolchains.sh provision browser   Chromium, Node.js, the browser test's npm packages
+#   scripts/toolchains.sh in-swift-chroot REPO MNT [VAR=value ...] COMMAND [ARG ...]
+#       runs COMMAND in the Swift chroot (clean environment plus the VARs) with REPO mounted
+#       at MNT inside it, one run at a time, and unmounts afterwards; exits with its status.
+#
+# `provision` prints what it provides as KEY=value lines on stdout (all logging goes to
+# stderr), installs only what is missing and reuses what is there.
 # Tools live outside the repository, in ${NYCKEL_TOOLS:-$HOME/.cache/nyckel-tools}:
 #   kotlin/        npm prefix holding kotlin-compiler (kotlinc + kotlin stdlib/test jars)
 #   swift-trixie/  a Debian trixie chroot with Swift 6 (Debian bookworm has no Swift)
-# and from Debian: libjna-java, junit5 (JNA and the JUnit 5 console launcher), debootstrap.
+# and from Debian: libjna-java, junit5 (JNA and the JUnit 5 console launcher), debootstrap,
+# chromium, nodejs/npm.
+set -euo pipefail
 
 NYCKEL_TOOLS="${NYCKEL_TOOLS:-$HOME/.cache/nyckel-tools}"
 KOTLIN_COMPILER_VERSION="${KOTLIN_COMPILER_VERSION:-2.3}"
@@ -192,35 +202,71 @@ stop_recorded_pids() {
     done
 }
 
-# mount_repo_in_chroot REPO: mounts /proc and /dev in the Swift chroot and binds REPO at a
-# mount point that is stable per clone (so SwiftPM's scratch dirs stay valid between runs);
-# sets MNT to that path as seen inside the chroot.
-mount_repo_in_chroot() {
-    MNT="/nyckel/$(printf '%s' "$1" | sha256sum | cut -c1-12)"
-    _chroot_mount "$SWIFT_ROOT"
-    chroot_bind "$1" "$SWIFT_ROOT$MNT"
+# provision_browser: Chromium, Node.js (and npm), fonts for readable screenshots, and the
+# browser test's npm packages (tests/browser/node_modules, from its package-lock.json).
+provision_browser() {
+    local repo="$1" chromium="${CHROMIUM_BIN:-}"
+    if [ -z "$chromium" ]; then
+        [ -x /usr/lib/chromium/chromium ] || [ -x /usr/bin/chromium ] || apt_ensure chromium
+        if [ -x /usr/lib/chromium/chromium ]; then chromium=/usr/lib/chromium/chromium
+        else chromium=/usr/bin/chromium; fi
+    fi
+    [ -x "$chromium" ] || die "no Chromium at $chromium"
+    command -v node >/dev/null 2>&1 || apt_ensure nodejs npm
+    command -v npm >/dev/null 2>&1 || apt_ensure npm
+    fc-list 2>/dev/null | grep -qi dejavu || apt_ensure fonts-dejavu-core || true
+    local dir="$repo/tests/browser"
+    if [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/@simplewebauthn/server" ]; then
+        log "installing the browser test's npm packages"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm ci in $dir failed"
+    fi
+    echo "CHROMIUM_BIN=$chromium"
 }
 
-# swift_test_in_chroot LABEL LOG [VAR=value ...] -- [swift test arguments ...]
-# Runs `swift test` in the chroot (clean environment plus the VARs) with the staged
-# libnyckel_ffi.so on the link and run path, logs to LOG, and prints
-# "LABEL: N passed, N failed" from XCTest's closing line; fails unless all passed.
-swift_test_in_chroot() {
-    local label=$1 log=$2 envs=() rc summary total failed
+# in_swift_chroot REPO MNT [VAR=value ...] COMMAND [ARG ...]
+in_swift_chroot() {
+    local repo="$1" mnt="$2"
     shift 2
-    while [ $# -gt 0 ] && [ "$1" != "--" ]; do envs+=("$1"); shift; done
-    [ $# -gt 0 ] && shift
-    local lib="$MNT/target/swift-test/lib"
-    set +e
-    as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 "${envs[@]}" \
-        swift test "$@" -Xlinker -L"$lib" -Xlinker -rpath -Xlinker "$lib" </dev/null 2>&1 | tee "$log"
-    rc=${PIPESTATUS[0]}
-    set -e
-    # XCTest's closing line: "Executed 23 tests, with 0 failures (0 unexpected) in 0.5 (0.5) seconds"
-    summary=$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' "$log" | tail -1 || true)
-    total=$(sed -E 's/^[[:space:]]*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
-    failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
-    if [ -z "$summary" ]; then total=0; failed=0; fi
-    echo "$label: $((total - failed)) passed, $failed failed"
-    [ "$rc" -eq 0 ] && [ -n "$summary" ] && [ "$failed" -eq 0 ]
+    mkdir -p "$NYCKEL_TOOLS"
+    # One run at a time uses the chroot (the mounts are shared).
+    exec 9>"$NYCKEL_TOOLS/swift-chroot.lock"
+    flock 9
+    trap _chroot_umount EXIT
+    trap 'exit 130' INT TERM
+    _chroot_mount "$SWIFT_ROOT"
+    chroot_bind "$repo" "$SWIFT_ROOT$mnt"
+    local rc=0
+    as_root chroot "$SWIFT_ROOT" /usr/bin/env -i HOME=/root PATH=/usr/bin:/bin LANG=C.UTF-8 "$@" </dev/null || rc=$?
+    return "$rc"
 }
+
+main() {
+    case "${1:-} ${2:-}" in
+        "provision jvm")
+            ensure_kotlinc
+            ensure_jvm_test_deps
+            printf 'KOTLIN_HOME=%s\nJNA_JAR=%s\nJUNIT_CONSOLE_JAR=%s\n' "$KOTLIN_HOME" "$JNA_JAR" "$JUNIT_CONSOLE_JAR"
+            ;;
+        "provision swift")
+            mkdir -p "$NYCKEL_TOOLS"
+            exec 9>"$NYCKEL_TOOLS/swift-chroot.lock"
+            flock 9
+            trap _chroot_umount EXIT
+            ensure_swift_chroot
+            echo "SWIFT_ROOT=$SWIFT_ROOT"
+            ;;
+        "provision browser")
+            provision_browser "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+            ;;
+        in-swift-chroot\ *)
+            shift
+            [ $# -ge 3 ] || die "usage: $0 in-swift-chroot REPO MNT COMMAND..."
+            in_swift_chroot "$@"
+            ;;
+        *)
+            die "usage: $0 provision jvm|swift|browser | in-swift-chroot REPO MNT COMMAND..."
+            ;;
+    esac
+}
+
+main "$@"
