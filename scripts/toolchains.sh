@@ -42,7 +42,8 @@ as_root() {
 }
 
 _apt_updated=""
-# apt_ensure PKG... : installs the Debian packages that are not installed yet.
+# apt_ensure PKG... : installs the Debian packages that are not installed yet (waiting for
+# another apt-get that holds the dpkg lock rather than failing).
 apt_ensure() {
     local missing=() p
     for p in "$@"; do
@@ -51,10 +52,10 @@ apt_ensure() {
     [ ${#missing[@]} -eq 0 ] && return 0
     log "installing Debian packages: ${missing[*]}"
     if [ -z "$_apt_updated" ]; then
-        as_root apt-get update -qq </dev/null >&2 || die "apt-get update failed"
+        as_root apt-get -o DPkg::Lock::Timeout=600 update -qq </dev/null >&2 || die "apt-get update failed"
         _apt_updated=1
     fi
-    as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2 \
+    as_root apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" </dev/null >&2 \
         || die "apt-get install ${missing[*]} failed"
 }
 

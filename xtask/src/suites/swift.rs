@@ -95,7 +95,10 @@ fn swift_test(
     for arg in ["-Xlinker", &format!("-L{lib}"), "-Xlinker", "-rpath", "-Xlinker", &lib] {
         command.push(arg.to_string());
     }
-    command.extend(["--xunit-output".to_string(), report_in_chroot]);
+    // SwiftPM writes XCTest's xUnit report only when it runs the tests itself, one process
+    // per test (`--parallel`); one worker keeps them in order and the machine's load low.
+    command.extend(["--parallel", "--num-workers", "1", "--xunit-output"].map(String::from));
+    command.push(report_in_chroot);
     let ok = in_swift_chroot(ws, env, &command).status()?;
     judge(read_junit(&report)?, ok)
 }
