@@ -1,20 +1,18 @@
 //! Push approvals and phone sign-in: the [`NyckelApprovals`] object and its records.
 //!
-//! A thin layer over `nyckel_core::approvals::Approvals`, which holds every flow rule
-//! (counter committed with a compare-and-set before the assertion is sent, every signed
-//! decision logged, one retry after clock skew, keys of failed enrollments and activations
-//! deleted, no lock held across the network or the key store: see its docs). What is here:
-//! the records, the request cache behind `approve` / `deny` / `report` by id, the two-digit
-//! check, and the device clock. Errors are mapped in `error.rs`.
+//! A thin mirror of `nyckel_core::approvals`: `Approvals` holds every flow rule (counter
+//! committed with a compare-and-set before the assertion is sent, every signed decision
+//! logged, one retry after clock skew, keys of failed enrollments and activations deleted,
+//! no lock held across the network or the key store) and `SignInRequests` the requests
+//! answered by id (the two-digit check, which errors end a request). What is here: the
+//! records and the device clock. Errors are exported in `error.rs`.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
-use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn};
-use nyckel_core::protocol::{
-    Decision, Enrollment, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
-};
-use nyckel_core::vault::StoredEnrollment;
+use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn, SignInRequests};
+use nyckel_core::protocol::{Decision, Enrollment, RequestKind, RespondOutcome};
+use nyckel_core::vault::{StoredEnrollment, Vault};
+use nyckel_core::{ErrorKind, NextStep};
 use zeroize::Zeroizing;
 
 use crate::error::NyckelError;
@@ -91,11 +89,39 @@ pub struct SignInRequest {
     pub passwordless: bool,
 }
 
-/// An enrollment whose provider could not be asked, with why (one line, for display).
+/// An enrollment whose provider could not be asked (or told), with why: the core's
+/// classification, as `NyckelError` gives it for a failed call.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct FetchFailure {
     pub enrollment_id: i64,
+    /// What went wrong (the app picks its sentence by it).
+    pub kind: ErrorKind,
+    /// What the user does next.
+    pub next_step: NextStep,
+    /// One English line (for logs, and shown where a screen adds it).
     pub reason: String,
+}
+
+impl FetchFailure {
+    fn new(enrollment_id: i64, e: ApprovalError) -> Self {
+        let e = NyckelError::from(e);
+        FetchFailure {
+            enrollment_id,
+            kind: e.kind(),
+            next_step: e.next_step(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// What `remove_enrollment` did: the enrollment and its keys are gone either way.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RemovedEnrollment {
+    /// The provider acknowledged revoking this device.
+    pub provider_revoked: bool,
+    /// Why the provider could not be told, when it could not: it keeps listing the device
+    /// until an administrator or the user's account page revokes it (say so).
+    pub provider_failure: Option<FetchFailure>,
 }
 
 /// Open sign-in requests across all enrollments. A provider that cannot be reached does not
@@ -159,7 +185,7 @@ pub struct NyckelApprovals {
     keys: KeysAdapter,
     http: HttpAdapter,
     /// The requests of the last `pending_requests()` (with their challenges), by request id.
-    cache: Mutex<HashMap<String, PendingSignIn>>,
+    requests: SignInRequests,
 }
 
 /// The device clock when a call starts. The core advances it with the system clock while the
@@ -171,51 +197,13 @@ fn now() -> Result<i64, NyckelError> {
 
 impl NyckelApprovals {
     /// The core's flows over this object's vault, keys and client (cheap: borrows only).
-    fn core(&self) -> Approvals<'_, NyckelVault> {
-        Approvals::new(&self.vault, &self.keys, &self.http)
-    }
-
-    fn cache(&self) -> MutexGuard<'_, HashMap<String, PendingSignIn>> {
-        self.cache.lock().unwrap_or_else(|poisoned| {
-            self.cache.clear_poison();
-            poisoned.into_inner()
-        })
+    fn core(&self) -> Approvals<'_, Mutex<Option<Vault>>> {
+        Approvals::new(self.vault.access(), &self.keys, &self.http)
     }
 
     fn decide(&self, request_id: String, decision: Decision) -> Result<SignInOutcome, NyckelError> {
-        if let Decision::Approve { number } = decision {
-            if !(10..=99).contains(&number) {
-                return Err(NyckelError::InvalidNumber);
-            }
-        }
-        let cached = self.cache().get(&request_id).cloned().ok_or(NyckelError::RequestNotFound)?;
-        let now = now()?;
-        let outcome = self.core().decide(cached.enrollment_id, &cached.request, decision, now);
-        // Another decision on this account kept winning the counter: nothing was sent, so the
-        // request stays answerable (the error says refresh).
-        let nothing_sent = matches!(outcome, Err(ApprovalError::Conflict));
-        let outcome = outcome.map_err(|e| match e {
-            // The response endpoint's 404 is "no such request" (§4.3).
-            ApprovalError::Protocol(ProtocolError::Provider {
-                code: ProviderCode::NotFound,
-                ..
-            }) => NyckelError::RequestNotPending,
-            e => NyckelError::from(e),
-        });
-        // A request the provider answered (or that expired) cannot be answered again; one
-        // that failed before reaching it (no network, prompt cancelled) can.
-        if !nothing_sent
-            && matches!(
-                outcome,
-                Ok(_)
-                    | Err(NyckelError::WrongNumber
-                        | NyckelError::RequestExpired
-                        | NyckelError::RequestNotPending)
-            )
-        {
-            self.cache().remove(&request_id);
-        }
-        Ok(outcome?.into())
+        let outcome = self.requests.decide(&self.core(), &request_id, decision, now()?)?;
+        Ok(outcome.into())
     }
 }
 
@@ -232,7 +220,7 @@ impl NyckelApprovals {
             vault,
             keys: KeysAdapter(device_keys),
             http: HttpAdapter(http),
-            cache: Mutex::new(HashMap::new()),
+            requests: SignInRequests::new(),
         })
     }
 
@@ -266,18 +254,9 @@ impl NyckelApprovals {
     /// `report`. Call on a push notification, when the app comes to the foreground, and on
     /// pull-to-refresh. `Locked` when the vault is locked.
     pub fn pending_requests(&self) -> Result<PendingRequests, NyckelError> {
-        let now = now()?;
-        let found = self.core().pending(now)?;
+        let found = self.requests.fetch(&self.core(), now()?)?;
         let requests = found.requests.iter().map(SignInRequest::from).collect();
-        let failures = found
-            .failures
-            .into_iter()
-            .map(|(enrollment_id, e)| FetchFailure {
-                enrollment_id,
-                reason: NyckelError::from(e).to_string(),
-            })
-            .collect();
-        *self.cache() = found.requests.into_iter().map(|p| (p.request.id.clone(), p)).collect();
+        let failures = found.failures.into_iter().map(|(id, e)| FetchFailure::new(id, e)).collect();
         Ok(PendingRequests { requests, failures })
     }
 
@@ -323,11 +302,13 @@ impl NyckelApprovals {
     /// Removes an enrollment: tells the provider (which revokes this device) when it can be
     /// reached, then deletes the enrollment from the vault (logged) and its keys. When the
     /// provider cannot be reached the enrollment is removed anyway and the provider keeps
-    /// listing the device until an administrator or the user's account page revokes it.
-    pub fn remove_enrollment(&self, enrollment_id: i64) -> Result<(), NyckelError> {
-        self.core().unenroll(enrollment_id, now()?)?;
-        self.cache().retain(|_, c| c.enrollment_id != enrollment_id);
-        Ok(())
+    /// listing the device until an administrator or the user's account page revokes it:
+    /// `provider_failure` says why (show it, as a note).
+    pub fn remove_enrollment(&self, enrollment_id: i64) -> Result<RemovedEnrollment, NyckelError> {
+        let removed = self.core().unenroll(enrollment_id, now()?)?;
+        self.requests.forget_enrollment(enrollment_id);
+        let provider_failure = removed.provider.err().map(|e| FetchFailure::new(enrollment_id, e));
+        Ok(RemovedEnrollment { provider_revoked: provider_failure.is_none(), provider_failure })
     }
 
     /// Tells every provider the new push token (FCM/APNs rotate it); `None` clears it (the

@@ -15,11 +15,12 @@ use std::time::Duration;
 use nyckel_idp::signin::{Kind, Origin, Started};
 use nyckel_idp::{admin, signin, Config, ServerHandle};
 
-use crate::approvals::{NyckelApprovals, SignInOutcome};
+use crate::approvals::{NyckelApprovals, RemovedEnrollment, SignInOutcome};
 use crate::error::{DeviceKeyError, HttpError, NyckelError};
 use crate::http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
 use crate::keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
 use crate::vault::{kdf_minimum, ActivityEvent, NyckelVault};
+use nyckel_core::{ErrorKind, NextStep};
 
 /// The provider: an in-process `nyckel-idp` with its own database.
 struct Idp {
@@ -482,7 +483,8 @@ fn sync_time_push_token_and_remove_with_unenroll() {
     ));
 
     phone.approvals.enable_phone_signin(id).unwrap();
-    phone.approvals.remove_enrollment(id).unwrap();
+    let removed = phone.approvals.remove_enrollment(id).unwrap();
+    assert_eq!(removed, RemovedEnrollment { provider_revoked: true, provider_failure: None });
     assert!(phone.approvals.enrollments().unwrap().is_empty());
     assert!(phone.keys.soft.aliases().is_empty(), "both keys deleted");
     assert!(idp.devices("anna")[0].revoked_at.is_some(), "the provider was told");
@@ -495,7 +497,12 @@ fn sync_time_push_token_and_remove_with_unenroll() {
     // Unreachable provider: removed locally anyway.
     let id = phone.enroll(&idp, "bertil");
     phone.http.offline.store(true, Ordering::SeqCst);
-    phone.approvals.remove_enrollment(id).unwrap();
+    let removed = phone.approvals.remove_enrollment(id).unwrap();
+    assert!(!removed.provider_revoked);
+    // The provider's answer is not dropped: the app says why the device stays listed.
+    let failure = removed.provider_failure.expect("why the provider was not told");
+    assert_eq!((failure.enrollment_id, failure.kind), (id, ErrorKind::ProviderUnreachable));
+    assert_eq!(failure.next_step, NextStep::TryLater);
     assert!(phone.approvals.enrollments().unwrap().is_empty());
     assert!(idp.devices("bertil")[0].revoked_at.is_none());
 }
@@ -609,8 +616,11 @@ fn approval_errors_map_to_the_exported_errors() {
         NyckelError::from(ApprovalError::Transport("network is unreachable".into())),
         NyckelError::ProviderUnreachable { reason: "network is unreachable".into() }
     );
-    // Lost the counter race to other decisions: not a key problem; refresh.
-    assert_eq!(NyckelError::from(ApprovalError::Conflict), NyckelError::RequestNotPending);
+    // Lost the counter race to other decisions: not a key problem, and nothing was sent, so
+    // the request is still answerable (it is not "not pending": that ends the request).
+    let busy = NyckelError::from(ApprovalError::Conflict);
+    assert_eq!(busy, NyckelError::Busy);
+    assert!(!busy.ends_request());
     assert!(matches!(
         NyckelError::from(ApprovalError::PhoneSigninConflict),
         NyckelError::PhoneSigninKeyUnavailable { .. }
@@ -625,12 +635,12 @@ fn approval_errors_map_to_the_exported_errors() {
 fn key_store_errors_name_the_key_that_failed_and_not_found_is_per_endpoint() {
     use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode};
     // The device key is gone: re-enroll. The phone sign-in key is gone: enable it again.
-    assert!(matches!(
-        NyckelError::from(ProtocolError::KeyStore(KeyStoreError::NotFound)),
-        NyckelError::DeviceKeyUnavailable { .. }
-    ));
+    let device = NyckelError::from(ProtocolError::KeyStore(KeyStoreError::NotFound));
+    assert!(matches!(device, NyckelError::EnrollmentUnusable { .. }), "{device:?}");
+    assert_eq!(device.next_step(), nyckel_core::NextStep::EnrollAgain);
     let phone = NyckelError::from(ProtocolError::PhoneSigninKey(KeyStoreError::NotFound));
     assert!(matches!(phone, NyckelError::PhoneSigninKeyUnavailable { .. }), "{phone:?}");
+    assert_eq!(phone.next_step(), nyckel_core::NextStep::ReenablePhoneSignin);
     assert!(
         phone.to_string().contains("turn phone sign-in off and on again")
             && !phone.to_string().contains("enroll"),
@@ -651,7 +661,7 @@ fn key_store_errors_name_the_key_that_failed_and_not_found_is_per_endpoint() {
         NyckelError::from(ProtocolError::Provider { status: 404, code: ProviderCode::NotFound }),
         NyckelError::ProviderRefused {
             code: "not_found".into(),
-            reason: "the provider refused the request (not_found)".into()
+            reason: "the provider refused the request: not_found (HTTP 404)".into()
         }
     );
     assert_eq!(
@@ -703,7 +713,7 @@ fn not_found_means_no_such_request_only_for_the_answer() {
     let failure = phone.approvals.pending_requests().unwrap().failures.remove(0).reason;
     let refused = NyckelError::ProviderRefused {
         code: "not_found".into(),
-        reason: "the provider refused the request (not_found)".into(),
+        reason: "the provider refused the request: not_found (HTTP 404)".into(),
     };
     assert_eq!(failure, refused.to_string());
 }

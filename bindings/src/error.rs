@@ -1,16 +1,89 @@
-//! The one error type every exported call returns, and the one place core errors are mapped.
+//! The one error type every exported call returns: the core's classification
+//! ([`nyckel_core::error`]) exported. `NyckelError` has one variant per core [`ErrorKind`]
+//! (with the data the app needs) and tells the app, through `next_step()` and
+//! `ends_request()`, what the core decided; the apps render it and decide nothing.
+//! No message carries a secret, a passphrase, key material or SQLite's own text.
 //!
-//! Rules: every variant tells the app what to do next (show the reason, ask for the
-//! passphrase again, unlock, re-enrol the platform key, …); no message ever contains a
-//! secret, a passphrase or key material. Core errors already render without secrets
-//! (`ParseError` never echoes the secret), and storage errors are reduced to their text.
+//! The three other error enums here are the foreign traits' vocabulary: what the platform
+//! throws *into* Nyckel from `VaultKeyProtector`, `DeviceKeyStore` and `HttpClient`. They
+//! mirror the core's `ProtectorError`, `KeyStoreError` and transport error one to one and
+//! are never returned by a call.
 
 use nyckel_core::approvals::ApprovalError;
-use nyckel_core::protocol::{KeyStoreError, ProtocolError, ProviderCode, UriError};
+use nyckel_core::protocol::{KeyStoreError, ProtocolError, UriError};
 use nyckel_core::vault::{ProtectorError, VaultError};
-use nyckel_core::{CodeError, ParseError};
+use nyckel_core::{Classify, CodeError, ErrorKind, NextStep, ParseError};
 
-/// Everything that can go wrong in a call into Nyckel.
+/// What went wrong, as the user is told (the core's `ErrorKind`). Each kind has one
+/// sentence in each app.
+#[uniffi::remote(Enum)]
+pub enum ErrorKind {
+    InvalidUri,
+    InvalidInput,
+    WrongPassphrase,
+    Locked,
+    Closed,
+    NotFound,
+    EnrollmentNotFound,
+    Duplicate,
+    NoVault,
+    AlreadyExists,
+    Damaged,
+    TooNew,
+    NoPlatformKey,
+    UserCancelled,
+    KeyInvalidated,
+    KeyUnavailable,
+    KeyProtector,
+    Storage,
+    Internal,
+    WrongNumber,
+    RequestExpired,
+    RequestNotPending,
+    RequestNotFound,
+    Busy,
+    InvalidNumber,
+    PhoneSigninNotEnabled,
+    DeviceRevoked,
+    ProviderUnreachable,
+    ProviderRefused,
+    ProviderUntrusted,
+    InvalidEnrollmentCode,
+    DeviceKeyUnavailable,
+    EnrollmentUnusable,
+    UserVerificationFailed,
+    PhoneSigninKeyUnavailable,
+}
+
+/// What the user does next (the core's `NextStep`).
+#[uniffi::remote(Enum)]
+pub enum NextStep {
+    Nothing,
+    FixInput,
+    Unlock,
+    OpenVault,
+    Refresh,
+    CreateVault,
+    ChooseAnotherFile,
+    RestoreBackup,
+    UpdateApp,
+    UsePassphrase,
+    ReenrolPlatformKey,
+    TryAgain,
+    TryLater,
+    CheckNetwork,
+    StartSignInAgain,
+    EnablePhoneSignin,
+    ReenablePhoneSignin,
+    EnrollAgain,
+    NewEnrollmentCode,
+    ReportBug,
+}
+
+/// Everything that can go wrong in a call into Nyckel: one variant per [`ErrorKind`].
+/// `next_step()` says what the user does next, `ends_request()` whether the sign-in request
+/// a call answered can still be answered; `reason` fields are one English line (for logs,
+/// and shown where a screen adds it), never a secret.
 ///
 /// Kotlin: `NyckelException.InvalidUri(reason)` etc.; Swift: `NyckelError.InvalidUri(reason:)`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -70,7 +143,8 @@ pub enum NyckelError {
     /// The platform key store failed; `reason` is for logs.
     #[error("the platform key store failed: {reason}")]
     KeyProtector { reason: String },
-    /// The vault file could not be read or written (disk full, read-only, busy).
+    /// The vault file could not be read or written (disk full, read-only, busy); `reason`
+    /// is Nyckel's sentence, never SQLite's text.
     #[error("storage error: {reason}")]
     Storage { reason: String },
     /// A bug: a panic or an invariant violation inside Nyckel. Report it.
@@ -86,14 +160,17 @@ pub enum NyckelError {
     #[error("the sign-in request has expired")]
     RequestExpired,
     /// The request is no longer waiting: it was answered on another device, superseded by a
-    /// newer sign-in, or withdrawn — or another answer for this account was being sent at
-    /// the same moment (then nothing was sent for this one). Refresh the list.
+    /// newer sign-in, withdrawn, or the provider forgot it. Refresh the list.
     #[error("the sign-in request is no longer pending (answered elsewhere or superseded); refresh the list")]
     RequestNotPending,
     /// This request id is not among the requests the last `pending_requests()` returned:
     /// call `pending_requests()` again, then answer from the fresh list.
     #[error("unknown sign-in request; refresh the list of pending requests")]
     RequestNotFound,
+    /// Another answer or phone sign-in change for this account was being saved at the same
+    /// moment; nothing was sent for this one and the request is still answerable: try again.
+    #[error("another approval for this account is in progress; try again")]
+    Busy,
     /// The number must be two digits (10–99): let the user type it again.
     #[error("the number must be two digits (10-99)")]
     InvalidNumber,
@@ -121,11 +198,16 @@ pub enum NyckelError {
     /// or already used activation code, http on a non-loopback host, …). Ask for a new code.
     #[error("unusable enrollment code: {reason}")]
     InvalidEnrollmentCode { reason: String },
-    /// The device key store cannot sign with this account's device key right now, or lost
-    /// it (`reason` for logs): try again; if the key is gone, remove the account and enroll
-    /// again. (Failures of the phone sign-in key are `PhoneSigninKeyUnavailable`.)
+    /// The device key store cannot sign with this account's device key right now (`reason`
+    /// for logs): try again. (A key that is gone is `EnrollmentUnusable`; failures of the
+    /// phone sign-in key are `PhoneSigninKeyUnavailable`.)
     #[error("device key unavailable: {reason}")]
     DeviceKeyUnavailable { reason: String },
+    /// This device's enrollment can no longer be used (its device key is gone from the key
+    /// store, its signature counter is used up, or the stored record is damaged; `reason`
+    /// says which): remove the account and enroll again.
+    #[error("this enrollment can no longer be used ({reason}); remove it and enroll again")]
+    EnrollmentUnusable { reason: String },
     /// The user failed biometric / PIN verification for the phone sign-in key. Nothing was
     /// sent; the request is still pending: let them try again. (A key invalidated by new
     /// biometrics is reported by the key store as `DeviceKeyError.NotFound` and arrives as
@@ -197,36 +279,6 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HttpError {
     }
 }
 
-impl From<HttpError> for NyckelError {
-    fn from(e: HttpError) -> Self {
-        match e {
-            HttpError::Unreachable { reason } => NyckelError::ProviderUnreachable { reason },
-        }
-    }
-}
-
-impl From<ApprovalError> for NyckelError {
-    fn from(e: ApprovalError) -> Self {
-        match e {
-            ApprovalError::Vault(e) => e.into(),
-            ApprovalError::Protocol(e) => e.into(),
-            ApprovalError::Transport(reason) => NyckelError::ProviderUnreachable { reason },
-            ApprovalError::Closed => NyckelError::Closed,
-            // Other decisions on this account kept winning the counter: nothing was sent, and
-            // most likely the same request was answered by the other one. Not a key problem.
-            ApprovalError::Conflict => NyckelError::RequestNotPending,
-            e @ ApprovalError::PhoneSigninConflict => {
-                NyckelError::PhoneSigninKeyUnavailable { reason: e.to_string() }
-            }
-            e @ ApprovalError::PushTokenTooLong => {
-                NyckelError::InvalidInput { reason: e.to_string() }
-            }
-            ApprovalError::RequestGone => NyckelError::RequestNotPending,
-            ApprovalError::UnknownRequest => NyckelError::RequestNotFound,
-        }
-    }
-}
-
 /// The foreign key store's error, for the core's `DeviceKeyStore` trait.
 impl From<DeviceKeyError> for KeyStoreError {
     fn from(e: DeviceKeyError) -> Self {
@@ -251,130 +303,6 @@ impl From<KeyStoreError> for DeviceKeyError {
             KeyStoreError::UserVerificationFailed => DeviceKeyError::UserVerificationFailed,
             KeyStoreError::Unavailable(reason) => DeviceKeyError::Unavailable { reason },
             KeyStoreError::Other(reason) => DeviceKeyError::Other { reason },
-        }
-    }
-}
-
-impl From<KeyStoreError> for NyckelError {
-    fn from(e: KeyStoreError) -> Self {
-        match e {
-            KeyStoreError::UserCancelled => NyckelError::UserCancelled,
-            KeyStoreError::UserVerificationFailed => NyckelError::UserVerificationFailed,
-            KeyStoreError::NotFound => NyckelError::DeviceKeyUnavailable {
-                reason:
-                    "the device key is gone from the key store; remove the account and enroll again"
-                        .into(),
-            },
-            KeyStoreError::AlreadyExists => {
-                NyckelError::Internal { reason: "device key alias collision".into() }
-            }
-            KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => {
-                NyckelError::DeviceKeyUnavailable { reason }
-            }
-        }
-    }
-}
-
-/// A key-store failure of the phone sign-in key: the action is to enable phone sign-in
-/// again, never to remove the account.
-fn phone_signin_key_error(e: KeyStoreError) -> NyckelError {
-    match e {
-        KeyStoreError::UserCancelled => NyckelError::UserCancelled,
-        KeyStoreError::UserVerificationFailed => NyckelError::UserVerificationFailed,
-        KeyStoreError::NotFound => NyckelError::PhoneSigninKeyUnavailable {
-            reason:
-                "the key is gone from the key store (deleted, or invalidated by new biometrics)"
-                    .into(),
-        },
-        KeyStoreError::AlreadyExists => {
-            NyckelError::Internal { reason: "phone sign-in key alias collision".into() }
-        }
-        KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason) => {
-            NyckelError::PhoneSigninKeyUnavailable { reason }
-        }
-    }
-}
-
-impl From<UriError> for NyckelError {
-    fn from(e: UriError) -> Self {
-        NyckelError::InvalidEnrollmentCode { reason: e.to_string() }
-    }
-}
-
-/// A sentence for a provider error code (the code itself travels beside it).
-fn provider_reason(code: &ProviderCode) -> String {
-    match code {
-        ProviderCode::RateLimited => "too many sign-in requests; wait a few minutes".into(),
-        ProviderCode::Blocked => "sign-in requests are blocked for a while after a report".into(),
-        ProviderCode::ClockSkew => {
-            "the device clock is too far off; check the date and time".into()
-        }
-        ProviderCode::Counter | ProviderCode::Replayed => {
-            "the provider saw this signature before; try again".into()
-        }
-        ProviderCode::BadSignature
-        | ProviderCode::BadAssertion
-        | ProviderCode::UnknownCredential => "the provider rejected this device's signature".into(),
-        ProviderCode::Internal => "the provider had an internal error; try again later".into(),
-        ProviderCode::Other(c) if c.is_empty() => {
-            "the provider answered with an unexpected error".into()
-        }
-        other => format!("the provider refused the request ({other})"),
-    }
-}
-
-impl From<ProtocolError> for NyckelError {
-    fn from(e: ProtocolError) -> Self {
-        match e {
-            ProtocolError::Uri(e) => e.into(),
-            ProtocolError::KeyStore(e) => e.into(),
-            ProtocolError::PhoneSigninKey(e) => phone_signin_key_error(e),
-            e @ (ProtocolError::BadPlatformSignature
-            | ProtocolError::BadPlatformKey
-            | ProtocolError::CounterExhausted) => {
-                NyckelError::DeviceKeyUnavailable { reason: e.to_string() }
-            }
-            ProtocolError::Provider { code, status } => match code {
-                ProviderCode::WrongNumber => NyckelError::WrongNumber,
-                ProviderCode::Expired => NyckelError::RequestExpired,
-                // `not_found` means "no such request" only on the response call, which
-                // `NyckelApprovals` maps itself; elsewhere it is a wrong path (ProviderRefused).
-                ProviderCode::NotPending => NyckelError::RequestNotPending,
-                ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice => {
-                    NyckelError::DeviceRevoked
-                }
-                ProviderCode::ActivationInvalid => NyckelError::InvalidEnrollmentCode {
-                    reason: "the activation code is unknown, used or expired; ask for a new code"
-                        .into(),
-                },
-                code => {
-                    let wire = match code.as_wire() {
-                        "" => format!("http_{status}"),
-                        w => w.to_owned(),
-                    };
-                    NyckelError::ProviderRefused { reason: provider_reason(&code), code: wire }
-                }
-            },
-            e @ ProtocolError::ClockSkew => {
-                NyckelError::ProviderRefused { code: "clock_skew".into(), reason: e.to_string() }
-            }
-            e @ (ProtocolError::Malformed(_)
-            | ProtocolError::TooLarge
-            | ProtocolError::BadProviderSignature
-            | ProtocolError::ProviderKeyMismatch
-            | ProtocolError::UnexpectedPayload(_)
-            | ProtocolError::Substituted(_)) => {
-                NyckelError::ProviderUntrusted { reason: e.to_string() }
-            }
-            ProtocolError::Expired => NyckelError::RequestExpired,
-            ProtocolError::InvalidNumber => NyckelError::InvalidNumber,
-            ProtocolError::PhoneSigninNotEnabled => NyckelError::PhoneSigninNotEnabled,
-            e @ ProtocolError::InvalidEnrollment(_) => {
-                NyckelError::Damaged { reason: e.to_string() }
-            }
-            // A variant added to the core later: still an error with its (secret-free) text.
-            #[allow(unreachable_patterns)]
-            e => NyckelError::Internal { reason: e.to_string() },
         }
     }
 }
@@ -407,68 +335,6 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProtectorError {
     }
 }
 
-impl From<uniffi::UnexpectedUniFFICallbackError> for NyckelError {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        NyckelError::Internal {
-            reason: format!("unexpected error from a platform callback: {}", e.reason),
-        }
-    }
-}
-
-impl From<KeyProtectorError> for NyckelError {
-    fn from(e: KeyProtectorError) -> Self {
-        match e {
-            KeyProtectorError::UserCancelled => NyckelError::UserCancelled,
-            KeyProtectorError::KeyInvalidated => NyckelError::KeyInvalidated,
-            KeyProtectorError::Unavailable { reason } => NyckelError::KeyUnavailable { reason },
-            KeyProtectorError::Failed { reason } => NyckelError::KeyProtector { reason },
-        }
-    }
-}
-
-impl From<ParseError> for NyckelError {
-    fn from(e: ParseError) -> Self {
-        NyckelError::InvalidUri { reason: e.to_string() }
-    }
-}
-
-impl From<CodeError> for NyckelError {
-    fn from(e: CodeError) -> Self {
-        NyckelError::InvalidInput { reason: e.to_string() }
-    }
-}
-
-impl From<ProtectorError> for NyckelError {
-    fn from(e: ProtectorError) -> Self {
-        KeyProtectorError::from(e).into()
-    }
-}
-
-impl From<VaultError> for NyckelError {
-    fn from(e: VaultError) -> Self {
-        match e {
-            VaultError::NoVault(path) => NyckelError::NoVault { path },
-            VaultError::AlreadyExists(path) => NyckelError::AlreadyExists { path },
-            VaultError::NotAVault(reason) | VaultError::Corrupt(reason) => {
-                NyckelError::Damaged { reason }
-            }
-            VaultError::TooNew { found, supported } => NyckelError::TooNew { found, supported },
-            VaultError::WrongPassphrase => NyckelError::WrongPassphrase,
-            VaultError::Locked => NyckelError::Locked,
-            VaultError::NotFound(id) => NyckelError::NotFound { id },
-            VaultError::EnrollmentNotFound(id) => NyckelError::EnrollmentNotFound { id },
-            VaultError::Duplicate { existing_id } => NyckelError::Duplicate { existing_id },
-            VaultError::InvalidUri(e) => e.into(),
-            VaultError::Code(e) => e.into(),
-            VaultError::InvalidInput(reason) => NyckelError::InvalidInput { reason },
-            e @ VaultError::CounterExhausted => NyckelError::InvalidInput { reason: e.to_string() },
-            VaultError::Protector(e) => e.into(),
-            VaultError::NoPlatformSlot => NyckelError::NoPlatformKey,
-            VaultError::Storage(reason) => NyckelError::Storage { reason },
-        }
-    }
-}
-
 /// The foreign protector's error, for the core's `KeyProtector` trait.
 impl From<KeyProtectorError> for ProtectorError {
     fn from(e: KeyProtectorError) -> Self {
@@ -488,6 +354,214 @@ impl From<ProtectorError> for KeyProtectorError {
             ProtectorError::KeyInvalidated => KeyProtectorError::KeyInvalidated,
             ProtectorError::Unavailable(reason) => KeyProtectorError::Unavailable { reason },
             ProtectorError::Failed(reason) => KeyProtectorError::Failed { reason },
+        }
+    }
+}
+
+impl NyckelError {
+    /// The variant of a classified core error's kind, with the core's message as `reason`.
+    /// The kinds whose variant carries data are built with it by the `From` impls below.
+    fn classified(e: &(impl Classify + ?Sized)) -> Self {
+        use ErrorKind as K;
+        let reason = e.to_string();
+        match e.kind() {
+            K::InvalidUri => NyckelError::InvalidUri { reason },
+            K::InvalidInput => NyckelError::InvalidInput { reason },
+            K::WrongPassphrase => NyckelError::WrongPassphrase,
+            K::Locked => NyckelError::Locked,
+            K::Closed => NyckelError::Closed,
+            K::Damaged => NyckelError::Damaged { reason },
+            K::NoPlatformKey => NyckelError::NoPlatformKey,
+            K::UserCancelled => NyckelError::UserCancelled,
+            K::KeyInvalidated => NyckelError::KeyInvalidated,
+            K::KeyUnavailable => NyckelError::KeyUnavailable { reason },
+            K::KeyProtector => NyckelError::KeyProtector { reason },
+            K::Storage => NyckelError::Storage { reason },
+            K::Internal => NyckelError::Internal { reason },
+            K::WrongNumber => NyckelError::WrongNumber,
+            K::RequestExpired => NyckelError::RequestExpired,
+            K::RequestNotPending => NyckelError::RequestNotPending,
+            K::RequestNotFound => NyckelError::RequestNotFound,
+            K::Busy => NyckelError::Busy,
+            K::InvalidNumber => NyckelError::InvalidNumber,
+            K::PhoneSigninNotEnabled => NyckelError::PhoneSigninNotEnabled,
+            K::DeviceRevoked => NyckelError::DeviceRevoked,
+            K::ProviderUnreachable => NyckelError::ProviderUnreachable { reason },
+            K::ProviderRefused => NyckelError::ProviderRefused { code: String::new(), reason },
+            K::ProviderUntrusted => NyckelError::ProviderUntrusted { reason },
+            K::InvalidEnrollmentCode => NyckelError::InvalidEnrollmentCode { reason },
+            K::DeviceKeyUnavailable => NyckelError::DeviceKeyUnavailable { reason },
+            K::EnrollmentUnusable => NyckelError::EnrollmentUnusable { reason },
+            K::UserVerificationFailed => NyckelError::UserVerificationFailed,
+            K::PhoneSigninKeyUnavailable => NyckelError::PhoneSigninKeyUnavailable { reason },
+            // Only `VaultError` variants that carry the data have these kinds (its `From`
+            // builds them); without the data, the message is what is left to show.
+            K::NotFound
+            | K::EnrollmentNotFound
+            | K::Duplicate
+            | K::NoVault
+            | K::AlreadyExists
+            | K::TooNew => NyckelError::Internal { reason },
+        }
+    }
+}
+
+#[uniffi::export]
+impl NyckelError {
+    /// What went wrong, as the user is told: the app picks its sentence by it.
+    pub fn kind(&self) -> ErrorKind {
+        use ErrorKind as K;
+        match self {
+            NyckelError::InvalidUri { .. } => K::InvalidUri,
+            NyckelError::InvalidInput { .. } => K::InvalidInput,
+            NyckelError::WrongPassphrase => K::WrongPassphrase,
+            NyckelError::Locked => K::Locked,
+            NyckelError::Closed => K::Closed,
+            NyckelError::NotFound { .. } => K::NotFound,
+            NyckelError::EnrollmentNotFound { .. } => K::EnrollmentNotFound,
+            NyckelError::Duplicate { .. } => K::Duplicate,
+            NyckelError::NoVault { .. } => K::NoVault,
+            NyckelError::AlreadyExists { .. } => K::AlreadyExists,
+            NyckelError::Damaged { .. } => K::Damaged,
+            NyckelError::TooNew { .. } => K::TooNew,
+            NyckelError::NoPlatformKey => K::NoPlatformKey,
+            NyckelError::UserCancelled => K::UserCancelled,
+            NyckelError::KeyInvalidated => K::KeyInvalidated,
+            NyckelError::KeyUnavailable { .. } => K::KeyUnavailable,
+            NyckelError::KeyProtector { .. } => K::KeyProtector,
+            NyckelError::Storage { .. } => K::Storage,
+            NyckelError::Internal { .. } => K::Internal,
+            NyckelError::WrongNumber => K::WrongNumber,
+            NyckelError::RequestExpired => K::RequestExpired,
+            NyckelError::RequestNotPending => K::RequestNotPending,
+            NyckelError::RequestNotFound => K::RequestNotFound,
+            NyckelError::Busy => K::Busy,
+            NyckelError::InvalidNumber => K::InvalidNumber,
+            NyckelError::PhoneSigninNotEnabled => K::PhoneSigninNotEnabled,
+            NyckelError::DeviceRevoked => K::DeviceRevoked,
+            NyckelError::ProviderUnreachable { .. } => K::ProviderUnreachable,
+            NyckelError::ProviderRefused { .. } => K::ProviderRefused,
+            NyckelError::ProviderUntrusted { .. } => K::ProviderUntrusted,
+            NyckelError::InvalidEnrollmentCode { .. } => K::InvalidEnrollmentCode,
+            NyckelError::DeviceKeyUnavailable { .. } => K::DeviceKeyUnavailable,
+            NyckelError::EnrollmentUnusable { .. } => K::EnrollmentUnusable,
+            NyckelError::UserVerificationFailed => K::UserVerificationFailed,
+            NyckelError::PhoneSigninKeyUnavailable { .. } => K::PhoneSigninKeyUnavailable,
+        }
+    }
+
+    /// What the user does next (decided by the core for the kind).
+    pub fn next_step(&self) -> NextStep {
+        self.kind().next_step()
+    }
+
+    /// Whether the sign-in request this call answered can no longer be answered: drop it
+    /// from the list and say so. Any other error leaves it answerable.
+    pub fn ends_request(&self) -> bool {
+        self.kind().ends_request()
+    }
+}
+
+impl From<ParseError> for NyckelError {
+    fn from(e: ParseError) -> Self {
+        NyckelError::classified(&e)
+    }
+}
+
+impl From<CodeError> for NyckelError {
+    fn from(e: CodeError) -> Self {
+        NyckelError::classified(&e)
+    }
+}
+
+impl From<ProtectorError> for NyckelError {
+    /// The platform's own reason, unprefixed (it came from the app's protector).
+    fn from(e: ProtectorError) -> Self {
+        match e {
+            ProtectorError::Unavailable(reason) => NyckelError::KeyUnavailable { reason },
+            ProtectorError::Failed(reason) => NyckelError::KeyProtector { reason },
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<KeyProtectorError> for NyckelError {
+    fn from(e: KeyProtectorError) -> Self {
+        ProtectorError::from(e).into()
+    }
+}
+
+impl From<VaultError> for NyckelError {
+    fn from(e: VaultError) -> Self {
+        match e {
+            VaultError::NoVault(path) => NyckelError::NoVault { path },
+            VaultError::AlreadyExists(path) => NyckelError::AlreadyExists { path },
+            VaultError::TooNew { found, supported } => NyckelError::TooNew { found, supported },
+            VaultError::NotFound(id) => NyckelError::NotFound { id },
+            VaultError::EnrollmentNotFound(id) => NyckelError::EnrollmentNotFound { id },
+            VaultError::Duplicate { existing_id } => NyckelError::Duplicate { existing_id },
+            VaultError::InvalidUri(e) => e.into(),
+            VaultError::Code(e) => e.into(),
+            VaultError::Protector(e) => e.into(),
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<ProtocolError> for NyckelError {
+    fn from(e: ProtocolError) -> Self {
+        match e {
+            ProtocolError::Uri(e) => NyckelError::classified(&e),
+            // The key store's own reason, unprefixed (it came from the app's key store).
+            ProtocolError::KeyStore(
+                KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason),
+            ) if e.kind() == ErrorKind::DeviceKeyUnavailable => {
+                NyckelError::DeviceKeyUnavailable { reason }
+            }
+            ProtocolError::PhoneSigninKey(
+                KeyStoreError::Unavailable(reason) | KeyStoreError::Other(reason),
+            ) if e.kind() == ErrorKind::PhoneSigninKeyUnavailable => {
+                NyckelError::PhoneSigninKeyUnavailable { reason }
+            }
+            ProtocolError::Provider { ref code, status }
+                if e.kind() == ErrorKind::ProviderRefused =>
+            {
+                let code = match code.as_wire() {
+                    "" => format!("http_{status}"),
+                    wire => wire.to_owned(),
+                };
+                NyckelError::ProviderRefused { code, reason: e.to_string() }
+            }
+            ProtocolError::ClockSkew => {
+                NyckelError::ProviderRefused { code: "clock_skew".into(), reason: e.to_string() }
+            }
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<UriError> for NyckelError {
+    fn from(e: UriError) -> Self {
+        NyckelError::classified(&e)
+    }
+}
+
+impl From<ApprovalError> for NyckelError {
+    fn from(e: ApprovalError) -> Self {
+        match e {
+            ApprovalError::Vault(e) => e.into(),
+            ApprovalError::Protocol(e) => e.into(),
+            // The HTTP client's own reason (already free of the request's secrets).
+            ApprovalError::Transport(reason) => NyckelError::ProviderUnreachable { reason },
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for NyckelError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        NyckelError::Internal {
+            reason: format!("unexpected error from a platform callback: {}", e.reason),
         }
     }
 }

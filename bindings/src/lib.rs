@@ -4,7 +4,8 @@
 //! Everything a user can do is reachable through this one API:
 //! - free functions: [`parse_uri`], [`code_for_uri`];
 //! - the vault object [`NyckelVault`] (create/open, unlock, accounts, codes, activity);
-//! - one error enum [`NyckelError`], mapped from core errors only in `error.rs`;
+//! - one error enum [`NyckelError`]: the core's classification ([`ErrorKind`], [`NextStep`],
+//!   whether a request is over) exported in `error.rs`; the apps only render it;
 //! - the foreign trait [`VaultKeyProtector`] the platform implements with its key store;
 //! - push approvals and phone sign-in: [`NyckelApprovals`] over the vault, the foreign
 //!   traits [`DeviceKeyStore`] (platform signing keys; [`SoftwareDeviceKeyStore`] in Rust)
@@ -23,11 +24,13 @@ mod test_hooks;
 mod vault;
 
 pub use approvals::{
-    EnrollmentInfo, FetchFailure, NyckelApprovals, PendingRequests, SignInOutcome, SignInRequest,
+    EnrollmentInfo, FetchFailure, NyckelApprovals, PendingRequests, RemovedEnrollment,
+    SignInOutcome, SignInRequest,
 };
 pub use error::{DeviceKeyError, HttpError, KeyProtectorError, NyckelError};
 pub use http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
 pub use keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
+pub use nyckel_core::{ErrorKind, NextStep};
 pub use otp::{
     code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult,
 };

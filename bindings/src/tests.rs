@@ -172,3 +172,66 @@ fn a_panic_holding_the_lock_does_not_brick_the_vault() {
     assert!(r.is_err());
     assert!(v.accounts().unwrap().is_empty());
 }
+
+/// One core error of every kind, through the exported type: the variant, `kind()`,
+/// `next_step()` and `ends_request()` are the core's classification, and every kind is
+/// reachable (so every variant is exercised).
+#[test]
+fn the_exported_error_is_the_core_classification() {
+    use nyckel_core::approvals::ApprovalError as A;
+    use nyckel_core::protocol::{KeyStoreError as K, ProtocolError as P, ProviderCode, UriError};
+    use nyckel_core::vault::{ProtectorError, VaultError as V};
+    use nyckel_core::{Classify, ErrorKind};
+    let p = |code| A::Protocol(P::Provider { status: 400, code });
+    let cases: Vec<A> = vec![
+        V::InvalidUri(nyckel_core::ParseError::MissingSecret).into(),
+        V::InvalidInput("x".into()).into(),
+        V::WrongPassphrase.into(),
+        V::Locked.into(),
+        A::Closed,
+        V::NotFound(4).into(),
+        V::EnrollmentNotFound(5).into(),
+        V::Duplicate { existing_id: 6 }.into(),
+        V::NoVault("/v".into()).into(),
+        V::AlreadyExists("/v".into()).into(),
+        V::Corrupt("x".into()).into(),
+        V::TooNew { found: 9, supported: 2 }.into(),
+        V::NoPlatformSlot.into(),
+        P::KeyStore(K::UserCancelled).into(),
+        V::Protector(ProtectorError::KeyInvalidated).into(),
+        V::Protector(ProtectorError::Unavailable("busy".into())).into(),
+        V::Protector(ProtectorError::Failed("x".into())).into(),
+        V::Storage("disk I/O error".into()).into(),
+        P::KeyStore(K::AlreadyExists).into(),
+        p(ProviderCode::WrongNumber),
+        P::Expired.into(),
+        p(ProviderCode::NotPending),
+        A::UnknownRequest,
+        A::Conflict,
+        P::InvalidNumber.into(),
+        P::PhoneSigninNotEnabled.into(),
+        p(ProviderCode::DeviceRevoked),
+        A::Transport("offline".into()),
+        p(ProviderCode::RateLimited),
+        P::BadProviderSignature.into(),
+        P::Uri(UriError::WrongScheme).into(),
+        P::KeyStore(K::Unavailable("busy".into())).into(),
+        P::KeyStore(K::NotFound).into(),
+        P::KeyStore(K::UserVerificationFailed).into(),
+        P::PhoneSigninKey(K::NotFound).into(),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for core in cases {
+        let (kind, step, over, shown) =
+            (core.kind(), core.next_step(), core.ends_request(), format!("{core:?}"));
+        let e = NyckelError::from(core);
+        assert_eq!(e.kind(), kind, "{shown} -> {e:?}");
+        assert_eq!(e.next_step(), step, "{shown}");
+        assert_eq!(e.ends_request(), over, "{shown}");
+        assert!(!e.to_string().contains("disk I/O error"), "{e}");
+        seen.insert(kind);
+    }
+    let missing: Vec<ErrorKind> =
+        ErrorKind::ALL.into_iter().filter(|k| !seen.contains(k)).collect();
+    assert!(missing.is_empty(), "no case for {missing:?}");
+}

@@ -3,15 +3,14 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use nyckel_core::approvals::{ApprovalError, VaultAccess};
+use nyckel_core::approvals::VaultAccess;
 use nyckel_core::otpauth::{self, OtpParams};
 use nyckel_core::vault::{
-    self as core_vault, DuplicatePolicy, KdfParams, KeyProtector, ProtectorError, UnwrappedKey,
-    Vault,
+    self as core_vault, DuplicatePolicy, KdfParams, KeyProtector, ProtectorError, Vault,
 };
 use zeroize::Zeroizing;
 
-use crate::error::{KeyProtectorError, NyckelError};
+use crate::error::NyckelError;
 use crate::otp::{check_time, now_unix, CodeInfo, HashAlgorithm, OtpKind};
 use crate::protector::VaultKeyProtector;
 
@@ -236,7 +235,7 @@ pub struct ActivityInfo {
 impl From<&core_vault::ActivityEntry> for ActivityInfo {
     fn from(e: &core_vault::ActivityEntry) -> Self {
         use core_vault::ActivityEvent as E;
-        #[allow(unreachable_patterns)]
+        // Exhaustive: a new core event fails to compile until it is exported.
         let event = match &e.event {
             E::AccountAdded { account_id, issuer, name } => ActivityEvent::AccountAdded {
                 account_id: *account_id,
@@ -283,14 +282,12 @@ impl From<&core_vault::ActivityEntry> for ActivityInfo {
                 result: record.result.clone(),
                 passwordless: record.kind == nyckel_core::protocol::RequestKind::Passwordless,
             },
-            other => ActivityEvent::Other { description: other.to_string() },
         };
         ActivityInfo { id: e.id, at: e.at, event, summary: e.event.to_string() }
     }
 }
 
-/// The foreign protector seen as the core's `KeyProtector` (for `create_with_protector`,
-/// where no vault mutex exists yet).
+/// The foreign protector seen as the core's `KeyProtector`.
 struct ForeignProtector(Arc<dyn VaultKeyProtector>);
 
 impl KeyProtector for ForeignProtector {
@@ -334,22 +331,13 @@ impl NyckelVault {
         &self,
         f: impl FnOnce(&mut Vault) -> Result<T, core_vault::VaultError>,
     ) -> Result<T, NyckelError> {
-        let mut guard = self.guard();
-        let vault = guard.as_mut().ok_or(NyckelError::Closed)?;
-        Ok(f(vault)?)
+        Ok(self.inner.with_vault(f)?)
     }
-}
 
-/// The core's approval flows (`NyckelApprovals`) take the vault mutex only around vault
-/// reads and writes; a closed handle is `ApprovalError::Closed` (mapped to `Closed`).
-impl VaultAccess for NyckelVault {
-    fn with_vault<R>(
-        &self,
-        f: impl FnOnce(&mut Vault) -> Result<R, core_vault::VaultError>,
-    ) -> Result<R, ApprovalError> {
-        let mut guard = self.guard();
-        let vault = guard.as_mut().ok_or(ApprovalError::Closed)?;
-        Ok(f(vault)?)
+    /// The vault as the core's approval flows reach it (`NyckelApprovals`): the mutex is
+    /// taken only around vault reads and writes; a closed handle is `Closed`.
+    pub(crate) fn access(&self) -> &Mutex<Option<Vault>> {
+        &self.inner
     }
 }
 
@@ -442,9 +430,7 @@ impl NyckelVault {
         &self,
         protector: Arc<dyn VaultKeyProtector>,
     ) -> Result<(), NyckelError> {
-        let wrapped = self.with(|v| v.platform_wrapped_key())?;
-        let key = UnwrappedKey::new(protector.unwrap(wrapped)?);
-        self.with(|v| v.unlock_with_unwrapped_key(key))
+        Ok(self.inner.unlock_with_protector(&ForeignProtector(protector))?)
     }
 
     /// True when a platform key is enrolled (the unlock screen can offer biometrics).
@@ -459,16 +445,7 @@ impl NyckelVault {
         &self,
         protector: Arc<dyn VaultKeyProtector>,
     ) -> Result<(), NyckelError> {
-        let key = self.with(|v| v.key_for_wrapping())?;
-        let wrapped = protector.wrap(key.to_vec())?;
-        let back = Zeroizing::new(protector.unwrap(wrapped.clone())?);
-        if back[..] != key[..] {
-            return Err(KeyProtectorError::Failed {
-                reason: "unwrap did not return the wrapped key".into(),
-            }
-            .into());
-        }
-        self.with(|v| v.set_platform_wrapped_key(wrapped))
+        Ok(self.inner.add_platform_slot(&ForeignProtector(protector))?)
     }
 
     /// Removes the platform key (refused with `InvalidInput` when it is the only way in).

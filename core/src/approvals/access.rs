@@ -4,8 +4,10 @@
 use std::cell::RefCell;
 use std::sync::Mutex;
 
+use zeroize::Zeroizing;
+
 use super::ApprovalError;
-use crate::vault::{Vault, VaultError};
+use crate::vault::{KeyProtector, ProtectorError, UnwrappedKey, Vault, VaultError};
 
 /// Exclusive access to an open vault for the duration of one closure.
 ///
@@ -20,6 +22,29 @@ pub trait VaultAccess {
         &self,
         f: impl FnOnce(&mut Vault) -> Result<R, VaultError>,
     ) -> Result<R, ApprovalError>;
+
+    /// Unlocks with the platform key store. The protector (a biometric prompt) runs with no
+    /// access held, so it may block and may use the vault itself; a key that does not fit
+    /// the vault is `KeyInvalidated`.
+    fn unlock_with_protector(&self, protector: &dyn KeyProtector) -> Result<(), ApprovalError> {
+        let wrapped = self.with_vault(|v| v.platform_wrapped_key())?;
+        let key = UnwrappedKey::new(protector.unwrap(wrapped).map_err(VaultError::from)?);
+        self.with_vault(|v| v.unlock_with_unwrapped_key(key))
+    }
+
+    /// Adds or replaces the platform slot (needs the vault unlocked): wraps the vault key
+    /// with `protector` and checks that `unwrap` gives it back before storing it. The
+    /// protector runs with no access held (it may prompt once per operation).
+    fn add_platform_slot(&self, protector: &dyn KeyProtector) -> Result<(), ApprovalError> {
+        let key = self.with_vault(|v| v.key_for_wrapping())?;
+        let wrapped = protector.wrap(key.to_vec()).map_err(VaultError::from)?;
+        let back = Zeroizing::new(protector.unwrap(wrapped.clone()).map_err(VaultError::from)?);
+        if back[..] != key[..] {
+            let failed = ProtectorError::Failed("unwrap did not return the wrapped key".into());
+            return Err(VaultError::Protector(failed).into());
+        }
+        self.with_vault(|v| v.set_platform_wrapped_key(wrapped))
+    }
 }
 
 /// Locks the mutex around each access. A poisoned mutex is recovered: the only state it
