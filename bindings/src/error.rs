@@ -450,6 +450,49 @@ impl NyckelError {
         }
     }
 
+    /// The variant's one-line reason (the path for `NoVault` / `AlreadyExists`), for a
+    /// screen that adds it to its sentence; `None` for variants without one. Never a secret.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            NyckelError::InvalidUri { reason }
+            | NyckelError::InvalidInput { reason }
+            | NyckelError::Damaged { reason }
+            | NyckelError::KeyUnavailable { reason }
+            | NyckelError::KeyProtector { reason }
+            | NyckelError::Storage { reason }
+            | NyckelError::Internal { reason }
+            | NyckelError::ProviderUnreachable { reason }
+            | NyckelError::ProviderRefused { reason, .. }
+            | NyckelError::ProviderUntrusted { reason }
+            | NyckelError::InvalidEnrollmentCode { reason }
+            | NyckelError::DeviceKeyUnavailable { reason }
+            | NyckelError::EnrollmentUnusable { reason }
+            | NyckelError::PhoneSigninKeyUnavailable { reason } => Some(reason.clone()),
+            NyckelError::NoVault { path } | NyckelError::AlreadyExists { path } => {
+                Some(path.clone())
+            }
+            NyckelError::WrongPassphrase
+            | NyckelError::Locked
+            | NyckelError::Closed
+            | NyckelError::NotFound { .. }
+            | NyckelError::EnrollmentNotFound { .. }
+            | NyckelError::Duplicate { .. }
+            | NyckelError::TooNew { .. }
+            | NyckelError::NoPlatformKey
+            | NyckelError::UserCancelled
+            | NyckelError::KeyInvalidated
+            | NyckelError::WrongNumber
+            | NyckelError::RequestExpired
+            | NyckelError::RequestNotPending
+            | NyckelError::RequestNotFound
+            | NyckelError::Busy
+            | NyckelError::InvalidNumber
+            | NyckelError::PhoneSigninNotEnabled
+            | NyckelError::DeviceRevoked
+            | NyckelError::UserVerificationFailed => None,
+        }
+    }
+
     /// What the user does next (decided by the core for the kind).
     pub fn next_step(&self) -> NextStep {
         self.kind().next_step()

@@ -58,8 +58,25 @@ final class LogicTests: XCTestCase {
         XCTAssertTrue(Problem.of(NyckelError.WrongNumber).endsRequest)
         XCTAssertFalse(Problem.of(NyckelError.ProviderUnreachable(reason: "x")).endsRequest)
         // A lost phone sign-in key says "turn phone sign-in on again", not "the phone's key".
-        XCTAssertEqual(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")), Problem(kind: .phoneSigninKeyUnavailable, detail: "gone"))
+        XCTAssertEqual(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")),
+                       Problem(kind: .phoneSigninKeyUnavailable, detail: "gone", nextStep: .reenablePhoneSignin))
         XCTAssertFalse(Problem.of(NyckelError.PhoneSigninKeyUnavailable(reason: "gone")).endsRequest)
+    }
+
+    /// The screens render what the library decided: kind, request over, next step (these
+    /// call into the native library, where the core answers).
+    func testProblemsRenderTheLibrarysClassification() {
+        XCTAssertTrue(Problem.of(NyckelError.RequestNotFound).endsRequest)
+        XCTAssertTrue(Problem.of(NyckelError.DeviceRevoked).endsRequest)
+        XCTAssertEqual(Problem.of(NyckelError.Busy).kind, .busy)
+        XCTAssertFalse(Problem.of(NyckelError.Busy).endsRequest, "nothing was sent: still answerable")
+        XCTAssertFalse(Problem.of(NyckelError.UserVerificationFailed).endsRequest)
+        XCTAssertEqual(Problem.of(NyckelError.EnrollmentUnusable(reason: "key gone")).nextStep, .enrollAgain)
+        XCTAssertEqual(Problem.of(NyckelError.WrongNumber).nextStep, .startSignInAgain)
+        XCTAssertEqual(Problem.of(NyckelError.UserCancelled).nextStep, .nothing)
+        XCTAssertEqual(Problem.of(NyckelError.NoVault(path: "/v")), Problem(kind: .storage, detail: "/v", nextStep: .createVault))
+        XCTAssertEqual(Problem.screenKind(for: .internal), .unexpected)
+        XCTAssertEqual(Problem.of(NyckelError.Internal(reason: "bug")).nextStep, .reportBug)
     }
 
     func testManualEntryChecksNumbersNotRanges() {

@@ -2,62 +2,74 @@ import Foundation
 import Nyckel
 
 /// What went wrong, as the screens say it (English keys, Swedish in Localizable.xcstrings).
-/// `detail` is the library's one-line reason where it helps; it never holds a secret.
+/// The library classifies every error (`kind()`, `nextStep()`, `endsRequest()`:
+/// docs/mobile.md, "Errors"); this only renders that. `detail` is the library's one-line
+/// reason where it helps; it never holds a secret.
 struct Problem: Equatable, Error {
     enum Kind: Equatable {
         case alreadyAdded, invalidCode, invalidInput, notAnAccount, googleMigration, noQRFound
         case wrongPassphrase, locked, closed, userCancelled, keyInvalidated, keyUnavailable, keyFailed
         case noPlatformKey, notFound, storage, damaged, tooNew
-        case enrollmentNotFound, wrongNumber, requestExpired, requestNotPending, requestNotFound, invalidNumber
+        case enrollmentNotFound, wrongNumber, requestExpired, requestNotPending, requestNotFound, busy, invalidNumber
         case providerUnreachable, providerRefused, providerUntrusted, phoneSigninNotEnabled, deviceRevoked
-        case deviceKeyUnavailable, userVerificationFailed, phoneSigninKeyUnavailable, enrollmentInvalid
+        case deviceKeyUnavailable, enrollmentUnusable, userVerificationFailed, phoneSigninKeyUnavailable, enrollmentInvalid
         case unexpected
     }
 
     let kind: Kind
     var detail: String?
+    /// The library's answer: this sign-in request can no longer be answered.
+    var endsRequest = false
+    /// The library's answer: what the user does next (nil for the app's own problems).
+    var nextStep: NextStep?
 
     /// A cancelled prompt: stay where you are, say nothing.
     var isSilent: Bool { kind == .userCancelled }
 
-    /// Answers after which a sign-in request cannot be answered any more.
-    var endsRequest: Bool { [.wrongNumber, .requestExpired, .requestNotPending, .requestNotFound, .deviceRevoked].contains(kind) }
-
     static func of(_ error: Error) -> Problem {
-        guard let e = error as? NyckelError else { return Problem(kind: .unexpected, detail: String(describing: type(of: error))) }
-        switch e {
-        case .Duplicate: return Problem(kind: .alreadyAdded)
-        case let .InvalidUri(reason): return Problem(kind: .invalidCode, detail: reason)
-        case let .InvalidInput(reason): return Problem(kind: .invalidInput, detail: reason)
-        case .WrongPassphrase: return Problem(kind: .wrongPassphrase)
-        case .Locked: return Problem(kind: .locked)
-        case .Closed: return Problem(kind: .closed)
-        case .NotFound: return Problem(kind: .notFound)
-        case .EnrollmentNotFound: return Problem(kind: .enrollmentNotFound)
-        case .NoVault, .AlreadyExists: return Problem(kind: .storage)
-        case let .Damaged(reason): return Problem(kind: .damaged, detail: reason)
-        case .TooNew: return Problem(kind: .tooNew)
-        case .NoPlatformKey: return Problem(kind: .noPlatformKey)
-        case .UserCancelled: return Problem(kind: .userCancelled)
-        case .KeyInvalidated: return Problem(kind: .keyInvalidated)
-        case let .KeyUnavailable(reason): return Problem(kind: .keyUnavailable, detail: reason)
-        case let .KeyProtector(reason): return Problem(kind: .keyFailed, detail: reason)
-        case let .Storage(reason): return Problem(kind: .storage, detail: reason)
-        case let .Internal(reason): return Problem(kind: .unexpected, detail: reason)
-        case .WrongNumber: return Problem(kind: .wrongNumber)
-        case .RequestExpired: return Problem(kind: .requestExpired)
-        case .RequestNotPending: return Problem(kind: .requestNotPending)
-        case .RequestNotFound: return Problem(kind: .requestNotFound)
-        case .InvalidNumber: return Problem(kind: .invalidNumber)
-        case .PhoneSigninNotEnabled: return Problem(kind: .phoneSigninNotEnabled)
-        case .DeviceRevoked: return Problem(kind: .deviceRevoked)
-        case let .ProviderUnreachable(reason): return Problem(kind: .providerUnreachable, detail: reason)
-        case let .ProviderRefused(_, reason): return Problem(kind: .providerRefused, detail: reason)
-        case let .ProviderUntrusted(reason): return Problem(kind: .providerUntrusted, detail: reason)
-        case let .InvalidEnrollmentCode(reason): return Problem(kind: .enrollmentInvalid, detail: reason)
-        case let .DeviceKeyUnavailable(reason): return Problem(kind: .deviceKeyUnavailable, detail: reason)
-        case .UserVerificationFailed: return Problem(kind: .userVerificationFailed)
-        case let .PhoneSigninKeyUnavailable(reason): return Problem(kind: .phoneSigninKeyUnavailable, detail: reason)
+        guard let e = error as? NyckelError else {
+            return Problem(kind: .unexpected, detail: String(describing: type(of: error)), nextStep: .reportBug)
+        }
+        return Problem(kind: screenKind(for: e.kind()), detail: e.detail(), endsRequest: e.endsRequest(), nextStep: e.nextStep())
+    }
+
+    /// The screen's sentence for each of the library's kinds. Exhaustive: a kind added to the
+    /// core fails to compile here until it has a sentence.
+    static func screenKind(for kind: ErrorKind) -> Kind {
+        switch kind {
+        case .invalidUri: return .invalidCode
+        case .invalidInput: return .invalidInput
+        case .wrongPassphrase: return .wrongPassphrase
+        case .locked: return .locked
+        case .closed: return .closed
+        case .notFound: return .notFound
+        case .enrollmentNotFound: return .enrollmentNotFound
+        case .duplicate: return .alreadyAdded
+        case .noVault, .alreadyExists, .storage: return .storage
+        case .damaged: return .damaged
+        case .tooNew: return .tooNew
+        case .noPlatformKey: return .noPlatformKey
+        case .userCancelled: return .userCancelled
+        case .keyInvalidated: return .keyInvalidated
+        case .keyUnavailable: return .keyUnavailable
+        case .keyProtector: return .keyFailed
+        case .internal: return .unexpected
+        case .wrongNumber: return .wrongNumber
+        case .requestExpired: return .requestExpired
+        case .requestNotPending: return .requestNotPending
+        case .requestNotFound: return .requestNotFound
+        case .busy: return .busy
+        case .invalidNumber: return .invalidNumber
+        case .phoneSigninNotEnabled: return .phoneSigninNotEnabled
+        case .deviceRevoked: return .deviceRevoked
+        case .providerUnreachable: return .providerUnreachable
+        case .providerRefused: return .providerRefused
+        case .providerUntrusted: return .providerUntrusted
+        case .invalidEnrollmentCode: return .enrollmentInvalid
+        case .deviceKeyUnavailable: return .deviceKeyUnavailable
+        case .enrollmentUnusable: return .enrollmentUnusable
+        case .userVerificationFailed: return .userVerificationFailed
+        case .phoneSigninKeyUnavailable: return .phoneSigninKeyUnavailable
         }
     }
 
@@ -88,6 +100,7 @@ struct Problem: Equatable, Error {
         case .requestExpired: text = String(localized: "The sign-in request has expired; start the sign-in again.")
         case .requestNotPending: text = String(localized: "This sign-in was already answered or replaced by a newer one.")
         case .requestNotFound: text = String(localized: "This sign-in request is no longer listed. Refresh and try again.")
+        case .busy: text = String(localized: "Another answer for this account was being sent at the same moment. Nothing was sent; try again.")
         case .invalidNumber: text = String(localized: "Enter the two-digit number from the sign-in screen.")
         case .providerUnreachable: text = String(localized: "Could not reach your organisation. Check the connection and try again")
         case .providerRefused: text = String(localized: "Your organisation refused the request")
@@ -95,6 +108,7 @@ struct Problem: Equatable, Error {
         case .phoneSigninNotEnabled: text = String(localized: "Phone sign-in is not turned on for this account on this phone. Turn it on, or sign in with your password.")
         case .deviceRevoked: text = String(localized: "Your organisation has removed this phone. Remove the account and set it up again with a new code.")
         case .deviceKeyUnavailable: text = String(localized: "The phone's key could not be used. Try again")
+        case .enrollmentUnusable: text = String(localized: "This account's sign-in approval setup can no longer be used on this phone. Remove the account and set it up again with a new code")
         case .userVerificationFailed: text = String(localized: "Face ID or Touch ID could not verify you. Nothing was sent; try again. If you changed Face ID or Touch ID, turn phone sign-in off and on again.")
         case .phoneSigninKeyUnavailable: text = String(localized: "Phone sign-in can't use its key on this phone any more (for example after Face ID or Touch ID changed). Nothing was sent. Turn phone sign-in off and on again for this account")
         case .enrollmentInvalid: text = String(localized: "This setup code cannot be used. Ask your organisation for a new one")
@@ -102,7 +116,7 @@ struct Problem: Equatable, Error {
         }
         let withDetail: Set<Kind> = [.invalidCode, .invalidInput, .providerUnreachable, .providerRefused, .providerUntrusted,
                                      .enrollmentInvalid, .damaged, .unexpected, .keyUnavailable, .deviceKeyUnavailable,
-                                     .phoneSigninKeyUnavailable]
+                                     .phoneSigninKeyUnavailable, .enrollmentUnusable]
         if withDetail.contains(kind), let detail, !detail.isEmpty { return "\(text) (\(detail))" }
         return text
     }

@@ -61,7 +61,7 @@ struct EnrollmentView: View {
     private func remove() {
         perform {
             let approvals = try app.approvals()
-            try await app.call { [id] _ in try approvals.removeEnrollment(enrollmentId: id) }
+            _ = try await app.call { [id] _ in try approvals.removeEnrollment(enrollmentId: id) }
             path.removeLast()
         }
     }

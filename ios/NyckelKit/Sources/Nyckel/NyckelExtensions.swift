@@ -19,12 +19,10 @@ extension CodeInfo {
 }
 
 extension NyckelError {
-    /// True for the errors after which the app should show its unlock screen.
+    /// True for the errors after which the app should show its unlock screen (the core's
+    /// next step is to unlock, or to unlock with the passphrase and enrol the key again).
     public var needsUnlock: Bool {
-        switch self {
-        case .Locked, .KeyInvalidated: return true
-        default: return false
-        }
+        [.unlock, .reenrolPlatformKey].contains(nextStep())
     }
 }
 

@@ -304,7 +304,8 @@ final class ApprovalsTests: XCTestCase {
         XCTAssertEqual(try idp.devices(user)[0]["hasPushToken"] as? Bool, true)
         try phone.approvals.updatePushToken(token: nil)
         XCTAssertEqual(try idp.devices(user)[0]["hasPushToken"] as? Bool, false)
-        try phone.approvals.removeEnrollment(enrollmentId: id)
+        XCTAssertEqual(try phone.approvals.removeEnrollment(enrollmentId: id),
+                       RemovedEnrollment(providerRevoked: true, providerFailure: nil))
         XCTAssertEqual(try phone.approvals.enrollments(), [])
         XCTAssertEqual(phone.keys.aliases, [])
         XCTAssertNotNil(IdpServer.int(try idp.devices(user)[0]["revokedAt"]), "the provider revoked the device")

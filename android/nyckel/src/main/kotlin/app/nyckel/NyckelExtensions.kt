@@ -18,9 +18,12 @@ val CodeInfo.remainingFraction: Float?
         return if (p == 0u) null else left.toFloat() / p.toFloat()
     }
 
-/** True for the errors after which the app should show its unlock screen. */
+/**
+ * True for the errors after which the app should show its unlock screen (the core's next step
+ * is to unlock, or to unlock with the passphrase and enrol the key again).
+ */
 val NyckelException.needsUnlock: Boolean
-    get() = this is NyckelException.Locked || this is NyckelException.KeyInvalidated
+    get() = nextStep() == NextStep.UNLOCK || nextStep() == NextStep.REENROL_PLATFORM_KEY
 
 /** The display title of an account: "Issuer (name)", or whichever of the two exists. */
 fun displayTitle(issuer: String, name: String): String = when {

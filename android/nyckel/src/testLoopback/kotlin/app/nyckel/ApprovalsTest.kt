@@ -284,7 +284,7 @@ class ApprovalsTest {
         assertTrue(idp.devicesJson(user).contains("\"hasPushToken\":true"))
         phone.approvals.updatePushToken(null)
         assertTrue(idp.devicesJson(user).contains("\"hasPushToken\":false"))
-        phone.approvals.removeEnrollment(id)
+        assertEquals(RemovedEnrollment(true, null), phone.approvals.removeEnrollment(id))
         assertEquals(listOf<EnrollmentInfo>(), phone.approvals.enrollments())
         assertEquals(setOf<String>(), phone.keys.aliases)
         assertFalse(idp.devicesJson(user).contains("\"revokedAt\":null"), "the provider revoked the device")

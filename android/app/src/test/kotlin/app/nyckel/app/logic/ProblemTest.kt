@@ -1,5 +1,6 @@
 package app.nyckel.app.logic
 
+import app.nyckel.NextStep
 import app.nyckel.NyckelException
 import app.nyckel.app.logic.Problem.Kind
 import kotlin.test.Test
@@ -10,11 +11,17 @@ import kotlin.test.assertTrue
 class ProblemTest {
     @Test
     fun `vault errors map to what the screens say`() {
-        assertEquals(Problem(Kind.ALREADY_ADDED), Problem.of(NyckelException.Duplicate(4)))
-        assertEquals(Problem(Kind.INVALID_CODE, "missing secret"), Problem.of(NyckelException.InvalidUri("missing secret")))
+        assertEquals(Problem(Kind.ALREADY_ADDED, nextStep = NextStep.NOTHING), Problem.of(NyckelException.Duplicate(4)))
+        assertEquals(
+            Problem(Kind.INVALID_CODE, "missing secret", nextStep = NextStep.FIX_INPUT),
+            Problem.of(NyckelException.InvalidUri("missing secret")),
+        )
         assertEquals(Kind.KEY_INVALIDATED, Problem.of(NyckelException.KeyInvalidated()).kind)
+        assertEquals(NextStep.REENROL_PLATFORM_KEY, Problem.of(NyckelException.KeyInvalidated()).nextStep)
         assertEquals(Kind.WRONG_PASSPHRASE, Problem.of(NyckelException.WrongPassphrase()).kind)
         assertEquals(Kind.KEY_UNAVAILABLE, Problem.of(NyckelException.KeyUnavailable("lockout")).kind)
+        assertEquals(Kind.STORAGE, Problem.of(NyckelException.NoVault("/v")).kind)
+        assertEquals(NextStep.CREATE_VAULT, Problem.of(NyckelException.NoVault("/v")).nextStep)
         assertEquals(Kind.UNEXPECTED, Problem.of(IllegalStateException("boom")).kind)
     }
 

@@ -8,7 +8,6 @@ import app.nyckel.NyckelException
 import app.nyckel.SignInOutcome
 import app.nyckel.SignInRequest
 import app.nyckel.app.AppGraph
-import app.nyckel.app.logic.ApprovalProblems
 import app.nyckel.app.logic.Countdown
 import app.nyckel.app.logic.NumberEntry
 import app.nyckel.app.logic.Problem
@@ -163,7 +162,7 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
                 _ui.update { it.copy(outcome = outcome, number = "") }
             } catch (e: NyckelException) {
                 val p = Problem.of(e)
-                if (ApprovalProblems.isFinal(p)) {
+                if (p.endsRequest) { // the library says this request can no longer be answered
                     countdown = null
                     _ui.update { it.copy(finalProblem = p, number = "") }
                 } else {

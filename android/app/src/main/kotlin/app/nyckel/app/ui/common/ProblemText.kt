@@ -34,6 +34,7 @@ fun problemText(problem: Problem): String {
             Kind.REQUEST_EXPIRED -> R.string.problem_request_expired
             Kind.REQUEST_NOT_PENDING -> R.string.problem_request_not_pending
             Kind.REQUEST_NOT_FOUND -> R.string.problem_request_not_found
+            Kind.BUSY -> R.string.problem_busy
             Kind.INVALID_NUMBER -> R.string.problem_invalid_number
             Kind.PROVIDER_UNREACHABLE -> R.string.problem_provider_unreachable
             Kind.PROVIDER_REFUSED -> R.string.problem_provider_refused
@@ -41,6 +42,7 @@ fun problemText(problem: Problem): String {
             Kind.PHONE_SIGNIN_NOT_ENABLED -> R.string.problem_phone_signin_not_enabled
             Kind.DEVICE_REVOKED -> R.string.problem_device_revoked
             Kind.DEVICE_KEY_UNAVAILABLE -> R.string.problem_device_key_unavailable
+            Kind.ENROLLMENT_UNUSABLE -> R.string.problem_enrollment_unusable
             Kind.USER_VERIFICATION_FAILED -> R.string.problem_user_verification_failed
             Kind.PHONE_SIGNIN_KEY_UNAVAILABLE -> R.string.problem_phone_signin_key_unavailable
             Kind.ENROLLMENT_INVALID -> R.string.problem_enrollment_invalid
@@ -50,7 +52,7 @@ fun problemText(problem: Problem): String {
     val showDetail = problem.kind in setOf(
         Kind.INVALID_CODE, Kind.INVALID_INPUT, Kind.PROVIDER_UNREACHABLE, Kind.PROVIDER_REFUSED, Kind.PROVIDER_UNTRUSTED,
         Kind.ENROLLMENT_INVALID, Kind.DAMAGED, Kind.UNEXPECTED, Kind.KEY_UNAVAILABLE, Kind.DEVICE_KEY_UNAVAILABLE,
-        Kind.PHONE_SIGNIN_KEY_UNAVAILABLE,
+        Kind.PHONE_SIGNIN_KEY_UNAVAILABLE, Kind.ENROLLMENT_UNUSABLE,
     )
     return if (showDetail && !problem.detail.isNullOrBlank()) "$text (${problem.detail})" else text
 }
