@@ -18,7 +18,6 @@ use zeroize::Zeroizing;
 use crate::error::NyckelError;
 use crate::http::{HttpAdapter, HttpClient};
 use crate::keys::{DeviceKeyStore, KeysAdapter};
-use crate::otp::now_unix;
 use crate::vault::NyckelVault;
 
 /// An account enrolled on this device for sign-in approvals.
@@ -188,11 +187,12 @@ pub struct NyckelApprovals {
     requests: SignInRequests,
 }
 
-/// The device clock when a call starts. The core advances it with the system clock while the
-/// call runs, so a clock offset is learned at the time an answer arrives (protocol §8).
+/// The device clock when a call starts (the core's system clock). The core advances it
+/// with the same clock while the call runs, so a clock offset is learned at the time an
+/// answer arrives (protocol §8).
 fn now() -> Result<i64, NyckelError> {
-    i64::try_from(now_unix()?)
-        .map_err(|_| NyckelError::Internal { reason: "the system clock is out of range".into() })
+    nyckel_core::clock::system_unix_time()
+        .ok_or_else(|| NyckelError::Internal { reason: "the system clock is before 1970".into() })
 }
 
 impl NyckelApprovals {

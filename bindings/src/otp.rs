@@ -99,12 +99,11 @@ impl From<nyckel_core::Code> for CodeInfo {
     }
 }
 
-/// Seconds since the Unix epoch, as the codes need them.
+/// Seconds since the Unix epoch by the core's system clock, as the codes need them.
 pub(crate) fn now_unix() -> Result<u64, NyckelError> {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| NyckelError::Internal { reason: "the system clock is before 1970".into() })
+    nyckel_core::clock::system_unix_time()
+        .and_then(|t| u64::try_from(t).ok())
+        .ok_or_else(|| NyckelError::Internal { reason: "the system clock is before 1970".into() })
 }
 
 pub(crate) fn check_time(unix_time: i64) -> Result<u64, NyckelError> {

@@ -25,9 +25,9 @@ pub const BAR_CELLS: usize = 20;
 /// Set by the SIGINT/SIGTERM handler.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-/// The current Unix time in seconds.
+/// The current Unix time in seconds (the core's system clock).
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    u64::try_from(nyckel_core::clock::Clock::now(&nyckel_core::clock::SystemClock)).unwrap_or(0)
 }
 
 /// A bar of `BAR_CELLS` cells, `fraction` (0–1) of it filled, with eighth-block precision.

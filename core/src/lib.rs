@@ -5,11 +5,13 @@
 //! - [`vault`]: the encrypted SQLite vault of accounts, key slots, enrollments and activity.
 //! - [`protocol`]: the push-approval protocol v1, app side, sans-I/O (`docs/protocol.md`).
 //! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
+//! - [`clock`]: the device clock, injected (the one place that reads the system time).
 //! - [`error`]: the one classification of every error (kind, next step, request over).
 //!
 //! The core never opens sockets; the only I/O it does is SQLite.
 
 pub mod approvals;
+pub mod clock;
 pub mod codes;
 pub mod error;
 pub mod otpauth;

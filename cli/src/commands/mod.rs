@@ -166,7 +166,7 @@ pub fn one_account(vault: &Vault, query: &str) -> Result<Account> {
 
 /// The device clock in Unix seconds (the core adds each provider's learned offset).
 pub fn now() -> i64 {
-    i64::try_from(crate::watch::now()).unwrap_or(i64::MAX)
+    nyckel_core::clock::Clock::now(&nyckel_core::clock::SystemClock)
 }
 
 /// Whether stdin is an interactive terminal.

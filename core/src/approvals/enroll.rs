@@ -23,27 +23,17 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let parsed = EnrollUri::parse(uri).map_err(ProtocolError::from)?;
         self.vault.with_vault(|v| if v.is_locked() { Err(VaultError::Locked) } else { Ok(()) })?;
         let otp: Option<OtpParams> = parsed.otp.as_ref().map(|p| p.params.clone());
-        // `begin` deletes its key itself when it fails after creating it.
+        // The state owns the new key (`NewKey`): any `?` below drops it, deleting the key.
         let (request, state) =
             protocol::enroll::begin(&parsed, device_name, push_token, self.keys, time.at())?;
-        let alias = state.key_alias().to_owned();
-        let delete_key = || {
-            let _ = self.keys.delete_key(alias.clone());
-        };
-        self.key_created(&alias)?;
-        let response = self.send(request).inspect_err(|_| delete_key())?;
+        self.key_created()?;
+        let response = self.send(request)?;
         // The offset is learned against the time the answer arrived (§8).
-        let enrollment = state.finish(self.keys, &response, time.at())?; // deletes the key on error
-        match self.vault.with_vault(|v| v.add_enrollment(&enrollment, otp)) {
-            Ok((enrollment_id, otp_account)) => {
-                let mut enrollment = enrollment;
-                enrollment.otp_account_id = otp_account.as_ref().map(|a| a.id);
-                Ok(Enrolled { enrollment_id, enrollment, otp_account })
-            }
-            Err(e) => {
-                delete_key();
-                Err(e)
-            }
-        }
+        let (mut enrollment, key) = state.finish_pending(&response, time.at())?;
+        let (enrollment_id, otp_account) =
+            self.vault.with_vault(|v| v.add_enrollment(&enrollment, otp))?;
+        key.commit();
+        enrollment.otp_account_id = otp_account.as_ref().map(|a| a.id);
+        Ok(Enrolled { enrollment_id, enrollment, otp_account })
     }
 }

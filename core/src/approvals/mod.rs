@@ -18,7 +18,8 @@
 //! - a provider reporting clock skew is answered by one retry with the offset corrected from
 //!   its signed time, and a learned offset is saved;
 //! - a failed enrollment or phone sign-in activation deletes the key it created (whatever
-//!   step failed), and a locked vault creates no key;
+//!   step failed: the key's [`NewKey`](crate::protocol::NewKey) guard deletes it unless the
+//!   flow committed it after saving), and a locked vault creates no key;
 //! - a new key can be persisted (see [`Approvals::persist_keys_with`]) before its public key
 //!   leaves the device;
 //! - a clock offset is learned against the device time at which the answer arrived (§8:
@@ -42,6 +43,7 @@ pub use access::VaultAccess;
 pub use error::ApprovalError;
 pub use requests::SignInRequests;
 
+use crate::clock::{Clock, SystemClock};
 use crate::protocol::{
     wire, DeviceKeyStore, Enrollment, HttpRequest, HttpResponse, PendingRequest, ProtocolError,
 };
@@ -100,16 +102,6 @@ pub struct Unenrolled {
 /// Persists the device-key store into the vault; see [`Approvals::persist_keys_with`].
 pub type PersistKeys<'a> = dyn Fn(&mut Vault) -> Result<(), VaultError> + 'a;
 
-/// Reads the device clock, in Unix seconds; see [`Approvals::with_clock`].
-pub type Clock<'a> = dyn Fn() -> i64 + 'a;
-
-/// The system clock (Unix seconds), the default [`Clock`].
-pub fn system_clock() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// Shortest body string value hidden from transport error texts: shorter ones (a short
 /// device name) carry no secret, and hiding them would only garble the text.
 const MIN_HIDDEN_LEN: usize = 8;
@@ -117,7 +109,7 @@ const MIN_HIDDEN_LEN: usize = 8;
 /// The device time during one call: `now` (what the caller passed, the device clock when
 /// the call started) advanced by how far the [`Approvals`] clock moved since.
 struct CallTime<'c> {
-    clock: &'c Clock<'c>,
+    clock: &'c dyn Clock,
     now: i64,
     start: i64,
 }
@@ -125,7 +117,7 @@ struct CallTime<'c> {
 impl CallTime<'_> {
     /// The device time at this moment of the call.
     fn at(&self) -> i64 {
-        self.now.saturating_add((self.clock)().saturating_sub(self.start))
+        self.now.saturating_add(self.clock.now().saturating_sub(self.start))
     }
 }
 
@@ -136,7 +128,7 @@ pub struct Approvals<'a, V: VaultAccess + ?Sized> {
     keys: &'a dyn DeviceKeyStore,
     http: &'a dyn HttpTransport,
     persist_keys: Option<&'a PersistKeys<'a>>,
-    clock: &'a Clock<'a>,
+    clock: &'a dyn Clock,
 }
 
 impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
@@ -148,13 +140,13 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     /// the call started. So `now` is normally just the clock's value; a caller simulating a
     /// device clock that is off passes a shifted `now` and keeps that shift for the call.
     pub fn new(vault: &'a V, keys: &'a dyn DeviceKeyStore, http: &'a dyn HttpTransport) -> Self {
-        Approvals { vault, keys, http, persist_keys: None, clock: &system_clock }
+        Approvals { vault, keys, http, persist_keys: None, clock: &SystemClock }
     }
 
     /// Uses `clock` (Unix seconds) instead of the system clock to measure the time that
     /// passes during a call (the network, other providers, biometric prompts). Tests pass a
     /// fake one.
-    pub fn with_clock(mut self, clock: &'a Clock<'a>) -> Self {
+    pub fn with_clock(mut self, clock: &'a dyn Clock) -> Self {
         self.clock = clock;
         self
     }
@@ -173,17 +165,16 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
         self.vault.with_vault(|v| v.enrollments())
     }
 
-    /// Runs the persist hook after a key was created; deletes `alias` when it fails.
-    fn key_created(&self, alias: &str) -> Result<(), ApprovalError> {
+    /// Runs the persist hook after a key was created (the key's guard deletes it when this
+    /// fails).
+    fn key_created(&self) -> Result<(), ApprovalError> {
         let Some(persist) = self.persist_keys else { return Ok(()) };
-        self.vault.with_vault(|v| persist(v)).inspect_err(|_| {
-            let _ = self.keys.delete_key(alias.to_owned());
-        })
+        self.vault.with_vault(|v| persist(v))
     }
 
     /// Starts measuring the time of a call that began at device time `now`.
     fn time(&self, now: i64) -> CallTime<'a> {
-        CallTime { clock: self.clock, now, start: (self.clock)() }
+        CallTime { clock: self.clock, now, start: self.clock.now() }
     }
 
     fn load(&self, id: i64) -> Result<Enrollment, ApprovalError> {

@@ -22,33 +22,30 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let before = e.clock_offset;
         let old_alias = e.phone_signin_key_alias().map(str::to_owned);
         let mut retried = false;
+        // The state (and then `new_key`) owns the new key: dropped on any error path below
+        // it deletes the key; it is committed only once the vault saved it.
         let result = loop {
-            // Deletes its key itself when it fails after creating it.
             let (request, state) = match protocol::enable_phone_signin(&e, self.keys, time.at()) {
                 Ok(built) => built,
                 Err(err) => break Err(ApprovalError::from(err)),
             };
-            let alias = state.key_alias().to_owned();
-            if let Err(err) = self.key_created(&alias) {
+            if let Err(err) = self.key_created() {
                 break Err(err);
             }
             let sent = self.send(request);
             let received = time.at(); // after the prompt and the network: the offset's t_recv
             let response = match sent {
                 Ok(r) => r,
-                Err(err) => {
-                    let _ = self.keys.delete_key(alias);
-                    break Err(err);
-                }
+                Err(err) => break Err(err),
             };
-            match state.finish_deferred(&mut e, self.keys, &response, received) {
-                // `finish_deferred` deleted the new key; the retry creates another.
+            match state.finish_pending(&mut e, &response, received) {
+                // The state's key is gone with it; the retry creates another.
                 Err(ProtocolError::ClockSkew) if !retried => retried = true,
                 other => break other.map_err(ApprovalError::from),
             }
         };
-        let replaced = match result {
-            Ok(replaced) => replaced,
+        let (replaced, new_key) = match result {
+            Ok(done) => done,
             Err(err) => {
                 let _ = self.save_clock(enrollment_id, before, &e);
                 return Err(err);
@@ -67,27 +64,21 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
             latest.clock_offset = e.clock_offset;
             true
         });
-        let delete_new = || {
-            if let Some(alias) = e.phone_signin_key_alias() {
-                let _ = self.keys.delete_key(alias.to_owned());
-            }
-        };
         match committed {
             Ok(true) => {
+                new_key.commit();
                 if let Some(alias) = replaced {
+                    // The saved enrollment no longer names it: not an error path.
                     let _ = self.keys.delete_key(alias);
                 }
                 Ok(())
             }
             Ok(false) => {
-                delete_new();
+                drop(new_key);
                 let _ = self.save_clock(enrollment_id, before, &e);
                 Err(ApprovalError::PhoneSigninConflict)
             }
-            Err(err) => {
-                delete_new();
-                Err(err)
-            }
+            Err(err) => Err(err),
         }
     }
 

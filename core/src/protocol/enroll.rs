@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::envelope::{self, open};
 use super::http::{device_request, Signer};
 use super::keys::DeviceKeyStore;
+use super::new_key::NewKey;
 use super::url::BaseUrl;
 use super::wire::{self, b64, unb64, EnrollRequest, Enrolled};
 use super::{EnrollUri, HttpRequest, HttpResponse, ProtocolError};
@@ -124,12 +125,12 @@ impl Enrollment {
     }
 }
 
-/// State kept between [`begin`] and [`EnrollState::finish`].
+/// State kept between [`begin`] and [`EnrollState::finish`]. It owns the new device key
+/// ([`NewKey`]): dropped without finishing, it deletes the key.
 #[derive(Debug)]
-pub struct EnrollState {
+pub struct EnrollState<'k> {
     uri: EnrollUri,
-    alias: String,
-    public_key: Vec<u8>,
+    key: NewKey<'k>,
     device_name: String,
     nonce: String,
 }
@@ -147,72 +148,69 @@ pub(crate) fn valid_id(s: &str) -> bool {
 }
 
 /// Starts enrolling: creates a device key (no user verification) and builds the
-/// `POST /nyckel/v1/enroll` request, signed with the new key.
-pub fn begin(
+/// `POST /nyckel/v1/enroll` request, signed with the new key. The returned state owns the
+/// key; on an error here the key is already gone.
+pub fn begin<'k>(
     uri: &EnrollUri,
     device_name: &str,
     push_token: Option<&str>,
-    keys: &dyn DeviceKeyStore,
+    keys: &'k dyn DeviceKeyStore,
     now: i64,
-) -> Result<(HttpRequest, EnrollState), ProtocolError> {
+) -> Result<(HttpRequest, EnrollState<'k>), ProtocolError> {
     let device_name: String =
         device_name.chars().filter(|c| !c.is_control()).take(MAX_DEVICE_NAME).collect();
     let push_token = push_token.filter(|t| !t.is_empty() && t.len() <= MAX_PUSH_TOKEN);
-    let alias = new_alias("device");
-    let public_key = keys.create_key(alias.clone(), false)?;
-    if !wire::is_p256_public_key(&public_key) {
-        let _ = keys.delete_key(alias);
+    let key = NewKey::create(keys, new_alias("device"), false)?;
+    if !wire::is_p256_public_key(key.public_key()) {
         return Err(ProtocolError::BadPlatformKey);
     }
     let body = serde_json::to_vec(&EnrollRequest {
         activation_code: uri.activation_code.clone(),
-        device_public_key: b64(&public_key),
+        device_public_key: b64(key.public_key()),
         device_name: device_name.clone(),
         push_token: push_token.map(str::to_owned),
     })
     .map_err(|_| ProtocolError::Malformed("request"))?;
-    let signer = Signer { keys, alias: &alias, public_key: &public_key };
-    let signed = match device_request(
-        "POST",
-        &uri.base_url,
-        "/nyckel/v1/enroll",
-        "",
-        "new",
-        now,
-        body,
-        &signer,
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = keys.delete_key(alias);
-            return Err(e);
-        }
-    };
+    let signer = Signer { keys, alias: key.alias(), public_key: key.public_key() };
+    let signed =
+        device_request("POST", &uri.base_url, "/nyckel/v1/enroll", "", "new", now, body, &signer)?;
     Ok((
         signed.request,
-        EnrollState { uri: uri.clone(), alias, public_key, device_name, nonce: signed.nonce },
+        EnrollState { uri: uri.clone(), key, device_name, nonce: signed.nonce },
     ))
 }
 
-impl EnrollState {
+impl<'k> EnrollState<'k> {
     /// The key alias created for this enrollment.
     pub fn key_alias(&self) -> &str {
-        &self.alias
+        self.key.alias()
     }
 
-    /// Consumes the provider's answer. On success returns the [`Enrollment`] to persist;
-    /// on any error the new device key is deleted and nothing is to be stored.
+    /// Consumes the provider's answer. On success returns the [`Enrollment`] to persist and
+    /// keeps the key (for callers with nothing to save that can fail afterwards; see
+    /// [`EnrollState::finish_pending`]); on any error the new device key is deleted and
+    /// nothing is to be stored. (`_keys` is unused: the state owns its key.)
     pub fn finish(
         self,
-        keys: &dyn DeviceKeyStore,
+        _keys: &dyn DeviceKeyStore,
         resp: &HttpResponse,
         now: i64,
     ) -> Result<Enrollment, ProtocolError> {
-        let result = self.verify(resp, now);
-        if result.is_err() {
-            let _ = keys.delete_key(self.alias.clone());
-        }
-        result
+        let (enrollment, key) = self.finish_pending(resp, now)?;
+        key.commit();
+        Ok(enrollment)
+    }
+
+    /// Consumes the provider's answer. On success returns the [`Enrollment`] and the key's
+    /// guard: save the enrollment, then [`NewKey::commit`] (a failed save drops the guard,
+    /// which deletes the key). On any error the key is deleted.
+    pub fn finish_pending(
+        self,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<(Enrollment, NewKey<'k>), ProtocolError> {
+        let enrollment = self.verify(resp, now)?;
+        Ok((enrollment, self.key))
     }
 
     fn verify(&self, resp: &HttpResponse, now: i64) -> Result<Enrollment, ProtocolError> {
@@ -225,7 +223,7 @@ impl EnrollState {
         }
         let v = open::<Enrolled>(resp, &provider_key, Some(&self.nonce))?;
         let e = v.body;
-        if e.device_public_key != b64(&self.public_key) {
+        if e.device_public_key != b64(self.key.public_key()) {
             return Err(ProtocolError::Substituted("device key"));
         }
         if !valid_id(&e.device_id) || !valid_id(&e.user_id) {
@@ -252,8 +250,8 @@ impl EnrollState {
             user_id: e.user_id,
             device_id: e.device_id,
             device_name: self.device_name.clone(),
-            device_key_alias: self.alias.clone(),
-            device_public_key: b64(&self.public_key),
+            device_key_alias: self.key.alias().to_owned(),
+            device_public_key: b64(self.key.public_key()),
             sign_count: 0,
             phone_signin: None,
             clock_offset: 0,

@@ -21,6 +21,7 @@ pub mod enroll;
 mod error;
 mod http;
 pub mod keys;
+mod new_key;
 pub mod pending;
 pub mod phone_signin;
 pub mod respond;
@@ -37,6 +38,7 @@ pub use enroll::{EnrollState, Enrollment, PhoneSignin};
 pub use error::{ProtocolError, ProviderCode};
 pub use http::{HttpRequest, HttpResponse};
 pub use keys::{DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};
+pub use new_key::NewKey;
 pub use pending::{fetch_pending, parse_pending, PendingFetch, PendingRequest, RequestKind};
 pub use phone_signin::{
     disable_phone_signin, enable_phone_signin, PhoneSigninDisable, PhoneSigninEnable,

@@ -4,16 +4,17 @@
 use super::enroll::{new_alias, PhoneSignin};
 use super::envelope::{open, skew_time};
 use super::keys::{sign_checked, DeviceKeyStore};
+use super::new_key::NewKey;
 use super::wire::{self, b64, PhoneSigninRequest, PhoneSigninState};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
 
 const ENDPOINT: &str = "/nyckel/v1/phone-signin";
 
-/// State between [`enable_phone_signin`] and [`PhoneSigninEnable::finish`].
+/// State between [`enable_phone_signin`] and [`PhoneSigninEnable::finish`]. It owns the new
+/// key ([`NewKey`]): dropped without finishing, it deletes the key.
 #[derive(Debug)]
-pub struct PhoneSigninEnable {
-    alias: String,
-    public_key: Vec<u8>,
+pub struct PhoneSigninEnable<'k> {
+    key: NewKey<'k>,
     nonce: String,
 }
 
@@ -28,33 +29,26 @@ pub struct PhoneSigninDisable {
 /// Failures of the new key (other than a cancelled or failed prompt) are
 /// [`ProtocolError::PhoneSigninKey`]; the device key signing the request fails as
 /// [`ProtocolError::KeyStore`].
-pub fn enable_phone_signin(
+pub fn enable_phone_signin<'k>(
     enrollment: &Enrollment,
-    keys: &dyn DeviceKeyStore,
+    keys: &'k dyn DeviceKeyStore,
     now: i64,
-) -> Result<(HttpRequest, PhoneSigninEnable), ProtocolError> {
-    let alias = new_alias("phone");
-    let public_key = keys
-        .create_key(alias.clone(), true)
+) -> Result<(HttpRequest, PhoneSigninEnable<'k>), ProtocolError> {
+    let key = NewKey::create(keys, new_alias("phone"), true)
         .map_err(|e| ProtocolError::from(e).of_phone_signin_key())?;
-    let cleanup = |e: ProtocolError| {
-        let _ = keys.delete_key(alias.clone());
-        e
-    };
-    if !wire::is_p256_public_key(&public_key) {
-        return Err(cleanup(ProtocolError::BadPlatformKey));
+    if !wire::is_p256_public_key(key.public_key()) {
+        return Err(ProtocolError::BadPlatformKey);
     }
-    let pk_b64 = b64(&public_key);
+    let pk_b64 = b64(key.public_key());
     // The nonce must be known before signing the proof; sign the request with a nonce we pick.
     let nonce = wire::random_b64(16);
     let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
-    let proof = sign_checked(keys, &alias, &public_key, proof_msg.as_bytes())
-        .map_err(|e| cleanup(e.of_phone_signin_key()))?;
-    let body =
-        serde_json::to_vec(&PhoneSigninRequest { public_key: pk_b64, key_proof: b64(&proof) })
-            .map_err(|_| cleanup(ProtocolError::Malformed("request")))?;
-    let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce).map_err(cleanup)?;
-    Ok((signed, PhoneSigninEnable { alias, public_key, nonce }))
+    let proof = sign_checked(keys, key.alias(), key.public_key(), proof_msg.as_bytes())
+        .map_err(|e| e.of_phone_signin_key())?;
+    let body = serde_json::to_vec(&PhoneSigninRequest { public_key: pk_b64, key_proof: b64(&proof) })
+        .map_err(|_| ProtocolError::Malformed("request"))?;
+    let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce)?;
+    Ok((signed, PhoneSigninEnable { key, nonce }))
 }
 
 fn signed_with_nonce(
@@ -112,51 +106,55 @@ fn read_state(
     Ok(v.body)
 }
 
-impl PhoneSigninEnable {
-    /// The alias of the new phone sign-in key (to delete it if the request is never
-    /// answered; `finish` deletes it on every error it sees).
+impl<'k> PhoneSigninEnable<'k> {
+    /// The alias of the new phone sign-in key.
     pub fn key_alias(&self) -> &str {
-        &self.alias
+        self.key.alias()
     }
 
     /// Consumes the provider's answer; on success records the key in `enrollment` and
     /// returns the alias of the phone sign-in key it replaced, if any, **without deleting
-    /// it**: persist `enrollment` first, then delete that key (if persisting fails, the
-    /// stored enrollment still names the old key, which must then still exist). On error
-    /// deletes the new key.
+    /// it**, and the new key's guard: persist `enrollment` first, then
+    /// [`NewKey::commit`] the new key and delete the replaced one (if persisting fails, drop
+    /// the guard: the stored enrollment still names the old key, which still exists). On
+    /// error the new key is deleted.
+    pub fn finish_pending(
+        self,
+        enrollment: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<(Option<String>, NewKey<'k>), ProtocolError> {
+        let state = read_state(enrollment, resp, &self.nonce, now)?;
+        let credential_id = match (state.enabled, state.credential_id) {
+            (true, Some(c)) if super::enroll::valid_id(&c) => c,
+            _ => return Err(ProtocolError::Malformed("credentialId")),
+        };
+        let phone = PhoneSignin {
+            key_alias: self.key.alias().to_owned(),
+            credential_id,
+            public_key: b64(self.key.public_key()),
+            sign_count: 0,
+        };
+        let old = enrollment
+            .phone_signin
+            .replace(phone)
+            .map(|old| old.key_alias)
+            .filter(|old| old != self.key.alias());
+        Ok((old, self.key))
+    }
+
+    /// [`PhoneSigninEnable::finish_pending`], keeping the new key at once (for callers that
+    /// save nothing that can fail afterwards). (`_keys` is unused: the state owns its key.)
     pub fn finish_deferred(
         self,
         enrollment: &mut Enrollment,
-        keys: &dyn DeviceKeyStore,
+        _keys: &dyn DeviceKeyStore,
         resp: &HttpResponse,
         now: i64,
     ) -> Result<Option<String>, ProtocolError> {
-        let result = read_state(enrollment, resp, &self.nonce, now).and_then(|s| {
-            match (s.enabled, s.credential_id) {
-                (true, Some(c)) if super::enroll::valid_id(&c) => Ok(c),
-                _ => Err(ProtocolError::Malformed("credentialId")),
-            }
-        });
-        match result {
-            Ok(credential_id) => {
-                let phone = PhoneSignin {
-                    key_alias: self.alias.clone(),
-                    credential_id,
-                    public_key: b64(&self.public_key),
-                    sign_count: 0,
-                };
-                let old = enrollment
-                    .phone_signin
-                    .replace(phone)
-                    .map(|old| old.key_alias)
-                    .filter(|old| *old != self.alias);
-                Ok(old)
-            }
-            Err(e) => {
-                let _ = keys.delete_key(self.alias);
-                Err(e)
-            }
-        }
+        let (old, key) = self.finish_pending(enrollment, resp, now)?;
+        key.commit();
+        Ok(old)
     }
 
     /// [`PhoneSigninEnable::finish_deferred`], then deletes the replaced key at once: only

@@ -46,10 +46,7 @@ impl UnwrappedKey {
 }
 
 pub(super) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    crate::clock::Clock::now(&crate::clock::SystemClock)
 }
 
 fn slot_aad(vault_id: &[u8], kind: &str, params: &str) -> Vec<u8> {
