@@ -174,10 +174,7 @@ pub fn begin<'k>(
     let signer = Signer { keys, alias: key.alias(), public_key: key.public_key() };
     let signed =
         device_request("POST", &uri.base_url, "/nyckel/v1/enroll", "", "new", now, body, &signer)?;
-    Ok((
-        signed.request,
-        EnrollState { uri: uri.clone(), key, device_name, nonce: signed.nonce },
-    ))
+    Ok((signed.request, EnrollState { uri: uri.clone(), key, device_name, nonce: signed.nonce }))
 }
 
 impl<'k> EnrollState<'k> {

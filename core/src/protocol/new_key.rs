@@ -54,7 +54,10 @@ impl Drop for NewKey<'_> {
 
 impl std::fmt::Debug for NewKey<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewKey").field("alias", &self.alias).field("committed", &self.committed).finish()
+        f.debug_struct("NewKey")
+            .field("alias", &self.alias)
+            .field("committed", &self.committed)
+            .finish()
     }
 }
 

@@ -45,8 +45,9 @@ pub fn enable_phone_signin<'k>(
     let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
     let proof = sign_checked(keys, key.alias(), key.public_key(), proof_msg.as_bytes())
         .map_err(|e| e.of_phone_signin_key())?;
-    let body = serde_json::to_vec(&PhoneSigninRequest { public_key: pk_b64, key_proof: b64(&proof) })
-        .map_err(|_| ProtocolError::Malformed("request"))?;
+    let body =
+        serde_json::to_vec(&PhoneSigninRequest { public_key: pk_b64, key_proof: b64(&proof) })
+            .map_err(|_| ProtocolError::Malformed("request"))?;
     let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce)?;
     Ok((signed, PhoneSigninEnable { key, nonce }))
 }
