@@ -4,6 +4,7 @@
 //! - [`codes`]: HOTP, TOTP and Steam codes.
 //! - [`vault`]: the encrypted SQLite vault of accounts, key slots, enrollments and activity.
 //! - [`protocol`]: the push-approval protocol v1, app side, sans-I/O (`docs/protocol.md`).
+//! - [`import`]: reading other authenticators' exports and adding them to the vault.
 //! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
 //! - [`error`]: the one classification of every error (kind, next step, request over).
 //!
@@ -12,6 +13,7 @@
 pub mod approvals;
 pub mod codes;
 pub mod error;
+pub mod import;
 pub mod otpauth;
 pub mod protocol;
 pub mod secret;
