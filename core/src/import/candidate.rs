@@ -40,6 +40,15 @@ impl Entry {
         Entry { position, label: label(position, issuer, name), result: Err(reason.into()) }
     }
 
+    /// An entry from a parsed `otpauth://` URI (the Nyckel backup's accounts).
+    pub(crate) fn from_uri(
+        position: usize,
+        parsed: Result<ParsedUri, otpauth::ParseError>,
+        note: &str,
+    ) -> Entry {
+        Entry::from_parsed(position, parsed, note, ("", ""))
+    }
+
     /// An entry from a parser result.
     pub(super) fn from_parsed(
         position: usize,

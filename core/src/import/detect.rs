@@ -52,6 +52,8 @@ fn detect_json(v: &Value) -> Result<Format, ImportError> {
         if list.is_empty() || first.is_some_and(|e| e.get("secret").is_some()) {
             return Ok(Format::AndOtp);
         }
+    } else if crate::export::backup::is_backup(v) {
+        return Ok(Format::NyckelBackup);
     } else if has("header") && has("db") {
         return Ok(Format::Aegis);
     } else if has("schemaVersion") && (has("services") || has("servicesEncrypted")) {

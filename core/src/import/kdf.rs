@@ -154,7 +154,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Decodes hex (either case); `None` when it is not an even number of hex digits.
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim().as_bytes();
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.chunks(2)

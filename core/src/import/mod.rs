@@ -13,8 +13,8 @@ mod candidate;
 mod detect;
 mod error;
 mod freeotp;
-mod google;
-mod kdf;
+pub(crate) mod google;
+pub(crate) mod kdf;
 mod phone_db;
 mod proton;
 mod steam;
@@ -31,12 +31,19 @@ pub use error::ImportError;
 pub use google::{parse_google_transfer_payload, read_google_transfer, TransferBatch};
 pub use kdf::{Argon2Limits, PBKDF2_MAX_ITERATIONS, SCRYPT_MAX_LOG_N, SCRYPT_MAX_MEMORY};
 
+/// "Issuer (name)", "Issuer" or "name" (empty when both are).
+pub(crate) fn label_of(issuer: &str, name: &str) -> String {
+    candidate::label(0, issuer, name).replace("entry 0", "")
+}
+
 /// Largest file accepted for an import, in bytes (an Aegis vault with icons stays far below).
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
 /// The file formats Nyckel imports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// Nyckel's own backup (`docs/backup-format.md`), always encrypted.
+    NyckelBackup,
     /// Aegis vault JSON, plain or encrypted.
     Aegis,
     /// 2FAS backup (schemas 1–4), plain or encrypted.
@@ -69,7 +76,8 @@ pub enum Format {
 
 impl Format {
     /// Every format, in the order `--format` lists them.
-    pub const ALL: [Format; 13] = [
+    pub const ALL: [Format; 14] = [
+        Format::NyckelBackup,
         Format::Aegis,
         Format::TwoFas,
         Format::GoogleTransfer,
@@ -88,6 +96,7 @@ impl Format {
     /// The name used by `--format` and in JSON output.
     pub fn name(self) -> &'static str {
         match self {
+            Format::NyckelBackup => "nyckel",
             Format::Aegis => "aegis",
             Format::TwoFas => "2fas",
             Format::GoogleTransfer => "google-transfer",
@@ -132,7 +141,7 @@ pub struct Parsed {
 }
 
 /// Reads an export file. `format` overrides detection; `password` opens encrypted files
-/// (Aegis, 2FAS). Never panics: whatever the bytes, the answer is a [`Parsed`] or a typed
+/// (Nyckel backup, Aegis, 2FAS). Never panics: whatever the bytes, the answer is a [`Parsed`] or a typed
 /// [`ImportError`].
 pub fn read(
     data: &[u8],
@@ -148,6 +157,7 @@ pub fn read(
     };
     let mut notes = Vec::new();
     let entries = match format {
+        Format::NyckelBackup => crate::export::backup::open(text(data, format)?, password)?,
         Format::Aegis => aegis::read(text(data, format)?, password)?,
         Format::TwoFas => twofas::read(text(data, format)?, password)?,
         Format::GoogleTransfer => {
