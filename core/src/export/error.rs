@@ -1,8 +1,10 @@
 //! Why an export was refused. Messages are one line and never contain a secret.
 //!
-//! Classification: [`ExportError::Vault`] is the vault's own error; every other variant is
-//! bad input (exit 2 in the CLI).
+//! Classification ([`Classify`]): [`ExportError::Vault`] is the vault's own error; a failed
+//! random source is [`ErrorKind::Internal`]; every other variant is the user's input
+//! ([`ErrorKind::InvalidInput`], `by_user`, exit 2 in the CLI).
 
+use crate::error::{Classify, ErrorKind};
 use crate::vault::VaultError;
 
 /// A refused export. Nothing is written or logged when one is returned.
@@ -23,4 +25,31 @@ pub enum ExportError {
     /// The vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+}
+
+impl Classify for ExportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ExportError::PasswordRequired(_)
+            | ExportError::EmptyPassword
+            | ExportError::KdfParameters(_) => ErrorKind::InvalidInput,
+            ExportError::Random => ErrorKind::Internal,
+            ExportError::Vault(e) => e.kind(),
+        }
+    }
+    fn by_user(&self) -> bool {
+        match self {
+            ExportError::PasswordRequired(_)
+            | ExportError::EmptyPassword
+            | ExportError::KdfParameters(_) => true,
+            ExportError::Random => false,
+            ExportError::Vault(e) => e.by_user(),
+        }
+    }
+    fn log_detail(&self) -> Option<String> {
+        match self {
+            ExportError::Vault(e) => e.log_detail(),
+            _ => None,
+        }
+    }
 }

@@ -1,10 +1,13 @@
 //! Why a whole import was refused. Messages are one line and never contain a secret or a
 //! password.
 //!
-//! Classification (for the CLI's exit codes and the apps): every variant but
-//! [`ImportError::Vault`] is *bad input* (the file, the password or the chosen format is
-//! wrong; exit 2); `Vault` carries the vault's own error and is classified as that error.
+//! Classification ([`Classify`], for the CLI's exit codes and the apps): every variant but
+//! [`ImportError::Vault`] is the user's input (the file, the password or the chosen format;
+//! `by_user`, exit 2): a wrong password is [`ErrorKind::WrongPassphrase`], everything else
+//! [`ErrorKind::InvalidInput`] (choose another file or fix the password). `Vault` carries
+//! the vault's own error and is classified as that error.
 
+use crate::error::{Classify, ErrorKind};
 use crate::vault::VaultError;
 
 /// A refused import file. Nothing is added to the vault when one is returned.
@@ -57,13 +60,39 @@ fn list(numbers: &[u32]) -> String {
     numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
 }
 
-impl ImportError {
-    /// True when the input (file, password, format name) is at fault rather than the vault
-    /// or the machine.
-    pub fn is_bad_input(&self) -> bool {
-        !matches!(self, ImportError::Vault(_))
+impl Classify for ImportError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            ImportError::WrongPassword(_) => ErrorKind::WrongPassphrase,
+            ImportError::Vault(e) => e.kind(),
+            ImportError::TooLarge { .. }
+            | ImportError::UnknownFormat(_)
+            | ImportError::UnknownFormatName(_)
+            | ImportError::Malformed { .. }
+            | ImportError::PasswordRequired(_)
+            | ImportError::Tampered(_)
+            | ImportError::NoPasswordSlot(_)
+            | ImportError::KdfTooExpensive { .. }
+            | ImportError::Unsupported { .. }
+            | ImportError::MissingBatches { .. }
+            | ImportError::BatchMismatch(_) => ErrorKind::InvalidInput,
+        }
     }
+    fn by_user(&self) -> bool {
+        match self {
+            ImportError::Vault(e) => e.by_user(),
+            _ => true,
+        }
+    }
+    fn log_detail(&self) -> Option<String> {
+        match self {
+            ImportError::Vault(e) => e.log_detail(),
+            _ => None,
+        }
+    }
+}
 
+impl ImportError {
     pub(super) fn malformed(format: &'static str, detail: impl Into<String>) -> Self {
         ImportError::Malformed { format, detail: detail.into() }
     }

@@ -607,3 +607,19 @@ fn every_shared_fixture_applies_to_a_vault_and_reimports_as_duplicates() {
     let again = apply(&mut v, read(&data, None, None).unwrap(), ImportOptions::default()).unwrap();
     assert_eq!(again.duplicates(), 7);
 }
+
+#[test]
+fn import_errors_are_classified_as_the_users_input_except_the_vaults_own() {
+    use crate::error::{Classify, ErrorKind};
+    let wrong = ImportError::WrongPassword("Aegis");
+    assert_eq!((wrong.kind(), wrong.by_user()), (ErrorKind::WrongPassphrase, true));
+    let bad = ImportError::MissingBatches { missing: vec![2], total: 3 };
+    assert_eq!((bad.kind(), bad.by_user()), (ErrorKind::InvalidInput, true));
+    assert_eq!(
+        bad.to_string(),
+        "Google Authenticator export: batch 2 of 3 missing; scan every QR code of the export"
+    );
+    let storage = ImportError::Vault(crate::vault::VaultError::Storage("disk full".into()));
+    assert_eq!((storage.kind(), storage.by_user()), (ErrorKind::Storage, false));
+    assert_eq!(storage.log_detail().as_deref(), Some("disk full"));
+}
