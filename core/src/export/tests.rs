@@ -178,19 +178,29 @@ fn google_qr_round_trips_what_google_can_hold_and_lists_the_rest() {
 #[test]
 fn device_bound_keys_and_managed_secrets_never_leave_and_every_export_is_logged() {
     let (_d, mut v) = vault();
-    let enrollment = |managed: bool, phone: bool| -> crate::protocol::Enrollment {
-        serde_json::from_value(serde_json::json!({
-            "version": 1, "base_url": "https://idp.example.se", "origin": "https://idp.example.se",
-            "rp_id": "idp.example.se", "issuer": "Region Skåne", "provider_key": "BAAA",
-            "account_name": if managed { "anna" } else { "bo" }, "user_id": "dXNlcg",
-            "device_id": "ZGV2aWNl", "device_name": "telefon", "device_key_alias": "k",
-            "device_public_key": "BAAA", "sign_count": 0,
-            "phone_signin_key_alias": if phone { Some("p") } else { None },
-            "phone_signin_credential_id": if phone { Some("c") } else { None },
-            "phone_signin_public_key": null, "phone_signin_sign_count": 0,
-            "clock_offset": 0, "otp_account_id": null, "enrolled_at": 1, "otp_managed": managed
-        }))
-        .unwrap()
+    let enrollment = |managed: bool, phone: bool| crate::protocol::Enrollment {
+        base_url: "https://idp.example.se".into(),
+        origin: "https://idp.example.se".into(),
+        rp_id: "idp.example.se".into(),
+        issuer: "Region Skåne".into(),
+        provider_key: "BAAA".into(),
+        account_name: if managed { "anna" } else { "bo" }.into(),
+        user_id: "dXNlcg".into(),
+        device_id: "ZGV2aWNl".into(),
+        device_name: "telefon".into(),
+        device_key_alias: "k".into(),
+        device_public_key: "BAAA".into(),
+        sign_count: 0,
+        phone_signin: phone.then(|| crate::protocol::PhoneSignin {
+            key_alias: "p".into(),
+            credential_id: "c".into(),
+            public_key: "BAAA".into(),
+            sign_count: 0,
+        }),
+        clock_offset: 0,
+        otp_account_id: None,
+        otp_managed: managed,
+        enrolled_at: 1,
     };
     let managed = OtpParams::totp(crate::Secret::new(vec![1; 20]), "Region Skåne", "anna");
     let personal = OtpParams::totp(crate::Secret::new(vec![2; 20]), "Region Skåne", "bo");

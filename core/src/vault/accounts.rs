@@ -163,7 +163,7 @@ impl Vault {
     ) -> Result<(Vec<BatchResult>, bool), VaultError> {
         self.key()?;
         let tx = self.begin()?;
-        let mut known: Vec<(OtpKind, Secret, i64)> =
+        let mut known: Vec<(OtpKind, crate::Secret, i64)> =
             self.accounts()?.into_iter().map(|a| (a.params.kind, a.params.secret, a.id)).collect();
         let at = now();
         let mut results = Vec::with_capacity(accounts.len());
