@@ -4,6 +4,8 @@
 //! - [`codes`]: HOTP, TOTP and Steam codes.
 //! - [`vault`]: the encrypted SQLite vault of accounts, key slots, enrollments and activity.
 //! - [`protocol`]: the push-approval protocol v1, app side, sans-I/O (`docs/protocol.md`).
+//! - [`import`]: reading other authenticators' exports and adding them to the vault.
+//! - [`export`]: Nyckel backups and exports to other apps (device-bound keys never leave).
 //! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
 //! - [`clock`]: the device clock, injected (the one place that reads the system time).
 //! - [`error`]: the one classification of every error (kind, next step, request over).
@@ -14,6 +16,8 @@ pub mod approvals;
 pub mod clock;
 pub mod codes;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod otpauth;
 pub mod protocol;
 pub mod secret;

@@ -51,6 +51,10 @@ pub struct Enrollment {
     pub clock_offset: i64,
     /// Id of the OTP account added from the same enrollment, if any (set by the vault).
     pub otp_account_id: Option<i64>,
+    /// True when the enrollment marked that OTP secret as managed by the organisation
+    /// (`otp_managed=1` in the enrollment QR): it is never exported.
+    #[serde(default)]
+    pub otp_managed: bool,
     /// When the enrollment happened (provider time).
     pub enrolled_at: i64,
 }
@@ -253,6 +257,7 @@ impl<'k> EnrollState<'k> {
             phone_signin: None,
             clock_offset: 0,
             otp_account_id: None,
+            otp_managed: self.uri.otp.is_some() && self.uri.otp_managed,
             enrolled_at: v.header.server_time,
         };
         enrollment.learn_time(v.header.server_time, now);

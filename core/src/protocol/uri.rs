@@ -68,6 +68,8 @@ pub struct EnrollUri {
     pub expires_at: Option<i64>,
     /// An OTP account to add alongside, if the code carries one.
     pub otp: Option<ParsedUri>,
+    /// `otp_managed=1`: the organisation manages that OTP secret; it is never exported.
+    pub otp_managed: bool,
 }
 
 impl std::fmt::Debug for EnrollUri {
@@ -80,6 +82,7 @@ impl std::fmt::Debug for EnrollUri {
             .field("expires_at", &self.expires_at)
             .field("activation_code", &"<redacted>")
             .field("otp", &self.otp.as_ref().map(|_| "<otp account>"))
+            .field("otp_managed", &self.otp_managed)
             .finish()
     }
 }
@@ -155,8 +158,9 @@ impl EnrollUri {
         }
         let query = query.split('#').next().unwrap_or("");
 
-        const NAMES: [&str; 7] = ["url", "code", "account", "fp", "issuer", "exp", "otp"];
-        let mut vals: [Option<String>; 7] = Default::default();
+        const NAMES: [&str; 8] =
+            ["url", "code", "account", "fp", "issuer", "exp", "otp", "otp_managed"];
+        let mut vals: [Option<String>; 8] = Default::default();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let Some(idx) = NAMES.iter().position(|n| n.eq_ignore_ascii_case(k)) else {
@@ -167,7 +171,7 @@ impl EnrollUri {
             }
             vals[idx] = Some(pct_decode(v, NAMES[idx])?);
         }
-        let [url, code, account, fp, issuer, exp, otp] = vals;
+        let [url, code, account, fp, issuer, exp, otp, otp_managed] = vals;
 
         let url = url.ok_or(UriError::Missing("url"))?;
         let base = BaseUrl::parse(&url).map_err(|p| match p {
@@ -207,7 +211,13 @@ impl EnrollUri {
             None => None,
             Some(o) => Some(crate::otpauth::parse(&o).map_err(UriError::InvalidOtp)?),
         };
+        let otp_managed = match otp_managed.as_deref() {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(_) => return Err(UriError::Invalid("otp_managed")),
+        };
         Ok(EnrollUri {
+            otp_managed,
             base_url: base.base,
             origin: base.origin,
             activation_code: code,
@@ -380,6 +390,19 @@ mod tests {
             Some("otpauth://totp/x"),
         );
         assert!(matches!(EnrollUri::parse(&bad), Err(UriError::InvalidOtp(_))));
+    }
+
+    #[test]
+    fn otp_managed_is_an_optional_flag_of_the_embedded_otp_account() {
+        let otp = "otpauth://totp/R:anna?secret=JBSWY3DPEHPK3PXP";
+        let s = EnrollUri::build("https://idp.example.se", CODE, "anna", FP, None, None, Some(otp));
+        assert!(!EnrollUri::parse(&s).unwrap().otp_managed);
+        assert!(EnrollUri::parse(&format!("{s}&otp_managed=1")).unwrap().otp_managed);
+        assert!(!EnrollUri::parse(&format!("{s}&otp_managed=0")).unwrap().otp_managed);
+        assert_eq!(
+            EnrollUri::parse(&format!("{s}&otp_managed=yes")),
+            Err(UriError::Invalid("otp_managed"))
+        );
     }
 
     #[test]

@@ -62,6 +62,20 @@ pub enum DuplicatePolicy {
     Allow,
 }
 
+/// What [`Vault::add_batch`] did with one account.
+#[derive(Debug)]
+pub enum BatchResult {
+    /// Added (only kept if the batch was committed).
+    Added(Account),
+    /// The same kind and secret is already stored, or came earlier in the batch.
+    Duplicate {
+        /// The account already there (in a rolled-back batch, an id that is gone again).
+        existing_id: i64,
+    },
+    /// Refused by the vault's checks (too long, bad digits, …).
+    Invalid(VaultError),
+}
+
 /// An account with its current code.
 #[derive(Clone, Debug)]
 pub struct AccountCode {
@@ -135,6 +149,45 @@ impl Vault {
         let account = self.insert_account_in(&tx, params, note, now())?;
         tx.commit()?;
         Ok(account)
+    }
+
+    /// Adds several accounts (with notes) in one transaction, for imports. Each is checked
+    /// and compared with what is stored and with those before it in the batch; then
+    /// `commit` sees every result and decides: `true` commits the added ones together,
+    /// `false` rolls the whole batch back (a dry run, or an all-or-nothing import that had
+    /// failures). Returns the results and whether they were committed.
+    pub fn add_batch(
+        &mut self,
+        accounts: Vec<(OtpParams, String)>,
+        commit: impl FnOnce(&[BatchResult]) -> bool,
+    ) -> Result<(Vec<BatchResult>, bool), VaultError> {
+        self.key()?;
+        let tx = self.begin()?;
+        let mut known: Vec<(OtpKind, crate::Secret, i64)> =
+            self.accounts()?.into_iter().map(|a| (a.params.kind, a.params.secret, a.id)).collect();
+        let at = now();
+        let mut results = Vec::with_capacity(accounts.len());
+        for (params, note) in accounts {
+            if let Err(e) = self.check_new_account(&params, &note) {
+                results.push(BatchResult::Invalid(e));
+                continue;
+            }
+            let same = known.iter().find(|(k, s, _)| *k == params.kind && *s == params.secret);
+            if let Some((_, _, id)) = same {
+                results.push(BatchResult::Duplicate { existing_id: *id });
+                continue;
+            }
+            let account = self.insert_account_in(&tx, params, &note, at)?;
+            known.push((account.params.kind, account.params.secret.clone(), account.id));
+            results.push(BatchResult::Added(account));
+        }
+        let keep = commit(&results);
+        if keep {
+            tx.commit()?;
+        } else {
+            tx.rollback()?;
+        }
+        Ok((results, keep))
     }
 
     /// Validates the fields of an account about to be added. Needs the vault unlocked.

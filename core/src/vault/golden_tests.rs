@@ -148,6 +148,7 @@ fn golden_enrollment(n: u8, device_public_key: &str) -> Enrollment {
         phone_signin: None,
         clock_offset: 0,
         otp_account_id: None,
+        otp_managed: false,
         enrolled_at: 1_767_225_600 + n as i64,
     }
 }

@@ -16,7 +16,7 @@ mod slots;
 mod snapshot;
 mod store;
 
-pub use accounts::{Account, AccountCode, AccountEdit, AddedAccount, DuplicatePolicy};
+pub use accounts::{Account, AccountCode, AccountEdit, AddedAccount, BatchResult, DuplicatePolicy};
 pub use activity::{ActivityEntry, ActivityEvent};
 pub use enrollments::StoredEnrollment;
 pub use error::VaultError;

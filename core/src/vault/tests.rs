@@ -613,6 +613,7 @@ fn sample_enrollment() -> crate::protocol::Enrollment {
         phone_signin: None,
         clock_offset: 0,
         otp_account_id: None,
+        otp_managed: false,
         enrolled_at: 1,
     }
 }

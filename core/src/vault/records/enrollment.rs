@@ -31,6 +31,14 @@ pub(in crate::vault) struct EnrollmentRecord {
     clock_offset: i64,
     otp_account_id: Option<i64>,
     enrolled_at: i64,
+    /// The OTP secret is managed by the organisation (never exported). Absent in records
+    /// written before it existed, and left out when false, so those bytes stay unchanged.
+    #[serde(default, skip_serializing_if = "is_false")]
+    otp_managed: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl EnrollmentRecord {
@@ -58,6 +66,7 @@ impl EnrollmentRecord {
             clock_offset: e.clock_offset,
             otp_account_id: e.otp_account_id,
             enrolled_at: e.enrolled_at,
+            otp_managed: e.otp_managed,
         }
     }
 
@@ -98,6 +107,7 @@ impl EnrollmentRecord {
             clock_offset: self.clock_offset,
             otp_account_id: self.otp_account_id,
             enrolled_at: self.enrolled_at,
+            otp_managed: self.otp_managed,
         })
     }
 }
