@@ -1,7 +1,6 @@
 //! The HTTP server: routes, handlers, and ways to start it (async or on a background thread).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -13,55 +12,53 @@ use axum::{Json, Router};
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use nyckel_core::protocol::wire::{Envelope, ErrorCode, ProviderInfo};
+use nyckel_core::protocol::wire::{Envelope, ErrorBody, ProviderInfo};
 
 use crate::api;
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::ApiError;
-use crate::provider::Provider;
+use crate::error::Error;
+use crate::provider::Identity;
 use crate::signin;
 use crate::verify::{AssertionBody, DeviceAuth};
 
 /// Shared server state.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The database.
     pub db: Db,
     /// Policy and clock.
     pub cfg: Config,
-    /// Provider key and origin.
-    pub provider: Arc<Provider>,
+    /// Identity key and origin.
+    pub provider: Arc<Identity>,
 }
 
 impl AppState {
     /// Runs `f` with a fresh connection on the blocking pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection, &AppState) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Connection, &AppState) -> Result<T, Error> + Send + 'static,
     {
         let st = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = st.db.open()?;
+            let mut conn = st.db.conn()?;
             f(&mut conn, &st)
         })
         .await
-        .map_err(|_| ApiError::internal())?
+        .map_err(|_| Error::Internal)?
     }
 }
 
-async fn read_body(body: Body) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, api::MAX_BODY)
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::TooLarge, "request body too large"))
+async fn read_body(body: Body) -> Result<Bytes, Error> {
+    axum::body::to_bytes(body, api::MAX_BODY).await.map_err(|_| Error::TooLarge)
 }
 
 fn path_and_query(uri: &Uri) -> String {
     uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
 }
 
-async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
+async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await?;
     let auth = DeviceAuth::from_headers(&parts.headers)?;
@@ -70,10 +67,10 @@ async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelop
 }
 
 /// Authenticates a device request on the blocking pool and runs `f` with the device.
-async fn device_call<T, F>(st: AppState, req: Request, f: F) -> Result<T, ApiError>
+async fn device_call<T, F>(st: AppState, req: Request, f: F) -> Result<T, Error>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, ApiError>
+    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, Error>
         + Send
         + 'static,
 {
@@ -90,7 +87,7 @@ where
     .await
 }
 
-async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
+async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
     device_call(st, req, |c, s, d, nonce, _| {
         signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())
     })
@@ -98,10 +95,7 @@ async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<Envelo
     .map(Json)
 }
 
-async fn phone_signin(
-    State(st): State<AppState>,
-    req: Request,
-) -> Result<Json<Envelope>, ApiError> {
+async fn phone_signin(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
     if req.method() == Method::DELETE {
         device_call(st, req, |c, s, d, nonce, _| {
             api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)
@@ -117,7 +111,7 @@ async fn phone_signin(
     }
 }
 
-async fn device(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
+async fn device(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
     if req.method() == Method::DELETE {
         device_call(st, req, |c, s, d, nonce, _| {
             api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)
@@ -137,15 +131,15 @@ async fn respond(
     State(st): State<AppState>,
     UrlPath(id): UrlPath<String>,
     body: Body,
-) -> Result<Json<Envelope>, ApiError> {
+) -> Result<Json<Envelope>, Error> {
     let body = read_body(body).await?;
     if id.len() > 64 {
-        return Err(ApiError::new(ErrorCode::NotFound, "no such request"));
+        return Err(Error::NotFound("request"));
     }
     let b: AssertionBody = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))?;
+        .map_err(|_| Error::bad_request("malformed JSON or a missing/mistyped field"))?;
     if b.credential_id.len() > 64 {
-        return Err(ApiError::bad_request("invalid credentialId"));
+        return Err(Error::bad_request("invalid credentialId"));
     }
     st.run(move |c, s| signin::respond(c, &s.cfg, &s.provider, &id, &b)).await.map(Json)
 }
@@ -158,10 +152,10 @@ struct TimeQuery {
 async fn time(
     State(st): State<AppState>,
     q: Result<Query<TimeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Envelope>, ApiError> {
-    let q = q.map_err(|_| ApiError::bad_request("nonce query parameter required"))?;
+) -> Result<Json<Envelope>, Error> {
+    let q = q.map_err(|_| Error::bad_request("nonce query parameter required"))?;
     if q.nonce.is_empty() || q.nonce.len() > 64 {
-        return Err(ApiError::bad_request("invalid nonce"));
+        return Err(Error::bad_request("invalid nonce"));
     }
     Ok(Json(st.provider.time_envelope(st.cfg.clock.now(), &q.nonce)))
 }
@@ -171,11 +165,11 @@ async fn provider_info(State(st): State<AppState>) -> Json<ProviderInfo> {
 }
 
 async fn not_found() -> Response {
-    ApiError::new(ErrorCode::NotFound, "no such endpoint").into_response()
+    Error::NotFound("endpoint").into_response()
 }
 
 /// The router with every route.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/nyckel/v1/enroll", post(enroll))
         .route("/nyckel/v1/requests", get(pending))
@@ -199,22 +193,16 @@ pub(crate) fn client_ip(ci: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> St
 
 /// Serves on `listener` until `shutdown` resolves. Stores the effective origin/rpId/issuer in
 /// the database so the admin CLI prints enrollment codes for this server.
-pub async fn serve_until(
+pub(crate) async fn serve_until(
     listener: tokio::net::TcpListener,
-    db_path: impl AsRef<Path>,
-    config: Config,
+    db: Db,
+    cfg: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let addr = listener.local_addr()?;
-    let db_path: PathBuf = db_path.as_ref().to_owned();
-    let cfg = config.clone();
     let state = tokio::task::spawn_blocking(
         move || -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-            let db = Db::init(&db_path)?;
-            let conn = db.open()?;
-            let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
-            Provider::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
-            let provider = Provider::load(&conn).map_err(|e| e.message)?;
+            let provider = configure(&db, &cfg, addr)?;
             Ok(AppState { db, cfg, provider: Arc::new(provider) })
         },
     )
@@ -224,13 +212,13 @@ pub async fn serve_until(
     Ok(())
 }
 
-/// Serves on `listener` forever.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    db_path: impl AsRef<Path>,
-    config: Config,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    serve_until(listener, db_path, config, std::future::pending()).await
+/// Stores the origin (the configuration's, else `http://ADDR`), rpId and issuer, and loads the
+/// provider identity with them.
+fn configure(db: &Db, cfg: &Config, addr: SocketAddr) -> Result<Identity, Error> {
+    let conn = db.conn()?;
+    let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
+    Identity::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
+    Identity::load(&conn)
 }
 
 /// A server running on a background thread.
@@ -265,32 +253,20 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Starts a server on `addr` (e.g. `127.0.0.1:0`) with the default policy, on its own
-/// tokio runtime in a background thread. Returns once the server is ready.
-pub fn spawn_background(addr: &str, db: impl AsRef<Path>) -> std::io::Result<ServerHandle> {
-    spawn_background_with(addr, db, Config::default())
-}
-
-/// [`spawn_background`] with a configuration (policy, clock).
-pub fn spawn_background_with(
+/// Starts a server on `addr` (e.g. `127.0.0.1:0`) on its own tokio runtime in a background
+/// thread. Returns once the server is ready.
+pub(crate) fn spawn_background(
     addr: &str,
-    db: impl AsRef<Path>,
+    db: Db,
     config: Config,
 ) -> std::io::Result<ServerHandle> {
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let bound = std_listener.local_addr()?;
-    // Initialise the database here so errors surface synchronously and the CLI sees the origin.
-    {
-        let db = Db::init(db.as_ref()).map_err(std::io::Error::other)?;
-        let conn = db.open().map_err(std::io::Error::other)?;
-        let origin = config.origin.clone().unwrap_or_else(|| format!("http://{bound}"));
-        Provider::configure(&conn, &origin, config.rp_id.as_deref(), &config.issuer)
-            .map_err(std::io::Error::other)?;
-    }
+    // Configure here so errors surface synchronously and the admin side sees the origin.
+    configure(&db, &config, bound).map_err(std::io::Error::other)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-    let db_path = db.as_ref().to_owned();
     let thread = std::thread::Builder::new().name("nyckel-idp".into()).spawn(move || {
         let rt = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -312,7 +288,7 @@ pub fn spawn_background_with(
                 }
             };
             let _ = ready_tx.send(Ok(()));
-            let _ = serve_until(listener, db_path, config, async {
+            let _ = serve_until(listener, db, config, async {
                 let _ = rx.await;
             })
             .await;
@@ -327,7 +303,20 @@ pub fn spawn_background_with(
     })
 }
 
-/// Maps a page error to a status for HTML handlers.
-pub(crate) fn status_of(e: &ApiError) -> StatusCode {
+/// The HTTP status of an error (its wire code's), for the JSON answers and the pages.
+pub(crate) fn status_of(e: &Error) -> StatusCode {
     StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The one mapping of a domain error to an HTTP answer: its code's status and
+/// `{"error","message"}` (plus the signed `time` of `clock_skew`).
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let time = match &self {
+            Error::ClockSkew { time } => Some((**time).clone()),
+            _ => None,
+        };
+        let body = ErrorBody { error: self.code(), message: self.to_string(), time };
+        (status_of(&self), Json(body)).into_response()
+    }
 }
