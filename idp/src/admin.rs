@@ -103,7 +103,7 @@ pub fn issue_enrollment(conn: &Connection, cfg: &Config, name: &str) -> Result<E
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
-        .ok_or_else(|| Error::UnknownUser)?;
+        .ok_or(Error::UnknownUser)?;
     let code = b64(&random_bytes(18));
     let expires_at = now + cfg.activation_ttl;
     conn.execute(
@@ -223,7 +223,7 @@ pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result
     let user: Option<String> = conn
         .query_row("SELECT user_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
         .optional()?;
-    let user = user.ok_or_else(|| Error::NotFound("device"))?;
+    let user = user.ok_or(Error::NotFound("device"))?;
     conn.execute(
         "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
         params![device_id, now],

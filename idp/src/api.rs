@@ -62,7 +62,7 @@ pub fn authenticate(
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (user_id, revoked, key) = row.ok_or_else(|| Error::UnknownDevice)?;
+    let (user_id, revoked, key) = row.ok_or(Error::UnknownDevice)?;
     if revoked.is_some() {
         return Err(Error::DeviceRevoked);
     }
@@ -134,6 +134,7 @@ pub fn enroll(
     )?;
     event(&tx, now, Some(&user_id), "device_enrolled", &device_id)?;
     tx.commit()?;
+    tracing::info!(device = %device_id, user = %user_id, "device enrolled");
     let mut env = p.sign(
         now,
         Some(&auth.nonce),

@@ -150,9 +150,12 @@ impl From<rusqlite::Error> for Error {
             if f.code == rusqlite::ErrorCode::DatabaseBusy
                 || f.code == rusqlite::ErrorCode::DatabaseLocked
             {
+                tracing::warn!("database busy");
                 return Error::Busy;
             }
         }
+        // SQLite's text names tables and constraints, never the bound values.
+        tracing::error!(error = %e, "storage failed");
         Error::Internal
     }
 }
@@ -169,8 +172,7 @@ pub(crate) enum DbError {
 }
 
 impl Db {
-    /// Opens (creating and migrating if needed) the database at `path`, and makes sure the
-    /// provider key exists.
+    /// Opens (creating and migrating if needed) the database at `path`.
     pub fn init(path: impl AsRef<Path>) -> Result<Db, DbError> {
         let db = Db { path: path.as_ref().to_owned(), idle: Arc::default() };
         let new_file = !db.path.exists();
@@ -182,7 +184,6 @@ impl Db {
         }
         let _ = new_file;
         migrate(&mut conn)?;
-        crate::provider::ensure_key(&conn)?;
         Ok(db)
     }
 

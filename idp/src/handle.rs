@@ -33,7 +33,9 @@ impl Provider {
     /// Opens the database at `path` (created, migrated and given a provider key if needed)
     /// with a policy and clock.
     pub fn open(path: impl AsRef<Path>, config: Config) -> Result<Provider, OpenError> {
-        Ok(Provider { db: Db::init(path)?, cfg: config })
+        let db = Db::init(path)?;
+        crate::provider::ensure_key(&*db.conn().map_err(DbError::from)?).map_err(DbError::from)?;
+        Ok(Provider { db, cfg: config })
     }
 
     /// The policy and clock.

@@ -22,6 +22,7 @@ mod ids;
 mod provider;
 mod server;
 mod signin;
+mod state;
 mod verify;
 mod web;
 

@@ -241,7 +241,26 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
     }
 }
 
+/// Structured logs of `serve` on stderr: `NYCKEL_IDP_LOG` = off, error, warn, info (default),
+/// debug or trace. Lines carry the request id; never a secret, nonce, number or signature.
+fn init_logs() {
+    let level = match std::env::var("NYCKEL_IDP_LOG").as_deref() {
+        Ok("off") => return,
+        Ok("error") => tracing::Level::ERROR,
+        Ok("warn") => tracing::Level::WARN,
+        Ok("debug") => tracing::Level::DEBUG,
+        Ok("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
 fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
+    init_logs();
     cfg.origin = cli.origin.clone();
     cfg.rp_id = cli.rp_id.clone();
     if let Some(i) = &cli.issuer {

@@ -63,7 +63,7 @@ impl Identity {
         let pair =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &SystemRandom::new())
                 .map_err(|_| Error::Internal)?;
-        let origin = setting(conn, "origin")?.ok_or_else(|| Error::NotConfigured)?;
+        let origin = setting(conn, "origin")?.ok_or(Error::NotConfigured)?;
         let rp_id = setting(conn, "rp_id")?.unwrap_or_else(|| host_of(&origin));
         let issuer = setting(conn, "issuer")?.unwrap_or_else(|| "Nyckel IdP".to_owned());
         let public_key = pair.public_key().as_ref().to_vec();
@@ -126,6 +126,7 @@ mod tests {
     fn envelopes_verify_with_the_public_key_and_bind_the_tag() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::Db::init(dir.path().join("t.db")).unwrap();
+        ensure_key(&db.conn().unwrap()).unwrap();
         let conn = db.conn().unwrap();
         Identity::configure(&conn, "http://127.0.0.1:1/", None, "T").unwrap();
         let p = Identity::load(&conn).unwrap();

@@ -4,15 +4,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path as UrlPath, Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{FromRequest, Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderValue, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rusqlite::Connection;
 use serde::Deserialize;
+use tracing::Instrument;
 
-use nyckel_core::protocol::wire::{Envelope, ErrorBody, ProviderInfo};
+use nyckel_core::protocol::wire::{Envelope, ProviderInfo};
 
 use crate::api;
 use crate::config::Config;
@@ -20,35 +21,8 @@ use crate::db::Db;
 use crate::error::Error;
 use crate::provider::Identity;
 use crate::signin;
+use crate::state::AppState;
 use crate::verify::{AssertionBody, DeviceAuth};
-
-/// Shared server state.
-#[derive(Clone)]
-pub(crate) struct AppState {
-    /// The database.
-    pub db: Db,
-    /// Policy and clock.
-    pub cfg: Config,
-    /// Identity key and origin.
-    pub provider: Arc<Identity>,
-}
-
-impl AppState {
-    /// Runs `f` with a fresh connection on the blocking pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, Error>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection, &AppState) -> Result<T, Error> + Send + 'static,
-    {
-        let st = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = st.db.conn()?;
-            f(&mut conn, &st)
-        })
-        .await
-        .map_err(|_| Error::Internal)?
-    }
-}
 
 async fn read_body(body: Body) -> Result<Bytes, Error> {
     axum::body::to_bytes(body, api::MAX_BODY).await.map_err(|_| Error::TooLarge)
@@ -66,65 +40,78 @@ async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelop
     st.run(move |c, s| api::enroll(c, &s.cfg, &s.provider, &auth, &path, &body)).await.map(Json)
 }
 
-/// Authenticates a device request on the blocking pool and runs `f` with the device.
-async fn device_call<T, F>(st: AppState, req: Request, f: F) -> Result<T, Error>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, Error>
-        + Send
-        + 'static,
-{
-    let (parts, body) = req.into_parts();
-    let body = read_body(body).await?;
-    let auth = DeviceAuth::from_headers(&parts.headers)?;
-    let path = path_and_query(&parts.uri);
-    let method = parts.method.as_str().to_owned();
-    st.run(move |c, s| {
-        let now = s.cfg.clock.now();
-        let device = api::authenticate(c, &s.provider, &auth, &method, &path, &body, now)?;
-        f(c, s, &device, &auth.nonce, &body)
-    })
-    .await
+/// A device-signed request, authenticated (§2.2: device, signature, clock window, nonce) before
+/// its handler runs: the device, the request's nonce and its body.
+pub(crate) struct AuthedDevice {
+    device: signin::DeviceRow,
+    nonce: String,
+    body: Bytes,
 }
 
-async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
-    device_call(st, req, |c, s, d, nonce, _| {
-        signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())
+impl FromRequest<AppState> for AuthedDevice {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Error> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body).await?;
+        let auth = DeviceAuth::from_headers(&parts.headers)?;
+        let path = path_and_query(&parts.uri);
+        let method = parts.method.as_str().to_owned();
+        let nonce = auth.nonce.clone();
+        let signed = body.clone();
+        let device = st
+            .run(move |c, s| {
+                let now = s.cfg.clock.now();
+                api::authenticate(c, &s.provider, &auth, &method, &path, &signed, now)
+            })
+            .await?;
+        tracing::debug!(device = %device.id, "device authenticated");
+        Ok(AuthedDevice { device, nonce, body })
+    }
+}
+
+async fn pending(State(st): State<AppState>, d: AuthedDevice) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| signin::pending(c, &s.provider, &d.device, &d.nonce, s.cfg.clock.now()))
+        .await
+        .map(Json)
+}
+
+async fn enable_phone_signin(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| {
+        api::enable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
     .map(Json)
 }
 
-async fn phone_signin(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
-    if req.method() == Method::DELETE {
-        device_call(st, req, |c, s, d, nonce, _| {
-            api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)
-        })
+async fn disable_phone_signin(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| api::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
-    } else {
-        device_call(st, req, |c, s, d, nonce, body| {
-            api::enable_phone_signin(c, &s.cfg, &s.provider, d, nonce, body)
-        })
-        .await
-        .map(Json)
-    }
 }
 
-async fn device(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
-    if req.method() == Method::DELETE {
-        device_call(st, req, |c, s, d, nonce, _| {
-            api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)
-        })
+async fn update_device(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| api::update_device(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body))
         .await
         .map(Json)
-    } else {
-        device_call(st, req, |c, s, d, nonce, body| {
-            api::update_device(c, &s.cfg, &s.provider, d, nonce, body)
-        })
+}
+
+async fn unenroll_device(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| api::unenroll_device(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
-    }
 }
 
 async fn respond(
@@ -174,21 +161,44 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/nyckel/v1/enroll", post(enroll))
         .route("/nyckel/v1/requests", get(pending))
         .route("/nyckel/v1/requests/{id}/response", post(respond))
-        .route("/nyckel/v1/phone-signin", post(phone_signin).delete(phone_signin))
-        .route("/nyckel/v1/device", axum::routing::put(device).delete(device))
+        .route("/nyckel/v1/phone-signin", post(enable_phone_signin).delete(disable_phone_signin))
+        .route("/nyckel/v1/device", axum::routing::put(update_device).delete(unenroll_device))
         .route("/nyckel/v1/time", get(time))
         .route("/nyckel/v1/provider", get(provider_info))
         .merge(crate::web::routes())
         .fallback(not_found)
         // The spec's body limit (§1) for every extractor, the pages' forms included.
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(axum::middleware::from_fn(request_span))
         .with_state(state)
 }
 
-/// Client address helper for handlers.
-pub(crate) fn client_ip(ci: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> String {
-    let _ = headers; // X-Forwarded-For is not trusted by the reference server.
-    ci.0.ip().to_string()
+/// Runs each request in a `request` span with a fresh request id (also answered as
+/// `X-Request-Id`) and logs its answer. Only the path is logged: queries carry page tokens
+/// and nonces, and no header or body is ever logged.
+async fn request_span(req: Request, next: Next) -> Response {
+    let id = crate::ids::request_id();
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %req.uri().path()
+    );
+    async move {
+        let started = std::time::Instant::now();
+        let mut resp = next.run(req).await;
+        tracing::info!(
+            status = resp.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        resp
+    }
+    .instrument(span)
+    .await
 }
 
 /// Serves on `listener` until `shutdown` resolves. Stores the effective origin/rpId/issuer in
@@ -301,22 +311,4 @@ pub(crate) fn spawn_background(
         stop: Some(tx),
         thread: Some(thread),
     })
-}
-
-/// The HTTP status of an error (its wire code's), for the JSON answers and the pages.
-pub(crate) fn status_of(e: &Error) -> StatusCode {
-    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-}
-
-/// The one mapping of a domain error to an HTTP answer: its code's status and
-/// `{"error","message"}` (plus the signed `time` of `clock_skew`).
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let time = match &self {
-            Error::ClockSkew { time } => Some((**time).clone()),
-            _ => None,
-        };
-        let body = ErrorBody { error: self.code(), message: self.to_string(), time };
-        (status_of(&self), Json(body)).into_response()
-    }
 }

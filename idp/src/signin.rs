@@ -76,7 +76,7 @@ pub fn start(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
-        .ok_or_else(|| Error::UnknownUser)?;
+        .ok_or(Error::UnknownUser)?;
     if blocked_until > now {
         return Err(Error::Blocked);
     }
@@ -158,6 +158,7 @@ pub fn start(
     }
     event(&tx, now, Some(&user_id), "signin_started", kind.as_str())?;
     tx.commit()?;
+    tracing::info!(request = %id, kind = kind.as_str(), pushed_to = targets.len(), "sign-in started");
     Ok(Started {
         id,
         number,
@@ -193,7 +194,7 @@ pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, Error> {
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
         )
         .optional()?
-        .ok_or_else(|| Error::NotFound("request"))?;
+        .ok_or(Error::NotFound("request"))?;
     let state = if s.0 == "pending" && now >= s.3 { "expired".to_owned() } else { s.0 };
     Ok(Status { id: id.to_owned(), state, kind: s.1, user: s.2, expires_at: s.3 })
 }
@@ -231,10 +232,11 @@ pub fn complete(
             |r| r.get(0),
         )
         .optional()?;
-    let user_id = user_id.ok_or_else(|| Error::NotApproved)?;
+    let user_id = user_id.ok_or(Error::NotApproved)?;
     let session = new_session(&tx, cfg, &user_id, now)?;
     event(&tx, now, Some(&user_id), "signed_in", "")?;
     tx.commit()?;
+    tracing::info!(request = %id, user = %user_id, "signed in");
     Ok(session)
 }
 
@@ -251,6 +253,12 @@ pub fn new_session(
         params![token_hash(&token), user_id, now, now + cfg.session_ttl],
     )?;
     Ok(token)
+}
+
+/// Ends a browser session (signing out); an unknown token is no error.
+pub fn end_session(conn: &Connection, token: &str) -> Result<(), Error> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash(token)])?;
+    Ok(())
 }
 
 /// The user (id, name) of a live session.
@@ -385,7 +393,7 @@ pub fn respond(
             read_request,
         )
         .optional()?
-        .ok_or_else(|| Error::NotFound("request"))?;
+        .ok_or(Error::NotFound("request"))?;
     let decoded = verify::decode(body)?;
     let cred: Option<CredRow> = conn
         .query_row(
@@ -505,6 +513,7 @@ pub fn respond(
     }
     event(&tx, now, Some(&req.user_id), new_state, &device_id)?;
     tx.commit()?;
+    tracing::info!(request = %id, device = %device_id, state = new_state, "decision applied");
     if new_state == "wrong_number" {
         return Err(Error::WrongNumber);
     }

@@ -172,7 +172,7 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, Error> {
     if !verify_p256(e.public_key, &msg, &d.signature) {
         return Err(Error::BadAssertion("signature does not verify"));
     }
-    let n = cd.nyckel.ok_or_else(|| Error::BadAssertion("nyckel fields missing"))?;
+    let n = cd.nyckel.ok_or(Error::BadAssertion("nyckel fields missing"))?;
     if n.v != 1 {
         return Err(Error::BadAssertion("unsupported nyckel version"));
     }

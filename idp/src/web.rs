@@ -14,8 +14,8 @@ use serde_json::json;
 use crate::admin;
 use crate::error::Error;
 use crate::html::{esc, page};
-use crate::server::{client_ip, status_of, AppState};
 use crate::signin::{self, Kind, Started};
+use crate::state::{client_ip, status_of, AppState};
 
 const COOKIE: &str = "nyckel_session";
 /// Longest password accepted (bytes); longer ones are refused before hashing.
@@ -426,15 +426,7 @@ async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
         return cross_site_page(&st);
     }
     if let Some(token) = session_token(&headers) {
-        let _ = st
-            .run(move |c, _| {
-                c.execute(
-                    "DELETE FROM sessions WHERE token_hash = ?1",
-                    [crate::ids::token_hash(&token)],
-                )?;
-                Ok(())
-            })
-            .await;
+        let _ = st.run(move |c, _| signin::end_session(c, &token)).await;
     }
     let mut resp = Redirect::to("/signin").into_response();
     if let Ok(v) = format!("{COOKIE}=; Path=/; Max-Age=0").parse() {
