@@ -9,7 +9,6 @@
 //! each with its wire [`ErrorCode`]. The wire messages themselves are
 //! `nyckel_core::protocol::wire`, shared with the app.
 
-
 mod admin;
 mod api;
 mod clock;
