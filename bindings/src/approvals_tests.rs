@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-use nyckel_idp::signin::{Kind, Origin, Started};
-use nyckel_idp::{admin, signin, Config, ServerHandle};
+use nyckel_idp::{
+    Config, DeviceInfo, Provider, RequestKind as Kind, ServerHandle, SigninFrom, Started,
+};
 
 use crate::approvals::{NyckelApprovals, RemovedEnrollment, SignInOutcome};
 use crate::error::{DeviceKeyError, HttpError, NyckelError};
@@ -22,46 +23,41 @@ use crate::keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
 use crate::vault::{kdf_minimum, ActivityEvent, NyckelVault};
 use nyckel_core::{ErrorKind, NextStep};
 
-/// The provider: an in-process `nyckel-idp` with its own database.
+/// The provider: an in-process `nyckel-idp` with its own database, driven through its
+/// public API as its administrator and sign-in page would.
 struct Idp {
     _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
-    cfg: Config,
+    provider: Provider,
     _server: ServerHandle,
 }
 
 impl Idp {
     fn new() -> Idp {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("idp.db");
-        let cfg = Config::default();
-        let server = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone()).unwrap();
-        Idp { _dir: dir, db, cfg, _server: server }
-    }
-
-    fn conn(&self) -> rusqlite::Connection {
-        nyckel_idp::db::Db::init(&self.db).unwrap().open().unwrap()
+        let provider = Provider::open(dir.path().join("idp.db"), Config::default()).unwrap();
+        let server = provider.spawn("127.0.0.1:0").unwrap();
+        Idp { _dir: dir, provider, _server: server }
     }
 
     fn add_user(&self, name: &str, totp: bool) -> String {
-        admin::add_user(&self.conn(), &self.cfg, name, Some("lösenord"), totp).unwrap().enroll_uri
+        self.provider.add_user(name, Some("lösenord"), totp).unwrap().enroll_uri
     }
 
     fn start(&self, name: &str, kind: Kind) -> Started {
-        let from = Origin {
+        let from = SigninFrom {
             app: "Webbmejl".into(),
             ip: "203.0.113.7".into(),
             location: "Malmö, SE".into(),
         };
-        signin::start(&mut self.conn(), &self.cfg, name, kind, &from).unwrap()
+        self.provider.start_signin(name, kind, &from).unwrap()
     }
 
     fn state(&self, id: &str) -> String {
-        signin::status(&self.conn(), id, self.cfg.clock.now()).unwrap().state
+        self.provider.signin_status(id).unwrap().state
     }
 
-    fn devices(&self, name: &str) -> Vec<admin::DeviceInfo> {
-        admin::list_devices(&self.conn(), name).unwrap()
+    fn devices(&self, name: &str) -> Vec<DeviceInfo> {
+        self.provider.devices(name).unwrap()
     }
 }
 
@@ -513,7 +509,7 @@ fn a_revoked_device_is_told_so() {
     let phone = Phone::new();
     let id = phone.enroll(&idp, "anna");
     let device = idp.devices("anna")[0].device_id.clone();
-    admin::revoke_device(&idp.conn(), &idp.cfg, &device).unwrap();
+    idp.provider.revoke_device(&device).unwrap();
     let pending = phone.approvals.pending_requests().unwrap();
     assert_eq!(pending.failures[0].enrollment_id, id);
     assert_eq!(pending.failures[0].reason, NyckelError::DeviceRevoked.to_string());

@@ -17,7 +17,7 @@ use nyckel_core::approvals::{Approvals, PendingSignIn};
 use nyckel_core::protocol::Decision;
 use nyckel_core::vault::{Account, KdfParams, Vault, VaultError};
 use nyckel_core::OtpKind;
-use nyckel_idp::signin::{self as idp_signin, Kind, Origin, Started};
+use nyckel_idp::{RequestKind as Kind, SigninFrom, Started};
 
 use crate::cli::DemoArgs;
 use crate::commands::add::{classify, QrKind};
@@ -85,10 +85,8 @@ const DEMO_LOCATION: &str = "Malmö, Sverige";
 pub struct DemoIdp {
     /// The server (stopped when dropped).
     pub server: nyckel_idp::ServerHandle,
-    /// Its database file (in the demo's temporary directory).
-    pub db: PathBuf,
-    /// Its policy and clock.
-    pub cfg: nyckel_idp::Config,
+    /// The provider's public API (its database is in the demo's temporary directory).
+    pub provider: nyckel_idp::Provider,
     /// The enrollment code for [`DEMO_USER`].
     pub enroll_uri: String,
     /// The enrollment in the demo vault, once enrolled.
@@ -375,28 +373,15 @@ impl Demo {
         self.provider()?.enrollment_id.ok_or_else(|| CliError::failure("demo: not enrolled yet"))
     }
 
-    /// The provider's database, as its admin commands and sign-in page use it.
-    fn idp_conn<T>(
-        &self,
-        f: impl FnOnce(&mut rusqlite::Connection, &nyckel_idp::Config) -> Result<T>,
-    ) -> Result<T> {
-        let idp = self.provider()?;
-        let mut conn =
-            nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
-        f(&mut conn, &idp.cfg)
-    }
-
     /// What the sign-in page does after the password (or the user name, for phone sign-in).
     fn start_signin(&self, kind: Kind) -> Result<Started> {
         let from =
-            Origin { app: DEMO_APP.into(), ip: DEMO_IP.into(), location: DEMO_LOCATION.into() };
-        self.idp_conn(|c, cfg| idp_signin::start(c, cfg, DEMO_USER, kind, &from).map_err(idp_error))
+            SigninFrom { app: DEMO_APP.into(), ip: DEMO_IP.into(), location: DEMO_LOCATION.into() };
+        self.provider()?.provider.start_signin(DEMO_USER, kind, &from).map_err(idp_error)
     }
 
     fn signin_state(&self, id: &str) -> Result<String> {
-        self.idp_conn(|c, cfg| {
-            Ok(idp_signin::status(c, id, cfg.clock.now()).map_err(idp_error)?.state)
-        })
+        Ok(self.provider()?.provider.signin_status(id).map_err(idp_error)?.state)
     }
 
     /// The sign-in page's box with the number.
@@ -460,21 +445,19 @@ impl Demo {
                 "demo: the provider says {state}, not approved"
             )));
         }
-        self.idp_conn(|c, cfg| {
-            idp_signin::complete(c, cfg, &started.id, &started.status_token).map_err(idp_error)
-        })?;
+        self.provider()?.provider.complete_signin(started).map_err(idp_error)?;
         self.say(&format!("  Sign-in page: {} as {DEMO_USER}.", self.term.green("signed in")))
     }
 }
 
 fn start_provider(d: &mut Demo) -> Result<()> {
-    let db = d.dir.path().join("idp.db");
     let cfg =
         nyckel_idp::Config { issuer: DEMO_ISSUER.to_owned(), ..nyckel_idp::Config::default() };
-    let server =
-        nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone()).map_err(|e| {
-            CliError::failure(format!("cannot start the demo provider on 127.0.0.1: {e}"))
-        })?;
+    let provider =
+        nyckel_idp::Provider::open(d.dir.path().join("idp.db"), cfg).map_err(idp_error)?;
+    let server = provider.spawn("127.0.0.1:0").map_err(|e| {
+        CliError::failure(format!("cannot start the demo provider on 127.0.0.1: {e}"))
+    })?;
     d.say(&format!(
         "  Nyckel also approves sign-ins: a provider shows a two-digit number on its sign-in page,\n  and you type it into Nyckel. Here the reference provider, nyckel-idp, runs inside this\n  demo on {} (loopback only, a temporary database).",
         server.base_url
@@ -483,15 +466,12 @@ fn start_provider(d: &mut Demo) -> Result<()> {
     d.command(&format!("nyckel-idp user add {DEMO_USER} --password … --totp"))?;
     let mut idp = DemoIdp {
         server,
-        db,
-        cfg,
+        provider,
         enroll_uri: String::new(),
         enrollment_id: None,
         otp_account_id: None,
     };
-    let conn = nyckel_idp::db::Db::init(&idp.db).map_err(idp_error)?.open().map_err(idp_error)?;
-    let e = nyckel_idp::admin::add_user(&conn, &idp.cfg, DEMO_USER, Some(DEMO_PASSWORD), true)
-        .map_err(idp_error)?;
+    let e = idp.provider.add_user(DEMO_USER, Some(DEMO_PASSWORD), true).map_err(idp_error)?;
     idp.enroll_uri = e.enroll_uri;
     d.say(&format!("  Added {DEMO_USER}. Enrollment code: {}", narrated_enroll(&idp.enroll_uri)))?;
     d.idp = Some(idp);
@@ -550,10 +530,8 @@ fn enrolled_code(d: &mut Demo) -> Result<()> {
 
 fn number_matching(d: &mut Demo) -> Result<()> {
     d.say(&format!("  Anna opens {DEMO_APP} and signs in as {DEMO_USER} with her password."))?;
-    let ok = d.idp_conn(|c, _| {
-        nyckel_idp::admin::check_password(c, DEMO_USER, DEMO_PASSWORD).map_err(idp_error)
-    })?;
-    if ok.is_none() {
+    let ok = d.provider()?.provider.check_password(DEMO_USER, DEMO_PASSWORD).map_err(idp_error)?;
+    if !ok {
         return Err(CliError::failure("demo: the provider refused the password"));
     }
     let started = d.start_signin(Kind::Push)?;

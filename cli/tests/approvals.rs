@@ -654,8 +654,7 @@ fn a_revoked_device_is_told_so() {
     let idp = Idp::start();
     let (v, _) = enrolled(&idp, "anna@skane.se", false);
     let device = idp.devices("anna@skane.se")[0].device_id.clone();
-    let conn = nyckel_idp::db::Db::init(&idp.db).unwrap().open().unwrap();
-    nyckel_idp::admin::revoke_device(&conn, &idp.cfg, &device).unwrap();
+    idp.revoke_device(&device);
     v.run(&["approve"]).fails(2, "revoked");
 }
 

@@ -176,31 +176,26 @@ fn assertion_sample() -> Result<Value, String> {
     let dir = std::env::temp_dir().join(format!("nyckel-sample-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let db = dir.join("idp.db");
-    let server = nyckel_idp::spawn_background("127.0.0.1:0", &db).map_err(|e| e.to_string())?;
-    let cfg = nyckel_idp::Config::default();
-    let conn =
-        nyckel_idp::db::Db::init(&db).and_then(|d| Ok(d.open()?)).map_err(|e| e.to_string())?;
-    let e = nyckel_idp::admin::add_user(&conn, &cfg, "anna", Some("x"), false)
-        .map_err(|e| e.message)?;
+    let provider = nyckel_idp::Provider::open(&db, nyckel_idp::Config::default())
+        .map_err(|e| e.to_string())?;
+    let server = provider.spawn("127.0.0.1:0").map_err(|e| e.to_string())?;
+    let e = provider.add_user("anna", Some("x"), false).map_err(|e| e.to_string())?;
     let state = dir.join("phone.json");
     enroll(&["--uri".into(), e.enroll_uri], &state)?;
     enable_phone_signin(&["--pin".into(), "2468".into()], &state)?;
     let mut samples = Vec::new();
-    for kind in [nyckel_idp::signin::Kind::Push, nyckel_idp::signin::Kind::Passwordless] {
-        let from = nyckel_idp::signin::Origin {
+    for kind in [nyckel_idp::RequestKind::Push, nyckel_idp::RequestKind::Passwordless] {
+        let from = nyckel_idp::SigninFrom {
             app: "Webbmejl".into(),
             ip: "127.0.0.1".into(),
             location: String::new(),
         };
-        let mut c =
-            nyckel_idp::db::Db::init(&db).and_then(|d| Ok(d.open()?)).map_err(|e| e.to_string())?;
-        let started =
-            nyckel_idp::signin::start(&mut c, &cfg, "anna", kind, &from).map_err(|e| e.message)?;
+        let started = provider.start_signin("anna", kind, &from).map_err(|e| e.to_string())?;
         let mut s = load(&state)?;
         s.keys.set_pin_source(Some(Arc::new(FixedPin::new("2468"))));
         let r =
             fetch(&mut s)?.into_iter().find(|r| r.id == started.id).ok_or("request not listed")?;
-        let passwordless = kind == nyckel_idp::signin::Kind::Passwordless;
+        let passwordless = kind == nyckel_idp::RequestKind::Passwordless;
         let (public_key, counter_before) = if passwordless {
             let phone = s.enrollment.phone_signin.as_ref();
             (

@@ -3,15 +3,15 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use nyckel_core::protocol::uri::EnrollUri;
-use nyckel_core::protocol::wire::{b64, ErrorCode};
+use nyckel_core::protocol::wire::b64;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::db::event;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::ids::{new_id, random_bytes, token_hash};
-use crate::provider::Provider;
+use crate::provider::Identity;
 
 fn argon() -> argon2::Argon2<'static> {
     let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
@@ -19,12 +19,12 @@ fn argon() -> argon2::Argon2<'static> {
 }
 
 /// An argon2id PHC hash of a password (m = 19 MiB, t = 2, p = 1).
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let salt = SaltString::encode_b64(&random_bytes(16)).map_err(|_| ApiError::internal())?;
+pub fn hash_password(password: &str) -> Result<String, Error> {
+    let salt = SaltString::encode_b64(&random_bytes(16)).map_err(|_| Error::Internal)?;
     argon()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|_| ApiError::internal())
+        .map_err(|_| Error::Internal)
 }
 
 /// A fresh enrollment code for a user.
@@ -56,10 +56,10 @@ pub fn add_user(
     name: &str,
     password: Option<&str>,
     totp: bool,
-) -> Result<Enrollment, ApiError> {
+) -> Result<Enrollment, Error> {
     let name = name.trim();
     if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
-        return Err(ApiError::bad_request("invalid user name"));
+        return Err(Error::bad_request("invalid user name"));
     }
     let hash = password.map(hash_password).transpose()?;
     let otp = totp.then(|| base32_secret(&random_bytes(20)));
@@ -70,7 +70,7 @@ pub fn add_user(
         params![id, name, hash, otp, now],
     )?;
     if inserted == 0 {
-        return Err(ApiError::new(ErrorCode::Exists, "a user with that name exists"));
+        return Err(Error::UserExists);
     }
     event(conn, now, Some(&id), "user_added", "")?;
     issue_enrollment(conn, cfg, name)
@@ -95,19 +95,15 @@ fn base32_secret(bytes: &[u8]) -> String {
 }
 
 /// Issues a new single-use activation code for `name` and returns the enrollment URI.
-pub fn issue_enrollment(
-    conn: &Connection,
-    cfg: &Config,
-    name: &str,
-) -> Result<Enrollment, ApiError> {
-    let p = Provider::load(conn)?;
+pub fn issue_enrollment(conn: &Connection, cfg: &Config, name: &str) -> Result<Enrollment, Error> {
+    let p = Identity::load(conn)?;
     let now = cfg.clock.now();
     let (user_id, otp): (String, Option<String>) = conn
         .query_row("SELECT id, otp_secret FROM users WHERE name = ?1", [name], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
-        .ok_or_else(|| ApiError::new(ErrorCode::UnknownUser, "no such user"))?;
+        .ok_or(Error::UnknownUser)?;
     let code = b64(&random_bytes(18));
     let expires_at = now + cfg.activation_ttl;
     conn.execute(
@@ -139,7 +135,7 @@ pub fn check_password(
     conn: &Connection,
     name: &str,
     password: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, Error> {
     let row: Option<(String, Option<String>)> = conn
         .query_row("SELECT id, password_hash FROM users WHERE name = ?1", [name], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -179,7 +175,7 @@ pub struct DeviceInfo {
 }
 
 /// Lists a user's devices.
-pub fn list_devices(conn: &Connection, name: &str) -> Result<Vec<DeviceInfo>, ApiError> {
+pub fn list_devices(conn: &Connection, name: &str) -> Result<Vec<DeviceInfo>, Error> {
     let mut stmt = conn.prepare(
         "SELECT d.id, d.name, d.created_at, d.revoked_at, d.push_token IS NOT NULL,
                 EXISTS(SELECT 1 FROM credentials c WHERE c.device_id = d.id AND c.kind = 'phone_signin' AND c.revoked_at IS NULL)
@@ -201,7 +197,7 @@ pub fn list_devices(conn: &Connection, name: &str) -> Result<Vec<DeviceInfo>, Ap
 }
 
 /// True when the user has an active (not revoked) device.
-pub fn has_active_device(conn: &Connection, user_id: &str) -> Result<bool, ApiError> {
+pub fn has_active_device(conn: &Connection, user_id: &str) -> Result<bool, Error> {
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1 AND revoked_at IS NULL)",
         [user_id],
@@ -211,7 +207,7 @@ pub fn has_active_device(conn: &Connection, user_id: &str) -> Result<bool, ApiEr
 
 /// True when the user has ever had a device, revoked ones included. Only a user who never had
 /// one may sign in with the password alone (the enrollment bootstrap).
-pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, ApiError> {
+pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, Error> {
     Ok(conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1)",
         [user_id],
@@ -222,12 +218,12 @@ pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, ApiError
 /// Revokes a device and its credentials, and ends the user's browser sessions (one may have
 /// been opened with this device's approval, and the account page issues enrollment codes).
 /// Idempotent; unknown id → 404.
-pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result<(), ApiError> {
+pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result<(), Error> {
     let now = cfg.clock.now();
     let user: Option<String> = conn
         .query_row("SELECT user_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
         .optional()?;
-    let user = user.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such device"))?;
+    let user = user.ok_or(Error::NotFound("device"))?;
     conn.execute(
         "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
         params![device_id, now],
@@ -255,11 +251,7 @@ pub struct EventInfo {
 }
 
 /// Recent events, newest first (optionally one user's).
-pub fn events(
-    conn: &Connection,
-    name: Option<&str>,
-    limit: u32,
-) -> Result<Vec<EventInfo>, ApiError> {
+pub fn events(conn: &Connection, name: Option<&str>, limit: u32) -> Result<Vec<EventInfo>, Error> {
     let mut stmt = conn.prepare(
         "SELECT e.at, u.name, e.kind, e.detail FROM events e LEFT JOIN users u ON u.id = e.user_id
          WHERE ?1 IS NULL OR u.name = ?1 ORDER BY e.id DESC LIMIT ?2",
@@ -273,10 +265,44 @@ pub fn events(
 }
 
 /// Number of push triggers recorded for a request.
-pub fn pushes_for(conn: &Connection, request_id: &str) -> Result<i64, ApiError> {
+pub fn pushes_for(conn: &Connection, request_id: &str) -> Result<i64, Error> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM push_log WHERE request_id = ?1",
         [request_id],
         |r| r.get(0),
     )?)
+}
+
+/// A credential's stored signature counter (`None`: no such credential).
+pub fn sign_count(conn: &Connection, credential_id: &str) -> Result<Option<i64>, Error> {
+    Ok(conn
+        .query_row("SELECT sign_count FROM credentials WHERE id = ?1", [credential_id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// A push trigger recorded for a request (the reference provider records what it would send
+/// to FCM/APNs: `{"nyckel":1,"requestId":ID}` to this device's token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PushTrigger {
+    /// The device.
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    /// Its push token then, if it had one.
+    #[serde(rename = "pushToken")]
+    pub push_token: Option<String>,
+}
+
+/// The push triggers recorded for a request, oldest first.
+pub fn push_triggers(conn: &Connection, request_id: &str) -> Result<Vec<PushTrigger>, Error> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, push_token FROM push_log WHERE request_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([request_id], |r| {
+            Ok(PushTrigger { device_id: r.get(0)?, push_token: r.get(1)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }

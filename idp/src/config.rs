@@ -1,8 +1,8 @@
-//! Provider policy and settings.
+//! Identity policy and settings.
 
 use crate::clock::Clock;
 
-/// Provider configuration. [`Config::default`] is the documented policy.
+/// Identity configuration. [`Config::default`] is the documented policy.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Public origin (`https://idp.example.se`); default `http://<bound address>`.

@@ -1,12 +1,20 @@
-//! SQLite storage: one file, WAL, `user_version` migrations, a connection per operation.
+//! SQLite storage: one file, WAL, `user_version` migrations, and a small pool of configured
+//! connections (pragmas set once per connection, prepared statements cached per connection).
 
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::error::Error;
+
+/// Idle connections kept for reuse.
+const POOL_IDLE: usize = 8;
+
 /// Current schema version.
-pub const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 1;
 
 const MIGRATION_1: &str = r#"
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -88,15 +96,73 @@ CREATE TABLE events (
 );
 "#;
 
-/// A database file. Cheap to clone; [`Db::open`] gives a configured connection.
-#[derive(Clone, Debug)]
-pub struct Db {
+/// A database file and its connection pool. Cheap to clone (clones share the pool);
+/// [`Db::conn`] lends a configured connection.
+#[derive(Clone)]
+pub(crate) struct Db {
     path: PathBuf,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// A pooled connection; back to the pool when dropped.
+pub(crate) struct PooledConn {
+    conn: Option<Connection>,
+    idle: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl Deref for PooledConn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("a pooled connection is present until dropped")
+    }
+}
+
+impl DerefMut for PooledConn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("a pooled connection is present until dropped")
+    }
+}
+
+impl Drop for PooledConn {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        // A connection left inside a transaction (a panic mid-way) is not reused.
+        if !conn.is_autocommit() {
+            return;
+        }
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < POOL_IDLE {
+                idle.push(conn);
+            }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            if f.code == rusqlite::ErrorCode::DatabaseBusy
+                || f.code == rusqlite::ErrorCode::DatabaseLocked
+            {
+                tracing::warn!("database busy");
+                return Error::Busy;
+            }
+        }
+        // SQLite's text names tables and constraints, never the bound values.
+        tracing::error!(error = %e, "storage failed");
+        Error::Internal
+    }
 }
 
 /// Opening or migrating failed.
 #[derive(Debug, thiserror::Error)]
-pub enum DbError {
+pub(crate) enum DbError {
     /// SQLite failed.
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
@@ -106,12 +172,11 @@ pub enum DbError {
 }
 
 impl Db {
-    /// Opens (creating and migrating if needed) the database at `path`, and makes sure the
-    /// provider key exists.
+    /// Opens (creating and migrating if needed) the database at `path`.
     pub fn init(path: impl AsRef<Path>) -> Result<Db, DbError> {
-        let db = Db { path: path.as_ref().to_owned() };
+        let db = Db { path: path.as_ref().to_owned(), idle: Arc::default() };
         let new_file = !db.path.exists();
-        let mut conn = db.open()?;
+        let mut conn = db.conn()?;
         #[cfg(unix)]
         if new_file {
             use std::os::unix::fs::PermissionsExt;
@@ -119,7 +184,6 @@ impl Db {
         }
         let _ = new_file;
         migrate(&mut conn)?;
-        crate::provider::ensure_key(&conn)?;
         Ok(db)
     }
 
@@ -128,13 +192,24 @@ impl Db {
         &self.path
     }
 
+    /// A connection from the pool, or a new one.
+    pub fn conn(&self) -> Result<PooledConn, rusqlite::Error> {
+        let reused = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        let conn = match reused {
+            Some(c) => c,
+            None => self.open()?,
+        };
+        Ok(PooledConn { conn: Some(conn), idle: self.idle.clone() })
+    }
+
     /// A new connection: WAL, foreign keys, busy timeout 5 s, synchronous FULL.
-    pub fn open(&self) -> Result<Connection, rusqlite::Error> {
+    fn open(&self) -> Result<Connection, rusqlite::Error> {
         let conn = Connection::open(&self.path)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
 }
@@ -154,12 +229,12 @@ fn migrate(conn: &mut Connection) -> Result<(), DbError> {
 }
 
 /// Reads a setting.
-pub fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+pub(crate) fn setting(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional()
 }
 
 /// Writes a setting.
-pub fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+pub(crate) fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -168,7 +243,7 @@ pub fn set_setting(conn: &Connection, key: &str, value: &str) -> rusqlite::Resul
 }
 
 /// Records an activity event.
-pub fn event(
+pub(crate) fn event(
     conn: &Connection,
     at: i64,
     user_id: Option<&str>,

@@ -1,74 +1,203 @@
-//! API errors: `{"error": CODE, "message": ONE LINE}` ([`ErrorBody`]) with the code's HTTP
-//! status.
+//! The provider's domain errors: what the device API, the pages and the admin CLI can be
+//! refused, as one enum. Each knows its wire code ([`ErrorCode`], which knows its HTTP
+//! status); the HTTP layer maps it to a response in one place (`server::error_response`),
+//! the admin CLI prints it. Messages are one line and never carry a secret, a nonce, a number
+//! or storage text.
 
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use nyckel_core::protocol::wire::{Envelope, ErrorBody, ErrorCode};
+use nyckel_core::protocol::wire::{Envelope, ErrorCode};
 
-/// An error answered to a client. Messages never contain secrets, nonces or numbers.
+/// Why a provider operation was refused or failed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{code}: {message}")]
-pub struct ApiError {
-    /// Wire code (`docs/protocol.md` §4); it knows its HTTP status.
-    pub code: ErrorCode,
-    /// One-line description.
-    pub message: String,
-    /// The signed `time` of `clock_skew`.
-    pub time: Option<Envelope>,
+pub enum Error {
+    /// A malformed request: JSON, a field, a header or a size limit.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request body is larger than the limit.
+    #[error("request body too large")]
+    TooLarge,
+    /// No such request, device or endpoint (what is named).
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// A device-signed request from a device the provider does not know.
+    #[error("unknown device")]
+    UnknownDevice,
+    /// A request signature or key proof that does not verify (which one).
+    #[error("{0} does not verify")]
+    BadSignature(&'static str),
+    /// A request nonce used before.
+    #[error("request nonce already used")]
+    Replayed,
+    /// The request timestamp is too far from provider time; `time` is the signed answer.
+    #[error("request timestamp is too far from provider time")]
+    ClockSkew {
+        /// A signed `nyckel.time` answering the request's nonce.
+        time: Box<Envelope>,
+    },
+    /// The device was revoked.
+    #[error("the device was revoked")]
+    DeviceRevoked,
+    /// The activation code is unknown, used or expired.
+    #[error("activation code unknown, used or expired")]
+    ActivationInvalid,
+    /// An assertion failed a check (which one).
+    #[error("{0}")]
+    BadAssertion(&'static str),
+    /// The credential is unknown, not the request's user's, or of the wrong kind.
+    #[error("credential not valid for this request")]
+    UnknownCredential,
+    /// The signature counter did not increase.
+    #[error("signature counter did not increase")]
+    Counter,
+    /// The request is no longer pending.
+    #[error("the request is no longer pending")]
+    NotPending,
+    /// The request expired.
+    #[error("the request has expired")]
+    Expired,
+    /// An approval with the wrong number: the request is dead.
+    #[error("wrong number; the sign-in was stopped")]
+    WrongNumber,
+    /// Too many sign-in requests for the user and kind.
+    #[error("too many sign-in requests; wait a few minutes")]
+    RateLimited,
+    /// Sign-in requests are blocked for a while after a report.
+    #[error("sign-in requests are blocked after a report; try later")]
+    Blocked,
+    /// No origin is configured yet.
+    #[error("no origin configured: run `serve` once or pass --origin")]
+    NotConfigured,
+    /// No such user.
+    #[error("no such user")]
+    UnknownUser,
+    /// A user with that name exists.
+    #[error("a user with that name exists")]
+    UserExists,
+    /// The user name is empty, too long or has control characters.
+    #[error("invalid user name")]
+    InvalidUserName,
+    /// The user has no enrolled device (push sign-in).
+    #[error("the user has no enrolled device")]
+    NoDevice,
+    /// Phone sign-in is not enabled for the user.
+    #[error("phone sign-in is not enabled for the user")]
+    NoPhoneSignin,
+    /// A password sign-in is waiting; a passwordless one may not displace it.
+    #[error("a sign-in with the password is waiting for approval")]
+    PushPending,
+    /// The request is not approved (page completion).
+    #[error("the request is not approved")]
+    NotApproved,
+    /// Wrong user name or password.
+    #[error("wrong user name or password")]
+    BadPassword,
+    /// Every device of the user is revoked: the password alone gives no session.
+    #[error("every device of the user is revoked")]
+    DevicesRevoked,
+    /// A page POST from another site.
+    #[error("request from another site")]
+    CrossOrigin,
+    /// The database is busy; retry.
+    #[error("database busy, retry")]
+    Busy,
+    /// Storage or the provider key failed (details are logged, never shown).
+    #[error("internal error")]
+    Internal,
 }
 
-impl ApiError {
-    /// A new error.
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), time: None }
-    }
-    /// 400 bad_request.
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::BadRequest, message)
-    }
-    /// 400 bad_assertion.
-    pub fn bad_assertion(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::BadAssertion, message)
-    }
-    /// 500 internal.
-    pub fn internal() -> Self {
-        Self::new(ErrorCode::Internal, "internal error")
-    }
-    /// The wire code.
+impl Error {
+    /// The wire code (`docs/protocol.md` §4, §10).
     pub fn code(&self) -> ErrorCode {
-        self.code.clone()
+        match self {
+            Error::BadRequest(_) | Error::InvalidUserName => ErrorCode::BadRequest,
+            Error::TooLarge => ErrorCode::TooLarge,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::UnknownDevice => ErrorCode::UnknownDevice,
+            Error::BadSignature(_) => ErrorCode::BadSignature,
+            Error::Replayed => ErrorCode::Replayed,
+            Error::ClockSkew { .. } => ErrorCode::ClockSkew,
+            Error::DeviceRevoked => ErrorCode::DeviceRevoked,
+            Error::ActivationInvalid => ErrorCode::ActivationInvalid,
+            Error::BadAssertion(_) => ErrorCode::BadAssertion,
+            Error::UnknownCredential => ErrorCode::UnknownCredential,
+            Error::Counter => ErrorCode::Counter,
+            Error::NotPending => ErrorCode::NotPending,
+            Error::Expired => ErrorCode::Expired,
+            Error::WrongNumber => ErrorCode::WrongNumber,
+            Error::RateLimited => ErrorCode::RateLimited,
+            Error::Blocked => ErrorCode::Blocked,
+            Error::NotConfigured => ErrorCode::NotConfigured,
+            Error::UnknownUser => ErrorCode::UnknownUser,
+            Error::UserExists => ErrorCode::Exists,
+            Error::NoDevice => ErrorCode::NoDevice,
+            Error::NoPhoneSignin => ErrorCode::NoPhoneSignin,
+            Error::PushPending => ErrorCode::PushPending,
+            Error::NotApproved => ErrorCode::NotApproved,
+            Error::BadPassword => ErrorCode::BadPassword,
+            Error::DevicesRevoked => ErrorCode::DevicesRevoked,
+            Error::CrossOrigin => ErrorCode::CrossOrigin,
+            Error::Busy => ErrorCode::Busy,
+            Error::Internal => ErrorCode::Internal,
+        }
     }
-    /// The HTTP status.
+
+    /// The HTTP status of its code.
     pub fn status(&self) -> u16 {
-        self.code.http_status()
+        self.code().http_status()
     }
-    /// The JSON body.
-    pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            error: self.code.clone(),
-            message: self.message.clone(),
-            time: self.time.clone(),
-        }
+
+    /// A failure of the provider itself (storage, keys), not a refusal of the request.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Error::Internal | Error::NotConfigured | Error::Busy)
+    }
+
+    /// A malformed request.
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Error::BadRequest(message.into())
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            if f.code == rusqlite::ErrorCode::DatabaseBusy
-                || f.code == rusqlite::ErrorCode::DatabaseLocked
-            {
-                return ApiError::new(ErrorCode::Busy, "database busy, retry");
-            }
-        }
-        ApiError::internal()
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self.body())).into_response()
+    #[test]
+    fn every_error_names_a_code_the_wire_vocabulary_knows() {
+        let all = [
+            Error::bad_request("x"),
+            Error::TooLarge,
+            Error::NotFound("request"),
+            Error::UnknownDevice,
+            Error::BadSignature("request signature"),
+            Error::Replayed,
+            Error::DeviceRevoked,
+            Error::ActivationInvalid,
+            Error::BadAssertion("x"),
+            Error::UnknownCredential,
+            Error::Counter,
+            Error::NotPending,
+            Error::Expired,
+            Error::WrongNumber,
+            Error::RateLimited,
+            Error::Blocked,
+            Error::NotConfigured,
+            Error::UnknownUser,
+            Error::UserExists,
+            Error::InvalidUserName,
+            Error::NoDevice,
+            Error::NoPhoneSignin,
+            Error::PushPending,
+            Error::NotApproved,
+            Error::BadPassword,
+            Error::DevicesRevoked,
+            Error::CrossOrigin,
+            Error::Busy,
+            Error::Internal,
+        ];
+        for e in all {
+            let code = e.code();
+            assert!(ErrorCode::ALL.contains(&code), "{e:?}");
+            assert_eq!(ErrorCode::from_wire(code.as_wire()), code);
+            assert_eq!(e.status(), code.http_status());
+        }
     }
 }

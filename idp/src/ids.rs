@@ -13,6 +13,11 @@ pub(crate) fn new_id() -> String {
     nyckel_core::protocol::wire::b64(&random_bytes(16))
 }
 
+/// A request id for logs (8 random bytes, b64url): ties a request's log lines together.
+pub(crate) fn request_id() -> String {
+    nyckel_core::protocol::wire::b64(&random_bytes(8))
+}
+
 /// A two-digit number, uniform in 10–99.
 pub(crate) fn two_digit_number() -> u8 {
     loop {

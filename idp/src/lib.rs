@@ -2,26 +2,34 @@
 //! (`docs/protocol.md`). An axum HTTP server over SQLite with the device API
 //! (`/nyckel/v1/…`), the sign-in and account web pages, and an admin CLI.
 //!
-//! Start it in-process with [`serve`] (async) or [`spawn_background`] (blocking helper that
-//! runs its own runtime on a thread). The admin operations in [`admin`] work directly on the
-//! database file, also while a server runs.
+//! Everything is driven through one handle, [`Provider`]: open a database with a policy
+//! ([`Config`], [`Clock`]), administer it (users, enrollment codes, devices, events), start
+//! sign-ins as the sign-in page would, and serve the HTTP API in-process
+//! ([`Provider::spawn`]) or inside a runtime ([`Provider::serve`]). Failures are [`Error`]s,
+//! each with its wire [`ErrorCode`]. The wire messages themselves are
+//! `nyckel_core::protocol::wire`, shared with the app.
 
-pub mod admin;
-pub mod api;
-pub mod clock;
-pub mod config;
-pub mod db;
-pub mod error;
-pub mod provider;
-pub mod server;
-pub mod signin;
-pub mod verify;
-pub mod web;
-
+mod admin;
+mod api;
+mod clock;
+mod config;
+mod db;
+mod error;
+mod handle;
 mod html;
 mod ids;
+mod provider;
+mod server;
+mod signin;
+mod state;
+mod verify;
+mod web;
 
+pub use admin::{DeviceInfo, Enrollment, EventInfo, PushTrigger};
 pub use clock::Clock;
 pub use config::Config;
-pub use error::ApiError;
-pub use server::{serve, spawn_background, spawn_background_with, ServerHandle};
+pub use error::Error;
+pub use handle::{OpenError, Provider};
+pub use nyckel_core::protocol::wire::{ErrorCode, RequestKind};
+pub use server::ServerHandle;
+pub use signin::{SigninFrom, Started, Status};

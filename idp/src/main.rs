@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use nyckel_idp::signin::{self, Kind, Origin};
-use nyckel_idp::{admin, db::Db, ApiError, Clock, Config};
+use nyckel_idp::{Clock, Config, Error, Provider, RequestKind, SigninFrom};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -131,13 +130,13 @@ enum DeviceCmd {
     },
 }
 
-fn fail(json_out: bool, e: &ApiError) -> ExitCode {
+fn fail(json_out: bool, e: &Error) -> ExitCode {
     if json_out {
-        println!("{}", json!({"error": e.code, "message": e.message}));
+        println!("{}", json!({"error": e.code(), "message": e.to_string()}));
     } else {
-        eprintln!("nyckel-idp: {}", e.message);
+        eprintln!("nyckel-idp: {e}");
     }
-    ExitCode::from(if e.status() >= 500 { 2 } else { 1 })
+    ExitCode::from(if e.is_internal() { 2 } else { 1 })
 }
 
 fn main() -> ExitCode {
@@ -146,30 +145,18 @@ fn main() -> ExitCode {
     if let Cmd::Serve(a) = &cli.cmd {
         return serve(&cli, a, cfg);
     }
-    let db = match Db::init(&cli.db) {
-        Ok(db) => db,
+    let provider = match Provider::open(&cli.db, cfg) {
+        Ok(p) => p,
         Err(e) => {
             eprintln!("nyckel-idp: {e}");
             return ExitCode::from(2);
         }
     };
-    let result = db.open().map_err(ApiError::from).and_then(|mut conn| {
-        if let Some(origin) = &cli.origin {
-            let issuer = match &cli.issuer {
-                Some(i) => i.clone(),
-                None => {
-                    nyckel_idp::db::setting(&conn, "issuer")?.unwrap_or_else(|| cfg.issuer.clone())
-                }
-            };
-            nyckel_idp::provider::Provider::configure(
-                &conn,
-                origin,
-                cli.rp_id.as_deref(),
-                &issuer,
-            )?;
-        }
-        run(&cli, &cfg, &mut conn)
-    });
+    let result = match &cli.origin {
+        Some(origin) => provider.configure(origin, cli.rp_id.as_deref(), cli.issuer.as_deref()),
+        None => Ok(()),
+    }
+    .and_then(|()| run(&cli, &provider));
     match result {
         Ok((value, text)) => {
             if cli.json {
@@ -183,15 +170,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(
-    cli: &Cli,
-    cfg: &Config,
-    conn: &mut rusqlite::Connection,
-) -> Result<(serde_json::Value, String), ApiError> {
+fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Error> {
     match &cli.cmd {
         Cmd::Serve(_) => unreachable!("handled in main"),
         Cmd::User(UserCmd::Add { name, password, totp }) => {
-            let e = admin::add_user(conn, cfg, name, password.as_deref(), *totp)?;
+            let e = provider.add_user(name, password.as_deref(), *totp)?;
             let text = format!(
                 "Added {}.\nEnrollment code (single use, expires at {}):\n{}",
                 e.user, e.expires_at, e.enroll_uri
@@ -199,14 +182,14 @@ fn run(
             Ok((serde_json::to_value(&e).unwrap_or_default(), text))
         }
         Cmd::User(UserCmd::Enroll { name }) => {
-            let e = admin::issue_enrollment(conn, cfg, name)?;
+            let e = provider.issue_enrollment(name)?;
             let text = e.enroll_uri.clone();
             Ok((serde_json::to_value(&e).unwrap_or_default(), text))
         }
         Cmd::Signin(SigninCmd::Start { name, passwordless, app, ip, location }) => {
-            let kind = if *passwordless { Kind::Passwordless } else { Kind::Push };
-            let from = Origin { app: app.clone(), ip: ip.clone(), location: location.clone() };
-            let s = signin::start(conn, cfg, name, kind, &from)?;
+            let kind = if *passwordless { RequestKind::Passwordless } else { RequestKind::Push };
+            let from = SigninFrom { app: app.clone(), ip: ip.clone(), location: location.clone() };
+            let s = provider.start_signin(name, kind, &from)?;
             let text = format!(
                 "Request {}\nNumber to type: {}\nExpires at {}",
                 s.id, s.number, s.expires_at
@@ -214,12 +197,12 @@ fn run(
             Ok((serde_json::to_value(&s).unwrap_or_default(), text))
         }
         Cmd::Signin(SigninCmd::Status { id }) => {
-            let s = signin::status(conn, id, cfg.clock.now())?;
+            let s = provider.signin_status(id)?;
             let text = format!("{}: {}", s.id, s.state);
             Ok((serde_json::to_value(&s).unwrap_or_default(), text))
         }
         Cmd::Device(DeviceCmd::List { name }) => {
-            let d = admin::list_devices(conn, name)?;
+            let d = provider.devices(name)?;
             let text = d
                 .iter()
                 .map(|d| {
@@ -235,11 +218,11 @@ fn run(
             Ok((json!({"devices": d}), text))
         }
         Cmd::Device(DeviceCmd::Revoke { device_id }) => {
-            admin::revoke_device(conn, cfg, device_id)?;
+            provider.revoke_device(device_id)?;
             Ok((json!({"deviceId": device_id, "revoked": true}), format!("Revoked {device_id}.")))
         }
         Cmd::Events { user, limit } => {
-            let ev = admin::events(conn, user.as_deref(), *limit)?;
+            let ev = provider.events(user.as_deref(), *limit)?;
             let text = ev
                 .iter()
                 .map(|e| {
@@ -258,7 +241,26 @@ fn run(
     }
 }
 
+/// Structured logs of `serve` on stderr: `NYCKEL_IDP_LOG` = off, error, warn, info (default),
+/// debug or trace. Lines carry the request id; never a secret, nonce, number or signature.
+fn init_logs() {
+    let level = match std::env::var("NYCKEL_IDP_LOG").as_deref() {
+        Ok("off") => return,
+        Ok("error") => tracing::Level::ERROR,
+        Ok("warn") => tracing::Level::WARN,
+        Ok("debug") => tracing::Level::DEBUG,
+        Ok("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .try_init();
+}
+
 fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
+    init_logs();
     cfg.origin = cli.origin.clone();
     cfg.rp_id = cli.rp_id.clone();
     if let Some(i) = &cli.issuer {
@@ -272,7 +274,13 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-    let db = cli.db.clone();
+    let provider = match Provider::open(&cli.db, cfg.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("nyckel-idp: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let json_out = cli.json;
     let r = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&a.addr).await?;
@@ -286,7 +294,7 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        nyckel_idp::server::serve_until(listener, db, cfg, shutdown).await
+        provider.serve(listener, shutdown).await
     });
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,15 +1,14 @@
 //! The provider's P-256 signing key and signed envelopes (`docs/protocol.md` §2.1).
 
 use nyckel_core::protocol::wire::{
-    b64, fingerprint, provider_signed_bytes, unb64, Envelope, ErrorCode, Payload, ServerTime,
-    Signed,
+    b64, fingerprint, provider_signed_bytes, unb64, Envelope, Payload, ServerTime, Signed,
 };
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
 use rusqlite::Connection;
 
 use crate::db::{set_setting, setting};
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// Creates the provider key if the database has none (safe against concurrent creators).
 pub(crate) fn ensure_key(conn: &Connection) -> rusqlite::Result<()> {
@@ -26,7 +25,7 @@ pub(crate) fn ensure_key(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// The provider identity: signing key plus where it is reachable.
-pub struct Provider {
+pub struct Identity {
     pair: EcdsaKeyPair,
     /// SEC1 uncompressed public key.
     pub public_key: Vec<u8>,
@@ -38,9 +37,9 @@ pub struct Provider {
     pub issuer: String,
 }
 
-impl std::fmt::Debug for Provider {
+impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Provider")
+        f.debug_struct("Identity")
             .field("origin", &self.origin)
             .field("rp_id", &self.rp_id)
             .finish_non_exhaustive()
@@ -56,25 +55,19 @@ pub fn host_of(origin: &str) -> String {
     rest.split([':', '/']).next().unwrap_or("").to_ascii_lowercase()
 }
 
-impl Provider {
+impl Identity {
     /// Loads the key and the origin settings written by `serve` (or `--origin`).
-    pub fn load(conn: &Connection) -> Result<Provider, ApiError> {
-        let pkcs8 = setting(conn, "provider_key")?
-            .and_then(|s| unb64(&s))
-            .ok_or_else(ApiError::internal)?;
+    pub fn load(conn: &Connection) -> Result<Identity, Error> {
+        let pkcs8 =
+            setting(conn, "provider_key")?.and_then(|s| unb64(&s)).ok_or(Error::Internal)?;
         let pair =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &pkcs8, &SystemRandom::new())
-                .map_err(|_| ApiError::internal())?;
-        let origin = setting(conn, "origin")?.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::NotConfigured,
-                "no origin configured: run `serve` once or pass --origin",
-            )
-        })?;
+                .map_err(|_| Error::Internal)?;
+        let origin = setting(conn, "origin")?.ok_or(Error::NotConfigured)?;
         let rp_id = setting(conn, "rp_id")?.unwrap_or_else(|| host_of(&origin));
         let issuer = setting(conn, "issuer")?.unwrap_or_else(|| "Nyckel IdP".to_owned());
         let public_key = pair.public_key().as_ref().to_vec();
-        Ok(Provider { pair, public_key, origin, rp_id, issuer })
+        Ok(Identity { pair, public_key, origin, rp_id, issuer })
     }
 
     /// Stores origin, rpId and issuer for the other commands.
@@ -133,9 +126,10 @@ mod tests {
     fn envelopes_verify_with_the_public_key_and_bind_the_tag() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::Db::init(dir.path().join("t.db")).unwrap();
-        let conn = db.open().unwrap();
-        Provider::configure(&conn, "http://127.0.0.1:1/", None, "T").unwrap();
-        let p = Provider::load(&conn).unwrap();
+        ensure_key(&db.conn().unwrap()).unwrap();
+        let conn = db.conn().unwrap();
+        Identity::configure(&conn, "http://127.0.0.1:1/", None, "T").unwrap();
+        let p = Identity::load(&conn).unwrap();
         assert_eq!(p.origin, "http://127.0.0.1:1");
         assert_eq!(p.rp_id, "127.0.0.1");
         let env = p.time_envelope(1, "n");
@@ -151,7 +145,7 @@ mod tests {
             "the domain tag is signed"
         );
         // The key survives reopening.
-        let again = Provider::load(&db.open().unwrap()).unwrap();
+        let again = Identity::load(&db.conn().unwrap()).unwrap();
         assert_eq!(again.public_key, p.public_key);
     }
 }

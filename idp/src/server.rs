@@ -1,67 +1,38 @@
 //! The HTTP server: routes, handlers, and ways to start it (async or on a background thread).
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path as UrlPath, Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::{FromRequest, Path as UrlPath, Query, Request, State};
+use axum::http::{HeaderValue, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rusqlite::Connection;
 use serde::Deserialize;
+use tracing::Instrument;
 
-use nyckel_core::protocol::wire::{Envelope, ErrorCode, ProviderInfo};
+use nyckel_core::protocol::wire::{Envelope, ProviderInfo};
 
 use crate::api;
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::ApiError;
-use crate::provider::Provider;
+use crate::error::Error;
+use crate::provider::Identity;
 use crate::signin;
+use crate::state::AppState;
 use crate::verify::{AssertionBody, DeviceAuth};
 
-/// Shared server state.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// Policy and clock.
-    pub cfg: Config,
-    /// Provider key and origin.
-    pub provider: Arc<Provider>,
-}
-
-impl AppState {
-    /// Runs `f` with a fresh connection on the blocking pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection, &AppState) -> Result<T, ApiError> + Send + 'static,
-    {
-        let st = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = st.db.open()?;
-            f(&mut conn, &st)
-        })
-        .await
-        .map_err(|_| ApiError::internal())?
-    }
-}
-
-async fn read_body(body: Body) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, api::MAX_BODY)
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::TooLarge, "request body too large"))
+async fn read_body(body: Body) -> Result<Bytes, Error> {
+    axum::body::to_bytes(body, api::MAX_BODY).await.map_err(|_| Error::TooLarge)
 }
 
 fn path_and_query(uri: &Uri) -> String {
     uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| uri.path().to_owned())
 }
 
-async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
+async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await?;
     let auth = DeviceAuth::from_headers(&parts.headers)?;
@@ -69,83 +40,93 @@ async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelop
     st.run(move |c, s| api::enroll(c, &s.cfg, &s.provider, &auth, &path, &body)).await.map(Json)
 }
 
-/// Authenticates a device request on the blocking pool and runs `f` with the device.
-async fn device_call<T, F>(st: AppState, req: Request, f: F) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut Connection, &AppState, &signin::DeviceRow, &str, &[u8]) -> Result<T, ApiError>
-        + Send
-        + 'static,
-{
-    let (parts, body) = req.into_parts();
-    let body = read_body(body).await?;
-    let auth = DeviceAuth::from_headers(&parts.headers)?;
-    let path = path_and_query(&parts.uri);
-    let method = parts.method.as_str().to_owned();
-    st.run(move |c, s| {
-        let now = s.cfg.clock.now();
-        let device = api::authenticate(c, &s.provider, &auth, &method, &path, &body, now)?;
-        f(c, s, &device, &auth.nonce, &body)
-    })
-    .await
+/// A device-signed request, authenticated (§2.2: device, signature, clock window, nonce) before
+/// its handler runs: the device, the request's nonce and its body.
+pub(crate) struct AuthedDevice {
+    device: signin::DeviceRow,
+    nonce: String,
+    body: Bytes,
 }
 
-async fn pending(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
-    device_call(st, req, |c, s, d, nonce, _| {
-        signin::pending(c, &s.provider, d, nonce, s.cfg.clock.now())
+impl FromRequest<AppState> for AuthedDevice {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, st: &AppState) -> Result<Self, Error> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body).await?;
+        let auth = DeviceAuth::from_headers(&parts.headers)?;
+        let path = path_and_query(&parts.uri);
+        let method = parts.method.as_str().to_owned();
+        let nonce = auth.nonce.clone();
+        let signed = body.clone();
+        let device = st
+            .run(move |c, s| {
+                let now = s.cfg.clock.now();
+                api::authenticate(c, &s.provider, &auth, &method, &path, &signed, now)
+            })
+            .await?;
+        tracing::debug!(device = %device.id, "device authenticated");
+        Ok(AuthedDevice { device, nonce, body })
+    }
+}
+
+async fn pending(State(st): State<AppState>, d: AuthedDevice) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| signin::pending(c, &s.provider, &d.device, &d.nonce, s.cfg.clock.now()))
+        .await
+        .map(Json)
+}
+
+async fn enable_phone_signin(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| {
+        api::enable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
     .map(Json)
 }
 
-async fn phone_signin(
+async fn disable_phone_signin(
     State(st): State<AppState>,
-    req: Request,
-) -> Result<Json<Envelope>, ApiError> {
-    if req.method() == Method::DELETE {
-        device_call(st, req, |c, s, d, nonce, _| {
-            api::disable_phone_signin(c, &s.cfg, &s.provider, d, nonce)
-        })
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| api::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
-    } else {
-        device_call(st, req, |c, s, d, nonce, body| {
-            api::enable_phone_signin(c, &s.cfg, &s.provider, d, nonce, body)
-        })
-        .await
-        .map(Json)
-    }
 }
 
-async fn device(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, ApiError> {
-    if req.method() == Method::DELETE {
-        device_call(st, req, |c, s, d, nonce, _| {
-            api::unenroll_device(c, &s.cfg, &s.provider, d, nonce)
-        })
+async fn update_device(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| api::update_device(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body))
         .await
         .map(Json)
-    } else {
-        device_call(st, req, |c, s, d, nonce, body| {
-            api::update_device(c, &s.cfg, &s.provider, d, nonce, body)
-        })
+}
+
+async fn unenroll_device(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| api::unenroll_device(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
-    }
 }
 
 async fn respond(
     State(st): State<AppState>,
     UrlPath(id): UrlPath<String>,
     body: Body,
-) -> Result<Json<Envelope>, ApiError> {
+) -> Result<Json<Envelope>, Error> {
     let body = read_body(body).await?;
     if id.len() > 64 {
-        return Err(ApiError::new(ErrorCode::NotFound, "no such request"));
+        return Err(Error::NotFound("request"));
     }
     let b: AssertionBody = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::bad_request("malformed JSON or a missing/mistyped field"))?;
+        .map_err(|_| Error::bad_request("malformed JSON or a missing/mistyped field"))?;
     if b.credential_id.len() > 64 {
-        return Err(ApiError::bad_request("invalid credentialId"));
+        return Err(Error::bad_request("invalid credentialId"));
     }
     st.run(move |c, s| signin::respond(c, &s.cfg, &s.provider, &id, &b)).await.map(Json)
 }
@@ -158,10 +139,10 @@ struct TimeQuery {
 async fn time(
     State(st): State<AppState>,
     q: Result<Query<TimeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Envelope>, ApiError> {
-    let q = q.map_err(|_| ApiError::bad_request("nonce query parameter required"))?;
+) -> Result<Json<Envelope>, Error> {
+    let q = q.map_err(|_| Error::bad_request("nonce query parameter required"))?;
     if q.nonce.is_empty() || q.nonce.len() > 64 {
-        return Err(ApiError::bad_request("invalid nonce"));
+        return Err(Error::bad_request("invalid nonce"));
     }
     Ok(Json(st.provider.time_envelope(st.cfg.clock.now(), &q.nonce)))
 }
@@ -171,50 +152,67 @@ async fn provider_info(State(st): State<AppState>) -> Json<ProviderInfo> {
 }
 
 async fn not_found() -> Response {
-    ApiError::new(ErrorCode::NotFound, "no such endpoint").into_response()
+    Error::NotFound("endpoint").into_response()
 }
 
 /// The router with every route.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/nyckel/v1/enroll", post(enroll))
         .route("/nyckel/v1/requests", get(pending))
         .route("/nyckel/v1/requests/{id}/response", post(respond))
-        .route("/nyckel/v1/phone-signin", post(phone_signin).delete(phone_signin))
-        .route("/nyckel/v1/device", axum::routing::put(device).delete(device))
+        .route("/nyckel/v1/phone-signin", post(enable_phone_signin).delete(disable_phone_signin))
+        .route("/nyckel/v1/device", axum::routing::put(update_device).delete(unenroll_device))
         .route("/nyckel/v1/time", get(time))
         .route("/nyckel/v1/provider", get(provider_info))
         .merge(crate::web::routes())
         .fallback(not_found)
         // The spec's body limit (§1) for every extractor, the pages' forms included.
         .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(axum::middleware::from_fn(request_span))
         .with_state(state)
 }
 
-/// Client address helper for handlers.
-pub(crate) fn client_ip(ci: &ConnectInfo<SocketAddr>, headers: &HeaderMap) -> String {
-    let _ = headers; // X-Forwarded-For is not trusted by the reference server.
-    ci.0.ip().to_string()
+/// Runs each request in a `request` span with a fresh request id (also answered as
+/// `X-Request-Id`) and logs its answer. Only the path is logged: queries carry page tokens
+/// and nonces, and no header or body is ever logged.
+async fn request_span(req: Request, next: Next) -> Response {
+    let id = crate::ids::request_id();
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %req.uri().path()
+    );
+    async move {
+        let started = std::time::Instant::now();
+        let mut resp = next.run(req).await;
+        tracing::info!(
+            status = resp.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        resp
+    }
+    .instrument(span)
+    .await
 }
 
 /// Serves on `listener` until `shutdown` resolves. Stores the effective origin/rpId/issuer in
 /// the database so the admin CLI prints enrollment codes for this server.
-pub async fn serve_until(
+pub(crate) async fn serve_until(
     listener: tokio::net::TcpListener,
-    db_path: impl AsRef<Path>,
-    config: Config,
+    db: Db,
+    cfg: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let addr = listener.local_addr()?;
-    let db_path: PathBuf = db_path.as_ref().to_owned();
-    let cfg = config.clone();
     let state = tokio::task::spawn_blocking(
         move || -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-            let db = Db::init(&db_path)?;
-            let conn = db.open()?;
-            let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
-            Provider::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
-            let provider = Provider::load(&conn).map_err(|e| e.message)?;
+            let provider = configure(&db, &cfg, addr)?;
             Ok(AppState { db, cfg, provider: Arc::new(provider) })
         },
     )
@@ -224,13 +222,13 @@ pub async fn serve_until(
     Ok(())
 }
 
-/// Serves on `listener` forever.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    db_path: impl AsRef<Path>,
-    config: Config,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    serve_until(listener, db_path, config, std::future::pending()).await
+/// Stores the origin (the configuration's, else `http://ADDR`), rpId and issuer, and loads the
+/// provider identity with them.
+fn configure(db: &Db, cfg: &Config, addr: SocketAddr) -> Result<Identity, Error> {
+    let conn = db.conn()?;
+    let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
+    Identity::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
+    Identity::load(&conn)
 }
 
 /// A server running on a background thread.
@@ -265,32 +263,20 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Starts a server on `addr` (e.g. `127.0.0.1:0`) with the default policy, on its own
-/// tokio runtime in a background thread. Returns once the server is ready.
-pub fn spawn_background(addr: &str, db: impl AsRef<Path>) -> std::io::Result<ServerHandle> {
-    spawn_background_with(addr, db, Config::default())
-}
-
-/// [`spawn_background`] with a configuration (policy, clock).
-pub fn spawn_background_with(
+/// Starts a server on `addr` (e.g. `127.0.0.1:0`) on its own tokio runtime in a background
+/// thread. Returns once the server is ready.
+pub(crate) fn spawn_background(
     addr: &str,
-    db: impl AsRef<Path>,
+    db: Db,
     config: Config,
 ) -> std::io::Result<ServerHandle> {
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let bound = std_listener.local_addr()?;
-    // Initialise the database here so errors surface synchronously and the CLI sees the origin.
-    {
-        let db = Db::init(db.as_ref()).map_err(std::io::Error::other)?;
-        let conn = db.open().map_err(std::io::Error::other)?;
-        let origin = config.origin.clone().unwrap_or_else(|| format!("http://{bound}"));
-        Provider::configure(&conn, &origin, config.rp_id.as_deref(), &config.issuer)
-            .map_err(std::io::Error::other)?;
-    }
+    // Configure here so errors surface synchronously and the admin side sees the origin.
+    configure(&db, &config, bound).map_err(std::io::Error::other)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-    let db_path = db.as_ref().to_owned();
     let thread = std::thread::Builder::new().name("nyckel-idp".into()).spawn(move || {
         let rt = match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -312,7 +298,7 @@ pub fn spawn_background_with(
                 }
             };
             let _ = ready_tx.send(Ok(()));
-            let _ = serve_until(listener, db_path, config, async {
+            let _ = serve_until(listener, db, config, async {
                 let _ = rx.await;
             })
             .await;
@@ -325,9 +311,4 @@ pub fn spawn_background_with(
         stop: Some(tx),
         thread: Some(thread),
     })
-}
-
-/// Maps a page error to a status for HTML handlers.
-pub(crate) fn status_of(e: &ApiError) -> StatusCode {
-    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }

@@ -2,17 +2,16 @@
 //! pending list, the consuming response transaction, status and browser completion.
 
 use nyckel_core::protocol::wire::{
-    b64, Envelope, ErrorCode, PendingList, PendingRequest, RequestKind, RespondOutcome,
-    SigninResult,
+    b64, Envelope, PendingList, PendingRequest, RequestKind, RespondOutcome, SigninResult,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::db::event;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::ids::{new_id, random_bytes, token_hash, two_digit_number};
-use crate::provider::Provider;
+use crate::provider::Identity;
 use crate::verify::{self, AssertionBody, Decided, Expected};
 
 /// Push (after a password) or passwordless (username only): the wire's request kind.
@@ -20,7 +19,7 @@ pub use nyckel_core::protocol::wire::RequestKind as Kind;
 
 /// Where a sign-in comes from (shown on the phone).
 #[derive(Clone, Debug)]
-pub struct Origin {
+pub struct SigninFrom {
     /// The requesting application.
     pub app: String,
     /// Client IP.
@@ -68,8 +67,8 @@ pub fn start(
     cfg: &Config,
     user_name: &str,
     kind: Kind,
-    from: &Origin,
-) -> Result<Started, ApiError> {
+    from: &SigninFrom,
+) -> Result<Started, Error> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = cfg.clock.now(); // after the lock: the wait can be seconds
     let (user_id, blocked_until): (String, i64) = tx
@@ -77,12 +76,9 @@ pub fn start(
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?
-        .ok_or_else(|| ApiError::new(ErrorCode::UnknownUser, "no such user"))?;
+        .ok_or(Error::UnknownUser)?;
     if blocked_until > now {
-        return Err(ApiError::new(
-            ErrorCode::Blocked,
-            "sign-in requests are blocked after a report; try later",
-        ));
+        return Err(Error::Blocked);
     }
     let cred_kind = match kind {
         Kind::Push => "device",
@@ -98,10 +94,8 @@ pub fn start(
     drop(stmt);
     if targets.is_empty() {
         return Err(match kind {
-            Kind::Push => ApiError::new(ErrorCode::NoDevice, "the user has no enrolled device"),
-            Kind::Passwordless => {
-                ApiError::new(ErrorCode::NoPhoneSignin, "phone sign-in is not enabled for the user")
-            }
+            Kind::Push => Error::NoDevice,
+            Kind::Passwordless => Error::NoPhoneSignin,
         });
     }
     // A passwordless start needs only the user name: it must not displace a sign-in by
@@ -113,10 +107,7 @@ pub fn start(
             |r| r.get(0),
         )?;
         if push_pending {
-            return Err(ApiError::new(
-                ErrorCode::PushPending,
-                "a sign-in with the password is waiting for approval",
-            ));
+            return Err(Error::PushPending);
         }
     }
     // Counted per kind, so username-only requests cannot use up the password sign-ins' limit.
@@ -128,10 +119,7 @@ pub fn start(
     if recent >= i64::from(cfg.push_limit) {
         event(&tx, now, Some(&user_id), "rate_limited", kind.as_str())?;
         tx.commit()?;
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            "too many sign-in requests; wait a few minutes",
-        ));
+        return Err(Error::RateLimited);
     }
     // One outstanding request per account: a new one supersedes the old (a passwordless one
     // only an earlier passwordless one; a pending push request refused it above).
@@ -170,6 +158,7 @@ pub fn start(
     }
     event(&tx, now, Some(&user_id), "signin_started", kind.as_str())?;
     tx.commit()?;
+    tracing::info!(request = %id, kind = kind.as_str(), pushed_to = targets.len(), "sign-in started");
     Ok(Started {
         id,
         number,
@@ -197,7 +186,7 @@ pub struct Status {
 }
 
 /// Reads a request's state.
-pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, ApiError> {
+pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, Error> {
     let s = conn
         .query_row(
             "SELECT r.state, r.kind, u.name, r.expires_at FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1",
@@ -205,19 +194,19 @@ pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, ApiError>
             |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
         )
         .optional()?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such request"))?;
+        .ok_or(Error::NotFound("request"))?;
     let state = if s.0 == "pending" && now >= s.3 { "expired".to_owned() } else { s.0 };
     Ok(Status { id: id.to_owned(), state, kind: s.1, user: s.2, expires_at: s.3 })
 }
 
 /// Checks the page's status token for a request.
-pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), ApiError> {
+pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), Error> {
     let stored: Option<Option<String>> = conn
         .query_row("SELECT browser_token_hash FROM requests WHERE id = ?1", [id], |r| r.get(0))
         .optional()?;
     match stored.flatten() {
         Some(h) if h == token_hash(token) => Ok(()),
-        _ => Err(ApiError::new(ErrorCode::NotFound, "no such request")),
+        _ => Err(Error::NotFound("request")),
     }
 }
 
@@ -228,7 +217,7 @@ pub fn complete(
     cfg: &Config,
     id: &str,
     token: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     check_token(conn, id, token)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = cfg.clock.now();
@@ -243,11 +232,11 @@ pub fn complete(
             |r| r.get(0),
         )
         .optional()?;
-    let user_id = user_id
-        .ok_or_else(|| ApiError::new(ErrorCode::NotApproved, "the request is not approved"))?;
+    let user_id = user_id.ok_or(Error::NotApproved)?;
     let session = new_session(&tx, cfg, &user_id, now)?;
     event(&tx, now, Some(&user_id), "signed_in", "")?;
     tx.commit()?;
+    tracing::info!(request = %id, user = %user_id, "signed in");
     Ok(session)
 }
 
@@ -257,7 +246,7 @@ pub fn new_session(
     cfg: &Config,
     user_id: &str,
     now: i64,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     let token = b64(&random_bytes(32));
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -266,12 +255,18 @@ pub fn new_session(
     Ok(token)
 }
 
+/// Ends a browser session (signing out); an unknown token is no error.
+pub fn end_session(conn: &Connection, token: &str) -> Result<(), Error> {
+    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash(token)])?;
+    Ok(())
+}
+
 /// The user (id, name) of a live session.
 pub fn session_user(
     conn: &Connection,
     token: &str,
     now: i64,
-) -> Result<Option<(String, String)>, ApiError> {
+) -> Result<Option<(String, String)>, Error> {
     Ok(conn
         .query_row(
             "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
@@ -305,11 +300,11 @@ struct StoredRequest {
 
 impl StoredRequest {
     /// The request as a device sees it (§4.2) and binds it into its assertion (§6).
-    fn to_wire(&self, p: &Provider) -> Result<PendingRequest, ApiError> {
+    fn to_wire(&self, p: &Identity) -> Result<PendingRequest, Error> {
         let kind = match self.kind.as_str() {
             "push" => RequestKind::Push,
             "passwordless" => RequestKind::Passwordless,
-            _ => return Err(ApiError::internal()),
+            _ => return Err(Error::Internal),
         };
         Ok(PendingRequest {
             id: self.id.clone(),
@@ -357,11 +352,11 @@ fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRequest> {
 /// The signed pending list for an authenticated device (§4.2).
 pub fn pending(
     conn: &Connection,
-    p: &Provider,
+    p: &Identity,
     device: &DeviceRow,
     req_nonce: &str,
     now: i64,
-) -> Result<Envelope, ApiError> {
+) -> Result<Envelope, Error> {
     let has_phone: bool = conn.query_row(
         "SELECT EXISTS(SELECT 1 FROM credentials WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL)",
         [&device.id],
@@ -387,10 +382,10 @@ pub fn pending(
 pub fn respond(
     conn: &mut Connection,
     cfg: &Config,
-    p: &Provider,
+    p: &Identity,
     id: &str,
     body: &AssertionBody,
-) -> Result<Envelope, ApiError> {
+) -> Result<Envelope, Error> {
     let req = conn
         .query_row(
             &format!("SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"),
@@ -398,7 +393,7 @@ pub fn respond(
             read_request,
         )
         .optional()?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such request"))?;
+        .ok_or(Error::NotFound("request"))?;
     let decoded = verify::decode(body)?;
     let cred: Option<CredRow> = conn
         .query_row(
@@ -417,8 +412,7 @@ pub fn respond(
             },
         )
         .optional()?;
-    let unknown =
-        || ApiError::new(ErrorCode::UnknownCredential, "credential not valid for this request");
+    let unknown = || Error::UnknownCredential;
     let CredRow {
         user_id: cred_user,
         device_id,
@@ -431,7 +425,7 @@ pub fn respond(
         return Err(unknown());
     }
     if device_revoked {
-        return Err(ApiError::new(ErrorCode::DeviceRevoked, "the device was revoked"));
+        return Err(Error::DeviceRevoked);
     }
     if cred_revoked {
         return Err(unknown());
@@ -469,7 +463,7 @@ pub fn respond(
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     if device_revoked {
-        return Err(ApiError::new(ErrorCode::DeviceRevoked, "the device was revoked"));
+        return Err(Error::DeviceRevoked);
     }
     if cred_revoked {
         return Err(unknown());
@@ -479,7 +473,7 @@ pub fn respond(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?;
     if state != "pending" {
-        return Err(ApiError::new(ErrorCode::NotPending, "the request is no longer pending"));
+        return Err(Error::NotPending);
     }
     if now >= expires_at {
         tx.execute(
@@ -487,12 +481,12 @@ pub fn respond(
             params![id, now],
         )?;
         tx.commit()?;
-        return Err(ApiError::new(ErrorCode::Expired, "the request has expired"));
+        return Err(Error::Expired);
     }
     if i64::from(checked.sign_count) <= stored {
         event(&tx, now, Some(&req.user_id), "counter_not_increased", &device_id)?;
         tx.commit()?;
-        return Err(ApiError::new(ErrorCode::Counter, "signature counter did not increase"));
+        return Err(Error::Counter);
     }
     tx.execute(
         "UPDATE credentials SET sign_count = ?2 WHERE id = ?1",
@@ -509,7 +503,7 @@ pub fn respond(
         params![id, new_state, now, body.credential_id],
     )?;
     if changed != 1 {
-        return Err(ApiError::new(ErrorCode::NotPending, "the request is no longer pending"));
+        return Err(Error::NotPending);
     }
     if new_state == "reported" {
         tx.execute(
@@ -519,12 +513,13 @@ pub fn respond(
     }
     event(&tx, now, Some(&req.user_id), new_state, &device_id)?;
     tx.commit()?;
+    tracing::info!(request = %id, device = %device_id, state = new_state, "decision applied");
     if new_state == "wrong_number" {
-        return Err(ApiError::new(ErrorCode::WrongNumber, "wrong number; the sign-in was stopped"));
+        return Err(Error::WrongNumber);
     }
     // credentialId and signCount name the assertion applied, so the app can tell this result
     // from another submission's for the same request (§4.3).
-    let outcome = RespondOutcome::from_wire(new_state).ok_or_else(ApiError::internal)?;
+    let outcome = RespondOutcome::from_wire(new_state).ok_or(Error::Internal)?;
     Ok(p.sign(
         now,
         None,

@@ -8,7 +8,7 @@ use nyckel_core::protocol::wire::{
 
 pub use nyckel_core::protocol::wire::AssertionBody;
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// The four device-auth headers of a request.
 #[derive(Clone, Debug)]
@@ -25,14 +25,14 @@ pub struct DeviceAuth {
 
 impl DeviceAuth {
     /// Reads the headers; missing or oversized → 400.
-    pub fn from_headers(h: &axum::http::HeaderMap) -> Result<DeviceAuth, ApiError> {
-        let get = |n: &str, max: usize| -> Result<String, ApiError> {
+    pub fn from_headers(h: &axum::http::HeaderMap) -> Result<DeviceAuth, Error> {
+        let get = |n: &str, max: usize| -> Result<String, Error> {
             let v = h
                 .get(n)
                 .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| ApiError::bad_request(format!("missing {n} header")))?;
+                .ok_or_else(|| Error::bad_request(format!("missing {n} header")))?;
             if v.is_empty() || v.len() > max {
-                return Err(ApiError::bad_request(format!("invalid {n} header")));
+                return Err(Error::bad_request(format!("invalid {n} header")));
             }
             Ok(v.to_owned())
         };
@@ -45,8 +45,8 @@ impl DeviceAuth {
     }
 
     /// The timestamp as a number.
-    pub fn ts(&self) -> Result<i64, ApiError> {
-        self.timestamp.parse().map_err(|_| ApiError::bad_request("invalid Nyckel-Timestamp header"))
+    pub fn ts(&self) -> Result<i64, Error> {
+        self.timestamp.parse().map_err(|_| Error::bad_request("invalid Nyckel-Timestamp header"))
     }
 
     /// Checks the nonce format (16 bytes b64url).
@@ -78,7 +78,7 @@ impl DeviceAuth {
 pub struct Expected<'a> {
     /// The request nonce (challenge).
     pub nonce: &'a [u8],
-    /// Provider origin.
+    /// Identity origin.
     pub origin: &'a str,
     /// rpId.
     pub rp_id: &'a str,
@@ -111,6 +111,7 @@ pub struct Checked {
     /// The sign count (compare with the stored one).
     pub sign_count: u32,
     /// UV was set.
+    #[allow(dead_code)] // read by the tests; the OpenID Connect `amr` claim will use it
     pub user_verified: bool,
 }
 
@@ -122,41 +123,41 @@ pub struct Decoded {
 }
 
 /// Step 2 of §7: decode and bound the fields.
-pub fn decode(body: &AssertionBody) -> Result<Decoded, ApiError> {
+pub fn decode(body: &AssertionBody) -> Result<Decoded, Error> {
     let auth_data = unb64(&body.authenticator_data)
         .filter(|a| (37..=1024).contains(&a.len()))
-        .ok_or_else(|| ApiError::bad_request("invalid authenticatorData"))?;
+        .ok_or_else(|| Error::bad_request("invalid authenticatorData"))?;
     let client_data = unb64(&body.client_data_json)
         .filter(|c| c.len() <= 4096)
-        .ok_or_else(|| ApiError::bad_request("invalid clientDataJSON"))?;
+        .ok_or_else(|| Error::bad_request("invalid clientDataJSON"))?;
     let signature = unb64(&body.signature)
         .filter(|s| (8..=72).contains(&s.len()))
-        .ok_or_else(|| ApiError::bad_request("invalid signature encoding"))?;
+        .ok_or_else(|| Error::bad_request("invalid signature encoding"))?;
     Ok(Decoded { auth_data, client_data, signature })
 }
 
 /// Steps 4–7 of §7.
-pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
+pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, Error> {
     let cd: ClientData = serde_json::from_slice(&d.client_data)
-        .map_err(|_| ApiError::bad_assertion("clientDataJSON is not valid"))?;
+        .map_err(|_| Error::BadAssertion("clientDataJSON is not valid"))?;
     if cd.typ != "webauthn.get" {
-        return Err(ApiError::bad_assertion("wrong clientData type"));
+        return Err(Error::BadAssertion("wrong clientData type"));
     }
     if cd.challenge != b64(e.nonce) {
-        return Err(ApiError::bad_assertion("challenge does not match the request"));
+        return Err(Error::BadAssertion("challenge does not match the request"));
     }
     if cd.origin != e.origin {
-        return Err(ApiError::bad_assertion("origin does not match"));
+        return Err(Error::BadAssertion("origin does not match"));
     }
     if cd.cross_origin {
-        return Err(ApiError::bad_assertion("cross-origin assertions are refused"));
+        return Err(Error::BadAssertion("cross-origin assertions are refused"));
     }
     if d.auth_data[..32] != sha256(e.rp_id.as_bytes()) {
-        return Err(ApiError::bad_assertion("rpIdHash does not match"));
+        return Err(Error::BadAssertion("rpIdHash does not match"));
     }
     let flags = d.auth_data[32];
     if flags & FLAG_UP == 0 {
-        return Err(ApiError::bad_assertion("user presence flag not set"));
+        return Err(Error::BadAssertion("user presence flag not set"));
     }
     let user_verified = flags & FLAG_UV != 0;
     let approving = cd
@@ -164,31 +165,31 @@ pub fn check(d: &Decoded, e: &Expected<'_>) -> Result<Checked, ApiError> {
         .as_ref()
         .is_some_and(|n| DecisionKind::from_wire(&n.decision) == Some(DecisionKind::Approve));
     if approving && e.require_uv_for_approve && !user_verified {
-        return Err(ApiError::bad_assertion("user verification required"));
+        return Err(Error::BadAssertion("user verification required"));
     }
     let mut msg = d.auth_data.clone();
     msg.extend_from_slice(&sha256(&d.client_data));
     if !verify_p256(e.public_key, &msg, &d.signature) {
-        return Err(ApiError::bad_assertion("signature does not verify"));
+        return Err(Error::BadAssertion("signature does not verify"));
     }
-    let n = cd.nyckel.ok_or_else(|| ApiError::bad_assertion("nyckel fields missing"))?;
+    let n = cd.nyckel.ok_or(Error::BadAssertion("nyckel fields missing"))?;
     if n.v != 1 {
-        return Err(ApiError::bad_assertion("unsupported nyckel version"));
+        return Err(Error::BadAssertion("unsupported nyckel version"));
     }
     if n.request_id != e.request_id {
-        return Err(ApiError::bad_assertion("assertion is for another request"));
+        return Err(Error::BadAssertion("assertion is for another request"));
     }
     if n.context_hash != e.context_hash {
-        return Err(ApiError::bad_assertion("context hash does not match"));
+        return Err(Error::BadAssertion("context hash does not match"));
     }
     let decision = match (DecisionKind::from_wire(&n.decision), n.number) {
         (Some(DecisionKind::Approve), Some(num)) => Decided::Approve(num),
         (Some(DecisionKind::Approve), None) => {
-            return Err(ApiError::bad_assertion("approval without a number"))
+            return Err(Error::BadAssertion("approval without a number"))
         }
         (Some(DecisionKind::Deny), _) => Decided::Deny,
         (Some(DecisionKind::Report), _) => Decided::Report,
-        (None, _) => return Err(ApiError::bad_assertion("unknown decision")),
+        (None, _) => return Err(Error::BadAssertion("unknown decision")),
     };
     let sign_count =
         u32::from_be_bytes([d.auth_data[33], d.auth_data[34], d.auth_data[35], d.auth_data[36]]);
@@ -247,7 +248,7 @@ mod tests {
     }
 
     fn run(f: &Fixture, b: &AssertionBody, uv: bool) -> Result<Checked, String> {
-        decode(b).and_then(|d| check(&d, &expected(f, uv))).map_err(|e| e.message)
+        decode(b).and_then(|d| check(&d, &expected(f, uv))).map_err(|e| e.to_string())
     }
 
     #[test]

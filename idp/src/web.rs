@@ -11,13 +11,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use nyckel_core::protocol::wire::ErrorCode;
-
 use crate::admin;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::html::{esc, page};
-use crate::server::{client_ip, status_of, AppState};
 use crate::signin::{self, Kind, Started};
+use crate::state::{client_ip, status_of, AppState};
 
 const COOKIE: &str = "nyckel_session";
 /// Longest password accepted (bytes); longer ones are refused before hashing.
@@ -36,9 +34,9 @@ pub fn routes() -> Router<AppState> {
         .route("/signout", post(signout))
 }
 
-/// Login-CSRF guard for the pages' POSTs: a present `Origin` must be the provider's own origin
+/// Login-CSRF guard for the pages' POSTs: a present `SigninFrom` must be the provider's own origin
 /// (scheme, host and port of the configured origin), and a present `Sec-Fetch-Site` must be
-/// `same-origin` (or `none`: typed by the user). Browsers send `Origin` with every POST, so
+/// `same-origin` (or `none`: typed by the user). Browsers send `SigninFrom` with every POST, so
 /// another site's form or fetch is refused; a client sending neither header (a script, not a
 /// web page) passes.
 fn same_origin(st: &AppState, headers: &HeaderMap) -> bool {
@@ -125,7 +123,7 @@ async fn signin_post(
         return error_page(&st, StatusCode::BAD_REQUEST, "Ange ett användarnamn.");
     }
     let ip = client_ip(&ci, &headers);
-    let from = signin::Origin {
+    let from = signin::SigninFrom {
         app: format!("{} (webb)", st.provider.issuer),
         location: location_of(&ip),
         ip,
@@ -162,10 +160,7 @@ async fn signin_post(
     let r = st
         .run(move |c, s| {
             let Some(user_id) = admin::check_password(c, &username, &password)? else {
-                return Err(ApiError::new(
-                    ErrorCode::BadPassword,
-                    "Fel användarnamn eller lösenord.",
-                ));
+                return Err(Error::BadPassword);
             };
             if admin::has_active_device(c, &user_id)? {
                 signin::start(c, &s.cfg, &username, Kind::Push, &from).map(Step::Number)
@@ -175,7 +170,7 @@ async fn signin_post(
             } else {
                 // Every device revoked (a lost phone): the password alone must not enroll a new
                 // one; the admin issues a new enrollment code.
-                Err(ApiError::new(ErrorCode::DevicesRevoked, "every device of the user is revoked"))
+                Err(Error::DevicesRevoked)
             }
         })
         .await;
@@ -193,15 +188,15 @@ enum Step {
     Session(String),
 }
 
-fn start_error(st: &AppState, e: &ApiError) -> Response {
-    let msg = match e.code {
-        ErrorCode::UnknownUser | ErrorCode::BadPassword => "Fel användarnamn eller lösenord.",
-        ErrorCode::NoPhoneSignin => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
-        ErrorCode::NoDevice => "Kontot har ingen registrerad telefon.",
-        ErrorCode::DevicesRevoked => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
-        ErrorCode::PushPending => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
-        ErrorCode::RateLimited => "För många inloggningsförsök. Vänta några minuter.",
-        ErrorCode::Blocked => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",
+fn start_error(st: &AppState, e: &Error) -> Response {
+    let msg = match e {
+        Error::UnknownUser | Error::BadPassword => "Fel användarnamn eller lösenord.",
+        Error::NoPhoneSignin => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
+        Error::NoDevice => "Kontot har ingen registrerad telefon.",
+        Error::DevicesRevoked => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
+        Error::PushPending => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
+        Error::RateLimited => "För många inloggningsförsök. Vänta några minuter.",
+        Error::Blocked => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",
         _ => "Något gick fel. Försök igen.",
     };
     error_page(st, status_of(e), msg)
@@ -303,7 +298,7 @@ struct TokenQuery {
 
 fn bad_id_or_token(id: &str, q: &TokenQuery) -> Option<Response> {
     (id.len() > MAX_ID || q.t.len() > MAX_ID)
-        .then(|| ApiError::bad_request("request id or token too long").into_response())
+        .then(|| Error::bad_request("request id or token too long").into_response())
 }
 
 async fn signin_status(
@@ -333,7 +328,7 @@ async fn signin_complete(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     if !same_origin(&st, &headers) {
-        return ApiError::new(ErrorCode::CrossOrigin, "request from another site").into_response();
+        return Error::CrossOrigin.into_response();
     }
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;
@@ -431,15 +426,7 @@ async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
         return cross_site_page(&st);
     }
     if let Some(token) = session_token(&headers) {
-        let _ = st
-            .run(move |c, _| {
-                c.execute(
-                    "DELETE FROM sessions WHERE token_hash = ?1",
-                    [crate::ids::token_hash(&token)],
-                )?;
-                Ok(())
-            })
-            .await;
+        let _ = st.run(move |c, _| signin::end_session(c, &token)).await;
     }
     let mut resp = Redirect::to("/signin").into_response();
     if let Ok(v) = format!("{COOKIE}=; Path=/; Max-Age=0").parse() {

@@ -18,7 +18,6 @@ use nyckel_core::protocol::{
     ProviderCode, RespondOutcome, SoftwareKeyStore,
 };
 use nyckel_core::vault::{ActivityEvent, KdfParams, Vault, VaultError};
-use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
 type Hook = Arc<dyn Fn() + Send + Sync>;
@@ -169,9 +168,7 @@ fn pair(a: &str, b: &str) -> (String, String) {
 #[test]
 fn enrollment_with_an_otp_secret_stores_both_in_the_vault() {
     let env = Env::new();
-    let uri = nyckel_idp::admin::add_user(&env.conn(), &env.cfg, "anna@skane.se", Some("pw"), true)
-        .unwrap()
-        .enroll_uri;
+    let uri = env.provider.add_user("anna@skane.se", Some("pw"), true).unwrap().enroll_uri;
     let d = Device::new();
     let enrolled = d.approvals().enroll(&uri, "Annas telefon", None, device_now()).unwrap();
     let account = enrolled.otp_account.expect("the QR carried an otpauth secret");
@@ -476,7 +473,7 @@ fn a_failed_phone_signin_activation_deletes_its_key_even_when_never_sent() {
     d.http.offline.store(false, Ordering::SeqCst);
     // The provider refuses (revoked device).
     let device = env_devices(&env, "anna")[0].device_id.clone();
-    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &device).unwrap();
+    env.provider.revoke_device(&device).unwrap();
     let err = d.approvals().enable_phone_signin(id, device_now()).unwrap_err();
     assert!(
         matches!(
@@ -494,8 +491,8 @@ fn a_failed_phone_signin_activation_deletes_its_key_even_when_never_sent() {
     assert!(d.approvals().sync_time(id, device_now()).unwrap().abs() <= 2);
 }
 
-fn env_devices(env: &Env, name: &str) -> Vec<nyckel_idp::admin::DeviceInfo> {
-    nyckel_idp::admin::list_devices(&env.conn(), name).unwrap()
+fn env_devices(env: &Env, name: &str) -> Vec<nyckel_idp::DeviceInfo> {
+    env.provider.devices(name).unwrap()
 }
 
 #[test]
@@ -677,10 +674,7 @@ fn concurrent_decisions_never_reuse_a_counter_value() {
     assert_eq!(denied.lock().unwrap().clone(), Some(Ok(RespondOutcome::Denied)));
     assert_eq!(env.state(&s.id), "denied");
     let device = env_devices(&env, "anna")[0].device_id.clone();
-    let provider_count: i64 = env
-        .conn()
-        .query_row("SELECT sign_count FROM credentials WHERE id = ?1", [&device], |r| r.get(0))
-        .unwrap();
+    let provider_count = env.sign_count(&device);
     assert_eq!(provider_count, 1, "the provider accepted counter 1 (the deny)");
     assert_eq!(
         *d.http.counters_sent.lock().unwrap(),

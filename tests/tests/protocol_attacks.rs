@@ -10,7 +10,6 @@ use nyckel_core::protocol::wire::{b64, unb64};
 use nyckel_core::protocol::{
     Decision, EnrollUri, HttpRequest, ProtocolError, ProviderCode, RespondOutcome, SoftwareKeyStore,
 };
-use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
 fn provider_err(status: u16, code: ProviderCode) -> ProtocolError {
@@ -270,7 +269,7 @@ fn revoked_device_is_refused() {
     let mut phone = Phone::enroll(&env.add_user("anna"));
     let s = env.push("anna");
     let r = phone.pending_one(&s.id);
-    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
+    env.provider.revoke_device(&phone.enrollment.device_id).unwrap();
     assert_eq!(phone.try_pending(), Err(provider_err(403, ProviderCode::DeviceRevoked)));
     assert_eq!(phone.approve(&r, s.number), Err(provider_err(403, ProviderCode::DeviceRevoked)));
     assert_eq!(env.state(&s.id), "pending");
@@ -403,7 +402,7 @@ fn oversized_and_mistyped_bodies_get_4xx_and_change_nothing() {
     // Nothing changed: request pending, counter untouched, only one device, code still usable.
     assert_eq!(env.state(&s.id), "pending");
     assert_eq!(env.sign_count(&phone.enrollment.device_id), 0);
-    assert_eq!(nyckel_idp::admin::list_devices(&env.conn(), "anna").unwrap().len(), 1);
+    assert_eq!(env.provider.devices("anna").unwrap().len(), 1);
     let keys2 = Arc::new(SoftwareKeyStore::new());
     assert!(try_enroll(&uri_string(&uri), &keys2).is_ok(), "the activation code was not consumed");
     assert_eq!(send(&http).status, 200);
@@ -470,7 +469,9 @@ fn while_write_locked<T: Send>(
     during: impl FnOnce() -> T + Send,
     change: impl FnOnce(&rusqlite::Connection),
 ) -> T {
-    let mut conn = env.conn();
+    // A second writer on the provider's SQLite file (the embedded backend's locking).
+    let mut conn = rusqlite::Connection::open(&env.db).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
     std::thread::scope(|s| {
         let h = s.spawn(during);
@@ -492,7 +493,12 @@ fn approval_waiting_for_the_write_lock_sees_a_revocation_made_meanwhile() {
     let resp = while_write_locked(
         &env,
         || send(&http),
-        |c| nyckel_idp::admin::revoke_device(c, &env.cfg, &device).unwrap(),
+        |c| {
+            // What an administrator's revocation writes, by another writer.
+            c.execute("UPDATE devices SET revoked_at = 1 WHERE id = ?1", [&device]).unwrap();
+            c.execute("UPDATE credentials SET revoked_at = 1 WHERE device_id = ?1", [&device])
+                .unwrap();
+        },
     );
     assert_eq!((resp.status, error_code(&resp).as_str()), (403, "device_revoked"));
     assert_eq!(env.state(&s.id), "pending");
@@ -531,17 +537,7 @@ fn approval_waiting_for_the_write_lock_is_judged_at_lock_time() {
     assert_eq!((resp.status, error_code(&resp).as_str()), (410, "expired"));
     assert_eq!(env.state(&s.id), "expired");
     // A sign-in started while the lock is busy gets its times from when it holds the lock.
-    let mut conn = env.conn();
-    let from = nyckel_idp::signin::Origin {
-        app: "Webbmejl".into(),
-        ip: "203.0.113.7".into(),
-        location: "Malmö, SE".into(),
-    };
-    let started = while_write_locked(
-        &env,
-        || nyckel_idp::signin::start(&mut conn, &env.cfg, "anna", Kind::Push, &from).unwrap(),
-        |_| env.advance(1000),
-    );
+    let started = while_write_locked(&env, || env.push("anna"), |_| env.advance(1000));
     assert!(
         started.expires_at >= env.cfg.clock.now() + env.cfg.request_ttl - 5,
         "not created already expired"
@@ -694,7 +690,7 @@ fn revoking_every_device_does_not_reopen_password_only_signin() {
     let session2 = done.session_cookie().expect("signed in with the phone");
     // The phone is lost and revoked. Whoever has the password (and maybe the phone) gets no
     // session and no enrollment code from the password alone any more …
-    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
+    env.provider.revoke_device(&phone.enrollment.device_id).unwrap();
     let resp = web_form(&env, "/signin", &password, &[]);
     assert_eq!(resp.status, 409, "{}", resp.body);
     assert!(resp.session_cookie().is_none());
@@ -721,9 +717,8 @@ fn an_approval_from_a_device_revoked_before_completion_opens_no_session() {
     let s = env.push("anna");
     let r = phone.pending_one(&s.id);
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
-    nyckel_idp::admin::revoke_device(&env.conn(), &env.cfg, &phone.enrollment.device_id).unwrap();
-    let e = nyckel_idp::signin::complete(&mut env.conn(), &env.cfg, &s.id, &s.status_token)
-        .unwrap_err();
+    env.provider.revoke_device(&phone.enrollment.device_id).unwrap();
+    let e = env.provider.complete_signin(&s).unwrap_err();
     assert_eq!((e.status(), e.code()), (409, ErrorCode::NotApproved));
     assert_eq!(env.state(&s.id), "approved");
 }

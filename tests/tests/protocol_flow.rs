@@ -7,7 +7,6 @@ mod protocol_support;
 use nyckel_core::protocol::{
     Decision, EnrollUri, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
 };
-use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
 #[test]
@@ -45,14 +44,9 @@ fn happy_path_enroll_push_approve_signed_in() {
     assert!(phone.pending().is_empty(), "a decided request is no longer listed");
 
     // The push trigger was recorded with the device's push token.
-    let pushes = nyckel_idp::admin::pushes_for(&env.conn(), &started.id).unwrap();
+    let pushes = env.provider.pushes_for(&started.id).unwrap();
     assert_eq!(pushes, 1);
-    let token: Option<String> = env
-        .conn()
-        .query_row("SELECT push_token FROM push_log WHERE request_id = ?1", [&started.id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let token = env.provider.push_triggers(&started.id).unwrap()[0].push_token.clone();
     assert_eq!(token.as_deref(), Some("push-token-1"));
 }
 
@@ -121,7 +115,7 @@ fn activation_code_is_single_use_and_expires() {
 #[test]
 fn enrollment_can_carry_an_otp_account() {
     let env = Env::new();
-    let e = nyckel_idp::admin::add_user(&env.conn(), &env.cfg, "anna", Some("x"), true).unwrap();
+    let e = env.provider.add_user("anna", Some("x"), true).unwrap();
     let parsed = EnrollUri::parse(&e.enroll_uri).unwrap();
     let otp = parsed.otp.expect("otp account carried");
     assert_eq!(otp.params.secret.len(), 20);
@@ -180,10 +174,7 @@ fn push_token_rotation_and_self_unenroll() {
     .unwrap();
     ack.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
     let s = env.push("anna");
-    let token: Option<String> = env
-        .conn()
-        .query_row("SELECT push_token FROM push_log WHERE request_id = ?1", [&s.id], |r| r.get(0))
-        .unwrap();
+    let token = env.provider.push_triggers(&s.id).unwrap()[0].push_token.clone();
     assert_eq!(token.as_deref(), Some("rotated"));
 
     let (req, ack) =
@@ -194,6 +185,6 @@ fn push_token_rotation_and_self_unenroll() {
     assert!(phone.keys.aliases().is_empty());
     assert_eq!(env.state(&s.id), "pending");
     assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::NoDevice);
-    let devices = nyckel_idp::admin::list_devices(&env.conn(), "anna").unwrap();
+    let devices = env.provider.devices("anna").unwrap();
     assert!(devices[0].revoked_at.is_some());
 }

@@ -5,7 +5,6 @@ mod protocol_support;
 use nyckel_core::protocol::{
     Decision, KeyStoreError, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
 };
-use nyckel_idp::signin::Kind;
 use protocol_support::*;
 
 #[test]

@@ -9,14 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use nyckel_core::protocol::assertion::{self, ClientDataFields};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::wire::unb64;
-pub use nyckel_core::protocol::wire::ErrorCode;
 use nyckel_core::protocol::{
     self as p, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse,
     PendingRequest, ProtocolError, RespondOutcome, SoftwareKeyStore,
 };
-use nyckel_idp::db::Db;
-use nyckel_idp::signin::{Kind, Origin, Started};
-use nyckel_idp::{admin, signin, ApiError, Clock, Config, ServerHandle};
+use nyckel_idp::{Clock, Config, Provider, ServerHandle, SigninFrom, Started};
+pub use nyckel_idp::{Error, ErrorCode, RequestKind as Kind};
 
 /// Device clock (the real one).
 pub fn device_now() -> i64 {
@@ -34,6 +32,8 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub cfg: Config,
+    /// The provider's public API (what its admin CLI and sign-in page use).
+    pub provider: Provider,
     pub server: Option<ServerHandle>,
 }
 
@@ -53,35 +53,32 @@ impl Env {
         let db = dir.path().join("idp.db");
         let mut cfg = Config { clock: Clock::system(), ..Config::default() };
         tweak(&mut cfg);
-        let server = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone()).unwrap();
-        Env { dir, db, cfg, server: Some(server) }
+        let provider = Provider::open(&db, cfg.clone()).unwrap();
+        let server = provider.spawn("127.0.0.1:0").unwrap();
+        Env { dir, db, cfg, provider, server: Some(server) }
     }
 
     pub fn base_url(&self) -> String {
         self.server.as_ref().unwrap().base_url.clone()
     }
 
-    pub fn conn(&self) -> rusqlite::Connection {
-        Db::init(&self.db).unwrap().open().unwrap()
-    }
-
     /// Adds a user with a password; returns the enrollment URI.
     pub fn add_user(&self, name: &str) -> String {
-        admin::add_user(&self.conn(), &self.cfg, name, Some("lösenord"), false).unwrap().enroll_uri
+        self.provider.add_user(name, Some("lösenord"), false).unwrap().enroll_uri
     }
 
     pub fn enroll_uri(&self, name: &str) -> String {
-        admin::issue_enrollment(&self.conn(), &self.cfg, name).unwrap().enroll_uri
+        self.provider.issue_enrollment(name).unwrap().enroll_uri
     }
 
     /// Starts a sign-in as the page would.
-    pub fn start(&self, name: &str, kind: Kind) -> Result<Started, ApiError> {
-        let from = Origin {
+    pub fn start(&self, name: &str, kind: Kind) -> Result<Started, Error> {
+        let from = SigninFrom {
             app: "Webbmejl".into(),
             ip: "203.0.113.7".into(),
             location: "Malmö, SE".into(),
         };
-        signin::start(&mut self.conn(), &self.cfg, name, kind, &from)
+        self.provider.start_signin(name, kind, &from)
     }
 
     pub fn push(&self, name: &str) -> Started {
@@ -89,7 +86,7 @@ impl Env {
     }
 
     pub fn state(&self, id: &str) -> String {
-        signin::status(&self.conn(), id, self.cfg.clock.now()).unwrap().state
+        self.provider.signin_status(id).unwrap().state
     }
 
     pub fn advance(&self, secs: i64) {
@@ -97,15 +94,11 @@ impl Env {
     }
 
     pub fn sign_count(&self, credential_id: &str) -> i64 {
-        self.conn()
-            .query_row("SELECT sign_count FROM credentials WHERE id = ?1", [credential_id], |r| {
-                r.get(0)
-            })
-            .unwrap()
+        self.provider.sign_count(credential_id).unwrap().expect("a known credential")
     }
 
     pub fn events(&self, kind: &str) -> usize {
-        admin::events(&self.conn(), None, 1000).unwrap().iter().filter(|e| e.kind == kind).count()
+        self.provider.events(None, 1000).unwrap().iter().filter(|e| e.kind == kind).count()
     }
 }
 

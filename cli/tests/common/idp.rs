@@ -4,10 +4,8 @@
 
 use std::path::PathBuf;
 
-pub use nyckel_core::protocol::wire::ErrorCode;
-use nyckel_idp::db::Db;
-use nyckel_idp::signin::{self, Kind, Origin, Started};
-use nyckel_idp::{admin, ApiError, Config, ServerHandle};
+use nyckel_idp::{Config, DeviceInfo, Provider, ServerHandle, SigninFrom, Started};
+pub use nyckel_idp::{Error, ErrorCode, RequestKind};
 
 /// What the sign-in page reports about the client in these tests.
 pub const APP: &str = "Intranätet (Region Skåne)";
@@ -22,6 +20,8 @@ pub struct Idp {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub cfg: Config,
+    /// The provider's public API (what its admin CLI and sign-in page use).
+    pub provider: Provider,
 }
 
 impl Idp {
@@ -34,9 +34,9 @@ impl Idp {
     pub fn with(cfg: Config) -> Idp {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("idp.db");
-        let handle = nyckel_idp::spawn_background_with("127.0.0.1:0", &db, cfg.clone())
-            .expect("start nyckel-idp");
-        Idp { handle: Some(handle), dir, db, cfg }
+        let provider = Provider::open(&db, cfg.clone()).expect("open the provider's database");
+        let handle = provider.spawn("127.0.0.1:0").expect("start nyckel-idp");
+        Idp { handle: Some(handle), dir, db, cfg, provider }
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -51,29 +51,22 @@ impl Idp {
         }
     }
 
-    fn db(&self) -> Db {
-        Db::init(&self.db).unwrap()
-    }
-
     /// Adds a user with a password (and a TOTP secret when `totp`) and returns the
     /// enrollment code.
     pub fn add_user(&self, name: &str, totp: bool) -> String {
-        let conn = self.db().open().unwrap();
-        admin::add_user(&conn, &self.cfg, name, Some(PASSWORD), totp).unwrap().enroll_uri
+        self.provider.add_user(name, Some(PASSWORD), totp).unwrap().enroll_uri
     }
 
     /// A fresh enrollment code for an existing user.
     pub fn enroll_code(&self, name: &str) -> String {
-        let conn = self.db().open().unwrap();
-        admin::issue_enrollment(&conn, &self.cfg, name).unwrap().enroll_uri
+        self.provider.issue_enrollment(name).unwrap().enroll_uri
     }
 
     /// Starts a sign-in as the sign-in page would (after the password, or passwordless).
-    pub fn try_signin(&self, name: &str, passwordless: bool) -> Result<Started, ApiError> {
-        let mut conn = self.db().open().unwrap();
-        let kind = if passwordless { Kind::Passwordless } else { Kind::Push };
-        let from = Origin { app: APP.into(), ip: IP.into(), location: LOCATION.into() };
-        signin::start(&mut conn, &self.cfg, name, kind, &from)
+    pub fn try_signin(&self, name: &str, passwordless: bool) -> Result<Started, Error> {
+        let kind = if passwordless { RequestKind::Passwordless } else { RequestKind::Push };
+        let from = SigninFrom { app: APP.into(), ip: IP.into(), location: LOCATION.into() };
+        self.provider.start_signin(name, kind, &from)
     }
 
     /// [`Idp::try_signin`] that must work.
@@ -83,20 +76,22 @@ impl Idp {
 
     /// The request's state: pending, approved, denied, reported, wrong_number, expired, …
     pub fn state(&self, id: &str) -> String {
-        let conn = self.db().open().unwrap();
-        signin::status(&conn, id, self.cfg.clock.now()).unwrap().state
+        self.provider.signin_status(id).unwrap().state
     }
 
     /// What the sign-in page does once approved: completes the sign-in and opens a session.
-    pub fn complete(&self, started: &Started) -> Result<String, ApiError> {
-        let mut conn = self.db().open().unwrap();
-        signin::complete(&mut conn, &self.cfg, &started.id, &started.status_token)
+    pub fn complete(&self, started: &Started) -> Result<String, Error> {
+        self.provider.complete_signin(started)
     }
 
     /// The user's devices as the provider lists them.
-    pub fn devices(&self, name: &str) -> Vec<admin::DeviceInfo> {
-        let conn = self.db().open().unwrap();
-        admin::list_devices(&conn, name).unwrap()
+    pub fn devices(&self, name: &str) -> Vec<DeviceInfo> {
+        self.provider.devices(name).unwrap()
+    }
+
+    /// Revokes a device as the administrator does.
+    pub fn revoke_device(&self, device_id: &str) {
+        self.provider.revoke_device(device_id).unwrap()
     }
 }
 
