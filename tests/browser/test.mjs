@@ -83,7 +83,7 @@ function outcome(r) {
   if (e.includes('no sign-in requests waiting')) return 'nothing_waiting';
   if (e.includes('wrong PIN')) return 'wrong_pin';
   if (e.includes('NYCKEL_PIN')) return 'no_pin';
-  if (e.includes('revoked this computer')) return 'revoked';
+  if (e.includes('has revoked this device')) return 'revoked';
   if (e.includes('expired before it was answered')) return 'expired';
   if (e.includes('choose one with --request ID')) return 'several_waiting';
   if (e.includes('no longer waiting')) return 'not_pending';
@@ -384,9 +384,9 @@ test('cli: idp signin start/status with `nyckel approve --request`; a revoked de
   const enrolled = (await ok(vault, ['enrollments', '--json'])).json;
   assert(devices.devices[0].name === enrolled[0].device_name, 'the provider lists the CLI by its device name');
   await idp('device', 'revoke', devices.devices[0].deviceId);
-  const revoked = await fails(vault, ['approve', '--number', '42', '--yes', '--wait', '10'], 2, 'revoked this computer');
+  const revoked = await fails(vault, ['approve', '--number', '42', '--yes', '--wait', '10'], 2, 'has revoked this device');
   assert(outcome(revoked) === 'revoked' && revoked.stderr.includes('nyckel unenroll'), 'says what to do');
-  await fails(vault, ['approve'], 2, 'revoked this computer');
+  await fails(vault, ['approve'], 2, 'has revoked this device');
 });
 
 test('browser: a form on another origin can neither sign in nor sign out (login CSRF)', async () => {
