@@ -3,7 +3,8 @@
 #
 #   scripts/toolchains.sh provision jvm       kotlinc (npm), a JDK, JNA + JUnit 5 console (Debian)
 #   scripts/toolchains.sh provision swift     the Debian trixie chroot with Swift 6
-#   scripts/toolchains.sh provision browser   Chromium, Node.js, the browser test's npm packages
+#   scripts/toolchains.sh provision browser   Chromium, Node.js, Apache + mod_auth_openidc, the browser test's npm packages
+#   scripts/toolchains.sh provision fuzz      cargo-fuzz (built with cargo into $NYCKEL_TOOLS/cargo-fuzz)
 #   scripts/toolchains.sh in-swift-chroot REPO MNT [VAR=value ...] COMMAND [ARG ...]
 #       runs COMMAND in the Swift chroot (clean environment plus the VARs) with REPO mounted
 #       at MNT inside it, one run at a time, and unmounts afterwards; exits with its status.
@@ -203,8 +204,24 @@ stop_recorded_pids() {
     done
 }
 
-# provision_browser: Chromium, Node.js (and npm), fonts for readable screenshots, and the
-# browser test's npm packages (tests/browser/node_modules, from its package-lock.json).
+# provision_browser: Chromium, Node.js (and npm), fonts for readable screenshots, Apache httpd
+# with mod_auth_openidc, and the browser test's npm packages (tests/browser/node_modules, from its package-lock.json).
+# cargo-fuzz (for scripts/fuzz.sh and the CI's short fuzz run), built once into
+# $NYCKEL_TOOLS/cargo-fuzz unless one is on PATH already.
+CARGO_FUZZ_VERSION=0.13.2
+ensure_cargo_fuzz() {
+    if command -v cargo-fuzz >/dev/null 2>&1; then
+        CARGO_FUZZ_BIN=$(dirname "$(command -v cargo-fuzz)")
+        return
+    fi
+    CARGO_FUZZ_BIN="$NYCKEL_TOOLS/cargo-fuzz/bin"
+    if [ ! -x "$CARGO_FUZZ_BIN/cargo-fuzz" ]; then
+        log "building cargo-fuzz $CARGO_FUZZ_VERSION (once)"
+        cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --quiet \
+            --root "$NYCKEL_TOOLS/cargo-fuzz" </dev/null >&2 || die "cargo install cargo-fuzz failed"
+    fi
+}
+
 provision_browser() {
     local repo="$1" chromium="${CHROMIUM_BIN:-}"
     if [ -z "$chromium" ]; then
@@ -216,8 +233,12 @@ provision_browser() {
     command -v node >/dev/null 2>&1 || apt_ensure nodejs npm
     command -v npm >/dev/null 2>&1 || apt_ensure npm
     fc-list 2>/dev/null | grep -qi dejavu || apt_ensure fonts-dejavu-core || true
+    # Apache httpd (the binary and modules only, no service) with mod_auth_openidc: a relying
+    # party the OpenID Connect test did not write.
+    apt_ensure apache2-bin libapache2-mod-auth-openidc
     local dir="$repo/tests/browser"
-    if [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/@simplewebauthn/server" ]; then
+    if [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/@simplewebauthn/server" ] \
+        || [ ! -d "$dir/node_modules/openid-client" ]; then
         log "installing the browser test's npm packages"
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm ci in $dir failed"
     fi
@@ -256,6 +277,16 @@ main() {
             ensure_swift_chroot
             echo "SWIFT_ROOT=$SWIFT_ROOT"
             ;;
+        "provision bench")
+            # The benchmark's same-run baselines: libsodium's Argon2id, oathtool, wrk; GNU
+            # time measures a child's own peak memory (cli.code_json).
+            apt_ensure libsodium23 oathtool wrk time
+            echo "BENCH_TOOLS=ok"
+            ;;
+        "provision fuzz")
+            ensure_cargo_fuzz
+            echo "CARGO_FUZZ_BIN=$CARGO_FUZZ_BIN"
+            ;;
         "provision browser")
             provision_browser "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
             ;;
@@ -265,7 +296,7 @@ main() {
             in_swift_chroot "$@"
             ;;
         *)
-            die "usage: $0 provision jvm|swift|browser | in-swift-chroot REPO MNT COMMAND..."
+            die "usage: $0 provision jvm|swift|browser|bench|fuzz | in-swift-chroot REPO MNT COMMAND..."
             ;;
     esac
 }

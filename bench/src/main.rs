@@ -10,8 +10,10 @@ mod approval;
 mod cli;
 mod codes;
 mod data;
+mod ffi;
 mod fixture;
 mod floor;
+mod idp;
 mod kdf;
 mod libsize;
 mod measure;
@@ -29,10 +31,10 @@ use summary::{Outcome, Summary, METRICS};
 const OUT_DIR: &str = "bench";
 
 fn main() {
-    let only = match parse_args() {
-        Ok(o) => o,
+    let Args { only, idp } = match parse_args() {
+        Ok(a) => a,
         Err(e) => {
-            eprintln!("nyckel-bench: {e}\nusage: nyckel-bench [--only METRIC,METRIC...]");
+            eprintln!("nyckel-bench: {e}\n{USAGE}");
             std::process::exit(2);
         }
     };
@@ -56,7 +58,7 @@ fn main() {
     run(&mut s, "approval.process", &mut approval::process);
     run(&mut s, "unlock.kdf", &mut kdf::unlock);
 
-    let needs_vault = ["codes.batch", "vault.open_all_codes", "cli.code_json"];
+    let needs_vault = ["codes.batch", "vault.open_all_codes", "cli.code_json", "ffi.batch_codes"];
     if needs_vault.iter().any(|m| wanted(m)) {
         eprintln!("nyckel-bench: creating the 1,000-account fixture vault ...");
         match fixture::create(&target.join(OUT_DIR).join("tmp")) {
@@ -65,8 +67,11 @@ fn main() {
                     unlocked(&f).map_or_else(Outcome::Missing, |v| codes::batch(&v))
                 });
                 run(&mut s, "vault.open_all_codes", &mut || vault::open_all_codes(&f));
+                run(&mut s, "ffi.batch_codes", &mut || {
+                    ffi::batch_codes(&root, &f, &target.join(OUT_DIR).join("tmp"))
+                });
                 run(&mut s, "cli.code_json", &mut || match build_cli(&root, &target) {
-                    Ok(nyckel) => cli::code_json(&nyckel, &f),
+                    Ok(nyckel) => cli::code_json(&nyckel, &f, &target.join(OUT_DIR).join("tmp")),
                     Err(e) => Outcome::Missing(e),
                 });
             }
@@ -78,18 +83,11 @@ fn main() {
         }
     }
     run(&mut s, "lib.size", &mut || libsize::size(&root, &target));
-    for m in ["idp.throughput", "idp.p99"] {
-        if wanted(m) {
-            s.set(m, Outcome::Missing("not built: the load generator (64 devices; wrk for the plain GET) waits for the provider's connection pool, which is not in main yet".into()));
-        }
-    }
-    if wanted("ffi.batch_codes") {
-        s.set(
-            "ffi.batch_codes",
-            Outcome::Missing(
-                "not built: needs a JVM harness calling the Kotlin bindings' batch codes() (toolchain of scripts/test-kotlin.sh)".into(),
-            ),
-        );
+    if wanted("idp.throughput") || wanted("idp.p99") {
+        eprintln!("nyckel-bench: idp.throughput, idp.p99 ({} s of load) ...", idp.seconds);
+        let (throughput, p99) = idp::measure(idp, &target.join(OUT_DIR).join("tmp"));
+        s.set("idp.throughput", throughput);
+        s.set("idp.p99", p99);
     }
 
     let dir = target.join(OUT_DIR);
@@ -101,12 +99,30 @@ fn main() {
     println!("written: {}", dir.join("summary.json").display());
 }
 
-/// `--only a,b`: measure just those metrics (the others are listed as not run).
-fn parse_args() -> Result<Option<Vec<String>>, String> {
+const USAGE: &str = "usage: nyckel-bench [--only METRIC,METRIC...] [--idp-seconds N]
+  --idp-seconds N   how long the provider's load runs (default 20; 600 for the sustained run)";
+
+/// The command line.
+struct Args {
+    /// `--only a,b`: measure just those metrics (the others are listed as not run).
+    only: Option<Vec<String>>,
+    /// `--idp-seconds N`: the provider load's length.
+    idp: idp::Plan,
+}
+
+fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let mut only = None;
+    let mut idp = idp::Plan::DEFAULT;
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--idp-seconds" => {
+                let n = args.next().ok_or("--idp-seconds needs a number")?;
+                idp.seconds = match n.parse() {
+                    Ok(n) if n >= 5 => n,
+                    _ => return Err(format!("--idp-seconds: {n:?} is not a whole number ≥ 5")),
+                };
+            }
             "--only" => {
                 let list = args.next().ok_or("--only needs a list of metrics")?;
                 let names: Vec<String> = list.split(',').map(str::to_owned).collect();
@@ -118,7 +134,7 @@ fn parse_args() -> Result<Option<Vec<String>>, String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(only)
+    Ok(Args { only, idp })
 }
 
 fn workspace_root() -> PathBuf {

@@ -10,6 +10,8 @@
 //! are never returned by a call.
 
 use nyckel_core::approvals::ApprovalError;
+use nyckel_core::export::ExportError;
+use nyckel_core::import::ImportError;
 use nyckel_core::protocol::{KeyStoreError, ProtocolError, UriError};
 use nyckel_core::vault::{ProtectorError, VaultError};
 use nyckel_core::{Classify, CodeError, ErrorKind, NextStep, ParseError};
@@ -596,6 +598,24 @@ impl From<ApprovalError> for NyckelError {
             ApprovalError::Protocol(e) => e.into(),
             // The HTTP client's own reason (already free of the request's secrets).
             ApprovalError::Transport(reason) => NyckelError::ProviderUnreachable { reason },
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<ImportError> for NyckelError {
+    fn from(e: ImportError) -> Self {
+        match e {
+            ImportError::Vault(e) => e.into(),
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<ExportError> for NyckelError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Vault(e) => e.into(),
             e => NyckelError::classified(&e),
         }
     }

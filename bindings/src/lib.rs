@@ -9,7 +9,9 @@
 //! - the foreign trait [`VaultKeyProtector`] the platform implements with its key store;
 //! - push approvals and phone sign-in: [`NyckelApprovals`] over the vault, the foreign
 //!   traits [`DeviceKeyStore`] (platform signing keys; [`SoftwareDeviceKeyStore`] in Rust)
-//!   and [`HttpClient`] (the platform's HTTP stack).
+//!   and [`HttpClient`] (the platform's HTTP stack);
+//! - import from other authenticators and export / backup ([`NyckelVault::import_file`],
+//!   [`NyckelVault::import_google_transfer`], [`NyckelVault::export`]) in `transfer.rs`.
 //!
 //! All exports are synchronous: call them off the UI thread.
 
@@ -21,6 +23,7 @@ mod otp;
 mod protector;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod transfer;
 mod vault;
 
 pub use approvals::{
@@ -30,11 +33,16 @@ pub use approvals::{
 pub use error::{DeviceKeyError, HttpError, KeyProtectorError, NyckelError};
 pub use http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
 pub use keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
+pub use nyckel_core::export::ExportFormat;
 pub use nyckel_core::{ErrorKind, NextStep};
 pub use otp::{
     code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult,
 };
 pub use protector::VaultKeyProtector;
+pub use transfer::{
+    google_transfer_progress, import_format_names, inspect_import_file, ExportPlan, ExportResult,
+    ImportEntry, ImportFileInfo, ImportOutcome, ImportSummary, LeftOut, TransferProgress,
+};
 pub use vault::{
     kdf_default, kdf_minimum, AccountChanges, AccountCode, AccountInfo, ActivityEvent,
     ActivityInfo, AddedAccount, ExportVia, KdfSettings, ManualAccount, NyckelVault,
@@ -46,3 +54,5 @@ uniffi::setup_scaffolding!("nyckel");
 mod approvals_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod transfer_tests;

@@ -334,6 +334,20 @@ impl NyckelVault {
         Ok(self.inner.with_vault(f)?)
     }
 
+    /// Runs `f` on the open vault (`Closed` after `close_vault`) for core calls whose error is
+    /// not the vault's own (import, export); the error is converted to the exported one.
+    pub(crate) fn with_open<T, E>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> Result<T, E>,
+    ) -> Result<T, NyckelError>
+    where
+        NyckelError: From<E>,
+    {
+        let mut guard = self.guard();
+        let vault = guard.as_mut().ok_or(NyckelError::Closed)?;
+        Ok(f(vault)?)
+    }
+
     /// The vault as the core's approval flows reach it (`NyckelApprovals`): the mutex is
     /// taken only around vault reads and writes; a closed handle is `Closed`.
     pub(crate) fn access(&self) -> &Mutex<Option<Vault>> {
@@ -579,7 +593,7 @@ impl NyckelVault {
         let codes = self.with(|v| v.codes_at(t))?;
         Ok(codes
             .into_iter()
-            .map(|c| AccountCode { account: (&c.account).into(), code: c.code.into() })
+            .map(|c| AccountCode { account: c.account.as_ref().into(), code: c.code.into() })
             .collect())
     }
 }

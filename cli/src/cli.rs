@@ -54,6 +54,12 @@ pub enum Command {
     Unenroll(UnenrollArgs),
     /// Show the activity log, newest first.
     Activity(ActivityArgs),
+    /// Import accounts from another app's export or a Nyckel backup (a file), or from
+    /// Google Authenticator "Transfer accounts" QR codes (--scan IMAGE…).
+    Import(ImportArgs),
+    /// Export the accounts: a Nyckel backup, Aegis JSON, otpauth URIs or Google
+    /// Authenticator transfer QR codes.
+    Export(ExportArgs),
     /// Unlock the vault for a while (default 10m): other commands need no passphrase until
     /// then, or until `nyckel lock`.
     Unlock(UnlockArgs),
@@ -329,6 +335,70 @@ pub struct ActivityArgs {
     /// Show at most N entries
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub limit: usize,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// Where the password of an encrypted export file comes from (the vault's own passphrase
+/// is NYCKEL_PASSPHRASE or its prompt, as always).
+#[derive(Debug, Args, Default)]
+#[group(multiple = false)]
+pub struct FilePasswordArgs {
+    /// Read the file's password from the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Read the file's password from the first line of stdin
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `nyckel import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Another app's export file, or a Nyckel backup (the format is detected)
+    #[arg(value_name = "FILE", required_unless_present = "scan", conflicts_with = "scan")]
+    pub file: Option<PathBuf>,
+    /// Google Authenticator transfer QR code images (every code of one export, any order)
+    #[arg(long, value_name = "IMAGE", num_args = 1.., conflicts_with = "format")]
+    pub scan: Vec<PathBuf>,
+    /// Read FILE as this format instead of detecting it
+    #[arg(long, value_name = "NAME", value_parser = clap::builder::PossibleValuesParser::new(
+        nyckel_core::import::Format::ALL.map(nyckel_core::import::Format::name)))]
+    pub format: Option<String>,
+    /// The password of an encrypted file (asked for on a terminal when neither is given).
+    #[command(flatten)]
+    pub password: FilePasswordArgs,
+    /// Show what would be imported; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good entries even when others fail (otherwise one failure imports nothing)
+    #[arg(long)]
+    pub keep_good: bool,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `nyckel export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to write: nyckel (encrypted backup), aegis (plain JSON), aegis-encrypted,
+    /// otpauth (plain URI list), google-qr (PNG images of transfer QR codes)
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(
+        nyckel_core::export::ExportFormat::ALL.map(nyckel_core::export::ExportFormat::name)))]
+    pub format: String,
+    /// File to write (google-qr: PATH, or PATH-1.png, PATH-2.png, … for several codes);
+    /// google-qr without --out shows the codes in the terminal
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
+    /// Replace files that already exist
+    #[arg(long)]
+    pub force: bool,
+    /// The password of an encrypted export (asked for twice on a terminal when neither
+    /// is given).
+    #[command(flatten)]
+    pub password: FilePasswordArgs,
     /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,

@@ -301,7 +301,7 @@ fn codes_now(d: &mut Demo) -> Result<()> {
     let shown: Vec<Shown> = vault
         .codes_at(now)?
         .into_iter()
-        .map(|c| Shown { account: c.account, code: c.code })
+        .map(|c| Shown { account: Account::clone(&c.account), code: c.code })
         .collect();
     let hotp: Vec<Account> =
         vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();

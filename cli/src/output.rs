@@ -28,6 +28,7 @@ impl Term {
     }
 
     /// Plain text: no cursor movement, no colour.
+    #[cfg(test)]
     pub const PLAIN: Term = Term { tty: false, color: false };
 
     fn style(&self, code: &str, text: &str) -> String {
@@ -265,26 +266,13 @@ impl ActivityJson {
 // ---------------------------------------------------------------------------------------
 // Human text
 
-/// Whether `c` is shown escaped on a terminal: control characters (ANSI escapes, newlines),
-/// the bidirectional controls that reorder the rest of the line (U+061C, U+200E/F,
-/// U+202A–202E, U+2066–2069), the line and paragraph separators (U+2028/9), and the
-/// invisible U+200B (zero-width space) and U+FEFF (byte-order mark), which only make two
-/// labels look alike. The zero-width joiners U+200C/D stay: emoji sequences (👨‍👩‍👧) and
-/// several scripts need them, and they move nothing.
+/// Whether `c` is shown escaped on a terminal: the characters the wire vocabulary calls unsafe
+/// to show (`nyckel_core::protocol::wire::is_unsafe_display_char`: control characters such as
+/// ANSI escapes and newlines, bidirectional controls, line separators, zero-width space and
+/// byte-order mark); the zero-width joiners of emoji sequences stay. One rule for the CLI's
+/// output and the provider's device names.
 pub fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200B}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{FEFF}'
-        )
-        || ('\u{202A}'..='\u{202E}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
+    nyckel_core::protocol::wire::is_unsafe_display_char(c)
 }
 
 /// Text safe to put on a terminal: the characters of [`needs_escape`] (ANSI escapes from a
@@ -411,7 +399,8 @@ pub fn added_line(term: &Term, account: &Account) -> String {
     )
 }
 
-/// `uri` with the value of its `secret` parameter replaced by `…`, for narration.
+/// `uri` with the value of its `secret` parameter replaced by `…`, for the demo's narration.
+#[cfg_attr(not(feature = "demo"), allow(dead_code))]
 pub fn redact_secret(uri: &str) -> String {
     let Some((head, query)) = uri.split_once('?') else { return uri.to_owned() };
     let params: Vec<String> = query

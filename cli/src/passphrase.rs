@@ -79,3 +79,50 @@ pub fn for_new_vault() -> Result<Passphrase> {
     }
     Ok(first)
 }
+
+/// The longest password file read (a password is one line).
+const MAX_PASSWORD_FILE: u64 = 64 * 1024;
+
+/// The password of an export file given with `--password-file` (its first line) or
+/// `--password-stdin` (the first line of stdin), without the line end; `None` when neither
+/// was given. An empty password is bad input.
+pub fn for_file(args: &crate::cli::FilePasswordArgs) -> Result<Option<Passphrase>> {
+    let line = if let Some(path) = &args.password_file {
+        let shown = path.display();
+        let bytes = crate::input::read_file(path, MAX_PASSWORD_FILE)
+            .map_err(|e| e.into_cli(&format!("cannot read the password file {shown}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CliError::usage(format!("the password file {shown} is not UTF-8 text")))?;
+        Passphrase::new(text.lines().next().unwrap_or("").to_owned())
+    } else if args.password_stdin {
+        let line = crate::commands::read_stdin_line("cannot read the password from stdin")?;
+        Passphrase::new(line.unwrap_or_default().trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        return Ok(None);
+    };
+    if line.as_str().is_empty() {
+        return Err(CliError::usage("the password given is empty"));
+    }
+    Ok(Some(line))
+}
+
+/// Asks for the password of the `what` file (import), when stdin is a terminal.
+pub fn prompt_for_file(what: &str) -> Result<Option<Passphrase>> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    prompt(&format!("Password of {what}: ")).map(Some)
+}
+
+/// Asks twice for the password of a new encrypted export (the two must match).
+pub fn prompt_new_for_export() -> Result<Option<Passphrase>> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(None);
+    }
+    let first = prompt("Password for the export: ")?;
+    let second = prompt("Repeat the password: ")?;
+    if first.as_str() != second.as_str() {
+        return Err(CliError::usage("the passwords do not match; nothing was exported"));
+    }
+    Ok(Some(first))
+}

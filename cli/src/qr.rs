@@ -1,12 +1,9 @@
 //! QR codes: reading them from PNG/JPEG images (pure Rust: `image` + `rqrr`, with bounded
 //! work: see [`scan`]) and drawing them in the terminal with Unicode half blocks (`qrcode`).
 
-pub mod scan;
+mod scan;
 
-pub use scan::{
-    scan_bytes, scan_file, scan_image_bytes, scan_luma, ScanError, ScanResult, MAX_CANDIDATES,
-    MAX_DECODE_BYTES, MAX_IMAGE_SIDE, MAX_SCAN_TIME, READS_PER_PIXEL,
-};
+pub use scan::scan_file;
 
 use qrcode::{Color, EcLevel, QrCode};
 
@@ -117,8 +114,16 @@ pub fn render_png(data: &str, scale: u32) -> Result<Vec<u8>> {
     Ok(png)
 }
 
+/// The test images the binary's tests draw too.
+#[cfg(test)]
+#[path = "../tests/common/images.rs"]
+#[allow(dead_code)]
+mod test_images;
+
 #[cfg(test)]
 mod tests {
+    use super::scan::{scan_bytes, scan_image_bytes, scan_luma, ScanError, MAX_IMAGE_SIDE};
+    use super::test_images::finder_pattern_grid;
     use super::*;
     use std::path::Path;
 
@@ -171,20 +176,6 @@ mod tests {
     fn not_an_image() {
         let e = scan_bytes(b"hello", "x.txt").unwrap_err();
         assert_eq!(e.exit_code(), 2);
-    }
-
-    /// A grid of `n` × `n` finder patterns (7 × 7 modules, 1 module apart), `scale` pixels
-    /// per module: what kept `rqrr` busy for minutes before its work was bounded.
-    pub(crate) fn finder_pattern_grid(n: u32, scale: u32) -> image::GrayImage {
-        let side = (n * 8 + 8) * scale;
-        image::GrayImage::from_fn(side, side, |x, y| {
-            let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
-            let (cx, cy) = (mx % 8, my % 8);
-            let inside = mx < n * 8 && my < n * 8 && cx < 7 && cy < 7;
-            let ring = cx == 0 || cy == 0 || cx == 6 || cy == 6;
-            let core = (2..=4).contains(&cx) && (2..=4).contains(&cy);
-            image::Luma([if inside && (ring || core) { 0 } else { 255 }])
-        })
     }
 
     #[test]

@@ -3,37 +3,16 @@
 //! `list --json` must match the README's ground truth.
 
 mod common;
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
 use common::*;
-use std::io::Write;
-
-/// (type, issuer, name, algorithm, digits, period or counter) from the README's table.
-const GROUND_TRUTH: [(&str, &str, &str, &str, u64, u64); 7] = [
-    ("totp", "Deno", "Mason", "SHA1", 6, 30),
-    ("totp", "SPDX", "James", "SHA256", 7, 20),
-    ("totp", "Airbnb", "Elijah", "SHA512", 8, 50),
-    ("hotp", "Issuu", "James", "SHA1", 6, 1),
-    ("hotp", "Air Canada", "Benjamin", "SHA256", 7, 50),
-    ("hotp", "WWE", "Mason", "SHA512", 8, 10300),
-    ("steam", "Boeing", "Sophia", "SHA1", 5, 30),
-];
-
-fn plain_txt() -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures");
-    if !dir.is_dir() {
-        // Written straight to the real stderr so the skip shows even with captured output.
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: ../shared/fixtures not found ({})",
-            dir.display()
-        );
-        return None;
-    }
-    Some(dir.join("import/aegis-testdata/plain.txt"))
-}
+use fixtures::{aegis_testdata, GROUND_TRUTH};
 
 #[test]
 fn aegis_plain_txt_matches_ground_truth() {
-    let Some(path) = plain_txt() else { return };
+    let Some(dir) = aegis_testdata("aegis_plain_txt_matches_ground_truth") else { return };
+    let path = dir.join("plain.txt");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let uris: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     assert_eq!(uris.len(), GROUND_TRUTH.len());
@@ -46,7 +25,7 @@ fn aegis_plain_txt_matches_ground_truth() {
     let list = v.run(&["list", "--json"]).json();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), GROUND_TRUTH.len());
-    for (account, (kind, issuer, name, algorithm, digits, period_or_counter)) in
+    for (account, (_, kind, issuer, name, algorithm, digits, period_or_counter)) in
         list.iter().zip(GROUND_TRUTH)
     {
         assert_eq!(account["type"], kind, "{account}");

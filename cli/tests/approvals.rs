@@ -310,16 +310,17 @@ fn a_request_that_expires_while_the_user_types_is_refused() {
     let idp = Idp::start();
     let (v, _) = enrolled(&idp, "anna@skane.se", false);
     let started = idp.signin("anna@skane.se", false);
-    let clock = idp.cfg.clock.clone();
+    let offset = idp.offset.clone();
     let n = format!("{}\n", started.number);
-    let (code, out) = on_terminal_with(
+    let (code, out) = on_terminal(
         &v,
         &["approve"],
         Some(PASSPHRASE),
-        &[],
         &[
             Step::WaitFor("Type the number shown on the sign-in screen"),
-            Step::Run(Box::new(move || clock.advance(200))),
+            Step::Run(Box::new(move || {
+                offset.fetch_add(200, std::sync::atomic::Ordering::SeqCst);
+            })),
             Step::Type(&n),
         ],
     );
@@ -337,11 +338,10 @@ fn interactive_approval_on_a_terminal() {
     let (v, _) = enrolled(&idp, "anna@skane.se", false);
     let started = idp.signin("anna@skane.se", false);
     let n = format!("{}\n", started.number);
-    let (code, out) = on_terminal_with(
+    let (code, out) = on_terminal(
         &v,
         &["approve"],
         Some(PASSPHRASE),
-        &[],
         &[
             Step::WaitFor("Type the number shown on the sign-in screen (or d = deny, r = report)"),
             Step::Type("5\n"),
@@ -356,11 +356,10 @@ fn interactive_approval_on_a_terminal() {
 
     // d denies; a wrong number typed at the prompt stops the sign-in.
     let started = idp.signin("anna@skane.se", false);
-    let (code, out) = on_terminal_with(
+    let (code, out) = on_terminal(
         &v,
         &["approve"],
         Some(PASSPHRASE),
-        &[],
         &[Step::WaitFor("Type the number"), Step::Type("d\n")],
     );
     assert_eq!(code, 0, "{out}");
@@ -368,11 +367,10 @@ fn interactive_approval_on_a_terminal() {
     assert_eq!(idp.state(&started.id), "denied");
     let started = idp.signin("anna@skane.se", false);
     let wrong = format!("{}\n", other_number(started.number));
-    let (code, out) = on_terminal_with(
+    let (code, out) = on_terminal(
         &v,
         &["approve"],
         Some(PASSPHRASE),
-        &[],
         &[Step::WaitFor("Type the number"), Step::Type(&wrong)],
     );
     assert_eq!(code, 2, "{out}");
@@ -505,12 +503,7 @@ fn answered_while_waiting(idp: &Idp, v: &TestVault, args: &[&str]) -> (Run, Stri
     let child = v.cmd(args).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let id = idp.signin("anna@skane.se", false).id.clone();
-    let out = child.wait_with_output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    let run = Run::of(child.wait_with_output().unwrap(), args);
     assert!(run.stderr.contains("Waiting up to 15 s"), "{}", run.stderr);
     (run, id)
 }
@@ -658,6 +651,21 @@ fn a_revoked_device_is_told_so() {
     v.run(&["approve"]).fails(2, "revoked");
 }
 
+/// `phone-signin enable anna` on a terminal, choosing `first` and repeating `second`.
+fn enable_with_pins(v: &TestVault, first: &str, second: &str) -> (i32, String) {
+    on_terminal(
+        v,
+        &["phone-signin", "enable", "anna"],
+        Some(PASSPHRASE),
+        &[
+            Step::WaitFor("Choose a PIN for phone sign-in"),
+            Step::Type(first),
+            Step::WaitFor("Repeat the PIN:"),
+            Step::Type(second),
+        ],
+    )
+}
+
 #[test]
 fn pin_prompts_on_a_terminal() {
     if !have_script() {
@@ -666,44 +674,21 @@ fn pin_prompts_on_a_terminal() {
     let idp = Idp::start();
     let (v, _) = enrolled(&idp, "anna@skane.se", false);
     // Chosen twice; a mismatch changes nothing.
-    let (code, out) = on_terminal_with(
-        &v,
-        &["phone-signin", "enable", "anna"],
-        Some(PASSPHRASE),
-        &[],
-        &[
-            Step::WaitFor("Choose a PIN for phone sign-in"),
-            Step::Type("24680\n"),
-            Step::WaitFor("Repeat the PIN:"),
-            Step::Type("13579\n"),
-        ],
-    );
+    let (code, out) = enable_with_pins(&v, "24680\n", "13579\n");
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("nyckel: the PINs do not match; nothing changed"), "{out}");
     assert!(!idp.devices("anna@skane.se")[0].phone_signin);
-    let (code, out) = on_terminal_with(
-        &v,
-        &["phone-signin", "enable", "anna"],
-        Some(PASSPHRASE),
-        &[],
-        &[
-            Step::WaitFor("Choose a PIN for phone sign-in"),
-            Step::Type("24680\n"),
-            Step::WaitFor("Repeat the PIN:"),
-            Step::Type("24680\n"),
-        ],
-    );
+    let (code, out) = enable_with_pins(&v, "24680\n", "24680\n");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Phone sign-in is \x1b[32mon\x1b[0m for"), "{out}");
     assert!(!out.contains("24680"), "the PIN is not echoed: {out}");
     // A passwordless approval asks for the PIN once, after the number.
     let started = idp.signin("anna@skane.se", true);
     let n = format!("{}\n", started.number);
-    let (code, out) = on_terminal_with(
+    let (code, out) = on_terminal(
         &v,
         &["approve"],
         Some(PASSPHRASE),
-        &[],
         &[
             Step::WaitFor("Passwordless sign-in request"),
             Step::WaitFor("Type the number"),

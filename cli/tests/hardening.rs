@@ -16,12 +16,7 @@ fn run_with_stdin(mut cmd: std::process::Command, stdin: &[u8]) -> Run {
     let mut pipe = child.stdin.take().unwrap();
     let _ = pipe.write_all(stdin);
     drop(pipe);
-    let out = child.wait_with_output().expect("wait for nyckel");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(child.wait_with_output().expect("wait for nyckel"), &[])
 }
 
 #[test]
@@ -45,19 +40,6 @@ fn a_huge_stdin_line_is_refused_after_the_bound_and_nothing_is_added() {
 fn scanning_dev_zero_is_refused_after_the_bound() {
     let v = TestVault::new();
     v.run(&["scan", "/dev/zero"]).fails(2, "/dev/zero is too large to scan (more than 32 MiB)");
-}
-
-/// A grid of `n` × `n` finder patterns, `scale` pixels per module.
-fn finder_pattern_grid(n: u32, scale: u32) -> image::GrayImage {
-    let side = (n * 8 + 8) * scale;
-    image::GrayImage::from_fn(side, side, |x, y| {
-        let (mx, my) = ((x / scale).wrapping_sub(4), (y / scale).wrapping_sub(4));
-        let (cx, cy) = (mx % 8, my % 8);
-        let inside = mx < n * 8 && my < n * 8 && cx < 7 && cy < 7;
-        let ring = cx == 0 || cy == 0 || cx == 6 || cy == 6;
-        let core = (2..=4).contains(&cx) && (2..=4).contains(&cy);
-        image::Luma([if inside && (ring || core) { 0 } else { 255 }])
-    })
 }
 
 #[test]

@@ -124,7 +124,7 @@ fn uri_from_stdin() {
 fn bad_uris_exit_2() {
     let cases = [
         ("https://example.com/login", "not an otpauth"),
-        ("otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8", "not supported yet"),
+        ("otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8", "nyckel import --scan"),
         ("otpauth://totp/ACME:anna", "malformed"),
         ("otpauth://totp/ACME:anna?issuer=ACME", "missing secret"),
         ("otpauth://totp/ACME:anna?secret=", "secret"),

@@ -24,12 +24,16 @@ fn sockets(v: &TestVault) -> (PathBuf, Vec<PathBuf>) {
     (dir, found)
 }
 
-/// Whether an agent started with `--for SECONDS`s runs (tests use distinct lengths).
-fn agent_runs(seconds: u64) -> bool {
+/// Whether `v`'s agent, started with `--for SECONDS`s, runs. Only agents whose runtime
+/// directory is `v`'s count: other tests (and other checkouts on the machine) run agents too.
+fn agent_runs(v: &TestVault, seconds: u64) -> bool {
     let marker = format!("agent\0--seconds\0{seconds}\0");
+    let own = format!("XDG_RUNTIME_DIR={}\0", v.dir.path().display());
+    let holds =
+        |bytes: Vec<u8>, needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
     std::fs::read_dir("/proc").unwrap().filter_map(Result::ok).any(|e| {
-        std::fs::read(e.path().join("cmdline"))
-            .is_ok_and(|c| c.windows(marker.len()).any(|w| w == marker.as_bytes()))
+        std::fs::read(e.path().join("cmdline")).is_ok_and(|c| holds(c, &marker))
+            && std::fs::read(e.path().join("environ")).is_ok_and(|c| holds(c, &own))
     })
 }
 
@@ -52,7 +56,7 @@ fn unlock_then_commands_need_no_passphrase_until_lock() {
     without_passphrase(&v, &["code", "--json"]).fails(2, "no passphrase");
 
     let out = v.run(&["unlock", "--for", "5m"]);
-    assert!(agent_runs(300));
+    assert!(agent_runs(&v, 300));
     let text = out.ok();
     assert!(text.contains("Unlocked") && text.contains("for 5 min, until"), "{text}");
     assert!(text.contains("UTC"), "the end time is shown in the local zone: {text}");
@@ -75,7 +79,7 @@ fn unlock_then_commands_need_no_passphrase_until_lock() {
     assert!(without_passphrase(&v, &["lock"]).ok().contains("Locked"));
     without_passphrase(&v, &["code", "--json"]).fails(2, "no passphrase");
     assert!(eventually(Duration::from_secs(5), || sockets(&v).1.is_empty()), "socket removed");
-    assert!(eventually(Duration::from_secs(5), || !agent_runs(300)), "the agent ended");
+    assert!(eventually(Duration::from_secs(5), || !agent_runs(&v, 300)), "the agent ended");
     assert!(without_passphrase(&v, &["lock"]).ok().contains("was not unlocked; nothing to lock"));
 }
 
@@ -84,7 +88,7 @@ fn a_session_ends_by_itself() {
     let v = TestVault::new();
     v.add(URI);
     v.run(&["unlock", "--for", "2s"]).ok();
-    assert!(agent_runs(2));
+    assert!(agent_runs(&v, 2));
     without_passphrase(&v, &["list"]).ok();
     assert!(
         eventually(Duration::from_secs(10), || without_passphrase(&v, &["list"]).code == 2),
@@ -92,7 +96,7 @@ fn a_session_ends_by_itself() {
     );
     without_passphrase(&v, &["list"]).fails(2, "no passphrase");
     assert!(sockets(&v).1.is_empty(), "the agent removed its socket");
-    assert!(eventually(Duration::from_secs(5), || !agent_runs(2)), "the agent ended");
+    assert!(eventually(Duration::from_secs(5), || !agent_runs(&v, 2)), "the agent ended");
 }
 
 #[test]
@@ -135,10 +139,10 @@ fn removing_the_session_directory_ends_the_session() {
     // As at logout, when the runtime directory goes.
     let v = TestVault::new();
     v.run(&["unlock", "--for", "3117s"]).ok();
-    assert!(agent_runs(3117));
+    assert!(agent_runs(&v, 3117));
     let (dir, found) = sockets(&v);
     assert_eq!(found.len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(eventually(Duration::from_secs(5), || !agent_runs(3117)), "the agent ended");
+    assert!(eventually(Duration::from_secs(5), || !agent_runs(&v, 3117)), "the agent ended");
     without_passphrase(&v, &["list"]).fails(2, "no passphrase");
 }

@@ -5,16 +5,6 @@
 mod common;
 use common::*;
 
-/// Runs `nyckel ARGS` on a pseudo-terminal, following `steps`; returns (exit code, output).
-fn on_terminal(
-    vault: &TestVault,
-    args: &[&str],
-    passphrase: Option<&str>,
-    steps: &[Step],
-) -> (i32, String) {
-    on_terminal_with(vault, args, passphrase, &[], steps)
-}
-
 #[test]
 fn init_asks_twice_and_unlock_asks_once() {
     if !have_script() {

@@ -8,6 +8,8 @@
 //! - [`export`]: Nyckel backups and exports to other apps (device-bound keys never leave).
 //! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
 //! - [`clock`]: the device clock, injected (the one place that reads the system time).
+//! - [`random`]: the random source, injected (the one place that reads the system's
+//!   randomness).
 //! - [`error`]: the one classification of every error (kind, next step, request over).
 //!
 //! The core never opens sockets; the only I/O it does is SQLite.
@@ -20,6 +22,7 @@ pub mod export;
 pub mod import;
 pub mod otpauth;
 pub mod protocol;
+pub mod random;
 pub mod secret;
 pub mod vault;
 

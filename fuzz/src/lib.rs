@@ -7,8 +7,10 @@
 //! in the normal test suite (`core/tests/fuzz_regressions.rs`).
 
 pub mod enroll_uri;
+pub mod import_file;
 pub mod otpauth;
 pub mod provider_response;
+pub mod transfer_qr;
 pub mod vault_record;
 
 /// Splits the first byte off as a selector (0 when `data` is empty).

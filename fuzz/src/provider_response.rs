@@ -9,7 +9,8 @@ use nyckel_core::protocol::{
     enroll, fetch_pending, parse_pending, parse_respond_result, Decision, DeviceKeyStore,
     EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest, SoftwareKeyStore,
 };
-use ring::rand::SystemRandom;
+use nyckel_core::random::SystemRandom;
+use ring::rand::SystemRandom as RingRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
 
 const NOW: i64 = 1_700_000_000;
@@ -28,7 +29,6 @@ pub fn sample_enrollment() -> Enrollment {
         .map(|i| u8::from_str_radix(&point[i..i + 2], 16).unwrap())
         .collect();
     Enrollment {
-        version: 1,
         base_url: BASE.into(),
         origin: BASE.into(),
         rp_id: "idp.example".into(),
@@ -41,12 +41,10 @@ pub fn sample_enrollment() -> Enrollment {
         device_key_alias: "device".into(),
         device_public_key: b64(&key),
         sign_count: 0,
-        phone_signin_key_alias: None,
-        phone_signin_credential_id: None,
-        phone_signin_public_key: None,
-        phone_signin_sign_count: 0,
+        phone_signin: None,
         clock_offset: 0,
         otp_account_id: None,
+        otp_managed: false,
         enrolled_at: NOW,
     }
 }
@@ -62,7 +60,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Fixture {
-        let rng = SystemRandom::new();
+        let rng = RingRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
         let provider =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
@@ -90,7 +88,7 @@ impl Fixture {
     fn signed(&self, status: u16, payload: &[u8], req: &Request, with_key: bool) -> HttpResponse {
         let payload = replace(payload, b"@NONCE@", req.nonce.as_bytes());
         let payload = replace(&payload, b"@DEVKEY@", req.device_key.as_bytes());
-        let sig = self.provider.sign(&SystemRandom::new(), &provider_signed_bytes(&payload));
+        let sig = self.provider.sign(&RingRandom::new(), &provider_signed_bytes(&payload));
         let mut env = serde_json::json!({
             "payload": b64(&payload),
             "signature": b64(sig.unwrap().as_ref()),
@@ -158,7 +156,7 @@ pub fn check(data: &[u8]) {
 
 fn pending(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
     let mut enrollment = f.enrollment.clone();
-    let (req, fetch) = fetch_pending(&enrollment, &f.keys, NOW).unwrap();
+    let (req, fetch) = fetch_pending(&enrollment, &f.keys, &SystemRandom, NOW).unwrap();
     let resp = answer(&Request::of(&req));
     if let Ok(requests) = parse_pending(&mut enrollment, &fetch, &resp, NOW) {
         for r in &requests {
@@ -180,10 +178,10 @@ fn enrollment(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
         None,
     );
     let uri = EnrollUri::parse(&link).unwrap();
-    let (req, state) = enroll::begin(&uri, "fuzz", None, &f.keys, NOW).unwrap();
+    let (req, state) = enroll::begin(&uri, "fuzz", None, &f.keys, &SystemRandom, NOW).unwrap();
     let alias = state.key_alias().to_owned();
     let resp = answer(&Request::of(&req));
-    match state.finish(&f.keys, &resp, NOW) {
+    match state.finish(&resp, NOW) {
         Ok(e) => assert_eq!(e.device_key_alias, alias),
         // On any error the new key is gone again.
         Err(_) => assert!(!f.keys.aliases().contains(&alias), "a refused enrollment kept its key"),

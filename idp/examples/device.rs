@@ -11,10 +11,12 @@
 //! ```
 //! Output is one JSON object on stdout; exit code 1 on failure.
 
+use nyckel_core::random::SystemRandom;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
+use nyckel_core::clock::{Clock, SystemClock};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::wire::{b64, unb64};
 use nyckel_core::protocol::{
@@ -23,8 +25,9 @@ use nyckel_core::protocol::{
 };
 use serde_json::{json, Value};
 
+/// The device clock (core's).
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemClock.now()
 }
 
 fn send(req: &HttpRequest) -> Result<HttpResponse, String> {
@@ -70,8 +73,8 @@ fn flag(args: &[String], name: &str) -> bool {
 
 fn fetch(s: &mut State) -> Result<Vec<PendingRequest>, String> {
     for _ in 0..2 {
-        let (req, f) =
-            p::fetch_pending(&s.enrollment, &s.keys, now()).map_err(|e| e.to_string())?;
+        let (req, f) = p::fetch_pending(&s.enrollment, &s.keys, &SystemRandom, now())
+            .map_err(|e| e.to_string())?;
         let resp = send(&req)?;
         match p::parse_pending(&mut s.enrollment, &f, &resp, now()) {
             Err(ProtocolError::ClockSkew) => continue,
@@ -85,10 +88,10 @@ fn enroll(args: &[String], state: &Path) -> Result<Value, String> {
     let uri = EnrollUri::parse(&arg(args, "--uri").ok_or("--uri required")?)
         .map_err(|e| e.to_string())?;
     let keys = SoftwareKeyStore::new();
-    let (req, st) =
-        p::enroll::begin(&uri, "Testtelefon", None, &keys, now()).map_err(|e| e.to_string())?;
+    let (req, st) = p::enroll::begin(&uri, "Testtelefon", None, &keys, &SystemRandom, now())
+        .map_err(|e| e.to_string())?;
     let resp = send(&req)?;
-    let enrollment = st.finish(&keys, &resp, now()).map_err(|e| e.to_string())?;
+    let enrollment = st.finish(&resp, now()).map_err(|e| e.to_string())?;
     let out = json!({"account": enrollment.account_name, "deviceId": enrollment.device_id, "otp": uri.otp.is_some()});
     save(state, &State { enrollment, keys })?;
     Ok(out)
@@ -98,8 +101,8 @@ fn enable_phone_signin(args: &[String], state: &Path) -> Result<Value, String> {
     let mut s = load(state)?;
     let pin = arg(args, "--pin").ok_or("--pin required")?;
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new(&pin))));
-    let (req, st) =
-        p::enable_phone_signin(&s.enrollment, &s.keys, now()).map_err(|e| e.to_string())?;
+    let (req, st) = p::enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, now())
+        .map_err(|e| e.to_string())?;
     let resp = send(&req)?;
     st.finish(&mut s.enrollment, &s.keys, &resp, now()).map_err(|e| e.to_string())?;
     save(state, &s)?;

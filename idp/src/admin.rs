@@ -1,21 +1,66 @@
-//! Administrative operations on the database: users, enrollment codes, devices, events.
-//! Used by the admin CLI and the account page; safe to run while `serve` runs.
+//! Administrative operations: users, enrollment codes, devices, events. Used by the admin CLI
+//! (through `Provider`) and the account page; safe to run while `serve` runs.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use nyckel_core::protocol::uri::EnrollUri;
 use nyckel_core::protocol::wire::b64;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::db::event;
 use crate::error::Error;
-use crate::ids::{new_id, random_bytes, token_hash};
-use crate::provider::Identity;
+use crate::identity::Identity;
+use crate::ids::{random_bytes, token_hash};
+use crate::model::{
+    Activation, CredentialId, DeletedUser, DeviceId, DeviceInfo, DevicePresence, EventInfo,
+    NewUser, PushTrigger, RequestId, Revocation, Setting, User, UserId, UserInfo,
+};
+use crate::storage::Store;
 
 fn argon() -> argon2::Argon2<'static> {
     let params = argon2::Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
     argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
+/// Password hashes being computed right now, and the most at once since the process started
+/// (process-wide). The server bounds them (`state::HashLimiter`); tests read the peak.
+pub(crate) static HASHING: Gauge = Gauge::new();
+
+/// A count of work in progress and its peak.
+#[derive(Debug)]
+pub(crate) struct Gauge {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl Gauge {
+    const fn new() -> Gauge {
+        Gauge {
+            now: std::sync::atomic::AtomicUsize::new(0),
+            peak: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts one more until the guard is dropped.
+    fn enter(&self) -> GaugeGuard<'_> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.peak.fetch_max(now, SeqCst);
+        GaugeGuard(self)
+    }
+
+    /// The most at once.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    pub(crate) fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+struct GaugeGuard<'a>(&'a Gauge);
+
+impl Drop for GaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// An argon2id PHC hash of a password (m = 19 MiB, t = 2, p = 1).
@@ -51,7 +96,7 @@ impl std::fmt::Debug for Enrollment {
 
 /// Adds a user (optionally with a password and a TOTP secret) and issues an enrollment code.
 pub fn add_user(
-    conn: &Connection,
+    store: &dyn Store,
     cfg: &Config,
     name: &str,
     password: Option<&str>,
@@ -61,19 +106,19 @@ pub fn add_user(
     if name.is_empty() || name.len() > 256 || name.chars().any(char::is_control) {
         return Err(Error::bad_request("invalid user name"));
     }
-    let hash = password.map(hash_password).transpose()?;
-    let otp = totp.then(|| base32_secret(&random_bytes(20)));
-    let now = cfg.clock.now();
-    let id = new_id();
-    let inserted = conn.execute(
-        "INSERT OR IGNORE INTO users (id, name, password_hash, otp_secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, name, hash, otp, now],
-    )?;
-    if inserted == 0 {
+    let password_hash = password.map(hash_password).transpose()?;
+    let otp_secret = totp.then(|| base32_secret(&random_bytes(20)));
+    let user = NewUser {
+        id: UserId::random(),
+        name: name.to_owned(),
+        password_hash,
+        otp_secret,
+        created_at: cfg.clock.now(),
+    };
+    if !store.add_user(&user)? {
         return Err(Error::UserExists);
     }
-    event(conn, now, Some(&id), "user_added", "")?;
-    issue_enrollment(conn, cfg, name)
+    issue_enrollment(store, cfg, name)
 }
 
 fn base32_secret(bytes: &[u8]) -> String {
@@ -95,22 +140,18 @@ fn base32_secret(bytes: &[u8]) -> String {
 }
 
 /// Issues a new single-use activation code for `name` and returns the enrollment URI.
-pub fn issue_enrollment(conn: &Connection, cfg: &Config, name: &str) -> Result<Enrollment, Error> {
-    let p = Identity::load(conn)?;
+pub fn issue_enrollment(store: &dyn Store, cfg: &Config, name: &str) -> Result<Enrollment, Error> {
+    let p = Identity::load(store)?;
     let now = cfg.clock.now();
-    let (user_id, otp): (String, Option<String>) = conn
-        .query_row("SELECT id, otp_secret FROM users WHERE name = ?1", [name], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?
-        .ok_or(Error::UnknownUser)?;
+    let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
     let code = b64(&random_bytes(18));
     let expires_at = now + cfg.activation_ttl;
-    conn.execute(
-        "INSERT INTO activations (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![token_hash(&code), user_id, expires_at],
-    )?;
-    let otp_uri = otp.map(|secret| {
+    store.add_activation(&Activation {
+        code_hash: token_hash(&code),
+        user: user.id.clone(),
+        expires_at,
+    })?;
+    let otp_uri = user.otp_secret.map(|secret| {
         let label = format!("{}:{}", p.issuer, name);
         format!(
             "otpauth://totp/{}?secret={secret}&issuer={}",
@@ -127,182 +168,191 @@ pub fn issue_enrollment(conn: &Connection, cfg: &Config, name: &str) -> Result<E
         Some(expires_at),
         otp_uri.as_deref(),
     );
-    Ok(Enrollment { user: name.to_owned(), user_id, enroll_uri: uri, expires_at })
+    Ok(Enrollment {
+        user: name.to_owned(),
+        user_id: user.id.into_string(),
+        enroll_uri: uri,
+        expires_at,
+    })
 }
 
 /// Checks a password; returns the user id. Unknown users cost the same hash.
 pub fn check_password(
-    conn: &Connection,
+    store: &dyn Store,
     name: &str,
     password: &str,
-) -> Result<Option<String>, Error> {
-    let row: Option<(String, Option<String>)> = conn
-        .query_row("SELECT id, password_hash FROM users WHERE name = ?1", [name], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
+) -> Result<Option<UserId>, Error> {
+    let user = store.user_by_name(name)?;
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3VZkF3pL0mKx4bRjvDqVb6b1ZsK2dMxw7Jc9mQ0X2pU";
-    let (id, hash) = match row {
-        Some((id, Some(h))) => (Some(id), h),
+    let (id, hash) = match user {
+        Some(User { id, password_hash: Some(h), .. }) => (Some(id), h),
         _ => (None, DUMMY.to_owned()),
     };
+    let _hashing = HASHING.enter();
     let ok = PasswordHash::new(&hash)
         .map(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
         .unwrap_or(false);
     Ok(if ok { id } else { None })
 }
 
-/// A device as listed by the CLI and the account page.
-#[derive(Clone, Debug, Serialize)]
-pub struct DeviceInfo {
-    /// Device id.
-    #[serde(rename = "deviceId")]
-    pub device_id: String,
-    /// Name.
-    pub name: String,
-    /// Enrollment time.
-    #[serde(rename = "createdAt")]
-    pub created_at: i64,
-    /// Revocation time.
-    #[serde(rename = "revokedAt")]
-    pub revoked_at: Option<i64>,
-    /// Phone sign-in enabled.
-    #[serde(rename = "phoneSignin")]
-    pub phone_signin: bool,
-    /// A push token is registered.
-    #[serde(rename = "hasPushToken")]
-    pub has_push_token: bool,
+/// Lists a user's devices; unknown user → [`Error::UnknownUser`].
+pub fn list_devices(store: &dyn Store, name: &str) -> Result<Vec<DeviceInfo>, Error> {
+    if store.user_by_name(name)?.is_none() {
+        return Err(Error::UnknownUser);
+    }
+    Ok(store.devices_of(name)?)
 }
 
-/// Lists a user's devices.
-pub fn list_devices(conn: &Connection, name: &str) -> Result<Vec<DeviceInfo>, Error> {
-    let mut stmt = conn.prepare(
-        "SELECT d.id, d.name, d.created_at, d.revoked_at, d.push_token IS NOT NULL,
-                EXISTS(SELECT 1 FROM credentials c WHERE c.device_id = d.id AND c.kind = 'phone_signin' AND c.revoked_at IS NULL)
-         FROM devices d JOIN users u ON u.id = d.user_id WHERE u.name = ?1 ORDER BY d.created_at",
-    )?;
-    let rows = stmt
-        .query_map([name], |r| {
-            Ok(DeviceInfo {
-                device_id: r.get(0)?,
-                name: r.get(1)?,
-                created_at: r.get(2)?,
-                revoked_at: r.get(3)?,
-                has_push_token: r.get(4)?,
-                phone_signin: r.get(5)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-/// True when the user has an active (not revoked) device.
-pub fn has_active_device(conn: &Connection, user_id: &str) -> Result<bool, Error> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1 AND revoked_at IS NULL)",
-        [user_id],
-        |r| r.get(0),
-    )?)
-}
-
-/// True when the user has ever had a device, revoked ones included. Only a user who never had
-/// one may sign in with the password alone (the enrollment bootstrap).
-pub fn has_had_device(conn: &Connection, user_id: &str) -> Result<bool, Error> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM devices WHERE user_id = ?1)",
-        [user_id],
-        |r| r.get(0),
-    )?)
+/// Whether the user has (had) devices.
+pub fn device_presence(store: &dyn Store, user: &UserId) -> Result<DevicePresence, Error> {
+    Ok(store.device_presence(user)?)
 }
 
 /// Revokes a device and its credentials, and ends the user's browser sessions (one may have
 /// been opened with this device's approval, and the account page issues enrollment codes).
 /// Idempotent; unknown id → 404.
-pub fn revoke_device(conn: &Connection, cfg: &Config, device_id: &str) -> Result<(), Error> {
-    let now = cfg.clock.now();
-    let user: Option<String> = conn
-        .query_row("SELECT user_id FROM devices WHERE id = ?1", [device_id], |r| r.get(0))
-        .optional()?;
-    let user = user.ok_or(Error::NotFound("device"))?;
-    conn.execute(
-        "UPDATE devices SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
-        params![device_id, now],
-    )?;
-    conn.execute(
-        "UPDATE credentials SET revoked_at = COALESCE(revoked_at, ?2) WHERE device_id = ?1",
-        params![device_id, now],
-    )?;
-    conn.execute("DELETE FROM sessions WHERE user_id = ?1", [&user])?;
-    event(conn, now, Some(&user), "device_revoked", device_id)?;
-    Ok(())
-}
-
-/// An activity event.
-#[derive(Clone, Debug, Serialize)]
-pub struct EventInfo {
-    /// Time.
-    pub at: i64,
-    /// User name, if any.
-    pub user: Option<String>,
-    /// Kind.
-    pub kind: String,
-    /// Detail.
-    pub detail: String,
+pub fn revoke_device(
+    store: &dyn Store,
+    cfg: &Config,
+    device: &DeviceId,
+    how: Revocation,
+) -> Result<UserId, Error> {
+    store.revoke_device(device, how, cfg.clock.now())?.ok_or(Error::NotFound("device"))
 }
 
 /// Recent events, newest first (optionally one user's).
-pub fn events(conn: &Connection, name: Option<&str>, limit: u32) -> Result<Vec<EventInfo>, Error> {
-    let mut stmt = conn.prepare(
-        "SELECT e.at, u.name, e.kind, e.detail FROM events e LEFT JOIN users u ON u.id = e.user_id
-         WHERE ?1 IS NULL OR u.name = ?1 ORDER BY e.id DESC LIMIT ?2",
-    )?;
-    let rows = stmt
-        .query_map(params![name, limit], |r| {
-            Ok(EventInfo { at: r.get(0)?, user: r.get(1)?, kind: r.get(2)?, detail: r.get(3)? })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
-/// Number of push triggers recorded for a request.
-pub fn pushes_for(conn: &Connection, request_id: &str) -> Result<i64, Error> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM push_log WHERE request_id = ?1",
-        [request_id],
-        |r| r.get(0),
-    )?)
-}
-
-/// A credential's stored signature counter (`None`: no such credential).
-pub fn sign_count(conn: &Connection, credential_id: &str) -> Result<Option<i64>, Error> {
-    Ok(conn
-        .query_row("SELECT sign_count FROM credentials WHERE id = ?1", [credential_id], |r| {
-            r.get(0)
-        })
-        .optional()?)
-}
-
-/// A push trigger recorded for a request (the reference provider records what it would send
-/// to FCM/APNs: `{"nyckel":1,"requestId":ID}` to this device's token).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PushTrigger {
-    /// The device.
-    #[serde(rename = "deviceId")]
-    pub device_id: String,
-    /// Its push token then, if it had one.
-    #[serde(rename = "pushToken")]
-    pub push_token: Option<String>,
+pub fn events(store: &dyn Store, name: Option<&str>, limit: u32) -> Result<Vec<EventInfo>, Error> {
+    Ok(store.events(name, limit)?)
 }
 
 /// The push triggers recorded for a request, oldest first.
-pub fn push_triggers(conn: &Connection, request_id: &str) -> Result<Vec<PushTrigger>, Error> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT device_id, push_token FROM push_log WHERE request_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map([request_id], |r| {
-            Ok(PushTrigger { device_id: r.get(0)?, push_token: r.get(1)? })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+pub fn push_triggers(store: &dyn Store, request_id: &str) -> Result<Vec<PushTrigger>, Error> {
+    Ok(store.push_triggers(&RequestId::new(request_id))?)
+}
+
+/// A credential's stored signature counter (`None`: no such credential).
+pub fn sign_count(store: &dyn Store, credential_id: &str) -> Result<Option<i64>, Error> {
+    Ok(store.credential(&CredentialId::new(credential_id))?.map(|c| c.sign_count))
+}
+
+/// Whom users contact when blocked or locked out (the `helpdesk` setting), if configured.
+pub fn helpdesk(store: &dyn Store) -> Result<Option<String>, Error> {
+    Ok(store.setting(Setting::Helpdesk)?.filter(|c| !c.is_empty()))
+}
+
+/// Stores whom users contact (`--helpdesk`); an empty text removes it.
+pub fn set_helpdesk(store: &dyn Store, contact: &str) -> Result<(), Error> {
+    let contact = contact.trim();
+    if contact.chars().count() > 200 || contact.chars().any(char::is_control) {
+        return Err(Error::bad_request(
+            "the helpdesk text is longer than 200 characters or has control characters",
+        ));
+    }
+    Ok(store.set_settings(&[(Setting::Helpdesk, contact)])?)
+}
+
+/// Every user, by name.
+pub fn users(store: &dyn Store) -> Result<Vec<UserInfo>, Error> {
+    Ok(store.users()?)
+}
+
+/// Disables (`true`) or enables a user. A disabled user cannot sign in by any method: their
+/// pending requests expire, their unused enrollment codes are spent and their sessions and
+/// access tokens end at once. Returns whether it changed; unknown user → [`Error::UnknownUser`].
+pub fn set_disabled(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    disabled: bool,
+) -> Result<bool, Error> {
+    store.set_user_disabled(name, disabled, cfg.clock.now())?.ok_or(Error::UnknownUser)
+}
+
+/// Lifts the block a report set on new sign-ins (not the password lockout: that is
+/// `guessing::unlock`). Returns whether a block was in force.
+pub fn unblock(store: &dyn Store, cfg: &Config, name: &str) -> Result<bool, Error> {
+    store.unblock_user(name, cfg.clock.now())?.ok_or(Error::UnknownUser)
+}
+
+/// The longest password accepted (bytes), as on the sign-in page.
+pub const MAX_PASSWORD: usize = 1024;
+
+/// Sets a user's password (`None`: removes it, leaving phone sign-in and one-time codes).
+pub fn set_password(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    password: Option<&str>,
+) -> Result<(), Error> {
+    if let Some(p) = password {
+        if p.is_empty() {
+            return Err(Error::bad_request("the password is empty"));
+        }
+        if p.len() > MAX_PASSWORD {
+            return Err(Error::bad_request("the password is longer than 1024 bytes"));
+        }
+    }
+    if store.user_by_name(name)?.is_none() {
+        return Err(Error::UnknownUser);
+    }
+    let hash = password.map(hash_password).transpose()?;
+    if store.set_password_hash(name, hash.as_deref(), cfg.clock.now())? {
+        Ok(())
+    } else {
+        Err(Error::UnknownUser)
+    }
+}
+
+/// Deletes a user and everything that is theirs; returns what went with them.
+pub fn delete_user(store: &dyn Store, cfg: &Config, name: &str) -> Result<DeletedUser, Error> {
+    store.delete_user(name, cfg.clock.now())?.ok_or(Error::UnknownUser)
+}
+
+/// What removing one of one's own phones on the account page did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Removal {
+    /// It is the user's only active phone: nothing was done; the page warns first (without a
+    /// phone the user cannot sign in until the administrator issues a new enrollment code).
+    NeedsConfirmation,
+    /// Revoked (its keys are refused, its pending approvals cannot complete) and the user's
+    /// browser sessions ended.
+    Removed,
+}
+
+/// Removes the signed-in user `name`'s active device `device` (account page, "Ta bort").
+/// Another user's device, an unknown or an already revoked one → [`Error::NotFound`]. The
+/// last active phone is removed only when `confirmed` (a one-time-code account is no way
+/// in without a phone: a code completes a push request, which needs a phone to start).
+pub(crate) fn remove_own_device(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    device: &DeviceId,
+    confirmed: bool,
+) -> Result<Removal, Error> {
+    // Judged on the devices read under the write lock, so two removals at once cannot both
+    // see the other phone and together take the last one without the warning.
+    let mut verdict = Err(Error::NotFound("device"));
+    store.revoke_device_if(name, device, Revocation::ByUser, cfg.clock.now(), &mut |devices| {
+        verdict = judge_removal(devices, device, confirmed);
+        verdict == Ok(Removal::Removed)
+    })?;
+    verdict
+}
+
+/// The account page's rules for removing `device` from `devices` (the user's own).
+fn judge_removal(
+    devices: &[DeviceInfo],
+    device: &DeviceId,
+    confirmed: bool,
+) -> Result<Removal, Error> {
+    let active = |d: &&DeviceInfo| d.revoked_at.is_none();
+    if !devices.iter().filter(active).any(|d| d.device_id == device.as_str()) {
+        return Err(Error::NotFound("device"));
+    }
+    let others = devices.iter().filter(active).filter(|d| d.device_id != device.as_str()).count();
+    if others == 0 && !confirmed {
+        return Ok(Removal::NeedsConfirmation);
+    }
+    Ok(Removal::Removed)
 }

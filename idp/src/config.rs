@@ -1,9 +1,11 @@
 //! Identity policy and settings.
 
-use crate::clock::Clock;
+use std::sync::Arc;
+
+use nyckel_core::clock::{Clock, SystemClock};
 
 /// Identity configuration. [`Config::default`] is the documented policy.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     /// Public origin (`https://idp.example.se`); default `http://<bound address>`.
     pub origin: Option<String>,
@@ -23,8 +25,32 @@ pub struct Config {
     pub block_after_report: i64,
     /// Browser session lifetime, seconds (8 h).
     pub session_ttl: i64,
-    /// The provider clock.
-    pub clock: Clock,
+    /// Password guessing limits (per user name and per source address).
+    pub guessing: GuessingLimits,
+    /// Limits of the HTTP server (connections, timeouts, concurrent password hashing).
+    pub server: ServerLimits,
+    /// The provider clock (Unix seconds): core's [`SystemClock`] by default. Tests pass one
+    /// they can move (a closure is a clock), shared by every clone of the configuration.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("origin", &self.origin)
+            .field("rp_id", &self.rp_id)
+            .field("issuer", &self.issuer)
+            .field("request_ttl", &self.request_ttl)
+            .field("activation_ttl", &self.activation_ttl)
+            .field("push_limit", &self.push_limit)
+            .field("push_window", &self.push_window)
+            .field("block_after_report", &self.block_after_report)
+            .field("session_ttl", &self.session_ttl)
+            .field("guessing", &self.guessing)
+            .field("server", &self.server)
+            .field("now", &self.clock.now())
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -39,7 +65,82 @@ impl Default for Config {
             push_window: 600,
             block_after_report: 3600,
             session_ttl: 8 * 3600,
-            clock: Clock::system(),
+            guessing: GuessingLimits::default(),
+            server: ServerLimits::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Password guessing limits (NIST SP 800-63B §5.2.2): they gate only the password check, never
+/// phone sign-in or the approval of a request, so an attacker cannot lock a user with a
+/// phone out. Counted per user name (unknown names alike, so the answers reveal no account)
+/// and per source address (IPv6 per /64).
+#[derive(Clone, Debug)]
+pub struct GuessingLimits {
+    /// Consecutive failures per user name answered without delay (5).
+    pub free_failures: u32,
+    /// After that, each failure makes the name wait `2^(failures − free_failures)` seconds, up
+    /// to this many (900).
+    pub max_delay: i64,
+    /// Consecutive failures after which password sign-in is locked for the name until the
+    /// administrator unlocks it (`nyckel-idp user unlock NAME`); a correct password checked
+    /// before then starts the count over (100).
+    pub lock_after: u32,
+    /// Failed attempts per source address in `source_window` before it must wait (30).
+    pub source_failures: u32,
+    /// The per-source window, seconds (600).
+    pub source_window: i64,
+    /// A name's failure count is forgotten after this long without a failure, unless locked
+    /// (86 400).
+    pub forget_after: i64,
+}
+
+impl Default for GuessingLimits {
+    fn default() -> Self {
+        GuessingLimits {
+            free_failures: 5,
+            max_delay: 900,
+            lock_after: 100,
+            source_failures: 30,
+            source_window: 600,
+            forget_after: 86_400,
+        }
+    }
+}
+
+/// Limits of the HTTP server against resource exhaustion: connections, slow clients, and the
+/// memory-hungry Argon2id password checks.
+#[derive(Clone, Debug)]
+pub struct ServerLimits {
+    /// Password checks (Argon2id, 19 MiB each) running at once (default: the machine's
+    /// available parallelism).
+    pub hashing: usize,
+    /// How long a password check waits for a free slot before the answer is 503 `busy` with
+    /// `Retry-After` (default 2 s).
+    pub hashing_wait: std::time::Duration,
+    /// Open connections (default 1024); past it, new connections wait in the listen backlog.
+    pub max_connections: usize,
+    /// Open connections per source address (IPv6 per /64; default 64); past it, a new
+    /// connection from that address is closed at once.
+    pub max_connections_per_source: usize,
+    /// Time a client has to send a request's headers, also on an idle keep-alive connection
+    /// (default 10 s).
+    pub header_timeout: std::time::Duration,
+    /// Time a request has from its headers to its answer, reading the body included (default
+    /// 30 s); past it, 408.
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            hashing: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            hashing_wait: std::time::Duration::from_secs(2),
+            max_connections: 1024,
+            max_connections_per_source: 64,
+            header_timeout: std::time::Duration::from_secs(10),
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The provider's domain errors: what the device API, the pages and the admin CLI can be
 //! refused, as one enum. Each knows its wire code ([`ErrorCode`], which knows its HTTP
-//! status); the HTTP layer maps it to a response in one place (`server::error_response`),
+//! status); the HTTP layer maps it to a response in one place (`state.rs`),
 //! the admin CLI prints it. Messages are one line and never carry a secret, a nonce, a number
 //! or storage text.
 
@@ -60,9 +60,32 @@ pub enum Error {
     /// Too many sign-in requests for the user and kind.
     #[error("too many sign-in requests; wait a few minutes")]
     RateLimited,
-    /// Sign-in requests are blocked for a while after a report.
+    /// Too many wrong passwords for the user name or from the source address: the password is
+    /// not checked until `retry_after` seconds have passed.
+    #[error("too many failed password attempts; try again later")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after: i64,
+    },
+    /// Password sign-in is locked for the user name after too many consecutive failures,
+    /// until the administrator unlocks it.
+    #[error("password sign-in is locked after too many failed attempts")]
+    PasswordLocked,
+    /// Too many password checks at once: retry shortly.
+    #[error("the provider is busy; retry shortly")]
+    Overloaded,
+    /// Sign-in requests are blocked for a while after a report (until the administrator's
+    /// `user unblock`, or `retry_after` seconds).
     #[error("sign-in requests are blocked after a report; try later")]
-    Blocked,
+    Blocked {
+        /// Seconds until the block ends by itself.
+        retry_after: i64,
+        /// Whom to contact (the provider's helpdesk setting), if configured.
+        contact: Option<String>,
+    },
+    /// The administrator disabled the user: no sign-in by any method.
+    #[error("the account is disabled")]
+    UserDisabled,
     /// No origin is configured yet.
     #[error("no origin configured: run `serve` once or pass --origin")]
     NotConfigured,
@@ -123,8 +146,10 @@ impl Error {
             Error::NotPending => ErrorCode::NotPending,
             Error::Expired => ErrorCode::Expired,
             Error::WrongNumber => ErrorCode::WrongNumber,
-            Error::RateLimited => ErrorCode::RateLimited,
-            Error::Blocked => ErrorCode::Blocked,
+            Error::RateLimited | Error::TooManyAttempts { .. } => ErrorCode::RateLimited,
+            Error::PasswordLocked => ErrorCode::Blocked,
+            Error::Overloaded => ErrorCode::Busy,
+            Error::Blocked { .. } | Error::UserDisabled => ErrorCode::Blocked,
             Error::NotConfigured => ErrorCode::NotConfigured,
             Error::UnknownUser => ErrorCode::UnknownUser,
             Error::UserExists => ErrorCode::Exists,
@@ -148,6 +173,18 @@ impl Error {
     /// A failure of the provider itself (storage, keys), not a refusal of the request.
     pub fn is_internal(&self) -> bool {
         matches!(self, Error::Internal | Error::NotConfigured | Error::Busy)
+    }
+
+    /// Seconds the client should wait before retrying (`Retry-After`), for refusals that end
+    /// by themselves.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            Error::TooManyAttempts { retry_after } | Error::Blocked { retry_after, .. } => {
+                Some((*retry_after).max(1))
+            }
+            Error::Overloaded | Error::Busy => Some(1),
+            _ => None,
+        }
     }
 
     /// A malformed request.
@@ -178,7 +215,11 @@ mod tests {
             Error::Expired,
             Error::WrongNumber,
             Error::RateLimited,
-            Error::Blocked,
+            Error::TooManyAttempts { retry_after: 3 },
+            Error::PasswordLocked,
+            Error::Overloaded,
+            Error::Blocked { retry_after: 60, contact: None },
+            Error::UserDisabled,
             Error::NotConfigured,
             Error::UnknownUser,
             Error::UserExists,

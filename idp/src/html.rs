@@ -16,7 +16,8 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
-const STYLE: &str = r#"
+/// The pages' one style sheet (inline; the CSP allows it by its hash).
+pub(crate) const STYLE: &str = r#"
 :root { color-scheme: light dark; --accent: #0b5cad; --ok: #1a7f37; --bad: #b42318; --muted: #667085; }
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
@@ -41,6 +42,28 @@ button.secondary { background: transparent; color: var(--accent); }
 code.uri { display: block; word-break: break-all; font-size: .8rem; background: #8881; padding: .5rem; border-radius: .4rem; }
 table { width: 100%; border-collapse: collapse; } td, th { text-align: left; padding: .3rem; border-bottom: 1px solid #8883; }
 "#;
+
+/// The form-post answer's script: submits the form at once. A script element rather than an
+/// `onload` attribute, so the CSP can allow it by its hash.
+pub(crate) const AUTO_SUBMIT_JS: &str = "document.forms[0].submit();";
+
+/// The `Content-Security-Policy` of every answer: no sources but the inline `scripts` and the
+/// style sheet, allowed by their SHA-256; fetches to the provider only; never in a frame
+/// (clickjacking of the number page or the approval flow).
+pub(crate) fn content_security_policy(scripts: &[&str]) -> String {
+    use base64::Engine;
+    let hash = |s: &str| {
+        let digest = nyckel_core::protocol::wire::sha256(s.as_bytes());
+        format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+    };
+    let scripts: Vec<String> = scripts.iter().map(|s| hash(s)).collect();
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; \
+         base-uri 'none'; frame-ancestors 'none'",
+        scripts.join(" "),
+        hash(STYLE)
+    )
+}
 
 /// A complete page.
 pub(crate) fn page(issuer: &str, title: &str, body: &str) -> String {

@@ -9,27 +9,74 @@
 //! each with its wire [`ErrorCode`]. The wire messages themselves are
 //! `nyckel_core::protocol::wire`, shared with the app.
 
+//!
+//! Inside, three layers, each calling only the one below (and the shared leaves `model`,
+//! `error`, `config`, `ids`):
+//!
+//! - handlers (`server`, `web`, `state`): HTTP in and out, the one error→HTTP mapping;
+//! - domain (`signin`, `devices`, `admin`, `identity`, `verify`): the protocol's rules,
+//!   returning [`Error`];
+//! - storage (`storage`): the [`storage::Store`](crate) trait in domain records, all SQL and
+//!   the schema; SQLite is the embedded default.
+
+// Handlers.
+mod account_web;
+mod base_path;
+mod code_html;
+mod code_web;
+mod connections;
+mod eam_web;
+mod oidc_web;
+mod server;
+mod state;
+mod web;
+
+// Domain.
 mod admin;
-mod api;
-mod clock;
+mod decoys;
+mod devices;
+mod eam;
+mod guessing;
+mod identity;
+mod oidc;
+mod otp;
+mod signin;
+mod verify;
+
+// Storage.
+mod storage;
+
+// Shared leaves.
 mod config;
-mod db;
+mod eam_model;
 mod error;
 mod handle;
 mod html;
 mod ids;
-mod provider;
-mod server;
-mod signin;
-mod state;
-mod verify;
-mod web;
+#[cfg(test)]
+mod layers;
+mod model;
+mod oidc_model;
+mod qr;
 
-pub use admin::{DeviceInfo, Enrollment, EventInfo, PushTrigger};
-pub use clock::Clock;
-pub use config::Config;
+pub use admin::{Enrollment, MAX_PASSWORD};
+pub use config::{Config, GuessingLimits, ServerLimits};
+pub use eam::service::EamSpec;
+pub use eam_model::EamMethod;
 pub use error::Error;
+pub use handle::SigningKeyInfo;
 pub use handle::{OpenError, Provider};
+pub use model::{DeletedUser, DeviceInfo, EventInfo, PushTrigger, UserInfo};
 pub use nyckel_core::protocol::wire::{ErrorCode, RequestKind};
+pub use oidc::client::{ClientSpec, NewClient};
+pub use oidc_model::{Client, SigningAlg};
+pub use qr::qr_png;
 pub use server::ServerHandle;
 pub use signin::{SigninFrom, Started, Status};
+
+/// Test-only access for harnesses (feature `testing`): nothing here is part of the provider.
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::storage::LockedWrites;
+}

@@ -1,10 +1,16 @@
 //! `nyckel-idp`: serve the reference identity provider, and administer its database.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use nyckel_idp::{Clock, Config, Error, Provider, RequestKind, SigninFrom};
+use std::sync::Arc;
+
+use nyckel_core::clock::{Clock, SystemClock};
+use nyckel_idp::{
+    ClientSpec, Config, EamMethod, EamSpec, Error, Provider, RequestKind, SigninFrom, SigningAlg,
+};
 use serde_json::json;
 
 #[derive(Parser)]
@@ -14,7 +20,8 @@ use serde_json::json;
     about = "Reference identity provider for Nyckel push sign-in"
 )]
 struct Cli {
-    /// The SQLite database file (created if missing).
+    /// The SQLite database file. Created only by `serve` or a command given --origin; any
+    /// other command refuses a missing file rather than create an empty database.
     #[arg(long, global = true, default_value = "nyckel-idp.db")]
     db: PathBuf,
     /// Print one JSON object.
@@ -30,6 +37,10 @@ struct Cli {
     /// Display name of the provider.
     #[arg(long, global = true)]
     issuer: Option<String>,
+    /// Whom users contact when a report blocks their sign-ins ("IT-support 040-123 45 67");
+    /// stored in the database ("" removes it).
+    #[arg(long, global = true)]
+    helpdesk: Option<String>,
     /// Shift the provider clock by SECS seconds (tests).
     #[arg(long, global = true, hide = true, default_value_t = 0, allow_hyphen_values = true)]
     clock_offset: i64,
@@ -50,6 +61,15 @@ enum Cmd {
     /// Manage devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Manage OpenID Connect clients (relying parties).
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Manage the ID token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+    /// Manage Microsoft Entra ID external authentication methods.
+    #[command(subcommand)]
+    Eam(EamCmd),
     /// Show recent events.
     Events {
         /// Only this user's events.
@@ -81,10 +101,110 @@ enum UserCmd {
         #[arg(long)]
         totp: bool,
     },
-    /// Issue a new enrollment code for a user.
+    /// Issue a new enrollment code for a user (a lost phone: the new phone scans it).
     Enroll {
         /// User name.
         name: String,
+        /// Also write the code as a QR image (PNG, owner-only file) to hand to the user.
+        #[arg(long, value_name = "FILE.png")]
+        qr: Option<PathBuf>,
+    },
+    /// List the users.
+    List,
+    /// Disable a user: no sign-in by any method; their pending requests, unused enrollment
+    /// codes, sessions and access tokens end at once.
+    Disable {
+        /// User name.
+        name: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// User name.
+        name: String,
+    },
+    /// Lift the block on new sign-ins that a report ("Rapportera") set.
+    Unblock {
+        /// User name.
+        name: String,
+    },
+    /// Unlock password sign-in for a user name locked after too many wrong passwords.
+    Unlock {
+        /// User name.
+        name: String,
+    },
+    /// Set a user's password, read from standard input (first line) or, on a terminal, typed
+    /// twice without echo. Never from the command line.
+    SetPassword {
+        /// User name.
+        name: String,
+        /// Remove the password instead (phone sign-in and one-time codes remain).
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Delete a user with their devices, requests, sessions, tokens and events.
+    Delete {
+        /// User name.
+        name: String,
+        /// Confirm: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Link a Microsoft Entra user (tenant id, object id) to a user, for external
+    /// authentication.
+    Link {
+        /// User name.
+        name: String,
+        /// The Entra tenant id (`tid`).
+        #[arg(long)]
+        tenant: String,
+        /// The user's object id in that tenant (`oid`).
+        #[arg(long, allow_hyphen_values = true)]
+        oid: String,
+    },
+    /// Remove a user's link to a Microsoft Entra user.
+    Unlink {
+        /// User name.
+        name: String,
+        /// The Entra tenant id.
+        #[arg(long)]
+        tenant: String,
+        /// The user's object id in that tenant.
+        #[arg(long, allow_hyphen_values = true)]
+        oid: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum EamCmd {
+    /// Add an external authentication method: Entra, configured with CLIENT_ID and this
+    /// provider's discovery URL, sends its tenants' users here for their second factor.
+    Add {
+        /// A tenant whose users may sign in (repeat for several).
+        #[arg(long = "tenant", required = true)]
+        tenants: Vec<String>,
+        /// The Entra application id (the `aud` of Entra's hints).
+        #[arg(long)]
+        app_id: String,
+        /// The client id Entra is configured with (you choose it).
+        #[arg(long, allow_hyphen_values = true)]
+        client_id: String,
+        /// Where answers are posted (default: Entra's global cloud).
+        #[arg(long)]
+        redirect_uri: Option<String>,
+        /// The hints' issuer with {tenantid} (default: Entra's global cloud).
+        #[arg(long)]
+        issuer: Option<String>,
+        /// The tenants' JWKS with {tenantid} (default: Entra's global cloud).
+        #[arg(long)]
+        jwks_uri: Option<String>,
+    },
+    /// List the external authentication methods.
+    List,
+    /// Remove an external authentication method.
+    Remove {
+        /// Its client id.
+        #[arg(allow_hyphen_values = true)]
+        client_id: String,
     },
 }
 
@@ -116,6 +236,48 @@ enum SigninCmd {
 }
 
 #[derive(Subcommand)]
+enum ClientCmd {
+    /// Register a client; prints its id and (confidential clients) its secret, shown once.
+    Add {
+        /// The application's name (shown on the sign-in page).
+        name: String,
+        /// A redirect URI (exact match; repeat for several).
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+        /// A public client (no secret; PKCE required).
+        #[arg(long)]
+        public: bool,
+        /// A post-logout redirect URI (repeat for several).
+        #[arg(long = "post-logout-uri")]
+        post_logout_uris: Vec<String>,
+        /// Sign its ID tokens with ES256 instead of RS256.
+        #[arg(long)]
+        es256: bool,
+    },
+    /// List the registered clients.
+    List,
+    /// Remove a client (its codes and access tokens stop working).
+    Remove {
+        /// Client id (ids are base64url and may start with '-').
+        #[arg(allow_hyphen_values = true)]
+        client_id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// List the signing keys.
+    List,
+    /// Add a new key of each algorithm (they sign from now on; old keys stay published), or
+    /// with --retire, stop publishing a key.
+    Rotate {
+        /// Retire this key instead (its tokens no longer verify).
+        #[arg(long, allow_hyphen_values = true)]
+        retire: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum DeviceCmd {
     /// List a user's devices.
     List {
@@ -141,9 +303,25 @@ fn fail(json_out: bool, e: &Error) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let cfg = Config { clock: Clock::with_offset(cli.clock_offset), ..Config::default() };
+    let offset = cli.clock_offset;
+    let clock = Arc::new(move || SystemClock.now().saturating_add(offset));
+    let cfg = Config { clock, ..Config::default() };
     if let Cmd::Serve(a) = &cli.cmd {
         return serve(&cli, a, cfg);
+    }
+    // Only a command that configures a provider creates its database: a mistyped or missing
+    // --db is an error, not a new empty file.
+    if cli.origin.is_none() && !cli.db.exists() {
+        let message = format!(
+            "no database at {}: pass --db FILE, or create one with `nyckel-idp --origin URL serve`",
+            cli.db.display()
+        );
+        if cli.json {
+            println!("{}", json!({"error": "no_database", "message": message}));
+        } else {
+            eprintln!("nyckel-idp: {message}");
+        }
+        return ExitCode::from(2);
     }
     let provider = match Provider::open(&cli.db, cfg) {
         Ok(p) => p,
@@ -156,6 +334,10 @@ fn main() -> ExitCode {
         Some(origin) => provider.configure(origin, cli.rp_id.as_deref(), cli.issuer.as_deref()),
         None => Ok(()),
     }
+    .and_then(|()| match &cli.helpdesk {
+        Some(contact) => provider.set_helpdesk(contact),
+        None => Ok(()),
+    })
     .and_then(|()| run(&cli, &provider));
     match result {
         Ok((value, text)) => {
@@ -181,10 +363,139 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
             );
             Ok((serde_json::to_value(&e).unwrap_or_default(), text))
         }
-        Cmd::User(UserCmd::Enroll { name }) => {
+        Cmd::User(UserCmd::Enroll { name, qr }) => {
             let e = provider.issue_enrollment(name)?;
-            let text = e.enroll_uri.clone();
-            Ok((serde_json::to_value(&e).unwrap_or_default(), text))
+            let mut value = serde_json::to_value(&e).unwrap_or_default();
+            let mut text = e.enroll_uri.clone();
+            if let Some(path) = qr {
+                write_owner_only(path, &nyckel_idp::qr_png(&e.enroll_uri)?)?;
+                value["qr"] = json!(path.display().to_string());
+                text = format!(
+                    "{text}\nQR code written to {} (single use, expires at {}).",
+                    path.display(),
+                    local_time(e.expires_at)
+                );
+            }
+            Ok((value, text))
+        }
+        Cmd::User(UserCmd::List) => {
+            let users = provider.users()?;
+            let now = provider.config().clock.now();
+            let text = users.iter().map(|u| user_line(u, now)).collect::<Vec<_>>().join("\n");
+            Ok((json!({ "users": users }), text))
+        }
+        Cmd::User(UserCmd::Disable { name }) => {
+            let changed = provider.set_user_disabled(name, true)?;
+            let text = if changed {
+                format!("Disabled {name}: no sign-in until `user enable`; their sessions ended.")
+            } else {
+                format!("{name} was already disabled.")
+            };
+            Ok((json!({"user": name, "disabled": true, "changed": changed}), text))
+        }
+        Cmd::User(UserCmd::Enable { name }) => {
+            let changed = provider.set_user_disabled(name, false)?;
+            let text = if changed {
+                format!("Enabled {name}.")
+            } else {
+                format!("{name} was not disabled.")
+            };
+            Ok((json!({"user": name, "disabled": false, "changed": changed}), text))
+        }
+        Cmd::User(UserCmd::Unblock { name }) => {
+            let was_blocked = provider.unblock_user(name)?;
+            let text = if was_blocked {
+                format!("New sign-ins for {name} are no longer blocked.")
+            } else {
+                format!("{name} was not blocked by a report.")
+            };
+            Ok((json!({"user": name, "unblocked": was_blocked}), text))
+        }
+        Cmd::User(UserCmd::SetPassword { name, remove }) => {
+            if *remove {
+                provider.set_password(name, None)?;
+                return Ok((
+                    json!({"user": name, "password": false}),
+                    format!("Removed {name}'s password."),
+                ));
+            }
+            let password = read_new_password(name)?;
+            provider.set_password(name, Some(&password))?;
+            Ok((json!({"user": name, "password": true}), format!("Set {name}'s password.")))
+        }
+        Cmd::User(UserCmd::Delete { name, yes }) => {
+            if !*yes {
+                return Err(Error::BadRequest(format!(
+                    "deleting {name} removes their devices, requests, sessions and events for good; add --yes"
+                )));
+            }
+            let gone = provider.delete_user(name)?;
+            let text = format!(
+                "Deleted {name} with {} device(s), {} request(s), {} session(s), {} event(s).",
+                gone.devices, gone.requests, gone.sessions, gone.events
+            );
+            Ok((json!({"user": name, "deleted": gone}), text))
+        }
+        Cmd::User(UserCmd::Unlock { name }) => {
+            let had_failures = provider.unlock_password(name)?;
+            let text = if had_failures {
+                format!("Password sign-in for {name} unlocked.")
+            } else {
+                format!("{name} had no failed password attempts.")
+            };
+            Ok((json!({"user": name, "unlocked": had_failures}), text))
+        }
+        Cmd::User(UserCmd::Link { name, tenant, oid }) => {
+            provider.link_user(name, tenant, oid)?;
+            Ok((
+                json!({"user": name, "tenant": tenant, "oid": oid, "linked": true}),
+                format!("Linked {name} to {oid} in tenant {tenant}."),
+            ))
+        }
+        Cmd::User(UserCmd::Unlink { name, tenant, oid }) => {
+            provider.unlink_user(name, tenant, oid)?;
+            Ok((
+                json!({"user": name, "tenant": tenant, "oid": oid, "linked": false}),
+                format!("Unlinked {name} from {oid} in tenant {tenant}."),
+            ))
+        }
+        Cmd::Eam(EamCmd::Add { tenants, app_id, client_id, redirect_uri, issuer, jwks_uri }) => {
+            let spec = EamSpec {
+                tenants: tenants.clone(),
+                app_id: app_id.clone(),
+                client_id: client_id.clone(),
+                redirect_uri: redirect_uri.clone(),
+                issuer_template: issuer.clone(),
+                jwks_uri: jwks_uri.clone(),
+            };
+            let m = provider.add_eam(&spec)?;
+            // Not configured yet (no `serve`, no --origin): there is no URL to give Entra yet.
+            let discovery = provider.discovery_url().ok();
+            let text = format!(
+                "Added external authentication method {}.\nIn Entra: client id {}, app id {}, discovery URL {}",
+                m.client_id,
+                m.client_id,
+                m.app_id,
+                discovery.as_deref().unwrap_or("(set --origin first)")
+            );
+            let mut v = eam_json(&m);
+            v["discoveryUrl"] = json!(discovery);
+            Ok((v, text))
+        }
+        Cmd::Eam(EamCmd::List) => {
+            let list = provider.eams()?;
+            let text = list
+                .iter()
+                .map(|m| {
+                    format!("{}  app {}  tenants {}", m.client_id, m.app_id, m.tenants.join(" "))
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            Ok((json!({"eams": list.iter().map(eam_json).collect::<Vec<_>>()}), text))
+        }
+        Cmd::Eam(EamCmd::Remove { client_id }) => {
+            provider.remove_eam(client_id)?;
+            Ok((json!({"clientId": client_id, "removed": true}), format!("Removed {client_id}.")))
         }
         Cmd::Signin(SigninCmd::Start { name, passwordless, app, ip, location }) => {
             let kind = if *passwordless { RequestKind::Passwordless } else { RequestKind::Push };
@@ -203,42 +514,212 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
         }
         Cmd::Device(DeviceCmd::List { name }) => {
             let d = provider.devices(name)?;
-            let text = d
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{}  {}  {}",
-                        d.device_id,
-                        d.name,
-                        if d.revoked_at.is_some() { "revoked" } else { "active" }
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
+            let text = if d.is_empty() {
+                format!("{name} has no devices.")
+            } else {
+                d.iter().map(device_line).collect::<Vec<_>>().join("\n")
+            };
             Ok((json!({"devices": d}), text))
         }
         Cmd::Device(DeviceCmd::Revoke { device_id }) => {
             provider.revoke_device(device_id)?;
             Ok((json!({"deviceId": device_id, "revoked": true}), format!("Revoked {device_id}.")))
         }
-        Cmd::Events { user, limit } => {
-            let ev = provider.events(user.as_deref(), *limit)?;
-            let text = ev
+        Cmd::Client(ClientCmd::Add { name, redirect_uris, public, post_logout_uris, es256 }) => {
+            let spec = ClientSpec {
+                name: name.clone(),
+                redirect_uris: redirect_uris.clone(),
+                post_logout_uris: post_logout_uris.clone(),
+                public: *public,
+                id_token_alg: es256.then_some(SigningAlg::Es256),
+            };
+            let new = provider.add_client(&spec)?;
+            let id = new.client.id.clone();
+            let text = match &new.secret {
+                Some(secret) => format!("Client id: {id}\nClient secret (shown once): {secret}"),
+                None => format!("Client id: {id} (public: PKCE, no secret)"),
+            };
+            Ok((json!({"clientId": id, "clientSecret": new.secret}), text))
+        }
+        Cmd::Client(ClientCmd::List) => {
+            let clients = provider.clients()?;
+            let list: Vec<serde_json::Value> = clients
                 .iter()
-                .map(|e| {
-                    format!(
-                        "{}  {}  {}  {}",
-                        e.at,
-                        e.user.as_deref().unwrap_or("-"),
-                        e.kind,
-                        e.detail
-                    )
+                .map(|c| {
+                    json!({
+                        "clientId": c.id,
+                        "name": c.name,
+                        "redirectUris": c.redirect_uris,
+                        "postLogoutUris": c.post_logout_uris,
+                        "public": c.is_public(),
+                        "idTokenAlg": c.id_token_alg.as_str(),
+                        "createdAt": c.created_at,
+                    })
+                })
+                .collect();
+            let text = clients
+                .iter()
+                .map(|c| {
+                    let kind = if c.is_public() { "public" } else { "confidential" };
+                    format!("{}  {}  {}  {}", c.id, c.name, kind, c.redirect_uris.join(" "))
                 })
                 .collect::<Vec<_>>()
                 .join("\n");
-            Ok((json!({"events": ev}), text))
+            Ok((json!({ "clients": list }), text))
+        }
+        Cmd::Client(ClientCmd::Remove { client_id }) => {
+            provider.remove_client(client_id)?;
+            Ok((json!({"clientId": client_id, "removed": true}), format!("Removed {client_id}.")))
+        }
+        Cmd::Keys(KeysCmd::List) => {
+            let keys = provider.signing_keys()?;
+            let text = keys.iter().map(key_line).collect::<Vec<_>>().join("\n");
+            Ok((json!({ "keys": keys }), text))
+        }
+        Cmd::Keys(KeysCmd::Rotate { retire: Some(kid) }) => {
+            provider.retire_key(kid)?;
+            Ok((json!({"kid": kid, "retired": true}), format!("Retired {kid}.")))
+        }
+        Cmd::Keys(KeysCmd::Rotate { retire: None }) => {
+            let added = provider.rotate_keys()?;
+            let text =
+                format!("Added {}; older keys stay published until retired.", added.join(", "));
+            Ok((json!({ "added": added }), text))
+        }
+        Cmd::Events { user, limit } => {
+            let ev = provider.events(user.as_deref(), *limit)?;
+            let text = ev.iter().map(event_line).collect::<Vec<_>>().join("\n");
+            let list: Vec<serde_json::Value> = ev
+                .iter()
+                .map(|e| {
+                    let mut v = serde_json::to_value(e).unwrap_or_default();
+                    v["time"] = json!(local_time(e.at));
+                    v
+                })
+                .collect();
+            Ok((json!({ "events": list }), text))
         }
     }
+}
+
+/// Unix seconds in the administrator's time zone (`TZ`, else the system's) as ISO 8601 with
+/// the offset ("2026-12-05T10:03:27+01:00"); UTC when no zone is found.
+fn local_time(unix: i64) -> String {
+    match jiff::Timestamp::from_second(unix) {
+        Ok(t) => t
+            .to_zoned_datetime(jiff::tz::TimeZone::system())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string(),
+        Err(_) => unix.to_string(),
+    }
+}
+
+fn user_line(u: &nyckel_idp::UserInfo, now: i64) -> String {
+    let mut state = Vec::new();
+    if let Some(at) = u.disabled_at {
+        state.push(format!("disabled since {}", local_time(at)));
+    }
+    if u.blocked_until > now {
+        state.push(format!("blocked by a report until {}", local_time(u.blocked_until)));
+    }
+    let mut methods = vec![format!("{} phone(s)", u.active_devices)];
+    if u.has_password {
+        methods.push("password".into());
+    }
+    if u.one_time_codes {
+        methods.push("one-time codes".into());
+    }
+    let state = if state.is_empty() { "active".to_owned() } else { state.join(", ") };
+    format!("{}  added {}  {}  {state}", u.name, local_time(u.created_at), methods.join(", "))
+}
+
+fn device_line(d: &nyckel_idp::DeviceInfo) -> String {
+    let state = match d.revoked_at {
+        Some(at) => format!("revoked {}", local_time(at)),
+        None => "active".to_owned(),
+    };
+    let used = match d.last_used_at {
+        Some(at) => format!("last used {}", local_time(at)),
+        None => "never used".to_owned(),
+    };
+    let signin = if d.phone_signin { "  phone sign-in on" } else { "" };
+    format!(
+        "{}  {}  added {}  {used}  {state}{signin}",
+        d.device_id,
+        d.name,
+        local_time(d.created_at)
+    )
+}
+
+fn event_line(e: &nyckel_idp::EventInfo) -> String {
+    let mut line =
+        format!("{}  {}  {}", local_time(e.at), e.user.as_deref().unwrap_or("-"), e.kind);
+    for (label, value) in [("", &e.detail), ("ip ", &e.ip), ("app ", &e.app), ("place ", &e.place)]
+    {
+        if !value.is_empty() {
+            line.push_str(&format!("  {label}{value}"));
+        }
+    }
+    line
+}
+
+/// Writes `bytes` to a file only its owner can read (it holds an activation code).
+fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(path).and_then(|mut f| f.write_all(bytes));
+    written.map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A new password: typed twice without echo on a terminal, else the first line of standard
+/// input (never an argument: it would show in `ps` and shell history).
+fn read_new_password(name: &str) -> Result<String, Error> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("New password for {name}: "))
+            .map_err(|_| Error::BadRequest("no password typed".into()))?;
+        let again = rpassword::prompt_password("Type it again: ")
+            .map_err(|_| Error::BadRequest("no password typed".into()))?;
+        if first != again {
+            return Err(Error::BadRequest("the passwords differ; nothing was changed".into()));
+        }
+        return Ok(first);
+    }
+    let mut input = Vec::new();
+    let limit = (nyckel_idp::MAX_PASSWORD + 2) as u64;
+    std::io::stdin()
+        .take(limit + 1)
+        .read_to_end(&mut input)
+        .map_err(|_| Error::BadRequest("cannot read the password from standard input".into()))?;
+    if input.len() as u64 > limit {
+        return Err(Error::BadRequest("the password is longer than 1024 bytes".into()));
+    }
+    let text = String::from_utf8(input)
+        .map_err(|_| Error::BadRequest("the password is not UTF-8".into()))?;
+    let line = text.split('\n').next().unwrap_or("");
+    Ok(line.strip_suffix('\r').unwrap_or(line).to_owned())
+}
+
+fn eam_json(m: &EamMethod) -> serde_json::Value {
+    json!({
+        "clientId": m.client_id,
+        "appId": m.app_id,
+        "tenants": m.tenants,
+        "redirectUri": m.redirect_uri,
+        "issuerTemplate": m.issuer_template,
+        "jwksUri": m.jwks_uri_template,
+        "createdAt": m.created_at,
+    })
+}
+
+fn key_line(k: &nyckel_idp::SigningKeyInfo) -> String {
+    let state = match k.retired_at {
+        Some(at) => format!("retired at {at}"),
+        None => "published".to_owned(),
+    };
+    format!("{}  {}  created at {}  {state}", k.kid, k.alg.as_str(), k.created_at)
 }
 
 /// Structured logs of `serve` on stderr: `NYCKEL_IDP_LOG` = off, error, warn, info (default),
@@ -281,6 +762,10 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The ID token signing keys are made on first start (RSA generation takes a moment).
+    if let Err(e) = provider.signing_keys() {
+        return fail(cli.json, &e);
+    }
     let json_out = cli.json;
     let r = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&a.addr).await?;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Path as UrlPath, Query, Request, State};
+use axum::extract::{FromRequest, OriginalUri, Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -13,19 +13,50 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tracing::Instrument;
 
-use nyckel_core::protocol::wire::{Envelope, ProviderInfo};
+use nyckel_core::protocol::wire::{self, Envelope, ProviderInfo};
 
-use crate::api;
 use crate::config::Config;
-use crate::db::Db;
+use crate::devices;
 use crate::error::Error;
-use crate::provider::Identity;
+use crate::identity::Identity;
+use crate::model::DeviceRef;
 use crate::signin;
-use crate::state::AppState;
+use crate::state::{AppState, HashLimiter};
+use crate::storage::Store;
 use crate::verify::{AssertionBody, DeviceAuth};
 
+/// Largest request body accepted.
+pub(crate) const MAX_BODY: usize = 16 * 1024;
+
 async fn read_body(body: Body) -> Result<Bytes, Error> {
-    axum::body::to_bytes(body, api::MAX_BODY).await.map_err(|_| Error::TooLarge)
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| Error::TooLarge)
+}
+
+/// Reads the four device-auth headers; missing or oversized → 400.
+fn device_auth(h: &axum::http::HeaderMap) -> Result<DeviceAuth, Error> {
+    let get = |n: &str, max: usize| -> Result<String, Error> {
+        let v = h
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::bad_request(format!("missing {n} header")))?;
+        if v.is_empty() || v.len() > max {
+            return Err(Error::bad_request(format!("invalid {n} header")));
+        }
+        Ok(v.to_owned())
+    };
+    Ok(DeviceAuth {
+        device: get(wire::H_DEVICE, 64)?,
+        timestamp: get(wire::H_TIMESTAMP, 20)?,
+        nonce: get(wire::H_NONCE, 64)?,
+        signature: get(wire::H_SIGNATURE, 128)?,
+    })
+}
+
+/// The path and query the client sent (under a base path, the full one: the nested router
+/// sees it with the base stripped).
+fn sent_path_and_query(parts: &axum::http::request::Parts) -> String {
+    let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0);
+    path_and_query(uri)
 }
 
 fn path_and_query(uri: &Uri) -> String {
@@ -35,15 +66,15 @@ fn path_and_query(uri: &Uri) -> String {
 async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelope>, Error> {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await?;
-    let auth = DeviceAuth::from_headers(&parts.headers)?;
-    let path = path_and_query(&parts.uri);
-    st.run(move |c, s| api::enroll(c, &s.cfg, &s.provider, &auth, &path, &body)).await.map(Json)
+    let auth = device_auth(&parts.headers)?;
+    let path = sent_path_and_query(&parts);
+    st.run(move |c, s| devices::enroll(c, &s.cfg, &s.provider, &auth, &path, &body)).await.map(Json)
 }
 
 /// A device-signed request, authenticated (§2.2: device, signature, clock window, nonce) before
 /// its handler runs: the device, the request's nonce and its body.
 pub(crate) struct AuthedDevice {
-    device: signin::DeviceRow,
+    device: DeviceRef,
     nonce: String,
     body: Bytes,
 }
@@ -54,15 +85,15 @@ impl FromRequest<AppState> for AuthedDevice {
     async fn from_request(req: Request, st: &AppState) -> Result<Self, Error> {
         let (parts, body) = req.into_parts();
         let body = read_body(body).await?;
-        let auth = DeviceAuth::from_headers(&parts.headers)?;
-        let path = path_and_query(&parts.uri);
+        let auth = device_auth(&parts.headers)?;
+        let path = sent_path_and_query(&parts);
         let method = parts.method.as_str().to_owned();
         let nonce = auth.nonce.clone();
         let signed = body.clone();
         let device = st
             .run(move |c, s| {
                 let now = s.cfg.clock.now();
-                api::authenticate(c, &s.provider, &auth, &method, &path, &signed, now)
+                devices::authenticate(c, &s.provider, &auth, &method, &path, &signed, now)
             })
             .await?;
         tracing::debug!(device = %device.id, "device authenticated");
@@ -81,7 +112,7 @@ async fn enable_phone_signin(
     d: AuthedDevice,
 ) -> Result<Json<Envelope>, Error> {
     st.run(move |c, s| {
-        api::enable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
+        devices::enable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
     .map(Json)
@@ -91,7 +122,7 @@ async fn disable_phone_signin(
     State(st): State<AppState>,
     d: AuthedDevice,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| api::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce))
+    st.run(move |c, s| devices::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
 }
@@ -100,7 +131,7 @@ async fn update_device(
     State(st): State<AppState>,
     d: AuthedDevice,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| api::update_device(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body))
+    st.run(move |c, s| devices::update_device(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body))
         .await
         .map(Json)
 }
@@ -109,7 +140,7 @@ async fn unenroll_device(
     State(st): State<AppState>,
     d: AuthedDevice,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| api::unenroll_device(c, &s.cfg, &s.provider, &d.device, &d.nonce))
+    st.run(move |c, s| devices::unenroll_device(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
 }
@@ -148,7 +179,7 @@ async fn time(
 }
 
 async fn provider_info(State(st): State<AppState>) -> Json<ProviderInfo> {
-    Json(api::provider_info(&st.provider))
+    Json(devices::provider_info(&st.provider))
 }
 
 async fn not_found() -> Response {
@@ -157,7 +188,7 @@ async fn not_found() -> Response {
 
 /// The router with every route.
 pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/nyckel/v1/enroll", post(enroll))
         .route("/nyckel/v1/requests", get(pending))
         .route("/nyckel/v1/requests/{id}/response", post(respond))
@@ -166,11 +197,41 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/nyckel/v1/time", get(time))
         .route("/nyckel/v1/provider", get(provider_info))
         .merge(crate::web::routes())
+        .merge(crate::code_web::routes())
+        .merge(crate::account_web::routes())
+        .merge(crate::oidc_web::routes())
+        .merge(crate::eam_web::routes());
+    // Under the origin's path, if it has one (`--origin https://login.example.se/auth`).
+    crate::base_path::nest(crate::base_path::of(&state.provider.origin), routes)
         .fallback(not_found)
         // The spec's body limit (§1) for every extractor, the pages' forms included.
-        .layer(axum::extract::DefaultBodyLimit::max(api::MAX_BODY))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.cfg.server.request_timeout,
+            request_deadline,
+        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::security_headers))
         .layer(axum::middleware::from_fn(request_span))
         .with_state(state)
+}
+
+/// A request gets a deadline from its headers to its answer (reading its body included), so
+/// a client trickling a body cannot hold the server: past it, 400 and the connection closes.
+async fn request_deadline(
+    State(limit): State<std::time::Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!("request not received in time; connection closed");
+            let mut resp = Error::bad_request("request not received in time").into_response();
+            resp.headers_mut()
+                .insert(axum::http::header::CONNECTION, HeaderValue::from_static("close"));
+            resp
+        }
+    }
 }
 
 /// Runs each request in a `request` span with a fresh request id (also answered as
@@ -205,30 +266,31 @@ async fn request_span(req: Request, next: Next) -> Response {
 /// the database so the admin CLI prints enrollment codes for this server.
 pub(crate) async fn serve_until(
     listener: tokio::net::TcpListener,
-    db: Db,
+    store: Arc<dyn Store>,
     cfg: Config,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let addr = listener.local_addr()?;
     let state = tokio::task::spawn_blocking(
         move || -> Result<AppState, Box<dyn std::error::Error + Send + Sync>> {
-            let provider = configure(&db, &cfg, addr)?;
-            Ok(AppState { db, cfg, provider: Arc::new(provider) })
+            let provider = configure(&*store, &cfg, addr)?;
+            let hashing = Arc::new(HashLimiter::new(&cfg.server));
+            let eam_keys = Arc::new(crate::eam::jwks::JwksCache::over_http());
+            Ok(AppState { store, cfg, provider: Arc::new(provider), hashing, eam_keys })
         },
     )
     .await??;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    let limits = state.cfg.server.clone();
+    crate::connections::serve(listener, router(state), limits, shutdown).await?;
     Ok(())
 }
 
 /// Stores the origin (the configuration's, else `http://ADDR`), rpId and issuer, and loads the
 /// provider identity with them.
-fn configure(db: &Db, cfg: &Config, addr: SocketAddr) -> Result<Identity, Error> {
-    let conn = db.conn()?;
+fn configure(store: &dyn Store, cfg: &Config, addr: SocketAddr) -> Result<Identity, Error> {
     let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
-    Identity::configure(&conn, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
-    Identity::load(&conn)
+    Identity::configure(store, &origin, cfg.rp_id.as_deref(), &cfg.issuer)?;
+    Identity::load(store)
 }
 
 /// A server running on a background thread.
@@ -267,14 +329,14 @@ impl Drop for ServerHandle {
 /// thread. Returns once the server is ready.
 pub(crate) fn spawn_background(
     addr: &str,
-    db: Db,
+    store: Arc<dyn Store>,
     config: Config,
 ) -> std::io::Result<ServerHandle> {
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
     let bound = std_listener.local_addr()?;
     // Configure here so errors surface synchronously and the admin side sees the origin.
-    configure(&db, &config, bound).map_err(std::io::Error::other)?;
+    configure(&*store, &config, bound).map_err(std::io::Error::other)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
     let thread = std::thread::Builder::new().name("nyckel-idp".into()).spawn(move || {
@@ -298,7 +360,7 @@ pub(crate) fn spawn_background(
                 }
             };
             let _ = ready_tx.send(Ok(()));
-            let _ = serve_until(listener, db, config, async {
+            let _ = serve_until(listener, store, config, async {
                 let _ = rx.await;
             })
             .await;

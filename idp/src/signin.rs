@@ -2,16 +2,20 @@
 //! pending list, the consuming response transaction, status and browser completion.
 
 use nyckel_core::protocol::wire::{
-    b64, Envelope, PendingList, PendingRequest, RequestKind, RespondOutcome, SigninResult,
+    b64, Envelope, PendingList, PendingRequest, RespondOutcome, SigninResult,
 };
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::db::event;
 use crate::error::Error;
-use crate::ids::{new_id, random_bytes, token_hash, two_digit_number};
-use crate::provider::Identity;
+use crate::identity::Identity;
+use crate::ids::{random_bytes, token_hash, two_digit_number};
+use crate::model::{
+    CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
+    DecideVerdict, DeviceRef, NewSession, NewSignIn, RequestId, RequestState, SignInRequest,
+    StartContext, StartVerdict, UserId,
+};
+use crate::storage::Store;
 use crate::verify::{self, AssertionBody, Decided, Expected};
 
 /// Push (after a password) or passwordless (username only): the wire's request kind.
@@ -61,112 +65,82 @@ fn truncate(s: &str, n: usize) -> String {
     s.chars().filter(|c| !c.is_control()).take(n).collect()
 }
 
-/// Creates a sign-in request for `user_name` and records the push triggers.
+/// The domain's rules for starting a sign-in, judged on what the store read under its write
+/// lock: a known, unblocked user with a device for the kind; a passwordless start must not
+/// displace a password sign-in (§7); the rate limit counts per kind, so username-only
+/// requests cannot use up the password sign-ins' limit.
+fn judge_start(
+    c: &StartContext<'_>,
+    cfg: &Config,
+    kind: Kind,
+    from: &SigninFrom,
+    token: &str,
+) -> StartVerdict {
+    let Some(user) = c.user else { return StartVerdict::Refuse(Error::UnknownUser) };
+    if user.disabled {
+        return StartVerdict::Refuse(Error::UserDisabled);
+    }
+    if user.blocked_until > c.now {
+        let retry_after = user.blocked_until - c.now;
+        return StartVerdict::Refuse(Error::Blocked { retry_after, contact: None });
+    }
+    if c.targets == 0 {
+        return StartVerdict::Refuse(match kind {
+            Kind::Push => Error::NoDevice,
+            Kind::Passwordless => Error::NoPhoneSignin,
+        });
+    }
+    if kind == Kind::Passwordless && c.push_pending {
+        return StartVerdict::Refuse(Error::PushPending);
+    }
+    if c.recent >= i64::from(cfg.push_limit) {
+        return StartVerdict::RateLimited;
+    }
+    StartVerdict::Create(NewSignIn {
+        id: RequestId::random(),
+        nonce: random_bytes(32),
+        number: two_digit_number(),
+        app: truncate(&from.app, 128),
+        ip: truncate(&from.ip, 64),
+        location: truncate(&from.location, 128),
+        expires_at: c.now + cfg.request_ttl,
+        browser_token_hash: token_hash(token),
+    })
+}
+
+/// Creates a sign-in request for `user_name` and records the push triggers (no FCM/APNs
+/// here: the store records the opaque trigger `{"nyckel":1,"requestId":id}` per device).
 pub fn start(
-    conn: &mut Connection,
+    store: &dyn Store,
     cfg: &Config,
     user_name: &str,
     kind: Kind,
     from: &SigninFrom,
 ) -> Result<Started, Error> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = cfg.clock.now(); // after the lock: the wait can be seconds
-    let (user_id, blocked_until): (String, i64) = tx
-        .query_row("SELECT id, blocked_until FROM users WHERE name = ?1", [user_name], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?
-        .ok_or(Error::UnknownUser)?;
-    if blocked_until > now {
-        return Err(Error::Blocked);
-    }
-    let cred_kind = match kind {
-        Kind::Push => "device",
-        Kind::Passwordless => "phone_signin",
-    };
-    let mut stmt = tx.prepare(
-        "SELECT d.id, d.push_token FROM devices d JOIN credentials c ON c.device_id = d.id
-         WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2",
-    )?;
-    let targets: Vec<(String, Option<String>)> = stmt
-        .query_map(params![user_id, cred_kind], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    drop(stmt);
-    if targets.is_empty() {
-        return Err(match kind {
-            Kind::Push => Error::NoDevice,
-            Kind::Passwordless => Error::NoPhoneSignin,
-        });
-    }
-    // A passwordless start needs only the user name: it must not displace a sign-in by
-    // someone who gave the password (§7).
-    if kind == Kind::Passwordless {
-        let push_pending: bool = tx.query_row(
-            "SELECT EXISTS(SELECT 1 FROM requests WHERE user_id = ?1 AND kind = 'push' AND state = 'pending' AND expires_at > ?2)",
-            params![user_id, now],
-            |r| r.get(0),
-        )?;
-        if push_pending {
-            return Err(Error::PushPending);
+    let token = b64(&random_bytes(24));
+    let (verdict, pushed_to) =
+        store.start_request(user_name, kind, cfg.push_window, &*cfg.clock, &mut |c| {
+            judge_start(c, cfg, kind, from, &token)
+        })?;
+    match verdict {
+        StartVerdict::Refuse(Error::Blocked { retry_after, .. }) => {
+            let contact = crate::admin::helpdesk(store)?;
+            Err(Error::Blocked { retry_after, contact })
+        }
+        StartVerdict::Refuse(e) => Err(e),
+        StartVerdict::RateLimited => Err(Error::RateLimited),
+        StartVerdict::Create(new) => {
+            tracing::info!(request = %new.id, kind = kind.as_str(), pushed_to, "sign-in started");
+            Ok(Started {
+                id: new.id.into_string(),
+                number: new.number,
+                expires_at: new.expires_at,
+                kind: kind.as_str(),
+                status_token: token,
+                pushed_to,
+            })
         }
     }
-    // Counted per kind, so username-only requests cannot use up the password sign-ins' limit.
-    let recent: i64 = tx.query_row(
-        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3",
-        params![user_id, kind.as_str(), now - cfg.push_window],
-        |r| r.get(0),
-    )?;
-    if recent >= i64::from(cfg.push_limit) {
-        event(&tx, now, Some(&user_id), "rate_limited", kind.as_str())?;
-        tx.commit()?;
-        return Err(Error::RateLimited);
-    }
-    // One outstanding request per account: a new one supersedes the old (a passwordless one
-    // only an earlier passwordless one; a pending push request refused it above).
-    tx.execute(
-        "UPDATE requests SET state = 'superseded', decided_at = ?2
-         WHERE user_id = ?1 AND state = 'pending' AND (?3 = 'push' OR kind = 'passwordless')",
-        params![user_id, now, kind.as_str()],
-    )?;
-    let id = new_id();
-    let number = two_digit_number();
-    let token = b64(&random_bytes(24));
-    let expires_at = now + cfg.request_ttl;
-    tx.execute(
-        "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'pending', ?11)",
-        params![
-            id,
-            user_id,
-            kind.as_str(),
-            random_bytes(32),
-            number,
-            truncate(&from.app, 128),
-            truncate(&from.ip, 64),
-            truncate(&from.location, 128),
-            now,
-            expires_at,
-            token_hash(&token)
-        ],
-    )?;
-    for (device, push_token) in &targets {
-        // No FCM/APNs here: record the opaque trigger {"nyckel":1,"requestId":id} we would send.
-        tx.execute(
-            "INSERT INTO push_log (request_id, device_id, push_token, sent_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, device, push_token, now],
-        )?;
-    }
-    event(&tx, now, Some(&user_id), "signin_started", kind.as_str())?;
-    tx.commit()?;
-    tracing::info!(request = %id, kind = kind.as_str(), pushed_to = targets.len(), "sign-in started");
-    Ok(Started {
-        id,
-        number,
-        expires_at,
-        kind: kind.as_str(),
-        status_token: token,
-        pushed_to: targets.len(),
-    })
 }
 
 /// A request's state as reported to pages and the CLI (`expired` when past expiry).
@@ -183,343 +157,243 @@ pub struct Status {
     /// Expiry.
     #[serde(rename = "expiresAt")]
     pub expires_at: i64,
+    /// A one-time code, not the phone, completed it.
+    #[serde(skip)]
+    pub by_code: bool,
 }
 
 /// Reads a request's state.
-pub fn status(conn: &Connection, id: &str, now: i64) -> Result<Status, Error> {
-    let s = conn
-        .query_row(
-            "SELECT r.state, r.kind, u.name, r.expires_at FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1",
-            [id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
-        )
-        .optional()?
-        .ok_or(Error::NotFound("request"))?;
-    let state = if s.0 == "pending" && now >= s.3 { "expired".to_owned() } else { s.0 };
-    Ok(Status { id: id.to_owned(), state, kind: s.1, user: s.2, expires_at: s.3 })
+pub fn status(store: &dyn Store, id: &str, now: i64) -> Result<Status, Error> {
+    let r = store.request(&RequestId::new(id))?.ok_or(Error::NotFound("request"))?;
+    let state = if r.state == RequestState::Pending && now >= r.expires_at {
+        RequestState::Expired
+    } else {
+        r.state
+    };
+    Ok(Status {
+        id: id.to_owned(),
+        state: state.as_str().to_owned(),
+        kind: r.kind.as_str().to_owned(),
+        user: r.account_name,
+        expires_at: r.expires_at,
+        by_code: r.completed_by_code,
+    })
 }
 
 /// Checks the page's status token for a request.
-pub fn check_token(conn: &Connection, id: &str, token: &str) -> Result<(), Error> {
-    let stored: Option<Option<String>> = conn
-        .query_row("SELECT browser_token_hash FROM requests WHERE id = ?1", [id], |r| r.get(0))
-        .optional()?;
-    match stored.flatten() {
+pub fn check_token(store: &dyn Store, id: &str, token: &str) -> Result<(), Error> {
+    let stored = store.request(&RequestId::new(id))?.and_then(|r| r.browser_token_hash);
+    match stored {
         Some(h) if h == token_hash(token) => Ok(()),
         _ => Err(Error::NotFound("request")),
     }
 }
 
+/// How long after its expiry an approved request can still be completed: the page polls
+/// every second, so an approval in the request's last second is completed within this.
+pub(crate) const COMPLETION_GRACE: i64 = 10;
+
+/// The domain's rule for completing a request, judged on what the store read under its write
+/// lock: approved, by a credential and device still live, and not past its expiry (with
+/// [`COMPLETION_GRACE`]); a late one expires.
+pub(crate) fn judge_completion(c: &CompletionContext) -> CompletionVerdict {
+    if c.state != RequestState::Approved || !c.approver_live {
+        return CompletionVerdict::Refuse(Error::NotApproved);
+    }
+    if c.now >= c.expires_at.saturating_add(COMPLETION_GRACE) {
+        return CompletionVerdict::Expire;
+    }
+    CompletionVerdict::Complete
+}
+
 /// Completes an approved request once (`approved` → `completed`) and opens a session.
 /// Returns the session token.
-pub fn complete(
-    conn: &mut Connection,
-    cfg: &Config,
-    id: &str,
-    token: &str,
-) -> Result<String, Error> {
-    check_token(conn, id, token)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = cfg.clock.now();
-    let user_id: Option<String> = tx
-        .query_row(
-            // Only while the approving credential and its device are not revoked.
-            "UPDATE requests SET state = 'completed' WHERE id = ?1 AND state = 'approved'
-               AND EXISTS(SELECT 1 FROM credentials c JOIN devices d ON d.id = c.device_id
-                          WHERE c.id = requests.credential_id AND c.revoked_at IS NULL AND d.revoked_at IS NULL)
-             RETURNING user_id",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let user_id = user_id.ok_or(Error::NotApproved)?;
-    let session = new_session(&tx, cfg, &user_id, now)?;
-    event(&tx, now, Some(&user_id), "signed_in", "")?;
-    tx.commit()?;
-    tracing::info!(request = %id, user = %user_id, "signed in");
-    Ok(session)
+pub fn complete(store: &dyn Store, cfg: &Config, id: &str, token: &str) -> Result<String, Error> {
+    check_token(store, id, token)?;
+    let session_token = b64(&random_bytes(32));
+    let session = NewSession { token_hash: token_hash(&session_token), ttl: cfg.session_ttl };
+    let (ctx, verdict) = store
+        .complete_request(&RequestId::new(id), &session, &*cfg.clock, &mut judge_completion)?
+        .ok_or(Error::NotFound("request"))?;
+    match verdict {
+        CompletionVerdict::Refuse(e) => Err(e),
+        CompletionVerdict::Expire => {
+            tracing::info!(request = %id, "approved too late to complete; expired");
+            Err(Error::Expired)
+        }
+        CompletionVerdict::Complete => {
+            tracing::info!(request = %id, user = %ctx.user, "signed in");
+            Ok(session_token)
+        }
+    }
 }
 
 /// Opens a browser session for a user; returns the token.
-pub fn new_session(
-    conn: &Connection,
-    cfg: &Config,
-    user_id: &str,
-    now: i64,
-) -> Result<String, Error> {
+pub fn new_session(store: &dyn Store, cfg: &Config, user: &UserId) -> Result<String, Error> {
     let token = b64(&random_bytes(32));
-    conn.execute(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token_hash(&token), user_id, now, now + cfg.session_ttl],
-    )?;
+    let session = NewSession { token_hash: token_hash(&token), ttl: cfg.session_ttl };
+    store.add_session(user, &session, cfg.clock.now())?;
     Ok(token)
 }
 
 /// Ends a browser session (signing out); an unknown token is no error.
-pub fn end_session(conn: &Connection, token: &str) -> Result<(), Error> {
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash(token)])?;
-    Ok(())
+pub fn end_session(store: &dyn Store, token: &str) -> Result<(), Error> {
+    Ok(store.end_session(&token_hash(token))?)
 }
 
 /// The user (id, name) of a live session.
 pub fn session_user(
-    conn: &Connection,
+    store: &dyn Store,
     token: &str,
     now: i64,
-) -> Result<Option<(String, String)>, Error> {
-    Ok(conn
-        .query_row(
-            "SELECT u.id, u.name FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-            params![token_hash(token), now],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+) -> Result<Option<(UserId, String)>, Error> {
+    Ok(store.session_user(&token_hash(token), now)?)
 }
 
-/// An authenticated device row.
-#[derive(Clone, Debug)]
-pub struct DeviceRow {
-    /// Device id.
-    pub id: String,
-    /// Its user.
-    pub user_id: String,
-}
-
-struct StoredRequest {
-    id: String,
-    user_id: String,
-    kind: String,
-    nonce: Vec<u8>,
-    app: String,
-    ip: String,
-    location: String,
-    created_at: i64,
-    expires_at: i64,
-    account_name: String,
-}
-
-impl StoredRequest {
-    /// The request as a device sees it (§4.2) and binds it into its assertion (§6).
-    fn to_wire(&self, p: &Identity) -> Result<PendingRequest, Error> {
-        let kind = match self.kind.as_str() {
-            "push" => RequestKind::Push,
-            "passwordless" => RequestKind::Passwordless,
-            _ => return Err(Error::Internal),
-        };
-        Ok(PendingRequest {
-            id: self.id.clone(),
-            nonce: b64(&self.nonce),
-            kind,
-            account_name: self.account_name.clone(),
-            app: self.app.clone(),
-            ip: self.ip.clone(),
-            location: self.location.clone(),
-            created_at: self.created_at,
-            expires_at: self.expires_at,
-            rp_id: p.rp_id.clone(),
-            origin: p.origin.clone(),
-        })
+/// The request as a device sees it (§4.2) and binds it into its assertion (§6).
+fn to_wire(r: &SignInRequest, p: &Identity) -> PendingRequest {
+    PendingRequest {
+        id: r.id.as_str().to_owned(),
+        nonce: b64(&r.nonce),
+        kind: r.kind,
+        account_name: r.account_name.clone(),
+        app: r.app.clone(),
+        ip: r.ip.clone(),
+        location: r.location.clone(),
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        rp_id: p.rp_id.clone(),
+        origin: p.web_origin().to_owned(),
     }
-}
-
-struct CredRow {
-    user_id: String,
-    device_id: String,
-    kind: String,
-    public_key: Vec<u8>,
-    revoked: bool,
-    device_revoked: bool,
-}
-
-const REQUEST_COLUMNS: &str =
-    "r.id, r.user_id, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, u.name";
-
-fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRequest> {
-    Ok(StoredRequest {
-        id: r.get(0)?,
-        user_id: r.get(1)?,
-        kind: r.get(2)?,
-        nonce: r.get(3)?,
-        app: r.get(4)?,
-        ip: r.get(5)?,
-        location: r.get(6)?,
-        created_at: r.get(7)?,
-        expires_at: r.get(8)?,
-        account_name: r.get(9)?,
-    })
 }
 
 /// The signed pending list for an authenticated device (§4.2).
 pub fn pending(
-    conn: &Connection,
+    store: &dyn Store,
     p: &Identity,
-    device: &DeviceRow,
+    device: &DeviceRef,
     req_nonce: &str,
     now: i64,
 ) -> Result<Envelope, Error> {
-    let has_phone: bool = conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM credentials WHERE device_id = ?1 AND kind = 'phone_signin' AND revoked_at IS NULL)",
-        [&device.id],
-        |r| r.get(0),
-    )?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id
-         WHERE r.user_id = ?1 AND r.state = 'pending' AND r.expires_at > ?2 AND (r.kind = 'push' OR ?3)
-         ORDER BY r.created_at DESC LIMIT 16"
-    ))?;
-    let list: Vec<StoredRequest> = stmt
-        .query_map(params![device.user_id, now, has_phone], read_request)?
-        .collect::<Result<_, _>>()?;
-    let requests = list.iter().map(|r| r.to_wire(p)).collect::<Result<_, _>>()?;
+    let has_phone = store.has_phone_signin(&device.id)?;
+    let list = store.pending_requests(&device.user, now, has_phone, 16)?;
+    let requests = list.iter().map(|r| to_wire(r, p)).collect();
     Ok(p.sign(
         now,
         Some(req_nonce),
-        PendingList { device_id: device.id.clone(), user_id: device.user_id.clone(), requests },
+        PendingList {
+            device_id: device.id.as_str().to_owned(),
+            user_id: device.user.as_str().to_owned(),
+            requests,
+        },
     ))
+}
+
+/// The domain's rules for applying a verified assertion, judged on what the store read under
+/// its write lock (the reads before it may be stale): revocations, the request's state and
+/// expiry, the signature counter, then the decision (a wrong number kills the request; a
+/// report blocks the user's sign-ins for a while).
+fn judge_decision(
+    c: &DecideContext,
+    cfg: &Config,
+    decision: Decided,
+    sign_count: u32,
+) -> DecideVerdict {
+    if c.device_revoked {
+        return DecideVerdict::Refuse(Error::DeviceRevoked);
+    }
+    if c.credential_revoked {
+        return DecideVerdict::Refuse(Error::UnknownCredential);
+    }
+    if c.state != RequestState::Pending {
+        return DecideVerdict::Refuse(Error::NotPending);
+    }
+    if c.now >= c.expires_at {
+        return DecideVerdict::Expire;
+    }
+    if i64::from(sign_count) <= c.sign_count {
+        return DecideVerdict::CounterNotIncreased;
+    }
+    let state = match decision {
+        Decided::Approve(n) if n == c.number => RequestState::Approved,
+        Decided::Approve(_) => RequestState::WrongNumber,
+        Decided::Deny => RequestState::Denied,
+        Decided::Report => RequestState::Reported,
+    };
+    let block_until = (state == RequestState::Reported).then(|| c.now + cfg.block_after_report);
+    DecideVerdict::Decide { state, sign_count: i64::from(sign_count), block_until }
 }
 
 /// Verifies and applies an assertion for request `id` (§7). Returns the signed result.
 pub fn respond(
-    conn: &mut Connection,
+    store: &dyn Store,
     cfg: &Config,
     p: &Identity,
     id: &str,
     body: &AssertionBody,
 ) -> Result<Envelope, Error> {
-    let req = conn
-        .query_row(
-            &format!("SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"),
-            [id],
-            read_request,
-        )
-        .optional()?
-        .ok_or(Error::NotFound("request"))?;
+    let request_id = RequestId::new(id);
+    let req = store.request(&request_id)?.ok_or(Error::NotFound("request"))?;
     let decoded = verify::decode(body)?;
-    let cred: Option<CredRow> = conn
-        .query_row(
-            "SELECT c.user_id, c.device_id, c.kind, c.public_key, c.revoked_at IS NOT NULL, d.revoked_at IS NOT NULL
-             FROM credentials c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
-            [&body.credential_id],
-            |r| {
-                Ok(CredRow {
-                    user_id: r.get(0)?,
-                    device_id: r.get(1)?,
-                    kind: r.get(2)?,
-                    public_key: r.get(3)?,
-                    revoked: r.get(4)?,
-                    device_revoked: r.get(5)?,
-                })
-            },
-        )
-        .optional()?;
+    let credential_id = CredentialId::new(body.credential_id.clone());
     let unknown = || Error::UnknownCredential;
-    let CredRow {
-        user_id: cred_user,
-        device_id,
-        kind: cred_kind,
-        public_key,
-        revoked: cred_revoked,
-        device_revoked,
-    } = cred.ok_or_else(unknown)?;
-    if cred_user != req.user_id {
+    let cred = store.credential(&credential_id)?.ok_or_else(unknown)?;
+    if cred.user != req.user {
         return Err(unknown());
     }
-    if device_revoked {
+    if cred.device_revoked {
         return Err(Error::DeviceRevoked);
     }
-    if cred_revoked {
+    if cred.revoked {
         return Err(unknown());
     }
-    let passwordless = req.kind == "passwordless";
-    let context_hash = req.to_wire(p)?.context_hash();
+    let passwordless = req.kind == Kind::Passwordless;
+    let context_hash = to_wire(&req, p).context_hash();
     let checked = verify::check(
         &decoded,
         &Expected {
             nonce: &req.nonce,
-            origin: &p.origin,
+            origin: p.web_origin(),
             rp_id: &p.rp_id,
-            request_id: &req.id,
+            request_id: id,
             context_hash: &context_hash,
-            public_key: &public_key,
+            public_key: &cred.public_key,
             require_uv_for_approve: passwordless,
         },
     )?;
     // A passwordless approval counts only from the phone sign-in credential.
     if passwordless
         && matches!(checked.decision, Decided::Approve(_))
-        && cred_kind != "phone_signin"
+        && cred.kind != CredentialKind::PhoneSignin
     {
         return Err(unknown());
     }
 
-    // Everything that can change while we wait for the write lock is judged after BEGIN
-    // IMMEDIATE: the time, the revoked flags and the counter (the reads above may be stale).
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = cfg.clock.now();
-    let (stored, cred_revoked, device_revoked): (i64, bool, bool) = tx.query_row(
-        "SELECT c.sign_count, c.revoked_at IS NOT NULL, d.revoked_at IS NOT NULL
-         FROM credentials c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
-        [&body.credential_id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
-    if device_revoked {
-        return Err(Error::DeviceRevoked);
-    }
-    if cred_revoked {
-        return Err(unknown());
-    }
-    let (state, number, expires_at): (String, i64, i64) =
-        tx.query_row("SELECT state, number, expires_at FROM requests WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    // Everything that can change while we wait for the write lock is judged under it: the
+    // time, the revoked flags, the request's state and the counter.
+    let (now, verdict) =
+        store.decide_request(&request_id, &credential_id, &*cfg.clock, &mut |c| {
+            judge_decision(c, cfg, checked.decision, checked.sign_count)
         })?;
-    if state != "pending" {
-        return Err(Error::NotPending);
-    }
-    if now >= expires_at {
-        tx.execute(
-            "UPDATE requests SET state = 'expired', decided_at = ?2 WHERE id = ?1",
-            params![id, now],
-        )?;
-        tx.commit()?;
-        return Err(Error::Expired);
-    }
-    if i64::from(checked.sign_count) <= stored {
-        event(&tx, now, Some(&req.user_id), "counter_not_increased", &device_id)?;
-        tx.commit()?;
-        return Err(Error::Counter);
-    }
-    tx.execute(
-        "UPDATE credentials SET sign_count = ?2 WHERE id = ?1",
-        params![body.credential_id, i64::from(checked.sign_count)],
-    )?;
-    let new_state = match checked.decision {
-        Decided::Approve(n) if n == number => "approved",
-        Decided::Approve(_) => "wrong_number",
-        Decided::Deny => "denied",
-        Decided::Report => "reported",
+    let state = match verdict {
+        DecideVerdict::Refuse(e) => return Err(e),
+        DecideVerdict::Expire => return Err(Error::Expired),
+        DecideVerdict::CounterNotIncreased => return Err(Error::Counter),
+        DecideVerdict::Decide { state, block_until, .. } => (state, block_until),
     };
-    let changed = tx.execute(
-        "UPDATE requests SET state = ?2, decided_at = ?3, credential_id = ?4 WHERE id = ?1 AND state = 'pending'",
-        params![id, new_state, now, body.credential_id],
-    )?;
-    if changed != 1 {
-        return Err(Error::NotPending);
-    }
-    if new_state == "reported" {
-        tx.execute(
-            "UPDATE users SET blocked_until = ?2 WHERE id = ?1",
-            params![req.user_id, now + cfg.block_after_report],
-        )?;
-    }
-    event(&tx, now, Some(&req.user_id), new_state, &device_id)?;
-    tx.commit()?;
-    tracing::info!(request = %id, device = %device_id, state = new_state, "decision applied");
-    if new_state == "wrong_number" {
+    let (state, blocked_until) = state;
+    tracing::info!(request = %id, device = %cred.device, state = state.as_str(), "decision applied");
+    if state == RequestState::WrongNumber {
         return Err(Error::WrongNumber);
     }
     // credentialId and signCount name the assertion applied, so the app can tell this result
     // from another submission's for the same request (§4.3).
-    let outcome = RespondOutcome::from_wire(new_state).ok_or(Error::Internal)?;
+    let outcome = RespondOutcome::from_wire(state.as_str()).ok_or(Error::Internal)?;
+    // A report tells the phone how long new sign-ins are blocked and whom to contact.
+    let contact = match blocked_until {
+        Some(_) => crate::admin::helpdesk(store)?,
+        None => None,
+    };
     Ok(p.sign(
         now,
         None,
@@ -528,6 +402,124 @@ pub fn respond(
             state: outcome.as_wire().to_owned(),
             credential_id: Some(body.credential_id.clone()),
             sign_count: Some(checked.sign_count),
+            blocked_until,
+            contact,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::User;
+
+    fn ctx(state: RequestState) -> DecideContext {
+        DecideContext {
+            now: 100,
+            state,
+            number: 42,
+            expires_at: 200,
+            sign_count: 5,
+            credential_revoked: false,
+            device_revoked: false,
+        }
+    }
+
+    fn verdict(c: &DecideContext, decision: Decided, count: u32) -> String {
+        format!("{:?}", judge_decision(c, &Config::default(), decision, count))
+    }
+
+    #[test]
+    fn decisions_are_judged_revocation_state_expiry_counter_then_number() {
+        let ok = ctx(RequestState::Pending);
+        assert!(verdict(&ok, Decided::Approve(42), 6).contains("state: Approved"));
+        assert!(verdict(&ok, Decided::Approve(41), 6).contains("state: WrongNumber"));
+        assert!(verdict(&ok, Decided::Deny, 6).contains("state: Denied"));
+        let report = judge_decision(&ok, &Config::default(), Decided::Report, 6);
+        assert!(matches!(
+            report,
+            DecideVerdict::Decide { state: RequestState::Reported, block_until: Some(3700), .. }
+        ));
+        assert_eq!(verdict(&ok, Decided::Approve(42), 5), "CounterNotIncreased");
+        let late = DecideContext { now: 200, ..ctx(RequestState::Pending) };
+        assert_eq!(verdict(&late, Decided::Approve(42), 5), "Expire", "expiry before counter");
+        let done = DecideContext { now: 200, ..ctx(RequestState::Approved) };
+        assert!(verdict(&done, Decided::Approve(42), 6).contains("NotPending"));
+        let cred = DecideContext { credential_revoked: true, ..done };
+        assert!(verdict(&cred, Decided::Deny, 6).contains("UnknownCredential"));
+        let dev = DecideContext { device_revoked: true, ..cred };
+        assert!(verdict(&dev, Decided::Deny, 6).contains("DeviceRevoked"));
+    }
+
+    #[test]
+    fn completion_needs_an_approval_by_a_live_credential_before_expiry_and_grace() {
+        let c = |state, now, live| CompletionContext {
+            now,
+            state,
+            expires_at: 200,
+            approver_live: live,
+            user: UserId::new("u"),
+        };
+        let v = |c: CompletionContext| format!("{:?}", judge_completion(&c));
+        assert_eq!(v(c(RequestState::Approved, 199, true)), "Complete");
+        assert_eq!(v(c(RequestState::Approved, 209, true)), "Complete", "within the grace");
+        assert_eq!(v(c(RequestState::Approved, 210, true)), "Expire");
+        assert_eq!(v(c(RequestState::Approved, i64::MAX, true)), "Expire");
+        assert!(v(c(RequestState::Approved, 100, false)).contains("NotApproved"));
+        for state in [RequestState::Pending, RequestState::Completed, RequestState::Denied] {
+            assert!(v(c(state, 100, true)).contains("NotApproved"), "{state:?}");
+        }
+    }
+
+    fn start_verdict(c: &StartContext<'_>, kind: Kind) -> String {
+        let from = SigninFrom { app: "a\u{7}pp".into(), ip: "ip".into(), location: "".into() };
+        match judge_start(c, &Config::default(), kind, &from, "token") {
+            StartVerdict::Refuse(e) => format!("{e:?}"),
+            StartVerdict::RateLimited => "RateLimited".into(),
+            StartVerdict::Create(n) => {
+                assert_eq!(n.app, "app", "control characters dropped");
+                assert_eq!(n.expires_at, c.now + 120);
+                assert_eq!(n.browser_token_hash, token_hash("token"));
+                "Create".into()
+            }
+        }
+    }
+
+    #[test]
+    fn starts_are_judged_user_block_devices_push_pending_then_rate() {
+        let user = User {
+            id: UserId::new("u"),
+            password_hash: None,
+            otp_secret: None,
+            otp_confirmed: false,
+            blocked_until: 0,
+            disabled: false,
+        };
+        let c = |user, targets, push_pending, recent| StartContext {
+            now: 1000,
+            user,
+            targets,
+            push_pending,
+            recent,
+        };
+        assert_eq!(start_verdict(&c(None, 1, false, 0), Kind::Push), "UnknownUser");
+        let blocked = User { blocked_until: 1001, ..user.clone() };
+        assert_eq!(
+            start_verdict(&c(Some(&blocked), 1, false, 0), Kind::Push),
+            "Blocked { retry_after: 1, contact: None }"
+        );
+        let disabled = User { disabled: true, ..blocked.clone() };
+        for kind in [Kind::Push, Kind::Passwordless] {
+            assert_eq!(start_verdict(&c(Some(&disabled), 1, false, 0), kind), "UserDisabled");
+        }
+        assert_eq!(start_verdict(&c(Some(&user), 0, false, 0), Kind::Push), "NoDevice");
+        assert_eq!(
+            start_verdict(&c(Some(&user), 0, false, 0), Kind::Passwordless),
+            "NoPhoneSignin"
+        );
+        assert_eq!(start_verdict(&c(Some(&user), 1, true, 0), Kind::Passwordless), "PushPending");
+        assert_eq!(start_verdict(&c(Some(&user), 1, true, 0), Kind::Push), "Create");
+        assert_eq!(start_verdict(&c(Some(&user), 1, false, 5), Kind::Push), "RateLimited");
+        assert_eq!(start_verdict(&c(Some(&user), 1, false, 4), Kind::Push), "Create");
+    }
 }

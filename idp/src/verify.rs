@@ -24,26 +24,6 @@ pub struct DeviceAuth {
 }
 
 impl DeviceAuth {
-    /// Reads the headers; missing or oversized → 400.
-    pub fn from_headers(h: &axum::http::HeaderMap) -> Result<DeviceAuth, Error> {
-        let get = |n: &str, max: usize| -> Result<String, Error> {
-            let v = h
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .ok_or_else(|| Error::bad_request(format!("missing {n} header")))?;
-            if v.is_empty() || v.len() > max {
-                return Err(Error::bad_request(format!("invalid {n} header")));
-            }
-            Ok(v.to_owned())
-        };
-        Ok(DeviceAuth {
-            device: get(wire::H_DEVICE, 64)?,
-            timestamp: get(wire::H_TIMESTAMP, 20)?,
-            nonce: get(wire::H_NONCE, 64)?,
-            signature: get(wire::H_SIGNATURE, 128)?,
-        })
-    }
-
     /// The timestamp as a number.
     pub fn ts(&self) -> Result<i64, Error> {
         self.timestamp.parse().map_err(|_| Error::bad_request("invalid Nyckel-Timestamp header"))

@@ -12,16 +12,23 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::admin;
+use crate::code_html::{self, authz_input};
+use crate::decoys;
 use crate::error::Error;
-use crate::html::{esc, page};
+use crate::guessing;
+use crate::html::{esc, page, AUTO_SUBMIT_JS};
+use crate::oidc::discovery::RESUME_PATH;
+use crate::oidc::service::SignInFor;
+use crate::otp::{self, CodeMethod};
 use crate::signin::{self, Kind, Started};
-use crate::state::{client_ip, status_of, AppState};
+use crate::state::{client_ip, status_of, with_retry_after, AppState};
 
 const COOKIE: &str = "nyckel_session";
+/// Longest user name accepted (bytes).
+const MAX_USERNAME: usize = 256;
 /// Longest password accepted (bytes); longer ones are refused before hashing.
-const MAX_PASSWORD: usize = 1024;
 /// Longest request id or status token accepted in a page URL.
-const MAX_ID: usize = 64;
+pub(crate) const MAX_ID: usize = 64;
 
 /// Page routes.
 pub fn routes() -> Router<AppState> {
@@ -39,7 +46,7 @@ pub fn routes() -> Router<AppState> {
 /// `same-origin` (or `none`: typed by the user). Browsers send `SigninFrom` with every POST, so
 /// another site's form or fetch is refused; a client sending neither header (a script, not a
 /// web page) passes.
-fn same_origin(st: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(st: &AppState, headers: &HeaderMap) -> bool {
     let own = origin_of(&st.provider.origin);
     let origin_ok = headers
         .get_all(header::ORIGIN)
@@ -61,7 +68,7 @@ fn origin_of(url: &str) -> &str {
     }
 }
 
-fn cross_site_page(st: &AppState) -> Response {
+pub(crate) fn cross_site_page(st: &AppState) -> Response {
     error_page(
         st,
         StatusCode::FORBIDDEN,
@@ -69,27 +76,86 @@ fn cross_site_page(st: &AppState) -> Response {
     )
 }
 
-fn error_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
+pub(crate) fn error_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
+    error_page_retry(st, status, msg, "/signin")
+}
+
+/// An error page whose "try again" goes to `retry`.
+pub(crate) fn error_page_retry(
+    st: &AppState,
+    status: StatusCode,
+    msg: &str,
+    retry: &str,
+) -> Response {
     let body = format!(
-        "<h1>Det gick inte</h1><p class=\"error\" id=\"error\">{}</p><a class=\"button\" href=\"/signin\">Försök igen</a>",
-        esc(msg)
+        "<h1>Det gick inte</h1><p class=\"error\" id=\"error\">{}</p><a class=\"button\" href=\"{}\">Försök igen</a>",
+        esc(msg),
+        esc(retry)
     );
     (status, Html(page(&st.provider.issuer, "Fel", &body))).into_response()
 }
 
-async fn signin_form(State(st): State<AppState>) -> Html<String> {
-    Html(page(
+#[derive(Deserialize)]
+struct SigninQuery {
+    /// The user name typed before ("Försök igen" keeps it).
+    #[serde(default)]
+    username: Option<String>,
+}
+
+async fn signin_form(State(st): State<AppState>, Query(q): Query<SigninQuery>) -> Response {
+    let typed = q.username.filter(|u| u.len() <= MAX_USERNAME);
+    signin_page_with(&st, None, typed.as_deref())
+}
+
+/// The sign-in form; for an OpenID Connect authorization request it names the application,
+/// fills in the `login_hint` and carries the waiting request's id (`authz`) through the pages.
+pub(crate) fn signin_page(st: &AppState, oidc: Option<&SignInFor>) -> Response {
+    signin_page_with(st, oidc, None)
+}
+
+/// [`signin_page`] with the user name typed before filled in.
+fn signin_page_with(st: &AppState, oidc: Option<&SignInFor>, typed: Option<&str>) -> Response {
+    let (title, hint, authz) = match oidc {
+        Some(o) => (
+            format!("Logga in till {}", esc(&o.client_name)),
+            o.login_hint.as_deref().map(esc).unwrap_or_default(),
+            authz_input(&o.authz),
+        ),
+        None => ("Logga in".to_owned(), typed.map(esc).unwrap_or_default(), String::new()),
+    };
+    let mut resp = Html(page(
         &st.provider.issuer,
         "Logga in",
-        r#"<h1>Logga in</h1>
-<form method="post" action="/signin">
+        &format!(
+            r#"<h1>{title}</h1>
+<form method="post" action="/signin">{authz}
   <label for="username">Användarnamn</label>
-  <input type="text" id="username" name="username" autocomplete="username" autofocus required>
+  <input type="text" id="username" name="username" value="{hint}" autocomplete="username" autofocus required>
   <button type="submit" name="mode" value="password" id="next">Fortsätt med lösenord</button>
   <button type="submit" name="mode" value="phone" id="phone" class="secondary">Logga in med telefonen</button>
 </form>
-<p class="hint">Med telefoninloggning behövs inget lösenord: godkänn i Nyckel-appen.</p>"#,
+<p class="hint">Med telefoninloggning behövs inget lösenord: godkänn i Nyckel-appen.</p>"#
+        ),
     ))
+    .into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// Where the pages go on for a waiting authorization request `authz` (dropped unless well
+/// formed): the request itself, its resume URL, and where "Försök igen" leads.
+pub(crate) fn continuation(authz: Option<String>) -> (Option<String>, Option<String>, String) {
+    let authz = authz.filter(|a| valid_authz(a));
+    let resume = authz.as_deref().map(|a| format!("{RESUME_PATH}?authz={a}"));
+    let retry = resume.clone().unwrap_or_else(|| "/signin".to_owned());
+    (authz, resume, retry)
+}
+
+/// A well-formed `authz` id (base64url, bounded): anything else is dropped.
+pub(crate) fn valid_authz(a: &str) -> bool {
+    !a.is_empty()
+        && a.len() <= MAX_ID
+        && a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[derive(Deserialize)]
@@ -99,9 +165,13 @@ struct SigninForm {
     mode: String,
     #[serde(default)]
     password: Option<String>,
+    /// A waiting OpenID Connect authorization request (`oidc::service::SignInFor::authz`).
+    #[serde(default)]
+    authz: Option<String>,
 }
 
-fn location_of(ip: &str) -> String {
+/// The approximate location shown on the phone for a client address.
+pub(crate) fn location_of(ip: &str) -> String {
     if ip.starts_with("127.") || ip == "::1" {
         "Lokalt (loopback)".to_owned()
     } else {
@@ -118,10 +188,19 @@ async fn signin_post(
     if !same_origin(&st, &headers) {
         return cross_site_page(&st);
     }
+    let (authz, resume, retry) = continuation(f.authz);
     let username = f.username.trim().to_owned();
-    if username.is_empty() || username.len() > 256 {
-        return error_page(&st, StatusCode::BAD_REQUEST, "Ange ett användarnamn.");
+    if username.is_empty() || username.len() > MAX_USERNAME {
+        return error_page_retry(&st, StatusCode::BAD_REQUEST, "Ange ett användarnamn.", &retry);
     }
+    // "Försök igen" keeps the typed name (an application's sign-in resumes its own request).
+    let retry = match resume {
+        Some(_) => retry,
+        None => format!(
+            "/signin?username={}",
+            url::form_urlencoded::byte_serialize(username.as_bytes()).collect::<String>()
+        ),
+    };
     let ip = client_ip(&ci, &headers);
     let from = signin::SigninFrom {
         app: format!("{} (webb)", st.provider.issuer),
@@ -129,12 +208,12 @@ async fn signin_post(
         ip,
     };
     if f.mode == "phone" {
-        let r = st
-            .run(move |c, s| signin::start(c, &s.cfg, &username, Kind::Passwordless, &from))
-            .await;
+        // One answer for every name (a decoy where no request may be made): the page never
+        // tells which users exist or have phone sign-in.
+        let r = st.run(move |c, s| decoys::start_phone_signin(c, &s.cfg, &username, &from)).await;
         return match r {
-            Ok(started) => number_page(&st, &started),
-            Err(e) => start_error(&st, &e),
+            Ok(started) => number_page(&st, &started, resume.as_deref(), None, true),
+            Err(e) => start_error(&st, &e, &retry),
         };
     }
     let Some(password) = f.password.filter(|p| !p.is_empty()) else {
@@ -143,30 +222,48 @@ async fn signin_post(
             "Lösenord",
             &format!(
                 r#"<h1>Ange lösenord</h1><p class="meta">Konto: {0}</p>
-<form method="post" action="/signin">
+<form method="post" action="/signin">{1}
   <input type="hidden" name="username" value="{0}"><input type="hidden" name="mode" value="password">
   <label for="password">Lösenord</label>
   <input type="password" id="password" name="password" autocomplete="current-password" autofocus required>
   <button type="submit" id="login">Logga in</button>
 </form>"#,
-                esc(&username)
+                esc(&username),
+                authz.as_deref().map(authz_input).unwrap_or_default()
             ),
         ))
         .into_response();
     };
-    if password.len() > MAX_PASSWORD {
-        return error_page(&st, StatusCode::BAD_REQUEST, "Lösenordet är för långt.");
+    if password.len() > admin::MAX_PASSWORD {
+        return error_page_retry(&st, StatusCode::BAD_REQUEST, "Lösenordet är för långt.", &retry);
     }
+    // Argon2id takes 19 MiB: only so many checks at once (a flood waits briefly, then 503).
+    let slot = match st.hashing.slot().await {
+        Ok(slot) => slot,
+        Err(e) => return start_error(&st, &e, &retry),
+    };
     let r = st
         .run(move |c, s| {
-            let Some(user_id) = admin::check_password(c, &username, &password)? else {
+            let checked = guessing::check_password(
+                c,
+                &s.cfg.guessing,
+                &*s.cfg.clock,
+                &username,
+                &password,
+                &from.ip,
+            );
+            drop(slot);
+            let Some(user_id) = checked? else {
                 return Err(Error::BadPassword);
             };
-            if admin::has_active_device(c, &user_id)? {
-                signin::start(c, &s.cfg, &username, Kind::Push, &from).map(Step::Number)
-            } else if !admin::has_had_device(c, &user_id)? {
+            let devices = admin::device_presence(c, &user_id)?;
+            if devices.active {
+                let code = otp::method(c, &username)? == CodeMethod::Confirmed;
+                let started = signin::start(c, &s.cfg, &username, Kind::Push, &from)?;
+                Ok(Step::Number(started, code))
+            } else if !devices.ever {
                 // Bootstrap: a user who never had a device signs in with the password alone.
-                signin::new_session(c, &s.cfg, &user_id, s.cfg.clock.now()).map(Step::Session)
+                signin::new_session(c, &s.cfg, &user_id).map(Step::Session)
             } else {
                 // Every device revoked (a lost phone): the password alone must not enroll a new
                 // one; the admin issues a new enrollment code.
@@ -175,34 +272,82 @@ async fn signin_post(
         })
         .await;
     match r {
-        Ok(Step::Number(started)) => number_page(&st, &started),
+        Ok(Step::Number(started, offer_code)) => {
+            let code = offer_code.then(|| code_html::use_code_form(&started, authz.as_deref()));
+            number_page(&st, &started, resume.as_deref(), code.as_deref(), true)
+        }
         Ok(Step::Session(token)) => {
             with_session(&st, token, Redirect::to("/account").into_response())
         }
-        Err(e) => start_error(&st, &e),
+        Err(e) => start_error(&st, &e, &retry),
     }
 }
 
 enum Step {
-    Number(Started),
+    /// A push request, and whether the user may type a one-time code instead.
+    Number(Started, bool),
     Session(String),
 }
 
-fn start_error(st: &AppState, e: &Error) -> Response {
+pub(crate) fn start_error(st: &AppState, e: &Error, retry: &str) -> Response {
     let msg = match e {
+        Error::TooManyAttempts { retry_after } => &format!(
+            "För många felaktiga inloggningsförsök. Försök igen om {} s, eller logga in med telefonen.",
+            retry_after.max(&1)
+        ),
+        Error::PasswordLocked => "Inloggning med lösenord är spärrad efter för många felaktiga försök. Logga in med telefonen, eller be administratören att låsa upp kontot.",
+        Error::Overloaded => "Tjänsten är hårt belastad just nu. Försök igen om en stund.",
         Error::UnknownUser | Error::BadPassword => "Fel användarnamn eller lösenord.",
         Error::NoPhoneSignin => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
         Error::NoDevice => "Kontot har ingen registrerad telefon.",
         Error::DevicesRevoked => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
         Error::PushPending => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
         Error::RateLimited => "För många inloggningsförsök. Vänta några minuter.",
-        Error::Blocked => "Inloggningen är spärrad efter en rapport om misstänkt aktivitet. Försök senare.",
+        Error::Blocked { retry_after, contact } => &blocked_text(*retry_after, contact.as_deref()),
+        Error::UserDisabled => "Kontot är avstängt. Kontakta administratören.",
         _ => "Något gick fel. Försök igen.",
     };
-    error_page(st, status_of(e), msg)
+    with_retry_after(error_page_retry(st, status_of(e), msg, retry), e.retry_after())
 }
 
-fn with_session(st: &AppState, token: String, mut resp: Response) -> Response {
+/// How long a report's block lasts and whom to contact, for the sign-in pages.
+pub(crate) fn blocked_text(retry_after: i64, contact: Option<&str>) -> String {
+    let minutes = (retry_after.max(1) + 59) / 60;
+    let contact = contact.unwrap_or("administratören");
+    format!(
+        "En inloggning till kontot rapporterades som misstänkt, så nya inloggningar är spärrade i {minutes} min till. Kontakta {contact} om du behöver logga in tidigare."
+    )
+}
+
+/// Hardening headers on every answer: the CSP (only the pages' own inline script and style,
+/// never framed), `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (page
+/// URLs carry status tokens; `no-referrer` would make browsers send `Origin: null`, which
+/// the pages' cross-site check refuses), and HSTS when the provider's origin is https.
+pub(crate) async fn security_headers(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    static CSP: std::sync::OnceLock<header::HeaderValue> = std::sync::OnceLock::new();
+    let csp = CSP.get_or_init(|| {
+        let policy = crate::html::content_security_policy(&[NUMBER_JS, AUTO_SUBMIT_JS]);
+        header::HeaderValue::from_str(&policy).expect("a policy of ASCII text")
+    });
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("same-origin"));
+    if st.provider.origin.starts_with("https://") {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    resp
+}
+
+pub(crate) fn with_session(st: &AppState, token: String, mut resp: Response) -> Response {
     let secure = if st.provider.origin.starts_with("https://") { "; Secure" } else { "" };
     if let Ok(v) = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}").parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -214,6 +359,14 @@ const NUMBER_JS: &str = r#"
 (function () {
   var main = document.querySelector('main');
   var id = main.dataset.request, t = main.dataset.token, expires = +main.dataset.expires;
+  var resume = main.dataset.resume;
+  // An approval that opens no session here (Entra's external authentication) continues at
+  // once: the provider completes it.
+  var noSession = main.dataset.session === 'none';
+  // An application's sign-in (OpenID Connect) continues at the provider once decided.
+  function leave() {
+    if (resume) location.href = resume + '&request=' + encodeURIComponent(id) + '&t=' + encodeURIComponent(t);
+  }
   var status = document.getElementById('status'), left = document.getElementById('left');
   var texts = {
     pending: 'Väntar på godkännande…',
@@ -232,22 +385,35 @@ const NUMBER_JS: &str = r#"
     if (state !== 'pending' && state !== 'approved') {
       main.classList.add('done');
       document.getElementById('validity').hidden = true;
+      var other = document.getElementById('other-way');
+      if (other) other.hidden = true;
       document.getElementById(state === 'signed_in' ? 'next' : 'retry').hidden = false;
+      leave();
     }
   }
+  // Under a base path (`base_path.rs` fills in data-base), the provider's paths start with it.
+  var base = main.dataset.base || '';
+  var statusUrl = base + '/signin/status/' + encodeURIComponent(id) + '?t=' + encodeURIComponent(t);
   function finish() {
-    fetch('/signin/complete/' + encodeURIComponent(id) + '?t=' + encodeURIComponent(t), { method: 'POST', credentials: 'same-origin' })
-      .then(function (r) { show(r.ok ? 'signed_in' : 'denied'); })
+    fetch(base + '/signin/complete/' + encodeURIComponent(id) + '?t=' + encodeURIComponent(t), { method: 'POST', credentials: 'same-origin' })
+      .then(function (r) {
+        if (r.ok) { show('signed_in'); return; }
+        // Refused: say why when the state tells (expired), else "denied".
+        fetch(statusUrl, { cache: 'no-store' })
+          .then(function (s) { return s.json(); })
+          .then(function (j) { show(j.state === 'approved' || !texts[j.state] ? 'denied' : j.state); })
+          .catch(function () { show('denied'); });
+      })
       .catch(function () { setTimeout(finish, 1000); });
   }
   function poll() {
     var secs = Math.max(0, Math.round(expires - (Date.now() / 1000 - skew)));
     left.textContent = secs;
-    fetch('/signin/status/' + encodeURIComponent(id) + '?t=' + encodeURIComponent(t), { cache: 'no-store' })
+    fetch(statusUrl, { cache: 'no-store' })
       .then(function (r) { return r.json(); })
       .then(function (j) {
         if (j.state === 'pending') { show('pending'); setTimeout(poll, 1000); }
-        else if (j.state === 'approved') { show('approved'); finish(); }
+        else if (j.state === 'approved') { if (noSession) { show('signed_in'); } else { show('approved'); finish(); } }
         else if (j.state === 'completed') { show('signed_in'); }
         else { show(j.state); }
       })
@@ -257,9 +423,21 @@ const NUMBER_JS: &str = r#"
 })();
 "#;
 
-fn number_page(st: &AppState, s: &Started) -> Response {
+/// The page showing the number to type in the app; `other_way` is a form offering another
+/// method ("Använd en verifieringskod"), hidden by the page once the request is decided.
+/// Without `session`, an approval opens no browser session: the page goes straight on to
+/// `resume`, which completes the request (Entra's external authentication).
+pub(crate) fn number_page(
+    st: &AppState,
+    s: &Started,
+    resume: Option<&str>,
+    other_way: Option<&str>,
+    session: bool,
+) -> Response {
     let how = if s.kind == "passwordless" {
-        "Öppna Nyckel i telefonen, skriv in numret och bekräfta med biometri eller PIN."
+        "Öppna Nyckel i telefonen, skriv in numret och bekräfta med biometri eller PIN. \
+         Visas ingen inloggning i appen är telefoninloggning inte aktiverad för kontot, eller så \
+         väntar redan en inloggning med lösenord: logga in med lösenord i stället."
     } else {
         "Öppna Nyckel i telefonen och skriv in numret för att godkänna inloggningen."
     };
@@ -269,20 +447,27 @@ fn number_page(st: &AppState, s: &Started) -> Response {
 <div class="number" id="number" aria-label="Nummer att skriva in">{number}</div>
 <p class="status" id="status" data-state="pending" role="status" aria-live="polite">Väntar på godkännande…</p>
 <p class="meta" id="validity">Giltig i <span id="left">{ttl}</span> s</p>
-<a class="button" id="next" href="/account" hidden>Till ditt konto</a>
-<a class="button" id="retry" href="/signin" hidden>Försök igen</a>
+<a class="button" id="next" href="{next}" hidden>{next_text}</a>
+<a class="button" id="retry" href="{retry}" hidden>Försök igen</a>
+{other_way}
 <script>{NUMBER_JS}</script>"#,
+        other_way = other_way.unwrap_or_default(),
         number = s.number,
         ttl = st.cfg.request_ttl,
+        next = esc(resume.unwrap_or("/account")),
+        next_text = if resume.is_some() { "Fortsätt" } else { "Till ditt konto" },
+        retry = esc(resume.unwrap_or("/signin")),
     );
     let html = page(&st.provider.issuer, "Godkänn inloggningen", &body).replacen(
         "<main>",
         &format!(
-            r#"<main data-request="{}" data-token="{}" data-expires="{}" data-now="{}">"#,
+            r#"<main data-request="{}" data-token="{}" data-expires="{}" data-now="{}" data-base=""{}{}>"#,
             esc(&s.id),
             esc(&s.status_token),
             s.expires_at,
-            st.cfg.clock.now()
+            st.cfg.clock.now(),
+            resume.map(|r| format!(r#" data-resume="{}""#, esc(r))).unwrap_or_default(),
+            if session { "" } else { r#" data-session="none""# }
         ),
         1,
     );
@@ -309,12 +494,7 @@ async fn signin_status(
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;
     }
-    let r = st
-        .run(move |c, s| {
-            signin::check_token(c, &id, &q.t)?;
-            signin::status(c, &id, s.cfg.clock.now())
-        })
-        .await;
+    let r = st.run(move |c, s| decoys::page_status(c, &id, &q.t, s.cfg.clock.now())).await;
     match r {
         Ok(s) => Json(json!({"state": s.state, "expiresAt": s.expires_at})).into_response(),
         Err(e) => e.into_response(),
@@ -333,7 +513,15 @@ async fn signin_complete(
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;
     }
-    let r = st.run(move |c, s| signin::complete(c, &s.cfg, &id, &q.t)).await;
+    let r = st
+        .run(move |c, s| {
+            // A decoy is never approved, like a real request still pending.
+            if decoys::decoy_expiry(c, &id, &q.t)?.is_some() {
+                return Err(Error::NotApproved);
+            }
+            signin::complete(c, &s.cfg, &id, &q.t)
+        })
+        .await;
     match r {
         Ok(token) => with_session(
             &st,
@@ -344,7 +532,8 @@ async fn signin_complete(
     }
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The browser's session token (`nyckel_session` cookie), if any.
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -379,10 +568,11 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
             };
             let enrollment = admin::issue_enrollment(c, &s.cfg, &name)?;
             let devices = admin::list_devices(c, &name)?;
-            Ok(Some((name, enrollment, devices)))
+            let code = otp::method(c, &name)?;
+            Ok(Some((name, enrollment, devices, code)))
         })
         .await;
-    let (name, enrollment, devices) = match r {
+    let (name, enrollment, devices, code) = match r {
         Ok(Some(x)) => x,
         Ok(None) => return Redirect::to("/signin").into_response(),
         Err(e) => return error_page(&st, status_of(&e), "Kontot kunde inte visas."),
@@ -390,8 +580,17 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let rows: String = devices
         .iter()
         .map(|d| {
+            // "Ta bort" per active phone (account_web.rs warns before the last one goes).
+            let remove = match d.revoked_at {
+                Some(_) => String::new(),
+                None => format!(
+                    "<form method=\"post\" action=\"/account/devices/remove\"><input type=\"hidden\" name=\"device\" value=\"{id}\"><button type=\"submit\" class=\"secondary\" aria-label=\"Ta bort {name}\">Ta bort</button></form>",
+                    id = esc(&d.device_id),
+                    name = esc(&d.name)
+                ),
+            };
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{remove}</td></tr>",
                 esc(&d.name),
                 if d.phone_signin { "Telefoninloggning" } else { "Godkännanden" },
                 if d.revoked_at.is_some() { "Spärrad" } else { "Aktiv" }
@@ -401,7 +600,7 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let devices_html = if devices.is_empty() {
         "<p class=\"hint\">Inga telefoner registrerade ännu.</p>".to_owned()
     } else {
-        format!("<table><tr><th>Enhet</th><th>Typ</th><th>Status</th></tr>{rows}</table>")
+        format!("<table><tr><th>Enhet</th><th>Typ</th><th>Status</th><th>Åtgärd</th></tr>{rows}</table>")
     };
     let body = format!(
         r#"<h1 id="signed-in">Inloggad som {name}</h1>
@@ -409,12 +608,14 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
 <p>Skanna koden med Nyckel-appen. Koden kan användas en gång och gäller i {mins} minuter.</p>
 <div class="qr" id="qr">{svg}</div>
 <code class="uri" id="enroll-uri">{uri}</code>
-<h2>Dina enheter</h2>{devices_html}
+<h2>Dina enheter</h2>{devices_html}{code_html}
 <form method="post" action="/signout"><button type="submit" class="secondary">Logga ut</button></form>"#,
         name = esc(&name),
         mins = st.cfg.activation_ttl / 60,
         svg = qr_svg(&enrollment.enroll_uri),
         uri = esc(&enrollment.enroll_uri),
+        code_html =
+            code_html::account_section(code, devices.iter().any(|d| d.revoked_at.is_none())),
     );
     let mut resp = Html(page(&st.provider.issuer, "Ditt konto", &body)).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
@@ -428,7 +629,11 @@ async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
         let _ = st.run(move |c, _| signin::end_session(c, &token)).await;
     }
-    let mut resp = Redirect::to("/signin").into_response();
+    without_session(Redirect::to("/signin").into_response())
+}
+
+/// Clears the browser's session cookie on `resp`.
+pub(crate) fn without_session(mut resp: Response) -> Response {
     if let Ok(v) = format!("{COOKIE}=; Path=/; Max-Age=0").parse() {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }

@@ -19,12 +19,17 @@ fn idp(db: &std::path::Path, args: &[&str]) -> (bool, Value) {
 }
 
 #[test]
-fn user_add_needs_an_origin_then_prints_an_enrollment_uri() {
+fn user_add_needs_a_configured_database_then_prints_an_enrollment_uri() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("idp.db");
-    let (ok, v) = idp(&db, &["user", "add", "anna", "--password", "x"]);
-    assert!(!ok);
-    assert_eq!(v["error"], "not_configured");
+    // A missing database is an error, not a new empty file.
+    for args in [&["user", "add", "anna", "--password", "x"][..], &["user", "list"], &["events"]] {
+        let (ok, v) = idp(&db, args);
+        assert!(!ok);
+        assert_eq!(v["error"], "no_database", "{args:?}");
+        assert!(v["message"].as_str().unwrap().contains("idp.db"), "{v}");
+    }
+    assert!(!db.exists(), "no stray database file");
 
     let (ok, v) = idp(
         &db,
@@ -55,6 +60,10 @@ fn user_add_needs_an_origin_then_prints_an_enrollment_uri() {
     let (_, a) = idp(&db, &["user", "enroll", "bertil"]);
     let (_, b) = idp(&db, &["user", "enroll", "bertil"]);
     assert_ne!(a["enrollUri"], b["enrollUri"]);
+    // Unlocking a name without failed password attempts says so.
+    let (ok, v) = idp(&db, &["user", "unlock", "bertil"]);
+    assert!(ok, "{v}");
+    assert_eq!((v["user"].as_str(), v["unlocked"].as_bool()), (Some("bertil"), Some(false)));
 }
 
 #[test]
@@ -115,4 +124,204 @@ fn ids_starting_with_a_dash_are_ids_not_options() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("unexpected argument"), "{args:?}: {stderr}");
     }
+}
+
+/// Runs `nyckel-idp ARGS --db DB --json` with `stdin` on standard input.
+fn idp_stdin(db: &std::path::Path, args: &[&str], stdin: &[u8]) -> (bool, Value) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .arg("--json")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run nyckel-idp");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(text.trim()).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+    (out.status.success(), v)
+}
+
+#[test]
+fn the_administrators_recovery_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let (ok, v) = idp(
+        &db,
+        &[
+            "--origin",
+            "http://127.0.0.1:9",
+            "--helpdesk",
+            "IT-support 040-123 45 67",
+            "user",
+            "add",
+            "anna",
+        ],
+    );
+    assert!(ok, "{v}");
+    idp(&db, &["user", "add", "bertil", "--password", "x"]);
+
+    // An enrollment code as a QR image, owner-only.
+    let png = dir.path().join("anna.png");
+    let (ok, v) = idp(&db, &["user", "enroll", "anna", "--qr", png.to_str().unwrap()]);
+    assert!(ok, "{v}");
+    assert!(v["enrollUri"].as_str().unwrap().starts_with("nyckel-enroll://"));
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&png).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let (ok, v) = idp(&db, &["user", "enroll", "anna", "--qr", "/nonexistent/dir/a.png"]);
+    assert!(!ok);
+    assert_eq!(v["error"], "bad_request");
+
+    let (ok, v) = idp(&db, &["user", "list"]);
+    assert!(ok, "{v}");
+    let names: Vec<&str> =
+        v["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["anna", "bertil"]);
+    assert_eq!(v["users"][1]["hasPassword"], true);
+
+    let (ok, v) = idp(&db, &["device", "list", "nobody"]);
+    assert!(!ok);
+    assert_eq!(v["error"], "unknown_user");
+
+    let (ok, v) = idp(&db, &["user", "disable", "anna"]);
+    assert!(ok && v["changed"] == true, "{v}");
+    let (ok, v) = idp(&db, &["signin", "start", "anna", "--passwordless"]);
+    assert!(!ok);
+    assert_eq!(v["error"], "blocked");
+    assert_eq!(v["message"], "the account is disabled");
+    let (ok, v) = idp(&db, &["user", "enable", "anna"]);
+    assert!(ok && v["changed"] == true, "{v}");
+    let (ok, v) = idp(&db, &["user", "unblock", "anna"]);
+    assert!(ok && v["unblocked"] == false, "{v}");
+
+    // The password comes from standard input, never from the command line.
+    let (ok, v) = idp_stdin(&db, &["user", "set-password", "bertil"], "nytt lösen\n".as_bytes());
+    assert!(ok, "{v}");
+    let (ok, v) = idp_stdin(&db, &["user", "set-password", "bertil"], b"");
+    assert!(!ok);
+    assert_eq!(v["message"], "the password is empty");
+    let (ok, v) = idp_stdin(&db, &["user", "set-password", "bertil"], &[b'x'; 2000]);
+    assert!(!ok);
+    assert_eq!(v["error"], "bad_request");
+
+    // Events: local ISO 8601 times.
+    let (ok, v) = idp(&db, &["events", "--user", "bertil"]);
+    assert!(ok);
+    assert_eq!(v["events"][0]["kind"], "password_set");
+    let time = v["events"][0]["time"].as_str().unwrap();
+    assert!(time.len() == 25 && time.as_bytes()[10] == b'T', "{time}");
+
+    // Deleting asks for --yes.
+    let (ok, v) = idp(&db, &["user", "delete", "bertil"]);
+    assert!(!ok);
+    assert!(v["message"].as_str().unwrap().contains("--yes"), "{v}");
+    let (ok, v) = idp(&db, &["user", "delete", "bertil", "--yes"]);
+    assert!(ok, "{v}");
+    assert_eq!(v["deleted"]["devices"], 0);
+    let (ok, v) = idp(&db, &["user", "delete", "bertil", "--yes"]);
+    assert!(!ok);
+    assert_eq!(v["error"], "unknown_user");
+}
+
+#[test]
+fn times_are_shown_in_the_administrators_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    idp(&db, &["--origin", "http://127.0.0.1:9", "user", "add", "anna"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+        .args(["events", "--db"])
+        .arg(&db)
+        .env("TZ", "Europe/Stockholm")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("+01:00  anna  user_added") || text.contains("+02:00  anna  user_added"),
+        "{text}"
+    );
+}
+
+#[test]
+fn eam_add_list_remove_and_user_link_unlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let o = ["--origin", "https://login.example.se/auth"];
+    idp(&db, &[o[0], o[1], "user", "add", "anna"]);
+    let add = [
+        "eam",
+        "add",
+        "--tenant",
+        "11111111-aaaa",
+        "--tenant",
+        "22222222-bbbb",
+        "--app-id",
+        "app-1",
+        "--client-id",
+        "nyckel-entra",
+    ];
+    let (ok, v) = idp(&db, &add);
+    assert!(ok, "{v}");
+    assert_eq!(v["clientId"], "nyckel-entra");
+    assert_eq!(v["appId"], "app-1");
+    assert_eq!(v["tenants"], serde_json::json!(["11111111-aaaa", "22222222-bbbb"]));
+    // Entra's global-cloud defaults.
+    assert_eq!(
+        v["redirectUri"],
+        "https://login.microsoftonline.com/common/federation/externalauthprovider"
+    );
+    assert_eq!(v["issuerTemplate"], "https://login.microsoftonline.com/{tenantid}/v2.0");
+    assert_eq!(v["jwksUri"], "https://login.microsoftonline.com/{tenantid}/discovery/v2.0/keys");
+    assert_eq!(v["discoveryUrl"], "https://login.example.se/auth/.well-known/openid-configuration");
+    let (ok, v) = idp(&db, &add);
+    assert!(!ok, "client id taken");
+    assert_eq!(v["error"], "bad_request");
+    let (ok, v) = idp(
+        &db,
+        &[
+            "eam",
+            "add",
+            "--tenant",
+            "t",
+            "--app-id",
+            "a",
+            "--client-id",
+            "c2",
+            "--redirect-uri",
+            "http://evil.example/cb",
+        ],
+    );
+    assert!(!ok, "plain http off loopback: {v}");
+    let (ok, v) = idp(&db, &["eam", "list"]);
+    assert!(ok);
+    assert_eq!(v["eams"].as_array().unwrap().len(), 1);
+
+    let link = ["user", "link", "anna", "--tenant", "11111111-aaaa", "--oid", "-oid-1"];
+    let (ok, v) = idp(&db, &link);
+    assert!(ok, "{v}");
+    assert_eq!((v["user"].as_str(), v["linked"].as_bool()), (Some("anna"), Some(true)));
+    idp(&db, &["user", "add", "bertil"]);
+    let (ok, v) =
+        idp(&db, &["user", "link", "bertil", "--tenant", "11111111-aaaa", "--oid", "-oid-1"]);
+    assert!(!ok, "one Nyckel user per Entra user: {v}");
+    let (ok, v) = idp(&db, &["user", "link", "nobody", "--tenant", "t", "--oid", "o"]);
+    assert_eq!((ok, v["error"].as_str()), (false, Some("unknown_user")));
+    let unlink = ["user", "unlink", "anna", "--tenant", "11111111-aaaa", "--oid", "-oid-1"];
+    let (ok, v) = idp(&db, &unlink);
+    assert!(ok, "{v}");
+    assert_eq!(v["linked"], false);
+    let (ok, v) = idp(&db, &unlink);
+    assert_eq!((ok, v["error"].as_str()), (false, Some("not_found")));
+
+    let (ok, _) = idp(&db, &["eam", "remove", "nyckel-entra"]);
+    assert!(ok);
+    let (ok, v) = idp(&db, &["eam", "remove", "nyckel-entra"]);
+    assert_eq!((ok, v["error"].as_str()), (false, Some("not_found")));
 }

@@ -7,8 +7,10 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use nyckel_core::clock::{Clock, SystemClock};
 use nyckel_core::protocol::wire::unb64;
 use nyckel_core::protocol::{self as p, Decision, EnrollUri, HttpRequest, SoftwareKeyStore};
+use nyckel_core::random::SystemRandom;
 use nyckel_idp::{Config, Provider};
 
 const PASSWORD: &str = "hemligt-lösen-4711";
@@ -26,8 +28,9 @@ impl Write for Captured {
     }
 }
 
+/// The device clock (core's).
 fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemClock.now()
 }
 
 fn send(req: &HttpRequest) -> nyckel_core::protocol::HttpResponse {
@@ -73,9 +76,10 @@ fn a_full_sign_in_logs_request_ids_and_no_secret() {
     secrets.push(("TOTP secret", otp_secret));
     let keys = SoftwareKeyStore::new();
     let (req, st) =
-        p::enroll::begin(&uri, "Annas telefon", Some("push-token"), &keys, now()).unwrap();
+        p::enroll::begin(&uri, "Annas telefon", Some("push-token"), &keys, &SystemRandom, now())
+            .unwrap();
     secrets.push(("enrollment signature", header(&req, "Nyckel-Signature").to_owned()));
-    let mut enrollment = st.finish(&keys, &send(&req), now()).unwrap();
+    let mut enrollment = st.finish(&send(&req), now()).unwrap();
 
     // The sign-in page with the password: a number page with the page's status token.
     let form = format!("username=anna&mode=password&password={}", "hemligt-l%C3%B6sen-4711");
@@ -91,7 +95,7 @@ fn a_full_sign_in_logs_request_ids_and_no_secret() {
     secrets.push(("status token", token.clone()));
 
     // The phone fetches and approves with the number from the page.
-    let (req, fetch) = p::fetch_pending(&enrollment, &keys, now()).unwrap();
+    let (req, fetch) = p::fetch_pending(&enrollment, &keys, &SystemRandom, now()).unwrap();
     secrets.push(("request signature", header(&req, "Nyckel-Signature").to_owned()));
     secrets.push(("device request nonce", header(&req, "Nyckel-Nonce").to_owned()));
     let list = p::parse_pending(&mut enrollment, &fetch, &send(&req), now()).unwrap();

@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
+import { oidcTests } from './oidc.mjs';
+import { eamTests } from './eam.mjs';
 
 const run = promisify(execFile);
 const IDP = process.env.NYCKEL_IDP;
@@ -427,6 +429,20 @@ test('browser: a form on another origin can neither sign in nor sign out (login 
   await page.goto(`${server.origin}/account`);
   await page.waitForSelector('#username');
   await page.close();
+});
+
+// The OpenID Connect provider with openid-client as the relying party (oidc.mjs).
+oidcTests({
+  get server() { return server; },
+  get context() { return context; },
+  idp, newUser, ok, approve, outcome, readNumber, assert, PIN,
+});
+
+// Microsoft Entra's external authentication method with an Entra stand-in (eam.mjs).
+eamTests({
+  get server() { return server; },
+  get context() { return context; },
+  idp, newUser, ok, approve, outcome, readNumber, assert,
 });
 
 // ---------- setup and teardown (node's test runner runs the tests above in order) ----------

@@ -4,12 +4,14 @@
 
 mod protocol_support;
 
+use nyckel_core::random::SystemRandom;
 use std::sync::{Arc, Barrier};
 
 use nyckel_core::protocol::wire::{b64, unb64};
 use nyckel_core::protocol::{
     Decision, EnrollUri, HttpRequest, ProtocolError, ProviderCode, RespondOutcome, SoftwareKeyStore,
 };
+use nyckel_idp::testing::LockedWrites;
 use protocol_support::*;
 
 fn provider_err(status: u16, code: ProviderCode) -> ProtocolError {
@@ -33,9 +35,13 @@ fn replayed_approval_is_refused() {
 fn replayed_device_request_is_refused() {
     let env = Env::new();
     let phone = Phone::enroll(&env.add_user("anna"));
-    let (req, _) =
-        nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now())
-            .unwrap();
+    let (req, _) = nyckel_core::protocol::fetch_pending(
+        &phone.enrollment,
+        phone.keys.as_ref(),
+        &SystemRandom,
+        device_now(),
+    )
+    .unwrap();
     assert_eq!(send(&req).status, 200);
     let again = send(&req);
     assert_eq!((again.status, error_code(&again).as_str()), (401, "replayed"));
@@ -45,9 +51,13 @@ fn replayed_device_request_is_refused() {
 fn tampered_device_request_is_refused() {
     let env = Env::new();
     let phone = Phone::enroll(&env.add_user("anna"));
-    let (mut req, _) =
-        nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now())
-            .unwrap();
+    let (mut req, _) = nyckel_core::protocol::fetch_pending(
+        &phone.enrollment,
+        phone.keys.as_ref(),
+        &SystemRandom,
+        device_now(),
+    )
+    .unwrap();
     // Another device's id with this device's signature.
     let other = Phone::enroll(&env.enroll_uri("anna"));
     for h in req.headers.iter_mut() {
@@ -171,9 +181,13 @@ fn forged_provider_signature_is_refused() {
     let mut phone = Phone::enroll(&env.add_user("anna"));
     env.push("anna");
     // Tamper with a genuine pending list in transit.
-    let (req, f) =
-        nyckel_core::protocol::fetch_pending(&phone.enrollment, phone.keys.as_ref(), device_now())
-            .unwrap();
+    let (req, f) = nyckel_core::protocol::fetch_pending(
+        &phone.enrollment,
+        phone.keys.as_ref(),
+        &SystemRandom,
+        device_now(),
+    )
+    .unwrap();
     let mut resp = send(&req);
     let mut env_json: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
     let payload = String::from_utf8(unb64(env_json["payload"].as_str().unwrap()).unwrap()).unwrap();
@@ -391,7 +405,8 @@ fn oversized_and_mistyped_bodies_get_4xx_and_change_nothing() {
     let uri = EnrollUri::parse(&env.enroll_uri("anna")).unwrap();
     let keys = SoftwareKeyStore::new();
     let (mut enroll, _) =
-        nyckel_core::protocol::enroll::begin(&uri, "x", None, &keys, device_now()).unwrap();
+        nyckel_core::protocol::enroll::begin(&uri, "x", None, &keys, &SystemRandom, device_now())
+            .unwrap();
     let mut eb: serde_json::Value = serde_json::from_slice(&enroll.body).unwrap();
     eb["deviceName"] = serde_json::json!(5);
     enroll.body = serde_json::to_vec(&eb).unwrap();
@@ -424,7 +439,7 @@ fn uri_string(u: &EnrollUri) -> String {
 /// phone's real device key.
 fn signed_get_at(phone: &Phone, path: &str, timestamp: &str) -> HttpRequest {
     use nyckel_core::protocol::wire;
-    let nonce = wire::random_b64(16);
+    let nonce = nyckel_core::random::b64(&SystemRandom, 16).unwrap();
     let device = phone.enrollment.device_id.clone();
     let signed = wire::request_signed_string("GET", path, &device, timestamp, &nonce, b"");
     let sig = keys_of(phone)
@@ -461,25 +476,16 @@ fn extreme_timestamps_are_clock_skew_not_a_crash() {
     assert_eq!(resp.status, 200);
 }
 
-/// Holds the database's write lock (BEGIN IMMEDIATE) while `during` runs on another thread;
-/// once that thread has had time to do its reads and wait for the lock, applies `change` inside
-/// the held transaction, commits, and returns what `during` returned.
+/// Holds the store's write lock (as a second writer would) while `during` runs on another
+/// thread; once that thread has had time to do its reads and wait for the lock, applies
+/// `change` inside the held lock, releases it, and returns what `during` returned. Through the
+/// provider's test-only hook (feature `testing`): no harness opens the database itself.
 fn while_write_locked<T: Send>(
     env: &Env,
     during: impl FnOnce() -> T + Send,
-    change: impl FnOnce(&rusqlite::Connection),
+    change: impl FnOnce(&dyn LockedWrites),
 ) -> T {
-    // A second writer on the provider's SQLite file (the embedded backend's locking).
-    let mut conn = rusqlite::Connection::open(&env.db).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).unwrap();
-    std::thread::scope(|s| {
-        let h = s.spawn(during);
-        std::thread::sleep(std::time::Duration::from_millis(800));
-        change(&tx);
-        tx.commit().unwrap();
-        h.join().unwrap()
-    })
+    env.provider.while_write_locked(during, change)
 }
 
 #[test]
@@ -495,9 +501,7 @@ fn approval_waiting_for_the_write_lock_sees_a_revocation_made_meanwhile() {
         || send(&http),
         |c| {
             // What an administrator's revocation writes, by another writer.
-            c.execute("UPDATE devices SET revoked_at = 1 WHERE id = ?1", [&device]).unwrap();
-            c.execute("UPDATE credentials SET revoked_at = 1 WHERE device_id = ?1", [&device])
-                .unwrap();
+            c.revoke_device(&device);
         },
     );
     assert_eq!((resp.status, error_code(&resp).as_str()), (403, "device_revoked"));
@@ -518,7 +522,7 @@ fn passwordless_approval_waiting_for_the_write_lock_sees_phone_signin_disabled_m
         &env,
         || send(&http),
         |c| {
-            c.execute("UPDATE credentials SET revoked_at = 1 WHERE id = ?1", [&cred]).unwrap();
+            c.revoke_credential(&cred);
         },
     );
     assert_eq!((resp.status, error_code(&resp).as_str()), (401, "unknown_credential"));
@@ -559,7 +563,10 @@ fn username_only_flood_cannot_lock_out_password_signin() {
             "passwordless start {i}"
         );
     }
-    assert_eq!(web_form(&env, "/signin", &phone_signin, &[]).status, 429);
+    // Past the limit the page looks the same (a decoy: nothing is created or pushed).
+    let started = env.events("signin_started");
+    assert_eq!(web_form(&env, "/signin", &phone_signin, &[]).status, 200);
+    assert_eq!(env.events("signin_started"), started, "no sixth request");
     // Anna's password sign-in is counted apart: it works, and it is the one her phone shows.
     let resp = web_form(
         &env,
@@ -575,11 +582,88 @@ fn username_only_flood_cannot_lock_out_password_signin() {
         vec![id.as_str()],
         "the visitor's requests are superseded"
     );
-    // More username-only starts cannot supersede it.
+    // More username-only starts cannot supersede it (they get decoys; the page's hint says
+    // a password sign-in may be waiting).
     let resp = web_form(&env, "/signin", &phone_signin, &[]);
-    assert_eq!(resp.status, 409);
-    assert!(resp.body.contains("väntar redan"), "the page says why: {}", resp.body);
+    assert_eq!(resp.status, 200);
+    assert!(resp.body.contains("väntar redan en inloggning"), "{}", resp.body);
     assert_eq!(env.state(&id), "pending");
+}
+
+/// The page of a username-only sign-in with what differs per request (number, ids, times)
+/// blanked out.
+fn page_shape(body: &str) -> String {
+    let mut out = body.to_owned();
+    for attr in ["data-request", "data-token", "data-expires", "data-now"] {
+        let start = out.find(&format!("{attr}=\"")).unwrap() + attr.len() + 2;
+        let end = start + out[start..].find('"').unwrap();
+        out.replace_range(start..end, "…");
+    }
+    let n = out.find("id=\"number\"").unwrap();
+    let start = n + out[n..].find('>').unwrap() + 1;
+    let end = start + out[start..].find('<').unwrap();
+    out.replace_range(start..end, "…");
+    out
+}
+
+#[test]
+fn username_only_phone_signin_answers_alike_for_every_name() {
+    let env = Env::new();
+    let mut anna = Phone::enroll(&env.add_user("anna"));
+    anna.enable_phone_signin("2468").unwrap();
+    let _bertil = Phone::enroll(&env.add_user("bertil")); // a phone, no phone sign-in
+    env.add_user("cecilia"); // no phone at all
+    let mut erik = Phone::enroll(&env.add_user("erik"));
+    erik.enable_phone_signin("1357").unwrap();
+    env.provider.set_user_disabled("erik", true).unwrap(); // disabled by the administrator
+    let names = ["anna", "bertil", "cecilia", "david-finns-inte", "erik"];
+    let pages: Vec<WebResponse> = names
+        .iter()
+        .map(|n| web_form(&env, "/signin", &[("username", n), ("mode", "phone")], &[]))
+        .collect();
+    let shape = page_shape(&pages[0].body);
+    for (name, page) in names.iter().zip(&pages) {
+        assert_eq!(page.status, 200, "{name}");
+        assert_eq!(page_shape(&page.body), shape, "{name}: the same page");
+        let (id, token) = page_request(page);
+        assert_eq!(id.len(), 22, "{name}: a request id's shape");
+        assert_eq!(token.len(), 32, "{name}: a status token's shape");
+        // Polling says "pending", completing says "not approved", for every name.
+        let status = web(&env, "GET", &format!("/signin/status/{id}?t={token}"), &[], b"");
+        assert_eq!(status.status, 200, "{name}");
+        let state: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+        assert_eq!(state["state"], "pending", "{name}");
+        let done = web(&env, "POST", &format!("/signin/complete/{id}?t={token}"), &[], b"");
+        assert_eq!(
+            (done.status, error_code_of(&done.body).as_str()),
+            (409, "not_approved"),
+            "{name}"
+        );
+        // A token of another request does not open a decoy.
+        let other =
+            web(&env, "GET", &format!("/signin/status/{id}?t={}", "A".repeat(32)), &[], b"");
+        assert_eq!(other.status, 404, "{name}");
+    }
+    // Only Anna's phone was pushed, and only one request exists.
+    assert_eq!(env.events("signin_started"), 1);
+    let (anna_id, _) = page_request(&pages[0]);
+    assert_eq!(env.provider.pushes_for(&anna_id).unwrap(), 1);
+    assert_eq!(anna.pending_one(&anna_id).account_name, "anna");
+    // Every one expires alike.
+    env.advance(env.cfg.request_ttl);
+    for (name, page) in names.iter().zip(&pages) {
+        let (id, token) = page_request(page);
+        let status = web(&env, "GET", &format!("/signin/status/{id}?t={token}"), &[], b"");
+        let state: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+        assert_eq!(state["state"], "expired", "{name}");
+    }
+}
+
+fn error_code_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 #[test]
@@ -721,6 +805,135 @@ fn an_approval_from_a_device_revoked_before_completion_opens_no_session() {
     let e = env.provider.complete_signin(&s).unwrap_err();
     assert_eq!((e.status(), e.code()), (409, ErrorCode::NotApproved));
     assert_eq!(env.state(&s.id), "approved");
+}
+
+#[test]
+fn an_approved_sign_in_cannot_be_completed_after_its_request_expired() {
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let s = env.push("anna");
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    // Long after the request's expiry, the approval no longer opens a session.
+    env.advance(env.cfg.request_ttl + 60);
+    let e = env.provider.complete_signin(&s).unwrap_err();
+    assert_eq!((e.status(), e.code()), (410, ErrorCode::Expired));
+    assert_eq!(env.state(&s.id), "expired");
+    assert_eq!(env.events("signed_in"), 0);
+    // An approval in the request's last seconds completes within the grace.
+    let s = env.push("anna");
+    let _ = phone.try_pending(); // the phone learns the moved clock
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+    env.advance(env.cfg.request_ttl + 5);
+    assert!(env.provider.complete_signin(&s).is_ok());
+    assert_eq!(env.state(&s.id), "completed");
+}
+
+/// The CSP source of an inline script or style: `'sha256-BASE64'` (standard alphabet).
+fn csp_hash(code: &str) -> String {
+    let url = b64(&nyckel_core::protocol::wire::sha256(code.as_bytes()));
+    let mut std: String = url
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !std.len().is_multiple_of(4) {
+        std.push('=');
+    }
+    format!("'sha256-{std}'")
+}
+
+/// The contents of every `<tag>…</tag>` in a page.
+fn inline(body: &str, tag: &str) -> Vec<String> {
+    body.split(&format!("<{tag}>"))
+        .skip(1)
+        .map(|rest| rest.split(&format!("</{tag}>")).next().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn pages_send_hardening_headers_and_the_csp_allows_exactly_their_own_code() {
+    let env = Env::new();
+    let _phone = Phone::enroll(&env.add_user("anna"));
+    let form = web(&env, "GET", "/signin", &[], b"");
+    let number = web_form(
+        &env,
+        "/signin",
+        &[("username", "anna"), ("mode", "password"), ("password", "lösenord")],
+        &[],
+    );
+    assert_eq!((form.status, number.status), (200, 200), "{}", number.body);
+    for page in [&form, &number] {
+        let csp = page.header("content-security-policy").expect("a CSP");
+        for directive in ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"] {
+            assert!(csp.contains(directive), "{directive} in {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(page.header("referrer-policy"), Some("same-origin"));
+        assert_eq!(page.header("strict-transport-security"), None, "plain http");
+        // The page's own inline style and script run: the CSP names their hashes.
+        for code in inline(&page.body, "style").iter().chain(&inline(&page.body, "script")) {
+            assert!(csp.contains(&csp_hash(code)), "{csp} allows {code:.40}");
+        }
+    }
+    assert_eq!(inline(&number.body, "script").len(), 1, "the number page's script");
+    // API answers are not sniffed or framed either.
+    let api = web(&env, "GET", "/nyckel/v1/provider", &[], b"");
+    assert_eq!(api.header("x-content-type-options"), Some("nosniff"));
+    assert!(api.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+    // An https provider also asks browsers to stay on https.
+    let https = Env::with(|c| c.origin = Some("https://idp.example.se".into()));
+    let page = web(&https, "GET", "/signin", &[], b"");
+    assert_eq!(page.header("strict-transport-security"), Some("max-age=31536000"));
+}
+
+#[test]
+fn device_names_with_bidi_or_invisible_characters_are_refused_and_never_sent() {
+    let env = Env::new();
+    let uri = EnrollUri::parse(&env.add_user("anna")).unwrap();
+    let keys = SoftwareKeyStore::new();
+    let hostile = "Annas \u{202E}enofelet\u{200B}\u{2066}";
+    // The app side never sends them: core drops them from the name it sends.
+    let (mut enroll, _) = nyckel_core::protocol::enroll::begin(
+        &uri,
+        hostile,
+        None,
+        &keys,
+        &SystemRandom,
+        device_now(),
+    )
+    .unwrap();
+    let mut body: serde_json::Value = serde_json::from_slice(&enroll.body).unwrap();
+    assert_eq!(body["deviceName"], "Annas enofelet");
+    // A client that sends them anyway is refused, and nothing is stored.
+    for name in [hostile, "Anna\u{FEFF}", "Anna\u{061C}s", "rad\u{2028}två"] {
+        body["deviceName"] = serde_json::json!(name);
+        enroll.body = serde_json::to_vec(&body).unwrap();
+        let resp = send(&enroll);
+        assert_eq!((resp.status, error_code(&resp).as_str()), (400, "bad_request"), "{name:?}");
+        let message = serde_json::from_slice::<serde_json::Value>(&resp.body).unwrap();
+        assert!(message["message"].as_str().unwrap().contains("deviceName"), "{message}");
+    }
+    assert!(env.provider.devices("anna").unwrap().is_empty());
+    // Emoji sequences with joiners are names like any other.
+    let keys = Arc::new(SoftwareKeyStore::new());
+    let parsed = EnrollUri::parse(&env.enroll_uri("anna")).unwrap();
+    let (req, state) = nyckel_core::protocol::enroll::begin(
+        &parsed,
+        "Annas 👨‍👩‍👧",
+        None,
+        keys.as_ref(),
+        &SystemRandom,
+        device_now(),
+    )
+    .unwrap();
+    state.finish(&send(&req), device_now()).unwrap();
+    assert_eq!(env.provider.devices("anna").unwrap()[0].name, "Annas 👨‍👩‍👧");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod protocol_support;
 use nyckel_core::protocol::{
     Decision, EnrollUri, ProtocolError, ProviderCode, RequestKind, RespondOutcome,
 };
+use nyckel_core::random::SystemRandom;
 use protocol_support::*;
 
 #[test]
@@ -147,7 +148,7 @@ fn clock_offset_is_learned_from_signed_server_time() {
     assert!((phone.enrollment.clock_offset - 3600).abs() <= 2, "corrected back");
     assert!(phone.pending().is_empty());
     // Explicit time sync gives the same offset.
-    let (req, st) = nyckel_core::protocol::sync_time(&phone.enrollment);
+    let (req, st) = nyckel_core::protocol::sync_time(&phone.enrollment, &SystemRandom).unwrap();
     let off = st.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
     assert!((off - 3600).abs() <= 2);
 }
@@ -169,6 +170,7 @@ fn push_token_rotation_and_self_unenroll() {
         &phone.enrollment,
         Some("rotated"),
         phone.keys.as_ref(),
+        &SystemRandom,
         device_now(),
     )
     .unwrap();
@@ -177,9 +179,13 @@ fn push_token_rotation_and_self_unenroll() {
     let token = env.provider.push_triggers(&s.id).unwrap()[0].push_token.clone();
     assert_eq!(token.as_deref(), Some("rotated"));
 
-    let (req, ack) =
-        nyckel_core::protocol::unenroll(&phone.enrollment, phone.keys.as_ref(), device_now())
-            .unwrap();
+    let (req, ack) = nyckel_core::protocol::unenroll(
+        &phone.enrollment,
+        phone.keys.as_ref(),
+        &SystemRandom,
+        device_now(),
+    )
+    .unwrap();
     ack.finish(&mut phone.enrollment, &send(&req), device_now()).unwrap();
     nyckel_core::protocol::delete_keys(&phone.enrollment, phone.keys.as_ref()).unwrap();
     assert!(phone.keys.aliases().is_empty());

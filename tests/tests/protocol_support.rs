@@ -2,9 +2,12 @@
 //! and a "phone" driving `nyckel-core`'s sans-I/O protocol over real HTTP.
 #![allow(dead_code, unused_imports)]
 
+use nyckel_core::random::SystemRandom;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use nyckel_core::clock::{Clock, SystemClock};
 
 use nyckel_core::protocol::assertion::{self, ClientDataFields};
 use nyckel_core::protocol::keys::FixedPin;
@@ -13,12 +16,12 @@ use nyckel_core::protocol::{
     self as p, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse,
     PendingRequest, ProtocolError, RespondOutcome, SoftwareKeyStore,
 };
-use nyckel_idp::{Clock, Config, Provider, ServerHandle, SigninFrom, Started};
+use nyckel_idp::{Config, Provider, ServerHandle, SigninFrom, Started};
 pub use nyckel_idp::{Error, ErrorCode, RequestKind as Kind};
 
-/// Device clock (the real one).
+/// Device clock (the real one: core's).
 pub fn device_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemClock.now()
 }
 
 /// Sends a core request over loopback.
@@ -32,6 +35,8 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub cfg: Config,
+    /// How far the provider's clock is moved ahead of the system clock ([`Env::advance`]).
+    pub offset: Arc<AtomicI64>,
     /// The provider's public API (what its admin CLI and sign-in page use).
     pub provider: Provider,
     pub server: Option<ServerHandle>,
@@ -51,11 +56,14 @@ impl Env {
     pub fn with(tweak: impl FnOnce(&mut Config)) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("idp.db");
-        let mut cfg = Config { clock: Clock::system(), ..Config::default() };
+        let offset = Arc::new(AtomicI64::new(0));
+        let moved = offset.clone();
+        let clock = Arc::new(move || SystemClock.now() + moved.load(Ordering::SeqCst));
+        let mut cfg = Config { clock, ..Config::default() };
         tweak(&mut cfg);
         let provider = Provider::open(&db, cfg.clone()).unwrap();
         let server = provider.spawn("127.0.0.1:0").unwrap();
-        Env { dir, db, cfg, provider, server: Some(server) }
+        Env { dir, db, cfg, offset, provider, server: Some(server) }
     }
 
     pub fn base_url(&self) -> String {
@@ -90,7 +98,7 @@ impl Env {
     }
 
     pub fn advance(&self, secs: i64) {
-        self.cfg.clock.advance(secs);
+        self.offset.fetch_add(secs, Ordering::SeqCst);
     }
 
     pub fn sign_count(&self, credential_id: &str) -> i64 {
@@ -116,10 +124,11 @@ pub fn try_enroll(uri: &str, keys: &Arc<SoftwareKeyStore>) -> Result<Enrollment,
         "Annas telefon",
         Some("push-token-1"),
         keys.as_ref(),
+        &SystemRandom,
         device_now(),
     )?;
     let resp = send(&req);
-    state.finish(keys.as_ref(), &resp, device_now())
+    state.finish(&resp, device_now())
 }
 
 impl Phone {
@@ -130,7 +139,8 @@ impl Phone {
     }
 
     pub fn try_pending(&mut self) -> Result<Vec<PendingRequest>, ProtocolError> {
-        let (req, f) = p::fetch_pending(&self.enrollment, self.keys.as_ref(), device_now())?;
+        let (req, f) =
+            p::fetch_pending(&self.enrollment, self.keys.as_ref(), &SystemRandom, device_now())?;
         let resp = send(&req);
         p::parse_pending(&mut self.enrollment, &f, &resp, device_now())
     }
@@ -167,14 +177,23 @@ impl Phone {
 
     pub fn enable_phone_signin(&mut self, pin: &str) -> Result<(), ProtocolError> {
         self.keys.set_pin_source(Some(Arc::new(FixedPin::new(pin))));
-        let (req, st) = p::enable_phone_signin(&self.enrollment, self.keys.as_ref(), device_now())?;
+        let (req, st) = p::enable_phone_signin(
+            &self.enrollment,
+            self.keys.as_ref(),
+            &SystemRandom,
+            device_now(),
+        )?;
         let resp = send(&req);
         st.finish(&mut self.enrollment, self.keys.as_ref(), &resp, device_now())
     }
 
     pub fn disable_phone_signin(&mut self) -> Result<(), ProtocolError> {
-        let (req, st) =
-            p::disable_phone_signin(&self.enrollment, self.keys.as_ref(), device_now())?;
+        let (req, st) = p::disable_phone_signin(
+            &self.enrollment,
+            self.keys.as_ref(),
+            &SystemRandom,
+            device_now(),
+        )?;
         let resp = send(&req);
         st.finish(&mut self.enrollment, self.keys.as_ref(), &resp, device_now())
     }
@@ -307,9 +326,32 @@ pub fn web(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> WebResponse {
+    web_from(env, None, method, path, headers, body)
+}
+
+/// A TCP connection to the provider, from the loopback address `source` when given (the
+/// provider limits per source address; Linux routes all of 127.0.0.0/8 to loopback).
+pub fn connect_from(env: &Env, source: Option<std::net::Ipv4Addr>) -> std::net::TcpStream {
+    let addr = env.server.as_ref().unwrap().addr;
+    let Some(source) = source else { return std::net::TcpStream::connect(addr).unwrap() };
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.bind(&std::net::SocketAddr::from((source, 0)).into()).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    socket.into()
+}
+
+/// [`web`] from the loopback address `source` (`None`: 127.0.0.1).
+pub fn web_from(
+    env: &Env,
+    source: Option<std::net::Ipv4Addr>,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> WebResponse {
     use std::io::{Read, Write};
     let addr = env.server.as_ref().unwrap().addr;
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let mut s = connect_from(env, source);
     s.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",

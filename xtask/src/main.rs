@@ -5,6 +5,7 @@
 //! cargo xtask test [--no-lint] [SUITE...]   lint, then every test suite (or the SUITEs named)
 //! cargo xtask lint                          cargo fmt --check and cargo clippy -D warnings
 //! cargo xtask bindings kotlin|swift         generate the bindings into target/ (as the tests do)
+//! cargo xtask bench [-- ARGS]               install the baselines' tools, run nyckel-bench
 //! ```
 //!
 //! Every suite's result is read from a structured report (JUnit or xUnit XML), never from the
@@ -29,10 +30,15 @@ const USAGE: &str = "\
 usage: cargo xtask test [--no-lint] [SUITE...]
        cargo xtask lint
        cargo xtask bindings kotlin|swift
+       cargo xtask bench [ARGS...]
 
 `test` without SUITEs runs the lint checks and then every suite; naming SUITEs runs only
 those (add `lint` to lint as well). Suites: lint, rust, kotlin, app-logic, swift,
 ios-app-logic, browser.
+`bench` installs the baselines' tools (libsodium, oathtool, wrk, GNU time; for
+ffi.batch_codes the JVM tools and the Kotlin bindings, as `test kotlin`) and runs the
+benchmark suite (`nyckel-bench`, release build) with ARGS (e.g. `--only codes.batch`,
+`--idp-seconds 600`); it writes target/bench/summary.json and summary.txt.
 Prints one \"<Suite>: N passed, N failed\" line per suite and a closing
 \"all: N passed, N failed\" line; exits non-zero when any suite failed.";
 
@@ -72,11 +78,39 @@ fn run(args: Vec<String>) -> Result<bool> {
             }
             Ok(true)
         }
+        "bench" => {
+            let mut ws = Workspace::discover()?;
+            toolchains::provision(&mut ws, "bench")?;
+            let args = rest.strip_prefix(&["--".to_string()][..]).unwrap_or(rest);
+            let mut run = ws.cargo().args(["run", "--release", "--quiet", "-p", "nyckel-bench"]);
+            if bench_wants(args, "ffi.batch_codes") {
+                // The JVM side of ffi.batch_codes: kotlinc and JNA (as `test kotlin` has them),
+                // the library and its generated Kotlin bindings.
+                let jvm = toolchains::provision(&mut ws, "jvm")?.clone();
+                let generated = bindings::kotlin(&mut ws)?;
+                let library = bindings::host_library(&mut ws)?;
+                let library_dir = library.parent().map(|d| d.to_string()).unwrap_or_default();
+                run = run
+                    .env("NYCKEL_BENCH_KOTLIN_HOME", toolchains::tool(&jvm, "KOTLIN_HOME")?)
+                    .env("NYCKEL_BENCH_JNA_JAR", toolchains::tool(&jvm, "JNA_JAR")?)
+                    .env("NYCKEL_BENCH_KOTLIN_GEN", generated)
+                    .env("NYCKEL_BENCH_FFI_LIBRARY_DIR", library_dir);
+            }
+            run.arg("--").args(args).status()
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(true)
         }
         other => bail!("unknown command `{other}`\n\n{USAGE}"),
+    }
+}
+
+/// Whether a `bench` run with `args` measures `metric` (all do, unless `--only` leaves it out).
+fn bench_wants(args: &[String], metric: &str) -> bool {
+    match args.iter().position(|a| a == "--only") {
+        Some(i) => args.get(i + 1).is_some_and(|list| list.split(',').any(|m| m == metric)),
+        None => true,
     }
 }
 
@@ -103,4 +137,18 @@ fn parse_test_args(args: &[String]) -> Result<Vec<&'static Suite>> {
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod bench_args_tests {
+    use super::bench_wants;
+
+    #[test]
+    fn only_leaves_metrics_out() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(bench_wants(&args(&[]), "ffi.batch_codes"));
+        assert!(bench_wants(&args(&["--idp-seconds", "600"]), "ffi.batch_codes"));
+        assert!(bench_wants(&args(&["--only", "codes.batch,ffi.batch_codes"]), "ffi.batch_codes"));
+        assert!(!bench_wants(&args(&["--only", "codes.batch"]), "ffi.batch_codes"));
+    }
 }

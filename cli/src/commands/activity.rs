@@ -41,6 +41,13 @@ pub fn describe(event: &ActivityEvent, names: &HashMap<i64, String>) -> String {
                         .unwrap_or_else(|| format!("account {id} (since deleted)"))
                 })
                 .collect();
+            if let Some(name) = format.strip_prefix("export:") {
+                let count = match account_ids.len() {
+                    1 => "1 account".to_owned(),
+                    n => format!("{n} accounts"),
+                };
+                return format!("exported {count} as {} ({})", output::clean(name), who.join(", "));
+            }
             let how = match format.as_str() {
                 "qr" => "as a QR code".to_owned(),
                 "uri" => "as an otpauth URI".to_owned(),

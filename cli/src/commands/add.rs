@@ -147,9 +147,6 @@ fn describe(text: &str) -> String {
     }
 }
 
-const GOOGLE_EXPORT: &str =
-    "is a Google Authenticator export (otpauth-migration://); importing those is not supported yet";
-
 /// What to do with a QR code that `scan` does not add but knows, or `None`.
 fn what_to_do_instead(kind: &QrKind, image: &str) -> Option<String> {
     match kind {
@@ -163,17 +160,21 @@ fn what_to_do_instead(kind: &QrKind, image: &str) -> Option<String> {
     }
 }
 
-/// Scans an image and adds every otpauth QR code in it.
+/// Scans an image and adds every otpauth QR code in it; an image of Google Authenticator
+/// export codes (and nothing else) is imported as `nyckel import --scan IMAGE` would.
 pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
     let shown = args.image.display().to_string();
     let found = qr::scan_file(&args.image)?;
     let total = found.texts.len();
+    if !found.texts.is_empty() && found.texts.iter().all(|t| classify(t) == QrKind::GoogleExport) {
+        let parsed = super::import::google_transfer(&found.texts)?;
+        return super::import::apply_and_report(ctx, parsed, Default::default(), args.json.json);
+    }
     let accounts: Vec<&String> =
         found.texts.iter().filter(|t| classify(t) == QrKind::Account).collect();
     if accounts.is_empty() {
         let first = &found.texts[0];
         return Err(CliError::usage(match (total, classify(first)) {
-            (1, QrKind::GoogleExport) => format!("the QR code in {shown} {GOOGLE_EXPORT}"),
             (1, kind @ (QrKind::Enrollment | QrKind::Microsoft)) => format!(
                 "the QR code in {shown} {}",
                 what_to_do_instead(&kind, &shown).unwrap_or_default()
@@ -182,17 +183,14 @@ pub fn run_scan(ctx: &Context, args: &ScanArgs) -> Result<()> {
                 "the QR code in {shown} is not an otpauth:// account; it holds {}",
                 describe(first)
             ),
-            (n, _) if found.texts.iter().all(|t| classify(t) == QrKind::GoogleExport) => {
-                format!("the {n} QR codes in {shown} are a Google Authenticator export (otpauth-migration://); importing those is not supported yet")
-            }
             (n, _) => format!("none of the {n} QR codes in {shown} is an otpauth:// account"),
         }));
     }
     for text in found.texts.iter().filter(|t| classify(t) != QrKind::Account) {
         let why = match classify(text) {
-            QrKind::GoogleExport => {
-                "a Google Authenticator export; importing those is not supported yet".to_owned()
-            }
+            QrKind::GoogleExport => format!(
+                "a Google Authenticator export; import it with `nyckel import --scan {shown}`"
+            ),
             kind @ (QrKind::Enrollment | QrKind::Microsoft) => {
                 format!("it {}", what_to_do_instead(&kind, &shown).unwrap_or_default())
             }

@@ -53,7 +53,7 @@ fn all_codes(vault: &Vault, at: u64) -> Result<(Vec<Shown>, Vec<Account>)> {
     let shown = vault
         .codes_at(at)?
         .into_iter()
-        .map(|c| Shown { account: c.account, code: c.code })
+        .map(|c| Shown { account: Account::clone(&c.account), code: c.code })
         .collect();
     let hotp = vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();
     Ok((shown, hotp))

@@ -13,7 +13,7 @@ use super::{arg_or_stdin, now, open_unlocked, Context};
 use crate::cli::EnrollArgs;
 use crate::error::{CliError, Result};
 use crate::keys::{run_flow, DeviceKeys};
-use crate::output::{self, label, AccountJson, Term};
+use crate::output::{self, AccountJson, Term};
 use crate::qr;
 use nyckel_http::Transport;
 
@@ -153,11 +153,6 @@ pub fn default_device_name() -> String {
         .find(|h| !h.is_empty())
         .map(|h| h.chars().take(MAX_DEVICE_NAME).collect())
         .unwrap_or_else(|| FALLBACK_DEVICE_NAME.to_owned())
-}
-
-/// "Provider (account)" of a finished enrollment.
-pub fn enrolled_label(enrolled: &Enrolled) -> String {
-    label(&enrolled.enrollment.issuer, &enrolled.enrollment.account_name)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ pub mod code;
 pub mod edit;
 pub mod enroll;
 pub mod enrollments;
+pub mod export;
+pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod list;

@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 
 use nyckel_idp::{Config, DeviceInfo, Provider, ServerHandle, SigninFrom, Started};
 pub use nyckel_idp::{Error, ErrorCode, RequestKind};
@@ -20,6 +22,8 @@ pub struct Idp {
     pub dir: tempfile::TempDir,
     pub db: PathBuf,
     pub cfg: Config,
+    /// How far the provider's clock is moved ahead of the configured one (shared with the server).
+    pub offset: Arc<AtomicI64>,
     /// The provider's public API (what its admin CLI and sign-in page use).
     pub provider: Provider,
 }
@@ -30,13 +34,17 @@ impl Idp {
         Idp::with(Config::default())
     }
 
-    /// With a policy (request lifetime, clock …). The clock is shared with the server.
-    pub fn with(cfg: Config) -> Idp {
+    /// With a policy (request lifetime, clock …). The clock is shared with the server and
+    /// can be moved ahead (`offset`).
+    pub fn with(mut cfg: Config) -> Idp {
+        let offset = Arc::new(AtomicI64::new(0));
+        let (base, moved) = (cfg.clock.clone(), offset.clone());
+        cfg.clock = Arc::new(move || base.now() + moved.load(Ordering::SeqCst));
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("idp.db");
         let provider = Provider::open(&db, cfg.clone()).expect("open the provider's database");
         let handle = provider.spawn("127.0.0.1:0").expect("start nyckel-idp");
-        Idp { handle: Some(handle), dir, db, cfg, provider }
+        Idp { handle: Some(handle), dir, db, cfg, offset, provider }
     }
 
     /// `http://127.0.0.1:PORT`.

@@ -21,7 +21,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output, args: &[&str]) -> Run {
+    /// The result of a finished `nyckel ARGS` (asserting it did not panic).
+    pub fn of(out: Output, args: &[&str]) -> Run {
         let run = Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -111,7 +112,7 @@ pub fn output_bytes(mut cmd: Command, args: &[&str], stdin: Option<&[u8]>) -> Ru
     if let Some(bytes) = stdin {
         child.stdin.take().unwrap().write_all(bytes).unwrap();
     }
-    Run::from(child.wait_with_output().expect("wait for nyckel"), args)
+    Run::of(child.wait_with_output().expect("wait for nyckel"), args)
 }
 
 /// Runs `nyckel ARGS` without any vault or passphrase.
@@ -200,22 +201,24 @@ pub fn expect_keys(names: &[&str]) -> Vec<String> {
     k
 }
 
-/// A QR code for `text` as a greyscale image: `scale` pixels per module, 4-module margin.
-pub fn qr_image(text: &str, scale: u32) -> image::GrayImage {
-    let code = qrcode::QrCode::new(text.as_bytes()).unwrap();
-    let w = code.width() as u32;
-    let colors = code.to_colors();
-    let side = (w + 8) * scale;
-    image::GrayImage::from_fn(side, side, |x, y| {
-        let (mx, my) = ((x / scale) as i64 - 4, (y / scale) as i64 - 4);
-        let dark = mx >= 0
-            && my >= 0
-            && (mx as u32) < w
-            && (my as u32) < w
-            && colors[(my as u32 * w + mx as u32) as usize] == qrcode::Color::Dark;
-        image::Luma([if dark { 0 } else { 255 }])
-    })
+/// The keys of an added account's JSON (`add --json`, `scan --json`): `counter_or_period`
+/// is `"counter"` for HOTP, `"period"` otherwise.
+pub fn added_keys(counter_or_period: &str) -> Vec<String> {
+    expect_keys(&[
+        "id",
+        "type",
+        "issuer",
+        "name",
+        "algorithm",
+        "digits",
+        counter_or_period,
+        "warnings",
+    ])
 }
+
+mod images;
+#[allow(unused_imports)]
+pub use images::{finder_pattern_grid, qr_image, side_by_side};
 
 /// Saves an image as PNG or JPEG, by extension.
 pub fn save(img: &image::GrayImage, path: &Path) {
@@ -255,6 +258,16 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// Runs `nyckel ARGS` on a pseudo-terminal, following `steps`; returns (exit code, output).
+pub fn on_terminal(
+    vault: &TestVault,
+    args: &[&str],
+    passphrase: Option<&str>,
+    steps: &[Step],
+) -> (i32, String) {
+    on_terminal_with(vault, args, passphrase, &[], steps)
+}
+
+/// [`on_terminal`] with extra environment variables.
 pub fn on_terminal_with(
     vault: &TestVault,
     args: &[&str],

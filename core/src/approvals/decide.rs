@@ -55,7 +55,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let result = self.exchange(
             &mut e,
             time,
-            |e, now| protocol::fetch_pending(e, self.keys, now),
+            |e, now| protocol::fetch_pending(e, self.keys, self.random, now),
             |fetch, e, resp, received| protocol::parse_pending(e, &fetch, resp, received),
         );
         let saved = self.save_clock(enrollment_id, before, &e);

@@ -20,7 +20,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
             let result = self.exchange(
                 &mut e,
                 &time,
-                |e, now| protocol::update_push_token(e, token, self.keys, now),
+                |e, now| protocol::update_push_token(e, token, self.keys, self.random, now),
                 |ack, e, resp, received| ack.finish(e, resp, received),
             );
             let saved = self.save_clock(stored.id, before, &e);
@@ -41,7 +41,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let provider = self.exchange(
             &mut e,
             &time,
-            |e, now| protocol::unenroll(e, self.keys, now),
+            |e, now| protocol::unenroll(e, self.keys, self.random, now),
             |ack, e, resp, received| ack.finish(e, resp, received),
         );
         let enrollment = self.remove(enrollment_id)?;

@@ -24,8 +24,14 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         self.vault.with_vault(|v| if v.is_locked() { Err(VaultError::Locked) } else { Ok(()) })?;
         let otp: Option<OtpParams> = parsed.otp.as_ref().map(|p| p.params.clone());
         // The state owns the new key (`NewKey`): any `?` below drops it, deleting the key.
-        let (request, state) =
-            protocol::enroll::begin(&parsed, device_name, push_token, self.keys, time.at())?;
+        let (request, state) = protocol::enroll::begin(
+            &parsed,
+            device_name,
+            push_token,
+            self.keys,
+            self.random,
+            time.at(),
+        )?;
         self.key_created()?;
         let response = self.send(request)?;
         // The offset is learned against the time the answer arrived (§8).

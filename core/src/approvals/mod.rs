@@ -47,6 +47,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::protocol::{
     wire, DeviceKeyStore, Enrollment, HttpRequest, HttpResponse, PendingRequest, ProtocolError,
 };
+use crate::random::{Random, SystemRandom};
 use crate::vault::{Account, ActivityEvent, StoredEnrollment, Vault, VaultError};
 
 /// Executes HTTP requests for the core, with the platform's HTTP stack.
@@ -129,10 +130,12 @@ pub struct Approvals<'a, V: VaultAccess + ?Sized> {
     http: &'a dyn HttpTransport,
     persist_keys: Option<&'a PersistKeys<'a>>,
     clock: &'a dyn Clock,
+    random: &'a dyn Random,
 }
 
 impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
-    /// Binds the three, with the system clock (see [`Approvals::with_clock`]).
+    /// Binds the three, with the system clock and random source (see
+    /// [`Approvals::with_clock`], [`Approvals::with_random`]).
     ///
     /// Every flow takes `now`, the device clock (Unix seconds) when the call starts. Times
     /// needed later in the call — when an answer arrives, to learn the clock offset (§8), or
@@ -140,7 +143,14 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     /// the call started. So `now` is normally just the clock's value; a caller simulating a
     /// device clock that is off passes a shifted `now` and keeps that shift for the call.
     pub fn new(vault: &'a V, keys: &'a dyn DeviceKeyStore, http: &'a dyn HttpTransport) -> Self {
-        Approvals { vault, keys, http, persist_keys: None, clock: &SystemClock }
+        Approvals {
+            vault,
+            keys,
+            http,
+            persist_keys: None,
+            clock: &SystemClock,
+            random: &SystemRandom,
+        }
     }
 
     /// Uses `clock` (Unix seconds) instead of the system clock to measure the time that
@@ -148,6 +158,13 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     /// fake one.
     pub fn with_clock(mut self, clock: &'a dyn Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Uses `random` instead of the system's generator for nonces and key aliases (tests
+    /// pin the bytes of requests with it).
+    pub fn with_random(mut self, random: &'a dyn Random) -> Self {
+        self.random = random;
         self
     }
 
@@ -253,7 +270,7 @@ impl<'a, V: VaultAccess + ?Sized> Approvals<'a, V> {
     pub fn sync_time(&self, enrollment_id: i64, now: i64) -> Result<i64, ApprovalError> {
         let time = self.time(now);
         let mut e = self.load(enrollment_id)?;
-        let (request, sync) = crate::protocol::sync_time(&e);
+        let (request, sync) = crate::protocol::sync_time(&e, self.random)?;
         let response = self.send(request)?;
         let offset = sync.finish(&mut e, &response, time.at())?;
         self.commit(enrollment_id, None, |latest| {

@@ -25,10 +25,11 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         // The state (and then `new_key`) owns the new key: dropped on any error path below
         // it deletes the key; it is committed only once the vault saved it.
         let result = loop {
-            let (request, state) = match protocol::enable_phone_signin(&e, self.keys, time.at()) {
-                Ok(built) => built,
-                Err(err) => break Err(ApprovalError::from(err)),
-            };
+            let (request, state) =
+                match protocol::enable_phone_signin(&e, self.keys, self.random, time.at()) {
+                    Ok(built) => built,
+                    Err(err) => break Err(ApprovalError::from(err)),
+                };
             if let Err(err) = self.key_created() {
                 break Err(err);
             }
@@ -92,7 +93,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let result = self.exchange(
             &mut e,
             &time,
-            |e, now| protocol::disable_phone_signin(e, self.keys, now),
+            |e, now| protocol::disable_phone_signin(e, self.keys, self.random, now),
             |state, e, resp, received| state.finish_deferred(e, resp, received),
         );
         let removed = match result {

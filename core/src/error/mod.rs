@@ -480,6 +480,7 @@ impl Classify for ProtocolError {
             ProtocolError::Expired => ErrorKind::RequestExpired,
             ProtocolError::InvalidNumber => ErrorKind::InvalidNumber,
             ProtocolError::PhoneSigninNotEnabled => ErrorKind::PhoneSigninNotEnabled,
+            ProtocolError::NoRandomness => ErrorKind::Internal,
         }
     }
     fn by_user(&self) -> bool {
@@ -513,6 +514,7 @@ impl Classify for ProtocolError {
             | ProtocolError::UnexpectedPayload(_)
             | ProtocolError::Substituted(_)
             | ProtocolError::CounterExhausted
+            | ProtocolError::NoRandomness
             | ProtocolError::InvalidEnrollment(_) => false,
         }
     }

@@ -169,15 +169,18 @@ pub fn plan(vault: &Vault, format: ExportFormat) -> Result<ExportPlan, ExportErr
     Ok(ExportPlan { accounts, left_out })
 }
 
-fn random<const N: usize>() -> Result<[u8; N], ExportError> {
-    use ring::rand::SecureRandom as _;
-    let mut out = [0u8; N];
-    ring::rand::SystemRandom::new().fill(&mut out).map_err(|_| ExportError::Random)?;
-    Ok(out)
+/// Fresh bytes of any length from a random source.
+struct Fresh<'r>(&'r dyn crate::random::Random);
+
+impl Fresh<'_> {
+    fn bytes<const N: usize>(&self) -> Result<[u8; N], ExportError> {
+        crate::random::array(self.0).map_err(|_| ExportError::Random)
+    }
 }
 
 /// Writes the export and records it in the activity log (with the ids of the accounts
-/// that left). Nothing is logged when writing fails.
+/// that left). Nothing is logged when writing fails. Salts, nonces and ids come from the
+/// vault's random source ([`Vault::set_random`]).
 pub fn export(
     vault: &mut Vault,
     format: ExportFormat,
@@ -193,23 +196,24 @@ pub fn export(
         ""
     };
     let plan = plan(vault, format)?;
+    let fresh = Fresh(vault.random());
     let pairs: Vec<(&OtpParams, &str)> =
         plan.accounts.iter().map(|a| (&a.params, a.note.as_str())).collect();
     let uuids = || -> Result<Vec<[u8; 16]>, ExportError> {
-        (0..=pairs.len()).map(|_| random::<16>()).collect()
+        (0..=pairs.len()).map(|_| fresh.bytes()).collect()
     };
     let mut qr_uris = Vec::new();
     let bytes = match format {
         ExportFormat::Nyckel => {
-            backup::seal(&pairs, password, options.backup_kdf, random()?, random()?)?
+            backup::seal(&pairs, password, options.backup_kdf, fresh.bytes()?, fresh.bytes()?)?
         }
         ExportFormat::Aegis => aegis::plain(&pairs, &uuids()?),
         ExportFormat::AegisEncrypted => {
             let random = aegis::AegisRandom {
-                master_key: random()?,
-                salt: random()?,
-                slot_nonce: random()?,
-                db_nonce: random()?,
+                master_key: fresh.bytes()?,
+                salt: fresh.bytes()?,
+                slot_nonce: fresh.bytes()?,
+                db_nonce: fresh.bytes()?,
                 uuids: uuids()?,
             };
             aegis::encrypted(&pairs, password, &random)?
@@ -224,7 +228,7 @@ pub fn export(
         }
         ExportFormat::GoogleQr => {
             let params: Vec<&OtpParams> = pairs.iter().map(|(p, _)| *p).collect();
-            let id = i32::from_le_bytes(random::<4>()?) & i32::MAX;
+            let id = i32::from_le_bytes(fresh.bytes()?) & i32::MAX;
             qr_uris = google::uris(&params, id).into_iter().map(Zeroizing::new).collect();
             Zeroizing::new(Vec::new())
         }

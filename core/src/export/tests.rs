@@ -286,3 +286,21 @@ fn steam_and_hotp_survive_every_format_that_holds_them() {
         assert_eq!(back[2].0.counter, 10300, "{format:?}");
     }
 }
+
+#[test]
+fn salts_nonces_and_ids_come_from_the_vault_random_source() {
+    let (_dir, mut v) = filled();
+    let sevens: std::sync::Arc<dyn crate::random::Random> =
+        std::sync::Arc::new(|b: &mut [u8]| b.fill(7));
+    v.set_random(sevens);
+    let pinned = |v: &mut Vault, f| export(v, f, options(Some("correct horse"))).unwrap().bytes;
+    for format in [ExportFormat::Nyckel, ExportFormat::AegisEncrypted, ExportFormat::Aegis] {
+        assert_eq!(pinned(&mut v, format), pinned(&mut v, format), "{format:?}");
+    }
+    // The pinned bytes are what the file carries, and it still opens.
+    let backup = pinned(&mut v, ExportFormat::Nyckel);
+    let (format, accounts) = reimport(&backup, Some("correct horse"));
+    assert_eq!((format, accounts), (Format::NyckelBackup, originals(&v)));
+    v.set_random(std::sync::Arc::new(crate::random::SystemRandom));
+    assert_ne!(pinned(&mut v, ExportFormat::Nyckel), backup);
+}

@@ -159,19 +159,14 @@ fn entry(position: usize, e: &Value) -> Entry {
     let name = text(e.get("name"));
     let info = e.get("info");
     let field = |key: &str| info.and_then(|i| i.get(key));
-    let kind = match text(e.get("type")).to_ascii_lowercase().as_str() {
-        "totp" => OtpKind::Totp,
-        "hotp" => OtpKind::Hotp,
-        "steam" => OtpKind::Steam,
-        other => {
-            let other: String = other.chars().take(16).collect();
-            return Entry::failed(
-                position,
-                issuer,
-                name,
-                format!("Aegis entry type \"{other}\" is not supported (totp, hotp and steam are)"),
-            );
-        }
+    let kind = match super::candidate::parse_kind(
+        "Aegis entry type",
+        text(e.get("type")),
+        &[OtpKind::Totp, OtpKind::Hotp, OtpKind::Steam],
+        false,
+    ) {
+        Ok(kind) => kind,
+        Err(why) => return Entry::failed(position, issuer, name, why),
     };
     let Some(secret) = field("secret").and_then(Value::as_str) else {
         return Entry::failed(position, issuer, name, "the entry has no secret");

@@ -21,19 +21,14 @@ pub(super) fn read(text: &str) -> Result<Vec<Entry>, ImportError> {
 fn entry(position: usize, e: &Value) -> Entry {
     let text = |key: &str| e.get(key).and_then(Value::as_str).unwrap_or("");
     let (issuer, name) = (text("issuer"), text("label"));
-    let kind = match text("type").to_ascii_uppercase().as_str() {
-        "" | "TOTP" => OtpKind::Totp,
-        "HOTP" => OtpKind::Hotp,
-        "STEAM" => OtpKind::Steam,
-        other => {
-            let other: String = other.chars().take(16).collect();
-            return Entry::failed(
-                position,
-                issuer,
-                name,
-                format!("andOTP type \"{other}\" is not supported"),
-            );
-        }
+    let kind = match super::candidate::parse_kind(
+        "andOTP type",
+        text("type"),
+        &[OtpKind::Totp, OtpKind::Hotp, OtpKind::Steam],
+        true,
+    ) {
+        Ok(kind) => kind,
+        Err(why) => return Entry::failed(position, issuer, name, why),
     };
     let Some(secret) = e.get("secret").and_then(Value::as_str) else {
         return Entry::failed(position, issuer, name, "the entry has no secret");

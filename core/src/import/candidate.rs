@@ -161,6 +161,31 @@ impl<'a> Fields<'a> {
 }
 
 /// `SHA1`, `sha256`, `SHA-512`, … ; anything else is named in the reason.
+/// The OTP kind an app calls `name` (any case), among the kinds that app can hold; an empty
+/// name is TOTP where the app defaults to it. Err: the failure reason for the entry.
+pub(super) fn parse_kind(
+    app_field: &str,
+    name: &str,
+    holds: &[OtpKind],
+    empty_is_totp: bool,
+) -> Result<OtpKind, String> {
+    let kind = match name.to_ascii_lowercase().as_str() {
+        "" if empty_is_totp => Some(OtpKind::Totp),
+        "totp" => Some(OtpKind::Totp),
+        "hotp" => Some(OtpKind::Hotp),
+        "steam" => Some(OtpKind::Steam),
+        _ => None,
+    };
+    match kind {
+        Some(kind) if holds.contains(&kind) => Ok(kind),
+        _ => {
+            let shown: String = name.chars().take(16).collect();
+            let names: Vec<&str> = holds.iter().map(|k| k.as_str()).collect();
+            Err(format!("{app_field} \"{shown}\" is not supported ({} are)", names.join(", ")))
+        }
+    }
+}
+
 pub(super) fn parse_algorithm(name: &str) -> Result<Algorithm, String> {
     match name.trim().to_ascii_uppercase().replace('-', "").as_str() {
         "" | "SHA1" => Ok(Algorithm::Sha1),

@@ -82,7 +82,9 @@ fn detect_json(v: &Value) -> Result<Format, ImportError> {
 }
 
 fn detect_text(text: &str) -> Result<Format, ImportError> {
-    let first = text.lines().next().unwrap_or("").trim();
+    // Blank lines and `#` comments before the first entry are what a hand-kept URI list
+    // has; the readers skip them too.
+    let first = super::content_lines(text).next().unwrap_or("");
     let starts = |s: &str, prefix: &str| {
         s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
     };
@@ -97,6 +99,6 @@ fn detect_text(text: &str) -> Result<Format, ImportError> {
         return Ok(if ente { Format::Ente } else { Format::UriList });
     }
     Err(ImportError::UnknownFormat(
-        "not JSON, not a SQLite database, and the first line is not an otpauth URI".into(),
+        "not JSON, not a SQLite database, and the first line (after blank lines and # comments) is not an otpauth URI".into(),
     ))
 }

@@ -27,18 +27,14 @@ fn token(position: usize, t: &Value) -> Entry {
         issuer => issuer,
     };
     let name = text("label");
-    let kind = match text("type").to_ascii_uppercase().as_str() {
-        "TOTP" => OtpKind::Totp,
-        "HOTP" => OtpKind::Hotp,
-        other => {
-            let other: String = other.chars().take(16).collect();
-            return Entry::failed(
-                position,
-                issuer,
-                name,
-                format!("FreeOTP type \"{other}\" is not supported"),
-            );
-        }
+    let kind = match super::candidate::parse_kind(
+        "FreeOTP type",
+        text("type"),
+        &[OtpKind::Totp, OtpKind::Hotp],
+        false,
+    ) {
+        Ok(kind) => kind,
+        Err(why) => return Entry::failed(position, issuer, name, why),
     };
     // Java bytes: -128..=127 each.
     let secret: Option<Vec<u8>> = t.get("secret").and_then(Value::as_array).and_then(|bytes| {

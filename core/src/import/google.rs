@@ -15,6 +15,9 @@ use crate::otpauth::OtpKind;
 const FORMAT: &str = "Google Authenticator transfer";
 /// Longest transfer URI accepted (a QR code holds at most about 3 KB).
 const MAX_URI_LEN: usize = 64 * 1024;
+/// Most QR codes one export may claim to span (Google puts about ten accounts in each);
+/// bounds the memory a hostile `batch_size` can ask for.
+const MAX_BATCHES: u32 = 1000;
 /// The URI prefix (scheme and host; scheme compared case-insensitively).
 pub(crate) const PREFIX: &str = "otpauth-migration://offline?";
 
@@ -100,6 +103,11 @@ pub fn parse_google_transfer_payload(uri: &str) -> Result<TransferBatch, ImportE
     let payload = <MigrationPayload as prost::Message>::decode(&bytes[..])
         .map_err(|_| malformed("data is not a transfer payload (protobuf does not decode)"))?;
     let batch_size = payload.batch_size.max(1) as u32;
+    if batch_size > MAX_BATCHES {
+        return Err(ImportError::BatchMismatch(format!(
+            "an export of {batch_size} QR codes is more than the {MAX_BATCHES} accepted"
+        )));
+    }
     let batch_index =
         u32::try_from(payload.batch_index).ok().filter(|i| *i < batch_size).ok_or_else(|| {
             ImportError::BatchMismatch(format!(
@@ -111,9 +119,39 @@ pub fn parse_google_transfer_payload(uri: &str) -> Result<TransferBatch, ImportE
     Ok(TransferBatch { batch_size, batch_index, batch_id: payload.batch_id, entries })
 }
 
-/// Reads every QR code of one export (any order; a code scanned twice counts once). A
-/// missing code is reported by number; codes of different exports are refused.
-pub fn read_google_transfer(uris: &[&str]) -> Result<Parsed, ImportError> {
+/// How far the scanning of one export's QR codes has come: which codes are in and which are
+/// still missing (numbers count from 1, as "code 2 of 3").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransferProgress {
+    /// How many codes the export has.
+    pub total: u32,
+    /// The codes scanned so far (each once, ascending).
+    pub scanned: Vec<u32>,
+    /// The codes still to scan (ascending); empty when the export is complete.
+    pub missing: Vec<u32>,
+    /// Accounts in the codes scanned so far.
+    pub accounts: usize,
+}
+
+/// Checks the QR codes scanned so far of one export, for a scanner that asks for the next
+/// code: every payload must decode and all must belong to the same export (else the error
+/// [`read_google_transfer`] would give); missing codes are not an error here.
+pub fn google_transfer_progress(uris: &[&str]) -> Result<TransferProgress, ImportError> {
+    let slots = collect(uris)?;
+    let numbered = |present: bool| -> Vec<u32> {
+        (1..=slots.len() as u32).filter(|n| slots[*n as usize - 1].is_some() == present).collect()
+    };
+    Ok(TransferProgress {
+        total: slots.len() as u32,
+        scanned: numbered(true),
+        missing: numbered(false),
+        accounts: slots.iter().flatten().map(|b| b.entries.len()).sum(),
+    })
+}
+
+/// The decoded codes of one export by batch index (`None`: not scanned); a code scanned twice
+/// counts once. Refuses an empty list and codes of different exports.
+fn collect(uris: &[&str]) -> Result<Vec<Option<TransferBatch>>, ImportError> {
     if uris.is_empty() {
         return Err(malformed("no transfer QR code given"));
     }
@@ -134,6 +172,14 @@ pub fn read_google_transfer(uris: &[&str]) -> Result<Parsed, ImportError> {
             slots[index] = Some(batch);
         }
     }
+    Ok(slots)
+}
+
+/// Reads every QR code of one export (any order; a code scanned twice counts once). A
+/// missing code is reported by number; codes of different exports are refused.
+pub fn read_google_transfer(uris: &[&str]) -> Result<Parsed, ImportError> {
+    let slots = collect(uris)?;
+    let size = slots.len() as u32;
     let missing: Vec<u32> = (1..=size).filter(|n| slots[*n as usize - 1].is_none()).collect();
     if !missing.is_empty() {
         return Err(ImportError::MissingBatches { missing, total: size });

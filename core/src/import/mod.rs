@@ -28,7 +28,10 @@ pub use apply::{apply, EntryOutcome, ImportOptions, ImportReport, Outcome};
 pub use candidate::{Candidate, Entry};
 pub use detect::detect;
 pub use error::ImportError;
-pub use google::{parse_google_transfer_payload, read_google_transfer, TransferBatch};
+pub use google::{
+    google_transfer_progress, parse_google_transfer_payload, read_google_transfer, TransferBatch,
+    TransferProgress,
+};
 pub use kdf::{Argon2Limits, PBKDF2_MAX_ITERATIONS, SCRYPT_MAX_LOG_N, SCRYPT_MAX_MEMORY};
 
 /// "Issuer (name)", "Issuer" or "name" (empty when both are).
@@ -161,7 +164,7 @@ pub fn read(
         Format::Aegis => aegis::read(text(data, format)?, password)?,
         Format::TwoFas => twofas::read(text(data, format)?, password)?,
         Format::GoogleTransfer => {
-            let lines: Vec<&str> = non_empty_lines(text(data, format)?).collect();
+            let lines: Vec<&str> = content_lines(text(data, format)?).collect();
             return read_google_transfer(&lines);
         }
         Format::BitwardenJson => bitwarden::read_json(text(data, format)?, &mut notes)?,
@@ -178,6 +181,30 @@ pub fn read(
     Ok(Parsed { format, entries, notes })
 }
 
+/// What an import file is, found without a password (so without running a KDF).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    /// The format (detected, or the one named).
+    pub format: Format,
+    /// True when the file needs a password to be read.
+    pub encrypted: bool,
+}
+
+/// Recognises a file and tells whether it needs a password, so an app can ask for one only
+/// when it is needed. Errors are those of [`read`] without a password (an unknown format, a
+/// malformed file, …); no key derivation runs.
+pub fn inspect(data: &[u8], format: Option<Format>) -> Result<FileInfo, ImportError> {
+    let format = match format {
+        Some(f) => f,
+        None => detect(data)?,
+    };
+    match read(data, Some(format), None) {
+        Ok(_) => Ok(FileInfo { format, encrypted: false }),
+        Err(ImportError::PasswordRequired(_)) => Ok(FileInfo { format, encrypted: true }),
+        Err(e) => Err(e),
+    }
+}
+
 /// The file as UTF-8 text without a byte-order mark.
 fn text(data: &[u8], format: Format) -> Result<&str, ImportError> {
     let s = std::str::from_utf8(data)
@@ -185,8 +212,10 @@ fn text(data: &[u8], format: Format) -> Result<&str, ImportError> {
     Ok(s.strip_prefix('\u{feff}').unwrap_or(s))
 }
 
-fn non_empty_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty())
+/// The lines of a line-based text format that hold entries: trimmed, without blank lines and
+/// `#` comments (a URI never starts with `#`).
+fn content_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 /// Describes a JSON error by kind and place only: serde's own messages can quote values,

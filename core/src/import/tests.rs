@@ -435,6 +435,62 @@ fn google_transfer_batches_are_joined_in_order_and_missing_ones_named() {
 }
 
 #[test]
+fn google_transfer_progress_names_what_is_scanned_and_what_is_missing() {
+    let one = |index, id| {
+        transfer(vec![gparam(b"12345678901234567890", "a", "b", 0, 0, 0, 0)], 3, index, id)
+    };
+    let (a, b, c) = (one(0, 9), one(1, 9), one(2, 9));
+    let progress = google_transfer_progress(&[&c, &a, &c]).unwrap();
+    assert_eq!(
+        progress,
+        TransferProgress { total: 3, scanned: vec![1, 3], missing: vec![2], accounts: 2 }
+    );
+    let done = google_transfer_progress(&[&c, &a, &b]).unwrap();
+    assert_eq!((done.scanned, done.missing, done.accounts), (vec![1, 2, 3], vec![], 3));
+    assert!(matches!(
+        google_transfer_progress(&[&a, &one(1, 10)]).unwrap_err(),
+        ImportError::BatchMismatch(_)
+    ));
+    assert!(matches!(google_transfer_progress(&[]).unwrap_err(), ImportError::Malformed { .. }));
+    assert!(matches!(
+        google_transfer_progress(&[&a, "otpauth://totp/x?secret=AA"]).unwrap_err(),
+        ImportError::Malformed { .. }
+    ));
+    // A code claiming an absurd number of batches is refused, not allocated for.
+    let huge = transfer(vec![], i32::MAX, 0, 1);
+    assert!(matches!(
+        google_transfer_progress(&[&huge]).unwrap_err(),
+        ImportError::BatchMismatch(_)
+    ));
+    assert!(matches!(read_google_transfer(&[&huge]).unwrap_err(), ImportError::BatchMismatch(_)));
+}
+
+#[test]
+fn inspect_tells_an_encrypted_file_without_running_its_kdf() {
+    let uri = "otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
+    assert_eq!(
+        inspect(uri.as_bytes(), None).unwrap(),
+        FileInfo { format: Format::UriList, encrypted: false }
+    );
+    // A password slot whose scrypt cost is refused once it runs: inspect does not run it.
+    let costly = aegis_encrypted(AEGIS_DB, &[(1, "right", 1 << 30)], None);
+    assert!(matches!(err(&costly, Some("right")), ImportError::KdfTooExpensive { .. }));
+    assert_eq!(
+        inspect(costly.as_bytes(), None).unwrap(),
+        FileInfo { format: Format::Aegis, encrypted: true }
+    );
+    let plain =
+        format!(r#"{{"version":1,"header":{{"slots":null,"params":null}},"db":{AEGIS_DB}}}"#);
+    assert!(!inspect(plain.as_bytes(), None).unwrap().encrypted);
+    // A named format wins over detection; a file that is not one is the reader's error.
+    assert!(matches!(
+        inspect(uri.as_bytes(), Some(Format::NyckelBackup)).unwrap_err(),
+        ImportError::Malformed { .. }
+    ));
+    assert!(matches!(inspect(b"hello", None).unwrap_err(), ImportError::UnknownFormat(_)));
+}
+
+#[test]
 fn google_transfer_tolerates_url_safe_and_unpadded_base64_but_refuses_garbage() {
     let uri = transfer(vec![gparam(b"12345678901234567890", "a", "b", 0, 0, 0, 0)], 1, 0, 1);
     let data = uri
@@ -460,6 +516,32 @@ fn google_transfer_tolerates_url_safe_and_unpadded_base64_but_refuses_garbage() 
 }
 
 // ------------------------------------------------------------------ detection and hostile bytes
+
+#[test]
+fn line_lists_are_detected_past_blank_lines_and_comments() {
+    let uri = "otpauth://totp/ACME:jane?secret=JBSWY3DPEHPK3PXP&issuer=ACME";
+    for text in [
+        format!("# exported by hand\n{uri}\n"),
+        format!("\n\n   \n{uri}\n"),
+        format!("\r\n# one\r\n  # two, indented\r\n\r\n{uri}\r\n# trailing\r\n"),
+        format!("\u{feff}# with a byte-order mark\n{uri}"),
+    ] {
+        assert_eq!(detect(text.as_bytes()).unwrap(), Format::UriList, "{text:?}");
+        let parsed = read(text.as_bytes(), None, None).unwrap();
+        assert_eq!(parsed.entries.len(), 1, "{text:?}");
+        assert!(parsed.entries[0].result.is_ok());
+    }
+    // Ente's list behind a comment is still Ente's (its display state is dropped).
+    let ente = format!("# Ente\n{uri}&codeDisplay=%7B%22pinned%22%3Atrue%7D\n");
+    assert_eq!(detect(ente.as_bytes()).unwrap(), Format::Ente);
+    // Google transfer URIs behind a comment: detected, and the comment is not a batch.
+    let g = transfer(vec![gparam(b"12345678901234567890", "a", "b", 0, 0, 0, 0)], 1, 0, 7);
+    let text = format!("# from Google Authenticator\n\n{g}\n");
+    assert_eq!(detect(text.as_bytes()).unwrap(), Format::GoogleTransfer);
+    assert_eq!(read(text.as_bytes(), None, None).unwrap().entries.len(), 1);
+    // Only comments: nothing to recognise.
+    assert!(matches!(detect(b"# nothing\n\n# here\n"), Err(ImportError::UnknownFormat(_))));
+}
 
 #[test]
 fn unknown_and_malformed_inputs_are_typed_errors() {
@@ -622,4 +704,24 @@ fn import_errors_are_classified_as_the_users_input_except_the_vaults_own() {
     let storage = ImportError::Vault(crate::vault::VaultError::Storage("disk full".into()));
     assert_eq!((storage.kind(), storage.by_user()), (ErrorKind::Storage, false));
     assert_eq!(storage.log_detail().as_deref(), Some("disk full"));
+}
+
+#[test]
+fn a_kind_the_app_cannot_hold_is_named_with_what_it_can() {
+    use super::candidate::parse_kind;
+    let all = [OtpKind::Totp, OtpKind::Hotp, OtpKind::Steam];
+    assert_eq!(parse_kind("andOTP type", "STEAM", &all, true), Ok(OtpKind::Steam));
+    assert_eq!(parse_kind("andOTP type", "", &all, true), Ok(OtpKind::Totp));
+    assert_eq!(
+        parse_kind("Aegis entry type", "", &all, false),
+        Err("Aegis entry type \"\" is not supported (totp, hotp, steam are)".into())
+    );
+    let freeotp = [OtpKind::Totp, OtpKind::Hotp];
+    assert_eq!(
+        parse_kind("FreeOTP type", "Steam", &freeotp, false),
+        Err("FreeOTP type \"Steam\" is not supported (totp, hotp are)".into())
+    );
+    let long = "x".repeat(100);
+    let why = parse_kind("2FAS token type", &long, &all, true).unwrap_err();
+    assert!(why.contains(&"x".repeat(16)) && !why.contains(&"x".repeat(17)), "{why}");
 }

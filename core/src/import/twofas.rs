@@ -120,19 +120,14 @@ fn service(position: usize, s: &Value) -> Entry {
         }
         account => account,
     };
-    let kind = match text(field("tokenType")).to_ascii_uppercase().as_str() {
-        "" | "TOTP" => OtpKind::Totp,
-        "HOTP" => OtpKind::Hotp,
-        "STEAM" => OtpKind::Steam,
-        other => {
-            let other: String = other.chars().take(16).collect();
-            return Entry::failed(
-                position,
-                issuer,
-                name,
-                format!("2FAS token type \"{other}\" is not supported"),
-            );
-        }
+    let kind = match super::candidate::parse_kind(
+        "2FAS token type",
+        text(field("tokenType")),
+        &[OtpKind::Totp, OtpKind::Hotp, OtpKind::Steam],
+        true,
+    ) {
+        Ok(kind) => kind,
+        Err(why) => return Entry::failed(position, issuer, name, why),
     };
     let Some(secret) = s.get("secret").and_then(Value::as_str) else {
         return Entry::failed(position, issuer, name, "the entry has no secret");

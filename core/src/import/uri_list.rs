@@ -8,7 +8,7 @@ use super::{Format, ImportError};
 const ENTE_DISPLAY_PARAMETER: &str = "codeDisplay";
 
 pub(super) fn read(text: &str, format: Format) -> Result<Vec<Entry>, ImportError> {
-    let lines: Vec<&str> = super::non_empty_lines(text).filter(|l| !l.starts_with('#')).collect();
+    let lines: Vec<&str> = super::content_lines(text).collect();
     Ok(lines
         .iter()
         .enumerate()

@@ -7,6 +7,11 @@ pub enum ParseError {
     /// Input longer than [`super::MAX_URI_LEN`] bytes.
     #[error("URI is {len} bytes; at most {max} are accepted")]
     TooLong { len: usize, max: usize },
+    /// The account parses, but written back as a URI (what Nyckel stores, exports and shows as
+    /// a QR code) it would be longer than [`super::MAX_URI_LEN`] bytes: its labels are too
+    /// long to ever be exported again.
+    #[error("the account's labels are too long: written back as a URI it would be {len} bytes; at most {max} fit")]
+    CanonicalTooLong { len: usize, max: usize },
     /// Not an `otpauth://` URI (an https link, a migration payload, …).
     #[error("not an otpauth URI (scheme \"{0}\")")]
     WrongScheme(String),

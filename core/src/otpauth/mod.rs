@@ -11,6 +11,7 @@ mod uri;
 #[cfg(test)]
 mod tests;
 
+pub use base32::decode_secret;
 pub use error::ParseError;
 pub use manual::{parse_manual, ManualEntry};
 pub use parse::{parse, MAX_URI_LEN};

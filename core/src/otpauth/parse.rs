@@ -45,7 +45,16 @@ pub fn parse(input: &str) -> Result<ParsedUri, ParseError> {
         rest.split_once('?').ok_or(ParseError::Malformed("missing '?' before the parameters"))?;
     let label = decode_text(label, "the label", "the label")?;
     let query = Query::parse(query)?;
-    build(kind, &label, query)
+    let parsed = build(kind, &label, query)?;
+    // Written back, a text field is percent-encoded (at most 3 bytes per byte) and the issuer
+    // may appear twice (label prefix and parameter): only long inputs can outgrow the limit.
+    if input.len().saturating_mul(6).saturating_add(128) > MAX_URI_LEN {
+        let len = parsed.params.to_uri().len();
+        if len > MAX_URI_LEN {
+            return Err(ParseError::CanonicalTooLong { len, max: MAX_URI_LEN });
+        }
+    }
+    Ok(parsed)
 }
 
 /// Checks the scheme is `otpauth` (any case) followed by `//`; returns what follows.

@@ -774,13 +774,35 @@ fn missing_question_mark() {
 
 #[test]
 fn too_long() {
-    let base = totp_with("&pad=");
-    let exact = format!("{base}{}", "a".repeat(MAX_URI_LEN - base.len()));
+    // A canonical URI (as Nyckel writes it) of exactly the limit parses and writes back the same.
+    let mut params = ok(&totp_with("&pad=")).params;
+    let fill = MAX_URI_LEN - params.to_uri().len();
+    params.extra = vec![("pad".into(), "a".repeat(fill))];
+    let exact = params.to_uri();
     assert_eq!(exact.len(), MAX_URI_LEN);
-    ok(&exact);
+    assert_eq!(ok(&exact).params.to_uri(), exact);
     let over = format!("{exact}a");
     assert_eq!(err(&over), ParseError::TooLong { len: MAX_URI_LEN + 1, max: MAX_URI_LEN });
     assert!(matches!(err(&"x".repeat(1 << 20)), ParseError::TooLong { .. }));
+}
+
+/// Found by the `otpauth` fuzz target: labels that fit the input limit raw but not once
+/// percent-encoded (and the issuer repeated) parsed into an account no URI can carry, so the
+/// vault refused it and no export could write it.
+#[test]
+fn an_account_too_long_to_write_back_is_refused() {
+    let issuer = "é".repeat(700);
+    let uri = format!("otpauth://totp/{issuer}:anna?secret={S20}");
+    assert!(uri.len() <= MAX_URI_LEN);
+    match err(&uri) {
+        ParseError::CanonicalTooLong { len, max } => assert!(len > max && max == MAX_URI_LEN),
+        other => panic!("{other:?}"),
+    }
+    // Whatever parses is written back within the limit.
+    let fits = format!("otpauth://totp/{}:anna?secret={S20}", "é".repeat(300));
+    let parsed = ok(&fits);
+    assert!(parsed.params.to_uri().len() <= MAX_URI_LEN);
+    assert_eq!(parse(&parsed.params.to_uri()).unwrap().params, parsed.params);
 }
 
 #[test]

@@ -4,6 +4,7 @@ use super::envelope::{open, skew_time};
 use super::keys::DeviceKeyStore;
 use super::wire::{Ack, PushTokenRequest};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+use crate::random::Random;
 
 const ENDPOINT: &str = "/nyckel/v1/device";
 
@@ -19,6 +20,7 @@ pub fn update_push_token(
     enrollment: &Enrollment,
     push_token: Option<&str>,
     keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
     let token = push_token.filter(|t| !t.is_empty());
@@ -27,7 +29,7 @@ pub fn update_push_token(
     }
     let body = serde_json::to_vec(&PushTokenRequest { push_token: token.map(str::to_owned) })
         .map_err(|_| ProtocolError::Malformed("request"))?;
-    let signed = enrollment.signed(keys, "PUT", ENDPOINT, body, now)?;
+    let signed = enrollment.signed(keys, random, "PUT", ENDPOINT, body, now)?;
     Ok((signed.request, DeviceAck { nonce: signed.nonce }))
 }
 
@@ -36,9 +38,10 @@ pub fn update_push_token(
 pub fn unenroll(
     enrollment: &Enrollment,
     keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
-    let signed = enrollment.signed(keys, "DELETE", ENDPOINT, Vec::new(), now)?;
+    let signed = enrollment.signed(keys, random, "DELETE", ENDPOINT, Vec::new(), now)?;
     Ok((signed.request, DeviceAck { nonce: signed.nonce }))
 }
 

@@ -1,5 +1,6 @@
 //! Enrollment (§4.1): register a device key with an activation code and pin the provider key.
 
+use crate::random::{self, Random};
 use serde::{Deserialize, Serialize};
 
 use super::envelope::{self, open};
@@ -109,13 +110,14 @@ impl Enrollment {
     pub(crate) fn signed(
         &self,
         keys: &dyn DeviceKeyStore,
+        random: &dyn Random,
         method: &str,
         endpoint: &str,
         body: Vec<u8>,
         now: i64,
     ) -> Result<super::http::SignedRequest, ProtocolError> {
         let pk = self.device_key_bytes()?;
-        let signer = Signer { keys, alias: &self.device_key_alias, public_key: &pk };
+        let signer = Signer { keys, alias: &self.device_key_alias, public_key: &pk, random };
         device_request(
             method,
             &self.base_url,
@@ -140,8 +142,8 @@ pub struct EnrollState<'k> {
 }
 
 /// A fresh, unguessable key alias.
-pub(crate) fn new_alias(prefix: &str) -> String {
-    format!("nyckel-{prefix}-{}", wire::random_b64(12))
+pub(crate) fn new_alias(prefix: &str, random: &dyn Random) -> Result<String, ProtocolError> {
+    Ok(format!("nyckel-{prefix}-{}", random::b64(random, 12)?))
 }
 
 /// An identifier as §1 defines it: an opaque string of 1–64 characters of the b64url
@@ -159,12 +161,17 @@ pub fn begin<'k>(
     device_name: &str,
     push_token: Option<&str>,
     keys: &'k dyn DeviceKeyStore,
+    random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, EnrollState<'k>), ProtocolError> {
-    let device_name: String =
-        device_name.chars().filter(|c| !c.is_control()).take(MAX_DEVICE_NAME).collect();
+    // Never send what the provider refuses to show (bidi controls, invisibles, controls).
+    let device_name: String = device_name
+        .chars()
+        .filter(|c| !wire::is_unsafe_display_char(*c))
+        .take(MAX_DEVICE_NAME)
+        .collect();
     let push_token = push_token.filter(|t| !t.is_empty() && t.len() <= MAX_PUSH_TOKEN);
-    let key = NewKey::create(keys, new_alias("device"), false)?;
+    let key = NewKey::create(keys, new_alias("device", random)?, false)?;
     if !wire::is_p256_public_key(key.public_key()) {
         return Err(ProtocolError::BadPlatformKey);
     }
@@ -175,7 +182,7 @@ pub fn begin<'k>(
         push_token: push_token.map(str::to_owned),
     })
     .map_err(|_| ProtocolError::Malformed("request"))?;
-    let signer = Signer { keys, alias: key.alias(), public_key: key.public_key() };
+    let signer = Signer { keys, alias: key.alias(), public_key: key.public_key(), random };
     let signed =
         device_request("POST", &uri.base_url, "/nyckel/v1/enroll", "", "new", now, body, &signer)?;
     Ok((signed.request, EnrollState { uri: uri.clone(), key, device_name, nonce: signed.nonce }))
@@ -190,13 +197,8 @@ impl<'k> EnrollState<'k> {
     /// Consumes the provider's answer. On success returns the [`Enrollment`] to persist and
     /// keeps the key (for callers with nothing to save that can fail afterwards; see
     /// [`EnrollState::finish_pending`]); on any error the new device key is deleted and
-    /// nothing is to be stored. (`_keys` is unused: the state owns its key.)
-    pub fn finish(
-        self,
-        _keys: &dyn DeviceKeyStore,
-        resp: &HttpResponse,
-        now: i64,
-    ) -> Result<Enrollment, ProtocolError> {
+    /// nothing is to be stored.
+    pub fn finish(self, resp: &HttpResponse, now: i64) -> Result<Enrollment, ProtocolError> {
         let (enrollment, key) = self.finish_pending(resp, now)?;
         key.commit();
         Ok(enrollment)

@@ -76,9 +76,18 @@ pub enum ProtocolError {
     /// The signature counter cannot be increased any further.
     #[error("this enrollment's signature counter is used up")]
     CounterExhausted,
+    /// The random source gave nothing (a starved platform); nothing was sent.
+    #[error("this device could not make a random nonce; nothing was sent")]
+    NoRandomness,
     /// The enrollment record itself is inconsistent (e.g. a corrupted stored key).
     #[error("the stored enrollment is damaged ({0})")]
     InvalidEnrollment(&'static str),
+}
+
+impl From<crate::random::NoRandomness> for ProtocolError {
+    fn from(_: crate::random::NoRandomness) -> Self {
+        ProtocolError::NoRandomness
+    }
 }
 
 impl ProtocolError {

@@ -35,6 +35,7 @@ use super::keys::{sign_checked, DeviceKeyStore};
 use super::url::BaseUrl;
 use super::wire::{self, b64};
 use super::ProtocolError;
+use crate::random::{self, Random};
 
 /// A device-signed request and the nonce it carries (responses must echo it).
 pub(crate) struct SignedRequest {
@@ -47,6 +48,8 @@ pub(crate) struct Signer<'a> {
     pub keys: &'a dyn DeviceKeyStore,
     pub alias: &'a str,
     pub public_key: &'a [u8],
+    /// Where the request's nonce comes from.
+    pub random: &'a dyn Random,
 }
 
 /// Builds a device-signed request (`docs/protocol.md` §2.2).
@@ -63,7 +66,7 @@ pub(crate) fn device_request(
 ) -> Result<SignedRequest, ProtocolError> {
     let base =
         BaseUrl::parse(base_url).map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
-    let nonce = wire::random_b64(16);
+    let nonce = random::b64(signer.random, 16)?;
     let path_and_query = format!("{}{endpoint}{query}", base.path);
     let ts = timestamp.to_string();
     let to_sign =

@@ -5,6 +5,7 @@ use super::envelope::{open, skew_time};
 use super::keys::DeviceKeyStore;
 use super::wire::{unb64, PendingList};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+use crate::random::Random;
 
 pub use super::wire::{PendingRequest, RequestKind};
 
@@ -40,9 +41,10 @@ pub struct PendingFetch {
 pub fn fetch_pending(
     enrollment: &Enrollment,
     keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, PendingFetch), ProtocolError> {
-    let signed = enrollment.signed(keys, "GET", "/nyckel/v1/requests", Vec::new(), now)?;
+    let signed = enrollment.signed(keys, random, "GET", "/nyckel/v1/requests", Vec::new(), now)?;
     Ok((signed.request, PendingFetch { nonce: signed.nonce }))
 }
 

@@ -7,6 +7,7 @@ use super::keys::{sign_checked, DeviceKeyStore};
 use super::new_key::NewKey;
 use super::wire::{self, b64, PhoneSigninRequest, PhoneSigninState};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+use crate::random::{self, Random};
 
 const ENDPOINT: &str = "/nyckel/v1/phone-signin";
 
@@ -32,16 +33,17 @@ pub struct PhoneSigninDisable {
 pub fn enable_phone_signin<'k>(
     enrollment: &Enrollment,
     keys: &'k dyn DeviceKeyStore,
+    random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, PhoneSigninEnable<'k>), ProtocolError> {
-    let key = NewKey::create(keys, new_alias("phone"), true)
+    let key = NewKey::create(keys, new_alias("phone", random)?, true)
         .map_err(|e| ProtocolError::from(e).of_phone_signin_key())?;
     if !wire::is_p256_public_key(key.public_key()) {
         return Err(ProtocolError::BadPlatformKey);
     }
     let pk_b64 = b64(key.public_key());
     // The nonce must be known before signing the proof; sign the request with a nonce we pick.
-    let nonce = wire::random_b64(16);
+    let nonce = random::b64(random, 16)?;
     let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
     let proof = sign_checked(keys, key.alias(), key.public_key(), proof_msg.as_bytes())
         .map_err(|e| e.of_phone_signin_key())?;
@@ -145,11 +147,10 @@ impl<'k> PhoneSigninEnable<'k> {
     }
 
     /// [`PhoneSigninEnable::finish_pending`], keeping the new key at once (for callers that
-    /// save nothing that can fail afterwards). (`_keys` is unused: the state owns its key.)
+    /// save nothing that can fail afterwards).
     pub fn finish_deferred(
         self,
         enrollment: &mut Enrollment,
-        _keys: &dyn DeviceKeyStore,
         resp: &HttpResponse,
         now: i64,
     ) -> Result<Option<String>, ProtocolError> {
@@ -168,7 +169,7 @@ impl<'k> PhoneSigninEnable<'k> {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<(), ProtocolError> {
-        if let Some(old) = self.finish_deferred(enrollment, keys, resp, now)? {
+        if let Some(old) = self.finish_deferred(enrollment, resp, now)? {
             let _ = keys.delete_key(old);
         }
         Ok(())
@@ -179,9 +180,10 @@ impl<'k> PhoneSigninEnable<'k> {
 pub fn disable_phone_signin(
     enrollment: &Enrollment,
     keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, PhoneSigninDisable), ProtocolError> {
-    let signed = enrollment.signed(keys, "DELETE", ENDPOINT, Vec::new(), now)?;
+    let signed = enrollment.signed(keys, random, "DELETE", ENDPOINT, Vec::new(), now)?;
     Ok((signed.request, PhoneSigninDisable { nonce: signed.nonce }))
 }
 

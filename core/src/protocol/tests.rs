@@ -9,6 +9,7 @@ use super::keys::FixedPin;
 use super::testutil::FakeProvider;
 use super::wire::{self, b64, sha256, unb64, verify_p256};
 use super::*;
+use crate::random::{NoRandomness, Random, SystemRandom};
 
 const NOW: i64 = 1_767_225_600;
 const CODE: &str = "q3U1y0Cq9E3N0QmK6cJ3aA";
@@ -59,16 +60,13 @@ fn setup() -> Setup {
     let provider = FakeProvider::new();
     let keys = SoftwareKeyStore::new();
     let uri = uri_for(&provider);
-    let (req, state) = enroll::begin(&uri, "Annas telefon", Some("tok"), &keys, NOW).unwrap();
+    let (req, state) =
+        enroll::begin(&uri, "Annas telefon", Some("tok"), &keys, &SystemRandom, NOW).unwrap();
     let body = body_json(&req);
     let dk = body["devicePublicKey"].as_str().unwrap().to_owned();
     let nonce = check_device_sig(&req, &unb64(&dk).unwrap());
     let enrollment = state
-        .finish(
-            &keys,
-            &provider.respond_with_key(&enrolled_payload(&nonce, &dk), &provider.public),
-            NOW,
-        )
+        .finish(&provider.respond_with_key(&enrolled_payload(&nonce, &dk), &provider.public), NOW)
         .unwrap();
     Setup { provider, keys, enrollment }
 }
@@ -83,7 +81,7 @@ fn pending_payload(nonce: &str, requests: Vec<Value>) -> Value {
 }
 
 fn fetch(s: &mut Setup, requests: Vec<Value>) -> Vec<PendingRequest> {
-    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
     let resp = s.provider.respond(&pending_payload(&nonce, requests));
     parse_pending(&mut s.enrollment, &f, &resp, NOW).unwrap()
@@ -119,7 +117,7 @@ fn enroll_request_shape() {
     let p = FakeProvider::new();
     let keys = SoftwareKeyStore::new();
     let (req, _state) =
-        enroll::begin(&uri_for(&p), "Annas\u{7} telefon", None, &keys, NOW).unwrap();
+        enroll::begin(&uri_for(&p), "Annas\u{7} telefon", None, &keys, &SystemRandom, NOW).unwrap();
     assert_eq!(req.method, "POST");
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/enroll");
     assert_eq!(header(&req, "Nyckel-Device"), "new");
@@ -132,16 +130,49 @@ fn enroll_request_shape() {
 }
 
 #[test]
+fn nonces_and_key_aliases_come_from_the_injected_random_source() {
+    let p = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let nines = |b: &mut [u8]| b.fill(9);
+    let (req, state) = enroll::begin(&uri_for(&p), "x", None, &keys, &nines, NOW).unwrap();
+    assert_eq!(header(&req, "Nyckel-Nonce"), b64(&[9; 16]));
+    assert_eq!(state.key_alias(), format!("nyckel-device-{}", b64(&[9; 12])));
+    let s = setup();
+    let (req, _) = sync_time(&s.enrollment, &nines).unwrap();
+    assert!(req.url.ends_with(&format!("?nonce={}", b64(&[9; 16]))), "{}", req.url);
+}
+
+#[test]
+fn a_starved_random_source_fails_typed_and_creates_no_key() {
+    struct Starved;
+    impl Random for Starved {
+        fn fill(&self, _: &mut [u8]) -> Result<(), NoRandomness> {
+            Err(NoRandomness)
+        }
+    }
+    let p = FakeProvider::new();
+    let keys = SoftwareKeyStore::new();
+    let err = enroll::begin(&uri_for(&p), "x", None, &keys, &Starved, NOW).unwrap_err();
+    assert_eq!(err, ProtocolError::NoRandomness);
+    assert!(keys.aliases().is_empty());
+    let s = setup();
+    assert_eq!(
+        fetch_pending(&s.enrollment, &s.keys, &Starved, NOW).unwrap_err(),
+        ProtocolError::NoRandomness
+    );
+}
+
+#[test]
 fn enroll_refuses_a_provider_key_other_than_the_fingerprint() {
     let p = FakeProvider::new();
     let impostor = FakeProvider::new();
     let keys = SoftwareKeyStore::new();
-    let (req, state) = enroll::begin(&uri_for(&p), "x", None, &keys, NOW).unwrap();
+    let (req, state) = enroll::begin(&uri_for(&p), "x", None, &keys, &SystemRandom, NOW).unwrap();
     let b = body_json(&req);
     let payload =
         enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
     let resp = impostor.respond_with_key(&payload, &impostor.public);
-    assert_eq!(state.finish(&keys, &resp, NOW), Err(ProtocolError::ProviderKeyMismatch));
+    assert_eq!(state.finish(&resp, NOW), Err(ProtocolError::ProviderKeyMismatch));
     assert!(keys.aliases().is_empty(), "the new key is deleted, nothing stored");
 }
 
@@ -152,13 +183,13 @@ fn enroll_refuses_a_forged_signature_and_other_answers() {
     let keys = SoftwareKeyStore::new();
     let uri = uri_for(&p);
     let run = |mutate: &dyn Fn(&mut Value), signer: &FakeProvider| {
-        let (req, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
+        let (req, state) = enroll::begin(&uri, "x", None, &keys, &SystemRandom, NOW).unwrap();
         let b = body_json(&req);
         let mut payload =
             enrolled_payload(header(&req, "Nyckel-Nonce"), b["devicePublicKey"].as_str().unwrap());
         mutate(&mut payload);
         // Always claim the pinned key, whoever signed.
-        state.finish(&keys, &signer.respond_with_key(&payload, &p.public), NOW)
+        state.finish(&signer.respond_with_key(&payload, &p.public), NOW)
     };
     assert_eq!(run(&|_| {}, &impostor), Err(ProtocolError::BadProviderSignature));
     assert_eq!(
@@ -184,14 +215,14 @@ fn enroll_refuses_a_forged_signature_and_other_answers() {
     assert_eq!(run(&|v| v["deviceId"] = json!(42), &p), Err(ProtocolError::Malformed("payload")));
     assert!(keys.aliases().is_empty());
     // Provider error status → typed error.
-    let (_, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
+    let (_, state) = enroll::begin(&uri, "x", None, &keys, &SystemRandom, NOW).unwrap();
     let resp = HttpResponse {
         status: 400,
         headers: vec![],
         body: br#"{"error":"activation_invalid","message":"m"}"#.to_vec(),
     };
     assert_eq!(
-        state.finish(&keys, &resp, NOW),
+        state.finish(&resp, NOW),
         Err(ProtocolError::Provider { status: 400, code: ProviderCode::ActivationInvalid })
     );
 }
@@ -219,7 +250,7 @@ fn pending_rejects_forgery_substitution_and_replay() {
     let mut s = setup();
     let impostor = FakeProvider::new();
     let try_with = |s: &mut Setup, mutate: &dyn Fn(&mut Value), signer: Option<&FakeProvider>| {
-        let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
         let mut payload = pending_payload(
             header(&req, "Nyckel-Nonce"),
             vec![pending_request("cmVxMQ", "push", NOW + 120)],
@@ -266,7 +297,7 @@ fn pending_rejects_forgery_substitution_and_replay() {
         Err(ProtocolError::UnexpectedPayload("answers another request"))
     );
     // A raw r||s provider signature is refused.
-    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     let mut env = s.provider.envelope_value(&pending_payload(header(&req, "Nyckel-Nonce"), vec![]));
     env["signature"] = json!(b64(&[1u8; 64]));
     let resp =
@@ -280,7 +311,7 @@ fn pending_rejects_forgery_substitution_and_replay() {
 #[test]
 fn clock_skew_answer_corrects_the_offset_only_when_signed() {
     let mut s = setup();
-    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     let nonce = header(&req, "Nyckel-Nonce").to_owned();
     let time = |signer: &FakeProvider, n: &str| {
         let env = signer.envelope_value(
@@ -304,7 +335,7 @@ fn clock_skew_answer_corrects_the_offset_only_when_signed() {
     let ok = time(&s.provider, &nonce);
     assert_eq!(parse_pending(&mut s.enrollment, &f, &ok, NOW), Err(ProtocolError::ClockSkew));
     assert_eq!(s.enrollment.clock_offset, 3600);
-    let (req2, _) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req2, _) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     assert_eq!(header(&req2, "Nyckel-Timestamp"), (NOW + 3600).to_string());
 }
 
@@ -517,7 +548,7 @@ fn try_enroll(url: &str, mutate: &dyn Fn(&mut Value)) -> Result<Enrollment, Prot
     let uri =
         EnrollUri::parse(&EnrollUri::build(url, CODE, "anna", &p.fingerprint(), None, None, None))
             .unwrap();
-    let (req, state) = enroll::begin(&uri, "x", None, &keys, NOW).unwrap();
+    let (req, state) = enroll::begin(&uri, "x", None, &keys, &SystemRandom, NOW).unwrap();
     let mut payload = enrolled_payload(
         header(&req, "Nyckel-Nonce"),
         body_json(&req)["devicePublicKey"].as_str().unwrap(),
@@ -530,7 +561,7 @@ fn try_enroll(url: &str, mutate: &dyn Fn(&mut Value)) -> Result<Enrollment, Prot
     };
     payload["rpId"] = json!(host);
     mutate(&mut payload);
-    state.finish(&keys, &p.respond_with_key(&payload, &p.public), NOW)
+    state.finish(&p.respond_with_key(&payload, &p.public), NOW)
 }
 
 #[test]
@@ -566,7 +597,7 @@ fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
     let req = respond(&mut s.enrollment, &list[0], Decision::Deny, &s.keys, NOW).unwrap();
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/requests/42/response");
     assert_eq!(parse_assertion(&req).1["nyckel"]["requestId"], "42");
-    let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     let bad = s.provider.respond(&pending_payload(
         header(&req, "Nyckel-Nonce"),
         vec![pending_request("a.b", "push", NOW + 120)],
@@ -577,7 +608,7 @@ fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
     );
     // A phone sign-in credential id.
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
-    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":header(&req, "Nyckel-Nonce"),
         "deviceId":"ZGV2aWNl","credentialId":"c","enabled":true}));
     st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
@@ -644,7 +675,7 @@ fn extreme_provider_times_never_overflow() {
     // Through the wire: a signed list with extreme serverTime, createdAt and expiresAt.
     for server_time in [i64::MIN, i64::MAX] {
         s.enrollment.clock_offset = 0;
-        let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
         let mut item = pending_request("cmVxMQ", "push", i64::MAX);
         item["createdAt"] = json!(i64::MIN);
         let mut payload = pending_payload(header(&req, "Nyckel-Nonce"), vec![item]);
@@ -672,7 +703,7 @@ fn extreme_provider_times_never_overflow() {
 fn phone_signin_enable_approve_disable() {
     let mut s = setup();
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
-    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/phone-signin");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
     let b = body_json(&req);
@@ -708,7 +739,7 @@ fn phone_signin_enable_approve_disable() {
     );
     assert_eq!(s.enrollment.phone_signin.as_ref().unwrap().sign_count, 2);
 
-    let (req, st) = disable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, st) = disable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     assert_eq!(req.method, "DELETE");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
     let resp = s
@@ -724,7 +755,7 @@ fn phone_signin_enable_approve_disable() {
 fn phone_signin_enable_without_pin_creates_nothing() {
     let s = setup();
     assert_eq!(
-        enable_phone_signin(&s.enrollment, &s.keys, NOW).unwrap_err(),
+        enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap_err(),
         ProtocolError::KeyStore(KeyStoreError::UserCancelled)
     );
     assert_eq!(s.keys.aliases().len(), 1);
@@ -733,7 +764,7 @@ fn phone_signin_enable_without_pin_creates_nothing() {
 #[test]
 fn time_sync_sets_the_offset() {
     let mut s = setup();
-    let (req, st) = sync_time(&s.enrollment);
+    let (req, st) = sync_time(&s.enrollment, &SystemRandom).unwrap();
     let nonce = req.url.split("nonce=").nth(1).unwrap().to_owned();
     let resp = s
         .provider
@@ -746,7 +777,7 @@ proptest! {
     #[test]
     fn hostile_pending_bodies_never_panic(status in 100u16..600, body in proptest::collection::vec(any::<u8>(), 0..400)) {
         let mut s = setup();
-        let (_, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let (_, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
         let resp = HttpResponse { status, headers: vec![], body };
         prop_assert!(parse_pending(&mut s.enrollment, &f, &resp, NOW).is_err());
     }
@@ -756,7 +787,7 @@ proptest! {
         Just(json!(null)), Just(json!(-1)), Just(json!(1e300)), Just(json!("")), Just(json!([])), Just(json!({})),
         Just(json!(u64::MAX)), Just(json!("x".repeat(3000)))]) {
         let mut s = setup();
-        let (req, f) = fetch_pending(&s.enrollment, &s.keys, NOW).unwrap();
+        let (req, f) = fetch_pending(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
         let mut p = pending_payload(header(&req, "Nyckel-Nonce"), vec![pending_request("cmVxMQ", "push", NOW + 120)]);
         p["requests"][0][&field] = value.clone();
         p[&field] = value;
@@ -767,7 +798,8 @@ proptest! {
 #[test]
 fn push_token_update_and_unenroll_are_signed_and_acknowledged() {
     let mut s = setup();
-    let (req, ack) = update_push_token(&s.enrollment, Some("new-token"), &s.keys, NOW).unwrap();
+    let (req, ack) =
+        update_push_token(&s.enrollment, Some("new-token"), &s.keys, &SystemRandom, NOW).unwrap();
     assert_eq!(
         (req.method.as_str(), req.url.as_str()),
         ("PUT", "https://idp.example.se/nyckel/v1/device")
@@ -779,7 +811,7 @@ fn push_token_update_and_unenroll_are_signed_and_acknowledged() {
     );
     ack.finish(&mut s.enrollment, &ok, NOW).unwrap();
 
-    let (req, ack) = unenroll(&s.enrollment, &s.keys, NOW).unwrap();
+    let (req, ack) = unenroll(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
     assert_eq!(req.method, "DELETE");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
     let other = s.provider.respond(

@@ -1,8 +1,9 @@
 //! Signed server time (§4.6, §8): the app's clock offset, also usable for TOTP.
 
 use super::envelope::open;
-use super::wire::{self, ServerTime};
+use super::wire::ServerTime;
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
+use crate::random::{self, Random};
 
 /// State between [`sync_time`] and [`TimeSync::finish`].
 #[derive(Debug)]
@@ -11,15 +12,18 @@ pub struct TimeSync {
 }
 
 /// Builds `GET /nyckel/v1/time?nonce=…`.
-pub fn sync_time(enrollment: &Enrollment) -> (HttpRequest, TimeSync) {
-    let nonce = wire::random_b64(16);
+pub fn sync_time(
+    enrollment: &Enrollment,
+    random: &dyn Random,
+) -> Result<(HttpRequest, TimeSync), ProtocolError> {
+    let nonce = random::b64(random, 16)?;
     let req = HttpRequest {
         method: "GET".into(),
         url: format!("{}/nyckel/v1/time?nonce={nonce}", enrollment.base_url),
         headers: vec![("Accept".into(), "application/json".into())],
         body: Vec::new(),
     };
-    (req, TimeSync { nonce })
+    Ok((req, TimeSync { nonce }))
 }
 
 impl TimeSync {

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 mod error_code;
 pub mod messages;
+mod text;
 
 pub use error_code::{ErrorBody, ErrorCode};
 pub use messages::{
@@ -20,6 +21,7 @@ pub use messages::{
     PhoneSigninState, ProviderInfo, PushTokenRequest, RequestKind, RespondOutcome, ServerTime,
     Signed, SigninResult,
 };
+pub use text::{is_unsafe_display_char, is_valid_device_name};
 
 /// Domain tag of provider signatures.
 pub const PROVIDER_SIG_TAG: &str = "nyckel-provider-v1\n";
@@ -168,15 +170,6 @@ pub(crate) fn context_hash(c: &Context<'_>) -> String {
         h.update(f.as_bytes());
     }
     b64(&h.finalize())
-}
-
-/// A fresh random nonce of `n` bytes, b64url.
-pub fn random_b64(n: usize) -> String {
-    use ring::rand::SecureRandom;
-    let mut buf = vec![0u8; n];
-    // SystemRandom only fails when the OS has no randomness at all; fall back loudly.
-    ring::rand::SystemRandom::new().fill(&mut buf).expect("operating system RNG unavailable");
-    b64(&buf)
 }
 
 #[cfg(test)]

@@ -79,8 +79,9 @@ pub enum BatchResult {
 /// An account with its current code.
 #[derive(Clone, Debug)]
 pub struct AccountCode {
-    /// The account.
-    pub account: Account,
+    /// The account, shared with the vault's snapshot of codes (a refresh copies no secret
+    /// and no label; the last holder zeroizes the secret).
+    pub account: std::sync::Arc<Account>,
     /// Its code now.
     pub code: Code,
 }
@@ -237,9 +238,17 @@ impl Vault {
         Ok(Account { id, params, note: note.to_owned(), position, created_at: at, updated_at: at })
     }
 
-    /// All accounts in their sort order.
+    /// All accounts in their sort order. Served from the snapshot `codes_at` keeps (read
+    /// again whenever the file changed), so listing and showing codes read the file once.
     pub fn accounts(&self) -> Result<Vec<Account>, VaultError> {
+        self.snapshot_accounts()
+    }
+
+    /// All accounts in their sort order, read and decrypted from the file.
+    pub(super) fn read_accounts(&self) -> Result<Vec<Account>, VaultError> {
         self.key()?;
+        #[cfg(test)]
+        self.snapshot.count_read();
         let mut st = self.conn.prepare("SELECT id, position, created_at, updated_at, sealed FROM accounts ORDER BY position, id")?;
         let rows = st.query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, Vec<u8>>(4)?))

@@ -9,7 +9,6 @@
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use super::crypto;
 use super::error::VaultError;
 use super::slots::hex;
 
@@ -65,7 +64,7 @@ impl TempFile {
         let name = target
             .file_name()
             .ok_or_else(|| VaultError::InvalidInput("the vault path has no file name".into()))?;
-        let random = crypto::random_bytes::<8>()
+        let random = crate::random::array::<8>(&crate::random::SystemRandom)
             .map_err(|e| VaultError::Storage(format!("no randomness for a file name: {e}")))?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);

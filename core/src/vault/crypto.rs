@@ -2,8 +2,9 @@
 //! to its vault, table, row and format version (so rows cannot be swapped or moved).
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
+
+use crate::random::{self, Random};
 
 /// Version of the sealed-record layout, bound into every record's associated data.
 pub const RECORD_FORMAT: u16 = 1;
@@ -18,9 +19,9 @@ pub struct VaultKey(Box<Zeroizing<[u8; 32]>>);
 
 impl VaultKey {
     /// A fresh random key.
-    pub fn generate() -> Result<Self, SealError> {
+    pub fn generate(random: &dyn Random) -> Result<Self, SealError> {
         let mut k = Box::new(Zeroizing::new([0u8; 32]));
-        SystemRandom::new().fill(&mut k[..]).map_err(|_| SealError::Random)?;
+        random.fill(&mut k[..]).map_err(|_| SealError::Random)?;
         Ok(VaultKey(k))
     }
 
@@ -44,8 +45,13 @@ impl VaultKey {
     }
 
     /// Seals `plaintext`; the result is `nonce ‖ ciphertext ‖ tag`.
-    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
-        seal_with(&self.aead(), aad, plaintext)
+    pub fn seal(
+        &self,
+        random: &dyn Random,
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, SealError> {
+        seal_with(random, &self.aead(), aad, plaintext)
     }
 
     /// Opens what [`VaultKey::seal`] produced with the same associated data.
@@ -78,9 +84,13 @@ pub enum SealError {
 }
 
 /// Seals with an arbitrary AES-256-GCM key (also used for key-slot wrapping).
-pub fn seal_with(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
-    let mut nonce = [0u8; NONCE_LEN];
-    SystemRandom::new().fill(&mut nonce).map_err(|_| SealError::Random)?;
+pub fn seal_with(
+    random: &dyn Random,
+    key: &LessSafeKey,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let nonce = random::array::<NONCE_LEN>(random).map_err(|_| SealError::Random)?;
     let mut buf = plaintext.to_vec();
     key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
         .map_err(|_| SealError::Random)?;
@@ -142,22 +152,16 @@ pub fn scrub_stack() {
     std::hint::black_box(&area);
 }
 
-/// Random bytes.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], SealError> {
-    let mut b = [0u8; N];
-    SystemRandom::new().fill(&mut b).map_err(|_| SealError::Random)?;
-    Ok(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::random::SystemRandom;
 
     #[test]
     fn round_trip_and_context_binding() {
-        let k = VaultKey::generate().unwrap();
+        let k = VaultKey::generate(&SystemRandom).unwrap();
         let aad = record_aad(b"vault-one", "accounts", 7);
-        let sealed = k.seal(&aad, b"hello").unwrap();
+        let sealed = k.seal(&SystemRandom, &aad, b"hello").unwrap();
         assert_eq!(&k.open(&aad, &sealed).unwrap()[..], b"hello");
         // Another row, table or vault must not open it.
         for other in [
@@ -171,8 +175,8 @@ mod tests {
 
     #[test]
     fn every_flipped_bit_is_detected() {
-        let k = VaultKey::generate().unwrap();
-        let sealed = k.seal(b"ad", b"secret record").unwrap();
+        let k = VaultKey::generate(&SystemRandom).unwrap();
+        let sealed = k.seal(&SystemRandom, b"ad", b"secret record").unwrap();
         for i in 0..sealed.len() * 8 {
             let mut bad = sealed.clone();
             bad[i / 8] ^= 1 << (i % 8);
@@ -183,8 +187,23 @@ mod tests {
 
     #[test]
     fn wrong_key_fails() {
-        let sealed = VaultKey::generate().unwrap().seal(b"", b"x").unwrap();
-        assert_eq!(VaultKey::generate().unwrap().open(b"", &sealed), Err(SealError::Auth));
+        let sealed =
+            VaultKey::generate(&SystemRandom).unwrap().seal(&SystemRandom, b"", b"x").unwrap();
+        assert_eq!(
+            VaultKey::generate(&SystemRandom).unwrap().open(b"", &sealed),
+            Err(SealError::Auth)
+        );
         assert_eq!(VaultKey::from_bytes(&[0; 31]).unwrap_err(), SealError::KeyLength(31));
+    }
+
+    #[test]
+    fn the_nonce_comes_from_the_injected_source() {
+        let k = VaultKey::from_bytes(&[1; 32]).unwrap();
+        let fives = |b: &mut [u8]| b.fill(5);
+        let a = k.seal(&fives, b"ad", b"x").unwrap();
+        assert_eq!(a, k.seal(&fives, b"ad", b"x").unwrap(), "same source, same bytes");
+        assert_eq!(&a[..NONCE_LEN], &[5; NONCE_LEN]);
+        assert_ne!(a, k.seal(&SystemRandom, b"ad", b"x").unwrap());
+        assert_eq!(VaultKey::generate(&fives).unwrap().as_bytes(), &[5; 32]);
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::crypto::{self, SealError};
+use crate::random::SystemRandom;
 
 /// Argon2id parameters of a passphrase slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,8 +119,8 @@ pub struct SoftwareProtector {
 impl SoftwareProtector {
     /// A protector with a fresh random key.
     pub fn generate() -> Result<Self, ProtectorError> {
-        let key =
-            crypto::random_bytes::<32>().map_err(|e| ProtectorError::Failed(e.to_string()))?;
+        let key = crate::random::array::<32>(&SystemRandom)
+            .map_err(|e| ProtectorError::Failed(e.to_string()))?;
         Ok(SoftwareProtector { key: Zeroizing::new(key) })
     }
 }
@@ -129,7 +130,7 @@ const PROTECTOR_AAD: &[u8] = b"nyckel-software-protector";
 impl KeyProtector for SoftwareProtector {
     fn wrap(&self, key: Vec<u8>) -> Result<Vec<u8>, ProtectorError> {
         let key = Zeroizing::new(key);
-        crypto::seal_with(&crypto::aes_key(&self.key), PROTECTOR_AAD, &key)
+        crypto::seal_with(&SystemRandom, &crypto::aes_key(&self.key), PROTECTOR_AAD, &key)
             .map_err(|e| ProtectorError::Failed(e.to_string()))
     }
 

@@ -9,6 +9,7 @@
 //! and either makes the next read start from the file again.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use super::accounts::{Account, AccountCode};
 use super::error::VaultError;
@@ -21,12 +22,12 @@ type Stamp = (i64, u64);
 
 /// The cache a [`Vault`] holds; empty while locked.
 #[derive(Default)]
-pub(super) struct SnapshotCache(RefCell<Option<Snapshot>>);
+pub(super) struct SnapshotCache(RefCell<Option<Snapshot>>, #[cfg(test)] std::cell::Cell<u32>);
 
 struct Snapshot {
     stamp: Stamp,
     /// Every account in sort order; TOTP and Steam ones with their key prepared.
-    accounts: Vec<(Account, Option<PreparedParams>)>,
+    accounts: Vec<(Arc<Account>, Option<PreparedParams>)>,
 }
 
 impl SnapshotCache {
@@ -40,6 +41,18 @@ impl SnapshotCache {
     pub(super) fn is_filled(&self) -> bool {
         self.0.borrow().is_some()
     }
+
+    /// How many times the accounts were read from the file.
+    #[cfg(test)]
+    pub(super) fn reads(&self) -> u32 {
+        self.1.get()
+    }
+
+    /// Counts a read of the accounts from the file.
+    #[cfg(test)]
+    pub(super) fn count_read(&self) {
+        self.1.set(self.1.get() + 1);
+    }
 }
 
 impl Vault {
@@ -50,8 +63,8 @@ impl Vault {
         Ok((version, self.conn.total_changes()))
     }
 
-    /// [`Vault::codes_at`] from the snapshot, reading the file again only when it changed.
-    pub(super) fn snapshot_codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
+    /// Runs `f` on the snapshot, reading the file again first only when it changed.
+    fn with_snapshot<T>(&self, f: impl FnOnce(&Snapshot) -> T) -> Result<T, VaultError> {
         self.key()?;
         // Taken before reading: a commit that lands in between changes `data_version`
         // again, so the worst case is one extra read later, never a stale snapshot.
@@ -60,27 +73,38 @@ impl Vault {
         if cache.as_ref().is_none_or(|s| s.stamp != stamp) {
             *cache = None; // the old secrets go before the new ones are read
             let accounts = self
-                .accounts()?
+                .read_accounts()?
                 .into_iter()
                 .map(|a| {
                     let prepared = (a.params.kind != OtpKind::Hotp).then(|| a.params.prepare());
-                    (a, prepared)
+                    (Arc::new(a), prepared)
                 })
                 .collect();
             *cache = Some(Snapshot { stamp, accounts });
         }
-        let snapshot = cache.as_ref().expect("filled above");
-        snapshot
-            .accounts
-            .iter()
-            .filter_map(|(account, prepared)| {
-                let prepared = prepared.as_ref()?;
-                Some(match prepared.code_at(unix_time) {
-                    Ok(code) => Ok(AccountCode { account: account.clone(), code }),
-                    Err(e) => Err(e.into()),
+        Ok(f(cache.as_ref().expect("filled above")))
+    }
+
+    /// [`Vault::accounts`] from the snapshot.
+    pub(super) fn snapshot_accounts(&self) -> Result<Vec<Account>, VaultError> {
+        self.with_snapshot(|s| s.accounts.iter().map(|(a, _)| Account::clone(a)).collect())
+    }
+
+    /// [`Vault::codes_at`] from the snapshot, reading the file again only when it changed.
+    pub(super) fn snapshot_codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
+        self.with_snapshot(|snapshot| {
+            snapshot
+                .accounts
+                .iter()
+                .filter_map(|(account, prepared)| {
+                    let prepared = prepared.as_ref()?;
+                    Some(match prepared.code_at(unix_time) {
+                        Ok(code) => Ok(AccountCode { account: Arc::clone(account), code }),
+                        Err(e) => Err(e.into()),
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })?
     }
 }
 
@@ -99,7 +123,7 @@ mod tests {
 
     /// What `codes_at` computed before the snapshot: every account read and keyed afresh.
     fn uncached(v: &Vault, t: u64) -> Vec<(i64, String, Option<u32>)> {
-        v.accounts()
+        v.read_accounts()
             .unwrap()
             .into_iter()
             .filter(|a| a.params.kind != OtpKind::Hotp)
@@ -201,5 +225,28 @@ mod tests {
         assert!(!v.snapshot.is_filled());
         v.unlock_with_unwrapped_key(UnwrappedKey::new(key)).unwrap();
         assert_eq!(cached(&v, T), before);
+    }
+
+    #[test]
+    fn codes_and_the_account_list_read_the_file_once_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, path) = new_vault(&dir);
+        for uri in URIS {
+            add(&mut v, uri);
+        }
+        let mut v2 = Vault::open(&path).unwrap();
+        v2.unlock_with_passphrase(PASS).unwrap();
+        assert_eq!(cached(&v2, T).len(), 4);
+        let listed = v2.accounts().unwrap();
+        assert_eq!(v2.snapshot.reads(), 1, "the list came from the snapshot");
+        assert_eq!(listed.len(), 5, "HOTP accounts are listed");
+
+        // A change by another connection is read again, once.
+        let edit = AccountEdit { name: Some("renamed".into()), ..AccountEdit::default() };
+        v.update(listed[0].id, edit).unwrap();
+        assert_eq!(v2.accounts().unwrap()[0].params.name, "renamed");
+        assert_eq!(cached(&v2, T).len(), 4);
+        assert_eq!(v2.snapshot.reads(), 2);
+        assert_eq!(listed.len(), v2.read_accounts().unwrap().len());
     }
 }

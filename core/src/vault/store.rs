@@ -1,6 +1,7 @@
 //! Opening, creating, unlocking and locking the vault file.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
@@ -11,6 +12,7 @@ use super::error::VaultError;
 use super::schema::{self, APPLICATION_ID};
 use super::slots::{hex, unhex, KdfParams, KeyProtector, PassphraseSlotParams};
 use super::snapshot::SnapshotCache;
+use crate::random::{self, NoRandomness, Random, SystemRandom};
 
 /// Plaintext sealed as the key check: unlocking verifies the recovered key opens it.
 const KEY_CHECK: &[u8] = b"nyckel key check";
@@ -24,6 +26,8 @@ pub struct Vault {
     pub(super) key: Option<VaultKey>,
     /// Decrypted accounts with prepared keys while unlocked (see `snapshot.rs`).
     pub(super) snapshot: SnapshotCache,
+    /// Where nonces and salts come from ([`Vault::set_random`]).
+    pub(super) random: Arc<dyn Random>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -67,6 +71,24 @@ fn configure(conn: &Connection) -> Result<(), VaultError> {
 }
 
 impl Vault {
+    /// A vault over `conn`, drawing randomness from the system until [`Vault::set_random`].
+    fn assemble(conn: Connection, vault_id: Vec<u8>, key: Option<VaultKey>) -> Vault {
+        let random = Arc::new(SystemRandom);
+        Vault { conn, vault_id, key, snapshot: SnapshotCache::default(), random }
+    }
+
+    /// Replaces the source of the nonces and salts this vault makes from now on (tests pin
+    /// bytes with it; production keeps the system's). A new vault's own id and key always
+    /// come from the system source.
+    pub fn set_random(&mut self, random: Arc<dyn Random>) {
+        self.random = random;
+    }
+
+    /// The random source this vault uses (flows bound to the vault share it).
+    pub fn random(&self) -> &dyn Random {
+        &*self.random
+    }
+
     /// Creates a new vault at `path` protected by a passphrase, and returns it unlocked.
     /// Refuses to touch an existing file.
     pub fn create(path: &Path, passphrase: &str, kdf: KdfParams) -> Result<Vault, VaultError> {
@@ -103,9 +125,7 @@ impl Vault {
         let (vault_id, key) = Self::build(temp.path(), add_first_slot)?;
         temp.persist_exclusively(path)?;
         match Self::open_created(path) {
-            Ok(conn) => {
-                Ok(Vault { conn, vault_id, key: Some(key), snapshot: SnapshotCache::default() })
-            }
+            Ok(conn) => Ok(Vault::assemble(conn, vault_id, Some(key))),
             Err(e) => {
                 // A side file appeared between the checks and SQLite opening it: the vault
                 // just linked is ours alone, and is not left next to it.
@@ -128,10 +148,11 @@ impl Vault {
         conn.pragma_update(None, "journal_mode", "MEMORY")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "secure_delete", "ON")?;
-        let vault_id = crypto::random_bytes::<16>().map_err(seal_err)?.to_vec();
-        let key = VaultKey::generate().map_err(seal_err)?;
-        let key_check =
-            key.seal(&record_aad(&vault_id, "vault_meta", 1), KEY_CHECK).map_err(seal_err)?;
+        let vault_id = random::array::<16>(&SystemRandom).map_err(no_randomness)?.to_vec();
+        let key = VaultKey::generate(&SystemRandom).map_err(seal_err)?;
+        let key_check = key
+            .seal(&SystemRandom, &record_aad(&vault_id, "vault_meta", 1), KEY_CHECK)
+            .map_err(seal_err)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.pragma_update(None, "application_id", APPLICATION_ID)?;
         schema::create(&tx)?;
@@ -140,8 +161,7 @@ impl Vault {
             rusqlite::params![vault_id, key_check, now()],
         )?;
         tx.commit()?;
-        let mut vault =
-            Vault { conn, vault_id, key: Some(key), snapshot: SnapshotCache::default() };
+        let mut vault = Vault::assemble(conn, vault_id, Some(key));
         add_first_slot(&mut vault)?;
         vault.conn.pragma_update(None, "journal_mode", "WAL")?;
         let key = vault.key.take().ok_or(VaultError::Locked)?;
@@ -206,7 +226,7 @@ impl Vault {
             tx.commit()?;
         }
         let vault_id = read_vault_id(&conn)?;
-        Ok(Vault { conn, vault_id, key: None, snapshot: SnapshotCache::default() })
+        Ok(Vault::assemble(conn, vault_id, None))
     }
 
     /// True while the vault key is not in memory.
@@ -335,13 +355,14 @@ impl Vault {
         passphrase: &str,
         kdf: KdfParams,
     ) -> Result<(), VaultError> {
-        let salt = crypto::random_bytes::<32>().map_err(seal_err)?;
+        let salt = random::array::<32>(&*self.random).map_err(no_randomness)?;
         let params = PassphraseSlotParams { kdf: "argon2id".into(), params: kdf, salt: hex(&salt) };
         let params_json = serde_json::to_string(&params).expect("slot params serialise");
         let kek = kdf.derive(passphrase, &salt).map_err(VaultError::InvalidInput)?;
         let aad = slot_aad(&self.vault_id, "passphrase", &params_json);
-        let wrapped = crypto::seal_with(&crypto::aes_key(&kek), &aad, self.key()?.as_bytes())
-            .map_err(seal_err)?;
+        let wrapped =
+            crypto::seal_with(&*self.random, &crypto::aes_key(&kek), &aad, self.key()?.as_bytes())
+                .map_err(seal_err)?;
         self.replace_slot("passphrase", &params_json, wrapped)
     }
 
@@ -412,7 +433,8 @@ impl Vault {
         row_id: i64,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, VaultError> {
-        self.key()?.seal(&record_aad(&self.vault_id, table, row_id), plaintext).map_err(seal_err)
+        let aad = record_aad(&self.vault_id, table, row_id);
+        self.key()?.seal(&*self.random, &aad, plaintext).map_err(seal_err)
     }
 
     /// Opens row `row_id` of `table`; a failure means the row was altered or moved.
@@ -535,6 +557,10 @@ fn check_passphrase(passphrase: &str) -> Result<(), VaultError> {
         return Err(VaultError::InvalidInput("the passphrase must not be empty".into()));
     }
     Ok(())
+}
+
+fn no_randomness(e: NoRandomness) -> VaultError {
+    VaultError::Storage(e.to_string())
 }
 
 fn seal_err(e: SealError) -> VaultError {

@@ -82,9 +82,25 @@ SV = {
     "Nyckel cannot open your accounts": "Nyckel kan inte öppna dina konton",
     "%@ · Phone sign-in on": "%@ · Telefoninloggning på",
     "%@ · Approvals on": "%@ · Godkännanden på",
+    "After Nyckel is set up, choose your backup file and enter its password.": "När Nyckel är konfigurerad väljer du säkerhetskopian och anger dess lösenord.",
+    "Accounts in the backup: %lld": "Konton i säkerhetskopian: %lld",
+    "Already in Nyckel: %lld": "Finns redan i Nyckel: %lld",
+    "At least %lld characters.": "Minst %lld tecken.",
+    "Backup saved with %lld accounts.": "Säkerhetskopian sparades med %lld konton.",
+    "Cannot be imported: %lld": "Kan inte importeras: %lld",
+    "File: %@": "Fil: %@",
+    "Import %lld accounts": "Importera %lld konton",
+    "Import the other %lld": "Importera de övriga %lld",
+    "Imported %lld accounts.": "%lld konton importerades.",
+    "New accounts: %lld": "Nya konton: %lld",
+    "Restore %lld accounts": "Återställ %lld konton",
+    "Restored %lld accounts.": "%lld konton återställdes.",
+    "Scanned %lld of %lld codes. Scan code %@ next.": "%lld av %lld koder skannade. Skanna kod %@ härnäst.",
 }
 
-INT_KEYS = {"\\(ids.count)", "\\(model.queued)", "\\(secondsLeft)", "\\(Int(info.digits))", "\\(Int(info.period))"}
+INT_KEYS = {"\\(ids.count)", "\\(model.queued)", "\\(secondsLeft)", "\\(Int(info.digits))", "\\(Int(info.period))",
+            "\\(plan.accounts.count)", "\\(Int(s.wouldImport))", "\\(Int(s.duplicates))", "\\(Int(s.failed))",
+            "\\(Int(s.imported))", "\\(BackupFlow.minPassword)", "\\(accounts)", "\\(n)", "\\(scannedCount)", "\\(total)"}
 
 CALLS = r"(?:Text|Button|Label|LabeledContent|Section|Toggle|SecureField|TextField|navigationTitle|ContentUnavailableView|confirmationDialog|alert|Picker|DisclosureGroup)"
 PATTERNS = [re.compile(CALLS + r'\(\s*"((?:[^"\\]|\\.|\\\([^)]*\)*\))*)"'), re.compile(r'String\(localized:\s*"((?:[^"\\]|\\.)*)"')]

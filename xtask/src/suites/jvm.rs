@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{provider_binary, RecordedPids};
+use super::{import_fixtures, provider_binary, RecordedPids};
 use crate::bindings;
 use crate::cmd::Cmd;
 use crate::report::{judge, read_junit_dir, Counts};
@@ -28,7 +28,10 @@ pub fn kotlin(ws: &mut Workspace) -> Result<Counts> {
     ];
     let out = ws.target_dir("kotlin-test");
     let pids = RecordedPids::new(out.join("idp-pids"), "nyckel-idp")?;
-    let env = [("NYCKEL_IDP", idp.to_string()), ("NYCKEL_IDP_PIDS", pids.dir.to_string())];
+    let mut env = vec![("NYCKEL_IDP", idp.to_string()), ("NYCKEL_IDP_PIDS", pids.dir.to_string())];
+    if let Some(fixtures) = import_fixtures(ws) {
+        env.push(("NYCKEL_IMPORT_FIXTURES", fixtures.to_string()));
+    }
     let counts = tools.compile_and_run(ws, &out, &sources, "app.nyckel", &env)?;
     drop(pids);
     Ok(counts)

@@ -5,6 +5,7 @@
 //! run fails whatever the reason.
 
 mod browser;
+mod fuzz;
 mod jvm;
 mod lint;
 mod rust;
@@ -32,9 +33,11 @@ pub const LINT: &Suite = &ALL[0];
 /// Every suite, in the order they run: the cheap checks first, then Rust, then the suites
 /// that reuse Rust build outputs (the Kotlin ones share the generated bindings, the Swift
 /// ones the staged library and the chroot), the browser last.
-pub static ALL: [Suite; 7] = [
+pub static ALL: [Suite; 8] = [
     Suite { cli_name: "lint", title: "Lint", run: lint::run },
     Suite { cli_name: "rust", title: "Rust", run: rust::run },
+    // A few seconds of each fuzz target (its own release build, in fuzz/target).
+    Suite { cli_name: "fuzz", title: "Fuzz", run: fuzz::run },
     Suite { cli_name: "kotlin", title: "Kotlin", run: jvm::kotlin },
     // The Android app's plain-Kotlin logic, against the bindings the Kotlin suite generated.
     Suite { cli_name: "app-logic", title: "App logic", run: jvm::app_logic },
@@ -109,6 +112,18 @@ impl Drop for RecordedPids {
             }
         }
         let _ = crate::workspace::remove(&self.dir);
+    }
+}
+
+/// `../shared/fixtures/import/aegis-testdata` beside the repository (real export files of
+/// other apps, docs/import.md) when it exists; the tests that read it skip visibly otherwise.
+fn import_fixtures(ws: &Workspace) -> Option<camino::Utf8PathBuf> {
+    let dir = ws.root.join("../shared/fixtures/import/aegis-testdata");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("==> {dir} not found: the real-file import tests skip themselves");
+        None
     }
 }
 

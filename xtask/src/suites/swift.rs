@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{provider_binary, RecordedPids};
+use super::{import_fixtures, provider_binary, RecordedPids};
 use crate::bindings::{self, install};
 use crate::report::{judge, read_junit, Counts};
 use crate::toolchains::{chroot_mount_point, in_swift_chroot, provision};
@@ -22,10 +22,18 @@ pub fn nyckel_kit(ws: &mut Workspace) -> Result<Counts> {
     let idp = provider_binary(ws)?;
     install(&idp, &staged.host.join("bin/nyckel-idp"))?;
     let pids = RecordedPids::new(staged.host.join("idp-pids"), "nyckel-idp")?;
-    let env = [
+    let mut env = vec![
         ("NYCKEL_IDP", format!("{}/bin/nyckel-idp", staged.chroot)),
         ("NYCKEL_IDP_PIDS", format!("{}/idp-pids", staged.chroot)),
     ];
+    // The chroot sees only the repository: the real export files are staged beside the
+    // library for the run (read in place, never committed) and removed afterwards.
+    let fixtures = staged.host.join("import-fixtures");
+    remove(&fixtures)?;
+    if let Some(dir) = import_fixtures(ws) {
+        copy_dir(&dir, &fixtures)?;
+        env.push(("NYCKEL_IMPORT_FIXTURES", format!("{}/import-fixtures", staged.chroot)));
+    }
     let package = format!("{}/ios/NyckelKit", chroot_mount_point(ws));
     let counts = swift_test(
         ws,
@@ -36,13 +44,27 @@ pub fn nyckel_kit(ws: &mut Workspace) -> Result<Counts> {
         &["-Xswiftc", "-DNYCKEL_TEST_HOOKS"],
     );
     drop(pids);
+    remove(&fixtures)?;
     counts
+}
+
+/// Copies the files of `from` (no subdirectories) into a new directory `to`.
+fn copy_dir(from: &Utf8Path, to: &Utf8Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in from.read_dir_utf8().with_context(|| format!("cannot read {from}"))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))
+                .with_context(|| format!("cannot copy {}", entry.path()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The iOS app's Logic/ (ios/App/Nyckel/Logic) and its XCTest file, without Xcode: a
 /// throw-away SwiftPM package in target/ios-app-logic whose target `Nyckel_App` (the app's
 /// module name, so the tests' `@testable import Nyckel_App` is unchanged) links those files
-/// and depends on ios/NyckelKit. The rest of the app (SwiftUI, UIKit, Security) cannot be
+/// and depends on ios/NyckelKit; its tests are every file of ios/App/NyckelTests. The rest of the app (SwiftUI, UIKit, Security) cannot be
 /// compiled here.
 pub fn ios_app_logic(ws: &mut Workspace) -> Result<Counts> {
     let staged = stage(ws)?;
@@ -155,10 +177,13 @@ fn write_app_logic_package(ws: &Workspace, pkg: &Utf8Path) -> Result<()> {
     }
     anyhow::ensure!(linked > 0, "no Swift files in {logic}");
     std::fs::write(sources.join("LinuxLocalized.swift"), LINUX_LOCALIZED)?;
-    symlink(
-        &format!("{up}/ios/App/NyckelTests/LogicTests.swift"),
-        &tests.join("LogicTests.swift"),
-    )?;
+    let test_dir = ws.path("ios/App/NyckelTests");
+    for entry in test_dir.read_dir_utf8().with_context(|| format!("cannot read {test_dir}"))? {
+        let name = entry?.file_name().to_owned();
+        if name.ends_with(".swift") {
+            symlink(&format!("{up}/ios/App/NyckelTests/{name}"), &tests.join(&name))?;
+        }
+    }
     std::fs::write(pkg.join("Package.swift"), APP_LOGIC_MANIFEST)?;
     Ok(())
 }

@@ -350,6 +350,14 @@ pub struct SigninResult {
     /// That assertion's signature counter (optional in v1).
     #[serde(rename = "signCount", default, skip_serializing_if = "Option::is_none")]
     pub sign_count: Option<u32>,
+    /// `reported` only (optional in v1): until when the provider blocks new sign-ins for the
+    /// user (Unix seconds; the administrator may lift it earlier).
+    #[serde(rename = "blockedUntil", default, skip_serializing_if = "Option::is_none")]
+    pub blocked_until: Option<i64>,
+    /// `reported` only (optional in v1): whom the user contacts, as the provider's
+    /// administrator configured it ("IT-support 040-123 45 67").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 impl Payload for SigninResult {

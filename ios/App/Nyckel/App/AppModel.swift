@@ -17,6 +17,9 @@ final class AppModel: ObservableObject {
     @Published var pendingRequestId: String?
     /// An otpauth:// or nyckel-enroll:// link the app was opened with.
     @Published var incomingLink: ScannedCode?
+    /// Chosen on the welcome screen ("Restore from backup"): once the new vault is unlocked,
+    /// the main view opens the restore screen (and clears this).
+    @Published var restoreAfterCreate = false
     /// The scanned code handed from the scanner to the preview/enrollment screen (memory only;
     /// dropped when the vault locks).
     var scanned: ScannedCode?

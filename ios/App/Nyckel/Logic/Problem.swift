@@ -8,6 +8,7 @@ import Nyckel
 struct Problem: Equatable, Error {
     enum Kind: Equatable {
         case alreadyAdded, invalidCode, invalidInput, notAnAccount, googleMigration, noQRFound
+        case notATransferCode, backupNotSaved, fileNotRead
         case wrongPassphrase, locked, closed, userCancelled, keyInvalidated, keyUnavailable, keyFailed
         case noPlatformKey, notFound, storage, damaged, tooNew
         case enrollmentNotFound, wrongNumber, requestExpired, requestNotPending, requestNotFound, busy, invalidNumber
@@ -81,7 +82,10 @@ struct Problem: Equatable, Error {
         case .invalidCode: text = String(localized: "This QR code cannot be used")
         case .invalidInput: text = String(localized: "Please check what you entered")
         case .notAnAccount: text = String(localized: "This QR code is not an account code.")
-        case .googleMigration: text = String(localized: "This is a Google Authenticator export code. Nyckel cannot import it yet: show each account's own QR code instead.")
+        case .googleMigration: text = String(localized: "This is a Google Authenticator export code. Import it in Settings → Import.")
+        case .notATransferCode: text = String(localized: "This is not a Google Authenticator export code.")
+        case .backupNotSaved: text = String(localized: "The backup file could not be saved. Try another place.")
+        case .fileNotRead: text = String(localized: "The file could not be opened.")
         case .noQRFound: text = String(localized: "No QR code was found in the image.")
         case .wrongPassphrase: text = String(localized: "Wrong passphrase.")
         case .locked: text = String(localized: "Nyckel is locked.")

@@ -101,8 +101,14 @@ struct AccountListView: View {
         }
         .overlay {
             if model.total == 0 && model.enrollments.isEmpty {
-                ContentUnavailableView("No accounts yet", systemImage: "key",
-                                       description: Text("Tap + and scan the QR code your organisation or website shows."))
+                ContentUnavailableView {
+                    Label("No accounts yet", systemImage: "key")
+                } description: {
+                    Text("Tap + and scan the QR code your organisation or website shows.")
+                } actions: {
+                    // A new phone: the first-run way back to the accounts of the old one.
+                    Button("Restore from backup") { path.append(.restore) }
+                }
             }
         }
         .searchable(text: $model.query, prompt: "Search accounts")

@@ -37,6 +37,11 @@ struct CreateVaultView: View {
                     if Self.biometricsAvailable { Button("Use Face ID or Touch ID instead") { usePassphrase = false } }
                 }
             }
+            Section {
+                // The first-run choice of a new phone: the vault is created as above, then the
+                // restore screen opens (RootView's MainView).
+                Toggle("Restore from backup", isOn: $model.restoreAfterCreate)
+            } footer: { Text("After Nyckel is set up, choose your backup file and enter its password.") }
             if let problem { Text(problem.message).foregroundStyle(.red) }
         }
     }

@@ -3,6 +3,7 @@ import SwiftUI
 
 enum Route: Hashable {
     case add, scan, preview, manual, account(Int64), export(Int64), activity, settings, approve, enroll, enrollment(Int64)
+    case importAccounts, backup, restore
 }
 
 /// The lock gate: nothing of the vault is on screen unless it is unlocked; locking drops the
@@ -40,6 +41,9 @@ struct MainView: View {
                     case let .export(id): ExportQRView(id: id)
                     case .activity: ActivityView()
                     case .settings: SettingsView()
+                    case .importAccounts: ImportView(restore: false, path: $path)
+                    case .restore: ImportView(restore: true, path: $path)
+                    case .backup: BackupView()
                     case .approve: ApprovalView()
                     case .enroll: EnrollView(path: $path)
                     case let .enrollment(id): EnrollmentView(id: id, path: $path)
@@ -48,6 +52,12 @@ struct MainView: View {
         }
         .onChange(of: model.pendingRequestId, initial: true) { _, id in
             if id != nil, path.last != .approve { path.append(.approve) }
+        }
+        .onAppear {
+            if model.restoreAfterCreate {
+                model.restoreAfterCreate = false
+                path.append(.restore)
+            }
         }
         .onChange(of: model.incomingLink, initial: true) { _, link in
             guard let link else { return }

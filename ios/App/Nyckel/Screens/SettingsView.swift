@@ -1,7 +1,8 @@
 import Nyckel
 import SwiftUI
 
-/// Lock timeout, recovery passphrase (`setPassphrase`), Face ID unlock on/off.
+/// Lock timeout, recovery passphrase (`setPassphrase`), Face ID unlock on/off, and the way to
+/// import, back up and restore.
 struct SettingsView: View {
     @EnvironmentObject private var app: AppModel
     @State private var biometric: Bool?
@@ -37,6 +38,11 @@ struct SettingsView: View {
                 Text("If Face ID or Touch ID changes, the key that unlocks Nyckel stops working. A recovery passphrase lets you get back in. Without it your accounts would be lost.")
             }
             if let problem { Text(problem.message).foregroundStyle(.red) }
+            Section("Move accounts") {
+                NavigationLink(value: Route.importAccounts) { Label("Import", systemImage: "square.and.arrow.down") }
+                NavigationLink(value: Route.backup) { Label("Back up", systemImage: "externaldrive") }
+                NavigationLink(value: Route.restore) { Label("Restore from backup", systemImage: "arrow.counterclockwise") }
+            }
             Section { Text(verbatim: "Nyckel \(nyckelVersion())").font(.footnote).foregroundStyle(.secondary) }
         }
         .navigationTitle("Settings")

@@ -82,6 +82,12 @@ class AppGraph(context: Context) {
     /** An `otpauth://` / `nyckel-enroll://` link the app was opened with, routed once unlocked. */
     val incomingLink = MutableStateFlow<ScannedCode?>(null)
 
+    /**
+     * Chosen on the welcome screen ("Restore from backup"): once the new vault is unlocked,
+     * the main navigation opens the restore screen (and clears this).
+     */
+    val restoreAfterCreate = MutableStateFlow(false)
+
     /** The current FCM token and the one the providers last accepted (logic/PushTokenSync). */
     private val pushTokens = PushTokenSync(
         object : PushTokenSync.Store {

@@ -21,6 +21,8 @@ data class Problem(
     enum class Kind {
         // adding accounts
         ALREADY_ADDED, INVALID_CODE, INVALID_INPUT, NOT_AN_ACCOUNT, GOOGLE_MIGRATION, NO_QR_FOUND,
+        // import, backup, restore
+        NOT_A_TRANSFER_CODE, BACKUP_NOT_SAVED, FILE_NOT_READ,
         // vault and unlock
         WRONG_PASSPHRASE, LOCKED, CLOSED, USER_CANCELLED, KEY_INVALIDATED, KEY_UNAVAILABLE, KEY_FAILED,
         NO_PLATFORM_KEY, NOT_FOUND, STORAGE, DAMAGED, TOO_NEW,

@@ -22,6 +22,8 @@ import app.nyckel.app.ui.approvals.EnrollmentScreen
 import app.nyckel.app.ui.details.AccountDetailsScreen
 import app.nyckel.app.ui.details.ExportQrScreen
 import app.nyckel.app.ui.settings.SettingsScreen
+import app.nyckel.app.ui.transfer.BackupScreen
+import app.nyckel.app.ui.transfer.ImportScreen
 
 /** The unlocked app. Push taps and links arrive through [app.nyckel.app.AppGraph] flows. */
 @Composable
@@ -41,6 +43,13 @@ fun MainNavigation() {
         nav.navigate(if (code is ScannedCode.Enrollment) Routes.ENROLL else Routes.PREVIEW) { launchSingleTop = true }
     }
 
+    LaunchedEffect(Unit) {
+        if (graph.restoreAfterCreate.value) {
+            graph.restoreAfterCreate.value = false
+            nav.navigate(Routes.RESTORE)
+        }
+    }
+
     val back: () -> Unit = { nav.popBackStack() }
     val idArg = listOf(navArgument("id") { type = NavType.LongType })
 
@@ -53,6 +62,7 @@ fun MainNavigation() {
                 onApprovals = { nav.navigate(Routes.APPROVE) },
                 onActivity = { nav.navigate(Routes.ACTIVITY) },
                 onSettings = { nav.navigate(Routes.SETTINGS) },
+                onRestore = { nav.navigate(Routes.RESTORE) },
             )
         }
         composable(Routes.ADD) {
@@ -88,7 +98,21 @@ fun MainNavigation() {
             ExportQrScreen(accountId = entry.arguments!!.getLong("id"), onBack = back)
         }
         composable(Routes.ACTIVITY) { ActivityScreen(onBack = back) }
-        composable(Routes.SETTINGS) { SettingsScreen(onBack = back) }
+        composable(Routes.SETTINGS) {
+            SettingsScreen(
+                onBack = back,
+                onImport = { nav.navigate(Routes.IMPORT) },
+                onBackup = { nav.navigate(Routes.BACKUP) },
+                onRestore = { nav.navigate(Routes.RESTORE) },
+            )
+        }
+        composable(Routes.IMPORT) {
+            ImportScreen(restore = false, onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
+        }
+        composable(Routes.RESTORE) {
+            ImportScreen(restore = true, onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
+        }
+        composable(Routes.BACKUP) { BackupScreen(onBack = back) }
         composable(Routes.APPROVE) { ApprovalScreen(onDone = back) }
         composable(Routes.ENROLL) {
             EnrollScreen(onBack = back, onEnrolled = { id ->

@@ -14,6 +14,9 @@ object Routes {
     const val APPROVE = "approve"
     const val ENROLL = "enroll"
     const val ENROLLMENT = "enrollment/{id}"
+    const val IMPORT = "import"
+    const val BACKUP = "backup"
+    const val RESTORE = "restore"
 
     fun account(id: Long) = "account/$id"
     fun export(id: Long) = "account/$id/qr"

@@ -28,6 +28,7 @@ import androidx.compose.material3.Scaffold
 import androidx.compose.material3.SnackbarHost
 import androidx.compose.material3.SnackbarHostState
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.material3.TopAppBar
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
@@ -57,6 +58,7 @@ fun AccountListScreen(
     onApprovals: () -> Unit,
     onActivity: () -> Unit,
     onSettings: () -> Unit,
+    onRestore: () -> Unit,
 ) {
     val graph = LocalGraph.current
     val vm = viewModel { AccountListViewModel(graph) }
@@ -101,6 +103,8 @@ fun AccountListScreen(
                 Column(horizontalAlignment = Alignment.CenterHorizontally, verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     Text(stringResource(R.string.accounts_empty_title), style = MaterialTheme.typography.titleLarge)
                     Text(stringResource(R.string.accounts_empty_body))
+                    // A new phone: the first-run way back to the accounts of the old one.
+                    TextButton(onClick = onRestore) { Text(stringResource(R.string.accounts_empty_restore)) }
                 }
             }
             return@Scaffold

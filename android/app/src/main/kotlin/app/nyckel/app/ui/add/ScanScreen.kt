@@ -83,12 +83,42 @@ fun ScanScreen(onBack: () -> Unit, onScanned: (ScannedCode) -> Unit) {
 
 @Composable
 private fun CameraPreview(onScanned: (ScannedCode) -> Unit) {
-    val context = LocalContext.current
-    val lifecycleOwner = LocalLifecycleOwner.current
     val graph = LocalGraph.current
     var hint by remember { mutableStateOf<Problem?>(null) }
     val done = remember { AtomicBoolean(false) }
 
+    Box(Modifier.fillMaxSize()) {
+        QrCamera { texts ->
+            if (done.get()) return@QrCamera
+            when (val code = ScannedCode.firstUsable(texts)) {
+                null -> Unit
+                is ScannedCode.Otp, is ScannedCode.Enrollment -> if (done.compareAndSet(false, true)) {
+                    graph.scanned.value = code
+                    onScanned(code)
+                }
+                ScannedCode.GoogleMigration -> hint = Problem(Problem.Kind.GOOGLE_MIGRATION)
+                ScannedCode.NotAnAccount -> hint = Problem(Problem.Kind.NOT_AN_ACCOUNT)
+            }
+        }
+        Column(
+            Modifier.align(Alignment.BottomCenter).fillMaxWidth().background(Color(0x99000000)).padding(16.dp),
+            verticalArrangement = Arrangement.spacedBy(4.dp),
+        ) {
+            Text(stringResource(R.string.scan_hint), color = Color.White, style = MaterialTheme.typography.bodyLarge)
+            hint?.let { Text(problemText(it), color = Color(0xFFFFB4AB)) }
+        }
+    }
+}
+
+/**
+ * The camera with ML Kit's QR scanner: [onTexts] gets the texts of the QR codes of each
+ * analysed frame (on the main thread; often empty). Frames are analysed in memory only.
+ * Also used by the import screen to collect Google Authenticator transfer codes.
+ */
+@Composable
+fun QrCamera(modifier: Modifier = Modifier, onTexts: (List<String>) -> Unit) {
+    val context = LocalContext.current
+    val lifecycleOwner = LocalLifecycleOwner.current
     val controller = remember {
         LifecycleCameraController(context).apply {
             setEnabledUseCases(CameraController.IMAGE_ANALYSIS)
@@ -101,17 +131,7 @@ private fun CameraPreview(onScanned: (ScannedCode) -> Unit) {
         controller.setImageAnalysisAnalyzer(
             main,
             MlKitAnalyzer(listOf(scanner), ImageAnalysis.COORDINATE_SYSTEM_VIEW_REFERENCED, main) { result ->
-                if (done.get()) return@MlKitAnalyzer
-                val texts = result.getValue(scanner).orEmpty().mapNotNull { it.rawValue }
-                when (val code = ScannedCode.firstUsable(texts)) {
-                    null -> Unit
-                    is ScannedCode.Otp, is ScannedCode.Enrollment -> if (done.compareAndSet(false, true)) {
-                        graph.scanned.value = code
-                        onScanned(code)
-                    }
-                    ScannedCode.GoogleMigration -> hint = Problem(Problem.Kind.GOOGLE_MIGRATION)
-                    ScannedCode.NotAnAccount -> hint = Problem(Problem.Kind.NOT_AN_ACCOUNT)
-                }
+                onTexts(result.getValue(scanner).orEmpty().mapNotNull { it.rawValue })
             },
         )
         controller.bindToLifecycle(lifecycleOwner)
@@ -121,8 +141,7 @@ private fun CameraPreview(onScanned: (ScannedCode) -> Unit) {
             scanner.close()
         }
     }
-
-    Box(Modifier.fillMaxSize()) {
+    Box(modifier.fillMaxSize()) {
         AndroidView(
             factory = { ctx -> PreviewView(ctx).apply { this.controller = controller } },
             modifier = Modifier.fillMaxSize(),
@@ -130,12 +149,5 @@ private fun CameraPreview(onScanned: (ScannedCode) -> Unit) {
         Box(
             Modifier.align(Alignment.Center).size(240.dp).border(3.dp, Color.White, RoundedCornerShape(16.dp)),
         )
-        Column(
-            Modifier.align(Alignment.BottomCenter).fillMaxWidth().background(Color(0x99000000)).padding(16.dp),
-            verticalArrangement = Arrangement.spacedBy(4.dp),
-        ) {
-            Text(stringResource(R.string.scan_hint), color = Color.White, style = MaterialTheme.typography.bodyLarge)
-            hint?.let { Text(problemText(it), color = Color(0xFFFFB4AB)) }
-        }
     }
 }

@@ -17,6 +17,9 @@ fun problemText(problem: Problem): String {
             Kind.NOT_AN_ACCOUNT -> R.string.problem_not_an_account
             Kind.GOOGLE_MIGRATION -> R.string.problem_google_migration
             Kind.NO_QR_FOUND -> R.string.problem_no_qr_found
+            Kind.NOT_A_TRANSFER_CODE -> R.string.problem_not_a_transfer_code
+            Kind.BACKUP_NOT_SAVED -> R.string.problem_backup_not_saved
+            Kind.FILE_NOT_READ -> R.string.problem_file_not_read
             Kind.WRONG_PASSPHRASE -> R.string.problem_wrong_passphrase
             Kind.LOCKED -> R.string.problem_locked
             Kind.CLOSED -> R.string.problem_closed

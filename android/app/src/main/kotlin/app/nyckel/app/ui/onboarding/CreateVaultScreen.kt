@@ -2,12 +2,14 @@ package app.nyckel.app.ui.onboarding
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
+import androidx.compose.material3.Checkbox
 import androidx.compose.material3.LinearProgressIndicator
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Scaffold
@@ -15,6 +17,7 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
@@ -57,6 +60,14 @@ fun CreateVaultScreen() {
                 }
                 if (ui.biometricsAvailable) TextButton(onClick = { vm.usePassphrase(false) }) { Text(stringResource(R.string.welcome_use_biometrics)) }
             }
+            // The first-run choice of a new phone: the vault is created as above, then the restore
+            // screen opens (MainNavigation).
+            val restore by graph.restoreAfterCreate.collectAsStateWithLifecycle()
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Checkbox(checked = restore, onCheckedChange = { graph.restoreAfterCreate.value = it })
+                Text(stringResource(R.string.welcome_restore))
+            }
+            if (restore) Text(stringResource(R.string.welcome_restore_body), style = MaterialTheme.typography.bodySmall)
             ui.problem?.let { Text(problemText(it), color = MaterialTheme.colorScheme.error) }
         }
     }

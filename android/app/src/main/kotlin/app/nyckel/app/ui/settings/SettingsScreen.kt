@@ -1,5 +1,6 @@
 package app.nyckel.app.ui.settings
 
+import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.FlowRow
@@ -35,7 +36,7 @@ import app.nyckel.app.ui.common.problemText
 
 @OptIn(ExperimentalMaterial3Api::class, androidx.compose.foundation.layout.ExperimentalLayoutApi::class)
 @Composable
-fun SettingsScreen(onBack: () -> Unit) {
+fun SettingsScreen(onBack: () -> Unit, onImport: () -> Unit, onBackup: () -> Unit, onRestore: () -> Unit) {
     val graph = LocalGraph.current
     val vm = viewModel { SettingsViewModel(graph) }
     val ui by vm.ui.collectAsStateWithLifecycle()
@@ -101,6 +102,24 @@ fun SettingsScreen(onBack: () -> Unit) {
             }
             ui.message?.let { Text(stringResource(it), color = MaterialTheme.colorScheme.primary) }
             ui.problem?.let { Text(problemText(it), color = MaterialTheme.colorScheme.error) }
+            HorizontalDivider()
+
+            Text(stringResource(R.string.settings_transfer), style = MaterialTheme.typography.titleMedium)
+            ListItem(
+                headlineContent = { Text(stringResource(R.string.import_title)) },
+                supportingContent = { Text(stringResource(R.string.import_body)) },
+                modifier = Modifier.clickable(onClick = onImport),
+            )
+            ListItem(
+                headlineContent = { Text(stringResource(R.string.backup_title)) },
+                supportingContent = { Text(stringResource(R.string.backup_body)) },
+                modifier = Modifier.clickable(onClick = onBackup),
+            )
+            ListItem(
+                headlineContent = { Text(stringResource(R.string.restore_title)) },
+                supportingContent = { Text(stringResource(R.string.restore_body)) },
+                modifier = Modifier.clickable(onClick = onRestore),
+            )
             HorizontalDivider()
             Text(stringResource(R.string.settings_version, ui.version), style = MaterialTheme.typography.bodySmall)
         }

@@ -1,0 +1,117 @@
+//! The one-time-code parts of the pages (rendering only): the number page's "Använd en
+//! verifieringskod", the code form, the account page's activation, and what a refused code is
+//! told. The handlers are in `code_web.rs`.
+
+use axum::http::StatusCode;
+
+use crate::html::esc;
+use crate::otp::{CodeMethod, CodeRefusal};
+use crate::signin::Started;
+
+/// Longest code field accepted (a pasted code with spaces).
+pub(crate) const MAX_CODE: usize = 16;
+
+/// The hidden field that carries a waiting authorization request through the pages.
+pub(crate) fn authz_input(authz: &str) -> String {
+    format!(r#"<input type="hidden" name="authz" value="{}">"#, esc(authz))
+}
+
+/// The number page's "Använd en verifieringskod": a form carrying the push request, its
+/// status token (held only by the browser that typed the password) and a waiting
+/// authorization request.
+pub(crate) fn use_code_form(s: &Started, authz: Option<&str>) -> String {
+    format!(
+        r#"<form method="post" action="/signin/code" id="other-way">{hidden}
+  <button type="submit" class="secondary" id="use-code">Använd en verifieringskod</button>
+</form>"#,
+        hidden = request_fields(&s.id, &s.status_token, authz),
+    )
+}
+
+pub(crate) fn request_fields(id: &str, token: &str, authz: Option<&str>) -> String {
+    format!(
+        r#"<input type="hidden" name="request" value="{}"><input type="hidden" name="t" value="{}">{}"#,
+        esc(id),
+        esc(token),
+        authz.map(authz_input).unwrap_or_default()
+    )
+}
+
+/// The account page's part for the user's one-time code: the form that confirms it once a
+/// phone is enrolled, or that it is a sign-in method.
+pub(crate) fn account_section(method: CodeMethod, has_phone: bool) -> String {
+    match method {
+        CodeMethod::None => String::new(),
+        CodeMethod::Unconfirmed if !has_phone => String::new(),
+        CodeMethod::Unconfirmed => format!(
+            r#"<h2>Slutför aktiveringen</h2>
+<p id="code-pending">Nyckel-appen visar nu en engångskod för kontot. Ange en engångskod från appen för att slutföra aktiveringen; sedan kan du logga in med en verifieringskod när telefonen inte kan ta emot godkännanden.</p>
+{}"#,
+            code_form("/account/code", "otp-code", "confirm-otp", "Aktivera", "")
+        ),
+        CodeMethod::Confirmed => {
+            r#"<p class="meta" id="code-status">Verifieringskod: aktiverad ✓</p>"#.to_owned()
+        }
+    }
+}
+
+/// A form asking for a six-digit code.
+pub(crate) fn code_form(
+    action: &str,
+    input: &str,
+    button: &str,
+    label: &str,
+    hidden: &str,
+) -> String {
+    format!(
+        r#"<form method="post" action="{action}">{hidden}
+  <label for="{input}">Engångskod</label>
+  <input type="text" id="{input}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="{MAX_CODE}" autofocus required>
+  <button type="submit" id="{button}">{label}</button>
+</form>"#
+    )
+}
+
+/// What the user is told about a refused code (`now`: to say when a limit lifts).
+pub(crate) fn refusal_text(r: CodeRefusal, now: i64) -> String {
+    match r {
+        CodeRefusal::Wrong => "Koden stämmer inte. Kontrollera att den kommer från rätt konto i Nyckel-appen och försök igen.".to_owned(),
+        CodeRefusal::Reused => "Koden har redan använts. Vänta tills appen visar nästa kod och ange den.".to_owned(),
+        CodeRefusal::Limited { until } => {
+            let minutes = ((until - now).max(1) + 59) / 60;
+            format!(
+                "För många felaktiga koder. Försök igen om {minutes} min (kl. {} UTC), eller godkänn inloggningen i Nyckel-appen.",
+                clock_time(until)
+            )
+        }
+        CodeRefusal::Unavailable => "Kontot har ingen aktiverad verifieringskod. Godkänn inloggningen i Nyckel-appen i stället.".to_owned(),
+        CodeRefusal::RequestOver => "Inloggningen väntar inte längre. Börja om.".to_owned(),
+    }
+}
+
+pub(crate) fn refusal_status(r: CodeRefusal) -> StatusCode {
+    match r {
+        CodeRefusal::Limited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        CodeRefusal::Unavailable | CodeRefusal::RequestOver => StatusCode::CONFLICT,
+        CodeRefusal::Wrong | CodeRefusal::Reused => StatusCode::UNAUTHORIZED,
+    }
+}
+
+/// `HH:MM` (UTC) of a Unix time.
+fn clock_time(t: i64) -> String {
+    let secs = t.rem_euclid(86_400);
+    format!("{:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_says_when_it_lifts() {
+        let text = refusal_text(CodeRefusal::Limited { until: 8 * 3600 + 15 * 60 }, 8 * 3600);
+        assert!(text.contains("om 15 min (kl. 08:15 UTC)"), "{text}");
+        let text = refusal_text(CodeRefusal::Limited { until: 100 }, 99);
+        assert!(text.contains("om 1 min"), "{text}");
+    }
+}

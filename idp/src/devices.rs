@@ -1,0 +1,228 @@
+//! The device API's domain (`docs/protocol.md` §4): enrollment, authenticating a device-signed
+//! request, phone sign-in, the push token and unenrollment, as synchronous functions over the
+//! [`Store`]; `server.rs` wraps them in HTTP handlers.
+
+use nyckel_core::protocol::wire::{
+    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, PhoneSigninRequest, PhoneSigninState,
+    ProviderInfo, PushTokenRequest,
+};
+use serde::Deserialize;
+
+use crate::admin;
+use crate::config::Config;
+use crate::error::Error;
+use crate::identity::Identity;
+use crate::ids::token_hash;
+use crate::model::{self, CredentialId, DeviceId, DeviceRef, NewDevice, Revocation};
+use crate::storage::Store;
+use crate::verify::DeviceAuth;
+
+/// How long a device nonce is remembered.
+const NONCE_TTL: i64 = 600;
+
+fn parse_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Error> {
+    serde_json::from_slice(body)
+        .map_err(|_| Error::bad_request("malformed JSON or a missing/mistyped field"))
+}
+
+fn public_key(s: &str) -> Result<Vec<u8>, Error> {
+    unb64(s)
+        .filter(|k| wire::is_p256_public_key(k))
+        .ok_or_else(|| Error::bad_request("invalid public key"))
+}
+
+/// Authenticates a device-signed request (§2.2): device, signature, clock window, nonce.
+pub fn authenticate(
+    store: &dyn Store,
+    p: &Identity,
+    auth: &DeviceAuth,
+    method: &str,
+    path_and_query: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<DeviceRef, Error> {
+    let id = DeviceId::new(auth.device.clone());
+    let key = store.device_key(&id)?.ok_or(Error::UnknownDevice)?;
+    if key.revoked {
+        return Err(Error::DeviceRevoked);
+    }
+    if !auth.nonce_ok() {
+        return Err(Error::bad_request("invalid Nyckel-Nonce header"));
+    }
+    if !auth.verify(&key.public_key, method, path_and_query, body) {
+        return Err(Error::BadSignature("request signature"));
+    }
+    let ts = auth.ts()?;
+    // abs_diff: no overflow for any i64 timestamp (i64::MIN - now would panic in debug).
+    if ts.abs_diff(now) > nyckel_core::protocol::MAX_CLOCK_SKEW.unsigned_abs() {
+        return Err(Error::ClockSkew { time: Box::new(p.time_envelope(now, &auth.nonce)) });
+    }
+    if !store.use_nonce(&auth.device, &auth.nonce, now, now + NONCE_TTL)? {
+        return Err(Error::Replayed);
+    }
+    Ok(DeviceRef { id, user: key.user })
+}
+
+/// `POST /nyckel/v1/enroll` (§4.1).
+pub fn enroll(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    auth: &DeviceAuth,
+    path: &str,
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    let b: EnrollRequest = parse_json(body)?;
+    if auth.device != "new" {
+        return Err(Error::bad_request("enrollment must use Nyckel-Device: new"));
+    }
+    let key = public_key(&b.device_public_key)?;
+    if !wire::is_valid_device_name(&b.device_name) {
+        return Err(Error::bad_request(
+            "deviceName too long or with control, bidirectional or invisible characters",
+        ));
+    }
+    if b.push_token.as_ref().is_some_and(|t| t.len() > 4096) {
+        return Err(Error::bad_request("pushToken too long"));
+    }
+    if b.activation_code.is_empty() || b.activation_code.len() > 128 {
+        return Err(Error::ActivationInvalid);
+    }
+    if !auth.nonce_ok() {
+        return Err(Error::bad_request("invalid Nyckel-Nonce header"));
+    }
+    if !auth.verify(&key, "POST", path, body) {
+        return Err(Error::BadSignature("request signature"));
+    }
+    let device = NewDevice {
+        id: DeviceId::random(),
+        name: b.device_name.clone(),
+        push_token: b.push_token.filter(|t| !t.is_empty()),
+        public_key: key,
+        activation_code_hash: token_hash(&b.activation_code),
+        nonce_owner: b.device_public_key.clone(),
+        nonce: auth.nonce.clone(),
+        nonce_ttl: NONCE_TTL,
+    };
+    // The store judges the activation code's expiry at its time, after the write lock.
+    let (now, user, account_name) = match store.enroll_device(&device, &*cfg.clock)? {
+        model::Enrolled::Done { now, user, account_name } => (now, user, account_name),
+        model::Enrolled::Replayed => return Err(Error::Replayed),
+        model::Enrolled::ActivationInvalid => return Err(Error::ActivationInvalid),
+    };
+    tracing::info!(device = %device.id, user = %user, "device enrolled");
+    let mut env = p.sign(
+        now,
+        Some(&auth.nonce),
+        Enrolled {
+            device_id: device.id.into_string(),
+            user_id: user.into_string(),
+            account_name,
+            issuer: Some(p.issuer.clone()),
+            rp_id: p.rp_id.clone(),
+            origin: p.web_origin().to_owned(),
+            device_public_key: b.device_public_key,
+        },
+    );
+    env.provider_key = Some(b64(&p.public_key));
+    Ok(env)
+}
+
+/// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device.
+pub fn enable_phone_signin(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    let now = cfg.clock.now();
+    let b: PhoneSigninRequest = parse_json(body)?;
+    let key = public_key(&b.public_key)?;
+    let proof = unb64(&b.key_proof).ok_or_else(|| Error::bad_request("invalid keyProof"))?;
+    let msg = wire::key_proof_string(device.id.as_str(), &b.public_key, nonce);
+    if !wire::verify_p256(&key, msg.as_bytes(), &proof) {
+        return Err(Error::BadSignature("key proof"));
+    }
+    let cred = CredentialId::random();
+    store.enable_phone_signin(device, &cred, &key, now)?;
+    Ok(p.sign(
+        now,
+        Some(nonce),
+        PhoneSigninState {
+            device_id: device.id.as_str().to_owned(),
+            credential_id: Some(cred.into_string()),
+            enabled: true,
+        },
+    ))
+}
+
+/// `DELETE /nyckel/v1/phone-signin` (§4.5), for an authenticated device.
+pub fn disable_phone_signin(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+) -> Result<Envelope, Error> {
+    let now = cfg.clock.now();
+    store.disable_phone_signin(device, now)?;
+    Ok(p.sign(
+        now,
+        Some(nonce),
+        PhoneSigninState {
+            device_id: device.id.as_str().to_owned(),
+            credential_id: None,
+            enabled: false,
+        },
+    ))
+}
+
+/// `GET /nyckel/v1/provider` (§4.7).
+pub fn provider_info(p: &Identity) -> ProviderInfo {
+    ProviderInfo {
+        v: 1,
+        provider_key: b64(&p.public_key),
+        fingerprint: p.fingerprint(),
+        origin: p.web_origin().to_owned(),
+        rp_id: p.rp_id.clone(),
+        issuer: p.issuer.clone(),
+    }
+}
+
+/// `PUT /nyckel/v1/device` (§4.8): set or clear the push token.
+pub fn update_device(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    let now = cfg.clock.now();
+    let b: PushTokenRequest = parse_json(body)?;
+    let token = b.push_token.filter(|t| !t.is_empty());
+    if token.as_ref().is_some_and(|t| t.len() > 4096) {
+        return Err(Error::bad_request("pushToken too long"));
+    }
+    store.set_push_token(device, token.as_deref(), now)?;
+    Ok(ack(p, device, nonce, now))
+}
+
+/// `DELETE /nyckel/v1/device` (§4.9): the app unenrolls; the device is revoked.
+pub fn unenroll_device(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+) -> Result<Envelope, Error> {
+    let now = cfg.clock.now();
+    admin::revoke_device(store, cfg, &device.id, Revocation::ByDevice)?;
+    Ok(ack(p, device, nonce, now))
+}
+
+fn ack(p: &Identity, device: &DeviceRef, nonce: &str, now: i64) -> Envelope {
+    p.sign(now, Some(nonce), Ack { device_id: device.id.as_str().to_owned() })
+}

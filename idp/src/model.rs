@@ -1,0 +1,786 @@
+//! The provider's domain records, shared by the domain modules and the storage interface:
+//! typed ids, users, devices, credentials, sign-in requests, activations, sessions, events.
+//! Plain data, no I/O.
+
+use std::fmt;
+
+use nyckel_core::protocol::wire::RequestKind;
+use serde::Serialize;
+
+macro_rules! typed_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub(crate) struct $name(String);
+
+        impl $name {
+            /// Wraps a stored or received id.
+            pub(crate) fn new(id: impl Into<String>) -> Self {
+                $name(id.into())
+            }
+
+            /// A fresh random id (16 bytes, b64url).
+            pub(crate) fn random() -> Self {
+                $name(crate::ids::new_id())
+            }
+
+            /// The id as text.
+            pub(crate) fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The id as owned text.
+            pub(crate) fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+typed_id!(
+    /// A user's id.
+    UserId
+);
+typed_id!(
+    /// A device's id (also the id of its device credential).
+    DeviceId
+);
+typed_id!(
+    /// A credential's id.
+    CredentialId
+);
+typed_id!(
+    /// A sign-in request's id.
+    RequestId
+);
+
+impl DeviceId {
+    /// The id of the device's own credential (the key that signs its requests and push
+    /// approvals): the same id.
+    pub(crate) fn credential(&self) -> CredentialId {
+        CredentialId(self.0.clone())
+    }
+}
+
+/// A user account (no `Debug`: it holds the password hash and the TOTP secret).
+#[derive(Clone)]
+pub(crate) struct User {
+    /// Id.
+    pub id: UserId,
+    /// Argon2id PHC hash of the password, if the user has one.
+    pub password_hash: Option<String>,
+    /// Base32 TOTP secret, carried in enrollment codes.
+    pub otp_secret: Option<String>,
+    /// Whether the user confirmed the secret with a code from the app (only then is it a
+    /// sign-in method).
+    pub otp_confirmed: bool,
+    /// Until when sign-in requests are blocked after a report (Unix seconds; 0: not blocked).
+    pub blocked_until: i64,
+    /// The administrator disabled the user: no sign-in by any method.
+    pub disabled: bool,
+}
+
+/// A user to add.
+pub(crate) struct NewUser {
+    /// Id.
+    pub id: UserId,
+    /// Unique name.
+    pub name: String,
+    /// Argon2id PHC hash of the password.
+    pub password_hash: Option<String>,
+    /// Base32 TOTP secret, carried in enrollment codes.
+    pub otp_secret: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A single-use activation code (only its hash is stored).
+pub(crate) struct Activation {
+    /// SHA-256 of the code, b64url.
+    pub code_hash: String,
+    /// Whose device it enrolls.
+    pub user: UserId,
+    /// Expiry.
+    pub expires_at: i64,
+}
+
+/// A device to enroll, with the activation code it presents and its request nonce.
+pub(crate) struct NewDevice {
+    /// The new device's id.
+    pub id: DeviceId,
+    /// Display name (checked: no control, bidirectional or invisible characters).
+    pub name: String,
+    /// Push token, if any.
+    pub push_token: Option<String>,
+    /// SEC1 public key of the device credential.
+    pub public_key: Vec<u8>,
+    /// Hash of the presented activation code.
+    pub activation_code_hash: String,
+    /// Whose nonces these are before the device has an id (its public key, b64url).
+    pub nonce_owner: String,
+    /// The enrollment request's nonce.
+    pub nonce: String,
+    /// How long the nonce is remembered.
+    pub nonce_ttl: i64,
+}
+
+/// How an enrollment attempt ended.
+pub(crate) enum Enrolled {
+    /// The device exists now.
+    Done {
+        /// Provider time when it was written.
+        now: i64,
+        /// Its user.
+        user: UserId,
+        /// The user's name.
+        account_name: String,
+    },
+    /// The nonce was used before.
+    Replayed,
+    /// The activation code is unknown, used or expired.
+    ActivationInvalid,
+}
+
+/// A device's own key, for authenticating its signed requests.
+pub(crate) struct DeviceKey {
+    /// Its user.
+    pub user: UserId,
+    /// The device was revoked.
+    pub revoked: bool,
+    /// SEC1 public key.
+    pub public_key: Vec<u8>,
+}
+
+/// An authenticated device.
+#[derive(Clone, Debug)]
+pub(crate) struct DeviceRef {
+    /// Device id.
+    pub id: DeviceId,
+    /// Its user.
+    pub user: UserId,
+}
+
+/// Whether a user has devices.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DevicePresence {
+    /// At least one device that is not revoked.
+    pub active: bool,
+    /// At least one device, revoked ones included.
+    pub ever: bool,
+}
+
+/// Who revokes a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names)] // `Revocation::ByUser` reads as what it is
+pub(crate) enum Revocation {
+    /// The administrator (CLI).
+    ByAdmin,
+    /// The app unenrolled itself.
+    ByDevice,
+    /// The user removed it on the account page.
+    ByUser,
+}
+
+/// What a credential is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CredentialKind {
+    /// The device key: signs requests and push approvals.
+    Device,
+    /// The phone sign-in key: passwordless approvals, with user verification.
+    PhoneSignin,
+}
+
+impl CredentialKind {
+    /// Stored name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Device => "device",
+            CredentialKind::PhoneSignin => "phone_signin",
+        }
+    }
+
+    /// From the stored name.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        match s {
+            "device" => Some(CredentialKind::Device),
+            "phone_signin" => Some(CredentialKind::PhoneSignin),
+            _ => None,
+        }
+    }
+
+    /// The credential that answers a request of this kind.
+    pub(crate) fn for_request(kind: RequestKind) -> Self {
+        match kind {
+            RequestKind::Push => CredentialKind::Device,
+            RequestKind::Passwordless => CredentialKind::PhoneSignin,
+        }
+    }
+}
+
+/// A credential with its device's state.
+#[derive(Clone, Debug)]
+pub(crate) struct Credential {
+    /// Its user.
+    pub user: UserId,
+    /// Its device.
+    pub device: DeviceId,
+    /// What it is for.
+    pub kind: CredentialKind,
+    /// SEC1 public key.
+    pub public_key: Vec<u8>,
+    /// Stored signature counter.
+    pub sign_count: i64,
+    /// The credential was revoked.
+    pub revoked: bool,
+    /// Its device was revoked.
+    pub device_revoked: bool,
+}
+
+/// A sign-in request's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RequestState {
+    /// Waiting for an answer.
+    Pending,
+    /// Approved with the right number.
+    Approved,
+    /// Denied.
+    Denied,
+    /// Denied and reported as suspicious.
+    Reported,
+    /// Approved with a wrong number: dead.
+    WrongNumber,
+    /// Not answered in time.
+    Expired,
+    /// Replaced by a newer request for the user.
+    Superseded,
+    /// Approved and turned into a browser session.
+    Completed,
+}
+
+impl RequestState {
+    /// Every state.
+    pub(crate) const ALL: [RequestState; 8] = [
+        RequestState::Pending,
+        RequestState::Approved,
+        RequestState::Denied,
+        RequestState::Reported,
+        RequestState::WrongNumber,
+        RequestState::Expired,
+        RequestState::Superseded,
+        RequestState::Completed,
+    ];
+
+    /// Stored (and page-reported) name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Denied => "denied",
+            RequestState::Reported => "reported",
+            RequestState::WrongNumber => "wrong_number",
+            RequestState::Expired => "expired",
+            RequestState::Superseded => "superseded",
+            RequestState::Completed => "completed",
+        }
+    }
+
+    /// From the stored name.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        RequestState::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+/// A stored sign-in request.
+#[derive(Clone)]
+pub(crate) struct SignInRequest {
+    /// Id.
+    pub id: RequestId,
+    /// Its user.
+    pub user: UserId,
+    /// The user's name.
+    pub account_name: String,
+    /// Push or passwordless.
+    pub kind: RequestKind,
+    /// The WebAuthn challenge.
+    pub nonce: Vec<u8>,
+    /// The requesting application.
+    pub app: String,
+    /// Client IP.
+    pub ip: String,
+    /// Approximate location.
+    pub location: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// State.
+    pub state: RequestState,
+    /// Hash of the sign-in page's status token.
+    pub browser_token_hash: Option<String>,
+    /// A one-time code, not the phone's approval, completed it.
+    pub completed_by_code: bool,
+}
+
+/// A sign-in request to create (user, times and state are the store's to fill in).
+pub(crate) struct NewSignIn {
+    /// Id.
+    pub id: RequestId,
+    /// The WebAuthn challenge.
+    pub nonce: Vec<u8>,
+    /// The number shown on the sign-in page.
+    pub number: u8,
+    /// The requesting application.
+    pub app: String,
+    /// Client IP.
+    pub ip: String,
+    /// Approximate location.
+    pub location: String,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Hash of the sign-in page's status token.
+    pub browser_token_hash: String,
+}
+
+/// What the domain sees when it decides whether a sign-in may start, read inside the store's
+/// write transaction.
+pub(crate) struct StartContext<'a> {
+    /// Provider time once the write lock is held.
+    pub now: i64,
+    /// The user, if the name is known.
+    pub user: Option<&'a User>,
+    /// Devices with a live credential of the request's kind (push targets).
+    pub targets: usize,
+    /// A password sign-in is waiting for the user.
+    pub push_pending: bool,
+    /// Requests of this kind created for the user in the rate-limit window.
+    pub recent: i64,
+}
+
+/// The domain's decision on a sign-in start, applied by the store in the same transaction.
+pub(crate) enum StartVerdict {
+    /// Refused; nothing is written.
+    Refuse(crate::error::Error),
+    /// Over the rate limit: the refusal is recorded as an event.
+    RateLimited,
+    /// Create the request: supersede older pending ones (all for a push request, passwordless
+    /// ones for a passwordless request), record a push trigger per target and an event.
+    Create(NewSignIn),
+}
+
+/// What the domain sees when it judges an assertion's decision, read inside the store's
+/// write transaction (everything that can change while waiting for the lock).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DecideContext {
+    /// Provider time once the write lock is held.
+    pub now: i64,
+    /// The request's state.
+    pub state: RequestState,
+    /// The request's number.
+    pub number: i64,
+    /// The request's expiry.
+    pub expires_at: i64,
+    /// The credential's stored signature counter.
+    pub sign_count: i64,
+    /// The credential was revoked.
+    pub credential_revoked: bool,
+    /// Its device was revoked.
+    pub device_revoked: bool,
+}
+
+/// The domain's judgement of an assertion, applied by the store in the same transaction.
+#[derive(Debug)]
+pub(crate) enum DecideVerdict {
+    /// Refused; nothing is written.
+    Refuse(crate::error::Error),
+    /// The request expired: mark it so.
+    Expire,
+    /// The signature counter did not increase: record the event.
+    CounterNotIncreased,
+    /// Apply the decision: store the counter, move the pending request to `state` (with the
+    /// credential), block the user until `block_until` if set, and record the event.
+    Decide {
+        /// The new state.
+        state: RequestState,
+        /// The assertion's counter.
+        sign_count: i64,
+        /// Block the user's sign-ins until then (a report).
+        block_until: Option<i64>,
+    },
+}
+
+/// A password-attempt counter (per user name or per source address).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AttemptCounter {
+    /// Attempts counted (failures, and attempts still being checked).
+    pub count: i64,
+    /// When counting started (the source window's start).
+    pub since: i64,
+    /// The last attempt counted.
+    pub last_at: i64,
+}
+
+/// What the domain sees when it decides whether a password may be checked, read inside the
+/// store's write transaction.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AttemptContext {
+    /// Provider time once the write lock is held.
+    pub now: i64,
+    /// The user name's consecutive failures, if any.
+    pub name: Option<AttemptCounter>,
+    /// The source address's attempts in its window, if any.
+    pub source: Option<AttemptCounter>,
+}
+
+/// The domain's decision on a password attempt, applied by the store in the same transaction.
+#[derive(Debug)]
+pub(crate) enum AttemptVerdict {
+    /// Refused before the password is checked; nothing is written.
+    Refuse(crate::error::Error),
+    /// Check the password; the attempt is counted first (as a failure until it succeeds), so
+    /// parallel guesses cannot slip past the limit.
+    Allow {
+        /// The user name's counter to store.
+        name: AttemptCounter,
+        /// The source's counter to store.
+        source: AttemptCounter,
+    },
+}
+
+/// How a counted password attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AttemptOutcome {
+    /// The password was right: the name's failures are forgotten and the source's attempt
+    /// uncounted.
+    Success,
+    /// Wrong (or no such user): it stays counted; a known user gets a `password_failed` event.
+    Failure,
+}
+
+/// What the domain sees when it judges a browser's completion of a request, read inside the
+/// store's write transaction.
+#[derive(Clone, Debug)]
+pub(crate) struct CompletionContext {
+    /// Provider time once the write lock is held.
+    pub now: i64,
+    /// The request's state.
+    pub state: RequestState,
+    /// The request's expiry.
+    pub expires_at: i64,
+    /// The credential that approved it, and its device, are not revoked.
+    pub approver_live: bool,
+    /// The request's user.
+    pub user: UserId,
+}
+
+/// The domain's judgement of a completion, applied by the store in the same transaction.
+#[derive(Debug)]
+pub(crate) enum CompletionVerdict {
+    /// Refused; nothing is written.
+    Refuse(crate::error::Error),
+    /// Too late: mark the approved request `expired`.
+    Expire,
+    /// Move `approved` → `completed`, open the session and record `signed_in`.
+    Complete,
+}
+
+/// A browser session to open (only the token's hash is stored).
+pub(crate) struct NewSession {
+    /// SHA-256 of the session token, b64url.
+    pub token_hash: String,
+    /// Lifetime, seconds (from the time the store writes it).
+    pub ttl: i64,
+}
+
+/// Kinds of activity events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    /// A user was added.
+    UserAdded,
+    /// A sign-in was refused by the rate limit.
+    RateLimited,
+    /// A wrong password was given for the user.
+    PasswordFailed,
+    /// The administrator unlocked the user's password sign-in.
+    PasswordUnlocked,
+    /// A sign-in request was created.
+    SigninStarted,
+    /// A browser session was opened.
+    SignedIn,
+    /// An assertion's counter did not increase.
+    CounterNotIncreased,
+    /// A request was answered (approved, denied, reported, wrong number).
+    Decided(RequestState),
+    /// A device was enrolled.
+    DeviceEnrolled,
+    /// Phone sign-in was enabled.
+    PhoneSigninEnabled,
+    /// Phone sign-in was disabled.
+    PhoneSigninDisabled,
+    /// A device's push token changed.
+    PushTokenUpdated,
+    /// A device was revoked.
+    DeviceRevoked,
+    /// The app unenrolled its device.
+    DeviceUnenrolled,
+    /// The user confirmed their one-time-code secret with a code from the app.
+    OneTimeCodeConfirmed,
+    /// A wrong or already used one-time code was typed.
+    OneTimeCodeRefused,
+    /// The administrator disabled the user.
+    UserDisabled,
+    /// The administrator enabled the user again.
+    UserEnabled,
+    /// The administrator lifted the block a report set.
+    UserUnblocked,
+    /// The administrator set (or removed) the user's password.
+    PasswordSet,
+    /// The administrator deleted a user (the event keeps the name, not the user).
+    UserDeleted,
+    /// The user removed one of their devices on the account page.
+    DeviceRemoved,
+}
+
+impl EventKind {
+    /// Stored name.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            EventKind::UserAdded => "user_added",
+            EventKind::RateLimited => "rate_limited",
+            EventKind::PasswordFailed => "password_failed",
+            EventKind::PasswordUnlocked => "password_unlocked",
+            EventKind::SigninStarted => "signin_started",
+            EventKind::SignedIn => "signed_in",
+            EventKind::CounterNotIncreased => "counter_not_increased",
+            EventKind::Decided(state) => state.as_str(),
+            EventKind::DeviceEnrolled => "device_enrolled",
+            EventKind::PhoneSigninEnabled => "phone_signin_enabled",
+            EventKind::PhoneSigninDisabled => "phone_signin_disabled",
+            EventKind::PushTokenUpdated => "push_token_updated",
+            EventKind::DeviceRevoked => "device_revoked",
+            EventKind::DeviceUnenrolled => "device_unenrolled",
+            EventKind::OneTimeCodeConfirmed => "otp_confirmed",
+            EventKind::OneTimeCodeRefused => "otp_refused",
+            EventKind::UserDisabled => "user_disabled",
+            EventKind::UserEnabled => "user_enabled",
+            EventKind::UserUnblocked => "user_unblocked",
+            EventKind::PasswordSet => "password_set",
+            EventKind::UserDeleted => "user_deleted",
+            EventKind::DeviceRemoved => "device_removed",
+        }
+    }
+}
+
+/// Provider settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Setting {
+    /// The provider's signing key (PKCS#8, b64url).
+    ProviderKey,
+    /// Public origin.
+    Origin,
+    /// WebAuthn rpId.
+    RpId,
+    /// Display name.
+    Issuer,
+    /// Whom users contact when they are blocked or locked out ("IT-support 040-123 45 67").
+    Helpdesk,
+    /// The key of the username-only sign-in's decoy tokens (32 random bytes, b64url).
+    DecoyKey,
+}
+
+impl Setting {
+    /// Stored key.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Setting::ProviderKey => "provider_key",
+            Setting::Origin => "origin",
+            Setting::RpId => "rp_id",
+            Setting::Issuer => "issuer",
+            Setting::Helpdesk => "helpdesk",
+            Setting::DecoyKey => "decoy_key",
+        }
+    }
+}
+
+/// A device as listed by the admin CLI and the account page.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeviceInfo {
+    /// Device id.
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    /// Name.
+    pub name: String,
+    /// Enrollment time.
+    #[serde(rename = "createdAt")]
+    pub created_at: i64,
+    /// Revocation time.
+    #[serde(rename = "revokedAt")]
+    pub revoked_at: Option<i64>,
+    /// Phone sign-in enabled.
+    #[serde(rename = "phoneSignin")]
+    pub phone_signin: bool,
+    /// A push token is registered.
+    #[serde(rename = "hasPushToken")]
+    pub has_push_token: bool,
+    /// When it last answered a sign-in request (Unix seconds), if ever.
+    #[serde(rename = "lastUsedAt")]
+    pub last_used_at: Option<i64>,
+}
+
+/// A user as the admin CLI lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserInfo {
+    /// User name.
+    pub name: String,
+    /// Added (Unix seconds).
+    #[serde(rename = "createdAt")]
+    pub created_at: i64,
+    /// Disabled by the administrator (Unix seconds), if so.
+    #[serde(rename = "disabledAt")]
+    pub disabled_at: Option<i64>,
+    /// New sign-ins blocked after a report until then (Unix seconds; 0 or past: not blocked).
+    #[serde(rename = "blockedUntil")]
+    pub blocked_until: i64,
+    /// The user has a password.
+    #[serde(rename = "hasPassword")]
+    pub has_password: bool,
+    /// The user confirmed a one-time-code secret (a sign-in method).
+    #[serde(rename = "oneTimeCodes")]
+    pub one_time_codes: bool,
+    /// Devices not revoked.
+    #[serde(rename = "activeDevices")]
+    pub active_devices: i64,
+}
+
+/// What deleting a user removed with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeletedUser {
+    /// Devices (revoked ones included) and their credentials.
+    pub devices: i64,
+    /// Sign-in requests.
+    pub requests: i64,
+    /// Browser sessions.
+    pub sessions: i64,
+    /// Activity events.
+    pub events: i64,
+}
+
+/// An activity event.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventInfo {
+    /// Time.
+    pub at: i64,
+    /// User name, if any.
+    pub user: Option<String>,
+    /// Kind.
+    pub kind: String,
+    /// Detail.
+    pub detail: String,
+    /// The client's address ('' when none).
+    pub ip: String,
+    /// The application ('' when none).
+    pub app: String,
+    /// The approximate place ('' when none).
+    pub place: String,
+}
+
+/// A push trigger recorded for a request (the reference provider records what it would send
+/// to FCM/APNs: `{"nyckel":1,"requestId":ID}` to this device's token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PushTrigger {
+    /// The device.
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    /// Its push token then, if it had one.
+    #[serde(rename = "pushToken")]
+    pub push_token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_round_trip() {
+        for st in RequestState::ALL {
+            assert_eq!(RequestState::parse(st.as_str()), Some(st));
+        }
+        assert_eq!(RequestState::parse("maybe"), None);
+        for k in [CredentialKind::Device, CredentialKind::PhoneSignin] {
+            assert_eq!(CredentialKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(EventKind::Decided(RequestState::WrongNumber).as_str(), "wrong_number");
+    }
+}
+
+/// What a one-time code is typed for.
+pub(crate) enum CodeUse<'a> {
+    /// Confirming the user's secret (activation, on the account page).
+    Confirm(&'a UserId),
+    /// Signing in instead of approving push request `request` (its password was checked when
+    /// it started): a right code completes the request into `session`.
+    SignIn {
+        /// The push request.
+        request: &'a RequestId,
+        /// The browser session to open.
+        session: &'a NewSession,
+    },
+}
+
+/// The sign-in request a code is typed for, as the store read it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CodeRequest {
+    /// Push or passwordless.
+    pub kind: RequestKind,
+    /// Its state.
+    pub state: RequestState,
+    /// Its expiry.
+    pub expires_at: i64,
+}
+
+/// What the store read, under its write lock, to judge a one-time code (no `Debug`: it holds
+/// the secret).
+pub(crate) struct CodeContext<'a> {
+    /// The store's time, after the write lock.
+    pub now: i64,
+    /// The user's base32 secret, if any.
+    pub secret: Option<&'a str>,
+    /// Whether the secret is confirmed.
+    pub confirmed: bool,
+    /// The newest time step whose code was accepted.
+    pub last_step: Option<i64>,
+    /// When the user's wrong codes in the failure window were typed, oldest first.
+    pub failures: &'a [i64],
+    /// For a sign-in: the request (`None`: no such request).
+    pub request: Option<CodeRequest>,
+}
+
+/// The domain's verdict on a one-time code, which the store applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OtpVerdict {
+    /// The code of time step `step`: accept (remember the step; confirm, or complete the
+    /// request into the session).
+    Accept {
+        /// Its time step.
+        step: i64,
+    },
+    /// Not the code of any step in the window: record a failure.
+    Wrong,
+    /// The code of a step already used: record a failure.
+    Reused,
+    /// Too many wrong codes: refuse without checking until `until`.
+    Limited {
+        /// When the oldest failure in the window leaves it.
+        until: i64,
+    },
+    /// The user has no such method (no secret; not confirmed for a sign-in; already confirmed
+    /// for a confirmation): nothing written.
+    Unavailable,
+    /// The sign-in request is not a pending, unexpired push request: nothing written.
+    RequestOver,
+}

@@ -1,0 +1,121 @@
+//! One-time codes: the check transaction (confirmation or sign-in) and the failure record.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::pool::Cached;
+
+use super::accounts::{add_event, add_request_event, add_session};
+use crate::model::{
+    CodeContext, CodeRequest, CodeUse, EventKind, OtpVerdict, RequestState, UserId,
+};
+use crate::storage::{StoreError, Stored};
+
+pub(super) fn check(
+    conn: &Connection,
+    target: &CodeUse<'_>,
+    window: i64,
+    now: i64,
+    judge: &mut dyn FnMut(&CodeContext<'_>) -> OtpVerdict,
+) -> Stored<(OtpVerdict, Option<UserId>)> {
+    let (user, request) = match target {
+        CodeUse::Confirm(user) => ((*user).clone(), None),
+        CodeUse::SignIn { request, .. } => {
+            let found: Option<(UserId, String, String, i64)> = conn
+                .row(
+                    "SELECT user_id, kind, state, expires_at FROM requests WHERE id = ?1",
+                    [request],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((user, kind, state, expires_at)) = found else {
+                return Ok((judge(&no_user(now, None)), None));
+            };
+            let kind = super::requests::kind_of(&kind).ok_or(StoreError::Failed)?;
+            let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
+            (user, Some(CodeRequest { kind, state, expires_at }))
+        }
+    };
+    let row: Option<(Option<String>, Option<i64>, Option<i64>)> = conn
+        .row(
+            "SELECT otp_secret, otp_confirmed_at, otp_last_step FROM users WHERE id = ?1",
+            [&user],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((secret, confirmed_at, last_step)) = row else {
+        return Ok((judge(&no_user(now, request)), None));
+    };
+    let since = now.saturating_sub(window);
+    conn.exec("DELETE FROM otp_failures WHERE user_id = ?1 AND at <= ?2", params![user, since])?;
+    let mut stmt =
+        conn.prepare_cached("SELECT at FROM otp_failures WHERE user_id = ?1 ORDER BY at")?;
+    let failures: Vec<i64> = stmt.query_map([&user], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    drop(stmt);
+    let verdict = judge(&CodeContext {
+        now,
+        secret: secret.as_deref(),
+        confirmed: confirmed_at.is_some(),
+        last_step,
+        failures: &failures,
+        request,
+    });
+    match verdict {
+        OtpVerdict::Accept { step } => {
+            conn.exec("UPDATE users SET otp_last_step = ?2 WHERE id = ?1", params![user, step])?;
+            match target {
+                CodeUse::Confirm(_) => {
+                    conn.exec(
+                        "UPDATE users SET otp_confirmed_at = ?2 WHERE id = ?1",
+                        params![user, now],
+                    )?;
+                    add_event(conn, now, Some(&user), EventKind::OneTimeCodeConfirmed, "")?;
+                }
+                CodeUse::SignIn { request, session } => {
+                    let completed = conn.exec(
+                        "UPDATE requests SET state = ?2, decided_at = ?3, completed_by = 'otp'
+                         WHERE id = ?1 AND state = ?4",
+                        params![
+                            request,
+                            RequestState::Completed.as_str(),
+                            now,
+                            RequestState::Pending.as_str()
+                        ],
+                    )?;
+                    if completed != 1 {
+                        // The judge saw it pending under this same lock.
+                        return Err(StoreError::Failed);
+                    }
+                    add_session(conn, &user, session, now)?;
+                    add_request_event(conn, now, &user, EventKind::SignedIn, "otp", request)?;
+                }
+            }
+        }
+        OtpVerdict::Wrong | OtpVerdict::Reused => {
+            conn.exec(
+                "INSERT INTO otp_failures (user_id, at) VALUES (?1, ?2)",
+                params![user, now],
+            )?;
+            let detail = if verdict == OtpVerdict::Reused { "reused" } else { "wrong" };
+            match target {
+                CodeUse::SignIn { request, .. } => add_request_event(
+                    conn,
+                    now,
+                    &user,
+                    EventKind::OneTimeCodeRefused,
+                    detail,
+                    request,
+                )?,
+                CodeUse::Confirm(_) => {
+                    add_event(conn, now, Some(&user), EventKind::OneTimeCodeRefused, detail)?
+                }
+            }
+        }
+        OtpVerdict::Limited { .. } | OtpVerdict::Unavailable | OtpVerdict::RequestOver => {}
+    }
+    Ok((verdict, Some(user)))
+}
+
+/// The context of a code for no known user (no secret, no failures).
+fn no_user(now: i64, request: Option<CodeRequest>) -> CodeContext<'static> {
+    CodeContext { now, secret: None, confirmed: false, last_step: None, failures: &[], request }
+}

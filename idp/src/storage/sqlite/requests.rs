@@ -1,0 +1,340 @@
+//! Sign-in requests: the start and decide transactions, reads, completion, push triggers.
+
+use nyckel_core::protocol::wire::RequestKind;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::pool::Cached;
+
+use super::accounts::{add_event, add_request_event, add_session, user_by_name};
+use crate::error::Error;
+use crate::model::{
+    CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
+    DecideVerdict, EventKind, NewSession, PushTrigger, RequestId, RequestState, SignInRequest,
+    StartContext, StartVerdict, UserId,
+};
+use crate::storage::{StoreError, Stored};
+
+pub(super) fn kind_of(s: &str) -> Option<RequestKind> {
+    [RequestKind::Push, RequestKind::Passwordless].into_iter().find(|k| k.as_str() == s)
+}
+
+pub(super) fn start(
+    conn: &Connection,
+    user_name: &str,
+    kind: RequestKind,
+    window: i64,
+    now: i64,
+    decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
+) -> Stored<(StartVerdict, usize)> {
+    let Some(user) = user_by_name(conn, user_name)? else {
+        let ctx = StartContext { now, user: None, targets: 0, push_pending: false, recent: 0 };
+        return Ok((decide(&ctx), 0));
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.id, d.push_token FROM devices d JOIN credentials c ON c.device_id = d.id
+         WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2",
+    )?;
+    let targets: Vec<(String, Option<String>)> = stmt
+        .query_map(params![user.id, CredentialKind::for_request(kind).as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    drop(stmt);
+    let push_pending: bool = conn.row(
+        PUSH_PENDING,
+        params![user.id, RequestKind::Push.as_str(), RequestState::Pending.as_str(), now],
+        |r| r.get(0),
+    )?;
+    let recent: i64 = conn.row(
+        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3",
+        params![user.id, kind.as_str(), now.saturating_sub(window)],
+        |r| r.get(0),
+    )?;
+    let ctx = StartContext { now, user: Some(&user), targets: targets.len(), push_pending, recent };
+    let verdict = decide(&ctx);
+    match &verdict {
+        StartVerdict::Refuse(_) => {}
+        StartVerdict::RateLimited => {
+            add_event(conn, now, Some(&user.id), EventKind::RateLimited, kind.as_str())?;
+        }
+        StartVerdict::Create(new) => {
+            // One outstanding request per account: a new one supersedes the old (a
+            // passwordless one only an earlier passwordless one).
+            conn.exec(
+                SUPERSEDE,
+                params![
+                    user.id,
+                    now,
+                    RequestState::Superseded.as_str(),
+                    RequestState::Pending.as_str(),
+                    kind == RequestKind::Push,
+                    RequestKind::Passwordless.as_str()
+                ],
+            )?;
+            conn.exec(
+                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    new.id,
+                    user.id,
+                    kind.as_str(),
+                    new.nonce,
+                    new.number,
+                    new.app,
+                    new.ip,
+                    new.location,
+                    now,
+                    new.expires_at,
+                    RequestState::Pending.as_str(),
+                    new.browser_token_hash
+                ],
+            )?;
+            for (device, push_token) in &targets {
+                conn.exec(
+                    "INSERT INTO push_log (request_id, device_id, push_token, sent_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![new.id, device, push_token, now],
+                )?;
+            }
+            add_request_event(
+                conn,
+                now,
+                &user.id,
+                EventKind::SigninStarted,
+                kind.as_str(),
+                &new.id,
+            )?;
+        }
+    }
+    Ok((verdict, targets.len()))
+}
+
+macro_rules! request_columns {
+    () => {
+        "r.id, r.user_id, u.name, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, r.state, r.browser_token_hash, r.completed_by IS NOT NULL"
+    };
+}
+
+const REQUEST_COLUMNS: &str = request_columns!();
+
+/// A user's open requests, newest first (through `requests_user_state`).
+pub(super) const PENDING: &str = concat!(
+    "SELECT ",
+    request_columns!(),
+    " FROM requests r JOIN users u ON u.id = r.user_id
+     WHERE r.user_id = ?1 AND r.state = ?2 AND r.expires_at > ?3 AND (r.kind = ?4 OR ?5)
+     ORDER BY r.created_at DESC LIMIT ?6"
+);
+
+/// Whether the user has a push request pending (through `requests_user_state`).
+pub(super) const PUSH_PENDING: &str = "SELECT EXISTS(SELECT 1 FROM requests WHERE user_id = ?1 AND kind = ?2 AND state = ?3 AND expires_at > ?4)";
+
+/// A new request supersedes the user's open ones (found through `requests_user_state`).
+pub(super) const SUPERSEDE: &str = "UPDATE requests SET state = ?3, decided_at = ?2
+                 WHERE user_id = ?1 AND state = ?4 AND (?5 OR kind = ?6)";
+
+fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, SignInRequest)> {
+    Ok((
+        r.get(3)?,
+        r.get(10)?,
+        SignInRequest {
+            id: r.get(0)?,
+            user: r.get(1)?,
+            account_name: r.get(2)?,
+            kind: RequestKind::Push,
+            nonce: r.get(4)?,
+            app: r.get(5)?,
+            ip: r.get(6)?,
+            location: r.get(7)?,
+            created_at: r.get(8)?,
+            expires_at: r.get(9)?,
+            state: RequestState::Pending,
+            browser_token_hash: r.get(11)?,
+            completed_by_code: r.get(12)?,
+        },
+    ))
+}
+
+/// The typed request, or [`StoreError::Failed`] for a kind or state this version never writes.
+fn typed((kind, state, req): (String, String, SignInRequest)) -> Stored<SignInRequest> {
+    let kind = kind_of(&kind).ok_or(StoreError::Failed)?;
+    let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
+    Ok(SignInRequest { kind, state, ..req })
+}
+
+pub(super) fn request(conn: &Connection, id: &RequestId) -> Stored<Option<SignInRequest>> {
+    conn.row(
+        &format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1"
+        ),
+        [id],
+        read_request,
+    )
+    .optional()?
+    .map(typed)
+    .transpose()
+}
+
+pub(super) fn pending(
+    conn: &Connection,
+    user: &UserId,
+    now: i64,
+    with_passwordless: bool,
+    limit: u32,
+) -> Stored<Vec<SignInRequest>> {
+    let mut stmt = conn.prepare_cached(PENDING)?;
+    let rows = stmt
+        .query_map(
+            params![
+                user,
+                RequestState::Pending.as_str(),
+                now,
+                RequestKind::Push.as_str(),
+                with_passwordless,
+                limit
+            ],
+            read_request,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(typed).collect()
+}
+
+pub(super) fn decide(
+    conn: &Connection,
+    id: &RequestId,
+    credential: &CredentialId,
+    now: i64,
+    judge: &mut dyn FnMut(&DecideContext) -> DecideVerdict,
+) -> Stored<DecideVerdict> {
+    let cred: Option<(i64, bool, bool, String)> = conn
+        .row(
+            "SELECT c.sign_count, c.revoked_at IS NOT NULL, d.revoked_at IS NOT NULL, c.device_id
+             FROM credentials c JOIN devices d ON d.id = c.device_id WHERE c.id = ?1",
+            [credential],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((sign_count, credential_revoked, device_revoked, device)) = cred else {
+        return Ok(DecideVerdict::Refuse(Error::UnknownCredential));
+    };
+    let req: Option<(String, i64, i64, UserId)> = conn
+        .row("SELECT state, number, expires_at, user_id FROM requests WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((state, number, expires_at, user)) = req else {
+        return Ok(DecideVerdict::Refuse(Error::NotFound("request")));
+    };
+    let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
+    let ctx = DecideContext {
+        now,
+        state,
+        number,
+        expires_at,
+        sign_count,
+        credential_revoked,
+        device_revoked,
+    };
+    let verdict = judge(&ctx);
+    match &verdict {
+        DecideVerdict::Refuse(_) => {}
+        DecideVerdict::Expire => {
+            conn.exec(
+                "UPDATE requests SET state = ?2, decided_at = ?3 WHERE id = ?1",
+                params![id, RequestState::Expired.as_str(), now],
+            )?;
+        }
+        DecideVerdict::CounterNotIncreased => {
+            add_event(conn, now, Some(&user), EventKind::CounterNotIncreased, &device)?;
+        }
+        DecideVerdict::Decide { state, sign_count, block_until } => {
+            let changed = conn.exec(
+                "UPDATE requests SET state = ?2, decided_at = ?3, credential_id = ?4 WHERE id = ?1 AND state = ?5",
+                params![id, state.as_str(), now, credential, RequestState::Pending.as_str()],
+            )?;
+            if changed != 1 {
+                return Ok(DecideVerdict::Refuse(Error::NotPending));
+            }
+            conn.exec(
+                "UPDATE credentials SET sign_count = ?2 WHERE id = ?1",
+                params![credential, sign_count],
+            )?;
+            if let Some(until) = block_until {
+                conn.exec(
+                    "UPDATE users SET blocked_until = ?2 WHERE id = ?1",
+                    params![user, until],
+                )?;
+            }
+            add_request_event(conn, now, &user, EventKind::Decided(*state), &device, id)?;
+        }
+    }
+    Ok(verdict)
+}
+
+pub(super) fn complete(
+    conn: &Connection,
+    id: &RequestId,
+    session: &NewSession,
+    now: i64,
+    judge: &mut dyn FnMut(&CompletionContext) -> CompletionVerdict,
+) -> Stored<Option<(CompletionContext, CompletionVerdict)>> {
+    complete_with(conn, id, Some(session), "", now, judge)
+}
+
+/// [`complete`], opening `session` when there is one (Entra's external authentication opens
+/// none); `detail` is the `signed_in` event's.
+pub(super) fn complete_with(
+    conn: &Connection,
+    id: &RequestId,
+    session: Option<&NewSession>,
+    detail: &str,
+    now: i64,
+    judge: &mut dyn FnMut(&CompletionContext) -> CompletionVerdict,
+) -> Stored<Option<(CompletionContext, CompletionVerdict)>> {
+    let row: Option<(String, i64, UserId, bool)> = conn
+        .row(
+            "SELECT r.state, r.expires_at, r.user_id,
+                    EXISTS(SELECT 1 FROM credentials c JOIN devices d ON d.id = c.device_id
+                           WHERE c.id = r.credential_id AND c.revoked_at IS NULL
+                             AND d.revoked_at IS NULL)
+             FROM requests r WHERE r.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((state, expires_at, user, approver_live)) = row else { return Ok(None) };
+    let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
+    let ctx = CompletionContext { now, state, expires_at, approver_live, user };
+    let verdict = judge(&ctx);
+    let from_approved = |to: RequestState| -> Stored<usize> {
+        Ok(conn.exec(
+            "UPDATE requests SET state = ?2 WHERE id = ?1 AND state = ?3",
+            params![id, to.as_str(), RequestState::Approved.as_str()],
+        )?)
+    };
+    match &verdict {
+        CompletionVerdict::Refuse(_) => {}
+        CompletionVerdict::Expire => {
+            from_approved(RequestState::Expired)?;
+        }
+        CompletionVerdict::Complete => {
+            if from_approved(RequestState::Completed)? != 1 {
+                return Ok(Some((ctx, CompletionVerdict::Refuse(Error::NotApproved))));
+            }
+            if let Some(session) = session {
+                add_session(conn, &ctx.user, session, now)?;
+            }
+            add_request_event(conn, now, &ctx.user, EventKind::SignedIn, detail, id)?;
+        }
+    }
+    Ok(Some((ctx, verdict)))
+}
+
+pub(super) fn push_triggers(conn: &Connection, id: &RequestId) -> Stored<Vec<PushTrigger>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT device_id, push_token FROM push_log WHERE request_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([id], |r| Ok(PushTrigger { device_id: r.get(0)?, push_token: r.get(1)? }))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -1,0 +1,343 @@
+use std::path::Path;
+
+use super::sqlite::SqliteStore;
+use super::*;
+use crate::model::{NewSession, NewUser};
+
+/// What only the storage module may write: the SQLite crate and its calls, and SQL.
+const STORAGE_ONLY: [&str; 12] = [
+    "rusqlite",
+    "execute(",
+    "execute_batch",
+    "query_row",
+    "query_map",
+    "prepare(",
+    "prepare_cached",
+    "SELECT ",
+    "INSERT INTO",
+    "DELETE FROM",
+    "UPDATE ",
+    "CREATE TABLE",
+];
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_sql_outside_storage() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let storage = src.join("storage");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    assert!(files.len() > 10, "found the sources");
+    let mut offenders = Vec::new();
+    for file in files.iter().filter(|f| !f.starts_with(&storage)) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for word in STORAGE_ONLY {
+            if text.contains(word) {
+                offenders.push(format!("{}: {word}", file.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "SQL outside idp/src/storage: {offenders:#?}");
+    // The check would see SQL if there were some.
+    let sql = std::fs::read_to_string(storage.join("sqlite/accounts.rs")).unwrap();
+    assert!(STORAGE_ONLY.iter().any(|w| sql.contains(w)));
+}
+
+fn store() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("t.db")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_left_alone() {
+    let (dir, store) = store();
+    store.set_settings(&[(Setting::Issuer, "T")]).unwrap();
+    drop(store);
+    let path = dir.path().join("t.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(err, OpenError::FromTheFuture { found: 99, supported } if supported == super::sqlite::SCHEMA_VERSION),
+        "{err}"
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let issuer: String = conn
+        .query_row("SELECT value FROM settings WHERE key = 'issuer'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(issuer, "T");
+}
+
+#[test]
+fn users_settings_and_sessions_round_trip() {
+    let (_dir, store) = store();
+    let user = NewUser {
+        id: UserId::new("u1"),
+        name: "anna".into(),
+        password_hash: None,
+        otp_secret: Some("JBSWY3DP".into()),
+        created_at: 100,
+    };
+    assert!(store.add_user(&user).unwrap());
+    assert!(!store.add_user(&user).unwrap(), "the name is taken");
+    let read = store.user_by_name("anna").unwrap().unwrap();
+    assert_eq!((read.id.as_str(), read.otp_secret.as_deref()), ("u1", Some("JBSWY3DP")));
+    assert!(store.user_by_name("bert").unwrap().is_none());
+
+    store.add_setting_if_absent(Setting::Origin, "http://a").unwrap();
+    store.add_setting_if_absent(Setting::Origin, "http://b").unwrap();
+    assert_eq!(store.setting(Setting::Origin).unwrap().as_deref(), Some("http://a"));
+    store.set_settings(&[(Setting::Origin, "http://c"), (Setting::RpId, "c")]).unwrap();
+    assert_eq!(store.setting(Setting::Origin).unwrap().as_deref(), Some("http://c"));
+
+    let session = NewSession { token_hash: "h".into(), ttl: 10 };
+    store.add_session(&UserId::new("u1"), &session, 100).unwrap();
+    assert_eq!(store.session_user("h", 109).unwrap().map(|(_, n)| n).as_deref(), Some("anna"));
+    assert!(store.session_user("h", 110).unwrap().is_none(), "expired");
+    store.end_session("h").unwrap();
+    assert!(store.session_user("h", 105).unwrap().is_none(), "ended");
+
+    let events = store.events(Some("anna"), 10).unwrap();
+    assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["user_added"]);
+}
+
+#[test]
+fn a_refused_start_writes_nothing_and_an_unknown_user_reaches_the_domain() {
+    let (_dir, store) = store();
+    let clock = || 1000;
+    let mut seen_user = None;
+    let (verdict, targets) = store
+        .start_request("nobody", RequestKind::Push, 600, &clock, &mut |c| {
+            seen_user = Some(c.user.is_some());
+            StartVerdict::Refuse(Error::UnknownUser)
+        })
+        .unwrap();
+    assert!(matches!(verdict, StartVerdict::Refuse(Error::UnknownUser)));
+    assert_eq!((seen_user, targets), (Some(false), 0));
+    assert!(store.events(None, 10).unwrap().is_empty());
+}
+
+/// A user "anna" with one enrolled device "d1" and one pending push request "r1" at t = 1000.
+fn seeded() -> (tempfile::TempDir, SqliteStore) {
+    use crate::model::{Activation, DeviceId, Enrolled, NewDevice, NewSignIn};
+    let (dir, store) = store();
+    let user = UserId::new("u1");
+    let new_user = NewUser {
+        id: user.clone(),
+        name: "anna".into(),
+        password_hash: None,
+        otp_secret: None,
+        created_at: 900,
+    };
+    assert!(store.add_user(&new_user).unwrap());
+    let activation = Activation { code_hash: "c".into(), user, expires_at: 2000 };
+    store.add_activation(&activation).unwrap();
+    let device = NewDevice {
+        id: DeviceId::new("d1"),
+        name: "phone".into(),
+        push_token: Some("t".into()),
+        public_key: vec![4; 65],
+        activation_code_hash: "c".into(),
+        nonce_owner: "pk".into(),
+        nonce: "n".into(),
+        nonce_ttl: 600,
+    };
+    let clock = || 1000;
+    assert!(matches!(store.enroll_device(&device, &clock).unwrap(), Enrolled::Done { .. }));
+    assert!(
+        matches!(store.enroll_device(&device, &clock).unwrap(), Enrolled::Replayed),
+        "the nonce is remembered"
+    );
+    let (verdict, targets) = store
+        .start_request("anna", RequestKind::Push, 600, &clock, &mut |c| {
+            assert_eq!((c.targets, c.recent, c.push_pending), (1, 0, false));
+            StartVerdict::Create(NewSignIn {
+                id: RequestId::new("r1"),
+                nonce: vec![1; 32],
+                number: 42,
+                app: "a".into(),
+                ip: "i".into(),
+                location: "l".into(),
+                expires_at: 1120,
+                browser_token_hash: "h".into(),
+            })
+        })
+        .unwrap();
+    assert!(matches!(verdict, StartVerdict::Create(_)));
+    assert_eq!(targets, 1);
+    (dir, store)
+}
+
+#[test]
+fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
+    use crate::model::{CredentialId, RequestState};
+    let (_dir, store) = seeded();
+    let (req, cred) = (RequestId::new("r1"), CredentialId::new("d1"));
+    let clock = || 1010;
+    let approve = &mut |c: &crate::model::DecideContext| {
+        assert_eq!((c.number, c.expires_at, c.now), (42, 1120, 1010));
+        DecideVerdict::Decide { state: RequestState::Approved, sign_count: 7, block_until: None }
+    };
+    let (now, verdict) = store.decide_request(&req, &cred, &clock, approve).unwrap();
+    assert_eq!(now, 1010);
+    assert!(matches!(verdict, DecideVerdict::Decide { .. }));
+    assert_eq!(store.request(&req).unwrap().unwrap().state, RequestState::Approved);
+    assert_eq!(store.credential(&cred).unwrap().unwrap().sign_count, 7);
+
+    // Judged pending by a stale judge: the store refuses to move a decided request.
+    let again = &mut |_: &crate::model::DecideContext| DecideVerdict::Decide {
+        state: RequestState::Denied,
+        sign_count: 9,
+        block_until: Some(5000),
+    };
+    let (_, verdict) = store.decide_request(&req, &cred, &clock, again).unwrap();
+    assert!(matches!(verdict, DecideVerdict::Refuse(Error::NotPending)), "{verdict:?}");
+    assert_eq!(store.request(&req).unwrap().unwrap().state, RequestState::Approved);
+    assert_eq!(store.credential(&cred).unwrap().unwrap().sign_count, 7, "counter unchanged");
+    assert_eq!(store.user_by_name("anna").unwrap().unwrap().blocked_until, 0, "not blocked");
+
+    // Completion opens a session once.
+    let session = NewSession { token_hash: "s".into(), ttl: 60 };
+    use crate::model::{CompletionContext, CompletionVerdict};
+    let mut seen = Vec::new();
+    let mut complete = |c: &CompletionContext| {
+        seen.push((c.state, c.approver_live, c.user.clone()));
+        CompletionVerdict::Complete
+    };
+    let (_, v) = store.complete_request(&req, &session, &clock, &mut complete).unwrap().unwrap();
+    assert!(matches!(v, CompletionVerdict::Complete));
+    // A stale judge cannot complete it twice.
+    let (_, v) = store.complete_request(&req, &session, &clock, &mut complete).unwrap().unwrap();
+    assert!(matches!(v, CompletionVerdict::Refuse(Error::NotApproved)), "{v:?}");
+    assert_eq!(seen[0], (RequestState::Approved, true, UserId::new("u1")));
+    assert_eq!(seen[1].0, RequestState::Completed);
+    assert!(store.session_user("s", 1011).unwrap().is_some());
+}
+
+#[test]
+fn an_unknown_request_or_credential_is_refused_by_the_store() {
+    use crate::model::CredentialId;
+    let (_dir, store) = seeded();
+    let clock = || 1010;
+    let never = &mut |_: &crate::model::DecideContext| -> DecideVerdict {
+        panic!("no judgement without the rows")
+    };
+    let (_, v) = store
+        .decide_request(&RequestId::new("r9"), &CredentialId::new("d1"), &clock, never)
+        .unwrap();
+    assert!(matches!(v, DecideVerdict::Refuse(Error::NotFound("request"))));
+    let (_, v) = store
+        .decide_request(&RequestId::new("r1"), &CredentialId::new("x"), &clock, never)
+        .unwrap();
+    assert!(matches!(v, DecideVerdict::Refuse(Error::UnknownCredential)));
+}
+
+#[test]
+fn attempt_counters_are_stored_ended_and_purged() {
+    use crate::model::{AttemptCounter, AttemptOutcome, AttemptVerdict};
+    let (_dir, store) = store();
+    let purge = CounterPurge { name_idle: 100, name_locked_at: 10, source_window: 50 };
+    let counter = |count, at| AttemptCounter { count, since: at, last_at: at };
+    let begin = |name: &str, now: i64, allow: Option<(i64, i64)>| {
+        let clock = move || now;
+        let mut seen = None;
+        store
+            .begin_password_attempt(name, "10.0.0.1", &purge, &clock, &mut |c| {
+                seen = Some((c.name, c.source));
+                match allow {
+                    Some((n, s)) => {
+                        AttemptVerdict::Allow { name: counter(n, now), source: counter(s, now) }
+                    }
+                    None => AttemptVerdict::Refuse(crate::error::Error::PasswordLocked),
+                }
+            })
+            .unwrap();
+        seen.unwrap()
+    };
+    assert_eq!(begin("anna", 1000, Some((1, 1))), (None, None));
+    assert_eq!(begin("anna", 1001, None), (Some(counter(1, 1000)), Some(counter(1, 1000))));
+    // A refusal wrote nothing.
+    assert_eq!(begin("anna", 1002, Some((2, 2))).0, Some(counter(1, 1000)));
+    // A success forgets the name and uncounts the source's attempt.
+    store.end_password_attempt("anna", "10.0.0.1", AttemptOutcome::Success, 1003).unwrap();
+    assert_eq!(begin("anna", 1004, Some((10, 1))), (None, Some(counter(1, 1002))));
+    // A failure of a known user is an event; an unknown name has none.
+    let user = NewUser {
+        id: UserId::new("u1"),
+        name: "anna".into(),
+        password_hash: None,
+        otp_secret: None,
+        created_at: 1,
+    };
+    store.add_user(&user).unwrap();
+    store.end_password_attempt("anna", "10.0.0.1", AttemptOutcome::Failure, 1005).unwrap();
+    store.end_password_attempt("nobody", "10.0.0.1", AttemptOutcome::Failure, 1005).unwrap();
+    let failed = store.events(None, 10).unwrap();
+    assert_eq!(failed.iter().filter(|e| e.kind == "password_failed").count(), 1);
+    // Idle counters are purged, a locked name's never; the source's window ends.
+    assert_eq!(begin("bert", 1006, Some((3, 1))).0, None);
+    let (anna, source) = begin("anna", 2000, None);
+    assert_eq!(anna, Some(counter(10, 1004)), "locked: kept");
+    assert_eq!(source, None, "the source's window ended");
+    assert_eq!(begin("bert", 2000, None).0, None, "idle: forgotten");
+    // The administrator's unlock.
+    assert!(store.reset_password_failures("anna", 2001).unwrap());
+    assert!(!store.reset_password_failures("anna", 2002).unwrap());
+    assert_eq!(begin("anna", 2003, None).0, None);
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).unwrap().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_and_its_wal_and_shm_are_the_owners_only() {
+    let (dir, store) = store();
+    store.set_settings(&[(Setting::Issuer, "T")]).unwrap();
+    // (The -wal and -shm exist while a connection is open.)
+    for name in ["t.db", "t.db-wal", "t.db-shm"] {
+        assert_eq!(mode(&dir.path().join(name)), 0o600, "{name}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_database_open_to_other_users_is_refused_untouched() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = store();
+    store.set_settings(&[(Setting::Issuer, "T")]).unwrap();
+    drop(store);
+    let path = dir.path().join("t.db");
+    let before = std::fs::read(&path).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(err, OpenError::Exposed { mode: 0o644, .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("t.db") && text.contains("chmod 600"), "{text}");
+    assert_eq!((mode(&path), std::fs::read(&path).unwrap()), (0o644, before), "left alone");
+    // A -wal (or -shm) beside an owner-only file, open to others, is refused too.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let wal = dir.path().join("t.db-wal");
+    std::fs::write(&wal, b"").unwrap();
+    std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o660)).unwrap();
+    let err = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(&err, OpenError::Exposed { path, .. } if path == &wal), "{err}");
+    std::fs::remove_file(&wal).unwrap();
+    assert!(SqliteStore::open(&path).is_ok(), "owner-only opens");
+}

@@ -1,0 +1,31 @@
+//! The sign-in pages' small courtesies, over loopback: "Försök igen" after a failed sign-in
+//! keeps the typed user name (escaped, bounded).
+
+mod oidc_support;
+
+use oidc_support::*;
+
+#[test]
+fn try_again_keeps_the_typed_user_name() {
+    let idp = Idp::start();
+    let mut browser = Browser::default();
+    let fields = [("username", " Anna Å<b> "), ("mode", "password"), ("password", "fel")];
+    let refused = browser.post(&idp.url("/signin"), &form(&fields));
+    assert_eq!(refused.status, 401, "{}", text(&refused));
+    let body = text(&refused);
+    let retry = body.split("class=\"button\" href=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(retry, "/signin?username=Anna+%C3%85%3Cb%3E", "trimmed and encoded");
+
+    let again = text(&browser.get(&idp.url(retry)));
+    assert!(again.contains(r#"value="Anna Å&lt;b&gt;""#), "filled in, escaped: {again}");
+    for id in ["id=\"username\"", "id=\"next\"", "id=\"phone\""] {
+        assert!(again.contains(id), "{id}");
+    }
+    // A name longer than any accepted one is not filled in.
+    let long = format!("/signin?username={}", "a".repeat(257));
+    assert!(
+        text(&browser.get(&idp.url(&long))).contains(r#"id="username" name="username" value="""#)
+    );
+    // Without a typed name, the form is empty as before.
+    assert!(text(&browser.get(&idp.url("/signin"))).contains(r#"name="username" value="""#));
+}
