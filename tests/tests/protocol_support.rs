@@ -54,11 +54,26 @@ impl Env {
     }
 
     pub fn with(tweak: impl FnOnce(&mut Config)) -> Env {
+        Env::build(tweak, false)
+    }
+
+    /// Like [`Env::with`], but the provider's clock stands still except for [`Env::advance`]:
+    /// for tests whose answers depend on whole seconds passing (a one-second back-off must not
+    /// end because the system clock ticked between two requests).
+    pub fn frozen_with(tweak: impl FnOnce(&mut Config)) -> Env {
+        Env::build(tweak, true)
+    }
+
+    fn build(tweak: impl FnOnce(&mut Config), frozen: bool) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("idp.db");
         let offset = Arc::new(AtomicI64::new(0));
         let moved = offset.clone();
-        let clock = Arc::new(move || SystemClock.now() + moved.load(Ordering::SeqCst));
+        let started = SystemClock.now();
+        let clock = Arc::new(move || {
+            let base = if frozen { started } else { SystemClock.now() };
+            base + moved.load(Ordering::SeqCst)
+        });
         let mut cfg = Config { clock, ..Config::default() };
         tweak(&mut cfg);
         let provider = Provider::open(&db, cfg.clone()).unwrap();

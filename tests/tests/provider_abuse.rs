@@ -28,7 +28,7 @@ fn phone_signin(env: &Env, name: &str) -> WebResponse {
 
 #[test]
 fn password_guessing_backs_off_then_locks_but_never_blocks_the_phone() {
-    let env = Env::with(|c| c.guessing.lock_after = 10);
+    let env = Env::frozen_with(|c| c.guessing.lock_after = 10);
     let mut phone = Phone::enroll(&env.add_user("anna"));
     phone.enable_phone_signin("2468").unwrap();
     // Five wrong passwords are answered as wrong …
@@ -90,7 +90,7 @@ fn password_guessing_backs_off_then_locks_but_never_blocks_the_phone() {
 
 #[test]
 fn a_password_sprayer_is_stopped_per_source_while_other_sources_sign_in() {
-    let env = Env::with(|c| c.guessing.source_failures = 12);
+    let env = Env::frozen_with(|c| c.guessing.source_failures = 12);
     let _phone = Phone::enroll(&env.add_user("anna"));
     let sprayer = Some(Ipv4Addr::new(127, 0, 0, 2));
     // One common password against many names, each name under its own limit.
