@@ -150,6 +150,7 @@ pub fn issue_enrollment(store: &dyn Store, cfg: &Config, name: &str) -> Result<E
         code_hash: token_hash(&code),
         user: user.id.clone(),
         expires_at,
+        replaces: None,
     })?;
     let otp_uri = user.otp_secret.map(|secret| {
         let label = format!("{}:{}", p.issuer, name);

@@ -17,6 +17,9 @@ pub struct Config {
     pub request_ttl: i64,
     /// Activation code lifetime, seconds (600).
     pub activation_ttl: i64,
+    /// Transfer code lifetime, seconds (600): a new phone enrolls with it shortly after the
+    /// old phone asked (`POST /nyckel/v1/transfer`).
+    pub transfer_ttl: i64,
     /// Requests allowed per user and kind (push, passwordless) per `push_window` (5).
     pub push_limit: u32,
     /// Rate-limit window, seconds (600).
@@ -42,6 +45,7 @@ impl std::fmt::Debug for Config {
             .field("issuer", &self.issuer)
             .field("request_ttl", &self.request_ttl)
             .field("activation_ttl", &self.activation_ttl)
+            .field("transfer_ttl", &self.transfer_ttl)
             .field("push_limit", &self.push_limit)
             .field("push_window", &self.push_window)
             .field("block_after_report", &self.block_after_report)
@@ -61,6 +65,7 @@ impl Default for Config {
             issuer: "Nyckel IdP".to_owned(),
             request_ttl: 120,
             activation_ttl: 600,
+            transfer_ttl: 600,
             push_limit: 5,
             push_window: 600,
             block_after_report: 3600,

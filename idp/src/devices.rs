@@ -2,9 +2,10 @@
 //! request, phone sign-in, the push token and unenrollment, as synchronous functions over the
 //! [`Store`]; `server.rs` wraps them in HTTP handlers.
 
+use nyckel_core::protocol::uri::EnrollUri;
 use nyckel_core::protocol::wire::{
     self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, PhoneSigninRequest, PhoneSigninState,
-    ProviderInfo, PushTokenRequest,
+    ProviderInfo, PushTokenRequest, TransferCode,
 };
 use serde::Deserialize;
 
@@ -12,8 +13,10 @@ use crate::admin;
 use crate::config::Config;
 use crate::error::Error;
 use crate::identity::Identity;
-use crate::ids::token_hash;
-use crate::model::{self, CredentialId, DeviceId, DeviceRef, NewDevice, Revocation};
+use crate::ids::{random_bytes, token_hash};
+use crate::model::{
+    self, CredentialId, DeviceId, DeviceRef, NewDevice, NewTransfer, Revocation, TransferIssued,
+};
 use crate::storage::Store;
 use crate::verify::DeviceAuth;
 
@@ -60,7 +63,15 @@ pub fn authenticate(
     if !store.use_nonce(&auth.device, &auth.nonce, now, now + NONCE_TTL)? {
         return Err(Error::Replayed);
     }
-    Ok(DeviceRef { id, user: key.user })
+    let device = DeviceRef { id, user: key.user };
+    if key.replaces.is_some() {
+        // A new phone's first authenticated call proves it holds its key and stored its
+        // enrollment: the phone it replaces goes now, and not before.
+        if let Some(old) = store.confirm_transfer(&device, now)? {
+            tracing::info!(device = %device.id, replaced = %old, "transfer confirmed");
+        }
+    }
+    Ok(device)
 }
 
 /// `POST /nyckel/v1/enroll` (§4.1).
@@ -105,10 +116,14 @@ pub fn enroll(
         nonce_ttl: NONCE_TTL,
     };
     // The store judges the activation code's expiry at its time, after the write lock.
-    let (now, user, account_name) = match store.enroll_device(&device, &*cfg.clock)? {
-        model::Enrolled::Done { now, user, account_name } => (now, user, account_name),
+    let (now, user, account_name, replaces) = match store.enroll_device(&device, &*cfg.clock)? {
+        model::Enrolled::Done { now, user, account_name, replaces } => {
+            (now, user, account_name, replaces)
+        }
         model::Enrolled::Replayed => return Err(Error::Replayed),
         model::Enrolled::ActivationInvalid => return Err(Error::ActivationInvalid),
+        model::Enrolled::ReplacedDeviceRevoked => return Err(Error::ReplacedDeviceRevoked),
+        model::Enrolled::KeyReused => return Err(Error::KeyReused),
     };
     tracing::info!(device = %device.id, user = %user, "device enrolled");
     let mut env = p.sign(
@@ -122,10 +137,54 @@ pub fn enroll(
             rp_id: p.rp_id.clone(),
             origin: p.web_origin().to_owned(),
             device_public_key: b.device_public_key,
+            replaces_device_id: replaces.map(DeviceId::into_string),
         },
     );
     env.provider_key = Some(b64(&p.public_key));
     Ok(env)
+}
+
+/// `POST /nyckel/v1/transfer` (§4.10), for an authenticated device: a single-use transfer
+/// code for a new phone of the same user that replaces this device. The device stays until
+/// the new phone's first authenticated call.
+pub fn issue_transfer(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    if !body.is_empty() {
+        return Err(Error::bad_request("the transfer request has no body"));
+    }
+    let code = b64(&random_bytes(18));
+    let transfer =
+        NewTransfer { device: device.clone(), code_hash: token_hash(&code), ttl: cfg.transfer_ttl };
+    let (now, expires_at, account_name) = match store.add_transfer(&transfer, &*cfg.clock)? {
+        TransferIssued::Issued { now, expires_at, account_name } => (now, expires_at, account_name),
+        TransferIssued::DeviceRevoked => return Err(Error::DeviceRevoked),
+    };
+    tracing::info!(device = %device.id, "transfer code issued");
+    let enroll_uri = EnrollUri::build(
+        &p.origin,
+        &code,
+        &account_name,
+        &p.fingerprint(),
+        Some(&p.issuer),
+        Some(expires_at),
+        None,
+    );
+    Ok(p.sign(
+        now,
+        Some(nonce),
+        TransferCode {
+            device_id: device.id.as_str().to_owned(),
+            user_id: device.user.as_str().to_owned(),
+            enroll_uri,
+            expires_at,
+        },
+    ))
 }
 
 /// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device.

@@ -39,6 +39,12 @@ pub enum Error {
     /// The activation code is unknown, used or expired.
     #[error("activation code unknown, used or expired")]
     ActivationInvalid,
+    /// A transfer code whose device (the one the new phone replaces) was revoked.
+    #[error("the device this transfer code replaces was revoked")]
+    ReplacedDeviceRevoked,
+    /// A transfer enrollment presented a key the user already has (keys are never copied).
+    #[error("the device key is already registered for this user")]
+    KeyReused,
     /// An assertion failed a check (which one).
     #[error("{0}")]
     BadAssertion(&'static str),
@@ -140,6 +146,8 @@ impl Error {
             Error::ClockSkew { .. } => ErrorCode::ClockSkew,
             Error::DeviceRevoked => ErrorCode::DeviceRevoked,
             Error::ActivationInvalid => ErrorCode::ActivationInvalid,
+            Error::ReplacedDeviceRevoked => ErrorCode::ReplacedDeviceRevoked,
+            Error::KeyReused => ErrorCode::KeyReused,
             Error::BadAssertion(_) => ErrorCode::BadAssertion,
             Error::UnknownCredential => ErrorCode::UnknownCredential,
             Error::Counter => ErrorCode::Counter,
@@ -208,6 +216,8 @@ mod tests {
             Error::Replayed,
             Error::DeviceRevoked,
             Error::ActivationInvalid,
+            Error::ReplacedDeviceRevoked,
+            Error::KeyReused,
             Error::BadAssertion("x"),
             Error::UnknownCredential,
             Error::Counter,

@@ -108,6 +108,9 @@ pub(crate) struct Activation {
     pub user: UserId,
     /// Expiry.
     pub expires_at: i64,
+    /// A transfer code: the device the enrolled one replaces (revoked at the new device's
+    /// first authenticated call).
+    pub replaces: Option<DeviceId>,
 }
 
 /// A device to enroll, with the activation code it presents and its request nonce.
@@ -140,11 +143,25 @@ pub(crate) enum Enrolled {
         user: UserId,
         /// The user's name.
         account_name: String,
+        /// A transfer: the device the new one replaces.
+        replaces: Option<DeviceId>,
     },
     /// The nonce was used before.
     Replayed,
     /// The activation code is unknown, used or expired.
     ActivationInvalid,
+    /// A transfer code whose replaced device was revoked (the code is spent).
+    ReplacedDeviceRevoked,
+    /// A transfer code presented with a key the user already has.
+    KeyReused,
+}
+
+impl Enrolled {
+    /// Whether the enrollment is kept (a refused one leaves no trace, not even its nonce;
+    /// a transfer code refused because its device was revoked is spent).
+    pub(crate) fn commits(&self) -> bool {
+        matches!(self, Enrolled::Done { .. } | Enrolled::ReplacedDeviceRevoked)
+    }
 }
 
 /// A device's own key, for authenticating its signed requests.
@@ -155,6 +172,8 @@ pub(crate) struct DeviceKey {
     pub revoked: bool,
     /// SEC1 public key.
     pub public_key: Vec<u8>,
+    /// Enrolled with a transfer code and not yet confirmed: the device it replaces.
+    pub replaces: Option<DeviceId>,
 }
 
 /// An authenticated device.
@@ -185,6 +204,31 @@ pub(crate) enum Revocation {
     ByDevice,
     /// The user removed it on the account page.
     ByUser,
+}
+
+/// A transfer code to store (`POST /nyckel/v1/transfer`).
+pub(crate) struct NewTransfer {
+    /// The asking device, which the new phone replaces.
+    pub device: DeviceRef,
+    /// SHA-256 of the code, b64url.
+    pub code_hash: String,
+    /// Lifetime, seconds (from the time the store writes it).
+    pub ttl: i64,
+}
+
+/// How issuing a transfer code ended.
+pub(crate) enum TransferIssued {
+    /// Stored; expires then.
+    Issued {
+        /// Provider time when it was written.
+        now: i64,
+        /// Expiry.
+        expires_at: i64,
+        /// The user's name (for the enrollment URI).
+        account_name: String,
+    },
+    /// The device was revoked while the request waited for the lock.
+    DeviceRevoked,
 }
 
 /// What a credential is for.
@@ -544,6 +588,11 @@ pub(crate) enum EventKind {
     UserDeleted,
     /// The user removed one of their devices on the account page.
     DeviceRemoved,
+    /// A device asked for a transfer code for a new phone.
+    TransferIssued,
+    /// A new phone enrolled with a transfer code made its first authenticated call; the
+    /// device it replaces is revoked.
+    DeviceTransferred,
 }
 
 impl EventKind {
@@ -572,6 +621,8 @@ impl EventKind {
             EventKind::PasswordSet => "password_set",
             EventKind::UserDeleted => "user_deleted",
             EventKind::DeviceRemoved => "device_removed",
+            EventKind::TransferIssued => "transfer_issued",
+            EventKind::DeviceTransferred => "device_transferred",
         }
     }
 }

@@ -118,6 +118,14 @@ async fn enable_phone_signin(
     .map(Json)
 }
 
+async fn transfer(State(st): State<AppState>, d: AuthedDevice) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| {
+        devices::issue_transfer(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
+    })
+    .await
+    .map(Json)
+}
+
 async fn disable_phone_signin(
     State(st): State<AppState>,
     d: AuthedDevice,
@@ -194,6 +202,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/nyckel/v1/requests/{id}/response", post(respond))
         .route("/nyckel/v1/phone-signin", post(enable_phone_signin).delete(disable_phone_signin))
         .route("/nyckel/v1/device", axum::routing::put(update_device).delete(unenroll_device))
+        .route("/nyckel/v1/transfer", post(transfer))
         .route("/nyckel/v1/time", get(time))
         .route("/nyckel/v1/provider", get(provider_info))
         .merge(crate::web::routes())

@@ -202,6 +202,13 @@ impl Phone {
         st.finish(&mut self.enrollment, self.keys.as_ref(), &resp, device_now())
     }
 
+    /// Asks the provider for a transfer enrollment code (§4.10).
+    pub fn request_transfer(&mut self) -> Result<p::TransferOffer, ProtocolError> {
+        let (req, st) =
+            p::request_transfer(&self.enrollment, self.keys.as_ref(), &SystemRandom, device_now())?;
+        st.finish(&mut self.enrollment, &send(&req), device_now())
+    }
+
     pub fn disable_phone_signin(&mut self) -> Result<(), ProtocolError> {
         let (req, st) = p::disable_phone_signin(
             &self.enrollment,

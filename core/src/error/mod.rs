@@ -428,8 +428,11 @@ fn provider_kind(code: &ProviderCode) -> ErrorKind {
         // wrong path.
         ProviderCode::NotPending => ErrorKind::RequestNotPending,
         ProviderCode::DeviceRevoked | ProviderCode::UnknownDevice => ErrorKind::DeviceRevoked,
-        ProviderCode::ActivationInvalid => ErrorKind::InvalidEnrollmentCode,
+        ProviderCode::ActivationInvalid | ProviderCode::ReplacedDeviceRevoked => {
+            ErrorKind::InvalidEnrollmentCode
+        }
         ProviderCode::BadRequest
+        | ProviderCode::KeyReused
         | ProviderCode::TooLarge
         | ProviderCode::BadSignature
         | ProviderCode::Replayed
@@ -498,6 +501,7 @@ impl Classify for ProtocolError {
                     | ProviderCode::NotPending
                     | ProviderCode::NotFound
                     | ProviderCode::ActivationInvalid
+                    | ProviderCode::ReplacedDeviceRevoked
                     | ProviderCode::DeviceRevoked
                     | ProviderCode::UnknownDevice
                     | ProviderCode::UnknownCredential
@@ -571,6 +575,12 @@ pub fn provider_sentence(code: &ProviderCode, status: u16) -> String {
             .into(),
         ProviderCode::ActivationInvalid => "the enrollment code was already used or has expired; \
             get a new one from the provider (account page or administrator)"
+            .into(),
+        ProviderCode::ReplacedDeviceRevoked => "the phone this transfer code moves from was \
+            revoked, so the code no longer works; get a new enrollment code from the provider"
+            .into(),
+        ProviderCode::KeyReused => "the provider refused a key it already knows: a new phone \
+            enrolls with new keys"
             .into(),
         ProviderCode::DeviceRevoked => "the provider has revoked this device's enrollment".into(),
         ProviderCode::UnknownDevice => {

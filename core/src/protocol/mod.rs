@@ -13,6 +13,8 @@
 //! 4. Phone sign-in: [`enable_phone_signin`] / [`disable_phone_signin`], send, `finish`.
 //! 5. Maintenance: [`update_push_token`] when the platform rotates it; [`unenroll`] then
 //!    [`delete_keys`] when the user removes the account.
+//! 6. Moving to a new phone: [`request_transfer`], send, [`TransferRequest::finish`]; the new
+//!    phone enrolls with the offer's URI (step 1, new keys).
 
 pub mod activity;
 pub mod assertion;
@@ -26,6 +28,7 @@ pub mod pending;
 pub mod phone_signin;
 pub mod respond;
 pub mod time;
+pub mod transfer;
 pub mod uri;
 pub mod wire;
 
@@ -45,6 +48,7 @@ pub use phone_signin::{
 };
 pub use respond::{parse_respond_result, respond, Decision, RespondOutcome};
 pub use time::{sync_time, TimeSync};
+pub use transfer::{request_transfer, TransferOffer, TransferRequest};
 pub use uri::{EnrollUri, UriError};
 
 /// Protocol version implemented here.

@@ -824,3 +824,62 @@ fn push_token_update_and_unenroll_are_signed_and_acknowledged() {
     delete_keys(&s.enrollment, &s.keys).unwrap();
     assert!(s.keys.aliases().is_empty());
 }
+
+#[test]
+fn a_transfer_offer_is_checked_against_the_asking_enrollment() {
+    let mut s = setup();
+    let fp = s.provider.fingerprint();
+    let uri = |origin: &str, fp: &str| {
+        EnrollUri::build(
+            origin,
+            "dHJhbnNmZXItY29kZS0xMjM0",
+            "anna",
+            fp,
+            None,
+            Some(NOW + 600),
+            None,
+        )
+    };
+    let other_fp = "A".repeat(43);
+    let cases: [(&str, &str, String, Result<(), ProtocolError>); 6] = [
+        ("b3RoZXI", "dXNlcg", uri(ORIGIN, &fp), Err(ProtocolError::Substituted("device"))),
+        ("ZGV2aWNl", "b3RoZXI", uri(ORIGIN, &fp), Err(ProtocolError::Substituted("account"))),
+        (
+            "ZGV2aWNl",
+            "dXNlcg",
+            uri(ORIGIN, &other_fp),
+            Err(ProtocolError::Substituted("provider key")),
+        ),
+        (
+            "ZGV2aWNl",
+            "dXNlcg",
+            uri("https://evil.example", &fp),
+            Err(ProtocolError::Substituted("origin")),
+        ),
+        ("ZGV2aWNl", "dXNlcg", "https://x".into(), Err(ProtocolError::Malformed("enrollUri"))),
+        ("ZGV2aWNl", "dXNlcg", uri(ORIGIN, &fp), Ok(())),
+    ];
+    for (device, user, enroll_uri, want) in cases {
+        let (req, tr) = request_transfer(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
+        assert_eq!(
+            (req.method.as_str(), req.url.as_str()),
+            ("POST", "https://idp.example.se/nyckel/v1/transfer")
+        );
+        assert!(req.body.is_empty());
+        let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+        let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.transfer","serverTime":NOW + 3,
+            "reqNonce":nonce,"deviceId":device,"userId":user,"enrollUri":enroll_uri,
+            "expiresAt":NOW + 600}));
+        let got = tr.finish(&mut s.enrollment, &resp, NOW);
+        match want {
+            Err(e) => assert_eq!(got, Err(e)),
+            Ok(()) => {
+                let offer = got.unwrap();
+                assert_eq!(offer.expires_at, NOW + 600);
+                assert_eq!(EnrollUri::parse(&offer.enroll_uri).unwrap().fingerprint, fp);
+                assert_eq!(s.enrollment.clock_offset, 3);
+                assert!(!format!("{offer:?}").contains("dHJhbnNmZXI"), "Debug hides the code");
+            }
+        }
+    }
+}

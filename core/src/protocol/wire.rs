@@ -19,7 +19,7 @@ pub use messages::{
     Ack, AssertionBody, ClientData, DecisionKind, EnrollRequest, Enrolled, Envelope,
     NyckelClientData, Payload, PayloadHeader, PendingList, PendingRequest, PhoneSigninRequest,
     PhoneSigninState, ProviderInfo, PushTokenRequest, RequestKind, RespondOutcome, ServerTime,
-    Signed, SigninResult,
+    Signed, SigninResult, TransferCode,
 };
 pub use text::{is_unsafe_display_char, is_valid_device_name};
 

@@ -23,8 +23,8 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    NewDevice, NewSession, NewUser, OtpVerdict, PushTrigger, RequestId, Revocation, Setting,
-    SignInRequest, StartContext, StartVerdict, User, UserId, UserInfo,
+    NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId, Revocation,
+    Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -140,6 +140,14 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     /// nonce (refused if seen), consumes the activation code (refused unless unused and
     /// unexpired), adds the device and its device credential, records `device_enrolled`.
     fn enroll_device(&self, device: &NewDevice, clock: &dyn Clock) -> Stored<Enrolled>;
+    /// Stores a transfer code for a live device at the store's time and records
+    /// `transfer_issued`. One transfer at a time: the device's earlier unused codes are spent
+    /// and a device enrolled with one but not yet confirmed is revoked.
+    fn add_transfer(&self, transfer: &NewTransfer, clock: &dyn Clock) -> Stored<TransferIssued>;
+    /// The first authenticated call of a device enrolled with a transfer code: revokes the
+    /// device it replaces (unless revoked already) and forgets the link, recording `device_revoked` and `device_transferred`. Returns the
+    /// device revoked.
+    fn confirm_transfer(&self, device: &DeviceRef, now: i64) -> Stored<Option<DeviceId>>;
     /// A device's own key and state.
     fn device_key(&self, device: &DeviceId) -> Stored<Option<DeviceKey>>;
     /// Remembers a request nonce of `owner` until `expires_at` (forgetting expired ones);
@@ -163,8 +171,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     /// Sets or clears the device's push token; records `push_token_updated`.
     fn set_push_token(&self, device: &DeviceRef, token: Option<&str>, now: i64) -> Stored<()>;
     /// Revokes a device and its credentials and ends its user's browser sessions; records
-    /// `device_revoked` (and `device_unenrolled` when the device asked). Idempotent. `None`:
-    /// no such device.
+    /// `device_revoked` (and `device_unenrolled` when the device asked). A new device
+    /// enrolled with one of its transfer codes but not yet confirmed is revoked too (an unused
+    /// code is refused at enrollment). Idempotent. `None`: no such device.
     fn revoke_device(&self, device: &DeviceId, how: Revocation, now: i64)
         -> Stored<Option<UserId>>;
     /// Revokes `device` as [`Store::revoke_device`] does, atomically with a decision on the

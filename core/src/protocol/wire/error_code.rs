@@ -115,6 +115,11 @@ error_codes! {
     DevicesRevoked = "devices_revoked", 409;
     /// 403 a page POST from another site.
     CrossOrigin = "cross_origin", 403;
+    /// 409 a transfer code whose device (the one it replaces) was revoked (§4.10).
+    ReplacedDeviceRevoked = "replaced_device_revoked", 409;
+    /// 409 a transfer enrollment presented a key the user already has: keys are never copied
+    /// to a new phone (§4.10).
+    KeyReused = "key_reused", 409;
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -109,6 +109,10 @@ pub struct Enrolled {
     /// Echo of the registered device key.
     #[serde(rename = "devicePublicKey")]
     pub device_public_key: String,
+    /// Enrolled with a transfer code (§4.10): the device this one replaces, revoked at this
+    /// device's first authenticated call. Absent for an ordinary enrollment.
+    #[serde(rename = "replacesDeviceId", default, skip_serializing_if = "Option::is_none")]
+    pub replaces_device_id: Option<String>,
 }
 
 impl Payload for Enrolled {
@@ -410,6 +414,38 @@ pub struct Ack {
 
 impl Payload for Ack {
     const TYP: &'static str = "nyckel.ack";
+}
+
+/// `nyckel.transfer` (§4.10): a single-use transfer enrollment code for a new phone that
+/// replaces the asking device. `enrollUri` carries the activation code: never log it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferCode {
+    /// The asking device (the one the new phone replaces).
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    /// Its user.
+    #[serde(rename = "userId")]
+    pub user_id: String,
+    /// A `nyckel-enroll://` URI (§3) with the single-use transfer activation code.
+    #[serde(rename = "enrollUri")]
+    pub enroll_uri: String,
+    /// When the code expires (provider clock).
+    #[serde(rename = "expiresAt")]
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TransferCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransferCode")
+            .field("device_id", &self.device_id)
+            .field("user_id", &self.user_id)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Payload for TransferCode {
+    const TYP: &'static str = "nyckel.transfer";
 }
 
 /// `nyckel.time` (§4.6, §8): the header's `serverTime` is the answer.

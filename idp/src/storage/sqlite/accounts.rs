@@ -67,8 +67,8 @@ pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>
 
 pub(super) fn add_activation(conn: &Connection, a: &Activation) -> Stored<()> {
     conn.exec(
-        "INSERT INTO activations (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![a.code_hash, a.user, a.expires_at],
+        "INSERT INTO activations (code_hash, user_id, expires_at, replaces_device_id) VALUES (?1, ?2, ?3, ?4)",
+        params![a.code_hash, a.user, a.expires_at, a.replaces],
     )?;
     Ok(())
 }

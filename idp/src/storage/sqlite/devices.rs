@@ -7,7 +7,7 @@ use super::pool::Cached;
 use super::accounts::add_event;
 use crate::model::{
     Credential, CredentialId, CredentialKind, DeviceId, DeviceInfo, DeviceKey, DevicePresence,
-    DeviceRef, Enrolled, EventKind, NewDevice, Revocation, UserId,
+    DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, Revocation, TransferIssued, UserId,
 };
 use crate::storage::{StoreError, Stored};
 
@@ -16,35 +16,122 @@ pub(super) fn enroll(conn: &Connection, d: &NewDevice, now: i64) -> Stored<Enrol
         return Ok(Enrolled::Replayed);
     }
     // Consume the activation code atomically.
-    let user: Option<(UserId, String)> = conn
+    let code: Option<(UserId, String, Option<DeviceId>)> = conn
         .row(
             "UPDATE activations SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
-             RETURNING user_id, (SELECT name FROM users WHERE id = activations.user_id)",
+             RETURNING user_id, (SELECT name FROM users WHERE id = activations.user_id), replaces_device_id",
             params![d.activation_code_hash, now],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let Some((user, account_name)) = user else {
+    let Some((user, account_name, replaces)) = code else {
         return Ok(Enrolled::ActivationInvalid);
     };
+    if let Some(old) = &replaces {
+        // A transfer moves a working phone: once that phone is revoked its code is dead
+        // (spent, so it cannot be tried again), and keys are never copied to the new one.
+        let revoked: bool = conn
+            .row("SELECT revoked_at IS NOT NULL FROM devices WHERE id = ?1", [old], |r| r.get(0))
+            .optional()?
+            .unwrap_or(true);
+        if revoked {
+            return Ok(Enrolled::ReplacedDeviceRevoked);
+        }
+        let known: bool = conn.row(
+            "SELECT EXISTS(SELECT 1 FROM credentials WHERE user_id = ?1 AND public_key = ?2)",
+            params![user, d.public_key],
+            |r| r.get(0),
+        )?;
+        if known {
+            return Ok(Enrolled::KeyReused);
+        }
+    }
     conn.exec(
-        "INSERT INTO devices (id, user_id, name, push_token, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![d.id, user, d.name, d.push_token, now],
+        "INSERT INTO devices (id, user_id, name, push_token, created_at, replaces_device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![d.id, user, d.name, d.push_token, now, replaces],
     )?;
     conn.exec(
         "INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![d.id.credential(), d.id, user, CredentialKind::Device.as_str(), d.public_key, now],
     )?;
     add_event(conn, now, Some(&user), EventKind::DeviceEnrolled, d.id.as_str())?;
-    Ok(Enrolled::Done { now, user, account_name })
+    Ok(Enrolled::Done { now, user, account_name, replaces })
+}
+
+/// Stores a transfer code for a live device and records `transfer_issued`. One transfer at
+/// a time: the device's earlier unused codes are spent and a new device enrolled with one but
+/// not yet confirmed is revoked.
+pub(super) fn add_transfer(conn: &Connection, t: &NewTransfer, now: i64) -> Stored<TransferIssued> {
+    let account_name: Option<String> = conn
+        .row(
+            "SELECT u.name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?1 AND d.revoked_at IS NULL",
+            [&t.device.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(account_name) = account_name else {
+        return Ok(TransferIssued::DeviceRevoked);
+    };
+    // One transfer at a time: a new code supersedes the unfinished one.
+    spend_transfer_codes(conn, &t.device.id, now)?;
+    revoke_pending_replacements(conn, &t.device.id, now)?;
+    let expires_at = now.saturating_add(t.ttl);
+    conn.exec(
+        "INSERT INTO activations (code_hash, user_id, expires_at, replaces_device_id) VALUES (?1, ?2, ?3, ?4)",
+        params![t.code_hash, t.device.user, expires_at, t.device.id],
+    )?;
+    add_event(conn, now, Some(&t.device.user), EventKind::TransferIssued, t.device.id.as_str())?;
+    Ok(TransferIssued::Issued { now, expires_at, account_name })
+}
+
+fn spend_transfer_codes(conn: &Connection, device: &DeviceId, now: i64) -> Stored<()> {
+    conn.exec(
+        "UPDATE activations SET used_at = ?2 WHERE replaces_device_id = ?1 AND used_at IS NULL",
+        params![device, now],
+    )?;
+    Ok(())
+}
+
+/// The new device's first authenticated call: revokes the device it replaces (unless gone
+/// already) and forgets the link. Returns the device revoked.
+pub(super) fn confirm_transfer(
+    conn: &Connection,
+    device: &DeviceRef,
+    now: i64,
+) -> Stored<Option<DeviceId>> {
+    let old: Option<DeviceId> = conn
+        .row("SELECT replaces_device_id FROM devices WHERE id = ?1", [&device.id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    let Some(old) = old else { return Ok(None) };
+    conn.exec("UPDATE devices SET replaces_device_id = NULL WHERE id = ?1", [&device.id])?;
+    let live: bool = conn
+        .row("SELECT revoked_at IS NULL FROM devices WHERE id = ?1", [&old], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    if !live {
+        return Ok(None);
+    }
+    revoke_rows(conn, &old, now)?;
+    add_event(conn, now, Some(&device.user), EventKind::DeviceRevoked, old.as_str())?;
+    let detail = format!("{} -> {}", old.as_str(), device.id.as_str());
+    add_event(conn, now, Some(&device.user), EventKind::DeviceTransferred, &detail)?;
+    Ok(Some(old))
 }
 
 pub(super) fn device_key(conn: &Connection, device: &DeviceId) -> Stored<Option<DeviceKey>> {
     Ok(conn
         .row(
-            "SELECT d.user_id, d.revoked_at IS NOT NULL, c.public_key FROM devices d JOIN credentials c ON c.id = ?2 WHERE d.id = ?1",
+            "SELECT d.user_id, d.revoked_at IS NOT NULL, c.public_key, d.replaces_device_id FROM devices d JOIN credentials c ON c.id = ?2 WHERE d.id = ?1",
             params![device, device.credential()],
-            |r| Ok(DeviceKey { user: r.get(0)?, revoked: r.get(1)?, public_key: r.get(2)? }),
+            |r| {
+                Ok(DeviceKey {
+                    user: r.get(0)?,
+                    revoked: r.get(1)?,
+                    public_key: r.get(2)?,
+                    replaces: r.get(3)?,
+                })
+            },
         )
         .optional()?)
 }
@@ -174,6 +261,7 @@ pub(super) fn revoke(
         conn.row("SELECT user_id FROM devices WHERE id = ?1", [device], |r| r.get(0)).optional()?;
     let Some(user) = user else { return Ok(None) };
     revoke_rows(conn, device, now)?;
+    revoke_pending_replacements(conn, device, now)?;
     conn.exec("DELETE FROM sessions WHERE user_id = ?1", [&user])?;
     add_event(conn, now, Some(&user), EventKind::DeviceRevoked, device.as_str())?;
     match how {
@@ -186,6 +274,22 @@ pub(super) fn revoke(
         }
     }
     Ok(Some(user))
+}
+
+/// Revokes the new devices enrolled with a transfer code of `device` and not yet confirmed: a
+/// revoked phone takes its unfinished transfer with it (a stolen phone's transfer must not
+/// outlive it). Its unused codes stay, so presenting one gets the typed refusal.
+fn revoke_pending_replacements(conn: &Connection, device: &DeviceId, now: i64) -> Stored<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, user_id FROM devices WHERE replaces_device_id = ?1 AND revoked_at IS NULL",
+    )?;
+    let pending: Vec<(DeviceId, UserId)> =
+        stmt.query_map([device], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    for (id, user) in pending {
+        revoke_rows(conn, &id, now)?;
+        add_event(conn, now, Some(&user), EventKind::DeviceRevoked, id.as_str())?;
+    }
+    Ok(())
 }
 
 pub(super) fn devices_of(conn: &Connection, user_name: &str) -> Stored<Vec<DeviceInfo>> {

@@ -315,7 +315,7 @@ mod tests {
         drop(store);
         let conn = rusqlite::Connection::open(&path).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(version, 7);
+        assert_eq!(version, super::super::SCHEMA_VERSION);
         let fresh = dir.path().join("new.db");
         drop(SqliteStore::open(&fresh).unwrap());
         assert_eq!(schema(&path), schema(&fresh), "a migrated file's schema is a new one's");

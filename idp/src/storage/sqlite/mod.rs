@@ -32,8 +32,8 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    NewDevice, NewSession, NewUser, OtpVerdict, PushTrigger, RequestId, Revocation, Setting,
-    SignInRequest, StartContext, StartVerdict, User, UserId, UserInfo,
+    NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId, Revocation,
+    Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -126,9 +126,17 @@ impl Store for SqliteStore {
         self.pool.write_or_undo(|tx| {
             let outcome = devices::enroll(tx, device, clock.now())?;
             // A refused enrollment leaves no trace (not even its nonce), as before it began.
-            let commit = matches!(outcome, Enrolled::Done { .. });
+            let commit = outcome.commits();
             Ok((outcome, commit))
         })
+    }
+
+    fn add_transfer(&self, transfer: &NewTransfer, clock: &dyn Clock) -> Stored<TransferIssued> {
+        self.pool.write(|tx| devices::add_transfer(tx, transfer, clock.now()))
+    }
+
+    fn confirm_transfer(&self, device: &DeviceRef, now: i64) -> Stored<Option<DeviceId>> {
+        self.pool.write(|tx| devices::confirm_transfer(tx, device, now))
     }
 
     fn device_key(&self, device: &DeviceId) -> Stored<Option<DeviceKey>> {

@@ -17,7 +17,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 16;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 7;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 8;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -33,6 +33,8 @@ const MIGRATION_5: &str = include_str!("schema_v5_hot_paths.sql");
 const MIGRATION_6: &str = include_str!("schema_v6_recovery.sql");
 /// Version 6 → 7: Microsoft Entra ID external authentication methods.
 const MIGRATION_7: &str = include_str!("schema_v7_eam.sql");
+/// Version 7 → 8: transfer codes for moving to a new phone.
+const MIGRATION_8: &str = include_str!("schema_v8_transfer.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -237,6 +239,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 7 {
         tx.execute_batch(MIGRATION_7)?;
+    }
+    if version < 8 {
+        tx.execute_batch(MIGRATION_8)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -1,0 +1,89 @@
+//! Moving to a new phone (§4.10): an enrolled device asks its provider for a single-use
+//! transfer enrollment code; a new phone enrolls with it (new keys, [`super::enroll`]) and the
+//! provider revokes the old device at the new one's first authenticated call.
+
+use zeroize::Zeroizing;
+
+use super::envelope::{open, skew_time};
+use super::keys::DeviceKeyStore;
+use super::url::BaseUrl;
+use super::wire::{self, TransferCode};
+use super::{EnrollUri, Enrollment, HttpRequest, HttpResponse, ProtocolError};
+use crate::random::Random;
+
+const ENDPOINT: &str = "/nyckel/v1/transfer";
+
+/// A transfer enrollment code as the provider issued it, checked against the enrollment
+/// that asked for it. `enroll_uri` holds the activation code: never log or show it except
+/// inside the encrypted transfer package.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TransferOffer {
+    /// The `nyckel-enroll://` URI the new phone enrolls with.
+    pub enroll_uri: Zeroizing<String>,
+    /// When the code expires (provider time).
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TransferOffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransferOffer")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// State between [`request_transfer`] and [`TransferRequest::finish`].
+#[derive(Debug)]
+pub struct TransferRequest {
+    nonce: String,
+}
+
+/// Builds `POST /nyckel/v1/transfer` (empty body), signed with the device key.
+pub fn request_transfer(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
+    now: i64,
+) -> Result<(HttpRequest, TransferRequest), ProtocolError> {
+    let signed = enrollment.signed(keys, random, "POST", ENDPOINT, Vec::new(), now)?;
+    Ok((signed.request, TransferRequest { nonce: signed.nonce }))
+}
+
+impl TransferRequest {
+    /// Verifies the provider's signed `nyckel.transfer` answer: for this device and user, with
+    /// an enrollment URI for the same provider (origin and pinned key's fingerprint), so a
+    /// new phone that trusts the package pins the key this phone pinned.
+    pub fn finish(
+        self,
+        enrollment: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<TransferOffer, ProtocolError> {
+        let key = enrollment.provider_key_bytes()?;
+        if let Some(t) = skew_time(resp, &key, &self.nonce) {
+            enrollment.learn_time(t, now);
+            return Err(ProtocolError::ClockSkew);
+        }
+        let v = open::<TransferCode>(resp, &key, Some(&self.nonce))?;
+        let t = v.body;
+        let enroll_uri = Zeroizing::new(t.enroll_uri);
+        if t.device_id != enrollment.device_id {
+            return Err(ProtocolError::Substituted("device"));
+        }
+        if t.user_id != enrollment.user_id {
+            return Err(ProtocolError::Substituted("account"));
+        }
+        let uri =
+            EnrollUri::parse(&enroll_uri).map_err(|_| ProtocolError::Malformed("enrollUri"))?;
+        if uri.fingerprint != wire::fingerprint(&key) {
+            return Err(ProtocolError::Substituted("provider key"));
+        }
+        let base =
+            BaseUrl::parse(&uri.base_url).map_err(|_| ProtocolError::Malformed("enrollUri"))?;
+        if base.origin != enrollment.origin {
+            return Err(ProtocolError::Substituted("origin"));
+        }
+        enrollment.learn_time(v.header.server_time, now);
+        Ok(TransferOffer { enroll_uri, expires_at: t.expires_at })
+    }
+}
