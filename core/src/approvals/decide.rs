@@ -5,7 +5,7 @@ use super::{
 };
 use crate::protocol::{
     self, ActivityRecord, Decision, Enrollment, HttpRequest, PendingRequest, ProtocolError,
-    ProviderCode, RespondOutcome,
+    ProviderCode, RespondAnswer,
 };
 use crate::vault::{ActivityEvent, StoredEnrollment};
 
@@ -88,15 +88,16 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         request: &PendingRequest,
         decision: Decision,
         now: i64,
-    ) -> Result<RespondOutcome, ApprovalError> {
+    ) -> Result<RespondAnswer, ApprovalError> {
         let time = self.time(now);
         let (e, http_request) = self.sign_and_commit(enrollment_id, request, decision, &time)?;
         let sent = self.send(http_request);
         let now = time.at();
-        let outcome = match &sent {
-            Ok(resp) => protocol::parse_respond_result(&e, request, decision, resp),
+        let answer = match &sent {
+            Ok(resp) => protocol::parse_respond_answer(&e, request, decision, resp),
             Err(_) => Err(ProtocolError::Malformed("not delivered")),
         };
+        let outcome = answer.as_ref().map(|a| a.outcome).map_err(Clone::clone);
         let mut record = ActivityRecord::new(&e, request, &decision, &outcome, now);
         if sent.is_err() {
             record.result = "not delivered".into();
@@ -106,7 +107,7 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         // acted on the decision, so its outcome is what the user must see.
         let _ = self.vault.with_vault(|v| v.log(&event));
         sent?;
-        outcome.map_err(|e| match e {
+        answer.map_err(|e| match e {
             // The response call's 404 is "no such request" (§4.3).
             ProtocolError::Provider { code: ProviderCode::NotFound, .. } => {
                 ApprovalError::RequestGone

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::{ApprovalError, Approvals, PendingAcrossEnrollments, PendingSignIn, VaultAccess};
 use crate::error::Classify;
-use crate::protocol::{Decision, RespondOutcome};
+use crate::protocol::{Decision, RespondAnswer};
 
 /// The requests of the last [`SignInRequests::fetch`], by request id. Thread-safe; the lock
 /// is never held across the network or a key-store callback.
@@ -53,7 +53,7 @@ impl SignInRequests {
         request_id: &str,
         decision: Decision,
         now: i64,
-    ) -> Result<RespondOutcome, ApprovalError> {
+    ) -> Result<RespondAnswer, ApprovalError> {
         decision.check_number()?;
         let cached = self.by_id().get(request_id).cloned().ok_or(ApprovalError::UnknownRequest)?;
         let outcome = approvals.decide(cached.enrollment_id, &cached.request, decision, now);

@@ -392,7 +392,7 @@ fn offsets_are_learned_when_the_answer_arrives_not_when_the_call_started() {
     let outcome = phone.with(|a| {
         a.decide(other.enrollment_id, &request, Decision::Approve { number: 42 }, phone.now())
     });
-    assert_eq!(outcome.unwrap(), RespondOutcome::Approved);
+    assert_eq!(outcome.unwrap().outcome, RespondOutcome::Approved);
 
     // A slow prompt before the phone sign-in activation is sent is not an offset either.
     phone.keys.set_pin_source(Some(Arc::new(SlowPin { clock: phone.clock.clone(), seconds: 20 })));
@@ -586,7 +586,7 @@ fn remembered_requests_are_answered_by_id_and_forgotten_once_over() {
     assert!(matches!(e, ApprovalError::UnknownRequest), "{e:?}");
     assert_eq!(sent(), before, "nothing sent");
 
-    assert_eq!(decide("r1", Decision::Approve { number: 42 }).unwrap(), RespondOutcome::Approved);
+    assert_eq!(decide("r1", Decision::Approve { number: 42 }).unwrap().outcome, RespondOutcome::Approved);
     let e = decide("r1", Decision::Deny).unwrap_err();
     assert!(matches!(e, ApprovalError::UnknownRequest), "an answered request is forgotten");
 
@@ -606,7 +606,7 @@ fn remembered_requests_are_answered_by_id_and_forgotten_once_over() {
         Err(ApprovalError::Transport(_))
     ));
     phone.http.echo.store(false, Ordering::SeqCst);
-    assert_eq!(decide("r3", Decision::Approve { number: 42 }).unwrap(), RespondOutcome::Approved);
+    assert_eq!(decide("r3", Decision::Approve { number: 42 }).unwrap().outcome, RespondOutcome::Approved);
 
     phone.http.push("r4", "push", 120);
     phone.with(|a| requests.fetch(a, phone.now())).unwrap();

@@ -46,7 +46,10 @@ pub use pending::{fetch_pending, parse_pending, PendingFetch, PendingRequest, Re
 pub use phone_signin::{
     disable_phone_signin, enable_phone_signin, PhoneSigninDisable, PhoneSigninEnable,
 };
-pub use respond::{parse_respond_result, respond, Decision, RespondOutcome};
+pub use respond::{
+    parse_respond_answer, parse_respond_result, respond, Decision, ReportBlock, RespondAnswer,
+    RespondOutcome,
+};
 pub use time::{sync_time, TimeSync};
 pub use transfer::{request_transfer, TransferOffer, TransferRequest};
 pub use uri::{EnrollUri, UriError};

@@ -172,6 +172,40 @@ pub fn parse_respond_result(
     decision: Decision,
     resp: &HttpResponse,
 ) -> Result<RespondOutcome, ProtocolError> {
+    parse_respond_answer(enrollment, request, decision, resp).map(|a| a.outcome)
+}
+
+/// The most characters of a report's contact text that are shown.
+pub const MAX_CONTACT_CHARS: usize = 200;
+
+/// The provider's signed answer to a decision ([`parse_respond_answer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RespondAnswer {
+    /// What the provider did: the outcome the decision leads to.
+    pub outcome: RespondOutcome,
+    /// For a report: the block the provider set, as far as it said (`None` for approvals
+    /// and denials).
+    pub block: Option<ReportBlock>,
+}
+
+/// What a provider said about the block a report set (§4.3; both fields optional in v1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportBlock {
+    /// Until when new sign-ins are blocked, on the **device's** clock (the provider's time
+    /// less the offset the enrollment learned), so it can be shown as a local time.
+    pub until: Option<i64>,
+    /// Whom the user contacts, as the provider's administrator wrote it, without the
+    /// characters that are unsafe to show and at most [`MAX_CONTACT_CHARS`] long.
+    pub contact: Option<String>,
+}
+
+/// [`parse_respond_result`] with what a report's answer says about the block it set.
+pub fn parse_respond_answer(
+    enrollment: &Enrollment,
+    request: &PendingRequest,
+    decision: Decision,
+    resp: &HttpResponse,
+) -> Result<RespondAnswer, ProtocolError> {
     let key = enrollment.provider_key_bytes()?;
     let body = open::<SigninResult>(resp, &key, None)?.body;
     if body.request_id != request.id {
@@ -188,7 +222,23 @@ pub fn parse_respond_result(
     {
         return Err(ProtocolError::UnexpectedPayload("result is for another submission"));
     }
-    Ok(outcome)
+    let block = (outcome == RespondOutcome::Reported).then(|| ReportBlock {
+        until: body.blocked_until.map(|t| t.saturating_sub(enrollment.clock_offset)),
+        contact: body.contact.as_deref().and_then(shown_contact),
+    });
+    Ok(RespondAnswer { outcome, block })
+}
+
+/// A provider's contact text as it may be shown: unsafe characters dropped, bounded,
+/// trimmed; `None` when nothing is left.
+fn shown_contact(text: &str) -> Option<String> {
+    let shown: String = text
+        .chars()
+        .filter(|c| !super::wire::is_unsafe_display_char(*c))
+        .take(MAX_CONTACT_CHARS)
+        .collect();
+    let shown = shown.trim();
+    (!shown.is_empty()).then(|| shown.to_owned())
 }
 
 /// The credential id and counter [`respond`] signed `decision` with (read back from the
