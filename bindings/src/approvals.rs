@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn, SignInRequests};
-use nyckel_core::protocol::{Decision, Enrollment, RequestKind, RespondOutcome};
+use nyckel_core::protocol::{Decision, Enrollment, RequestKind, RespondAnswer, RespondOutcome};
 use nyckel_core::vault::{StoredEnrollment, Vault};
 use nyckel_core::{ErrorKind, NextStep};
 use zeroize::Zeroizing;
@@ -143,6 +143,25 @@ pub enum SignInOutcome {
     Reported,
 }
 
+/// What a report did: the provider blocks new sign-in requests for the account, the user's own
+/// too, until the block ends or the administrator lifts it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReportOutcome {
+    /// Until when new sign-ins are blocked: Unix seconds on this device's clock (show it as a
+    /// local time); `None` when the provider did not say.
+    pub blocked_until: Option<i64>,
+    /// Whom to contact to sign in before then, as the provider's administrator wrote it
+    /// (characters unsafe to show removed); `None` when the provider did not say.
+    pub contact: Option<String>,
+}
+
+impl From<RespondAnswer> for ReportOutcome {
+    fn from(a: RespondAnswer) -> Self {
+        let block = a.block.unwrap_or_default();
+        ReportOutcome { blocked_until: block.until, contact: block.contact }
+    }
+}
+
 impl From<RespondOutcome> for SignInOutcome {
     fn from(o: RespondOutcome) -> Self {
         match o {
@@ -201,9 +220,8 @@ impl NyckelApprovals {
         Approvals::new(self.vault.access(), &self.keys, &self.http)
     }
 
-    fn decide(&self, request_id: String, decision: Decision) -> Result<SignInOutcome, NyckelError> {
-        let outcome = self.requests.decide(&self.core(), &request_id, decision, now()?)?;
-        Ok(outcome.into())
+    fn decide(&self, request_id: String, decision: Decision) -> Result<RespondAnswer, NyckelError> {
+        Ok(self.requests.decide(&self.core(), &request_id, decision, now()?)?)
     }
 }
 
@@ -269,18 +287,20 @@ impl NyckelApprovals {
     /// `PhoneSigninKeyUnavailable` (the phone sign-in key is gone or unusable: enable phone
     /// sign-in again; nothing sent; still pending), `ProviderUnreachable`, `DeviceRevoked`, …
     pub fn approve(&self, request_id: String, number: u8) -> Result<SignInOutcome, NyckelError> {
-        self.decide(request_id, Decision::Approve { number })
+        Ok(self.decide(request_id, Decision::Approve { number })?.outcome.into())
     }
 
     /// "No, it's not me": denies a request from the last `pending_requests()`.
     pub fn deny(&self, request_id: String) -> Result<SignInOutcome, NyckelError> {
-        self.decide(request_id, Decision::Deny)
+        Ok(self.decide(request_id, Decision::Deny)?.outcome.into())
     }
 
     /// "Report suspicious activity": denies the request and asks the provider to block new
-    /// sign-in requests for the account for a while.
-    pub fn report(&self, request_id: String) -> Result<SignInOutcome, NyckelError> {
-        self.decide(request_id, Decision::Report)
+    /// sign-in requests for the account — the user's own too — for a while. The answer says
+    /// until when and whom to contact, as far as the provider said (say both before asking
+    /// the user to confirm a report, and show them after).
+    pub fn report(&self, request_id: String) -> Result<ReportOutcome, NyckelError> {
+        Ok(self.decide(request_id, Decision::Report)?.into())
     }
 
     /// Enables phone sign-in (passwordless) for an enrollment: creates a key that requires

@@ -294,8 +294,14 @@ fn deny_and_report() {
     assert_eq!(idp.state(&s.id), "denied");
     let s = idp.start("anna", Kind::Push);
     phone.approvals.pending_requests().unwrap();
-    assert_eq!(phone.approvals.report(s.id.clone()).unwrap(), SignInOutcome::Reported);
+    idp.provider.set_helpdesk("IT-support 040-123 45 67").unwrap();
+    let before = nyckel_core::clock::system_unix_time().unwrap();
+    let reported = phone.approvals.report(s.id.clone()).unwrap();
     assert_eq!(idp.state(&s.id), "reported");
+    // Until when (the provider's default hour, on the phone's clock) and whom to contact.
+    let until = reported.blocked_until.expect("the provider says until when");
+    assert!((before + 3600..=before + 3605).contains(&until), "{until} vs {before}");
+    assert_eq!(reported.contact.as_deref(), Some("IT-support 040-123 45 67"));
     assert_eq!(
         phone.sign_ins(),
         vec![("report".into(), "reported".into(), false), ("deny".into(), "denied".into(), false)]

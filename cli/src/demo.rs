@@ -432,7 +432,7 @@ impl Demo {
             Answer::Skip | Answer::Invalid => return Err(CliError::failure("demo: not an answer")),
         };
         Ok(match approve::decide(&approvals, p, decision, &cli_pin) {
-            Ok(outcome) => Ok(approve::outcome_text(p, outcome, &term)),
+            Ok(outcome) => Ok(approve::outcome_text(p, &outcome, &term)),
             Err(e) => Err(e),
         })
     }

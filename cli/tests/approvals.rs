@@ -272,14 +272,30 @@ fn deny_and_report() {
     // Reporting needs a confirmation; without a terminal that is --yes.
     v.run(&["approve", "--report"]).fails(2, "--yes");
     assert_eq!(idp.state(&started.id), "pending");
+    let before = idp.now();
     let out = v.run(&["approve", "--report", "--yes", "--json"]).json();
     assert_eq!(out["decision"], "report");
     assert_eq!(out["outcome"], "reported");
     assert_eq!(out["request_id"], started.id.as_str());
     assert_eq!(idp.state(&started.id), "reported");
+    // It says until when (the provider's hour) and, with no helpdesk configured, no contact.
+    let until = out["blocked_until"].as_i64().expect("blocked_until");
+    assert!((before + 3600..=idp.now() + 3600).contains(&until), "{out}");
+    assert!(out.get("contact").is_none(), "{out}");
     // The provider now blocks new sign-in requests for the user.
     let blocked = idp.try_signin("anna@skane.se", false).unwrap_err();
     assert_eq!(blocked.code(), ErrorCode::Blocked);
+
+    // In words, with the administrator's contact, at the local time the block ends.
+    idp.provider.unblock_user("anna@skane.se").unwrap();
+    idp.provider.set_helpdesk("IT-support 040-123 45 67").unwrap();
+    idp.signin("anna@skane.se", false);
+    let out = v.cmd(&["approve", "--report", "--yes"]).env("TZ", "UTC").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("blocks new sign-in requests for anna@skane.se until 20"), "{text}");
+    assert!(text.contains(" UTC."), "{text}");
+    assert!(text.contains("Contact IT-support 040-123 45 67 if you need to sign in before then."), "{text}");
 }
 
 #[test]

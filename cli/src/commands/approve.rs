@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nyckel_core::approvals::{ApprovalError, Approvals, PendingSignIn, VaultAccess};
-use nyckel_core::protocol::{Decision, KeyStoreError, ProtocolError, RequestKind, RespondOutcome};
+use nyckel_core::protocol::{
+    Decision, KeyStoreError, ProtocolError, RequestKind, RespondAnswer, RespondOutcome,
+};
 use nyckel_core::vault::StoredEnrollment;
 use serde::Serialize;
 
@@ -87,6 +89,13 @@ pub struct DecidedJson {
     pub decision: &'static str,
     /// "approved", "denied" or "reported".
     pub outcome: &'static str,
+    /// A report only: until when new sign-ins are blocked (Unix seconds), when the provider
+    /// said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_until: Option<i64>,
+    /// A report only: whom to contact, when the provider said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
 }
 
 /// A decision asked for on the command line.
@@ -300,7 +309,7 @@ pub fn decide<V: VaultAccess>(
     p: &PendingSignIn,
     decision: Decision,
     pin: &CliPin,
-) -> Result<RespondOutcome> {
+) -> Result<RespondAnswer> {
     approvals.decide(p.enrollment_id, &p.request, decision, now()).map_err(|e| match e {
         ApprovalError::Protocol(ProtocolError::KeyStore(KeyStoreError::UserCancelled))
             if pin.was_missing() =>
@@ -312,20 +321,31 @@ pub fn decide<V: VaultAccess>(
 }
 
 /// The line shown after the provider accepted a decision.
-pub fn outcome_text(p: &PendingSignIn, outcome: RespondOutcome, term: &Term) -> String {
-    match outcome {
+pub fn outcome_text(p: &PendingSignIn, answer: &RespondAnswer, term: &Term) -> String {
+    match answer.outcome {
         RespondOutcome::Approved => format!(
             "{} The sign-in to {} continues on the sign-in page.",
             term.green("Approved."),
             output::or_dash(&p.request.app)
         ),
         RespondOutcome::Denied => format!("{} The sign-in was stopped.", term.yellow("Denied.")),
-        RespondOutcome::Reported => format!(
-            "{} The sign-in was stopped, and {} blocks new sign-in requests for {} for a while.\nIf it was not you, change your password.",
-            term.red("Reported."),
-            output::or_dash(&p.issuer),
-            clean(&p.request.account_name)
-        ),
+        RespondOutcome::Reported => {
+            let block = answer.block.as_ref();
+            let until = match block.and_then(|b| b.until) {
+                Some(t) => format!("until {}", output::local_time(t)),
+                None => "for a while".to_owned(),
+            };
+            let contact = match block.and_then(|b| b.contact.as_deref()) {
+                Some(c) => format!("\nContact {} if you need to sign in before then.", clean(c)),
+                None => String::new(),
+            };
+            format!(
+                "{} The sign-in was stopped, and {} blocks new sign-in requests for {} {until}.{contact}\nIf it was not you, change your password.",
+                term.red("Reported."),
+                output::or_dash(&p.issuer),
+                clean(&p.request.account_name)
+            )
+        }
     }
 }
 
@@ -338,7 +358,7 @@ fn outcome_word(o: RespondOutcome) -> &'static str {
 }
 
 const REPORT_QUESTION: &str =
-    "Report this sign-in as suspicious? It is stopped, and the provider blocks new requests for a while. [y/N] ";
+    "Report this sign-in as suspicious? It is stopped, and the provider blocks new sign-in requests for the account for a while, your own too. [y/N] ";
 
 fn scripted<V: VaultAccess>(
     approvals: &Approvals<'_, V>,
@@ -390,15 +410,18 @@ fn scripted<V: VaultAccess>(
         pin::check_available()?;
     }
     let decision = wanted.decision();
-    let outcome = decide(approvals, p, decision, pin)?;
+    let answer = decide(approvals, p, decision, pin)?;
     if args.json.json {
+        let block = answer.block.as_ref();
         return output::print_json(&DecidedJson {
             request: PendingJson::new(p),
             decision: decision.as_str(),
-            outcome: outcome_word(outcome),
+            outcome: outcome_word(answer.outcome),
+            blocked_until: block.and_then(|b| b.until),
+            contact: block.and_then(|b| b.contact.clone()),
         });
     }
-    output::print(&format!("{}\n", outcome_text(p, outcome, &term)))
+    output::print(&format!("{}\n", outcome_text(p, &answer, &term)))
 }
 
 fn ask_line(question: &str) -> Result<Option<String>> {
@@ -445,8 +468,8 @@ fn interactive<V: VaultAccess>(
             output::print(&format!("Left waiting; it expires in {} s.\n", p.seconds_left))?;
             continue;
         };
-        let outcome = decide(approvals, p, decision, pin)?;
-        output::print(&format!("{}\n", outcome_text(p, outcome, &term)))?;
+        let answer = decide(approvals, p, decision, pin)?;
+        output::print(&format!("{}\n", outcome_text(p, &answer, &term)))?;
     }
     Ok(())
 }

@@ -52,6 +52,11 @@ impl Idp {
         self.handle.as_ref().map(|h| h.base_url.clone()).unwrap_or_default()
     }
 
+    /// The provider's clock (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.cfg.clock.now()
+    }
+
     /// Stops the server (the database stays).
     pub fn stop(&mut self) {
         if let Some(h) = self.handle.take() {

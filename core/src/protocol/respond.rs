@@ -189,7 +189,7 @@ pub struct RespondAnswer {
 }
 
 /// What a provider said about the block a report set (§4.3; both fields optional in v1).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReportBlock {
     /// Until when new sign-ins are blocked, on the **device's** clock (the provider's time
     /// less the offset the enrollment learned), so it can be shown as a local time.
