@@ -30,6 +30,8 @@ SV = {
     "If Face ID or Touch ID changes, the key that unlocks Nyckel stops working. A recovery passphrase lets you get back in. Without it your accounts would be lost.":
         "Om Face ID eller Touch ID ändras slutar nyckeln som låser upp Nyckel att fungera. Med en återställningslösenfras kommer du in igen. Utan den går dina konton förlorade.",
     "Lock after": "Lås efter",
+    "New sign-ins to your account, your own too, are blocked until %@.": "Nya inloggningar till ditt konto, även dina egna, är spärrade till %@.",
+    "Contact %@ if you need to sign in before then.": "Kontakta %@ om du behöver logga in innan dess.",
     "Nyckel needs the camera to scan QR codes. Allow it in Settings, or add the account from an image or by typing the setup key.":
         "Nyckel behöver kameran för att skanna QR-koder. Tillåt den i Inställningar, eller lägg till kontot från en bild eller genom att skriva installationsnyckeln.",
     "Nyckel will register this phone with your organisation, so you can approve sign-ins here. A key is created in this phone's Secure Enclave; it never leaves the phone.":

@@ -13,6 +13,8 @@ final class ApprovalModel: ObservableObject {
     @Published var number = "" { didSet { if number != NumberEntry.sanitize(number) { number = NumberEntry.sanitize(number) } } }
     @Published var secondsLeft: Int64 = 0
     @Published var outcome: SignInOutcome?
+    /// After a report: until when the provider blocks new sign-ins and whom to contact.
+    @Published var reported: ReportOutcome?
     @Published var finalProblem: Problem?
     @Published var problem: Problem?
     @Published var busy = false
@@ -62,34 +64,45 @@ final class ApprovalModel: ObservableObject {
 
     private func show(_ r: SignInRequest?) {
         request = r
-        number = ""; outcome = nil; finalProblem = nil; problem = nil
+        number = ""; outcome = nil; reported = nil; finalProblem = nil; problem = nil
         countdown = r.map { Countdown(secondsLeftAtFetch: $0.secondsLeft, fetchedAt: ProcessInfo.processInfo.systemUptime) }
         secondsLeft = r?.secondsLeft ?? 0
     }
 
     func approve(_ app: AppModel) {
         guard let r = request, let n = NumberEntry.parse(number) else { return }
-        decide(app) { try $0.approve(requestId: r.requestId, number: n) }
+        decide(app) { approvals in
+            let outcome = try approvals.approve(requestId: r.requestId, number: n)
+            return (outcome, nil)
+        }
     }
 
     func deny(_ app: AppModel) {
         guard let r = request else { return }
-        decide(app) { try $0.deny(requestId: r.requestId) }
+        decide(app) { approvals in
+            let outcome = try approvals.deny(requestId: r.requestId)
+            return (outcome, nil)
+        }
     }
 
     func report(_ app: AppModel) {
         guard let r = request else { return }
-        decide(app) { try $0.report(requestId: r.requestId) }
+        decide(app) { approvals in
+            let block = try approvals.report(requestId: r.requestId)
+            return (.reported, block)
+        }
     }
 
-    private func decide(_ app: AppModel, _ body: @escaping @Sendable (NyckelApprovals) throws -> SignInOutcome) {
+    /// Runs one decision; `body` returns what the provider did and, for a report, the block it set.
+    private func decide(_ app: AppModel, _ body: @escaping @Sendable (NyckelApprovals) throws -> (SignInOutcome, ReportOutcome?)) {
         guard let approvals = try? app.approvals() else { return }
         busy = true; problem = nil
         Task {
             do {
-                outcome = try await app.call { _ in
+                let decided = try await app.call { _ in
                     try DeviceKeyPurpose.$current.withValue(.approveSignIn) { try body(approvals) }
                 }
+                outcome = decided.0; reported = decided.1
                 countdown = nil; number = ""
             } catch {
                 let p = Problem.of(error)
@@ -116,6 +129,15 @@ struct ApprovalView: View {
                         case .denied: Label("Sign-in denied", systemImage: "xmark.circle.fill")
                         case .reported: Label("Sign-in denied and reported", systemImage: "exclamationmark.shield.fill")
                         }
+                        if let block = model.reported {
+                            // The provider's block covers the user's own sign-ins too: until when, and whom to ask.
+                            if let until = block.blockedUntil {
+                                Text("New sign-ins to your account, your own too, are blocked until \(Date(timeIntervalSince1970: TimeInterval(until)).formatted(date: .omitted, time: .shortened)).")
+                            } else {
+                                Text("New sign-ins to your account, your own too, are blocked for a while.")
+                            }
+                            if let contact = block.contact { Text("Contact \(contact) if you need to sign in before then.") }
+                        }
                         Button("Done") { if !model.next() { dismiss() } }
                     }
                 } else if let p = model.finalProblem {
@@ -140,7 +162,7 @@ struct ApprovalView: View {
         .confirmationDialog("Report this sign-in?", isPresented: $confirmReport, titleVisibility: .visible) {
             Button("Report", role: .destructive) { model.report(app) }
         } message: {
-            Text("The sign-in is denied and reported to your organisation as suspicious. New sign-in requests for your account may be blocked for a while. Change your password if you did not try to sign in.")
+            Text("The sign-in is denied and reported to your organisation as suspicious. New sign-ins to your account are then blocked for a while, your own too, until the block ends or your administrator lifts it. Change your password if you did not try to sign in.")
         }
     }
 

@@ -130,8 +130,14 @@ final class ApprovalsTests: XCTestCase {
         XCTAssertEqual(try idp.status(first.id), "denied")
         let second = try idp.startSignIn(user, app: "VPN", location: "Okänd plats")
         _ = try phone.approvals.pendingRequests()
-        XCTAssertEqual(try phone.approvals.report(requestId: second.id), .reported)
+        try idp.cli(["--helpdesk", "IT-support 040-123 45 67", "signin", "status", second.id]) // the administrator's contact
+        let before = Int64(Date().timeIntervalSince1970)
+        let reported = try phone.approvals.report(requestId: second.id)
         XCTAssertEqual(try idp.status(second.id), "reported")
+        // Until when (the provider's default hour, on the phone's clock) and whom to contact.
+        let until = try XCTUnwrap(reported.blockedUntil, "the provider says until when")
+        XCTAssertTrue((before + 3600...before + 3605).contains(until), "\(until) vs \(before)")
+        XCTAssertEqual(reported.contact, "IT-support 040-123 45 67")
         let summary = try phone.signIns().map { event -> String in
             guard case let .signIn(_, _, app, _, location, decision, result, _) = event else { return "?" }
             return "\(decision)/\(result)/\(app)/\(location)"

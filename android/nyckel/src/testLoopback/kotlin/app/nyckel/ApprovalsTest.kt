@@ -129,8 +129,14 @@ class ApprovalsTest {
         assertEquals("denied", idp.status(first.id))
         val second = idp.startSignIn(user, app = "VPN", location = "Okänd plats")
         phone.approvals.pendingRequests()
-        assertEquals(SignInOutcome.REPORTED, phone.approvals.report(second.id))
+        idp.cli("--helpdesk", "IT-support 040-123 45 67", "signin", "status", second.id) // the administrator's contact
+        val before = System.currentTimeMillis() / 1000
+        val reported = phone.approvals.report(second.id)
         assertEquals("reported", idp.status(second.id))
+        // Until when (the provider's default hour, on the phone's clock) and whom to contact.
+        val until = reported.blockedUntil ?: error("the provider says until when")
+        assertTrue(until in (before + 3600)..(before + 3605), "$until vs $before")
+        assertEquals("IT-support 040-123 45 67", reported.contact)
         assertEquals(listOf("report/reported/VPN/Okänd plats", "deny/denied/Intranät/Lund, SE"),
             phone.signIns().map { "${it.decision}/${it.result}/${it.app}/${it.location}" })
     }

@@ -42,6 +42,7 @@ import androidx.compose.ui.unit.sp
 import androidx.lifecycle.compose.LifecycleStartEffect
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
+import app.nyckel.ReportOutcome
 import app.nyckel.SignInOutcome
 import app.nyckel.SignInRequest
 import app.nyckel.app.R
@@ -77,7 +78,7 @@ fun ApprovalScreen(onDone: () -> Unit) {
                     Text(stringResource(R.string.approvals_none_body))
                     OutlinedButton(onClick = vm::refresh) { Text(stringResource(R.string.refresh)) }
                 }
-                request != null && ui.outcome != null -> Outcome(ui.outcome!!, onNext = { if (!vm.next()) onDone() })
+                request != null && ui.outcome != null -> Outcome(ui.outcome!!, ui.reported, onNext = { if (!vm.next()) onDone() })
                 request != null && ui.finalProblem != null -> {
                     Card(colors = CardDefaults.cardColors(containerColor = MaterialTheme.colorScheme.errorContainer)) {
                         Text(problemText(ui.finalProblem!!), Modifier.padding(16.dp), style = MaterialTheme.typography.titleMedium)
@@ -147,7 +148,7 @@ private fun ColumnScope.Question(request: SignInRequest, ui: ApprovalUi, vm: App
 }
 
 @Composable
-private fun ColumnScope.Outcome(outcome: SignInOutcome, onNext: () -> Unit) {
+private fun ColumnScope.Outcome(outcome: SignInOutcome, reported: ReportOutcome?, onNext: () -> Unit) {
     val (icon, text) = when (outcome) {
         SignInOutcome.APPROVED -> Icons.Filled.CheckCircle to R.string.outcome_approved
         SignInOutcome.DENIED -> Icons.Filled.Close to R.string.outcome_denied
@@ -155,5 +156,14 @@ private fun ColumnScope.Outcome(outcome: SignInOutcome, onNext: () -> Unit) {
     }
     Icon(icon, contentDescription = null, tint = MaterialTheme.colorScheme.primary)
     Text(stringResource(text), style = MaterialTheme.typography.titleLarge)
+    if (reported != null) {
+        // The provider's block covers the user's own sign-ins too: say until when, and whom to ask.
+        val until = reported.blockedUntil?.let { DateFormat.getTimeInstance(DateFormat.SHORT).format(Date(it * 1000)) }
+        Text(
+            if (until != null) stringResource(R.string.outcome_reported_until, until) else stringResource(R.string.outcome_reported_a_while),
+            style = MaterialTheme.typography.bodyMedium,
+        )
+        reported.contact?.let { Text(stringResource(R.string.outcome_reported_contact, it), style = MaterialTheme.typography.bodyMedium) }
+    }
     Button(onClick = onNext, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.done)) }
 }

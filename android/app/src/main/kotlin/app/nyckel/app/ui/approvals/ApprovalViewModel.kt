@@ -5,6 +5,7 @@ import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
 import app.nyckel.FetchFailure
 import app.nyckel.NyckelException
+import app.nyckel.ReportOutcome
 import app.nyckel.SignInOutcome
 import app.nyckel.SignInRequest
 import app.nyckel.app.AppGraph
@@ -31,6 +32,8 @@ data class ApprovalUi(
     val number: String = "",
     val busy: Boolean = false,
     val outcome: SignInOutcome? = null,
+    /** After a report: until when the provider blocks new sign-ins and whom to contact. */
+    val reported: ReportOutcome? = null,
     /** A final answer from the provider that ends this request (wrong number, expired, answered elsewhere). */
     val finalProblem: Problem? = null,
     /** A problem after which the request can still be answered (no network, prompt cancelled…). */
@@ -100,7 +103,7 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
         countdown = request?.let { Countdown(it.secondsLeft, SystemClock.elapsedRealtime()) }
         _ui.update {
             it.copy(
-                request = request, number = "", outcome = null, finalProblem = null, problem = null, confirmReport = false,
+                request = request, number = "", outcome = null, reported = null, finalProblem = null, problem = null, confirmReport = false,
                 secondsLeft = countdown?.secondsLeft(SystemClock.elapsedRealtime()) ?: 0,
             )
         }
@@ -124,12 +127,12 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
         val s = _ui.value
         val request = s.request ?: return
         val number = NumberEntry.parse(s.number) ?: return
-        decide { graph.approvals().approve(request.requestId, number) }
+        decide { Decided(graph.approvals().approve(request.requestId, number)) }
     }
 
     fun deny() {
         val request = _ui.value.request ?: return
-        decide { graph.approvals().deny(request.requestId) }
+        decide { Decided(graph.approvals().deny(request.requestId)) }
     }
 
     fun askReport(show: Boolean) = _ui.update { it.copy(confirmReport = show) }
@@ -137,7 +140,7 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
     fun report() {
         val request = _ui.value.request ?: return
         _ui.update { it.copy(confirmReport = false) }
-        decide { graph.approvals().report(request.requestId) }
+        decide { Decided(SignInOutcome.REPORTED, graph.approvals().report(request.requestId)) }
     }
 
     /** Shows the next waiting request, or tells the screen there is none. */
@@ -150,16 +153,19 @@ class ApprovalViewModel(private val graph: AppGraph) : ViewModel() {
         return n != null
     }
 
-    private fun decide(call: () -> SignInOutcome) {
+    /** What the provider did with the answer; a report also says until when it blocks. */
+    private data class Decided(val outcome: SignInOutcome, val reported: ReportOutcome? = null)
+
+    private fun decide(call: () -> Decided) {
         if (_ui.value.busy) return
         _ui.update { it.copy(busy = true, problem = null) }
         viewModelScope.launch {
             try {
-                val outcome = graph.session.call {
+                val decided = graph.session.call {
                     graph.deviceKeys.withPurpose(KeystoreDeviceKeyStore.Purpose.APPROVE_SIGN_IN, call)
                 }
                 countdown = null
-                _ui.update { it.copy(outcome = outcome, number = "") }
+                _ui.update { it.copy(outcome = decided.outcome, reported = decided.reported, number = "") }
             } catch (e: NyckelException) {
                 val p = Problem.of(e)
                 if (p.endsRequest) { // the library says this request can no longer be answered
