@@ -295,7 +295,10 @@ fn deny_and_report() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("blocks new sign-in requests for anna@skane.se until 20"), "{text}");
     assert!(text.contains(" UTC."), "{text}");
-    assert!(text.contains("Contact IT-support 040-123 45 67 if you need to sign in before then."), "{text}");
+    assert!(
+        text.contains("Contact IT-support 040-123 45 67 if you need to sign in before then."),
+        "{text}"
+    );
 }
 
 #[test]

@@ -196,7 +196,8 @@ fn approve_persists_the_counter_and_logs_the_context() {
     let outcome = d
         .approvals()
         .decide(id, req, Decision::Approve { number: started.number }, device_now())
-        .unwrap();
+        .unwrap()
+        .outcome;
     assert_eq!(outcome, RespondOutcome::Approved);
     assert_eq!(env.state(&started.id), "approved");
     assert_eq!(d.vault().enrollment(id).unwrap().enrollment.sign_count, 1);
@@ -239,7 +240,8 @@ fn the_counter_is_committed_before_the_assertion_leaves_even_if_it_never_arrives
     assert_eq!(
         d.approvals()
             .decide(id, &req, Decision::Approve { number: started.number }, device_now())
-            .unwrap(),
+            .unwrap()
+            .outcome,
         RespondOutcome::Approved
     );
     assert_eq!(d.vault().enrollment(id).unwrap().enrollment.sign_count, 2);
@@ -353,7 +355,8 @@ fn phone_signin_is_persisted_and_approves_passwordless() {
     assert_eq!(
         d.approvals()
             .decide(id, &req, Decision::Approve { number: started.number }, device_now())
-            .unwrap(),
+            .unwrap()
+            .outcome,
         RespondOutcome::Approved
     );
     assert_eq!(env.state(&started.id), "approved");
@@ -420,14 +423,14 @@ fn deny_and_report_are_sent_and_logged() {
     let s = env.push("anna");
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
     assert_eq!(
-        d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap(),
+        d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap().outcome,
         RespondOutcome::Denied
     );
     assert_eq!(env.state(&s.id), "denied");
     let s = env.push("anna");
     let req = d.approvals().pending_for(id, device_now()).unwrap().remove(0).request;
     assert_eq!(
-        d.approvals().decide(id, &req, Decision::Report, device_now()).unwrap(),
+        d.approvals().decide(id, &req, Decision::Report, device_now()).unwrap().outcome,
         RespondOutcome::Reported
     );
     assert_eq!(env.state(&s.id), "reported");
@@ -516,7 +519,7 @@ fn a_passwordless_request_needs_phone_signin_but_a_denial_does_not() {
     );
     assert!(d.sign_ins().is_empty(), "nothing signed, nothing logged");
     assert_eq!(
-        d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap(),
+        d.approvals().decide(id, &req, Decision::Deny, device_now()).unwrap().outcome,
         RespondOutcome::Denied
     );
     assert_eq!(env.state(&s.id), "denied");
@@ -622,7 +625,7 @@ fn callbacks_run_without_the_vault_lock_and_may_reenter() {
         );
     });
     let outcome = rx.recv_timeout(Duration::from_secs(60)).expect("no deadlock");
-    assert_eq!(outcome.unwrap(), RespondOutcome::Approved);
+    assert_eq!(outcome.unwrap().outcome, RespondOutcome::Approved);
     let seen = seen.lock().unwrap().clone();
     assert!(seen.contains(&"http accounts=1 enrollments=1".to_owned()), "{seen:?}");
     assert!(seen.contains(&"sign locked=false".to_owned()), "{seen:?}");
@@ -656,8 +659,12 @@ fn concurrent_decisions_never_reuse_a_counter_value() {
         if flag.swap(false, Ordering::SeqCst) {
             let keys = keys.upgrade().unwrap();
             let other = Approvals::new(vault.as_ref(), keys.as_ref(), http.as_ref());
-            *out.lock().unwrap() =
-                Some(other.decide(id, &r, Decision::Deny, device_now()).map_err(|e| e.to_string()));
+            *out.lock().unwrap() = Some(
+                other
+                    .decide(id, &r, Decision::Deny, device_now())
+                    .map(|a| a.outcome)
+                    .map_err(|e| e.to_string()),
+            );
         }
     }));
     let err = d

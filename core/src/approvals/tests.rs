@@ -586,7 +586,10 @@ fn remembered_requests_are_answered_by_id_and_forgotten_once_over() {
     assert!(matches!(e, ApprovalError::UnknownRequest), "{e:?}");
     assert_eq!(sent(), before, "nothing sent");
 
-    assert_eq!(decide("r1", Decision::Approve { number: 42 }).unwrap().outcome, RespondOutcome::Approved);
+    assert_eq!(
+        decide("r1", Decision::Approve { number: 42 }).unwrap().outcome,
+        RespondOutcome::Approved
+    );
     let e = decide("r1", Decision::Deny).unwrap_err();
     assert!(matches!(e, ApprovalError::UnknownRequest), "an answered request is forgotten");
 
@@ -606,7 +609,10 @@ fn remembered_requests_are_answered_by_id_and_forgotten_once_over() {
         Err(ApprovalError::Transport(_))
     ));
     phone.http.echo.store(false, Ordering::SeqCst);
-    assert_eq!(decide("r3", Decision::Approve { number: 42 }).unwrap().outcome, RespondOutcome::Approved);
+    assert_eq!(
+        decide("r3", Decision::Approve { number: 42 }).unwrap().outcome,
+        RespondOutcome::Approved
+    );
 
     phone.http.push("r4", "push", 120);
     phone.with(|a| requests.fetch(a, phone.now())).unwrap();

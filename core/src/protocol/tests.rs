@@ -470,19 +470,28 @@ fn a_reports_answer_says_until_when_on_the_devices_clock_and_whom_to_contact() {
     let parse = |resp: &HttpResponse, d: Decision| {
         respond::parse_respond_answer(&s.enrollment, &list[0], d, resp)
     };
-    let told = answer(json!({"blockedUntil": NOW + 3600, "contact": " IT-support\u{202E} 040-123\n45 67 "}));
+    let told = answer(
+        json!({"blockedUntil": NOW + 3600, "contact": " IT-support\u{202E} 040-123\n45 67 "}),
+    );
     let got = parse(&told, Decision::Report).unwrap();
     assert_eq!(got.outcome, RespondOutcome::Reported);
     let block = got.block.expect("a report's answer has a block");
     assert_eq!(block.until, Some(NOW + 3600 - 90), "the device's clock");
-    assert_eq!(block.contact.as_deref(), Some("IT-support 040-12345 67"), "unsafe characters dropped");
+    assert_eq!(
+        block.contact.as_deref(),
+        Some("IT-support 040-12345 67"),
+        "unsafe characters dropped"
+    );
     // A provider that says nothing (optional in v1), or only unsafe or blank contact text.
     let silent = parse(&answer(json!({})), Decision::Report).unwrap().block.unwrap();
     assert_eq!((silent.until, silent.contact), (None, None));
     let blank = parse(&answer(json!({"contact": " \u{200B}\u{202E} "})), Decision::Report);
     assert_eq!(blank.unwrap().block.unwrap().contact, None);
     let long = parse(&answer(json!({"contact": "å".repeat(5000)})), Decision::Report);
-    assert_eq!(long.unwrap().block.unwrap().contact.unwrap().chars().count(), respond::MAX_CONTACT_CHARS);
+    assert_eq!(
+        long.unwrap().block.unwrap().contact.unwrap().chars().count(),
+        respond::MAX_CONTACT_CHARS
+    );
     // Approvals and denials carry no block, whatever the answer adds.
     let denied = s.provider.respond(&json!({"v":1,"typ":"nyckel.result","serverTime":NOW,"requestId":"cmVxMQ","state":"denied","blockedUntil":NOW}));
     assert_eq!(parse(&denied, Decision::Deny).unwrap().block, None);
