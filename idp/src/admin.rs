@@ -269,8 +269,8 @@ pub fn set_disabled(
     store.set_user_disabled(name, disabled, cfg.clock.now())?.ok_or(Error::UnknownUser)
 }
 
-/// Lifts the block a report set on new sign-ins (not the password lockout: that is
-/// `guessing::unlock`). Returns whether a block was in force.
+/// Lifts the block on new sign-ins and the mute of notifications a report set (not the
+/// password lockout: that is `guessing::unlock`). Returns whether either was in force.
 pub fn unblock(store: &dyn Store, cfg: &Config, name: &str) -> Result<bool, Error> {
     store.unblock_user(name, cfg.clock.now())?.ok_or(Error::UnknownUser)
 }

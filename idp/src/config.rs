@@ -20,7 +20,9 @@ pub struct Config {
     /// Transfer code lifetime, seconds (600): a new phone enrolls with it shortly after the
     /// old phone asked (`POST /nyckel/v1/transfer`).
     pub transfer_ttl: i64,
-    /// Requests allowed per user and kind (push, passwordless) per `push_window` (5).
+    /// Requests allowed per `push_window` (5): `push` requests per user and source address
+    /// (IPv6 per /64), so a flood from one place never refuses the real user elsewhere;
+    /// `passwordless` requests per user.
     pub push_limit: u32,
     /// Rate-limit window, seconds (600).
     pub push_window: i64,
@@ -30,6 +32,8 @@ pub struct Config {
     pub session_ttl: i64,
     /// Password guessing limits (per user name and per source address).
     pub guessing: GuessingLimits,
+    /// The per-user budget of push notifications (back-off, quiet mode, mute after a report).
+    pub push_budget: PushBudgetLimits,
     /// Limits of the HTTP server (connections, timeouts, concurrent password hashing).
     pub server: ServerLimits,
     /// The provider clock (Unix seconds): core's [`SystemClock`] by default. Tests pass one
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Config {
             .field("block_after_report", &self.block_after_report)
             .field("session_ttl", &self.session_ttl)
             .field("guessing", &self.guessing)
+            .field("push_budget", &self.push_budget)
             .field("server", &self.server)
             .field("now", &self.clock.now())
             .finish()
@@ -71,6 +76,7 @@ impl Default for Config {
             block_after_report: 3600,
             session_ttl: 8 * 3600,
             guessing: GuessingLimits::default(),
+            push_budget: PushBudgetLimits::default(),
             server: ServerLimits::default(),
             clock: Arc::new(SystemClock),
         }
@@ -110,6 +116,44 @@ impl Default for GuessingLimits {
             source_failures: 30,
             source_window: 600,
             forget_after: 86_400,
+        }
+    }
+}
+
+/// The per-user push notification budget against MFA fatigue (`docs/protocol.md` §7): it
+/// decides whether a new sign-in request is *notified* (a push trigger per device) or
+/// created quietly — listed when the app fetches its pending requests, with no notification.
+/// Requests are never refused by it, so an attacker who knows the password cannot lock the
+/// real user out, only make the user open the app.
+#[derive(Clone, Debug)]
+pub struct PushBudgetLimits {
+    /// Notifications since the user's last approval sent without delay (3).
+    pub free: u32,
+    /// After that, each notification waits `first_backoff · 2^(unanswered − free)` seconds
+    /// after the previous one (60).
+    pub first_backoff: i64,
+    /// Unanswered notifications (since the last approval) after which the user is in quiet
+    /// mode: no notification until an approval (6).
+    pub quiet_after: u32,
+    /// Notifications per user in any hour, whatever else allows (10); approvals do not
+    /// reset it.
+    pub per_hour: u32,
+    /// The unanswered count is forgotten after this long without a sign-in request for the
+    /// user (86 400).
+    pub forget_after: i64,
+    /// How long a report ("Rapportera") mutes the user's notifications, seconds (86 400).
+    pub mute_after_report: i64,
+}
+
+impl Default for PushBudgetLimits {
+    fn default() -> Self {
+        PushBudgetLimits {
+            free: 3,
+            first_backoff: 60,
+            quiet_after: 6,
+            per_hour: 10,
+            forget_after: 86_400,
+            mute_after_report: 86_400,
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn start_phone_signin(
                 kind: Kind::Passwordless.as_str(),
                 status_token: b64(&token),
                 pushed_to: 0,
+                quiet: false,
             })
         }
         Err(e) => Err(e),

@@ -160,8 +160,9 @@ impl Provider {
         admin::set_disabled(&*self.store, &self.cfg, name, disabled)
     }
 
-    /// Lifts the block on new sign-ins that a report set (not the password lockout:
-    /// [`Provider::unlock_password`]). Returns whether a block was in force.
+    /// Lifts the block on new sign-ins and the mute of push notifications that a report set
+    /// (not the password lockout: [`Provider::unlock_password`]). Returns whether either was
+    /// in force.
     pub fn unblock_user(&self, name: &str) -> Result<bool, Error> {
         admin::unblock(&*self.store, &self.cfg, name)
     }

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("devices", 2),
     ("decoys", 2),
     ("guessing", 2),
+    ("push_budget", 2),
     ("admin", 2),
     ("identity", 2),
     ("verify", 2),

@@ -14,8 +14,8 @@
 //! `error`, `config`, `ids`):
 //!
 //! - handlers (`server`, `web`, `state`): HTTP in and out, the one error→HTTP mapping;
-//! - domain (`signin`, `devices`, `admin`, `identity`, `verify`): the protocol's rules,
-//!   returning [`Error`];
+//! - domain (`signin`, `push_budget`, `devices`, `admin`, `identity`, `verify`): the
+//!   protocol's rules, returning [`Error`];
 //! - storage (`storage`): the [`storage::Store`](crate) trait in domain records, all SQL and
 //!   the schema; SQLite is the embedded default.
 
@@ -40,6 +40,7 @@ mod guessing;
 mod identity;
 mod oidc;
 mod otp;
+mod push_budget;
 mod signin;
 mod verify;
 
@@ -60,7 +61,7 @@ mod oidc_model;
 mod qr;
 
 pub use admin::{Enrollment, MAX_PASSWORD};
-pub use config::{Config, GuessingLimits, ServerLimits};
+pub use config::{Config, GuessingLimits, PushBudgetLimits, ServerLimits};
 pub use eam::service::EamSpec;
 pub use eam_model::EamMethod;
 pub use error::Error;

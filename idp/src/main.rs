@@ -122,7 +122,8 @@ enum UserCmd {
         /// User name.
         name: String,
     },
-    /// Lift the block on new sign-ins that a report ("Rapportera") set.
+    /// Lift the block on new sign-ins and the mute of push notifications that a report
+    /// ("Rapportera") set.
     Unblock {
         /// User name.
         name: String,
@@ -405,7 +406,9 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
         Cmd::User(UserCmd::Unblock { name }) => {
             let was_blocked = provider.unblock_user(name)?;
             let text = if was_blocked {
-                format!("New sign-ins for {name} are no longer blocked.")
+                format!(
+                    "New sign-ins for {name} are no longer blocked, nor push notifications muted."
+                )
             } else {
                 format!("{name} was not blocked by a report.")
             };
@@ -501,10 +504,15 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
             let kind = if *passwordless { RequestKind::Passwordless } else { RequestKind::Push };
             let from = SigninFrom { app: app.clone(), ip: ip.clone(), location: location.clone() };
             let s = provider.start_signin(name, kind, &from)?;
-            let text = format!(
+            let mut text = format!(
                 "Request {}\nNumber to type: {}\nExpires at {}",
                 s.id, s.number, s.expires_at
             );
+            if s.quiet {
+                text.push_str(
+                    "\nNo notification sent (quiet mode): open the Nyckel app to see it.",
+                );
+            }
             Ok((serde_json::to_value(&s).unwrap_or_default(), text))
         }
         Cmd::Signin(SigninCmd::Status { id }) => {
@@ -621,6 +629,15 @@ fn user_line(u: &nyckel_idp::UserInfo, now: i64) -> String {
     }
     if u.blocked_until > now {
         state.push(format!("blocked by a report until {}", local_time(u.blocked_until)));
+    }
+    if u.pushes_muted_until > now {
+        state.push(format!(
+            "push notifications muted by a report until {}",
+            local_time(u.pushes_muted_until)
+        ));
+    }
+    if u.unanswered_pushes > 0 {
+        state.push(format!("{} unanswered push(es)", u.unanswered_pushes));
     }
     let mut methods = vec![format!("{} phone(s)", u.active_devices)];
     if u.has_password {

@@ -84,6 +84,55 @@ pub(crate) struct User {
     pub blocked_until: i64,
     /// The administrator disabled the user: no sign-in by any method.
     pub disabled: bool,
+    /// The user's push notification budget.
+    pub push_budget: PushBudget,
+}
+
+/// A user's push notification budget as stored (the domain's `push_budget.rs` judges it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PushBudget {
+    /// Notifications sent since the user's last approval (unanswered, denied or superseded).
+    pub unanswered: i64,
+    /// When the last notification was sent (Unix seconds; 0: never).
+    pub sent_at: i64,
+    /// When the last sign-in request was created for the user, notified or not.
+    pub tried_at: i64,
+    /// Notifications are muted until then after a report (0 or past: not muted).
+    pub muted_until: i64,
+}
+
+/// Why a request was created without a notification (quiet mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QuietReason {
+    /// A report muted the user's notifications.
+    Muted,
+    /// The user had their hour's notifications.
+    HourlyLimit,
+    /// Too many unanswered notifications since the last approval: quiet until one.
+    Unanswered,
+    /// Inside the back-off after the previous notification.
+    BackOff,
+}
+
+impl QuietReason {
+    /// Stored name (the `push_quiet` event's detail).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            QuietReason::Muted => "muted",
+            QuietReason::HourlyLimit => "hourly_limit",
+            QuietReason::Unanswered => "unanswered",
+            QuietReason::BackOff => "back_off",
+        }
+    }
+}
+
+/// The push budget's verdict for a new request, applied with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PushPlan {
+    /// `None`: notify every target device; otherwise why not.
+    pub quiet: Option<QuietReason>,
+    /// The budget to store.
+    pub budget: PushBudget,
 }
 
 /// A user to add.
@@ -389,6 +438,10 @@ pub(crate) struct NewSignIn {
     pub expires_at: i64,
     /// Hash of the sign-in page's status token.
     pub browser_token_hash: String,
+    /// The counter key of the client's address (`guessing::source_key`).
+    pub source: String,
+    /// Notify or not, and the budget to store.
+    pub push: PushPlan,
 }
 
 /// What the domain sees when it decides whether a sign-in may start, read inside the store's
@@ -402,8 +455,11 @@ pub(crate) struct StartContext<'a> {
     pub targets: usize,
     /// A password sign-in is waiting for the user.
     pub push_pending: bool,
-    /// Requests of this kind created for the user in the rate-limit window.
+    /// Requests of this kind created for the user in the rate-limit window (`push`: from
+    /// the same source address only).
     pub recent: i64,
+    /// Notifications sent for the user's requests in the last hour.
+    pub notified_last_hour: i64,
 }
 
 /// The domain's decision on a sign-in start, applied by the store in the same transaction.
@@ -413,7 +469,8 @@ pub(crate) enum StartVerdict {
     /// Over the rate limit: the refusal is recorded as an event.
     RateLimited,
     /// Create the request: supersede older pending ones (all for a push request, passwordless
-    /// ones for a passwordless request), record a push trigger per target and an event.
+    /// ones for a passwordless request), record a push trigger per target unless the plan is
+    /// quiet (then a `push_quiet` event), store the budget, and record an event.
     Create(NewSignIn),
 }
 
@@ -455,6 +512,10 @@ pub(crate) enum DecideVerdict {
         sign_count: i64,
         /// Block the user's sign-ins until then (a report).
         block_until: Option<i64>,
+        /// Mute the user's notifications until then (a report; never shortens a mute).
+        mute_until: Option<i64>,
+        /// Forget the user's unanswered notifications (an approval).
+        reset_unanswered: bool,
     },
 }
 
@@ -593,6 +654,10 @@ pub(crate) enum EventKind {
     /// A new phone enrolled with a transfer code made its first authenticated call; the
     /// device it replaces is revoked.
     DeviceTransferred,
+    /// A request was created without a notification (quiet mode; detail: why).
+    PushQuiet,
+    /// A report muted the user's notifications (detail: until when, Unix seconds).
+    PushesMuted,
 }
 
 impl EventKind {
@@ -623,6 +688,8 @@ impl EventKind {
             EventKind::DeviceRemoved => "device_removed",
             EventKind::TransferIssued => "transfer_issued",
             EventKind::DeviceTransferred => "device_transferred",
+            EventKind::PushQuiet => "push_quiet",
+            EventKind::PushesMuted => "pushes_muted",
         }
     }
 }
@@ -697,6 +764,13 @@ pub struct UserInfo {
     /// New sign-ins blocked after a report until then (Unix seconds; 0 or past: not blocked).
     #[serde(rename = "blockedUntil")]
     pub blocked_until: i64,
+    /// Push notifications muted after a report until then (Unix seconds; 0 or past: not
+    /// muted). Requests are still created and listed to the app.
+    #[serde(rename = "pushesMutedUntil")]
+    pub pushes_muted_until: i64,
+    /// Notifications sent since the user's last approval (the push budget's count).
+    #[serde(rename = "unansweredPushes")]
+    pub unanswered_pushes: i64,
     /// The user has a password.
     #[serde(rename = "hasPassword")]
     pub has_password: bool,

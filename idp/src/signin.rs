@@ -8,14 +8,16 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::Error;
+use crate::guessing;
 use crate::identity::Identity;
 use crate::ids::{random_bytes, token_hash, two_digit_number};
 use crate::model::{
     CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
-    DecideVerdict, DeviceRef, NewSession, NewSignIn, RequestId, RequestState, SignInRequest,
-    StartContext, StartVerdict, UserId,
+    DecideVerdict, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId, RequestState,
+    SignInRequest, StartContext, StartVerdict, UserId,
 };
-use crate::storage::Store;
+use crate::push_budget;
+use crate::storage::{RateWindow, Store};
 use crate::verify::{self, AssertionBody, Decided, Expected};
 
 /// Push (after a password) or passwordless (username only): the wire's request kind.
@@ -47,9 +49,12 @@ pub struct Started {
     /// Secret the page uses to poll and complete.
     #[serde(rename = "statusToken")]
     pub status_token: String,
-    /// Devices the trigger was sent to.
+    /// Devices the trigger was sent to (0 in quiet mode).
     #[serde(rename = "pushedTo")]
     pub pushed_to: usize,
+    /// Created in quiet mode (`docs/protocol.md` §7): no notification was sent, so the user
+    /// opens the app to see the request.
+    pub quiet: bool,
 }
 
 impl std::fmt::Debug for Started {
@@ -57,6 +62,7 @@ impl std::fmt::Debug for Started {
         f.debug_struct("Started")
             .field("id", &self.id)
             .field("kind", &self.kind)
+            .field("quiet", &self.quiet)
             .finish_non_exhaustive()
     }
 }
@@ -68,12 +74,15 @@ fn truncate(s: &str, n: usize) -> String {
 /// The domain's rules for starting a sign-in, judged on what the store read under its write
 /// lock: a known, unblocked user with a device for the kind; a passwordless start must not
 /// displace a password sign-in (§7); the rate limit counts per kind, so username-only
-/// requests cannot use up the password sign-ins' limit.
+/// requests cannot use up the password sign-ins' limit, and password sign-ins per source
+/// address, so a flood from one place never refuses the real user; then the push budget
+/// decides whether the request is notified or quiet (`push_budget.rs`).
 fn judge_start(
     c: &StartContext<'_>,
     cfg: &Config,
     kind: Kind,
     from: &SigninFrom,
+    source: &str,
     token: &str,
 ) -> StartVerdict {
     let Some(user) = c.user else { return StartVerdict::Refuse(Error::UnknownUser) };
@@ -96,6 +105,7 @@ fn judge_start(
     if c.recent >= i64::from(cfg.push_limit) {
         return StartVerdict::RateLimited;
     }
+    let push = push_budget::judge(user.push_budget, c.notified_last_hour, c.now, &cfg.push_budget);
     StartVerdict::Create(NewSignIn {
         id: RequestId::random(),
         nonce: random_bytes(32),
@@ -105,11 +115,14 @@ fn judge_start(
         location: truncate(&from.location, 128),
         expires_at: c.now + cfg.request_ttl,
         browser_token_hash: token_hash(token),
+        source: source.to_owned(),
+        push,
     })
 }
 
-/// Creates a sign-in request for `user_name` and records the push triggers (no FCM/APNs
-/// here: the store records the opaque trigger `{"nyckel":1,"requestId":id}` per device).
+/// Creates a sign-in request for `user_name` and, unless the push budget makes it quiet,
+/// records the push triggers (no FCM/APNs here: the store records the opaque trigger
+/// `{"nyckel":1,"requestId":id}` per device).
 pub fn start(
     store: &dyn Store,
     cfg: &Config,
@@ -118,9 +131,14 @@ pub fn start(
     from: &SigninFrom,
 ) -> Result<Started, Error> {
     let token = b64(&random_bytes(24));
+    let source = guessing::source_key(&from.ip);
+    let window = RateWindow {
+        seconds: cfg.push_window,
+        source: (kind == Kind::Push).then_some(source.as_str()),
+    };
     let (verdict, pushed_to) =
-        store.start_request(user_name, kind, cfg.push_window, &*cfg.clock, &mut |c| {
-            judge_start(c, cfg, kind, from, &token)
+        store.start_request(user_name, kind, &window, &*cfg.clock, &mut |c| {
+            judge_start(c, cfg, kind, from, &source, &token)
         })?;
     match verdict {
         StartVerdict::Refuse(Error::Blocked { retry_after, .. }) => {
@@ -130,7 +148,8 @@ pub fn start(
         StartVerdict::Refuse(e) => Err(e),
         StartVerdict::RateLimited => Err(Error::RateLimited),
         StartVerdict::Create(new) => {
-            tracing::info!(request = %new.id, kind = kind.as_str(), pushed_to, "sign-in started");
+            let quiet = new.push.quiet.map(QuietReason::as_str);
+            tracing::info!(request = %new.id, kind = kind.as_str(), pushed_to, quiet, "sign-in started");
             Ok(Started {
                 id: new.id.into_string(),
                 number: new.number,
@@ -138,6 +157,7 @@ pub fn start(
                 kind: kind.as_str(),
                 status_token: token,
                 pushed_to,
+                quiet: quiet.is_some(),
             })
         }
     }
@@ -292,7 +312,8 @@ pub fn pending(
 /// The domain's rules for applying a verified assertion, judged on what the store read under
 /// its write lock (the reads before it may be stale): revocations, the request's state and
 /// expiry, the signature counter, then the decision (a wrong number kills the request; a
-/// report blocks the user's sign-ins for a while).
+/// report blocks the user's sign-ins and mutes their notifications for a while; an approval
+/// forgets the unanswered notifications).
 fn judge_decision(
     c: &DecideContext,
     cfg: &Config,
@@ -320,8 +341,16 @@ fn judge_decision(
         Decided::Deny => RequestState::Denied,
         Decided::Report => RequestState::Reported,
     };
-    let block_until = (state == RequestState::Reported).then(|| c.now + cfg.block_after_report);
-    DecideVerdict::Decide { state, sign_count: i64::from(sign_count), block_until }
+    let reported = state == RequestState::Reported;
+    let block_until = reported.then(|| c.now.saturating_add(cfg.block_after_report));
+    let mute_until = reported.then(|| c.now.saturating_add(cfg.push_budget.mute_after_report));
+    DecideVerdict::Decide {
+        state,
+        sign_count: i64::from(sign_count),
+        block_until,
+        mute_until,
+        reset_unanswered: state == RequestState::Approved,
+    }
 }
 
 /// Verifies and applies an assertion for request `id` (§7). Returns the signed result.
@@ -411,7 +440,7 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::User;
+    use crate::model::{PushBudget, User};
 
     fn ctx(state: RequestState) -> DecideContext {
         DecideContext {
@@ -438,8 +467,20 @@ mod tests {
         let report = judge_decision(&ok, &Config::default(), Decided::Report, 6);
         assert!(matches!(
             report,
-            DecideVerdict::Decide { state: RequestState::Reported, block_until: Some(3700), .. }
+            DecideVerdict::Decide {
+                state: RequestState::Reported,
+                block_until: Some(3700),
+                mute_until: Some(86_500),
+                reset_unanswered: false,
+                ..
+            }
         ));
+        // Only an approval forgets the unanswered notifications; only a report mutes.
+        assert!(verdict(&ok, Decided::Approve(42), 6)
+            .contains("mute_until: None, reset_unanswered: true"));
+        for d in [Decided::Approve(41), Decided::Deny] {
+            assert!(verdict(&ok, d, 6).contains("mute_until: None, reset_unanswered: false"));
+        }
         assert_eq!(verdict(&ok, Decided::Approve(42), 5), "CounterNotIncreased");
         let late = DecideContext { now: 200, ..ctx(RequestState::Pending) };
         assert_eq!(verdict(&late, Decided::Approve(42), 5), "Expire", "expiry before counter");
@@ -473,14 +514,18 @@ mod tests {
 
     fn start_verdict(c: &StartContext<'_>, kind: Kind) -> String {
         let from = SigninFrom { app: "a\u{7}pp".into(), ip: "ip".into(), location: "".into() };
-        match judge_start(c, &Config::default(), kind, &from, "token") {
+        match judge_start(c, &Config::default(), kind, &from, "src", "token") {
             StartVerdict::Refuse(e) => format!("{e:?}"),
             StartVerdict::RateLimited => "RateLimited".into(),
             StartVerdict::Create(n) => {
                 assert_eq!(n.app, "app", "control characters dropped");
                 assert_eq!(n.expires_at, c.now + 120);
                 assert_eq!(n.browser_token_hash, token_hash("token"));
-                "Create".into()
+                assert_eq!(n.source, "src");
+                match n.push.quiet {
+                    None => "Create".into(),
+                    Some(reason) => format!("Create quiet {}", reason.as_str()),
+                }
             }
         }
     }
@@ -494,6 +539,7 @@ mod tests {
             otp_confirmed: false,
             blocked_until: 0,
             disabled: false,
+            push_budget: PushBudget::default(),
         };
         let c = |user, targets, push_pending, recent| StartContext {
             now: 1000,
@@ -501,6 +547,7 @@ mod tests {
             targets,
             push_pending,
             recent,
+            notified_last_hour: 0,
         };
         assert_eq!(start_verdict(&c(None, 1, false, 0), Kind::Push), "UnknownUser");
         let blocked = User { blocked_until: 1001, ..user.clone() };
@@ -521,5 +568,18 @@ mod tests {
         assert_eq!(start_verdict(&c(Some(&user), 1, true, 0), Kind::Push), "Create");
         assert_eq!(start_verdict(&c(Some(&user), 1, false, 5), Kind::Push), "RateLimited");
         assert_eq!(start_verdict(&c(Some(&user), 1, false, 4), Kind::Push), "Create");
+        // The push budget never refuses: past it, the request is created quietly.
+        let tired = User {
+            push_budget: PushBudget { unanswered: 6, sent_at: 990, tried_at: 990, muted_until: 0 },
+            ..user.clone()
+        };
+        for kind in [Kind::Push, Kind::Passwordless] {
+            assert_eq!(
+                start_verdict(&c(Some(&tired), 1, false, 0), kind),
+                "Create quiet unanswered"
+            );
+        }
+        let hour = StartContext { notified_last_hour: 10, ..c(Some(&user), 1, false, 0) };
+        assert_eq!(start_verdict(&hour, Kind::Push), "Create quiet hourly_limit");
     }
 }

@@ -423,6 +423,12 @@ const NUMBER_JS: &str = r#"
 })();
 "#;
 
+/// The number page's text for a password sign-in created in quiet mode (`docs/protocol.md`
+/// §7): no notification was sent, the request waits in the app.
+pub(crate) const QUIET_TEXT: &str = "Ingen notis skickades till telefonen den här gången, \
+     eftersom flera inloggningar nyligen lämnats obesvarade. Öppna Nyckel-appen: inloggningen \
+     väntar där. Skriv in numret för att godkänna den.";
+
 /// The page showing the number to type in the app; `other_way` is a form offering another
 /// method ("Använd en verifieringskod"), hidden by the page once the request is decided.
 /// Without `session`, an approval opens no browser session: the page goes straight on to
@@ -434,10 +440,14 @@ pub(crate) fn number_page(
     other_way: Option<&str>,
     session: bool,
 ) -> Response {
+    // A username-only page says the same whether or not a notification went out (a decoy
+    // sends none), so it never tells whether the account exists.
     let how = if s.kind == "passwordless" {
         "Öppna Nyckel i telefonen, skriv in numret och bekräfta med biometri eller PIN. \
          Visas ingen inloggning i appen är telefoninloggning inte aktiverad för kontot, eller så \
          väntar redan en inloggning med lösenord: logga in med lösenord i stället."
+    } else if s.quiet {
+        QUIET_TEXT
     } else {
         "Öppna Nyckel i telefonen och skriv in numret för att godkänna inloggningen."
     };

@@ -114,7 +114,9 @@ fn a_report_blocks_new_sign_ins_names_the_helpdesk_and_the_administrator_lifts_i
     assert!(idp.provider.start_signin("anna", RequestKind::Push, &from()).is_err());
     assert!(idp.provider.unblock_user("anna").unwrap());
     assert!(!idp.provider.unblock_user("anna").unwrap(), "nothing left to lift");
-    idp.provider.start_signin("anna", RequestKind::Push, &from()).unwrap();
+    // Unblocking also lifted the report's mute: the next sign-in is notified again.
+    let after = idp.provider.start_signin("anna", RequestKind::Push, &from()).unwrap();
+    assert_eq!((after.quiet, after.pushed_to), (false, 1));
     assert_eq!(idp.provider.unblock_user("nobody").unwrap_err(), Error::UnknownUser);
     // Without a helpdesk, the page says to contact the administrator.
     idp.provider.set_helpdesk("").unwrap();
@@ -241,6 +243,12 @@ fn the_user_list_says_who_is_disabled_blocked_and_has_which_methods() {
     let names: Vec<&str> = users.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(names, ["anna", "bertil"]);
     assert!(users[0].blocked_until > now() && users[0].disabled_at.is_none());
+    // The report also muted anna's notifications, for longer than the block.
+    assert!(users[0].pushes_muted_until > users[0].blocked_until, "{:?}", users[0]);
+    let events = idp.provider.events(Some("anna"), 50).unwrap();
+    assert!(events.iter().any(|e| e.kind == "reported"));
+    let muted = events.iter().find(|e| e.kind == "pushes_muted").expect("a pushes_muted event");
+    assert_eq!(muted.detail, users[0].pushes_muted_until.to_string());
     assert!(users[0].has_password && users[0].active_devices == 1);
     assert!(users[1].disabled_at.is_some() && !users[1].has_password);
     assert_eq!(users[1].active_devices, 0);

@@ -1,5 +1,6 @@
 //! The sign-in pages' small courtesies, over loopback: "Försök igen" after a failed sign-in
-//! keeps the typed user name (escaped, bounded).
+//! keeps the typed user name (escaped, bounded); past the push budget, the number page says
+//! no notification was sent and to open the app.
 
 mod oidc_support;
 
@@ -28,4 +29,29 @@ fn try_again_keeps_the_typed_user_name() {
     );
     // Without a typed name, the form is empty as before.
     assert!(text(&browser.get(&idp.url("/signin"))).contains(r#"name="username" value="""#));
+}
+
+#[test]
+fn past_the_push_budget_the_number_page_says_to_open_the_app() {
+    let idp = Idp::start();
+    let mut browser = Browser::default();
+    let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
+    // Three unanswered notifications are free: the page says the usual thing.
+    for _ in 0..3 {
+        let page = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+        assert!(page.contains("id=\"number\""), "{page}");
+        assert!(page.contains("skriv in numret för att godkänna inloggningen"), "{page}");
+        assert!(!page.contains("Ingen notis"), "{page}");
+    }
+    // The fourth comes inside the back-off: created, but no notification, and the page says
+    // so and sends the user to the app.
+    let quiet = browser.post(&idp.url("/signin"), &form(&fields));
+    assert_eq!(quiet.status, 200);
+    let page = text(&quiet);
+    assert!(page.contains("id=\"number\""), "{page}");
+    assert!(page.contains("Ingen notis skickades till telefonen"), "{page}");
+    assert!(page.contains("Öppna Nyckel-appen: inloggningen väntar där"), "{page}");
+    let id = attr(&page, "data-request").unwrap();
+    assert_eq!(idp.provider.pushes_for(&id).unwrap(), 0);
+    assert_eq!(idp.provider.signin_status(&id).unwrap().state, "pending");
 }

@@ -213,17 +213,36 @@ fn enrollment_with_another_providers_fingerprint_stores_nothing() {
 }
 
 #[test]
-fn push_flood_is_rate_limited() {
-    let env = Env::new();
-    let _phone = Phone::enroll(&env.add_user("anna"));
-    for _ in 0..5 {
-        env.push("anna");
-    }
-    let e = env.start("anna", Kind::Push).unwrap_err();
+fn push_flood_is_rate_limited_at_its_source_and_never_refuses_the_real_user() {
+    let env = Env::frozen_with(|_| {});
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let attacker = "198.51.100.9";
+    let flood: Vec<nyckel_idp::Started> =
+        (0..5).map(|_| env.start_from("anna", Kind::Push, attacker).unwrap()).collect();
+    // Three notifications are free; the next ones wait out the back-off, created quietly.
+    let notified: Vec<usize> = flood.iter().map(|s| s.pushed_to).collect();
+    assert_eq!(notified, [1, 1, 1, 0, 0]);
+    assert_eq!(
+        flood.iter().map(|s| s.quiet).collect::<Vec<_>>(),
+        [false, false, false, true, true]
+    );
+    let e = env.start_from("anna", Kind::Push, attacker).unwrap_err();
     assert_eq!((e.status(), e.code()), (429, ErrorCode::RateLimited));
     assert_eq!(env.events("rate_limited"), 1);
+
+    // The real user, elsewhere, is not refused: the request is created quietly and waits in
+    // the app, and approving it with the page's number signs them in.
+    let mine = env.push("anna");
+    assert_eq!((mine.pushed_to, mine.quiet), (0, true));
+    assert_eq!(env.provider.pushes_for(&mine.id).unwrap(), 0);
+    let listed = phone.open_app();
+    assert_eq!(listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [mine.id.as_str()]);
+    assert_eq!(phone.approve(&listed[0], mine.number), Ok(RespondOutcome::Approved));
+    assert!(env.provider.complete_signin(&mine).is_ok());
+    assert_eq!(env.event_details("push_quiet"), ["back_off", "back_off", "back_off"]);
+
     env.advance(601);
-    assert!(env.start("anna", Kind::Push).is_ok(), "the window slides");
+    assert!(env.start_from("anna", Kind::Push, attacker).is_ok(), "the window slides");
 }
 
 #[test]
@@ -699,10 +718,15 @@ fn rate_limits_count_password_and_passwordless_requests_apart() {
         env.start("anna", Kind::Passwordless).unwrap();
     }
     assert_eq!(env.start("anna", Kind::Passwordless).unwrap_err().code(), ErrorCode::RateLimited);
+    // Username-only ones count per user, wherever they come from.
+    let elsewhere = env.start_from("anna", Kind::Passwordless, "192.0.2.1").unwrap_err();
+    assert_eq!(elsewhere.code(), ErrorCode::RateLimited);
     for _ in 0..5 {
         env.push("anna");
     }
     assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::RateLimited);
+    // Password sign-ins count per source address: elsewhere, the user is not refused.
+    assert!(env.start_from("anna", Kind::Push, "192.0.2.1").is_ok());
 }
 
 #[test]

@@ -76,7 +76,21 @@ fn report_denies_and_blocks_pushes_for_a_while() {
     env.advance(3500); // well inside the hour, whatever real seconds pass meanwhile
     assert_eq!(env.start("anna", Kind::Push).unwrap_err().code(), ErrorCode::Blocked);
     env.advance(101);
-    assert!(env.start("anna", Kind::Push).is_ok(), "the block ends after an hour");
+    // The block ends after an hour; the report also muted notifications (for a day), so the
+    // request is created quietly and waits in the app, and the administrator sees both.
+    let after = env.start("anna", Kind::Push).expect("the block ends after an hour");
+    assert_eq!((after.pushed_to, after.quiet), (0, true));
+    assert_eq!(env.provider.pushes_for(&after.id).unwrap(), 0);
+    assert_eq!(env.event_details("push_quiet"), ["muted"]);
+    assert_eq!(env.events("pushes_muted"), 1);
+    let anna = &env.provider.users().unwrap()[0];
+    assert!(anna.pushes_muted_until >= anna.blocked_until + 80_000, "{anna:?}");
+    let r = phone.open_app();
+    assert_eq!(r.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [after.id.as_str()]);
+    assert_eq!(phone.approve(&r[0], after.number), Ok(RespondOutcome::Approved));
+    // An approval does not lift the mute.
+    env.advance(121);
+    assert!(env.push("anna").quiet);
 }
 
 #[test]

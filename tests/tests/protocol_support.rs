@@ -94,14 +94,23 @@ impl Env {
         self.provider.issue_enrollment(name).unwrap().enroll_uri
     }
 
-    /// Starts a sign-in as the page would.
+    /// Starts a sign-in as the page would, from the user's own address.
     pub fn start(&self, name: &str, kind: Kind) -> Result<Started, Error> {
-        let from = SigninFrom {
-            app: "Webbmejl".into(),
-            ip: "203.0.113.7".into(),
-            location: "Malmö, SE".into(),
-        };
+        self.start_from(name, kind, "203.0.113.7")
+    }
+
+    /// Starts a sign-in as the page would, from client address `ip`.
+    pub fn start_from(&self, name: &str, kind: Kind, ip: &str) -> Result<Started, Error> {
+        let from =
+            SigninFrom { app: "Webbmejl".into(), ip: ip.into(), location: "Malmö, SE".into() };
         self.provider.start_signin(name, kind, &from)
+    }
+
+    /// Events of `kind` with their details, oldest first.
+    pub fn event_details(&self, kind: &str) -> Vec<String> {
+        let mut events = self.provider.events(None, 1000).unwrap();
+        events.reverse();
+        events.into_iter().filter(|e| e.kind == kind).map(|e| e.detail).collect()
     }
 
     pub fn push(&self, name: &str) -> Started {
@@ -162,6 +171,15 @@ impl Phone {
 
     pub fn pending(&mut self) -> Vec<PendingRequest> {
         self.try_pending().unwrap()
+    }
+
+    /// The pending list as the app fetches it when the user opens it, however far the
+    /// provider's clock moved (a clock-skew answer corrects the offset, then it retries, §8).
+    pub fn open_app(&mut self) -> Vec<PendingRequest> {
+        match self.try_pending() {
+            Err(ProtocolError::ClockSkew) => self.pending(),
+            other => other.unwrap(),
+        }
     }
 
     /// The one pending request with id `id`.

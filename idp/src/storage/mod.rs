@@ -94,6 +94,16 @@ pub(crate) struct CounterPurge {
     pub source_window: i64,
 }
 
+/// What the rate limit of a sign-in start counts: the user's requests of the kind created in
+/// the last `seconds`, only those from `source` when it is given.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RateWindow<'a> {
+    /// The window, seconds.
+    pub seconds: i64,
+    /// Count only requests from this source key (`guessing::source_key`).
+    pub source: Option<&'a str>,
+}
+
 /// Result of a store operation.
 pub(crate) type Stored<T> = Result<T, StoreError>;
 
@@ -123,8 +133,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     /// spends their unused enrollment codes and ends their browser sessions, provider
     /// sessions and access tokens. `None`: no such user; otherwise whether it changed.
     fn set_user_disabled(&self, name: &str, disabled: bool, now: i64) -> Stored<Option<bool>>;
-    /// Lifts the block a report set (records `user_unblocked` if it was in force). `None`: no
-    /// such user; otherwise whether it was in force at `now`.
+    /// Lifts the block and the mute of notifications a report set (records `user_unblocked`
+    /// if either was in force). `None`: no such user; otherwise whether either was in force
+    /// at `now`.
     fn unblock_user(&self, name: &str, now: i64) -> Stored<Option<bool>>;
     /// Sets (`None`: removes) a user's password hash; records `password_set`. `false`: no
     /// such user.
@@ -195,13 +206,14 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     // --- sign-in requests ---
 
     /// Starts a sign-in for `user_name` atomically: reads what [`StartContext`] names (the
-    /// time after the write lock, the rate-limit `window` back from it), asks `decide`, and
-    /// applies its [`StartVerdict`]. Returns the verdict and the number of push targets.
+    /// time after the write lock, the rate-limit `window` back from it, the notifications of
+    /// the last hour), asks `decide`, and applies its [`StartVerdict`]. Returns the verdict
+    /// and the number of devices notified (0 for a quiet request).
     fn start_request(
         &self,
         user_name: &str,
         kind: RequestKind,
-        window: i64,
+        window: &RateWindow<'_>,
         clock: &dyn Clock,
         decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
     ) -> Stored<(StartVerdict, usize)>;

@@ -2,7 +2,9 @@ use std::path::Path;
 
 use super::sqlite::SqliteStore;
 use super::*;
-use crate::model::{NewSession, NewUser};
+use crate::model::{
+    NewSession, NewSignIn, NewUser, PushBudget, PushPlan, QuietReason, RequestState,
+};
 
 /// What only the storage module may write: the SQLite crate and its calls, and SQL.
 const STORAGE_ONLY: [&str; 12] = [
@@ -120,19 +122,44 @@ fn a_refused_start_writes_nothing_and_an_unknown_user_reaches_the_domain() {
     let clock = || 1000;
     let mut seen_user = None;
     let (verdict, targets) = store
-        .start_request("nobody", RequestKind::Push, 600, &clock, &mut |c| {
-            seen_user = Some(c.user.is_some());
-            StartVerdict::Refuse(Error::UnknownUser)
-        })
+        .start_request(
+            "nobody",
+            RequestKind::Push,
+            &RateWindow { seconds: 600, source: None },
+            &clock,
+            &mut |c| {
+                seen_user = Some(c.user.is_some());
+                StartVerdict::Refuse(Error::UnknownUser)
+            },
+        )
         .unwrap();
     assert!(matches!(verdict, StartVerdict::Refuse(Error::UnknownUser)));
     assert_eq!((seen_user, targets), (Some(false), 0));
     assert!(store.events(None, 10).unwrap().is_empty());
 }
 
+/// A request "id" to create at `now` (number 42, source "s"), notified unless `quiet`, with
+/// the budget after one notification at 1000.
+fn sign_in(id: &str, quiet: Option<QuietReason>, now: i64) -> NewSignIn {
+    // One notification, at 1000 (r1's).
+    let budget = PushBudget { unanswered: 1, sent_at: 1000, tried_at: now, muted_until: 0 };
+    NewSignIn {
+        id: RequestId::new(id),
+        nonce: vec![1; 32],
+        number: 42,
+        app: "a".into(),
+        ip: "i".into(),
+        location: "l".into(),
+        expires_at: now + 120,
+        browser_token_hash: "h".into(),
+        source: "s".into(),
+        push: PushPlan { quiet, budget },
+    }
+}
+
 /// A user "anna" with one enrolled device "d1" and one pending push request "r1" at t = 1000.
 fn seeded() -> (tempfile::TempDir, SqliteStore) {
-    use crate::model::{Activation, DeviceId, Enrolled, NewDevice, NewSignIn};
+    use crate::model::{Activation, DeviceId, Enrolled, NewDevice};
     let (dir, store) = store();
     let user = UserId::new("u1");
     let new_user = NewUser {
@@ -162,19 +189,17 @@ fn seeded() -> (tempfile::TempDir, SqliteStore) {
         "the nonce is remembered"
     );
     let (verdict, targets) = store
-        .start_request("anna", RequestKind::Push, 600, &clock, &mut |c| {
-            assert_eq!((c.targets, c.recent, c.push_pending), (1, 0, false));
-            StartVerdict::Create(NewSignIn {
-                id: RequestId::new("r1"),
-                nonce: vec![1; 32],
-                number: 42,
-                app: "a".into(),
-                ip: "i".into(),
-                location: "l".into(),
-                expires_at: 1120,
-                browser_token_hash: "h".into(),
-            })
-        })
+        .start_request(
+            "anna",
+            RequestKind::Push,
+            &RateWindow { seconds: 600, source: None },
+            &clock,
+            &mut |c| {
+                assert_eq!((c.targets, c.recent, c.push_pending), (1, 0, false));
+                assert_eq!(c.notified_last_hour, 0);
+                StartVerdict::Create(sign_in("r1", None, 1000))
+            },
+        )
         .unwrap();
     assert!(matches!(verdict, StartVerdict::Create(_)));
     assert_eq!(targets, 1);
@@ -189,7 +214,13 @@ fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
     let clock = || 1010;
     let approve = &mut |c: &crate::model::DecideContext| {
         assert_eq!((c.number, c.expires_at, c.now), (42, 1120, 1010));
-        DecideVerdict::Decide { state: RequestState::Approved, sign_count: 7, block_until: None }
+        DecideVerdict::Decide {
+            state: RequestState::Approved,
+            sign_count: 7,
+            block_until: None,
+            mute_until: None,
+            reset_unanswered: true,
+        }
     };
     let (now, verdict) = store.decide_request(&req, &cred, &clock, approve).unwrap();
     assert_eq!(now, 1010);
@@ -202,12 +233,17 @@ fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
         state: RequestState::Denied,
         sign_count: 9,
         block_until: Some(5000),
+        mute_until: Some(5000),
+        reset_unanswered: false,
     };
     let (_, verdict) = store.decide_request(&req, &cred, &clock, again).unwrap();
     assert!(matches!(verdict, DecideVerdict::Refuse(Error::NotPending)), "{verdict:?}");
     assert_eq!(store.request(&req).unwrap().unwrap().state, RequestState::Approved);
     assert_eq!(store.credential(&cred).unwrap().unwrap().sign_count, 7, "counter unchanged");
-    assert_eq!(store.user_by_name("anna").unwrap().unwrap().blocked_until, 0, "not blocked");
+    let anna = store.user_by_name("anna").unwrap().unwrap();
+    assert_eq!(anna.blocked_until, 0, "not blocked");
+    assert_eq!(anna.push_budget.muted_until, 0, "not muted");
+    assert_eq!(anna.push_budget.unanswered, 0, "the approval forgot the notification");
 
     // Completion opens a session once.
     let session = NewSession { token_hash: "s".into(), ttl: 60 };
@@ -225,6 +261,68 @@ fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
     assert_eq!(seen[0], (RequestState::Approved, true, UserId::new("u1")));
     assert_eq!(seen[1].0, RequestState::Completed);
     assert!(store.session_user("s", 1011).unwrap().is_some());
+}
+
+#[test]
+fn a_quiet_start_records_no_trigger_and_a_report_mutes_and_tells_the_administrator() {
+    use crate::model::CredentialId;
+    let (_dir, store) = seeded();
+    let anna = store.user_by_name("anna").unwrap().unwrap();
+    assert_eq!(
+        anna.push_budget,
+        PushBudget { unanswered: 1, sent_at: 1000, tried_at: 1000, muted_until: 0 }
+    );
+    assert_eq!(store.push_triggers(&RequestId::new("r1")).unwrap().len(), 1);
+
+    // A quiet request from another source: created, budget stored, no trigger, an event.
+    let clock = || 1030;
+    let other = RateWindow { seconds: 600, source: Some("elsewhere") };
+    let (verdict, notified) = store
+        .start_request("anna", RequestKind::Push, &other, &clock, &mut |c| {
+            assert_eq!((c.recent, c.notified_last_hour), (0, 1), "another source's window");
+            StartVerdict::Create(sign_in("r2", Some(QuietReason::BackOff), 1030))
+        })
+        .unwrap();
+    assert!(matches!(verdict, StartVerdict::Create(_)));
+    assert_eq!(notified, 0);
+    assert!(store.push_triggers(&RequestId::new("r2")).unwrap().is_empty());
+    assert_eq!(
+        store.request(&RequestId::new("r1")).unwrap().unwrap().state,
+        RequestState::Superseded
+    );
+    let quiet = store.events(Some("anna"), 10).unwrap();
+    let quiet = quiet.iter().find(|e| e.kind == "push_quiet").expect("a push_quiet event");
+    assert_eq!(quiet.detail, "back_off");
+    let clock = || 1040;
+    let same = RateWindow { seconds: 600, source: Some("s") };
+    store
+        .start_request("anna", RequestKind::Push, &same, &clock, &mut |c| {
+            assert_eq!((c.recent, c.notified_last_hour), (2, 1), "the source's two requests");
+            StartVerdict::Refuse(Error::RateLimited)
+        })
+        .unwrap();
+
+    // A report mutes and records `pushes_muted`.
+    let report = |mute| {
+        move |_: &crate::model::DecideContext| DecideVerdict::Decide {
+            state: RequestState::Reported,
+            sign_count: 1,
+            block_until: Some(4600),
+            mute_until: Some(mute),
+            reset_unanswered: false,
+        }
+    };
+    let cred = CredentialId::new("d1");
+    let (_, v) =
+        store.decide_request(&RequestId::new("r2"), &cred, &clock, &mut report(90_000)).unwrap();
+    assert!(matches!(v, DecideVerdict::Decide { .. }));
+    let anna = store.user_by_name("anna").unwrap().unwrap();
+    assert_eq!((anna.blocked_until, anna.push_budget.muted_until), (4600, 90_000));
+    let listed = store.users().unwrap();
+    assert_eq!((listed[0].pushes_muted_until, listed[0].unanswered_pushes), (90_000, 1));
+    let events = store.events(Some("anna"), 10).unwrap();
+    let muted = events.iter().find(|e| e.kind == "pushes_muted").expect("a pushes_muted event");
+    assert_eq!(muted.detail, "90000");
 }
 
 #[test]

@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::pool::Cached;
 
 use crate::model::{
-    Activation, DeletedUser, EventInfo, EventKind, NewSession, NewUser, RequestId, RequestState,
-    Setting, User, UserId, UserInfo,
+    Activation, DeletedUser, EventInfo, EventKind, NewSession, NewUser, PushBudget, RequestId,
+    RequestState, Setting, User, UserId, UserInfo,
 };
 use crate::storage::Stored;
 
@@ -48,7 +48,8 @@ pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>
     Ok(conn
         .row(
             "SELECT id, password_hash, otp_secret, otp_confirmed_at IS NOT NULL, blocked_until,
-                    disabled_at IS NOT NULL
+                    disabled_at IS NOT NULL, push_unanswered, push_sent_at, push_tried_at,
+                    pushes_muted_until
              FROM users WHERE name = ?1",
             [name],
             |r| {
@@ -59,6 +60,12 @@ pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>
                     otp_confirmed: r.get(3)?,
                     blocked_until: r.get(4)?,
                     disabled: r.get(5)?,
+                    push_budget: PushBudget {
+                        unanswered: r.get(6)?,
+                        sent_at: r.get(7)?,
+                        tried_at: r.get(8)?,
+                        muted_until: r.get(9)?,
+                    },
                 })
             },
         )
@@ -154,7 +161,8 @@ pub(super) fn users(conn: &Connection) -> Stored<Vec<UserInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.name, u.created_at, u.disabled_at, u.blocked_until, u.password_hash IS NOT NULL,
                 u.otp_confirmed_at IS NOT NULL,
-                (SELECT COUNT(*) FROM devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL)
+                (SELECT COUNT(*) FROM devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL),
+                u.pushes_muted_until, u.push_unanswered
          FROM users u ORDER BY u.name",
     )?;
     let rows = stmt
@@ -167,6 +175,8 @@ pub(super) fn users(conn: &Connection) -> Stored<Vec<UserInfo>> {
                 has_password: r.get(4)?,
                 one_time_codes: r.get(5)?,
                 active_devices: r.get(6)?,
+                pushes_muted_until: r.get(7)?,
+                unanswered_pushes: r.get(8)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -220,11 +230,15 @@ pub(super) fn set_disabled(
     Ok(Some(true))
 }
 
-/// Lifts a report's block. `None`: no such user; otherwise whether it was blocked at `now`.
+/// Lifts a report's block and its mute of notifications. `None`: no such user; otherwise
+/// whether either was in force at `now`.
 pub(super) fn unblock(conn: &Connection, name: &str, now: i64) -> Stored<Option<bool>> {
     let Some(user) = user_by_name(conn, name)? else { return Ok(None) };
-    let was_blocked = user.blocked_until > now;
-    conn.execute("UPDATE users SET blocked_until = 0 WHERE id = ?1", [&user.id])?;
+    let was_blocked = user.blocked_until > now || user.push_budget.muted_until > now;
+    conn.execute(
+        "UPDATE users SET blocked_until = 0, pushes_muted_until = 0 WHERE id = ?1",
+        [&user.id],
+    )?;
     if was_blocked {
         add_event(conn, now, Some(&user.id), EventKind::UserUnblocked, "")?;
     }

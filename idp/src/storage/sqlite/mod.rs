@@ -26,7 +26,7 @@ use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use self::pool::Pool;
 #[cfg(test)]
 pub(in crate::storage) use self::pool::SCHEMA_VERSION;
-use super::{CounterPurge, OpenError, Store, Stored};
+use super::{CounterPurge, OpenError, RateWindow, Store, Stored};
 use crate::eam_model::{EamLink, EamMethod, PendingEam};
 use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
@@ -210,7 +210,7 @@ impl Store for SqliteStore {
         &self,
         user_name: &str,
         kind: RequestKind,
-        window: i64,
+        window: &RateWindow<'_>,
         clock: &dyn Clock,
         decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
     ) -> Stored<(StartVerdict, usize)> {

@@ -17,7 +17,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 16;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 8;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 9;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -35,6 +35,8 @@ const MIGRATION_6: &str = include_str!("schema_v6_recovery.sql");
 const MIGRATION_7: &str = include_str!("schema_v7_eam.sql");
 /// Version 7 → 8: transfer codes for moving to a new phone.
 const MIGRATION_8: &str = include_str!("schema_v8_transfer.sql");
+/// Version 8 → 9: the push notification budget (quiet mode, mute after a report).
+const MIGRATION_9: &str = include_str!("schema_v9_push_budget.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -242,6 +244,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 8 {
         tx.execute_batch(MIGRATION_8)?;
+    }
+    if version < 9 {
+        tx.execute_batch(MIGRATION_9)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -12,7 +12,7 @@ use crate::model::{
     DecideVerdict, EventKind, NewSession, PushTrigger, RequestId, RequestState, SignInRequest,
     StartContext, StartVerdict, UserId,
 };
-use crate::storage::{StoreError, Stored};
+use crate::storage::{RateWindow, StoreError, Stored};
 
 pub(super) fn kind_of(s: &str) -> Option<RequestKind> {
     [RequestKind::Push, RequestKind::Passwordless].into_iter().find(|k| k.as_str() == s)
@@ -22,12 +22,19 @@ pub(super) fn start(
     conn: &Connection,
     user_name: &str,
     kind: RequestKind,
-    window: i64,
+    window: &RateWindow<'_>,
     now: i64,
     decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
 ) -> Stored<(StartVerdict, usize)> {
     let Some(user) = user_by_name(conn, user_name)? else {
-        let ctx = StartContext { now, user: None, targets: 0, push_pending: false, recent: 0 };
+        let ctx = StartContext {
+            now,
+            user: None,
+            targets: 0,
+            push_pending: false,
+            recent: 0,
+            notified_last_hour: 0,
+        };
         return Ok((decide(&ctx), 0));
     };
     let mut stmt = conn.prepare_cached(
@@ -46,12 +53,26 @@ pub(super) fn start(
         |r| r.get(0),
     )?;
     let recent: i64 = conn.row(
-        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3",
-        params![user.id, kind.as_str(), now.saturating_sub(window)],
+        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3
+         AND (?4 IS NULL OR source = ?4)",
+        params![user.id, kind.as_str(), now.saturating_sub(window.seconds), window.source],
         |r| r.get(0),
     )?;
-    let ctx = StartContext { now, user: Some(&user), targets: targets.len(), push_pending, recent };
+    let notified_last_hour: i64 = conn.row(
+        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2 AND notified",
+        params![user.id, now.saturating_sub(3600)],
+        |r| r.get(0),
+    )?;
+    let ctx = StartContext {
+        now,
+        user: Some(&user),
+        targets: targets.len(),
+        push_pending,
+        recent,
+        notified_last_hour,
+    };
     let verdict = decide(&ctx);
+    let mut notified = 0;
     match &verdict {
         StartVerdict::Refuse(_) => {}
         StartVerdict::RateLimited => {
@@ -72,8 +93,8 @@ pub(super) fn start(
                 ],
             )?;
             conn.exec(
-                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash, notified, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![
                     new.id,
                     user.id,
@@ -86,14 +107,37 @@ pub(super) fn start(
                     now,
                     new.expires_at,
                     RequestState::Pending.as_str(),
-                    new.browser_token_hash
+                    new.browser_token_hash,
+                    new.push.quiet.is_none(),
+                    new.source
                 ],
             )?;
-            for (device, push_token) in &targets {
-                conn.exec(
-                    "INSERT INTO push_log (request_id, device_id, push_token, sent_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![new.id, device, push_token, now],
-                )?;
+            let b = new.push.budget;
+            conn.exec(
+                "UPDATE users SET push_unanswered = ?2, push_sent_at = ?3, push_tried_at = ?4,
+                 pushes_muted_until = ?5 WHERE id = ?1",
+                params![user.id, b.unanswered, b.sent_at, b.tried_at, b.muted_until],
+            )?;
+            match new.push.quiet {
+                None => {
+                    for (device, push_token) in &targets {
+                        conn.exec(
+                            "INSERT INTO push_log (request_id, device_id, push_token, sent_at) VALUES (?1, ?2, ?3, ?4)",
+                            params![new.id, device, push_token, now],
+                        )?;
+                    }
+                    notified = targets.len();
+                }
+                Some(reason) => {
+                    add_request_event(
+                        conn,
+                        now,
+                        &user.id,
+                        EventKind::PushQuiet,
+                        reason.as_str(),
+                        &new.id,
+                    )?;
+                }
             }
             add_request_event(
                 conn,
@@ -105,7 +149,7 @@ pub(super) fn start(
             )?;
         }
     }
-    Ok((verdict, targets.len()))
+    Ok((verdict, notified))
 }
 
 macro_rules! request_columns {
@@ -246,7 +290,7 @@ pub(super) fn decide(
         DecideVerdict::CounterNotIncreased => {
             add_event(conn, now, Some(&user), EventKind::CounterNotIncreased, &device)?;
         }
-        DecideVerdict::Decide { state, sign_count, block_until } => {
+        DecideVerdict::Decide { state, sign_count, block_until, mute_until, reset_unanswered } => {
             let changed = conn.exec(
                 "UPDATE requests SET state = ?2, decided_at = ?3, credential_id = ?4 WHERE id = ?1 AND state = ?5",
                 params![id, state.as_str(), now, credential, RequestState::Pending.as_str()],
@@ -263,6 +307,16 @@ pub(super) fn decide(
                     "UPDATE users SET blocked_until = ?2 WHERE id = ?1",
                     params![user, until],
                 )?;
+            }
+            if let Some(until) = mute_until {
+                conn.exec(
+                    "UPDATE users SET pushes_muted_until = MAX(pushes_muted_until, ?2) WHERE id = ?1",
+                    params![user, until],
+                )?;
+                add_event(conn, now, Some(&user), EventKind::PushesMuted, &until.to_string())?;
+            }
+            if *reset_unanswered {
+                conn.exec("UPDATE users SET push_unanswered = 0 WHERE id = ?1", [&user])?;
             }
             add_request_event(conn, now, &user, EventKind::Decided(*state), &device, id)?;
         }
