@@ -7,6 +7,7 @@
 //! - [`import`]: reading other authenticators' exports and adding them to the vault.
 //! - [`export`]: Nyckel backups and exports to other apps (device-bound keys never leave).
 //! - [`approvals`]: protocol steps bound to the vault (persist counters, log decisions).
+//! - [`transfer`]: moving to a new phone (transfer codes and the encrypted transfer package).
 //! - [`clock`]: the device clock, injected (the one place that reads the system time).
 //! - [`random`]: the random source, injected (the one place that reads the system's
 //!   randomness).
@@ -24,6 +25,7 @@ pub mod otpauth;
 pub mod protocol;
 pub mod random;
 pub mod secret;
+pub mod transfer;
 pub mod vault;
 
 pub use codes::{Code, CodeError};

@@ -38,6 +38,7 @@ mod enroll;
 mod error;
 mod phone_signin;
 mod requests;
+mod transfer;
 
 pub use access::VaultAccess;
 pub use error::ApprovalError;

@@ -54,6 +54,33 @@ struct Cipher {
 struct Content {
     version: u32,
     accounts: Vec<BackupAccount>,
+    /// A transfer package's enrollments (`docs/backup-format.md`, "Transfer package");
+    /// absent from a backup, whose bytes stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    transfer: Option<TransferContent>,
+}
+
+/// The enrollments a transfer package moves to a new phone.
+#[derive(Serialize, Deserialize)]
+struct TransferContent {
+    enrollments: Vec<TransferEnrollment>,
+}
+
+/// One enrollment to move: the provider's transfer enrollment URI (a single-use code) and
+/// whether the old phone had phone sign-in (the new phone enables it with a fresh key).
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct TransferEnrollment {
+    /// The `nyckel-enroll://` URI with the transfer code.
+    pub uri: String,
+    /// Phone sign-in was enabled on the old phone.
+    #[serde(rename = "phoneSignin", default)]
+    pub phone_signin: bool,
+}
+
+impl Drop for TransferEnrollment {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.uri);
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -99,6 +126,30 @@ pub fn seal(
     salt: [u8; 16],
     nonce: [u8; 12],
 ) -> Result<Zeroizing<Vec<u8>>, ExportError> {
+    seal_with(accounts, None, password, params, salt, nonce)
+}
+
+/// [`seal`] of a transfer package: the accounts and the enrollments to move.
+pub(crate) fn seal_transfer(
+    accounts: &[(&OtpParams, &str)],
+    enrollments: Vec<TransferEnrollment>,
+    password: &str,
+    params: KdfParams,
+    salt: [u8; 16],
+    nonce: [u8; 12],
+) -> Result<Zeroizing<Vec<u8>>, ExportError> {
+    let transfer = TransferContent { enrollments };
+    seal_with(accounts, Some(transfer), password, params, salt, nonce)
+}
+
+fn seal_with(
+    accounts: &[(&OtpParams, &str)],
+    transfer: Option<TransferContent>,
+    password: &str,
+    params: KdfParams,
+    salt: [u8; 16],
+    nonce: [u8; 12],
+) -> Result<Zeroizing<Vec<u8>>, ExportError> {
     if password.trim().is_empty() {
         return Err(ExportError::EmptyPassword);
     }
@@ -109,6 +160,7 @@ pub fn seal(
             .iter()
             .map(|(p, note)| BackupAccount { uri: p.to_uri(), note: (*note).to_owned() })
             .collect(),
+        transfer,
     };
     let plain = Zeroizing::new(serde_json::to_vec(&content).expect("content serialises"));
     let mut file = File {
@@ -145,6 +197,30 @@ fn malformed(detail: impl Into<String>) -> ImportError {
 /// Opens a backup into its entries (for the importer). Argon2id parameters are bounded by
 /// [`Argon2Limits::PHONE`] before the KDF runs.
 pub fn open(text: &str, password: Option<&str>) -> Result<Vec<crate::import::Entry>, ImportError> {
+    Ok(entries(&open_content(text, password)?))
+}
+
+/// Opens a transfer package: its accounts as import entries and the enrollments to move
+/// (`None` for a plain backup).
+pub(crate) fn open_transfer(
+    text: &str,
+    password: &str,
+) -> Result<(Vec<crate::import::Entry>, Option<Vec<TransferEnrollment>>), ImportError> {
+    let content = open_content(text, Some(password))?;
+    let enrollments = content.transfer.as_ref().map(|t| t.enrollments.clone());
+    Ok((entries(&content), enrollments))
+}
+
+fn entries(content: &Content) -> Vec<crate::import::Entry> {
+    content
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| crate::import::Entry::from_uri(i + 1, otpauth::parse(&a.uri), &a.note))
+        .collect()
+}
+
+fn open_content(text: &str, password: Option<&str>) -> Result<Content, ImportError> {
     let file: File = serde_json::from_str(text)
         .map_err(|_| malformed("not a Nyckel backup (unexpected structure or truncated)"))?;
     if file.format != FORMAT_NAME {
@@ -189,12 +265,5 @@ pub fn open(text: &str, password: Option<&str>) -> Result<Vec<crate::import::Ent
         kdf::OpenError::BadLength(why) => malformed(why),
         kdf::OpenError::Auth => ImportError::WrongPassword(FORMAT),
     })?;
-    let content: Content = serde_json::from_slice(&plain)
-        .map_err(|_| malformed("the sealed content is unreadable"))?;
-    Ok(content
-        .accounts
-        .iter()
-        .enumerate()
-        .map(|(i, a)| crate::import::Entry::from_uri(i + 1, otpauth::parse(&a.uri), &a.note))
-        .collect())
+    serde_json::from_slice(&plain).map_err(|_| malformed("the sealed content is unreadable"))
 }
