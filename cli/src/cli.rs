@@ -60,6 +60,9 @@ pub enum Command {
     /// Export the accounts: a Nyckel backup, Aegis JSON, otpauth URIs or Google
     /// Authenticator transfer QR codes.
     Export(ExportArgs),
+    /// Move to a new phone or computer with this one in hand: transfer codes for every
+    /// enrollment and the accounts, in a package sealed under a one-time key.
+    Transfer(TransferArgs),
     /// Unlock the vault for a while (default 10m): other commands need no passphrase until
     /// then, or until `nyckel lock`.
     Unlock(UnlockArgs),
@@ -399,6 +402,57 @@ pub struct ExportArgs {
     /// is given).
     #[command(flatten)]
     pub password: FilePasswordArgs,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `nyckel transfer`.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// Export on the old device, import on the new one.
+    #[command(subcommand)]
+    pub action: TransferAction,
+}
+
+/// `nyckel transfer export|import`.
+#[derive(Debug, Subcommand)]
+pub enum TransferAction {
+    /// On the old device: ask each provider for a transfer code and write the package; prints
+    /// the one-time key (and draws it as a QR code). This device keeps working until the new
+    /// one has moved.
+    Export(TransferExportArgs),
+    /// On the new device: open the package with its one-time key, enroll with new keys (the
+    /// old device is revoked at each provider), turn phone sign-in on again, add the accounts.
+    Import(TransferImportArgs),
+}
+
+/// `nyckel transfer export`.
+#[derive(Debug, Args)]
+pub struct TransferExportArgs {
+    /// The package file to write (owner-only)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace a file that already exists
+    #[arg(long)]
+    pub force: bool,
+    /// `--json`.
+    #[command(flatten)]
+    pub json: JsonArg,
+}
+
+/// `nyckel transfer import`.
+#[derive(Debug, Args)]
+pub struct TransferImportArgs {
+    /// The package `transfer export` wrote
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The one-time key `transfer export` printed (ABCDE-FGHIJ-KLMNO-PQRST-123456)
+    #[arg(long, value_name = "KEY")]
+    pub key: String,
+    /// The name the providers show for this device [default: the host name]
+    #[arg(long, value_name = "NAME")]
+    pub device_name: Option<String>,
     /// `--json`.
     #[command(flatten)]
     pub json: JsonArg,

@@ -12,6 +12,7 @@ use nyckel_core::approvals::ApprovalError;
 use nyckel_core::export::ExportError;
 use nyckel_core::import::ImportError;
 use nyckel_core::protocol::{ProtocolError, UriError};
+use nyckel_core::transfer::TransferError;
 use nyckel_core::vault::VaultError;
 use nyckel_core::{Classify, ErrorKind, ParseError};
 
@@ -35,6 +36,8 @@ pub enum CliError {
     Import(ImportError),
     /// An export was refused (nothing was written or logged).
     Export(ExportError),
+    /// A transfer export or import was refused as a whole.
+    Transfer(TransferError),
     /// Bad input found by the CLI itself (exit 2).
     Usage(String),
     /// Anything else (exit 1).
@@ -102,6 +105,7 @@ impl CliError {
                 format!("{} with --password-file FILE or --password-stdin", e.message_of_core())
             }
             CliError::Export(e) => render(e),
+            CliError::Transfer(e) => render(e),
             CliError::Usage(m) | CliError::Failure(m) => m.clone(),
             CliError::BrokenPipe => return None,
         };
@@ -117,6 +121,7 @@ fn classified(e: &CliError) -> Option<&dyn Classify> {
         CliError::Approval(e) => Some(e),
         CliError::Import(e) => Some(e),
         CliError::Export(e) => Some(e),
+        CliError::Transfer(e) => Some(e),
         CliError::Usage(_) | CliError::Failure(_) | CliError::BrokenPipe => None,
     }
 }
@@ -250,6 +255,12 @@ impl From<ImportError> for CliError {
 impl From<ExportError> for CliError {
     fn from(e: ExportError) -> Self {
         CliError::Export(e)
+    }
+}
+
+impl From<TransferError> for CliError {
+    fn from(e: TransferError) -> Self {
+        CliError::Transfer(e)
     }
 }
 

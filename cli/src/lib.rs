@@ -71,6 +71,7 @@ pub fn run() {
         Command::Activity(a) => commands::activity::run(&ctx, a),
         Command::Import(a) => commands::import::run(&ctx, a),
         Command::Export(a) => commands::export::run(&ctx, a),
+        Command::Transfer(a) => commands::transfer::run(&ctx, a),
         Command::Unlock(a) => commands::session::run_unlock(&ctx, a),
         Command::Lock => commands::session::run_lock(&ctx),
         Command::Agent(a) => agent::serve(a.seconds),

@@ -95,7 +95,7 @@ fn read_file(file: &Path, args: &ImportArgs) -> Result<Parsed> {
 }
 
 /// A file that cannot be read is the user's to fix (exit 2), unless reading itself failed.
-fn unreadable(e: InputError, context: &str) -> CliError {
+pub(crate) fn unreadable(e: InputError, context: &str) -> CliError {
     match e {
         InputError::TooLong { limit } => CliError::usage(format!(
             "{context}: it is larger than {limit} bytes, more than any export file"

@@ -16,6 +16,7 @@ pub mod list;
 pub mod phone_signin;
 pub mod session;
 pub mod show_qr;
+pub mod transfer;
 pub mod watch;
 
 use std::path::{Path, PathBuf};
