@@ -102,7 +102,7 @@ pub struct FetchFailure {
 }
 
 impl FetchFailure {
-    fn new(enrollment_id: i64, e: ApprovalError) -> Self {
+    pub(crate) fn new(enrollment_id: i64, e: ApprovalError) -> Self {
         let e = NyckelError::from(e);
         FetchFailure {
             enrollment_id,
@@ -209,14 +209,14 @@ pub struct NyckelApprovals {
 /// The device clock when a call starts (the core's system clock). The core advances it
 /// with the same clock while the call runs, so a clock offset is learned at the time an
 /// answer arrives (protocol §8).
-fn now() -> Result<i64, NyckelError> {
+pub(crate) fn now() -> Result<i64, NyckelError> {
     nyckel_core::clock::system_unix_time()
         .ok_or_else(|| NyckelError::Internal { reason: "the system clock is before 1970".into() })
 }
 
 impl NyckelApprovals {
     /// The core's flows over this object's vault, keys and client (cheap: borrows only).
-    fn core(&self) -> Approvals<'_, Mutex<Option<Vault>>> {
+    pub(crate) fn core(&self) -> Approvals<'_, Mutex<Option<Vault>>> {
         Approvals::new(self.vault.access(), &self.keys, &self.http)
     }
 

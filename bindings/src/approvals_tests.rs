@@ -719,3 +719,43 @@ fn not_found_means_no_such_request_only_for_the_answer() {
     };
     assert_eq!(failure, refused.to_string());
 }
+
+#[test]
+fn a_phone_transfer_moves_the_enrollment_with_new_keys_and_revokes_the_old_phone() {
+    let idp = Idp::new();
+    let old = Phone::new();
+    let id = old.enroll(&idp, "anna");
+    old.approvals.enable_phone_signin(id).unwrap();
+    let out = old.approvals.export_phone_transfer().unwrap();
+    assert!(out.qr_payload.starts_with("nyckel-transfer://v1?key="));
+    assert!(out.key_text.ends_with(&out.code));
+    assert_eq!(out.enrollments.len(), 1);
+    assert!(out.enrollments[0].phone_signin && out.enrollments[0].failure.is_none());
+    assert!(!format!("{out:?}").contains(&out.code), "Debug hides the key");
+
+    let new = Phone::new();
+    let wrong =
+        new.approvals.import_phone_transfer(out.package.clone(), "not a key".into(), "Nya".into());
+    assert_eq!(wrong.unwrap_err().kind(), ErrorKind::InvalidInput);
+    let moved = new
+        .approvals
+        .import_phone_transfer(out.package.clone(), out.key_text.clone(), "Nya".into())
+        .unwrap();
+    let m = &moved.enrollments[0];
+    assert!(m.failure.is_none(), "{m:?}");
+    assert!(m.old_device_revoked);
+    assert_eq!(m.phone_signin, Some(true));
+    let devices = idp.devices("anna");
+    assert_eq!(devices.iter().filter(|d| d.revoked_at.is_some()).count(), 1);
+    assert!(devices.iter().any(|d| d.revoked_at.is_none() && d.name == "Nya" && d.phone_signin));
+    let err = old.approvals.pending_requests().unwrap().failures.remove(0);
+    assert_eq!(err.kind, ErrorKind::DeviceRevoked);
+
+    // The package is good once: a third phone's enrollment is refused, typed.
+    let third = Phone::new();
+    let again =
+        third.approvals.import_phone_transfer(out.package, out.key_text, "Tredje".into()).unwrap();
+    let failure = again.enrollments[0].failure.as_ref().unwrap();
+    assert_eq!(failure.kind, ErrorKind::InvalidEnrollmentCode);
+    assert!(third.approvals.enrollments().unwrap().is_empty());
+}

@@ -13,6 +13,7 @@ use nyckel_core::approvals::ApprovalError;
 use nyckel_core::export::ExportError;
 use nyckel_core::import::ImportError;
 use nyckel_core::protocol::{KeyStoreError, ProtocolError, UriError};
+use nyckel_core::transfer::TransferError;
 use nyckel_core::vault::{ProtectorError, VaultError};
 use nyckel_core::{Classify, CodeError, ErrorKind, NextStep, ParseError};
 
@@ -616,6 +617,17 @@ impl From<ExportError> for NyckelError {
     fn from(e: ExportError) -> Self {
         match e {
             ExportError::Vault(e) => e.into(),
+            e => NyckelError::classified(&e),
+        }
+    }
+}
+
+impl From<TransferError> for NyckelError {
+    fn from(e: TransferError) -> Self {
+        match e {
+            TransferError::Import(e) => e.into(),
+            TransferError::Export(e) => e.into(),
+            TransferError::Approval(e) => e.into(),
             e => NyckelError::classified(&e),
         }
     }

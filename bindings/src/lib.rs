@@ -20,6 +20,7 @@ mod error;
 mod http;
 mod keys;
 mod otp;
+mod phone_transfer;
 mod protector;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
