@@ -145,6 +145,47 @@ final class ApprovalsTests: XCTestCase {
         XCTAssertEqual(summary, ["report/reported/VPN/Okänd plats", "deny/denied/Intranät/Lund, SE"])
     }
 
+    func testPhoneTransferMovesTheEnrollmentWithNewKeysAndRevokesTheOldPhone() throws {
+        let idp = try idp()
+        let user = newUser()
+        let old = try Phone()
+        let id = try enroll(old, user).id
+        try old.approvals.enablePhoneSignin(enrollmentId: id)
+        let out = try old.approvals.exportPhoneTransfer()
+        XCTAssertTrue(out.qrPayload.hasPrefix("nyckel-transfer://v1?key="), out.qrPayload)
+        XCTAssertTrue(out.keyText.hasSuffix(out.code) && out.code.count == 6)
+        XCTAssertEqual(out.enrollments.count, 1)
+        XCTAssertTrue(out.enrollments[0].phoneSignin && out.enrollments[0].failure == nil)
+
+        let new = try Phone()
+        XCTAssertThrowsError(try new.approvals.importPhoneTransfer(package: out.package, keyText: "not a key", deviceName: "Nya")) {
+            XCTAssertEqual(($0 as? NyckelError)?.kind(), .invalidInput)
+        }
+        XCTAssertTrue(try new.approvals.enrollments().isEmpty, "nothing changed")
+        let moved = try new.approvals.importPhoneTransfer(package: out.package, keyText: out.keyText, deviceName: "Nya").enrollments
+        XCTAssertEqual(moved.count, 1)
+        XCTAssertNil(moved[0].failure)
+        XCTAssertTrue(moved[0].oldDeviceRevoked)
+        XCTAssertEqual(moved[0].phoneSignin, true)
+        // New keys on the new phone; the provider has the new device and has revoked the old one.
+        XCTAssertTrue(new.keys.aliases.isDisjoint(with: old.keys.aliases), "keys are never copied")
+        XCTAssertTrue(try new.approvals.enrollments()[0].phoneSigninEnabled)
+        let devices = try idp.devices(user)
+        XCTAssertTrue(devices.contains { $0["name"] as? String == "Nya" }, "\(devices)")
+        XCTAssertEqual(try old.approvals.pendingRequests().failures.first?.kind, .deviceRevoked)
+
+        // The new phone approves.
+        let signIn = try idp.startSignIn(user)
+        _ = try new.approvals.pendingRequests()
+        XCTAssertEqual(try new.approvals.approve(requestId: signIn.id, number: signIn.number), .approved)
+
+        // The package is good once: a third phone's enrollment is refused, typed, and stores nothing.
+        let third = try Phone()
+        let again = try third.approvals.importPhoneTransfer(package: out.package, keyText: out.keyText, deviceName: "Tredje").enrollments
+        XCTAssertEqual(again.first?.failure?.kind, .invalidEnrollmentCode)
+        XCTAssertTrue(try third.approvals.enrollments().isEmpty)
+    }
+
     func testPhoneSigninWithTheUserVerificationGate() throws {
         let idp = try idp()
         let user = newUser()

@@ -142,6 +142,45 @@ class ApprovalsTest {
     }
 
     @Test
+    fun phoneTransferMovesTheEnrollmentWithNewKeysAndRevokesTheOldPhone() {
+        val user = newUser()
+        val old = phone()
+        val id = old.enroll(user).id
+        old.approvals.enablePhoneSignin(id)
+        val out = old.approvals.exportPhoneTransfer()
+        assertTrue(out.qrPayload.startsWith("nyckel-transfer://v1?key="), out.qrPayload)
+        assertTrue(out.keyText.endsWith(out.code) && out.code.length == 6)
+        val offer = out.enrollments.single()
+        assertTrue(offer.phoneSignin && offer.failure == null, "$offer")
+
+        val new = phone()
+        val notAKey = assertFailsWith<NyckelException> { new.approvals.importPhoneTransfer(out.`package`, "not a key", "Nya") }
+        assertEquals(ErrorKind.INVALID_INPUT, notAKey.kind())
+        assertTrue(new.approvals.enrollments().isEmpty(), "nothing changed")
+        val moved = new.approvals.importPhoneTransfer(out.`package`, out.keyText, "Nya").enrollments.single()
+        assertEquals(null, moved.failure)
+        assertTrue(moved.oldDeviceRevoked)
+        assertEquals(true, moved.phoneSignin)
+        // New keys on the new phone; the provider has the new device and has revoked the old one.
+        assertTrue(new.keys.aliases.intersect(old.keys.aliases).isEmpty(), "keys are never copied")
+        assertTrue(new.approvals.enrollments().single().phoneSigninEnabled)
+        val devices = idp.devicesJson(user)
+        assertTrue(devices.contains("\"name\":\"Nya\""), devices)
+        assertEquals(ErrorKind.DEVICE_REVOKED, old.approvals.pendingRequests().failures.single().kind)
+
+        // The new phone approves; the old one is refused.
+        val signIn = idp.startSignIn(user)
+        new.approvals.pendingRequests()
+        assertEquals(SignInOutcome.APPROVED, new.approvals.approve(signIn.id, signIn.number))
+
+        // The package is good once: a third phone's enrollment is refused, typed, and stores nothing.
+        val third = phone()
+        val again = third.approvals.importPhoneTransfer(out.`package`, out.keyText, "Tredje").enrollments.single()
+        assertEquals(ErrorKind.INVALID_ENROLLMENT_CODE, again.failure?.kind)
+        assertTrue(third.approvals.enrollments().isEmpty())
+    }
+
+    @Test
     fun phoneSigninWithTheUserVerificationGate() {
         val user = newUser()
         val phone = phone()
