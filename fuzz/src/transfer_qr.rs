@@ -24,7 +24,9 @@ pub fn check(data: &[u8]) {
     for uri in google::uris(&accounts, batch.batch_id) {
         let b = parse_google_transfer_payload(&uri)
             .unwrap_or_else(|e| panic!("the exporter wrote a payload that does not parse ({e})"));
-        again.extend(b.entries.into_iter().map(|e| e.result.expect("exported accounts read back").params));
+        again.extend(
+            b.entries.into_iter().map(|e| e.result.expect("exported accounts read back").params),
+        );
     }
     assert_eq!(again.len(), accounts.len());
     for (a, b) in accounts.iter().zip(&again) {

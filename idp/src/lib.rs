@@ -81,3 +81,16 @@ pub use signin::{SigninFrom, Started, Status};
 pub mod testing {
     pub use crate::storage::LockedWrites;
 }
+
+/// The parsers and validators that take hostile input, for the cargo-fuzz targets in `fuzz/`
+/// (feature `fuzzing`): OpenID Connect authorization, token and logout requests, Entra's
+/// external authentication method requests, hints and key sets. They
+/// are the functions the HTTP handlers call, free of storage and HTTP; nothing here is part of
+/// the provider's API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::eam::{answer as eam_answer, hint, jwks, request as eam_request};
+    pub use crate::oidc::{authorize, client, error, keys, logout, token};
+    pub use crate::oidc_model::SignInMethod;
+}
