@@ -154,10 +154,12 @@ pub fn verify(hint: &str, key: &Jwk, method: &EamMethod, now: i64) -> Result<Hin
     if !c.aud.is(&method.app_id) {
         return Err(HintError::WrongAudience);
     }
-    if c.iat > now + FUTURE_LEEWAY {
+    if c.iat > now.saturating_add(FUTURE_LEEWAY) {
         return Err(HintError::FromTheFuture);
     }
-    if now - c.iat > MAX_AGE {
+    // `iat` is any i64 the signer chose: saturate, or an age near the bottom of the range
+    // wraps to a negative one (fresh).
+    if now.saturating_sub(c.iat) > MAX_AGE {
         return Err(HintError::TooOld);
     }
     Ok(Hint { tid, oid: c.oid, sub: c.sub })

@@ -135,3 +135,20 @@ fn a_forged_or_foreign_signature_is_refused() {
         HintError::BadSignature
     );
 }
+
+/// Found by the `eam_hint` fuzz target (its model of the rules computes ages without
+/// overflow): an `iat` near the bottom of the range overflowed `now - iat` — a panic with
+/// debug assertions, and in a release build a wrapped, negative age that let the hint pass
+/// as fresh. Such a hint is too old; one near the top is from the future.
+#[test]
+fn an_iat_at_either_end_of_the_range_is_refused_without_overflow() {
+    let r = ring();
+    for iat in [i64::MIN, i64::MIN + 1, -NOW] {
+        let c = with(&[("iat", json!(iat))]);
+        assert_eq!(check(&r, &c).unwrap_err(), HintError::TooOld, "{iat}");
+    }
+    for iat in [i64::MAX, i64::MAX - 1] {
+        let c = with(&[("iat", json!(iat))]);
+        assert_eq!(check(&r, &c).unwrap_err(), HintError::FromTheFuture, "{iat}");
+    }
+}
