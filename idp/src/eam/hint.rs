@@ -106,15 +106,17 @@ pub fn unverified_tenant_and_kid(hint: &str) -> Result<(String, String), HintErr
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| HintError::Malformed)?;
-    #[derive(Deserialize)]
-    struct Tid {
-        tid: String,
-    }
-    let tid: Tid = serde_json::from_slice(&bytes).map_err(|_| HintError::Malformed)?;
-    if !id_ok(&tid.tid) {
-        return Err(HintError::Malformed);
-    }
-    Ok((tid.tid, kid))
+    // The claims are a JSON object (RFC 7519 §7.2): a derived `Deserialize` would also read
+    // a struct from an array, by position.
+    let claims: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|_| HintError::Malformed)?;
+    let tid = claims
+        .as_object()
+        .and_then(|o| o.get("tid"))
+        .and_then(serde_json::Value::as_str)
+        .filter(|t| id_ok(t))
+        .ok_or(HintError::Malformed)?;
+    Ok((tid.to_owned(), kid))
 }
 
 /// Verifies `hint` with `key` (the tenant's JWKS key of its `kid`) for `method` at `now`:

@@ -152,3 +152,17 @@ fn an_iat_at_either_end_of_the_range_is_refused_without_overflow() {
         assert_eq!(check(&r, &c).unwrap_err(), HintError::FromTheFuture, "{iat}");
     }
 }
+
+/// Found by the `eam_hint` fuzz target: claims that are a JSON array were read by position
+/// before the signature check (serde reads a struct from a sequence), so `["tenant-a"]` gave a
+/// tenant and `["tenant-c"]` was refused as an unknown tenant rather than malformed. Claims
+/// are a JSON object (RFC 7519 §7.2).
+#[test]
+fn claims_that_are_not_a_json_object_are_malformed() {
+    let r = ring();
+    let token = r.sign(SigningAlg::Rs256, &json!(["tenant-a"])).unwrap();
+    assert_eq!(hint::unverified_tenant_and_kid(&token).unwrap_err(), HintError::Malformed);
+    for claims in [json!(["tenant-a"]), json!(["tenant-c"]), json!("tenant-a"), json!(null)] {
+        assert_eq!(check(&r, &claims).unwrap_err(), HintError::Malformed, "{claims}");
+    }
+}
