@@ -28,8 +28,11 @@ pub fn selector(data: &[u8]) -> (u8, &[u8]) {
     }
 }
 
+/// A target's check: the fuzzer's bytes in, a panic when a promise breaks.
+pub type Check = fn(&[u8]);
+
 /// Every target: its name (as in `Cargo.toml` and `corpus/`) and its check.
-pub const TARGETS: [(&str, fn(&[u8])); 10] = [
+pub const TARGETS: [(&str, Check); 10] = [
     ("otpauth", otpauth::check),
     ("enroll_uri", enroll_uri::check),
     ("provider_response", provider_response::check),
@@ -47,7 +50,7 @@ mod seeds {
     use std::path::Path;
 
     /// Runs every committed seed of `target` through its check; returns how many there were.
-    fn run(target: &str, check: fn(&[u8])) -> usize {
+    fn run(target: &str, check: super::Check) -> usize {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
         let mut seeds: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
