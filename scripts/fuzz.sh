@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh                 every target, 15 s each
 #   scripts/fuzz.sh TARGET SECONDS  one target (otpauth, enroll_uri, provider_response,
 #                                   vault_record, import_file, transfer_qr, oidc_authorize,
-#                                   oidc_token, oidc_logout, eam_hint), as long as you like
+#                                   oidc_token, oidc_logout, eam_hint, device_assertion), as
+#                                   long as you like
 #   scripts/fuzz.sh all SECONDS     every target, SECONDS each
 #
 # CI (`cargo xtask test fuzz`) runs each target 10 s.
@@ -26,7 +27,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 which=${1:-all}
 seconds=${2:-15}
 all=(otpauth enroll_uri provider_response vault_record import_file transfer_qr oidc_authorize
-     oidc_token oidc_logout eam_hint)
+     oidc_token oidc_logout eam_hint device_assertion)
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     echo "fuzz.sh: cargo-fuzz is not installed (cargo install cargo-fuzz)" >&2

@@ -9,6 +9,7 @@
 //! in the normal test suite of the crate that had the bug. `cargo test` here runs every
 //! committed seed (`corpus/TARGET/`) through its check.
 
+pub mod device_assertion;
 pub mod eam_hint;
 pub mod enroll_uri;
 pub mod import_file;
@@ -32,7 +33,7 @@ pub fn selector(data: &[u8]) -> (u8, &[u8]) {
 pub type Check = fn(&[u8]);
 
 /// Every target: its name (as in `Cargo.toml` and `corpus/`) and its check.
-pub const TARGETS: [(&str, Check); 10] = [
+pub const TARGETS: [(&str, Check); 11] = [
     ("otpauth", otpauth::check),
     ("enroll_uri", enroll_uri::check),
     ("provider_response", provider_response::check),
@@ -43,6 +44,7 @@ pub const TARGETS: [(&str, Check); 10] = [
     ("oidc_token", oidc_token::check),
     ("oidc_logout", oidc_logout::check),
     ("eam_hint", eam_hint::check),
+    ("device_assertion", device_assertion::check),
 ];
 
 #[cfg(test)]

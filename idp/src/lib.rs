@@ -84,7 +84,7 @@ pub mod testing {
 
 /// The parsers and validators that take hostile input, for the cargo-fuzz targets in `fuzz/`
 /// (feature `fuzzing`): OpenID Connect authorization, token and logout requests, Entra's
-/// external authentication method requests, hints and key sets. They
+/// external authentication method requests, hints and key sets, and device assertions. They
 /// are the functions the HTTP handlers call, free of storage and HTTP; nothing here is part of
 /// the provider's API.
 #[cfg(feature = "fuzzing")]
@@ -93,4 +93,9 @@ pub mod fuzzing {
     pub use crate::eam::{answer as eam_answer, hint, jwks, request as eam_request};
     pub use crate::oidc::{authorize, client, error, keys, logout, token};
     pub use crate::oidc_model::SignInMethod;
+
+    /// The provider's checks of a device's assertion (`respond`).
+    pub mod verify {
+        pub use crate::verify::{check, decode, AssertionBody, Checked, Decided, Expected};
+    }
 }
