@@ -1,13 +1,15 @@
 //! What a provider (or anyone between it and the phone) answers: the pending-requests list,
-//! the enrollment answer and the result of an approval. Raw bytes exercise the envelope and
+//! the enrollment answer, the result of an approval, the signed time and the acknowledgement
+//! of an unenrollment. Raw bytes exercise the envelope and
 //! error-body parsing every attacker on the path reaches; payloads signed with the pinned
 //! provider key (with `@NONCE@` replaced by the request's nonce) reach the payload checks
 //! behind the signature. Every answer must be a value or a typed `ProtocolError`.
 
 use nyckel_core::protocol::wire::{b64, fingerprint, provider_signed_bytes, H_NONCE};
 use nyckel_core::protocol::{
-    enroll, fetch_pending, parse_pending, parse_respond_result, Decision, DeviceKeyStore,
-    EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest, SoftwareKeyStore,
+    enroll, fetch_pending, parse_pending, parse_respond_result, sync_time, unenroll, Decision,
+    DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse, PendingRequest,
+    ProtocolError, SoftwareKeyStore,
 };
 use nyckel_core::random::SystemRandom;
 use ring::rand::SystemRandom as RingRandom;
@@ -121,7 +123,9 @@ struct Request {
 
 impl Request {
     fn of(req: &HttpRequest) -> Request {
+        // A device-signed request carries its nonce in a header, a time request in its query.
         let nonce = req.headers.iter().find(|(k, _)| k == H_NONCE).map(|(_, v)| v.clone());
+        let nonce = nonce.or_else(|| req.url.split_once("nonce=").map(|(_, n)| n.to_owned()));
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap_or_default();
         let device_key = body["devicePublicKey"].as_str().unwrap_or_default().to_owned();
         Request { nonce: nonce.unwrap_or_default(), device_key }
@@ -143,14 +147,18 @@ thread_local! {
 /// Feeds `data` to one of the response parsers, chosen by its first byte.
 pub fn check(data: &[u8]) {
     let (which, rest) = crate::selector(data);
-    FIXTURE.with(|f| match which % 7 {
+    FIXTURE.with(|f| match which % 11 {
         0 => pending(f, |_| raw(rest)),
         1 => enrollment(f, |_| raw(rest)),
         2 => result(f, raw(rest)),
         3 => pending(f, |req| f.signed(200, rest, req, false)),
         4 => pending(f, |req| f.signed(401, rest, req, false)),
         5 => enrollment(f, |req| f.signed(200, rest, req, true)),
-        _ => result(f, f.signed(200, rest, &Request::default(), false)),
+        6 => result(f, f.signed(200, rest, &Request::default(), false)),
+        7 => time(f, |_| raw(rest)),
+        8 => time(f, |req| f.signed(200, rest, req, false)),
+        9 => unenrolled(f, |_| raw(rest)),
+        _ => unenrolled(f, |req| f.signed(200, rest, req, false)),
     })
 }
 
@@ -192,5 +200,23 @@ fn enrollment(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
 fn result(f: &Fixture, resp: HttpResponse) {
     for decision in [Decision::Approve { number: 42 }, Decision::Deny, Decision::Report] {
         let _ = parse_respond_result(&f.enrollment, &f.request, decision, &resp);
+    }
+}
+
+fn time(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
+    let mut enrollment = f.enrollment.clone();
+    let (req, sync) = sync_time(&enrollment, &SystemRandom).unwrap();
+    if let Ok(offset) = sync.finish(&mut enrollment, &answer(&Request::of(&req)), NOW) {
+        assert_eq!(offset, enrollment.clock_offset);
+    }
+}
+
+fn unenrolled(f: &Fixture, answer: impl FnOnce(&Request) -> HttpResponse) {
+    let mut enrollment = f.enrollment.clone();
+    let (req, ack) = unenroll(&enrollment, &f.keys, &SystemRandom, NOW).unwrap();
+    match ack.finish(&mut enrollment, &answer(&Request::of(&req)), NOW) {
+        // Only a signed answer moves the clock.
+        Ok(()) | Err(ProtocolError::ClockSkew) => {}
+        Err(_) => assert_eq!(enrollment.clock_offset, f.enrollment.clock_offset),
     }
 }
