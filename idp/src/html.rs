@@ -40,6 +40,7 @@ button.secondary { background: transparent; color: var(--accent); }
 .error { color: var(--bad); }
 .qr svg { width: 100%; max-width: 18rem; height: auto; display: block; margin: 1rem auto; background: white; padding: .5rem; }
 code.uri { display: block; word-break: break-all; font-size: .8rem; background: #8881; padding: .5rem; border-radius: .4rem; }
+@media (min-width: 48rem) { .small-only { display: none; } }
 table { width: 100%; border-collapse: collapse; } td, th { text-align: left; padding: .3rem; border-bottom: 1px solid #8883; }
 "#;
 

@@ -37,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(signin_form).post(signin_post))
         .route("/signin/status/{id}", get(signin_status))
         .route("/signin/complete/{id}", post(signin_complete))
-        .route("/account", get(account))
+        .route("/account", get(crate::account_web::account))
         .route("/signout", post(signout))
 }
 
@@ -330,7 +330,11 @@ pub(crate) async fn security_headers(
 ) -> Response {
     static CSP: std::sync::OnceLock<header::HeaderValue> = std::sync::OnceLock::new();
     let csp = CSP.get_or_init(|| {
-        let policy = crate::html::content_security_policy(&[NUMBER_JS, AUTO_SUBMIT_JS]);
+        let policy = crate::html::content_security_policy(&[
+            NUMBER_JS,
+            AUTO_SUBMIT_JS,
+            crate::account_web::ACCOUNT_JS,
+        ]);
         header::HeaderValue::from_str(&policy).expect("a policy of ASCII text")
     });
     let mut resp = next.run(req).await;
@@ -555,7 +559,7 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-fn qr_svg(data: &str) -> String {
+pub(crate) fn qr_svg(data: &str) -> String {
     match qrcode::QrCode::new(data.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color<'_>>()
@@ -565,71 +569,6 @@ fn qr_svg(data: &str) -> String {
             .replacen("<?xml version=\"1.0\" standalone=\"yes\"?>", "", 1),
         Err(_) => "<p class=\"error\">QR-koden kunde inte skapas.</p>".to_owned(),
     }
-}
-
-async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/signin").into_response();
-    };
-    let r = st
-        .run(move |c, s| {
-            let Some((_, name)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
-                return Ok(None);
-            };
-            let enrollment = admin::issue_enrollment(c, &s.cfg, &name)?;
-            let devices = admin::list_devices(c, &name)?;
-            let code = otp::method(c, &name)?;
-            Ok(Some((name, enrollment, devices, code)))
-        })
-        .await;
-    let (name, enrollment, devices, code) = match r {
-        Ok(Some(x)) => x,
-        Ok(None) => return Redirect::to("/signin").into_response(),
-        Err(e) => return error_page(&st, status_of(&e), "Kontot kunde inte visas."),
-    };
-    let rows: String = devices
-        .iter()
-        .map(|d| {
-            // "Ta bort" per active phone (account_web.rs warns before the last one goes).
-            let remove = match d.revoked_at {
-                Some(_) => String::new(),
-                None => format!(
-                    "<form method=\"post\" action=\"/account/devices/remove\"><input type=\"hidden\" name=\"device\" value=\"{id}\"><button type=\"submit\" class=\"secondary\" aria-label=\"Ta bort {name}\">Ta bort</button></form>",
-                    id = esc(&d.device_id),
-                    name = esc(&d.name)
-                ),
-            };
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{remove}</td></tr>",
-                esc(&d.name),
-                if d.phone_signin { "Telefoninloggning" } else { "Godkännanden" },
-                if d.revoked_at.is_some() { "Spärrad" } else { "Aktiv" }
-            )
-        })
-        .collect();
-    let devices_html = if devices.is_empty() {
-        "<p class=\"hint\">Inga telefoner registrerade ännu.</p>".to_owned()
-    } else {
-        format!("<table><tr><th>Enhet</th><th>Typ</th><th>Status</th><th>Åtgärd</th></tr>{rows}</table>")
-    };
-    let body = format!(
-        r#"<h1 id="signed-in">Inloggad som {name}</h1>
-<h2>Lägg till telefon</h2>
-<p>Skanna koden med Nyckel-appen. Koden kan användas en gång och gäller i {mins} minuter.</p>
-<div class="qr" id="qr">{svg}</div>
-<code class="uri" id="enroll-uri">{uri}</code>
-<h2>Dina enheter</h2>{devices_html}{code_html}
-<form method="post" action="/signout"><button type="submit" class="secondary">Logga ut</button></form>"#,
-        name = esc(&name),
-        mins = st.cfg.activation_ttl / 60,
-        svg = qr_svg(&enrollment.enroll_uri),
-        uri = esc(&enrollment.enroll_uri),
-        code_html =
-            code_html::account_section(code, devices.iter().any(|d| d.revoked_at.is_none())),
-    );
-    let mut resp = Html(page(&st.provider.issuer, "Ditt konto", &body)).into_response();
-    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    resp
 }
 
 async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {

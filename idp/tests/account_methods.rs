@@ -131,3 +131,47 @@ fn another_users_phone_and_cross_site_posts_are_refused() {
     assert_eq!(location(&anonymous), "/signin");
     assert_eq!(active_devices(&idp, "anna").len(), 2);
 }
+
+#[test]
+fn the_account_page_lists_each_phone_offers_the_app_link_and_sees_a_new_phone_arrive() {
+    let mut idp = Idp::start();
+    let mut browser = signed_in(&mut idp);
+    let state = |b: &mut Browser| {
+        let resp = b.get(&idp.url("/account/devices/state"));
+        assert_eq!(resp.status, 200, "{}", text(&resp));
+        serde_json::from_slice::<serde_json::Value>(&resp.body).unwrap()["active"].as_u64()
+    };
+    let account = text(&browser.get(&idp.url("/account")));
+    // Each phone with its name, when it was added and last used (anna's phone just approved).
+    assert!(account.contains("<th>Tillagd</th><th>Senast använd</th>"), "{account}");
+    assert!(!account.contains("Aldrig"), "the phone that approved has been used: {account}");
+    // The code as a QR code with an accessible name, and as an app link on the phone itself.
+    let link = attr(&account, "id=\"open-in-app\" href").expect("Öppna i Nyckel");
+    let shown = account.split("<code class=\"uri\" id=\"enroll-uri\">").nth(1).unwrap();
+    let shown = shown.split("</code>").next().unwrap().replace("&amp;", "&");
+    assert!(link.starts_with("nyckel-enroll://v1?") && link == shown, "{link} vs {shown}");
+    assert!(account.contains("aria-label=\"QR-kod för att lägga till en telefon i Nyckel\""));
+    assert!(account.contains("data-active=\"1\""), "{account}");
+    assert_eq!(state(&mut browser), Some(1));
+
+    // The app enrolls with the code the page shows: the count the page's script watches grows,
+    // and the new phone is listed as never used.
+    let keys = p::SoftwareKeyStore::new();
+    let (req, st) = p::enroll::begin(
+        &EnrollUri::parse(&link).unwrap(),
+        "Ny telefon",
+        None,
+        &keys,
+        &SystemRandom,
+        now(),
+    )
+    .unwrap();
+    st.finish(&send(&req), now()).unwrap();
+    assert_eq!(state(&mut browser), Some(2));
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("<td>Ny telefon</td>") && account.contains("Aldrig"), "{account}");
+
+    // Without a session the state is not told.
+    let anonymous = Browser::default().get(&idp.url("/account/devices/state"));
+    assert_eq!(anonymous.status, 401);
+}

@@ -243,6 +243,18 @@ test('browser: password + `nyckel approve` with the number from the page reaches
   assert(await page.$('#qr svg'), 'enrollment QR code as inline SVG');
   assert((await page.textContent('#enroll-uri')).startsWith('nyckel-enroll://v1?'), 'enrollment URI as text');
   await page.screenshot({ path: join(SHOTS, 'nyckel-account.png'), fullPage: true });
+  // A second phone enrolls with the page's "Öppna i Nyckel" link: the page says so by itself,
+  // without a reload (its script passes the CSP and watches the provider).
+  const link = await page.getAttribute('#open-in-app', 'href');
+  assert(link === (await page.textContent('#enroll-uri')), 'the app link is the enrollment URI');
+  assert(!(await page.isVisible('#added')), 'nothing added yet');
+  const second = join(work, 'anna-2.nyckel');
+  await ok(second, ['init', '--kdf-memory-mib', '19', '--kdf-iterations', '2']);
+  await ok(second, ['enroll', link, '--json']);
+  await page.waitForSelector('#added', { state: 'visible', timeout: 15000 });
+  assert((await page.textContent('#added')).includes('Telefonen är tillagd ✓'), 'the page says the phone is added');
+  assert(!(await page.isVisible('#qr')), 'the used code is no longer shown');
+  await page.screenshot({ path: join(SHOTS, 'nyckel-account-added.png'), fullPage: true });
   await page.close();
   // Answered: a second answer finds nothing; the decision is in the log.
   const again = await fails(vault, ['approve', '--number', String(number), '--yes', '--wait', '1'], 2, 'no sign-in requests waiting');
