@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::admin::{self, Removal};
 use crate::code_html;
-use crate::html::{esc, page};
+use crate::html::{esc, page, ACCOUNT_JS};
 use crate::model::{DeviceId, DeviceInfo};
 use crate::otp;
 use crate::signin;
@@ -26,34 +26,10 @@ use crate::web::{
 /// Routes of the account page's actions.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/account", get(account))
         .route("/account/devices/remove", post(remove_device))
         .route("/account/devices/state", get(devices_state))
 }
-
-/// The account page's script: while the "Lägg till telefon" section shows, asks every two
-/// seconds how many phones are active; once there are more than when the page was made, the
-/// app has enrolled with the code, and the section says so instead of showing the code.
-pub(crate) const ACCOUNT_JS: &str = r#"
-(function () {
-  var add = document.getElementById('add-phone');
-  if (!add) return;
-  var before = +add.dataset.active, base = add.dataset.base || '';
-  function poll() {
-    fetch(base + '/account/devices/state', { cache: 'no-store', credentials: 'same-origin' })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (j) {
-        if (j && j.active > before) {
-          document.getElementById('add-code').hidden = true;
-          document.getElementById('added').hidden = false;
-        } else {
-          setTimeout(poll, 2000);
-        }
-      })
-      .catch(function () { setTimeout(poll, 4000); });
-  }
-  setTimeout(poll, 2000);
-})();
-"#;
 
 /// A time on the account page, in the provider's time zone ("2026-12-05 14:03").
 fn page_time(unix: i64) -> String {
@@ -86,7 +62,7 @@ fn device_row(d: &DeviceInfo) -> String {
 }
 
 /// `GET /account`: the signed-in user's security information.
-pub(crate) async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
+async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/signin").into_response();
     };

@@ -48,6 +48,31 @@ table { width: 100%; border-collapse: collapse; } td, th { text-align: left; pad
 /// `onload` attribute, so the CSP can allow it by its hash.
 pub(crate) const AUTO_SUBMIT_JS: &str = "document.forms[0].submit();";
 
+/// The account page's script: while the "Lägg till telefon" section shows, asks every two
+/// seconds how many phones are active; once there are more than when the page was made, the
+/// app has enrolled with the code, and the section says so instead of showing the code.
+pub(crate) const ACCOUNT_JS: &str = r#"
+(function () {
+  var add = document.getElementById('add-phone');
+  if (!add) return;
+  var before = +add.dataset.active, base = add.dataset.base || '';
+  function poll() {
+    fetch(base + '/account/devices/state', { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (j && j.active > before) {
+          document.getElementById('add-code').hidden = true;
+          document.getElementById('added').hidden = false;
+        } else {
+          setTimeout(poll, 2000);
+        }
+      })
+      .catch(function () { setTimeout(poll, 4000); });
+  }
+  setTimeout(poll, 2000);
+})();
+"#;
+
 /// The `Content-Security-Policy` of every answer: no sources but the inline `scripts` and the
 /// style sheet, allowed by their SHA-256; fetches to the provider only; never in a frame
 /// (clickjacking of the number page or the approval flow).

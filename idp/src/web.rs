@@ -37,7 +37,6 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(signin_form).post(signin_post))
         .route("/signin/status/{id}", get(signin_status))
         .route("/signin/complete/{id}", post(signin_complete))
-        .route("/account", get(crate::account_web::account))
         .route("/signout", post(signout))
 }
 
@@ -333,7 +332,7 @@ pub(crate) async fn security_headers(
         let policy = crate::html::content_security_policy(&[
             NUMBER_JS,
             AUTO_SUBMIT_JS,
-            crate::account_web::ACCOUNT_JS,
+            crate::html::ACCOUNT_JS,
         ]);
         header::HeaderValue::from_str(&policy).expect("a policy of ASCII text")
     });
