@@ -20,7 +20,7 @@ use crate::oidc::discovery::Issuer;
 use crate::oidc::service::key_ring;
 use crate::oidc_model::{SignInMethod, SigningAlg};
 use crate::signin::{self, Kind, SigninFrom, Started};
-use crate::storage::Store;
+use crate::storage::{with_lookup, Store};
 
 /// Where the number page continues an Entra request (`?authz=…&request=…&t=…`).
 pub const RESUME_PATH: &str = "/eam/resume";
@@ -223,17 +223,7 @@ pub(crate) fn authorize(
     from: &SigninFrom,
 ) -> Result<Outcome, Error> {
     let now = cfg.clock.now();
-    let mut failed = None;
-    let parsed = request::parse(params, |id| match store.eam_method(id) {
-        Ok(m) => m,
-        Err(e) => {
-            failed = Some(e);
-            None
-        }
-    });
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
+    let parsed = with_lookup(|id| store.eam_method(id), |find| request::parse(params, find))?;
     let (req, method) = match parsed {
         Ok(ok) => ok,
         Err(e) => return Ok(Outcome::Page(PageError::Request(e))),

@@ -20,7 +20,7 @@ use crate::oidc_model::{
     Authentication, Client, CodeVerdict, OidcSession, PendingAuthorization, SignInMethod,
 };
 use crate::signin;
-use crate::storage::Store;
+use crate::storage::{with_lookup, Store};
 
 /// How long an authorization request may wait for the user to sign in (seconds).
 pub(crate) const PENDING_TTL: i64 = 600;
@@ -125,17 +125,7 @@ fn parse(
     params: &[(String, String)],
     issuer: &Issuer,
 ) -> Result<Result<(AuthorizeRequest, Client), Authorized>, Error> {
-    let mut failed = None;
-    let parsed = authorize::parse(params, |id| match store.client(id) {
-        Ok(c) => c,
-        Err(e) => {
-            failed = Some(e);
-            None
-        }
-    });
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
+    let parsed = with_lookup(|id| store.client(id), |find| authorize::parse(params, find))?;
     Ok(parsed.map_err(|refusal| match refusal {
         Refusal::Page(p) => Authorized::Page(p),
         Refusal::Redirect(to, e) => {
@@ -417,17 +407,10 @@ pub(crate) fn logout(
     session_token: Option<&str>,
 ) -> Result<Result<Logout, LogoutError>, Error> {
     let keys = key_ring(store, &cfg.issuer, cfg.clock.now())?;
-    let mut failed = None;
-    let decided = logout::decide(req, &keys, issuer.as_str(), |id| match store.client(id) {
-        Ok(c) => c,
-        Err(e) => {
-            failed = Some(e);
-            None
-        }
-    });
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
+    let decided = with_lookup(
+        |id| store.client(id),
+        |find| logout::decide(req, &keys, issuer.as_str(), find),
+    )?;
     let out = match decided {
         Ok(out) => out,
         Err(e) => return Ok(Err(e)),

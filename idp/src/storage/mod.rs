@@ -107,6 +107,28 @@ pub(crate) struct RateWindow<'a> {
 /// Result of a store operation.
 pub(crate) type Stored<T> = Result<T, StoreError>;
 
+/// Runs a pure domain function that looks one thing up by id (`run` gets a lookup that cannot
+/// fail) over a store lookup that can: the function sees a failed lookup as "not found", and
+/// the store's error is returned instead of its result.
+pub(crate) fn with_lookup<V, T>(
+    lookup: impl FnOnce(&str) -> Stored<Option<V>>,
+    run: impl FnOnce(&mut dyn FnMut(&str) -> Option<V>) -> T,
+) -> Stored<T> {
+    let mut lookup = Some(lookup);
+    let mut failed = None;
+    let out = run(&mut |id| match lookup.take()?(id) {
+        Ok(found) => found,
+        Err(e) => {
+            failed = Some(e);
+            None
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
 /// Everything the provider keeps. One method per atomic domain operation; see the module doc.
 pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     // --- settings ---
