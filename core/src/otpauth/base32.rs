@@ -5,7 +5,7 @@
 //! would change or hide the bytes (other characters, `=` in the middle, impossible lengths,
 //! oversized secrets). No error ever contains the secret.
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::ParseError;
 
@@ -23,66 +23,77 @@ pub fn decode_secret(raw: &[u8]) -> Result<Vec<u8>, ParseError> {
         end -= 1;
     }
     let raw = &raw[..end];
-    // One pass: separators skipped, characters checked and packed as they come. The
-    // output is wiped if anything below refuses the secret.
-    let mut packer = Packer::with_capacity(raw.len() * 5 / 8);
+    // One pass: each byte is looked up once; eight symbols fill 40 bits of a register and
+    // go out as five bytes. The output is wiped if anything below refuses the secret, the
+    // register before returning.
+    let mut out = Zeroizing::new(Vec::with_capacity(raw.len() * 5 / 8));
+    let mut acc: u64 = 0;
+    let mut pending = 0usize;
+    let mut symbols = 0usize;
     for &c in raw {
-        match c {
-            b' ' | b'\t' | b'-' => {}
-            b'=' => return Err(ParseError::InvalidSecret("'=' padding before the end")),
-            _ => packer.push(symbol_value(c)?),
+        let v = SYMBOLS[usize::from(c)];
+        if v >= SEPARATOR {
+            if v == SEPARATOR {
+                continue;
+            }
+            acc.zeroize();
+            return Err(if c == b'=' {
+                ParseError::InvalidSecret("'=' padding before the end")
+            } else {
+                ParseError::InvalidSecret("character outside the base32 alphabet (A–Z, 2–7)")
+            });
+        }
+        acc = acc << 5 | u64::from(v);
+        pending += 1;
+        if pending == 8 {
+            out.extend_from_slice(&acc.to_be_bytes()[3..]);
+            acc = 0;
+            pending = 0;
+            symbols += 8;
         }
     }
-    if packer.symbols == 0 {
+    symbols += pending;
+    // The last partial group: its whole bytes, left-aligned in the 40 bits of a group.
+    let whole = pending * 5 / 8;
+    if whole > 0 {
+        let aligned = acc << (40 - pending * 5);
+        out.extend_from_slice(&aligned.to_be_bytes()[3..3 + whole]);
+    }
+    acc.zeroize();
+    if symbols == 0 {
         return Err(ParseError::EmptySecret);
     }
-    if !matches!(packer.symbols % 8, 0 | 2 | 4 | 5 | 7) {
+    if !matches!(symbols % 8, 0 | 2 | 4 | 5 | 7) {
         return Err(ParseError::InvalidSecret("impossible length for base32"));
     }
-    if packer.symbols * 5 / 8 > MAX_SECRET_BYTES {
+    if symbols * 5 / 8 > MAX_SECRET_BYTES {
         return Err(ParseError::InvalidSecret("longer than 1024 bytes"));
     }
-    Ok(std::mem::take(&mut *packer.out))
+    Ok(std::mem::take(&mut *out))
 }
 
-/// The 5-bit value of one base32 character (either case).
-fn symbol_value(c: u8) -> Result<u8, ParseError> {
-    match c {
-        b'A'..=b'Z' => Ok(c - b'A'),
-        b'a'..=b'z' => Ok(c - b'a'),
-        b'2'..=b'7' => Ok(c - b'2' + 26),
-        _ => Err(ParseError::InvalidSecret("character outside the base32 alphabet (A–Z, 2–7)")),
+/// In [`SYMBOLS`]: a separator people type inside secrets (space, tab, `-`), skipped.
+const SEPARATOR: u8 = 0xFE;
+/// In [`SYMBOLS`]: a byte outside the alphabet.
+const INVALID: u8 = 0xFF;
+
+/// The 5-bit value of each byte as a base32 character (either case), or [`SEPARATOR`] or
+/// [`INVALID`].
+const SYMBOLS: [u8; 256] = {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'A' as usize + i] = i as u8;
+        t[b'a' as usize + i] = i as u8;
+        i += 1;
     }
-}
-
-/// Packs 5-bit symbols into bytes as they come; incomplete trailing bits are dropped.
-struct Packer {
-    out: Zeroizing<Vec<u8>>,
-    buffer: u16,
-    bits: u32,
-    symbols: usize,
-}
-
-impl Packer {
-    fn with_capacity(bytes: usize) -> Self {
-        Packer { out: Zeroizing::new(Vec::with_capacity(bytes)), buffer: 0, bits: 0, symbols: 0 }
+    let mut d = 0;
+    while d < 6 {
+        t[b'2' as usize + d] = 26 + d as u8;
+        d += 1;
     }
-
-    fn push(&mut self, v: u8) {
-        self.symbols += 1;
-        self.buffer = (self.buffer << 5) | u16::from(v);
-        self.bits += 5;
-        if self.bits >= 8 {
-            self.bits -= 8;
-            self.out.push((self.buffer >> self.bits) as u8);
-            self.buffer &= (1u16 << self.bits) - 1;
-        }
-    }
-}
-
-impl Drop for Packer {
-    fn drop(&mut self) {
-        // The last bits of the secret; `out` wipes itself.
-        zeroize::Zeroize::zeroize(&mut self.buffer);
-    }
-}
+    t[b' ' as usize] = SEPARATOR;
+    t[b'\t' as usize] = SEPARATOR;
+    t[b'-' as usize] = SEPARATOR;
+    t
+};

@@ -5,6 +5,7 @@
 //! and algorithm; `+` is a space everywhere (label included), a literal plus is `%2B`.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use zeroize::Zeroize;
 
@@ -43,9 +44,9 @@ pub fn parse(input: &str) -> Result<ParsedUri, ParseError> {
     let (kind, rest) = split_type(rest)?;
     let (label, query) =
         rest.split_once('?').ok_or(ParseError::Malformed("missing '?' before the parameters"))?;
-    let label = decode_text(label, "the label", "the label")?;
+    let label = decode_text(Part::scan(label), "the label", "the label")?;
     let query = Query::parse(query)?;
-    let parsed = build(kind, &label, query)?;
+    let parsed = build(kind, label, query)?;
     // Written back, a text field is percent-encoded (at most 3 bytes per byte) and the issuer
     // may appear twice (label prefix and parameter): only long inputs can outgrow the limit.
     if input.len().saturating_mul(6).saturating_add(128) > MAX_URI_LEN {
@@ -101,7 +102,7 @@ fn split_type(rest: &str) -> Result<(OtpKind, &str), ParseError> {
 struct Query<'a> {
     /// Decoded bytes of `secret`; a decoded copy is wiped on drop.
     secret: Option<SecretParam<'a>>,
-    issuer: Option<String>,
+    issuer: Option<Cow<'a, str>>,
     algorithm: Option<Cow<'a, [u8]>>,
     digits: Option<Cow<'a, [u8]>>,
     period: Option<Cow<'a, [u8]>>,
@@ -127,13 +128,13 @@ impl<'a> Query<'a> {
         let mut q = Query::default();
         for piece in query.split('&').filter(|p| !p.is_empty()) {
             let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-            q.add(name, value)?;
+            q.add(Part::scan(name), Part::scan(value))?;
         }
         Ok(q)
     }
 
     /// Files one `name=value` pair.
-    fn add(&mut self, raw_name: &'a str, raw_value: &'a str) -> Result<(), ParseError> {
+    fn add(&mut self, raw_name: Part<'a>, raw_value: Part<'a>) -> Result<(), ParseError> {
         let name = decoded(raw_name)
             .ok_or_else(|| ParseError::InvalidEscape("a parameter name".into()))?;
         if name.is_empty() {
@@ -142,6 +143,13 @@ impl<'a> Query<'a> {
         let Some(known) = known_parameter(&name) else {
             return self.add_extra(name.into_owned(), raw_value);
         };
+        if known == "issuer" {
+            let issuer = decode_text(raw_value, "parameter \"issuer\"", "the issuer")?;
+            if self.issuer.replace(issuer).is_some() {
+                return Err(ParseError::DuplicateParameter(known.to_owned()));
+            }
+            return Ok(());
+        }
         let value = decoded(raw_value)
             .map(SecretParam)
             .ok_or_else(|| ParseError::InvalidEscape(format!("parameter \"{known}\"")))?;
@@ -149,9 +157,6 @@ impl<'a> Query<'a> {
         let plain = |mut v: SecretParam<'a>| std::mem::replace(&mut v.0, Cow::Borrowed(&[]));
         let slot_taken = match known {
             "secret" => self.secret.replace(value).is_some(),
-            "issuer" => {
-                self.issuer.replace(to_text(plain(value).into_owned(), "the issuer")?).is_some()
-            }
             "algorithm" => self.algorithm.replace(plain(value)).is_some(),
             "digits" => self.digits.replace(plain(value)).is_some(),
             "period" => self.period.replace(plain(value)).is_some(),
@@ -164,13 +169,22 @@ impl<'a> Query<'a> {
     }
 
     /// Keeps a parameter this version does not interpret, in order.
-    fn add_extra(&mut self, name: Vec<u8>, raw_value: &str) -> Result<(), ParseError> {
-        let shown_name = shown(&String::from_utf8_lossy(&name));
-        let invalid = || ParseError::InvalidParameterText(shown_name.clone());
-        let name = to_text(name, "").map_err(|_| invalid())?;
-        let value = percent_decode(raw_value)
-            .ok_or_else(|| ParseError::InvalidEscape(format!("parameter \"{shown_name}\"")))?;
-        let value = to_text(value, "").map_err(|_| invalid())?;
+    fn add_extra(&mut self, name: Vec<u8>, raw_value: Part<'_>) -> Result<(), ParseError> {
+        // The name is echoed only in an error, so made showable only then.
+        let shown_name = |name: &[u8]| shown(&String::from_utf8_lossy(name));
+        let name = match String::from_utf8(name) {
+            Ok(text) if !text.contains('\0') => text,
+            Ok(text) => return Err(ParseError::InvalidParameterText(shown(&text))),
+            Err(e) => return Err(ParseError::InvalidParameterText(shown_name(e.as_bytes()))),
+        };
+        let value = decode_text(raw_value, "", "")
+            .map_err(|e| match e {
+                ParseError::InvalidEscape(_) => {
+                    ParseError::InvalidEscape(format!("parameter \"{}\"", shown(&name)))
+                }
+                _ => ParseError::InvalidParameterText(shown(&name)),
+            })?
+            .into_owned();
         self.extra.push((name, value));
         Ok(())
     }
@@ -182,7 +196,7 @@ fn known_parameter(name: &[u8]) -> Option<&'static str> {
 }
 
 /// Assembles the account from the decoded pieces, applying defaults and per-kind rules.
-fn build(kind: OtpKind, label: &str, mut q: Query<'_>) -> Result<ParsedUri, ParseError> {
+fn build(kind: OtpKind, label: Cow<'_, str>, mut q: Query<'_>) -> Result<ParsedUri, ParseError> {
     let mut warnings = Vec::new();
     let secret = decode_secret(&q.secret.as_ref().ok_or(ParseError::MissingSecret)?.0)?;
     if secret.len() * 8 < MIN_SECRET_BITS {
@@ -296,32 +310,60 @@ fn decimal(digits: &[u8]) -> Option<u64> {
 ///
 /// The label prefix is what precedes the first `:`; both parts are trimmed. An `issuer`
 /// parameter wins; if it differs (ignoring case) from a non-empty prefix, the whole label
-/// becomes the name and a warning says so.
-fn split_label(label: &str, parameter: Option<String>) -> (String, String, Option<Warning>) {
-    let (prefix, rest) = match label.split_once(':') {
-        Some((prefix, rest)) => (prefix.trim(), rest.trim()),
-        None => ("", label.trim()),
+/// becomes the name and a warning says so. A decoded label's buffer becomes the name.
+fn split_label(
+    label: Cow<'_, str>,
+    parameter: Option<Cow<'_, str>>,
+) -> (String, String, Option<Warning>) {
+    let (prefix, rest) = match label.find(':') {
+        Some(colon) => {
+            (trimmed_range(&label, 0..colon), trimmed_range(&label, colon + 1..label.len()))
+        }
+        None => (0..0, trimmed_range(&label, 0..label.len())),
     };
     let parameter = parameter.map(trimmed).filter(|p| !p.is_empty());
     match parameter {
-        None => (prefix.to_owned(), rest.to_owned(), None),
-        Some(p) if prefix.is_empty() || same_ignoring_case(&p, prefix) => {
-            (p, rest.to_owned(), None)
+        None => (label[prefix].to_owned(), owned_part(label, rest), None),
+        Some(p) if prefix.is_empty() || same_ignoring_case(&p, &label[prefix.clone()]) => {
+            (p, owned_part(label, rest), None)
         }
         Some(p) => {
-            let warning =
-                Warning::IssuerMismatch { parameter: p.clone(), label_prefix: prefix.to_owned() };
-            (p, label.trim().to_owned(), Some(warning))
+            let warning = Warning::IssuerMismatch {
+                parameter: p.clone(),
+                label_prefix: label[prefix].to_owned(),
+            };
+            let whole = trimmed_range(&label, 0..label.len());
+            (p, owned_part(label, whole), Some(warning))
         }
     }
 }
 
-/// `s` without leading and trailing whitespace, reusing it when there is none.
-fn trimmed(s: String) -> String {
-    if s.trim().len() == s.len() {
-        s
-    } else {
-        s.trim().to_owned()
+/// `range` of `s` without the part's leading and trailing whitespace.
+fn trimmed_range(s: &str, range: Range<usize>) -> Range<usize> {
+    let part = &s[range.clone()];
+    let start = part.trim_start();
+    let lead = part.len() - start.len();
+    let trail = start.len() - start.trim_end().len();
+    range.start + lead..range.end - trail
+}
+
+/// `text[range]` as a `String`, cut out of `text`'s own buffer when it has one.
+fn owned_part(text: Cow<'_, str>, range: Range<usize>) -> String {
+    match text {
+        Cow::Owned(mut s) => {
+            s.truncate(range.end);
+            s.drain(..range.start);
+            s
+        }
+        Cow::Borrowed(s) => s[range].to_owned(),
+    }
+}
+
+/// `s` without leading and trailing whitespace, reusing its buffer when there is none.
+fn trimmed(s: Cow<'_, str>) -> String {
+    match s {
+        Cow::Owned(s) if s.trim().len() == s.len() => s,
+        s => s.trim().to_owned(),
     }
 }
 
@@ -336,23 +378,41 @@ fn same_ignoring_case(a: &str, b: &str) -> bool {
 
 /// Percent-decodes `raw` (with `+` as a space) into text; `what` names it in errors.
 fn decode_text<'a>(
-    raw: &'a str,
+    part: Part<'a>,
     escape_what: &str,
     what: &'static str,
 ) -> Result<Cow<'a, str>, ParseError> {
-    match decoded(raw).ok_or_else(|| ParseError::InvalidEscape(escape_what.into()))? {
-        Cow::Borrowed(_) if raw.contains('\0') => Err(ParseError::InvalidText(what)),
-        Cow::Borrowed(_) => Ok(Cow::Borrowed(raw)),
-        Cow::Owned(bytes) => to_text(bytes, what).map(Cow::Owned),
+    if part.plain {
+        return Ok(Cow::Borrowed(part.raw));
+    }
+    let bytes =
+        percent_decode(part.raw).ok_or_else(|| ParseError::InvalidEscape(escape_what.into()))?;
+    to_text(bytes, what).map(Cow::Owned)
+}
+
+/// A piece of the URI as written, and whether it is plain: without `%`, `+` or NUL, so that
+/// it decodes to itself and is acceptable text.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    raw: &'a str,
+    plain: bool,
+}
+
+impl<'a> Part<'a> {
+    /// `raw`, looked through for anything to decode or refuse.
+    fn scan(raw: &'a str) -> Self {
+        // Not `any`: without an early exit the loop is vectorised.
+        let special = raw.bytes().fold(false, |seen, b| seen | matches!(b, b'%' | b'+' | b'\0'));
+        Part { raw, plain: !special }
     }
 }
 
-/// [`percent_decode`], borrowing `raw` when it holds nothing to decode.
-fn decoded(raw: &str) -> Option<Cow<'_, [u8]>> {
-    if raw.bytes().any(|b| b == b'%' || b == b'+') {
-        percent_decode(raw).map(Cow::Owned)
+/// [`percent_decode`], borrowing the part when it holds nothing to decode.
+fn decoded(part: Part<'_>) -> Option<Cow<'_, [u8]>> {
+    if part.plain {
+        Some(Cow::Borrowed(part.raw.as_bytes()))
     } else {
-        Some(Cow::Borrowed(raw.as_bytes()))
+        percent_decode(part.raw).map(Cow::Owned)
     }
 }
 

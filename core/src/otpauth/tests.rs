@@ -365,6 +365,31 @@ fn issuer_parameter_and_different_prefix() {
 }
 
 #[test]
+fn escaped_label_with_a_different_prefix_becomes_the_whole_trimmed_name() {
+    // The decoded label's own buffer becomes the name: here the whole label, trimmed.
+    let p =
+        ok(&format!("otpauth://totp/+%20Google%3A+anna%40gmail.com+?secret={S20}&issuer=Gmail"));
+    assert_eq!(p.params.issuer, "Gmail");
+    assert_eq!(p.params.name, "Google: anna@gmail.com");
+    assert_eq!(
+        p.warnings,
+        vec![Warning::IssuerMismatch { parameter: "Gmail".into(), label_prefix: "Google".into() }]
+    );
+}
+
+#[test]
+fn long_secret_with_separators_across_groups() {
+    let secret = Secret::new((0u8..=99).collect()).to_base32();
+    let spaced: String = secret
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| if i % 3 == 2 { vec![c, '-'] } else { vec![c] })
+        .collect();
+    let p = ok(&format!("otpauth://totp/x?secret={}", spaced.to_lowercase()));
+    assert_eq!(p.params.secret.as_bytes(), (0u8..=99).collect::<Vec<_>>());
+}
+
+#[test]
 fn empty_issuer_parameter_means_no_issuer_parameter() {
     let p = ok(&format!("otpauth://totp/Acme:anna?secret={S20}&issuer="));
     assert_eq!((p.params.issuer.as_str(), p.params.name.as_str()), ("Acme", "anna"));
