@@ -733,6 +733,15 @@ fn a_phone_transfer_moves_the_enrollment_with_new_keys_and_revokes_the_old_phone
     assert!(out.enrollments[0].phone_signin && out.enrollments[0].failure.is_none());
     assert!(!format!("{out:?}").contains(&out.code), "Debug hides the key");
 
+    // The new phone scans the QR code and the user types the code: the same key.
+    assert!(crate::is_transfer_qr(out.qr_payload.clone()));
+    assert!(!crate::is_transfer_qr("nyckel-enroll://v1?x=1".into()));
+    let typed = format!("{} {}", &out.code[..3], &out.code[3..]);
+    let scanned = crate::transfer_key_from_scan(out.qr_payload.clone(), typed).unwrap();
+    assert_eq!(scanned, out.key_text);
+    let bad = crate::transfer_key_from_scan(out.qr_payload.clone(), "12345".into());
+    assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+
     let new = Phone::new();
     let wrong =
         new.approvals.import_phone_transfer(out.package.clone(), "not a key".into(), "Nya".into());

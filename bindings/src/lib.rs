@@ -39,6 +39,7 @@ pub use nyckel_core::{ErrorKind, NextStep};
 pub use otp::{
     code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult,
 };
+pub use phone_transfer::{is_transfer_qr, transfer_key_from_scan};
 pub use protector::VaultKeyProtector;
 pub use transfer::{
     google_transfer_progress, import_format_names, inspect_import_file, ExportPlan, ExportResult,

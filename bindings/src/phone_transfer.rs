@@ -180,3 +180,20 @@ impl NyckelApprovals {
         Ok(import_record(self.core().import_transfer(&package, &key, &device_name, now)?))
     }
 }
+
+/// Whether scanned text is the QR code an old phone shows for a transfer
+/// (`nyckel-transfer://v1?key=…`): the scanner sends it to the transfer import.
+#[uniffi::export]
+pub fn is_transfer_qr(text: String) -> bool {
+    TransferKey::is_qr_payload(&text)
+}
+
+/// The whole one-time key (`key_text` for `import_phone_transfer`) from the scanned QR code
+/// and the 6 digits the user typed (spaces and dashes ignored). `InvalidInput` when either
+/// part is not a transfer key's.
+#[uniffi::export]
+pub fn transfer_key_from_scan(qr_payload: String, code: String) -> Result<String, NyckelError> {
+    let (qr_payload, code) = (Zeroizing::new(qr_payload), Zeroizing::new(code));
+    let key = TransferKey::from_scan(&qr_payload, &code)?;
+    Ok(key.text().to_string())
+}

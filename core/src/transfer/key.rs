@@ -79,6 +79,13 @@ impl TransferKey {
         TransferKey::from_parts(scanned, &code)
     }
 
+    /// Whether scanned text is a transfer key's QR code (the scanner routes it to the
+    /// transfer import; the code is typed next). Checks the whole scanned part, not only
+    /// the prefix.
+    pub fn is_qr_payload(text: &str) -> bool {
+        TransferKey::from_scan(text, "000000").is_ok()
+    }
+
     fn from_parts(scanned: &str, code: &str) -> Result<TransferKey, TransferError> {
         let scanned: Zeroizing<String> = Zeroizing::new(
             scanned

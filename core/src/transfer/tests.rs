@@ -33,7 +33,21 @@ fn a_key_reads_back_from_its_text_and_from_its_qr_code_and_typed_code() {
     assert_eq!(TransferKey::parse(&key.text().to_lowercase()).unwrap(), key);
     assert_eq!(TransferKey::parse(&key.text().replace('-', " ")).unwrap(), key);
     assert_eq!(TransferKey::from_scan(&key.qr_payload(), key.code()).unwrap(), key);
+    assert_eq!(
+        TransferKey::from_scan(&format!(" {} ", key.qr_payload().as_str()), "843 009").unwrap(),
+        key
+    );
     assert_eq!(key.password().len(), 26);
+    assert!(TransferKey::is_qr_payload(&key.qr_payload()));
+    for not_one in [
+        "nyckel-transfer://v1?key=",
+        "nyckel-transfer://v1?key=AAAAAAAAAAAAAAAAAAA",
+        "nyckel-transfer://v2?key=AAAAAAAAAAAAAAAAAAAA",
+        "nyckel-enroll://v1?x=1",
+        "otpauth://totp/x?secret=AAAA",
+    ] {
+        assert!(!TransferKey::is_qr_payload(not_one), "{not_one}");
+    }
 }
 
 #[test]

@@ -17,6 +17,10 @@ spec.loader.exec_module(android)
 EN_SV = {en: sv for en, sv in android.S.values()}
 
 SV = {
+    "%lld accounts and %lld sign-in approvals will move.": "%lld konton och %lld inloggningsgodkännanden flyttas.",
+    "No camera? Type the whole key: %@": "Ingen kamera? Skriv hela nyckeln: %@",
+    "Accounts added: %lld (already here: %lld)": "Konton tillagda: %lld (fanns redan: %lld)",
+    "Accounts that could not be added: %lld": "Konton som inte kunde läggas till: %lld",
     "00": "00",
     "1 min": "1 min",
     "30 seconds": "30 sekunder",
@@ -102,7 +106,9 @@ SV = {
 
 INT_KEYS = {"\\(ids.count)", "\\(model.queued)", "\\(secondsLeft)", "\\(Int(info.digits))", "\\(Int(info.period))",
             "\\(plan.accounts.count)", "\\(Int(s.wouldImport))", "\\(Int(s.duplicates))", "\\(Int(s.failed))",
-            "\\(Int(s.imported))", "\\(BackupFlow.minPassword)", "\\(accounts)", "\\(n)", "\\(scannedCount)", "\\(total)"}
+            "\\(Int(s.imported))", "\\(BackupFlow.minPassword)", "\\(accounts)", "\\(n)", "\\(scannedCount)", "\\(total)",
+            "\\(shown.accounts)", "\\(shown.moving.count)", "\\(out.accountsImported)", "\\(out.accountsDuplicate)",
+            "\\(out.accountsFailed)"}
 
 CALLS = r"(?:Text|Button|Label|LabeledContent|Section|Toggle|SecureField|TextField|navigationTitle|ContentUnavailableView|confirmationDialog|alert|Picker|DisclosureGroup)"
 PATTERNS = [re.compile(CALLS + r'\(\s*"((?:[^"\\]|\\.|\\\([^)]*\)*\))*)"'), re.compile(r'String\(localized:\s*"((?:[^"\\]|\\.)*)"')]

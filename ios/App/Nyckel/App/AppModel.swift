@@ -20,6 +20,8 @@ final class AppModel: ObservableObject {
     /// Chosen on the welcome screen ("Restore from backup"): once the new vault is unlocked,
     /// the main view opens the restore screen (and clears this).
     @Published var restoreAfterCreate = false
+    /// Chosen on the welcome screen ("Move from my old phone"): the transfer import opens once unlocked.
+    @Published var moveInAfterCreate = false
     /// The scanned code handed from the scanner to the preview/enrollment screen (memory only;
     /// dropped when the vault locks).
     var scanned: ScannedCode?

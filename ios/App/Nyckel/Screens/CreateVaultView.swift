@@ -42,6 +42,9 @@ struct CreateVaultView: View {
                 // restore screen opens (RootView's MainView).
                 Toggle("Restore from backup", isOn: $model.restoreAfterCreate)
             } footer: { Text("After Nyckel is set up, choose your backup file and enter its password.") }
+            Section {
+                Toggle("Move from my old phone", isOn: $model.moveInAfterCreate)
+            } footer: { Text("After Nyckel is set up, choose the file from your old phone and scan its code.") }
             if let problem { Text(problem.message).foregroundStyle(.red) }
         }
     }

@@ -3,7 +3,7 @@ import SwiftUI
 
 enum Route: Hashable {
     case add, scan, preview, manual, account(Int64), export(Int64), activity, settings, approve, enroll, enrollment(Int64)
-    case importAccounts, backup, restore
+    case importAccounts, backup, restore, moveOut, moveIn
 }
 
 /// The lock gate: nothing of the vault is on screen unless it is unlocked; locking drops the
@@ -44,6 +44,8 @@ struct MainView: View {
                     case .importAccounts: ImportView(restore: false, path: $path)
                     case .restore: ImportView(restore: true, path: $path)
                     case .backup: BackupView()
+                    case .moveOut: MoveOutView()
+                    case .moveIn: MoveInView(path: $path)
                     case .approve: ApprovalView()
                     case .enroll: EnrollView(path: $path)
                     case let .enrollment(id): EnrollmentView(id: id, path: $path)
@@ -57,6 +59,10 @@ struct MainView: View {
             if model.restoreAfterCreate {
                 model.restoreAfterCreate = false
                 path.append(.restore)
+            }
+            if model.moveInAfterCreate {
+                model.moveInAfterCreate = false
+                path.append(.moveIn)
             }
         }
         .onChange(of: model.incomingLink, initial: true) { _, link in

@@ -186,6 +186,50 @@ final class ApprovalsTests: XCTestCase {
         XCTAssertTrue(try third.approvals.enrollments().isEmpty)
     }
 
+    func testPhoneTransferFlowsScanTheQrCodeTypeTheCodeAndReportEachEnrollment() throws {
+        let user = newUser()
+        let old = try Phone()
+        _ = try enroll(old, user, totp: true)
+        let out = PhoneTransferExportFlow()
+        out.start(ApprovalsTransferPort(old.approvals), today: Date())
+        guard case .showingKey(let shown) = out.step else { return XCTFail("\(out.step)") }
+        XCTAssertEqual(shown.moving.count, 1)
+        XCTAssertEqual(shown.accounts, 1)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("nyckel-flytt-\(UUID().uuidString).json")
+        try XCTUnwrap(out.packageData).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        out.packageSaved()
+        out.finish()
+        guard case .done(accounts: 1, enrollments: 1) = out.step else { return XCTFail("\(out.step)") }
+
+        let new = try Phone()
+        let port = ApprovalsTransferPort(new.approvals)
+        let flow = PhoneTransferImportFlow(deviceName: "Nya")
+        flow.choosePackage(port, try Data(contentsOf: file))
+        flow.scanned(shown.qrPayload)
+        let wrongCode = String(shown.code.map { $0 == "9" ? "0" : Character(String(Int(String($0))! + 1)) })
+        flow.submitCode(port, wrongCode)
+        XCTAssertEqual(flow.step, .enterCode)
+        XCTAssertEqual(flow.error?.kind(), .wrongPassphrase)
+        XCTAssertTrue(try new.approvals.enrollments().isEmpty, "a wrong code changes nothing")
+        flow.submitCode(port, shown.code)
+        guard case .outcomes(let outcome) = flow.step else { return XCTFail("\(flow.step) \(String(describing: flow.error))") }
+        XCTAssertEqual(outcome.rows.map(\.status), [.moved])
+        XCTAssertEqual(outcome.accountsImported, 1)
+        XCTAssertTrue(outcome.allMoved)
+        XCTAssertEqual(try old.approvals.pendingRequests().failures.first?.kind, .deviceRevoked)
+
+        // The same package on a third phone: the code was used, reported per enrollment.
+        let third = try Phone()
+        let again = PhoneTransferImportFlow(deviceName: "Tredje")
+        again.choosePackage(ApprovalsTransferPort(third.approvals), try Data(contentsOf: file))
+        again.typeKeyInstead()
+        again.submitKeyText(ApprovalsTransferPort(third.approvals), shown.keyText)
+        guard case .outcomes(let refused) = again.step else { return XCTFail("\(again.step)") }
+        XCTAssertEqual(refused.rows.map(\.status), [.notMoved])
+        XCTAssertEqual(refused.rows.first?.failure?.kind, .invalidEnrollmentCode)
+    }
+
     func testPhoneSigninWithTheUserVerificationGate() throws {
         let idp = try idp()
         let user = newUser()

@@ -181,6 +181,51 @@ class ApprovalsTest {
     }
 
     @Test
+    fun phoneTransferFlowsScanTheQrCodeTypeTheCodeAndReportEachEnrollment() {
+        val user = newUser()
+        val old = phone()
+        old.enroll(user, totp = true)
+        val out = PhoneTransferExportFlow()
+        out.start(ApprovalsTransferPort(old.approvals), java.time.LocalDate.of(2026, 12, 5))
+        val shown = out.step as PhoneTransferExportFlow.Step.ShowingKey
+        assertEquals(1, shown.moving.size)
+        assertEquals(1, shown.accounts)
+        val packageFile = kotlin.io.path.createTempFile("nyckel-flytt", ".json").toFile()
+        packageFile.writeBytes(shown.packageBytes)
+        out.packageSaved()
+        out.finish()
+        assertEquals(PhoneTransferExportFlow.Step.Done(1, 1), out.step)
+
+        val new = phone()
+        val port = ApprovalsTransferPort(new.approvals)
+        val flow = PhoneTransferImportFlow("Nya")
+        flow.choosePackage(port, packageFile.readBytes())
+        flow.scanned(shown.qrPayload)
+        val wrongCode = shown.code.map { if (it == '9') '0' else it + 1 }.joinToString("")
+        flow.submitCode(port, wrongCode)
+        assertEquals(PhoneTransferImportFlow.Step.EnterCode, flow.step)
+        assertEquals(ErrorKind.WRONG_PASSPHRASE, flow.error?.kind())
+        assertTrue(new.approvals.enrollments().isEmpty(), "a wrong code changes nothing")
+        flow.submitCode(port, shown.code)
+        val outcome = flow.step as PhoneTransferImportFlow.Step.Outcomes
+        assertEquals(listOf(PhoneTransferImportFlow.MoveStatus.MOVED), outcome.rows.map { it.status })
+        assertEquals(1, outcome.accountsImported)
+        assertTrue(outcome.allMoved)
+        assertEquals(ErrorKind.DEVICE_REVOKED, old.approvals.pendingRequests().failures.single().kind)
+
+        // The same package on a third phone: the code was used, reported per enrollment.
+        val third = phone()
+        val again = PhoneTransferImportFlow("Tredje")
+        again.choosePackage(ApprovalsTransferPort(third.approvals), packageFile.readBytes())
+        again.typeKeyInstead()
+        again.submitKeyText(ApprovalsTransferPort(third.approvals), shown.keyText)
+        val refused = (again.step as PhoneTransferImportFlow.Step.Outcomes).rows.single()
+        assertEquals(PhoneTransferImportFlow.MoveStatus.NOT_MOVED, refused.status)
+        assertEquals(ErrorKind.INVALID_ENROLLMENT_CODE, refused.failure?.kind)
+        packageFile.delete()
+    }
+
+    @Test
     fun phoneSigninWithTheUserVerificationGate() {
         val user = newUser()
         val phone = phone()

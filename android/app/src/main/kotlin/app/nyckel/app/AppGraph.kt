@@ -88,6 +88,9 @@ class AppGraph(context: Context) {
      */
     val restoreAfterCreate = MutableStateFlow(false)
 
+    /** Chosen on the welcome screen ("Move from my old phone"): the transfer import opens once unlocked. */
+    val moveInAfterCreate = MutableStateFlow(false)
+
     /** The current FCM token and the one the providers last accepted (logic/PushTokenSync). */
     private val pushTokens = PushTokenSync(
         object : PushTokenSync.Store {

@@ -21,6 +21,8 @@ import app.nyckel.app.ui.approvals.EnrollScreen
 import app.nyckel.app.ui.approvals.EnrollmentScreen
 import app.nyckel.app.ui.details.AccountDetailsScreen
 import app.nyckel.app.ui.details.ExportQrScreen
+import app.nyckel.app.ui.move.MoveInScreen
+import app.nyckel.app.ui.move.MoveOutScreen
 import app.nyckel.app.ui.settings.SettingsScreen
 import app.nyckel.app.ui.transfer.BackupScreen
 import app.nyckel.app.ui.transfer.ImportScreen
@@ -47,6 +49,10 @@ fun MainNavigation() {
         if (graph.restoreAfterCreate.value) {
             graph.restoreAfterCreate.value = false
             nav.navigate(Routes.RESTORE)
+        }
+        if (graph.moveInAfterCreate.value) {
+            graph.moveInAfterCreate.value = false
+            nav.navigate(Routes.MOVE_IN)
         }
     }
 
@@ -104,7 +110,13 @@ fun MainNavigation() {
                 onImport = { nav.navigate(Routes.IMPORT) },
                 onBackup = { nav.navigate(Routes.BACKUP) },
                 onRestore = { nav.navigate(Routes.RESTORE) },
+                onMoveOut = { nav.navigate(Routes.MOVE_OUT) },
+                onMoveIn = { nav.navigate(Routes.MOVE_IN) },
             )
+        }
+        composable(Routes.MOVE_OUT) { MoveOutScreen(onBack = back) }
+        composable(Routes.MOVE_IN) {
+            MoveInScreen(onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
         }
         composable(Routes.IMPORT) {
             ImportScreen(restore = false, onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })

@@ -17,6 +17,8 @@ object Routes {
     const val IMPORT = "import"
     const val BACKUP = "backup"
     const val RESTORE = "restore"
+    const val MOVE_OUT = "move/out"
+    const val MOVE_IN = "move/in"
 
     fun account(id: Long) = "account/$id"
     fun export(id: Long) = "account/$id/qr"

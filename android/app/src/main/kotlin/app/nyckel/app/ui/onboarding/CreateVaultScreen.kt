@@ -63,11 +63,17 @@ fun CreateVaultScreen() {
             // The first-run choice of a new phone: the vault is created as above, then the restore
             // screen opens (MainNavigation).
             val restore by graph.restoreAfterCreate.collectAsStateWithLifecycle()
+            val moveIn by graph.moveInAfterCreate.collectAsStateWithLifecycle()
             Row(verticalAlignment = Alignment.CenterVertically) {
-                Checkbox(checked = restore, onCheckedChange = { graph.restoreAfterCreate.value = it })
+                Checkbox(checked = restore, onCheckedChange = { graph.restoreAfterCreate.value = it; if (it) graph.moveInAfterCreate.value = false })
                 Text(stringResource(R.string.welcome_restore))
             }
             if (restore) Text(stringResource(R.string.welcome_restore_body), style = MaterialTheme.typography.bodySmall)
+            Row(verticalAlignment = Alignment.CenterVertically) {
+                Checkbox(checked = moveIn, onCheckedChange = { graph.moveInAfterCreate.value = it; if (it) graph.restoreAfterCreate.value = false })
+                Text(stringResource(R.string.welcome_move_in))
+            }
+            if (moveIn) Text(stringResource(R.string.welcome_move_in_body), style = MaterialTheme.typography.bodySmall)
             ui.problem?.let { Text(problemText(it), color = MaterialTheme.colorScheme.error) }
         }
     }

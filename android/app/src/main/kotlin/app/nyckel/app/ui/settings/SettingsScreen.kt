@@ -36,7 +36,14 @@ import app.nyckel.app.ui.common.problemText
 
 @OptIn(ExperimentalMaterial3Api::class, androidx.compose.foundation.layout.ExperimentalLayoutApi::class)
 @Composable
-fun SettingsScreen(onBack: () -> Unit, onImport: () -> Unit, onBackup: () -> Unit, onRestore: () -> Unit) {
+fun SettingsScreen(
+    onBack: () -> Unit,
+    onImport: () -> Unit,
+    onBackup: () -> Unit,
+    onRestore: () -> Unit,
+    onMoveOut: () -> Unit,
+    onMoveIn: () -> Unit,
+) {
     val graph = LocalGraph.current
     val vm = viewModel { SettingsViewModel(graph) }
     val ui by vm.ui.collectAsStateWithLifecycle()
@@ -119,6 +126,16 @@ fun SettingsScreen(onBack: () -> Unit, onImport: () -> Unit, onBackup: () -> Uni
                 headlineContent = { Text(stringResource(R.string.restore_title)) },
                 supportingContent = { Text(stringResource(R.string.restore_body)) },
                 modifier = Modifier.clickable(onClick = onRestore),
+            )
+            ListItem(
+                headlineContent = { Text(stringResource(R.string.move_out_title)) },
+                supportingContent = { Text(stringResource(R.string.move_out_body)) },
+                modifier = Modifier.clickable(onClick = onMoveOut),
+            )
+            ListItem(
+                headlineContent = { Text(stringResource(R.string.move_in_title)) },
+                supportingContent = { Text(stringResource(R.string.move_in_body)) },
+                modifier = Modifier.clickable(onClick = onMoveIn),
             )
             HorizontalDivider()
             Text(stringResource(R.string.settings_version, ui.version), style = MaterialTheme.typography.bodySmall)

@@ -1,0 +1,320 @@
+import Foundation
+
+// "Flytta till ny telefon" (docs/recovery.md §4) as two small state machines the app's views
+// only draw: the old phone's (`PhoneTransferExportFlow`) and the new phone's
+// (`PhoneTransferImportFlow`). Mirrors the Kotlin library's `PhoneTransferFlow.kt`; every
+// decision is the library's. Each call that reaches the library blocks (network, Argon2id,
+// Face ID for phone sign-in): call it off the main thread, one at a time. `onChange` runs on
+// that thread at every step change, so a view can show "exporting" / "importing" meanwhile.
+
+/// The library calls the transfer screens make; one protocol so the flows are tested without a provider.
+public protocol PhoneTransferPort {
+    func exportTransfer() throws -> PhoneTransferExport
+    func importTransfer(package: Data, keyText: String, deviceName: String) throws -> PhoneTransferImport
+    /// Checks that the bytes are a Nyckel backup-format file (a package is one) before asking for a key.
+    func inspectPackage(_ package: Data) throws
+}
+
+/// `PhoneTransferPort` over `NyckelApprovals`: each method is one library call.
+public struct ApprovalsTransferPort: PhoneTransferPort {
+    let approvals: NyckelApprovals
+    public init(_ approvals: NyckelApprovals) { self.approvals = approvals }
+    public func exportTransfer() throws -> PhoneTransferExport { try approvals.exportPhoneTransfer() }
+    public func importTransfer(package: Data, keyText: String, deviceName: String) throws -> PhoneTransferImport {
+        try approvals.importPhoneTransfer(package: package, keyText: keyText, deviceName: deviceName)
+    }
+    public func inspectPackage(_ package: Data) throws {
+        _ = try inspectImportFile(data: package, format: PhoneTransferExportFlow.packageFormat)
+    }
+}
+
+/// The old phone: idle → exporting → showing the key (and saving the package) → done, or failed.
+public final class PhoneTransferExportFlow: @unchecked Sendable {
+    /// What the old phone shows: the QR code, the code to type, the package to hand over.
+    public struct Shown: CustomStringConvertible {
+        public let qrPayload: String
+        public let code: String
+        public let keyText: String
+        public let fileName: String
+        public let accounts: Int
+        public let moving: [TransferOfferInfo]
+        /// Enrollments whose provider gave no code: set these up again by hand.
+        public let notMoving: [TransferOfferInfo]
+        public var saved: Bool
+        public var description: String { "Shown(<key redacted>, \(accounts) accounts, saved=\(saved))" }
+    }
+
+    public enum Step {
+        case idle
+        case exporting
+        case showingKey(Shown)
+        case done(accounts: Int, enrollments: Int)
+        case failed(NyckelError)
+    }
+
+    /// A package is a Nyckel backup-format file (docs/backup-format.md, "Transfer package").
+    public static let packageFormat = "nyckel"
+
+    public private(set) var step: Step = .idle
+    /// The package file while the key is shown; wiped after.
+    public private(set) var packageData: Data?
+    /// Saving or sharing the package failed (the key stays shown for another try).
+    public private(set) var saveFailed = false
+    private let onChange: (Step) -> Void
+
+    public init(onChange: @escaping (Step) -> Void = { _ in }) { self.onChange = onChange }
+
+    /// "nyckel-flytt-2026-12-05.json" (the day in UTC).
+    public static func fileName(_ today: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: today)
+        return String(format: "nyckel-flytt-%04d-%02d-%02d.json", c.year!, c.month!, c.day!)
+    }
+
+    /// Exports (from idle or after a failure); a second tap while exporting does nothing.
+    public func start(_ port: PhoneTransferPort, today: Date) {
+        switch step {
+        case .idle, .failed: break
+        default: return
+        }
+        move(.exporting)
+        do {
+            let out = try port.exportTransfer()
+            packageData = out.package
+            let shown = Shown(
+                qrPayload: out.qrPayload, code: out.code, keyText: out.keyText, fileName: Self.fileName(today),
+                accounts: out.accountIds.count, moving: out.enrollments.filter { $0.failure == nil },
+                notMoving: out.enrollments.filter { $0.failure != nil }, saved: false)
+            move(.showingKey(shown))
+        } catch let e as NyckelError {
+            move(.failed(e))
+        } catch {
+            move(.failed(.Internal(reason: String(describing: type(of: error)))))
+        }
+    }
+
+    /// The package file was written (saved or shared).
+    public func packageSaved() {
+        guard case .showingKey(var shown) = step else { return }
+        saveFailed = false
+        shown.saved = true
+        move(.showingKey(shown))
+    }
+
+    /// Saving failed (`cancelled`: the user backed out, nothing to say).
+    public func packageNotSaved(cancelled: Bool) {
+        guard case .showingKey = step else { return }
+        saveFailed = !cancelled
+        onChange(step)
+    }
+
+    /// The new phone has it: forget the key and the package.
+    public func finish() {
+        guard case .showingKey(let shown) = step else { return }
+        wipe()
+        move(.done(accounts: shown.accounts, enrollments: shown.moving.count))
+    }
+
+    /// Leaves the screen: forgets the key and the package (a package never imported changes nothing).
+    public func cancel() {
+        wipe()
+        saveFailed = false
+        move(.idle)
+    }
+
+    private func wipe() {
+        if packageData != nil { packageData!.resetBytes(in: 0..<packageData!.count) }
+        packageData = nil
+    }
+
+    private func move(_ to: Step) {
+        step = to
+        onChange(to)
+    }
+}
+
+/// The new phone: choose the package file → scan the old phone's QR code (or type the whole
+/// key) → type the 6-digit code → importing → the outcome of each enrollment and the accounts.
+/// A wrong code goes back to the code step with the library's `WrongPassphrase`; a file that
+/// is no package back to choosing one.
+public final class PhoneTransferImportFlow: @unchecked Sendable {
+    public enum MoveStatus: Equatable {
+        /// Enrolled with new keys, the old phone revoked, phone sign-in back if it was on.
+        case moved
+        /// Enrolled and the old phone revoked, but phone sign-in could not be turned on again.
+        case phoneSigninOff
+        /// Enrolled, but the provider was not reached afterwards: the old phone still works there until it is.
+        case notConfirmed
+        /// Not enrolled: the failure says why (set it up again with a new code).
+        case notMoved
+    }
+
+    public struct MoveRow: Equatable {
+        public let label: String
+        public let status: MoveStatus
+        public let failure: TransferFailure?
+    }
+
+    public struct Outcomes: Equatable {
+        public let rows: [MoveRow]
+        public let accountsImported: Int
+        public let accountsDuplicate: Int
+        public let accountsFailed: Int
+        /// Every enrollment moved completely and no account failed.
+        public var allMoved: Bool { rows.allSatisfy { $0.status == .moved } && accountsFailed == 0 }
+    }
+
+    public enum Step: Equatable {
+        case choosePackage
+        case scanning
+        case enterCode
+        case typingKey
+        case importing
+        case outcomes(Outcomes)
+    }
+
+    /// A problem the flow finds itself (the library's errors are in `error`).
+    public enum Local: Equatable { case notATransferCode }
+
+    public private(set) var step: Step = .choosePackage
+    /// The library's reason the last action failed, shown on the current step.
+    public private(set) var error: NyckelError?
+    public private(set) var local: Local?
+    private var package: Data?
+    private var scanned: String?
+    private let deviceName: String
+    private let onChange: (Step) -> Void
+
+    public init(deviceName: String, onChange: @escaping (Step) -> Void = { _ in }) {
+        self.deviceName = deviceName
+        self.onChange = onChange
+    }
+
+    /// A file was chosen: a Nyckel-format file goes on to the key; anything else stays here with the reason.
+    public func choosePackage(_ port: PhoneTransferPort, _ data: Data) {
+        guard step == .choosePackage else { return }
+        clearProblems()
+        do {
+            try port.inspectPackage(data)
+        } catch {
+            self.error = Self.nyckelError(error)
+            onChange(step)
+            return
+        }
+        package = data
+        move(.scanning)
+    }
+
+    /// A QR code was read while scanning; another kind of code is refused and scanning goes on.
+    public func scanned(_ text: String) {
+        guard step == .scanning else { return } // a late camera frame
+        clearProblems()
+        guard isTransferQr(text: text) else {
+            local = .notATransferCode
+            onChange(step)
+            return
+        }
+        scanned = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        move(.enterCode)
+    }
+
+    /// No camera, or the user prefers typing: the whole key.
+    public func typeKeyInstead() {
+        guard step == .scanning || step == .enterCode else { return }
+        clearProblems()
+        scanned = nil
+        move(.typingKey)
+    }
+
+    /// Back to the camera.
+    public func scanAgain() {
+        guard step == .enterCode || step == .typingKey else { return }
+        clearProblems()
+        scanned = nil
+        move(.scanning)
+    }
+
+    /// The 6 digits under the QR code: imports.
+    public func submitCode(_ port: PhoneTransferPort, _ code: String) {
+        guard step == .enterCode, let qr = scanned else { return }
+        let key: String
+        do {
+            key = try transferKeyFromScan(qrPayload: qr, code: code)
+        } catch {
+            clearProblems()
+            self.error = Self.nyckelError(error)
+            onChange(step)
+            return
+        }
+        doImport(port, key, back: .enterCode)
+    }
+
+    /// The whole key typed: imports.
+    public func submitKeyText(_ port: PhoneTransferPort, _ keyText: String) {
+        guard step == .typingKey else { return }
+        doImport(port, keyText, back: .typingKey)
+    }
+
+    /// Starts over: forgets the package and the scanned key.
+    public func reset() {
+        forget()
+        clearProblems()
+        move(.choosePackage)
+    }
+
+    private func doImport(_ port: PhoneTransferPort, _ keyText: String, back: Step) {
+        guard let package else { return }
+        clearProblems()
+        move(.importing)
+        do {
+            let result = try port.importTransfer(package: package, keyText: keyText, deviceName: deviceName)
+            forget()
+            move(.outcomes(Self.outcomes(result)))
+        } catch {
+            let e = Self.nyckelError(error)
+            self.error = e
+            // A file that opened but is a plain backup (or another Nyckel file) needs another file.
+            var wrongFile = false
+            if case .InvalidInput = e, back == .enterCode { wrongFile = true }
+            if wrongFile { forget() }
+            move(wrongFile ? .choosePackage : back)
+        }
+    }
+
+    private func forget() {
+        if package != nil { package!.resetBytes(in: 0..<package!.count) }
+        package = nil
+        scanned = nil
+    }
+
+    private func clearProblems() {
+        error = nil
+        local = nil
+    }
+
+    private func move(_ to: Step) {
+        step = to
+        onChange(to)
+    }
+
+    private static func nyckelError(_ error: Error) -> NyckelError {
+        (error as? NyckelError) ?? .Internal(reason: String(describing: type(of: error)))
+    }
+
+    /// The rows and counts of an import, each enrollment classified by what the library reported.
+    public static func outcomes(_ result: PhoneTransferImport) -> Outcomes {
+        Outcomes(
+            rows: result.enrollments.map { MoveRow(label: $0.label, status: status($0), failure: $0.failure) },
+            accountsImported: Int(result.accountsImported),
+            accountsDuplicate: Int(result.accountsDuplicate),
+            accountsFailed: Int(result.accountsFailed))
+    }
+
+    public static func status(_ move: TransferMoveInfo) -> MoveStatus {
+        if move.enrollmentId == nil { return .notMoved }
+        if !move.oldDeviceRevoked { return .notConfirmed }
+        if move.phoneSignin == false { return .phoneSigninOff }
+        return .moved
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+import XCTest
+@testable import Nyckel
+
+/// A scripted library: records the calls and answers what the test set (the real library is in ApprovalsTests).
+private final class FakeTransferPort: PhoneTransferPort {
+    var calls: [String] = []
+    var exportError: NyckelError?
+    var importError: NyckelError?
+    var notAPackage = false
+    var seenPackage: Data?
+    // A real key's shape, so the library's own parsing (transferKeyFromScan) accepts it.
+    let qr = "nyckel-transfer://v1?key=ABCDEFGHIJKLMNOPQRST"
+    let keyText = "ABCDE-FGHIJ-KLMNO-PQRST-123456"
+
+    func exportTransfer() throws -> PhoneTransferExport {
+        calls.append("export")
+        if let exportError { throw exportError }
+        let ok = TransferOfferInfo(enrollmentId: 1, label: "anna at https://idp.example.se", phoneSignin: true, expiresAt: 1_800_000_000, failure: nil)
+        let refused = TransferOfferInfo(enrollmentId: 2, label: "bo at https://old.example.se", phoneSignin: false, expiresAt: nil,
+                                        failure: FetchFailure(enrollmentId: 2, kind: .deviceRevoked, nextStep: .enrollAgain, reason: "this phone was removed"))
+        return PhoneTransferExport(package: Data([7, 7, 7]), qrPayload: qr, code: "123456", keyText: keyText, accountIds: [10, 11], enrollments: [ok, refused])
+    }
+
+    func importTransfer(package: Data, keyText: String, deviceName: String) throws -> PhoneTransferImport {
+        calls.append("import(\(keyText), \(deviceName))")
+        seenPackage = package
+        if let importError { throw importError }
+        return PhoneTransferImport(enrollments: [
+            TransferMoveInfo(label: "anna at A", enrollmentId: 5, oldDeviceRevoked: true, phoneSignin: true, failure: nil),
+            TransferMoveInfo(label: "bo at B", enrollmentId: 6, oldDeviceRevoked: true, phoneSignin: false,
+                             failure: TransferFailure(kind: .userCancelled, nextStep: .tryAgain, reason: "cancelled")),
+            TransferMoveInfo(label: "cy at C", enrollmentId: 7, oldDeviceRevoked: false, phoneSignin: nil,
+                             failure: TransferFailure(kind: .providerUnreachable, nextStep: .tryAgain, reason: "offline")),
+            TransferMoveInfo(label: "di at D", enrollmentId: nil, oldDeviceRevoked: false, phoneSignin: nil,
+                             failure: TransferFailure(kind: .invalidEnrollmentCode, nextStep: .newEnrollmentCode, reason: "used")),
+        ], accountsImported: 2, accountsDuplicate: 1, accountsFailed: 0)
+    }
+
+    func inspectPackage(_ package: Data) throws {
+        calls.append("inspect")
+        if notAPackage { throw NyckelError.InvalidInput(reason: "unrecognised file format") }
+    }
+}
+
+final class PhoneTransferFlowTests: XCTestCase {
+    private let today = Date(timeIntervalSince1970: 1_796_472_000) // 2026-12-05 UTC
+
+    private func name(_ step: PhoneTransferImportFlow.Step) -> String {
+        switch step {
+        case .choosePackage: return "choosePackage"
+        case .scanning: return "scanning"
+        case .enterCode: return "enterCode"
+        case .typingKey: return "typingKey"
+        case .importing: return "importing"
+        case .outcomes: return "outcomes"
+        }
+    }
+
+    func testTheOldPhoneGoesIdleExportingShowingTheKeyDoneAndForgetsThePackage() {
+        let port = FakeTransferPort()
+        var seen: [String] = []
+        let flow = PhoneTransferExportFlow { step in
+            switch step {
+            case .exporting: seen.append("exporting")
+            case .showingKey: seen.append("showingKey")
+            default: seen.append("other")
+            }
+        }
+        flow.start(port, today: today)
+        XCTAssertEqual(seen, ["exporting", "showingKey"])
+        guard case .showingKey(let shown) = flow.step else { return XCTFail("\(flow.step)") }
+        XCTAssertEqual(shown.code, "123456")
+        XCTAssertEqual(shown.qrPayload, port.qr)
+        XCTAssertEqual(shown.fileName, "nyckel-flytt-2026-12-05.json")
+        XCTAssertEqual(shown.accounts, 2)
+        XCTAssertEqual(shown.moving.map(\.enrollmentId), [1])
+        XCTAssertEqual(shown.notMoving.map { $0.failure?.kind }, [.deviceRevoked])
+        XCTAssertFalse(shown.description.contains("123456") || shown.description.contains("ABCDE"), "no key in the description")
+        XCTAssertEqual(flow.packageData, Data([7, 7, 7]))
+
+        flow.start(port, today: today) // a second tap
+        XCTAssertEqual(port.calls, ["export"])
+        flow.packageNotSaved(cancelled: false)
+        XCTAssertTrue(flow.saveFailed)
+        flow.packageSaved()
+        XCTAssertFalse(flow.saveFailed)
+        guard case .showingKey(let saved) = flow.step else { return XCTFail("\(flow.step)") }
+        XCTAssertTrue(saved.saved)
+        flow.finish()
+        guard case .done(accounts: 2, enrollments: 1) = flow.step else { return XCTFail("\(flow.step)") }
+        XCTAssertNil(flow.packageData, "the package is forgotten")
+    }
+
+    func testARefusedExportIsShownAndCanBeTriedAgain() {
+        let port = FakeTransferPort()
+        port.exportError = .InvalidInput(reason: "there is nothing to transfer")
+        let flow = PhoneTransferExportFlow()
+        flow.start(port, today: today)
+        guard case .failed(let e) = flow.step else { return XCTFail("\(flow.step)") }
+        XCTAssertEqual(e.kind(), .invalidInput)
+        port.exportError = nil
+        flow.start(port, today: today)
+        guard case .showingKey = flow.step else { return XCTFail("\(flow.step)") }
+        flow.cancel()
+        guard case .idle = flow.step else { return XCTFail("\(flow.step)") }
+        XCTAssertNil(flow.packageData)
+    }
+
+    func testTheNewPhoneChoosesScansTypesTheCodeImportsAndClassifiesEachEnrollment() {
+        let port = FakeTransferPort()
+        var seen: [String] = []
+        let flow = PhoneTransferImportFlow(deviceName: "Nya telefonen") { seen.append(self.name($0)) }
+        flow.choosePackage(port, Data([1, 2, 3]))
+        XCTAssertEqual(flow.step, .scanning)
+        flow.scanned("otpauth://totp/x?secret=AAAA")
+        XCTAssertEqual(flow.local, .notATransferCode)
+        XCTAssertEqual(flow.step, .scanning)
+        flow.scanned(" \(port.qr) ")
+        XCTAssertNil(flow.local)
+        XCTAssertEqual(flow.step, .enterCode)
+        flow.scanned(port.qr) // a late frame: ignored
+        flow.submitCode(port, "12345")
+        XCTAssertEqual(flow.error?.kind(), .invalidInput, "not 6 digits: the library says so")
+        XCTAssertEqual(flow.step, .enterCode)
+        XCTAssertFalse(port.calls.contains { $0.hasPrefix("import") })
+        flow.submitCode(port, "123 456")
+        XCTAssertEqual(port.calls.last, "import(\(port.keyText), Nya telefonen)")
+        XCTAssertEqual(port.seenPackage, Data([1, 2, 3]))
+        XCTAssertEqual(seen, ["scanning", "scanning", "enterCode", "enterCode", "importing", "outcomes"])
+        guard case .outcomes(let out) = flow.step else { return XCTFail("\(flow.step)") }
+        XCTAssertEqual(out.rows.map(\.status), [.moved, .phoneSigninOff, .notConfirmed, .notMoved])
+        XCTAssertEqual(out.rows.last?.failure?.nextStep, .newEnrollmentCode)
+        XCTAssertEqual([out.accountsImported, out.accountsDuplicate, out.accountsFailed], [2, 1, 0])
+        XCTAssertFalse(out.allMoved)
+        flow.submitCode(port, "123456") // a second tap after the import
+        XCTAssertEqual(port.calls.filter { $0.hasPrefix("import") }.count, 1)
+    }
+
+    func testAWrongCodeGoesBackToTheCodeAPlainBackupBackToChoosingAFile() {
+        let port = FakeTransferPort()
+        port.importError = .WrongPassphrase
+        let flow = PhoneTransferImportFlow(deviceName: "Nya")
+        flow.choosePackage(port, Data([1]))
+        flow.scanned(port.qr)
+        flow.submitCode(port, "654321")
+        XCTAssertEqual(flow.step, .enterCode)
+        XCTAssertEqual(flow.error?.kind(), .wrongPassphrase)
+        port.importError = .InvalidInput(reason: "this file is a Nyckel backup, not a transfer package")
+        flow.submitCode(port, "123456")
+        XCTAssertEqual(flow.step, .choosePackage)
+        XCTAssertEqual(flow.error?.kind(), .invalidInput)
+        flow.submitCode(port, "123456") // the step is gone
+        XCTAssertEqual(port.calls.filter { $0.hasPrefix("import") }.count, 2)
+    }
+
+    func testAFileThatIsNoNyckelFileIsRefusedBeforeAnyKeyAndTheKeyCanBeTypedWhole() {
+        let port = FakeTransferPort()
+        port.notAPackage = true
+        let flow = PhoneTransferImportFlow(deviceName: "Nya")
+        flow.choosePackage(port, Data([9, 9]))
+        XCTAssertEqual(flow.step, .choosePackage)
+        XCTAssertEqual(flow.error?.kind(), .invalidInput)
+        port.notAPackage = false
+        flow.choosePackage(port, Data([1]))
+        flow.typeKeyInstead()
+        XCTAssertEqual(flow.step, .typingKey)
+        port.importError = .InvalidInput(reason: "that is not a transfer key")
+        flow.submitKeyText(port, "nonsense")
+        XCTAssertEqual(flow.step, .typingKey, "a mistyped key stays on the key")
+        port.importError = nil
+        flow.submitKeyText(port, port.keyText.lowercased())
+        guard case .outcomes = flow.step else { return XCTFail("\(flow.step)") }
+        flow.reset()
+        XCTAssertEqual(flow.step, .choosePackage)
+        XCTAssertNil(flow.error)
+    }
+}
