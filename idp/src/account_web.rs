@@ -11,11 +11,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::account_text as t;
 use crate::admin::{self, Removal};
 use crate::code_html;
 use crate::html::{esc, page, ACCOUNT_JS};
 use crate::model::{DeviceId, DeviceInfo};
-use crate::otp;
+use crate::otp::{self, CodeMethod};
 use crate::signin;
 use crate::state::{status_of, AppState};
 use crate::web::{
@@ -41,24 +42,36 @@ fn page_time(unix: i64) -> String {
     }
 }
 
-/// One phone's row: name, kind, added, last used, status, and "Ta bort" while it is active.
+/// One phone's row: name, added, last used, phone sign-in on/off, status, and "Ta bort"
+/// while it is active.
 fn device_row(d: &DeviceInfo) -> String {
-    let remove = match d.revoked_at {
+    let actions = match d.revoked_at {
         Some(_) => String::new(),
         None => format!(
-            "<form method=\"post\" action=\"/account/devices/remove\"><input type=\"hidden\" name=\"device\" value=\"{id}\"><button type=\"submit\" class=\"secondary\" aria-label=\"Ta bort {name}\">Ta bort</button></form>",
+            r#"<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{remove_label}">{remove}</button></form>"#,
             id = esc(&d.device_id),
-            name = esc(&d.name)
+            remove_label = esc(&t::remove_label(&d.name)),
+            remove = t::REMOVE,
         ),
     };
     format!(
-        "<tr><td>{name}</td><td>{kind}</td><td>{added}</td><td>{used}</td><td>{status}</td><td>{remove}</td></tr>",
+        "<tr><td>{name}</td><td>{added}</td><td>{used}</td><td>{signin}</td><td>{status}</td><td>{actions}</td></tr>",
         name = esc(&d.name),
-        kind = if d.phone_signin { "Telefoninloggning" } else { "Godkännanden" },
         added = page_time(d.created_at),
-        used = d.last_used_at.map(page_time).unwrap_or_else(|| "Aldrig".to_owned()),
-        status = if d.revoked_at.is_some() { "Spärrad" } else { "Aktiv" },
+        used = d.last_used_at.map(page_time).unwrap_or_else(|| t::NEVER.to_owned()),
+        signin = if d.phone_signin { t::ON } else { t::OFF },
+        status = if d.revoked_at.is_some() { t::REVOKED } else { t::ACTIVE },
     )
+}
+
+/// The one-time-code method's line in the methods list.
+fn code_line(code: CodeMethod) -> String {
+    let text = match code {
+        CodeMethod::None => t::CODE_NONE,
+        CodeMethod::Unconfirmed => t::CODE_PENDING,
+        CodeMethod::Confirmed => t::CODE_ACTIVE,
+    };
+    format!(r#"<p class="meta" id="code-method">{text}</p>"#)
 }
 
 /// `GET /account`: the signed-in user's security information.
@@ -80,40 +93,58 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let (name, enrollment, devices, code) = match r {
         Ok(Some(x)) => x,
         Ok(None) => return Redirect::to("/signin").into_response(),
-        Err(e) => return error_page(&st, status_of(&e), "Kontot kunde inte visas."),
+        Err(e) => return error_page(&st, status_of(&e), t::CANNOT_SHOW),
     };
     let active = devices.iter().filter(|d| d.revoked_at.is_none()).count();
     let devices_html = if devices.is_empty() {
-        "<p class=\"hint\">Inga telefoner registrerade ännu.</p>".to_owned()
+        format!("<p class=\"hint\">{}</p>", t::NO_PHONES)
     } else {
         let rows: String = devices.iter().map(device_row).collect();
         format!(
-            "<table><tr><th>Enhet</th><th>Typ</th><th>Tillagd</th><th>Senast använd</th><th>Status</th><th>Åtgärd</th></tr>{rows}</table>"
+            "<table id=\"phones\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>",
+            t::COL_PHONE,
+            t::COL_ADDED,
+            t::COL_USED,
+            t::COL_PHONE_SIGNIN,
+            t::COL_STATUS,
+            t::COL_ACTIONS,
         )
     };
     let body = format!(
-        r#"<h1 id="signed-in">Inloggad som {name}</h1>
+        r#"<h1 id="signed-in">{heading}</h1>
+<section id="methods">
+<h2>{methods}</h2>{devices_html}{code_line}
+</section>
 <section id="add-phone" data-active="{active}" data-base="">
-<h2>Lägg till telefon</h2>
+<h2>{add_method}: {add_phone}</h2>
 <div id="add-code">
-<p>Skanna koden med Nyckel-appen. Koden kan användas en gång och gäller i {mins} minuter.</p>
-<div class="qr" id="qr" role="img" aria-label="QR-kod för att lägga till en telefon i Nyckel">{svg}</div>
-<a class="button small-only" id="open-in-app" href="{uri}">Öppna i Nyckel</a>
-<p class="hint">Är du på telefonen du vill lägga till? Tryck på Öppna i Nyckel i stället för att skanna.</p>
+<p>{scan}</p>
+<div class="qr" id="qr" role="img" aria-label="{qr_label}">{svg}</div>
+<a class="button small-only" id="open-in-app" href="{uri}">{open}</a>
+<p class="hint">{open_hint}</p>
 <code class="uri" id="enroll-uri">{uri}</code>
 </div>
-<p class="status" id="added" data-state="signed_in" role="status" aria-live="polite" hidden>Telefonen är tillagd ✓</p>
+<p class="status" id="added" data-state="signed_in" role="status" aria-live="polite" hidden>{added}</p>
 </section>
-<h2>Dina telefoner</h2>{devices_html}{code_html}
-<form method="post" action="/signout"><button type="submit" class="secondary">Logga ut</button></form>
+{code_html}
+<form method="post" action="/signout"><button type="submit" class="secondary">{sign_out}</button></form>
 <script>{ACCOUNT_JS}</script>"#,
-        name = esc(&name),
-        mins = st.cfg.activation_ttl / 60,
+        heading = t::signed_in_as(&esc(&name)),
+        methods = t::METHODS,
+        code_line = code_line(code),
+        add_method = t::ADD_METHOD,
+        add_phone = t::ADD_PHONE,
+        scan = t::scan_code(st.cfg.activation_ttl / 60),
+        qr_label = t::QR_LABEL,
         svg = qr_svg(&enrollment.enroll_uri),
         uri = esc(&enrollment.enroll_uri),
+        open = t::OPEN_IN_APP,
+        open_hint = t::OPEN_IN_APP_HINT,
+        added = t::PHONE_ADDED,
+        sign_out = t::SIGN_OUT,
         code_html = code_html::account_section(code, active > 0),
     );
-    let mut resp = Html(page(&st.provider.issuer, "Ditt konto", &body)).into_response();
+    let mut resp = Html(page(&st.provider.issuer, t::TITLE, &body)).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
 }
@@ -167,7 +198,7 @@ async fn remove_device(
         return Redirect::to("/signin").into_response();
     };
     if f.device.is_empty() || f.device.len() > MAX_ID {
-        return error_page_retry(&st, StatusCode::BAD_REQUEST, "Okänd telefon.", "/account");
+        return error_page_retry(&st, StatusCode::BAD_REQUEST, t::UNKNOWN_PHONE, "/account");
     }
     let device = f.device.clone();
     let confirmed = f.confirm.is_some();
@@ -185,29 +216,34 @@ async fn remove_device(
         Ok(None) => Redirect::to("/signin").into_response(),
         Ok(Some(Removal::NeedsConfirmation)) => last_phone_warning(&st, &f.device),
         Ok(Some(Removal::Removed)) => {
-            let body = "<h1 id=\"removed\">Telefonen är borttagen</h1>\
-                <p>Den kan inte längre godkänna inloggningar, och du har loggats ut överallt.</p>\
-                <a class=\"button\" href=\"/signin\">Logga in igen</a>";
+            let body = format!(
+                "<h1 id=\"removed\">{}</h1><p>{}</p><a class=\"button\" href=\"/signin\">{}</a>",
+                t::REMOVED_TITLE,
+                t::REMOVED_TEXT,
+                t::SIGN_IN_AGAIN
+            );
             without_session(
-                Html(page(&st.provider.issuer, "Telefonen är borttagen", body)).into_response(),
+                Html(page(&st.provider.issuer, t::REMOVED_TITLE, &body)).into_response(),
             )
         }
-        Err(e) => {
-            error_page_retry(&st, status_of(&e), "Telefonen kunde inte tas bort.", "/account")
-        }
+        Err(e) => error_page_retry(&st, status_of(&e), t::REMOVE_FAILED, "/account"),
     }
 }
 
 /// The warning before the user's only phone is removed, with the confirming form.
 fn last_phone_warning(st: &AppState, device: &str) -> Response {
     let body = format!(
-        r#"<h1>Ta bort din enda telefon?</h1>
-<p class="error" id="remove-warning">Det här är den enda telefonen på kontot. Tar du bort den kan du inte logga in igen förrän administratören ger dig en ny registreringskod. Lägg hellre till den nya telefonen först och ta bort den gamla sedan.</p>
-<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{device}"><input type="hidden" name="confirm" value="1"><button type="submit" id="confirm-remove">Ta bort ändå</button></form>
-<a class="button secondary" href="/account" id="cancel-remove">Avbryt</a>"#,
+        r#"<h1>{heading}</h1>
+<p class="error" id="remove-warning">{warning}</p>
+<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{device}"><input type="hidden" name="confirm" value="1"><button type="submit" id="confirm-remove">{anyway}</button></form>
+<a class="button secondary" href="/account" id="cancel-remove">{cancel}</a>"#,
+        heading = t::LAST_HEADING,
+        warning = t::LAST_WARNING,
+        anyway = t::REMOVE_ANYWAY,
+        cancel = t::CANCEL,
         device = esc(device)
     );
-    let mut resp = Html(page(&st.provider.issuer, "Ta bort telefon", &body)).into_response();
+    let mut resp = Html(page(&st.provider.issuer, t::LAST_TITLE, &body)).into_response();
     *resp.status_mut() = StatusCode::CONFLICT;
     resp
 }

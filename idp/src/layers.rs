@@ -15,6 +15,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("web", 3),
     ("code_web", 3),
     ("account_web", 3),
+    ("account_text", 3),
     ("code_html", 3),
     ("oidc_web", 3),
     ("eam_web", 3),

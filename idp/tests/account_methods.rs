@@ -175,3 +175,15 @@ fn the_account_page_lists_each_phone_offers_the_app_link_and_sees_a_new_phone_ar
     let anonymous = Browser::default().get(&idp.url("/account/devices/state"));
     assert_eq!(anonymous.status, 401);
 }
+
+#[test]
+fn the_methods_list_shows_phone_signin_and_the_one_time_code_method() {
+    let mut idp = Idp::start();
+    let mut browser = signed_in(&mut idp);
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("<h2>Dina inloggningsmetoder</h2>"), "{account}");
+    assert!(account.contains("<th>Telefoninloggning</th>"), "{account}");
+    // anna's phone has no phone sign-in credential; she has no one-time code.
+    assert!(account.contains("<td>Av</td><td>Aktiv</td>"), "{account}");
+    assert!(account.contains("id=\"code-method\">Verifieringskod: ingen<"), "{account}");
+}
