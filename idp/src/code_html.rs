@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 
 use crate::html::esc;
+use crate::i18n::{text, Lang, Msg};
 use crate::otp::{CodeMethod, CodeRefusal};
 use crate::signin::Started;
 
@@ -19,12 +20,13 @@ pub(crate) fn authz_input(authz: &str) -> String {
 /// The number page's "Använd en verifieringskod": a form carrying the push request, its
 /// status token (held only by the browser that typed the password) and a waiting
 /// authorization request.
-pub(crate) fn use_code_form(s: &Started, authz: Option<&str>) -> String {
+pub(crate) fn use_code_form(lang: Lang, s: &Started, authz: Option<&str>) -> String {
     format!(
         r#"<form method="post" action="/signin/code" id="other-way">{hidden}
-  <button type="submit" class="secondary" id="use-code">Använd en verifieringskod</button>
+  <button type="submit" class="secondary" id="use-code">{label}</button>
 </form>"#,
         hidden = request_fields(&s.id, &s.status_token, authz),
+        label = esc(lang.t(Msg::UseCode)),
     )
 }
 
@@ -39,33 +41,43 @@ pub(crate) fn request_fields(id: &str, token: &str, authz: Option<&str>) -> Stri
 
 /// The account page's part for the user's one-time code: the form that confirms it once a
 /// phone is enrolled, or that it is a sign-in method.
-pub(crate) fn account_section(method: CodeMethod, has_phone: bool) -> String {
+pub(crate) fn account_section_in(lang: Lang, method: CodeMethod, has_phone: bool) -> String {
+    let t = |m| esc(lang.t(m));
     match method {
         CodeMethod::None => String::new(),
         CodeMethod::Unconfirmed if !has_phone => String::new(),
         CodeMethod::Unconfirmed => format!(
-            r#"<h2>Slutför aktiveringen</h2>
-<p id="code-pending">Nyckel-appen visar nu en engångskod för kontot. Ange en engångskod från appen för att slutföra aktiveringen; sedan kan du logga in med en verifieringskod när telefonen inte kan ta emot godkännanden.</p>
+            r#"<h2>{}</h2>
+<p id="code-pending">{}</p>
 {}"#,
-            code_form("/account/code", "otp-code", "confirm-otp", "Aktivera", "")
+            t(Msg::FinishActivation),
+            t(Msg::FinishActivationHow),
+            code_form(lang, "/account/code", "otp-code", "confirm-otp", Msg::Activate, "")
         ),
         CodeMethod::Confirmed => {
-            r#"<p class="meta" id="code-status">Verifieringskod: aktiverad ✓</p>"#.to_owned()
+            format!(r#"<p class="meta" id="code-status">{}</p>"#, t(Msg::CodeActive))
         }
     }
 }
 
+/// [`account_section_in`] in Swedish: the account page's, until it is translated.
+pub(crate) fn account_section(method: CodeMethod, has_phone: bool) -> String {
+    account_section_in(Lang::Sv, method, has_phone)
+}
+
 /// A form asking for a six-digit code.
 pub(crate) fn code_form(
+    lang: Lang,
     action: &str,
     input: &str,
     button: &str,
-    label: &str,
+    label: Msg,
     hidden: &str,
 ) -> String {
+    let (field, label) = (esc(lang.t(Msg::CodeLabel)), esc(lang.t(label)));
     format!(
         r#"<form method="post" action="{action}">{hidden}
-  <label for="{input}">Engångskod</label>
+  <label for="{input}">{field}</label>
   <input type="text" id="{input}" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="{MAX_CODE}" autofocus required>
   <button type="submit" id="{button}">{label}</button>
 </form>"#
@@ -73,19 +85,17 @@ pub(crate) fn code_form(
 }
 
 /// What the user is told about a refused code (`now`: to say when a limit lifts).
-pub(crate) fn refusal_text(r: CodeRefusal, now: i64) -> String {
+pub(crate) fn refusal_text(lang: Lang, r: CodeRefusal, now: i64) -> String {
+    let fixed = |m| lang.t(m).to_owned();
     match r {
-        CodeRefusal::Wrong => "Koden stämmer inte. Kontrollera att den kommer från rätt konto i Nyckel-appen och försök igen.".to_owned(),
-        CodeRefusal::Reused => "Koden har redan använts. Vänta tills appen visar nästa kod och ange den.".to_owned(),
+        CodeRefusal::Wrong => fixed(Msg::CodeWrong),
+        CodeRefusal::Reused => fixed(Msg::CodeReused),
         CodeRefusal::Limited { until } => {
             let minutes = ((until - now).max(1) + 59) / 60;
-            format!(
-                "För många felaktiga koder. Försök igen om {minutes} min (kl. {} UTC), eller godkänn inloggningen i Nyckel-appen.",
-                clock_time(until)
-            )
+            text::code_limited(lang, minutes, &clock_time(until))
         }
-        CodeRefusal::Unavailable => "Kontot har ingen aktiverad verifieringskod. Godkänn inloggningen i Nyckel-appen i stället.".to_owned(),
-        CodeRefusal::RequestOver => "Inloggningen väntar inte längre. Börja om.".to_owned(),
+        CodeRefusal::Unavailable => fixed(Msg::CodeUnavailable),
+        CodeRefusal::RequestOver => fixed(Msg::CodeRequestOver),
     }
 }
 
@@ -109,9 +119,12 @@ mod tests {
 
     #[test]
     fn a_limit_says_when_it_lifts() {
-        let text = refusal_text(CodeRefusal::Limited { until: 8 * 3600 + 15 * 60 }, 8 * 3600);
+        let limited = CodeRefusal::Limited { until: 8 * 3600 + 15 * 60 };
+        let text = refusal_text(Lang::Sv, limited, 8 * 3600);
         assert!(text.contains("om 15 min (kl. 08:15 UTC)"), "{text}");
-        let text = refusal_text(CodeRefusal::Limited { until: 100 }, 99);
+        let text = refusal_text(Lang::En, limited, 8 * 3600);
+        assert!(text.contains("in 15 min (at 08:15 UTC)"), "{text}");
+        let text = refusal_text(Lang::Sv, CodeRefusal::Limited { until: 100 }, 99);
         assert!(text.contains("om 1 min"), "{text}");
     }
 }

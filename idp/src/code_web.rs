@@ -11,13 +11,14 @@ use serde::Deserialize;
 
 use crate::code_html::{code_form, refusal_status, refusal_text, request_fields, MAX_CODE};
 use crate::error::Error;
-use crate::html::{esc, page};
+use crate::html::{esc, page_in};
+use crate::i18n::{Lang, Msg};
 use crate::otp::{self, CodeRefusal};
 use crate::signin;
 use crate::state::AppState;
 use crate::web::{
-    continuation, cross_site_page, error_page, error_page_retry, same_origin, session_token,
-    start_error, with_session, MAX_ID,
+    continuation, cross_site_in, error_in, same_origin, session_token, start_error, with_session,
+    MAX_ID,
 };
 
 /// The one-time-code routes.
@@ -41,23 +42,26 @@ struct SigninCodeForm {
 /// application's sign-in continues) or the form again saying why not.
 async fn signin_code(
     State(st): State<AppState>,
+    lang: Lang,
     headers: HeaderMap,
     Form(f): Form<SigninCodeForm>,
 ) -> Response {
     if !same_origin(&st, &headers) {
-        return cross_site_page(&st);
+        return cross_site_in(&st, lang);
     }
     let (authz, resume, retry) = continuation(f.authz);
     if f.request.len() > MAX_ID || f.t.len() > MAX_ID {
-        return error_page_retry(&st, StatusCode::BAD_REQUEST, "Ogiltig begäran.", &retry);
+        let msg = lang.t(Msg::InvalidRequest);
+        return error_in(&st, lang, StatusCode::BAD_REQUEST, msg, &retry);
     }
+    let page =
+        Page { st: &st, lang, id: &f.request, token: &f.t, authz: authz.as_deref(), retry: &retry };
     let code = f.code.filter(|c| !c.trim().is_empty());
     let Some(code) = code else {
-        return code_page(&st, &f.request, &f.t, authz.as_deref(), None);
+        return page.render(None);
     };
     if code.len() > MAX_CODE {
-        let msg = refusal_text(CodeRefusal::Wrong, st.cfg.clock.now());
-        return code_page(&st, &f.request, &f.t, authz.as_deref(), Some(msg));
+        return page.render(Some(refusal_text(lang, CodeRefusal::Wrong, st.cfg.clock.now())));
     }
     let (id, token) = (f.request.clone(), f.t.clone());
     let r = st.run(move |c, s| otp::sign_in(c, &s.cfg, &id, &token, &code)).await;
@@ -71,25 +75,19 @@ async fn signin_code(
             };
             with_session(&st, session, Redirect::to(&next).into_response())
         }
-        Ok(Err(CodeRefusal::RequestOver)) => error_page_retry(
-            &st,
-            StatusCode::CONFLICT,
-            "Inloggningen väntar inte längre: den har godkänts, nekats eller gått ut. Börja om.",
-            &retry,
-        ),
+        Ok(Err(CodeRefusal::RequestOver)) => {
+            let msg = lang.t(Msg::SignInNoLongerWaiting);
+            error_in(&st, lang, StatusCode::CONFLICT, msg, &retry)
+        }
         Ok(Err(refusal)) => {
-            let msg = refusal_text(refusal, st.cfg.clock.now());
-            let mut resp = code_page(&st, &f.request, &f.t, authz.as_deref(), Some(msg));
+            let mut resp = page.render(Some(refusal_text(lang, refusal, st.cfg.clock.now())));
             *resp.status_mut() = refusal_status(refusal);
             resp
         }
-        Err(Error::NotFound(_)) => error_page_retry(
-            &st,
-            StatusCode::NOT_FOUND,
-            "Inloggningen hittades inte. Börja om.",
-            &retry,
-        ),
-        Err(e) => start_error(&st, &e, &retry),
+        Err(Error::NotFound(_)) => {
+            error_in(&st, lang, StatusCode::NOT_FOUND, lang.t(Msg::SignInNotFound), &retry)
+        }
+        Err(e) => start_error(&st, lang, &e, &retry),
     }
 }
 
@@ -99,29 +97,42 @@ fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn code_page(
-    st: &AppState,
-    id: &str,
-    token: &str,
-    authz: Option<&str>,
-    error: Option<String>,
-) -> Response {
-    let error = error
-        .map(|m| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(&m)))
-        .unwrap_or_default();
-    let body = format!(
-        r#"<h1>Ange verifieringskod</h1>
-<p>Öppna Nyckel i telefonen och ange den sexsiffriga koden som visas för kontot.</p>
+/// The code form of one waiting push request.
+struct Page<'a> {
+    st: &'a AppState,
+    lang: Lang,
+    id: &'a str,
+    token: &'a str,
+    authz: Option<&'a str>,
+    /// Where the language switch goes: the form is a POST's answer, so the flow starts over.
+    retry: &'a str,
+}
+
+impl Page<'_> {
+    fn render(&self, error: Option<String>) -> Response {
+        let t = |m| esc(self.lang.t(m));
+        let error = error
+            .map(|m| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(&m)))
+            .unwrap_or_default();
+        let body = format!(
+            r#"<h1>{heading}</h1>
+<p>{how}</p>
 {error}{form}"#,
-        form = code_form(
-            "/signin/code",
-            "code",
-            "verify",
-            "Verifiera",
-            &request_fields(id, token, authz)
-        ),
-    );
-    no_store(Html(page(&st.provider.issuer, "Verifieringskod", &body)).into_response())
+            heading = t(Msg::EnterCode),
+            how = t(Msg::CodeHow),
+            form = code_form(
+                self.lang,
+                "/signin/code",
+                "code",
+                "verify",
+                Msg::Verify,
+                &request_fields(self.id, self.token, self.authz)
+            ),
+        );
+        let title = self.lang.t(Msg::CodeTitle);
+        let html = page_in(self.lang, &self.st.provider.issuer, self.retry, title, &body);
+        no_store(Html(html).into_response())
+    }
 }
 
 fn no_store(mut resp: Response) -> Response {
@@ -140,18 +151,19 @@ struct ConfirmForm {
 /// `POST /account/code`: confirms the signed-in user's one-time-code secret.
 async fn confirm_code(
     State(st): State<AppState>,
+    lang: Lang,
     headers: HeaderMap,
     Form(f): Form<ConfirmForm>,
 ) -> Response {
     if !same_origin(&st, &headers) {
-        return cross_site_page(&st);
+        return cross_site_in(&st, lang);
     }
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/signin").into_response();
     };
     if f.code.len() > MAX_CODE {
-        let msg = refusal_text(CodeRefusal::Wrong, st.cfg.clock.now());
-        return error_page_retry(&st, StatusCode::UNAUTHORIZED, &msg, "/account");
+        let msg = refusal_text(lang, CodeRefusal::Wrong, st.cfg.clock.now());
+        return error_in(&st, lang, StatusCode::UNAUTHORIZED, &msg, "/account");
     }
     let r = st
         .run(move |c, s| {
@@ -165,9 +177,12 @@ async fn confirm_code(
         Ok(None) => Redirect::to("/signin").into_response(),
         Ok(Some(Ok(()))) => Redirect::to("/account").into_response(),
         Ok(Some(Err(refusal))) => {
-            let msg = refusal_text(refusal, st.cfg.clock.now());
-            error_page_retry(&st, refusal_status(refusal), &msg, "/account")
+            let msg = refusal_text(lang, refusal, st.cfg.clock.now());
+            error_in(&st, lang, refusal_status(refusal), &msg, "/account")
         }
-        Err(e) => error_page(&st, crate::state::status_of(&e), "Koden kunde inte kontrolleras."),
+        Err(e) => {
+            let status = crate::state::status_of(&e);
+            error_in(&st, lang, status, lang.t(Msg::CodeNotChecked), "/signin")
+        }
     }
 }

@@ -14,6 +14,7 @@ use axum::Router;
 use crate::eam::hint::HintError;
 use crate::eam::request::RequestError;
 use crate::eam::service::{self, Outcome, PageError, RESUME_PATH};
+use crate::i18n::{Lang, Msg};
 use crate::oidc::discovery::Issuer;
 use crate::signin::SigninFrom;
 use crate::state::{client_ip, status_of, AppState};
@@ -27,34 +28,18 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new().route(RESUME_PATH, get(resume))
 }
 
-fn page_text(e: PageError) -> &'static str {
+fn page_text(e: PageError) -> Msg {
     match e {
-        PageError::Request(RequestError::UnknownClient) => {
-            "Microsoft Entra-konfigurationen som skickade dig hit är inte registrerad hos inloggningstjänsten."
-        }
-        PageError::Request(RequestError::WrongRedirectUri) => {
-            "Återadressen är inte den registrerade, så du skickas inte vidare. Kontakta administratören."
-        }
-        PageError::Request(_) => "Begäran från Microsoft Entra är ofullständig eller felaktig.",
-        PageError::Hint(HintError::UnknownTenant) => {
-            "Din organisation (Microsoft Entra-klient) är inte registrerad hos inloggningstjänsten."
-        }
-        PageError::Hint(HintError::TooOld | HintError::FromTheFuture) => {
-            "Inloggningen från Microsoft Entra är för gammal. Gå tillbaka och försök igen."
-        }
-        PageError::Hint(_) => {
-            "Inloggningen från Microsoft Entra kunde inte verifieras och avvisades."
-        }
-        PageError::Unlinked => {
-            "Ditt Microsoft Entra-konto är inte kopplat till något Nyckel-konto. Kontakta administratören."
-        }
-        PageError::Replayed => {
-            "Den här inloggningen har redan använts. Gå tillbaka till Microsoft och försök igen."
-        }
-        PageError::Expired => {
-            "Inloggningen tog för lång tid eller är redan klar. Gå tillbaka till Microsoft och försök igen."
-        }
-        PageError::NotDecided => "Inloggningen väntar fortfarande på godkännande i Nyckel-appen.",
+        PageError::Request(RequestError::UnknownClient) => Msg::EamUnknownClient,
+        PageError::Request(RequestError::WrongRedirectUri) => Msg::EamWrongRedirect,
+        PageError::Request(_) => Msg::EamBadRequest,
+        PageError::Hint(HintError::UnknownTenant) => Msg::EamUnknownTenant,
+        PageError::Hint(HintError::TooOld | HintError::FromTheFuture) => Msg::EamTooOld,
+        PageError::Hint(_) => Msg::EamUnverified,
+        PageError::Unlinked => Msg::EamUnlinked,
+        PageError::Replayed => Msg::EamReplayed,
+        PageError::Expired => Msg::EamExpired,
+        PageError::NotDecided => Msg::EamNotDecided,
     }
 }
 
@@ -63,17 +48,22 @@ fn no_store(mut resp: Response) -> Response {
     resp
 }
 
-fn outcome(st: &AppState, r: Result<Outcome, crate::error::Error>, retry: &str) -> Response {
+fn outcome(
+    st: &AppState,
+    lang: Lang,
+    r: Result<Outcome, crate::error::Error>,
+    retry: &str,
+) -> Response {
     match r {
         Ok(Outcome::Page(e)) => {
             tracing::info!(refusal = ?e, "external authentication refused");
-            web::error_page_retry(st, StatusCode::BAD_REQUEST, page_text(e), retry)
+            web::error_in(st, lang, StatusCode::BAD_REQUEST, lang.t(page_text(e)), retry)
         }
         Ok(Outcome::Post(html)) => no_store(Html(html).into_response()),
         Ok(Outcome::Number { started, resume }) => {
-            web::number_page(st, &started, Some(&resume), None, false)
+            web::number_page(st, lang, &started, Some(&resume), None, false)
         }
-        Err(e) => web::error_page_retry(st, status_of(&e), "Något gick fel. Försök igen.", retry),
+        Err(e) => web::error_in(st, lang, status_of(&e), lang.t(Msg::SomethingWentWrong), retry),
     }
 }
 
@@ -84,6 +74,7 @@ pub(crate) async fn authorize(
     headers: &HeaderMap,
     params: Vec<(String, String)>,
 ) -> Response {
+    let lang = crate::lang_web::lang_of(headers);
     let ip = client_ip(&ci, headers);
     let from = SigninFrom {
         app: format!("{} (Microsoft Entra ID)", st.provider.issuer),
@@ -93,10 +84,10 @@ pub(crate) async fn authorize(
     let r = st
         .run(move |store, s| service::authorize(store, &s.cfg, &s.eam_keys, &params, &from))
         .await;
-    outcome(&st, r, "/signin")
+    outcome(&st, lang, r, "/signin")
 }
 
-async fn resume(State(st): State<AppState>, RawQuery(query): RawQuery) -> Response {
+async fn resume(State(st): State<AppState>, lang: Lang, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -105,20 +96,16 @@ async fn resume(State(st): State<AppState>, RawQuery(query): RawQuery) -> Respon
         params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).filter(|v| v.len() <= MAX_ID)
     };
     let (Some(authz), Some(request), Some(token)) = (get("authz"), get("request"), get("t")) else {
-        return outcome(&st, Ok(Outcome::Page(PageError::Expired)), "/signin");
+        return outcome(&st, lang, Ok(Outcome::Page(PageError::Expired)), "/signin");
     };
     let Ok(issuer) = Issuer::parse(&st.provider.origin) else {
         tracing::error!("the origin is not an OpenID Connect issuer");
-        return web::error_page_retry(
-            &st,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Inloggningstjänsten är inte rätt konfigurerad.",
-            "/signin",
-        );
+        let msg = lang.t(Msg::Misconfigured);
+        return web::error_in(&st, lang, StatusCode::INTERNAL_SERVER_ERROR, msg, "/signin");
     };
     let retry = format!("{RESUME_PATH}?{query}");
     let r = st
         .run(move |store, s| service::resume(store, &s.cfg, &issuer, &authz, &request, &token))
         .await;
-    outcome(&st, r, &retry)
+    outcome(&st, lang, r, &retry)
 }

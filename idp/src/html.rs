@@ -1,5 +1,7 @@
 //! Tiny HTML helpers: escaping and the page layout.
 
+use crate::i18n::{Lang, Msg};
+
 /// Escapes text for HTML content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -16,32 +18,44 @@ pub(crate) fn esc(s: &str) -> String {
     out
 }
 
-/// The pages' one style sheet (inline; the CSP allows it by its hash).
+/// The pages' one style sheet (inline; the CSP allows it by its hash). Two palettes, light and
+/// (`prefers-color-scheme: dark`) dark, each with WCAG 2.1 AA contrast: text at least 4.5:1
+/// on its background (the status box's too), control borders and focus rings at least 3:1.
 pub(crate) const STYLE: &str = r#"
-:root { color-scheme: light dark; --accent: #0b5cad; --ok: #1a7f37; --bad: #b42318; --muted: #667085; }
+:root { color-scheme: light dark; --bg: #ffffff; --fg: #1b1f24; --accent: #0b5cad; --on-accent: #ffffff;
+  --ok: #176f30; --bad: #b42318; --muted: #5c6370; --line: #767676; --surface: #f2f4f7; --rule: #d0d5dd; }
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #111418; --fg: #e8eaed; --accent: #8ab4f8; --on-accent: #0b1a33;
+    --ok: #6fd68a; --bad: #ff8a80; --muted: #a9b1bc; --line: #8c96a3; --surface: #1d2229; --rule: #3a414b; }
+}
 * { box-sizing: border-box; }
 [hidden] { display: none !important; }
-body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: Canvas; color: CanvasText; }
-header { padding: 1rem 1.25rem; font-weight: 600; border-bottom: 1px solid #8883; }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--fg); }
+header { display: flex; justify-content: space-between; align-items: baseline; gap: 1rem; padding: 1rem 1.25rem; border-bottom: 1px solid var(--rule); }
+header .issuer { font-weight: 600; }
+a { color: var(--accent); }
+:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 main { max-width: 28rem; margin: 2rem auto; padding: 0 1.25rem; }
 h1 { font-size: 1.5rem; margin: 0 0 1rem; }
 label { display: block; margin: 1rem 0 .25rem; font-weight: 500; }
-input[type=text], input[type=password] { width: 100%; font-size: 1.1rem; padding: .7rem; border: 1px solid #8886; border-radius: .5rem; }
+input[type=text], input[type=password] { width: 100%; font-size: 1.1rem; padding: .7rem; border: 1px solid var(--line); border-radius: .5rem;
+  background: var(--bg); color: var(--fg); }
 button, .button { display: inline-block; width: 100%; margin-top: 1rem; padding: .8rem; font-size: 1.05rem; border-radius: .5rem;
-  border: 1px solid var(--accent); background: var(--accent); color: white; cursor: pointer; text-align: center; text-decoration: none; }
-button.secondary { background: transparent; color: var(--accent); }
+  border: 1px solid var(--accent); background: var(--accent); color: var(--on-accent); cursor: pointer; text-align: center; text-decoration: none; }
+button.secondary, .button.secondary { background: transparent; color: var(--accent); }
 .number { font-size: 6rem; font-weight: 700; letter-spacing: .1em; text-align: center; margin: 1.5rem 0; font-variant-numeric: tabular-nums; }
-.status { text-align: center; font-size: 1.2rem; padding: .8rem; border-radius: .5rem; background: #8881; }
+.status { text-align: center; font-size: 1.2rem; padding: .8rem; border-radius: .5rem; background: var(--surface); }
 .status[data-state=signed_in] { color: var(--ok); font-weight: 600; }
 .status[data-state=denied], .status[data-state=wrong_number], .status[data-state=reported] { color: var(--bad); font-weight: 600; }
 .status[data-state=expired], .status[data-state=superseded] { color: var(--muted); font-weight: 600; }
-.done .number { opacity: .25; }
+.done .number { color: var(--muted); text-decoration: line-through; }
 .meta, .hint { color: var(--muted); font-size: .95rem; }
 .error { color: var(--bad); }
 .qr svg { width: 100%; max-width: 18rem; height: auto; display: block; margin: 1rem auto; background: white; padding: .5rem; }
-code.uri { display: block; word-break: break-all; font-size: .8rem; background: #8881; padding: .5rem; border-radius: .4rem; }
+code.uri { display: block; word-break: break-all; font-size: .8rem; background: var(--surface); padding: .5rem; border-radius: .4rem; }
 @media (min-width: 48rem) { .small-only { display: none; } }
-table { width: 100%; border-collapse: collapse; } td, th { text-align: left; padding: .3rem; border-bottom: 1px solid #8883; }
+table { width: 100%; border-collapse: collapse; } td, th { text-align: left; padding: .3rem; border-bottom: 1px solid var(--rule); }
 "#;
 
 /// The form-post answer's script: submits the form at once. A script element rather than an
@@ -91,17 +105,39 @@ pub(crate) fn content_security_policy(scripts: &[&str]) -> String {
     )
 }
 
-/// A complete page.
-pub(crate) fn page(issuer: &str, title: &str, body: &str) -> String {
+/// A complete page in `lang`. `here` is the provider path (`/signin?username=anna`) the
+/// header's language switch comes back to: the page itself where it can be fetched again, else
+/// the start of its flow.
+pub(crate) fn page_in(lang: Lang, issuer: &str, here: &str, title: &str, body: &str) -> String {
+    let other = lang.other();
     format!(
-        "<!doctype html>\n<html lang=\"sv\"><head><meta charset=\"utf-8\">\
+        "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{} – {}</title><style>{STYLE}</style></head>\
-<body><header>{}</header><main>{body}</main></body></html>",
-        esc(title),
-        esc(issuer),
-        esc(issuer)
+<title>{title} – {issuer}</title><style>{STYLE}</style></head>\
+<body><header><span class=\"issuer\">{issuer}</span>\
+<nav aria-label=\"{nav}\"><a id=\"lang-switch\" href=\"{switch}\" hreflang=\"{to}\" lang=\"{to}\">{name}</a></nav>\
+</header><main>{body}</main></body></html>",
+        code = lang.code(),
+        title = esc(title),
+        issuer = esc(issuer),
+        nav = esc(lang.t(Msg::Language)),
+        switch = esc(&switch_href(other, here)),
+        to = other.code(),
+        name = other.name(),
     )
+}
+
+/// The language switch's link: `/lang/{code}?next=…` (`lang_web.rs` sets the cookie and goes
+/// back to `here`).
+pub(crate) fn switch_href(to: Lang, here: &str) -> String {
+    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
+    format!("/lang/{}?next={next}", to.code())
+}
+
+/// A complete page in Swedish whose switch leads to the account page: the account page's,
+/// until its texts are in the catalog (`i18n`).
+pub(crate) fn page(issuer: &str, title: &str, body: &str) -> String {
+    page_in(Lang::Sv, issuer, "/account", title, body)
 }
 
 #[cfg(test)]
@@ -112,8 +148,16 @@ mod tests {
             super::esc("<a href=\"x\">Å'&</a>"),
             "&lt;a href=&quot;x&quot;&gt;Å&#39;&amp;&lt;/a&gt;"
         );
-        let p = super::page("Region <Skåne>", "Logga in", "<p>x</p>");
+        let p = super::page_in(
+            super::Lang::En,
+            "Region <Skåne>",
+            "/signin?username=a&b",
+            "Sign in",
+            "<p>x</p>",
+        );
         assert!(p.contains("<meta charset=\"utf-8\">"));
+        assert!(p.contains("<html lang=\"en\">"));
+        assert!(p.contains(r#"href="/lang/sv?next=%2Fsignin%3Fusername%3Da%26b" hreflang="sv" lang="sv">Svenska</a>"#), "{p}");
         assert!(p.contains("Region &lt;Skåne&gt;"));
         assert!(p.contains("width=device-width"));
     }

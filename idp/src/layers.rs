@@ -19,6 +19,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("code_html", 3),
     ("oidc_web", 3),
     ("eam_web", 3),
+    ("lang_web", 3),
     ("state", 3),
     ("signin", 2),
     ("otp", 2),
@@ -39,6 +40,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("config", 0),
     ("ids", 0),
     ("html", 0),
+    ("i18n", 0),
     ("qr", 0),
 ];
 

@@ -27,6 +27,7 @@ mod code_html;
 mod code_web;
 mod connections;
 mod eam_web;
+mod lang_web;
 mod oidc_web;
 mod server;
 mod state;
@@ -54,6 +55,7 @@ mod eam_model;
 mod error;
 mod handle;
 mod html;
+pub mod i18n;
 mod ids;
 #[cfg(test)]
 mod layers;

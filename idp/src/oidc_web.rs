@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::error::Error;
-use crate::html::page;
+use crate::html::{esc, page_in};
+use crate::i18n::{Lang, Msg};
 use crate::oidc::authorize::{Answer, PageError};
 use crate::oidc::discovery::{
     Discovery, Issuer, AUTHORIZE_PATH, DISCOVERY_PATH, END_SESSION_PATH, JWKS_PATH, RESUME_PATH,
@@ -48,16 +49,12 @@ fn issuer(st: &AppState) -> Option<Issuer> {
         .ok()
 }
 
-fn misconfigured(st: &AppState) -> Response {
-    problem_page(
-        st,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Inloggningstjänsten är inte rätt konfigurerad.",
-    )
+fn misconfigured(st: &AppState, lang: Lang) -> Response {
+    problem_page(st, lang, StatusCode::INTERNAL_SERVER_ERROR, Msg::Misconfigured)
 }
 
-fn problem_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
-    web::error_page_retry(st, status, msg, "/signin")
+fn problem_page(st: &AppState, lang: Lang, status: StatusCode, msg: Msg) -> Response {
+    web::error_in(st, lang, status, lang.t(msg), "/signin")
 }
 
 fn no_store(mut resp: Response) -> Response {
@@ -93,10 +90,10 @@ async fn preflight() -> Response {
     resp
 }
 
-async fn discovery(State(st): State<AppState>) -> Response {
+async fn discovery(State(st): State<AppState>, lang: Lang) -> Response {
     match issuer(&st) {
         Some(iss) => public_json(Discovery::new(&iss)),
-        None => misconfigured(&st),
+        None => misconfigured(&st, lang),
     }
 }
 
@@ -107,19 +104,13 @@ async fn jwks(State(st): State<AppState>) -> Response {
     }
 }
 
-fn page_error_text(e: PageError) -> &'static str {
+fn page_error_text(e: PageError) -> Msg {
     match e {
-        PageError::MissingClientId | PageError::UnknownClient => {
-            "Tjänsten som skickade dig hit är inte registrerad hos inloggningstjänsten."
-        }
+        PageError::MissingClientId | PageError::UnknownClient => Msg::UnknownClient,
         PageError::MissingRedirectUri
         | PageError::UnregisteredRedirectUri
-        | PageError::Repeated => {
-            "Tjänstens återadress är inte registrerad, så du skickas inte vidare. Kontakta tjänstens administratör."
-        }
-        PageError::Expired => {
-            "Inloggningen tog för lång tid eller är redan klar. Gå tillbaka till tjänsten och försök igen."
-        }
+        | PageError::Repeated => Msg::UnregisteredRedirect,
+        PageError::Expired => Msg::SignInExpired,
     }
 }
 
@@ -135,15 +126,15 @@ fn answer(a: Answer) -> Response {
     }
 }
 
-fn authorized(st: &AppState, r: Result<Authorized, Error>) -> Response {
+fn authorized(st: &AppState, lang: Lang, r: Result<Authorized, Error>) -> Response {
     match r {
         Ok(Authorized::Page(e)) => {
             tracing::info!(refusal = %e, "authorization request refused");
-            problem_page(st, StatusCode::BAD_REQUEST, page_error_text(e))
+            problem_page(st, lang, StatusCode::BAD_REQUEST, page_error_text(e))
         }
         Ok(Authorized::Answer(a)) => answer(a),
-        Ok(Authorized::SignIn(s)) => web::signin_page(st, Some(&s)),
-        Err(e) => problem_page(st, status_of(&e), "Något gick fel. Försök igen."),
+        Ok(Authorized::SignIn(s)) => web::signin_page(st, lang, Some(&s)),
+        Err(e) => problem_page(st, lang, status_of(&e), Msg::SomethingWentWrong),
     }
 }
 
@@ -158,8 +149,9 @@ async fn authorize_with(
     if crate::eam::request::is_eam_request(&params) {
         return crate::eam_web::authorize(st, ci, &headers, params).await;
     }
+    let lang = crate::lang_web::lang_of(&headers);
     let Some(iss) = issuer(&st) else {
-        return misconfigured(&st);
+        return misconfigured(&st, lang);
     };
     let session = web::session_token(&headers);
     // A POST from another site never uses the session: an RP's form may start a sign-in, but
@@ -171,7 +163,7 @@ async fn authorize_with(
             service::authorize(store, &s.cfg, &iss, &params, session.as_deref(), use_session)
         })
         .await;
-    authorized(&st, r)
+    authorized(&st, lang, r)
 }
 
 async fn authorize_get(
@@ -195,16 +187,18 @@ async fn authorize_post(
 
 async fn resume(
     State(st): State<AppState>,
+    lang: Lang,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let Some(iss) = issuer(&st) else {
-        return misconfigured(&st);
+        return misconfigured(&st, lang);
     };
     let params = pairs(query.unwrap_or_default().as_bytes());
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let Some(authz) = get("authz").filter(|a| a.len() <= 64) else {
-        return problem_page(&st, StatusCode::BAD_REQUEST, page_error_text(PageError::Expired));
+        let msg = page_error_text(PageError::Expired);
+        return problem_page(&st, lang, StatusCode::BAD_REQUEST, msg);
     };
     let watched = match (get("request"), get("t")) {
         (Some(id), Some(token)) if id.len() <= 64 && token.len() <= 64 => {
@@ -218,7 +212,7 @@ async fn resume(
             service::resume(store, &s.cfg, &iss, &authz, watched.as_ref(), session.as_deref())
         })
         .await;
-    authorized(&st, r)
+    authorized(&st, lang, r)
 }
 
 fn oauth_error(e: &OAuthError, basic: bool) -> Response {
@@ -251,7 +245,7 @@ fn authorization(headers: &HeaderMap) -> Option<String> {
 
 async fn token(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(iss) = issuer(&st) else {
-        return misconfigured(&st);
+        return misconfigured(&st, Lang::default());
     };
     let params = pairs(&body);
     let auth = authorization(&headers);
@@ -276,8 +270,9 @@ async fn userinfo(State(st): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 async fn logout_with(st: AppState, headers: HeaderMap, params: Vec<(String, String)>) -> Response {
+    let lang = crate::lang_web::lang_of(&headers);
     let Some(iss) = issuer(&st) else {
-        return misconfigured(&st);
+        return misconfigured(&st, lang);
     };
     let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let req = LogoutRequest {
@@ -293,12 +288,20 @@ async fn logout_with(st: AppState, headers: HeaderMap, params: Vec<(String, Stri
     match r {
         Ok(Ok(out)) => {
             let resp = match out.redirect.as_deref().map(HeaderValue::from_str) {
-                Some(Ok(location)) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+                Some(Ok(location)) => {
+                    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+                }
                 Some(Err(_)) => Error::Internal.into_response(),
-                None => Html(page(
+                None => Html(page_in(
+                    lang,
                     &st.provider.issuer,
-                    "Utloggad",
-                    r#"<h1 id="signed-out">Du är utloggad</h1><a class="button" href="/signin">Logga in igen</a>"#,
+                    "/signin",
+                    lang.t(Msg::SignedOutTitle),
+                    &format!(
+                        r#"<h1 id="signed-out">{}</h1><a class="button" href="/signin">{}</a>"#,
+                        esc(lang.t(Msg::SignedOut)),
+                        esc(lang.t(Msg::SignInAgain))
+                    ),
                 ))
                 .into_response(),
             };
@@ -306,15 +309,13 @@ async fn logout_with(st: AppState, headers: HeaderMap, params: Vec<(String, Stri
         }
         Ok(Err(e)) => {
             let msg = match e {
-                LogoutError::BadHint => "Utloggningen kom med en ogiltig token och avvisades.",
-                LogoutError::UnknownClient => "Tjänsten som skickade dig hit är inte registrerad.",
-                LogoutError::UnregisteredUri => {
-                    "Tjänstens adress efter utloggning är inte registrerad, så du skickas inte vidare."
-                }
+                LogoutError::BadHint => Msg::LogoutBadHint,
+                LogoutError::UnknownClient => Msg::LogoutUnknownClient,
+                LogoutError::UnregisteredUri => Msg::LogoutUnregisteredUri,
             };
-            problem_page(&st, StatusCode::BAD_REQUEST, msg)
+            problem_page(&st, lang, StatusCode::BAD_REQUEST, msg)
         }
-        Err(e) => problem_page(&st, status_of(&e), "Något gick fel. Försök igen."),
+        Err(e) => problem_page(&st, lang, status_of(&e), Msg::SomethingWentWrong),
     }
 }
 

@@ -209,7 +209,8 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(crate::code_web::routes())
         .merge(crate::account_web::routes())
         .merge(crate::oidc_web::routes())
-        .merge(crate::eam_web::routes());
+        .merge(crate::eam_web::routes())
+        .merge(crate::lang_web::routes());
     // Under the origin's path, if it has one (`--origin https://login.example.se/auth`).
     crate::base_path::nest(crate::base_path::of(&state.provider.origin), routes)
         .fallback(not_found)

@@ -16,7 +16,8 @@ use crate::code_html::{self, authz_input};
 use crate::decoys;
 use crate::error::Error;
 use crate::guessing;
-use crate::html::{esc, page, AUTO_SUBMIT_JS};
+use crate::html::{esc, page_in, AUTO_SUBMIT_JS};
+use crate::i18n::{text, Lang, Msg};
 use crate::oidc::discovery::RESUME_PATH;
 use crate::oidc::service::SignInFor;
 use crate::otp::{self, CodeMethod};
@@ -67,31 +68,48 @@ fn origin_of(url: &str) -> &str {
     }
 }
 
+/// The page refusing another site's form post.
+pub(crate) fn cross_site_in(st: &AppState, lang: Lang) -> Response {
+    error_in(st, lang, StatusCode::FORBIDDEN, lang.t(Msg::CrossSite), "/signin")
+}
+
+/// An error page in `lang` whose "try again" (and language switch) goes to `retry`.
+pub(crate) fn error_in(
+    st: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    msg: &str,
+    retry: &str,
+) -> Response {
+    let body = format!(
+        "<h1>{}</h1><p class=\"error\" id=\"error\">{}</p><a class=\"button\" href=\"{}\">{}</a>",
+        esc(lang.t(Msg::ErrorHeading)),
+        esc(msg),
+        esc(retry),
+        esc(lang.t(Msg::TryAgain)),
+    );
+    let html = page_in(lang, &st.provider.issuer, retry, lang.t(Msg::ErrorTitle), &body);
+    (status, Html(html)).into_response()
+}
+
+/// [`cross_site_in`] in Swedish: the account page's, until its texts are in the catalog.
 pub(crate) fn cross_site_page(st: &AppState) -> Response {
-    error_page(
-        st,
-        StatusCode::FORBIDDEN,
-        "Begäran kom från en annan webbplats och avvisades. Öppna inloggningssidan direkt.",
-    )
+    cross_site_in(st, Lang::Sv)
 }
 
+/// [`error_in`] in Swedish, back to `/signin`: the account page's, until it is translated.
 pub(crate) fn error_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
-    error_page_retry(st, status, msg, "/signin")
+    error_in(st, Lang::Sv, status, msg, "/signin")
 }
 
-/// An error page whose "try again" goes to `retry`.
+/// [`error_in`] in Swedish: the account page's, until it is translated.
 pub(crate) fn error_page_retry(
     st: &AppState,
     status: StatusCode,
     msg: &str,
     retry: &str,
 ) -> Response {
-    let body = format!(
-        "<h1>Det gick inte</h1><p class=\"error\" id=\"error\">{}</p><a class=\"button\" href=\"{}\">Försök igen</a>",
-        esc(msg),
-        esc(retry)
-    );
-    (status, Html(page(&st.provider.issuer, "Fel", &body))).into_response()
+    error_in(st, Lang::Sv, status, msg, retry)
 }
 
 #[derive(Deserialize)]
@@ -101,39 +119,61 @@ struct SigninQuery {
     username: Option<String>,
 }
 
-async fn signin_form(State(st): State<AppState>, Query(q): Query<SigninQuery>) -> Response {
+async fn signin_form(
+    State(st): State<AppState>,
+    lang: Lang,
+    Query(q): Query<SigninQuery>,
+) -> Response {
     let typed = q.username.filter(|u| u.len() <= MAX_USERNAME);
-    signin_page_with(&st, None, typed.as_deref())
+    signin_page_with(&st, lang, None, typed.as_deref())
 }
 
 /// The sign-in form; for an OpenID Connect authorization request it names the application,
 /// fills in the `login_hint` and carries the waiting request's id (`authz`) through the pages.
-pub(crate) fn signin_page(st: &AppState, oidc: Option<&SignInFor>) -> Response {
-    signin_page_with(st, oidc, None)
+pub(crate) fn signin_page(st: &AppState, lang: Lang, oidc: Option<&SignInFor>) -> Response {
+    signin_page_with(st, lang, oidc, None)
 }
 
 /// [`signin_page`] with the user name typed before filled in.
-fn signin_page_with(st: &AppState, oidc: Option<&SignInFor>, typed: Option<&str>) -> Response {
-    let (title, hint, authz) = match oidc {
+fn signin_page_with(
+    st: &AppState,
+    lang: Lang,
+    oidc: Option<&SignInFor>,
+    typed: Option<&str>,
+) -> Response {
+    let (title, hint, authz, here) = match oidc {
         Some(o) => (
-            format!("Logga in till {}", esc(&o.client_name)),
+            esc(&text::sign_in_to(lang, &o.client_name)),
             o.login_hint.as_deref().map(esc).unwrap_or_default(),
             authz_input(&o.authz),
+            format!("{RESUME_PATH}?authz={}", o.authz),
         ),
-        None => ("Logga in".to_owned(), typed.map(esc).unwrap_or_default(), String::new()),
+        None => (
+            esc(lang.t(Msg::SignInTitle)),
+            typed.map(esc).unwrap_or_default(),
+            String::new(),
+            typed.map_or_else(|| "/signin".to_owned(), retry_with),
+        ),
     };
-    let mut resp = Html(page(
+    let t = |m| esc(lang.t(m));
+    let mut resp = Html(page_in(
+        lang,
         &st.provider.issuer,
-        "Logga in",
+        &here,
+        lang.t(Msg::SignInTitle),
         &format!(
             r#"<h1>{title}</h1>
 <form method="post" action="/signin">{authz}
-  <label for="username">Användarnamn</label>
+  <label for="username">{username}</label>
   <input type="text" id="username" name="username" value="{hint}" autocomplete="username" autofocus required>
-  <button type="submit" name="mode" value="password" id="next">Fortsätt med lösenord</button>
-  <button type="submit" name="mode" value="phone" id="phone" class="secondary">Logga in med telefonen</button>
+  <button type="submit" name="mode" value="password" id="next">{password}</button>
+  <button type="submit" name="mode" value="phone" id="phone" class="secondary">{phone}</button>
 </form>
-<p class="hint">Med telefoninloggning behövs inget lösenord: godkänn i Nyckel-appen.</p>"#
+<p class="hint">{phone_hint}</p>"#,
+            username = t(Msg::Username),
+            password = t(Msg::ContinueWithPassword),
+            phone = t(Msg::SignInWithPhone),
+            phone_hint = t(Msg::PhoneHint),
         ),
     ))
     .into_response();
@@ -180,25 +220,24 @@ pub(crate) fn location_of(ip: &str) -> String {
 
 async fn signin_post(
     State(st): State<AppState>,
+    lang: Lang,
     ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<SigninForm>,
 ) -> Response {
     if !same_origin(&st, &headers) {
-        return cross_site_page(&st);
+        return cross_site_in(&st, lang);
     }
     let (authz, resume, retry) = continuation(f.authz);
     let username = f.username.trim().to_owned();
     if username.is_empty() || username.len() > MAX_USERNAME {
-        return error_page_retry(&st, StatusCode::BAD_REQUEST, "Ange ett användarnamn.", &retry);
+        let msg = lang.t(Msg::EnterUsername);
+        return error_in(&st, lang, StatusCode::BAD_REQUEST, msg, &retry);
     }
     // "Försök igen" keeps the typed name (an application's sign-in resumes its own request).
     let retry = match resume {
         Some(_) => retry,
-        None => format!(
-            "/signin?username={}",
-            url::form_urlencoded::byte_serialize(username.as_bytes()).collect::<String>()
-        ),
+        None => retry_with(&username),
     };
     let ip = client_ip(&ci, &headers);
     let from = signin::SigninFrom {
@@ -211,35 +250,43 @@ async fn signin_post(
         // tells which users exist or have phone sign-in.
         let r = st.run(move |c, s| decoys::start_phone_signin(c, &s.cfg, &username, &from)).await;
         return match r {
-            Ok(started) => number_page(&st, &started, resume.as_deref(), None, true),
-            Err(e) => start_error(&st, &e, &retry),
+            Ok(started) => number_page(&st, lang, &started, resume.as_deref(), None, true),
+            Err(e) => start_error(&st, lang, &e, &retry),
         };
     }
     let Some(password) = f.password.filter(|p| !p.is_empty()) else {
-        return Html(page(
+        let t = |m| esc(lang.t(m));
+        return Html(page_in(
+            lang,
             &st.provider.issuer,
-            "Lösenord",
+            &retry,
+            lang.t(Msg::PasswordTitle),
             &format!(
-                r#"<h1>Ange lösenord</h1><p class="meta">Konto: {0}</p>
+                r#"<h1>{heading}</h1><p class="meta">{account}: {0}</p>
 <form method="post" action="/signin">{1}
   <input type="hidden" name="username" value="{0}"><input type="hidden" name="mode" value="password">
-  <label for="password">Lösenord</label>
+  <label for="password">{label}</label>
   <input type="password" id="password" name="password" autocomplete="current-password" autofocus required>
-  <button type="submit" id="login">Logga in</button>
+  <button type="submit" id="login">{button}</button>
 </form>"#,
                 esc(&username),
-                authz.as_deref().map(authz_input).unwrap_or_default()
+                authz.as_deref().map(authz_input).unwrap_or_default(),
+                heading = t(Msg::EnterPassword),
+                account = t(Msg::Account),
+                label = t(Msg::Password),
+                button = t(Msg::SignIn),
             ),
         ))
         .into_response();
     };
     if password.len() > admin::MAX_PASSWORD {
-        return error_page_retry(&st, StatusCode::BAD_REQUEST, "Lösenordet är för långt.", &retry);
+        let msg = lang.t(Msg::PasswordTooLong);
+        return error_in(&st, lang, StatusCode::BAD_REQUEST, msg, &retry);
     }
     // Argon2id takes 19 MiB: only so many checks at once (a flood waits briefly, then 503).
     let slot = match st.hashing.slot().await {
         Ok(slot) => slot,
-        Err(e) => return start_error(&st, &e, &retry),
+        Err(e) => return start_error(&st, lang, &e, &retry),
     };
     let r = st
         .run(move |c, s| {
@@ -272,14 +319,21 @@ async fn signin_post(
         .await;
     match r {
         Ok(Step::Number(started, offer_code)) => {
-            let code = offer_code.then(|| code_html::use_code_form(&started, authz.as_deref()));
-            number_page(&st, &started, resume.as_deref(), code.as_deref(), true)
+            let code =
+                offer_code.then(|| code_html::use_code_form(lang, &started, authz.as_deref()));
+            number_page(&st, lang, &started, resume.as_deref(), code.as_deref(), true)
         }
         Ok(Step::Session(token)) => {
             with_session(&st, token, Redirect::to("/account").into_response())
         }
-        Err(e) => start_error(&st, &e, &retry),
+        Err(e) => start_error(&st, lang, &e, &retry),
     }
+}
+
+/// The sign-in form with `username` filled in (where "Försök igen" leads).
+fn retry_with(username: &str) -> String {
+    let name: String = url::form_urlencoded::byte_serialize(username.as_bytes()).collect();
+    format!("/signin?username={name}")
 }
 
 enum Step {
@@ -288,34 +342,27 @@ enum Step {
     Session(String),
 }
 
-pub(crate) fn start_error(st: &AppState, e: &Error, retry: &str) -> Response {
+pub(crate) fn start_error(st: &AppState, lang: Lang, e: &Error, retry: &str) -> Response {
+    let fixed = |m| lang.t(m).to_owned();
     let msg = match e {
-        Error::TooManyAttempts { retry_after } => &format!(
-            "För många felaktiga inloggningsförsök. Försök igen om {} s, eller logga in med telefonen.",
-            retry_after.max(&1)
-        ),
-        Error::PasswordLocked => "Inloggning med lösenord är spärrad efter för många felaktiga försök. Logga in med telefonen, eller be administratören att låsa upp kontot.",
-        Error::Overloaded => "Tjänsten är hårt belastad just nu. Försök igen om en stund.",
-        Error::UnknownUser | Error::BadPassword => "Fel användarnamn eller lösenord.",
-        Error::NoPhoneSignin => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
-        Error::NoDevice => "Kontot har ingen registrerad telefon.",
-        Error::DevicesRevoked => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
-        Error::PushPending => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
-        Error::RateLimited => "För många inloggningsförsök. Vänta några minuter.",
-        Error::Blocked { retry_after, contact } => &blocked_text(*retry_after, contact.as_deref()),
-        Error::UserDisabled => "Kontot är avstängt. Kontakta administratören.",
-        _ => "Något gick fel. Försök igen.",
+        Error::TooManyAttempts { retry_after } => {
+            text::too_many_attempts(lang, (*retry_after).max(1))
+        }
+        Error::PasswordLocked => fixed(Msg::PasswordLocked),
+        Error::Overloaded => fixed(Msg::Overloaded),
+        Error::UnknownUser | Error::BadPassword => fixed(Msg::BadCredentials),
+        Error::NoPhoneSignin => fixed(Msg::NoPhoneSignin),
+        Error::NoDevice => fixed(Msg::NoDevice),
+        Error::DevicesRevoked => fixed(Msg::DevicesRevoked),
+        Error::PushPending => fixed(Msg::PushPending),
+        Error::RateLimited => fixed(Msg::RateLimited),
+        Error::Blocked { retry_after, contact } => {
+            text::blocked(lang, (retry_after.max(&1) + 59) / 60, contact.as_deref())
+        }
+        Error::UserDisabled => fixed(Msg::UserDisabled),
+        _ => fixed(Msg::SomethingWentWrong),
     };
-    with_retry_after(error_page_retry(st, status_of(e), msg, retry), e.retry_after())
-}
-
-/// How long a report's block lasts and whom to contact, for the sign-in pages.
-pub(crate) fn blocked_text(retry_after: i64, contact: Option<&str>) -> String {
-    let minutes = (retry_after.max(1) + 59) / 60;
-    let contact = contact.unwrap_or("administratören");
-    format!(
-        "En inloggning till kontot rapporterades som misstänkt, så nya inloggningar är spärrade i {minutes} min till. Kontakta {contact} om du behöver logga in tidigare."
-    )
+    with_retry_after(error_in(st, lang, status_of(e), &msg, retry), e.retry_after())
 }
 
 /// Hardening headers on every answer: the CSP (only the pages' own inline script and style,
@@ -337,6 +384,14 @@ pub(crate) async fn security_headers(
         header::HeaderValue::from_str(&policy).expect("a policy of ASCII text")
     });
     let mut resp = next.run(req).await;
+    let page = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if page {
+        crate::lang_web::vary(&mut resp);
+    }
     let h = resp.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, csp.clone());
     h.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
@@ -371,16 +426,10 @@ const NUMBER_JS: &str = r#"
     if (resume) location.href = resume + '&request=' + encodeURIComponent(id) + '&t=' + encodeURIComponent(t);
   }
   var status = document.getElementById('status'), left = document.getElementById('left');
-  var texts = {
-    pending: 'Väntar på godkännande…',
-    approved: 'Godkänd – loggar in…',
-    signed_in: 'Inloggad ✓',
-    denied: 'Nekad',
-    wrong_number: 'Nekad: fel nummer angavs',
-    reported: 'Nekad och rapporterad som misstänkt',
-    expired: 'Tidsgränsen gick ut',
-    superseded: 'Ersatt av en nyare inloggning'
-  };
+  // Each state's text, in the page's language, from the status element's data-text-* attributes.
+  var texts = {};
+  ['pending', 'approved', 'signed_in', 'denied', 'wrong_number', 'reported', 'expired', 'superseded']
+    .forEach(function (k) { texts[k] = status.getAttribute('data-text-' + k); });
   var skew = Date.now() / 1000 - (+main.dataset.now);
   function show(state) {
     status.dataset.state = state;
@@ -426,52 +475,71 @@ const NUMBER_JS: &str = r#"
 })();
 "#;
 
-/// The number page's text for a password sign-in created in quiet mode (`docs/protocol.md`
-/// §7): no notification was sent, the request waits in the app.
-pub(crate) const QUIET_TEXT: &str = "Ingen notis skickades till telefonen den här gången, \
-     eftersom flera inloggningar nyligen lämnats obesvarade. Öppna Nyckel-appen: inloggningen \
-     väntar där. Skriv in numret för att godkänna den.";
-
 /// The page showing the number to type in the app; `other_way` is a form offering another
 /// method ("Använd en verifieringskod"), hidden by the page once the request is decided.
 /// Without `session`, an approval opens no browser session: the page goes straight on to
-/// `resume`, which completes the request (Entra's external authentication).
+/// `resume`, which completes the request (Entra's external authentication). Its language
+/// switch starts over (`resume`, or the sign-in form): the page cannot be fetched again.
 pub(crate) fn number_page(
     st: &AppState,
+    lang: Lang,
     s: &Started,
     resume: Option<&str>,
     other_way: Option<&str>,
     session: bool,
 ) -> Response {
     // A username-only page says the same whether or not a notification went out (a decoy
-    // sends none), so it never tells whether the account exists.
+    // sends none), so it never tells whether the account exists. A password sign-in created
+    // in quiet mode (`docs/protocol.md` §7) says no notification was sent.
     let how = if s.kind == "passwordless" {
-        "Öppna Nyckel i telefonen, skriv in numret och bekräfta med biometri eller PIN. \
-         Visas ingen inloggning i appen är telefoninloggning inte aktiverad för kontot, eller så \
-         väntar redan en inloggning med lösenord: logga in med lösenord i stället."
+        Msg::HowPasswordless
     } else if s.quiet {
-        QUIET_TEXT
+        Msg::HowQuiet
     } else {
-        "Öppna Nyckel i telefonen och skriv in numret för att godkänna inloggningen."
+        Msg::HowPush
     };
+    let t = |m| esc(lang.t(m));
+    let texts: String = [
+        ("pending", Msg::StatusPending),
+        ("approved", Msg::StatusApproved),
+        ("signed_in", Msg::StatusSignedIn),
+        ("denied", Msg::StatusDenied),
+        ("wrong_number", Msg::StatusWrongNumber),
+        ("reported", Msg::StatusReported),
+        ("expired", Msg::StatusExpired),
+        ("superseded", Msg::StatusSuperseded),
+    ]
+    .iter()
+    .map(|(state, m)| format!(r#" data-text-{state}="{}""#, t(*m)))
+    .collect();
+    let restart = resume.unwrap_or("/signin");
     let body = format!(
-        r#"<h1>Godkänn inloggningen</h1>
+        r#"<h1>{heading}</h1>
 <p>{how}</p>
-<div class="number" id="number" aria-label="Nummer att skriva in">{number}</div>
-<p class="status" id="status" data-state="pending" role="status" aria-live="polite">Väntar på godkännande…</p>
-<p class="meta" id="validity">Giltig i <span id="left">{ttl}</span> s</p>
+<h2 class="sr-only">{label}</h2>
+<div class="number" id="number">{number}</div>
+<p class="status" id="status" data-state="pending"{texts} role="status" aria-live="polite">{pending}</p>
+<p class="meta" id="validity">{valid} <span id="left">{ttl}</span> {secs}</p>
 <a class="button" id="next" href="{next}" hidden>{next_text}</a>
-<a class="button" id="retry" href="{retry}" hidden>Försök igen</a>
+<a class="button" id="retry" href="{retry}" hidden>{try_again}</a>
 {other_way}
 <script>{NUMBER_JS}</script>"#,
+        heading = t(Msg::ApproveTitle),
+        how = t(how),
+        label = t(Msg::NumberLabel),
+        pending = t(Msg::StatusPending),
+        valid = t(Msg::ValidFor),
+        secs = t(Msg::Seconds),
+        try_again = t(Msg::TryAgain),
         other_way = other_way.unwrap_or_default(),
         number = s.number,
         ttl = st.cfg.request_ttl,
         next = esc(resume.unwrap_or("/account")),
-        next_text = if resume.is_some() { "Fortsätt" } else { "Till ditt konto" },
-        retry = esc(resume.unwrap_or("/signin")),
+        next_text = t(if resume.is_some() { Msg::Continue } else { Msg::ToYourAccount }),
+        retry = esc(restart),
     );
-    let html = page(&st.provider.issuer, "Godkänn inloggningen", &body).replacen(
+    let html = page_in(lang, &st.provider.issuer, restart, lang.t(Msg::ApproveTitle), &body)
+        .replacen(
         "<main>",
         &format!(
             r#"<main data-request="{}" data-token="{}" data-expires="{}" data-now="{}" data-base=""{}{}>"#,
@@ -558,7 +626,8 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
         })
 }
 
-pub(crate) fn qr_svg(data: &str) -> String {
+/// `data` as an inline SVG QR code (or a sentence in `lang` saying it could not be made).
+pub(crate) fn qr_svg_in(lang: Lang, data: &str) -> String {
     match qrcode::QrCode::new(data.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color<'_>>()
@@ -566,13 +635,18 @@ pub(crate) fn qr_svg(data: &str) -> String {
             .quiet_zone(true)
             .build()
             .replacen("<?xml version=\"1.0\" standalone=\"yes\"?>", "", 1),
-        Err(_) => "<p class=\"error\">QR-koden kunde inte skapas.</p>".to_owned(),
+        Err(_) => format!("<p class=\"error\">{}</p>", esc(lang.t(Msg::QrFailed))),
     }
 }
 
-async fn signout(State(st): State<AppState>, headers: HeaderMap) -> Response {
+/// [`qr_svg_in`] in Swedish: the account page's, until it is translated.
+pub(crate) fn qr_svg(data: &str) -> String {
+    qr_svg_in(Lang::Sv, data)
+}
+
+async fn signout(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> Response {
     if !same_origin(&st, &headers) {
-        return cross_site_page(&st);
+        return cross_site_in(&st, lang);
     }
     if let Some(token) = session_token(&headers) {
         let _ = st.run(move |c, _| signin::end_session(c, &token)).await;

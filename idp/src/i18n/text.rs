@@ -1,0 +1,50 @@
+//! The texts with values in them, one function each with a `match` per language. The values
+//! are inserted as given: the caller escapes them for HTML.
+
+use super::{Lang, Msg};
+
+/// The sign-in form's heading for an application's sign-in.
+pub fn sign_in_to(lang: Lang, client: &str) -> String {
+    match lang {
+        Lang::Sv => format!("Logga in till {client}"),
+        Lang::En => format!("Sign in to {client}"),
+    }
+}
+
+/// Too many wrong passwords: try again in `secs` seconds.
+pub fn too_many_attempts(lang: Lang, secs: i64) -> String {
+    match lang {
+        Lang::Sv => format!(
+            "För många felaktiga inloggningsförsök. Försök igen om {secs} s, eller logga in med telefonen."
+        ),
+        Lang::En => format!(
+            "Too many wrong sign-in attempts. Try again in {secs} s, or sign in with your phone."
+        ),
+    }
+}
+
+/// A reported sign-in blocks new ones for `minutes` more; whom to contact (the
+/// administrator when the provider names nobody).
+pub fn blocked(lang: Lang, minutes: i64, contact: Option<&str>) -> String {
+    let contact = contact.unwrap_or(lang.t(Msg::TheAdministrator));
+    match lang {
+        Lang::Sv => format!(
+            "En inloggning till kontot rapporterades som misstänkt, så nya inloggningar är spärrade i {minutes} min till. Kontakta {contact} om du behöver logga in tidigare."
+        ),
+        Lang::En => format!(
+            "A sign-in to the account was reported as suspicious, so new sign-ins are blocked for {minutes} more min. Contact {contact} if you need to sign in earlier."
+        ),
+    }
+}
+
+/// Too many wrong one-time codes: the limit lifts in `minutes`, at `clock` (`HH:MM`, UTC).
+pub fn code_limited(lang: Lang, minutes: i64, clock: &str) -> String {
+    match lang {
+        Lang::Sv => format!(
+            "För många felaktiga koder. Försök igen om {minutes} min (kl. {clock} UTC), eller godkänn inloggningen i Nyckel-appen."
+        ),
+        Lang::En => format!(
+            "Too many wrong codes. Try again in {minutes} min (at {clock} UTC), or approve the sign-in in the Nyckel app."
+        ),
+    }
+}

@@ -1,0 +1,183 @@
+//! The pages' language: `Accept-Language` negotiation (q-values, wildcards, malformed headers
+//! fall back to Swedish, never a panic), and over loopback the English pages, `<html lang>`,
+//! `Vary`, and the language switch kept in a cookie through a form post.
+
+mod oidc_support;
+
+use nyckel_idp::i18n::Lang;
+use oidc_support::*;
+
+fn negotiate(h: &str) -> Lang {
+    Lang::negotiate(Some(h))
+}
+
+#[test]
+fn accept_language_with_q_values_picks_the_preferred_supported_language() {
+    assert_eq!(Lang::negotiate(None), Lang::Sv, "no header: Swedish");
+    assert_eq!(negotiate("en"), Lang::En);
+    assert_eq!(negotiate("sv"), Lang::Sv);
+    assert_eq!(negotiate("en-GB,en;q=0.9"), Lang::En, "a region asks for its language");
+    assert_eq!(negotiate("EN-us"), Lang::En, "case-insensitive");
+    assert_eq!(negotiate("sv-SE,sv;q=0.9,en;q=0.8"), Lang::Sv);
+    assert_eq!(negotiate("sv;q=0.5, en;q=0.8"), Lang::En, "q-values, not order");
+    assert_eq!(negotiate("en;q=0.8, sv;q=0.8"), Lang::Sv, "a tie goes to the default");
+    assert_eq!(negotiate("de-DE,de;q=0.9,en;q=0.4"), Lang::En, "an unsupported first choice");
+    assert_eq!(negotiate("de, fr"), Lang::Sv, "neither language named");
+    assert_eq!(negotiate("en;q=0"), Lang::Sv, "English refused");
+    assert_eq!(negotiate("sv;q=0, en;q=0.1"), Lang::En, "Swedish refused");
+    assert_eq!(negotiate("sv;q=0, en;q=0"), Lang::Sv, "both refused: the default");
+    assert_eq!(negotiate("en;q=0.3, en-US;q=0.9"), Lang::En, "the best of a language's ranges");
+    assert_eq!(negotiate("en ; q=1.000"), Lang::En, "spaces and three decimals");
+}
+
+#[test]
+fn wildcards_give_their_weight_to_the_languages_not_named() {
+    assert_eq!(negotiate("*"), Lang::Sv);
+    assert_eq!(negotiate("sv;q=0, *"), Lang::En, "everything but Swedish");
+    assert_eq!(negotiate("en;q=0, *;q=0.5"), Lang::Sv);
+    assert_eq!(negotiate("fr, *;q=0.1"), Lang::Sv, "the wildcard ties: the default");
+    assert_eq!(negotiate("sv;q=0.2, *;q=0.9"), Lang::En, "a named range beats the wildcard");
+    assert_eq!(negotiate("*;q=0"), Lang::Sv, "nothing acceptable: the default");
+}
+
+#[test]
+fn malformed_headers_get_the_default_and_malformed_ranges_are_ignored() {
+    for bad in [
+        "",
+        ",",
+        ";",
+        "en;q=",
+        "en;q=abc",
+        "en;q=1.5",
+        "en;q=2",
+        "en;q=0.5000",
+        "en;level=1",
+        "en;q=0.5;q",
+        "e n",
+        "en_US",
+        "123",
+        "-en",
+        "en-",
+        "abcdefghi",
+        "en-abcdefghi",
+        "én",
+        "en\u{0}",
+        "q=1",
+        "*-en",
+    ] {
+        assert_eq!(negotiate(bad), Lang::Sv, "{bad:?}");
+    }
+    // A malformed range does not spoil the well-formed ones.
+    assert_eq!(negotiate("en;q=abc, en-GB;q=0.5"), Lang::En);
+    assert_eq!(negotiate("xx;;, en"), Lang::En);
+    // Too long or too many ranges: the default, read no further.
+    assert_eq!(negotiate(&format!("en, {}", "x".repeat(2000))), Lang::Sv);
+    assert_eq!(negotiate(&vec!["en"; 100].join(",")), Lang::Sv);
+}
+
+#[test]
+fn no_header_makes_negotiation_panic() {
+    // Every string of up to three characters over the alphabet the grammar uses, and its
+    // prefixes with a range in front: an answer each, never a panic.
+    let alphabet = ["e", "n", "s", "v", "*", "-", ";", "q", "=", ".", ",", " ", "0", "1", "é"];
+    let mut count = 0;
+    for a in alphabet {
+        for b in alphabet {
+            for c in alphabet {
+                let s = format!("{a}{b}{c}");
+                for h in [s.clone(), format!("en;q={s}"), format!("{s}, sv;q=0.{s}")] {
+                    let _ = negotiate(&h);
+                    count += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(count, alphabet.len().pow(3) * 3);
+}
+
+fn with(extra: &[(&str, &str)]) -> Browser {
+    Browser {
+        extra: extra.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Browser::default()
+    }
+}
+
+#[test]
+fn accept_language_en_gives_the_english_pages_with_lang_and_vary() {
+    let idp = Idp::start();
+    let resp = with(&[("Accept-Language", "en-GB,en;q=0.9,sv;q=0.5")]).get(&idp.url("/signin"));
+    let page = text(&resp);
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    assert!(page.contains(">Continue with password</button>"), "{page}");
+    assert!(page.contains(">Sign in with your phone</button>"), "{page}");
+    assert!(page.contains(r#"href="/lang/sv?next=%2Fsignin" hreflang="sv" lang="sv">Svenska</a>"#));
+    let vary = header(&resp, "vary").unwrap_or_default().to_ascii_lowercase();
+    assert!(vary.contains("accept-language") && vary.contains("cookie"), "{vary}");
+
+    let sv = text(&with(&[("Accept-Language", "de, sv;q=0.1")]).get(&idp.url("/signin")));
+    assert!(sv.contains("<html lang=\"sv\">") && sv.contains("Fortsätt med lösenord"), "{sv}");
+    assert!(sv.contains(r#"href="/lang/en?next=%2Fsignin" hreflang="en" lang="en">English</a>"#));
+
+    // The number page, its script's state texts included, and an error page.
+    let mut browser = with(&[("Accept-Language", "en")]);
+    let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
+    let number = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    assert!(number.contains("<html lang=\"en\">"), "{number}");
+    assert!(number.contains("Open Nyckel on your phone and type in the number"), "{number}");
+    assert!(number.contains(r#"data-text-signed_in="Signed in ✓""#), "{number}");
+    assert!(number.contains(r#"data-text-wrong_number="Denied: the wrong number was typed""#));
+    assert!(!number.contains("Väntar"), "no Swedish left: {number}");
+    let wrong = [("username", "anna"), ("mode", "password"), ("password", "fel")];
+    let refused = text(&browser.post(&idp.url("/signin"), &form(&wrong)));
+    assert!(refused.contains("Wrong user name or password."), "{refused}");
+    assert!(refused.contains(">Try again</a>"), "{refused}");
+}
+
+#[test]
+fn the_switch_keeps_the_choice_in_a_cookie_through_a_form_post() {
+    let idp = Idp::start();
+    let switched = with(&[]).get(&idp.url("/lang/en?next=%2Fsignin%3Fusername%3Danna"));
+    assert_eq!(switched.status, 303);
+    assert_eq!(location(&switched), "/signin?username=anna");
+    let cookie = header(&switched, "set-cookie").unwrap();
+    assert!(cookie.starts_with("nyckel_lang=en;") && cookie.contains("SameSite=Lax"), "{cookie}");
+
+    // The cookie beats Accept-Language, on a form post too.
+    let mut browser = with(&[("Cookie", "nyckel_lang=en"), ("Accept-Language", "sv")]);
+    let form_page = text(&browser.get(&idp.url("/signin?username=anna")));
+    assert!(form_page.contains("<html lang=\"en\">") && form_page.contains(r#"value="anna""#));
+    let password = text(
+        &browser.post(&idp.url("/signin"), &form(&[("username", "anna"), ("mode", "password")])),
+    );
+    assert!(password.contains("<html lang=\"en\">"), "{password}");
+    assert!(password.contains("Enter your password"), "{password}");
+    // Its switch comes back to the sign-in form with the name typed.
+    assert!(password.contains("href=\"/lang/sv?next=%2Fsignin%3Fusername%3Danna\""), "{password}");
+
+    // "Try again" keeps the typed name in English as in Swedish.
+    let wrong = [("username", "Anna Å"), ("mode", "password"), ("password", "fel")];
+    for (cookie, said) in [("nyckel_lang=en", "Try again"), ("nyckel_lang=sv", "Försök igen")] {
+        let page = text(&with(&[("Cookie", cookie)]).post(&idp.url("/signin"), &form(&wrong)));
+        let retry = format!(r#"href="/signin?username=Anna+%C3%85">{said}</a>"#);
+        assert!(page.contains(&retry), "{cookie}: {page}");
+    }
+
+    // An unknown cookie value counts for nothing.
+    let page = text(
+        &with(&[("Cookie", "nyckel_lang=de"), ("Accept-Language", "en")]).get(&idp.url("/signin")),
+    );
+    assert!(page.contains("<html lang=\"en\">"));
+}
+
+#[test]
+fn the_switch_goes_back_only_to_the_providers_own_pages() {
+    let idp = Idp::start();
+    for next in
+        ["https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "%2F%5Cevil.example", "signin"]
+    {
+        let resp = with(&[]).get(&idp.url(&format!("/lang/sv?next={next}")));
+        assert_eq!(resp.status, 303, "{next}");
+        assert_eq!(location(&resp), "/signin", "{next}");
+    }
+    assert_eq!(with(&[]).get(&idp.url("/lang/de")).status, 404);
+}
