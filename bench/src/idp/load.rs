@@ -50,6 +50,8 @@ pub struct Report {
     pub client_cpu_us: f64,
     /// Rows in the replay-nonce table when the load ended.
     pub nonce_rows: i64,
+    /// The push budget's query per sign-in start, timed on the database as the load left it.
+    pub push_budget: PushBudgetProbe,
     /// Sizes of the database file and its write-ahead log when the load ended.
     pub db_bytes: u64,
     pub wal_bytes: u64,
@@ -142,6 +144,7 @@ impl Env {
             tallies.iter().find_map(|t| t.first_failure.clone()).unwrap_or_default();
         let server_cpu = cpu.saturating_sub(client);
         let nonce_rows = nonce_rows(&self.db);
+        let push_budget = push_budget_probe(&self.db)?;
         Ok(Report {
             approvals,
             seconds: window.as_secs_f64(),
@@ -155,6 +158,7 @@ impl Env {
             server_cpu_us: (server_cpu + page).as_secs_f64() * 1e6 / all,
             client_cpu_us: client.saturating_sub(page).as_secs_f64() * 1e6 / all,
             nonce_rows: nonce_rows?,
+            push_budget,
             db_bytes: file_size(&self.db),
             wal_bytes: file_size(&self.db.with_extension("db-wal")),
         })
@@ -292,4 +296,70 @@ fn nonce_rows(db: &Path) -> Result<i64, String> {
     let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| e.to_string())?;
     c.query_row("SELECT count(*) FROM device_nonces", [], |r| r.get(0)).map_err(|e| e.to_string())
+}
+
+/// The push budget's extra query per sign-in start (`idp/src/push_budget.rs`): the
+/// notifications a user was sent in the last hour, which the provider counts under its write
+/// lock before creating each request.
+#[derive(Debug, Clone, Copy)]
+pub struct PushBudgetProbe {
+    /// One run of the query, median over the users, in microseconds (statement cached, pages
+    /// in memory, as on the writer).
+    pub query_us: f64,
+    /// The user's requests of the last hour that the query walks (median over the users).
+    pub rows_walked: f64,
+    /// What it counts: notified requests of the last hour (median over the users).
+    pub notified: f64,
+}
+
+/// The provider's statement for the push budget (`storage/sqlite/requests.rs`, `start`),
+/// here so the bench can time it on its own; keep the two alike.
+const NOTIFIED_LAST_HOUR: &str =
+    "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2 AND notified";
+
+/// Times [`NOTIFIED_LAST_HOUR`] for each user of the database the load left behind.
+fn push_budget_probe(db: &Path) -> Result<PushBudgetProbe, String> {
+    const RUNS: usize = 21;
+    let e = |e: rusqlite::Error| e.to_string();
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(e)?;
+    let since = SystemClock.now().saturating_sub(3600);
+    let users: Vec<String> = c
+        .prepare("SELECT id FROM users")
+        .map_err(e)?
+        .query_map([], |r| r.get(0))
+        .map_err(e)?
+        .collect::<Result<_, _>>()
+        .map_err(e)?;
+    let mut query = c.prepare(NOTIFIED_LAST_HOUR).map_err(e)?;
+    let mut walked = c
+        .prepare("SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2")
+        .map_err(e)?;
+    let (mut times, mut rows, mut notified) = (Vec::new(), Vec::new(), Vec::new());
+    for user in &users {
+        let mut runs = Vec::with_capacity(RUNS);
+        let mut n = 0i64;
+        for _ in 0..RUNS {
+            let t = Instant::now();
+            n = query.query_row(rusqlite::params![user, since], |r| r.get(0)).map_err(e)?;
+            runs.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        times.push(median(&mut runs));
+        notified.push(n as f64);
+        let w: i64 = walked.query_row(rusqlite::params![user, since], |r| r.get(0)).map_err(e)?;
+        rows.push(w as f64);
+    }
+    if users.is_empty() {
+        return Err("the load left no users to probe".into());
+    }
+    Ok(PushBudgetProbe {
+        query_us: median(&mut times),
+        rows_walked: median(&mut rows),
+        notified: median(&mut notified),
+    })
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }

@@ -90,6 +90,14 @@ fn run(plan: Plan, tmp: &Path) -> Result<(Outcome, Outcome), String> {
         .with_note("server_cpu_us_per_approval", serde_json::json!(r.server_cpu_us.round()))
         .with_note("client_cpu_us_per_approval", serde_json::json!(r.client_cpu_us.round()))
         .with_note("nonce_rows_at_end", serde_json::json!(r.nonce_rows))
+        .with_note(
+            "push_budget_query",
+            serde_json::json!({
+                "us_per_start": (r.push_budget.query_us * 100.0).round() / 100.0,
+                "rows_walked": r.push_budget.rows_walked,
+                "notified_last_hour": r.push_budget.notified,
+            }),
+        )
         .with_note("db_bytes_at_end", serde_json::json!(r.db_bytes))
         .with_note("wal_bytes_at_end", serde_json::json!(r.wal_bytes)),
     );

@@ -17,7 +17,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 16;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 9;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 10;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -37,6 +37,8 @@ const MIGRATION_7: &str = include_str!("schema_v7_eam.sql");
 const MIGRATION_8: &str = include_str!("schema_v8_transfer.sql");
 /// Version 8 → 9: the push notification budget (quiet mode, mute after a report).
 const MIGRATION_9: &str = include_str!("schema_v9_push_budget.sql");
+/// Version 9 → 10: an index for the push budget's count of a user's notifications.
+const MIGRATION_10: &str = include_str!("schema_v10_push_budget_index.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -247,6 +249,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 9 {
         tx.execute_batch(MIGRATION_9)?;
+    }
+    if version < 10 {
+        tx.execute_batch(MIGRATION_10)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -163,5 +163,66 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v9_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v10_snapshot.sql"));
+}
+
+#[test]
+fn migrations_one_to_ten_give_exactly_the_frozen_version_10_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9 {
+        c.execute_batch(step).unwrap();
+    }
+    c.execute_batch(include_str!("schema_v10_push_budget_index.sql")).unwrap();
+    assert_eq!(schema_of(&c), include_str!("schema_v10_snapshot.sql"));
+}
+
+#[test]
+fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
+    use crate::model::StartVerdict;
+    use crate::storage::RateWindow;
+    use nyckel_core::protocol::wire::RequestKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for step in STEPS_TO_V9 {
+            c.execute_batch(step).unwrap();
+        }
+        // Two notified requests in the last hour, one quiet, one notified too long ago.
+        c.execute_batch(
+            "INSERT INTO users (id, name, created_at) VALUES ('u1', 'anna', 1);
+             INSERT INTO devices (id, user_id, name, push_token, created_at)
+             VALUES ('d1', 'u1', 'phone', 't', 1);
+             INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at)
+             VALUES ('d1', 'd1', 'u1', 'device', x'04', 1);
+             INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, notified)
+             VALUES ('r1', 'u1', 'push', x'01', 42, 'a', 'i', 'l', 5000, 5120, 'approved', 1),
+                    ('r2', 'u1', 'push', x'02', 43, 'a', 'i', 'l', 5100, 5220, 'approved', 0),
+                    ('r3', 'u1', 'push', x'03', 44, 'a', 'i', 'l', 5200, 5320, 'approved', 1),
+                    ('r4', 'u1', 'push', x'04', 45, 'a', 'i', 'l', 1000, 1120, 'approved', 1);
+             PRAGMA user_version = 9;",
+        )
+        .unwrap();
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let clock = || 5300;
+    let mut seen = None;
+    let window = RateWindow { seconds: 60, source: None };
+    store
+        .start_request("anna", RequestKind::Push, &window, &clock, &mut |c| {
+            seen = Some(c.notified_last_hour);
+            StartVerdict::RateLimited
+        })
+        .unwrap();
+    assert_eq!(seen, Some(2));
+    drop(store);
+    let c = conn(&dir);
+    assert_eq!(schema_of(&c), include_str!("schema_v10_snapshot.sql"));
+    let plan = plan(
+        &c,
+        "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
+    );
+    assert!(plan.contains("requests_notified"), "{plan}");
 }
