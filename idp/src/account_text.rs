@@ -67,3 +67,44 @@ pub(crate) const LAST_HEADING: &str = "Ta bort din enda telefon?";
 pub(crate) const LAST_WARNING: &str = "Det här är den enda telefonen på kontot. Tar du bort den kan du inte logga in igen förrän administratören ger dig en ny registreringskod. Lägg hellre till den nya telefonen först och ta bort den gamla sedan.";
 pub(crate) const REMOVE_ANYWAY: &str = "Ta bort ändå";
 pub(crate) const CANCEL: &str = "Avbryt";
+
+// --- "Jag har tappat telefonen" ---
+
+pub(crate) const LOST: &str = "Jag har tappat telefonen";
+/// The accessible name of a phone's "Jag har tappat telefonen" button.
+pub(crate) fn lost_label(phone: &str) -> String {
+    format!("Jag har tappat {phone}")
+}
+/// The step-up page's heading (`phone` escaped by the caller).
+pub(crate) fn lost_heading(phone: &str) -> String {
+    format!("Spärra {phone}?")
+}
+pub(crate) const LOST_WHAT: &str = "Telefonen spärras direkt: den kan inte längre godkänna inloggningar, inloggningar som väntar på godkännande avbryts och du loggas ut överallt.";
+pub(crate) const LOST_WHY: &str = "För att vara säker på att det är du behöver vi först en bekräftelse med en annan av dina metoder. Att du redan är inloggad räcker inte, och telefonen du har tappat kan aldrig godkänna sin egen spärr.";
+/// The warning when the lost phone is the user's only phone.
+pub(crate) const LOST_LAST: &str = "Det här är den enda telefonen på kontot. Efter spärren kan du inte logga in igen förrän administratören ger dig en ny registreringskod. Har du en ny telefon till hands kan du lägga till den först.";
+pub(crate) const LOST_BY_PHONE: &str = "Godkänn med en annan telefon";
+pub(crate) const LOST_BY_CODE_HEADING: &str = "Eller: lösenord och engångskod";
+pub(crate) const PASSWORD: &str = "Lösenord";
+pub(crate) const LOST_BY_CODE: &str = "Spärra med lösenord och engångskod";
+/// Without a second method: what to do instead (`name` escaped by the caller).
+pub(crate) fn lost_no_method(name: &str) -> String {
+    format!(
+        "Du har ingen annan metod att bekräfta med: ingen annan telefon och ingen aktiverad verifieringskod. Kontakta administratören. Administratören spärrar telefonen och ger dig en ny registreringskod med <code>nyckel-idp user enroll {name} --qr FIL.png</code>."
+    )
+}
+pub(crate) const LOST_NUMBER_TITLE: &str = "Godkänn spärren";
+pub(crate) const LOST_NUMBER_HOW: &str = "Öppna Nyckel i en annan av dina telefoner – inte den du har tappat – och skriv in numret. Tryck sedan på Jag har godkänt.";
+pub(crate) const NUMBER_LABEL: &str = "Nummer att skriva in";
+pub(crate) const LOST_APPROVED: &str = "Jag har godkänt";
+pub(crate) const LOST_STILL_WAITING: &str =
+    "Inget godkännande ännu. Godkänn i Nyckel på din andra telefon och försök igen.";
+/// What the phone shows as the requesting application.
+pub(crate) const LOST_APP: &str = "Ditt konto: spärra en tappad telefon";
+pub(crate) const LOST_DONE_TITLE: &str = "Telefonen är spärrad";
+pub(crate) const LOST_DONE_TEXT: &str = "Den kan inte längre godkänna inloggningar, inloggningar som väntade har avbrutits och du har loggats ut överallt.";
+pub(crate) const LOST_BY_LOST_PHONE: &str = "Godkännandet kom från telefonen du har tappat. Den kan aldrig godkänna sin egen spärr, så ingenting har spärrats. Börja om och godkänn med en annan telefon.";
+pub(crate) const LOST_NOT_APPROVED: &str =
+    "Spärren godkändes inte: den nekades, fick fel nummer eller gick ut. Ingenting har spärrats. Börja om.";
+pub(crate) const LOST_WRONG_PASSWORD: &str = "Fel lösenord. Ingenting har spärrats.";
+pub(crate) const LOST_FAILED: &str = "Telefonen kunde inte spärras.";

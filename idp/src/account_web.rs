@@ -3,13 +3,14 @@
 //! telefon" (the QR code, "Öppna i Nyckel" on a phone, and "Telefonen är tillagd ✓" as soon as
 //! the app has enrolled, without a reload).
 
-use axum::extract::{Form, State};
+use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use std::net::SocketAddr;
 
 use crate::account_text as t;
 use crate::admin::{self, Removal};
@@ -18,7 +19,7 @@ use crate::html::{esc, page, ACCOUNT_JS};
 use crate::model::{DeviceId, DeviceInfo};
 use crate::otp::{self, CodeMethod};
 use crate::signin;
-use crate::state::{status_of, AppState};
+use crate::state::{client_ip, status_of, AppState};
 use crate::web::{
     cross_site_page, error_page, error_page_retry, qr_svg, same_origin, session_token,
     without_session, MAX_ID,
@@ -42,16 +43,18 @@ fn page_time(unix: i64) -> String {
     }
 }
 
-/// One phone's row: name, added, last used, phone sign-in on/off, status, and "Ta bort"
-/// while it is active.
+/// One phone's row: name, added, last used, phone sign-in on/off, status, and "Ta bort" and
+/// "Jag har tappat telefonen" while it is active.
 fn device_row(d: &DeviceInfo) -> String {
     let actions = match d.revoked_at {
         Some(_) => String::new(),
         None => format!(
-            r#"<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{remove_label}">{remove}</button></form>"#,
+            r#"<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{remove_label}">{remove}</button></form><form method="post" action="/account/devices/lost"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{lost_label}">{lost}</button></form>"#,
             id = esc(&d.device_id),
             remove_label = esc(&t::remove_label(&d.name)),
             remove = t::REMOVE,
+            lost_label = esc(&t::lost_label(&d.name)),
+            lost = t::LOST,
         ),
     };
     format!(
@@ -188,6 +191,7 @@ struct RemoveForm {
 /// `POST /account/devices/remove`: the signed-in user removes one of their phones.
 async fn remove_device(
     State(st): State<AppState>,
+    ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<RemoveForm>,
 ) -> Response {
@@ -202,13 +206,14 @@ async fn remove_device(
     }
     let device = f.device.clone();
     let confirmed = f.confirm.is_some();
+    let ip = client_ip(&ci, &headers);
     let r = st
         .run(move |c, s| {
             let Some((_, name)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
                 return Ok(None);
             };
             let removal =
-                admin::remove_own_device(c, &s.cfg, &name, &DeviceId::new(device), confirmed)?;
+                admin::remove_own_device(c, &s.cfg, &name, &DeviceId::new(device), confirmed, &ip)?;
             Ok(Some(removal))
         })
         .await;

@@ -323,21 +323,30 @@ pub(crate) enum Removal {
 /// Removes the signed-in user `name`'s active device `device` (account page, "Ta bort").
 /// Another user's device, an unknown or an already revoked one → [`Error::NotFound`]. The
 /// last active phone is removed only when `confirmed` (a one-time-code account is no way
-/// in without a phone: a code completes a push request, which needs a phone to start).
+/// in without a phone: a code completes a push request, which needs a phone to start). `ip`:
+/// the client's address, for the event.
 pub(crate) fn remove_own_device(
     store: &dyn Store,
     cfg: &Config,
     name: &str,
     device: &DeviceId,
     confirmed: bool,
+    ip: &str,
 ) -> Result<Removal, Error> {
     // Judged on the devices read under the write lock, so two removals at once cannot both
     // see the other phone and together take the last one without the warning.
     let mut verdict = Err(Error::NotFound("device"));
-    store.revoke_device_if(name, device, Revocation::ByUser, cfg.clock.now(), &mut |devices| {
-        verdict = judge_removal(devices, device, confirmed);
-        verdict == Ok(Removal::Removed)
-    })?;
+    store.revoke_device_if(
+        name,
+        device,
+        Revocation::ByUser,
+        ip,
+        cfg.clock.now(),
+        &mut |devices| {
+            verdict = judge_removal(devices, device, confirmed);
+            verdict == Ok(Removal::Removed)
+        },
+    )?;
     verdict
 }
 

@@ -253,6 +253,9 @@ pub(crate) enum Revocation {
     ByDevice,
     /// The user removed it on the account page.
     ByUser,
+    /// The user reported it lost on the account page (after a step-up with another method):
+    /// the user's pending sign-in requests end with it.
+    Lost,
 }
 
 /// A transfer code to store (`POST /nyckel/v1/transfer`).
@@ -581,6 +584,8 @@ pub(crate) struct CompletionContext {
     pub approver_live: bool,
     /// The request's user.
     pub user: UserId,
+    /// The device whose credential approved it, if any.
+    pub approver_device: Option<DeviceId>,
 }
 
 /// The domain's judgement of a completion, applied by the store in the same transaction.
@@ -658,6 +663,12 @@ pub(crate) enum EventKind {
     PushQuiet,
     /// A report muted the user's notifications (detail: until when, Unix seconds).
     PushesMuted,
+    /// The user reported a device lost on the account page; it is revoked (detail: the device).
+    DeviceLost,
+    /// A step-up on the account page passed (detail: what for, and with which method).
+    StepUpPassed,
+    /// A step-up on the account page was refused (detail: what for, and why).
+    StepUpRefused,
 }
 
 impl EventKind {
@@ -690,6 +701,9 @@ impl EventKind {
             EventKind::DeviceTransferred => "device_transferred",
             EventKind::PushQuiet => "push_quiet",
             EventKind::PushesMuted => "pushes_muted",
+            EventKind::DeviceLost => "device_lost",
+            EventKind::StepUpPassed => "step_up_passed",
+            EventKind::StepUpRefused => "step_up_refused",
         }
     }
 }
@@ -847,6 +861,9 @@ mod tests {
 pub(crate) enum CodeUse<'a> {
     /// Confirming the user's secret (activation, on the account page).
     Confirm(&'a UserId),
+    /// Proving the user's confirmed secret again (a step-up on the account page): a right
+    /// code only uses up its time step.
+    StepUp(&'a UserId),
     /// Signing in instead of approving push request `request` (its password was checked when
     /// it started): a right code completes the request into `session`.
     SignIn {

@@ -148,6 +148,25 @@ pub fn confirm(
     })
 }
 
+/// Checks a code from the user's confirmed one-time-code secret again (a step-up on the
+/// account page): a right code uses up its time step, a wrong one counts towards the limit.
+pub fn step_up(
+    store: &dyn Store,
+    cfg: &Config,
+    user: &UserId,
+    code: &str,
+) -> Result<Result<(), CodeRefusal>, Error> {
+    let (verdict, _) =
+        store.check_one_time_code(&CodeUse::StepUp(user), WRONG_WINDOW, &*cfg.clock, &mut |c| {
+            judge(c, code, false)
+        })?;
+    log(&verdict, Some(user), "step-up");
+    Ok(match refusal(verdict) {
+        None => Ok(()),
+        Some(r) => Err(r),
+    })
+}
+
 /// What the user's one-time code is: none, waiting for its confirmation, or a sign-in method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeMethod {

@@ -500,6 +500,7 @@ mod tests {
             expires_at: 200,
             approver_live: live,
             user: UserId::new("u"),
+            approver_device: None,
         };
         let v = |c: CompletionContext| format!("{:?}", judge_completion(&c));
         assert_eq!(v(c(RequestState::Approved, 199, true)), "Complete");

@@ -23,8 +23,9 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId, Revocation,
-    Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId, UserInfo,
+    EventKind, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId,
+    Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId,
+    UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -217,8 +218,19 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
         user_name: &str,
         device: &DeviceId,
         how: Revocation,
+        ip: &str,
         now: i64,
         decide: &mut dyn FnMut(&[DeviceInfo]) -> bool,
+    ) -> Stored<()>;
+    /// Records an event about user `user` from client address `ip` (the account page's
+    /// step-ups).
+    fn record_event(
+        &self,
+        user: &UserId,
+        kind: EventKind,
+        detail: &str,
+        ip: &str,
+        now: i64,
     ) -> Stored<()>;
     /// A user's devices, oldest first.
     fn devices_of(&self, user_name: &str) -> Stored<Vec<DeviceInfo>>;

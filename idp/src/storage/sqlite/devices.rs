@@ -4,10 +4,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
 
-use super::accounts::add_event;
+use super::accounts::{add_event, add_event_from};
 use crate::model::{
     Credential, CredentialId, CredentialKind, DeviceId, DeviceInfo, DeviceKey, DevicePresence,
-    DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, Revocation, TransferIssued, UserId,
+    DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, RequestState, Revocation,
+    TransferIssued, UserId,
 };
 use crate::storage::{StoreError, Stored};
 
@@ -255,6 +256,7 @@ pub(super) fn revoke(
     conn: &Connection,
     device: &DeviceId,
     how: Revocation,
+    ip: &str,
     now: i64,
 ) -> Stored<Option<UserId>> {
     let user: Option<UserId> =
@@ -270,7 +272,16 @@ pub(super) fn revoke(
             add_event(conn, now, Some(&user), EventKind::DeviceUnenrolled, device.as_str())?
         }
         Revocation::ByUser => {
-            add_event(conn, now, Some(&user), EventKind::DeviceRemoved, device.as_str())?
+            add_event_from(conn, now, Some(&user), EventKind::DeviceRemoved, device.as_str(), ip)?
+        }
+        Revocation::Lost => {
+            // Whatever waits for an answer dies with the lost phone: a request started with a
+            // stolen password must not stay open for another device to approve by mistake.
+            conn.exec(
+                "UPDATE requests SET state = ?2 WHERE user_id = ?1 AND state = ?3",
+                params![user, RequestState::Expired.as_str(), RequestState::Pending.as_str()],
+            )?;
+            add_event_from(conn, now, Some(&user), EventKind::DeviceLost, device.as_str(), ip)?
         }
     }
     Ok(Some(user))

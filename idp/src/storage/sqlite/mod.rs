@@ -32,8 +32,9 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId, Revocation,
-    Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId, UserInfo,
+    EventKind, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId,
+    Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId,
+    UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -179,7 +180,7 @@ impl Store for SqliteStore {
         how: Revocation,
         now: i64,
     ) -> Stored<Option<UserId>> {
-        self.pool.write(|tx| devices::revoke(tx, device, how, now))
+        self.pool.write(|tx| devices::revoke(tx, device, how, "", now))
     }
 
     fn revoke_device_if(
@@ -187,15 +188,27 @@ impl Store for SqliteStore {
         user_name: &str,
         device: &DeviceId,
         how: Revocation,
+        ip: &str,
         now: i64,
         decide: &mut dyn FnMut(&[DeviceInfo]) -> bool,
     ) -> Stored<()> {
         self.pool.write(|tx| {
             if decide(&devices::devices_of(tx, user_name)?) {
-                devices::revoke(tx, device, how, now)?;
+                devices::revoke(tx, device, how, ip, now)?;
             }
             Ok(())
         })
+    }
+
+    fn record_event(
+        &self,
+        user: &UserId,
+        kind: EventKind,
+        detail: &str,
+        ip: &str,
+        now: i64,
+    ) -> Stored<()> {
+        self.pool.write(|tx| accounts::add_event_from(tx, now, Some(user), kind, detail, ip))
     }
 
     fn devices_of(&self, user_name: &str) -> Stored<Vec<DeviceInfo>> {

@@ -18,7 +18,7 @@ pub(super) fn check(
     judge: &mut dyn FnMut(&CodeContext<'_>) -> OtpVerdict,
 ) -> Stored<(OtpVerdict, Option<UserId>)> {
     let (user, request) = match target {
-        CodeUse::Confirm(user) => ((*user).clone(), None),
+        CodeUse::Confirm(user) | CodeUse::StepUp(user) => ((*user).clone(), None),
         CodeUse::SignIn { request, .. } => {
             let found: Option<(UserId, String, String, i64)> = conn
                 .row(
@@ -70,6 +70,7 @@ pub(super) fn check(
                     )?;
                     add_event(conn, now, Some(&user), EventKind::OneTimeCodeConfirmed, "")?;
                 }
+                CodeUse::StepUp(_) => {}
                 CodeUse::SignIn { request, session } => {
                     let completed = conn.exec(
                         "UPDATE requests SET state = ?2, decided_at = ?3, completed_by = 'otp'
@@ -105,7 +106,7 @@ pub(super) fn check(
                     detail,
                     request,
                 )?,
-                CodeUse::Confirm(_) => {
+                CodeUse::Confirm(_) | CodeUse::StepUp(_) => {
                     add_event(conn, now, Some(&user), EventKind::OneTimeCodeRefused, detail)?
                 }
             }

@@ -9,8 +9,8 @@ use super::accounts::{add_event, add_request_event, add_session, user_by_name};
 use crate::error::Error;
 use crate::model::{
     CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
-    DecideVerdict, EventKind, NewSession, PushTrigger, RequestId, RequestState, SignInRequest,
-    StartContext, StartVerdict, UserId,
+    DecideVerdict, DeviceId, EventKind, NewSession, PushTrigger, RequestId, RequestState,
+    SignInRequest, StartContext, StartVerdict, UserId,
 };
 use crate::storage::{RateWindow, StoreError, Stored};
 
@@ -344,20 +344,23 @@ pub(super) fn complete_with(
     now: i64,
     judge: &mut dyn FnMut(&CompletionContext) -> CompletionVerdict,
 ) -> Stored<Option<(CompletionContext, CompletionVerdict)>> {
-    let row: Option<(String, i64, UserId, bool)> = conn
+    let row: Option<(String, i64, UserId, bool, Option<DeviceId>)> = conn
         .row(
             "SELECT r.state, r.expires_at, r.user_id,
                     EXISTS(SELECT 1 FROM credentials c JOIN devices d ON d.id = c.device_id
                            WHERE c.id = r.credential_id AND c.revoked_at IS NULL
-                             AND d.revoked_at IS NULL)
+                             AND d.revoked_at IS NULL),
+                    (SELECT c.device_id FROM credentials c WHERE c.id = r.credential_id)
              FROM requests r WHERE r.id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((state, expires_at, user, approver_live)) = row else { return Ok(None) };
+    let Some((state, expires_at, user, approver_live, approver_device)) = row else {
+        return Ok(None);
+    };
     let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
-    let ctx = CompletionContext { now, state, expires_at, approver_live, user };
+    let ctx = CompletionContext { now, state, expires_at, approver_live, user, approver_device };
     let verdict = judge(&ctx);
     let from_approved = |to: RequestState| -> Stored<usize> {
         Ok(conn.exec(
