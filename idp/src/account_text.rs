@@ -86,6 +86,7 @@ pub(crate) const LOST_LAST: &str = "Det här är den enda telefonen på kontot. 
 pub(crate) const LOST_BY_PHONE: &str = "Godkänn med en annan telefon";
 pub(crate) const LOST_BY_CODE_HEADING: &str = "Eller: lösenord och engångskod";
 pub(crate) const PASSWORD: &str = "Lösenord";
+pub(crate) const ONE_TIME_CODE: &str = "Engångskod";
 pub(crate) const LOST_BY_CODE: &str = "Spärra med lösenord och engångskod";
 /// Without a second method: what to do instead (`name` escaped by the caller).
 pub(crate) fn lost_no_method(name: &str) -> String {

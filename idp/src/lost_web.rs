@@ -11,9 +11,11 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 use crate::account_text as t;
-use crate::code_html::{code_form, refusal_status, refusal_text, MAX_CODE};
+use crate::code_html::{refusal_status, refusal_text, MAX_CODE};
 use crate::error::Error;
 use crate::html::{esc, page};
+// The account page is Swedish until its texts (account_text.rs) join the catalog.
+use crate::i18n::Lang;
 use crate::lost::{self, LostOutcome, StepUps};
 use crate::model::{DeviceId, UserId};
 use crate::signin::{self, SigninFrom};
@@ -91,7 +93,7 @@ fn failed(st: &AppState, e: &Error) -> Response {
             error_page_retry(st, StatusCode::NOT_FOUND, t::LOST_NOT_APPROVED, "/account")
         }
         Error::TooManyAttempts { .. } | Error::PasswordLocked | Error::RateLimited => {
-            start_error(st, e, "/account")
+            start_error(st, Lang::Sv, e, "/account")
         }
         _ => error_page_retry(st, status_of(e), t::LOST_FAILED, "/account"),
     }
@@ -138,20 +140,19 @@ fn choice_page(st: &AppState, device: &str, name: &str, ups: &StepUps) -> Respon
         String::new()
     };
     let by_code = if ups.password_and_code {
-        let hidden = format!(
-            r#"<input type="hidden" name="device" value="{device}"><label for="lost-password">{}</label><input type="password" id="lost-password" name="password" autocomplete="current-password" required>"#,
-            t::PASSWORD
-        );
         format!(
-            "<h2>{}</h2>{}",
-            t::LOST_BY_CODE_HEADING,
-            code_form(
-                "/account/devices/lost/code",
-                "lost-otp",
-                "lost-code",
-                t::LOST_BY_CODE,
-                &hidden
-            )
+            r#"<h2>{heading}</h2>
+<form method="post" action="/account/devices/lost/code"><input type="hidden" name="device" value="{device}">
+  <label for="lost-password">{password}</label>
+  <input type="password" id="lost-password" name="password" autocomplete="current-password" required>
+  <label for="lost-otp">{code}</label>
+  <input type="text" id="lost-otp" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="{MAX_CODE}" required>
+  <button type="submit" id="lost-code">{button}</button>
+</form>"#,
+            heading = t::LOST_BY_CODE_HEADING,
+            password = t::PASSWORD,
+            code = t::ONE_TIME_CODE,
+            button = t::LOST_BY_CODE,
         )
     } else {
         String::new()
@@ -351,7 +352,7 @@ fn outcome_page(st: &AppState, outcome: LostOutcome) -> Response {
             (StatusCode::UNAUTHORIZED, "lost-wrong-password", t::LOST_WRONG_PASSWORD.to_owned())
         }
         LostOutcome::Code(r) => {
-            (refusal_status(r), "lost-code-refused", refusal_text(r, st.cfg.clock.now()))
+            (refusal_status(r), "lost-code-refused", refusal_text(Lang::Sv, r, st.cfg.clock.now()))
         }
     };
     let body = format!(
