@@ -57,15 +57,20 @@ struct CodeForm {
 }
 
 /// The checks every action makes first: same origin, a session token, a plausible device id.
-fn guard(st: &AppState, headers: &HeaderMap, device: &str) -> Result<String, Response> {
+fn guard(st: &AppState, headers: &HeaderMap, device: &str) -> Result<String, Box<Response>> {
     if !same_origin(st, headers) {
-        return Err(cross_site_page(st));
+        return Err(Box::new(cross_site_page(st)));
     }
     let Some(token) = session_token(headers) else {
-        return Err(Redirect::to("/signin").into_response());
+        return Err(Box::new(Redirect::to("/signin").into_response()));
     };
     if device.is_empty() || device.len() > MAX_ID {
-        return Err(error_page_retry(st, StatusCode::BAD_REQUEST, t::UNKNOWN_PHONE, "/account"));
+        return Err(Box::new(error_page_retry(
+            st,
+            StatusCode::BAD_REQUEST,
+            t::UNKNOWN_PHONE,
+            "/account",
+        )));
     }
     Ok(token)
 }
@@ -107,7 +112,7 @@ async fn choose(
 ) -> Response {
     let token = match guard(&st, &headers, &f.device) {
         Ok(t) => t,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let device = DeviceId::new(f.device.clone());
     let r = st
@@ -189,7 +194,7 @@ async fn approve(
 ) -> Response {
     let token = match guard(&st, &headers, &f.device) {
         Ok(t) => t,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let ip = client_ip(&ci, &headers);
     let from = SigninFrom { app: t::LOST_APP.to_owned(), location: location_of(&ip), ip };
@@ -257,7 +262,7 @@ async fn confirm(
 ) -> Response {
     let token = match guard(&st, &headers, &f.device) {
         Ok(t) => t,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if f.request.len() > MAX_ID || f.t.len() > MAX_ID {
         return error_page_retry(&st, StatusCode::BAD_REQUEST, t::LOST_NOT_APPROVED, "/account");
@@ -293,7 +298,7 @@ async fn with_code(
 ) -> Response {
     let token = match guard(&st, &headers, &f.device) {
         Ok(t) => t,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if f.password.len() > crate::admin::MAX_PASSWORD || f.code.len() > MAX_CODE {
         return outcome_page(&st, LostOutcome::WrongPassword);
