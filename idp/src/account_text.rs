@@ -105,6 +105,7 @@ pub(crate) const LOST_APP: &str = "Ditt konto: spärra en tappad telefon";
 pub(crate) const LOST_DONE_TITLE: &str = "Telefonen är spärrad";
 pub(crate) const LOST_DONE_TEXT: &str = "Den kan inte längre godkänna inloggningar, inloggningar som väntade har avbrutits och du har loggats ut överallt.";
 pub(crate) const LOST_BY_LOST_PHONE: &str = "Godkännandet kom från telefonen du har tappat. Den kan aldrig godkänna sin egen spärr, så ingenting har spärrats. Börja om och godkänn med en annan telefon.";
+pub(crate) const LOST_BY_NEW_PHONE: &str = "Godkännandet kom från en telefon som lades till efter att du loggade in. Ingenting har spärrats. Godkänn med en telefon du hade redan innan, eller använd lösenord och engångskod.";
 pub(crate) const LOST_NOT_APPROVED: &str =
     "Spärren godkändes inte: den nekades, fick fel nummer eller gick ut. Ingenting har spärrats. Börja om.";
 pub(crate) const LOST_WRONG_PASSWORD: &str = "Fel lösenord. Ingenting har spärrats.";

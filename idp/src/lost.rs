@@ -49,6 +49,9 @@ pub(crate) enum LostOutcome {
     Waiting,
     /// The lost phone itself approved: refused, and the request is dead.
     ApprovedByLostPhone,
+    /// A phone added after this browser session began approved: refused, the request is
+    /// dead (the session alone could have added it).
+    ApprovedByNewPhone,
     /// The request is over without an approval (denied, wrong number, expired, superseded).
     NotApproved,
     /// The password is wrong.
@@ -97,8 +100,10 @@ pub(crate) fn start_approval(
 }
 
 /// Finishes the approval step-up: request `id` (with the page's status token) must have been
-/// approved, in time, by a live credential of `user` on a device other than `lost`; then
-/// `lost` is revoked. The request is used up either way once it was approved.
+/// approved, in time, by a live credential of `user` on a device other than `lost` that was
+/// added before the browser session `session` began (a phone enrolled with the account page's
+/// QR code in a stolen session must not be the second method); then `lost` is revoked. The
+/// request is used up either way once it was approved.
 #[allow(clippy::too_many_arguments)] // each is one fact of the step-up
 pub(crate) fn finish_approval(
     store: &dyn Store,
@@ -106,17 +111,22 @@ pub(crate) fn finish_approval(
     user: &UserId,
     name: &str,
     lost: &DeviceId,
-    id: &str,
-    token: &str,
+    session: &str,
+    (id, token): (&str, &str),
     ip: &str,
 ) -> Result<LostOutcome, Error> {
     signin::check_token(store, id, token)?;
     step_ups(store, name, lost)?;
+    let started = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
+    let devices = store.devices_of(name)?;
+    let added_before =
+        |d: &DeviceId| devices.iter().any(|i| i.device_id == d.as_str() && i.created_at < started);
     // The completion opens a session nobody holds (its token is dropped here); the
     // revocation below ends every session of the user anyway.
     let unheld = b64(&random_bytes(32));
     let session = NewSession { token_hash: token_hash(&unheld), ttl: 1 };
     let mut by_lost = false;
+    let mut too_new = false;
     let mut wrong_user = false;
     let mut state = RequestState::Pending;
     let done = store.complete_request(&RequestId::new(id), &session, &*cfg.clock, &mut |c| {
@@ -127,6 +137,12 @@ pub(crate) fn finish_approval(
         }
         if c.state == RequestState::Approved && c.approver_device.as_ref() == Some(lost) {
             by_lost = true;
+            return CompletionVerdict::Expire;
+        }
+        if c.state == RequestState::Approved
+            && !c.approver_device.as_ref().is_some_and(added_before)
+        {
+            too_new = true;
             return CompletionVerdict::Expire;
         }
         signin::judge_completion(c)
@@ -143,6 +159,10 @@ pub(crate) fn finish_approval(
         refused("approved by the lost phone")?;
         tracing::warn!(device = %lost, "the lost phone approved its own removal; refused");
         return Ok(LostOutcome::ApprovedByLostPhone);
+    }
+    if too_new {
+        refused("approved by a phone added during this session")?;
+        return Ok(LostOutcome::ApprovedByNewPhone);
     }
     match verdict {
         CompletionVerdict::Complete => {}

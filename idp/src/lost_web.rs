@@ -273,8 +273,16 @@ async fn confirm(
     let r = st
         .run(move |c, s| {
             let Some((user, name)) = user_of(c, s, &token)? else { return Ok(None) };
-            let outcome =
-                lost::finish_approval(c, &s.cfg, &user, &name, &device, &id, &status_token, &ip)?;
+            let outcome = lost::finish_approval(
+                c,
+                &s.cfg,
+                &user,
+                &name,
+                &device,
+                &token,
+                (&id, &status_token),
+                &ip,
+            )?;
             Ok(Some(outcome))
         })
         .await;
@@ -352,6 +360,9 @@ fn outcome_page(st: &AppState, outcome: LostOutcome) -> Response {
         }
         LostOutcome::ApprovedByLostPhone => {
             (StatusCode::FORBIDDEN, "lost-by-lost-phone", t::LOST_BY_LOST_PHONE.to_owned())
+        }
+        LostOutcome::ApprovedByNewPhone => {
+            (StatusCode::FORBIDDEN, "lost-by-new-phone", t::LOST_BY_NEW_PHONE.to_owned())
         }
         LostOutcome::WrongPassword => {
             (StatusCode::UNAUTHORIZED, "lost-wrong-password", t::LOST_WRONG_PASSWORD.to_owned())

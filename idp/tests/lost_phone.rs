@@ -44,13 +44,20 @@ fn signed_in_by_first(idp: &mut Idp) -> Browser {
     completed(idp, browser, &id, &token)
 }
 
-/// Enrolls a second phone for anna.
+/// Enrolls a second phone for anna (the clock then moves a second: sessions opened after it
+/// began later than the phone was added).
 fn second_phone(idp: &Idp) -> Phone {
-    let uri = EnrollUri::parse(&idp.provider.issue_enrollment("anna").unwrap().enroll_uri).unwrap();
+    let phone = enroll(idp, &idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
+    idp.advance(1);
+    phone
+}
+
+fn enroll(idp: &Idp, uri: &str) -> Phone {
+    let uri = EnrollUri::parse(uri).unwrap();
     let keys = p::SoftwareKeyStore::new();
-    let (req, st) =
-        p::enroll::begin(&uri, "Ny telefon", None, &keys, &SystemRandom, now()).unwrap();
-    Phone { enrollment: st.finish(&send(&req), now()).unwrap(), keys }
+    let at = now() + idp.offset.load(Ordering::SeqCst);
+    let (req, st) = p::enroll::begin(&uri, "Ny telefon", None, &keys, &SystemRandom, at).unwrap();
+    Phone { enrollment: st.finish(&send(&req), at).unwrap(), keys }
 }
 
 fn active(idp: &Idp) -> Vec<String> {
@@ -175,6 +182,25 @@ fn the_lost_phone_cannot_approve_its_own_removal() {
     let foreign = confirm(&idp, &mut browser, &lost, &theirs.id, &theirs.status_token);
     assert_eq!(foreign.status, 404, "{}", text(&foreign));
     assert_eq!(active(&idp).len(), 2);
+}
+
+#[test]
+fn a_phone_added_during_this_session_cannot_approve() {
+    let mut idp = Idp::start();
+    let lost = idp.phone.enrollment.device_id.clone();
+    let mut browser = signed_in_by_first(&mut idp);
+    idp.advance(1);
+    // Whoever holds the session can add a phone with the account page's code...
+    let account = text(&browser.get(&idp.url("/account")));
+    let mut added = enroll(&idp, &attr(&account, "id=\"open-in-app\" href").unwrap());
+    // ...but it is no second method for revoking a phone the session's owner holds.
+    let (request, token, number) = start_approval(&idp, &mut browser, &lost);
+    added.decide(&request, Decision::Approve { number });
+    let refused = confirm(&idp, &mut browser, &lost, &request, &token);
+    assert_eq!(refused.status, 403, "{}", text(&refused));
+    assert!(text(&refused).contains("id=\"lost-by-new-phone\""));
+    assert_eq!(active(&idp).len(), 2, "nothing revoked");
+    assert!(kinds(&idp).iter().any(|(k, d, _)| k == "step_up_refused" && d.contains("added")));
 }
 
 #[test]

@@ -333,6 +333,8 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     fn end_session(&self, token_hash: &str) -> Stored<()>;
     /// The user (id, name) of a live session.
     fn session_user(&self, token_hash: &str, now: i64) -> Stored<Option<(UserId, String)>>;
+    /// When a session was opened (Unix seconds), if it exists.
+    fn session_started(&self, token_hash: &str) -> Stored<Option<i64>>;
 
     // --- activity ---
 

@@ -98,6 +98,12 @@ pub(super) fn end_session(conn: &Connection, token_hash: &str) -> Stored<()> {
     Ok(())
 }
 
+pub(super) fn session_started(conn: &Connection, token_hash: &str) -> Stored<Option<i64>> {
+    Ok(conn
+        .row("SELECT created_at FROM sessions WHERE token_hash = ?1", [token_hash], |r| r.get(0))
+        .optional()?)
+}
+
 pub(super) fn session_user(
     conn: &Connection,
     token_hash: &str,

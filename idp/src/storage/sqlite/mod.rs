@@ -324,6 +324,10 @@ impl Store for SqliteStore {
         accounts::session_user(&*self.pool.conn()?, token_hash, now)
     }
 
+    fn session_started(&self, token_hash: &str) -> Stored<Option<i64>> {
+        accounts::session_started(&*self.pool.conn()?, token_hash)
+    }
+
     fn events(&self, user_name: Option<&str>, limit: u32) -> Stored<Vec<EventInfo>> {
         accounts::events(&*self.pool.conn()?, user_name, limit)
     }
