@@ -18,19 +18,23 @@ use crate::model::{
     CompletionVerdict, DeviceId, DeviceInfo, EventKind, NewSession, RequestId, RequestState,
     Revocation, UserId,
 };
-use crate::otp::{self, CodeMethod, CodeRefusal};
+use crate::otp::{self, CodeRefusal};
 use crate::signin::{self, Kind, SigninFrom, Started};
 use crate::storage::Store;
 
-/// What the user can prove besides the lost phone.
+/// What the user can prove besides the lost phone. Only methods the user had before the
+/// browser session began count: the account page adds phones and one-time codes on the
+/// session alone, so a stolen session must not bring its own second method.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StepUps {
     /// The lost phone's name.
     pub phone: String,
-    /// Active phones other than the lost one (each can approve).
+    /// Active phones other than the lost one, added before the session (each can approve).
     pub other_phones: usize,
-    /// A confirmed one-time code and a password: the second way.
+    /// A password and a one-time code confirmed before the session: the second way.
     pub password_and_code: bool,
+    /// When the session began.
+    pub session_started: i64,
 }
 
 impl StepUps {
@@ -66,21 +70,31 @@ fn active(d: &&DeviceInfo) -> bool {
     d.revoked_at.is_none()
 }
 
-/// The step-ups `name` has for losing `lost`; [`Error::NotFound`] unless `lost` is one of
-/// their active phones.
-pub(crate) fn step_ups(store: &dyn Store, name: &str, lost: &DeviceId) -> Result<StepUps, Error> {
+/// The step-ups `name` has, in browser session `session`, for losing `lost`;
+/// [`Error::NotFound`] unless `lost` is one of their active phones.
+pub(crate) fn step_ups(
+    store: &dyn Store,
+    name: &str,
+    session: &str,
+    lost: &DeviceId,
+) -> Result<StepUps, Error> {
+    let started = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
     let devices = store.devices_of(name)?;
     let Some(phone) = devices.iter().filter(active).find(|d| d.device_id == lost.as_str()) else {
         return Err(Error::NotFound("device"));
     };
-    let other_phones =
-        devices.iter().filter(active).filter(|d| d.device_id != lost.as_str()).count();
+    let other_phones = devices
+        .iter()
+        .filter(active)
+        .filter(|d| d.device_id != lost.as_str() && d.created_at < started)
+        .count();
     let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
-    let code = otp::method(store, name)? == CodeMethod::Confirmed;
+    let code = user.otp_secret.is_some() && user.otp_confirmed_at.is_some_and(|t| t < started);
     Ok(StepUps {
         phone: phone.name.clone(),
         other_phones,
         password_and_code: code && user.password_hash.is_some(),
+        session_started: started,
     })
 }
 
@@ -90,10 +104,11 @@ pub(crate) fn start_approval(
     store: &dyn Store,
     cfg: &Config,
     name: &str,
+    session: &str,
     lost: &DeviceId,
     from: &SigninFrom,
 ) -> Result<Option<Started>, Error> {
-    if step_ups(store, name, lost)?.other_phones == 0 {
+    if step_ups(store, name, session, lost)?.other_phones == 0 {
         return Ok(None);
     }
     signin::start(store, cfg, name, Kind::Push, from).map(Some)
@@ -116,8 +131,7 @@ pub(crate) fn finish_approval(
     ip: &str,
 ) -> Result<LostOutcome, Error> {
     signin::check_token(store, id, token)?;
-    step_ups(store, name, lost)?;
-    let started = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
+    let started = step_ups(store, name, session, lost)?.session_started;
     let devices = store.devices_of(name)?;
     let added_before =
         |d: &DeviceId| devices.iter().any(|i| i.device_id == d.as_str() && i.created_at < started);
@@ -189,12 +203,12 @@ pub(crate) fn with_password_and_code(
     cfg: &Config,
     user: &UserId,
     name: &str,
-    lost: &DeviceId,
+    (session, lost): (&str, &DeviceId),
     password: &str,
     code: &str,
     ip: &str,
 ) -> Result<LostOutcome, Error> {
-    if !step_ups(store, name, lost)?.password_and_code {
+    if !step_ups(store, name, session, lost)?.password_and_code {
         return Ok(LostOutcome::Unavailable);
     }
     let refused = |why: &str| {

@@ -118,7 +118,7 @@ async fn choose(
     let r = st
         .run(move |c, s| {
             let Some((_, name)) = user_of(c, s, &token)? else { return Ok(None) };
-            let ups = lost::step_ups(c, &name, &device)?;
+            let ups = lost::step_ups(c, &name, &token, &device)?;
             Ok(Some((name, ups)))
         })
         .await;
@@ -202,7 +202,7 @@ async fn approve(
     let r = st
         .run(move |c, s| {
             let Some((_, name)) = user_of(c, s, &token)? else { return Ok(None) };
-            Ok(Some(lost::start_approval(c, &s.cfg, &name, &device, &from)?))
+            Ok(Some(lost::start_approval(c, &s.cfg, &name, &token, &device, &from)?))
         })
         .await;
     match r {
@@ -327,7 +327,7 @@ async fn with_code(
                 &s.cfg,
                 &user,
                 &name,
-                &device,
+                (&token, &device),
                 &f.password,
                 &f.code,
                 &ip,

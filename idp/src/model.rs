@@ -77,9 +77,9 @@ pub(crate) struct User {
     pub password_hash: Option<String>,
     /// Base32 TOTP secret, carried in enrollment codes.
     pub otp_secret: Option<String>,
-    /// Whether the user confirmed the secret with a code from the app (only then is it a
-    /// sign-in method).
-    pub otp_confirmed: bool,
+    /// When the user confirmed the secret with a code from the app (only then is it a
+    /// sign-in method), if they have.
+    pub otp_confirmed_at: Option<i64>,
     /// Until when sign-in requests are blocked after a report (Unix seconds; 0: not blocked).
     pub blocked_until: i64,
     /// The administrator disabled the user: no sign-in by any method.

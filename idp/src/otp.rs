@@ -181,7 +181,7 @@ pub enum CodeMethod {
 /// The user's one-time-code method.
 pub fn method(store: &dyn Store, user_name: &str) -> Result<CodeMethod, Error> {
     let user = store.user_by_name(user_name)?.ok_or(Error::UnknownUser)?;
-    Ok(match (user.otp_secret.is_some(), user.otp_confirmed) {
+    Ok(match (user.otp_secret.is_some(), user.otp_confirmed_at.is_some()) {
         (false, _) => CodeMethod::None,
         (true, false) => CodeMethod::Unconfirmed,
         (true, true) => CodeMethod::Confirmed,

@@ -537,7 +537,7 @@ mod tests {
             id: UserId::new("u"),
             password_hash: None,
             otp_secret: None,
-            otp_confirmed: false,
+            otp_confirmed_at: None,
             blocked_until: 0,
             disabled: false,
             push_budget: PushBudget::default(),

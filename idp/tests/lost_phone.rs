@@ -186,9 +186,10 @@ fn the_lost_phone_cannot_approve_its_own_removal() {
 
 #[test]
 fn a_phone_added_during_this_session_cannot_approve() {
-    let mut idp = Idp::start();
+    let idp = Idp::start();
     let lost = idp.phone.enrollment.device_id.clone();
-    let mut browser = signed_in_by_first(&mut idp);
+    let mut older = second_phone(&idp);
+    let mut browser = signed_in(&idp, &mut older);
     idp.advance(1);
     // Whoever holds the session can add a phone with the account page's code...
     let account = text(&browser.get(&idp.url("/account")));
@@ -199,8 +200,24 @@ fn a_phone_added_during_this_session_cannot_approve() {
     let refused = confirm(&idp, &mut browser, &lost, &request, &token);
     assert_eq!(refused.status, 403, "{}", text(&refused));
     assert!(text(&refused).contains("id=\"lost-by-new-phone\""));
-    assert_eq!(active(&idp).len(), 2, "nothing revoked");
+    assert_eq!(active(&idp).len(), 3, "nothing revoked");
     assert!(kinds(&idp).iter().any(|(k, d, _)| k == "step_up_refused" && d.contains("added")));
+}
+
+#[test]
+fn a_phone_added_during_this_session_is_not_offered_as_the_second_method() {
+    let mut idp = Idp::start();
+    let lost = idp.phone.enrollment.device_id.clone();
+    let mut browser = signed_in_by_first(&mut idp);
+    idp.advance(1);
+    let account = text(&browser.get(&idp.url("/account")));
+    enroll(&idp, &attr(&account, "id=\"open-in-app\" href").unwrap());
+    let choice = post(&idp, &mut browser, "/account/devices/lost", &[("device", &lost)]);
+    assert_eq!(choice.status, 409, "{}", text(&choice));
+    assert!(text(&choice).contains("id=\"lost-no-method\""));
+    let approve = post(&idp, &mut browser, "/account/devices/lost/approve", &[("device", &lost)]);
+    assert_eq!(approve.status, 409, "{}", text(&approve));
+    assert_eq!(active(&idp).len(), 2, "nothing revoked");
 }
 
 #[test]
@@ -234,14 +251,35 @@ fn with_code() -> (Idp, OtpParams, Browser) {
     let mut browser = signed_in_by_first(&mut idp);
     let done = post(&idp, &mut browser, "/account/code", &[("code", &app_code(&idp, &otp, 0))]);
     assert_eq!(done.status, 303, "{}", text(&done));
-    // The next time step: the confirming code is used up.
+    // The next time step (the confirming code is used up), and a session begun after the
+    // code became a method.
     idp.advance(30);
+    let browser = signed_in_by_first(&mut idp);
     (idp, otp, browser)
 }
 
 fn app_code(idp: &Idp, otp: &OtpParams, steps: i64) -> String {
     let t = now() + idp.offset.load(Ordering::SeqCst) + 30 * steps;
     otp.code_at(t as u64).unwrap().value
+}
+
+#[test]
+fn a_one_time_code_confirmed_during_this_session_is_no_second_method() {
+    let (mut idp, otp) = Idp::start_with(true);
+    let otp = otp.unwrap();
+    let lost = idp.phone.enrollment.device_id.clone();
+    let mut browser = signed_in_by_first(&mut idp);
+    idp.advance(1);
+    let done = post(&idp, &mut browser, "/account/code", &[("code", &app_code(&idp, &otp, 0))]);
+    assert_eq!(done.status, 303, "{}", text(&done));
+    idp.advance(30);
+    let choice = post(&idp, &mut browser, "/account/devices/lost", &[("device", &lost)]);
+    assert!(text(&choice).contains("id=\"lost-no-method\""), "{}", text(&choice));
+    let code = app_code(&idp, &otp, 0);
+    let fields = [("device", lost.as_str()), ("password", PASSWORD), ("code", code.as_str())];
+    let refused = post(&idp, &mut browser, "/account/devices/lost/code", &fields);
+    assert_eq!(refused.status, 409, "{}", text(&refused));
+    assert_eq!(active(&idp), vec![lost]);
 }
 
 #[test]

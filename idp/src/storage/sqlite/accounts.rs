@@ -47,7 +47,7 @@ pub(super) fn add_user(conn: &Connection, u: &NewUser) -> Stored<bool> {
 pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>> {
     Ok(conn
         .row(
-            "SELECT id, password_hash, otp_secret, otp_confirmed_at IS NOT NULL, blocked_until,
+            "SELECT id, password_hash, otp_secret, otp_confirmed_at, blocked_until,
                     disabled_at IS NOT NULL, push_unanswered, push_sent_at, push_tried_at,
                     pushes_muted_until
              FROM users WHERE name = ?1",
@@ -57,7 +57,7 @@ pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>
                     id: r.get(0)?,
                     password_hash: r.get(1)?,
                     otp_secret: r.get(2)?,
-                    otp_confirmed: r.get(3)?,
+                    otp_confirmed_at: r.get(3)?,
                     blocked_until: r.get(4)?,
                     disabled: r.get(5)?,
                     push_budget: PushBudget {
