@@ -40,10 +40,10 @@ pub fn parse(input: &str) -> Result<ParsedUri, ParseError> {
     if input.len() > MAX_URI_LEN {
         return Err(ParseError::TooLong { len: input.len(), max: MAX_URI_LEN });
     }
-    let rest = strip_scheme(input.trim_matches(|c: char| c.is_ascii_whitespace()))?;
+    let rest = strip_scheme(input.trim_ascii())?;
     let (kind, rest) = split_type(rest)?;
-    let (label, query) =
-        rest.split_once('?').ok_or(ParseError::Malformed("missing '?' before the parameters"))?;
+    let (label, query) = split_at_byte(rest, b'?')
+        .ok_or(ParseError::Malformed("missing '?' before the parameters"))?;
     let label = decode_text(Part::scan(label), "the label", "the label")?;
     let query = Query::parse(query)?;
     let parsed = build(kind, label, query)?;
@@ -60,8 +60,14 @@ pub fn parse(input: &str) -> Result<ParsedUri, ParseError> {
 
 /// Checks the scheme is `otpauth` (any case) followed by `//`; returns what follows.
 fn strip_scheme(input: &str) -> Result<&str, ParseError> {
+    const PREFIX: &str = "otpauth://";
+    if input.len() >= PREFIX.len()
+        && input.as_bytes()[..PREFIX.len()].eq_ignore_ascii_case(PREFIX.as_bytes())
+    {
+        return Ok(&input[PREFIX.len()..]);
+    }
     let not_a_uri = ParseError::Malformed("not a URI (no scheme such as otpauth://)");
-    let (scheme, rest) = input.split_once(':').ok_or(not_a_uri.clone())?;
+    let (scheme, rest) = split_at_byte(input, b':').ok_or(not_a_uri.clone())?;
     if !is_scheme(scheme) {
         return Err(not_a_uri);
     }
@@ -82,7 +88,7 @@ fn is_scheme(s: &str) -> bool {
 /// Splits `TYPE/rest` and recognises the type (any case).
 fn split_type(rest: &str) -> Result<(OtpKind, &str), ParseError> {
     let missing_slash = ParseError::Malformed("missing '/' after the type");
-    let (kind, rest) = rest.split_once('/').ok_or(missing_slash.clone())?;
+    let (kind, rest) = split_at_byte(rest, b'/').ok_or(missing_slash.clone())?;
     if kind.contains('?') {
         return Err(missing_slash);
     }
@@ -126,8 +132,14 @@ impl<'a> Query<'a> {
     /// Splits on `&` (empty pieces skipped), then on the first `=`, and decodes each part.
     fn parse(query: &'a str) -> Result<Self, ParseError> {
         let mut q = Query::default();
-        for piece in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
+        let mut rest = query;
+        while !rest.is_empty() {
+            let (piece, after) = split_at_byte(rest, b'&').unwrap_or((rest, ""));
+            rest = after;
+            if piece.is_empty() {
+                continue;
+            }
+            let (name, value) = split_at_byte(piece, b'=').unwrap_or((piece, ""));
             q.add(Part::scan(name), Part::scan(value))?;
         }
         Ok(q)
@@ -315,7 +327,7 @@ fn split_label(
     label: Cow<'_, str>,
     parameter: Option<Cow<'_, str>>,
 ) -> (String, String, Option<Warning>) {
-    let (prefix, rest) = match label.find(':') {
+    let (prefix, rest) = match label.bytes().position(|b| b == b':') {
         Some(colon) => {
             (trimmed_range(&label, 0..colon), trimmed_range(&label, colon + 1..label.len()))
         }
@@ -448,6 +460,13 @@ pub(super) fn percent_decode(raw: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// `s` split around the first `byte` (ASCII), like `str::split_once`. The pieces of a URI
+/// are short: a plain loop finds the byte sooner than `split_once`'s `memchr` call does.
+fn split_at_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == byte)?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// The value of one hex digit (either case).
