@@ -13,6 +13,7 @@ use nyckel_core::approvals::ApprovalError;
 use nyckel_core::export::ExportError;
 use nyckel_core::import::ImportError;
 use nyckel_core::protocol::{KeyStoreError, ProtocolError, UriError};
+use nyckel_core::recovery::RecoveryCodeError;
 use nyckel_core::transfer::TransferError;
 use nyckel_core::vault::{ProtectorError, VaultError};
 use nyckel_core::{Classify, CodeError, ErrorKind, NextStep, ParseError};
@@ -619,6 +620,12 @@ impl From<ExportError> for NyckelError {
             ExportError::Vault(e) => e.into(),
             e => NyckelError::classified(&e),
         }
+    }
+}
+
+impl From<RecoveryCodeError> for NyckelError {
+    fn from(e: RecoveryCodeError) -> Self {
+        NyckelError::classified(&e)
     }
 }
 

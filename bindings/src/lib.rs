@@ -22,6 +22,7 @@ mod keys;
 mod otp;
 mod phone_transfer;
 mod protector;
+mod recovery;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
 mod transfer;
@@ -41,6 +42,7 @@ pub use otp::{
 };
 pub use phone_transfer::{is_transfer_qr, transfer_key_from_scan};
 pub use protector::VaultKeyProtector;
+pub use recovery::{check_recovery_code, generate_recovery_code};
 pub use transfer::{
     google_transfer_progress, import_format_names, inspect_import_file, ExportPlan, ExportResult,
     ImportEntry, ImportFileInfo, ImportOutcome, ImportSummary, LeftOut, TransferProgress,

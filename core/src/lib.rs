@@ -24,6 +24,7 @@ pub mod import;
 pub mod otpauth;
 pub mod protocol;
 pub mod random;
+pub mod recovery;
 pub mod secret;
 pub mod transfer;
 pub mod vault;

@@ -207,4 +207,21 @@ final class TransferLogicTests: XCTestCase {
         XCTAssertEqual(s.imported, 1)
         XCTAssertEqual(try fresh.codesAt(unixTime: 59).map(\.code.code), try old.codesAt(unixTime: 59).map(\.code.code))
     }
+
+    func testABackupSealedWithTheRecoveryCodeRestoresWithTheCodeTypedLoosely() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nyckel-app-logic-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let old = try NyckelVault.create(path: dir.appendingPathComponent("old").path, passphrase: "pw", kdf: kdfMinimum())
+        _ = try old.addUri(uri: "otpauth://totp/ACME:anna?secret=JBSWY3DPEHPK3PXP&issuer=ACME")
+        let code = try generateRecoveryCode()
+        let bytes = try old.export(format: .nyckel, password: code, kdf: kdfMinimum()).bytes()
+        let fresh = try NyckelVault.create(path: dir.appendingPathComponent("new").path, passphrase: "pw", kdf: kdfMinimum())
+        let restore = ImportFlow(format: ImportFlow.backupFormat)
+        restore.chooseFile(VaultTransferPort(vault: fresh), bytes)
+        restore.submitPassword(VaultTransferPort(vault: fresh), code.lowercased().replacingOccurrences(of: "-", with: " "))
+        restore.confirm(VaultTransferPort(vault: fresh))
+        guard case .done(let s) = restore.step else { return XCTFail("\(restore.step) \(String(describing: restore.problem))") }
+        XCTAssertEqual(s.imported, 1)
+    }
 }

@@ -17,6 +17,7 @@ spec.loader.exec_module(android)
 EN_SV = {en: sv for en, sv in android.S.values()}
 
 SV = {
+    "Recovery passphrase": "Återställningslösenfras",
     "%lld accounts and %lld sign-in approvals will move.": "%lld konton och %lld inloggningsgodkännanden flyttas.",
     "No camera? Type the whole key: %@": "Ingen kamera? Skriv hela nyckeln: %@",
     "Accounts added: %lld (already here: %lld)": "Konton tillagda: %lld (fanns redan: %lld)",
@@ -108,7 +109,7 @@ INT_KEYS = {"\\(ids.count)", "\\(model.queued)", "\\(secondsLeft)", "\\(Int(info
             "\\(plan.accounts.count)", "\\(Int(s.wouldImport))", "\\(Int(s.duplicates))", "\\(Int(s.failed))",
             "\\(Int(s.imported))", "\\(BackupFlow.minPassword)", "\\(accounts)", "\\(n)", "\\(scannedCount)", "\\(total)",
             "\\(shown.accounts)", "\\(shown.moving.count)", "\\(out.accountsImported)", "\\(out.accountsDuplicate)",
-            "\\(out.accountsFailed)"}
+            "\\(out.accountsFailed)", "\\(RecoverySetupFlow.minPassphrase)"}
 
 CALLS = r"(?:Text|Button|Label|LabeledContent|Section|Toggle|SecureField|TextField|navigationTitle|ContentUnavailableView|confirmationDialog|alert|Picker|DisclosureGroup)"
 PATTERNS = [re.compile(CALLS + r'\(\s*"((?:[^"\\]|\\.|\\\([^)]*\)*\))*)"'), re.compile(r'String\(localized:\s*"((?:[^"\\]|\\.)*)"')]

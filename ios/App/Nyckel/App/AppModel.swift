@@ -22,6 +22,8 @@ final class AppModel: ObservableObject {
     @Published var restoreAfterCreate = false
     /// Chosen on the welcome screen ("Move from my old phone"): the transfer import opens once unlocked.
     @Published var moveInAfterCreate = false
+    /// Created with Face ID: the recovery setup (passphrase or code) opens first once unlocked.
+    @Published var recoverySetupAfterCreate = false
     /// The scanned code handed from the scanner to the preview/enrollment screen (memory only;
     /// dropped when the vault locks).
     var scanned: ScannedCode?
@@ -81,6 +83,8 @@ final class AppModel: ObservableObject {
         let path = VaultStorage.vaultURL.path
         vault = try await Blocking.run { try NyckelVault.createWithProtector(path: path, protector: Self.protector()) }
         hasPlatformKey = true
+        // First-run recovery: a passphrase or a written-down code, asked right after.
+        recoverySetupAfterCreate = true
         state = .unlocked
     }
 
@@ -101,7 +105,8 @@ final class AppModel: ObservableObject {
 
     func unlockWithPassphrase(_ passphrase: String) async throws {
         let v = try requireVault()
-        try await Blocking.run { try v.unlockWithPassphrase(passphrase: passphrase) }
+        // A recovery code typed in any case or spacing is read as written (docs/recovery.md §5).
+        try await Blocking.run { try v.unlockWithPassphrase(passphrase: RecoverySetupFlow.recoverySecret(passphrase)) }
         await refreshHasPlatformKey(v)
         state = .unlocked
     }
@@ -228,7 +233,7 @@ final class AppModel: ObservableObject {
         if state == .unlocked, old != .unlocked { syncPushToken() }
     }
 
-    private func requireVault() throws -> NyckelVault {
+    func requireVault() throws -> NyckelVault {
         guard let vault else { throw NyckelError.Closed }
         return vault
     }

@@ -54,7 +54,8 @@ final class ImportFlow {
 
     func submitPassword(_ port: TransferPort, _ password: String) {
         guard case .password = step else { return } // a late tap after the step changed
-        self.password = password
+        // A backup sealed with the recovery code: the code typed in any case or spacing (docs/recovery.md §5).
+        self.password = format == Self.backupFormat ? RecoverySetupFlow.recoverySecret(password) : password
         attempt { try preview(port) }
     }
 

@@ -3,7 +3,7 @@ import SwiftUI
 
 enum Route: Hashable {
     case add, scan, preview, manual, account(Int64), export(Int64), activity, settings, approve, enroll, enrollment(Int64)
-    case importAccounts, backup, restore, moveOut, moveIn
+    case importAccounts, backup, restore, moveOut, moveIn, recoverySetup
 }
 
 /// The lock gate: nothing of the vault is on screen unless it is unlocked; locking drops the
@@ -46,6 +46,7 @@ struct MainView: View {
                     case .backup: BackupView()
                     case .moveOut: MoveOutView()
                     case .moveIn: MoveInView(path: $path)
+                    case .recoverySetup: RecoverySetupView(path: $path)
                     case .approve: ApprovalView()
                     case .enroll: EnrollView(path: $path)
                     case let .enrollment(id): EnrollmentView(id: id, path: $path)
@@ -56,6 +57,12 @@ struct MainView: View {
             if id != nil, path.last != .approve { path.append(.approve) }
         }
         .onAppear {
+            // Recovery first; a chosen restore or move opens after it (RecoverySetupView).
+            if model.recoverySetupAfterCreate {
+                model.recoverySetupAfterCreate = false
+                path.append(.recoverySetup)
+                return
+            }
             if model.restoreAfterCreate {
                 model.restoreAfterCreate = false
                 path.append(.restore)

@@ -91,6 +91,9 @@ class AppGraph(context: Context) {
     /** Chosen on the welcome screen ("Move from my old phone"): the transfer import opens once unlocked. */
     val moveInAfterCreate = MutableStateFlow(false)
 
+    /** Created with biometrics: the recovery setup (passphrase or code) opens first once unlocked. */
+    val recoverySetupAfterCreate = MutableStateFlow(false)
+
     /** The current FCM token and the one the providers last accepted (logic/PushTokenSync). */
     private val pushTokens = PushTokenSync(
         object : PushTokenSync.Store {

@@ -109,7 +109,8 @@ class VaultSession(
 
     suspend fun unlockWithPassphrase(passphrase: String) = withContext(Dispatchers.IO) {
         val v = vaultOrThrow()
-        v.unlockWithPassphrase(passphrase)
+        // A recovery code typed in any case or spacing is read as written (docs/recovery.md §5).
+        v.unlockWithPassphrase(app.nyckel.RecoverySetupFlow.recoverySecret(passphrase))
         refreshHasPlatformKey(v)
         _state.value = State.Unlocked
     }

@@ -68,7 +68,8 @@ class ImportFlow(
     /** The password of an encrypted file: a wrong one keeps the password step with the problem. */
     fun submitPassword(port: TransferPort, password: String) {
         if (step !is Step.Password) return // a late tap after the step changed
-        this.password = password
+        // A backup sealed with the recovery code: the code typed in any case or spacing (docs/recovery.md §5).
+        this.password = if (format == BACKUP_FORMAT) app.nyckel.RecoverySetupFlow.recoverySecret(password) else password
         attempt { preview(port) }
     }
 

@@ -23,6 +23,7 @@ import app.nyckel.app.ui.details.AccountDetailsScreen
 import app.nyckel.app.ui.details.ExportQrScreen
 import app.nyckel.app.ui.move.MoveInScreen
 import app.nyckel.app.ui.move.MoveOutScreen
+import app.nyckel.app.ui.onboarding.RecoverySetupScreen
 import app.nyckel.app.ui.settings.SettingsScreen
 import app.nyckel.app.ui.transfer.BackupScreen
 import app.nyckel.app.ui.transfer.ImportScreen
@@ -46,6 +47,12 @@ fun MainNavigation() {
     }
 
     LaunchedEffect(Unit) {
+        // Recovery first: a restore or move opens after it (the screen's onDone goes back here).
+        if (graph.recoverySetupAfterCreate.value) {
+            graph.recoverySetupAfterCreate.value = false
+            nav.navigate(Routes.RECOVERY_SETUP)
+            return@LaunchedEffect
+        }
         if (graph.restoreAfterCreate.value) {
             graph.restoreAfterCreate.value = false
             nav.navigate(Routes.RESTORE)
@@ -115,6 +122,15 @@ fun MainNavigation() {
             )
         }
         composable(Routes.MOVE_OUT) { MoveOutScreen(onBack = back) }
+        composable(Routes.RECOVERY_SETUP) {
+            RecoverySetupScreen(onDone = {
+                nav.popBackStack(Routes.ACCOUNTS, inclusive = false)
+                when {
+                    graph.restoreAfterCreate.value -> { graph.restoreAfterCreate.value = false; nav.navigate(Routes.RESTORE) }
+                    graph.moveInAfterCreate.value -> { graph.moveInAfterCreate.value = false; nav.navigate(Routes.MOVE_IN) }
+                }
+            })
+        }
         composable(Routes.MOVE_IN) {
             MoveInScreen(onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
         }

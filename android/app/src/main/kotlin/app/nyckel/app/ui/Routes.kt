@@ -19,6 +19,7 @@ object Routes {
     const val RESTORE = "restore"
     const val MOVE_OUT = "move/out"
     const val MOVE_IN = "move/in"
+    const val RECOVERY_SETUP = "recovery/setup"
 
     fun account(id: Long) = "account/$id"
     fun export(id: Long) = "account/$id/qr"

@@ -252,6 +252,25 @@ class TransferFlowsTest {
     }
 }
 
+class RecoveryCodeRestoreTest {
+    @Test
+    fun `a backup sealed with the recovery code restores with the code typed loosely`() {
+        val dir = Files.createTempDirectory("nyckel-app-logic")
+        val old = NyckelVault.create(dir.resolve("old").toString(), "pw", kdfMinimum())
+        old.addUri("otpauth://totp/ACME:anna?secret=JBSWY3DPEHPK3PXP&issuer=ACME")
+        val code = app.nyckel.generateRecoveryCode()
+        val bytes = old.export(app.nyckel.ExportFormat.NYCKEL, code, kdfMinimum()).use { it.bytes() }
+        val fresh = NyckelVault.create(dir.resolve("new").toString(), "pw", kdfMinimum())
+        val restore = ImportFlow(ImportFlow.BACKUP_FORMAT)
+        restore.chooseFile(VaultTransferPort(fresh), bytes)
+        restore.submitPassword(VaultTransferPort(fresh), code.lowercase().replace("-", " "))
+        restore.confirm(VaultTransferPort(fresh))
+        assertEquals(1u, assertIs<Step.Done>(restore.step).summary.imported, "${restore.problem}")
+        old.close()
+        fresh.close()
+    }
+}
+
 class BoundedReadTest {
     @Test
     fun `a file up to the limit is read whole and a larger one refused`() {

@@ -42,7 +42,11 @@ class CreateVaultViewModel(private val graph: AppGraph) : ViewModel() {
     fun onPassphrase(v: String) = _ui.update { it.copy(passphrase = v) }
     fun onConfirm(v: String) = _ui.update { it.copy(confirm = v) }
 
-    fun createWithBiometrics() = perform { graph.session.createWithBiometrics() }
+    fun createWithBiometrics() = perform {
+        graph.session.createWithBiometrics()
+        // First-run recovery: a passphrase or a written-down code, asked right after.
+        graph.recoverySetupAfterCreate.value = true
+    }
 
     fun createWithPassphrase() {
         val p = _ui.value.passphrase
