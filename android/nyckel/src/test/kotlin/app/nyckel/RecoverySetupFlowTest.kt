@@ -45,7 +45,7 @@ class RecoverySetupFlowTest {
     }
 
     @Test
-    fun `a passphrase is typed twice and long enough; skipping and going back`() {
+    fun `a passphrase is typed twice and long enough, skipping and going back`() {
         val set = mutableListOf<String>()
         val flow = RecoverySetupFlow { set += it }
         flow.choosePassphrase()
