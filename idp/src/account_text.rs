@@ -53,6 +53,16 @@ pub(crate) const PHONE_ADDED: &str = "Telefonen är tillagd ✓";
 pub(crate) const SIGN_OUT: &str = "Logga ut";
 pub(crate) const CANNOT_SHOW: &str = "Kontot kunde inte visas.";
 
+// --- "Lägg till metod": a one-time code ---
+
+pub(crate) const ADD_CODE: &str = "Lägg till verifieringskod";
+pub(crate) const ADD_CODE_HOW: &str = "Skanna koden med Nyckel eller en annan autentiseringsapp. Ange sedan koden som appen visar: först då kan du använda verifieringskoden.";
+pub(crate) const ADD_CODE_QR_LABEL: &str = "QR-kod för verifieringskoden";
+pub(crate) const ADD_CODE_OPEN: &str = "Öppna i autentiseringsappen";
+pub(crate) const ADD_CODE_ACTIVE: &str =
+    "Kontot har redan en aktiverad verifieringskod. Den visas inte igen.";
+pub(crate) const ADD_CODE_CONFIRM: &str = "Aktivera";
+
 // --- "Ta bort" ---
 
 pub(crate) const UNKNOWN_PHONE: &str = "Okänd telefon.";

@@ -17,7 +17,7 @@ use crate::admin::{self, Removal};
 use crate::code_html;
 use crate::html::{esc, page, ACCOUNT_JS};
 use crate::model::{DeviceId, DeviceInfo};
-use crate::otp::{self, CodeMethod};
+use crate::otp::{self, AddedCode, CodeMethod};
 use crate::signin;
 use crate::state::{client_ip, status_of, AppState};
 use crate::web::{
@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account))
         .route("/account/devices/remove", post(remove_device))
         .route("/account/devices/state", get(devices_state))
+        .route("/account/code/new", post(add_code))
 }
 
 /// A time on the account page, in the provider's time zone ("2026-12-05 14:03").
@@ -67,14 +68,22 @@ fn device_row(d: &DeviceInfo) -> String {
     )
 }
 
-/// The one-time-code method's line in the methods list.
+/// The one-time-code method's line in the methods list, with "Lägg till verifieringskod"
+/// while it is not active.
 fn code_line(code: CodeMethod) -> String {
     let text = match code {
         CodeMethod::None => t::CODE_NONE,
         CodeMethod::Unconfirmed => t::CODE_PENDING,
         CodeMethod::Confirmed => t::CODE_ACTIVE,
     };
-    format!(r#"<p class="meta" id="code-method">{text}</p>"#)
+    let add = match code {
+        CodeMethod::Confirmed => String::new(),
+        CodeMethod::None | CodeMethod::Unconfirmed => format!(
+            r#"<form method="post" action="/account/code/new"><button type="submit" class="secondary" id="add-otp">{}</button></form>"#,
+            t::ADD_CODE
+        ),
+    };
+    format!(r#"<p class="meta" id="code-method">{text}</p>{add}"#)
 }
 
 /// `GET /account`: the signed-in user's security information.
@@ -250,5 +259,64 @@ fn last_phone_warning(st: &AppState, device: &str) -> Response {
     );
     let mut resp = Html(page(&st.provider.issuer, t::LAST_TITLE, &body)).into_response();
     *resp.status_mut() = StatusCode::CONFLICT;
+    resp
+}
+
+/// `POST /account/code/new`: "Lägg till verifieringskod" — the secret as a QR code and an
+/// `otpauth://` link, and the form that confirms it with a code (`POST /account/code`).
+async fn add_code(
+    State(st): State<AppState>,
+    ci: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !same_origin(&st, &headers) {
+        return cross_site_page(&st);
+    }
+    let Some(token) = session_token(&headers) else {
+        return Redirect::to("/signin").into_response();
+    };
+    let ip = client_ip(&ci, &headers);
+    let r = st
+        .run(move |c, s| {
+            let now = s.cfg.clock.now();
+            let Some((user, name)) = signin::session_user(c, &token, now)? else {
+                return Ok(None);
+            };
+            otp::add_method(c, &user, &name, &ip, now).map(Some)
+        })
+        .await;
+    let uri = match r {
+        Ok(None) => return Redirect::to("/signin").into_response(),
+        Ok(Some(AddedCode::Confirm(uri))) => uri,
+        Ok(Some(AddedCode::AlreadyActive)) => {
+            return error_page_retry(&st, StatusCode::CONFLICT, t::ADD_CODE_ACTIVE, "/account")
+        }
+        Err(e) => return error_page(&st, status_of(&e), t::CANNOT_SHOW),
+    };
+    let body = format!(
+        r#"<h1 id="add-otp-method">{heading}</h1>
+<p>{how}</p>
+<div class="qr" id="otp-qr" role="img" aria-label="{label}">{svg}</div>
+<a class="button small-only" id="otp-open" href="{uri}">{open}</a>
+<code class="uri" id="otp-uri">{uri}</code>
+<form method="post" action="/account/code">
+  <label for="otp-code">{code_label}</label>
+  <input type="text" id="otp-code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="{max}" required>
+  <button type="submit" id="confirm-otp">{confirm}</button>
+</form>
+<a class="button secondary" href="/account">{cancel}</a>"#,
+        heading = t::ADD_CODE,
+        how = t::ADD_CODE_HOW,
+        label = t::ADD_CODE_QR_LABEL,
+        svg = qr_svg(&uri),
+        uri = esc(&uri),
+        open = t::ADD_CODE_OPEN,
+        code_label = t::ONE_TIME_CODE,
+        max = code_html::MAX_CODE,
+        confirm = t::ADD_CODE_CONFIRM,
+        cancel = t::CANCEL,
+    );
+    let mut resp = Html(page(&st.provider.issuer, t::ADD_CODE, &body)).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
 }

@@ -107,7 +107,7 @@ pub fn add_user(
         return Err(Error::bad_request("invalid user name"));
     }
     let password_hash = password.map(hash_password).transpose()?;
-    let otp_secret = totp.then(|| base32_secret(&random_bytes(20)));
+    let otp_secret = totp.then(new_otp_secret);
     let user = NewUser {
         id: UserId::random(),
         name: name.to_owned(),
@@ -119,6 +119,11 @@ pub fn add_user(
         return Err(Error::UserExists);
     }
     issue_enrollment(store, cfg, name)
+}
+
+/// A new TOTP secret (160 random bits, RFC 4226's recommended length) in base32.
+pub(crate) fn new_otp_secret() -> String {
+    base32_secret(&random_bytes(20))
 }
 
 fn base32_secret(bytes: &[u8]) -> String {
@@ -140,6 +145,17 @@ fn base32_secret(bytes: &[u8]) -> String {
 }
 
 /// Issues a new single-use activation code for `name` and returns the enrollment URI.
+/// The `otpauth://` URI of user `name`'s secret at provider `issuer` (the defaults: SHA-1,
+/// 6 digits, 30 s).
+pub(crate) fn otpauth_uri(issuer: &str, name: &str, secret: &str) -> String {
+    let label = format!("{issuer}:{name}");
+    format!(
+        "otpauth://totp/{}?secret={secret}&issuer={}",
+        nyckel_core::protocol::uri::pct_encode(&label),
+        nyckel_core::protocol::uri::pct_encode(issuer)
+    )
+}
+
 pub fn issue_enrollment(store: &dyn Store, cfg: &Config, name: &str) -> Result<Enrollment, Error> {
     let p = Identity::load(store)?;
     let now = cfg.clock.now();
@@ -152,14 +168,7 @@ pub fn issue_enrollment(store: &dyn Store, cfg: &Config, name: &str) -> Result<E
         expires_at,
         replaces: None,
     })?;
-    let otp_uri = user.otp_secret.map(|secret| {
-        let label = format!("{}:{}", p.issuer, name);
-        format!(
-            "otpauth://totp/{}?secret={secret}&issuer={}",
-            nyckel_core::protocol::uri::pct_encode(&label),
-            nyckel_core::protocol::uri::pct_encode(&p.issuer)
-        )
-    });
+    let otp_uri = user.otp_secret.map(|secret| otpauth_uri(&p.issuer, name, &secret));
     let uri = EnrollUri::build(
         &p.origin,
         &code,

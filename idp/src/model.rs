@@ -663,6 +663,8 @@ pub(crate) enum EventKind {
     PushQuiet,
     /// A report muted the user's notifications (detail: until when, Unix seconds).
     PushesMuted,
+    /// The user added a one-time-code secret on the account page (not yet confirmed).
+    OneTimeCodeAdded,
     /// The user reported a device lost on the account page; it is revoked (detail: the device).
     DeviceLost,
     /// A step-up on the account page passed (detail: what for, and with which method).
@@ -701,6 +703,7 @@ impl EventKind {
             EventKind::DeviceTransferred => "device_transferred",
             EventKind::PushQuiet => "push_quiet",
             EventKind::PushesMuted => "pushes_muted",
+            EventKind::OneTimeCodeAdded => "otp_added",
             EventKind::DeviceLost => "device_lost",
             EventKind::StepUpPassed => "step_up_passed",
             EventKind::StepUpRefused => "step_up_refused",

@@ -167,6 +167,45 @@ pub fn step_up(
     })
 }
 
+/// What adding a one-time-code method on the account page gives.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum AddedCode {
+    /// The secret to show (as an `otpauth://` URI and QR code); it counts once a code from it
+    /// is typed (confirmation).
+    Confirm(String),
+    /// The user already has an active one-time code (its secret is not shown again).
+    AlreadyActive,
+}
+
+impl std::fmt::Debug for AddedCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AddedCode::Confirm(_) => "Confirm(..)",
+            AddedCode::AlreadyActive => "AlreadyActive",
+        })
+    }
+}
+
+/// Adds a one-time-code method for user `name` (`user`) from client address `ip`: a new
+/// secret, or the unconfirmed one they have, to confirm with a code.
+pub(crate) fn add_method(
+    store: &dyn Store,
+    user: &UserId,
+    name: &str,
+    ip: &str,
+    now: i64,
+) -> Result<AddedCode, Error> {
+    let issuer = crate::identity::Identity::load(store)?.issuer;
+    let secret = crate::admin::new_otp_secret();
+    match store.add_otp_secret(user, &secret, ip, now)? {
+        None => Err(Error::UnknownUser),
+        Some((_, true)) => Ok(AddedCode::AlreadyActive),
+        Some((secret, false)) => {
+            Ok(AddedCode::Confirm(crate::admin::otpauth_uri(&issuer, name, &secret)))
+        }
+    }
+}
+
 /// What the user's one-time code is: none, waiting for its confirmation, or a sign-in method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CodeMethod {

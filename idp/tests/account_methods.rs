@@ -187,3 +187,54 @@ fn the_methods_list_shows_phone_signin_and_the_one_time_code_method() {
     assert!(account.contains("<td>Av</td><td>Aktiv</td>"), "{account}");
     assert!(account.contains("id=\"code-method\">Verifieringskod: ingen<"), "{account}");
 }
+
+#[test]
+fn a_one_time_code_method_is_added_with_its_qr_code_and_counts_once_confirmed() {
+    let mut idp = Idp::start();
+    let mut browser = signed_in(&mut idp);
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("id=\"add-otp\""), "{account}");
+    let add = |b: &mut Browser| b.post(&idp.url("/account/code/new"), "");
+
+    // A cross-site or signed-out post adds nothing.
+    let mut cross = browser.clone();
+    cross.extra = vec![("Origin".into(), "https://evil.example".into())];
+    assert_eq!(add(&mut cross).status, 403);
+    assert_eq!(location(&add(&mut Browser::default())), "/signin");
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("Verifieringskod: ingen"), "{account}");
+
+    let page = add(&mut browser);
+    assert_eq!(page.status, 200, "{}", text(&page));
+    let body = text(&page);
+    assert!(body.contains("aria-label=\"QR-kod för verifieringskoden\""), "{body}");
+    let uri = attr(&body, "id=\"otp-open\" href").expect("the otpauth link");
+    let otp = nyckel_core::otpauth::parse(&uri).unwrap().params;
+    // Shown again (the same secret) until it is confirmed.
+    assert_eq!(attr(&text(&add(&mut browser)), "id=\"otp-open\" href").as_deref(), Some(&*uri));
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("Verifieringskod: väntar på aktivering"), "{account}");
+
+    let provider_now = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
+    let right = otp.code_at(provider_now as u64).unwrap().value;
+    let mut wrong = right.clone().into_bytes();
+    wrong[5] = b'0' + (wrong[5] - b'0' + 1) % 10;
+    let wrong = String::from_utf8(wrong).unwrap();
+    let confirm = |b: &mut Browser, code: &str| {
+        b.post(&idp.url("/account/code"), &form(&[("code", code)])).status
+    };
+    assert_eq!(confirm(&mut browser, &wrong), 401);
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("väntar på aktivering"), "a wrong code confirms nothing");
+    assert_eq!(confirm(&mut browser, &right), 303);
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("Verifieringskod: aktiverad ✓"), "{account}");
+    assert!(!account.contains("id=\"add-otp\""), "{account}");
+    let again = add(&mut browser);
+    assert_eq!(again.status, 409, "{}", text(&again));
+    assert!(!text(&again).contains("otpauth"), "the active secret is not shown again");
+
+    let events = idp.provider.events(Some("anna"), 50).unwrap();
+    assert!(events.iter().any(|e| e.kind == "otp_added" && e.ip == "127.0.0.1"));
+    assert!(events.iter().any(|e| e.kind == "otp_confirmed"));
+}

@@ -232,6 +232,16 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
         ip: &str,
         now: i64,
     ) -> Stored<()>;
+    /// Gives user `user` the one-time-code secret `secret` (unconfirmed) unless they have one,
+    /// recording `otp_added` from `ip` when it does. Returns the secret in place and whether it
+    /// is confirmed (`None`: no such user).
+    fn add_otp_secret(
+        &self,
+        user: &UserId,
+        secret: &str,
+        ip: &str,
+        now: i64,
+    ) -> Stored<Option<(String, bool)>>;
     /// A user's devices, oldest first.
     fn devices_of(&self, user_name: &str) -> Stored<Vec<DeviceInfo>>;
     /// Whether a user has (had) devices.

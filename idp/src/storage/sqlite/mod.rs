@@ -200,6 +200,16 @@ impl Store for SqliteStore {
         })
     }
 
+    fn add_otp_secret(
+        &self,
+        user: &UserId,
+        secret: &str,
+        ip: &str,
+        now: i64,
+    ) -> Stored<Option<(String, bool)>> {
+        self.pool.write(|tx| one_time_codes::add_secret(tx, user, secret, ip, now))
+    }
+
     fn record_event(
         &self,
         user: &UserId,

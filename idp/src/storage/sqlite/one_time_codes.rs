@@ -4,7 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
 
-use super::accounts::{add_event, add_request_event, add_session};
+use super::accounts::{add_event, add_event_from, add_request_event, add_session};
 use crate::model::{
     CodeContext, CodeRequest, CodeUse, EventKind, OtpVerdict, RequestState, UserId,
 };
@@ -119,4 +119,31 @@ pub(super) fn check(
 /// The context of a code for no known user (no secret, no failures).
 fn no_user(now: i64, request: Option<CodeRequest>) -> CodeContext<'static> {
     CodeContext { now, secret: None, confirmed: false, last_step: None, failures: &[], request }
+}
+
+/// Sets an unconfirmed secret for a user who has none; the secret in place and whether it is
+/// confirmed.
+pub(super) fn add_secret(
+    conn: &Connection,
+    user: &UserId,
+    secret: &str,
+    ip: &str,
+    now: i64,
+) -> Stored<Option<(String, bool)>> {
+    let added = conn.exec(
+        "UPDATE users SET otp_secret = ?2, otp_confirmed_at = NULL, otp_last_step = NULL
+         WHERE id = ?1 AND otp_secret IS NULL",
+        params![user, secret],
+    )?;
+    if added == 1 {
+        add_event_from(conn, now, Some(user), EventKind::OneTimeCodeAdded, "", ip)?;
+    }
+    Ok(conn
+        .row(
+            "SELECT otp_secret, otp_confirmed_at IS NOT NULL FROM users WHERE id = ?1",
+            [user],
+            |r| Ok((r.get::<_, Option<String>>(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .and_then(|(s, c)| s.map(|s| (s, c))))
 }
