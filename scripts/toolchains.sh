@@ -238,7 +238,7 @@ provision_browser() {
     apt_ensure apache2-bin libapache2-mod-auth-openidc
     local dir="$repo/tests/browser"
     if [ ! -d "$dir/node_modules/playwright-core" ] || [ ! -d "$dir/node_modules/@simplewebauthn/server" ] \
-        || [ ! -d "$dir/node_modules/openid-client" ]; then
+        || [ ! -d "$dir/node_modules/openid-client" ] || [ ! -d "$dir/node_modules/axe-core" ]; then
         log "installing the browser test's npm packages"
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm ci in $dir failed"
     fi

@@ -12,17 +12,16 @@ use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
 
-use crate::account_text as t;
 use crate::admin::{self, Removal};
 use crate::code_html;
-use crate::html::{esc, page, ACCOUNT_JS};
+use crate::html::{esc, page_in, ACCOUNT_JS};
+use crate::i18n::{text, AccountMsg as M, Lang};
 use crate::model::{DeviceId, DeviceInfo};
 use crate::otp::{self, AddedCode, CodeMethod};
 use crate::signin;
 use crate::state::{client_ip, status_of, AppState};
 use crate::web::{
-    cross_site_page, error_page, error_page_retry, qr_svg, same_origin, session_token,
-    without_session, MAX_ID,
+    cross_site_in, error_in, qr_svg_in, same_origin, session_token, without_session, MAX_ID,
 };
 
 /// Routes of the account page's actions.
@@ -46,48 +45,50 @@ fn page_time(unix: i64) -> String {
 
 /// One phone's row: name, added, last used, phone sign-in on/off, status, and "Ta bort" and
 /// "Jag har tappat telefonen" while it is active.
-fn device_row(d: &DeviceInfo) -> String {
+fn device_row(lang: Lang, d: &DeviceInfo) -> String {
+    let t = |m| lang.t(m);
     let actions = match d.revoked_at {
         Some(_) => String::new(),
         None => format!(
             r#"<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{remove_label}">{remove}</button></form><form method="post" action="/account/devices/lost"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{lost_label}">{lost}</button></form>"#,
             id = esc(&d.device_id),
-            remove_label = esc(&t::remove_label(&d.name)),
-            remove = t::REMOVE,
-            lost_label = esc(&t::lost_label(&d.name)),
-            lost = t::LOST,
+            remove_label = esc(&text::remove_label(lang, &d.name)),
+            remove = t(M::Remove),
+            lost_label = esc(&text::lost_label(lang, &d.name)),
+            lost = t(M::Lost),
         ),
     };
     format!(
         "<tr><td>{name}</td><td>{added}</td><td>{used}</td><td>{signin}</td><td>{status}</td><td>{actions}</td></tr>",
         name = esc(&d.name),
         added = page_time(d.created_at),
-        used = d.last_used_at.map(page_time).unwrap_or_else(|| t::NEVER.to_owned()),
-        signin = if d.phone_signin { t::ON } else { t::OFF },
-        status = if d.revoked_at.is_some() { t::REVOKED } else { t::ACTIVE },
+        used = d.last_used_at.map(page_time).unwrap_or_else(|| t(M::Never).to_owned()),
+        signin = t(if d.phone_signin { M::On } else { M::Off }),
+        status = t(if d.revoked_at.is_some() { M::Revoked } else { M::Active }),
     )
 }
 
 /// The one-time-code method's line in the methods list, with "Lägg till verifieringskod"
 /// while it is not active.
-fn code_line(code: CodeMethod) -> String {
-    let text = match code {
-        CodeMethod::None => t::CODE_NONE,
-        CodeMethod::Unconfirmed => t::CODE_PENDING,
-        CodeMethod::Confirmed => t::CODE_ACTIVE,
-    };
+fn code_line(lang: Lang, code: CodeMethod) -> String {
+    let text = lang.t(match code {
+        CodeMethod::None => M::CodeNone,
+        CodeMethod::Unconfirmed => M::CodePending,
+        CodeMethod::Confirmed => M::CodeActive,
+    });
     let add = match code {
         CodeMethod::Confirmed => String::new(),
         CodeMethod::None | CodeMethod::Unconfirmed => format!(
             r#"<form method="post" action="/account/code/new"><button type="submit" class="secondary" id="add-otp">{}</button></form>"#,
-            t::ADD_CODE
+            lang.t(M::AddCode)
         ),
     };
     format!(r#"<p class="meta" id="code-method">{text}</p>{add}"#)
 }
 
 /// `GET /account`: the signed-in user's security information.
-async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
+async fn account(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> Response {
+    let t = |m| lang.t(m);
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/signin").into_response();
     };
@@ -105,21 +106,21 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let (name, enrollment, devices, code) = match r {
         Ok(Some(x)) => x,
         Ok(None) => return Redirect::to("/signin").into_response(),
-        Err(e) => return error_page(&st, status_of(&e), t::CANNOT_SHOW),
+        Err(e) => return error_in(&st, lang, status_of(&e), t(M::CannotShow), "/signin"),
     };
     let active = devices.iter().filter(|d| d.revoked_at.is_none()).count();
     let devices_html = if devices.is_empty() {
-        format!("<p class=\"hint\">{}</p>", t::NO_PHONES)
+        format!("<p class=\"hint\">{}</p>", t(M::NoPhones))
     } else {
-        let rows: String = devices.iter().map(device_row).collect();
+        let rows: String = devices.iter().map(|d| device_row(lang, d)).collect();
         format!(
             "<table id=\"phones\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{rows}</table>",
-            t::COL_PHONE,
-            t::COL_ADDED,
-            t::COL_USED,
-            t::COL_PHONE_SIGNIN,
-            t::COL_STATUS,
-            t::COL_ACTIONS,
+            t(M::ColPhone),
+            t(M::ColAdded),
+            t(M::ColUsed),
+            t(M::ColPhoneSignin),
+            t(M::ColStatus),
+            t(M::ColActions),
         )
     };
     let body = format!(
@@ -141,22 +142,23 @@ async fn account(State(st): State<AppState>, headers: HeaderMap) -> Response {
 {code_html}
 <form method="post" action="/signout"><button type="submit" class="secondary">{sign_out}</button></form>
 <script>{ACCOUNT_JS}</script>"#,
-        heading = t::signed_in_as(&esc(&name)),
-        methods = t::METHODS,
-        code_line = code_line(code),
-        add_method = t::ADD_METHOD,
-        add_phone = t::ADD_PHONE,
-        scan = t::scan_code(st.cfg.activation_ttl / 60),
-        qr_label = t::QR_LABEL,
-        svg = qr_svg(&enrollment.enroll_uri),
+        heading = text::signed_in_as(lang, &esc(&name)),
+        methods = t(M::Methods),
+        code_line = code_line(lang, code),
+        add_method = t(M::AddMethod),
+        add_phone = t(M::AddPhone),
+        scan = text::scan_code(lang, st.cfg.activation_ttl / 60),
+        qr_label = t(M::QrLabel),
+        svg = qr_svg_in(lang, &enrollment.enroll_uri),
         uri = esc(&enrollment.enroll_uri),
-        open = t::OPEN_IN_APP,
-        open_hint = t::OPEN_IN_APP_HINT,
-        added = t::PHONE_ADDED,
-        sign_out = t::SIGN_OUT,
-        code_html = code_html::account_section(code, active > 0),
+        open = t(M::OpenInApp),
+        open_hint = t(M::OpenInAppHint),
+        added = t(M::PhoneAdded),
+        sign_out = t(M::SignOut),
+        code_html = code_html::account_section_in(lang, code, active > 0),
     );
-    let mut resp = Html(page(&st.provider.issuer, t::TITLE, &body)).into_response();
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::Title), &body);
+    let mut resp = Html(html).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
 }
@@ -200,18 +202,20 @@ struct RemoveForm {
 /// `POST /account/devices/remove`: the signed-in user removes one of their phones.
 async fn remove_device(
     State(st): State<AppState>,
+    lang: Lang,
     ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<RemoveForm>,
 ) -> Response {
+    let t = |m| lang.t(m);
     if !same_origin(&st, &headers) {
-        return cross_site_page(&st);
+        return cross_site_in(&st, lang);
     }
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/signin").into_response();
     };
     if f.device.is_empty() || f.device.len() > MAX_ID {
-        return error_page_retry(&st, StatusCode::BAD_REQUEST, t::UNKNOWN_PHONE, "/account");
+        return error_in(&st, lang, StatusCode::BAD_REQUEST, t(M::UnknownPhone), "/account");
     }
     let device = f.device.clone();
     let confirmed = f.confirm.is_some();
@@ -228,36 +232,37 @@ async fn remove_device(
         .await;
     match r {
         Ok(None) => Redirect::to("/signin").into_response(),
-        Ok(Some(Removal::NeedsConfirmation)) => last_phone_warning(&st, &f.device),
+        Ok(Some(Removal::NeedsConfirmation)) => last_phone_warning(&st, lang, &f.device),
         Ok(Some(Removal::Removed)) => {
             let body = format!(
                 "<h1 id=\"removed\">{}</h1><p>{}</p><a class=\"button\" href=\"/signin\">{}</a>",
-                t::REMOVED_TITLE,
-                t::REMOVED_TEXT,
-                t::SIGN_IN_AGAIN
+                t(M::RemovedTitle),
+                t(M::RemovedText),
+                t(M::SignInAgain)
             );
-            without_session(
-                Html(page(&st.provider.issuer, t::REMOVED_TITLE, &body)).into_response(),
-            )
+            let html = page_in(lang, &st.provider.issuer, "/signin", t(M::RemovedTitle), &body);
+            without_session(Html(html).into_response())
         }
-        Err(e) => error_page_retry(&st, status_of(&e), t::REMOVE_FAILED, "/account"),
+        Err(e) => error_in(&st, lang, status_of(&e), t(M::RemoveFailed), "/account"),
     }
 }
 
 /// The warning before the user's only phone is removed, with the confirming form.
-fn last_phone_warning(st: &AppState, device: &str) -> Response {
+fn last_phone_warning(st: &AppState, lang: Lang, device: &str) -> Response {
+    let t = |m| lang.t(m);
     let body = format!(
         r#"<h1>{heading}</h1>
 <p class="error" id="remove-warning">{warning}</p>
 <form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{device}"><input type="hidden" name="confirm" value="1"><button type="submit" id="confirm-remove">{anyway}</button></form>
 <a class="button secondary" href="/account" id="cancel-remove">{cancel}</a>"#,
-        heading = t::LAST_HEADING,
-        warning = t::LAST_WARNING,
-        anyway = t::REMOVE_ANYWAY,
-        cancel = t::CANCEL,
+        heading = t(M::LastHeading),
+        warning = t(M::LastWarning),
+        anyway = t(M::RemoveAnyway),
+        cancel = t(M::Cancel),
         device = esc(device)
     );
-    let mut resp = Html(page(&st.provider.issuer, t::LAST_TITLE, &body)).into_response();
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::LastTitle), &body);
+    let mut resp = Html(html).into_response();
     *resp.status_mut() = StatusCode::CONFLICT;
     resp
 }
@@ -266,11 +271,13 @@ fn last_phone_warning(st: &AppState, device: &str) -> Response {
 /// `otpauth://` link, and the form that confirms it with a code (`POST /account/code`).
 async fn add_code(
     State(st): State<AppState>,
+    lang: Lang,
     ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
+    let t = |m| lang.t(m);
     if !same_origin(&st, &headers) {
-        return cross_site_page(&st);
+        return cross_site_in(&st, lang);
     }
     let Some(token) = session_token(&headers) else {
         return Redirect::to("/signin").into_response();
@@ -289,9 +296,10 @@ async fn add_code(
         Ok(None) => return Redirect::to("/signin").into_response(),
         Ok(Some(AddedCode::Confirm(uri))) => uri,
         Ok(Some(AddedCode::AlreadyActive)) => {
-            return error_page_retry(&st, StatusCode::CONFLICT, t::ADD_CODE_ACTIVE, "/account")
+            let msg = t(M::AddCodeActive);
+            return error_in(&st, lang, StatusCode::CONFLICT, msg, "/account");
         }
-        Err(e) => return error_page(&st, status_of(&e), t::CANNOT_SHOW),
+        Err(e) => return error_in(&st, lang, status_of(&e), t(M::CannotShow), "/signin"),
     };
     let body = format!(
         r#"<h1 id="add-otp-method">{heading}</h1>
@@ -305,18 +313,20 @@ async fn add_code(
   <button type="submit" id="confirm-otp">{confirm}</button>
 </form>
 <a class="button secondary" href="/account">{cancel}</a>"#,
-        heading = t::ADD_CODE,
-        how = t::ADD_CODE_HOW,
-        label = t::ADD_CODE_QR_LABEL,
-        svg = qr_svg(&uri),
+        heading = t(M::AddCode),
+        how = t(M::AddCodeHow),
+        label = t(M::AddCodeQrLabel),
+        svg = qr_svg_in(lang, &uri),
         uri = esc(&uri),
-        open = t::ADD_CODE_OPEN,
-        code_label = t::ONE_TIME_CODE,
+        open = t(M::AddCodeOpen),
+        code_label = t(M::OneTimeCode),
         max = code_html::MAX_CODE,
-        confirm = t::ADD_CODE_CONFIRM,
-        cancel = t::CANCEL,
+        confirm = t(M::AddCodeConfirm),
+        cancel = t(M::Cancel),
     );
-    let mut resp = Html(page(&st.provider.issuer, t::ADD_CODE, &body)).into_response();
+    // A POST's answer: the switch goes back to the account page.
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::AddCode), &body);
+    let mut resp = Html(html).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
 }

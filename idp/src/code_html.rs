@@ -60,11 +60,6 @@ pub(crate) fn account_section_in(lang: Lang, method: CodeMethod, has_phone: bool
     }
 }
 
-/// [`account_section_in`] in Swedish: the account page's, until it is translated.
-pub(crate) fn account_section(method: CodeMethod, has_phone: bool) -> String {
-    account_section_in(Lang::Sv, method, has_phone)
-}
-
 /// A form asking for a six-digit code.
 pub(crate) fn code_form(
     lang: Lang,

@@ -134,12 +134,6 @@ pub(crate) fn switch_href(to: Lang, here: &str) -> String {
     format!("/lang/{}?next={next}", to.code())
 }
 
-/// A complete page in Swedish whose switch leads to the account page: the account page's,
-/// until its texts are in the catalog (`i18n`).
-pub(crate) fn page(issuer: &str, title: &str, body: &str) -> String {
-    page_in(Lang::Sv, issuer, "/account", title, body)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -15,7 +15,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("web", 3),
     ("code_web", 3),
     ("account_web", 3),
-    ("account_text", 3),
     ("lost_web", 3),
     ("code_html", 3),
     ("oidc_web", 3),

@@ -20,7 +20,6 @@
 //!   the schema; SQLite is the embedded default.
 
 // Handlers.
-mod account_text;
 mod account_web;
 mod base_path;
 mod code_html;

@@ -10,19 +10,17 @@ use axum::Router;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-use crate::account_text as t;
 use crate::code_html::{refusal_status, refusal_text, MAX_CODE};
 use crate::error::Error;
-use crate::html::{esc, page};
-// The account page is Swedish until its texts (account_text.rs) join the catalog.
-use crate::i18n::Lang;
+use crate::html::{esc, page_in};
+use crate::i18n::{text, AccountMsg as M, Lang};
 use crate::lost::{self, LostOutcome, StepUps};
 use crate::model::{DeviceId, UserId};
 use crate::signin::{self, SigninFrom};
 use crate::state::{client_ip, status_of, AppState};
 use crate::web::{
-    cross_site_page, error_page_retry, location_of, same_origin, session_token, start_error,
-    without_session, MAX_ID,
+    cross_site_in, error_in, location_of, same_origin, session_token, start_error, without_session,
+    MAX_ID,
 };
 
 /// Routes of "Jag har tappat telefonen".
@@ -57,20 +55,21 @@ struct CodeForm {
 }
 
 /// The checks every action makes first: same origin, a session token, a plausible device id.
-fn guard(st: &AppState, headers: &HeaderMap, device: &str) -> Result<String, Box<Response>> {
+fn guard(
+    st: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    device: &str,
+) -> Result<String, Box<Response>> {
     if !same_origin(st, headers) {
-        return Err(Box::new(cross_site_page(st)));
+        return Err(Box::new(cross_site_in(st, lang)));
     }
     let Some(token) = session_token(headers) else {
         return Err(Box::new(Redirect::to("/signin").into_response()));
     };
     if device.is_empty() || device.len() > MAX_ID {
-        return Err(Box::new(error_page_retry(
-            st,
-            StatusCode::BAD_REQUEST,
-            t::UNKNOWN_PHONE,
-            "/account",
-        )));
+        let msg = lang.t(M::UnknownPhone);
+        return Err(Box::new(error_in(st, lang, StatusCode::BAD_REQUEST, msg, "/account")));
     }
     Ok(token)
 }
@@ -89,28 +88,30 @@ fn no_store(mut resp: Response) -> Response {
     resp
 }
 
-fn failed(st: &AppState, e: &Error) -> Response {
+fn failed(st: &AppState, lang: Lang, e: &Error) -> Response {
+    let t = |m| lang.t(m);
     match e {
         Error::NotFound("device") => {
-            error_page_retry(st, StatusCode::NOT_FOUND, t::UNKNOWN_PHONE, "/account")
+            error_in(st, lang, StatusCode::NOT_FOUND, t(M::UnknownPhone), "/account")
         }
         Error::NotFound(_) => {
-            error_page_retry(st, StatusCode::NOT_FOUND, t::LOST_NOT_APPROVED, "/account")
+            error_in(st, lang, StatusCode::NOT_FOUND, t(M::LostNotApproved), "/account")
         }
         Error::TooManyAttempts { .. } | Error::PasswordLocked | Error::RateLimited => {
-            start_error(st, Lang::Sv, e, "/account")
+            start_error(st, lang, e, "/account")
         }
-        _ => error_page_retry(st, status_of(e), t::LOST_FAILED, "/account"),
+        _ => error_in(st, lang, status_of(e), t(M::LostFailed), "/account"),
     }
 }
 
 /// `POST /account/devices/lost`: what happens, and the step-ups the user has.
 async fn choose(
     State(st): State<AppState>,
+    lang: Lang,
     headers: HeaderMap,
     Form(f): Form<DeviceForm>,
 ) -> Response {
-    let token = match guard(&st, &headers, &f.device) {
+    let token = match guard(&st, lang, &headers, &f.device) {
         Ok(t) => t,
         Err(resp) => return *resp,
     };
@@ -124,22 +125,23 @@ async fn choose(
         .await;
     match r {
         Ok(None) => Redirect::to("/signin").into_response(),
-        Ok(Some((name, ups))) => choice_page(&st, &f.device, &name, &ups),
-        Err(e) => failed(&st, &e),
+        Ok(Some((name, ups))) => choice_page(&st, lang, &f.device, &name, &ups),
+        Err(e) => failed(&st, lang, &e),
     }
 }
 
-fn choice_page(st: &AppState, device: &str, name: &str, ups: &StepUps) -> Response {
+fn choice_page(st: &AppState, lang: Lang, device: &str, name: &str, ups: &StepUps) -> Response {
+    let t = |m| lang.t(m);
     let device = esc(device);
     let last = if ups.other_phones == 0 {
-        format!(r#"<p class="error" id="lost-last">{}</p>"#, t::LOST_LAST)
+        format!(r#"<p class="error" id="lost-last">{}</p>"#, t(M::LostLast))
     } else {
         String::new()
     };
     let by_phone = if ups.other_phones > 0 {
         format!(
             r#"<form method="post" action="/account/devices/lost/approve"><input type="hidden" name="device" value="{device}"><button type="submit" id="lost-approve">{}</button></form>"#,
-            t::LOST_BY_PHONE
+            t(M::LostByPhone)
         )
     } else {
         String::new()
@@ -154,10 +156,10 @@ fn choice_page(st: &AppState, device: &str, name: &str, ups: &StepUps) -> Respon
   <input type="text" id="lost-otp" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength="{MAX_CODE}" required>
   <button type="submit" id="lost-code">{button}</button>
 </form>"#,
-            heading = t::LOST_BY_CODE_HEADING,
-            password = t::PASSWORD,
-            code = t::ONE_TIME_CODE,
-            button = t::LOST_BY_CODE,
+            heading = t(M::LostByCodeHeading),
+            password = t(M::Password),
+            code = t(M::OneTimeCode),
+            button = t(M::LostByCode),
         )
     } else {
         String::new()
@@ -165,7 +167,10 @@ fn choice_page(st: &AppState, device: &str, name: &str, ups: &StepUps) -> Respon
     let none = if ups.any() {
         String::new()
     } else {
-        format!(r#"<p class="error" id="lost-no-method">{}</p>"#, t::lost_no_method(&esc(name)))
+        format!(
+            r#"<p class="error" id="lost-no-method">{}</p>"#,
+            text::lost_no_method(lang, &esc(name))
+        )
     };
     let body = format!(
         r#"<h1>{heading}</h1>
@@ -173,12 +178,13 @@ fn choice_page(st: &AppState, device: &str, name: &str, ups: &StepUps) -> Respon
 <p>{why}</p>
 {last}{none}{by_phone}{by_code}
 <a class="button secondary" href="/account" id="lost-cancel">{cancel}</a>"#,
-        heading = t::lost_heading(&esc(&ups.phone)),
-        what = t::LOST_WHAT,
-        why = t::LOST_WHY,
-        cancel = t::CANCEL,
+        heading = text::lost_heading(lang, &esc(&ups.phone)),
+        what = t(M::LostWhat),
+        why = t(M::LostWhy),
+        cancel = t(M::Cancel),
     );
-    let mut resp = Html(page(&st.provider.issuer, t::LOST, &body)).into_response();
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::Lost), &body);
+    let mut resp = Html(html).into_response();
     if !ups.any() {
         *resp.status_mut() = StatusCode::CONFLICT;
     }
@@ -188,16 +194,17 @@ fn choice_page(st: &AppState, device: &str, name: &str, ups: &StepUps) -> Respon
 /// `POST /account/devices/lost/approve`: starts the approval by another phone.
 async fn approve(
     State(st): State<AppState>,
+    lang: Lang,
     ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<DeviceForm>,
 ) -> Response {
-    let token = match guard(&st, &headers, &f.device) {
+    let token = match guard(&st, lang, &headers, &f.device) {
         Ok(t) => t,
         Err(resp) => return *resp,
     };
     let ip = client_ip(&ci, &headers);
-    let from = SigninFrom { app: t::LOST_APP.to_owned(), location: location_of(&ip), ip };
+    let from = SigninFrom { app: lang.t(M::LostApp).to_owned(), location: location_of(&ip), ip };
     let device = DeviceId::new(f.device.clone());
     let r = st
         .run(move |c, s| {
@@ -208,12 +215,14 @@ async fn approve(
     match r {
         Ok(None) => Redirect::to("/signin").into_response(),
         Ok(Some(Some(started))) => {
-            number_page(&st, &f.device, &started.id, &started.status_token, started.number, None)
+            let (id, token) = (&started.id, &started.status_token);
+            number_page(&st, lang, &f.device, id, token, started.number, None)
         }
         Ok(Some(None)) => {
-            error_page_retry(&st, StatusCode::CONFLICT, t::LOST_NOT_APPROVED, "/account")
+            let msg = lang.t(M::LostNotApproved);
+            error_in(&st, lang, StatusCode::CONFLICT, msg, "/account")
         }
-        Err(e) => failed(&st, &e),
+        Err(e) => failed(&st, lang, &e),
     }
 }
 
@@ -221,32 +230,36 @@ async fn approve(
 /// the request back; the number travels only for showing it again).
 fn number_page(
     st: &AppState,
+    lang: Lang,
     device: &str,
     id: &str,
     token: &str,
     number: u8,
     waiting: Option<&str>,
 ) -> Response {
+    let t = |m| lang.t(m);
     let status = waiting
         .map(|m| format!(r#"<p class="status" id="lost-waiting" role="status">{m}</p>"#))
         .unwrap_or_default();
     let body = format!(
         r#"<h1>{title}</h1>
 <p>{how}</p>
-<div class="number" id="lost-number" aria-label="{label}">{number}</div>
+<h2 class="sr-only">{label}</h2>
+<div class="number" id="lost-number">{number}</div>
 {status}
 <form method="post" action="/account/devices/lost/confirm"><input type="hidden" name="device" value="{device}"><input type="hidden" name="request" value="{id}"><input type="hidden" name="t" value="{token}"><input type="hidden" name="n" value="{number}"><button type="submit" id="lost-confirm">{approved}</button></form>
 <a class="button secondary" href="/account" id="lost-cancel">{cancel}</a>"#,
-        title = t::LOST_NUMBER_TITLE,
-        how = t::LOST_NUMBER_HOW,
-        label = t::NUMBER_LABEL,
-        approved = t::LOST_APPROVED,
-        cancel = t::CANCEL,
+        title = t(M::LostNumberTitle),
+        how = t(M::LostNumberHow),
+        label = t(M::NumberLabel),
+        approved = t(M::LostApproved),
+        cancel = t(M::Cancel),
         device = esc(device),
         id = esc(id),
         token = esc(token),
     );
-    let mut resp = Html(page(&st.provider.issuer, t::LOST_NUMBER_TITLE, &body)).into_response();
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::LostNumberTitle), &body);
+    let mut resp = Html(html).into_response();
     if waiting.is_some() {
         *resp.status_mut() = StatusCode::CONFLICT;
     }
@@ -256,16 +269,18 @@ fn number_page(
 /// `POST /account/devices/lost/confirm`: revokes the phone if another phone approved.
 async fn confirm(
     State(st): State<AppState>,
+    lang: Lang,
     ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<ConfirmForm>,
 ) -> Response {
-    let token = match guard(&st, &headers, &f.device) {
+    let token = match guard(&st, lang, &headers, &f.device) {
         Ok(t) => t,
         Err(resp) => return *resp,
     };
     if f.request.len() > MAX_ID || f.t.len() > MAX_ID {
-        return error_page_retry(&st, StatusCode::BAD_REQUEST, t::LOST_NOT_APPROVED, "/account");
+        let msg = lang.t(M::LostNotApproved);
+        return error_in(&st, lang, StatusCode::BAD_REQUEST, msg, "/account");
     }
     let ip = client_ip(&ci, &headers);
     let device = DeviceId::new(f.device.clone());
@@ -289,10 +304,11 @@ async fn confirm(
     match r {
         Ok(None) => Redirect::to("/signin").into_response(),
         Ok(Some(LostOutcome::Waiting)) => {
-            number_page(&st, &f.device, &f.request, &f.t, f.n, Some(t::LOST_STILL_WAITING))
+            let waiting = Some(lang.t(M::LostStillWaiting));
+            number_page(&st, lang, &f.device, &f.request, &f.t, f.n, waiting)
         }
-        Ok(Some(outcome)) => outcome_page(&st, outcome),
-        Err(e) => failed(&st, &e),
+        Ok(Some(outcome)) => outcome_page(&st, lang, outcome),
+        Err(e) => failed(&st, lang, &e),
     }
 }
 
@@ -300,23 +316,24 @@ async fn confirm(
 /// code.
 async fn with_code(
     State(st): State<AppState>,
+    lang: Lang,
     ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<CodeForm>,
 ) -> Response {
-    let token = match guard(&st, &headers, &f.device) {
+    let token = match guard(&st, lang, &headers, &f.device) {
         Ok(t) => t,
         Err(resp) => return *resp,
     };
     if f.password.len() > crate::admin::MAX_PASSWORD || f.code.len() > MAX_CODE {
-        return outcome_page(&st, LostOutcome::WrongPassword);
+        return outcome_page(&st, lang, LostOutcome::WrongPassword);
     }
     let ip = client_ip(&ci, &headers);
     let device = DeviceId::new(f.device.clone());
     // Argon2id takes 19 MiB: only so many checks at once.
     let slot = match st.hashing.slot().await {
         Ok(slot) => slot,
-        Err(e) => return failed(&st, &e),
+        Err(e) => return failed(&st, lang, &e),
     };
     let r = st
         .run(move |c, s| {
@@ -337,47 +354,50 @@ async fn with_code(
         .await;
     match r {
         Ok(None) => Redirect::to("/signin").into_response(),
-        Ok(Some(outcome)) => outcome_page(&st, outcome),
-        Err(e) => failed(&st, &e),
+        Ok(Some(outcome)) => outcome_page(&st, lang, outcome),
+        Err(e) => failed(&st, lang, &e),
     }
 }
 
 /// The page for a step-up's outcome (other than still waiting).
-fn outcome_page(st: &AppState, outcome: LostOutcome) -> Response {
+fn outcome_page(st: &AppState, lang: Lang, outcome: LostOutcome) -> Response {
+    let t = |m| lang.t(m);
     let (status, id, msg) = match outcome {
         LostOutcome::Revoked => {
             let body = format!(
                 r#"<h1 id="lost-done">{}</h1><p>{}</p><a class="button" href="/signin">{}</a>"#,
-                t::LOST_DONE_TITLE,
-                t::LOST_DONE_TEXT,
-                t::SIGN_IN_AGAIN
+                t(M::LostDoneTitle),
+                t(M::LostDoneText),
+                t(M::SignInAgain)
             );
-            let resp = Html(page(&st.provider.issuer, t::LOST_DONE_TITLE, &body)).into_response();
+            let html = page_in(lang, &st.provider.issuer, "/signin", t(M::LostDoneTitle), &body);
+            let resp = Html(html).into_response();
             return without_session(no_store(resp));
         }
         LostOutcome::Waiting | LostOutcome::NotApproved | LostOutcome::Unavailable => {
-            (StatusCode::CONFLICT, "lost-not-approved", t::LOST_NOT_APPROVED.to_owned())
+            (StatusCode::CONFLICT, "lost-not-approved", t(M::LostNotApproved).to_owned())
         }
         LostOutcome::ApprovedByLostPhone => {
-            (StatusCode::FORBIDDEN, "lost-by-lost-phone", t::LOST_BY_LOST_PHONE.to_owned())
+            (StatusCode::FORBIDDEN, "lost-by-lost-phone", t(M::LostByLostPhone).to_owned())
         }
         LostOutcome::ApprovedByNewPhone => {
-            (StatusCode::FORBIDDEN, "lost-by-new-phone", t::LOST_BY_NEW_PHONE.to_owned())
+            (StatusCode::FORBIDDEN, "lost-by-new-phone", t(M::LostByNewPhone).to_owned())
         }
         LostOutcome::WrongPassword => {
-            (StatusCode::UNAUTHORIZED, "lost-wrong-password", t::LOST_WRONG_PASSWORD.to_owned())
+            (StatusCode::UNAUTHORIZED, "lost-wrong-password", t(M::LostWrongPassword).to_owned())
         }
         LostOutcome::Code(r) => {
-            (refusal_status(r), "lost-code-refused", refusal_text(Lang::Sv, r, st.cfg.clock.now()))
+            (refusal_status(r), "lost-code-refused", refusal_text(lang, r, st.cfg.clock.now()))
         }
     };
     let body = format!(
         r#"<h1>{title}</h1><p class="error" id="{id}" role="alert">{msg}</p><a class="button" href="/account">{back}</a>"#,
-        title = t::LOST,
+        title = t(M::Lost),
         msg = esc(&msg),
-        back = t::CANCEL,
+        back = t(M::Cancel),
     );
-    let mut resp = Html(page(&st.provider.issuer, t::LOST, &body)).into_response();
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::Lost), &body);
+    let mut resp = Html(html).into_response();
     *resp.status_mut() = status;
     no_store(resp)
 }

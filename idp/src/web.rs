@@ -92,26 +92,6 @@ pub(crate) fn error_in(
     (status, Html(html)).into_response()
 }
 
-/// [`cross_site_in`] in Swedish: the account page's, until its texts are in the catalog.
-pub(crate) fn cross_site_page(st: &AppState) -> Response {
-    cross_site_in(st, Lang::Sv)
-}
-
-/// [`error_in`] in Swedish, back to `/signin`: the account page's, until it is translated.
-pub(crate) fn error_page(st: &AppState, status: StatusCode, msg: &str) -> Response {
-    error_in(st, Lang::Sv, status, msg, "/signin")
-}
-
-/// [`error_in`] in Swedish: the account page's, until it is translated.
-pub(crate) fn error_page_retry(
-    st: &AppState,
-    status: StatusCode,
-    msg: &str,
-    retry: &str,
-) -> Response {
-    error_in(st, Lang::Sv, status, msg, retry)
-}
-
 #[derive(Deserialize)]
 struct SigninQuery {
     /// The user name typed before ("Försök igen" keeps it).
@@ -637,11 +617,6 @@ pub(crate) fn qr_svg_in(lang: Lang, data: &str) -> String {
             .replacen("<?xml version=\"1.0\" standalone=\"yes\"?>", "", 1),
         Err(_) => format!("<p class=\"error\">{}</p>", esc(lang.t(Msg::QrFailed))),
     }
-}
-
-/// [`qr_svg_in`] in Swedish: the account page's, until it is translated.
-pub(crate) fn qr_svg(data: &str) -> String {
-    qr_svg_in(Lang::Sv, data)
 }
 
 async fn signout(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> Response {

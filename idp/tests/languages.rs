@@ -181,3 +181,62 @@ fn the_switch_goes_back_only_to_the_providers_own_pages() {
     }
     assert_eq!(with(&[]).get(&idp.url("/lang/de")).status, 404);
 }
+
+#[test]
+fn the_account_page_is_in_english_too() {
+    let idp = Idp::start();
+    idp.provider.add_user("ny", Some(PASSWORD), false).unwrap();
+    let mut browser = with(&[("Accept-Language", "en")]);
+    let fields = [("username", "ny"), ("mode", "password"), ("password", PASSWORD)];
+    // A user who never had a phone signs in with the password alone (bootstrap).
+    let signed_in = browser.post(&idp.url("/signin"), &form(&fields));
+    assert_eq!(location(&signed_in), "/account");
+    let page = text(&browser.get(&idp.url("/account")));
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    for said in [
+        "Signed in as ny",
+        "Your sign-in methods",
+        "No phones registered yet.",
+        "Add a method: Add a phone",
+        "The phone is added ✓",
+        "Verification code: none",
+        r#"aria-label="QR code to add a phone in Nyckel""#,
+        ">Sign out</button>",
+    ] {
+        assert!(page.contains(said), "{said}: {page}");
+    }
+    assert!(page.contains(r#"href="/lang/sv?next=%2Faccount""#), "{page}");
+    // The switch's cookie turns it Swedish.
+    browser.extra =
+        vec![("Cookie".into(), "nyckel_lang=sv".into()), ("Accept-Language".into(), "en".into())];
+    let sv = text(&browser.get(&idp.url("/account")));
+    assert!(sv.contains("<html lang=\"sv\">") && sv.contains("Inloggad som ny"), "{sv}");
+    assert!(sv.contains("<h2>Dina inloggningsmetoder</h2>"), "{sv}");
+}
+
+#[test]
+fn the_lost_phone_pages_are_in_english_too() {
+    let mut idp = Idp::start();
+    let mut browser = with(&[("Accept-Language", "en")]);
+    let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
+    let body = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    let (id, token) = (attr(&body, "data-request").unwrap(), attr(&body, "data-token").unwrap());
+    let number = number_on(&body);
+    idp.phone.decide(&id, nyckel_core::protocol::Decision::Approve { number });
+    let done = browser.post(&idp.url(&format!("/signin/complete/{id}?t={token}")), "");
+    assert_eq!(done.status, 200, "{}", text(&done));
+
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("<html lang=\"en\">"), "{account}");
+    assert!(account.contains(">I have lost the phone</button>"), "{account}");
+    assert!(account.contains(">Remove</button>") && account.contains(">Phone sign-in</th>"));
+    let device = idp.provider.devices("anna").unwrap().remove(0);
+    let choice =
+        browser.post(&idp.url("/account/devices/lost"), &form(&[("device", &device.device_id)]));
+    let page = text(&choice);
+    assert!(page.contains("<html lang=\"en\">"), "{page}");
+    assert!(page.contains(&format!("Block {}?", device.name)), "{page}");
+    assert!(page.contains("This is the only phone on the account."), "{page}");
+    assert!(page.contains("You have no other method to confirm with"), "{page}");
+    assert!(!page.contains("Spärra"), "no Swedish left: {page}");
+}

@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { verifyAuthenticationResponse } from '@simplewebauthn/server';
 import { oidcTests } from './oidc.mjs';
 import { eamTests } from './eam.mjs';
+import { a11yTests } from './a11y.mjs';
 
 const run = promisify(execFile);
 const IDP = process.env.NYCKEL_IDP;
@@ -452,6 +453,13 @@ oidcTests({
 
 // Microsoft Entra's external authentication method with an Entra stand-in (eam.mjs).
 eamTests({
+  get server() { return server; },
+  get context() { return context; },
+  idp, newUser, ok, approve, outcome, readNumber, assert,
+});
+
+// axe-core on every page and state, both languages and colour schemes; the language switch (a11y.mjs).
+a11yTests({
   get server() { return server; },
   get context() { return context; },
   idp, newUser, ok, approve, outcome, readNumber, assert,

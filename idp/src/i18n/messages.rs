@@ -1,7 +1,7 @@
 //! Every fixed text of the pages, one variant each, with a `match` per language: a new
 //! variant fails to compile until both languages have it.
 
-use super::Lang;
+use super::{Catalog, Lang};
 
 /// A fixed text the pages show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,15 +101,16 @@ pub enum Msg {
     EamNotDecided,
 }
 
-impl Msg {
-    /// The text in `lang`.
-    pub fn text(self, lang: Lang) -> &'static str {
+impl Catalog for Msg {
+    fn text(self, lang: Lang) -> &'static str {
         match lang {
             Lang::Sv => self.sv(),
             Lang::En => self.en(),
         }
     }
+}
 
+impl Msg {
     fn sv(self) -> &'static str {
         use Msg::*;
         match self {

@@ -1,15 +1,23 @@
 //! The pages' two languages, Swedish (the default) and English: which one a request gets
 //! ([`Lang::negotiate`] over `Accept-Language`, overridden by the user's choice in the
-//! `nyckel_lang` cookie) and every text the pages show ([`Msg`] and the formatted texts in
-//! [`text`]). Each message is a variant with one `match` arm per language, so a message
+//! `nyckel_lang` cookie) and every text the pages show ([`Msg`], the account page's
+//! [`AccountMsg`], and the formatted texts in [`text`]). Each message is a variant with one `match` arm per language, so a message
 //! without a translation fails to compile. Pure: no HTTP types (the handlers read the headers,
 //! `lang_web.rs`).
 
+mod account;
 mod messages;
 mod negotiate;
 pub mod text;
 
+pub use account::AccountMsg;
 pub use messages::Msg;
+
+/// A set of fixed texts (a catalog enum: [`Msg`], [`AccountMsg`]).
+pub trait Catalog: Copy {
+    /// The text in `lang`.
+    fn text(self, lang: Lang) -> &'static str;
+}
 
 /// A language the pages are written in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -63,7 +71,7 @@ impl Lang {
     }
 
     /// The message `m` in this language.
-    pub fn t(self, m: Msg) -> &'static str {
+    pub fn t(self, m: impl Catalog) -> &'static str {
         m.text(self)
     }
 }

@@ -48,3 +48,60 @@ pub fn code_limited(lang: Lang, minutes: i64, clock: &str) -> String {
         ),
     }
 }
+
+/// The account page's heading: signed in as `name`.
+pub fn signed_in_as(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::Sv => format!("Inloggad som {name}"),
+        Lang::En => format!("Signed in as {name}"),
+    }
+}
+
+/// The accessible name of a phone's remove button.
+pub fn remove_label(lang: Lang, phone: &str) -> String {
+    match lang {
+        Lang::Sv => format!("Ta bort {phone}"),
+        Lang::En => format!("Remove {phone}"),
+    }
+}
+
+/// How to use the enrollment code, valid for `minutes`.
+pub fn scan_code(lang: Lang, minutes: i64) -> String {
+    match lang {
+        Lang::Sv => format!(
+            "Skanna koden med Nyckel-appen. Koden kan användas en gång och gäller i {minutes} minuter."
+        ),
+        Lang::En => format!(
+            "Scan the code with the Nyckel app. The code can be used once and is valid for {minutes} minutes."
+        ),
+    }
+}
+
+/// The accessible name of a phone's "I have lost the phone" button.
+pub fn lost_label(lang: Lang, phone: &str) -> String {
+    match lang {
+        Lang::Sv => format!("Jag har tappat {phone}"),
+        Lang::En => format!("I have lost {phone}"),
+    }
+}
+
+/// The lost-phone step-up page's heading.
+pub fn lost_heading(lang: Lang, phone: &str) -> String {
+    match lang {
+        Lang::Sv => format!("Spärra {phone}?"),
+        Lang::En => format!("Block {phone}?"),
+    }
+}
+
+/// Without a second method to confirm a lost phone's blocking: what to do instead (`name`
+/// is escaped by the caller; the text carries markup).
+pub fn lost_no_method(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::Sv => format!(
+            "Du har ingen annan metod att bekräfta med: ingen annan telefon och ingen aktiverad verifieringskod. Kontakta administratören. Administratören spärrar telefonen och ger dig en ny registreringskod med <code>nyckel-idp user enroll {name} --qr FIL.png</code>."
+        ),
+        Lang::En => format!(
+            "You have no other method to confirm with: no other phone and no activated verification code. Contact your administrator. The administrator blocks the phone and gives you a new enrollment code with <code>nyckel-idp user enroll {name} --qr FILE.png</code>."
+        ),
+    }
+}

@@ -1,5 +1,6 @@
 //! The browser test (tests/browser/test.mjs): headless Chromium drives the nyckel-idp pages
-//! while the `nyckel` CLI approves, and @simplewebauthn/server verifies core-made assertions.
+//! while the `nyckel` CLI approves, and @simplewebauthn/server verifies core-made assertions;
+//! axe-core checks every page and state in both languages and colour schemes (a11y.mjs).
 //! Run with node's test runner; counted from its JUnit report.
 
 use anyhow::Result;

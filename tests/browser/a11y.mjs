@@ -1,0 +1,178 @@
+// Accessibility and languages of the nyckel-idp pages: axe-core (WCAG 2.1 A/AA and best
+// practices) on every page and state the tour reaches, in Swedish and English and in the
+// light and dark colour schemes, with zero violations; Accept-Language picks English, the
+// header's language switch works and survives a form post, and "Försök igen"/"Try again"
+// keeps the typed user name.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+const TEXT = {
+  sv: { next: 'Fortsätt med lösenord', tryAgain: 'Försök igen', bad: 'Fel användarnamn eller lösenord.', code: 'Ange verifieringskod', signedIn: 'Inloggad ✓' },
+  en: { next: 'Continue with password', tryAgain: 'Try again', bad: 'Wrong user name or password.', code: 'Enter verification code', signedIn: 'Signed in ✓' },
+};
+
+export function a11yTests(env) {
+  const { idp, newUser, ok, approve, outcome, readNumber, assert } = env;
+  const origin = () => env.server.origin;
+
+  // axe-core on the page as it is, light and dark; `lang` is the page's expected language
+  // (the account page is still Swedish only). Evaluated through the DevTools protocol, so the
+  // pages' CSP need not allow it.
+  async function check(page, where, lang) {
+    const htmlLang = await page.getAttribute('html', 'lang');
+    assert(htmlLang === lang, `${where}: <html lang="${htmlLang}">, expected ${lang}`);
+    const found = [];
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+      const r = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
+      for (const v of r.violations) {
+        const nodes = v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`).join('; ');
+        found.push(`[${colorScheme}] ${v.id} (${v.impact}): ${v.help} — ${nodes}`);
+      }
+    }
+    await page.emulateMedia({ colorScheme: null });
+    assert(found.length === 0, `${where} (${lang}): ${found.length} axe violation(s):\n  ${found.join('\n  ')}`);
+  }
+
+  async function pageIn(lang) {
+    // The context's locale is Swedish: each request's Accept-Language is set here instead.
+    const page = await env.context.newPage();
+    const accept = lang === 'en' ? 'en-GB,en;q=0.9' : 'sv-SE,sv;q=0.9';
+    await page.route('**/*', (route) => route.continue({ headers: { ...route.request().headers(), 'accept-language': accept } }));
+    return page;
+  }
+
+  async function tour(lang) {
+    const t = TEXT[lang];
+    const name = `tilda-${lang}`;
+    const vault = await newUser(name, { totp: true });
+    const page = await pageIn(lang);
+    await page.goto(`${origin()}/signin`);
+    await check(page, 'sign-in form', lang);
+    assert((await page.textContent('#next')).trim() === t.next, `the form in ${lang}`);
+    await page.fill('#username', name);
+    await page.click('#next');
+    await page.waitForSelector('#password');
+    await check(page, 'password page', lang);
+    await page.fill('#password', 'fel');
+    await page.click('#login');
+    await page.waitForSelector('#error');
+    assert((await page.textContent('#error')).includes(t.bad), `the refusal in ${lang}`);
+    await check(page, 'error page', lang);
+    assert((await page.textContent('a.button')).trim() === t.tryAgain, `"${t.tryAgain}"`);
+    await page.click('a.button');
+    await page.waitForSelector('#username');
+    assert((await page.inputValue('#username')) === name, `"${t.tryAgain}" keeps the typed name (${lang})`);
+    await page.click('#next');
+    await page.fill('#password', 'hemligt');
+    await page.click('#login');
+    const number = await readNumber(page);
+    await check(page, 'number page, waiting', lang);
+    assert(outcome(await approve(vault, number)) === 'approved', 'approved');
+    await page.waitForSelector('#status[data-state="signed_in"]', { timeout: 15000 });
+    assert((await page.textContent('#status')).trim() === t.signedIn, `the script's state text in ${lang}`);
+    await check(page, 'number page, signed in', lang);
+    await page.click('#next');
+    await page.waitForSelector('#signed-in');
+    await check(page, 'account page with a phone, code to activate', lang);
+    // Activate the one-time code with one from the app: the account page says so.
+    const code = (await ok(vault, ['code', '--json'])).json[0].code;
+    await page.fill('#otp-code', code);
+    await Promise.all([page.waitForNavigation(), page.click('#confirm-otp')]);
+    await page.waitForSelector('#code-method');
+    await check(page, 'account page, code activated', lang);
+
+    // The next sign-in offers the code instead of the phone: the code pages.
+    await page.goto(`${origin()}/signin?username=${name}`);
+    await page.click('#next');
+    await page.fill('#password', 'hemligt');
+    await page.click('#login');
+    await readNumber(page);
+    await page.click('#use-code');
+    await page.waitForSelector('#code');
+    assert((await page.textContent('h1')).includes(t.code), `the code page in ${lang}`);
+    await check(page, 'code page', lang);
+    await page.fill('#code', '000000');
+    await page.click('#verify');
+    await page.waitForSelector('#error');
+    await check(page, 'code page, wrong code', lang);
+    // End that request on the phone.
+    assert(outcome(await ok(vault, ['approve', '--deny', '--yes', '--wait', '10'])) === 'denied', 'denied');
+    await page.close();
+
+    // A user who never had a phone: the account page without devices.
+    const boot = `utan-${lang}`;
+    await idp('user', 'add', boot, '--password', 'hemligt');
+    const p2 = await pageIn(lang);
+    await p2.goto(`${origin()}/signin`);
+    await p2.fill('#username', boot);
+    await p2.click('#next');
+    await p2.fill('#password', 'hemligt');
+    await p2.click('#login');
+    await p2.waitForSelector('#signed-in');
+    await check(p2, 'account page without phones', lang);
+
+    // OpenID Connect: an application's sign-in form, a refused request, the signed-out page.
+    const client = await idp('client', 'add', `Appen ${lang}`, '--redirect-uri', 'http://127.0.0.1:9/cb');
+    const q = new URLSearchParams({ client_id: client.clientId, redirect_uri: 'http://127.0.0.1:9/cb', response_type: 'code',
+      scope: 'openid', state: 's', nonce: 'n', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    await p2.context().clearCookies({ name: 'nyckel_session' });
+    await p2.goto(`${origin()}/oidc/authorize?${q}`);
+    await p2.waitForSelector('#username');
+    assert((await p2.textContent('h1')).includes(`Appen ${lang}`), 'names the application');
+    await check(p2, 'OpenID Connect sign-in form', lang);
+    await p2.goto(`${origin()}/oidc/authorize?client_id=nosuchclient&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&response_type=code&scope=openid`);
+    await p2.waitForSelector('#error');
+    await check(p2, 'OpenID Connect error page', lang);
+    await p2.goto(`${origin()}/oidc/logout`);
+    await p2.waitForSelector('#signed-out');
+    await check(p2, 'OpenID Connect signed-out page', lang);
+    // Entra's external authentication: a request from an unregistered configuration.
+    await p2.goto(`${origin()}/oidc/authorize?response_type=id_token&client_id=nosuchclient&response_mode=form_post&scope=openid`);
+    await p2.waitForSelector('#error');
+    await check(p2, 'Entra external authentication error page', lang);
+    await p2.close();
+  }
+
+  test('a11y: every page and state in Swedish has no axe violations, light and dark', () => tour('sv'));
+  test('a11y: every page and state in English (Accept-Language: en) has no axe violations, light and dark', () => tour('en'));
+
+  test('languages: the switch keeps English through a form post, and "Try again" keeps the name', async () => {
+    const page = await env.context.newPage(); // the context's locale: Swedish
+    try {
+      await page.goto(`${origin()}/signin`);
+      assert((await page.getAttribute('html', 'lang')) === 'sv', 'Swedish by default');
+      assert((await page.textContent('#lang-switch')).trim() === 'English', 'the switch names English');
+      await Promise.all([page.waitForNavigation(), page.click('#lang-switch')]);
+      assert((await page.getAttribute('html', 'lang')) === 'en', 'English after the switch');
+      assert((await page.textContent('#next')).trim() === TEXT.en.next, 'the form in English');
+      await page.fill('#username', 'Åsa <x>');
+      await page.click('#next');
+      await page.waitForSelector('#password');
+      assert((await page.getAttribute('html', 'lang')) === 'en', 'still English after a form post');
+      await page.fill('#password', 'fel');
+      await page.click('#login');
+      await page.waitForSelector('#error');
+      assert((await page.textContent('#error')).includes(TEXT.en.bad), 'the refusal in English');
+      await page.click('a.button');
+      await page.waitForSelector('#username');
+      assert((await page.inputValue('#username')) === 'Åsa <x>', '"Try again" keeps the typed name');
+      // Back to Swedish from a page reached by a form: the name stays.
+      await page.fill('#username', 'Åsa <x>');
+      await page.click('#next');
+      await page.waitForSelector('#password');
+      await Promise.all([page.waitForNavigation(), page.click('#lang-switch')]);
+      assert((await page.getAttribute('html', 'lang')) === 'sv', 'Swedish again');
+      assert((await page.inputValue('#username')) === 'Åsa <x>', 'the switch keeps the typed name');
+    } finally {
+      await page.close();
+      await env.context.clearCookies({ name: 'nyckel_lang' });
+    }
+  });
+}
