@@ -97,7 +97,7 @@ fn another_phone_approves_and_the_lost_one_is_revoked_with_its_requests_and_sess
     let mut second_browser = signed_in(&idp, &mut other);
 
     let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("aria-label=\"Jag har tappat Telefon\""), "{account}");
+    assert!(account.contains("aria-label=\"Jag har tappat telefonen Telefon\""), "{account}");
     let choice = post(&idp, &mut browser, "/account/devices/lost", &[("device", &lost)]);
     assert_eq!(choice.status, 200, "{}", text(&choice));
     let body = text(&choice);

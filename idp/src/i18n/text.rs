@@ -77,11 +77,12 @@ pub fn scan_code(lang: Lang, minutes: i64) -> String {
     }
 }
 
-/// The accessible name of a phone's "I have lost the phone" button.
+/// The accessible name of a phone's "I have lost the phone" button: its visible text, then
+/// the phone's name (WCAG 2.5.3, label in name).
 pub fn lost_label(lang: Lang, phone: &str) -> String {
     match lang {
-        Lang::Sv => format!("Jag har tappat {phone}"),
-        Lang::En => format!("I have lost {phone}"),
+        Lang::Sv => format!("Jag har tappat telefonen {phone}"),
+        Lang::En => format!("I have lost the phone {phone}"),
     }
 }
 
