@@ -404,6 +404,42 @@ test('cli: idp signin start/status with `nyckel approve --request`; a revoked de
   await fails(vault, ['approve'], 2, 'has revoked this device');
 });
 
+test('browser: "Jag har tappat telefonen" — the other phone (`nyckel approve`) approves the number, the lost one is revoked and told so', async () => {
+  const lost = await newUser('lena');
+  const other = join(work, 'lena-2.nyckel');
+  await ok(other, ['init', '--kdf-memory-mib', '19', '--kdf-iterations', '2']);
+  await enroll(other, (await idp('user', 'enroll', 'lena')).enrollUri, 'lena');
+  // Only phones from before the session count as the second method: begin it a second later.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const page = await context.newPage();
+  const number = await signInWithPassword(page, 'lena');
+  assert(outcome(await approve(other, number)) === 'approved', 'signed in with the other phone');
+  await waitState(page, 'signed_in');
+  await page.goto(`${server.origin}/account`);
+  await page.waitForSelector('#methods');
+  const lostId = (await idp('device', 'list', 'lena')).devices[0].deviceId;
+  await Promise.all([page.waitForNavigation(), page.click(`form[action="/account/devices/lost"]:has(input[value="${lostId}"]) button`)]);
+  assert((await page.textContent('#lost-what')).includes('spärras direkt'), 'the page says what happens');
+  await Promise.all([page.waitForNavigation(), page.click('#lost-approve')]);
+  const stepUp = Number((await page.textContent('#lost-number')).trim());
+  assert(stepUp >= 10 && stepUp <= 99, `a number to approve (${stepUp})`);
+  await page.screenshot({ path: join(SHOTS, 'nyckel-account-lost-number.png'), fullPage: true });
+  const listed = (await ok(other, ['approve', '--json'])).json;
+  assert(listed.length === 1 && listed[0].app.includes('spärra en tappad telefon'), `the phone says what it approves: ${JSON.stringify(listed)}`);
+  assert(outcome(await approve(other, stepUp)) === 'approved', 'the other phone approved');
+  await Promise.all([page.waitForNavigation(), page.click('#lost-confirm')]);
+  await page.waitForSelector('#lost-done');
+  await page.screenshot({ path: join(SHOTS, 'nyckel-account-lost-done.png'), fullPage: true });
+  const devices = (await idp('device', 'list', 'lena')).devices;
+  assert(devices.find((d) => d.deviceId === lostId).revokedAt, 'the lost phone is revoked');
+  assert(devices.filter((d) => !d.revokedAt).length === 1, 'the other phone stays');
+  const revoked = await fails(lost, ['approve', '--number', '42', '--yes', '--wait', '1'], 2, 'has revoked this device');
+  assert(outcome(revoked) === 'revoked', 'the lost phone is told so');
+  await page.goto(`${server.origin}/account`);
+  assert(!(await page.$('#signed-in')), 'signed out everywhere');
+  await page.close();
+});
+
 test('browser: a form on another origin can neither sign in nor sign out (login CSRF)', async () => {
   const vault = await newUser('ivar');
   const page = await context.newPage();
