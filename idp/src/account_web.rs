@@ -97,7 +97,7 @@ async fn account(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> 
             let Some((_, name)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
                 return Ok(None);
             };
-            let enrollment = admin::issue_enrollment(c, &s.cfg, &name)?;
+            let enrollment = admin::issue_enrollment_with(c, &s.cfg, &name, false)?;
             let devices = admin::list_devices(c, &name)?;
             let code = otp::method(c, &name)?;
             Ok(Some((name, enrollment, devices, code)))

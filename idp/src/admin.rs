@@ -156,7 +156,20 @@ pub(crate) fn otpauth_uri(issuer: &str, name: &str, secret: &str) -> String {
     )
 }
 
+/// A new single-use enrollment code for user `name` (the administrator's: it carries the
+/// one-time-code secret, if any).
 pub fn issue_enrollment(store: &dyn Store, cfg: &Config, name: &str) -> Result<Enrollment, Error> {
+    issue_enrollment_with(store, cfg, name, true)
+}
+
+/// [`issue_enrollment`]; without `confirmed_code`, a confirmed one-time-code secret is left
+/// out (the account page: a browser session alone must not read a second method's secret).
+pub(crate) fn issue_enrollment_with(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    confirmed_code: bool,
+) -> Result<Enrollment, Error> {
     let p = Identity::load(store)?;
     let now = cfg.clock.now();
     let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
@@ -168,7 +181,9 @@ pub fn issue_enrollment(store: &dyn Store, cfg: &Config, name: &str) -> Result<E
         expires_at,
         replaces: None,
     })?;
-    let otp_uri = user.otp_secret.map(|secret| otpauth_uri(&p.issuer, name, &secret));
+    let carry = confirmed_code || user.otp_confirmed_at.is_none();
+    let otp_uri =
+        user.otp_secret.filter(|_| carry).map(|secret| otpauth_uri(&p.issuer, name, &secret));
     let uri = EnrollUri::build(
         &p.origin,
         &code,

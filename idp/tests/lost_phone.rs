@@ -376,3 +376,16 @@ fn an_approval_older_than_the_request_and_its_grace_is_not_fresh() {
     assert!(text(&late).contains("id=\"lost-not-approved\""));
     assert_eq!(active(&idp).len(), 2);
 }
+
+#[test]
+fn the_account_pages_code_never_carries_a_confirmed_one_time_code_secret() {
+    let (idp, _otp, mut browser) = with_code();
+    let account = text(&browser.get(&idp.url("/account")));
+    let link = attr(&account, "id=\"open-in-app\" href").unwrap();
+    let uri = EnrollUri::parse(&link).unwrap();
+    assert!(uri.otp.is_none(), "the session alone does not read the code's secret: {link}");
+    assert!(!account.contains("otp="), "nor as text: {account}");
+    // The administrator's code still carries it (for a new phone's app).
+    let admin = EnrollUri::parse(&idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
+    assert!(admin.unwrap().otp.is_some());
+}
