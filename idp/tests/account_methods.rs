@@ -58,7 +58,9 @@ fn a_second_phone_goes_at_once_and_can_no_longer_approve() {
     assert_eq!(active_devices(&idp, "anna"), vec![idp.phone.enrollment.device_id.clone()]);
     assert_eq!(browser.get(&idp.url("/account")).status, 303, "signed out everywhere");
     let events = idp.provider.events(Some("anna"), 50).unwrap();
-    assert!(events.iter().any(|e| e.kind == "device_removed" && e.detail == new.device_id));
+    assert!(events
+        .iter()
+        .any(|e| e.kind == "device_removed" && e.detail == new.device_id && e.ip == "127.0.0.1"));
 
     // The removed phone is refused; the other one still approves.
     let from = SigninFrom { app: "A".into(), ip: "198.51.100.7".into(), location: String::new() };
@@ -199,6 +201,8 @@ fn a_one_time_code_method_is_added_with_its_qr_code_and_counts_once_confirmed() 
     // A cross-site or signed-out post adds nothing.
     let mut cross = browser.clone();
     cross.extra = vec![("Origin".into(), "https://evil.example".into())];
+    assert_eq!(add(&mut cross).status, 403);
+    cross.extra = vec![("Sec-Fetch-Site".into(), "cross-site".into())];
     assert_eq!(add(&mut cross).status, 403);
     assert_eq!(location(&add(&mut Browser::default())), "/signin");
     let account = text(&browser.get(&idp.url("/account")));
