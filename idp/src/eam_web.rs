@@ -59,7 +59,9 @@ fn outcome(
             tracing::info!(refusal = ?e, "external authentication refused");
             web::error_in(st, lang, StatusCode::BAD_REQUEST, lang.t(page_text(e)), retry)
         }
-        Ok(Outcome::Post(html)) => no_store(Html(html).into_response()),
+        Ok(Outcome::Post(html)) => {
+            no_store(Html(crate::html::form_post_in(lang, &html)).into_response())
+        }
         Ok(Outcome::Number { started, resume }) => {
             web::number_page(st, lang, &started, Some(&resume), None, false)
         }

@@ -87,6 +87,41 @@ pub(crate) const ACCOUNT_JS: &str = r#"
 })();
 "#;
 
+/// The page that form-posts `inputs` (hidden fields, escaped by the caller) to `action` as soon
+/// as it loads (OpenID Connect's `form_post`, Entra's answer): built by the domain in Swedish;
+/// the handlers turn it into the request's language with [`form_post_in`].
+pub(crate) fn form_post_page(action: &str, inputs: &str) -> String {
+    format!(
+        "<!doctype html>\n{}<body><form method=\"post\" action=\"{}\">{inputs}{}</form>\
+<script>{AUTO_SUBMIT_JS}</script></body></html>",
+        form_post_head(Lang::Sv),
+        esc(action),
+        form_post_button(Lang::Sv)
+    )
+}
+
+/// A [`form_post_page`] in `lang` (its only texts: the title and the button shown without
+/// script).
+pub(crate) fn form_post_in(lang: Lang, page: &str) -> String {
+    page.replacen(&form_post_head(Lang::Sv), &form_post_head(lang), 1).replacen(
+        &form_post_button(Lang::Sv),
+        &form_post_button(lang),
+        1,
+    )
+}
+
+fn form_post_head(lang: Lang) -> String {
+    format!(
+        "<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title></head>",
+        lang.code(),
+        esc(lang.t(Msg::Sending))
+    )
+}
+
+fn form_post_button(lang: Lang) -> String {
+    format!("<noscript><button type=\"submit\">{}</button></noscript>", esc(lang.t(Msg::Continue)))
+}
+
 /// The `Content-Security-Policy` of every answer: no sources but the inline `scripts` and the
 /// style sheet, allowed by their SHA-256; fetches to the provider only; never in a frame
 /// (clickjacking of the number page or the approval flow).
@@ -136,6 +171,26 @@ pub(crate) fn switch_href(to: Lang, here: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_form_post_page_in_each_language() {
+        let sv = super::form_post_page(
+            "https://a.se/cb?x=\"1",
+            r#"<input type="hidden" name="a" value="b">"#,
+        );
+        assert!(
+            sv.contains(r#"<html lang="sv">"#) && sv.contains("<title>Skickar…</title>"),
+            "{sv}"
+        );
+        assert!(sv.contains(r#"action="https://a.se/cb?x=&quot;1""#), "{sv}");
+        let en = super::form_post_in(super::Lang::En, &sv);
+        assert!(
+            en.contains(r#"<html lang="en">"#) && en.contains("<title>Sending…</title>"),
+            "{en}"
+        );
+        assert!(en.contains(">Continue</button>") && !en.contains("Fortsätt"), "{en}");
+        assert_eq!(super::form_post_in(super::Lang::Sv, &sv), sv);
+    }
+
     #[test]
     fn escapes_markup_and_keeps_swedish_letters() {
         assert_eq!(

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use crate::error::Error;
-use crate::html::{esc, page_in};
+use crate::html::{esc, form_post_in, page_in};
 use crate::i18n::{Lang, Msg};
 use crate::oidc::authorize::{Answer, PageError};
 use crate::oidc::discovery::{
@@ -114,7 +114,7 @@ fn page_error_text(e: PageError) -> Msg {
     }
 }
 
-fn answer(a: Answer) -> Response {
+fn answer(lang: Lang, a: Answer) -> Response {
     match a {
         Answer::Redirect(url) => match HeaderValue::from_str(&url) {
             Ok(location) => {
@@ -122,7 +122,7 @@ fn answer(a: Answer) -> Response {
             }
             Err(_) => Error::Internal.into_response(),
         },
-        Answer::FormPost(html) => no_store(Html(html).into_response()),
+        Answer::FormPost(html) => no_store(Html(form_post_in(lang, &html)).into_response()),
     }
 }
 
@@ -132,7 +132,7 @@ fn authorized(st: &AppState, lang: Lang, r: Result<Authorized, Error>) -> Respon
             tracing::info!(refusal = %e, "authorization request refused");
             problem_page(st, lang, StatusCode::BAD_REQUEST, page_error_text(e))
         }
-        Ok(Authorized::Answer(a)) => answer(a),
+        Ok(Authorized::Answer(a)) => answer(lang, a),
         Ok(Authorized::SignIn(s)) => web::signin_page(st, lang, Some(&s)),
         Err(e) => problem_page(st, lang, status_of(&e), Msg::SomethingWentWrong),
     }

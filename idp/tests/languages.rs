@@ -240,3 +240,17 @@ fn the_lost_phone_pages_are_in_english_too() {
     assert!(page.contains("You have no other method to confirm with"), "{page}");
     assert!(!page.contains("Spärra"), "no Swedish left: {page}");
 }
+
+#[test]
+fn an_applications_form_post_page_is_in_the_browsers_language() {
+    let mut idp = Idp::start();
+    let rp = idp.client(false, None);
+    let mut browser = with(&[("Accept-Language", "en")]);
+    let page = browser.get(&idp.authorize_url(&rp, None, &[("response_mode", "form_post")]));
+    assert!(text(&page).contains("Sign in to "), "{}", text(&page));
+    let answer = idp.sign_in(&mut browser, &page, Mode::Password, Answer::Approve);
+    let html = text(&answer);
+    assert!(html.contains(r#"<html lang="en">"#), "{html}");
+    assert!(html.contains("<title>Sending…</title>") && html.contains(">Continue</button>"));
+    assert!(hidden(&html, "code").is_some(), "{html}");
+}

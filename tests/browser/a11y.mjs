@@ -81,6 +81,12 @@ export function a11yTests(env) {
     await page.click('#next');
     await page.waitForSelector('#signed-in');
     await check(page, 'account page with a phone, code to activate', lang);
+    // "Jag har tappat telefonen": the step-up page (the only phone: the warning), then back.
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/lost"] button')]);
+    await page.waitForSelector('#lost-what');
+    await check(page, 'lost-phone step-up page', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#lost-cancel')]);
+    await page.waitForSelector('#signed-in');
     // Activate the one-time code with one from the app: the account page says so.
     const code = (await ok(vault, ['code', '--json'])).json[0].code;
     await page.fill('#otp-code', code);
@@ -117,6 +123,10 @@ export function a11yTests(env) {
     await p2.click('#login');
     await p2.waitForSelector('#signed-in');
     await check(p2, 'account page without phones', lang);
+    // "Lägg till verifieringskod": the new secret's page.
+    await Promise.all([p2.waitForNavigation(), p2.click('#add-otp')]);
+    await p2.waitForSelector('#otp-qr');
+    await check(p2, 'add a verification code page', lang);
 
     // OpenID Connect: an application's sign-in form, a refused request, the signed-out page.
     const client = await idp('client', 'add', `Appen ${lang}`, '--redirect-uri', 'http://127.0.0.1:9/cb');

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::html::{esc, AUTO_SUBMIT_JS};
+use crate::html::{esc, form_post_page};
 use crate::oidc_model::{SignInMethod, UserVerification};
 
 /// How long the ID token is valid (seconds): Entra checks it at once.
@@ -142,13 +142,7 @@ pub fn form_post(redirect_uri: &str, fields: &[(&str, &str)], state: Option<&str
         .chain(state.map(|s| ("state", s)))
         .map(|(k, v)| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v)))
         .collect();
-    format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Skickar…</title></head>\
-<body><form method=\"post\" action=\"{}\">{inputs}\
-<noscript><button type=\"submit\">Fortsätt</button></noscript></form>\
-<script>{AUTO_SUBMIT_JS}</script></body></html>",
-        esc(redirect_uri)
-    )
+    form_post_page(redirect_uri, &inputs)
 }
 
 #[cfg(test)]

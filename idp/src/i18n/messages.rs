@@ -58,6 +58,8 @@ pub enum Msg {
     Seconds,
     Continue,
     ToYourAccount,
+    /// The title of the page that form-posts an answer to an application.
+    Sending,
     // One-time codes.
     UseCode,
     CodeLabel,
@@ -160,6 +162,7 @@ impl Msg {
             Seconds => "s",
             Continue => "Fortsätt",
             ToYourAccount => "Till ditt konto",
+            Sending => "Skickar…",
             UseCode => "Använd en verifieringskod",
             CodeLabel => "Engångskod",
             CodeTitle => "Verifieringskod",
@@ -250,6 +253,7 @@ impl Msg {
             Seconds => "s",
             Continue => "Continue",
             ToYourAccount => "To your account",
+            Sending => "Sending…",
             UseCode => "Use a verification code",
             CodeLabel => "One-time code",
             CodeTitle => "Verification code",

@@ -10,7 +10,7 @@
 
 use super::client::Client;
 use super::error::{OAuthCode, OAuthError};
-use crate::html::{esc, AUTO_SUBMIT_JS};
+use crate::html::{esc, form_post_page};
 
 /// Longest accepted parameter value (bytes).
 const MAX_PARAM: usize = 2048;
@@ -351,13 +351,7 @@ fn answer(to: &ReplyTo, fields: &[(&str, &str)], issuer: &str) -> Answer {
                     format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", esc(k), esc(v))
                 })
                 .collect();
-            Answer::FormPost(format!(
-                "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Skickar…</title></head>\
-<body><form method=\"post\" action=\"{}\">{inputs}\
-<noscript><button type=\"submit\">Fortsätt</button></noscript></form>\
-<script>{AUTO_SUBMIT_JS}</script></body></html>",
-                esc(&to.redirect_uri)
-            ))
+            Answer::FormPost(form_post_page(&to.redirect_uri, &inputs))
         }
     }
 }
@@ -571,6 +565,6 @@ mod tests {
         assert!(html.contains("name=\"state\" value=\"&quot;&gt;&lt;script&gt;\""));
         assert!(html.contains(&format!("name=\"iss\" value=\"{iss}\"")));
         assert_eq!(html.matches("<script>").count(), 1, "only the page's own script");
-        assert!(html.contains(&format!("<script>{AUTO_SUBMIT_JS}</script>")));
+        assert!(html.contains(&format!("<script>{}</script>", crate::html::AUTO_SUBMIT_JS)));
     }
 }
