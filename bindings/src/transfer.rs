@@ -320,6 +320,44 @@ impl NyckelVault {
             left_out: left_out(out.left_out),
         }))
     }
+
+    /// Derives the key of automatic backups from the recovery passphrase or code (Argon2id,
+    /// default 64 MiB × 5, run with the vault mutex held) and returns it sealed under the vault
+    /// key, for the app to keep (useless without this unlocked vault). The password is not
+    /// kept. `Locked`, `InvalidInput` (empty password, weak KDF).
+    #[uniffi::method(default(kdf = None))]
+    pub fn auto_backup_key(
+        &self,
+        password: String,
+        kdf: Option<KdfSettings>,
+    ) -> Result<Vec<u8>, NyckelError> {
+        let password = Zeroizing::new(password);
+        let params = kdf.map(KdfParams::from).unwrap_or(export::backup::BACKUP_KDF);
+        self.with_open(|v| export::auto_backup_key(v, &password, params))
+    }
+
+    /// An automatic backup: a Nyckel backup of every exportable account sealed with the key
+    /// `auto_backup_key` returned (no Argon2id), opening with the recovery passphrase or code.
+    /// Logged (`Exported`, `auto-backup`). `InvalidInput` for a key of another vault,
+    /// `Locked`, `Closed`.
+    pub fn auto_backup(&self, sealed_key: Vec<u8>) -> Result<Arc<ExportResult>, NyckelError> {
+        let out = self.with_open(|v| export::auto_backup(v, &sealed_key))?;
+        Ok(Arc::new(ExportResult {
+            format: out.format,
+            bytes: out.bytes,
+            qr_payloads: out.qr_uris,
+            exported: out.exported,
+            left_out: left_out(out.left_out),
+        }))
+    }
+
+    /// A hex digest of the stored accounts that changes with every add, edit, reorder,
+    /// delete, import and HOTP step and with nothing else: an automatic backup is due when it
+    /// differs from the one recorded at the last backup. Reveals nothing. `Closed`.
+    pub fn content_fingerprint(&self) -> Result<String, NyckelError> {
+        let digest = self.with_open(|v| v.content_fingerprint())?;
+        Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
 }
 
 impl NyckelVault {

@@ -211,3 +211,29 @@ fn every_export_format_round_trips_and_refusals_are_typed() {
         Err(NyckelError::Closed)
     );
 }
+
+#[test]
+fn automatic_backups_use_the_kept_key_and_the_fingerprint_says_when_one_is_due() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = new_vault(&dir, "auto");
+    let empty = v.content_fingerprint().unwrap();
+    assert_eq!(empty.len(), 64);
+    v.add_uri(uri(1), false).unwrap();
+    let one = v.content_fingerprint().unwrap();
+    assert_ne!(one, empty);
+    assert_eq!(v.content_fingerprint().unwrap(), one, "nothing changed");
+
+    let key = v.auto_backup_key("K7PQA-MX3DE".into(), Some(kdf_minimum())).unwrap();
+    let file = v.auto_backup(key.clone()).unwrap().bytes();
+    let restored = new_vault(&dir, "restored");
+    restored
+        .import_file(file, Some("nyckel".into()), Some("K7PQA-MX3DE".into()), false, false)
+        .unwrap();
+    assert_eq!(secrets_of(&restored), secrets_of(&v));
+
+    let other = new_vault(&dir, "other");
+    let err = other.auto_backup(key).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = v.auto_backup_key("  ".into(), None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}

@@ -150,10 +150,88 @@ fn seal_with(
     salt: [u8; 16],
     nonce: [u8; 12],
 ) -> Result<Zeroizing<Vec<u8>>, ExportError> {
-    if password.trim().is_empty() {
-        return Err(ExportError::EmptyPassword);
+    let key = BackupKey::derive(password, params, salt)?;
+    seal_content(accounts, transfer, &key, nonce)
+}
+
+/// The key of a backup: Argon2id of the password with its parameters and salt. Derived once
+/// for automatic backups (docs/backup-format.md, "Automatic backups"), so each of them is
+/// sealed without running Argon2id again or keeping the password; every file it seals is an
+/// ordinary backup that opens with the password. Never printed by `Debug`.
+pub struct BackupKey {
+    params: KdfParams,
+    salt: [u8; 16],
+    key: Zeroizing<[u8; 32]>,
+}
+
+impl std::fmt::Debug for BackupKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BackupKey(<redacted>)")
     }
-    params.check().map_err(ExportError::KdfParameters)?;
+}
+
+/// The layout version of [`BackupKey::to_bytes`].
+const KEY_LAYOUT: u8 = 1;
+const KEY_BYTES: usize = 1 + 12 + 16 + 32;
+
+impl BackupKey {
+    /// Derives the key of `password` (refused empty) with `params` (refused below the
+    /// vault's floor) and a fresh random `salt`.
+    pub fn derive(password: &str, params: KdfParams, salt: [u8; 16]) -> Result<Self, ExportError> {
+        if password.trim().is_empty() {
+            return Err(ExportError::EmptyPassword);
+        }
+        params.check().map_err(ExportError::KdfParameters)?;
+        let derived = params.derive(password, &salt).map_err(ExportError::KdfParameters)?;
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&derived[..]);
+        Ok(BackupKey { params, salt, key })
+    }
+
+    /// The key with its parameters, to keep sealed (`Vault::seal_blob`).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(Vec::with_capacity(KEY_BYTES));
+        out.push(KEY_LAYOUT);
+        for n in [self.params.memory_kib, self.params.iterations, self.params.parallelism] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        out.extend_from_slice(&self.salt);
+        out.extend_from_slice(&self.key[..]);
+        out
+    }
+
+    /// Reads [`BackupKey::to_bytes`]; anything else is [`ExportError::BackupKey`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ExportError> {
+        if bytes.len() != KEY_BYTES || bytes[0] != KEY_LAYOUT {
+            return Err(ExportError::BackupKey);
+        }
+        let n =
+            |i: usize| u32::from_le_bytes(bytes[1 + 4 * i..5 + 4 * i].try_into().expect("4 bytes"));
+        let params = KdfParams { memory_kib: n(0), iterations: n(1), parallelism: n(2) };
+        params.check().map_err(|_| ExportError::BackupKey)?;
+        let salt: [u8; 16] = bytes[13..29].try_into().expect("16 bytes");
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&bytes[29..]);
+        Ok(BackupKey { params, salt, key })
+    }
+}
+
+/// Seals accounts into a backup file under an already derived key; `nonce` must be fresh.
+pub fn seal_with_key(
+    accounts: &[(&OtpParams, &str)],
+    key: &BackupKey,
+    nonce: [u8; 12],
+) -> Result<Zeroizing<Vec<u8>>, ExportError> {
+    seal_content(accounts, None, key, nonce)
+}
+
+fn seal_content(
+    accounts: &[(&OtpParams, &str)],
+    transfer: Option<TransferContent>,
+    backup_key: &BackupKey,
+    nonce: [u8; 12],
+) -> Result<Zeroizing<Vec<u8>>, ExportError> {
+    let (params, salt) = (backup_key.params, backup_key.salt);
     let content = Content {
         version: VERSION,
         accounts: accounts
@@ -176,8 +254,7 @@ fn seal_with(
         cipher: Cipher { name: CIPHER.into(), nonce: b64().encode(nonce) },
         ciphertext: String::new(),
     };
-    let key = params.derive(password, &salt).map_err(ExportError::KdfParameters)?;
-    let (mut ct, tag) = kdf::aes_gcm_seal(&key, &nonce, &plain, &aad(&file));
+    let (mut ct, tag) = kdf::aes_gcm_seal(&backup_key.key, &nonce, &plain, &aad(&file));
     ct.extend_from_slice(&tag);
     file.ciphertext = b64().encode(ct);
     let mut out = serde_json::to_vec_pretty(&file).expect("backup serialises");

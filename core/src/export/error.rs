@@ -19,6 +19,10 @@ pub enum ExportError {
     /// KDF parameters outside what is accepted for a backup.
     #[error("backup KDF parameters: {0}")]
     KdfParameters(String),
+    /// A kept automatic-backup key that is not this vault's or is damaged: set it again
+    /// with the recovery passphrase or code.
+    #[error("the automatic backup key does not belong to this vault; set it again")]
+    BackupKey,
     /// The operating system's random source failed.
     #[error("the system random source failed")]
     Random,
@@ -32,7 +36,8 @@ impl Classify for ExportError {
         match self {
             ExportError::PasswordRequired(_)
             | ExportError::EmptyPassword
-            | ExportError::KdfParameters(_) => ErrorKind::InvalidInput,
+            | ExportError::KdfParameters(_)
+            | ExportError::BackupKey => ErrorKind::InvalidInput,
             ExportError::Random => ErrorKind::Internal,
             ExportError::Vault(e) => e.kind(),
         }
@@ -41,7 +46,8 @@ impl Classify for ExportError {
         match self {
             ExportError::PasswordRequired(_)
             | ExportError::EmptyPassword
-            | ExportError::KdfParameters(_) => true,
+            | ExportError::KdfParameters(_)
+            | ExportError::BackupKey => true,
             ExportError::Random => false,
             ExportError::Vault(e) => e.by_user(),
         }

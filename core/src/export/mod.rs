@@ -240,3 +240,42 @@ pub fn export(
     })?;
     Ok(Export { format, bytes, qr_uris, exported, left_out: plan.left_out })
 }
+
+/// The purpose an automatic-backup key is sealed for (`Vault::seal_blob`).
+const AUTO_BACKUP_KEY: &str = "auto-backup-key";
+
+/// Derives the key of automatic backups from the recovery passphrase or code (Argon2id with
+/// `params`, a fresh salt) and seals it under the vault key: the app keeps the result and
+/// passes it to [`auto_backup`] after each change. The password itself is not kept.
+pub fn auto_backup_key(
+    vault: &Vault,
+    password: &str,
+    params: KdfParams,
+) -> Result<Vec<u8>, ExportError> {
+    if vault.is_locked() {
+        return Err(crate::vault::VaultError::Locked.into());
+    }
+    let salt = Fresh(vault.random()).bytes()?;
+    let key = backup::BackupKey::derive(password, params, salt)?;
+    Ok(vault.seal_blob(AUTO_BACKUP_KEY, &key.to_bytes())?)
+}
+
+/// An automatic backup: the Nyckel backup of every exportable account (docs/backup-format.md),
+/// sealed under the key [`auto_backup_key`] returned, so it opens with the recovery passphrase
+/// or code like any backup. No Argon2id runs. Logged (`Exported`, format `auto-backup`).
+/// [`ExportError::BackupKey`] for a key of another vault.
+pub fn auto_backup(vault: &mut Vault, sealed_key: &[u8]) -> Result<Export, ExportError> {
+    let bytes = vault.open_blob(AUTO_BACKUP_KEY, sealed_key)?.ok_or(ExportError::BackupKey)?;
+    let key = backup::BackupKey::from_bytes(&bytes)?;
+    let plan = plan(vault, ExportFormat::Nyckel)?;
+    let pairs: Vec<(&OtpParams, &str)> =
+        plan.accounts.iter().map(|a| (&a.params, a.note.as_str())).collect();
+    let bytes = backup::seal_with_key(&pairs, &key, Fresh(vault.random()).bytes()?)?;
+    let exported: Vec<i64> = plan.accounts.iter().map(|a| a.id).collect();
+    vault.log(&ActivityEvent::Exported {
+        account_ids: exported.clone(),
+        format: "auto-backup".into(),
+    })?;
+    let format = ExportFormat::Nyckel;
+    Ok(Export { format, bytes, qr_uris: Vec::new(), exported, left_out: plan.left_out })
+}

@@ -304,3 +304,76 @@ fn salts_nonces_and_ids_come_from_the_vault_random_source() {
     v.set_random(std::sync::Arc::new(crate::random::SystemRandom));
     assert_ne!(pinned(&mut v, ExportFormat::Nyckel), backup);
 }
+
+#[test]
+fn an_automatic_backup_is_sealed_with_the_kept_key_and_opens_with_the_password() {
+    let (_d, mut v) = filled();
+    let key = auto_backup_key(&v, "K7PQA-MX3DE-AAAAB", KdfParams::FLOOR).unwrap();
+    assert!(!key.windows(5).any(|w| w == b"K7PQA"), "the password is not kept");
+    let first = auto_backup(&mut v, &key).unwrap();
+    let second = auto_backup(&mut v, &key).unwrap();
+    assert_ne!(first.bytes, second.bytes, "a fresh nonce each time");
+    for out in [&first, &second] {
+        assert_eq!(reimport(&out.bytes, Some("K7PQA-MX3DE-AAAAB")).1, originals(&v));
+        assert!(matches!(
+            import::read(&out.bytes, None, Some("another password")),
+            Err(ImportError::WrongPassword(_))
+        ));
+    }
+    assert_eq!(first.exported.len(), URIS.len());
+    // The key opens only in its own vault, and not while locked.
+    let (_d2, mut other) = filled();
+    assert!(matches!(auto_backup(&mut other, &key), Err(ExportError::BackupKey)));
+    let mut damaged = key.clone();
+    damaged[3] ^= 1;
+    assert!(matches!(auto_backup(&mut v, &damaged), Err(ExportError::BackupKey)));
+    v.lock();
+    assert!(matches!(
+        auto_backup(&mut v, &key),
+        Err(ExportError::Vault(crate::vault::VaultError::Locked))
+    ));
+    assert!(matches!(
+        auto_backup_key(&v, "pw", KdfParams::FLOOR),
+        Err(ExportError::Vault(crate::vault::VaultError::Locked))
+    ));
+}
+
+#[test]
+fn a_backup_key_reads_back_and_refuses_other_bytes() {
+    let key = backup::BackupKey::derive("pw", KdfParams::FLOOR, [7; 16]).unwrap();
+    let bytes = key.to_bytes();
+    let again = backup::BackupKey::from_bytes(&bytes).unwrap();
+    assert_eq!(again.to_bytes(), bytes);
+    assert!(!format!("{again:?}").contains('7'));
+    assert!(matches!(backup::BackupKey::from_bytes(&bytes[1..]), Err(ExportError::BackupKey)));
+    let mut weak = bytes.to_vec();
+    weak[5] = 0; // iterations below the floor
+    weak[6] = 0;
+    assert!(matches!(backup::BackupKey::from_bytes(&weak), Err(ExportError::BackupKey)));
+    assert!(matches!(
+        backup::BackupKey::derive(" ", KdfParams::FLOOR, [0; 16]),
+        Err(ExportError::EmptyPassword)
+    ));
+    // A file sealed by the key is the backup `seal` writes with the same salt and nonce.
+    let params = otpauth::parse(URIS[0]).unwrap().params;
+    let by_key = backup::seal_with_key(&[(&params, "n")], &key, [9; 12]).unwrap();
+    let by_password =
+        backup::seal(&[(&params, "n")], "pw", KdfParams::FLOOR, [7; 16], [9; 12]).unwrap();
+    assert_eq!(by_key, by_password);
+}
+
+#[test]
+fn the_content_fingerprint_moves_with_every_change_and_only_then() {
+    let (_d, mut v) = filled();
+    let start = v.content_fingerprint().unwrap();
+    assert_eq!(v.content_fingerprint().unwrap(), start, "reading changes nothing");
+    let _ = plan(&v, ExportFormat::Nyckel).unwrap();
+    assert_eq!(v.content_fingerprint().unwrap(), start);
+    let params = otpauth::parse("otpauth://totp/New:n?secret=JBSWY3DPEHPK3PXQ").unwrap().params;
+    let added = v.add(params, "", DuplicatePolicy::Reject).unwrap();
+    let after_add = v.content_fingerprint().unwrap();
+    assert_ne!(after_add, start);
+    v.delete(added.id).unwrap();
+    let after_delete = v.content_fingerprint().unwrap();
+    assert_ne!(after_delete, after_add);
+}

@@ -437,6 +437,46 @@ impl Vault {
         self.key()?.seal(&*self.random, &aad, plaintext).map_err(seal_err)
     }
 
+    /// Seals `plaintext` under the vault key for the app to keep outside the vault (an
+    /// automatic-backup key): bound to this vault and to `purpose`, so it opens only here.
+    pub fn seal_blob(&self, purpose: &str, plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
+        self.seal(&format!("blob:{purpose}"), 0, plaintext)
+    }
+
+    /// Opens what [`Vault::seal_blob`] sealed for `purpose`; `Ok(None)` when it was sealed by
+    /// another vault or altered. `Locked` while locked.
+    pub fn open_blob(
+        &self,
+        purpose: &str,
+        sealed: &[u8],
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, VaultError> {
+        let aad = record_aad(&self.vault_id, &format!("blob:{purpose}"), 0);
+        Ok(self.key()?.open(&aad, sealed).ok())
+    }
+
+    /// A digest of every stored account row (id, position, times and sealed content): it
+    /// changes with every add, edit, reorder, delete, import and HOTP counter step, and with
+    /// nothing else, so an automatic backup is written only when there is something new.
+    /// Reveals nothing (the rows are sealed).
+    pub fn content_fingerprint(&self) -> Result<[u8; 32], VaultError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, position, updated_at, sealed FROM accounts ORDER BY id")?;
+        let mut rows = st.query([])?;
+        let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+        while let Some(row) = rows.next()? {
+            for n in [row.get::<_, i64>(0)?, row.get(1)?, row.get(2)?] {
+                digest.update(&n.to_le_bytes());
+            }
+            let sealed: Vec<u8> = row.get(3)?;
+            digest.update(&(sealed.len() as u64).to_le_bytes());
+            digest.update(&sealed);
+        }
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest.finish().as_ref());
+        Ok(out)
+    }
+
     /// Opens row `row_id` of `table`; a failure means the row was altered or moved.
     pub(super) fn open_sealed(
         &self,
