@@ -87,6 +87,12 @@ export function a11yTests(env) {
     await check(page, 'lost-phone step-up page', lang);
     await Promise.all([page.waitForNavigation(), page.click('#lost-cancel')]);
     await page.waitForSelector('#signed-in');
+    // "Ta bort" on the only phone: the warning page, then back.
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/remove"] button')]);
+    await page.waitForSelector('#remove-warning');
+    await check(page, 'last-phone warning page', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#cancel-remove')]);
+    await page.waitForSelector('#signed-in');
     // Activate the one-time code with one from the app: the account page says so.
     const code = (await ok(vault, ['code', '--json'])).json[0].code;
     await page.fill('#otp-code', code);
