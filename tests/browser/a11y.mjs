@@ -16,35 +16,42 @@ const TEXT = {
   en: { next: 'Continue with password', tryAgain: 'Try again', bad: 'Wrong user name or password.', code: 'Enter verification code', signedIn: 'Signed in ✓' },
 };
 
+// axe-core on the page as it is, light and dark; `lang` is the page's expected language.
+// Evaluated through the DevTools protocol, so the
+// pages' CSP need not allow it.
+export async function axeCheck(page, where, lang) {
+  const htmlLang = await page.getAttribute('html', 'lang');
+  must(htmlLang === lang, `${where}: <html lang="${htmlLang}">, expected ${lang}`);
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+    const r = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
+    for (const v of r.violations) {
+      const nodes = v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`).join('; ');
+      found.push(`[${colorScheme}] ${v.id} (${v.impact}): ${v.help} — ${nodes}`);
+    }
+  }
+  await page.emulateMedia({ colorScheme: null });
+  must(found.length === 0, `${where} (${lang}): ${found.length} axe violation(s):\n  ${found.join('\n  ')}`);
+}
+
+function must(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
+
+// Sends every request of `page` with the Accept-Language of `lang` (the test context's locale
+// is Swedish).
+export async function acceptLanguage(page, lang) {
+  const accept = lang === 'en' ? 'en-GB,en;q=0.9' : 'sv-SE,sv;q=0.9';
+  await page.route('**/*', (route) => route.continue({ headers: { ...route.request().headers(), 'accept-language': accept } }));
+}
+
 export function a11yTests(env) {
   const { idp, newUser, ok, approve, outcome, readNumber, assert } = env;
   const origin = () => env.server.origin;
 
-  // axe-core on the page as it is, light and dark; `lang` is the page's expected language
-  // (the account page is still Swedish only). Evaluated through the DevTools protocol, so the
-  // pages' CSP need not allow it.
-  async function check(page, where, lang) {
-    const htmlLang = await page.getAttribute('html', 'lang');
-    assert(htmlLang === lang, `${where}: <html lang="${htmlLang}">, expected ${lang}`);
-    const found = [];
-    for (const colorScheme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme });
-      if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-      const r = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), TAGS);
-      for (const v of r.violations) {
-        const nodes = v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`).join('; ');
-        found.push(`[${colorScheme}] ${v.id} (${v.impact}): ${v.help} — ${nodes}`);
-      }
-    }
-    await page.emulateMedia({ colorScheme: null });
-    assert(found.length === 0, `${where} (${lang}): ${found.length} axe violation(s):\n  ${found.join('\n  ')}`);
-  }
-
   async function pageIn(lang) {
-    // The context's locale is Swedish: each request's Accept-Language is set here instead.
     const page = await env.context.newPage();
-    const accept = lang === 'en' ? 'en-GB,en;q=0.9' : 'sv-SE,sv;q=0.9';
-    await page.route('**/*', (route) => route.continue({ headers: { ...route.request().headers(), 'accept-language': accept } }));
+    await acceptLanguage(page, lang);
     return page;
   }
 
@@ -54,17 +61,17 @@ export function a11yTests(env) {
     const vault = await newUser(name, { totp: true });
     const page = await pageIn(lang);
     await page.goto(`${origin()}/signin`);
-    await check(page, 'sign-in form', lang);
+    await axeCheck(page, 'sign-in form', lang);
     assert((await page.textContent('#next')).trim() === t.next, `the form in ${lang}`);
     await page.fill('#username', name);
     await page.click('#next');
     await page.waitForSelector('#password');
-    await check(page, 'password page', lang);
+    await axeCheck(page, 'password page', lang);
     await page.fill('#password', 'fel');
     await page.click('#login');
     await page.waitForSelector('#error');
     assert((await page.textContent('#error')).includes(t.bad), `the refusal in ${lang}`);
-    await check(page, 'error page', lang);
+    await axeCheck(page, 'error page', lang);
     assert((await page.textContent('a.button')).trim() === t.tryAgain, `"${t.tryAgain}"`);
     await page.click('a.button');
     await page.waitForSelector('#username');
@@ -73,24 +80,24 @@ export function a11yTests(env) {
     await page.fill('#password', 'hemligt');
     await page.click('#login');
     const number = await readNumber(page);
-    await check(page, 'number page, waiting', lang);
+    await axeCheck(page, 'number page, waiting', lang);
     assert(outcome(await approve(vault, number)) === 'approved', 'approved');
     await page.waitForSelector('#status[data-state="signed_in"]', { timeout: 15000 });
     assert((await page.textContent('#status')).trim() === t.signedIn, `the script's state text in ${lang}`);
-    await check(page, 'number page, signed in', lang);
+    await axeCheck(page, 'number page, signed in', lang);
     await page.click('#next');
     await page.waitForSelector('#signed-in');
-    await check(page, 'account page with a phone, code to activate', lang);
+    await axeCheck(page, 'account page with a phone, code to activate', lang);
     // "Jag har tappat telefonen": the step-up page (the only phone: the warning), then back.
     await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/lost"] button')]);
     await page.waitForSelector('#lost-what');
-    await check(page, 'lost-phone step-up page', lang);
+    await axeCheck(page, 'lost-phone step-up page', lang);
     await Promise.all([page.waitForNavigation(), page.click('#lost-cancel')]);
     await page.waitForSelector('#signed-in');
     // "Ta bort" on the only phone: the warning page, then back.
     await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/remove"] button')]);
     await page.waitForSelector('#remove-warning');
-    await check(page, 'last-phone warning page', lang);
+    await axeCheck(page, 'last-phone warning page', lang);
     await Promise.all([page.waitForNavigation(), page.click('#cancel-remove')]);
     await page.waitForSelector('#signed-in');
     // Activate the one-time code with one from the app: the account page says so.
@@ -98,7 +105,7 @@ export function a11yTests(env) {
     await page.fill('#otp-code', code);
     await Promise.all([page.waitForNavigation(), page.click('#confirm-otp')]);
     await page.waitForSelector('#code-method');
-    await check(page, 'account page, code activated', lang);
+    await axeCheck(page, 'account page, code activated', lang);
 
     // The next sign-in offers the code instead of the phone: the code pages.
     await page.goto(`${origin()}/signin?username=${name}`);
@@ -109,11 +116,11 @@ export function a11yTests(env) {
     await page.click('#use-code');
     await page.waitForSelector('#code');
     assert((await page.textContent('h1')).includes(t.code), `the code page in ${lang}`);
-    await check(page, 'code page', lang);
+    await axeCheck(page, 'code page', lang);
     await page.fill('#code', '000000');
     await page.click('#verify');
     await page.waitForSelector('#error');
-    await check(page, 'code page, wrong code', lang);
+    await axeCheck(page, 'code page, wrong code', lang);
     // End that request on the phone.
     assert(outcome(await ok(vault, ['approve', '--deny', '--yes', '--wait', '10'])) === 'denied', 'denied');
     await page.close();
@@ -128,11 +135,11 @@ export function a11yTests(env) {
     await p2.fill('#password', 'hemligt');
     await p2.click('#login');
     await p2.waitForSelector('#signed-in');
-    await check(p2, 'account page without phones', lang);
+    await axeCheck(p2, 'account page without phones', lang);
     // "Lägg till verifieringskod": the new secret's page.
     await Promise.all([p2.waitForNavigation(), p2.click('#add-otp')]);
     await p2.waitForSelector('#otp-qr');
-    await check(p2, 'add a verification code page', lang);
+    await axeCheck(p2, 'add a verification code page', lang);
 
     // OpenID Connect: an application's sign-in form, a refused request, the signed-out page.
     const client = await idp('client', 'add', `Appen ${lang}`, '--redirect-uri', 'http://127.0.0.1:9/cb');
@@ -142,17 +149,17 @@ export function a11yTests(env) {
     await p2.goto(`${origin()}/oidc/authorize?${q}`);
     await p2.waitForSelector('#username');
     assert((await p2.textContent('h1')).includes(`Appen ${lang}`), 'names the application');
-    await check(p2, 'OpenID Connect sign-in form', lang);
+    await axeCheck(p2, 'OpenID Connect sign-in form', lang);
     await p2.goto(`${origin()}/oidc/authorize?client_id=nosuchclient&redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fcb&response_type=code&scope=openid`);
     await p2.waitForSelector('#error');
-    await check(p2, 'OpenID Connect error page', lang);
+    await axeCheck(p2, 'OpenID Connect error page', lang);
     await p2.goto(`${origin()}/oidc/logout`);
     await p2.waitForSelector('#signed-out');
-    await check(p2, 'OpenID Connect signed-out page', lang);
+    await axeCheck(p2, 'OpenID Connect signed-out page', lang);
     // Entra's external authentication: a request from an unregistered configuration.
     await p2.goto(`${origin()}/oidc/authorize?response_type=id_token&client_id=nosuchclient&response_mode=form_post&scope=openid`);
     await p2.waitForSelector('#error');
-    await check(p2, 'Entra external authentication error page', lang);
+    await axeCheck(p2, 'Entra external authentication error page', lang);
     await p2.close();
   }
 

@@ -7,6 +7,7 @@
 // the stand-in's redirect URI verifies the ID token nyckel-idp form-posts back.
 import { createPublicKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
 import { createServer } from 'node:http';
+import { acceptLanguage, axeCheck } from './a11y.mjs';
 import { after, test } from 'node:test';
 
 const TENANT = 'aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa';
@@ -181,6 +182,7 @@ export function eamTests(env) {
     const page = await env.context.newPage();
     await send(page, entra.hint({ oid: OID }));
     const number = await readNumber(page);
+    await axeCheck(page, 'Entra number page', 'sv');
     assert(!(await page.$('#username')) && !(await page.$('#password')), 'no user name or password: Entra did the first factor');
     const listed = (await ok(vault, ['approve', '--json'])).json;
     assert(listed.length === 1 && listed[0].account === 'ellen' && listed[0].app.includes('Microsoft Entra ID'), `the phone shows where: ${JSON.stringify(listed[0])}`);
@@ -193,9 +195,13 @@ export function eamTests(env) {
   });
 
   test('entra eam: a denial on the phone posts access_denied and no ID token', async () => {
+    // In English this time: the number page follows the browser's Accept-Language.
     const page = await env.context.newPage();
+    await acceptLanguage(page, 'en');
     await send(page, entra.hint({ oid: OID }));
     await readNumber(page);
+    assert((await page.textContent('#status')).trim() === 'Waiting for approval…', 'the number page in English');
+    await axeCheck(page, 'Entra number page', 'en');
     const r = await ok(vault, ['approve', '--deny', '--yes', '--wait', '10']);
     assert(r.code === 0, 'denied');
     await page.waitForSelector('#entra-result', { timeout: 15000 });
