@@ -1,7 +1,9 @@
 //! The account page, the user's security information: their phones (added, last used, "Ta
-//! bort" with a warning before the last one goes), their one-time-code method, and "Lägg till
-//! telefon" (the QR code, "Öppna i Nyckel" on a phone, and "Telefonen är tillagd ✓" as soon as
-//! the app has enrolled, without a reload).
+//! bort" with a warning before the last one goes), their one-time-code method ("Ta bort" with
+//! the same warning), and "Lägg till telefon" (the QR code, "Öppna i Nyckel" on a phone, and
+//! "Telefonen är tillagd ✓" as soon as the app has enrolled, without a reload). A user who
+//! already has a method adds another only after a fresh step-up (`step_up_web.rs`); the
+//! session alone shows the first one's code.
 
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -14,12 +16,14 @@ use std::net::SocketAddr;
 
 use crate::admin::{self, Removal};
 use crate::code_html;
+use crate::error::Error;
 use crate::html::{esc, page_in, ACCOUNT_JS};
 use crate::i18n::{text, AccountMsg as M, Lang};
 use crate::model::{DeviceId, DeviceInfo};
-use crate::otp::{self, AddedCode, CodeMethod};
+use crate::otp::{self, CodeMethod};
 use crate::signin;
 use crate::state::{client_ip, status_of, AppState};
+use crate::step_up;
 use crate::web::{
     cross_site_in, error_in, qr_svg_in, same_origin, session_token, without_session, MAX_ID,
 };
@@ -30,7 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account", get(account))
         .route("/account/devices/remove", post(remove_device))
         .route("/account/devices/state", get(devices_state))
-        .route("/account/code/new", post(add_code))
+        .route("/account/code/remove", post(remove_code))
 }
 
 /// A time on the account page, in the provider's time zone ("2026-12-05 14:03").
@@ -69,7 +73,7 @@ fn device_row(lang: Lang, d: &DeviceInfo) -> String {
 }
 
 /// The one-time-code method's line in the methods list, with "Lägg till verifieringskod"
-/// while it is not active.
+/// while it is not active and "Ta bort verifieringskoden" once it is.
 fn code_line(lang: Lang, code: CodeMethod) -> String {
     let text = lang.t(match code {
         CodeMethod::None => M::CodeNone,
@@ -77,9 +81,12 @@ fn code_line(lang: Lang, code: CodeMethod) -> String {
         CodeMethod::Confirmed => M::CodeActive,
     });
     let add = match code {
-        CodeMethod::Confirmed => String::new(),
+        CodeMethod::Confirmed => format!(
+            r#"<form method="post" action="/account/code/remove"><button type="submit" class="secondary" id="remove-otp">{}</button></form>"#,
+            lang.t(M::RemoveCode)
+        ),
         CodeMethod::None | CodeMethod::Unconfirmed => format!(
-            r#"<form method="post" action="/account/code/new"><button type="submit" class="secondary" id="add-otp">{}</button></form>"#,
+            r#"<form method="post" action="/account/add"><input type="hidden" name="method" value="code"><button type="submit" class="secondary" id="add-otp">{}</button></form>"#,
             lang.t(M::AddCode)
         ),
     };
@@ -97,7 +104,11 @@ async fn account(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> 
             let Some((_, name)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
                 return Ok(None);
             };
-            let enrollment = admin::issue_enrollment_with(c, &s.cfg, &name, false)?;
+            // A code to add a phone only for a first method; otherwise after a step-up.
+            let enrollment = match step_up::has_method(c, &name)? {
+                false => Some(admin::issue_enrollment_with(c, &s.cfg, &name, false)?),
+                true => None,
+            };
             let devices = admin::list_devices(c, &name)?;
             let code = otp::method(c, &name)?;
             Ok(Some((name, enrollment, devices, code)))
@@ -123,12 +134,42 @@ async fn account(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> 
             t(M::ColActions),
         )
     };
+    let add_phone = match &enrollment {
+        Some(e) => add_phone_section(&st, lang, &e.enroll_uri, active),
+        None => format!(
+            r#"<section id="add-method"><h2>{add_method}</h2>
+<form method="post" action="/account/add"><input type="hidden" name="method" value="phone"><button type="submit" id="add-phone-button">{add_phone}</button></form></section>"#,
+            add_method = t(M::AddMethod),
+            add_phone = t(M::AddPhone),
+        ),
+    };
     let body = format!(
         r#"<h1 id="signed-in">{heading}</h1>
 <section id="methods">
 <h2>{methods}</h2>{devices_html}{code_line}
 </section>
-<section id="add-phone" data-active="{active}" data-base="">
+{add_phone}
+{code_html}
+<form method="post" action="/signout"><button type="submit" class="secondary">{sign_out}</button></form>"#,
+        heading = text::signed_in_as(lang, &esc(&name)),
+        methods = t(M::Methods),
+        code_line = code_line(lang, code),
+        sign_out = t(M::SignOut),
+        code_html = code_html::account_section_in(lang, code, active > 0),
+    );
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::Title), &body);
+    let mut resp = Html(html).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// "Lägg till telefon": the enrollment code `uri` as a QR code, "Öppna i Nyckel" and its text,
+/// and "Telefonen är tillagd ✓", which the script shows once the user has more than `active`
+/// active phones.
+fn add_phone_section(st: &AppState, lang: Lang, uri: &str, active: usize) -> String {
+    let t = |m| lang.t(m);
+    format!(
+        r#"<section id="add-phone" data-active="{active}" data-base="">
 <h2>{add_method}: {add_phone}</h2>
 <div id="add-code">
 <p>{scan}</p>
@@ -139,25 +180,32 @@ async fn account(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> 
 </div>
 <p class="status" id="added" data-state="signed_in" role="status" aria-live="polite" hidden>{added}</p>
 </section>
-{code_html}
-<form method="post" action="/signout"><button type="submit" class="secondary">{sign_out}</button></form>
 <script>{ACCOUNT_JS}</script>"#,
-        heading = text::signed_in_as(lang, &esc(&name)),
-        methods = t(M::Methods),
-        code_line = code_line(lang, code),
         add_method = t(M::AddMethod),
         add_phone = t(M::AddPhone),
         scan = text::scan_code(lang, st.cfg.activation_ttl / 60),
         qr_label = t(M::QrLabel),
-        svg = qr_svg_in(lang, &enrollment.enroll_uri),
-        uri = esc(&enrollment.enroll_uri),
+        svg = qr_svg_in(lang, uri),
+        uri = esc(uri),
         open = t(M::OpenInApp),
         open_hint = t(M::OpenInAppHint),
         added = t(M::PhoneAdded),
-        sign_out = t(M::SignOut),
-        code_html = code_html::account_section_in(lang, code, active > 0),
+    )
+}
+
+/// The page that adds a phone after a step-up (a POST's answer: the switch goes back to the
+/// account page).
+pub(crate) fn add_phone_page(st: &AppState, lang: Lang, uri: &str, active: usize) -> Response {
+    let t = |m| lang.t(m);
+    let body = format!(
+        r#"<h1 id="add-phone-title">{heading}</h1>
+{section}
+<a class="button secondary" href="/account" id="add-done">{back}</a>"#,
+        heading = t(M::AddPhoneHeading),
+        section = add_phone_section(st, lang, uri, active),
+        back = t(M::Title),
     );
-    let html = page_in(lang, &st.provider.issuer, "/account", t(M::Title), &body);
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::AddPhoneHeading), &body);
     let mut resp = Html(html).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
@@ -267,40 +315,11 @@ fn last_phone_warning(st: &AppState, lang: Lang, device: &str) -> Response {
     resp
 }
 
-/// `POST /account/code/new`: "Lägg till verifieringskod" — the secret as a QR code and an
-/// `otpauth://` link, and the form that confirms it with a code (`POST /account/code`).
-async fn add_code(
-    State(st): State<AppState>,
-    lang: Lang,
-    ci: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
+/// "Lägg till verifieringskod" (after a step-up, or as the first method): the secret `uri` as
+/// a QR code and an `otpauth://` link, and the form that confirms it with a code
+/// (`POST /account/code`).
+pub(crate) fn add_code_page(st: &AppState, lang: Lang, uri: &str) -> Response {
     let t = |m| lang.t(m);
-    if !same_origin(&st, &headers) {
-        return cross_site_in(&st, lang);
-    }
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/signin").into_response();
-    };
-    let ip = client_ip(&ci, &headers);
-    let r = st
-        .run(move |c, s| {
-            let now = s.cfg.clock.now();
-            let Some((user, name)) = signin::session_user(c, &token, now)? else {
-                return Ok(None);
-            };
-            otp::add_method(c, &user, &name, &ip, now).map(Some)
-        })
-        .await;
-    let uri = match r {
-        Ok(None) => return Redirect::to("/signin").into_response(),
-        Ok(Some(AddedCode::Confirm(uri))) => uri,
-        Ok(Some(AddedCode::AlreadyActive)) => {
-            let msg = t(M::AddCodeActive);
-            return error_in(&st, lang, StatusCode::CONFLICT, msg, "/account");
-        }
-        Err(e) => return error_in(&st, lang, status_of(&e), t(M::CannotShow), "/signin"),
-    };
     let body = format!(
         r#"<h1 id="add-otp-method">{heading}</h1>
 <p>{how}</p>
@@ -316,8 +335,8 @@ async fn add_code(
         heading = t(M::AddCode),
         how = t(M::AddCodeHow),
         label = t(M::AddCodeQrLabel),
-        svg = qr_svg_in(lang, &uri),
-        uri = esc(&uri),
+        svg = qr_svg_in(lang, uri),
+        uri = esc(uri),
         open = t(M::AddCodeOpen),
         code_label = t(M::OneTimeCode),
         max = code_html::MAX_CODE,
@@ -329,4 +348,75 @@ async fn add_code(
     let mut resp = Html(html).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
+}
+
+#[derive(Deserialize)]
+struct RemoveCodeForm {
+    /// Present once the user confirmed removing their only method.
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /account/code/remove`: the signed-in user removes their one-time code; every session
+/// ends. Without an active phone it is their only method: a warning first.
+async fn remove_code(
+    State(st): State<AppState>,
+    lang: Lang,
+    ci: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<RemoveCodeForm>,
+) -> Response {
+    let t = |m| lang.t(m);
+    if !same_origin(&st, &headers) {
+        return cross_site_in(&st, lang);
+    }
+    let Some(token) = session_token(&headers) else {
+        return Redirect::to("/signin").into_response();
+    };
+    let confirmed = f.confirm.is_some();
+    let ip = client_ip(&ci, &headers);
+    let r = st
+        .run(move |c, s| {
+            let now = s.cfg.clock.now();
+            let Some((user, name)) = signin::session_user(c, &token, now)? else {
+                return Ok(None);
+            };
+            otp::remove_method(c, (&user, &name), confirmed, &ip, now).map(Some)
+        })
+        .await;
+    match r {
+        Ok(None) => Redirect::to("/signin").into_response(),
+        Ok(Some(Removal::NeedsConfirmation)) => {
+            let body = format!(
+                r#"<h1>{heading}</h1>
+<p>{what}</p>
+<p class="error" id="remove-otp-warning">{warning}</p>
+<form method="post" action="/account/code/remove"><input type="hidden" name="confirm" value="1"><button type="submit" id="confirm-remove-otp">{anyway}</button></form>
+<a class="button secondary" href="/account" id="cancel-remove-otp">{cancel}</a>"#,
+                heading = t(M::RemoveCodeHeading),
+                what = t(M::RemoveCodeText),
+                warning = t(M::RemoveCodeLast),
+                anyway = t(M::RemoveAnyway),
+                cancel = t(M::Cancel),
+            );
+            let html = page_in(lang, &st.provider.issuer, "/account", t(M::RemoveCodeTitle), &body);
+            let mut resp = Html(html).into_response();
+            *resp.status_mut() = StatusCode::CONFLICT;
+            resp
+        }
+        Ok(Some(Removal::Removed)) => {
+            let body = format!(
+                "<h1 id=\"removed-otp\">{}</h1><p>{}</p><a class=\"button\" href=\"/signin\">{}</a>",
+                t(M::RemovedCodeTitle),
+                t(M::RemovedCodeText),
+                t(M::SignInAgain)
+            );
+            let html = page_in(lang, &st.provider.issuer, "/signin", t(M::RemovedCodeTitle), &body);
+            without_session(Html(html).into_response())
+        }
+        Err(Error::NotFound(_)) => {
+            error_in(&st, lang, StatusCode::NOT_FOUND, t(M::RemoveCodeFailed), "/account")
+        }
+        Err(e) => error_in(&st, lang, status_of(&e), t(M::RemoveCodeFailed), "/account"),
+    }
 }

@@ -2,12 +2,13 @@
 //! password, and the account page's "Ange en engångskod från appen" that confirms the secret
 //! the enrollment carried (`otp.rs` has the rules).
 
-use axum::extract::{Form, State};
+use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 use crate::code_html::{code_form, refusal_status, refusal_text, request_fields, MAX_CODE};
 use crate::error::Error;
@@ -152,6 +153,7 @@ struct ConfirmForm {
 async fn confirm_code(
     State(st): State<AppState>,
     lang: Lang,
+    ci: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<ConfirmForm>,
 ) -> Response {
@@ -165,12 +167,13 @@ async fn confirm_code(
         let msg = refusal_text(lang, CodeRefusal::Wrong, st.cfg.clock.now());
         return error_in(&st, lang, StatusCode::UNAUTHORIZED, &msg, "/account");
     }
+    let ip = crate::state::client_ip(&ci, &headers);
     let r = st
         .run(move |c, s| {
             let Some((user, _)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
                 return Ok(None);
             };
-            otp::confirm(c, &s.cfg, &user, &f.code).map(Some)
+            otp::confirm(c, &s.cfg, &user, &f.code, &ip).map(Some)
         })
         .await;
     match r {

@@ -80,7 +80,7 @@ pub(crate) async fn authorize(
     let ip = client_ip(&ci, headers);
     let from = SigninFrom {
         app: format!("{} (Microsoft Entra ID)", st.provider.issuer),
-        location: web::location_of(&ip),
+        location: web::location_of(lang, &ip),
         ip,
     };
     let r = st

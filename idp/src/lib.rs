@@ -27,10 +27,10 @@ mod code_web;
 mod connections;
 mod eam_web;
 mod lang_web;
-mod lost_web;
 mod oidc_web;
 mod server;
 mod state;
+mod step_up_web;
 mod web;
 
 // Domain.
@@ -45,6 +45,7 @@ mod oidc;
 mod otp;
 mod push_budget;
 mod signin;
+mod step_up;
 mod verify;
 
 // Storage.

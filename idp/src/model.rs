@@ -495,6 +495,9 @@ pub(crate) struct DecideContext {
     pub credential_revoked: bool,
     /// Its device was revoked.
     pub device_revoked: bool,
+    /// The request names the credential's device as one it must never reach (the phone a
+    /// lost-phone step-up is about).
+    pub excluded: bool,
 }
 
 /// The domain's judgement of an assertion, applied by the store in the same transaction.
@@ -665,6 +668,8 @@ pub(crate) enum EventKind {
     PushesMuted,
     /// The user added a one-time-code secret on the account page (not yet confirmed).
     OneTimeCodeAdded,
+    /// The user removed their one-time-code secret on the account page.
+    OneTimeCodeRemoved,
     /// The user reported a device lost on the account page; it is revoked (detail: the device).
     DeviceLost,
     /// A step-up on the account page passed (detail: what for, and with which method).
@@ -704,6 +709,7 @@ impl EventKind {
             EventKind::PushQuiet => "push_quiet",
             EventKind::PushesMuted => "pushes_muted",
             EventKind::OneTimeCodeAdded => "otp_added",
+            EventKind::OneTimeCodeRemoved => "otp_removed",
             EventKind::DeviceLost => "device_lost",
             EventKind::StepUpPassed => "step_up_passed",
             EventKind::StepUpRefused => "step_up_refused",
@@ -862,8 +868,9 @@ mod tests {
 
 /// What a one-time code is typed for.
 pub(crate) enum CodeUse<'a> {
-    /// Confirming the user's secret (activation, on the account page).
-    Confirm(&'a UserId),
+    /// Confirming the user's secret (activation, on the account page), from client address
+    /// `.1` (for the event).
+    Confirm(&'a UserId, &'a str),
     /// Proving the user's confirmed secret again (a step-up on the account page): a right
     /// code only uses up its time step.
     StepUp(&'a UserId),

@@ -134,9 +134,10 @@ pub fn confirm(
     cfg: &Config,
     user: &UserId,
     code: &str,
+    ip: &str,
 ) -> Result<Result<(), CodeRefusal>, Error> {
     let (verdict, _) = store.check_one_time_code(
-        &CodeUse::Confirm(user),
+        &CodeUse::Confirm(user, ip),
         WRONG_WINDOW,
         &*cfg.clock,
         &mut |c| judge(c, code, true),
@@ -204,6 +205,32 @@ pub(crate) fn add_method(
             Ok(AddedCode::Confirm(crate::admin::otpauth_uri(&issuer, name, &secret)))
         }
     }
+}
+
+/// Removes the signed-in user `name`'s (`user`) one-time code on the account page ("Ta bort
+/// verifieringskoden"): it no longer signs in and every browser session of the user ends.
+/// When the user has no active phone the code is their only method, so it goes only when
+/// `confirmed` (the page warns first). `ip`: the client's address, for the event.
+pub(crate) fn remove_method(
+    store: &dyn Store,
+    (user, name): (&UserId, &str),
+    confirmed: bool,
+    ip: &str,
+    now: i64,
+) -> Result<crate::admin::Removal, Error> {
+    use crate::admin::Removal;
+    if method(store, name)? == CodeMethod::None {
+        return Err(Error::NotFound("one-time code"));
+    }
+    let phones = store.devices_of(name)?.iter().any(|d| d.revoked_at.is_none());
+    if !phones && !confirmed {
+        return Ok(Removal::NeedsConfirmation);
+    }
+    if !store.remove_otp_secret(user, ip, now)? {
+        return Err(Error::NotFound("one-time code"));
+    }
+    tracing::info!(user = %user, "one-time code removed by the user");
+    Ok(Removal::Removed)
 }
 
 /// What the user's one-time code is: none, waiting for its confirmation, or a sign-in method.

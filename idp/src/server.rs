@@ -208,7 +208,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(crate::web::routes())
         .merge(crate::code_web::routes())
         .merge(crate::account_web::routes())
-        .merge(crate::lost_web::routes())
+        .merge(crate::step_up_web::routes())
         .merge(crate::oidc_web::routes())
         .merge(crate::eam_web::routes())
         .merge(crate::lang_web::routes());

@@ -13,8 +13,8 @@ use crate::identity::Identity;
 use crate::ids::{random_bytes, token_hash, two_digit_number};
 use crate::model::{
     CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
-    DecideVerdict, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId, RequestState,
-    SignInRequest, StartContext, StartVerdict, UserId,
+    DecideVerdict, DeviceId, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId,
+    RequestState, SignInRequest, StartContext, StartVerdict, UserId,
 };
 use crate::push_budget;
 use crate::storage::{RateWindow, Store};
@@ -130,6 +130,20 @@ pub fn start(
     kind: Kind,
     from: &SigninFrom,
 ) -> Result<Started, Error> {
+    start_excluding(store, cfg, user_name, kind, from, None)
+}
+
+/// [`start`] for a request that must never reach device `excluded` (the phone a lost-phone
+/// step-up is about): it is no target, gets no trigger, never lists the request and cannot
+/// decide it.
+pub(crate) fn start_excluding(
+    store: &dyn Store,
+    cfg: &Config,
+    user_name: &str,
+    kind: Kind,
+    from: &SigninFrom,
+    excluded: Option<&DeviceId>,
+) -> Result<Started, Error> {
     let token = b64(&random_bytes(24));
     let source = guessing::source_key(&from.ip);
     let window = RateWindow {
@@ -137,7 +151,7 @@ pub fn start(
         source: (kind == Kind::Push).then_some(source.as_str()),
     };
     let (verdict, pushed_to) =
-        store.start_request(user_name, kind, &window, &*cfg.clock, &mut |c| {
+        store.start_request(user_name, kind, &window, excluded, &*cfg.clock, &mut |c| {
             judge_start(c, cfg, kind, from, &source, &token)
         })?;
     match verdict {
@@ -296,7 +310,7 @@ pub fn pending(
     now: i64,
 ) -> Result<Envelope, Error> {
     let has_phone = store.has_phone_signin(&device.id)?;
-    let list = store.pending_requests(&device.user, now, has_phone, 16)?;
+    let list = store.pending_requests(&device.user, &device.id, now, has_phone, 16)?;
     let requests = list.iter().map(|r| to_wire(r, p)).collect();
     Ok(p.sign(
         now,
@@ -325,6 +339,11 @@ fn judge_decision(
     }
     if c.credential_revoked {
         return DecideVerdict::Refuse(Error::UnknownCredential);
+    }
+    // To the excluded device the request does not exist: it can neither deny nor report
+    // (block the user) nor approve.
+    if c.excluded {
+        return DecideVerdict::Refuse(Error::NotFound("request"));
     }
     if c.state != RequestState::Pending {
         return DecideVerdict::Refuse(Error::NotPending);
@@ -451,6 +470,7 @@ mod tests {
             sign_count: 5,
             credential_revoked: false,
             device_revoked: false,
+            excluded: false,
         }
     }
 
@@ -490,6 +510,11 @@ mod tests {
         assert!(verdict(&cred, Decided::Deny, 6).contains("UnknownCredential"));
         let dev = DecideContext { device_revoked: true, ..cred };
         assert!(verdict(&dev, Decided::Deny, 6).contains("DeviceRevoked"));
+        // The device a request excludes decides nothing: no denial, no report's block.
+        let excluded = DecideContext { excluded: true, ..ok };
+        for d in [Decided::Approve(42), Decided::Deny, Decided::Report] {
+            assert_eq!(verdict(&excluded, d, 6), "Refuse(NotFound(\"request\"))", "{d:?}");
+        }
     }
 
     #[test]

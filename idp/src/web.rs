@@ -189,13 +189,12 @@ struct SigninForm {
     authz: Option<String>,
 }
 
-/// The approximate location shown on the phone for a client address.
-pub(crate) fn location_of(ip: &str) -> String {
-    if ip.starts_with("127.") || ip == "::1" {
-        "Lokalt (loopback)".to_owned()
-    } else {
-        "Okänd plats".to_owned()
-    }
+/// The approximate location shown on the phone for a client address, in the language of the
+/// page that started the request.
+pub(crate) fn location_of(lang: Lang, ip: &str) -> String {
+    let place =
+        if ip.starts_with("127.") || ip == "::1" { Msg::PlaceLoopback } else { Msg::PlaceUnknown };
+    lang.t(place).to_owned()
 }
 
 async fn signin_post(
@@ -221,8 +220,8 @@ async fn signin_post(
     };
     let ip = client_ip(&ci, &headers);
     let from = signin::SigninFrom {
-        app: format!("{} (webb)", st.provider.issuer),
-        location: location_of(&ip),
+        app: text::web_app(lang, &st.provider.issuer),
+        location: location_of(lang, &ip),
         ip,
     };
     if f.mode == "phone" {

@@ -1,6 +1,8 @@
-//! The account page's "Ta bort" per phone, over loopback: a second phone goes at once, the
-//! last one only after a warning, another user's phone and a cross-site post are refused and
-//! change nothing, and a removed phone can no longer approve.
+//! The account page's methods, over loopback: "Ta bort" per phone (a second phone goes at
+//! once, the last one only after a warning, another user's phone and a cross-site post are
+//! refused and change nothing, a removed phone can no longer approve); "Lägg till metod" (a
+//! phone or a one-time code only after a fresh step-up once the user has a method, the first
+//! one on the session alone); and removing the one-time code.
 
 mod oidc_support;
 
@@ -134,12 +136,49 @@ fn another_users_phone_and_cross_site_posts_are_refused() {
     assert_eq!(active_devices(&idp, "anna").len(), 2);
 }
 
+/// The add step-up's number page for `method`: (request, token, number).
+fn start_add(idp: &Idp, browser: &mut Browser, method: &str) -> (String, String, u8) {
+    let choice = browser.post(&idp.url("/account/add"), &form(&[("method", method)]));
+    assert_eq!(choice.status, 200, "{}", text(&choice));
+    assert!(text(&choice).contains("id=\"add-approve\""), "{}", text(&choice));
+    let page = browser.post(&idp.url("/account/add/approve"), &form(&[("method", method)]));
+    assert_eq!(page.status, 200, "{}", text(&page));
+    let body = text(&page);
+    let number = hidden(&body, "n").unwrap().parse().unwrap();
+    (hidden(&body, "request").unwrap(), hidden(&body, "t").unwrap(), number)
+}
+
+fn confirm_add(idp: &Idp, b: &mut Browser, method: &str, request: &str, t: &str) -> HttpResponse {
+    let fields = [("method", method), ("request", request), ("t", t)];
+    b.post(&idp.url("/account/add/confirm"), &form(&fields))
+}
+
+/// Passes the add step-up for `method` with anna's phone: the page that adds it.
+fn stepped_up(idp: &mut Idp, browser: &mut Browser, method: &str) -> HttpResponse {
+    let (request, token, number) = start_add(idp, browser, method);
+    idp.phone.decide(&request, Decision::Approve { number });
+    confirm_add(idp, browser, method, &request, &token)
+}
+
+/// Anna signed in a second after her phone was added (so it counts as a method she had before
+/// the session).
+fn signed_in_later(idp: &mut Idp) -> Browser {
+    idp.advance(1);
+    signed_in(idp)
+}
+
+fn event_kinds(idp: &Idp, name: &str) -> Vec<(String, String, String)> {
+    let events = idp.provider.events(Some(name), 100).unwrap();
+    events.into_iter().map(|e| (e.kind, e.detail, e.ip)).collect()
+}
+
 #[test]
 fn the_account_page_lists_each_phone_offers_the_app_link_and_sees_a_new_phone_arrive() {
     let mut idp = Idp::start();
-    let mut browser = signed_in(&mut idp);
+    let mut browser = signed_in_later(&mut idp);
+    let state_url = idp.url("/account/devices/state");
     let state = |b: &mut Browser| {
-        let resp = b.get(&idp.url("/account/devices/state"));
+        let resp = b.get(&state_url);
         assert_eq!(resp.status, 200, "{}", text(&resp));
         serde_json::from_slice::<serde_json::Value>(&resp.body).unwrap()["active"].as_u64()
     };
@@ -147,14 +186,20 @@ fn the_account_page_lists_each_phone_offers_the_app_link_and_sees_a_new_phone_ar
     // Each phone with its name, when it was added and last used (anna's phone just approved).
     assert!(account.contains("<th>Tillagd</th><th>Senast använd</th>"), "{account}");
     assert!(!account.contains("Aldrig"), "the phone that approved has been used: {account}");
+    // anna has a phone: adding another starts with a step-up, not with a code.
+    assert!(account.contains("id=\"add-phone-button\""), "{account}");
+    assert!(!account.contains("nyckel-enroll"), "{account}");
+    assert_eq!(state(&mut browser), Some(1));
+    let page = stepped_up(&mut idp, &mut browser, "phone");
+    assert_eq!(page.status, 200, "{}", text(&page));
+    let page = text(&page);
     // The code as a QR code with an accessible name, and as an app link on the phone itself.
-    let link = attr(&account, "id=\"open-in-app\" href").expect("Öppna i Nyckel");
-    let shown = account.split("<code class=\"uri\" id=\"enroll-uri\">").nth(1).unwrap();
+    let link = attr(&page, "id=\"open-in-app\" href").expect("Öppna i Nyckel");
+    let shown = page.split("<code class=\"uri\" id=\"enroll-uri\">").nth(1).unwrap();
     let shown = shown.split("</code>").next().unwrap().replace("&amp;", "&");
     assert!(link.starts_with("nyckel-enroll://v1?") && link == shown, "{link} vs {shown}");
-    assert!(account.contains("aria-label=\"QR-kod för att lägga till en telefon i Nyckel\""));
-    assert!(account.contains("data-active=\"1\""), "{account}");
-    assert_eq!(state(&mut browser), Some(1));
+    assert!(page.contains("aria-label=\"QR-kod för att lägga till en telefon i Nyckel\""));
+    assert!(page.contains("data-active=\"1\""), "{page}");
 
     // The app enrolls with the code the page shows: the count the page's script watches grows,
     // and the new phone is listed as never used.
@@ -179,66 +224,166 @@ fn the_account_page_lists_each_phone_offers_the_app_link_and_sees_a_new_phone_ar
 }
 
 #[test]
-fn the_methods_list_shows_phone_signin_and_the_one_time_code_method() {
+fn a_session_alone_adds_no_method_once_the_user_has_one() {
     let mut idp = Idp::start();
-    let mut browser = signed_in(&mut idp);
-    let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("<h2>Dina inloggningsmetoder</h2>"), "{account}");
-    assert!(account.contains("<th>Telefoninloggning</th>"), "{account}");
-    // anna's phone has no phone sign-in credential; she has no one-time code.
-    assert!(account.contains("<td>Av</td><td>Aktiv</td>"), "{account}");
-    assert!(account.contains("id=\"code-method\">Verifieringskod: ingen<"), "{account}");
+    let mut browser = signed_in_later(&mut idp);
+    let no_code = |r: &HttpResponse| {
+        let body = text(r);
+        assert!(!body.contains("nyckel-enroll") && !body.contains("otpauth"), "{body}");
+    };
+    for method in ["phone", "code"] {
+        let choice = browser.post(&idp.url("/account/add"), &form(&[("method", method)]));
+        assert_eq!(choice.status, 200, "{}", text(&choice));
+        no_code(&choice);
+        // A made-up or another user's request is no approval.
+        let forged = confirm_add(&idp, &mut browser, method, "nosuchrequest", "t");
+        assert_eq!(forged.status, 404, "{}", text(&forged));
+        no_code(&forged);
+        // Not approved yet: still waiting, nothing shown.
+        let (request, token, number) = start_add(&idp, &mut browser, method);
+        let early = confirm_add(&idp, &mut browser, method, &request, &token);
+        assert_eq!(early.status, 409, "{}", text(&early));
+        assert!(text(&early).contains("id=\"add-waiting\""));
+        no_code(&early);
+        // The phone denies (the user did not ask for it): nothing is added.
+        idp.phone.decide(&request, Decision::Deny);
+        let denied = confirm_add(&idp, &mut browser, method, &request, &token);
+        assert_eq!(denied.status, 409, "{}", text(&denied));
+        assert!(text(&denied).contains("id=\"add-not-approved\""));
+        no_code(&denied);
+        let _ = number;
+    }
+    let unknown = browser.post(&idp.url("/account/add"), &form(&[("method", "fax")]));
+    assert_eq!(unknown.status, 400, "{}", text(&unknown));
+    let user = idp.provider.users().unwrap().into_iter().find(|u| u.name == "anna").unwrap();
+    assert_eq!(user.blocked_until, 0);
+    let events = event_kinds(&idp, "anna");
+    assert!(!events.iter().any(|(k, _, _)| k == "otp_added" || k == "step_up_passed"));
+    assert!(events
+        .iter()
+        .any(|(k, d, _)| k == "step_up_refused" && d == "add phone: request denied"));
+
+    // The phone shows what it approves, in the page's language; approved, the code comes.
+    let (request, token, number) = start_add(&idp, &mut browser, "code");
+    let (req, fetch) =
+        p::fetch_pending(&idp.phone.enrollment, &idp.phone.keys, &SystemRandom, now()).unwrap();
+    let list = p::parse_pending(&mut idp.phone.enrollment, &fetch, &send(&req), now()).unwrap();
+    let seen = list.iter().find(|r| r.id == request).unwrap();
+    assert_eq!(seen.app, "Ditt konto: lägg till en inloggningsmetod");
+    assert_eq!(seen.location, "Lokalt (loopback)");
+    idp.phone.decide(&request, Decision::Approve { number });
+    let page = confirm_add(&idp, &mut browser, "code", &request, &token);
+    assert_eq!(page.status, 200, "{}", text(&page));
+    assert!(attr(&text(&page), "id=\"otp-open\" href").unwrap().starts_with("otpauth://"));
+    let used = confirm_add(&idp, &mut browser, "code", &request, &token);
+    assert_eq!(used.status, 409, "the approval is used up: {}", text(&used));
+    let events = event_kinds(&idp, "anna");
+    assert!(events.iter().any(|(k, d, ip)| k == "step_up_passed"
+        && d == "add one-time code: another phone's approval"
+        && ip == "127.0.0.1"));
 }
 
 #[test]
-fn a_one_time_code_method_is_added_with_its_qr_code_and_counts_once_confirmed() {
+fn cross_site_and_signed_out_posts_to_the_add_actions_change_nothing() {
     let mut idp = Idp::start();
-    let mut browser = signed_in(&mut idp);
-    let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("id=\"add-otp\""), "{account}");
-    let add = |b: &mut Browser| b.post(&idp.url("/account/code/new"), "");
+    let mut browser = signed_in_later(&mut idp);
+    let (request, token, number) = start_add(&idp, &mut browser, "phone");
+    idp.phone.decide(&request, Decision::Approve { number });
+    let confirm_fields =
+        [("method", "phone"), ("request", request.as_str()), ("t", token.as_str())];
+    let code_fields = [("method", "code"), ("password", PASSWORD), ("code", "123456")];
+    let actions: [(&str, &[(&str, &str)]); 4] = [
+        ("/account/add", &[("method", "code")]),
+        ("/account/add/approve", &[("method", "phone")]),
+        ("/account/add/confirm", &confirm_fields),
+        ("/account/add/code", &code_fields),
+    ];
+    let forged = [("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")];
+    for (path, fields) in actions {
+        for (header, value) in forged {
+            let mut cross = browser.clone();
+            cross.extra = vec![(header.into(), value.into())];
+            let answer = cross.post(&idp.url(path), &form(fields));
+            assert_eq!(answer.status, 403, "{path} with {header}: {}", text(&answer));
+        }
+        let anonymous = Browser::default().post(&idp.url(path), &form(fields));
+        assert_eq!(location(&anonymous), "/signin", "{path}");
+    }
+    assert_eq!(idp.provider.signin_status(&request).unwrap().state, "approved", "not used up");
+    assert!(!event_kinds(&idp, "anna").iter().any(|(k, _, _)| k.starts_with("step_up")));
+    // The same approval, posted from the page itself, works.
+    let page = confirm_add(&idp, &mut browser, "phone", &request, &token);
+    assert_eq!(page.status, 200, "{}", text(&page));
+    assert!(text(&page).contains("id=\"open-in-app\""));
+}
 
-    // A cross-site or signed-out post adds nothing.
+#[test]
+fn a_user_without_a_method_adds_the_first_on_the_session_alone() {
+    let idp = Idp::start();
+    idp.provider.add_user("cecilia", Some(PASSWORD), false).unwrap();
+    let mut browser = Browser::default();
+    let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
+    let signed_in = browser.post(&idp.url("/signin"), &form(&fields));
+    assert_eq!(location(&signed_in), "/account");
+    // The first phone's code is on the account page itself; the first code comes at once.
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(attr(&account, "id=\"open-in-app\" href").unwrap().starts_with("nyckel-enroll://"));
+    assert!(!account.contains("add-phone-button"), "{account}");
+    let page = browser.post(&idp.url("/account/add"), &form(&[("method", "code")]));
+    assert_eq!(page.status, 200, "{}", text(&page));
+    assert!(attr(&text(&page), "id=\"otp-open\" href").unwrap().starts_with("otpauth://"));
+    let page = browser.post(&idp.url("/account/add"), &form(&[("method", "phone")]));
+    assert!(attr(&text(&page), "id=\"open-in-app\" href").is_some(), "{}", text(&page));
+}
+
+#[test]
+fn the_one_time_code_is_removed_with_the_sessions_and_warned_about_when_it_is_the_only_method() {
+    let (mut idp, otp) = Idp::start_with(true);
+    let otp = otp.unwrap();
+    let mut browser = signed_in(&mut idp);
+    let at = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
+    let code = otp.code_at(at as u64).unwrap().value;
+    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code)]));
+    assert_eq!(confirmed.status, 303, "{}", text(&confirmed));
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("id=\"remove-otp\""), "{account}");
+
     let mut cross = browser.clone();
     cross.extra = vec![("Origin".into(), "https://evil.example".into())];
-    assert_eq!(add(&mut cross).status, 403);
-    cross.extra = vec![("Sec-Fetch-Site".into(), "cross-site".into())];
-    assert_eq!(add(&mut cross).status, 403);
-    assert_eq!(location(&add(&mut Browser::default())), "/signin");
-    let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("Verifieringskod: ingen"), "{account}");
+    assert_eq!(cross.post(&idp.url("/account/code/remove"), "").status, 403);
+    assert_eq!(location(&Browser::default().post(&idp.url("/account/code/remove"), "")), "/signin");
+    assert!(text(&browser.get(&idp.url("/account"))).contains("aktiverad ✓"), "still there");
 
-    let page = add(&mut browser);
-    assert_eq!(page.status, 200, "{}", text(&page));
-    let body = text(&page);
-    assert!(body.contains("aria-label=\"QR-kod för verifieringskoden\""), "{body}");
-    let uri = attr(&body, "id=\"otp-open\" href").expect("the otpauth link");
+    // With a phone left the code goes at once, and every session ends.
+    let mut second = signed_in(&mut idp);
+    let removed = browser.post(&idp.url("/account/code/remove"), "");
+    assert_eq!(removed.status, 200, "{}", text(&removed));
+    assert!(text(&removed).contains("id=\"removed-otp\""));
+    for b in [&mut browser, &mut second] {
+        assert_eq!(b.get(&idp.url("/account")).status, 303, "signed out everywhere");
+    }
+    let events = event_kinds(&idp, "anna");
+    assert!(events.contains(&("otp_confirmed".into(), String::new(), "127.0.0.1".into())));
+    assert!(events.contains(&("otp_removed".into(), String::new(), "127.0.0.1".into())));
+
+    // A user whose only method is the code (no phone) is warned first.
+    idp.provider.add_user("cecilia", Some(PASSWORD), false).unwrap();
+    let mut browser = Browser::default();
+    let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
+    assert_eq!(location(&browser.post(&idp.url("/signin"), &form(&fields))), "/account");
+    let page = text(&browser.post(&idp.url("/account/add"), &form(&[("method", "code")])));
+    let uri = attr(&page, "id=\"otp-open\" href").unwrap();
     let otp = nyckel_core::otpauth::parse(&uri).unwrap().params;
-    // Shown again (the same secret) until it is confirmed.
-    assert_eq!(attr(&text(&add(&mut browser)), "id=\"otp-open\" href").as_deref(), Some(&*uri));
-    let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("Verifieringskod: väntar på aktivering"), "{account}");
-
-    let provider_now = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
-    let right = otp.code_at(provider_now as u64).unwrap().value;
-    let mut wrong = right.clone().into_bytes();
-    wrong[5] = b'0' + (wrong[5] - b'0' + 1) % 10;
-    let wrong = String::from_utf8(wrong).unwrap();
-    let confirm = |b: &mut Browser, code: &str| {
-        b.post(&idp.url("/account/code"), &form(&[("code", code)])).status
-    };
-    assert_eq!(confirm(&mut browser, &wrong), 401);
-    let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("väntar på aktivering"), "a wrong code confirms nothing");
-    assert_eq!(confirm(&mut browser, &right), 303);
-    let account = text(&browser.get(&idp.url("/account")));
-    assert!(account.contains("Verifieringskod: aktiverad ✓"), "{account}");
-    assert!(!account.contains("id=\"add-otp\""), "{account}");
-    let again = add(&mut browser);
-    assert_eq!(again.status, 409, "{}", text(&again));
-    assert!(!text(&again).contains("otpauth"), "the active secret is not shown again");
-
-    let events = idp.provider.events(Some("anna"), 50).unwrap();
-    assert!(events.iter().any(|e| e.kind == "otp_added" && e.ip == "127.0.0.1"));
-    assert!(events.iter().any(|e| e.kind == "otp_confirmed"));
+    let code = otp.code_at(at as u64).unwrap().value;
+    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code)]));
+    assert_eq!(confirmed.status, 303, "{}", text(&confirmed));
+    let warned = browser.post(&idp.url("/account/code/remove"), "");
+    assert_eq!(warned.status, 409, "{}", text(&warned));
+    assert!(text(&warned).contains("id=\"remove-otp-warning\""), "{}", text(&warned));
+    assert!(text(&browser.get(&idp.url("/account"))).contains("aktiverad ✓"), "nothing removed");
+    let removed = browser.post(&idp.url("/account/code/remove"), &form(&[("confirm", "1")]));
+    assert_eq!(removed.status, 200, "{}", text(&removed));
+    assert_eq!(browser.get(&idp.url("/account")).status, 303, "signed out");
+    let events = event_kinds(&idp, "cecilia");
+    assert!(events.contains(&("otp_removed".into(), String::new(), "127.0.0.1".into())));
 }

@@ -125,7 +125,14 @@ fn run(behind_proxy: bool) {
     let account_body = text(&account);
     assert!(account_body.contains("id=\"signed-in\""), "{account_body}");
     all_under_the_path(&account_body);
-    // The enrollment code on the account page is for the base URL with its path.
+    // The enrollment code on the account page (a user's first phone) is for the base URL with
+    // its path.
+    s.provider.add_user("bea", Some(PASSWORD), false).unwrap();
+    let mut first = Browser::default();
+    let login = form(&[("username", "bea"), ("mode", "password"), ("password", PASSWORD)]);
+    first.post(&format!("{}/signin", s.origin), &login);
+    let account_body = text(&first.get(&format!("{}/account", s.origin)));
+    all_under_the_path(&account_body);
     let enroll =
         account_body.split("id=\"enroll-uri\">").nth(1).unwrap().split('<').next().unwrap();
     let enroll = enroll.replace("&amp;", "&");

@@ -254,3 +254,35 @@ fn an_applications_form_post_page_is_in_the_browsers_language() {
     assert!(html.contains("<title>Sending…</title>") && html.contains(">Continue</button>"));
     assert!(hidden(&html, "code").is_some(), "{html}");
 }
+
+#[test]
+fn the_add_method_step_up_and_what_the_phone_shows_follow_the_pages_language() {
+    let mut idp = Idp::start();
+    idp.advance(1); // the phone is older than the session: it can confirm a new method
+    let mut browser = with(&[("Accept-Language", "en")]);
+    let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
+    let body = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    let (id, token) = (attr(&body, "data-request").unwrap(), attr(&body, "data-token").unwrap());
+    let seen = pending(&mut idp.phone).into_iter().find(|r| r.id == id).unwrap();
+    assert_eq!((seen.location.as_str(), seen.app.ends_with(" (web)")), ("Local (loopback)", true));
+    idp.phone.decide(&id, nyckel_core::protocol::Decision::Approve { number: number_on(&body) });
+    browser.post(&idp.url(&format!("/signin/complete/{id}?t={token}")), "");
+
+    let choice = text(&browser.post(&idp.url("/account/add"), &form(&[("method", "phone")])));
+    for said in ["<html lang=\"en\">", "<h1>Add a phone</h1>", ">Approve with your phone<"] {
+        assert!(choice.contains(said), "{said}: {choice}");
+    }
+    let page = text(&browser.post(&idp.url("/account/add/approve"), &form(&[("method", "phone")])));
+    assert!(page.contains("<h1>Approve the new method</h1>"), "{page}");
+    let request = hidden(&page, "request").unwrap();
+    let seen = pending(&mut idp.phone).into_iter().find(|r| r.id == request).unwrap();
+    assert_eq!(seen.app, "Your account: add a sign-in method");
+    assert_eq!(seen.location, "Local (loopback)");
+}
+
+fn pending(phone: &mut Phone) -> Vec<nyckel_core::protocol::PendingRequest> {
+    use nyckel_core::protocol as p;
+    let rng = nyckel_core::random::SystemRandom;
+    let (req, fetch) = p::fetch_pending(&phone.enrollment, &phone.keys, &rng, now()).unwrap();
+    p::parse_pending(&mut phone.enrollment, &fetch, &send(&req), now()).unwrap()
+}

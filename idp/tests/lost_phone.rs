@@ -112,11 +112,12 @@ fn another_phone_approves_and_the_lost_one_is_revoked_with_its_requests_and_sess
     assert!(text(&early).contains("id=\"lost-waiting\""));
     assert_eq!(active(&idp).len(), 2);
 
-    // The lost phone sees the request (whoever holds it could try to answer later).
-    let (req, fetch) =
-        p::fetch_pending(&idp.phone.enrollment, &idp.phone.keys, &SystemRandom, now()).unwrap();
-    let seen = p::parse_pending(&mut idp.phone.enrollment, &fetch, &send(&req), now()).unwrap();
-    let seen = seen.into_iter().find(|r| r.id == request).expect("the lost phone sees it");
+    // Only the other phone is notified and sees the request; the lost one never does.
+    let triggers = idp.provider.push_triggers(&request).unwrap();
+    let notified: Vec<_> = triggers.iter().map(|t| t.device_id.as_str()).collect();
+    assert_eq!(notified, [other.enrollment.device_id.as_str()]);
+    assert!(pending_on(&mut idp.phone).iter().all(|r| r.id != request));
+    let seen = pending_on(&mut other).into_iter().find(|r| r.id == request).expect("listed");
     assert!(seen.app.contains("spärra en tappad telefon"), "{}", seen.app);
 
     other.decide(&request, Decision::Approve { number });
@@ -154,26 +155,53 @@ fn another_phone_approves_and_the_lost_one_is_revoked_with_its_requests_and_sess
     signed_in(&idp, &mut other);
 }
 
+/// The requests `phone` lists.
+fn pending_on(phone: &mut Phone) -> Vec<p::PendingRequest> {
+    let (req, fetch) =
+        p::fetch_pending(&phone.enrollment, &phone.keys, &SystemRandom, now()).unwrap();
+    p::parse_pending(&mut phone.enrollment, &fetch, &send(&req), now()).unwrap()
+}
+
+/// `phone` answers `request` (as another phone listed it) with `decision`: the provider's
+/// answer.
+fn answer_as(phone: &mut Phone, request: &p::PendingRequest, decision: Decision) -> HttpResponse {
+    let req = p::respond(&mut phone.enrollment, request, decision, &phone.keys, now()).unwrap();
+    send(&req)
+}
+
 #[test]
-fn the_lost_phone_cannot_approve_its_own_removal() {
+fn the_lost_phone_never_sees_its_removal_and_can_neither_deny_report_nor_approve_it() {
     let mut idp = Idp::start();
     let lost = idp.phone.enrollment.device_id.clone();
     let mut other = second_phone(&idp);
     let mut browser = signed_in(&idp, &mut other);
     let (request, token, number) = start_approval(&idp, &mut browser, &lost);
-    idp.phone.decide(&request, Decision::Approve { number });
+    assert!(pending_on(&mut idp.phone).iter().all(|r| r.id != request), "never listed");
+    // Whoever holds the lost phone learns the request anyway (here: as the other phone
+    // lists it) and answers it with the lost phone's own key: to it there is no such request.
+    let seen = pending_on(&mut other).into_iter().find(|r| r.id == request).unwrap();
+    for decision in [Decision::Report, Decision::Deny, Decision::Approve { number }] {
+        let answer = answer_as(&mut idp.phone, &seen, decision);
+        assert_eq!(answer.status, 404, "{decision:?}: {}", text(&answer));
+        assert_eq!(json(&answer)["error"], "not_found", "as for an unknown request");
+    }
+    assert_eq!(idp.provider.signin_status(&request).unwrap().state, "pending", "untouched");
+    let blocked = idp.provider.users().unwrap().into_iter().find(|u| u.name == "anna").unwrap();
+    assert_eq!(blocked.blocked_until, 0, "the report blocked nobody");
 
-    let refused = confirm(&idp, &mut browser, &lost, &request, &token);
-    assert_eq!(refused.status, 403, "{}", text(&refused));
-    assert!(text(&refused).contains("id=\"lost-by-lost-phone\""));
-    assert_eq!(active(&idp).len(), 2, "nothing revoked");
-    assert_eq!(idp.provider.signin_status(&request).unwrap().state, "expired", "the request died");
-    let again = confirm(&idp, &mut browser, &lost, &request, &token);
-    assert_eq!(again.status, 409, "used up: {}", text(&again));
-    assert_eq!(active(&idp).len(), 2);
-    assert!(kinds(&idp).iter().any(|(k, d, _)| k == "step_up_refused" && d.contains("lost phone")));
-    assert_eq!(browser.get(&idp.url("/account")).status, 200, "still signed in");
+    // The other phone still approves, and the lost one is revoked.
+    other.decide(&request, Decision::Approve { number });
+    let done = confirm(&idp, &mut browser, &lost, &request, &token);
+    assert_eq!(done.status, 200, "{}", text(&done));
+    assert_eq!(active(&idp), vec![other.enrollment.device_id.clone()]);
+}
 
+#[test]
+fn another_users_request_cannot_serve_as_the_approval() {
+    let idp = Idp::start();
+    let lost = idp.phone.enrollment.device_id.clone();
+    let mut other = second_phone(&idp);
+    let mut browser = signed_in(&idp, &mut other);
     // Nor can another user's approval (or a request id from elsewhere) serve.
     let mut bertil = Phone::enroll(&idp.provider, "bertil");
     let from = SigninFrom { app: "A".into(), ip: "198.51.100.7".into(), location: String::new() };
@@ -191,10 +219,10 @@ fn a_phone_added_during_this_session_cannot_approve() {
     let mut older = second_phone(&idp);
     let mut browser = signed_in(&idp, &mut older);
     idp.advance(1);
-    // Whoever holds the session can add a phone with the account page's code...
-    let account = text(&browser.get(&idp.url("/account")));
-    let mut added = enroll(&idp, &attr(&account, "id=\"open-in-app\" href").unwrap());
-    // ...but it is no second method for revoking a phone the session's owner holds.
+    // A phone enrolled while the session lasts (here with the administrator's code; a stolen
+    // session could have added it as a user's first method) is no second method for revoking
+    // a phone the session's owner holds.
+    let mut added = enroll(&idp, &idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
     let (request, token, number) = start_approval(&idp, &mut browser, &lost);
     added.decide(&request, Decision::Approve { number });
     let refused = confirm(&idp, &mut browser, &lost, &request, &token);
@@ -210,8 +238,7 @@ fn a_phone_added_during_this_session_is_not_offered_as_the_second_method() {
     let lost = idp.phone.enrollment.device_id.clone();
     let mut browser = signed_in_by_first(&mut idp);
     idp.advance(1);
-    let account = text(&browser.get(&idp.url("/account")));
-    enroll(&idp, &attr(&account, "id=\"open-in-app\" href").unwrap());
+    enroll(&idp, &idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
     let choice = post(&idp, &mut browser, "/account/devices/lost", &[("device", &lost)]);
     assert_eq!(choice.status, 409, "{}", text(&choice));
     assert!(text(&choice).contains("id=\"lost-no-method\""));
@@ -378,13 +405,39 @@ fn an_approval_older_than_the_request_and_its_grace_is_not_fresh() {
 }
 
 #[test]
-fn the_account_pages_code_never_carries_a_confirmed_one_time_code_secret() {
-    let (idp, _otp, mut browser) = with_code();
+fn a_phone_added_after_the_password_and_code_step_up_never_carries_the_codes_secret() {
+    let (idp, otp, mut browser) = with_code();
+    // The session alone shows no code for a new phone.
     let account = text(&browser.get(&idp.url("/account")));
-    let link = attr(&account, "id=\"open-in-app\" href").unwrap();
+    assert!(!account.contains("nyckel-enroll") && !account.contains("otp="), "{account}");
+    let choice = post(&idp, &mut browser, "/account/add", &[("method", "phone")]);
+    assert_eq!(choice.status, 200, "{}", text(&choice));
+    let body = text(&choice);
+    assert!(body.contains("id=\"add-code\"") && body.contains("id=\"add-approve\""), "{body}");
+    assert!(!body.contains("nyckel-enroll"), "{body}");
+
+    let code = app_code(&idp, &otp, 0);
+    let wrong = [("method", "phone"), ("password", "fel"), ("code", code.as_str())];
+    let refused = post(&idp, &mut browser, "/account/add/code", &wrong);
+    assert_eq!(refused.status, 401, "{}", text(&refused));
+    assert!(text(&refused).contains("id=\"add-wrong-password\""));
+    assert!(!text(&refused).contains("nyckel-enroll"));
+
+    let right = [("method", "phone"), ("password", PASSWORD), ("code", code.as_str())];
+    let page = post(&idp, &mut browser, "/account/add/code", &right);
+    assert_eq!(page.status, 200, "{}", text(&page));
+    let page = text(&page);
+    let link = attr(&page, "id=\"open-in-app\" href").unwrap();
     let uri = EnrollUri::parse(&link).unwrap();
-    assert!(uri.otp.is_none(), "the session alone does not read the code's secret: {link}");
-    assert!(!account.contains("otp="), "nor as text: {account}");
+    assert!(uri.otp.is_none(), "the page does not read the code's secret back: {link}");
+    assert!(!page.contains("otp="), "nor as text: {page}");
+    let events = kinds(&idp);
+    assert!(events.iter().any(|(k, d, ip)| k == "step_up_passed"
+        && d == "add phone: password and one-time code"
+        && ip == "127.0.0.1"));
+    assert!(events
+        .iter()
+        .any(|(k, d, _)| k == "step_up_refused" && d == "add phone: wrong password"));
     // The administrator's code still carries it (for a new phone's app).
     let admin = EnrollUri::parse(&idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
     assert!(admin.unwrap().otp.is_some());

@@ -59,6 +59,8 @@ export function a11yTests(env) {
     const t = TEXT[lang];
     const name = `tilda-${lang}`;
     const vault = await newUser(name, { totp: true });
+    // The phone confirms adding a method below only if it was there before the session.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const page = await pageIn(lang);
     await page.goto(`${origin()}/signin`);
     await axeCheck(page, 'sign-in form', lang);
@@ -106,6 +108,22 @@ export function a11yTests(env) {
     await Promise.all([page.waitForNavigation(), page.click('#confirm-otp')]);
     await page.waitForSelector('#code-method');
     await axeCheck(page, 'account page, code activated', lang);
+    // "Lägg till telefon" with a phone already there: the step-up, its number, the new code.
+    await Promise.all([page.waitForNavigation(), page.click('#add-phone-button')]);
+    await page.waitForSelector('#add-what');
+    await axeCheck(page, 'add-method step-up page', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#add-approve')]);
+    const stepUp = Number((await page.textContent('#add-number')).trim());
+    await axeCheck(page, 'add-method number page', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#add-confirm')]);
+    await page.waitForSelector('#add-waiting');
+    await axeCheck(page, 'add-method number page, not approved yet', lang);
+    assert(outcome(await approve(vault, stepUp)) === 'approved', 'the step-up approved');
+    await Promise.all([page.waitForNavigation(), page.click('#add-confirm')]);
+    await page.waitForSelector('#qr');
+    await axeCheck(page, 'add-phone page after the step-up', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#add-done')]);
+    await page.waitForSelector('#signed-in');
 
     // The next sign-in offers the code instead of the phone: the code pages.
     await page.goto(`${origin()}/signin?username=${name}`);

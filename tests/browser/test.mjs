@@ -223,6 +223,8 @@ const pageState = (page) => page.getAttribute('#status', 'data-state');
 
 test('browser: password + `nyckel approve` with the number from the page reaches "signed in"', async () => {
   const vault = await newUser('anna', { totp: true });
+  // The phone confirms adding another one below only if it was there before the session.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   const page = await context.newPage();
   const number = await signInWithPassword(page, 'anna');
   await page.screenshot({ path: join(SHOTS, 'nyckel-signin-number.png'), fullPage: true });
@@ -241,9 +243,20 @@ test('browser: password + `nyckel approve` with the number from the page reaches
   await page.click('#next');
   await page.waitForSelector('#signed-in');
   assert((await page.textContent('#signed-in')).includes('anna'), 'account page for anna');
+  await page.screenshot({ path: join(SHOTS, 'nyckel-account.png'), fullPage: true });
+  // anna has a phone: adding another needs its fresh approval first (the session is not enough).
+  assert(!(await page.$('#qr')), 'no enrollment code on the session alone');
+  await Promise.all([page.waitForNavigation(), page.click('#add-phone-button')]);
+  await Promise.all([page.waitForNavigation(), page.click('#add-approve')]);
+  const stepUp = Number((await page.textContent('#add-number')).trim());
+  const asked = (await ok(vault, ['approve', '--json'])).json;
+  assert(asked.length === 1 && asked[0].app === 'Ditt konto: lägg till en inloggningsmetod', `the phone says what it approves: ${JSON.stringify(asked)}`);
+  assert(outcome(await approve(vault, stepUp)) === 'approved', 'the phone approved adding one');
+  await Promise.all([page.waitForNavigation(), page.click('#add-confirm')]);
+  await page.waitForSelector('#add-phone');
   assert(await page.$('#qr svg'), 'enrollment QR code as inline SVG');
   assert((await page.textContent('#enroll-uri')).startsWith('nyckel-enroll://v1?'), 'enrollment URI as text');
-  await page.screenshot({ path: join(SHOTS, 'nyckel-account.png'), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, 'nyckel-account-add-phone.png'), fullPage: true });
   // A second phone enrolls with the page's "Öppna i Nyckel" link: the page says so by itself,
   // without a reload (its script passes the CSP and watches the provider).
   const link = await page.getAttribute('#open-in-app', 'href');
@@ -261,8 +274,9 @@ test('browser: password + `nyckel approve` with the number from the page reaches
   const again = await fails(vault, ['approve', '--number', String(number), '--yes', '--wait', '1'], 2, 'no sign-in requests waiting');
   assert(outcome(again) === 'nothing_waiting', 'nothing waiting');
   const log = await signInLog(vault);
-  assert(log.length === 1, `one decision logged (${log.length})`);
-  expectLogged(log[0], 'approve', 'approved', 'anna');
+  assert(log.length === 2, `two decisions logged (${log.length})`);
+  expectLogged(log.find((e) => e.app === 'Nyckel IdP (webb)'), 'approve', 'approved', 'anna');
+  assert(log.some((e) => e.app === 'Ditt konto: lägg till en inloggningsmetod' && e.result === 'approved'), 'and the step-up to add a phone');
   // The OTP account that came with the enrollment gives codes.
   const codes = (await ok(vault, ['code', '--json'])).json;
   assert(codes.length === 1 && /^\d{6}$/.test(codes[0].code), 'a TOTP code for the enrolled account');

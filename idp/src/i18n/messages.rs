@@ -34,6 +34,10 @@ pub enum Msg {
     BadCredentials,
     NoPhoneSignin,
     NoDevice,
+    /// The place shown on the phone for a loopback client.
+    PlaceLoopback,
+    /// The place shown on the phone when it is not known.
+    PlaceUnknown,
     DevicesRevoked,
     PushPending,
     RateLimited,
@@ -140,6 +144,8 @@ impl Msg {
             BadCredentials => "Fel användarnamn eller lösenord.",
             NoPhoneSignin => "Telefoninloggning är inte aktiverad för kontot. Aktivera den i Nyckel-appen.",
             NoDevice => "Kontot har ingen registrerad telefon.",
+            PlaceLoopback => "Lokalt (loopback)",
+            PlaceUnknown => "Okänd plats",
             DevicesRevoked => "Kontots telefoner är spärrade. Be administratören om en ny registreringskod för att registrera en telefon.",
             PushPending => "En inloggning med lösenord väntar redan på godkännande. Godkänn eller neka den i Nyckel-appen, eller vänta tills den har gått ut.",
             RateLimited => "För många inloggningsförsök. Vänta några minuter.",
@@ -231,6 +237,8 @@ impl Msg {
             BadCredentials => "Wrong user name or password.",
             NoPhoneSignin => "Phone sign-in is not turned on for the account. Turn it on in the Nyckel app.",
             NoDevice => "The account has no registered phone.",
+            PlaceLoopback => "Local (loopback)",
+            PlaceUnknown => "Unknown place",
             DevicesRevoked => "The account's phones are blocked. Ask your administrator for a new enrollment code to register a phone.",
             PushPending => "A sign-in with password is already waiting for approval. Approve or deny it in the Nyckel app, or wait until it has expired.",
             RateLimited => "Too many sign-in attempts. Wait a few minutes.",

@@ -106,3 +106,11 @@ pub fn lost_no_method(lang: Lang, name: &str) -> String {
         ),
     }
 }
+
+/// The requesting application shown on the phone for a sign-in on the provider's own pages.
+pub fn web_app(lang: Lang, issuer: &str) -> String {
+    match lang {
+        Lang::Sv => format!("{issuer} (webb)"),
+        Lang::En => format!("{issuer} (web)"),
+    }
+}

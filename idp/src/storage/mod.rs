@@ -244,6 +244,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     ) -> Stored<Option<(String, bool)>>;
     /// A user's devices, oldest first.
     fn devices_of(&self, user_name: &str) -> Stored<Vec<DeviceInfo>>;
+    /// Removes the user's one-time-code secret and ends their browser sessions, recording
+    /// `otp_removed` from `ip`; `false` if they had none.
+    fn remove_otp_secret(&self, user: &UserId, ip: &str, now: i64) -> Stored<bool>;
     /// Whether a user has (had) devices.
     fn device_presence(&self, user: &UserId) -> Stored<DevicePresence>;
 
@@ -252,22 +255,26 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     /// Starts a sign-in for `user_name` atomically: reads what [`StartContext`] names (the
     /// time after the write lock, the rate-limit `window` back from it, the notifications of
     /// the last hour), asks `decide`, and applies its [`StartVerdict`]. Returns the verdict
-    /// and the number of devices notified (0 for a quiet request).
+    /// and the number of devices notified (0 for a quiet request). `excluded` names a device
+    /// the request must never reach: it is no target, gets no trigger, never lists the request
+    /// and cannot decide it.
     fn start_request(
         &self,
         user_name: &str,
         kind: RequestKind,
         window: &RateWindow<'_>,
+        excluded: Option<&DeviceId>,
         clock: &dyn Clock,
         decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
     ) -> Stored<(StartVerdict, usize)>;
     /// A request with its user's name.
     fn request(&self, id: &RequestId) -> Stored<Option<SignInRequest>>;
-    /// The user's pending, unexpired requests, newest first, at most `limit`; passwordless
-    /// ones only when `with_passwordless`.
+    /// The user's pending, unexpired requests as `device` sees them (none that excludes it),
+    /// newest first, at most `limit`; passwordless ones only when `with_passwordless`.
     fn pending_requests(
         &self,
         user: &UserId,
+        device: &DeviceId,
         now: i64,
         with_passwordless: bool,
         limit: u32,

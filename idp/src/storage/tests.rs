@@ -126,6 +126,7 @@ fn a_refused_start_writes_nothing_and_an_unknown_user_reaches_the_domain() {
             "nobody",
             RequestKind::Push,
             &RateWindow { seconds: 600, source: None },
+            None,
             &clock,
             &mut |c| {
                 seen_user = Some(c.user.is_some());
@@ -193,6 +194,7 @@ fn seeded() -> (tempfile::TempDir, SqliteStore) {
             "anna",
             RequestKind::Push,
             &RateWindow { seconds: 600, source: None },
+            None,
             &clock,
             &mut |c| {
                 assert_eq!((c.targets, c.recent, c.push_pending), (1, 0, false));
@@ -278,7 +280,7 @@ fn a_quiet_start_records_no_trigger_and_a_report_mutes_and_tells_the_administrat
     let clock = || 1030;
     let other = RateWindow { seconds: 600, source: Some("elsewhere") };
     let (verdict, notified) = store
-        .start_request("anna", RequestKind::Push, &other, &clock, &mut |c| {
+        .start_request("anna", RequestKind::Push, &other, None, &clock, &mut |c| {
             assert_eq!((c.recent, c.notified_last_hour), (0, 1), "another source's window");
             StartVerdict::Create(sign_in("r2", Some(QuietReason::BackOff), 1030))
         })
@@ -296,7 +298,7 @@ fn a_quiet_start_records_no_trigger_and_a_report_mutes_and_tells_the_administrat
     let clock = || 1040;
     let same = RateWindow { seconds: 600, source: Some("s") };
     store
-        .start_request("anna", RequestKind::Push, &same, &clock, &mut |c| {
+        .start_request("anna", RequestKind::Push, &same, None, &clock, &mut |c| {
             assert_eq!((c.recent, c.notified_last_hour), (2, 1), "the source's two requests");
             StartVerdict::Refuse(Error::RateLimited)
         })

@@ -225,6 +225,10 @@ impl Store for SqliteStore {
         devices::devices_of(&*self.pool.conn()?, user_name)
     }
 
+    fn remove_otp_secret(&self, user: &UserId, ip: &str, now: i64) -> Stored<bool> {
+        self.pool.write(|tx| one_time_codes::remove_secret(tx, user, ip, now))
+    }
+
     fn device_presence(&self, user: &UserId) -> Stored<DevicePresence> {
         devices::presence(&*self.pool.conn()?, user)
     }
@@ -234,10 +238,12 @@ impl Store for SqliteStore {
         user_name: &str,
         kind: RequestKind,
         window: &RateWindow<'_>,
+        excluded: Option<&DeviceId>,
         clock: &dyn Clock,
         decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
     ) -> Stored<(StartVerdict, usize)> {
-        self.pool.write(|tx| requests::start(tx, user_name, kind, window, clock.now(), decide))
+        self.pool
+            .write(|tx| requests::start(tx, user_name, kind, window, excluded, clock.now(), decide))
     }
 
     fn request(&self, id: &RequestId) -> Stored<Option<SignInRequest>> {
@@ -247,11 +253,12 @@ impl Store for SqliteStore {
     fn pending_requests(
         &self,
         user: &UserId,
+        device: &DeviceId,
         now: i64,
         with_passwordless: bool,
         limit: u32,
     ) -> Stored<Vec<SignInRequest>> {
-        requests::pending(&*self.pool.conn()?, user, now, with_passwordless, limit)
+        requests::pending(&*self.pool.conn()?, user, device, now, with_passwordless, limit)
     }
 
     fn decide_request(

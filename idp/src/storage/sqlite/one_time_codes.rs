@@ -18,7 +18,7 @@ pub(super) fn check(
     judge: &mut dyn FnMut(&CodeContext<'_>) -> OtpVerdict,
 ) -> Stored<(OtpVerdict, Option<UserId>)> {
     let (user, request) = match target {
-        CodeUse::Confirm(user) | CodeUse::StepUp(user) => ((*user).clone(), None),
+        CodeUse::Confirm(user, _) | CodeUse::StepUp(user) => ((*user).clone(), None),
         CodeUse::SignIn { request, .. } => {
             let found: Option<(UserId, String, String, i64)> = conn
                 .row(
@@ -63,12 +63,19 @@ pub(super) fn check(
         OtpVerdict::Accept { step } => {
             conn.exec("UPDATE users SET otp_last_step = ?2 WHERE id = ?1", params![user, step])?;
             match target {
-                CodeUse::Confirm(_) => {
+                CodeUse::Confirm(_, ip) => {
                     conn.exec(
                         "UPDATE users SET otp_confirmed_at = ?2 WHERE id = ?1",
                         params![user, now],
                     )?;
-                    add_event(conn, now, Some(&user), EventKind::OneTimeCodeConfirmed, "")?;
+                    add_event_from(
+                        conn,
+                        now,
+                        Some(&user),
+                        EventKind::OneTimeCodeConfirmed,
+                        "",
+                        ip,
+                    )?;
                 }
                 CodeUse::StepUp(_) => {}
                 CodeUse::SignIn { request, session } => {
@@ -106,7 +113,7 @@ pub(super) fn check(
                     detail,
                     request,
                 )?,
-                CodeUse::Confirm(_) | CodeUse::StepUp(_) => {
+                CodeUse::Confirm(..) | CodeUse::StepUp(_) => {
                     add_event(conn, now, Some(&user), EventKind::OneTimeCodeRefused, detail)?
                 }
             }
@@ -146,4 +153,19 @@ pub(super) fn add_secret(
         )
         .optional()?
         .and_then(|(s, c)| s.map(|s| (s, c))))
+}
+
+/// Removes the user's one-time-code secret (confirmed or not) and ends their browser
+/// sessions; `false` if they had none.
+pub(super) fn remove_secret(conn: &Connection, user: &UserId, ip: &str, now: i64) -> Stored<bool> {
+    let removed = conn.exec(
+        "UPDATE users SET otp_secret = NULL, otp_confirmed_at = NULL, otp_last_step = NULL
+         WHERE id = ?1 AND otp_secret IS NOT NULL",
+        [user],
+    )?;
+    if removed == 1 {
+        conn.exec("DELETE FROM sessions WHERE user_id = ?1", [user])?;
+        add_event_from(conn, now, Some(user), EventKind::OneTimeCodeRemoved, "", ip)?;
+    }
+    Ok(removed == 1)
 }

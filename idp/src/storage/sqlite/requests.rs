@@ -23,6 +23,7 @@ pub(super) fn start(
     user_name: &str,
     kind: RequestKind,
     window: &RateWindow<'_>,
+    excluded: Option<&DeviceId>,
     now: i64,
     decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
 ) -> Stored<(StartVerdict, usize)> {
@@ -39,10 +40,11 @@ pub(super) fn start(
     };
     let mut stmt = conn.prepare_cached(
         "SELECT d.id, d.push_token FROM devices d JOIN credentials c ON c.device_id = d.id
-         WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2",
+         WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2
+           AND (?3 IS NULL OR d.id != ?3)",
     )?;
     let targets: Vec<(String, Option<String>)> = stmt
-        .query_map(params![user.id, CredentialKind::for_request(kind).as_str()], |r| {
+        .query_map(params![user.id, CredentialKind::for_request(kind).as_str(), excluded], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<Result<_, _>>()?;
@@ -93,8 +95,8 @@ pub(super) fn start(
                 ],
             )?;
             conn.exec(
-                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash, notified, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash, notified, source, excluded_device)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![
                     new.id,
                     user.id,
@@ -109,7 +111,8 @@ pub(super) fn start(
                     RequestState::Pending.as_str(),
                     new.browser_token_hash,
                     new.push.quiet.is_none(),
-                    new.source
+                    new.source,
+                    excluded
                 ],
             )?;
             let b = new.push.budget;
@@ -160,12 +163,13 @@ macro_rules! request_columns {
 
 const REQUEST_COLUMNS: &str = request_columns!();
 
-/// A user's open requests, newest first (through `requests_user_state`).
+/// A user's open requests a device may see, newest first (through `requests_user_state`).
 pub(super) const PENDING: &str = concat!(
     "SELECT ",
     request_columns!(),
     " FROM requests r JOIN users u ON u.id = r.user_id
      WHERE r.user_id = ?1 AND r.state = ?2 AND r.expires_at > ?3 AND (r.kind = ?4 OR ?5)
+       AND (r.excluded_device IS NULL OR r.excluded_device != ?7)
      ORDER BY r.created_at DESC LIMIT ?6"
 );
 
@@ -221,6 +225,7 @@ pub(super) fn request(conn: &Connection, id: &RequestId) -> Stored<Option<SignIn
 pub(super) fn pending(
     conn: &Connection,
     user: &UserId,
+    device: &DeviceId,
     now: i64,
     with_passwordless: bool,
     limit: u32,
@@ -234,7 +239,8 @@ pub(super) fn pending(
                 now,
                 RequestKind::Push.as_str(),
                 with_passwordless,
-                limit
+                limit,
+                device
             ],
             read_request,
         )?
@@ -260,12 +266,14 @@ pub(super) fn decide(
     let Some((sign_count, credential_revoked, device_revoked, device)) = cred else {
         return Ok(DecideVerdict::Refuse(Error::UnknownCredential));
     };
-    let req: Option<(String, i64, i64, UserId)> = conn
-        .row("SELECT state, number, expires_at, user_id FROM requests WHERE id = ?1", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+    let req: Option<(String, i64, i64, UserId, Option<String>)> = conn
+        .row(
+            "SELECT state, number, expires_at, user_id, excluded_device FROM requests WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
         .optional()?;
-    let Some((state, number, expires_at, user)) = req else {
+    let Some((state, number, expires_at, user, excluded_device)) = req else {
         return Ok(DecideVerdict::Refuse(Error::NotFound("request")));
     };
     let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
@@ -277,6 +285,7 @@ pub(super) fn decide(
         sign_count,
         credential_revoked,
         device_revoked,
+        excluded: excluded_device.as_deref() == Some(device.as_str()),
     };
     let verdict = judge(&ctx);
     match &verdict {

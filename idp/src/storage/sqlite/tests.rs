@@ -156,14 +156,14 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
     let mut seen = None;
     let window = RateWindow { seconds: 600, source: Some("203.0.113.7") };
     store
-        .start_request("anna", RequestKind::Push, &window, &clock, &mut |c| {
+        .start_request("anna", RequestKind::Push, &window, None, &clock, &mut |c| {
             seen = Some((c.recent, c.notified_last_hour, c.targets));
             StartVerdict::RateLimited
         })
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v10_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v11_snapshot.sql"));
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     let mut seen = None;
     let window = RateWindow { seconds: 60, source: None };
     store
-        .start_request("anna", RequestKind::Push, &window, &clock, &mut |c| {
+        .start_request("anna", RequestKind::Push, &window, None, &clock, &mut |c| {
             seen = Some(c.notified_last_hour);
             StartVerdict::RateLimited
         })
@@ -219,10 +219,55 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v10_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v11_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
     );
     assert!(plan.contains("requests_notified"), "{plan}");
+}
+
+#[test]
+fn migrations_one_to_eleven_give_exactly_the_frozen_version_11_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9 {
+        c.execute_batch(step).unwrap();
+    }
+    c.execute_batch(include_str!("schema_v10_push_budget_index.sql")).unwrap();
+    c.execute_batch(include_str!("schema_v11_step_up_exclusion.sql")).unwrap();
+    assert_eq!(schema_of(&c), include_str!("schema_v11_snapshot.sql"));
+}
+
+#[test]
+fn a_version_10_database_keeps_its_requests_reaching_every_device() {
+    use crate::model::{DeviceId, UserId};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for step in STEPS_TO_V9 {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(include_str!("schema_v10_push_budget_index.sql")).unwrap();
+        c.execute_batch(
+            "INSERT INTO users (id, name, created_at) VALUES ('u1', 'anna', 1);
+             INSERT INTO devices (id, user_id, name, push_token, created_at)
+             VALUES ('d1', 'u1', 'phone', 't', 1), ('d2', 'u1', 'other', 't', 1);
+             INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state)
+             VALUES ('r1', 'u1', 'push', x'01', 42, 'a', 'i', 'l', 990, 1110, 'pending');
+             PRAGMA user_version = 10;",
+        )
+        .unwrap();
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    // An earlier request excludes no device: both still see it.
+    for device in ["d1", "d2"] {
+        let seen =
+            store.pending_requests(&UserId::new("u1"), &DeviceId::new(device), 1000, false, 16);
+        assert_eq!(seen.unwrap().len(), 1, "{device}");
+    }
+    drop(store);
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v11_snapshot.sql"));
 }

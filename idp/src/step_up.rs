@@ -1,0 +1,275 @@
+//! A fresh step-up on the account page: what a signed-in user proves, besides the browser
+//! session, before the page revokes a lost phone or adds a sign-in method. A stolen session
+//! alone must neither lock the owner out nor bring its own method.
+//!
+//! The two step-ups: an approval, with number matching, from another of the user's phones (a
+//! push request started here, which never reaches the phone a lost-phone step-up is about, and
+//! counts only if the approving device was there before the session began); or the password
+//! and a one-time code, each within its own guessing limits. Only methods the user had before
+//! the browser session began count: the session cannot vouch for what it added itself (a
+//! user without any method adds their first one on the session alone).
+
+use nyckel_core::protocol::wire::b64;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::guessing;
+use crate::ids::{random_bytes, token_hash};
+use crate::model::{
+    CompletionVerdict, DeviceId, DeviceInfo, EventKind, NewSession, RequestId, RequestState, UserId,
+};
+use crate::otp::{self, CodeRefusal};
+use crate::signin::{self, Kind, SigninFrom, Started};
+use crate::storage::Store;
+
+/// What a step-up is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// Revoking this phone, reported lost: it never sees the request and cannot approve it.
+    Lost(DeviceId),
+    /// Adding a phone (an enrollment code).
+    AddPhone,
+    /// Adding a one-time-code method (its secret).
+    AddCode,
+}
+
+impl Purpose {
+    /// The phone the step-up's request must never reach.
+    fn excluded(&self) -> Option<&DeviceId> {
+        match self {
+            Purpose::Lost(device) => Some(device),
+            Purpose::AddPhone | Purpose::AddCode => None,
+        }
+    }
+
+    /// What the administrator's events say it was for.
+    pub(crate) fn detail(&self) -> String {
+        match self {
+            Purpose::Lost(device) => format!("lost {device}"),
+            Purpose::AddPhone => "add phone".to_owned(),
+            Purpose::AddCode => "add one-time code".to_owned(),
+        }
+    }
+}
+
+/// The step-ups a user has in a browser session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StepUps {
+    /// Active phones added before the session, other than an excluded one (each can approve).
+    pub other_phones: usize,
+    /// A password and a one-time code confirmed before the session: the second way.
+    pub password_and_code: bool,
+    /// When the session began.
+    pub session_started: i64,
+}
+
+impl StepUps {
+    /// Whether any step-up is possible.
+    pub(crate) fn any(&self) -> bool {
+        self.other_phones > 0 || self.password_and_code
+    }
+}
+
+/// The outcome of a step-up attempt that did not fail on storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Checked {
+    /// Passed, by the way named (for the events).
+    Passed(&'static str),
+    /// The approval has not come yet (the request still waits).
+    Waiting,
+    /// The excluded phone itself approved (it never should have seen the request): refused,
+    /// and the request is dead.
+    ApprovedByExcluded,
+    /// A phone added after this browser session began approved: refused, the request is dead
+    /// (the session alone could have added it).
+    ApprovedByNewPhone,
+    /// The request is over without an approval (denied, wrong number, expired, superseded).
+    NotApproved,
+    /// The password is wrong.
+    WrongPassword,
+    /// The one-time code was refused.
+    Code(CodeRefusal),
+    /// No step-up of this kind is possible for the user.
+    Unavailable,
+}
+
+fn active(d: &&DeviceInfo) -> bool {
+    d.revoked_at.is_none()
+}
+
+/// The step-ups `name` has in browser session `session` (token), not counting `excluded`.
+pub(crate) fn step_ups(
+    store: &dyn Store,
+    name: &str,
+    session: &str,
+    excluded: Option<&DeviceId>,
+) -> Result<StepUps, Error> {
+    let started = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
+    let devices = store.devices_of(name)?;
+    let other_phones = devices
+        .iter()
+        .filter(active)
+        .filter(|d| excluded.is_none_or(|x| d.device_id != x.as_str()) && d.created_at < started)
+        .count();
+    let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
+    let code = user.otp_secret.is_some() && user.otp_confirmed_at.is_some_and(|t| t < started);
+    Ok(StepUps {
+        other_phones,
+        password_and_code: code && user.password_hash.is_some(),
+        session_started: started,
+    })
+}
+
+/// Starts the approval step-up for `purpose`: a push request for `name` that another phone
+/// approves with the number the page shows (`from.app` says on the phone what is approved);
+/// `None` when no phone can.
+pub(crate) fn start_approval(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    session: &str,
+    purpose: &Purpose,
+    from: &SigninFrom,
+) -> Result<Option<Started>, Error> {
+    let excluded = purpose.excluded();
+    if step_ups(store, name, session, excluded)?.other_phones == 0 {
+        return Ok(None);
+    }
+    signin::start_excluding(store, cfg, name, Kind::Push, from, excluded).map(Some)
+}
+
+/// Checks the approval step-up: request `id` (with the page's status token) must have been
+/// approved, in time, by a live credential of `user` on a device that is not excluded and was
+/// added before the browser session `session` began. The request is used up either way once
+/// it was approved. A refusal is recorded (`step_up_refused`).
+#[allow(clippy::too_many_arguments)] // each is one fact of the step-up
+pub(crate) fn check_approval(
+    store: &dyn Store,
+    cfg: &Config,
+    (user, name): (&UserId, &str),
+    purpose: &Purpose,
+    session: &str,
+    (id, token): (&str, &str),
+    ip: &str,
+) -> Result<Checked, Error> {
+    signin::check_token(store, id, token)?;
+    let excluded = purpose.excluded();
+    let started = step_ups(store, name, session, excluded)?.session_started;
+    let devices = store.devices_of(name)?;
+    let added_before =
+        |d: &DeviceId| devices.iter().any(|i| i.device_id == d.as_str() && i.created_at < started);
+    // The completion opens a session nobody holds (its token is dropped here).
+    let unheld = b64(&random_bytes(32));
+    let new_session = NewSession { token_hash: token_hash(&unheld), ttl: 1 };
+    let mut by_excluded = false;
+    let mut too_new = false;
+    let mut wrong_user = false;
+    let mut state = RequestState::Pending;
+    let done =
+        store.complete_request(&RequestId::new(id), &new_session, &*cfg.clock, &mut |c| {
+            state = c.state;
+            if c.user != *user {
+                wrong_user = true;
+                return CompletionVerdict::Refuse(Error::NotFound("request"));
+            }
+            let approved = c.state == RequestState::Approved;
+            // Defence in depth: the excluded phone cannot decide the request at all.
+            if approved && excluded.is_some() && c.approver_device.as_ref() == excluded {
+                by_excluded = true;
+                return CompletionVerdict::Expire;
+            }
+            if approved && !c.approver_device.as_ref().is_some_and(added_before) {
+                too_new = true;
+                return CompletionVerdict::Expire;
+            }
+            signin::judge_completion(c)
+        })?;
+    let Some((_, verdict)) = done else { return Err(Error::NotFound("request")) };
+    if wrong_user {
+        return Err(Error::NotFound("request"));
+    }
+    let refused = |why: &str| refused(store, cfg, user, purpose, why, ip);
+    if by_excluded {
+        refused("approved by the lost phone")?;
+        tracing::warn!(purpose = %purpose.detail(), "the excluded phone approved; refused");
+        return Ok(Checked::ApprovedByExcluded);
+    }
+    if too_new {
+        refused("approved by a phone added during this session")?;
+        return Ok(Checked::ApprovedByNewPhone);
+    }
+    match verdict {
+        CompletionVerdict::Complete => Ok(Checked::Passed("another phone's approval")),
+        CompletionVerdict::Expire => {
+            refused("approved too late")?;
+            Ok(Checked::NotApproved)
+        }
+        CompletionVerdict::Refuse(_) if state == RequestState::Pending => Ok(Checked::Waiting),
+        CompletionVerdict::Refuse(_) => {
+            refused(&format!("request {}", state.as_str()))?;
+            Ok(Checked::NotApproved)
+        }
+    }
+}
+
+/// Checks the password-and-code step-up: `password` within the guessing limits, then a
+/// one-time code (its own wrong-code limit). The caller holds a hashing slot.
+#[allow(clippy::too_many_arguments)] // each is one fact of the step-up
+pub(crate) fn check_password_and_code(
+    store: &dyn Store,
+    cfg: &Config,
+    (user, name): (&UserId, &str),
+    purpose: &Purpose,
+    session: &str,
+    (password, code): (&str, &str),
+    ip: &str,
+) -> Result<Checked, Error> {
+    if !step_ups(store, name, session, purpose.excluded())?.password_and_code {
+        return Ok(Checked::Unavailable);
+    }
+    let checked = guessing::check_password(store, &cfg.guessing, &*cfg.clock, name, password, ip)?;
+    if checked.as_ref() != Some(user) {
+        refused(store, cfg, user, purpose, "wrong password", ip)?;
+        return Ok(Checked::WrongPassword);
+    }
+    if let Err(r) = otp::step_up(store, cfg, user, code)? {
+        // The code's refusal is in the log already (otp_refused).
+        return Ok(Checked::Code(r));
+    }
+    Ok(Checked::Passed("password and one-time code"))
+}
+
+/// Records a passed step-up (`step_up_passed`: what for, how, from where).
+pub(crate) fn passed(
+    store: &dyn Store,
+    cfg: &Config,
+    user: &UserId,
+    purpose: &Purpose,
+    how: &str,
+    ip: &str,
+) -> Result<(), Error> {
+    let detail = format!("{}: {how}", purpose.detail());
+    store.record_event(user, EventKind::StepUpPassed, &detail, ip, cfg.clock.now())?;
+    Ok(())
+}
+
+fn refused(
+    store: &dyn Store,
+    cfg: &Config,
+    user: &UserId,
+    purpose: &Purpose,
+    why: &str,
+    ip: &str,
+) -> Result<(), Error> {
+    let detail = format!("{}: {why}", purpose.detail());
+    store.record_event(user, EventKind::StepUpRefused, &detail, ip, cfg.clock.now())?;
+    Ok(())
+}
+
+/// Whether `name` already has a sign-in method (an active phone or a confirmed one-time
+/// code): then adding another needs a step-up; without one the session adds the first.
+pub(crate) fn has_method(store: &dyn Store, name: &str) -> Result<bool, Error> {
+    let phone = store.devices_of(name)?.iter().any(|d| d.revoked_at.is_none());
+    let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
+    Ok(phone || (user.otp_secret.is_some() && user.otp_confirmed_at.is_some()))
+}
