@@ -217,6 +217,8 @@ pub fn added_keys(counter_or_period: &str) -> Vec<String> {
 }
 
 mod images;
+#[cfg(unix)]
+pub mod kill;
 #[allow(unused_imports)]
 pub use images::{finder_pattern_grid, qr_image, side_by_side};
 

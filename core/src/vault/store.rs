@@ -200,6 +200,14 @@ impl Vault {
         if !path.is_file() {
             return Err(VaultError::NoVault(path.display().to_string()));
         }
+        // Refused before SQLite sees it: opened as it is, SQLite would create the `-wal` and
+        // `-shm` files with the vault's read-only mode and leave them, and every write would
+        // fail even after the vault is made writable again. (Checked from the mode, not by
+        // opening it for writing: closing another descriptor of a database file drops this
+        // process's SQLite locks on it.)
+        if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(VaultError::Storage(format!("{} is read-only", path.display())));
+        }
         let read_only = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -1294,3 +1294,25 @@ fn lock_leaves_no_copy_of_the_vault_key_in_memory() {
     let key = Zeroizing::new(inverted.iter().map(|b| !b).collect::<Vec<u8>>());
     assert_eq!(copies_in_memory(&key), 1);
 }
+
+/// A read-only vault is refused before SQLite opens it, so it leaves no `-wal`/`-shm` with
+/// its read-only mode behind that would keep every write failing once it is writable again.
+#[cfg(unix)]
+#[test]
+fn a_read_only_vault_is_refused_and_leaves_no_side_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let mode = |m| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(0o400);
+    assert!(matches!(Vault::open(&path), Err(VaultError::Storage(_))));
+    let names: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "only the vault: {names:?}");
+    mode(0o600);
+    let mut v = reopen(&path);
+    v.add(totp(b"another secret!!", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 2);
+}

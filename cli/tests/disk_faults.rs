@@ -1,0 +1,180 @@
+//! A full disk and a read-only vault, through the built binary. A write that cannot be made
+//! is a typed error (exit 1 and one `nyckel: ` line, never a panic or a signal), nothing
+//! stored is lost or changed, no HOTP code is shown that was not saved, and the vault works
+//! again once space or write access returns.
+//!
+//! A full disk is made without root or a mount: the child runs under `RLIMIT_FSIZE`, so a
+//! write past the limit fails with `EFBIG` (SIGXFSZ, which would kill it, is ignored) —
+//! for SQLite the same failed `write` a full disk gives. The limit is swept from nothing
+//! up to more than the vault needs, so the failure lands in each file and phase of a write.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+use common::*;
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// `cmd` with files limited to `bytes` (and SIGXFSZ ignored, as `ulimit -f` in a shell
+/// that traps it).
+fn disk_full_at(mut cmd: Command, bytes: u64) -> Command {
+    // SAFETY: between fork and exec only async-signal-safe calls: signal(2), setrlimit(2).
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: bytes, rlim_max: bytes };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
+
+/// Byte limits from none to more than any file of a small vault reaches.
+const LIMITS: [u64; 12] =
+    [0, 100, 1024, 4096, 4200, 8192, 12_000, 32_768, 40_000, 65_536, 98_304, 1 << 20];
+
+/// A failed write: exit 1, a single `nyckel:` line that says what happened, nothing on stdout.
+fn assert_typed_failure(run: &Run, what: &str) {
+    run.fails(1, "");
+    assert!(run.stdout.is_empty(), "{what}: printed {:?} though it failed", run.stdout);
+    let last = run.stderr.lines().last().unwrap().to_lowercase();
+    assert!(
+        last.contains("disk") || last.contains("space") || last.contains("write"),
+        "{what}: the error says what failed: {}",
+        run.stderr
+    );
+}
+
+fn list(v: &TestVault) -> serde_json::Value {
+    v.run(&["list", "--json"]).json()
+}
+
+#[test]
+fn a_full_disk_is_a_typed_error_and_the_vault_survives_it() {
+    let v = TestVault::new();
+    let hotp = v.add(&format!("otpauth://hotp/Bank:anna?secret={RFC_SECRET}&counter=0"));
+    let hotp = hotp.to_string();
+    let mut shown: Vec<String> = Vec::new();
+    let (mut failed, mut succeeded) = (0, 0);
+    for (round, limit) in LIMITS.iter().enumerate() {
+        // One account, then a file of twenty (several pages: all or none).
+        let uri = format!("otpauth://totp/Full:u{round}?secret={}", secret(round, 99));
+        let file = v.file(&format!("list{round}.txt"));
+        let lines: Vec<String> = (0..20)
+            .map(|j| format!("otpauth://totp/Imp{round}:u{j}?secret={}", secret(round, j)))
+            .collect();
+        std::fs::write(&file, lines.join("\n")).unwrap();
+        for args in [vec!["add", uri.as_str()], vec!["import", file.to_str().unwrap()]] {
+            let before = list(&v);
+            let run = output(disk_full_at(v.cmd(&args), *limit), &args, None);
+            let after = list(&v);
+            if run.code == 0 {
+                succeeded += 1;
+                assert!(after.as_array().unwrap().len() > before.as_array().unwrap().len());
+            } else {
+                failed += 1;
+                assert_typed_failure(&run, &format!("{} at limit {limit}", args[0]));
+                assert_eq!(after, before, "limit {limit}: a failed {} changed the vault", args[0]);
+            }
+        }
+        // A HOTP code is shown only once its counter is saved: never twice.
+        let args = ["code", &hotp];
+        let run = output(disk_full_at(v.cmd(&args), *limit), &args, None);
+        if run.code == 0 {
+            let code = run.stdout.trim().to_owned();
+            assert!(!shown.contains(&code), "limit {limit}: HOTP code {code} shown twice");
+            shown.push(code);
+        } else {
+            assert_typed_failure(&run, &format!("HOTP at limit {limit}"));
+        }
+        // With space back: the vault opens and works (every TOTP account has its code).
+        let codes = v.run(&["code", "--json"]).json();
+        assert_eq!(codes.as_array().unwrap().len(), list(&v).as_array().unwrap().len() - 1);
+        let code = v.run(&["code", &hotp]).ok().trim().to_owned();
+        assert!(!shown.contains(&code), "HOTP code {code} shown twice");
+        shown.push(code);
+    }
+    assert!(failed > 0 && succeeded > 0, "the sweep hit both sides: {failed} failed");
+}
+
+/// Distinct base32 secrets per round and entry.
+fn secret(round: usize, entry: usize) -> String {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut s = RFC_SECRET.as_bytes().to_vec();
+    (s[0], s[1], s[2]) = (alphabet[round % 32], alphabet[entry % 32], alphabet[entry / 32 % 32]);
+    String::from_utf8(s).unwrap()
+}
+
+/// The test's own user when it is not root; as root (where file modes do not bind), the
+/// vault is handed to `nobody` and the commands run as `nobody`.
+struct Owner {
+    uid: Option<u32>,
+}
+
+impl Owner {
+    fn of(v: &TestVault) -> Owner {
+        if !rustix::process::geteuid().is_root() {
+            return Owner { uid: None };
+        }
+        let nobody = 65534;
+        for entry in std::fs::read_dir(v.dir.path()).unwrap() {
+            std::os::unix::fs::chown(entry.unwrap().path(), Some(nobody), Some(nobody)).unwrap();
+        }
+        std::os::unix::fs::chown(v.dir.path(), Some(nobody), Some(nobody)).unwrap();
+        Owner { uid: Some(nobody) }
+    }
+
+    fn run(&self, v: &TestVault, args: &[&str]) -> Run {
+        let mut cmd = v.cmd(args);
+        if let Some(uid) = self.uid {
+            cmd.uid(uid).gid(uid);
+        }
+        output(cmd, args, None)
+    }
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn a_read_only_vault_or_folder_is_a_typed_error_and_nothing_changes() {
+    let v = TestVault::new();
+    let hotp = v.add(&format!("otpauth://hotp/Bank:anna?secret={RFC_SECRET}&counter=0"));
+    v.add(&format!("otpauth://totp/Site:anna?secret={}", &RFC_SECRET[..16]));
+    let owner = Owner::of(&v);
+    let content = owner.run(&v, &["list", "--json"]).json();
+    let uri = "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXP";
+    let writes: [&[&str]; 3] =
+        [&["add", uri], &["rename", "Site", "--note", "x"], &["code", &hotp.to_string()]];
+    for (what, path, mode, back) in [
+        ("read-only vault file", v.path.clone(), 0o400, 0o600),
+        ("read-only folder", v.dir.path().to_owned(), 0o500, 0o700),
+    ] {
+        chmod(&path, mode);
+        for args in writes {
+            let run = owner.run(&v, args);
+            run.fails(1, "");
+            assert!(run.stdout.is_empty(), "{what}: {args:?} printed {:?}", run.stdout);
+            let last = run.stderr.lines().last().unwrap().to_lowercase();
+            assert!(
+                last.contains("read-only")
+                    || last.contains("readonly")
+                    || last.contains("permission"),
+                "{what}: {args:?}: {}",
+                run.stderr
+            );
+        }
+        chmod(&path, back);
+        assert_eq!(owner.run(&v, &["list", "--json"]).json(), content, "{what}");
+    }
+    // Write access back: every write works.
+    for args in writes {
+        owner.run(&v, args).ok();
+    }
+}
