@@ -27,6 +27,11 @@ mod recovery;
 mod test_hooks;
 mod transfer;
 mod vault;
+mod wiping_alloc;
+
+/// Every block the library frees is zeroed first: see `wiping_alloc` for what that wipes.
+#[global_allocator]
+static ALLOCATOR: wiping_alloc::WipingAllocator = wiping_alloc::WipingAllocator;
 
 pub use approvals::{
     EnrollmentInfo, FetchFailure, NyckelApprovals, PendingRequests, RemovedEnrollment,
@@ -56,6 +61,10 @@ uniffi::setup_scaffolding!("nyckel");
 
 #[cfg(test)]
 mod approvals_tests;
+#[cfg(test)]
+mod memory_tests;
+#[cfg(test)]
+mod misuse_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -26,6 +26,9 @@ pub mod protocol;
 pub mod random;
 pub mod recovery;
 pub mod secret;
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod test_support;
 pub mod transfer;
 pub mod vault;
 

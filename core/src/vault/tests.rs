@@ -1228,46 +1228,8 @@ fn a_hotp_counter_that_can_show_no_code_is_refused() {
     assert_eq!(v.next_hotp(last.id).unwrap().value, hotp(u64::MAX - 1).code_at(0).unwrap().value);
 }
 
-/// How many copies of `needle` the process's writable memory holds (Linux), read through
-/// /proc/self/mem in chunks that are wiped after use so the scan adds no copies of its own.
 #[cfg(target_os = "linux")]
-fn copies_in_memory(needle: &[u8]) -> usize {
-    use std::io::{Read, Seek, SeekFrom};
-    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
-    let mut mem = std::fs::File::open("/proc/self/mem").unwrap();
-    let mut chunk = Zeroizing::new(vec![0u8; 1 << 20]);
-    let chunk_start = chunk.as_ptr() as u64;
-    let chunk_end = chunk_start + chunk.len() as u64;
-    let mut hits = 0;
-    for line in maps.lines() {
-        let mut fields = line.split_whitespace();
-        let (range, perms) = (fields.next().unwrap(), fields.next().unwrap());
-        if !perms.starts_with("rw") || line.contains("[vvar") || line.contains("[vsyscall") {
-            continue;
-        }
-        let (start, end) = range.split_once('-').unwrap();
-        let (mut at, end) =
-            (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
-        while at < end {
-            // Never read the chunk into itself: the copy would repeat what it read before.
-            if (chunk_start..chunk_end).contains(&at) {
-                at = chunk_end;
-                continue;
-            }
-            let end = if (at..end).contains(&chunk_start) { chunk_start } else { end };
-            let len = ((end - at) as usize).min(chunk.len());
-            let buf = &mut chunk[..len];
-            if mem.seek(SeekFrom::Start(at)).is_err() || mem.read_exact(buf).is_err() {
-                break;
-            }
-            hits += buf.windows(needle.len()).filter(|w| *w == needle).count();
-            buf.fill(0);
-            // Overlap chunks so a copy across a boundary is still seen.
-            at += (len as u64).saturating_sub(needle.len() as u64 - 1).max(1);
-        }
-    }
-    hits
-}
+use crate::test_support::copies_in_memory;
 
 #[cfg(target_os = "linux")]
 #[test]
