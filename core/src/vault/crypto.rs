@@ -92,8 +92,10 @@ pub fn seal_with(
 ) -> Result<Vec<u8>, SealError> {
     let nonce = random::array::<NONCE_LEN>(random).map_err(|_| SealError::Random)?;
     let mut buf = plaintext.to_vec();
-    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
-        .map_err(|_| SealError::Random)?;
+    let sealed =
+        key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf);
+    super::registers::wipe_vector_registers();
+    sealed.map_err(|_| SealError::Random)?;
     let mut out = Vec::with_capacity(NONCE_LEN + buf.len());
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&buf);
@@ -112,8 +114,9 @@ pub fn open_with(
     let (nonce, ct) = sealed.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError::Truncated)?;
     let mut buf = Zeroizing::new(ct.to_vec());
-    let len =
-        key.open_in_place(nonce, Aad::from(aad), &mut buf).map_err(|_| SealError::Auth)?.len();
+    let opened = key.open_in_place(nonce, Aad::from(aad), &mut buf).map(|plain| plain.len());
+    super::registers::wipe_vector_registers();
+    let len = opened.map_err(|_| SealError::Auth)?;
     buf.truncate(len);
     Ok(buf)
 }

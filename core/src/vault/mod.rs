@@ -11,6 +11,7 @@ mod crypto;
 mod enrollments;
 mod error;
 mod records;
+mod registers;
 mod schema;
 mod slots;
 mod snapshot;
