@@ -51,7 +51,7 @@ pub struct EntryOutcome {
 pub struct ImportReport {
     /// The format read.
     pub format: Format,
-    /// Every entry, in file order.
+    /// Every entry, in the order of [`super::Parsed::entries`].
     pub entries: Vec<EntryOutcome>,
     /// True when the vault was changed (not a dry run, and either nothing failed or
     /// `keep_good` was asked for).

@@ -17,7 +17,7 @@ pub struct Candidate {
     pub warnings: Vec<Warning>,
 }
 
-/// One entry of a file, in file order.
+/// One entry of a file, in file order (2FAS: in its list order, `order.position`).
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// 1-based position in the file.

@@ -23,6 +23,8 @@ mod uri_list;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod twofas_tests;
 
 pub use apply::{apply, EntryOutcome, ImportOptions, ImportReport, Outcome};
 pub use candidate::{Candidate, Entry};
@@ -136,7 +138,7 @@ impl std::fmt::Display for Format {
 pub struct Parsed {
     /// The format read.
     pub format: Format,
-    /// Every entry of the file, in file order.
+    /// Every entry of the file, in file order (2FAS: in its list order).
     pub entries: Vec<Entry>,
     /// Things in the file that are not accounts and were passed over on purpose (Bitwarden
     /// logins without a TOTP field, …), said so the summary can show them.

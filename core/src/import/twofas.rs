@@ -1,6 +1,15 @@
 //! 2FAS backups, schemas 1–4, plain or encrypted (`servicesEncrypted` =
 //! `b64(ciphertext‖tag):b64(salt):b64(iv)`, PBKDF2-HMAC-SHA256 with 10,000 iterations,
 //! AES-256-GCM; `reference` is a known text under the same password, the password check).
+//!
+//! What differs between schemas (2FAS's own readers: iOS `ExchangeData` for 1–2,
+//! `ExchangeData2` for 3–4; Android's `BackupContent`) is only what Nyckel does not keep:
+//! schemas 1–2 name a service by a legacy `type` and `icon.brand`, 3–4 by `serviceTypeID`,
+//! `icon.iconCollection` and carry `otp.link` and `otp.source`. The one-time-code fields
+//! (`secret`, `otp.issuer/account/label/digits/period/algorithm/counter/tokenType`) and the
+//! encryption are the same in all four; schema 4 added the `STEAM` token type. A field left
+//! out means 2FAS's default (TOTP, SHA1, 6 digits, 30 s). Services are imported in 2FAS's
+//! list order (`order.position`), as 2FAS itself restores them.
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -42,7 +51,16 @@ pub(super) fn read(text: &str, password: Option<&str>) -> Result<Vec<Entry>, Imp
         None => file.get("services").cloned().ok_or_else(|| malformed("no services list"))?,
     };
     let list = services.as_array().ok_or_else(|| malformed("services is not a list"))?;
-    Ok(list.iter().enumerate().map(|(i, s)| service(i + 1, s)).collect())
+    let mut entries: Vec<(i64, Entry)> =
+        list.iter().enumerate().map(|(i, s)| (list_position(s), service(i + 1, s))).collect();
+    // Stable: services without a position keep their file order, after the others.
+    entries.sort_by_key(|(position, _)| *position);
+    Ok(entries.into_iter().map(|(_, entry)| entry).collect())
+}
+
+/// Where 2FAS listed a service (`order.position`); `i64::MAX` when the file does not say.
+fn list_position(service: &Value) -> i64 {
+    service.get("order").and_then(|o| o.get("position")).and_then(Value::as_i64).unwrap_or(i64::MAX)
 }
 
 /// One `ciphertext‖tag:salt:iv` triple.
