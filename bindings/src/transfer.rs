@@ -241,6 +241,16 @@ fn summary(report: import::ImportReport) -> ImportSummary {
     }
 }
 
+fn export_result(out: export::Export) -> Arc<ExportResult> {
+    Arc::new(ExportResult {
+        format: out.format,
+        bytes: out.bytes,
+        qr_payloads: out.qr_uris,
+        exported: out.exported,
+        left_out: left_out(out.left_out),
+    })
+}
+
 fn left_out(items: Vec<export::LeftOut>) -> Vec<LeftOut> {
     items.into_iter().map(|l| LeftOut { label: l.label, reason: l.reason }).collect()
 }
@@ -298,7 +308,8 @@ impl NyckelVault {
     /// Writes an export (recorded in the activity log). `password` is required for `Nyckel`
     /// and `AegisEncrypted` (`InvalidInput` without one); `kdf` sets a Nyckel backup's
     /// Argon2id cost (default 64 MiB × 5; tests pass `kdfMinimum()`). Device-bound sign-in
-    /// keys and managed secrets never leave: they are in `leftOut`.
+    /// keys and managed secrets never leave: they are in `leftOut`. The vault is held only
+    /// to read the accounts and to log: other calls go on while the KDF runs.
     #[uniffi::method(default(password = None, kdf = None))]
     pub fn export(
         &self,
@@ -306,49 +317,31 @@ impl NyckelVault {
         password: Option<String>,
         kdf: Option<KdfSettings>,
     ) -> Result<Arc<ExportResult>, NyckelError> {
-        let password = password.map(Zeroizing::new);
-        let options = ExportOptions {
-            password: password.as_deref().map(|p| &p[..]),
-            backup_kdf: kdf.map(KdfParams::from).unwrap_or(export::backup::BACKUP_KDF),
-        };
-        let out = self.with_open(|v| export::export(v, format, options))?;
-        Ok(Arc::new(ExportResult {
-            format: out.format,
-            bytes: out.bytes,
-            qr_payloads: out.qr_uris,
-            exported: out.exported,
-            left_out: left_out(out.left_out),
-        }))
+        self.export_with(format, password, kdf, |pending| pending.write())
     }
 
     /// Derives the key of automatic backups from the recovery passphrase or code (Argon2id,
-    /// default 64 MiB × 5, run with the vault mutex held) and returns it sealed under the vault
-    /// key, for the app to keep (useless without this unlocked vault). The password is not
-    /// kept. `Locked`, `InvalidInput` (empty password, weak KDF).
+    /// default 64 MiB × 5, run without holding the vault: other calls go on meanwhile) and
+    /// returns it sealed under the vault key, for the app to keep (useless without this
+    /// unlocked vault). The password is not kept. `Locked`, `InvalidInput` (empty password,
+    /// weak KDF).
     #[uniffi::method(default(kdf = None))]
     pub fn auto_backup_key(
         &self,
         password: String,
         kdf: Option<KdfSettings>,
     ) -> Result<Vec<u8>, NyckelError> {
-        let password = Zeroizing::new(password);
-        let params = kdf.map(KdfParams::from).unwrap_or(export::backup::BACKUP_KDF);
-        self.with_open(|v| export::auto_backup_key(v, &password, params))
+        self.auto_backup_key_with(password, kdf, export::backup::BackupKey::derive)
     }
 
     /// An automatic backup: a Nyckel backup of every exportable account sealed with the key
     /// `auto_backup_key` returned (no Argon2id), opening with the recovery passphrase or code.
-    /// Logged (`Exported`, `auto-backup`). `InvalidInput` for a key of another vault,
-    /// `Locked`, `Closed`.
+    /// Logged (`Exported`, `auto-backup`) when it holds other accounts than the last one
+    /// logged, or none was logged in the last 24 hours (an HOTP step or a rename alone adds
+    /// no entry that day). `InvalidInput` for a key of another vault, `Locked`, `Closed`.
     pub fn auto_backup(&self, sealed_key: Vec<u8>) -> Result<Arc<ExportResult>, NyckelError> {
-        let out = self.with_open(|v| export::auto_backup(v, &sealed_key))?;
-        Ok(Arc::new(ExportResult {
-            format: out.format,
-            bytes: out.bytes,
-            qr_payloads: out.qr_uris,
-            exported: out.exported,
-            left_out: left_out(out.left_out),
-        }))
+        let now = nyckel_core::clock::Clock::now(&nyckel_core::clock::SystemClock);
+        self.with_open(|v| export::auto_backup(v, &sealed_key, now)).map(export_result)
     }
 
     /// A hex digest of the stored accounts that changes with every add, edit, reorder,
@@ -361,6 +354,46 @@ impl NyckelVault {
 }
 
 impl NyckelVault {
+    /// [`NyckelVault::export`] with its slow step (`write`: Argon2id or scrypt) passed in, run
+    /// with the vault mutex released between reading the accounts and logging.
+    pub(crate) fn export_with(
+        &self,
+        format: ExportFormat,
+        password: Option<String>,
+        kdf: Option<KdfSettings>,
+        write: impl FnOnce(
+            export::PendingExport<'_>,
+        ) -> Result<export::WrittenExport, export::ExportError>,
+    ) -> Result<Arc<ExportResult>, NyckelError> {
+        let password = password.map(Zeroizing::new);
+        let options = ExportOptions {
+            password: password.as_deref().map(|p| &p[..]),
+            backup_kdf: kdf.map(KdfParams::from).unwrap_or(export::backup::BACKUP_KDF),
+        };
+        let pending = self.with_open(|v| export::prepare(v, format, options))?;
+        let written = write(pending)?;
+        self.with_open(|v| written.record(v)).map(export_result)
+    }
+
+    /// [`NyckelVault::auto_backup_key`] with its Argon2id step passed in, run with the vault
+    /// mutex released between drawing the salt and sealing the key.
+    pub(crate) fn auto_backup_key_with(
+        &self,
+        password: String,
+        kdf: Option<KdfSettings>,
+        derive: impl FnOnce(
+            &str,
+            KdfParams,
+            [u8; 16],
+        ) -> Result<export::backup::BackupKey, export::ExportError>,
+    ) -> Result<Vec<u8>, NyckelError> {
+        let password = Zeroizing::new(password);
+        let params = kdf.map(KdfParams::from).unwrap_or(export::backup::BACKUP_KDF);
+        let salt = self.with_open(|v| export::auto_backup_salt(v))?;
+        let key = derive(&password, params, salt)?;
+        self.with_open(|v| export::seal_auto_backup_key(v, &key))
+    }
+
     fn apply_import(
         &self,
         parsed: import::Parsed,

@@ -237,3 +237,80 @@ fn automatic_backups_use_the_kept_key_and_the_fingerprint_says_when_one_is_due()
     let err = v.auto_backup_key("  ".into(), None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+/// Runs `slow` (an export or a key derivation whose slow step is held at a gate) on a thread
+/// and checks that, while that step is under way, another thread's `codes()` on the same
+/// vault completes: the step runs with the vault mutex released. Ordering by channels only;
+/// the timeouts only turn a deadlock (a held mutex) into a failure instead of a hang.
+fn another_call_proceeds_while<T: Send + 'static>(
+    v: &Arc<NyckelVault>,
+    slow: impl FnOnce(Arc<NyckelVault>, Box<dyn FnOnce() + Send>) -> T + Send + 'static,
+) -> T {
+    use std::sync::mpsc::channel;
+    use std::time::Duration;
+    let guard = Duration::from_secs(120);
+    let (started_tx, started) = channel();
+    let (release, release_rx) = channel::<()>();
+    let gate: Box<dyn FnOnce() + Send> = Box::new(move || {
+        started_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+    });
+    let worker = {
+        let v = Arc::clone(v);
+        std::thread::spawn(move || slow(v, gate))
+    };
+    started.recv_timeout(guard).expect("the slow step began");
+    let (done_tx, done) = channel();
+    let reader = {
+        let v = Arc::clone(v);
+        std::thread::spawn(move || done_tx.send(v.codes()).unwrap())
+    };
+    let codes = done.recv_timeout(guard).expect("codes() waited for the slow step: mutex held");
+    assert_eq!(codes.unwrap().len(), 1);
+    reader.join().unwrap();
+    release.send(()).unwrap();
+    worker.join().unwrap()
+}
+
+#[test]
+fn an_export_and_a_backup_key_derive_with_the_vault_free_for_other_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = new_vault(&dir, "concurrent");
+    v.add_uri(uri(1), false).unwrap();
+
+    let exported = another_call_proceeds_while(&v, |v, gate| {
+        v.export_with(ExportFormat::Nyckel, Some("pw".into()), Some(kdf_minimum()), |pending| {
+            gate();
+            pending.write()
+        })
+    });
+    let restored = new_vault(&dir, "restored");
+    let file = exported.unwrap().bytes();
+    restored.import_file(file, None, Some("pw".into()), false, false).unwrap();
+    assert_eq!(secrets_of(&restored), secrets_of(&v));
+
+    let key = another_call_proceeds_while(&v, |v, gate| {
+        v.auto_backup_key_with("K7PQA-MX3DE".into(), Some(kdf_minimum()), |pw, params, salt| {
+            gate();
+            nyckel_core::export::backup::BackupKey::derive(pw, params, salt)
+        })
+    });
+    let file = v.auto_backup(key.unwrap()).unwrap().bytes();
+    let again = new_vault(&dir, "again");
+    again.import_file(file, None, Some("K7PQA-MX3DE".into()), false, false).unwrap();
+    assert_eq!(secrets_of(&again), secrets_of(&v));
+}
+
+#[test]
+fn an_export_whose_vault_locks_while_it_derives_is_refused_and_not_handed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = new_vault(&dir, "locks");
+    v.add_uri(uri(1), false).unwrap();
+    let locker = Arc::clone(&v);
+    let out = v.export_with(ExportFormat::Nyckel, Some("pw".into()), Some(kdf_minimum()), |p| {
+        locker.lock().unwrap();
+        p.write()
+    });
+    // It could not be logged, so it does not leave.
+    assert_eq!(out.unwrap_err(), NyckelError::Locked);
+}

@@ -27,6 +27,11 @@ fn filled() -> (tempfile::TempDir, Vault) {
     (d, v)
 }
 
+/// The time the vault stamps its entries with (the system clock).
+fn now() -> i64 {
+    crate::clock::Clock::now(&crate::clock::SystemClock)
+}
+
 fn options(password: Option<&str>) -> ExportOptions<'_> {
     ExportOptions { password, backup_kdf: KdfParams::FLOOR }
 }
@@ -310,8 +315,8 @@ fn an_automatic_backup_is_sealed_with_the_kept_key_and_opens_with_the_password()
     let (_d, mut v) = filled();
     let key = auto_backup_key(&v, "K7PQA-MX3DE-AAAAB", KdfParams::FLOOR).unwrap();
     assert!(!key.windows(5).any(|w| w == b"K7PQA"), "the password is not kept");
-    let first = auto_backup(&mut v, &key).unwrap();
-    let second = auto_backup(&mut v, &key).unwrap();
+    let first = auto_backup(&mut v, &key, now()).unwrap();
+    let second = auto_backup(&mut v, &key, now()).unwrap();
     assert_ne!(first.bytes, second.bytes, "a fresh nonce each time");
     for out in [&first, &second] {
         assert_eq!(reimport(&out.bytes, Some("K7PQA-MX3DE-AAAAB")).1, originals(&v));
@@ -323,13 +328,13 @@ fn an_automatic_backup_is_sealed_with_the_kept_key_and_opens_with_the_password()
     assert_eq!(first.exported.len(), URIS.len());
     // The key opens only in its own vault, and not while locked.
     let (_d2, mut other) = filled();
-    assert!(matches!(auto_backup(&mut other, &key), Err(ExportError::BackupKey)));
+    assert!(matches!(auto_backup(&mut other, &key, now()), Err(ExportError::BackupKey)));
     let mut damaged = key.clone();
     damaged[3] ^= 1;
-    assert!(matches!(auto_backup(&mut v, &damaged), Err(ExportError::BackupKey)));
+    assert!(matches!(auto_backup(&mut v, &damaged, now()), Err(ExportError::BackupKey)));
     v.lock();
     assert!(matches!(
-        auto_backup(&mut v, &key),
+        auto_backup(&mut v, &key, now()),
         Err(ExportError::Vault(crate::vault::VaultError::Locked))
     ));
     assert!(matches!(
@@ -376,4 +381,93 @@ fn the_content_fingerprint_moves_with_every_change_and_only_then() {
     v.delete(added.id).unwrap();
     let after_delete = v.content_fingerprint().unwrap();
     assert_ne!(after_delete, after_add);
+}
+
+/// The automatic-backup entries in the log, newest first, as their account ids.
+fn auto_backup_entries(v: &Vault) -> Vec<Vec<i64>> {
+    v.activity(1000)
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.event {
+            ActivityEvent::Exported { account_ids, format } if format == AUTO_BACKUP_FORMAT => {
+                Some(account_ids)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn automatic_backups_are_logged_once_a_day_and_whenever_other_accounts_leave() {
+    let (_d, mut v) = filled();
+    let key = auto_backup_key(&v, "K7PQA-MX3DE-AAAAB", KdfParams::FLOOR).unwrap();
+    let t = now();
+    auto_backup(&mut v, &key, t).unwrap();
+    assert_eq!(auto_backup_entries(&v).len(), 1, "the first backup is logged");
+    // HOTP steps, a rename and a new order refresh the file but add no entry that day.
+    let hotp = v.accounts().unwrap().into_iter().find(|a| a.params.kind == OtpKind::Hotp).unwrap();
+    v.next_hotp(hotp.id).unwrap();
+    let step = auto_backup(&mut v, &key, t + 60).unwrap();
+    v.next_hotp(hotp.id).unwrap();
+    auto_backup(&mut v, &key, t + 120).unwrap();
+    let edit = crate::vault::AccountEdit { name: Some("renamed".into()), ..Default::default() };
+    v.update(hotp.id, edit).unwrap();
+    let mut ids: Vec<i64> = v.accounts().unwrap().iter().map(|a| a.id).collect();
+    ids.reverse();
+    v.reorder(&ids).unwrap();
+    auto_backup(&mut v, &key, t + 180).unwrap();
+    assert_eq!(auto_backup_entries(&v).len(), 1);
+    // Every refreshed file still holds the current accounts (the counter moved on).
+    let restored = reimport(&step.bytes, Some("K7PQA-MX3DE-AAAAB")).1;
+    assert!(restored.iter().any(|(p, _)| p.kind == OtpKind::Hotp && p.counter == 10301));
+    // A new account leaves at once: logged with it, though the day is not over.
+    let params = otpauth::parse("otpauth://totp/New:n?secret=JBSWY3DPEHPK3PXQ").unwrap().params;
+    let added = v.add(params, "", DuplicatePolicy::Reject).unwrap();
+    auto_backup(&mut v, &key, t + 240).unwrap();
+    let entries = auto_backup_entries(&v);
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].contains(&added.id));
+    // A deletion changes what the file holds: logged too.
+    v.delete(added.id).unwrap();
+    auto_backup(&mut v, &key, t + 300).unwrap();
+    assert_eq!(auto_backup_entries(&v).len(), 3);
+    auto_backup(&mut v, &key, t + 360).unwrap();
+    assert_eq!(auto_backup_entries(&v).len(), 3);
+    // Another export in between is no automatic backup: the last one still counts.
+    export(&mut v, ExportFormat::Otpauth, options(None)).unwrap();
+    auto_backup(&mut v, &key, t + 420).unwrap();
+    assert_eq!(auto_backup_entries(&v).len(), 3);
+    // A day after the last entry (the log's times are the system clock's), the same
+    // accounts are logged again.
+    auto_backup(&mut v, &key, t + AUTO_BACKUP_LOG_INTERVAL + 420).unwrap();
+    assert_eq!(auto_backup_entries(&v).len(), 4);
+}
+
+#[test]
+fn the_export_steps_write_what_export_writes_and_log_only_when_recorded() {
+    let (_d, mut v) = filled();
+    let sevens: std::sync::Arc<dyn crate::random::Random> =
+        std::sync::Arc::new(|b: &mut [u8]| b.fill(7));
+    v.set_random(sevens);
+    let logged = |v: &Vault| v.activity(1000).unwrap().len();
+    for format in ExportFormat::ALL {
+        let whole = export(&mut v, format, options(Some("correct horse"))).unwrap();
+        let before = logged(&v);
+        let written = prepare(&v, format, options(Some("correct horse"))).unwrap().write().unwrap();
+        assert_eq!(logged(&v), before, "{format:?}: nothing logged before record");
+        let stepped = written.record(&mut v).unwrap();
+        assert_eq!(logged(&v), before + 1, "{format:?}");
+        assert_eq!((stepped.bytes, stepped.qr_uris), (whole.bytes, whole.qr_uris), "{format:?}");
+    }
+    // The password is checked in the first step, before anything is read or drawn.
+    assert!(matches!(
+        prepare(&v, ExportFormat::Nyckel, options(None)),
+        Err(ExportError::PasswordRequired(_))
+    ));
+    // The key steps make a key that backs up like the one-call key.
+    let salt = auto_backup_salt(&v).unwrap();
+    let derived = backup::BackupKey::derive("pw-of-ten-chars", KdfParams::FLOOR, salt).unwrap();
+    let sealed = seal_auto_backup_key(&v, &derived).unwrap();
+    let out = auto_backup(&mut v, &sealed, now()).unwrap();
+    assert_eq!(reimport(&out.bytes, Some("pw-of-ten-chars")).1, originals(&v));
 }

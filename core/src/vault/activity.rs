@@ -127,10 +127,19 @@ impl Vault {
 
     /// The newest `limit` entries, newest first.
     pub fn activity(&self, limit: usize) -> Result<Vec<ActivityEntry>, VaultError> {
+        let limit = limit.min(i64::MAX as usize) as i64;
+        self.entries("SELECT id, at, sealed FROM activity ORDER BY id DESC LIMIT ?1", limit)
+    }
+
+    /// The entries recorded after `after` (Unix seconds, exclusive), newest first.
+    pub fn activity_after(&self, after: i64) -> Result<Vec<ActivityEntry>, VaultError> {
+        self.entries("SELECT id, at, sealed FROM activity WHERE at > ?1 ORDER BY id DESC", after)
+    }
+
+    fn entries(&self, sql: &str, arg: i64) -> Result<Vec<ActivityEntry>, VaultError> {
         self.key()?;
-        let mut st =
-            self.conn.prepare("SELECT id, at, sealed FROM activity ORDER BY id DESC LIMIT ?1")?;
-        let rows = st.query_map([limit.min(i64::MAX as usize) as i64], |r| {
+        let mut st = self.conn.prepare(sql)?;
+        let rows = st.query_map([arg], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
         })?;
         rows.map(|row| {
