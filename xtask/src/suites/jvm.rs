@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{import_fixtures, provider_binary, RecordedPids};
+use super::{import_fixtures, provider_binary, RecordedPids, FROM_KOTLIN};
 use crate::bindings;
 use crate::cmd::Cmd;
 use crate::report::{judge, read_junit_dir, Counts};
@@ -32,6 +32,9 @@ pub fn kotlin(ws: &mut Workspace) -> Result<Counts> {
     if let Some(fixtures) = import_fixtures(ws) {
         env.push(("NYCKEL_IMPORT_FIXTURES", fixtures.to_string()));
     }
+    let cross_platform = ws.path(FROM_KOTLIN);
+    remove(&cross_platform)?;
+    env.push(("NYCKEL_CROSS_PLATFORM_OUT", cross_platform.to_string()));
     let counts = tools.compile_and_run(ws, &out, &sources, "app.nyckel", &env)?;
     drop(pids);
     Ok(counts)

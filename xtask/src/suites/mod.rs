@@ -115,6 +115,12 @@ impl Drop for RecordedPids {
     }
 }
 
+/// Where the Kotlin suite's `CrossPlatformBackupTest` writes an automatic backup (and its
+/// manifest) for the Swift suite's `CrossPlatformBackupTests` to restore: below the
+/// repository, which the Swift chroot mounts. Emptied when the Kotlin suite starts, so in a
+/// full run the Swift suite reads this run's file; the Swift test skips visibly without it.
+const FROM_KOTLIN: &str = "target/cross-platform/from-kotlin";
+
 /// `../shared/fixtures/import/aegis-testdata` beside the repository (real export files of
 /// other apps, docs/import.md) when it exists; the tests that read it skip visibly otherwise.
 fn import_fixtures(ws: &Workspace) -> Option<camino::Utf8PathBuf> {

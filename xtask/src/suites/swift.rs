@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{import_fixtures, provider_binary, RecordedPids};
+use super::{import_fixtures, provider_binary, RecordedPids, FROM_KOTLIN};
 use crate::bindings::{self, install};
 use crate::report::{judge, read_junit, Counts};
 use crate::toolchains::{chroot_mount_point, in_swift_chroot, provision};
@@ -33,6 +33,10 @@ pub fn nyckel_kit(ws: &mut Workspace) -> Result<Counts> {
     if let Some(dir) = import_fixtures(ws) {
         copy_dir(&dir, &fixtures)?;
         env.push(("NYCKEL_IMPORT_FIXTURES", format!("{}/import-fixtures", staged.chroot)));
+    }
+    // The backup the Kotlin suite wrote in this run (or an earlier one when `swift` runs alone).
+    if ws.path(FROM_KOTLIN).join("manifest.txt").is_file() {
+        env.push(("NYCKEL_FROM_KOTLIN", format!("{}/{FROM_KOTLIN}", chroot_mount_point(ws))));
     }
     let package = format!("{}/ios/NyckelKit", chroot_mount_point(ws));
     let counts = swift_test(
