@@ -34,6 +34,8 @@ pub struct Config {
     pub guessing: GuessingLimits,
     /// The per-user budget of push notifications (back-off, quiet mode, mute after a report).
     pub push_budget: PushBudgetLimits,
+    /// How many sign-in requests a user has open at once, and which are kept past that.
+    pub open_requests: OpenRequestLimits,
     /// Limits of the HTTP server (connections, timeouts, concurrent password hashing).
     pub server: ServerLimits,
     /// The provider clock (Unix seconds): core's [`SystemClock`] by default. Tests pass one
@@ -56,6 +58,7 @@ impl std::fmt::Debug for Config {
             .field("session_ttl", &self.session_ttl)
             .field("guessing", &self.guessing)
             .field("push_budget", &self.push_budget)
+            .field("open_requests", &self.open_requests)
             .field("server", &self.server)
             .field("now", &self.clock.now())
             .finish()
@@ -77,6 +80,7 @@ impl Default for Config {
             session_ttl: 8 * 3600,
             guessing: GuessingLimits::default(),
             push_budget: PushBudgetLimits::default(),
+            open_requests: OpenRequestLimits::default(),
             server: ServerLimits::default(),
             clock: Arc::new(SystemClock),
         }
@@ -155,6 +159,30 @@ impl Default for PushBudgetLimits {
             forget_after: 86_400,
             mute_after_report: 86_400,
         }
+    }
+}
+
+/// Coexisting sign-in requests (`docs/protocol.md` §7): a new request replaces only the open
+/// requests from its own source address, so an attacker elsewhere cannot supersede the real
+/// user's. Past `per_user` open requests, the oldest *quiet* one from an address the user
+/// never signed in from makes room; a notified request and a request from a recognised
+/// address are never replaced by a quiet one.
+#[derive(Clone, Debug)]
+pub struct OpenRequestLimits {
+    /// Open requests per user past which the oldest quiet, unrecognised one is replaced (8;
+    /// at most 16, what the app lists).
+    pub per_user: usize,
+    /// How far back a completed sign-in makes its source address recognised, seconds
+    /// (30 days).
+    pub recognised_for: i64,
+    /// How many of the user's most recent such addresses are recognised (4; looked for among
+    /// the user's last 64 completed sign-ins).
+    pub recognised_sources: u32,
+}
+
+impl Default for OpenRequestLimits {
+    fn default() -> Self {
+        OpenRequestLimits { per_user: 8, recognised_for: 30 * 86_400, recognised_sources: 4 }
     }
 }
 

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lost", 2),
     ("step_up", 2),
     ("push_budget", 2),
+    ("open_requests", 2),
     ("admin", 2),
     ("identity", 2),
     ("verify", 2),

@@ -42,6 +42,7 @@ mod guessing;
 mod identity;
 mod lost;
 mod oidc;
+mod open_requests;
 mod otp;
 mod push_budget;
 mod signin;
@@ -66,7 +67,7 @@ mod oidc_model;
 mod qr;
 
 pub use admin::{Enrollment, MAX_PASSWORD};
-pub use config::{Config, GuessingLimits, PushBudgetLimits, ServerLimits};
+pub use config::{Config, GuessingLimits, OpenRequestLimits, PushBudgetLimits, ServerLimits};
 pub use eam::service::EamSpec;
 pub use eam_model::EamMethod;
 pub use error::Error;

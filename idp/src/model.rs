@@ -445,6 +445,25 @@ pub(crate) struct NewSignIn {
     pub source: String,
     /// Notify or not, and the budget to store.
     pub push: PushPlan,
+    /// The user's open requests it replaces (state `superseded`): the same source's, and past
+    /// the bound the ones `open_requests::admit` chose.
+    pub replaces: Vec<RequestId>,
+}
+
+/// One of a user's open (pending, unexpired) sign-in requests, as a new start sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct OpenRequest {
+    /// Id.
+    pub id: RequestId,
+    /// Push or passwordless.
+    pub kind: RequestKind,
+    /// Creation time.
+    pub created_at: i64,
+    /// A notification was sent for it (not quiet).
+    pub notified: bool,
+    /// The counter key of the address it came from (`guessing::source_key`; '' before
+    /// version 9).
+    pub source: String,
 }
 
 /// What the domain sees when it decides whether a sign-in may start, read inside the store's
@@ -456,8 +475,11 @@ pub(crate) struct StartContext<'a> {
     pub user: Option<&'a User>,
     /// Devices with a live credential of the request's kind (push targets).
     pub targets: usize,
-    /// A password sign-in is waiting for the user.
-    pub push_pending: bool,
+    /// The user's open (pending, unexpired) requests, either kind.
+    pub open: &'a [OpenRequest],
+    /// The user's recognised sources: the addresses (source keys) of their completed
+    /// sign-ins in the recognition window, newest first, at most as many as asked.
+    pub recognised: &'a [String],
     /// Requests of this kind created for the user in the rate-limit window (`push`: from
     /// the same source address only).
     pub recent: i64,
@@ -471,10 +493,10 @@ pub(crate) enum StartVerdict {
     Refuse(crate::error::Error),
     /// Over the rate limit: the refusal is recorded as an event.
     RateLimited,
-    /// Create the request: supersede older pending ones (all for a push request, passwordless
-    /// ones for a passwordless request), record a push trigger per target unless the plan is
-    /// quiet (then a `push_quiet` event), store the budget, and record an event.
-    Create(NewSignIn),
+    /// Create the request: mark the open requests it replaces `superseded` (and the user's
+    /// pending requests past their expiry `expired`), record a push trigger per target unless
+    /// the plan is quiet (then a `push_quiet` event), store the budget, and record an event.
+    Create(Box<NewSignIn>),
 }
 
 /// What the domain sees when it judges an assertion's decision, read inside the store's
@@ -498,6 +520,8 @@ pub(crate) struct DecideContext {
     /// The request names the credential's device as one it must never reach (the phone a
     /// lost-phone step-up is about).
     pub excluded: bool,
+    /// The request's user's push budget.
+    pub push_budget: PushBudget,
 }
 
 /// The domain's judgement of an assertion, applied by the store in the same transaction.
@@ -520,8 +544,8 @@ pub(crate) enum DecideVerdict {
         block_until: Option<i64>,
         /// Mute the user's notifications until then (a report; never shortens a mute).
         mute_until: Option<i64>,
-        /// Forget the user's unanswered notifications (an approval).
-        reset_unanswered: bool,
+        /// The user's push budget to store (an approval: `push_budget::answered`).
+        push_budget: Option<PushBudget>,
     },
 }
 
@@ -910,6 +934,8 @@ pub(crate) struct CodeContext<'a> {
     pub failures: &'a [i64],
     /// For a sign-in: the request (`None`: no such request).
     pub request: Option<CodeRequest>,
+    /// The user's push budget (a sign-in by code is the user's presence, like an approval).
+    pub push_budget: PushBudget,
 }
 
 /// The domain's verdict on a one-time code, which the store applies.
@@ -920,6 +946,8 @@ pub(crate) enum OtpVerdict {
     Accept {
         /// Its time step.
         step: i64,
+        /// For a sign-in: the user's push budget to store (`push_budget::answered`).
+        push_budget: Option<PushBudget>,
     },
     /// Not the code of any step in the window: record a failure.
     Wrong,

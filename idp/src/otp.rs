@@ -8,7 +8,8 @@
 //! before the last accepted step is refused as reused); at most [`MAX_WRONG`] wrong or reused
 //! codes per user in [`WRONG_WINDOW`] seconds, then every code is refused, unchecked, until
 //! the oldest failure leaves the window. A sign-in by code completes the user's pending push
-//! request (whose password was checked when it started) instead of the phone's approval.
+//! request (whose password was checked when it started) instead of the phone's approval, and
+//! like an approval it is the user's presence for the push budget (`push_budget::answered`).
 
 use nyckel_core::codes::totp;
 use nyckel_core::otpauth::{decode_secret, Algorithm};
@@ -19,6 +20,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::ids::{random_bytes, token_hash};
 use crate::model::{CodeContext, CodeUse, NewSession, OtpVerdict, RequestId, RequestState, UserId};
+use crate::push_budget;
 use crate::signin;
 use crate::storage::Store;
 
@@ -85,7 +87,11 @@ pub(crate) fn judge(ctx: &CodeContext<'_>, code: &str, confirming: bool) -> OtpV
     });
     match matching {
         Some(step) if ctx.last_step.is_some_and(|last| step <= last) => OtpVerdict::Reused,
-        Some(step) => OtpVerdict::Accept { step },
+        Some(step) => {
+            // A sign-in by code is the user's presence, as an approval in the app would be.
+            let push_budget = ctx.request.map(|_| push_budget::answered(ctx.push_budget));
+            OtpVerdict::Accept { step, push_budget }
+        }
         None => OtpVerdict::Wrong,
     }
 }
@@ -265,7 +271,7 @@ fn log(verdict: &OtpVerdict, user: Option<&UserId>, purpose: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::CodeRequest;
+    use crate::model::{CodeRequest, PushBudget};
 
     const SECRET: &str = "JBSWY3DPEHPK3PXP";
     const NOW: i64 = 1_700_000_015;
@@ -287,15 +293,25 @@ mod tests {
                 state: RequestState::Pending,
                 expires_at: NOW + 60,
             }),
+            push_budget: BUDGET,
         }
+    }
+
+    /// The user's push budget: six unanswered notifications (quiet), the last at NOW − 100.
+    const BUDGET: PushBudget =
+        PushBudget { unanswered: 6, sent_at: NOW - 100, tried_at: NOW - 50, muted_until: 0 };
+
+    /// What a right code for a sign-in stores: the budget with one notification answered.
+    fn accept(step: i64) -> OtpVerdict {
+        OtpVerdict::Accept { step, push_budget: Some(push_budget::answered(BUDGET)) }
     }
 
     #[test]
     fn the_current_code_and_one_step_either_side_are_accepted_once() {
         let step = NOW / 30;
-        assert_eq!(judge(&ctx(&[], None), &code_at(NOW), false), OtpVerdict::Accept { step });
+        assert_eq!(judge(&ctx(&[], None), &code_at(NOW), false), accept(step));
         for (t, s) in [(NOW - 30, step - 1), (NOW + 30, step + 1)] {
-            assert_eq!(judge(&ctx(&[], None), &code_at(t), false), OtpVerdict::Accept { step: s });
+            assert_eq!(judge(&ctx(&[], None), &code_at(t), false), accept(s));
         }
         for t in [NOW - 60, NOW + 60] {
             assert_eq!(judge(&ctx(&[], None), &code_at(t), false), OtpVerdict::Wrong, "{t}");
@@ -303,10 +319,7 @@ mod tests {
         // A step at or before the last accepted one is a reuse, even within the window.
         assert_eq!(judge(&ctx(&[], Some(step)), &code_at(NOW), false), OtpVerdict::Reused);
         assert_eq!(judge(&ctx(&[], Some(step)), &code_at(NOW - 30), false), OtpVerdict::Reused);
-        assert_eq!(
-            judge(&ctx(&[], Some(step)), &code_at(NOW + 30), false),
-            OtpVerdict::Accept { step: step + 1 }
-        );
+        assert_eq!(judge(&ctx(&[], Some(step)), &code_at(NOW + 30), false), accept(step + 1));
     }
 
     #[test]
@@ -348,7 +361,14 @@ mod tests {
         let unconfirmed = CodeContext { confirmed: false, ..ctx(&[], None) };
         assert_eq!(judge(&unconfirmed, &right, false), OtpVerdict::Unavailable);
         let confirming = CodeContext { request: None, ..unconfirmed };
-        assert!(matches!(judge(&confirming, &right, true), OtpVerdict::Accept { .. }));
+        // A confirmation (or a step-up) is no sign-in: the push budget is left alone.
+        let step = NOW / 30;
+        assert_eq!(
+            judge(&confirming, &right, true),
+            OtpVerdict::Accept { step, push_budget: None }
+        );
+        let step_up = CodeContext { request: None, ..ctx(&[], None) };
+        assert_eq!(judge(&step_up, &right, false), OtpVerdict::Accept { step, push_budget: None });
         let again = CodeContext { request: None, ..ctx(&[], None) };
         assert_eq!(judge(&again, &right, true), OtpVerdict::Unavailable);
         let none = CodeContext { secret: None, ..ctx(&[], None) };

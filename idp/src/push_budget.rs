@@ -4,11 +4,15 @@
 //! Judged on what the store read under its write lock, in the same transaction as the
 //! request it belongs to (like `guessing.rs` for passwords).
 //!
-//! Every notification counts as unanswered until an approval: a few are free, then each waits
-//! an exponentially growing back-off after the previous one, then none is sent until the user
-//! approves a request. A report mutes notifications for a while, and no user gets more than
-//! `per_hour` in any hour. The budget never refuses a request, so an attacker who knows the
-//! password cannot lock the real user out: at most, the user has to open the app.
+//! Every notification counts as unanswered: a few are free, then each waits an exponentially
+//! growing back-off after the previous one, then none is sent (quiet mode). The user's presence
+//! — an approval in the app, or a sign-in completed with a one-time code — answers one: it
+//! takes one off the count and lets the next notification go out without waiting
+//! ([`answered`]), so the user's own next sign-in is notified, but an attacker who keeps the
+//! budget spent gets one notification per presence of the user, never a fresh allowance. A
+//! report mutes notifications for a while, and no user gets more than `per_hour` in any hour.
+//! The budget never refuses a request, so an attacker who knows the password cannot lock the
+//! real user out: at most, the user has to open the app.
 
 use crate::config::PushBudgetLimits;
 use crate::model::{PushBudget, PushPlan, QuietReason};
@@ -60,6 +64,14 @@ pub(crate) fn judge(
     PushPlan { quiet, budget }
 }
 
+/// The budget after the user was present (approved a request in the app, or completed a
+/// sign-in with a one-time code): one notification fewer counts as unanswered, and the next
+/// one need not wait out the back-off — exactly the credit of one notification, never a reset
+/// (the hourly limit and the mute stay as they are).
+pub(crate) fn answered(b: PushBudget) -> PushBudget {
+    PushBudget { unanswered: b.unanswered.saturating_sub(1).max(0), sent_at: 0, ..b }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,8 +106,57 @@ mod tests {
             run(b(6, 1000, 1000), 0, 1000 + 86_400),
             ("notify".into(), b(1, 87_400, 87_400))
         );
-        // An approval stores unanswered = 0: free again.
-        assert_eq!(run(b(0, 1000, 1000), 6, 1001).0, "notify");
+        // The user's presence answers one: exactly one more notification, then quiet again.
+        let present = answered(b(6, 1000, 1000));
+        assert_eq!(present, b(5, 0, 1000));
+        let (verdict, after) = run(present, 6, 1001);
+        assert_eq!((verdict.as_str(), after), ("notify", b(6, 1001, 1001)));
+        assert_eq!(run(after, 7, 1002).0, "unanswered");
+    }
+
+    #[test]
+    fn presence_answers_one_notification_and_never_refills_the_free_ones() {
+        // A user who answers every notification is always notified.
+        let mut budget = PushBudget::default();
+        for i in 0..20 {
+            let plan = judge(budget, 1, 1000 + i * 600, &PushBudgetLimits::default());
+            assert_eq!(plan.quiet, None, "sign-in {i}");
+            budget = answered(plan.budget);
+            assert_eq!((budget.unanswered, budget.sent_at), (0, 0));
+        }
+        // Inside the back-off, a presence lets the next notification out at once, only one.
+        let waiting = b(4, 1000, 1000);
+        assert_eq!(run(waiting, 4, 1001).0, "back_off");
+        let (verdict, after) = run(answered(waiting), 4, 1001);
+        assert_eq!((verdict.as_str(), after.unanswered), ("notify", 4));
+        assert_eq!(run(after, 5, 1002).0, "back_off");
+        // Never below zero, and the mute stays.
+        let muted = PushBudget { muted_until: 9000, ..b(0, 5, 5) };
+        assert_eq!(answered(muted), PushBudget { muted_until: 9000, ..b(0, 0, 5) });
+        assert_eq!(answered(b(i64::MIN, 1, 1)).unanswered, 0);
+    }
+
+    #[test]
+    fn an_attacker_keeping_the_budget_spent_gets_one_notification_per_user_approval() {
+        let limits = PushBudgetLimits::default();
+        let mut budget = PushBudget::default();
+        let mut sent = Vec::new();
+        // One attempt every 30 s for an hour; the user approves at minutes 20, 35 and 50.
+        for step in 0..120 {
+            let now = 10_000 + step * 30;
+            if [40, 70, 100].contains(&step) {
+                budget = answered(budget);
+            }
+            let hour = sent.iter().filter(|&&t| t > now - 3600).count() as i64;
+            let plan = judge(budget, hour, now, &limits);
+            if plan.quiet.is_none() {
+                sent.push(now);
+            }
+            budget = plan.budget;
+        }
+        let at: Vec<i64> = sent.iter().map(|t| (t - 10_000) / 30).collect();
+        // Three free, then 60, 120 and 240 s apart, then quiet; one right after each approval.
+        assert_eq!(at, [0, 1, 2, 4, 8, 16, 40, 70, 100]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Sign-in requests: creation (rate limit, one outstanding per user, report block), the
-//! pending list, the consuming response transaction, status and browser completion.
+//! Sign-in requests: creation (rate limit, report block, the push budget, which open requests
+//! a new one replaces), the pending list, the consuming response transaction, status and
+//! browser completion.
 
 use nyckel_core::protocol::wire::{
     b64, Envelope, PendingList, PendingRequest, RespondOutcome, SigninResult,
@@ -16,8 +17,9 @@ use crate::model::{
     DecideVerdict, DeviceId, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId,
     RequestState, SignInRequest, StartContext, StartVerdict, UserId,
 };
+use crate::open_requests::{self, Admission, Arriving};
 use crate::push_budget;
-use crate::storage::{RateWindow, Store};
+use crate::storage::{StartReads, Store};
 use crate::verify::{self, AssertionBody, Decided, Expected};
 
 /// Push (after a password) or passwordless (username only): the wire's request kind.
@@ -76,7 +78,8 @@ fn truncate(s: &str, n: usize) -> String {
 /// displace a password sign-in (§7); the rate limit counts per kind, so username-only
 /// requests cannot use up the password sign-ins' limit, and password sign-ins per source
 /// address, so a flood from one place never refuses the real user; then the push budget
-/// decides whether the request is notified or quiet (`push_budget.rs`).
+/// decides whether the request is notified or quiet (`push_budget.rs`), and the bound on open
+/// requests which of the user's open requests it replaces (`open_requests.rs`).
 fn judge_start(
     c: &StartContext<'_>,
     cfg: &Config,
@@ -99,14 +102,19 @@ fn judge_start(
             Kind::Passwordless => Error::NoPhoneSignin,
         });
     }
-    if kind == Kind::Passwordless && c.push_pending {
+    if kind == Kind::Passwordless && c.open.iter().any(|r| r.kind == Kind::Push) {
         return StartVerdict::Refuse(Error::PushPending);
     }
     if c.recent >= i64::from(cfg.push_limit) {
         return StartVerdict::RateLimited;
     }
     let push = push_budget::judge(user.push_budget, c.notified_last_hour, c.now, &cfg.push_budget);
-    StartVerdict::Create(NewSignIn {
+    let arriving = Arriving { kind, source, notified: push.quiet.is_none() };
+    let replaces = match open_requests::admit(c.open, arriving, c.recognised, &cfg.open_requests) {
+        Admission::Admit(replaces) => replaces,
+        Admission::Full => return StartVerdict::RateLimited,
+    };
+    StartVerdict::Create(Box::new(NewSignIn {
         id: RequestId::random(),
         nonce: random_bytes(32),
         number: two_digit_number(),
@@ -117,7 +125,8 @@ fn judge_start(
         browser_token_hash: token_hash(token),
         source: source.to_owned(),
         push,
-    })
+        replaces,
+    }))
 }
 
 /// Creates a sign-in request for `user_name` and, unless the push budget makes it quiet,
@@ -146,12 +155,14 @@ pub(crate) fn start_excluding(
 ) -> Result<Started, Error> {
     let token = b64(&random_bytes(24));
     let source = guessing::source_key(&from.ip);
-    let window = RateWindow {
+    let reads = StartReads {
         seconds: cfg.push_window,
         source: (kind == Kind::Push).then_some(source.as_str()),
+        recognised_for: cfg.open_requests.recognised_for,
+        recognised_sources: cfg.open_requests.recognised_sources,
     };
     let (verdict, pushed_to) =
-        store.start_request(user_name, kind, &window, excluded, &*cfg.clock, &mut |c| {
+        store.start_request(user_name, kind, &reads, excluded, &*cfg.clock, &mut |c| {
             judge_start(c, cfg, kind, from, &source, &token)
         })?;
     match verdict {
@@ -301,6 +312,10 @@ fn to_wire(r: &SignInRequest, p: &Identity) -> PendingRequest {
     }
 }
 
+/// The most requests one pending list holds: every request a user can have open
+/// (`open_requests::MOST_OPEN`, what the app accepts).
+const MOST_OPEN_LISTED: u32 = open_requests::MOST_OPEN as u32;
+
 /// The signed pending list for an authenticated device (§4.2).
 pub fn pending(
     store: &dyn Store,
@@ -310,7 +325,8 @@ pub fn pending(
     now: i64,
 ) -> Result<Envelope, Error> {
     let has_phone = store.has_phone_signin(&device.id)?;
-    let list = store.pending_requests(&device.user, &device.id, now, has_phone, 16)?;
+    let list =
+        store.pending_requests(&device.user, &device.id, now, has_phone, MOST_OPEN_LISTED)?;
     let requests = list.iter().map(|r| to_wire(r, p)).collect();
     Ok(p.sign(
         now,
@@ -327,7 +343,7 @@ pub fn pending(
 /// its write lock (the reads before it may be stale): revocations, the request's state and
 /// expiry, the signature counter, then the decision (a wrong number kills the request; a
 /// report blocks the user's sign-ins and mutes their notifications for a while; an approval
-/// forgets the unanswered notifications).
+/// is the user's presence, which answers one notification: `push_budget::answered`).
 fn judge_decision(
     c: &DecideContext,
     cfg: &Config,
@@ -363,12 +379,13 @@ fn judge_decision(
     let reported = state == RequestState::Reported;
     let block_until = reported.then(|| c.now.saturating_add(cfg.block_after_report));
     let mute_until = reported.then(|| c.now.saturating_add(cfg.push_budget.mute_after_report));
+    let approved = state == RequestState::Approved;
     DecideVerdict::Decide {
         state,
         sign_count: i64::from(sign_count),
         block_until,
         mute_until,
-        reset_unanswered: state == RequestState::Approved,
+        push_budget: approved.then(|| push_budget::answered(c.push_budget)),
     }
 }
 
@@ -459,7 +476,7 @@ pub fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{PushBudget, User};
+    use crate::model::{OpenRequest, PushBudget, User};
 
     fn ctx(state: RequestState) -> DecideContext {
         DecideContext {
@@ -471,6 +488,7 @@ mod tests {
             credential_revoked: false,
             device_revoked: false,
             excluded: false,
+            push_budget: PushBudget { unanswered: 6, sent_at: 90, tried_at: 95, muted_until: 0 },
         }
     }
 
@@ -491,15 +509,19 @@ mod tests {
                 state: RequestState::Reported,
                 block_until: Some(3700),
                 mute_until: Some(86_500),
-                reset_unanswered: false,
+                push_budget: None,
                 ..
             }
         ));
-        // Only an approval forgets the unanswered notifications; only a report mutes.
-        assert!(verdict(&ok, Decided::Approve(42), 6)
-            .contains("mute_until: None, reset_unanswered: true"));
+        // Only an approval answers a notification (one, not a reset); only a report mutes.
+        let approved = judge_decision(&ok, &Config::default(), Decided::Approve(42), 6);
+        let answered = PushBudget { unanswered: 5, sent_at: 0, tried_at: 95, muted_until: 0 };
+        assert!(matches!(
+            approved,
+            DecideVerdict::Decide { mute_until: None, push_budget: Some(b), .. } if b == answered
+        ));
         for d in [Decided::Approve(41), Decided::Deny] {
-            assert!(verdict(&ok, d, 6).contains("mute_until: None, reset_unanswered: false"));
+            assert!(verdict(&ok, d, 6).contains("mute_until: None, push_budget: None"));
         }
         assert_eq!(verdict(&ok, Decided::Approve(42), 5), "CounterNotIncreased");
         let late = DecideContext { now: 200, ..ctx(RequestState::Pending) };
@@ -548,9 +570,12 @@ mod tests {
                 assert_eq!(n.expires_at, c.now + 120);
                 assert_eq!(n.browser_token_hash, token_hash("token"));
                 assert_eq!(n.source, "src");
+                let replaces: Vec<&str> = n.replaces.iter().map(RequestId::as_str).collect();
+                let replaces =
+                    if replaces.is_empty() { String::new() } else { format!(" {replaces:?}") };
                 match n.push.quiet {
-                    None => "Create".into(),
-                    Some(reason) => format!("Create quiet {}", reason.as_str()),
+                    None => format!("Create{replaces}"),
+                    Some(reason) => format!("Create quiet {}{replaces}", reason.as_str()),
                 }
             }
         }
@@ -567,11 +592,19 @@ mod tests {
             disabled: false,
             push_budget: PushBudget::default(),
         };
-        let c = |user, targets, push_pending, recent| StartContext {
+        let waiting = [OpenRequest {
+            id: RequestId::new("p"),
+            kind: Kind::Push,
+            created_at: 990,
+            notified: true,
+            source: "elsewhere".into(),
+        }];
+        let c = |user, targets, push_pending: bool, recent| StartContext {
             now: 1000,
             user,
             targets,
-            push_pending,
+            open: if push_pending { &waiting[..] } else { &[] },
+            recognised: &[],
             recent,
             notified_last_hour: 0,
         };
@@ -607,5 +640,17 @@ mod tests {
         }
         let hour = StartContext { notified_last_hour: 10, ..c(Some(&user), 1, false, 0) };
         assert_eq!(start_verdict(&hour, Kind::Push), "Create quiet hourly_limit");
+        // Which open requests it replaces: the same address's only.
+        let mine =
+            OpenRequest { source: "src".into(), id: RequestId::new("m"), ..waiting[0].clone() };
+        let both = [waiting[0].clone(), mine];
+        let open = StartContext { open: &both, ..c(Some(&user), 1, false, 0) };
+        assert_eq!(start_verdict(&open, Kind::Push), r#"Create ["m"]"#);
+        // Sixteen open notified requests leave no room for a quiet one: refused, not replaced.
+        let full: Vec<OpenRequest> = (0..16)
+            .map(|i| OpenRequest { source: format!("s{i}"), ..waiting[0].clone() })
+            .collect();
+        let crowded = StartContext { open: &full, ..c(Some(&tired), 1, false, 0) };
+        assert_eq!(start_verdict(&crowded, Kind::Push), "RateLimited");
     }
 }

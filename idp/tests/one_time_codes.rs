@@ -1,7 +1,8 @@
 //! One-time codes on the provider's pages, over loopback: the account page's activation
 //! ("Ange en engångskod från appen"), "Använd en verifieringskod" instead of a push after the
 //! password (also for an OpenID Connect application: `amr` `["pwd", "otp", "mfa"]`), each code
-//! usable once, at most five wrong codes per 15 minutes, and what a stale or forged form gets.
+//! usable once, at most five wrong codes per 15 minutes, what a stale or forged form gets, and
+//! a sign-in by code counting as the user's presence for the push budget.
 
 mod oidc_support;
 
@@ -253,4 +254,38 @@ fn an_application_gets_amr_pwd_otp_mfa() {
     let claims = idp.verify_id_token(&rp, tokens["id_token"].as_str().unwrap());
     assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
     assert_eq!(claims["preferred_username"], "anna");
+}
+
+#[test]
+fn a_sign_in_by_code_is_the_users_presence_for_the_push_budget() {
+    let (mut idp, otp) = start();
+    confirm(&mut idp, &otp);
+    let unanswered = |idp: &Idp| {
+        let users = idp.provider.users().unwrap();
+        users.into_iter().find(|u| u.name == "anna").unwrap().unanswered_pushes
+    };
+    assert_eq!(unanswered(&idp), 0, "the confirming sign-in's approval answered its push");
+    // Six sign-ins left unanswered, each past the back-off and the address's rate window:
+    // quiet mode.
+    for _ in 0..6 {
+        idp.advance(601);
+        after_password(&idp, &mut Browser::default(), None);
+    }
+    assert_eq!(unanswered(&idp), 6);
+    idp.advance(601);
+    let mut browser = Browser::default();
+    let page = after_password(&idp, &mut browser, None);
+    assert!(text(&page).contains("Ingen notis skickades"), "quiet: {}", text(&page));
+    assert_eq!(idp.provider.pushes_for(&request_of(&page).0).unwrap(), 0);
+    // Anna signs in with a code from the app instead: she is present, as an approval says.
+    let done = type_code(&idp, &mut browser, &page, &app_code(&idp, &otp, 0));
+    assert_eq!(location(&done), "/account");
+    assert_eq!(unanswered(&idp), 5, "one notification answered, not a reset");
+    // Her next sign-in is notified at once; the one after is quiet again.
+    let next = after_password(&idp, &mut Browser::default(), None);
+    assert!(!text(&next).contains("Ingen notis skickades"));
+    assert_eq!(idp.provider.pushes_for(&request_of(&next).0).unwrap(), 1);
+    let after = after_password(&idp, &mut Browser::default(), None);
+    assert!(text(&after).contains("Ingen notis skickades"));
+    assert_eq!(unanswered(&idp), 6);
 }

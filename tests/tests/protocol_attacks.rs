@@ -230,15 +230,28 @@ fn push_flood_is_rate_limited_at_its_source_and_never_refuses_the_real_user() {
     assert_eq!((e.status(), e.code()), (429, ErrorCode::RateLimited));
     assert_eq!(env.events("rate_limited"), 1);
 
-    // The real user, elsewhere, is not refused: the request is created quietly and waits in
-    // the app, and approving it with the page's number signs them in.
+    // Each of the attacker's requests replaced the previous one from their address.
+    let states: Vec<String> = flood.iter().map(|s| env.state(&s.id)).collect();
+    assert_eq!(states, ["superseded", "superseded", "superseded", "superseded", "pending"]);
+
+    // The real user, elsewhere, is not refused and replaces nothing of the attacker's (nor
+    // the attacker anything of theirs): the request is created quietly and waits in the app
+    // beside the attacker's, each with its address, and approving it with the page's number
+    // signs them in.
     let mine = env.push("anna");
     assert_eq!((mine.pushed_to, mine.quiet), (0, true));
     assert_eq!(env.provider.pushes_for(&mine.id).unwrap(), 0);
     let listed = phone.open_app();
-    assert_eq!(listed.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [mine.id.as_str()]);
-    assert_eq!(phone.approve(&listed[0], mine.number), Ok(RespondOutcome::Approved));
+    let mut seen: Vec<(&str, &str)> =
+        listed.iter().map(|r| (r.id.as_str(), r.ip.as_str())).collect();
+    seen.sort();
+    let mut expected = [(mine.id.as_str(), "203.0.113.7"), (flood[4].id.as_str(), attacker)];
+    expected.sort();
+    assert_eq!(seen, expected);
+    let r = listed.iter().find(|r| r.id == mine.id).unwrap();
+    assert_eq!(phone.approve(r, mine.number), Ok(RespondOutcome::Approved));
     assert!(env.provider.complete_signin(&mine).is_ok());
+    assert_eq!(env.state(&flood[4].id), "pending", "theirs is still only theirs to answer");
     assert_eq!(env.event_details("push_quiet"), ["back_off", "back_off", "back_off"]);
 
     env.advance(601);
@@ -599,7 +612,7 @@ fn username_only_flood_cannot_lock_out_password_signin() {
     assert_eq!(
         list.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
         vec![id.as_str()],
-        "the visitor's requests are superseded"
+        "the visitor's requests from the same address are superseded"
     );
     // More username-only starts cannot supersede it (they get decoys; the page's hint says
     // a password sign-in may be waiting).

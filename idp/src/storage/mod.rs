@@ -95,14 +95,20 @@ pub(crate) struct CounterPurge {
     pub source_window: i64,
 }
 
-/// What the rate limit of a sign-in start counts: the user's requests of the kind created in
-/// the last `seconds`, only those from `source` when it is given.
+/// How far back a sign-in start reads: the rate limit counts the user's requests of the kind
+/// created in the last `seconds`, only those from `source` when it is given; the user's
+/// recognised sources are those of their sign-ins completed in the last `recognised_for`
+/// seconds, the `recognised_sources` most recent.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct RateWindow<'a> {
-    /// The window, seconds.
+pub(crate) struct StartReads<'a> {
+    /// The rate limit's window, seconds.
     pub seconds: i64,
     /// Count only requests from this source key (`guessing::source_key`).
     pub source: Option<&'a str>,
+    /// How far back a completed sign-in makes its source recognised, seconds.
+    pub recognised_for: i64,
+    /// How many recognised sources to read at most.
+    pub recognised_sources: u32,
 }
 
 /// Result of a store operation.
@@ -253,16 +259,17 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     // --- sign-in requests ---
 
     /// Starts a sign-in for `user_name` atomically: reads what [`StartContext`] names (the
-    /// time after the write lock, the rate-limit `window` back from it, the notifications of
-    /// the last hour), asks `decide`, and applies its [`StartVerdict`]. Returns the verdict
-    /// and the number of devices notified (0 for a quiet request). `excluded` names a device
-    /// the request must never reach: it is no target, gets no trigger, never lists the request
-    /// and cannot decide it.
+    /// time after the write lock, the open requests, the rate limit's and the recognised
+    /// sources' windows back from it as `reads` says, the notifications of the last hour),
+    /// asks `decide`, and applies its [`StartVerdict`]. Returns the verdict and the number of
+    /// devices notified (0 for a quiet request). `excluded` names a device the request must
+    /// never reach: it is no target, gets no trigger, never lists the request and cannot
+    /// decide it.
     fn start_request(
         &self,
         user_name: &str,
         kind: RequestKind,
-        window: &RateWindow<'_>,
+        reads: &StartReads<'_>,
         excluded: Option<&DeviceId>,
         clock: &dyn Clock,
         decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,

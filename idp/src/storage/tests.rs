@@ -122,21 +122,20 @@ fn a_refused_start_writes_nothing_and_an_unknown_user_reaches_the_domain() {
     let clock = || 1000;
     let mut seen_user = None;
     let (verdict, targets) = store
-        .start_request(
-            "nobody",
-            RequestKind::Push,
-            &RateWindow { seconds: 600, source: None },
-            None,
-            &clock,
-            &mut |c| {
-                seen_user = Some(c.user.is_some());
-                StartVerdict::Refuse(Error::UnknownUser)
-            },
-        )
+        .start_request("nobody", RequestKind::Push, &reads(None), None, &clock, &mut |c| {
+            seen_user = Some(c.user.is_some());
+            StartVerdict::Refuse(Error::UnknownUser)
+        })
         .unwrap();
     assert!(matches!(verdict, StartVerdict::Refuse(Error::UnknownUser)));
     assert_eq!((seen_user, targets), (Some(false), 0));
     assert!(store.events(None, 10).unwrap().is_empty());
+}
+
+/// What a start reads: a rate window of 600 s (only `source`'s requests when given) and the
+/// sources of sign-ins completed in the last 1000 s, at most 4.
+fn reads(source: Option<&str>) -> StartReads<'_> {
+    StartReads { seconds: 600, source, recognised_for: 1000, recognised_sources: 4 }
 }
 
 /// A request "id" to create at `now` (number 42, source "s"), notified unless `quiet`, with
@@ -155,6 +154,7 @@ fn sign_in(id: &str, quiet: Option<QuietReason>, now: i64) -> NewSignIn {
         browser_token_hash: "h".into(),
         source: "s".into(),
         push: PushPlan { quiet, budget },
+        replaces: Vec::new(),
     }
 }
 
@@ -190,18 +190,11 @@ fn seeded() -> (tempfile::TempDir, SqliteStore) {
         "the nonce is remembered"
     );
     let (verdict, targets) = store
-        .start_request(
-            "anna",
-            RequestKind::Push,
-            &RateWindow { seconds: 600, source: None },
-            None,
-            &clock,
-            &mut |c| {
-                assert_eq!((c.targets, c.recent, c.push_pending), (1, 0, false));
-                assert_eq!(c.notified_last_hour, 0);
-                StartVerdict::Create(sign_in("r1", None, 1000))
-            },
-        )
+        .start_request("anna", RequestKind::Push, &reads(None), None, &clock, &mut |c| {
+            assert_eq!((c.targets, c.recent, c.open.len()), (1, 0, 0));
+            assert_eq!(c.notified_last_hour, 0);
+            StartVerdict::Create(Box::new(sign_in("r1", None, 1000)))
+        })
         .unwrap();
     assert!(matches!(verdict, StartVerdict::Create(_)));
     assert_eq!(targets, 1);
@@ -221,7 +214,12 @@ fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
             sign_count: 7,
             block_until: None,
             mute_until: None,
-            reset_unanswered: true,
+            push_budget: Some(PushBudget {
+                unanswered: 0,
+                sent_at: 0,
+                tried_at: 1,
+                muted_until: 2,
+            }),
         }
     };
     let (now, verdict) = store.decide_request(&req, &cred, &clock, approve).unwrap();
@@ -236,7 +234,7 @@ fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
         sign_count: 9,
         block_until: Some(5000),
         mute_until: Some(5000),
-        reset_unanswered: false,
+        push_budget: None,
     };
     let (_, verdict) = store.decide_request(&req, &cred, &clock, again).unwrap();
     assert!(matches!(verdict, DecideVerdict::Refuse(Error::NotPending)), "{verdict:?}");
@@ -245,7 +243,11 @@ fn a_decision_applies_once_and_a_refused_one_writes_nothing() {
     let anna = store.user_by_name("anna").unwrap().unwrap();
     assert_eq!(anna.blocked_until, 0, "not blocked");
     assert_eq!(anna.push_budget.muted_until, 0, "not muted");
-    assert_eq!(anna.push_budget.unanswered, 0, "the approval forgot the notification");
+    // The approval stored the judged count and time, and only those.
+    assert_eq!(
+        anna.push_budget,
+        PushBudget { unanswered: 0, sent_at: 0, tried_at: 1000, muted_until: 0 }
+    );
 
     // Completion opens a session once.
     let session = NewSession { token_hash: "s".into(), ttl: 60 };
@@ -276,33 +278,36 @@ fn a_quiet_start_records_no_trigger_and_a_report_mutes_and_tells_the_administrat
     );
     assert_eq!(store.push_triggers(&RequestId::new("r1")).unwrap().len(), 1);
 
-    // A quiet request from another source: created, budget stored, no trigger, an event.
+    // A quiet request from another source: created, budget stored, no trigger, an event; the
+    // first request stays open beside it (the domain chose to replace none).
     let clock = || 1030;
-    let other = RateWindow { seconds: 600, source: Some("elsewhere") };
+    let other = reads(Some("elsewhere"));
     let (verdict, notified) = store
         .start_request("anna", RequestKind::Push, &other, None, &clock, &mut |c| {
             assert_eq!((c.recent, c.notified_last_hour), (0, 1), "another source's window");
-            StartVerdict::Create(sign_in("r2", Some(QuietReason::BackOff), 1030))
+            StartVerdict::Create(Box::new(sign_in("r2", Some(QuietReason::BackOff), 1030)))
         })
         .unwrap();
     assert!(matches!(verdict, StartVerdict::Create(_)));
     assert_eq!(notified, 0);
     assert!(store.push_triggers(&RequestId::new("r2")).unwrap().is_empty());
-    assert_eq!(
-        store.request(&RequestId::new("r1")).unwrap().unwrap().state,
-        RequestState::Superseded
-    );
+    let state = |id: &str| store.request(&RequestId::new(id)).unwrap().unwrap().state;
+    assert_eq!(state("r1"), RequestState::Pending);
     let quiet = store.events(Some("anna"), 10).unwrap();
     let quiet = quiet.iter().find(|e| e.kind == "push_quiet").expect("a push_quiet event");
     assert_eq!(quiet.detail, "back_off");
     let clock = || 1040;
-    let same = RateWindow { seconds: 600, source: Some("s") };
+    let same = reads(Some("s"));
     store
         .start_request("anna", RequestKind::Push, &same, None, &clock, &mut |c| {
             assert_eq!((c.recent, c.notified_last_hour), (2, 1), "the source's two requests");
+            let open: Vec<_> = c.open.iter().map(|r| (r.id.as_str(), r.notified)).collect();
+            assert_eq!(open.len(), 2);
+            assert!(open.contains(&("r1", true)) && open.contains(&("r2", false)), "{open:?}");
             StartVerdict::Refuse(Error::RateLimited)
         })
         .unwrap();
+    assert_eq!((state("r1"), state("r2")), (RequestState::Pending, RequestState::Pending));
 
     // A report mutes and records `pushes_muted`.
     let report = |mute| {
@@ -311,7 +316,7 @@ fn a_quiet_start_records_no_trigger_and_a_report_mutes_and_tells_the_administrat
             sign_count: 1,
             block_until: Some(4600),
             mute_until: Some(mute),
-            reset_unanswered: false,
+            push_budget: None,
         }
     };
     let cred = CredentialId::new("d1");
@@ -440,4 +445,59 @@ fn a_database_open_to_other_users_is_refused_untouched() {
     assert!(matches!(&err, OpenError::Exposed { path, .. } if path == &wal), "{err}");
     std::fs::remove_file(&wal).unwrap();
     assert!(SqliteStore::open(&path).is_ok(), "owner-only opens");
+}
+
+#[test]
+fn a_start_replaces_what_the_domain_chose_ends_stale_requests_and_reads_recognised_sources() {
+    use crate::model::{CompletionVerdict, CredentialId, DecideContext};
+    let (_dir, store) = seeded();
+    let state = |id: &str| store.request(&RequestId::new(id)).unwrap().unwrap().state;
+    let start = |at: i64, source: &'static str, new: NewSignIn| {
+        let clock = move || at;
+        let mut seen = None;
+        let mut new = Some(NewSignIn { source: source.into(), ..new });
+        store
+            .start_request(
+                "anna",
+                RequestKind::Push,
+                &reads(Some(source)),
+                None,
+                &clock,
+                &mut |c| {
+                    let open: Vec<String> =
+                        c.open.iter().map(|r| r.id.as_str().to_owned()).collect();
+                    seen = Some((open, c.recognised.to_vec()));
+                    StartVerdict::Create(Box::new(new.take().expect("judged once")))
+                },
+            )
+            .unwrap();
+        seen.unwrap()
+    };
+    // r2 replaces r1 as the domain says; r3 replaces nothing and both stay open.
+    let r2 = NewSignIn { replaces: vec![RequestId::new("r1")], ..sign_in("r2", None, 1010) };
+    assert_eq!(start(1010, "a", r2), (vec!["r1".to_owned()], vec![]));
+    assert_eq!(state("r1"), RequestState::Superseded);
+    let (open, _) = start(1020, "b", sign_in("r3", None, 1020));
+    assert_eq!(open, ["r2"]);
+    // Approved and completed from "b": its source is recognised from then on.
+    let clock = || 1030;
+    let approve = &mut |_: &DecideContext| DecideVerdict::Decide {
+        state: RequestState::Approved,
+        sign_count: 1,
+        block_until: None,
+        mute_until: None,
+        push_budget: None,
+    };
+    store.decide_request(&RequestId::new("r3"), &CredentialId::new("d1"), &clock, approve).unwrap();
+    let session = NewSession { token_hash: "s".into(), ttl: 60 };
+    let done = &mut |_: &crate::model::CompletionContext| CompletionVerdict::Complete;
+    store.complete_request(&RequestId::new("r3"), &session, &clock, done).unwrap();
+    // Past r2's expiry (1130) a start no longer sees it, and ends it as expired.
+    let (open, recognised) = start(1200, "c", sign_in("r4", None, 1200));
+    assert!(open.is_empty(), "{open:?}");
+    assert_eq!(recognised, ["b"]);
+    assert_eq!(state("r2"), RequestState::Expired);
+    // Recognition lasts `recognised_for` (1000 s) after the completed request's creation.
+    let (_, recognised) = start(2021, "d", sign_in("r5", None, 2021));
+    assert!(recognised.is_empty(), "{recognised:?}");
 }

@@ -60,16 +60,22 @@ pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>
                     otp_confirmed_at: r.get(3)?,
                     blocked_until: r.get(4)?,
                     disabled: r.get(5)?,
-                    push_budget: PushBudget {
-                        unanswered: r.get(6)?,
-                        sent_at: r.get(7)?,
-                        tried_at: r.get(8)?,
-                        muted_until: r.get(9)?,
-                    },
+                    push_budget: push_budget_at(r, 6)?,
                 })
             },
         )
         .optional()?)
+}
+
+/// The push budget of a row whose columns from `first` on are the users table's
+/// `push_unanswered, push_sent_at, push_tried_at, pushes_muted_until`.
+pub(super) fn push_budget_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<PushBudget> {
+    Ok(PushBudget {
+        unanswered: r.get(first)?,
+        sent_at: r.get(first + 1)?,
+        tried_at: r.get(first + 2)?,
+        muted_until: r.get(first + 3)?,
+    })
 }
 
 pub(super) fn add_activation(conn: &Connection, a: &Activation) -> Stored<()> {

@@ -26,7 +26,7 @@ use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use self::pool::Pool;
 #[cfg(test)]
 pub(in crate::storage) use self::pool::SCHEMA_VERSION;
-use super::{CounterPurge, OpenError, RateWindow, Store, Stored};
+use super::{CounterPurge, OpenError, StartReads, Store, Stored};
 use crate::eam_model::{EamLink, EamMethod, PendingEam};
 use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
@@ -237,13 +237,13 @@ impl Store for SqliteStore {
         &self,
         user_name: &str,
         kind: RequestKind,
-        window: &RateWindow<'_>,
+        reads: &StartReads<'_>,
         excluded: Option<&DeviceId>,
         clock: &dyn Clock,
         decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
     ) -> Stored<(StartVerdict, usize)> {
         self.pool
-            .write(|tx| requests::start(tx, user_name, kind, window, excluded, clock.now(), decide))
+            .write(|tx| requests::start(tx, user_name, kind, reads, excluded, clock.now(), decide))
     }
 
     fn request(&self, id: &RequestId) -> Stored<Option<SignInRequest>> {

@@ -4,11 +4,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
 
-use super::accounts::{add_event, add_event_from, add_request_event, add_session};
+use super::accounts::{add_event, add_event_from, add_request_event, add_session, push_budget_at};
 use crate::model::{
-    CodeContext, CodeRequest, CodeUse, EventKind, OtpVerdict, RequestState, UserId,
+    CodeContext, CodeRequest, CodeUse, EventKind, OtpVerdict, PushBudget, RequestState, UserId,
 };
 use crate::storage::{StoreError, Stored};
+
+/// What a code check reads of its user.
+struct CodeUser {
+    secret: Option<String>,
+    confirmed_at: Option<i64>,
+    last_step: Option<i64>,
+    push_budget: PushBudget,
+}
 
 pub(super) fn check(
     conn: &Connection,
@@ -35,14 +43,23 @@ pub(super) fn check(
             (user, Some(CodeRequest { kind, state, expires_at }))
         }
     };
-    let row: Option<(Option<String>, Option<i64>, Option<i64>)> = conn
+    let row: Option<CodeUser> = conn
         .row(
-            "SELECT otp_secret, otp_confirmed_at, otp_last_step FROM users WHERE id = ?1",
+            "SELECT otp_secret, otp_confirmed_at, otp_last_step, push_unanswered, push_sent_at,
+                    push_tried_at, pushes_muted_until
+             FROM users WHERE id = ?1",
             [&user],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| {
+                Ok(CodeUser {
+                    secret: r.get(0)?,
+                    confirmed_at: r.get(1)?,
+                    last_step: r.get(2)?,
+                    push_budget: push_budget_at(r, 3)?,
+                })
+            },
         )
         .optional()?;
-    let Some((secret, confirmed_at, last_step)) = row else {
+    let Some(CodeUser { secret, confirmed_at, last_step, push_budget }) = row else {
         return Ok((judge(&no_user(now, request)), None));
     };
     let since = now.saturating_sub(window);
@@ -58,9 +75,10 @@ pub(super) fn check(
         last_step,
         failures: &failures,
         request,
+        push_budget,
     });
     match verdict {
-        OtpVerdict::Accept { step } => {
+        OtpVerdict::Accept { step, push_budget } => {
             conn.exec("UPDATE users SET otp_last_step = ?2 WHERE id = ?1", params![user, step])?;
             match target {
                 CodeUse::Confirm(_, ip) => {
@@ -94,6 +112,9 @@ pub(super) fn check(
                         return Err(StoreError::Failed);
                     }
                     add_session(conn, &user, session, now)?;
+                    if let Some(budget) = &push_budget {
+                        super::requests::store_answered(conn, &user, budget)?;
+                    }
                     add_request_event(conn, now, &user, EventKind::SignedIn, "otp", request)?;
                 }
             }
@@ -125,7 +146,15 @@ pub(super) fn check(
 
 /// The context of a code for no known user (no secret, no failures).
 fn no_user(now: i64, request: Option<CodeRequest>) -> CodeContext<'static> {
-    CodeContext { now, secret: None, confirmed: false, last_step: None, failures: &[], request }
+    CodeContext {
+        now,
+        secret: None,
+        confirmed: false,
+        last_step: None,
+        failures: &[],
+        request,
+        push_budget: PushBudget::default(),
+    }
 }
 
 /// Sets an unconfirmed secret for a user who has none; the secret in place and whether it is

@@ -5,14 +5,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
 
-use super::accounts::{add_event, add_request_event, add_session, user_by_name};
+use super::accounts::{add_event, add_request_event, add_session, push_budget_at, user_by_name};
 use crate::error::Error;
 use crate::model::{
     CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
-    DecideVerdict, DeviceId, EventKind, NewSession, PushTrigger, RequestId, RequestState,
-    SignInRequest, StartContext, StartVerdict, UserId,
+    DecideVerdict, DeviceId, EventKind, NewSession, OpenRequest, PushBudget, PushTrigger,
+    RequestId, RequestState, SignInRequest, StartContext, StartVerdict, UserId,
 };
-use crate::storage::{RateWindow, StoreError, Stored};
+use crate::storage::{StartReads, StoreError, Stored};
 
 pub(super) fn kind_of(s: &str) -> Option<RequestKind> {
     [RequestKind::Push, RequestKind::Passwordless].into_iter().find(|k| k.as_str() == s)
@@ -22,7 +22,7 @@ pub(super) fn start(
     conn: &Connection,
     user_name: &str,
     kind: RequestKind,
-    window: &RateWindow<'_>,
+    reads: &StartReads<'_>,
     excluded: Option<&DeviceId>,
     now: i64,
     decide: &mut dyn FnMut(&StartContext<'_>) -> StartVerdict,
@@ -32,7 +32,8 @@ pub(super) fn start(
             now,
             user: None,
             targets: 0,
-            push_pending: false,
+            open: &[],
+            recognised: &[],
             recent: 0,
             notified_last_hour: 0,
         };
@@ -49,15 +50,24 @@ pub(super) fn start(
         })?
         .collect::<Result<_, _>>()?;
     drop(stmt);
-    let push_pending: bool = conn.row(
-        PUSH_PENDING,
-        params![user.id, RequestKind::Push.as_str(), RequestState::Pending.as_str(), now],
-        |r| r.get(0),
-    )?;
+    let open = open_requests(conn, &user.id, now)?;
+    let mut stmt = conn.prepare_cached(RECOGNISED)?;
+    let recognised: Vec<String> = stmt
+        .query_map(
+            params![
+                user.id,
+                RequestState::Completed.as_str(),
+                now.saturating_sub(reads.recognised_for),
+                reads.recognised_sources
+            ],
+            |r| r.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    drop(stmt);
     let recent: i64 = conn.row(
         "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3
          AND (?4 IS NULL OR source = ?4)",
-        params![user.id, kind.as_str(), now.saturating_sub(window.seconds), window.source],
+        params![user.id, kind.as_str(), now.saturating_sub(reads.seconds), reads.source],
         |r| r.get(0),
     )?;
     let notified_last_hour: i64 = conn.row(
@@ -69,7 +79,8 @@ pub(super) fn start(
         now,
         user: Some(&user),
         targets: targets.len(),
-        push_pending,
+        open: &open,
+        recognised: &recognised,
         recent,
         notified_last_hour,
     };
@@ -81,19 +92,29 @@ pub(super) fn start(
             add_event(conn, now, Some(&user.id), EventKind::RateLimited, kind.as_str())?;
         }
         StartVerdict::Create(new) => {
-            // One outstanding request per account: a new one supersedes the old (a
-            // passwordless one only an earlier passwordless one).
+            // The user's requests left pending past their expiry end as expired, so the open
+            // requests (read through `requests_user_state` on every start and app poll) stay
+            // few; the ones the domain chose are replaced.
             conn.exec(
-                SUPERSEDE,
+                EXPIRE_STALE,
                 params![
                     user.id,
                     now,
-                    RequestState::Superseded.as_str(),
-                    RequestState::Pending.as_str(),
-                    kind == RequestKind::Push,
-                    RequestKind::Passwordless.as_str()
+                    RequestState::Expired.as_str(),
+                    RequestState::Pending.as_str()
                 ],
             )?;
+            for id in &new.replaces {
+                conn.exec(
+                    "UPDATE requests SET state = ?3, decided_at = ?2 WHERE id = ?1 AND state = ?4",
+                    params![
+                        id,
+                        now,
+                        RequestState::Superseded.as_str(),
+                        RequestState::Pending.as_str()
+                    ],
+                )?;
+            }
             conn.exec(
                 "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash, notified, source, excluded_device)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -173,12 +194,38 @@ pub(super) const PENDING: &str = concat!(
      ORDER BY r.created_at DESC LIMIT ?6"
 );
 
-/// Whether the user has a push request pending (through `requests_user_state`).
-pub(super) const PUSH_PENDING: &str = "SELECT EXISTS(SELECT 1 FROM requests WHERE user_id = ?1 AND kind = ?2 AND state = ?3 AND expires_at > ?4)";
+/// The user's open requests, either kind (through `requests_user_state`).
+pub(super) const OPEN: &str = "SELECT id, kind, created_at, notified, source FROM requests
+     WHERE user_id = ?1 AND state = ?2 AND expires_at > ?3";
 
-/// A new request supersedes the user's open ones (found through `requests_user_state`).
-pub(super) const SUPERSEDE: &str = "UPDATE requests SET state = ?3, decided_at = ?2
-                 WHERE user_id = ?1 AND state = ?4 AND (?5 OR kind = ?6)";
+/// The source keys of the user's sign-ins completed since ?3, newest first, at most ?4: among
+/// the last 64 such sign-ins only, so a start's cost does not grow with the user's history
+/// (through `requests_user_state`).
+pub(super) const RECOGNISED: &str = "SELECT source FROM (
+       SELECT source, created_at FROM requests
+       WHERE user_id = ?1 AND state = ?2 AND created_at > ?3 AND source != ''
+       ORDER BY created_at DESC LIMIT 64)
+     GROUP BY source ORDER BY MAX(created_at) DESC LIMIT ?4";
+
+/// The user's requests still pending past their expiry become expired (through
+/// `requests_user_state`).
+pub(super) const EXPIRE_STALE: &str = "UPDATE requests SET state = ?3, decided_at = ?2
+     WHERE user_id = ?1 AND state = ?4 AND expires_at <= ?2";
+
+fn open_requests(conn: &Connection, user: &UserId, now: i64) -> Stored<Vec<OpenRequest>> {
+    let mut stmt = conn.prepare_cached(OPEN)?;
+    let rows = stmt
+        .query_map(params![user, RequestState::Pending.as_str(), now], |r| {
+            Ok((r.get::<_, String>(1)?, r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<Vec<(String, RequestId, i64, bool, String)>, _>>()?;
+    rows.into_iter()
+        .map(|(kind, id, created_at, notified, source)| {
+            let kind = kind_of(&kind).ok_or(StoreError::Failed)?;
+            Ok(OpenRequest { id, kind, created_at, notified, source })
+        })
+        .collect()
+}
 
 fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, SignInRequest)> {
     Ok((
@@ -266,14 +313,16 @@ pub(super) fn decide(
     let Some((sign_count, credential_revoked, device_revoked, device)) = cred else {
         return Ok(DecideVerdict::Refuse(Error::UnknownCredential));
     };
-    let req: Option<(String, i64, i64, UserId, Option<String>)> = conn
+    let req: Option<(String, i64, i64, UserId, Option<String>, PushBudget)> = conn
         .row(
-            "SELECT state, number, expires_at, user_id, excluded_device FROM requests WHERE id = ?1",
+            "SELECT r.state, r.number, r.expires_at, r.user_id, r.excluded_device,
+                    u.push_unanswered, u.push_sent_at, u.push_tried_at, u.pushes_muted_until
+             FROM requests r JOIN users u ON u.id = r.user_id WHERE r.id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, push_budget_at(r, 5)?)),
         )
         .optional()?;
-    let Some((state, number, expires_at, user, excluded_device)) = req else {
+    let Some((state, number, expires_at, user, excluded_device, push_budget)) = req else {
         return Ok(DecideVerdict::Refuse(Error::NotFound("request")));
     };
     let state = RequestState::parse(&state).ok_or(StoreError::Failed)?;
@@ -286,6 +335,7 @@ pub(super) fn decide(
         credential_revoked,
         device_revoked,
         excluded: excluded_device.as_deref() == Some(device.as_str()),
+        push_budget,
     };
     let verdict = judge(&ctx);
     match &verdict {
@@ -299,7 +349,7 @@ pub(super) fn decide(
         DecideVerdict::CounterNotIncreased => {
             add_event(conn, now, Some(&user), EventKind::CounterNotIncreased, &device)?;
         }
-        DecideVerdict::Decide { state, sign_count, block_until, mute_until, reset_unanswered } => {
+        DecideVerdict::Decide { state, sign_count, block_until, mute_until, push_budget } => {
             let changed = conn.exec(
                 "UPDATE requests SET state = ?2, decided_at = ?3, credential_id = ?4 WHERE id = ?1 AND state = ?5",
                 params![id, state.as_str(), now, credential, RequestState::Pending.as_str()],
@@ -324,13 +374,23 @@ pub(super) fn decide(
                 )?;
                 add_event(conn, now, Some(&user), EventKind::PushesMuted, &until.to_string())?;
             }
-            if *reset_unanswered {
-                conn.exec("UPDATE users SET push_unanswered = 0 WHERE id = ?1", [&user])?;
+            if let Some(budget) = push_budget {
+                store_answered(conn, &user, budget)?;
             }
             add_request_event(conn, now, &user, EventKind::Decided(*state), &device, id)?;
         }
     }
     Ok(verdict)
+}
+
+/// Stores the push budget after the user's presence (`push_budget::answered`): the count and
+/// the last notification's time; the mute and the last try are left as they are.
+pub(super) fn store_answered(conn: &Connection, user: &UserId, b: &PushBudget) -> Stored<()> {
+    conn.exec(
+        "UPDATE users SET push_unanswered = ?2, push_sent_at = ?3 WHERE id = ?1",
+        params![user, b.unanswered, b.sent_at],
+    )?;
+    Ok(())
 }
 
 pub(super) fn complete(

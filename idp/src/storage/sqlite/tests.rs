@@ -3,7 +3,7 @@
 //! still inside its window.
 
 use super::devices::PURGE_NONCES;
-use super::requests::{PENDING, PUSH_PENDING, SUPERSEDE};
+use super::requests::{EXPIRE_STALE, OPEN, PENDING, RECOGNISED};
 use super::SqliteStore;
 use crate::storage::Store;
 
@@ -33,8 +33,9 @@ fn the_hot_paths_read_through_their_indexes() {
     for (sql, index) in [
         (PURGE_NONCES, "device_nonces_expiry"),
         (PENDING, "requests_user_state"),
-        (PUSH_PENDING, "requests_user_state"),
-        (SUPERSEDE, "requests_user_state"),
+        (OPEN, "requests_user_state"),
+        (RECOGNISED, "requests_user_state"),
+        (EXPIRE_STALE, "requests_user_state"),
     ] {
         let p = plan(&c, sql);
         assert!(p.contains(index), "{sql}\nplan:\n{p}");
@@ -124,7 +125,7 @@ fn migrations_one_to_nine_give_exactly_the_frozen_version_9_schema() {
 #[test]
 fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
     use crate::model::{PushBudget, StartVerdict};
-    use crate::storage::RateWindow;
+    use crate::storage::StartReads;
     use nyckel_core::protocol::wire::RequestKind;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
@@ -154,7 +155,12 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
     // from no known source.
     let clock = || 1000;
     let mut seen = None;
-    let window = RateWindow { seconds: 600, source: Some("203.0.113.7") };
+    let window = StartReads {
+        seconds: 600,
+        source: Some("203.0.113.7"),
+        recognised_for: 86_400,
+        recognised_sources: 4,
+    };
     store
         .start_request("anna", RequestKind::Push, &window, None, &clock, &mut |c| {
             seen = Some((c.recent, c.notified_last_hour, c.targets));
@@ -179,7 +185,7 @@ fn migrations_one_to_ten_give_exactly_the_frozen_version_10_schema() {
 #[test]
 fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     use crate::model::StartVerdict;
-    use crate::storage::RateWindow;
+    use crate::storage::StartReads;
     use nyckel_core::protocol::wire::RequestKind;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
@@ -209,7 +215,8 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     let store = SqliteStore::open(&path).unwrap();
     let clock = || 5300;
     let mut seen = None;
-    let window = RateWindow { seconds: 60, source: None };
+    let window =
+        StartReads { seconds: 60, source: None, recognised_for: 86_400, recognised_sources: 4 };
     store
         .start_request("anna", RequestKind::Push, &window, None, &clock, &mut |c| {
             seen = Some(c.notified_last_hour);
