@@ -44,6 +44,7 @@ fn code(client_id: &str, redirect_uri: &str, challenge: Option<&str>, byte: u8) 
         prompt: Prompt::default(),
         max_age: None,
         login_hint: None,
+        ui_lang: None,
     };
     let auth = Authentication {
         sub: "user-1".into(),

@@ -51,6 +51,7 @@ async fn signin_code(
         return cross_site_in(&st, lang);
     }
     let (authz, resume, retry) = continuation(f.authz);
+    let lang = crate::web::flow_lang(&st, lang, authz.as_deref()).await;
     if f.request.len() > MAX_ID || f.t.len() > MAX_ID {
         let msg = lang.t(Msg::InvalidRequest);
         return error_in(&st, lang, StatusCode::BAD_REQUEST, msg, &retry);

@@ -133,7 +133,8 @@ fn authorized(st: &AppState, lang: Lang, r: Result<Authorized, Error>) -> Respon
             problem_page(st, lang, StatusCode::BAD_REQUEST, page_error_text(e))
         }
         Ok(Authorized::Answer(a)) => answer(lang, a),
-        Ok(Authorized::SignIn(s)) => web::signin_page(st, lang, Some(&s)),
+        // `ui_locales` wins over the browser's language for this sign-in.
+        Ok(Authorized::SignIn(s)) => web::signin_page(st, s.lang.unwrap_or(lang), Some(&s)),
         Err(e) => problem_page(st, lang, status_of(&e), Msg::SomethingWentWrong),
     }
 }

@@ -170,6 +170,14 @@ pub(crate) fn continuation(authz: Option<String>) -> (Option<String>, Option<Str
     (authz, resume, retry)
 }
 
+/// The language of a page of an application's sign-in (`authz`): what its `ui_locales` asked
+/// for, else the browser's `lang`.
+pub(crate) async fn flow_lang(st: &AppState, lang: Lang, authz: Option<&str>) -> Lang {
+    let Some(authz) = authz.map(str::to_owned) else { return lang };
+    let asked = st.run(move |c, s| crate::oidc::service::ui_lang(c, &s.cfg, &authz)).await;
+    asked.ok().flatten().unwrap_or(lang)
+}
+
 /// A well-formed `authz` id (base64url, bounded): anything else is dropped.
 pub(crate) fn valid_authz(a: &str) -> bool {
     !a.is_empty()
@@ -208,6 +216,7 @@ async fn signin_post(
         return cross_site_in(&st, lang);
     }
     let (authz, resume, retry) = continuation(f.authz);
+    let lang = flow_lang(&st, lang, authz.as_deref()).await;
     let username = f.username.trim().to_owned();
     if username.is_empty() || username.len() > MAX_USERNAME {
         let msg = lang.t(Msg::EnterUsername);

@@ -286,3 +286,30 @@ fn pending(phone: &mut Phone) -> Vec<nyckel_core::protocol::PendingRequest> {
     let (req, fetch) = p::fetch_pending(&phone.enrollment, &phone.keys, &rng, now()).unwrap();
     p::parse_pending(&mut phone.enrollment, &fetch, &send(&req), now()).unwrap()
 }
+
+#[test]
+fn ui_locales_wins_over_the_cookie_and_accept_language_for_that_sign_in_only() {
+    let mut idp = Idp::start();
+    let rp = idp.client(false, None);
+    let mut browser = with(&[("Cookie", "nyckel_lang=sv"), ("Accept-Language", "sv-SE,sv;q=0.9")]);
+    // The first supported tag wins (`de` is not one; `en-GB` is English).
+    let page = browser.get(&idp.authorize_url(&rp, None, &[("ui_locales", "de en-GB sv")]));
+    let body = text(&page);
+    assert!(body.contains("<html lang=\"en\">") && body.contains("Sign in to "), "{body}");
+    let authz = hidden(&body, "authz").unwrap();
+    // The flow's next pages (its form posts carry the waiting request) stay English.
+    let fields = [("username", "anna"), ("authz", authz.as_str())];
+    let password = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    assert!(password.contains("<html lang=\"en\">"), "{password}");
+    let fields =
+        [("username", "anna"), ("mode", "password"), ("password", PASSWORD), ("authz", &authz)];
+    let number = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    assert!(number.contains("<html lang=\"en\">") && number.contains("data-request"), "{number}");
+    let seen = pending(&mut idp.phone);
+    assert_eq!(seen[0].location, "Local (loopback)", "the phone too");
+    // Another application's sign-in without ui_locales keeps the browser's choice.
+    let plain = text(&browser.get(&idp.authorize_url(&rp, None, &[])));
+    assert!(plain.contains("<html lang=\"sv\">"), "{plain}");
+    let unsupported = text(&browser.get(&idp.authorize_url(&rp, None, &[("ui_locales", "de fr")])));
+    assert!(unsupported.contains("<html lang=\"sv\">"), "{unsupported}");
+}

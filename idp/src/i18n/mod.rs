@@ -70,8 +70,29 @@ impl Lang {
         accept_language.and_then(negotiate::best).unwrap_or_default()
     }
 
+    /// The first supported language of an OpenID Connect `ui_locales` value (space-separated
+    /// BCP 47 tags in order of preference; a tag counts by its primary subtag, `en-GB` is
+    /// English); `None` when it names neither language.
+    pub fn from_ui_locales(value: &str) -> Option<Lang> {
+        value.split_ascii_whitespace().find_map(|tag| Lang::from_code(tag.split('-').next()?))
+    }
+
     /// The message `m` in this language.
     pub fn t(self, m: impl Catalog) -> &'static str {
         m.text(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lang;
+
+    #[test]
+    fn ui_locales_gives_its_first_supported_tag() {
+        assert_eq!(Lang::from_ui_locales("de en-GB sv"), Some(Lang::En));
+        assert_eq!(Lang::from_ui_locales("  SV-fi\ten"), Some(Lang::Sv));
+        for none in ["", "de fr-CA", "-en", "english"] {
+            assert_eq!(Lang::from_ui_locales(none), None, "{none:?}");
+        }
     }
 }

@@ -11,6 +11,7 @@
 use super::client::Client;
 use super::error::{OAuthCode, OAuthError};
 use crate::html::{esc, form_post_page};
+use crate::i18n::Lang;
 
 /// Longest accepted parameter value (bytes).
 const MAX_PARAM: usize = 2048;
@@ -56,6 +57,9 @@ pub struct AuthorizeRequest {
     pub max_age: Option<i64>,
     /// `login_hint`: the user name to fill in.
     pub login_hint: Option<String>,
+    /// The first language of `ui_locales` the pages are written in: it wins over the
+    /// browser's for this sign-in.
+    pub ui_lang: Option<Lang>,
 }
 
 /// Why an error page is shown instead of redirecting (the client or redirect URI cannot be
@@ -163,6 +167,7 @@ pub fn parse(
             "prompt",
             "max_age",
             "login_hint",
+            "ui_locales",
         ];
         if known.contains(&name.as_str()) && params.iter().filter(|(k, _)| k == name).count() > 1 {
             return Err(invalid("a parameter is repeated"));
@@ -264,6 +269,7 @@ pub fn parse(
             prompt,
             max_age,
             login_hint: login_hint.map(str::to_owned),
+            ui_lang: get("ui_locales").and_then(Lang::from_ui_locales),
         },
         client,
     ))

@@ -15,6 +15,7 @@ use super::token::{self, Redeem, TokenResponse};
 use crate::config::Config;
 use crate::decoys;
 use crate::error::Error;
+use crate::i18n::Lang;
 use crate::ids::random_bytes;
 use crate::oidc_model::{
     Authentication, Client, CodeVerdict, OidcSession, PendingAuthorization, SignInMethod,
@@ -106,6 +107,8 @@ pub(crate) struct SignInFor {
     pub login_hint: Option<String>,
     /// The client's name.
     pub client_name: String,
+    /// The language `ui_locales` asked for, over the browser's.
+    pub lang: Option<Lang>,
 }
 
 /// What the authorization endpoint answers.
@@ -202,9 +205,21 @@ pub(crate) fn authorize(
                 authz,
                 login_hint: req.login_hint.clone(),
                 client_name: client.name,
+                lang: req.ui_lang,
             }))
         }
     }
+}
+
+/// The language a waiting authorization request's `ui_locales` asked for (its pages are in
+/// it, over the browser's); `None` for none, or an unknown or expired request.
+pub(crate) fn ui_lang(store: &dyn Store, cfg: &Config, authz: &str) -> Result<Option<Lang>, Error> {
+    let pending = store.pending_authorization(&token::token_hash(authz), cfg.clock.now())?;
+    Ok(pending.and_then(|p| {
+        url::form_urlencoded::parse(p.params.as_bytes())
+            .find(|(k, _)| k == "ui_locales")
+            .and_then(|(_, v)| Lang::from_ui_locales(&v))
+    }))
 }
 
 /// A sign-in request the page watched: its id and the page's status token.
@@ -248,6 +263,7 @@ pub(crate) fn resume(
             authz: authz.to_owned(),
             login_hint: req.login_hint.clone(),
             client_name: client.name.clone(),
+            lang: req.ui_lang,
         })
     };
     let Some(w) = watched else {

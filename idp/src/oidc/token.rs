@@ -320,6 +320,7 @@ mod tests {
             prompt: Prompt::default(),
             max_age: None,
             login_hint: None,
+            ui_lang: None,
         }
     }
 
