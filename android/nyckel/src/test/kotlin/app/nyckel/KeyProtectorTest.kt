@@ -117,6 +117,34 @@ class KeyProtectorTest {
         assertEquals(1, vault.accounts().size)
     }
 
+    /** A platform implementation that hands back whatever it was told to, right or wrong. */
+    private class LyingProtector(private val answer: (ByteArray) -> ByteArray) : VaultKeyProtector {
+        override fun wrap(vaultKey: ByteArray): ByteArray = vaultKey.map { (it.toInt() xor 0x5a).toByte() }.toByteArray()
+        override fun unwrap(wrappedKey: ByteArray): ByteArray = answer(wrappedKey)
+    }
+
+    @Test
+    fun garbageOrWrongLengthKeysAreTypedErrorsAndTheVaultStaysIntact() {
+        val vault = TestSupport.newVault()
+        vault.addUri(OtpTest.totpUri(OtpTest.SHA1_SECRET, "SHA1"))
+        val answers = listOf(ByteArray(0), ByteArray(16) { 7 }, ByteArray(31) { 7 }, ByteArray(32) { 7 }, ByteArray(33) { 7 }, ByteArray(4096) { 7 })
+        // Enrolling with a protector whose unwrap does not give the key back stores nothing.
+        for (answer in answers) {
+            assertFailsWith<NyckelException.KeyProtector> { vault.enablePlatformKey(LyingProtector { answer }) }
+            assertFalse(vault.hasPlatformKey())
+        }
+        val good = LyingProtector { wrapped -> wrapped.map { (it.toInt() xor 0x5a).toByte() }.toByteArray() }
+        vault.enablePlatformKey(good)
+        vault.lock()
+        for (answer in answers) {
+            // A key that does not fit reads as a platform key that changed.
+            assertFailsWith<NyckelException.KeyInvalidated> { vault.unlockWithProtector(LyingProtector { answer }) }
+            assertTrue(vault.isLocked())
+        }
+        vault.unlockWithProtector(good)
+        assertEquals("94287082", vault.codesAt(59).single().code.code)
+    }
+
     /** Stands in for android.security.keystore.UserNotAuthenticatedException (matched by name). */
     class UserNotAuthenticatedException : java.security.InvalidKeyException("authenticate first")
 
