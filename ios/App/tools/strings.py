@@ -17,6 +17,9 @@ spec.loader.exec_module(android)
 EN_SV = {en: sv for en, sv in android.S.values()}
 
 SV = {
+    "On: %@": "På: %@",
+    "Folder: %@": "Mapp: %@",
+    "Backed up: %lld accounts.": "Säkerhetskopierat: %lld konton.",
     "Recovery passphrase": "Återställningslösenfras",
     "%lld accounts and %lld sign-in approvals will move.": "%lld konton och %lld inloggningsgodkännanden flyttas.",
     "No camera? Type the whole key: %@": "Ingen kamera? Skriv hela nyckeln: %@",

@@ -156,10 +156,40 @@ final class AppModel: ObservableObject {
     func call<T>(_ body: @escaping @Sendable (NyckelVault) throws -> T) async throws -> T {
         let v = try requireVault()
         do {
-            return try await Blocking.run { try body(v) }
+            let result = try await Blocking.run { try body(v) }
+            syncAutoBackup()
+            return result
         } catch NyckelError.Locked {
             if state == .unlocked { state = .locked(hasBiometricKey: hasPlatformKey) }
             throw NyckelError.Locked
+        }
+    }
+
+    /// What automatic backups keep (Logic/AutoBackupSettings).
+    let autoBackupStore = DefaultsAutoBackupStore()
+    private var autoBackupInstance: AutoBackupSettings?
+    private var autoBackupQueued = false
+
+    /// Automatic backups over the open vault and the folder the user chose (a bookmark).
+    func autoBackup() throws -> AutoBackupSettings {
+        if let a = autoBackupInstance { return a }
+        let a = AutoBackupSettings(port: VaultAutoBackupPort(vault: try requireVault()), store: autoBackupStore) {
+            try BookmarkedBackupFolder(bookmark: $0)
+        }
+        autoBackupInstance = a
+        return a
+    }
+
+    /// Writes an automatic backup if the vault changed (after every library call and every
+    /// unlock; when nothing changed it is one fingerprint query). At most one waits; a failure
+    /// is shown in Settings → Automatic backup and tried again next time.
+    func syncAutoBackup() {
+        guard state == .unlocked, autoBackupStore.sealedKey != nil, !autoBackupQueued,
+              let a = try? autoBackup() else { return }
+        autoBackupQueued = true
+        Task {
+            autoBackupQueued = false
+            _ = try? await Blocking.run { _ = a.sync() }
         }
     }
 
@@ -175,6 +205,12 @@ final class AppModel: ObservableObject {
         let v = vault
         vault = nil
         approvalsInstance = nil
+        // The kept key was sealed under the deleted vault: automatic backups are off.
+        autoBackupInstance = nil
+        autoBackupStore.sealedKey = nil
+        autoBackupStore.folder = nil
+        autoBackupStore.folderName = nil
+        autoBackupStore.lastFingerprint = nil
         _ = try? await Blocking.run {
             v?.closeVault()
             VaultStorage.delete()
@@ -230,7 +266,10 @@ final class AppModel: ObservableObject {
 
     private func stateChanged(from old: State) {
         if old == .unlocked, state != .unlocked { scanned = nil }
-        if state == .unlocked, old != .unlocked { syncPushToken() }
+        if state == .unlocked, old != .unlocked {
+            syncPushToken()
+            syncAutoBackup()
+        }
     }
 
     func requireVault() throws -> NyckelVault {

@@ -3,7 +3,7 @@ import SwiftUI
 
 enum Route: Hashable {
     case add, scan, preview, manual, account(Int64), export(Int64), activity, settings, approve, enroll, enrollment(Int64)
-    case importAccounts, backup, restore, moveOut, moveIn, recoverySetup
+    case importAccounts, backup, autoBackup, restore, moveOut, moveIn, recoverySetup
 }
 
 /// The lock gate: nothing of the vault is on screen unless it is unlocked; locking drops the
@@ -44,6 +44,7 @@ struct MainView: View {
                     case .importAccounts: ImportView(restore: false, path: $path)
                     case .restore: ImportView(restore: true, path: $path)
                     case .backup: BackupView()
+                    case .autoBackup: AutoBackupView()
                     case .moveOut: MoveOutView()
                     case .moveIn: MoveInView(path: $path)
                     case .recoverySetup: RecoverySetupView(path: $path)

@@ -41,6 +41,7 @@ struct SettingsView: View {
             Section("Move accounts") {
                 NavigationLink(value: Route.importAccounts) { Label("Import", systemImage: "square.and.arrow.down") }
                 NavigationLink(value: Route.backup) { Label("Back up", systemImage: "externaldrive") }
+                NavigationLink(value: Route.autoBackup) { Label("Automatic backup", systemImage: "arrow.triangle.2.circlepath") }
                 NavigationLink(value: Route.restore) { Label("Restore from backup", systemImage: "arrow.counterclockwise") }
                 NavigationLink(value: Route.moveOut) { Label("Move to a new phone", systemImage: "iphone.and.arrow.forward") }
                 NavigationLink(value: Route.moveIn) { Label("Move from my old phone", systemImage: "arrow.down.to.line") }

@@ -1,19 +1,23 @@
 package app.nyckel.app
 
 import android.content.Context
+import android.net.Uri
 import android.os.Looper
 import androidx.biometric.BiometricPrompt
 import app.nyckel.HttpClient
 import app.nyckel.NyckelApprovals
+import app.nyckel.app.logic.AutoBackupSettings
 import app.nyckel.app.logic.PromptBridge
 import app.nyckel.app.logic.PushTokenSync
 import app.nyckel.app.logic.ScannedCode
 import app.nyckel.app.logic.UrlConnectionTransport
+import app.nyckel.app.logic.VaultAutoBackupPort
 import app.nyckel.app.net.FfiHttpClient
 import app.nyckel.app.security.BiometricAsk
 import app.nyckel.app.security.KeystoreDeviceKeyStore
 import app.nyckel.app.security.VaultProtectors
 import java.io.File
+import java.util.concurrent.atomic.AtomicBoolean
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.SupervisorJob
@@ -44,6 +48,7 @@ class AppGraph(context: Context) {
         scope = scope,
         // Locking drops the scanned code (it may hold a secret) along with the screens.
         onLeaveUnlocked = { scanned.value = null },
+        afterCall = { syncAutoBackup() },
     )
 
     val autoLock = AutoLockObserver(session, settings, scope)
@@ -66,6 +71,42 @@ class AppGraph(context: Context) {
         synchronized(this) {
             approvalsInstance?.close()
             approvalsInstance = null
+        }
+    }
+
+    /**
+     * Automatic backups (logic/AutoBackupSettings) over the open vault, the folder the user chose
+     * (a Storage Access Framework tree, [SafBackupFolder]) and [AppSettings.autoBackup].
+     */
+    @Volatile private var autoBackupInstance: AutoBackupSettings? = null
+
+    fun autoBackup(): AutoBackupSettings = autoBackupInstance ?: synchronized(this) {
+        autoBackupInstance ?: AutoBackupSettings(VaultAutoBackupPort(session.vaultOrThrow()), settings.autoBackup) { tree ->
+            SafBackupFolder(appContext.contentResolver, Uri.parse(tree))
+        }.also { autoBackupInstance = it }
+    }
+
+    /** After a reset: the kept key was sealed under the deleted vault, so backups are off. */
+    fun forgetAutoBackup() {
+        synchronized(this) {
+            autoBackupInstance = null
+            settings.autoBackup.apply { sealedKey = null; folder = null; folderName = null; lastFingerprint = null }
+        }
+    }
+
+    private val autoBackupQueued = AtomicBoolean(false)
+
+    /**
+     * Writes an automatic backup if the vault changed (after every library call and every
+     * unlock; when nothing changed it is one fingerprint query). At most one waits; a failure
+     * is shown on the settings screen and tried again next time.
+     */
+    fun syncAutoBackup() {
+        if (settings.autoBackup.sealedKey == null || session.state.value !is VaultSession.State.Unlocked) return
+        if (!autoBackupQueued.compareAndSet(false, true)) return
+        scope.launch(Dispatchers.IO) {
+            autoBackupQueued.set(false)
+            runCatching { autoBackup().sync() }
         }
     }
 
@@ -119,7 +160,12 @@ class AppGraph(context: Context) {
     init {
         // After every transition to unlocked.
         scope.launch {
-            session.state.collect { if (it is VaultSession.State.Unlocked) syncPushToken() }
+            session.state.collect {
+                if (it is VaultSession.State.Unlocked) {
+                    syncPushToken()
+                    syncAutoBackup()
+                }
+            }
         }
     }
 }

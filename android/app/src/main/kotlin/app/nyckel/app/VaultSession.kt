@@ -29,6 +29,8 @@ class VaultSession(
     private val scope: CoroutineScope,
     /** Called (on the thread that changes the state) whenever the vault stops being unlocked. */
     private val onLeaveUnlocked: () -> Unit = {},
+    /** Called after each library call that returned (automatic backups check for a change). */
+    private val afterCall: () -> Unit = {},
 ) {
     sealed interface State {
         data object Loading : State
@@ -154,7 +156,7 @@ class VaultSession(
     /** Runs a library call off the main thread; a `Locked` answer moves the app to the lock screen. */
     suspend fun <T> call(block: (NyckelVault) -> T): T = withContext(Dispatchers.IO) {
         try {
-            block(vaultOrThrow())
+            block(vaultOrThrow()).also { afterCall() }
         } catch (e: NyckelException.Locked) {
             if (_state.value is State.Unlocked) setLocked()
             throw e

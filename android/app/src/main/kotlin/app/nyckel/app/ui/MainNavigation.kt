@@ -24,6 +24,7 @@ import app.nyckel.app.ui.details.ExportQrScreen
 import app.nyckel.app.ui.move.MoveInScreen
 import app.nyckel.app.ui.move.MoveOutScreen
 import app.nyckel.app.ui.onboarding.RecoverySetupScreen
+import app.nyckel.app.ui.settings.AutoBackupScreen
 import app.nyckel.app.ui.settings.SettingsScreen
 import app.nyckel.app.ui.transfer.BackupScreen
 import app.nyckel.app.ui.transfer.ImportScreen
@@ -116,6 +117,7 @@ fun MainNavigation() {
                 onBack = back,
                 onImport = { nav.navigate(Routes.IMPORT) },
                 onBackup = { nav.navigate(Routes.BACKUP) },
+                onAutoBackup = { nav.navigate(Routes.AUTO_BACKUP) },
                 onRestore = { nav.navigate(Routes.RESTORE) },
                 onMoveOut = { nav.navigate(Routes.MOVE_OUT) },
                 onMoveIn = { nav.navigate(Routes.MOVE_IN) },
@@ -141,6 +143,7 @@ fun MainNavigation() {
             ImportScreen(restore = true, onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
         }
         composable(Routes.BACKUP) { BackupScreen(onBack = back) }
+        composable(Routes.AUTO_BACKUP) { AutoBackupScreen(onBack = back) }
         composable(Routes.APPROVE) { ApprovalScreen(onDone = back) }
         composable(Routes.ENROLL) {
             EnrollScreen(onBack = back, onEnrolled = { id ->

@@ -16,6 +16,7 @@ object Routes {
     const val ENROLLMENT = "enrollment/{id}"
     const val IMPORT = "import"
     const val BACKUP = "backup"
+    const val AUTO_BACKUP = "backup/auto"
     const val RESTORE = "restore"
     const val MOVE_OUT = "move/out"
     const val MOVE_IN = "move/in"

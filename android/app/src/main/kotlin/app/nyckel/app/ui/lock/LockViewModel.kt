@@ -103,6 +103,7 @@ class LockViewModel(private val graph: AppGraph) : ViewModel() {
                 // rest must still run.
                 withContext(NonCancellable + Dispatchers.IO) {
                     graph.forgetApprovals()
+                    graph.forgetAutoBackup() // its key was sealed under the deleted vault
                     graph.session.reset()
                     runCatching { graph.deviceKeys.deleteAll() }
                     graph.settings.recoveryPassphraseSet = false

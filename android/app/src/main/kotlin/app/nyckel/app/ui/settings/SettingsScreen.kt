@@ -40,6 +40,7 @@ fun SettingsScreen(
     onBack: () -> Unit,
     onImport: () -> Unit,
     onBackup: () -> Unit,
+    onAutoBackup: () -> Unit,
     onRestore: () -> Unit,
     onMoveOut: () -> Unit,
     onMoveIn: () -> Unit,
@@ -121,6 +122,15 @@ fun SettingsScreen(
                 headlineContent = { Text(stringResource(R.string.backup_title)) },
                 supportingContent = { Text(stringResource(R.string.backup_body)) },
                 modifier = Modifier.clickable(onClick = onBackup),
+            )
+            val autoBackup = graph.settings.autoBackup
+            val autoBackupFolder = autoBackup.folderName?.takeIf { autoBackup.sealedKey != null }
+            ListItem(
+                headlineContent = { Text(stringResource(R.string.auto_backup_title)) },
+                supportingContent = {
+                    Text(autoBackupFolder?.let { stringResource(R.string.auto_backup_body_on, it) } ?: stringResource(R.string.auto_backup_body_off))
+                },
+                modifier = Modifier.clickable(onClick = onAutoBackup),
             )
             ListItem(
                 headlineContent = { Text(stringResource(R.string.restore_title)) },
