@@ -27,9 +27,11 @@ mod recovery;
 mod test_hooks;
 mod transfer;
 mod vault;
+#[cfg(feature = "wiping-allocator")]
 mod wiping_alloc;
 
 /// Every block the library frees is zeroed first: see `wiping_alloc` for what that wipes.
+#[cfg(feature = "wiping-allocator")]
 #[global_allocator]
 static ALLOCATOR: wiping_alloc::WipingAllocator = wiping_alloc::WipingAllocator;
 
@@ -61,7 +63,7 @@ uniffi::setup_scaffolding!("nyckel");
 
 #[cfg(test)]
 mod approvals_tests;
-#[cfg(test)]
+#[cfg(all(test, feature = "wiping-allocator"))]
 mod memory_tests;
 #[cfg(test)]
 mod misuse_tests;

@@ -25,6 +25,7 @@ pub mod otpauth;
 pub mod protocol;
 pub mod random;
 pub mod recovery;
+pub(crate) mod registers;
 pub mod secret;
 #[cfg(any(test, feature = "test-support"))]
 #[doc(hidden)]

@@ -155,11 +155,18 @@ impl PreparedSecret {
                 States::Sha512 { inner, outer }
             }
         };
+        crate::registers::wipe_vector_registers();
         PreparedSecret { states }
     }
 
     /// The raw RFC 4226 dynamic-truncation value (31 bits) for `counter`.
     pub fn truncated(&self, counter: u64) -> u32 {
+        let value = self.truncated_unwiped(counter);
+        crate::registers::wipe_vector_registers();
+        value
+    }
+
+    fn truncated_unwiped(&self, counter: u64) -> u32 {
         let msg = counter.to_be_bytes();
         match &self.states {
             States::Sha1 { inner, outer } => {

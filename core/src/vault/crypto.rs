@@ -94,7 +94,7 @@ pub fn seal_with(
     let mut buf = plaintext.to_vec();
     let sealed =
         key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf);
-    super::registers::wipe_vector_registers();
+    crate::registers::wipe_vector_registers();
     sealed.map_err(|_| SealError::Random)?;
     let mut out = Vec::with_capacity(NONCE_LEN + buf.len());
     out.extend_from_slice(&nonce);
@@ -115,7 +115,7 @@ pub fn open_with(
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| SealError::Truncated)?;
     let mut buf = Zeroizing::new(ct.to_vec());
     let opened = key.open_in_place(nonce, Aad::from(aad), &mut buf).map(|plain| plain.len());
-    super::registers::wipe_vector_registers();
+    crate::registers::wipe_vector_registers();
     let len = opened.map_err(|_| SealError::Auth)?;
     buf.truncate(len);
     Ok(buf)

@@ -7,11 +7,10 @@
 mod accounts;
 mod activity;
 mod create;
-mod crypto;
+pub(crate) mod crypto;
 mod enrollments;
 mod error;
 mod records;
-mod registers;
 mod schema;
 mod slots;
 mod snapshot;

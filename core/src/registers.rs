@@ -1,21 +1,28 @@
-//! Best-effort wiping of the vector registers after AES-GCM.
+//! Best-effort wiping of the vector registers after AES-GCM and HMAC.
 //!
 //! ring's AES-GCM (AES-NI/VAES and PCLMULQDQ on x86_64, the ARMv8 crypto extensions on
 //! aarch64) works in the vector registers and returns with round keys and GHASH state still
 //! in them: measured on x86_64 after one seal, `xmm9` held round key 0 — the first half of
-//! the vault key — and `xmm10` round key 14 (the test below keeps measuring it). Registers
-//! reach memory when the kernel saves them: in a signal frame on the thread's own stack,
-//! and in a core dump (which the CLI turns off). [`wipe_vector_registers`] zeroes every
-//! vector register the calling convention lets a function leave behind, right after each
-//! seal and open.
+//! the vault key — and `xmm10` round key 14. The SHA-1/SHA-256 compression functions that
+//! compute codes (SHA extensions on x86_64 and aarch64) keep the incoming state in vector
+//! registers to add it at the end, and for a code that state is the account's precomputed
+//! HMAC state, as good as its secret. Registers reach memory when the kernel saves them: in
+//! a signal frame on the thread's own stack, and in a core dump (which the CLI turns off).
+//! [`wipe_vector_registers`] zeroes every vector register the calling convention lets a
+//! function leave behind, right after each seal and open and each HMAC preparation and code.
+//! The tests below measure the seal and open and the SHA-1 preparation (without the wipe,
+//! the states are there); after a code, SHA-1 leaves its digest rather than the state it
+//! started from on the machine measured, and the wipe there is for implementations that
+//! keep it (SHA-256 and SHA-512 go through the same calls, unmeasured).
 //!
 //! What it does not do: the general-purpose registers are not touched (the compiler owns
-//! them and reuses them at once); plaintext that ordinary code copies later (`memcpy` uses
-//! vector registers) passes through them again, so this wipes the cipher's key material,
-//! not every secret that ever sat in a register; on aarch64 the lower halves of v8–v15 are
-//! the caller's to keep (AAPCS64), so a cipher cannot leave anything there; and a context
-//! switch in the middle of a seal saves its registers in kernel memory, which no user
-//! process reads. Other architectures: nothing (no phone runs them).
+//! them and reuses them at once); plaintext that ordinary code copies
+//! later (`memcpy` uses vector registers) passes through them again, so this wipes the
+//! primitives' key material, not every secret that ever sat in a register; on aarch64 the
+//! lower halves of v8–v15 are the caller's to keep (AAPCS64), so a primitive cannot leave
+//! anything there; and a context switch in the middle of a computation saves its registers
+//! in kernel memory, which no user process reads. Other architectures: nothing (no phone
+//! runs them).
 
 /// Zeroes the vector registers a function may leave behind: x86_64 `xmm0`–`xmm15` (all
 /// of `ymm0`–`ymm15`, and `zmm0`–`zmm31` where AVX-512 exists), aarch64 `v0`–`v31`.
@@ -163,8 +170,8 @@ mod aarch64 {
 mod tests {
     use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM};
 
-    use super::super::crypto::VaultKey;
     use crate::random::SystemRandom;
+    use crate::vault::crypto::VaultKey;
 
     /// `xmm0`–`xmm15` as they are when this is called.
     #[inline(never)]
@@ -246,6 +253,56 @@ mod tests {
         let mut data = vec![0x42u8; 100];
         let nonce = Nonce::assume_unique_for_key([1; 12]);
         k.seal_in_place_append_tag(nonce, Aad::from(b"ad"), &mut data).unwrap();
+    }
+
+    /// The words of the SHA-1 HMAC states of `secret` (inner, then outer): what a
+    /// `PreparedSecret` holds, as good as the secret.
+    #[inline(never)]
+    fn hmac_sha1_states(secret: &[u8; 20]) -> [[u32; 5]; 2] {
+        [0x36u8, 0x5c].map(|pad| {
+            let mut block = [pad; 64];
+            block.iter_mut().zip(secret).for_each(|(b, k)| *b ^= k);
+            let mut state = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+            sha1::compress(&mut state, &[block.into()]);
+            state
+        })
+    }
+
+    /// The registers holding a word of the states (at any word position, as stored or
+    /// byte-swapped).
+    fn holding_state(states: &[[u32; 5]; 2], registers: &[[u8; 16]; 16]) -> Vec<usize> {
+        let words: Vec<u32> = states.iter().flatten().flat_map(|w| [*w, w.swap_bytes()]).collect();
+        (0..16)
+            .filter(|&i| {
+                registers[i]
+                    .chunks(4)
+                    .any(|c| words.contains(&u32::from_le_bytes([c[0], c[1], c[2], c[3]])))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_hmac_state_is_left_in_a_vector_register_after_a_code() {
+        use crate::codes::PreparedSecret;
+        use crate::Algorithm;
+        let secret: [u8; 20] = std::array::from_fn(|i| (i as u8).wrapping_mul(73).wrapping_add(5));
+        // What there is to wipe: computed as `PreparedSecret::new` did before the wipe, with
+        // the SHA extensions the states are left in the vector registers (measured).
+        let states = hmac_sha1_states(&secret);
+        let before = xmm_registers();
+        if std::arch::is_x86_feature_detected!("sha") {
+            assert!(
+                !holding_state(&states, &before).is_empty(),
+                "SHA-1 no longer leaves its state in xmm0-15: the wipe is not measured here"
+            );
+        }
+        let prepared = PreparedSecret::new(&secret, Algorithm::Sha1);
+        let after_prepare = xmm_registers();
+        assert_eq!(holding_state(&states, &after_prepare), Vec::<usize>::new(), "after prepare");
+        let value = prepared.truncated(1);
+        let after_code = xmm_registers();
+        assert_eq!(holding_state(&states, &after_code), Vec::<usize>::new(), "after a code");
+        assert_eq!(value, crate::codes::truncated_hmac(&secret, 1, Algorithm::Sha1));
     }
 
     #[test]
