@@ -421,6 +421,10 @@ pub(crate) struct SignInRequest {
     pub browser_token_hash: Option<String>,
     /// A one-time code, not the phone's approval, completed it.
     pub completed_by_code: bool,
+    /// The number shown on the page that started it.
+    pub number: u8,
+    /// Its devices were notified (not created in quiet mode).
+    pub notified: bool,
 }
 
 /// A sign-in request to create (user, times and state are the store's to fill in).

@@ -225,6 +225,33 @@ pub fn status(store: &dyn Store, id: &str, now: i64) -> Result<Status, Error> {
     })
 }
 
+/// A password sign-in still waiting for the phone, as its number page shows it again (after the
+/// page's language switch), with its user's name; `None` once it is decided or expired, or
+/// for a request that is not a push (a username-only page never comes back: it would tell a
+/// real request from a decoy).
+pub(crate) fn waiting(
+    store: &dyn Store,
+    cfg: &Config,
+    id: &str,
+    token: &str,
+) -> Result<Option<(Started, String)>, Error> {
+    check_token(store, id, token)?;
+    let Some(r) = store.request(&RequestId::new(id))? else { return Ok(None) };
+    if r.kind != Kind::Push || r.state != RequestState::Pending || cfg.clock.now() >= r.expires_at {
+        return Ok(None);
+    }
+    let started = Started {
+        id: id.to_owned(),
+        number: r.number,
+        expires_at: r.expires_at,
+        kind: Kind::Push.as_str(),
+        status_token: token.to_owned(),
+        pushed_to: 0,
+        quiet: !r.notified,
+    };
+    Ok(Some((started, r.account_name)))
+}
+
 /// Checks the page's status token for a request.
 pub fn check_token(store: &dyn Store, id: &str, token: &str) -> Result<(), Error> {
     let stored = store.request(&RequestId::new(id))?.and_then(|r| r.browser_token_hash);

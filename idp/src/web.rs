@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/signin") }))
         .route("/signin", get(signin_form).post(signin_post))
         .route("/signin/status/{id}", get(signin_status))
+        .route("/signin/wait/{id}", get(signin_wait))
         .route("/signin/complete/{id}", post(signin_complete))
         .route("/signout", post(signout))
 }
@@ -501,6 +502,12 @@ pub(crate) fn number_page(
     .map(|(state, m)| format!(r#" data-text-{state}="{}""#, t(*m)))
     .collect();
     let restart = resume.unwrap_or("/signin");
+    // The language switch comes back to this page while a password sign-in waits (a
+    // username-only page starts over: coming back would tell a real request from a decoy).
+    let here = match s.kind == Kind::Push.as_str() && session {
+        true => wait_path(s, resume),
+        false => restart.to_owned(),
+    };
     let body = format!(
         r#"<h1>{heading}</h1>
 <p>{how}</p>
@@ -526,7 +533,7 @@ pub(crate) fn number_page(
         next_text = t(if resume.is_some() { Msg::Continue } else { Msg::ToYourAccount }),
         retry = esc(restart),
     );
-    let html = page_in(lang, &st.provider.issuer, restart, lang.t(Msg::ApproveTitle), &body)
+    let html = page_in(lang, &st.provider.issuer, &here, lang.t(Msg::ApproveTitle), &body)
         .replacen(
         "<main>",
         &format!(
@@ -543,6 +550,55 @@ pub(crate) fn number_page(
     let mut resp = Html(html).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
+}
+
+/// `/signin/wait/{id}?t=TOKEN[&authz=…]`: where a waiting password sign-in's number page is
+/// shown again.
+fn wait_path(s: &Started, resume: Option<&str>) -> String {
+    let enc = |v: &str| -> String { url::form_urlencoded::byte_serialize(v.as_bytes()).collect() };
+    let authz = resume
+        .and_then(|r| r.strip_prefix(RESUME_PATH)?.strip_prefix("?authz="))
+        .map(|a| format!("&authz={}", enc(a)))
+        .unwrap_or_default();
+    format!("/signin/wait/{}?t={}{authz}", enc(&s.id), enc(&s.status_token))
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    t: String,
+    #[serde(default)]
+    authz: Option<String>,
+}
+
+/// `GET /signin/wait/{id}?t=TOKEN`: the number page of a password sign-in still waiting (the
+/// language switch comes back here); once it is over, the start of its flow.
+async fn signin_wait(
+    State(st): State<AppState>,
+    lang: Lang,
+    UrlPath(id): UrlPath<String>,
+    Query(q): Query<WaitQuery>,
+) -> Response {
+    let (authz, resume, retry) = continuation(q.authz);
+    let lang = flow_lang(&st, lang, authz.as_deref()).await;
+    if id.len() > MAX_ID || q.t.len() > MAX_ID {
+        return Redirect::to(&retry).into_response();
+    }
+    let r = st
+        .run(move |c, s| {
+            let Some((started, name)) = signin::waiting(c, &s.cfg, &id, &q.t)? else {
+                return Ok(None);
+            };
+            let code = otp::method(c, &name)? == CodeMethod::Confirmed;
+            Ok(Some((started, code)))
+        })
+        .await;
+    match r {
+        Ok(Some((started, code))) => {
+            let other = code.then(|| code_html::use_code_form(lang, &started, authz.as_deref()));
+            number_page(&st, lang, &started, resume.as_deref(), other.as_deref(), true)
+        }
+        Ok(None) | Err(_) => Redirect::to(&retry).into_response(),
+    }
 }
 
 #[derive(Deserialize)]

@@ -313,3 +313,33 @@ fn ui_locales_wins_over_the_cookie_and_accept_language_for_that_sign_in_only() {
     let unsupported = text(&browser.get(&idp.authorize_url(&rp, None, &[("ui_locales", "de fr")])));
     assert!(unsupported.contains("<html lang=\"sv\">"), "{unsupported}");
 }
+
+#[test]
+fn the_number_pages_language_switch_keeps_the_waiting_sign_in() {
+    let mut idp = Idp::start();
+    let mut browser = with(&[("Accept-Language", "en")]);
+    let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
+    let body = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    let (id, token) = (attr(&body, "data-request").unwrap(), attr(&body, "data-token").unwrap());
+    let number = number_on(&body);
+    let switch = attr(&body, "id=\"lang-switch\" href").unwrap();
+    assert!(switch.starts_with("/lang/sv?next=%2Fsignin%2Fwait%2F"), "{switch}");
+    let back = browser.get(&idp.url(&switch));
+    let wait = location(&back);
+    assert!(wait.starts_with(&format!("/signin/wait/{id}?t=")), "{wait}");
+    // The same request, its number and token, now in Swedish.
+    let mut swedish = with(&[("Cookie", "nyckel_lang=sv")]);
+    let again = text(&swedish.get(&idp.url(&wait)));
+    assert!(again.contains("<html lang=\"sv\">"), "{again}");
+    assert_eq!(attr(&again, "data-request").as_deref(), Some(id.as_str()));
+    assert_eq!(attr(&again, "data-token").as_deref(), Some(token.as_str()));
+    assert_eq!(number_on(&again), number);
+    assert_eq!(idp.provider.signin_status(&id).unwrap().state, "pending", "not abandoned");
+    // It still signs in; once it is over the switch's address starts over.
+    idp.phone.decide(&id, nyckel_core::protocol::Decision::Approve { number });
+    let done = swedish.post(&idp.url(&format!("/signin/complete/{id}?t={token}")), "");
+    assert_eq!(done.status, 200, "{}", text(&done));
+    assert_eq!(location(&swedish.get(&idp.url(&wait))), "/signin");
+    let forged = format!("/signin/wait/{id}?t=nottheToken");
+    assert_eq!(location(&Browser::default().get(&idp.url(&forged))), "/signin");
+}

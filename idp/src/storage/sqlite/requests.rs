@@ -178,7 +178,7 @@ pub(super) fn start(
 
 macro_rules! request_columns {
     () => {
-        "r.id, r.user_id, u.name, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, r.state, r.browser_token_hash, r.completed_by IS NOT NULL"
+        "r.id, r.user_id, u.name, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, r.state, r.browser_token_hash, r.completed_by IS NOT NULL, r.number, r.notified"
     };
 }
 
@@ -245,6 +245,8 @@ fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Sign
             state: RequestState::Pending,
             browser_token_hash: r.get(11)?,
             completed_by_code: r.get(12)?,
+            number: r.get(13)?,
+            notified: r.get(14)?,
         },
     ))
 }
