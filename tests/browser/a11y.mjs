@@ -46,7 +46,7 @@ export async function acceptLanguage(page, lang) {
 }
 
 export function a11yTests(env) {
-  const { idp, newUser, ok, approve, outcome, readNumber, assert } = env;
+  const { idp, newUser, ok, fails, enroll, approve, outcome, readNumber, assert } = env;
   const origin = () => env.server.origin;
 
   async function pageIn(lang) {
@@ -142,6 +142,7 @@ export function a11yTests(env) {
     // End that request on the phone.
     assert(outcome(await ok(vault, ['approve', '--deny', '--yes', '--wait', '10'])) === 'denied', 'denied');
     await page.close();
+    await twoPhones(lang);
 
     // A user who never had a phone: the account page without devices.
     const boot = `utan-${lang}`;
@@ -179,6 +180,83 @@ export function a11yTests(env) {
     await p2.waitForSelector('#error');
     await axeCheck(p2, 'Entra external authentication error page', lang);
     await p2.close();
+  }
+
+  async function signIn(page, name, vault) {
+    await page.goto(`${origin()}/signin?username=${name}`);
+    await page.click('#next');
+    await page.fill('#password', 'hemligt');
+    await page.click('#login');
+    const number = await readNumber(page);
+    assert(outcome(await approve(vault, number)) === 'approved', 'approved');
+    await page.waitForSelector('#status[data-state="signed_in"]', { timeout: 15000 });
+  }
+
+  // A user with two phones: the lost-phone step-up's number page and its outcomes, the number
+  // page's stopped states, the cross-site refusal, "Telefonen är borttagen".
+  async function twoPhones(lang) {
+    const name = `rut-${lang}`;
+    const vault = await newUser(name);
+    const second = vault.replace(/\.nyckel$/, '-2.nyckel');
+    await ok(second, ['init', '--kdf-memory-mib', '19', '--kdf-iterations', '2']);
+    // A second apart each: the second phone is listed second, and both predate the session.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await enroll(second, (await idp('user', 'enroll', name)).enrollUri, name);
+    const lostId = (await idp('device', 'list', name)).devices[1].deviceId;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const page = await pageIn(lang);
+    await signIn(page, name, vault);
+    await page.goto(`${origin()}/account`);
+    await page.waitForSelector('#methods');
+    await Promise.all([page.waitForNavigation(), page.click(`form[action="/account/devices/lost"]:has(input[value="${lostId}"]) button`)]);
+    await Promise.all([page.waitForNavigation(), page.click('#lost-approve')]);
+    const stepUp = Number((await page.textContent('#lost-number')).trim());
+    await axeCheck(page, 'lost-phone number page', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#lost-confirm')]);
+    await page.waitForSelector('#lost-waiting');
+    await axeCheck(page, 'lost-phone number page, not approved yet', lang);
+    assert(outcome(await approve(vault, stepUp)) === 'approved', 'the other phone approved');
+    await Promise.all([page.waitForNavigation(), page.click('#lost-confirm')]);
+    await page.waitForSelector('#lost-done');
+    await axeCheck(page, 'lost phone blocked page', lang);
+
+    // The number page's stopped states: denied, wrong number.
+    await page.goto(`${origin()}/signin?username=${name}`);
+    await page.click('#next');
+    await page.fill('#password', 'hemligt');
+    await page.click('#login');
+    await readNumber(page);
+    assert(outcome(await ok(vault, ['approve', '--deny', '--yes', '--wait', '10'])) === 'denied', 'denied');
+    await page.waitForSelector('#status[data-state="denied"]', { timeout: 15000 });
+    await axeCheck(page, 'number page, denied', lang);
+    await page.goto(`${origin()}/signin?username=${name}`);
+    await page.click('#next');
+    await page.fill('#password', 'hemligt');
+    await page.click('#login');
+    const number = await readNumber(page);
+    const wrong = number === 99 ? 10 : number + 1;
+    await fails(vault, ['approve', '--number', String(wrong), '--yes', '--wait', '10', '--json'], 2, '');
+    await page.waitForSelector('#status[data-state="wrong_number"]', { timeout: 15000 });
+    await axeCheck(page, 'number page, wrong number', lang);
+
+    // Another site's form (here: the provider's own address under another host name, so
+    // another origin): the refusal page.
+    const elsewhere = origin().replace('127.0.0.1', 'localhost');
+    assert(elsewhere !== origin(), `another origin than ${origin()}`);
+    await page.goto(`${elsewhere}/signin`);
+    await page.setContent(`<form method="post" action="${origin()}/signout"><button id="go">go</button></form>`);
+    const [refused] = await Promise.all([page.waitForNavigation(), page.click('#go')]);
+    assert(refused.status() === 403, `cross-site post refused (${refused.status()})`);
+    await axeCheck(page, 'cross-site refusal page', lang);
+
+    // "Ta bort" on the last phone, confirmed: the removed page.
+    await signIn(page, name, vault);
+    await page.goto(`${origin()}/account`);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/remove"] button')]);
+    await Promise.all([page.waitForNavigation(), page.click('#confirm-remove')]);
+    await page.waitForSelector('#removed');
+    await axeCheck(page, 'phone removed page', lang);
+    await page.close();
   }
 
   test('a11y: every page and state in Swedish has no axe violations, light and dark', () => tour('sv'));

@@ -512,7 +512,7 @@ eamTests({
 a11yTests({
   get server() { return server; },
   get context() { return context; },
-  idp, newUser, ok, approve, outcome, readNumber, assert,
+  idp, newUser, ok, fails, enroll, approve, outcome, readNumber, assert,
 });
 
 // ---------- setup and teardown (node's test runner runs the tests above in order) ----------
