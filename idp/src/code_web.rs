@@ -14,12 +14,13 @@ use crate::code_html::{code_form, refusal_status, refusal_text, request_fields, 
 use crate::error::Error;
 use crate::html::{esc, page_in};
 use crate::i18n::{Lang, Msg};
+use crate::known_browser;
 use crate::otp::{self, CodeRefusal};
 use crate::signin;
 use crate::state::AppState;
 use crate::web::{
-    continuation, cross_site_in, error_in, same_origin, session_token, start_error, with_session,
-    MAX_ID,
+    continuation, cross_site_in, error_in, same_origin, session_token, start_error,
+    with_known_browser, with_session, MAX_ID,
 };
 
 /// The one-time-code routes.
@@ -66,16 +67,25 @@ async fn signin_code(
         return page.render(Some(refusal_text(lang, CodeRefusal::Wrong, st.cfg.clock.now())));
     }
     let (id, token) = (f.request.clone(), f.t.clone());
-    let r = st.run(move |c, s| otp::sign_in(c, &s.cfg, &id, &token, &code)).await;
+    let r = st
+        .run(move |c, s| match otp::sign_in(c, &s.cfg, &id, &token, &code)? {
+            Ok(session) => {
+                let known = known_browser::issue_for_session(c, &s.cfg, &session)?;
+                Ok(Ok((session, known)))
+            }
+            Err(refusal) => Ok(Err(refusal)),
+        })
+        .await;
     match r {
-        Ok(Ok(session)) => {
+        Ok(Ok((session, known))) => {
             let next = match &resume {
                 Some(r) => {
                     format!("{r}&request={}&t={}", urlencoding(&f.request), urlencoding(&f.t))
                 }
                 None => "/account".to_owned(),
             };
-            with_session(&st, session, Redirect::to(&next).into_response())
+            let resp = with_session(&st, session, Redirect::to(&next).into_response());
+            with_known_browser(&st, known, resp)
         }
         Ok(Err(CodeRefusal::RequestOver)) => {
             let msg = lang.t(Msg::SignInNoLongerWaiting);

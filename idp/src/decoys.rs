@@ -11,7 +11,7 @@ use ring::hmac;
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::ids::{new_id, random_bytes, two_digit_number};
+use crate::ids::{new_id, two_digit_number};
 use crate::model::{RequestState, Setting};
 use crate::signin::{self, Kind, SigninFrom, Started, Status};
 use crate::storage::Store;
@@ -22,12 +22,7 @@ const MAC_LEN: usize = 16;
 /// The provider's decoy key (created on first use, kept in the settings so decoys outlive a
 /// restart like real requests).
 fn key(store: &dyn Store) -> Result<hmac::Key, Error> {
-    if store.setting(Setting::DecoyKey)?.is_none() {
-        store.add_setting_if_absent(Setting::DecoyKey, &b64(&random_bytes(32)))?;
-    }
-    let stored = store.setting(Setting::DecoyKey)?.and_then(|k| unb64(&k));
-    let bytes = stored.filter(|k| k.len() == 32).ok_or(Error::Internal)?;
-    Ok(hmac::Key::new(hmac::HMAC_SHA256, &bytes))
+    crate::identity::mac_key(store, Setting::DecoyKey)
 }
 
 fn mac(key: &hmac::Key, id: &str, expires_at: i64) -> Vec<u8> {

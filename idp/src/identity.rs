@@ -21,6 +21,18 @@ pub(crate) fn ensure_key(store: &dyn Store) -> Result<(), Error> {
     Ok(())
 }
 
+/// The provider's HMAC-SHA256 key kept in `setting` (32 random bytes, created on first use and
+/// kept, so what it signs outlives a restart; safe against concurrent creators): the decoy
+/// tokens' and the recognised browsers' cookies'.
+pub(crate) fn mac_key(store: &dyn Store, setting: Setting) -> Result<ring::hmac::Key, Error> {
+    if store.setting(setting)?.is_none() {
+        store.add_setting_if_absent(setting, &b64(&crate::ids::random_bytes(32)))?;
+    }
+    let stored = store.setting(setting)?.and_then(|k| unb64(&k));
+    let bytes = stored.filter(|k| k.len() == 32).ok_or(Error::Internal)?;
+    Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes))
+}
+
 /// The provider identity: signing key plus where it is reachable.
 pub struct Identity {
     pair: EcdsaKeyPair,

@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("step_up", 2),
     ("push_budget", 2),
     ("open_requests", 2),
+    ("known_browser", 2),
     ("admin", 2),
     ("identity", 2),
     ("verify", 2),

@@ -40,6 +40,7 @@ mod devices;
 mod eam;
 mod guessing;
 mod identity;
+mod known_browser;
 mod lost;
 mod oidc;
 mod open_requests;

@@ -452,6 +452,8 @@ pub(crate) struct NewSignIn {
     /// The user's open requests it replaces (state `superseded`): the same source's, and past
     /// the bound the ones `open_requests::admit` chose.
     pub replaces: Vec<RequestId>,
+    /// Started in a browser recognised as the user's (`known_browser.rs`).
+    pub known_browser: bool,
 }
 
 /// One of a user's open (pending, unexpired) sign-in requests, as a new start sees it.
@@ -468,6 +470,9 @@ pub(crate) struct OpenRequest {
     /// The counter key of the address it came from (`guessing::source_key`; '' before
     /// version 9).
     pub source: String,
+    /// Started in a browser recognised as the user's (`known_browser.rs`; false before
+    /// version 12).
+    pub known_browser: bool,
 }
 
 /// What the domain sees when it decides whether a sign-in may start, read inside the store's
@@ -760,6 +765,8 @@ pub(crate) enum Setting {
     Helpdesk,
     /// The key of the username-only sign-in's decoy tokens (32 random bytes, b64url).
     DecoyKey,
+    /// The key of recognised browsers' `nyckel_known` cookies (32 random bytes, b64url).
+    KnownBrowserKey,
 }
 
 impl Setting {
@@ -772,6 +779,7 @@ impl Setting {
             Setting::Issuer => "issuer",
             Setting::Helpdesk => "helpdesk",
             Setting::DecoyKey => "decoy_key",
+            Setting::KnownBrowserKey => "known_browser_key",
         }
     }
 }

@@ -9,12 +9,14 @@
 //! approved, and a wrong number kills only that request.
 //!
 //! The open requests are bounded. Past `per_user` (8), the oldest *quiet* request from an
-//! address the user has not signed in from recently makes room. A notified request and one
-//! from a recognised address are never replaced by a quiet one: the notification the user
-//! may be answering stays answerable, and so does a sign-in from the user's usual place.
+//! address and a browser the user has not signed in from recently makes room. A notified
+//! request, one from a recognised address and one started in a recognised browser
+//! (`known_browser.rs`) are never replaced by a quiet one: the notification the user may be
+//! answering stays answerable, and so does a sign-in from the user's usual place or browser.
 //! Kept requests are bounded by themselves (notifications by the push budget, recognised
-//! addresses by their number and one request each); should they ever fill [`MOST_OPEN`], a
-//! new request replaces only one kept as strongly as itself, or is refused.
+//! addresses by their number and one request each, recognised browsers by the user's own
+//! sign-ins); should they ever fill [`MOST_OPEN`], a new request replaces only one kept as
+//! strongly as itself, or is refused.
 
 use nyckel_core::protocol::wire::RequestKind;
 
@@ -28,16 +30,17 @@ pub(crate) const MOST_OPEN: usize = 16;
 /// How strongly an open request is kept when the bound is reached (the lowest goes first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Keep {
-    /// Quiet, from an address the user has not signed in from recently.
+    /// Quiet, from an address and a browser the user has not signed in from recently.
     Quiet,
-    /// Notified (a push trigger was sent), from an unrecognised address.
+    /// Notified (a push trigger was sent), from an unrecognised address and browser.
     Notified,
-    /// From one of the user's recognised addresses.
+    /// From one of the user's recognised addresses, or in a browser recognised as theirs
+    /// (`known_browser.rs`).
     Recognised,
 }
 
-fn keep(notified: bool, source: &str, recognised: &[String]) -> Keep {
-    if !source.is_empty() && recognised.iter().any(|s| s == source) {
+fn keep(notified: bool, source: &str, known_browser: bool, recognised: &[String]) -> Keep {
+    if known_browser || (!source.is_empty() && recognised.iter().any(|s| s == source)) {
         Keep::Recognised
     } else if notified {
         Keep::Notified
@@ -55,6 +58,8 @@ pub(crate) struct Arriving<'a> {
     pub source: &'a str,
     /// The push budget notifies it.
     pub notified: bool,
+    /// Started in a browser recognised as the user's.
+    pub known_browser: bool,
 }
 
 /// What the bound decides for a new request.
@@ -85,7 +90,7 @@ pub(crate) fn admit(
     let mut staying: Vec<(Keep, i64, &RequestId)> = open
         .iter()
         .filter(|r| !same_source(r))
-        .map(|r| (keep(r.notified, &r.source, recognised), r.created_at, &r.id))
+        .map(|r| (keep(r.notified, &r.source, r.known_browser, recognised), r.created_at, &r.id))
         .collect();
     // The weakest kept first, the oldest first among equals.
     staying.sort_by_key(|(k, at, _)| (*k, *at));
@@ -94,7 +99,7 @@ pub(crate) fn admit(
     while staying.len() >= soft && staying.front().is_some_and(|(k, ..)| *k == Keep::Quiet) {
         replaced.extend(staying.pop_front().map(|(.., id)| id.clone()));
     }
-    let strength = keep(new.notified, new.source, recognised);
+    let strength = keep(new.notified, new.source, new.known_browser, recognised);
     while staying.len() >= MOST_OPEN {
         match staying.pop_front() {
             Some((k, _, id)) if k <= strength => replaced.push(id.clone()),
@@ -115,6 +120,7 @@ mod tests {
             created_at: at,
             notified,
             source: source.to_owned(),
+            known_browser: false,
         }
     }
 
@@ -123,7 +129,7 @@ mod tests {
     }
 
     fn arriving(source: &str, notified: bool) -> Arriving<'_> {
-        Arriving { kind: RequestKind::Push, source, notified }
+        Arriving { kind: RequestKind::Push, source, notified, known_browser: false }
     }
 
     fn ids(a: Admission) -> Vec<String> {
@@ -151,8 +157,7 @@ mod tests {
             ["mine", "pl"]
         );
         // A username-only request replaces only the same address's username-only ones.
-        let pl =
-            Arriving { kind: RequestKind::Passwordless, source: "203.0.113.7", notified: true };
+        let pl = Arriving { kind: RequestKind::Passwordless, ..arriving("203.0.113.7", true) };
         assert_eq!(ids(admit(&list, pl, &none, &limits())), ["pl"]);
     }
 
@@ -188,6 +193,20 @@ mod tests {
         assert!(list.iter().any(|r| r.id.as_str() == "user"));
         assert!(list.iter().any(|r| r.id.as_str() == "notified"));
         assert_eq!(gone.len(), 200 - 6, "every other one made room");
+    }
+
+    #[test]
+    fn a_request_in_a_recognised_browser_is_kept_wherever_it_comes_from() {
+        let none: [String; 0] = [];
+        let mut list = vec![OpenRequest { known_browser: true, ..push("user", 1, false, "cafe") }];
+        list.extend((0..7).map(|i| push(&format!("q{i}"), 10 + i, false, &format!("s{i}"))));
+        assert_eq!(ids(admit(&list, arriving("x", false), &none, &limits())), ["q0"]);
+        // Arriving from a recognised browser, it makes room among sixteen notified ones.
+        let notified: Vec<OpenRequest> =
+            (0..16).map(|i| push(&format!("n{i}"), i, true, &format!("s{i}"))).collect();
+        let mine = Arriving { known_browser: true, ..arriving("cafe", false) };
+        assert_eq!(ids(admit(&notified, mine, &none, &limits())), ["n0"]);
+        assert_eq!(ids(admit(&notified, arriving("cafe", false), &none, &limits())), ["full"]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::guessing;
 use crate::identity::Identity;
 use crate::ids::{random_bytes, token_hash, two_digit_number};
+use crate::known_browser::{self, Recognition};
 use crate::model::{
     CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
     DecideVerdict, DeviceId, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId,
@@ -87,6 +88,7 @@ fn judge_start(
     from: &SigninFrom,
     source: &str,
     token: &str,
+    browser: Option<&Recognition>,
 ) -> StartVerdict {
     let Some(user) = c.user else { return StartVerdict::Refuse(Error::UnknownUser) };
     if user.disabled {
@@ -109,7 +111,8 @@ fn judge_start(
         return StartVerdict::RateLimited;
     }
     let push = push_budget::judge(user.push_budget, c.notified_last_hour, c.now, &cfg.push_budget);
-    let arriving = Arriving { kind, source, notified: push.quiet.is_none() };
+    let known_browser = browser.is_some_and(|b| b.recognises(&user.id, c.now));
+    let arriving = Arriving { kind, source, notified: push.quiet.is_none(), known_browser };
     let replaces = match open_requests::admit(c.open, arriving, c.recognised, &cfg.open_requests) {
         Admission::Admit(replaces) => replaces,
         Admission::Full => return StartVerdict::RateLimited,
@@ -126,6 +129,7 @@ fn judge_start(
         source: source.to_owned(),
         push,
         replaces,
+        known_browser,
     }))
 }
 
@@ -153,6 +157,36 @@ pub(crate) fn start_excluding(
     from: &SigninFrom,
     excluded: Option<&DeviceId>,
 ) -> Result<Started, Error> {
+    start_with(store, cfg, user_name, kind, from, excluded, None)
+}
+
+/// [`start`] from the sign-in page, in a browser whose `nyckel_known` cookie is `cookie`: if
+/// it recognises the browser as the user's (`known_browser.rs`), the request is kept like one
+/// from a recognised address when open requests are bounded.
+pub(crate) fn start_in_browser(
+    store: &dyn Store,
+    cfg: &Config,
+    user_name: &str,
+    kind: Kind,
+    from: &SigninFrom,
+    cookie: Option<&str>,
+) -> Result<Started, Error> {
+    let browser = match cookie {
+        Some(c) => known_browser::verify(store, c)?,
+        None => None,
+    };
+    start_with(store, cfg, user_name, kind, from, None, browser.as_ref())
+}
+
+fn start_with(
+    store: &dyn Store,
+    cfg: &Config,
+    user_name: &str,
+    kind: Kind,
+    from: &SigninFrom,
+    excluded: Option<&DeviceId>,
+    browser: Option<&Recognition>,
+) -> Result<Started, Error> {
     let token = b64(&random_bytes(24));
     let source = guessing::source_key(&from.ip);
     let reads = StartReads {
@@ -163,7 +197,7 @@ pub(crate) fn start_excluding(
     };
     let (verdict, pushed_to) =
         store.start_request(user_name, kind, &reads, excluded, &*cfg.clock, &mut |c| {
-            judge_start(c, cfg, kind, from, &source, &token)
+            judge_start(c, cfg, kind, from, &source, &token, browser)
         })?;
     match verdict {
         StartVerdict::Refuse(Error::Blocked { retry_after, .. }) => {
@@ -589,7 +623,7 @@ mod tests {
 
     fn start_verdict(c: &StartContext<'_>, kind: Kind) -> String {
         let from = SigninFrom { app: "a\u{7}pp".into(), ip: "ip".into(), location: "".into() };
-        match judge_start(c, &Config::default(), kind, &from, "src", "token") {
+        match judge_start(c, &Config::default(), kind, &from, "src", "token", None) {
             StartVerdict::Refuse(e) => format!("{e:?}"),
             StartVerdict::RateLimited => "RateLimited".into(),
             StartVerdict::Create(n) => {
@@ -609,6 +643,39 @@ mod tests {
     }
 
     #[test]
+    fn a_browser_is_recognised_only_by_the_users_own_unexpired_cookie() {
+        let user = User {
+            id: UserId::new("u"),
+            password_hash: None,
+            otp_secret: None,
+            otp_confirmed_at: None,
+            blocked_until: 0,
+            disabled: false,
+            push_budget: PushBudget::default(),
+        };
+        let c = StartContext {
+            now: 1000,
+            user: Some(&user),
+            targets: 1,
+            open: &[],
+            recognised: &[],
+            recent: 0,
+            notified_last_hour: 0,
+        };
+        let from = SigninFrom { app: "a".into(), ip: "ip".into(), location: "".into() };
+        let known = |who: &str, until: i64| {
+            let r = Recognition { user: UserId::new(who), until };
+            match judge_start(&c, &Config::default(), Kind::Push, &from, "s", "t", Some(&r)) {
+                StartVerdict::Create(n) => n.known_browser,
+                _ => panic!("created"),
+            }
+        };
+        assert!(known("u", 1001));
+        assert!(!known("u", 1000), "expired");
+        assert!(!known("v", 5000), "another user's browser");
+    }
+
+    #[test]
     fn starts_are_judged_user_block_devices_push_pending_then_rate() {
         let user = User {
             id: UserId::new("u"),
@@ -625,6 +692,7 @@ mod tests {
             created_at: 990,
             notified: true,
             source: "elsewhere".into(),
+            known_browser: false,
         }];
         let c = |user, targets, push_pending: bool, recent| StartContext {
             now: 1000,

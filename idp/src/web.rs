@@ -18,6 +18,7 @@ use crate::error::Error;
 use crate::guessing;
 use crate::html::{esc, page_in, AUTO_SUBMIT_JS};
 use crate::i18n::{text, Lang, Msg};
+use crate::known_browser;
 use crate::oidc::discovery::RESUME_PATH;
 use crate::oidc::service::SignInFor;
 use crate::otp::{self, CodeMethod};
@@ -229,6 +230,7 @@ async fn signin_post(
         None => retry_with(&username),
     };
     let ip = client_ip(&ci, &headers);
+    let known = cookie(&headers, known_browser::COOKIE);
     let from = signin::SigninFrom {
         app: text::web_app(lang, &st.provider.issuer),
         location: location_of(lang, &ip),
@@ -294,7 +296,9 @@ async fn signin_post(
             let devices = admin::device_presence(c, &user_id)?;
             if devices.active {
                 let code = otp::method(c, &username)? == CodeMethod::Confirmed;
-                let started = signin::start(c, &s.cfg, &username, Kind::Push, &from)?;
+                let known = known.as_deref();
+                let started =
+                    signin::start_in_browser(c, &s.cfg, &username, Kind::Push, &from, known)?;
                 Ok(Step::Number(started, code))
             } else if !devices.ever {
                 // Bootstrap: a user who never had a device signs in with the password alone.
@@ -644,14 +648,20 @@ async fn signin_complete(
             if decoys::decoy_expiry(c, &id, &q.t)?.is_some() {
                 return Err(Error::NotApproved);
             }
-            signin::complete(c, &s.cfg, &id, &q.t)
+            let session = signin::complete(c, &s.cfg, &id, &q.t)?;
+            let known = known_browser::issue_for_session(c, &s.cfg, &session)?;
+            Ok((session, known))
         })
         .await;
     match r {
-        Ok(token) => with_session(
+        Ok((token, known)) => with_known_browser(
             &st,
-            token,
-            Json(json!({"ok": true, "redirect": "/account"})).into_response(),
+            known,
+            with_session(
+                &st,
+                token,
+                Json(json!({"ok": true, "redirect": "/account"})).into_response(),
+            ),
         ),
         Err(e) => e.into_response(),
     }
@@ -659,6 +669,11 @@ async fn signin_complete(
 
 /// The browser's session token (`nyckel_session` cookie), if any.
 pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE)
+}
+
+/// The value of the browser's cookie `name`, if any.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -666,8 +681,28 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
         .flat_map(|v| v.split(';'))
         .find_map(|c| {
             let (k, v) = c.trim().split_once('=')?;
-            (k == COOKIE).then(|| v.to_owned())
+            (k == name).then(|| v.to_owned())
         })
+}
+
+/// Adds the recognised-browser cookie `value` (`known_browser.rs`), if any, to `resp`: kept
+/// for the recognition window, sent only to the provider, never read by scripts.
+pub(crate) fn with_known_browser(
+    st: &AppState,
+    value: Option<String>,
+    mut resp: Response,
+) -> Response {
+    let Some(value) = value else { return resp };
+    let secure = if st.provider.origin.starts_with("https://") { "; Secure" } else { "" };
+    let max_age = st.cfg.open_requests.recognised_for.max(0);
+    let cookie = format!(
+        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+        known_browser::COOKIE
+    );
+    if let Ok(v) = cookie.parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 /// `data` as an inline SVG QR code (or a sentence in `lang` saying it could not be made).

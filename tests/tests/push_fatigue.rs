@@ -6,6 +6,8 @@
 
 mod protocol_support;
 
+use std::net::Ipv4Addr;
+
 use nyckel_core::protocol::pending::MAX_PENDING;
 use nyckel_core::protocol::RespondOutcome;
 use nyckel_idp::Started;
@@ -191,6 +193,77 @@ fn past_the_bound_the_oldest_quiet_sign_in_from_an_unrecognised_address_is_repla
     let again = env.start_from("anna", Kind::Push, &bot(5)).unwrap();
     assert_eq!(env.state(&quiet[2].id), "superseded");
     assert_eq!(env.state(&again.id), "pending");
+}
+
+/// Anna types her password on the sign-in page from loopback address `source`, in a browser
+/// holding the recognised-browser cookie `known` if any: the number page.
+fn password_page(env: &Env, source: Ipv4Addr, known: Option<&str>) -> WebResponse {
+    let cookie = known.map(|k| format!("nyckel_known={k}"));
+    let mut headers = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    if let Some(c) = &cookie {
+        headers.push(("Cookie", c));
+    }
+    let fields = [("username", "anna"), ("mode", "password"), ("password", "lösenord")];
+    let page = web_from(env, Some(source), "POST", "/signin", &headers, &form(&fields));
+    assert_eq!(page.status, 200, "{}", page.body);
+    page
+}
+
+/// The recognised-browser cookie a response sets, if any.
+fn known_cookie(resp: &WebResponse) -> Option<String> {
+    resp.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.split(';').next()?.strip_prefix("nyckel_known=").map(str::to_owned))
+}
+
+#[test]
+fn a_botnet_cannot_replace_the_users_sign_in_in_her_own_browser_on_a_new_network() {
+    let env = Env::frozen_with(|_| {});
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    // At home Anna signs in on the page; completing it leaves her browser recognised.
+    let home = Ipv4Addr::new(127, 0, 0, 2);
+    let page = password_page(&env, home, None);
+    let (id, token) = page_request(&page);
+    let r = phone.open_app().into_iter().find(|r| r.id == id).expect("listed");
+    assert_eq!(phone.approve(&r, page_number(&page)), Ok(RespondOutcome::Approved));
+    let done =
+        web_from(&env, Some(home), "POST", &format!("/signin/complete/{id}?t={token}"), &[], b"");
+    assert_eq!(done.status, 200, "{}", done.body);
+    let known = known_cookie(&done).expect("a recognised-browser cookie");
+    let set = done.headers.iter().find(|(_, v)| v.starts_with("nyckel_known=")).unwrap();
+    assert!(set.1.contains("HttpOnly") && set.1.contains("Max-Age=2592000"), "{}", set.1);
+    env.advance(86_400);
+
+    // The attack spends the budget; Anna, at a café she never used, signs in in her browser,
+    // beside two browsers elsewhere: one with a forged cookie (her cookie's MAC on another
+    // user id), one with none.
+    for i in 0..20 {
+        env.start_from("anna", Kind::Push, &bot(i)).unwrap();
+    }
+    let cafe = Ipv4Addr::new(127, 0, 0, 3);
+    let mine = password_page(&env, cafe, Some(&known));
+    let (mine_id, mine_token) = page_request(&mine);
+    assert!(mine.body.contains("Ingen notis skickades"), "quiet: the attacker spent the budget");
+    let mac = known.rsplit('.').next().unwrap();
+    let until = known.split('.').nth(1).unwrap();
+    let forged = format!("{}.{until}.{mac}", nyckel_core::protocol::wire::b64(b"u-bertil"));
+    let tampered = password_page(&env, Ipv4Addr::new(127, 0, 0, 4), Some(&forged));
+    let stranger = password_page(&env, Ipv4Addr::new(127, 0, 0, 5), None);
+    for i in 20..320 {
+        env.start_from("anna", Kind::Push, &bot(i)).unwrap();
+    }
+    assert_eq!(env.state(&mine_id), "pending", "kept through 300 later sign-ins");
+    for other in [&tampered, &stranger] {
+        assert_eq!(env.state(&page_request(other).0), "superseded", "not recognised");
+    }
+    // She approves it in the app with her number: a session.
+    let r = phone.open_app().into_iter().find(|r| r.id == mine_id).expect("listed");
+    assert_eq!(phone.approve(&r, page_number(&mine)), Ok(RespondOutcome::Approved));
+    let path = format!("/signin/complete/{mine_id}?t={mine_token}");
+    let done = web_from(&env, Some(cafe), "POST", &path, &[], b"");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.session_cookie().is_some());
 }
 
 fn wrong_number() -> nyckel_core::protocol::ProtocolError {

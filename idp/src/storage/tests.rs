@@ -155,6 +155,7 @@ fn sign_in(id: &str, quiet: Option<QuietReason>, now: i64) -> NewSignIn {
         source: "s".into(),
         push: PushPlan { quiet, budget },
         replaces: Vec::new(),
+        known_browser: false,
     }
 }
 

@@ -17,7 +17,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 16;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 11;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 12;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -41,6 +41,8 @@ const MIGRATION_9: &str = include_str!("schema_v9_push_budget.sql");
 const MIGRATION_10: &str = include_str!("schema_v10_push_budget_index.sql");
 /// Version 10 → 11: the device a request must never reach (a lost-phone step-up's).
 const MIGRATION_11: &str = include_str!("schema_v11_step_up_exclusion.sql");
+/// Version 11 → 12: requests started in a browser the provider recognises.
+const MIGRATION_12: &str = include_str!("schema_v12_known_browser.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -257,6 +259,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 11 {
         tx.execute_batch(MIGRATION_11)?;
+    }
+    if version < 12 {
+        tx.execute_batch(MIGRATION_12)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -116,8 +116,8 @@ pub(super) fn start(
                 )?;
             }
             conn.exec(
-                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash, notified, source, excluded_device)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, browser_token_hash, notified, source, excluded_device, known_browser)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 params![
                     new.id,
                     user.id,
@@ -133,7 +133,8 @@ pub(super) fn start(
                     new.browser_token_hash,
                     new.push.quiet.is_none(),
                     new.source,
-                    excluded
+                    excluded,
+                    new.known_browser
                 ],
             )?;
             let b = new.push.budget;
@@ -195,8 +196,8 @@ pub(super) const PENDING: &str = concat!(
 );
 
 /// The user's open requests, either kind (through `requests_user_state`).
-pub(super) const OPEN: &str = "SELECT id, kind, created_at, notified, source FROM requests
-     WHERE user_id = ?1 AND state = ?2 AND expires_at > ?3";
+pub(super) const OPEN: &str = "SELECT id, kind, created_at, notified, source, known_browser
+     FROM requests WHERE user_id = ?1 AND state = ?2 AND expires_at > ?3";
 
 /// The source keys of the user's sign-ins completed since ?3, newest first, at most ?4: among
 /// the last 64 such sign-ins only, so a start's cost does not grow with the user's history
@@ -216,13 +217,22 @@ fn open_requests(conn: &Connection, user: &UserId, now: i64) -> Stored<Vec<OpenR
     let mut stmt = conn.prepare_cached(OPEN)?;
     let rows = stmt
         .query_map(params![user, RequestState::Pending.as_str(), now], |r| {
-            Ok((r.get::<_, String>(1)?, r.get(0)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            let kind = r.get::<_, String>(1)?;
+            let open = OpenRequest {
+                id: r.get(0)?,
+                kind: RequestKind::Push,
+                created_at: r.get(2)?,
+                notified: r.get(3)?,
+                source: r.get(4)?,
+                known_browser: r.get(5)?,
+            };
+            Ok((kind, open))
         })?
-        .collect::<Result<Vec<(String, RequestId, i64, bool, String)>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter()
-        .map(|(kind, id, created_at, notified, source)| {
+        .map(|(kind, open)| {
             let kind = kind_of(&kind).ok_or(StoreError::Failed)?;
-            Ok(OpenRequest { id, kind, created_at, notified, source })
+            Ok(OpenRequest { kind, ..open })
         })
         .collect()
 }

@@ -169,7 +169,7 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v11_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v12_snapshot.sql"));
 }
 
 #[test]
@@ -226,7 +226,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v11_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v12_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
@@ -243,6 +243,22 @@ fn migrations_one_to_eleven_give_exactly_the_frozen_version_11_schema() {
     c.execute_batch(include_str!("schema_v10_push_budget_index.sql")).unwrap();
     c.execute_batch(include_str!("schema_v11_step_up_exclusion.sql")).unwrap();
     assert_eq!(schema_of(&c), include_str!("schema_v11_snapshot.sql"));
+}
+
+#[test]
+fn migrations_one_to_twelve_give_exactly_the_frozen_version_12_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9 {
+        c.execute_batch(step).unwrap();
+    }
+    for step in [
+        include_str!("schema_v10_push_budget_index.sql"),
+        include_str!("schema_v11_step_up_exclusion.sql"),
+        include_str!("schema_v12_known_browser.sql"),
+    ] {
+        c.execute_batch(step).unwrap();
+    }
+    assert_eq!(schema_of(&c), include_str!("schema_v12_snapshot.sql"));
 }
 
 #[test]
@@ -276,5 +292,5 @@ fn a_version_10_database_keeps_its_requests_reaching_every_device() {
         assert_eq!(seen.unwrap().len(), 1, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v11_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v12_snapshot.sql"));
 }
