@@ -201,6 +201,8 @@ async fn resume(
         let msg = page_error_text(PageError::Expired);
         return problem_page(&st, lang, StatusCode::BAD_REQUEST, msg);
     };
+    // The waiting request's `ui_locales` wins over the browser's language, to its answer page.
+    let lang = web::flow_lang(&st, lang, Some(&authz)).await;
     let watched = match (get("request"), get("t")) {
         (Some(id), Some(token)) if id.len() <= 64 && token.len() <= 64 => {
             Some(Watched { id, token })

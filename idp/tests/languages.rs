@@ -342,4 +342,26 @@ fn the_number_pages_language_switch_keeps_the_waiting_sign_in() {
     assert_eq!(location(&swedish.get(&idp.url(&wait))), "/signin");
     let forged = format!("/signin/wait/{id}?t=nottheToken");
     assert_eq!(location(&Browser::default().get(&idp.url(&forged))), "/signin");
+    // A username-only page's switch starts over, for a real user as for an unknown name: coming
+    // back would tell a real request from a decoy.
+    for name in ["anna", "nobody"] {
+        let fields = [("username", name), ("mode", "phone")];
+        let page =
+            text(&with(&[("Accept-Language", "en")]).post(&idp.url("/signin"), &form(&fields)));
+        let switch = attr(&page, "id=\"lang-switch\" href").unwrap();
+        assert_eq!(switch, "/lang/sv?next=%2Fsignin", "{name}");
+    }
+}
+
+#[test]
+fn the_answer_page_of_a_sign_in_with_ui_locales_is_in_its_language() {
+    let mut idp = Idp::start();
+    let rp = idp.client(false, None);
+    let mut browser = with(&[("Accept-Language", "sv")]);
+    let extra = [("response_mode", "form_post"), ("ui_locales", "en")];
+    let page = browser.get(&idp.authorize_url(&rp, None, &extra));
+    let answer = idp.sign_in(&mut browser, &page, Mode::Password, Answer::Approve);
+    let html = text(&answer);
+    assert!(html.contains(r#"<html lang="en">"#) && html.contains(">Continue</button>"), "{html}");
+    assert!(hidden(&html, "code").is_some(), "{html}");
 }
