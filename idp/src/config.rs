@@ -164,15 +164,16 @@ impl Default for PushBudgetLimits {
 
 /// Coexisting sign-in requests (`docs/protocol.md` §7): a new request replaces only the open
 /// requests from its own source address, so an attacker elsewhere cannot supersede the real
-/// user's. Past `per_user` open requests, the oldest *quiet* one from an address the user
-/// never signed in from makes room; a notified request and a request from a recognised
-/// address are never replaced by a quiet one.
+/// user's. Past `per_user` open requests, the oldest *quiet* one from an address and a
+/// browser the user has not signed in from makes room; a notified request and a request from
+/// a recognised address or browser are never replaced by a quiet one.
 #[derive(Clone, Debug)]
 pub struct OpenRequestLimits {
     /// Open requests per user past which the oldest quiet, unrecognised one is replaced (8;
     /// at most 16, what the app lists).
     pub per_user: usize,
-    /// How far back a completed sign-in makes its source address recognised, seconds
+    /// How far back a completed sign-in makes its source address recognised, and how long
+    /// the browser it was completed in stays recognised (its `nyckel_known` cookie), seconds
     /// (30 days).
     pub recognised_for: i64,
     /// How many of the user's most recent such addresses are recognised (4; looked for among
