@@ -442,3 +442,22 @@ fn a_phone_added_after_the_password_and_code_step_up_never_carries_the_codes_sec
     let admin = EnrollUri::parse(&idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
     assert!(admin.unwrap().otp.is_some());
 }
+
+#[test]
+fn a_request_the_lost_phone_could_answer_never_serves_as_the_approval() {
+    // Defence in depth: a request of the user's that does not exclude the lost phone (here an
+    // ordinary sign-in, its page token in hand) approved by the lost phone is refused and dies.
+    let mut idp = Idp::start();
+    let lost = idp.phone.enrollment.device_id.clone();
+    let mut other = second_phone(&idp);
+    let mut browser = signed_in(&idp, &mut other);
+    let from = SigninFrom { app: "A".into(), ip: "198.51.100.7".into(), location: String::new() };
+    let plain = idp.provider.start_signin("anna", RequestKind::Push, &from).unwrap();
+    idp.phone.decide(&plain.id, Decision::Approve { number: plain.number });
+    let refused = confirm(&idp, &mut browser, &lost, &plain.id, &plain.status_token);
+    assert_eq!(refused.status, 403, "{}", text(&refused));
+    assert!(text(&refused).contains("id=\"lost-by-lost-phone\""));
+    assert_eq!(idp.provider.signin_status(&plain.id).unwrap().state, "expired", "it died");
+    assert_eq!(active(&idp).len(), 2, "nothing revoked");
+    assert!(kinds(&idp).iter().any(|(k, d, _)| k == "step_up_refused" && d.contains("lost phone")));
+}
