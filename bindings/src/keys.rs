@@ -26,6 +26,14 @@ use crate::error::DeviceKeyError;
 pub trait DeviceKeyStore: Send + Sync {
     /// Creates a new P-256 key under `alias` (never overwrite: `AlreadyExists`) and returns
     /// its SEC1 **uncompressed** public key (65 bytes, `0x04 ‖ X ‖ Y`).
+    ///
+    /// With `user_verification = true` (the phone sign-in key) the platform must enforce user
+    /// verification for **every** signature — Android `setUserAuthenticationRequired(true)`
+    /// with `setUserAuthenticationParameters(0, AUTH_BIOMETRIC_STRONG)`, no validity window;
+    /// iOS `.biometryCurrentSet` in the Secure Enclave — or fail with `Unavailable`: never
+    /// return a key that signs without the user. A provider that does not require key
+    /// attestation cannot tell (docs/protocol.md §4.4, §9). Nyckel calls this only after the
+    /// provider's single-use challenge arrived and signs it with the new key at once.
     fn create_key(&self, alias: String, user_verification: bool)
         -> Result<Vec<u8>, DeviceKeyError>;
 

@@ -101,8 +101,14 @@ fn enable_phone_signin(args: &[String], state: &Path) -> Result<Value, String> {
     let mut s = load(state)?;
     let pin = arg(args, "--pin").ok_or("--pin required")?;
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new(&pin))));
-    let (req, st) = p::enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, now())
-        .map_err(|e| e.to_string())?;
+    let (req, fetch) =
+        p::request_phone_signin_challenge(&s.enrollment, &s.keys, &SystemRandom, now())
+            .map_err(|e| e.to_string())?;
+    let challenge =
+        fetch.finish(&mut s.enrollment, &send(&req)?, now()).map_err(|e| e.to_string())?;
+    let (req, st) =
+        p::enable_phone_signin(&s.enrollment, &challenge, &s.keys, &SystemRandom, now())
+            .map_err(|e| e.to_string())?;
     let resp = send(&req)?;
     st.finish(&mut s.enrollment, &s.keys, &resp, now()).map_err(|e| e.to_string())?;
     save(state, &s)?;

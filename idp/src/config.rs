@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use nyckel_core::clock::{Clock, SystemClock};
 
+use crate::attestation::KeyAttestationPolicy;
+
 /// Identity configuration. [`Config::default`] is the documented policy.
 #[derive(Clone)]
 pub struct Config {
@@ -38,6 +40,9 @@ pub struct Config {
     pub open_requests: OpenRequestLimits,
     /// Limits of the HTTP server (connections, timeouts, concurrent password hashing).
     pub server: ServerLimits,
+    /// Whether phone sign-in keys need a platform attestation (`serve
+    /// --require-key-attestation ROOT.pem`); not by default.
+    pub key_attestation: KeyAttestationPolicy,
     /// The provider clock (Unix seconds): core's [`SystemClock`] by default. Tests pass one
     /// they can move (a closure is a clock), shared by every clone of the configuration.
     pub clock: Arc<dyn Clock>,
@@ -60,6 +65,7 @@ impl std::fmt::Debug for Config {
             .field("push_budget", &self.push_budget)
             .field("open_requests", &self.open_requests)
             .field("server", &self.server)
+            .field("key_attestation", &self.key_attestation)
             .field("now", &self.clock.now())
             .finish()
     }
@@ -82,6 +88,7 @@ impl Default for Config {
             push_budget: PushBudgetLimits::default(),
             open_requests: OpenRequestLimits::default(),
             server: ServerLimits::default(),
+            key_attestation: KeyAttestationPolicy::NotRequired,
             clock: Arc::new(SystemClock),
         }
     }

@@ -4,19 +4,22 @@
 
 use nyckel_core::protocol::uri::EnrollUri;
 use nyckel_core::protocol::wire::{
-    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, PhoneSigninRequest, PhoneSigninState,
-    ProviderInfo, PushTokenRequest, TransferCode,
+    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, KeyAttestation, PhoneSigninChallenge,
+    PhoneSigninRequest, PhoneSigninState, ProviderInfo, PushTokenRequest, TransferCode,
 };
 use serde::Deserialize;
 
 use crate::admin;
+use crate::attestation;
 use crate::config::Config;
 use crate::error::Error;
-use crate::identity::Identity;
+use crate::identity::{mac_key, Identity};
 use crate::ids::{random_bytes, token_hash};
 use crate::model::{
-    self, CredentialId, DeviceId, DeviceRef, NewDevice, NewTransfer, Revocation, TransferIssued,
+    self, CredentialId, DeviceId, DeviceRef, NewDevice, NewTransfer, Revocation, Setting,
+    TransferIssued,
 };
+use crate::phone_challenge::{ChallengeKey, CHALLENGE_TTL};
 use crate::storage::Store;
 use crate::verify::DeviceAuth;
 
@@ -74,15 +77,14 @@ pub fn authenticate(
     Ok(device)
 }
 
-/// `POST /nyckel/v1/enroll` (§4.1).
-pub fn enroll(
-    store: &dyn Store,
-    cfg: &Config,
-    p: &Identity,
+/// An enrollment body (§4.1), checked before any storage: `Nyckel-Device: new`, a P-256
+/// device key that signed the request, a safe device name, bounded push token and activation
+/// code, a well-formed nonce.
+pub fn read_enrollment(
     auth: &DeviceAuth,
     path: &str,
     body: &[u8],
-) -> Result<Envelope, Error> {
+) -> Result<(EnrollRequest, Vec<u8>), Error> {
     let b: EnrollRequest = parse_json(body)?;
     if auth.device != "new" {
         return Err(Error::bad_request("enrollment must use Nyckel-Device: new"));
@@ -105,6 +107,19 @@ pub fn enroll(
     if !auth.verify(&key, "POST", path, body) {
         return Err(Error::BadSignature("request signature"));
     }
+    Ok((b, key))
+}
+
+/// `POST /nyckel/v1/enroll` (§4.1).
+pub fn enroll(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    auth: &DeviceAuth,
+    path: &str,
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    let (b, key) = read_enrollment(auth, path, body)?;
     let device = NewDevice {
         id: DeviceId::random(),
         name: b.device_name.clone(),
@@ -187,6 +202,74 @@ pub fn issue_transfer(
     ))
 }
 
+fn challenge_key(store: &dyn Store) -> Result<ChallengeKey, Error> {
+    mac_key(store, Setting::ChallengeKey).map(ChallengeKey::from_hmac)
+}
+
+/// `POST /nyckel/v1/phone-signin/challenge` (§4.4), for an authenticated device: a
+/// single-use challenge for registering a phone sign-in key.
+pub fn phone_signin_challenge(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+    body: &[u8],
+) -> Result<Envelope, Error> {
+    if !body.is_empty() {
+        return Err(Error::bad_request("the challenge request has no body"));
+    }
+    let now = cfg.clock.now();
+    let expires_at = now.saturating_add(CHALLENGE_TTL);
+    let challenge = challenge_key(store)?.issue(device.id.as_str(), expires_at);
+    Ok(p.sign(
+        now,
+        Some(nonce),
+        PhoneSigninChallenge { device_id: device.id.as_str().to_owned(), challenge, expires_at },
+    ))
+}
+
+/// A phone sign-in body (§4.4), checked before any storage: a P-256 key, a challenge this
+/// provider issued to the device and still in time, and the key's proof over it.
+#[derive(Debug)]
+pub struct CheckedPhoneSignin {
+    /// The new key (SEC1).
+    pub public_key: Vec<u8>,
+    /// The challenge as sent (b64url).
+    pub challenge: String,
+    /// Its raw bytes (what an attestation names).
+    pub challenge_bytes: Vec<u8>,
+    /// Until when it is accepted.
+    pub expires_at: i64,
+    /// The platform's attestation, if the phone sent one (not checked here).
+    pub attestation: Option<KeyAttestation>,
+}
+
+/// Reads a phone sign-in body for `device_id` at `now` (see [`CheckedPhoneSignin`]).
+pub fn read_phone_signin(
+    key: &ChallengeKey,
+    device_id: &str,
+    body: &[u8],
+    now: i64,
+) -> Result<CheckedPhoneSignin, Error> {
+    let b: PhoneSigninRequest = parse_json(body)?;
+    let public_key = public_key(&b.public_key)?;
+    let proof = unb64(&b.key_proof).ok_or_else(|| Error::bad_request("invalid keyProof"))?;
+    let (challenge_bytes, expires_at) =
+        key.accept(device_id, &b.challenge, now).ok_or(Error::ChallengeInvalid)?;
+    let msg = wire::key_proof_string(device_id, &b.public_key, &b.challenge);
+    if !wire::verify_p256(&public_key, msg.as_bytes(), &proof) {
+        return Err(Error::BadSignature("key proof"));
+    }
+    Ok(CheckedPhoneSignin {
+        public_key,
+        challenge: b.challenge,
+        challenge_bytes,
+        expires_at,
+        attestation: b.attestation,
+    })
+}
+
 /// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device.
 pub fn enable_phone_signin(
     store: &dyn Store,
@@ -197,15 +280,24 @@ pub fn enable_phone_signin(
     body: &[u8],
 ) -> Result<Envelope, Error> {
     let now = cfg.clock.now();
-    let b: PhoneSigninRequest = parse_json(body)?;
-    let key = public_key(&b.public_key)?;
-    let proof = unb64(&b.key_proof).ok_or_else(|| Error::bad_request("invalid keyProof"))?;
-    let msg = wire::key_proof_string(device.id.as_str(), &b.public_key, nonce);
-    if !wire::verify_p256(&key, msg.as_bytes(), &proof) {
-        return Err(Error::BadSignature("key proof"));
+    let b = read_phone_signin(&challenge_key(store)?, device.id.as_str(), body, now)?;
+    // Single use: the challenge joins the device's nonces until it expires.
+    if !store.use_nonce(device.id.as_str(), &b.challenge, now, b.expires_at)? {
+        return Err(Error::ChallengeInvalid);
     }
+    attestation::check(
+        &cfg.key_attestation,
+        b.attestation.as_ref(),
+        &b.public_key,
+        &b.challenge_bytes,
+        now,
+    )
+    .map_err(|e| {
+        tracing::info!(device = %device.id, reason = %e, "phone sign-in key attestation refused");
+        Error::AttestationRefused(e)
+    })?;
     let cred = CredentialId::random();
-    store.enable_phone_signin(device, &cred, &key, now)?;
+    store.enable_phone_signin(device, &cred, &b.public_key, now)?;
     Ok(p.sign(
         now,
         Some(nonce),

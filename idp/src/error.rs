@@ -45,6 +45,12 @@ pub enum Error {
     /// A transfer enrollment presented a key the user already has (keys are never copied).
     #[error("the device key is already registered for this user")]
     KeyReused,
+    /// A phone sign-in challenge not issued to this device, expired or already used.
+    #[error("phone sign-in challenge unknown, expired or already used")]
+    ChallengeInvalid,
+    /// A phone sign-in key without the attestation the provider requires (why).
+    #[error("key attestation refused: {0}")]
+    AttestationRefused(crate::attestation::AttestationError),
     /// An assertion failed a check (which one).
     #[error("{0}")]
     BadAssertion(&'static str),
@@ -148,6 +154,8 @@ impl Error {
             Error::ActivationInvalid => ErrorCode::ActivationInvalid,
             Error::ReplacedDeviceRevoked => ErrorCode::ReplacedDeviceRevoked,
             Error::KeyReused => ErrorCode::KeyReused,
+            Error::ChallengeInvalid => ErrorCode::ChallengeInvalid,
+            Error::AttestationRefused(_) => ErrorCode::AttestationRefused,
             Error::BadAssertion(_) => ErrorCode::BadAssertion,
             Error::UnknownCredential => ErrorCode::UnknownCredential,
             Error::Counter => ErrorCode::Counter,
@@ -218,6 +226,8 @@ mod tests {
             Error::ActivationInvalid,
             Error::ReplacedDeviceRevoked,
             Error::KeyReused,
+            Error::ChallengeInvalid,
+            Error::AttestationRefused(crate::attestation::AttestationError::Missing),
             Error::BadAssertion("x"),
             Error::UnknownCredential,
             Error::Counter,

@@ -23,7 +23,7 @@ pub(crate) fn ensure_key(store: &dyn Store) -> Result<(), Error> {
 
 /// The provider's HMAC-SHA256 key kept in `setting` (32 random bytes, created on first use and
 /// kept, so what it signs outlives a restart; safe against concurrent creators): the decoy
-/// tokens' and the recognised browsers' cookies'.
+/// tokens', the recognised browsers' cookies' and the phone sign-in challenges'.
 pub(crate) fn mac_key(store: &dyn Store, setting: Setting) -> Result<ring::hmac::Key, Error> {
     if store.setting(setting)?.is_none() {
         store.add_setting_if_absent(setting, &b64(&crate::ids::random_bytes(32)))?;

@@ -35,6 +35,7 @@ mod web;
 
 // Domain.
 mod admin;
+pub mod attestation;
 mod decoys;
 mod devices;
 mod eam;
@@ -45,6 +46,7 @@ mod lost;
 mod oidc;
 mod open_requests;
 mod otp;
+mod phone_challenge;
 mod push_budget;
 mod signin;
 mod step_up;
@@ -68,6 +70,7 @@ mod oidc_model;
 mod qr;
 
 pub use admin::{Enrollment, MAX_PASSWORD};
+pub use attestation::{AttestationError, KeyAttestationPolicy};
 pub use config::{Config, GuessingLimits, OpenRequestLimits, PushBudgetLimits, ServerLimits};
 pub use eam::service::EamSpec;
 pub use eam_model::EamMethod;
@@ -86,6 +89,7 @@ pub use signin::{SigninFrom, Started, Status};
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing {
+    pub use crate::attestation::test_chain;
     pub use crate::storage::LockedWrites;
 }
 
@@ -104,5 +108,14 @@ pub mod fuzzing {
     /// The provider's checks of a device's assertion (`respond`).
     pub mod verify {
         pub use crate::verify::{check, decode, AssertionBody, Checked, Decided, Expected};
+    }
+
+    /// The provider's reading of device-signed requests: the device-auth headers, the
+    /// enrollment body and the phone sign-in body (with its challenge).
+    pub mod device {
+        pub use crate::attestation::{check as check_attestation, parse_key_description};
+        pub use crate::devices::{read_enrollment, read_phone_signin, CheckedPhoneSignin};
+        pub use crate::phone_challenge::ChallengeKey;
+        pub use crate::verify::DeviceAuth;
     }
 }

@@ -86,6 +86,31 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
+    /// Require an Android Key Attestation of every new phone sign-in key, with a chain up to
+    /// this root certificate (PEM or DER; Google's hardware attestation roots in production).
+    /// Repeat for several roots. Phones that cannot attest (iOS, the CLI) cannot enable phone
+    /// sign-in then.
+    #[arg(long = "require-key-attestation", value_name = "ROOT.pem")]
+    attestation_roots: Vec<PathBuf>,
+}
+
+/// The certificates in `path`: every PEM `CERTIFICATE` block, or the file as one DER
+/// certificate.
+fn read_roots(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::CertificateDer;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !bytes.starts_with(b"-----") {
+        return Ok(vec![bytes]);
+    }
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no certificate", path.display()));
+    }
+    Ok(certs)
 }
 
 #[derive(Subcommand)]
@@ -763,6 +788,19 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
     cfg.rp_id = cli.rp_id.clone();
     if let Some(i) = &cli.issuer {
         cfg.issuer = i.clone();
+    }
+    if !a.attestation_roots.is_empty() {
+        let mut roots = Vec::new();
+        for path in &a.attestation_roots {
+            match read_roots(path) {
+                Ok(certs) => roots.extend(certs),
+                Err(e) => {
+                    eprintln!("nyckel-idp: --require-key-attestation {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        cfg.key_attestation = nyckel_idp::KeyAttestationPolicy::AndroidKey { roots };
     }
     let rt =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -767,6 +767,8 @@ pub(crate) enum Setting {
     DecoyKey,
     /// The key of recognised browsers' `nyckel_known` cookies (32 random bytes, b64url).
     KnownBrowserKey,
+    /// The key of the phone sign-in challenges' MACs (32 random bytes, b64url).
+    ChallengeKey,
 }
 
 impl Setting {
@@ -780,6 +782,7 @@ impl Setting {
             Setting::Helpdesk => "helpdesk",
             Setting::DecoyKey => "decoy_key",
             Setting::KnownBrowserKey => "known_browser_key",
+            Setting::ChallengeKey => "phone_signin_challenge_key",
         }
     }
 }

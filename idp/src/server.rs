@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tracing::Instrument;
 
-use nyckel_core::protocol::wire::{self, Envelope, ProviderInfo};
+use nyckel_core::protocol::wire::{Envelope, ProviderInfo};
 
 use crate::config::Config;
 use crate::devices;
@@ -34,22 +34,7 @@ async fn read_body(body: Body) -> Result<Bytes, Error> {
 
 /// Reads the four device-auth headers; missing or oversized → 400.
 fn device_auth(h: &axum::http::HeaderMap) -> Result<DeviceAuth, Error> {
-    let get = |n: &str, max: usize| -> Result<String, Error> {
-        let v = h
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| Error::bad_request(format!("missing {n} header")))?;
-        if v.is_empty() || v.len() > max {
-            return Err(Error::bad_request(format!("invalid {n} header")));
-        }
-        Ok(v.to_owned())
-    };
-    Ok(DeviceAuth {
-        device: get(wire::H_DEVICE, 64)?,
-        timestamp: get(wire::H_TIMESTAMP, 20)?,
-        nonce: get(wire::H_NONCE, 64)?,
-        signature: get(wire::H_SIGNATURE, 128)?,
-    })
+    DeviceAuth::from_headers(|name| h.get(name).map(|v| v.as_bytes()))
 }
 
 /// The path and query the client sent (under a base path, the full one: the nested router
@@ -113,6 +98,17 @@ async fn enable_phone_signin(
 ) -> Result<Json<Envelope>, Error> {
     st.run(move |c, s| {
         devices::enable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
+    })
+    .await
+    .map(Json)
+}
+
+async fn phone_signin_challenge(
+    State(st): State<AppState>,
+    d: AuthedDevice,
+) -> Result<Json<Envelope>, Error> {
+    st.run(move |c, s| {
+        devices::phone_signin_challenge(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
     .map(Json)
@@ -201,6 +197,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/nyckel/v1/requests", get(pending))
         .route("/nyckel/v1/requests/{id}/response", post(respond))
         .route("/nyckel/v1/phone-signin", post(enable_phone_signin).delete(disable_phone_signin))
+        .route("/nyckel/v1/phone-signin/challenge", post(phone_signin_challenge))
         .route("/nyckel/v1/device", axum::routing::put(update_device).delete(unenroll_device))
         .route("/nyckel/v1/transfer", post(transfer))
         .route("/nyckel/v1/time", get(time))

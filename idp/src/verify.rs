@@ -24,6 +24,29 @@ pub struct DeviceAuth {
 }
 
 impl DeviceAuth {
+    /// Reads the four headers through `header` (a header's raw value by name): each must be
+    /// present, visible ASCII, non-empty and within its bound (device id 64, timestamp 20,
+    /// nonce 64, signature 128 characters), else 400. Their content is checked later
+    /// ([`DeviceAuth::ts`], [`DeviceAuth::nonce_ok`], [`DeviceAuth::verify`]).
+    pub fn from_headers<'h>(header: impl Fn(&str) -> Option<&'h [u8]>) -> Result<Self, Error> {
+        let get = |n: &str, max: usize| -> Result<String, Error> {
+            let v = header(n)
+                .filter(|v| v.iter().all(|b| *b == b'\t' || (0x20..0x7f).contains(b)))
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .ok_or_else(|| Error::bad_request(format!("missing {n} header")))?;
+            if v.is_empty() || v.len() > max {
+                return Err(Error::bad_request(format!("invalid {n} header")));
+            }
+            Ok(v.to_owned())
+        };
+        Ok(DeviceAuth {
+            device: get(wire::H_DEVICE, 64)?,
+            timestamp: get(wire::H_TIMESTAMP, 20)?,
+            nonce: get(wire::H_NONCE, 64)?,
+            signature: get(wire::H_SIGNATURE, 128)?,
+        })
+    }
+
     /// The timestamp as a number.
     pub fn ts(&self) -> Result<i64, Error> {
         self.timestamp.parse().map_err(|_| Error::bad_request("invalid Nyckel-Timestamp header"))

@@ -11,7 +11,7 @@ use nyckel_core::clock::{Clock, SystemClock};
 
 use nyckel_core::protocol::assertion::{self, ClientDataFields};
 use nyckel_core::protocol::keys::FixedPin;
-use nyckel_core::protocol::wire::unb64;
+use nyckel_core::protocol::wire::{self, unb64};
 use nyckel_core::protocol::{
     self as p, Decision, DeviceKeyStore, EnrollUri, Enrollment, HttpRequest, HttpResponse,
     PendingRequest, ProtocolError, RespondOutcome, SoftwareKeyStore,
@@ -210,14 +210,27 @@ impl Phone {
 
     pub fn enable_phone_signin(&mut self, pin: &str) -> Result<(), ProtocolError> {
         self.keys.set_pin_source(Some(Arc::new(FixedPin::new(pin))));
+        let challenge = self.phone_signin_challenge()?;
         let (req, st) = p::enable_phone_signin(
             &self.enrollment,
+            &challenge,
             self.keys.as_ref(),
             &SystemRandom,
             device_now(),
         )?;
         let resp = send(&req);
         st.finish(&mut self.enrollment, self.keys.as_ref(), &resp, device_now())
+    }
+
+    /// Asks the provider for a phone sign-in challenge (§4.4).
+    pub fn phone_signin_challenge(&mut self) -> Result<wire::PhoneSigninChallenge, ProtocolError> {
+        let (req, fetch) = p::request_phone_signin_challenge(
+            &self.enrollment,
+            self.keys.as_ref(),
+            &SystemRandom,
+            device_now(),
+        )?;
+        fetch.finish(&mut self.enrollment, &send(&req), device_now())
     }
 
     /// Asks the provider for a transfer enrollment code (§4.10).

@@ -5,9 +5,10 @@ use crate::protocol::{self, ProtocolError};
 use crate::vault::ActivityEvent;
 
 impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
-    /// Enables phone sign-in (passwordless) for an enrollment: creates a user-verification
-    /// key (the platform asks for biometrics/PIN to sign its proof), registers it and saves
-    /// it (logged). On any error — no key created, provider unreachable or refusing, vault
+    /// Enables phone sign-in (passwordless) for an enrollment: fetches the provider's
+    /// single-use challenge, creates a user-verification key (attested for the challenge
+    /// when the key store can; the platform asks for biometrics/PIN to sign the proof over
+    /// it), registers it and saves it (logged). On any error — no key created, provider unreachable or refusing, vault
     /// write failed — the new key is deleted; a learned clock offset is still saved.
     ///
     /// A key this replaces is deleted only after the vault saved the new one, so a failed
@@ -21,15 +22,30 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let mut e = self.load(enrollment_id)?;
         let before = e.clock_offset;
         let old_alias = e.phone_signin_key_alias().map(str::to_owned);
+        // The provider's single-use challenge first: the new key is created and signs it
+        // only after it arrived (§4.4).
+        let challenge = match self.exchange(
+            &mut e,
+            &time,
+            |e, now| protocol::request_phone_signin_challenge(e, self.keys, self.random, now),
+            |state, e, resp, received| state.finish(e, resp, received),
+        ) {
+            Ok(challenge) => challenge,
+            Err(err) => {
+                let _ = self.save_clock(enrollment_id, before, &e);
+                return Err(err);
+            }
+        };
         let mut retried = false;
         // The state (and then `new_key`) owns the new key: dropped on any error path below
         // it deletes the key; it is committed only once the vault saved it.
         let result = loop {
-            let (request, state) =
-                match protocol::enable_phone_signin(&e, self.keys, self.random, time.at()) {
-                    Ok(built) => built,
-                    Err(err) => break Err(ApprovalError::from(err)),
-                };
+            let built =
+                protocol::enable_phone_signin(&e, &challenge, self.keys, self.random, time.at());
+            let (request, state) = match built {
+                Ok(built) => built,
+                Err(err) => break Err(ApprovalError::from(err)),
+            };
             if let Err(err) = self.key_created() {
                 break Err(err);
             }

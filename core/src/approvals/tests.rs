@@ -250,7 +250,13 @@ impl Scripted {
                 self.provider
                     .respond(&with("nyckel.result", json!({"requestId": id, "state": "approved"})))
             }
+            ("POST", "/nyckel/v1/phone-signin/challenge") => self.provider.respond(&with(
+                "nyckel.phone-signin-challenge",
+                json!({"deviceId": device, "challenge": b64(&[7; 40]), "expiresAt": now + 300}),
+            )),
             ("POST", "/nyckel/v1/phone-signin") => {
+                let body: Value = serde_json::from_slice(&request.body).unwrap();
+                assert_eq!(body["challenge"], b64(&[7; 40]), "the challenge it was given");
                 let n = self.credentials.fetch_add(1, Ordering::SeqCst) + 1;
                 let credential = b64(format!("phone-{n}").as_bytes());
                 self.provider.respond(&with(

@@ -433,6 +433,8 @@ fn provider_kind(code: &ProviderCode) -> ErrorKind {
         }
         ProviderCode::BadRequest
         | ProviderCode::KeyReused
+        | ProviderCode::ChallengeInvalid
+        | ProviderCode::AttestationRefused
         | ProviderCode::TooLarge
         | ProviderCode::BadSignature
         | ProviderCode::Replayed
@@ -581,6 +583,13 @@ pub fn provider_sentence(code: &ProviderCode, status: u16) -> String {
             .into(),
         ProviderCode::KeyReused => "the provider refused a key it already knows: a new phone \
             enrolls with new keys"
+            .into(),
+        ProviderCode::ChallengeInvalid => "the provider's phone sign-in challenge expired or \
+            was already used; enable phone sign-in again"
+            .into(),
+        ProviderCode::AttestationRefused => "the provider requires proof from the phone's secure \
+            hardware that the phone sign-in key needs biometrics or the PIN, and this phone did \
+            not give one it accepts"
             .into(),
         ProviderCode::DeviceRevoked => "the provider has revoked this device's enrollment".into(),
         ProviderCode::UnknownDevice => {

@@ -66,6 +66,8 @@ fn cases() -> Vec<(Box<dyn Classify>, ErrorKind, bool)> {
         b(Box::new(provider(ProviderCode::ActivationInvalid)), K::InvalidEnrollmentCode, true),
         b(Box::new(provider(ProviderCode::ReplacedDeviceRevoked)), K::InvalidEnrollmentCode, true),
         b(Box::new(provider(ProviderCode::KeyReused)), K::ProviderRefused, false),
+        b(Box::new(provider(ProviderCode::ChallengeInvalid)), K::ProviderRefused, false),
+        b(Box::new(provider(ProviderCode::AttestationRefused)), K::ProviderRefused, false),
         b(Box::new(provider(ProviderCode::RateLimited)), K::ProviderRefused, true),
         b(Box::new(provider(ProviderCode::Blocked)), K::ProviderRefused, true),
         b(Box::new(provider(ProviderCode::UnknownCredential)), K::ProviderRefused, true),

@@ -50,6 +50,30 @@ pub trait DeviceKeyStore: Send + Sync {
     fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeyStoreError>;
     /// Deletes a key; deleting a missing key is not an error.
     fn delete_key(&self, alias: String) -> Result<(), KeyStoreError>;
+    /// Creates a key like `create_key(alias, true)` — user verification required for every
+    /// signature — whose creation the platform attests for `challenge` (Android Key
+    /// Attestation: `KeyGenParameterSpec.setAttestationChallenge`), and returns it with the
+    /// attestation. `Ok(None)` — the default — means this store cannot attest keys and
+    /// created nothing; the caller then uses `create_key`.
+    fn create_attested_key(
+        &self,
+        alias: String,
+        challenge: Vec<u8>,
+    ) -> Result<Option<AttestedKey>, KeyStoreError> {
+        let _ = (alias, challenge);
+        Ok(None)
+    }
+}
+
+/// A key created by [`DeviceKeyStore::create_attested_key`] and its attestation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttestedKey {
+    /// The SEC1 uncompressed public key (65 bytes).
+    pub public_key: Vec<u8>,
+    /// The attestation format (`wire::ATTESTATION_ANDROID_KEY`).
+    pub format: String,
+    /// The certificate chain, leaf first, DER.
+    pub chain: Vec<Vec<u8>>,
 }
 
 /// Supplies the PIN that unlocks a [`SoftwareKeyStore`] user-verification key.

@@ -40,11 +40,12 @@ pub use device::{delete_keys, unenroll, update_push_token, DeviceAck};
 pub use enroll::{EnrollState, Enrollment, PhoneSignin};
 pub use error::{ProtocolError, ProviderCode};
 pub use http::{HttpRequest, HttpResponse};
-pub use keys::{DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};
+pub use keys::{AttestedKey, DeviceKeyStore, KeyStoreError, PinSource, SoftwareKeyStore};
 pub use new_key::NewKey;
 pub use pending::{fetch_pending, parse_pending, PendingFetch, PendingRequest, RequestKind};
 pub use phone_signin::{
-    disable_phone_signin, enable_phone_signin, PhoneSigninDisable, PhoneSigninEnable,
+    disable_phone_signin, enable_phone_signin, request_phone_signin_challenge,
+    PhoneSigninChallengeFetch, PhoneSigninDisable, PhoneSigninEnable,
 };
 pub use respond::{
     parse_respond_answer, parse_respond_result, respond, Decision, ReportBlock, RespondAnswer,

@@ -10,6 +10,7 @@ pub struct NewKey<'k> {
     keys: &'k dyn DeviceKeyStore,
     alias: String,
     public_key: Vec<u8>,
+    attestation: Option<(String, Vec<Vec<u8>>)>,
     committed: bool,
 }
 
@@ -22,7 +23,32 @@ impl<'k> NewKey<'k> {
         user_verification: bool,
     ) -> Result<Self, KeyStoreError> {
         let public_key = keys.create_key(alias.clone(), user_verification)?;
-        Ok(NewKey { keys, alias, public_key, committed: false })
+        Ok(NewKey { keys, alias, public_key, attestation: None, committed: false })
+    }
+
+    /// Creates the user-verification key `alias` with the platform's attestation for
+    /// `challenge` when the store can attest keys, else as [`NewKey::create`] does.
+    pub fn create_attested(
+        keys: &'k dyn DeviceKeyStore,
+        alias: String,
+        challenge: &[u8],
+    ) -> Result<Self, KeyStoreError> {
+        match keys.create_attested_key(alias.clone(), challenge.to_vec())? {
+            Some(a) => Ok(NewKey {
+                keys,
+                alias,
+                public_key: a.public_key,
+                attestation: Some((a.format, a.chain)),
+                committed: false,
+            }),
+            None => Self::create(keys, alias, true),
+        }
+    }
+
+    /// The platform's attestation of the key (format, certificate chain leaf first), if it
+    /// gave one.
+    pub fn attestation(&self) -> Option<(&str, &[Vec<u8>])> {
+        self.attestation.as_ref().map(|(f, c)| (f.as_str(), c.as_slice()))
     }
 
     /// The key's alias in the store.

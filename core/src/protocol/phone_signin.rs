@@ -5,11 +5,14 @@ use super::enroll::{new_alias, PhoneSignin};
 use super::envelope::{open, skew_time};
 use super::keys::{sign_checked, DeviceKeyStore};
 use super::new_key::NewKey;
-use super::wire::{self, b64, PhoneSigninRequest, PhoneSigninState};
+use super::wire::{
+    self, b64, unb64, KeyAttestation, PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState,
+};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
-use crate::random::{self, Random};
+use crate::random::Random;
 
 const ENDPOINT: &str = "/nyckel/v1/phone-signin";
+const CHALLENGE_ENDPOINT: &str = "/nyckel/v1/phone-signin/challenge";
 
 /// State between [`enable_phone_signin`] and [`PhoneSigninEnable::finish`]. It owns the new
 /// key ([`NewKey`]): dropped without finishing, it deletes the key.
@@ -25,69 +28,91 @@ pub struct PhoneSigninDisable {
     nonce: String,
 }
 
-/// Creates the phone sign-in key (user verification required; the platform asks for
-/// biometrics/PIN to sign the key proof) and builds `POST /nyckel/v1/phone-signin`.
-/// Failures of the new key (other than a cancelled or failed prompt) are
-/// [`ProtocolError::PhoneSigninKey`]; the device key signing the request fails as
-/// [`ProtocolError::KeyStore`].
+/// State between [`request_phone_signin_challenge`] and
+/// [`PhoneSigninChallengeFetch::finish`].
+#[derive(Debug)]
+pub struct PhoneSigninChallengeFetch {
+    nonce: String,
+}
+
+/// Builds `POST /nyckel/v1/phone-signin/challenge` (§4.4), signed with the device key: the
+/// first step of enabling phone sign-in.
+pub fn request_phone_signin_challenge(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
+    now: i64,
+) -> Result<(HttpRequest, PhoneSigninChallengeFetch), ProtocolError> {
+    let signed = enrollment.signed(keys, random, "POST", CHALLENGE_ENDPOINT, Vec::new(), now)?;
+    Ok((signed.request, PhoneSigninChallengeFetch { nonce: signed.nonce }))
+}
+
+impl PhoneSigninChallengeFetch {
+    /// Reads the provider's signed challenge (checked: this device, a b64url challenge of at
+    /// most 128 characters).
+    pub fn finish(
+        self,
+        e: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<PhoneSigninChallenge, ProtocolError> {
+        let key = e.provider_key_bytes()?;
+        if let Some(t) = skew_time(resp, &key, &self.nonce) {
+            e.learn_time(t, now);
+            return Err(ProtocolError::ClockSkew);
+        }
+        let v = open::<PhoneSigninChallenge>(resp, &key, Some(&self.nonce))?;
+        if v.body.device_id != e.device_id {
+            return Err(ProtocolError::Substituted("device"));
+        }
+        if v.body.challenge.len() > 128 || challenge_bytes(&v.body).is_none() {
+            return Err(ProtocolError::Malformed("challenge"));
+        }
+        e.learn_time(v.header.server_time, now);
+        Ok(v.body)
+    }
+}
+
+fn challenge_bytes(c: &PhoneSigninChallenge) -> Option<Vec<u8>> {
+    unb64(&c.challenge).filter(|b| !b.is_empty())
+}
+
+/// Creates the phone sign-in key (user verification required; attested by the platform for
+/// the provider's `challenge` when the key store can) and builds `POST
+/// /nyckel/v1/phone-signin`: the new key signs the key proof naming the challenge, so the
+/// platform asks for biometrics/PIN after the challenge arrived. Failures of the new key
+/// (other than a cancelled or failed prompt) are [`ProtocolError::PhoneSigninKey`]; the
+/// device key signing the request fails as [`ProtocolError::KeyStore`].
 pub fn enable_phone_signin<'k>(
     enrollment: &Enrollment,
+    challenge: &PhoneSigninChallenge,
     keys: &'k dyn DeviceKeyStore,
     random: &dyn Random,
     now: i64,
 ) -> Result<(HttpRequest, PhoneSigninEnable<'k>), ProtocolError> {
-    let key = NewKey::create(keys, new_alias("phone", random)?, true)
+    let bytes = challenge_bytes(challenge).ok_or(ProtocolError::Malformed("challenge"))?;
+    let key = NewKey::create_attested(keys, new_alias("phone", random)?, &bytes)
         .map_err(|e| ProtocolError::from(e).of_phone_signin_key())?;
     if !wire::is_p256_public_key(key.public_key()) {
         return Err(ProtocolError::BadPlatformKey);
     }
     let pk_b64 = b64(key.public_key());
-    // The nonce must be known before signing the proof; sign the request with a nonce we pick.
-    let nonce = random::b64(random, 16)?;
-    let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &nonce);
+    let proof_msg = wire::key_proof_string(&enrollment.device_id, &pk_b64, &challenge.challenge);
     let proof = sign_checked(keys, key.alias(), key.public_key(), proof_msg.as_bytes())
         .map_err(|e| e.of_phone_signin_key())?;
-    let body =
-        serde_json::to_vec(&PhoneSigninRequest { public_key: pk_b64, key_proof: b64(&proof) })
-            .map_err(|_| ProtocolError::Malformed("request"))?;
-    let signed = signed_with_nonce(enrollment, keys, "POST", body, now, &nonce)?;
-    Ok((signed, PhoneSigninEnable { key, nonce }))
-}
-
-fn signed_with_nonce(
-    e: &Enrollment,
-    keys: &dyn DeviceKeyStore,
-    method: &str,
-    body: Vec<u8>,
-    now: i64,
-    nonce: &str,
-) -> Result<HttpRequest, ProtocolError> {
-    let base = super::url::BaseUrl::parse(&e.base_url)
-        .map_err(|_| ProtocolError::InvalidEnrollment("base URL"))?;
-    let pk = e.device_key_bytes()?;
-    let ts = e.server_now(now).to_string();
-    let s = wire::request_signed_string(
-        method,
-        &format!("{}{ENDPOINT}", base.path),
-        &e.device_id,
-        &ts,
-        nonce,
-        &body,
-    );
-    let sig = sign_checked(keys, &e.device_key_alias, &pk, s.as_bytes())?;
-    Ok(HttpRequest {
-        method: method.into(),
-        url: format!("{}{ENDPOINT}", base.base),
-        headers: vec![
-            (wire::H_DEVICE.into(), e.device_id.clone()),
-            (wire::H_TIMESTAMP.into(), ts),
-            (wire::H_NONCE.into(), nonce.into()),
-            (wire::H_SIGNATURE.into(), b64(&sig)),
-            ("Content-Type".into(), "application/json".into()),
-            ("Accept".into(), "application/json".into()),
-        ],
-        body,
+    let attestation = key.attestation().map(|(format, chain)| KeyAttestation {
+        format: format.to_owned(),
+        chain: chain.iter().map(|c| b64(c)).collect(),
+    });
+    let body = serde_json::to_vec(&PhoneSigninRequest {
+        public_key: pk_b64,
+        challenge: challenge.challenge.clone(),
+        key_proof: b64(&proof),
+        attestation,
     })
+    .map_err(|_| ProtocolError::Malformed("request"))?;
+    let signed = enrollment.signed(keys, random, "POST", ENDPOINT, body, now)?;
+    Ok((signed.request, PhoneSigninEnable { key, nonce: signed.nonce }))
 }
 
 fn read_state(

@@ -648,7 +648,8 @@ fn ids_are_any_b64url_alphabet_string_of_1_to_64_characters() {
     );
     // A phone sign-in credential id.
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
-    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
+    let c = phone_challenge(&mut s);
+    let (req, st) = enable_phone_signin(&s.enrollment, &c, &s.keys, &SystemRandom, NOW).unwrap();
     let resp = s.provider.respond(&json!({"v":1,"typ":"nyckel.phone-signin","serverTime":NOW,"reqNonce":header(&req, "Nyckel-Nonce"),
         "deviceId":"ZGV2aWNl","credentialId":"c","enabled":true}));
     st.finish(&mut s.enrollment, &s.keys, &resp, NOW).unwrap();
@@ -739,16 +740,123 @@ fn extreme_provider_times_never_overflow() {
     }
 }
 
+/// The provider's challenge for a phone sign-in key: the request is device-signed, empty,
+/// to the challenge endpoint; the answer is signed for its nonce.
+fn phone_challenge(s: &mut Setup) -> wire::PhoneSigninChallenge {
+    let (req, fetch) =
+        request_phone_signin_challenge(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
+    assert_eq!(
+        (req.method.as_str(), req.url.as_str()),
+        ("POST", "https://idp.example.se/nyckel/v1/phone-signin/challenge")
+    );
+    assert!(req.body.is_empty());
+    let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
+    let resp = s.provider.respond(&challenge_payload(&nonce, "ZGV2aWNl", &b64(&[9; 40])));
+    fetch.finish(&mut s.enrollment, &resp, NOW).unwrap()
+}
+
+fn challenge_payload(nonce: &str, device: &str, challenge: &str) -> Value {
+    json!({"v":1,"typ":"nyckel.phone-signin-challenge","serverTime":NOW,"reqNonce":nonce,
+           "deviceId":device,"challenge":challenge,"expiresAt":NOW + 300})
+}
+
+#[test]
+fn a_phone_signin_challenge_is_read_only_signed_for_this_device_and_well_formed() {
+    let mut s = setup();
+    let try_with = |s: &mut Setup, device: &str, challenge: &str, signed: bool| {
+        let (req, fetch) =
+            request_phone_signin_challenge(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
+        let payload = challenge_payload(header(&req, "Nyckel-Nonce"), device, challenge);
+        let resp = if signed {
+            s.provider.respond(&payload)
+        } else {
+            HttpResponse { status: 200, headers: vec![], body: payload.to_string().into_bytes() }
+        };
+        fetch.finish(&mut s.enrollment, &resp, NOW)
+    };
+    let good = b64(&[9; 40]);
+    assert_eq!(try_with(&mut s, "ZGV2aWNl", &good, true).unwrap().challenge, good);
+    assert_eq!(try_with(&mut s, "b3RoZXI", &good, true), Err(ProtocolError::Substituted("device")));
+    for bad in ["", "not base64!", &"A".repeat(129)] {
+        assert_eq!(
+            try_with(&mut s, "ZGV2aWNl", bad, true),
+            Err(ProtocolError::Malformed("challenge")),
+            "{bad}"
+        );
+    }
+    assert!(try_with(&mut s, "ZGV2aWNl", &good, false).is_err(), "unsigned");
+    // An answer to another request (its nonce) is refused.
+    let (_, fetch) =
+        request_phone_signin_challenge(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
+    let resp = s.provider.respond(&challenge_payload("b3RoZXIgbm9uY2U", "ZGV2aWNl", &good));
+    assert!(fetch.finish(&mut s.enrollment, &resp, NOW).is_err());
+}
+
+/// A key store that attests keys (as Android's Keystore does), with a stand-in chain.
+struct AttestingKeys<'a> {
+    inner: &'a SoftwareKeyStore,
+    challenges: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+impl DeviceKeyStore for AttestingKeys<'_> {
+    fn create_key(&self, alias: String, uv: bool) -> Result<Vec<u8>, KeyStoreError> {
+        self.inner.create_key(alias, uv)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, KeyStoreError> {
+        self.inner.public_key(alias)
+    }
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
+        self.inner.sign(alias, message)
+    }
+    fn delete_key(&self, alias: String) -> Result<(), KeyStoreError> {
+        self.inner.delete_key(alias)
+    }
+    fn create_attested_key(
+        &self,
+        alias: String,
+        challenge: Vec<u8>,
+    ) -> Result<Option<AttestedKey>, KeyStoreError> {
+        self.challenges.lock().unwrap().push(challenge);
+        let public_key = self.inner.create_key(alias, true)?;
+        Ok(Some(AttestedKey {
+            public_key,
+            format: wire::ATTESTATION_ANDROID_KEY.into(),
+            chain: vec![b"leaf".to_vec(), b"root".to_vec()],
+        }))
+    }
+}
+
+#[test]
+fn an_attesting_key_store_attests_the_phone_signin_key_for_the_providers_challenge() {
+    let mut s = setup();
+    s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
+    let c = phone_challenge(&mut s);
+    let keys = AttestingKeys { inner: &s.keys, challenges: Default::default() };
+    let (req, _st) = enable_phone_signin(&s.enrollment, &c, &keys, &SystemRandom, NOW).unwrap();
+    assert_eq!(*keys.challenges.lock().unwrap(), vec![vec![9u8; 40]]);
+    let b = body_json(&req);
+    assert_eq!(b["challenge"], c.challenge.as_str());
+    assert_eq!(
+        b["attestation"],
+        json!({"format": "android-key", "chain": [b64(b"leaf"), b64(b"root")]})
+    );
+}
+
 #[test]
 fn phone_signin_enable_approve_disable() {
     let mut s = setup();
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));
-    let (req, st) = enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap();
+    let c = phone_challenge(&mut s);
+    let (req, st) = enable_phone_signin(&s.enrollment, &c, &s.keys, &SystemRandom, NOW).unwrap();
     assert_eq!(req.url, "https://idp.example.se/nyckel/v1/phone-signin");
     let nonce = check_device_sig(&req, &s.enrollment.device_key_bytes().unwrap());
     let b = body_json(&req);
     let pk = unb64(b["publicKey"].as_str().unwrap()).unwrap();
-    let proof = wire::key_proof_string("ZGV2aWNl", b["publicKey"].as_str().unwrap(), &nonce);
+    // The proof names the provider's challenge (not this request's nonce); a store that
+    // cannot attest sends no attestation.
+    assert_eq!(b["challenge"], c.challenge.as_str());
+    assert!(b.get("attestation").is_none());
+    let proof = wire::key_proof_string("ZGV2aWNl", b["publicKey"].as_str().unwrap(), &c.challenge);
     assert!(verify_p256(&pk, proof.as_bytes(), &unb64(b["keyProof"].as_str().unwrap()).unwrap()));
     let resp = s
         .provider
@@ -793,9 +901,10 @@ fn phone_signin_enable_approve_disable() {
 
 #[test]
 fn phone_signin_enable_without_pin_creates_nothing() {
-    let s = setup();
+    let mut s = setup();
+    let c = phone_challenge(&mut s);
     assert_eq!(
-        enable_phone_signin(&s.enrollment, &s.keys, &SystemRandom, NOW).unwrap_err(),
+        enable_phone_signin(&s.enrollment, &c, &s.keys, &SystemRandom, NOW).unwrap_err(),
         ProtocolError::KeyStore(KeyStoreError::UserCancelled)
     );
     assert_eq!(s.keys.aliases().len(), 1);

@@ -17,9 +17,10 @@ mod text;
 pub use error_code::{ErrorBody, ErrorCode};
 pub use messages::{
     Ack, AssertionBody, ClientData, DecisionKind, EnrollRequest, Enrolled, Envelope,
-    NyckelClientData, Payload, PayloadHeader, PendingList, PendingRequest, PhoneSigninRequest,
-    PhoneSigninState, ProviderInfo, PushTokenRequest, RequestKind, RespondOutcome, ServerTime,
-    Signed, SigninResult, TransferCode,
+    KeyAttestation, NyckelClientData, Payload, PayloadHeader, PendingList, PendingRequest,
+    PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState, ProviderInfo, PushTokenRequest,
+    RequestKind, RespondOutcome, ServerTime, Signed, SigninResult, TransferCode,
+    ATTESTATION_ANDROID_KEY,
 };
 pub use text::{is_unsafe_display_char, is_valid_device_name};
 
@@ -28,7 +29,7 @@ pub const PROVIDER_SIG_TAG: &str = "nyckel-provider-v1\n";
 /// First line of a device-signed request's signed string.
 pub const REQUEST_SIG_TAG: &str = "nyckel-request-v1";
 /// First line of a phone sign-in key proof.
-pub const KEY_PROOF_TAG: &str = "nyckel-key-proof-v1";
+pub const KEY_PROOF_TAG: &str = "nyckel-key-proof-v2";
 /// First field of the context hash.
 pub const CONTEXT_TAG: &str = "nyckel-context-v1";
 /// Path prefix of every endpoint.
@@ -116,9 +117,10 @@ pub fn request_signed_string(
     )
 }
 
-/// The string a new phone sign-in key signs to prove possession (§4.4).
-pub fn key_proof_string(device_id: &str, public_key_b64: &str, nonce: &str) -> String {
-    format!("{KEY_PROOF_TAG}\n{device_id}\n{public_key_b64}\n{nonce}")
+/// The string a new phone sign-in key signs to prove possession (§4.4), naming the
+/// provider's single-use `challenge`.
+pub fn key_proof_string(device_id: &str, public_key_b64: &str, challenge: &str) -> String {
+    format!("{KEY_PROOF_TAG}\n{device_id}\n{public_key_b64}\n{challenge}")
 }
 
 /// Everything the app shows about a sign-in request, as bound into the assertion. Built

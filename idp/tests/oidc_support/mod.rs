@@ -174,8 +174,13 @@ impl Phone {
 
     pub fn enable_phone_signin(&mut self) {
         self.keys.set_pin_source(Some(Arc::new(FixedPin::new("2468"))));
+        let (req, fetch) =
+            p::request_phone_signin_challenge(&self.enrollment, &self.keys, &SystemRandom, now())
+                .unwrap();
+        let challenge = fetch.finish(&mut self.enrollment, &send(&req), now()).unwrap();
         let (req, st) =
-            p::enable_phone_signin(&self.enrollment, &self.keys, &SystemRandom, now()).unwrap();
+            p::enable_phone_signin(&self.enrollment, &challenge, &self.keys, &SystemRandom, now())
+                .unwrap();
         st.finish(&mut self.enrollment, &self.keys, &send(&req), now()).unwrap();
     }
 

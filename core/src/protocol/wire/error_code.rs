@@ -120,6 +120,12 @@ error_codes! {
     /// 409 a transfer enrollment presented a key the user already has: keys are never copied
     /// to a new phone (§4.10).
     KeyReused = "key_reused", 409;
+    /// 400 a phone sign-in challenge that this provider did not issue to this device, that
+    /// expired or that was already used (§4.4).
+    ChallengeInvalid = "challenge_invalid", 400;
+    /// 403 the provider requires a platform attestation of the phone sign-in key and the
+    /// request had none, or one that did not verify (§4.4).
+    AttestationRefused = "attestation_refused", 403;
 }
 
 impl std::fmt::Display for ErrorCode {

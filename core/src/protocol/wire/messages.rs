@@ -368,16 +368,54 @@ impl Payload for SigninResult {
     const TYP: &'static str = "nyckel.result";
 }
 
+/// `nyckel.phone-signin-challenge` (§4.4): the single-use challenge a phone sign-in key
+/// signs (and a platform attests) to be registered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhoneSigninChallenge {
+    /// The device.
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    /// The challenge (b64url, opaque to the app; at most 128 characters).
+    pub challenge: String,
+    /// Until when the provider accepts it (Unix seconds).
+    #[serde(rename = "expiresAt")]
+    pub expires_at: i64,
+}
+
+impl Payload for PhoneSigninChallenge {
+    const TYP: &'static str = "nyckel.phone-signin-challenge";
+}
+
 /// `POST /nyckel/v1/phone-signin` body (§4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneSigninRequest {
     /// b64url SEC1 key of the new phone sign-in key.
     #[serde(rename = "publicKey")]
     pub public_key: String,
-    /// b64url DER signature by that key over the key-proof string.
+    /// The provider's challenge ([`PhoneSigninChallenge::challenge`]), as received.
+    pub challenge: String,
+    /// b64url DER signature by the new key over the key-proof string (which names the
+    /// challenge): made after the challenge arrived, so behind a fresh user-verification
+    /// prompt.
     #[serde(rename = "keyProof")]
     pub key_proof: String,
+    /// The platform's attestation of the new key, when the phone can give one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<KeyAttestation>,
 }
+
+/// A platform's attestation of a key (§4.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttestation {
+    /// The format: [`ATTESTATION_ANDROID_KEY`] (the only one v1 defines).
+    pub format: String,
+    /// The certificate chain, leaf (the attested key) first, each b64url DER.
+    pub chain: Vec<String>,
+}
+
+/// [`KeyAttestation::format`] of Android Key Attestation: an X.509 chain whose leaf carries
+/// the key description extension (OID 1.3.6.1.4.1.11129.2.1.17) with the challenge.
+pub const ATTESTATION_ANDROID_KEY: &str = "android-key";
 
 /// `nyckel.phone-signin` (§4.4, §4.5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

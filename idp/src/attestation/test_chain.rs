@@ -1,0 +1,204 @@
+//! Test Android Key Attestation chains (tests and harnesses only, feature `testing`): a root,
+//! an intermediate and a leaf for a given key whose key description the test chooses, made
+//! with rcgen the way a phone's KeyMint makes them. Nothing here is trusted in production:
+//! the root is new for every [`TestAuthority`].
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CustomExtension, IsCa, Issuer, KeyPair,
+    PKCS_ECDSA_P256_SHA256,
+};
+
+/// What the leaf's key description says (the default: a TEE-generated P-256 signing key that
+/// needs biometrics for every signature).
+#[derive(Clone, Debug)]
+pub struct Description {
+    /// `attestationSecurityLevel` and `keyMintSecurityLevel` (1: TEE, 0: software).
+    pub security_level: u8,
+    /// `attestationChallenge`.
+    pub challenge: Vec<u8>,
+    /// `purpose` in the hardware list.
+    pub purposes: Vec<u8>,
+    /// The `purpose` tag given twice (malformed).
+    pub purpose_twice: bool,
+    /// `ecCurve` in the hardware list.
+    pub ec_curve: u8,
+    /// `noAuthRequired` in the hardware list.
+    pub no_auth_required: bool,
+    /// `userAuthType` in the hardware list (`None`: absent).
+    pub user_auth_type: Option<u8>,
+    /// `authTimeout` in the hardware list (`None`: absent).
+    pub auth_timeout: Option<u8>,
+    /// `origin` in the hardware list (0: generated, 2: imported).
+    pub origin: u8,
+}
+
+impl Description {
+    /// A good description for `challenge`.
+    pub fn for_challenge(challenge: &[u8]) -> Description {
+        Description {
+            security_level: 1,
+            challenge: challenge.to_vec(),
+            purposes: vec![2],
+            purpose_twice: false,
+            ec_curve: 1,
+            no_auth_required: false,
+            user_auth_type: Some(2),
+            auth_timeout: None,
+            origin: 0,
+        }
+    }
+
+    /// The extension's DER.
+    pub fn to_der(&self) -> Vec<u8> {
+        let int = |v: u8| tlv(&[0x02], &[v]);
+        let enumerated = tlv(&[0x0a], &[self.security_level]);
+        let mut hw = Vec::new();
+        let purposes: Vec<u8> = self.purposes.iter().flat_map(|p| int(*p)).collect();
+        let purpose = tlv(&[0xa1], &tlv(&[0x31], &purposes));
+        hw.extend(&purpose);
+        if self.purpose_twice {
+            hw.extend(&purpose);
+        }
+        hw.extend(tlv(&[0xa2], &int(3)));
+        hw.extend(tlv(&[0xaa], &int(self.ec_curve)));
+        if self.no_auth_required {
+            hw.extend(tlv(&[0xbf, 0x83, 0x77], &tlv(&[0x05], &[])));
+        }
+        if let Some(t) = self.user_auth_type {
+            hw.extend(tlv(&[0xbf, 0x83, 0x78], &int(t)));
+        }
+        if let Some(t) = self.auth_timeout {
+            hw.extend(tlv(&[0xbf, 0x83, 0x79], &int(t)));
+        }
+        hw.extend(tlv(&[0xbf, 0x85, 0x3e], &int(self.origin)));
+        // creationDateTime [701] in the software list: a tag the provider skips.
+        let sw = tlv(&[0xbf, 0x85, 0x3d], &tlv(&[0x02], &[0x01, 0x8c, 0x00, 0x00, 0x00, 0x00]));
+        let mut fields = Vec::new();
+        fields.extend(tlv(&[0x02], &[0x01, 0x2c])); // attestationVersion 300
+        fields.extend(&enumerated);
+        fields.extend(tlv(&[0x02], &[0x01, 0x2c])); // keyMintVersion 300
+        fields.extend(&enumerated);
+        fields.extend(tlv(&[0x04], &self.challenge));
+        fields.extend(tlv(&[0x04], &[]));
+        fields.extend(tlv(&[0x30], &sw));
+        fields.extend(tlv(&[0x30], &hw));
+        tlv(&[0x30], &fields)
+    }
+}
+
+/// One DER value: `tag` bytes, definite length, `content`.
+pub fn tlv(tag: &[u8], content: &[u8]) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else if n < 0x100 {
+        out.extend([0x81, n as u8]);
+    } else {
+        out.extend([0x82, (n >> 8) as u8, n as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A SEC1 P-256 public key as rcgen's subject key.
+struct Sec1<'a>(&'a [u8]);
+
+impl rcgen::PublicKeyData for Sec1<'_> {
+    fn der_bytes(&self) -> &[u8] {
+        self.0
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &PKCS_ECDSA_P256_SHA256
+    }
+}
+
+/// A test root and intermediate that issue attestation leaves.
+pub struct TestAuthority {
+    root_key: KeyPair,
+    root_params: CertificateParams,
+    root: Vec<u8>,
+    intermediate_key: KeyPair,
+    intermediate_params: CertificateParams,
+    intermediate: Vec<u8>,
+}
+
+fn ca_params(name: &str) -> CertificateParams {
+    let mut p = CertificateParams::new(Vec::<String>::new()).expect("no names");
+    p.distinguished_name.push(rcgen::DnType::CommonName, name);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+    p.not_after = rcgen::date_time_ymd(2090, 1, 1);
+    p
+}
+
+impl TestAuthority {
+    /// A new root (self-signed) and an intermediate it signed.
+    pub fn new() -> TestAuthority {
+        let root_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("a P-256 key");
+        let root_params = ca_params("Nyckel test attestation root");
+        let root = root_params.self_signed(&root_key).expect("a root").der().to_vec();
+        let intermediate_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("a P-256 key");
+        let intermediate_params = ca_params("Nyckel test attestation intermediate");
+        let issuer = Issuer::from_params(&root_params, &root_key);
+        let intermediate = intermediate_params
+            .signed_by(&intermediate_key, &issuer)
+            .expect("an intermediate")
+            .der()
+            .to_vec();
+        TestAuthority {
+            root_key,
+            root_params,
+            root,
+            intermediate_key,
+            intermediate_params,
+            intermediate,
+        }
+    }
+
+    /// The root certificate (DER), to configure as trusted.
+    pub fn root(&self) -> Vec<u8> {
+        self.root.clone()
+    }
+
+    /// A chain (leaf, intermediate, root; DER) attesting `public_key` (SEC1) as `d` says.
+    pub fn chain(&self, public_key: &[u8], d: &Description) -> Vec<Vec<u8>> {
+        self.chain_with(public_key, Some(d.to_der()), 2090)
+    }
+
+    /// A chain whose leaf carries `description` (DER, or none) and expires in `until_year`.
+    pub fn chain_with(
+        &self,
+        public_key: &[u8],
+        description: Option<Vec<u8>>,
+        until_year: i32,
+    ) -> Vec<Vec<u8>> {
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("no names");
+        p.distinguished_name.push(rcgen::DnType::CommonName, "Android Keystore Key");
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(until_year, 1, 1);
+        if let Some(der) = description {
+            p.custom_extensions =
+                vec![CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 11129, 2, 1, 17], der)];
+        }
+        let issuer = Issuer::from_params(&self.intermediate_params, &self.intermediate_key);
+        let leaf = p.signed_by(&Sec1(public_key), &issuer).expect("a leaf").der().to_vec();
+        vec![leaf, self.intermediate.clone(), self.root.clone()]
+    }
+
+    /// An intermediate signed by this root that carries a key description itself.
+    pub fn intermediate_with_description(&self, der: Vec<u8>) -> Vec<u8> {
+        let mut p = ca_params("Nyckel test intermediate with a description");
+        p.custom_extensions =
+            vec![CustomExtension::from_oid_content(&[1, 3, 6, 1, 4, 1, 11129, 2, 1, 17], der)];
+        let issuer = Issuer::from_params(&self.root_params, &self.root_key);
+        p.signed_by(&self.intermediate_key, &issuer).expect("an intermediate").der().to_vec()
+    }
+}
+
+impl Default for TestAuthority {
+    fn default() -> Self {
+        TestAuthority::new()
+    }
+}
