@@ -4,11 +4,12 @@
 #   scripts/fuzz.sh                 every target, 15 s each
 #   scripts/fuzz.sh TARGET SECONDS  one target (otpauth, enroll_uri, provider_response,
 #                                   vault_record, import_file, transfer_qr, oidc_authorize,
-#                                   oidc_token, oidc_logout, eam_hint, device_assertion), as
-#                                   long as you like
+#                                   oidc_token, oidc_logout, eam_hint, device_assertion,
+#                                   device_auth, enroll_body, phone_signin_body, phone_answer),
+#                                   as long as you like
 #   scripts/fuzz.sh all SECONDS     every target, SECONDS each
 #
-# CI (`cargo xtask test fuzz`) runs each target 10 s.
+# CI (`cargo xtask test fuzz`) runs the fuzz seed test (below) and then each target 10 s.
 #
 # FUZZ_SANITIZER=none builds without AddressSanitizer (about half the build time; what CI's
 # short run uses: the core is safe Rust, so the run looks for panics and broken round trips);
@@ -19,15 +20,16 @@
 # committed seeds (fuzz/corpus/TARGET, read only) and writes what it learns to a scratch
 # directory, so the committed corpora stay small. A crash leaves its input in
 # fuzz/artifacts/TARGET/ and fails the script: turn it into a regression test in the crate
-# that had the bug before fixing it. `cargo test --manifest-path fuzz/Cargo.toml` runs every
-# committed seed through its check (no nightly, no cargo-fuzz).
+# that had the bug before fixing it. The fuzz seed test, `cargo test` (or `cargo nextest
+# run`) in fuzz/, runs every committed seed through its check (no nightly, no cargo-fuzz).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 which=${1:-all}
 seconds=${2:-15}
 all=(otpauth enroll_uri provider_response vault_record import_file transfer_qr oidc_authorize
-     oidc_token oidc_logout eam_hint device_assertion)
+     oidc_token oidc_logout eam_hint device_assertion device_auth enroll_body phone_signin_body
+     phone_answer)
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     echo "fuzz.sh: cargo-fuzz is not installed (cargo install cargo-fuzz)" >&2

@@ -10,13 +10,17 @@
 //! committed seed (`corpus/TARGET/`) through its check.
 
 pub mod device_assertion;
+pub mod device_auth;
 pub mod eam_hint;
+pub mod enroll_body;
 pub mod enroll_uri;
 pub mod import_file;
 pub mod oidc_authorize;
 pub mod oidc_logout;
 pub mod oidc_token;
 pub mod otpauth;
+pub mod phone_answer;
+pub mod phone_signin_body;
 pub mod provider_response;
 pub mod transfer_qr;
 pub mod vault_record;
@@ -29,11 +33,25 @@ pub fn selector(data: &[u8]) -> (u8, &[u8]) {
     }
 }
 
+/// `haystack` with every `needle` replaced by `with` (templated inputs: the fuzzer writes a
+/// placeholder where a genuine key, nonce or signature goes).
+pub fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(with);
+        rest = &rest[i + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 /// A target's check: the fuzzer's bytes in, a panic when a promise breaks.
 pub type Check = fn(&[u8]);
 
 /// Every target: its name (as in `Cargo.toml` and `corpus/`) and its check.
-pub const TARGETS: [(&str, Check); 11] = [
+pub const TARGETS: [(&str, Check); 15] = [
     ("otpauth", otpauth::check),
     ("enroll_uri", enroll_uri::check),
     ("provider_response", provider_response::check),
@@ -45,6 +63,10 @@ pub const TARGETS: [(&str, Check); 11] = [
     ("oidc_logout", oidc_logout::check),
     ("eam_hint", eam_hint::check),
     ("device_assertion", device_assertion::check),
+    ("device_auth", device_auth::check),
+    ("enroll_body", enroll_body::check),
+    ("phone_signin_body", phone_signin_body::check),
+    ("phone_answer", phone_answer::check),
 ];
 
 #[cfg(test)]

@@ -52,11 +52,11 @@ pub fn sample_enrollment() -> Enrollment {
 }
 
 /// A provider key, a software key store with a device key, and an enrollment pinning both.
-struct Fixture {
+pub(crate) struct Fixture {
     provider: EcdsaKeyPair,
     provider_public: Vec<u8>,
-    keys: SoftwareKeyStore,
-    enrollment: Enrollment,
+    pub(crate) keys: SoftwareKeyStore,
+    pub(crate) enrollment: Enrollment,
     request: PendingRequest,
 }
 
@@ -87,9 +87,15 @@ impl Fixture {
     /// A response whose body is an envelope around `payload` (with `@NONCE@` and `@DEVKEY@`
     /// replaced by the request's nonce and device key), signed with the provider key;
     /// `with_key` adds the provider key beside it.
-    fn signed(&self, status: u16, payload: &[u8], req: &Request, with_key: bool) -> HttpResponse {
-        let payload = replace(payload, b"@NONCE@", req.nonce.as_bytes());
-        let payload = replace(&payload, b"@DEVKEY@", req.device_key.as_bytes());
+    pub(crate) fn signed(
+        &self,
+        status: u16,
+        payload: &[u8],
+        req: &Request,
+        with_key: bool,
+    ) -> HttpResponse {
+        let payload = crate::replace(payload, b"@NONCE@", req.nonce.as_bytes());
+        let payload = crate::replace(&payload, b"@DEVKEY@", req.device_key.as_bytes());
         let sig = self.provider.sign(&RingRandom::new(), &provider_signed_bytes(&payload));
         let mut env = serde_json::json!({
             "payload": b64(&payload),
@@ -102,27 +108,15 @@ impl Fixture {
     }
 }
 
-fn replace(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut rest = haystack;
-    while let Some(i) = rest.windows(needle.len()).position(|w| w == needle) {
-        out.extend_from_slice(&rest[..i]);
-        out.extend_from_slice(with);
-        rest = &rest[i + needle.len()..];
-    }
-    out.extend_from_slice(rest);
-    out
-}
-
 /// What an answer may echo from the request it answers.
 #[derive(Default)]
-struct Request {
+pub(crate) struct Request {
     nonce: String,
     device_key: String,
 }
 
 impl Request {
-    fn of(req: &HttpRequest) -> Request {
+    pub(crate) fn of(req: &HttpRequest) -> Request {
         // A device-signed request carries its nonce in a header, a time request in its query.
         let nonce = req.headers.iter().find(|(k, _)| k == H_NONCE).map(|(_, v)| v.clone());
         let nonce = nonce.or_else(|| req.url.split_once("nonce=").map(|(_, n)| n.to_owned()));
@@ -132,7 +126,8 @@ impl Request {
     }
 }
 
-fn raw(data: &[u8]) -> HttpResponse {
+/// An unsigned answer: a status from the first two bytes, then the body.
+pub(crate) fn raw(data: &[u8]) -> HttpResponse {
     let (status, body) = match data {
         [a, b, body @ ..] => (u16::from_be_bytes([*a, *b]) % 600, body),
         _ => (200, data),
@@ -142,6 +137,11 @@ fn raw(data: &[u8]) -> HttpResponse {
 
 thread_local! {
     static FIXTURE: Fixture = Fixture::new();
+}
+
+/// Runs `f` with this thread's fixture.
+pub(crate) fn with_fixture<R>(f: impl FnOnce(&Fixture) -> R) -> R {
+    FIXTURE.with(f)
 }
 
 /// Feeds `data` to one of the response parsers, chosen by its first byte.
