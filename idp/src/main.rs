@@ -844,3 +844,30 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::read_roots;
+
+    #[test]
+    fn attestation_roots_are_read_as_pem_blocks_or_one_der_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert =
+            rcgen::CertificateParams::new(Vec::<String>::new()).unwrap().self_signed(&key).unwrap();
+        let der = dir.path().join("root.der");
+        std::fs::write(&der, cert.der()).unwrap();
+        assert_eq!(read_roots(&der).unwrap(), vec![cert.der().to_vec()]);
+        use base64::Engine;
+        let body = base64::engine::general_purpose::STANDARD.encode(cert.der());
+        let lines: Vec<&str> =
+            body.as_bytes().chunks(64).map(|l| std::str::from_utf8(l).unwrap()).collect();
+        let block = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            lines.join("\n")
+        );
+        let pem = dir.path().join("roots.pem");
+        std::fs::write(&pem, format!("{block}{block}")).unwrap();
+        assert_eq!(read_roots(&pem).unwrap(), vec![cert.der().to_vec(); 2]);
+    }
+}

@@ -60,7 +60,7 @@ impl ChallengeKey {
         // Constant time: the MAC is the secret-dependent part.
         let expected = self.mac(device_id, random, expires_at);
         let authentic: bool = expected.ct_eq(mac).into();
-        (authentic && now <= expires_at && expires_at - now <= CHALLENGE_TTL)
+        (authentic && now <= expires_at && expires_at.saturating_sub(now) <= CHALLENGE_TTL)
             .then_some((bytes, expires_at))
     }
 }

@@ -325,3 +325,26 @@ fn eam_add_list_remove_and_user_link_unlink() {
     let (ok, v) = idp(&db, &["eam", "remove", "nyckel-entra"]);
     assert_eq!((ok, v["error"].as_str()), (false, Some("not_found")));
 }
+
+#[test]
+fn serve_refuses_an_attestation_root_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let empty_pem = dir.path().join("empty.pem");
+    std::fs::write(&empty_pem, "-----BEGIN NOTHING-----\n-----END NOTHING-----\n").unwrap();
+    for (root, says) in
+        [(dir.path().join("missing.pem"), "missing.pem"), (empty_pem, "no certificate")]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--addr", "127.0.0.1:0", "--require-key-attestation"])
+            .arg(&root)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", root.display());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("--require-key-attestation") && stderr.contains(says), "{stderr}");
+    }
+    assert!(!db.exists(), "nothing was created");
+}
