@@ -78,6 +78,40 @@ final class KeyProtectorTests: XCTestCase {
         try vault.unlockWithPassphrase(passphrase: TestSupport.passphrase)
     }
 
+    /// A platform implementation that hands back whatever it is told to, right or wrong.
+    private final class LyingProtector: VaultKeyProtector, @unchecked Sendable {
+        private let answer: (Data) -> Data
+        init(_ answer: @escaping (Data) -> Data) { self.answer = answer }
+        func wrap(vaultKey: Data) throws -> Data { Data(vaultKey.map { $0 ^ 0x5a }) }
+        func unwrap(wrappedKey: Data) throws -> Data { answer(wrappedKey) }
+    }
+
+    func testGarbageOrWrongLengthKeysAreTypedErrorsAndTheVaultStaysIntact() throws {
+        let vault = try TestSupport.newVault()
+        _ = try vault.addUri(uri: OtpTests.totpUri(OtpTests.sha1Secret, "SHA1"))
+        let answers = [Data(), Data(repeating: 7, count: 16), Data(repeating: 7, count: 31),
+                       Data(repeating: 7, count: 32), Data(repeating: 7, count: 33), Data(repeating: 7, count: 4096)]
+        // Enrolling with a protector whose unwrap does not give the key back stores nothing.
+        for answer in answers {
+            XCTAssertThrowsError(try vault.enablePlatformKey(protector: LyingProtector { _ in answer })) { error in
+                guard case NyckelError.KeyProtector = error else { return XCTFail("\(answer.count) bytes: got \(error)") }
+            }
+            XCTAssertFalse(try vault.hasPlatformKey())
+        }
+        let good = LyingProtector { Data($0.map { $0 ^ 0x5a }) }
+        try vault.enablePlatformKey(protector: good)
+        try vault.lock()
+        // A key that does not fit reads as a platform key that changed.
+        for answer in answers {
+            XCTAssertThrowsError(try vault.unlockWithProtector(protector: LyingProtector { _ in answer })) { error in
+                XCTAssertEqual(error as? NyckelError, .KeyInvalidated, "\(answer.count) bytes")
+            }
+            XCTAssertTrue(try vault.isLocked())
+        }
+        try vault.unlockWithProtector(protector: good)
+        XCTAssertEqual(try vault.codesAt(unixTime: 59).map(\.code.code), ["94287082"])
+    }
+
     func testUnexpectedSwiftErrorBecomesKeyProtectorError() throws {
         struct AppBug: Error {}
         let vault = try TestSupport.newVault()
