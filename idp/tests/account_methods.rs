@@ -333,7 +333,19 @@ fn a_user_without_a_method_adds_the_first_on_the_session_alone() {
     assert_eq!(page.status, 200, "{}", text(&page));
     assert!(attr(&text(&page), "id=\"otp-open\" href").unwrap().starts_with("otpauth://"));
     let page = browser.post(&idp.url("/account/add"), &form(&[("method", "phone")]));
-    assert!(attr(&text(&page), "id=\"open-in-app\" href").is_some(), "{}", text(&page));
+    let link = attr(&text(&page), "id=\"open-in-app\" href").expect("the first phone's code");
+    // Once that phone is enrolled the user has a method: the next one needs a step-up, and a
+    // phone added in this same session cannot give it (sign in again with it first).
+    let keys = p::SoftwareKeyStore::new();
+    let uri = EnrollUri::parse(&link).unwrap();
+    let (req, st) = p::enroll::begin(&uri, "Första", None, &keys, &SystemRandom, now()).unwrap();
+    st.finish(&send(&req), now()).unwrap();
+    let next = browser.post(&idp.url("/account/add"), &form(&[("method", "code")]));
+    assert_eq!(next.status, 409, "{}", text(&next));
+    assert!(text(&next).contains("id=\"add-no-method\""), "{}", text(&next));
+    assert!(!text(&next).contains("otpauth"), "{}", text(&next));
+    let approve = browser.post(&idp.url("/account/add/approve"), &form(&[("method", "code")]));
+    assert_eq!(approve.status, 409, "{}", text(&approve));
 }
 
 #[test]
