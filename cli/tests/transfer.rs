@@ -80,6 +80,32 @@ fn the_package_moves_enrollments_and_accounts_and_the_old_device_is_revoked() {
 }
 
 #[test]
+fn a_managed_one_time_code_comes_from_the_provider_not_the_package() {
+    let idp = Idp::start();
+    let old = TestVault::new();
+    let uri = format!("{}&otp_managed=1", idp.add_user("anna", true));
+    old.run(&["enroll", &uri, "--json"]).json();
+    let package = old.file("flytt.nyckel");
+    let out = old.run(&["transfer", "export", "--out", package.to_str().unwrap(), "--json"]).json();
+    assert_eq!(out["accounts"], 0, "the managed secret is not in the package: {out}");
+    assert_eq!(out["not_transferred"].as_array().unwrap().len(), 0, "the provider re-delivers it");
+    let key = out["key"].as_str().unwrap().to_owned();
+
+    let new = TestVault::new();
+    let args = ["transfer", "import", package.to_str().unwrap(), "--key", &key];
+    let run = new.run(&args);
+    let text = run.ok();
+    assert!(text.contains("the managed one-time-code account"), "{text}");
+    assert!(text.contains(": added"), "{text}");
+    let listed = new.run(&["list", "--json"]).json();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    // Managed on the new vault too: its own exports leave it out.
+    let backup = new.file("b.nyckel");
+    let again = new.run(&["transfer", "export", "--out", backup.to_str().unwrap(), "--json"]);
+    assert_eq!(again.json()["accounts"], 0);
+}
+
+#[test]
 fn a_wrong_or_malformed_key_changes_nothing_and_says_so() {
     let idp = Idp::start();
     let old = old_vault(&idp);

@@ -176,20 +176,33 @@ pub fn issue_transfer(
     let code = b64(&random_bytes(18));
     let transfer =
         NewTransfer { device: device.clone(), code_hash: token_hash(&code), ttl: cfg.transfer_ttl };
-    let (now, expires_at, account_name) = match store.add_transfer(&transfer, &*cfg.clock)? {
-        TransferIssued::Issued { now, expires_at, account_name } => (now, expires_at, account_name),
-        TransferIssued::DeviceRevoked => return Err(Error::DeviceRevoked),
+    let (now, expires_at, account_name, otp_secret) =
+        match store.add_transfer(&transfer, &*cfg.clock)? {
+            TransferIssued::Issued { now, expires_at, account_name, otp_secret } => {
+                (now, expires_at, account_name, otp_secret)
+            }
+            TransferIssued::DeviceRevoked => return Err(Error::DeviceRevoked),
+        };
+    tracing::info!(device = %device.id, otp = otp_secret.is_some(), "transfer code issued");
+    let (origin, fp, issuer) = (&p.origin, p.fingerprint(), Some(p.issuer.as_str()));
+    // The one-time-code secret this provider issued (confirmed or not: what its enrollment
+    // codes carry) is re-delivered, marked managed, so the new phone has it without any
+    // export of it; it goes only to this authenticated, live device of the user.
+    let enroll_uri = match otp_secret {
+        Some(secret) => {
+            let otp = admin::otpauth_uri(&p.issuer, &account_name, &secret);
+            EnrollUri::build_managed_otp(
+                origin,
+                &code,
+                &account_name,
+                &fp,
+                issuer,
+                Some(expires_at),
+                &otp,
+            )
+        }
+        None => EnrollUri::build(origin, &code, &account_name, &fp, issuer, Some(expires_at), None),
     };
-    tracing::info!(device = %device.id, "transfer code issued");
-    let enroll_uri = EnrollUri::build(
-        &p.origin,
-        &code,
-        &account_name,
-        &p.fingerprint(),
-        Some(&p.issuer),
-        Some(expires_at),
-        None,
-    );
     Ok(p.sign(
         now,
         Some(nonce),

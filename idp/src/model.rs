@@ -278,6 +278,9 @@ pub(crate) enum TransferIssued {
         expires_at: i64,
         /// The user's name (for the enrollment URI).
         account_name: String,
+        /// The user's one-time-code secret (base32), read in the same transaction: the
+        /// provider re-delivers it, marked managed, with the transfer code (§4.10).
+        otp_secret: Option<String>,
     },
     /// The device was revoked while the request waited for the lock.
     DeviceRevoked,

@@ -35,6 +35,8 @@ fn the_new_phone_enrolls_with_new_keys_and_the_old_one_goes_at_its_first_call() 
     let env = Env::new();
     let mut old = Phone::enroll(&env.add_user("anna"));
     let offer = old.request_transfer().unwrap();
+    assert!(!offer.managed_otp, "anna has no one-time-code secret at the provider");
+    assert!(nyckel_core::protocol::EnrollUri::parse(&offer.enroll_uri).unwrap().otp.is_none());
     assert!(offer.expires_at > device_now(), "short-lived, in the future");
     assert!(offer.expires_at <= device_now() + 600 + 5);
     assert_eq!(env.events("transfer_issued"), 1);
@@ -223,4 +225,31 @@ fn the_transfer_request_must_be_device_signed() {
     let resp = send(&req);
     assert_eq!((resp.status, error_code(&resp).as_str()), (401, "bad_signature"));
     assert_eq!(env.events("transfer_issued"), 0);
+}
+
+#[test]
+fn the_provider_re_delivers_its_one_time_code_secret_marked_managed() {
+    use nyckel_core::protocol::EnrollUri;
+    let env = Env::new();
+    let first = env.provider.add_user("anna", Some("lösenord"), true).unwrap().enroll_uri;
+    let issued = EnrollUri::parse(&first).unwrap().otp.expect("the provider's secret");
+    let mut old = Phone::enroll(&first);
+    let offer = old.request_transfer().unwrap();
+    assert!(offer.managed_otp);
+    let uri = EnrollUri::parse(&offer.enroll_uri).unwrap();
+    assert!(uri.otp_managed, "marked managed: the new phone never exports it");
+    let otp = uri.otp.as_ref().expect("the secret rides with the transfer code");
+    assert_eq!(otp.params.secret, issued.params.secret, "the very secret the provider issued");
+    assert_eq!(otp.params.issuer, issued.params.issuer);
+
+    let mut new = Phone::enroll(&offer.enroll_uri);
+    assert!(new.enrollment.otp_managed);
+    assert_eq!(new.pending().len(), 0);
+    assert!(device_revoked(&env, "anna", &old.enrollment.device_id));
+    // The revoked old phone gets it no more.
+    assert!(old.request_transfer().is_err_and(|e| refused(ProviderCode::DeviceRevoked)(&e)));
+    // The new phone, moving on in turn, is given the same secret again.
+    let next = new.request_transfer().unwrap();
+    let again = EnrollUri::parse(&next.enroll_uri).unwrap().otp.unwrap();
+    assert_eq!(again.params.secret, issued.params.secret);
 }

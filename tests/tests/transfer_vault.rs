@@ -124,6 +124,14 @@ fn the_new_phone_gets_new_keys_phone_signin_and_the_accounts_and_the_old_one_is_
     }
     let first = moved.enrollments[0].outcome.as_ref().unwrap();
     assert!(matches!(first.phone_signin, Some(Ok(()))));
+    // The first provider re-delivered its one-time-code secret, which the package's copy
+    // already brought: linked and now managed, not added twice.
+    let managed = first.managed_otp.as_ref().expect("re-delivered by the provider");
+    assert!(!managed.added);
+    assert_eq!(first.enrolled.enrollment.otp_account_id, Some(managed.account_id));
+    assert!(first.enrolled.enrollment.otp_managed);
+    assert_eq!(new.vault.lock().unwrap().accounts().unwrap().len(), 2, "no duplicate");
+    assert!(moved.enrollments[1].outcome.as_ref().unwrap().managed_otp.is_none());
     assert!(moved.enrollments[1].outcome.as_ref().unwrap().phone_signin.is_none());
 
     let (olds, news) = (old.enrollments(), new.enrollments());
@@ -231,4 +239,87 @@ fn a_plain_backup_is_not_a_transfer_package_and_an_empty_vault_has_nothing_to_mo
     drop(vault);
     let err = d.approvals().import_transfer(&backup.bytes, &key, "x", device_now()).unwrap_err();
     assert!(matches!(err, TransferError::NotATransfer), "{err:?}");
+}
+
+/// An old phone whose enrollment at `a` carries the provider's secret marked managed, and
+/// whose enrollment at `b` carries a managed secret that `b` does not hold (so cannot
+/// re-deliver).
+fn old_phone_with_managed_codes(a: &Env, b: &Env) -> Device {
+    let old = Device::new("1234");
+    let ap = old.approvals();
+    let at_a = a.provider.add_user("anna", Some("pw"), true).unwrap().enroll_uri;
+    ap.enroll(&format!("{at_a}&otp_managed=1"), "Gamla", None, device_now()).unwrap();
+    let otp = nyckel_core::protocol::uri::pct_encode(
+        "otpauth://totp/Bolaget:bo?secret=GEZDGNBVGY3TQOJQ&issuer=Bolaget",
+    );
+    let at_b = format!("{}&otp={otp}&otp_managed=1", b.add_user("bo"));
+    ap.enroll(&at_b, "Gamla", None, device_now()).unwrap();
+    old
+}
+
+#[test]
+fn a_managed_code_moves_from_its_provider_never_in_the_package_or_is_listed_to_re_enroll() {
+    let (a, b) = (Env::new(), Env::new());
+    let old = old_phone_with_managed_codes(&a, &b);
+    let export = old.approvals().export_transfer(device_now()).unwrap();
+    assert!(export.accounts.is_empty(), "managed secrets are never in the package's accounts");
+    assert!(export.enrollments.iter().all(|e| e.outcome.is_ok()));
+    // `a` re-delivers its secret with the transfer code; `b` has none to give: re-enroll.
+    assert_eq!(export.left_out.len(), 1, "{:?}", export.left_out);
+    assert_eq!(export.left_out[0].label, "Bolaget (bo)");
+    let at_b = format!("re-enroll at {}", old.enrollments()[1].issuer);
+    assert!(export.left_out[0].reason.ends_with(&at_b), "{:?}", export.left_out);
+
+    let new = Device::new("5678");
+    let moved =
+        new.approvals().import_transfer(&export.bytes, &export.key, "Nya", device_now()).unwrap();
+    assert_eq!(moved.accounts.entries.len(), 0);
+    let first = moved.enrollments[0].outcome.as_ref().unwrap();
+    let managed = first.managed_otp.as_ref().expect("re-delivered by the provider");
+    assert!(managed.added);
+    assert!(managed.label.contains("anna"), "{}", managed.label);
+    assert!(moved.enrollments[1].outcome.as_ref().unwrap().managed_otp.is_none());
+    let accounts = new.vault.lock().unwrap().accounts().unwrap();
+    assert_eq!(accounts.len(), 1, "only the provider's re-delivered secret");
+    assert_eq!(accounts[0].id, managed.account_id);
+    assert_eq!(new.enrollments()[0].otp_account_id, Some(managed.account_id));
+    // Still managed on the new phone: its own exports and transfers keep it out.
+    let plan = {
+        let vault = new.vault.lock().unwrap();
+        nyckel_core::export::plan(&vault, nyckel_core::export::ExportFormat::Nyckel).unwrap()
+    };
+    assert!(plan.accounts.is_empty());
+    assert!(plan.left_out.iter().any(|l| l.account_id == Some(managed.account_id)));
+
+    // The same secret, added again by a later move, is linked rather than copied.
+    let next = new.approvals().export_transfer(device_now()).unwrap();
+    assert!(next.left_out.iter().all(|l| l.account_id != Some(managed.account_id)));
+    let third = Device::new("0000");
+    third.vault.lock().unwrap().add_uri(&first_otp_uri(&new), DuplicatePolicy::Reject).unwrap();
+    let again =
+        third.approvals().import_transfer(&next.bytes, &next.key, "Tredje", device_now()).unwrap();
+    let linked = again.enrollments[0].outcome.as_ref().unwrap().managed_otp.clone().unwrap();
+    assert!(!linked.added);
+    assert_eq!(third.vault.lock().unwrap().accounts().unwrap().len(), 1);
+}
+
+/// The `otpauth://` URI of the first account in `d`'s vault.
+fn first_otp_uri(d: &Device) -> String {
+    let vault = d.vault.lock().unwrap();
+    vault.accounts().unwrap()[0].params.to_uri()
+}
+
+#[test]
+fn a_managed_code_whose_provider_gives_no_transfer_code_is_listed_to_re_enroll() {
+    let (a, b) = (Env::new(), Env::new());
+    let old = old_phone_with_managed_codes(&a, &b);
+    let anna = a.provider.devices("anna").unwrap()[0].device_id.clone();
+    a.provider.revoke_device(&anna).unwrap();
+    let export = old.approvals().export_transfer(device_now()).unwrap();
+    assert!(export.enrollments[0].outcome.is_err());
+    let reasons: Vec<&str> = export.left_out.iter().map(|l| l.reason.as_str()).collect();
+    assert_eq!(export.left_out.len(), 3, "{reasons:?}");
+    assert!(export.left_out[0].label.starts_with("anna at "), "the enrollment itself");
+    let re_enroll = reasons.iter().filter(|r| r.contains("re-enroll at ")).count();
+    assert_eq!(re_enroll, 2, "both managed codes: {reasons:?}");
 }

@@ -116,6 +116,13 @@ fn import_text(ctx: &Context, s: &ImportJson) -> String {
                         _ => "",
                     }
                 ));
+                if let Some(m) = &e.managed_otp {
+                    let how = if m.added { "added" } else { "already here; now managed" };
+                    text.push_str(&format!(
+                        "  the managed one-time-code account {} (from the provider): {how}\n",
+                        clean(&m.account)
+                    ));
+                }
                 for w in &e.warnings {
                     text.push_str(&format!("  {}\n", clean(w)));
                 }
@@ -202,8 +209,18 @@ struct MoveJson {
     old_device_revoked: bool,
     /// `on`, `failed` or `null` (the old device did not have it).
     phone_signin: Option<String>,
+    /// The managed one-time-code account the provider re-delivered (`null`: none).
+    managed_otp: Option<ManagedOtpJson>,
     error: Option<String>,
     warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ManagedOtpJson {
+    account: String,
+    account_id: i64,
+    /// `false`: this vault had it already (linked, not added twice).
+    added: bool,
 }
 
 #[derive(Serialize)]
@@ -244,6 +261,11 @@ impl ImportJson {
                         enrollment_id: Some(done.enrolled.enrollment_id),
                         old_device_revoked: done.confirmed.is_ok(),
                         phone_signin,
+                        managed_otp: done.managed_otp.as_ref().map(|m| ManagedOtpJson {
+                            account: m.label.clone(),
+                            account_id: m.account_id,
+                            added: m.added,
+                        }),
                         error: None,
                         warnings,
                     }
@@ -253,6 +275,7 @@ impl ImportJson {
                     enrollment_id: None,
                     old_device_revoked: false,
                     phone_signin: None,
+                    managed_otp: None,
                     error: Some(approval_message(err)),
                     warnings: Vec::new(),
                 },

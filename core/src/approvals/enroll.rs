@@ -19,6 +19,20 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         push_token: Option<&str>,
         now: i64,
     ) -> Result<Enrolled, ApprovalError> {
+        self.enroll_with(uri, device_name, push_token, now, false).map(|(e, _)| e)
+    }
+
+    /// [`Approvals::enroll`]; with `moving` (a phone move), an OTP account the code carries
+    /// that the vault already holds is linked, not added twice. Also returns whether the
+    /// code's OTP account was added (`false`: none, or already here).
+    pub(super) fn enroll_with(
+        &self,
+        uri: &str,
+        device_name: &str,
+        push_token: Option<&str>,
+        now: i64,
+        moving: bool,
+    ) -> Result<(Enrolled, bool), ApprovalError> {
         let time = self.time(now);
         let parsed = EnrollUri::parse(uri).map_err(ProtocolError::from)?;
         self.vault.with_vault(|v| if v.is_locked() { Err(VaultError::Locked) } else { Ok(()) })?;
@@ -36,10 +50,14 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let response = self.send(request)?;
         // The offset is learned against the time the answer arrived (§8).
         let (mut enrollment, key) = state.finish_pending(&response, time.at())?;
-        let (enrollment_id, otp_account) =
-            self.vault.with_vault(|v| v.add_enrollment(&enrollment, otp))?;
+        let (enrollment_id, otp_account) = self.vault.with_vault(|v| match moving {
+            true => v.add_moved_enrollment(&enrollment, otp),
+            false => v.add_enrollment(&enrollment, otp).map(|(id, a)| (id, a.map(|a| (a, true)))),
+        })?;
         key.commit();
+        let added = otp_account.as_ref().is_some_and(|(_, added)| *added);
+        let otp_account = otp_account.map(|(a, _)| a);
         enrollment.otp_account_id = otp_account.as_ref().map(|a| a.id);
-        Ok(Enrolled { enrollment_id, enrollment, otp_account })
+        Ok((Enrolled { enrollment_id, enrollment, otp_account }, added))
     }
 }

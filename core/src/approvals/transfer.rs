@@ -7,8 +7,8 @@ use crate::import::{self, Format, ImportOptions, Parsed};
 use crate::otpauth::OtpParams;
 use crate::protocol::{self, EnrollUri, TransferOffer};
 use crate::transfer::{
-    package, EnrollmentMove, EnrollmentOffer, MovedEnrollment, TransferError, TransferExport,
-    TransferImport, TransferKey,
+    package, EnrollmentMove, EnrollmentOffer, ManagedOtp, MovedEnrollment, TransferError,
+    TransferExport, TransferImport, TransferKey,
 };
 use crate::vault::ActivityEvent;
 
@@ -51,10 +51,20 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         let mut enrollments = Vec::with_capacity(stored.len());
         let mut moving = Vec::new();
         let mut moved_labels = Vec::new();
+        // Managed one-time-code accounts: re-delivered by their provider, or to re-enroll.
+        let mut redelivered = Vec::new();
+        let mut re_enroll = Vec::new();
         for s in &stored {
             let e = &s.enrollment;
             let phone_signin = e.phone_signin_enabled();
-            let outcome = self.request_transfer(s.id, now).map(|offer| {
+            let offer = self.request_transfer(s.id, now);
+            if let (true, Some(id)) = (e.otp_managed, e.otp_account_id) {
+                match &offer {
+                    Ok(o) if o.managed_otp => redelivered.push(id),
+                    _ => re_enroll.push((id, provider_name(e))),
+                }
+            }
+            let outcome = offer.map(|offer| {
                 moving.push(TransferEnrollment { uri: offer.enroll_uri.to_string(), phone_signin });
                 moved_labels.push(enrollment_label(e));
                 offer.expires_at
@@ -69,9 +79,25 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         if moving.is_empty() && plan.accounts.is_empty() {
             return Err(TransferError::NoCodes);
         }
-        // The enrollments with a code move; what else an export leaves out stays behind.
-        let left_out: Vec<LeftOut> =
-            plan.left_out.into_iter().filter(|l| !moved_labels.contains(&l.label)).collect();
+        // The enrollments with a code move, and the managed accounts their providers
+        // re-deliver; what else an export leaves out stays behind.
+        let left_out: Vec<LeftOut> = plan
+            .left_out
+            .into_iter()
+            .filter(|l| match l.account_id {
+                Some(id) => !redelivered.contains(&id),
+                None => !moved_labels.contains(&l.label),
+            })
+            .map(|mut l| {
+                if let Some((_, issuer)) = re_enroll.iter().find(|(id, _)| Some(*id) == l.account_id)
+                {
+                    l.reason = format!(
+                        "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at {issuer}"
+                    );
+                }
+                l
+            })
+            .collect();
         let key = TransferKey::generate(self.random)?;
         let pairs: Vec<(&OtpParams, &str)> =
             plan.accounts.iter().map(|a| (&a.params, a.note.as_str())).collect();
@@ -118,19 +144,36 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
         device_name: &str,
         now: i64,
     ) -> Result<MovedEnrollment, ApprovalError> {
-        let enrolled = self.enroll(&m.uri, device_name, None, now)?;
+        let (enrolled, added) = self.enroll_with(&m.uri, device_name, None, now, true)?;
+        let managed_otp = match (&enrolled.otp_account, enrolled.enrollment.otp_managed) {
+            (Some(a), true) => Some(ManagedOtp {
+                account_id: a.id,
+                label: crate::import::label_of(&a.params.issuer, &a.params.name),
+                added,
+            }),
+            _ => None,
+        };
         // Any authenticated call confirms the move at the provider; fetching the pending
         // requests is one that changes nothing else.
         let confirmed = self.pending_for(enrolled.enrollment_id, now).map(drop);
         let phone_signin =
             m.phone_signin.then(|| self.enable_phone_signin(enrolled.enrollment_id, now));
-        Ok(MovedEnrollment { enrolled, confirmed, phone_signin })
+        Ok(MovedEnrollment { enrolled, confirmed, phone_signin, managed_otp })
     }
 }
 
 /// How an export names an enrollment it leaves out (`export::plan`).
 fn enrollment_label(e: &protocol::Enrollment) -> String {
     format!("{} at {}", e.account_name, e.base_url)
+}
+
+/// The provider's display name, or its URL when it has none.
+fn provider_name(e: &protocol::Enrollment) -> String {
+    if e.issuer.trim().is_empty() {
+        e.base_url.clone()
+    } else {
+        e.issuer.clone()
+    }
 }
 
 /// "anna at https://idp.example.se" from an enrollment URI, or "an enrollment" when it does

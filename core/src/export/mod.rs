@@ -72,6 +72,8 @@ pub struct LeftOut {
     pub label: String,
     /// Why, and what to do on the new phone.
     pub reason: String,
+    /// The account's id, when an account is left out (`None`: an enrollment).
+    pub account_id: Option<i64>,
 }
 
 /// The written export.
@@ -144,6 +146,7 @@ pub fn plan(vault: &Vault, format: ExportFormat) -> Result<ExportPlan, ExportErr
             reason: format!(
                 "{what} use keys bound to this device that are never exported: enroll the new phone again"
             ),
+            account_id: None,
         });
         if let (true, Some(id)) = (e.otp_managed, e.otp_account_id) {
             managed.push(id);
@@ -162,6 +165,7 @@ pub fn plan(vault: &Vault, format: ExportFormat) -> Result<ExportPlan, ExportErr
             Some(reason) => left_out.push(LeftOut {
                 label: label(&a.params.issuer, &a.params.name),
                 reason: reason.to_owned(),
+                account_id: Some(a.id),
             }),
             None => accounts.push(a),
         }

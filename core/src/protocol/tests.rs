@@ -990,7 +990,15 @@ fn a_transfer_offer_is_checked_against_the_asking_enrollment() {
         )
     };
     let other_fp = "A".repeat(43);
-    let cases: [(&str, &str, String, Result<(), ProtocolError>); 6] = [
+    let otp = "otpauth://totp/Region:anna?secret=JBSWY3DPEHPK3PXP";
+    let with_otp = |managed: bool| {
+        let code = "dHJhbnNmZXItY29kZS0xMjM0";
+        match managed {
+            true => EnrollUri::build_managed_otp(ORIGIN, code, "anna", &fp, None, None, otp),
+            false => EnrollUri::build(ORIGIN, code, "anna", &fp, None, None, Some(otp)),
+        }
+    };
+    let cases: [(&str, &str, String, Result<(), ProtocolError>); 8] = [
         ("b3RoZXI", "dXNlcg", uri(ORIGIN, &fp), Err(ProtocolError::Substituted("device"))),
         ("ZGV2aWNl", "b3RoZXI", uri(ORIGIN, &fp), Err(ProtocolError::Substituted("account"))),
         (
@@ -1006,6 +1014,9 @@ fn a_transfer_offer_is_checked_against_the_asking_enrollment() {
             Err(ProtocolError::Substituted("origin")),
         ),
         ("ZGV2aWNl", "dXNlcg", "https://x".into(), Err(ProtocolError::Malformed("enrollUri"))),
+        // Only a managed secret rides along with a transfer code.
+        ("ZGV2aWNl", "dXNlcg", with_otp(false), Err(ProtocolError::Malformed("enrollUri"))),
+        ("ZGV2aWNl", "dXNlcg", with_otp(true), Ok(())),
         ("ZGV2aWNl", "dXNlcg", uri(ORIGIN, &fp), Ok(())),
     ];
     for (device, user, enroll_uri, want) in cases {
@@ -1025,7 +1036,10 @@ fn a_transfer_offer_is_checked_against_the_asking_enrollment() {
             Ok(()) => {
                 let offer = got.unwrap();
                 assert_eq!(offer.expires_at, NOW + 600);
-                assert_eq!(EnrollUri::parse(&offer.enroll_uri).unwrap().fingerprint, fp);
+                let parsed = EnrollUri::parse(&offer.enroll_uri).unwrap();
+                assert_eq!(parsed.fingerprint, fp);
+                assert_eq!(offer.managed_otp, parsed.otp.is_some());
+                assert!(!format!("{offer:?}").contains("JBSWY3DP"), "Debug hides the secret");
                 assert_eq!(s.enrollment.clock_offset, 3);
                 assert!(!format!("{offer:?}").contains("dHJhbnNmZXI"), "Debug hides the code");
             }

@@ -22,12 +22,16 @@ pub struct TransferOffer {
     pub enroll_uri: Zeroizing<String>,
     /// When the code expires (provider time).
     pub expires_at: i64,
+    /// The URI re-delivers the provider's managed one-time-code secret (`otp` with
+    /// `otp_managed=1`): the new phone gets it from the provider, not from this phone.
+    pub managed_otp: bool,
 }
 
 impl std::fmt::Debug for TransferOffer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TransferOffer")
             .field("expires_at", &self.expires_at)
+            .field("managed_otp", &self.managed_otp)
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +79,11 @@ impl TransferRequest {
         }
         let uri =
             EnrollUri::parse(&enroll_uri).map_err(|_| ProtocolError::Malformed("enrollUri"))?;
+        // Only a managed secret may ride along: a personal one moves in the package, from
+        // this phone, or not at all.
+        if uri.otp.is_some() && !uri.otp_managed {
+            return Err(ProtocolError::Malformed("enrollUri"));
+        }
         if uri.fingerprint != wire::fingerprint(&key) {
             return Err(ProtocolError::Substituted("provider key"));
         }
@@ -84,6 +93,7 @@ impl TransferRequest {
             return Err(ProtocolError::Substituted("origin"));
         }
         enrollment.learn_time(v.header.server_time, now);
-        Ok(TransferOffer { enroll_uri, expires_at: t.expires_at })
+        let managed_otp = uri.otp.is_some();
+        Ok(TransferOffer { enroll_uri, expires_at: t.expires_at, managed_otp })
     }
 }

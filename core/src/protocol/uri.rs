@@ -257,6 +257,31 @@ impl EnrollUri {
         }
         s
     }
+
+    /// [`EnrollUri::build`] with `otp_uri`, marked as managed by the organisation
+    /// (`otp_managed=1`, §3): the app keeps it out of every export. Providers use it for a
+    /// transfer code (§4.10) that re-delivers the secret they issued.
+    pub fn build_managed_otp(
+        base_url: &str,
+        activation_code: &str,
+        account: &str,
+        fingerprint: &str,
+        issuer: Option<&str>,
+        expires_at: Option<i64>,
+        otp_uri: &str,
+    ) -> String {
+        let mut s = Self::build(
+            base_url,
+            activation_code,
+            account,
+            fingerprint,
+            issuer,
+            expires_at,
+            Some(otp_uri),
+        );
+        s.push_str("&otp_managed=1");
+        s
+    }
 }
 
 #[cfg(test)]
@@ -390,6 +415,23 @@ mod tests {
             Some("otpauth://totp/x"),
         );
         assert!(matches!(EnrollUri::parse(&bad), Err(UriError::InvalidOtp(_))));
+    }
+
+    #[test]
+    fn a_managed_otp_uri_round_trips() {
+        let otp = "otpauth://totp/Region%20Sk%C3%A5ne:anna?secret=JBSWY3DPEHPK3PXP";
+        let s = EnrollUri::build_managed_otp(
+            "https://idp.example.se",
+            CODE,
+            "anna",
+            FP,
+            Some("Region Skåne"),
+            Some(1),
+            otp,
+        );
+        let u = EnrollUri::parse(&s).unwrap();
+        assert!(u.otp_managed);
+        assert_eq!(u.otp.unwrap().params.secret.to_base32(), "JBSWY3DPEHPK3PXP");
     }
 
     #[test]

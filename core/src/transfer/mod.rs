@@ -96,6 +96,20 @@ pub struct MovedEnrollment {
     /// Phone sign-in enabled again with a fresh key: `None` when the old phone did not
     /// have it.
     pub phone_signin: Option<Result<(), ApprovalError>>,
+    /// The managed one-time-code account the provider re-delivered with the transfer code
+    /// (`None`: it gave none).
+    pub managed_otp: Option<ManagedOtp>,
+}
+
+/// A managed one-time-code account the provider re-delivered to the new phone (§4.10).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedOtp {
+    /// The account's id in the new vault.
+    pub account_id: i64,
+    /// "Issuer (name)".
+    pub label: String,
+    /// `true`: added now; `false`: the vault had it already (it is linked, not copied).
+    pub added: bool,
 }
 
 /// The result of a transfer import.

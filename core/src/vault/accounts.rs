@@ -292,7 +292,7 @@ impl Vault {
         Ok(Account { id, params, note, position, created_at, updated_at })
     }
 
-    fn find_duplicate(&self, params: &OtpParams) -> Result<Option<i64>, VaultError> {
+    pub(super) fn find_duplicate(&self, params: &OtpParams) -> Result<Option<i64>, VaultError> {
         Ok(self
             .accounts()?
             .into_iter()

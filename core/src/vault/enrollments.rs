@@ -35,19 +35,48 @@ impl Vault {
         enrollment: &Enrollment,
         otp: Option<OtpParams>,
     ) -> Result<(i64, Option<Account>), VaultError> {
+        // A duplicate OTP account is fine here: re-enrolling the same account is normal.
+        let (id, account) = self.add_enrollment_with(enrollment, otp, false)?;
+        Ok((id, account.map(|(a, _)| a)))
+    }
+
+    /// [`Vault::add_enrollment`] for a phone move (`crate::transfer`): an OTP account with
+    /// the same secret already in the vault (the package's copy, an earlier import) is linked
+    /// to the enrollment instead of added twice. The account comes with `true` when it was
+    /// added, `false` when it was already here.
+    pub fn add_moved_enrollment(
+        &mut self,
+        enrollment: &Enrollment,
+        otp: Option<OtpParams>,
+    ) -> Result<(i64, Option<(Account, bool)>), VaultError> {
+        self.add_enrollment_with(enrollment, otp, true)
+    }
+
+    fn add_enrollment_with(
+        &mut self,
+        enrollment: &Enrollment,
+        otp: Option<OtpParams>,
+        reuse_duplicate: bool,
+    ) -> Result<(i64, Option<(Account, bool)>), VaultError> {
         if let Some(p) = &otp {
-            // A duplicate OTP account is fine here: re-enrolling the same account is normal.
             self.check_new_account(p, "")?;
         }
         self.key()?;
+        let existing = match &otp {
+            Some(p) if reuse_duplicate => self.find_duplicate(p)?.map(|id| self.account(id)),
+            _ => None,
+        }
+        .transpose()?;
         let at = now();
         let tx = self.begin()?;
-        let account = match otp {
-            Some(p) => Some(self.insert_account_in(&tx, p, "", at)?),
-            None => None,
+        let account = match (otp, existing) {
+            (Some(_), Some(a)) => Some((a, false)),
+            (Some(p), None) => Some((self.insert_account_in(&tx, p, "", at)?, true)),
+            (None, _) => None,
         };
+        let account_id = account.as_ref().map(|(a, _)| a.id);
         let mut enrollment = enrollment.clone();
-        enrollment.otp_account_id = account.as_ref().map(|a| a.id);
+        enrollment.otp_account_id = account_id;
         tx.execute(
             "INSERT INTO enrollments (created_at, updated_at, sealed) VALUES (?1, ?1, x'')",
             [at],

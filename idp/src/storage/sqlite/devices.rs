@@ -63,14 +63,14 @@ pub(super) fn enroll(conn: &Connection, d: &NewDevice, now: i64) -> Stored<Enrol
 /// a time: the device's earlier unused codes are spent and a new device enrolled with one but
 /// not yet confirmed is revoked.
 pub(super) fn add_transfer(conn: &Connection, t: &NewTransfer, now: i64) -> Stored<TransferIssued> {
-    let account_name: Option<String> = conn
+    let user: Option<(String, Option<String>)> = conn
         .row(
-            "SELECT u.name FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?1 AND d.revoked_at IS NULL",
+            "SELECT u.name, u.otp_secret FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?1 AND d.revoked_at IS NULL",
             [&t.device.id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some(account_name) = account_name else {
+    let Some((account_name, otp_secret)) = user else {
         return Ok(TransferIssued::DeviceRevoked);
     };
     // One transfer at a time: a new code supersedes the unfinished one.
@@ -82,7 +82,7 @@ pub(super) fn add_transfer(conn: &Connection, t: &NewTransfer, now: i64) -> Stor
         params![t.code_hash, t.device.user, expires_at, t.device.id],
     )?;
     add_event(conn, now, Some(&t.device.user), EventKind::TransferIssued, t.device.id.as_str())?;
-    Ok(TransferIssued::Issued { now, expires_at, account_name })
+    Ok(TransferIssued::Issued { now, expires_at, account_name, otp_secret })
 }
 
 fn spend_transfer_codes(conn: &Connection, device: &DeviceId, now: i64) -> Stored<()> {
