@@ -40,8 +40,10 @@ mod x86_64 {
     use std::arch::asm;
 
     pub(super) fn wipe() {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: AVX-512F is present (checked just above).
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: AVX-512F and VL are present (checked just above).
             unsafe { wipe_avx512() }
         } else if std::arch::is_x86_feature_detected!("avx") {
             // SAFETY: AVX is present (checked just above).
@@ -86,29 +88,32 @@ mod x86_64 {
         unsafe { asm!("vzeroall", clobber_abi("C"), options(nostack, nomem, preserves_flags)) }
     }
 
-    /// `vzeroall` and `zmm16`–`zmm31`, which exist only with AVX-512.
-    #[target_feature(enable = "avx512f")]
+    /// `vzeroall` and `zmm16`–`zmm31`, which exist only with AVX-512. They are zeroed
+    /// through their 128-bit halves (`xmm16`–`xmm31`, AVX-512VL): an EVEX write zeroes the
+    /// rest of the register, and no 512-bit instruction runs (some Intel cores lower their
+    /// clock for a while after one).
+    #[target_feature(enable = "avx512f,avx512vl")]
     unsafe fn wipe_avx512() {
-        // SAFETY: as `wipe_sse`; AVX-512F is enabled for this function.
+        // SAFETY: as `wipe_sse`; AVX-512F and VL are enabled for this function.
         unsafe {
             asm!(
                 "vzeroall",
-                "vpxord zmm16, zmm16, zmm16",
-                "vpxord zmm17, zmm17, zmm17",
-                "vpxord zmm18, zmm18, zmm18",
-                "vpxord zmm19, zmm19, zmm19",
-                "vpxord zmm20, zmm20, zmm20",
-                "vpxord zmm21, zmm21, zmm21",
-                "vpxord zmm22, zmm22, zmm22",
-                "vpxord zmm23, zmm23, zmm23",
-                "vpxord zmm24, zmm24, zmm24",
-                "vpxord zmm25, zmm25, zmm25",
-                "vpxord zmm26, zmm26, zmm26",
-                "vpxord zmm27, zmm27, zmm27",
-                "vpxord zmm28, zmm28, zmm28",
-                "vpxord zmm29, zmm29, zmm29",
-                "vpxord zmm30, zmm30, zmm30",
-                "vpxord zmm31, zmm31, zmm31",
+                "vpxord xmm16, xmm16, xmm16",
+                "vpxord xmm17, xmm17, xmm17",
+                "vpxord xmm18, xmm18, xmm18",
+                "vpxord xmm19, xmm19, xmm19",
+                "vpxord xmm20, xmm20, xmm20",
+                "vpxord xmm21, xmm21, xmm21",
+                "vpxord xmm22, xmm22, xmm22",
+                "vpxord xmm23, xmm23, xmm23",
+                "vpxord xmm24, xmm24, xmm24",
+                "vpxord xmm25, xmm25, xmm25",
+                "vpxord xmm26, xmm26, xmm26",
+                "vpxord xmm27, xmm27, xmm27",
+                "vpxord xmm28, xmm28, xmm28",
+                "vpxord xmm29, xmm29, xmm29",
+                "vpxord xmm30, xmm30, xmm30",
+                "vpxord xmm31, xmm31, xmm31",
                 clobber_abi("C"),
                 options(nostack, nomem, preserves_flags),
             )
