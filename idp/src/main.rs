@@ -92,6 +92,11 @@ struct ServeArgs {
     /// sign-in then.
     #[arg(long = "require-key-attestation", value_name = "ROOT.pem")]
     attestation_roots: Vec<PathBuf>,
+    /// How long a sign-in request waits for the phone, in seconds (default 120, the most: the
+    /// apps give a signature two minutes). A shorter lifetime is a stricter policy; 5 s is
+    /// the least a person can answer in.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(i64).range(5..=120))]
+    request_ttl: Option<i64>,
 }
 
 /// The certificates in `path`: every PEM `CERTIFICATE` block, or the file as one DER
@@ -789,6 +794,9 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
     if let Some(i) = &cli.issuer {
         cfg.issuer = i.clone();
     }
+    if let Some(ttl) = a.request_ttl {
+        cfg.request_ttl = ttl;
+    }
     if !a.attestation_roots.is_empty() {
         let mut roots = Vec::new();
         for path in &a.attestation_roots {
@@ -847,7 +855,28 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::read_roots;
+    use clap::Parser;
+
+    use super::{read_roots, Cli, Cmd};
+
+    #[test]
+    fn the_request_lifetime_is_taken_only_between_5_and_120_seconds() {
+        let ttl = |v: &str| {
+            Cli::try_parse_from(["nyckel-idp", "serve", "--request-ttl", v]).map(|c| match c.cmd {
+                Cmd::Serve(a) => a.request_ttl,
+                _ => unreachable!("parsed as serve"),
+            })
+        };
+        assert_eq!(ttl("5").unwrap(), Some(5));
+        assert_eq!(ttl("120").unwrap(), Some(120));
+        for refused in ["4", "0", "-1", "121", "soon"] {
+            assert!(ttl(refused).is_err(), "--request-ttl {refused} refused");
+        }
+        let Cmd::Serve(a) = Cli::try_parse_from(["nyckel-idp", "serve"]).unwrap().cmd else {
+            unreachable!("parsed as serve")
+        };
+        assert_eq!(a.request_ttl, None, "the configuration's default when not given");
+    }
 
     #[test]
     fn attestation_roots_are_read_as_pem_blocks_or_one_der_certificate() {

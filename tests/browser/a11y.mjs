@@ -5,6 +5,7 @@
 // keeps the typed user name.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { test } from 'node:test';
 
 const require = createRequire(import.meta.url);
@@ -12,8 +13,8 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 
 const TEXT = {
-  sv: { next: 'Fortsätt med lösenord', tryAgain: 'Försök igen', bad: 'Fel användarnamn eller lösenord.', code: 'Ange verifieringskod', signedIn: 'Inloggad ✓' },
-  en: { next: 'Continue with password', tryAgain: 'Try again', bad: 'Wrong user name or password.', code: 'Enter verification code', signedIn: 'Signed in ✓' },
+  sv: { next: 'Fortsätt med lösenord', tryAgain: 'Försök igen', bad: 'Fel användarnamn eller lösenord.', code: 'Ange verifieringskod', signedIn: 'Inloggad ✓', expired: 'Tidsgränsen gick ut' },
+  en: { next: 'Continue with password', tryAgain: 'Try again', bad: 'Wrong user name or password.', code: 'Enter verification code', signedIn: 'Signed in ✓', expired: 'The time ran out' },
 };
 
 // axe-core on the page as it is, light and dark; `lang` is the page's expected language.
@@ -258,6 +259,42 @@ export function a11yTests(env) {
     await axeCheck(page, 'phone removed page', lang);
     await page.close();
   }
+
+  // The number page once the request expired: a second provider of its own (own database,
+  // own port) whose requests last the shortest lifetime `serve --request-ttl` takes, 5 s, so
+  // the page reaches "expired" without waiting out the default 120 s.
+  async function expired(short, dbFile, lang) {
+    const name = `kort-${lang}`;
+    const user = await env.idpWith(dbFile, 'user', 'add', name, '--password', 'hemligt');
+    const vault = join(env.work, `${name}.nyckel`);
+    await ok(vault, ['init', '--kdf-memory-mib', '19', '--kdf-iterations', '2']);
+    const enrolled = (await ok(vault, ['enroll', user.enrollUri, '--json'])).json;
+    assert(enrolled.provider === short.origin, `enrolled with the short-lived provider (${enrolled.provider})`);
+    const page = await pageIn(lang);
+    await page.goto(`${short.origin}/signin?username=${name}`);
+    await page.click('#next');
+    await page.fill('#password', 'hemligt');
+    await page.click('#login');
+    await page.waitForSelector('#number');
+    assert(Number((await page.textContent('#left')).trim()) <= 5, 'the page counts down from the configured lifetime');
+    await page.waitForSelector('#status[data-state="expired"]', { timeout: 20000 });
+    assert((await page.textContent('#status')).trim() === TEXT[lang].expired, `the expired state in ${lang}`);
+    assert(await page.isVisible('#retry'), '"Try again" offered');
+    await axeCheck(page, 'number page, expired', lang);
+    await page.close();
+  }
+
+  test('a11y: the number page, expired (serve --request-ttl 5), in Swedish and English has no axe violations, light and dark', async () => {
+    const dbFile = join(env.work, 'short-lived.db');
+    const short = await env.startServer(dbFile, ['--request-ttl', '5']);
+    try {
+      // Answers once it stored its origin, so the enrollment codes below name it.
+      assert((await fetch(`${short.origin}/signin`)).ok, 'the short-lived provider answers');
+      for (const lang of ['sv', 'en']) await expired(short, dbFile, lang);
+    } finally {
+      short.child.kill('SIGINT');
+    }
+  });
 
   test('a11y: every page and state in Swedish has no axe violations, light and dark', () => tour('sv'));
   test('a11y: every page and state in English (Accept-Language: en) has no axe violations, light and dark', () => tour('en'));

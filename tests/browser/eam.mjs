@@ -98,11 +98,13 @@ export function eamTests(env) {
         preferred_username: 'user@region.example.se', name: 'Test User', iat, nbf: iat, exp: iat - 1,
       });
     // Prepares the request /start posts.
-    entra.prepare = (hint, { nonce = randomUUID(), state = randomUUID() } = {}) => {
+    // `fields` replace the request's own (a request Entra would not send).
+    entra.prepare = (hint, { nonce = randomUUID(), state = randomUUID(), fields = {} } = {}) => {
       entra.pending = {
         scope: 'openid', response_type: 'id_token', response_mode: 'form_post', client_id: CLIENT_ID,
         redirect_uri: entra.redirectUri, nonce, state, id_token_hint: hint, login_hint: 'user@region.example.se',
         'client-request-id': randomUUID(), claims: JSON.stringify({ id_token: { acr: { essential: true, values: [ACR] }, amr: { essential: true, values: AMR } } }),
+        ...fields,
       };
       requests.set(state, { nonce, hint });
       return entra.pending;
@@ -162,11 +164,11 @@ export function eamTests(env) {
   }
 
   // An error page at the provider; nothing reached Entra.
-  async function refused(page, resp, says) {
+  async function refused(page, resp, says, at = entra.authorizationEndpoint) {
     const before = entra.answers.length;
     await page.waitForSelector('#error');
     assert(resp.status() === 400, `error page (${resp.status()})`);
-    assert(page.url().startsWith(entra.authorizationEndpoint), `stayed at the provider: ${page.url()}`);
+    assert(page.url().startsWith(at), `stayed at the provider: ${page.url()}`);
     const text = await page.textContent('#error');
     assert(text.includes(says), `the page says why: ${text}`);
     assert(entra.answers.length === before, 'nothing was posted to Entra');
@@ -238,5 +240,68 @@ export function eamTests(env) {
     // Answer the waiting push so it does not linger.
     await ok(vault, ['approve', '--deny', '--yes', '--wait', '10']);
     await page.close();
+  });
+
+  // Each error page a user can reach from Entra, in both languages, through axe-core: what
+  // the request, the hint or the link refuses, a replayed request, a continuation that is
+  // not (or no longer) waiting, and one still waiting for the phone.
+  const SAYS = {
+    sv: { client: 'inte registrerad', redirect: 'Återadressen', request: 'ofullständig', unverified: 'kunde inte verifieras', old: 'för gammal',
+      tenant: 'organisation', unlinked: 'inte kopplat', replayed: 'redan använts', expired: 'tog för lång tid', waiting: 'väntar fortfarande' },
+    en: { client: 'not registered', redirect: 'return address', request: 'incomplete', unverified: 'could not be verified', old: 'too old',
+      tenant: 'organisation', unlinked: 'not linked', replayed: 'already been used', expired: 'took too long', waiting: 'still waiting' },
+  };
+
+  async function errorPages(lang, vault2, oid) {
+    const says = SAYS[lang];
+    const page = await env.context.newPage();
+    await acceptLanguage(page, lang);
+    const seen = async (resp, what, at) => {
+      await refused(page, resp, says[what], at);
+      await axeCheck(page, `Entra error page (${what})`, lang);
+    };
+    const hint = (more) => entra.hint({ oid, ...more });
+    await seen(await send(page, hint(), { fields: { client_id: 'nosuchclient' } }), 'client');
+    await seen(await send(page, hint(), { fields: { redirect_uri: `${entra.base}/elsewhere` } }), 'redirect');
+    await seen(await send(page, hint(), { fields: { claims: '{' } }), 'request');
+    await seen(await send(page, hint({ key: rsaKey('entra-key-1') })), 'unverified');
+    await seen(await send(page, hint({ iat: Math.floor(Date.now() / 1000) - 11 * 60 })), 'old');
+    await seen(await send(page, hint({ tid: OTHER_TENANT, key: entra.keys[OTHER_TENANT][0] })), 'tenant');
+    await seen(await send(page, entra.hint({ oid: 'eeeeeeee-7777-4777-8777-eeeeeeeeeeee' })), 'unlinked');
+    // A waiting request: its continuation before the phone decided, the same request again.
+    const waiting = entra.hint({ oid });
+    const nonce = randomUUID();
+    await send(page, waiting, { nonce });
+    await readNumber(page);
+    const { request, token, resume } = await page.$eval('main', (m) => ({ request: m.dataset.request, token: m.dataset.token, resume: m.dataset.resume }));
+    const resumeUrl = new URL(resume, env.server.origin);
+    resumeUrl.searchParams.set('request', request);
+    resumeUrl.searchParams.set('t', token);
+    const other = await env.context.newPage();
+    await acceptLanguage(other, lang);
+    const early = await other.goto(resumeUrl.href);
+    const resumeAt = `${env.server.origin}${resumeUrl.pathname}`;
+    await refused(other, early, says.waiting, resumeAt);
+    await axeCheck(other, 'Entra error page (waiting)', lang);
+    await refused(other, await send(other, waiting, { nonce }), says.replayed);
+    await axeCheck(other, 'Entra error page (replayed)', lang);
+    // A continuation that is not waiting (unknown, answered or expired).
+    resumeUrl.searchParams.set('authz', 'not-a-waiting-request');
+    await refused(other, await other.goto(resumeUrl.href), says.expired, resumeAt);
+    await axeCheck(other, 'Entra error page (expired)', lang);
+    // The phone denies: the number page posts access_denied to Entra.
+    await ok(vault2, ['approve', '--deny', '--yes', '--wait', '10']);
+    await page.waitForSelector('#entra-result', { timeout: 15000 });
+    assert((await page.textContent('#entra-result')) === 'error:access_denied', 'the waiting request ended');
+    await other.close();
+    await page.close();
+  }
+
+  test('entra eam a11y: every error page a user can reach, in Swedish and English, has no axe violations, light and dark', async () => {
+    // A user of its own, so these requests count against no other test's limits.
+    const oid = '99999999-8888-4888-8888-999999999999';
+    const vault2 = await newUser('elsa');
+    await idp('user', 'link', 'elsa', '--tenant', TENANT, '--oid', oid);
+    for (const lang of ['sv', 'en']) await errorPages(lang, vault2, oid);
   });
 }

@@ -27,10 +27,12 @@ const PIN = '2468';
 const WRONG_NUMBER = 'The number did not match. The sign-in was stopped; start it again on the sign-in page.';
 
 // ---------- helpers ----------
-async function idp(...args) {
-  const { stdout } = await run(IDP, [...args, '--db', db, '--json']);
+// `nyckel-idp ARGS… --db DB --json` on the provider's database, or on `dbFile`.
+async function idpWith(dbFile, ...args) {
+  const { stdout } = await run(IDP, [...args, '--db', dbFile, '--json']);
   return JSON.parse(stdout.trim().split('\n').pop());
 }
+const idp = (...args) => idpWith(db, ...args);
 
 // Runs `nyckel --vault VAULT ARGS…` without a terminal (stdin is /dev/null), with
 // NYCKEL_PASSPHRASE and, when given, NYCKEL_PIN. Resolves to { code, stdout, stderr, json }:
@@ -135,9 +137,11 @@ function expectLogged(entry, decision, result, account, kind = 'push') {
   assert(typeof entry.summary === 'string' && entry.summary.includes(account), `summary: ${entry.summary}`);
 }
 
-function startServer() {
+// `nyckel-idp serve` on a free loopback port, on the provider's database or on `dbFile` with
+// `serveArgs` (another provider, e.g. with its own `--request-ttl`).
+function startServer(dbFile = db, serveArgs = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(IDP, ['serve', '--addr', '127.0.0.1:0', '--db', db, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(IDP, ['serve', '--addr', '127.0.0.1:0', '--db', dbFile, '--json', ...serveArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     child.stdout.on('data', (d) => {
       buf += d;
@@ -512,7 +516,7 @@ eamTests({
 a11yTests({
   get server() { return server; },
   get context() { return context; },
-  idp, newUser, ok, fails, enroll, approve, outcome, readNumber, assert,
+  idp, newUser, ok, fails, enroll, approve, outcome, readNumber, assert, work, idpWith, startServer,
 });
 
 // ---------- setup and teardown (node's test runner runs the tests above in order) ----------
