@@ -768,3 +768,27 @@ fn a_phone_transfer_moves_the_enrollment_with_new_keys_and_revokes_the_old_phone
     assert_eq!(failure.kind, ErrorKind::InvalidEnrollmentCode);
     assert!(third.approvals.enrollments().unwrap().is_empty());
 }
+
+#[test]
+fn a_managed_one_time_code_moves_from_the_provider_and_is_reported() {
+    let idp = Idp::new();
+    let old = Phone::new();
+    let uri = format!("{}&otp_managed=1", idp.add_user("anna", true));
+    old.approvals.enroll(uri, "Gamla".into(), None).unwrap();
+    let out = old.approvals.export_phone_transfer().unwrap();
+    assert!(out.account_ids.is_empty(), "the managed secret is not in the package's accounts");
+    assert!(out.left_out.is_empty(), "the provider re-delivers it: {:?}", out.left_out);
+
+    let new = Phone::new();
+    let moved = new.approvals.import_phone_transfer(out.package, out.key_text, "Nya".into());
+    let m = moved.unwrap().enrollments.remove(0);
+    let managed = m.managed_otp.expect("re-delivered by the provider");
+    assert!(managed.added);
+    let accounts = new.vault.accounts().unwrap();
+    assert_eq!(accounts.iter().map(|a| a.id).collect::<Vec<_>>(), [managed.account_id]);
+    assert_eq!(new.approvals.enrollments().unwrap()[0].otp_account_id, Some(managed.account_id));
+
+    // The provider revoked the old phone: its next transfer lists the account to re-enroll.
+    let again = old.approvals.export_phone_transfer();
+    assert!(again.is_err(), "no code and no account: nothing to move");
+}

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::approvals::{FetchFailure, NyckelApprovals};
 use crate::error::NyckelError;
+use crate::transfer::{left_out, LeftOut};
 
 /// One enrollment of a transfer export: the code's expiry, or why the provider gave none (that
 /// account is then to enroll again by hand).
@@ -39,6 +40,11 @@ pub struct PhoneTransferExport {
     pub key_text: String,
     pub account_ids: Vec<i64>,
     pub enrollments: Vec<TransferOfferInfo>,
+    /// What does not move, and what to do on the new phone: enrollments without a transfer
+    /// code, and managed one-time-code accounts their provider did not re-deliver
+    /// ("… re-enroll at <provider>").
+    #[uniffi(default = [])]
+    pub left_out: Vec<LeftOut>,
 }
 
 impl std::fmt::Debug for PhoneTransferExport {
@@ -46,6 +52,7 @@ impl std::fmt::Debug for PhoneTransferExport {
         f.debug_struct("PhoneTransferExport")
             .field("account_ids", &self.account_ids)
             .field("enrollments", &self.enrollments)
+            .field("left_out", &self.left_out)
             .finish_non_exhaustive()
     }
 }
@@ -78,6 +85,21 @@ pub struct TransferMoveInfo {
     pub phone_signin: Option<bool>,
     /// Why enrolling (or else the first call, or phone sign-in) failed.
     pub failure: Option<TransferFailure>,
+    /// The managed one-time-code account the provider re-delivered with the transfer code
+    /// (`None`: it gave none).
+    #[uniffi(default = None)]
+    pub managed_otp: Option<ManagedOtpInfo>,
+}
+
+/// A managed one-time-code account the provider re-delivered to the new phone: never
+/// exported, here as on the old phone.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ManagedOtpInfo {
+    pub account_id: i64,
+    /// "Issuer (name)".
+    pub label: String,
+    /// `false`: the vault had it already (linked to the enrollment, not added twice).
+    pub added: bool,
 }
 
 /// What a transfer import did.
@@ -111,6 +133,7 @@ fn export_record(out: TransferExport) -> PhoneTransferExport {
         key_text: out.key.text().to_string(),
         account_ids: out.accounts,
         enrollments,
+        left_out: left_out(out.left_out),
     }
 }
 
@@ -133,12 +156,18 @@ fn import_record(m: TransferImport) -> PhoneTransferImport {
                     (Err(err), _) | (Ok(()), Some(Err(err))) => Some(err.into()),
                     _ => None,
                 };
+                let managed_otp = done.managed_otp.map(|m| ManagedOtpInfo {
+                    account_id: m.account_id,
+                    label: m.label,
+                    added: m.added,
+                });
                 TransferMoveInfo {
                     label: e.label,
                     enrollment_id: Some(id),
                     old_device_revoked,
                     phone_signin,
                     failure,
+                    managed_otp,
                 }
             }
             Err(err) => TransferMoveInfo {
@@ -147,6 +176,7 @@ fn import_record(m: TransferImport) -> PhoneTransferImport {
                 old_device_revoked: false,
                 phone_signin: None,
                 failure: Some(err.into()),
+                managed_otp: None,
             },
         })
         .collect();

@@ -251,7 +251,8 @@ fn export_result(out: export::Export) -> Arc<ExportResult> {
     })
 }
 
-fn left_out(items: Vec<export::LeftOut>) -> Vec<LeftOut> {
+/// The FFI records of what an export leaves out.
+pub(crate) fn left_out(items: Vec<export::LeftOut>) -> Vec<LeftOut> {
     items.into_iter().map(|l| LeftOut { label: l.label, reason: l.reason }).collect()
 }
 
