@@ -24,9 +24,7 @@ use crate::otp::{self, CodeMethod};
 use crate::signin;
 use crate::state::{client_ip, status_of, AppState};
 use crate::step_up;
-use crate::web::{
-    cross_site_in, error_in, qr_svg_in, same_origin, session_token, without_session, MAX_ID,
-};
+use crate::web::{error_in, own_session_post, qr_svg_in, session_token, without_session, MAX_ID};
 
 /// Routes of the account page's actions.
 pub fn routes() -> Router<AppState> {
@@ -256,11 +254,9 @@ async fn remove_device(
     Form(f): Form<RemoveForm>,
 ) -> Response {
     let t = |m| lang.t(m);
-    if !same_origin(&st, &headers) {
-        return cross_site_in(&st, lang);
-    }
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/signin").into_response();
+    let token = match own_session_post(&st, lang, &headers) {
+        Ok(token) => token,
+        Err(resp) => return *resp,
     };
     if f.device.is_empty() || f.device.len() > MAX_ID {
         return error_in(&st, lang, StatusCode::BAD_REQUEST, t(M::UnknownPhone), "/account");
@@ -367,11 +363,9 @@ async fn remove_code(
     Form(f): Form<RemoveCodeForm>,
 ) -> Response {
     let t = |m| lang.t(m);
-    if !same_origin(&st, &headers) {
-        return cross_site_in(&st, lang);
-    }
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/signin").into_response();
+    let token = match own_session_post(&st, lang, &headers) {
+        Ok(token) => token,
+        Err(resp) => return *resp,
     };
     let confirmed = f.confirm.is_some();
     let ip = client_ip(&ci, &headers);

@@ -19,7 +19,7 @@ use crate::otp::{self, CodeRefusal};
 use crate::signin;
 use crate::state::AppState;
 use crate::web::{
-    continuation, cross_site_in, error_in, same_origin, session_token, start_error,
+    continuation, cross_site_in, error_in, own_session_post, same_origin, start_error,
     with_known_browser, with_session, MAX_ID,
 };
 
@@ -168,11 +168,9 @@ async fn confirm_code(
     headers: HeaderMap,
     Form(f): Form<ConfirmForm>,
 ) -> Response {
-    if !same_origin(&st, &headers) {
-        return cross_site_in(&st, lang);
-    }
-    let Some(token) = session_token(&headers) else {
-        return Redirect::to("/signin").into_response();
+    let token = match own_session_post(&st, lang, &headers) {
+        Ok(token) => token,
+        Err(resp) => return *resp,
     };
     if f.code.len() > MAX_CODE {
         let msg = refusal_text(lang, CodeRefusal::Wrong, st.cfg.clock.now());

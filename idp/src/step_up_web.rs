@@ -25,10 +25,7 @@ use crate::signin::{self, SigninFrom};
 use crate::state::{client_ip, status_of, AppState};
 use crate::step_up::{self, Checked, Purpose, StepUps};
 use crate::storage::Store;
-use crate::web::{
-    cross_site_in, error_in, location_of, same_origin, session_token, start_error, without_session,
-    MAX_ID,
-};
+use crate::web::{error_in, location_of, own_session_post, start_error, without_session, MAX_ID};
 
 /// Routes of "Jag har tappat telefonen" and "Lägg till metod".
 pub(crate) fn routes() -> Router<AppState> {
@@ -202,12 +199,7 @@ fn guard(
     headers: &HeaderMap,
     f: &StepUpForm,
 ) -> Result<(String, Purpose), Box<Response>> {
-    if !same_origin(st, headers) {
-        return Err(Box::new(cross_site_in(st, lang)));
-    }
-    let Some(token) = session_token(headers) else {
-        return Err(Box::new(Redirect::to("/signin").into_response()));
-    };
+    let token = own_session_post(st, lang, headers)?;
     let Some(purpose) = flow.purpose(f) else {
         let msg = lang.t(match flow {
             Flow::Lost => M::UnknownPhone,

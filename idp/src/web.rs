@@ -75,6 +75,20 @@ pub(crate) fn cross_site_in(st: &AppState, lang: Lang) -> Response {
     error_in(st, lang, StatusCode::FORBIDDEN, lang.t(Msg::CrossSite), "/signin")
 }
 
+/// The session token behind a signed-in page's POST: another site's post gets the refusal
+/// page, a browser without a session goes to `/signin`. Whose session it is, and whether it
+/// is still live, the action asks the store.
+pub(crate) fn own_session_post(
+    st: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+) -> Result<String, Box<Response>> {
+    if !same_origin(st, headers) {
+        return Err(Box::new(cross_site_in(st, lang)));
+    }
+    session_token(headers).ok_or_else(|| Box::new(Redirect::to("/signin").into_response()))
+}
+
 /// An error page in `lang` whose "try again" (and language switch) goes to `retry`.
 pub(crate) fn error_in(
     st: &AppState,

@@ -332,7 +332,8 @@ test('browser: `nyckel approve --report` shows reported and blocks the next sign
   await page.fill('#password', 'hemligt');
   await page.click('#login');
   await page.waitForSelector('#error');
-  assert((await page.textContent('#error')).includes('spärrad'), 'blocked message');
+  const blocked = await page.textContent('#error');
+  assert(blocked.includes('spärrad'), `blocked message: ${blocked}`);
   await page.close();
   expectLogged((await signInLog(vault))[0], 'report', 'reported', 'david');
 });
