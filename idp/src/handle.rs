@@ -106,13 +106,15 @@ impl Provider {
     }
 
     /// Serves on `listener` until `shutdown` resolves (inside a tokio runtime). The origin
-    /// is the configuration's, else `http://<bound address>`.
+    /// is the configuration's, else `http://<bound address>`; `ready` runs once it is stored
+    /// (announce the server there, not before: enrollment codes carry the origin).
     pub async fn serve(
         &self,
         listener: tokio::net::TcpListener,
+        ready: impl FnOnce() + Send,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        server::serve_until(listener, self.store.clone(), self.cfg.clone(), shutdown).await
+        server::serve_until(listener, self.store.clone(), self.cfg.clone(), ready, shutdown).await
     }
 
     /// Starts serving on `addr` (e.g. `127.0.0.1:0`) on a runtime of its own, in a background

@@ -834,15 +834,17 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
         let listener = tokio::net::TcpListener::bind(&a.addr).await?;
         let addr = listener.local_addr()?;
         let origin = cfg.origin.clone().unwrap_or_else(|| format!("http://{addr}"));
-        if json_out {
-            println!("{}", json!({"listening": addr.to_string(), "origin": origin}));
-        } else {
-            eprintln!("nyckel-idp listening on {addr} ({origin})");
-        }
+        let announce = move || {
+            if json_out {
+                println!("{}", json!({"listening": addr.to_string(), "origin": origin}));
+            } else {
+                eprintln!("nyckel-idp listening on {addr} ({origin})");
+            }
+        };
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        provider.serve(listener, shutdown).await
+        provider.serve(listener, announce, shutdown).await
     });
     match r {
         Ok(()) => ExitCode::SUCCESS,

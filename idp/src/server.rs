@@ -276,6 +276,7 @@ pub(crate) async fn serve_until(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Store>,
     cfg: Config,
+    ready: impl FnOnce() + Send,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let addr = listener.local_addr()?;
@@ -288,6 +289,9 @@ pub(crate) async fn serve_until(
         },
     )
     .await??;
+    // Only now are the origin and identity stored: enrollment codes issued from here on
+    // carry this server's address.
+    ready();
     let limits = state.cfg.server.clone();
     crate::connections::serve(listener, router(state), limits, shutdown).await?;
     Ok(())
@@ -367,11 +371,19 @@ pub(crate) fn spawn_background(
                     return;
                 }
             };
-            let _ = ready_tx.send(Ok(()));
-            let _ = serve_until(listener, store, config, async {
+            let failed_tx = ready_tx.clone();
+            let ready = move || {
+                let _ = ready_tx.send(Ok(()));
+            };
+            let served = serve_until(listener, store, config, ready, async {
                 let _ = rx.await;
             })
             .await;
+            // A failure before `ready` (storing the origin) reaches the caller; after it,
+            // the caller has gone on and the send finds no receiver.
+            if let Err(e) = served {
+                let _ = failed_tx.send(Err(std::io::Error::other(e.to_string())));
+            }
         });
     })?;
     ready_rx.recv().map_err(std::io::Error::other)??;
