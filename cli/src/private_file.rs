@@ -1,6 +1,9 @@
 //! Files only their owner can read (mode 0600), written atomically: the content goes to a
-//! temporary file in the target's directory, is flushed to disk, then renamed into place,
-//! so a reader never sees half an export and a failure leaves no partial file behind.
+//! temporary file in the target's directory, is flushed to disk, then linked or renamed into
+//! place, so a reader never sees half an export and a failure leaves no partial file behind.
+//! On Linux the temporary file has no name until it is complete (`O_TMPFILE`): a process
+//! killed mid-export leaves nothing of its secrets in the directory. Elsewhere, or where the
+//! file system cannot make unnamed files, it is a named `.nyckel-export-*` file.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,9 +12,20 @@ use crate::error::{CliError, Result};
 
 /// A file being written: created (empty, owner-only) next to its final path.
 pub(crate) struct Staged {
-    temp: tempfile::NamedTempFile,
+    temp: Temp,
     path: PathBuf,
 }
+
+/// The temporary file behind a [`Staged`] one.
+enum Temp {
+    /// No directory entry until committed (Linux `O_TMPFILE`).
+    #[cfg(target_os = "linux")]
+    Unnamed(unnamed::Unnamed),
+    /// A `.nyckel-export-*` file, removed on drop.
+    Named(tempfile::NamedTempFile),
+}
+
+const PREFIX: &str = ".nyckel-export-";
 
 /// Refuses paths that already exist (unless `overwrite`), before any work is done.
 pub(crate) fn check_free(paths: &[PathBuf], overwrite: bool) -> Result<()> {
@@ -42,13 +56,17 @@ pub(crate) fn stage(path: &Path) -> Result<Staged> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    #[cfg(target_os = "linux")]
+    if let Some(file) = unnamed::create(dir) {
+        return Ok(Staged { temp: Temp::Unnamed(file), path: path.to_owned() });
+    }
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".nyckel-export-");
+    builder.prefix(PREFIX);
     // tempfile's default already, said explicitly: this is what the file's secrecy rests on.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600));
     let temp = builder.tempfile_in(dir).map_err(|e| cannot_write(path, &e))?;
-    Ok(Staged { temp, path: path.to_owned() })
+    Ok(Staged { temp: Temp::Named(temp), path: path.to_owned() })
 }
 
 fn cannot_write(path: &Path, e: &std::io::Error) -> CliError {
@@ -69,7 +87,11 @@ impl Staged {
 
     /// Writes `bytes` and syncs them to disk (not yet at the final path).
     pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let file = self.temp.as_file_mut();
+        let file = match &mut self.temp {
+            #[cfg(target_os = "linux")]
+            Temp::Unnamed(u) => u.file_mut(),
+            Temp::Named(t) => t.as_file_mut(),
+        };
         file.write_all(bytes)
             .and_then(|_| file.sync_all())
             .map_err(|e| cannot_write(&self.path, &e))
@@ -79,10 +101,15 @@ impl Staged {
     /// refusing if something appeared there since [`check_free`].
     pub(crate) fn commit(self, overwrite: bool) -> Result<()> {
         let Staged { temp, path } = self;
-        let result = if overwrite { temp.persist(&path) } else { temp.persist_noclobber(&path) };
-        result.map_err(|e| match e.error.kind() {
+        let result = match temp {
+            #[cfg(target_os = "linux")]
+            Temp::Unnamed(u) => u.link(&path, overwrite),
+            Temp::Named(t) if overwrite => t.persist(&path).map(drop).map_err(|e| e.error),
+            Temp::Named(t) => t.persist_noclobber(&path).map(drop).map_err(|e| e.error),
+        };
+        result.map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => exists(&path),
-            _ => cannot_write(&path, &e.error),
+            _ => cannot_write(&path, &e),
         })?;
         sync_dir(&path);
         Ok(())
@@ -116,6 +143,76 @@ fn sync_dir(path: &Path) {
     let _ = path;
 }
 
+/// Unnamed temporary files: `O_TMPFILE`, then `linkat` through `/proc/self/fd` (which needs no
+/// privilege, unlike `AT_EMPTY_PATH`).
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use rustix::fs::{AtFlags, Mode, OFlags, CWD};
+    use std::fs::File;
+    use std::io;
+    use std::os::fd::AsRawFd;
+    use std::path::{Path, PathBuf};
+
+    pub(super) struct Unnamed {
+        file: File,
+        dir: PathBuf,
+    }
+
+    /// An unnamed owner-only file in `dir`, or `None` where that cannot be had (file systems
+    /// without `O_TMPFILE`, no `/proc`): the caller falls back to a named one.
+    pub(super) fn create(dir: &Path) -> Option<Unnamed> {
+        if !Path::new("/proc/self/fd").is_dir() {
+            return None;
+        }
+        let flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(CWD, dir, flags, Mode::RUSR | Mode::WUSR).ok()?;
+        Some(Unnamed { file: File::from(fd), dir: dir.to_owned() })
+    }
+
+    impl Unnamed {
+        pub(super) fn file_mut(&mut self) -> &mut File {
+            &mut self.file
+        }
+
+        /// Gives the file the name `path`: refused with `AlreadyExists` if it is taken,
+        /// unless `overwrite`, which links it under a fresh temporary name and renames that
+        /// over `path` (one atomic replacement; only a kill in between leaves the whole file
+        /// under that name).
+        pub(super) fn link(self, path: &Path, overwrite: bool) -> io::Result<()> {
+            if !overwrite {
+                return self.link_as(path);
+            }
+            let temp = self.link_fresh()?;
+            std::fs::rename(&temp, path).inspect_err(|_| {
+                let _ = std::fs::remove_file(&temp);
+            })
+        }
+
+        fn link_as(&self, path: &Path) -> io::Result<()> {
+            let own = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+            rustix::fs::linkat(CWD, own.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW)
+                .map_err(io::Error::from)
+        }
+
+        /// Links the file under a `.nyckel-export-*` name no one has, and returns it.
+        fn link_fresh(&self) -> io::Result<PathBuf> {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            for attempt in 0..64u32 {
+                let name = format!("{}{}-{stamp:x}-{attempt}", super::PREFIX, std::process::id());
+                let temp = self.dir.join(name);
+                match self.link_as(&temp) {
+                    Ok(()) => return Ok(temp),
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary name"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +232,36 @@ mod tests {
         assert_eq!(mode, 0o600);
         // Nothing else is left in the directory.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// What a process killed before its commit leaves: on Linux (where the file system makes
+    /// unnamed files) no directory entry at all, so no secret lies around half written.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_staged_file_has_no_name_until_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        let mut staged = stage(&path).unwrap();
+        if matches!(staged.temp, Temp::Named(_)) {
+            eprintln!("SKIPPED: this file system makes no unnamed (O_TMPFILE) files");
+            return;
+        }
+        staged.write(b"secret").unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no entry before commit");
+        std::mem::forget(staged); // as a SIGKILL would: no destructor runs
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn overwriting_leaves_only_the_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        std::fs::write(&path, "old").unwrap();
+        let mut staged = stage(&path).unwrap();
+        staged.write(b"new").unwrap();
+        staged.commit(true).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary name left");
     }
 
     #[test]
