@@ -10,6 +10,7 @@
 //! are never returned by a call.
 
 use nyckel_core::approvals::ApprovalError;
+use nyckel_core::error::StorageFault;
 use nyckel_core::export::ExportError;
 use nyckel_core::import::ImportError;
 use nyckel_core::protocol::{KeyStoreError, ProtocolError, UriError};
@@ -84,6 +85,19 @@ pub enum NextStep {
     ReportBug,
 }
 
+/// Which storage failure a `Storage` error is (the core's `StorageFault`): the app can say
+/// what to do about it ("free some space" for a full disk).
+#[uniffi::remote(Enum)]
+pub enum StorageFault {
+    DiskFull,
+    FileTooLarge,
+    ReadOnly,
+    PermissionDenied,
+    Busy,
+    Io,
+    Other,
+}
+
 /// Everything that can go wrong in a call into Nyckel: one variant per [`ErrorKind`].
 /// `next_step()` says what the user does next, `ends_request()` whether the sign-in request
 /// a call answered can still be answered; `reason` fields are one English line (for logs,
@@ -147,10 +161,11 @@ pub enum NyckelError {
     /// The platform key store failed; `reason` is for logs.
     #[error("the platform key store failed: {reason}")]
     KeyProtector { reason: String },
-    /// The vault file could not be read or written (disk full, read-only, busy); `reason`
-    /// is Nyckel's sentence, never SQLite's text.
+    /// The vault file could not be read or written; `fault` says why (a full disk, a
+    /// read-only file, no permission, another process holding the lock, a device error) and
+    /// `reason` is Nyckel's sentence for it, never SQLite's text. Nothing was changed.
     #[error("storage error: {reason}")]
-    Storage { reason: String },
+    Storage { reason: String, fault: StorageFault },
     /// A bug: a panic or an invariant violation inside Nyckel. Report it.
     #[error("internal error: {reason}")]
     Internal { reason: String },
@@ -380,7 +395,10 @@ impl NyckelError {
             K::KeyInvalidated => NyckelError::KeyInvalidated,
             K::KeyUnavailable => NyckelError::KeyUnavailable { reason },
             K::KeyProtector => NyckelError::KeyProtector { reason },
-            K::Storage => NyckelError::Storage { reason },
+            K::Storage => NyckelError::Storage {
+                reason,
+                fault: e.storage_fault().unwrap_or(StorageFault::Other),
+            },
             K::Internal => NyckelError::Internal { reason },
             K::WrongNumber => NyckelError::WrongNumber,
             K::RequestExpired => NyckelError::RequestExpired,
@@ -463,7 +481,7 @@ impl NyckelError {
             | NyckelError::Damaged { reason }
             | NyckelError::KeyUnavailable { reason }
             | NyckelError::KeyProtector { reason }
-            | NyckelError::Storage { reason }
+            | NyckelError::Storage { reason, .. }
             | NyckelError::Internal { reason }
             | NyckelError::ProviderUnreachable { reason }
             | NyckelError::ProviderRefused { reason, .. }

@@ -179,6 +179,7 @@ fn a_panic_holding_the_lock_does_not_brick_the_vault() {
 #[test]
 fn the_exported_error_is_the_core_classification() {
     use nyckel_core::approvals::ApprovalError as A;
+    use nyckel_core::error::StorageFault;
     use nyckel_core::protocol::{KeyStoreError as K, ProtocolError as P, ProviderCode, UriError};
     use nyckel_core::vault::{ProtectorError, VaultError as V};
     use nyckel_core::{Classify, ErrorKind};
@@ -201,7 +202,7 @@ fn the_exported_error_is_the_core_classification() {
         V::Protector(ProtectorError::KeyInvalidated).into(),
         V::Protector(ProtectorError::Unavailable("busy".into())).into(),
         V::Protector(ProtectorError::Failed("x".into())).into(),
-        V::Storage("disk I/O error".into()).into(),
+        V::storage(StorageFault::Io, "disk I/O error").into(),
         P::KeyStore(K::AlreadyExists).into(),
         p(ProviderCode::WrongNumber),
         P::Expired.into(),
@@ -234,4 +235,25 @@ fn the_exported_error_is_the_core_classification() {
     let missing: Vec<ErrorKind> =
         ErrorKind::ALL.into_iter().filter(|k| !seen.contains(k)).collect();
     assert!(missing.is_empty(), "no case for {missing:?}");
+}
+
+/// A storage error reaches the app with its fault: a full disk is told from a read-only
+/// file, and the sentence is the core's, never SQLite's text.
+#[test]
+fn storage_errors_carry_their_fault_to_the_app() {
+    use nyckel_core::error::StorageFault;
+    use nyckel_core::import::ImportError;
+    use nyckel_core::vault::VaultError;
+    use nyckel_core::ErrorKind;
+    for fault in StorageFault::ALL {
+        let e = NyckelError::from(VaultError::storage(fault, "SQLITE_IOERR_WRITE (table x)"));
+        assert_eq!(e.kind(), ErrorKind::Storage);
+        assert_eq!(e, NyckelError::Storage { reason: fault.sentence().into(), fault });
+        assert!(!e.to_string().contains("SQLITE"), "{e}");
+    }
+    let wrapped = ImportError::Vault(VaultError::storage(StorageFault::DiskFull, "full"));
+    assert!(matches!(
+        NyckelError::from(wrapped),
+        NyckelError::Storage { fault: StorageFault::DiskFull, .. }
+    ));
 }

@@ -9,6 +9,7 @@
 //! activation code, a nonce or a sign-in number.
 
 use nyckel_core::approvals::ApprovalError;
+use nyckel_core::error::StorageFault;
 use nyckel_core::export::ExportError;
 use nyckel_core::import::ImportError;
 use nyckel_core::protocol::{ProtocolError, UriError};
@@ -139,9 +140,60 @@ pub fn approval_message(e: &ApprovalError) -> String {
 /// The core's one-line message, with what to do next in `nyckel` terms.
 fn render(e: &dyn Classify) -> String {
     let text = e.to_string();
+    if let Some(fault) = e.storage_fault() {
+        return format!("{text}; nothing was changed{}: {}", vault_note(fault), remedy(fault));
+    }
     match hint(e.kind()) {
         Some(hint) => format!("{text}{hint}"),
         None => text,
+    }
+}
+
+/// What else is true of a vault that failed with `fault`.
+fn vault_note(fault: StorageFault) -> &'static str {
+    match fault {
+        StorageFault::ReadOnly => {
+            " (reading still works: `nyckel list`, `nyckel code` for time-based codes, `nyckel export`)"
+        }
+        StorageFault::DiskFull
+        | StorageFault::FileTooLarge
+        | StorageFault::PermissionDenied
+        | StorageFault::Busy
+        | StorageFault::Io
+        | StorageFault::Other => "",
+    }
+}
+
+/// `; REMEDY` for a failed read or write of a file (an export, a QR image) whose cause the
+/// user can act on (a full disk, a read-only or forbidden place); empty for others.
+pub fn file_remedy(e: &std::io::Error) -> String {
+    match StorageFault::from_io(e) {
+        fault @ (StorageFault::DiskFull
+        | StorageFault::FileTooLarge
+        | StorageFault::ReadOnly
+        | StorageFault::PermissionDenied) => format!("; {}", remedy(fault)),
+        StorageFault::Busy | StorageFault::Io | StorageFault::Other => String::new(),
+    }
+}
+
+/// What the user does about a storage failure, for the vault or a file `nyckel` writes.
+pub fn remedy(fault: StorageFault) -> &'static str {
+    match fault {
+        StorageFault::DiskFull => "free some space on the disk and try again",
+        StorageFault::FileTooLarge => {
+            "raise the file size limit (`ulimit -f`) or free some space, and try again"
+        }
+        StorageFault::ReadOnly => {
+            "to change it, make the file and its folder writable (`chmod u+w`) or mount the file system read-write"
+        }
+        StorageFault::PermissionDenied => {
+            "run nyckel as the user who owns the file, or give this user write access to it and its folder"
+        }
+        StorageFault::Busy => "another program is writing to it; try again in a moment",
+        StorageFault::Io => {
+            "the disk may be failing: make a backup while it can still be read (`nyckel export --format nyckel`)"
+        }
+        StorageFault::Other => "try again",
     }
 }
 
@@ -286,7 +338,7 @@ impl From<std::io::Error> for CliError {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             CliError::BrokenPipe
         } else {
-            CliError::Failure(format!("I/O error: {e}"))
+            CliError::Failure(format!("I/O error: {e}{}", file_remedy(&e)))
         }
     }
 }
@@ -342,7 +394,7 @@ mod tests {
         assert_eq!(CliError::from(VaultError::NotFound(3)).exit_code(), 2);
         assert_eq!(CliError::from(VaultError::Duplicate { existing_id: 1 }).exit_code(), 2);
         assert_eq!(CliError::from(VaultError::Corrupt("x".into())).exit_code(), 1);
-        assert_eq!(CliError::from(VaultError::Storage("x".into())).exit_code(), 1);
+        assert_eq!(CliError::from(VaultError::storage(StorageFault::Io, "x")).exit_code(), 1);
         assert_eq!(CliError::from(ParseError::MissingSecret).exit_code(), 2);
         assert_eq!(CliError::BrokenPipe.exit_code(), 0);
         assert_eq!(CliError::from(VaultError::EnrollmentNotFound(4)).exit_code(), 2);
@@ -378,7 +430,10 @@ mod tests {
 
     #[test]
     fn storage_errors_show_no_sqlite_text_but_keep_it_for_a_log() {
-        let e = CliError::from(VaultError::Storage("disk I/O error (table accounts)".into()));
+        let e = CliError::from(VaultError::storage(
+            StorageFault::Io,
+            "disk I/O error (table accounts)",
+        ));
         assert_eq!(e.exit_code(), 1);
         assert!(!e.message().unwrap().contains("disk I/O error"), "{:?}", e.message());
         assert_eq!(e.log_detail().as_deref(), Some("disk I/O error (table accounts)"));
@@ -418,8 +473,10 @@ mod tests {
         let batches = CliError::from(ImportError::MissingBatches { missing: vec![2], total: 3 });
         assert_eq!(batches.exit_code(), 2);
         assert!(batches.message().unwrap().contains("batch 2 of 3 missing"));
-        let storage =
-            CliError::from(ImportError::Vault(VaultError::Storage("SQLITE_IOERR_WRITE".into())));
+        let storage = CliError::from(ImportError::Vault(VaultError::storage(
+            StorageFault::FileTooLarge,
+            "SQLITE_IOERR_WRITE",
+        )));
         assert_eq!(storage.exit_code(), 1);
         assert!(!storage.message().unwrap().contains("SQLITE_IOERR"));
         assert_eq!(CliError::from(ExportError::Random).exit_code(), 1);
@@ -429,6 +486,39 @@ mod tests {
             .message()
             .unwrap()
             .contains("--password-stdin"));
+    }
+
+    /// Each storage fault has its own message and remedy, the same through every error
+    /// that carries a vault error, and never SQLite's text.
+    #[test]
+    fn each_storage_fault_says_what_happened_and_what_to_do() {
+        let mut seen = std::collections::HashSet::new();
+        for fault in StorageFault::ALL {
+            let vault = VaultError::storage(fault, "SQLITE_IOERR_WRITE");
+            let m = CliError::from(vault).message().unwrap();
+            assert!(m.starts_with(fault.sentence()), "{m}");
+            assert!(m.contains("nothing was changed") && m.contains(remedy(fault)), "{m}");
+            assert!(!m.contains("SQLITE"), "{m}");
+            let via_import = CliError::from(ImportError::Vault(VaultError::storage(fault, "x")));
+            assert_eq!(via_import.message().unwrap(), m);
+            assert_eq!(via_import.exit_code(), EXIT_FAILURE);
+            seen.insert(m);
+        }
+        assert_eq!(seen.len(), StorageFault::ALL.len());
+        let full = CliError::from(VaultError::storage(StorageFault::DiskFull, "x"));
+        assert!(full.message().unwrap().contains("free some space"));
+        let read_only = CliError::from(VaultError::storage(StorageFault::ReadOnly, "x"));
+        let m = read_only.message().unwrap();
+        assert!(m.starts_with("the vault is read-only") && m.contains("nyckel list"), "{m}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_file_write_says_what_to_do_when_the_user_can() {
+        let full = CliError::from(std::io::Error::from_raw_os_error(28)); // ENOSPC
+        assert!(full.message().unwrap().contains("free some space"), "{full:?}");
+        let eio = CliError::from(std::io::Error::from_raw_os_error(5));
+        assert!(!eio.message().unwrap().contains(';'), "{eio:?}");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub(crate) fn stage(path: &Path) -> Result<Staged> {
 
 fn cannot_write(path: &Path, e: &std::io::Error) -> CliError {
     let kind = e.kind();
-    let text = format!("cannot write {}: {e}", path.display());
+    let text = format!("cannot write {}: {e}{}", path.display(), crate::error::file_remedy(e));
     if matches!(kind, std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied) {
         CliError::usage(text)
     } else {

@@ -94,12 +94,13 @@ fn the_persist_hook_runs_before_the_key_leaves_and_its_failure_deletes_the_key()
     assert!(matches!(a.enroll(&enroll_uri(), "t", None, NOW), Err(ApprovalError::Transport(_))));
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
-    let failing =
-        |_: &mut Vault| -> Result<(), VaultError> { Err(VaultError::Storage("disk full".into())) };
+    let failing = |_: &mut Vault| -> Result<(), VaultError> {
+        Err(VaultError::storage(crate::error::StorageFault::DiskFull, "disk full"))
+    };
     let a = Approvals::new(&vault, &keys, &http).persist_keys_with(&failing);
     assert!(matches!(
         a.enroll(&enroll_uri(), "t", None, NOW),
-        Err(ApprovalError::Vault(VaultError::Storage(_)))
+        Err(ApprovalError::Vault(VaultError::Storage { .. }))
     ));
     assert_eq!(http.sent.load(Ordering::SeqCst), 1, "nothing sent with an unsaved key");
     assert!(keys.aliases().is_empty(), "the unsaved key is deleted");

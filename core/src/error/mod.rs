@@ -25,6 +25,9 @@ use crate::otpauth::ParseError;
 use crate::protocol::{KeyStoreError, ProtocolError, ProviderCode, UriError};
 use crate::vault::{ProtectorError, VaultError};
 
+mod storage;
+pub use storage::StorageFault;
+
 /// What went wrong, as the user is told. Each kind has one sentence in each app and one
 /// next step ([`ErrorKind::next_step`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -298,6 +301,12 @@ pub trait Classify: std::fmt::Display {
     fn log_detail(&self) -> Option<String> {
         None
     }
+
+    /// For an [`ErrorKind::Storage`] error, which storage failure it is (a full disk, a
+    /// read-only file, …), so the message can say what to do; `None` for every other kind.
+    fn storage_fault(&self) -> Option<StorageFault> {
+        None
+    }
 }
 
 impl Classify for ParseError {
@@ -352,7 +361,7 @@ impl Classify for VaultError {
             VaultError::InvalidInput(_) | VaultError::CounterExhausted => ErrorKind::InvalidInput,
             VaultError::Protector(e) => e.kind(),
             VaultError::NoPlatformSlot => ErrorKind::NoPlatformKey,
-            VaultError::Storage(_) => ErrorKind::Storage,
+            VaultError::Storage { .. } => ErrorKind::Storage,
         }
     }
     fn by_user(&self) -> bool {
@@ -373,12 +382,18 @@ impl Classify for VaultError {
             | VaultError::CounterExhausted
             | VaultError::Protector(_)
             | VaultError::NoPlatformSlot
-            | VaultError::Storage(_) => false,
+            | VaultError::Storage { .. } => false,
         }
     }
     fn log_detail(&self) -> Option<String> {
         match self {
-            VaultError::Storage(detail) => Some(detail.clone()),
+            VaultError::Storage { detail, .. } => Some(detail.clone()),
+            _ => None,
+        }
+    }
+    fn storage_fault(&self) -> Option<StorageFault> {
+        match self {
+            VaultError::Storage { fault, .. } => Some(*fault),
             _ => None,
         }
     }
@@ -556,6 +571,12 @@ impl Classify for ApprovalError {
     fn log_detail(&self) -> Option<String> {
         match self {
             ApprovalError::Vault(e) => e.log_detail(),
+            _ => None,
+        }
+    }
+    fn storage_fault(&self) -> Option<StorageFault> {
+        match self {
+            ApprovalError::Vault(e) => e.storage_fault(),
             _ => None,
         }
     }

@@ -26,7 +26,7 @@ fn cases() -> Vec<(Box<dyn Classify>, ErrorKind, bool)> {
         b(Box::new(VaultError::InvalidInput("x".into())), K::InvalidInput, true),
         b(Box::new(VaultError::CounterExhausted), K::InvalidInput, false),
         b(Box::new(VaultError::NoPlatformSlot), K::NoPlatformKey, false),
-        b(Box::new(VaultError::Storage("disk I/O error".into())), K::Storage, false),
+        b(Box::new(VaultError::storage(StorageFault::Io, "disk I/O error")), K::Storage, false),
         b(Box::new(ProtectorError::UserCancelled), K::UserCancelled, false),
         b(Box::new(ProtectorError::KeyInvalidated), K::KeyInvalidated, false),
         b(Box::new(ProtectorError::Unavailable("busy".into())), K::KeyUnavailable, false),
@@ -172,7 +172,58 @@ fn storage_errors_keep_sqlite_text_out_of_the_message() {
     assert!(!shown.contains("accounts") && !shown.contains("database or disk"), "{shown}");
     assert!(e.log_detail().unwrap().contains("database or disk is full"));
     let wrapped = ApprovalError::Vault(e);
-    assert!(!wrapped.to_string().contains("disk is full"), "{wrapped}");
+    assert!(!wrapped.to_string().contains("database or disk"), "{wrapped}");
     assert!(wrapped.log_detail().unwrap().contains("disk is full"));
     assert_eq!(VaultError::Locked.log_detail(), None);
+    assert_eq!(wrapped.storage_fault(), Some(StorageFault::DiskFull));
+    assert_eq!(VaultError::Locked.storage_fault(), None);
+}
+
+fn sqlite_error(code: std::ffi::c_int) -> VaultError {
+    VaultError::from(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None))
+}
+
+#[test]
+fn sqlite_result_codes_name_the_storage_fault() {
+    use rusqlite::ffi;
+    for (code, fault) in [
+        (ffi::SQLITE_FULL, StorageFault::DiskFull),
+        (ffi::SQLITE_READONLY, StorageFault::ReadOnly),
+        (ffi::SQLITE_READONLY_DIRECTORY, StorageFault::ReadOnly),
+        (ffi::SQLITE_READONLY_CANTINIT, StorageFault::ReadOnly),
+        (ffi::SQLITE_PERM, StorageFault::PermissionDenied),
+        (ffi::SQLITE_BUSY, StorageFault::Busy),
+        (ffi::SQLITE_LOCKED, StorageFault::Busy),
+        (ffi::SQLITE_NOMEM, StorageFault::Other),
+    ] {
+        let e = sqlite_error(code);
+        assert_eq!((e.kind(), e.storage_fault()), (ErrorKind::Storage, Some(fault)), "{code}");
+        assert_eq!(e.to_string(), fault.sentence());
+        assert!(!e.by_user());
+    }
+    assert_eq!(sqlite_error(rusqlite::ffi::SQLITE_CORRUPT).kind(), ErrorKind::Damaged);
+}
+
+/// The OS errors a write or an open fails with, by number (Linux's), each its own fault.
+#[cfg(target_os = "linux")]
+#[test]
+fn os_errors_name_the_storage_fault() {
+    let of = |errno| StorageFault::from_io(&std::io::Error::from_raw_os_error(errno));
+    let (enospc, edquot, efbig, erofs, eacces, eperm, eio) = (28, 122, 27, 30, 13, 1, 5);
+    assert_eq!(of(enospc), StorageFault::DiskFull);
+    assert_eq!(of(edquot), StorageFault::DiskFull);
+    assert_eq!(of(efbig), StorageFault::FileTooLarge);
+    assert_eq!(of(erofs), StorageFault::ReadOnly);
+    assert_eq!(of(eacces), StorageFault::PermissionDenied);
+    assert_eq!(of(eperm), StorageFault::PermissionDenied);
+    assert_eq!(of(eio), StorageFault::Io);
+}
+
+#[test]
+fn every_storage_fault_has_its_own_one_line_sentence() {
+    let sentences: std::collections::HashSet<&str> =
+        StorageFault::ALL.iter().map(|f| f.sentence()).collect();
+    assert_eq!(sentences.len(), StorageFault::ALL.len());
+    assert!(sentences.iter().all(|s| !s.contains('\n') && !s.is_empty()));
+    assert!(StorageFault::ReadOnly.sentence().starts_with("the vault is read-only"));
 }

@@ -58,4 +58,10 @@ impl Classify for ExportError {
             _ => None,
         }
     }
+    fn storage_fault(&self) -> Option<crate::error::StorageFault> {
+        match self {
+            ExportError::Vault(e) => e.storage_fault(),
+            _ => None,
+        }
+    }
 }

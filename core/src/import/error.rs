@@ -90,6 +90,12 @@ impl Classify for ImportError {
             _ => None,
         }
     }
+    fn storage_fault(&self) -> Option<crate::error::StorageFault> {
+        match self {
+            ImportError::Vault(e) => e.storage_fault(),
+            _ => None,
+        }
+    }
 }
 
 impl ImportError {

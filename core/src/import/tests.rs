@@ -701,7 +701,10 @@ fn import_errors_are_classified_as_the_users_input_except_the_vaults_own() {
         bad.to_string(),
         "Google Authenticator export: batch 2 of 3 missing; scan every QR code of the export"
     );
-    let storage = ImportError::Vault(crate::vault::VaultError::Storage("disk full".into()));
+    let storage = ImportError::Vault(crate::vault::VaultError::storage(
+        crate::error::StorageFault::DiskFull,
+        "disk full",
+    ));
     assert_eq!((storage.kind(), storage.by_user()), (ErrorKind::Storage, false));
     assert_eq!(storage.log_detail().as_deref(), Some("disk full"));
 }

@@ -71,4 +71,12 @@ impl Classify for TransferError {
             _ => None,
         }
     }
+    fn storage_fault(&self) -> Option<crate::error::StorageFault> {
+        match self {
+            TransferError::Import(e) => e.storage_fault(),
+            TransferError::Export(e) => e.storage_fault(),
+            TransferError::Approval(e) => e.storage_fault(),
+            _ => None,
+        }
+    }
 }

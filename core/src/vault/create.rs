@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::VaultError;
 use super::slots::hex;
+use crate::error::StorageFault;
 
 /// The files SQLite keeps next to a database (`-wal`, `-shm`, `-journal`).
 pub(super) const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
@@ -49,7 +50,7 @@ fn create_new(path: &Path) -> std::io::Result<File> {
 }
 
 fn storage(what: &str, path: &Path, e: std::io::Error) -> VaultError {
-    VaultError::Storage(format!("cannot {what} {}: {e}", path.display()))
+    VaultError::io(format_args!("cannot {what} {}", path.display()), &e)
 }
 
 /// The temporary file a vault is built in. Removed (with any side files SQLite left for it)
@@ -64,8 +65,9 @@ impl TempFile {
         let name = target
             .file_name()
             .ok_or_else(|| VaultError::InvalidInput("the vault path has no file name".into()))?;
-        let random = crate::random::array::<8>(&crate::random::SystemRandom)
-            .map_err(|e| VaultError::Storage(format!("no randomness for a file name: {e}")))?;
+        let random = crate::random::array::<8>(&crate::random::SystemRandom).map_err(|e| {
+            VaultError::storage(StorageFault::Other, format!("no randomness for a file name: {e}"))
+        })?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(name);
         temp_name.push(format!(".{}.creating", hex(&random)));

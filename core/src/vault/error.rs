@@ -2,6 +2,7 @@
 //! [`crate::error`] classifies them for the user.
 
 use crate::codes::CodeError;
+use crate::error::StorageFault;
 use crate::otpauth::ParseError;
 
 use super::slots::ProtectorError;
@@ -59,12 +60,25 @@ pub enum VaultError {
     /// The vault has no platform slot to unlock with.
     #[error("vault has no platform key slot")]
     NoPlatformSlot,
-    /// SQLite or the file system failed (disk full, read-only, busy, …). The text is
-    /// SQLite's or the OS's, for a developer-facing log only
-    /// ([`Classify::log_detail`](crate::error::Classify::log_detail)): the message shown
-    /// to the user never carries it.
-    #[error("could not read or write the vault file (disk full, read-only or busy?)")]
-    Storage(String),
+    /// SQLite or the file system failed: a full disk, a read-only file, a missing
+    /// permission, another process holding the lock, a failing device. `fault` says which
+    /// (the message is its sentence); `detail` is SQLite's or the OS's own text, for a
+    /// developer-facing log only ([`Classify::log_detail`](crate::error::Classify::log_detail)):
+    /// the message shown to the user never carries it.
+    #[error("{fault}")]
+    Storage { fault: StorageFault, detail: String },
+}
+
+impl VaultError {
+    /// A storage failure of `fault`, with a developer-facing `detail` (never shown).
+    pub fn storage(fault: StorageFault, detail: impl Into<String>) -> VaultError {
+        VaultError::Storage { fault, detail: detail.into() }
+    }
+
+    /// A failed file operation of Nyckel's own (not SQLite's), classified by the OS error.
+    pub(crate) fn io(what: impl std::fmt::Display, e: &std::io::Error) -> VaultError {
+        VaultError::storage(StorageFault::from_io(e), format!("{what}: {e}"))
+    }
 }
 
 impl From<rusqlite::Error> for VaultError {
@@ -77,7 +91,36 @@ impl From<rusqlite::Error> for VaultError {
             Some(ErrorCode::DatabaseCorrupt) => {
                 VaultError::Corrupt("SQLite reports a malformed file".into())
             }
-            _ => VaultError::Storage(e.to_string()),
+            _ => {
+                let fault = sqlite_fault(&e);
+                VaultError::Storage { fault, detail: e.to_string() }
+            }
         }
+    }
+}
+
+/// The storage fault behind an SQLite error: from its result code where that says it
+/// (`SQLITE_FULL` is a full disk, `SQLITE_READONLY` a read-only file or connection), else
+/// — for an I/O error or a file SQLite could not open — from the OS error the failed call
+/// left. SQLite itself reads `errno` the same way right after the call
+/// (`sqlite3_system_errno`); nothing but SQLite's own bookkeeping runs in between.
+fn sqlite_fault(e: &rusqlite::Error) -> StorageFault {
+    use rusqlite::ffi::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => StorageFault::DiskFull,
+        Some(ErrorCode::ReadOnly) => StorageFault::ReadOnly,
+        Some(ErrorCode::PermissionDenied | ErrorCode::AuthorizationForStatementDenied) => {
+            StorageFault::PermissionDenied
+        }
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StorageFault::Busy,
+        Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen) => {
+            match StorageFault::from_io(&std::io::Error::last_os_error()) {
+                // `errno` may be stale from an earlier, unrelated call: only the causes a
+                // failed write or open gives are believed; a busy lock is SQLite's code.
+                StorageFault::Busy | StorageFault::Other => StorageFault::Io,
+                fault => fault,
+            }
+        }
+        _ => StorageFault::Other,
     }
 }

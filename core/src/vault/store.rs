@@ -12,6 +12,7 @@ use super::error::VaultError;
 use super::schema::{self, APPLICATION_ID};
 use super::slots::{hex, unhex, KdfParams, KeyProtector, PassphraseSlotParams};
 use super::snapshot::SnapshotCache;
+use crate::error::StorageFault;
 use crate::random::{self, NoRandomness, Random, SystemRandom};
 
 /// Plaintext sealed as the key check: unlocking verifies the recovered key opens it.
@@ -181,7 +182,10 @@ impl Vault {
         configure(&conn)?;
         let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
         if mode != "wal" {
-            return Err(VaultError::Storage(format!("the new vault is in {mode} mode, not WAL")));
+            return Err(VaultError::storage(
+                StorageFault::Other,
+                format!("the new vault is in {mode} mode, not WAL"),
+            ));
         }
         // A read opens the WAL and its index, so both are there to be checked.
         conn.query_row("SELECT COUNT(*) FROM vault_meta", [], |r| r.get::<_, i64>(0))?;
@@ -206,7 +210,10 @@ impl Vault {
         // opening it for writing: closing another descriptor of a database file drops this
         // process's SQLite locks on it.)
         if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
-            return Err(VaultError::Storage(format!("{} is read-only", path.display())));
+            return Err(VaultError::storage(
+                StorageFault::ReadOnly,
+                format!("{} is read-only", path.display()),
+            ));
         }
         let read_only = Connection::open_with_flags(
             path,
@@ -608,11 +615,11 @@ fn check_passphrase(passphrase: &str) -> Result<(), VaultError> {
 }
 
 fn no_randomness(e: NoRandomness) -> VaultError {
-    VaultError::Storage(e.to_string())
+    VaultError::storage(StorageFault::Other, e.to_string())
 }
 
 fn seal_err(e: SealError) -> VaultError {
-    VaultError::Storage(format!("encryption failed: {e}"))
+    VaultError::storage(StorageFault::Other, format!("encryption failed: {e}"))
 }
 
 impl Drop for Vault {

@@ -590,7 +590,7 @@ fn a_read_only_vault_reports_storage_errors_and_keeps_its_data() {
     v.conn.busy_timeout(std::time::Duration::from_millis(50)).unwrap();
     assert!(matches!(
         v.add(totp(b"second secret 12345", "B", "b"), "", DuplicatePolicy::Reject),
-        Err(VaultError::Storage(_))
+        Err(VaultError::Storage { fault: crate::error::StorageFault::Busy, .. })
     ));
     blocker.execute_batch("ROLLBACK").unwrap();
     assert_eq!(v.accounts().unwrap().len(), 1);
@@ -1269,7 +1269,7 @@ fn a_read_only_vault_is_refused_and_leaves_no_side_files() {
     drop(v);
     let mode = |m| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
     mode(0o400);
-    assert!(matches!(Vault::open(&path), Err(VaultError::Storage(_))));
+    assert!(matches!(Vault::open(&path), Err(VaultError::Storage { .. })));
     let names: Vec<_> =
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names.len(), 1, "only the vault: {names:?}");
