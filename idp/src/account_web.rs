@@ -1,38 +1,34 @@
 //! The account page, the user's security information: their phones (added, last used, "Ta
-//! bort" with a warning before the last one goes), their one-time-code method ("Ta bort" with
-//! the same warning), and "Lägg till telefon" (the QR code, "Öppna i Nyckel" on a phone, and
-//! "Telefonen är tillagd ✓" as soon as the app has enrolled, without a reload). A user who
-//! already has a method adds another only after a fresh step-up (`step_up_web.rs`); the
-//! session alone shows the first one's code.
+//! bort" and "Jag har tappat telefonen"), their one-time-code method ("Ta bort"), and "Lägg
+//! till telefon" (the QR code, "Öppna i Nyckel" on a phone, and "Telefonen är tillagd ✓" as
+//! soon as the app has enrolled, without a reload). Removing a method, reporting a phone lost
+//! and adding a method to a user who already has one each take a fresh step-up first
+//! (`step_up_web.rs`; removing the last method warns there); the session alone shows only the
+//! first method's code.
 
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::json;
-use std::net::SocketAddr;
 
-use crate::admin::{self, Removal};
+use crate::admin;
 use crate::code_html;
-use crate::error::Error;
 use crate::html::{esc, page_in, ACCOUNT_JS};
 use crate::i18n::{text, AccountMsg as M, Lang};
-use crate::model::{DeviceId, DeviceInfo};
+use crate::model::DeviceInfo;
 use crate::otp::{self, CodeMethod};
 use crate::signin;
-use crate::state::{client_ip, status_of, AppState};
+use crate::state::{status_of, AppState};
 use crate::step_up;
-use crate::web::{error_in, own_session_post, qr_svg_in, session_token, without_session, MAX_ID};
+use crate::web::{error_in, qr_svg_in, session_token};
 
 /// Routes of the account page's actions.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/account", get(account))
-        .route("/account/devices/remove", post(remove_device))
         .route("/account/devices/state", get(devices_state))
-        .route("/account/code/remove", post(remove_code))
 }
 
 /// A time on the account page, in the provider's time zone ("2026-12-05 14:03").
@@ -52,7 +48,7 @@ fn device_row(lang: Lang, d: &DeviceInfo) -> String {
     let actions = match d.revoked_at {
         Some(_) => String::new(),
         None => format!(
-            r#"<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{remove_label}">{remove}</button></form><form method="post" action="/account/devices/lost"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{lost_label}">{lost}</button></form>"#,
+            r#"<form method="post" action="/account/remove"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{remove_label}">{remove}</button></form><form method="post" action="/account/devices/lost"><input type="hidden" name="device" value="{id}"><button type="submit" class="secondary" aria-label="{lost_label}">{lost}</button></form>"#,
             id = esc(&d.device_id),
             remove_label = esc(&text::remove_label(lang, &d.name)),
             remove = t(M::Remove),
@@ -80,7 +76,7 @@ fn code_line(lang: Lang, code: CodeMethod) -> String {
     });
     let add = match code {
         CodeMethod::Confirmed => format!(
-            r#"<form method="post" action="/account/code/remove"><button type="submit" class="secondary" id="remove-otp">{}</button></form>"#,
+            r#"<form method="post" action="/account/remove"><input type="hidden" name="method" value="code"><button type="submit" class="secondary" id="remove-otp">{}</button></form>"#,
             lang.t(M::RemoveCode)
         ),
         CodeMethod::None | CodeMethod::Unconfirmed => format!(
@@ -237,80 +233,6 @@ async fn devices_state(State(st): State<AppState>, headers: HeaderMap) -> Respon
     resp
 }
 
-#[derive(Deserialize)]
-struct RemoveForm {
-    device: String,
-    /// Present once the user confirmed removing their last phone.
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
-/// `POST /account/devices/remove`: the signed-in user removes one of their phones.
-async fn remove_device(
-    State(st): State<AppState>,
-    lang: Lang,
-    ci: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(f): Form<RemoveForm>,
-) -> Response {
-    let t = |m| lang.t(m);
-    let token = match own_session_post(&st, lang, &headers) {
-        Ok(token) => token,
-        Err(resp) => return *resp,
-    };
-    if f.device.is_empty() || f.device.len() > MAX_ID {
-        return error_in(&st, lang, StatusCode::BAD_REQUEST, t(M::UnknownPhone), "/account");
-    }
-    let device = f.device.clone();
-    let confirmed = f.confirm.is_some();
-    let ip = client_ip(&ci, &headers);
-    let r = st
-        .run(move |c, s| {
-            let Some((_, name)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
-                return Ok(None);
-            };
-            let removal =
-                admin::remove_own_device(c, &s.cfg, &name, &DeviceId::new(device), confirmed, &ip)?;
-            Ok(Some(removal))
-        })
-        .await;
-    match r {
-        Ok(None) => Redirect::to("/signin").into_response(),
-        Ok(Some(Removal::NeedsConfirmation)) => last_phone_warning(&st, lang, &f.device),
-        Ok(Some(Removal::Removed)) => {
-            let body = format!(
-                "<h1 id=\"removed\">{}</h1><p>{}</p><a class=\"button\" href=\"/signin\">{}</a>",
-                t(M::RemovedTitle),
-                t(M::RemovedText),
-                t(M::SignInAgain)
-            );
-            let html = page_in(lang, &st.provider.issuer, "/signin", t(M::RemovedTitle), &body);
-            without_session(Html(html).into_response())
-        }
-        Err(e) => error_in(&st, lang, status_of(&e), t(M::RemoveFailed), "/account"),
-    }
-}
-
-/// The warning before the user's only phone is removed, with the confirming form.
-fn last_phone_warning(st: &AppState, lang: Lang, device: &str) -> Response {
-    let t = |m| lang.t(m);
-    let body = format!(
-        r#"<h1>{heading}</h1>
-<p class="error" id="remove-warning">{warning}</p>
-<form method="post" action="/account/devices/remove"><input type="hidden" name="device" value="{device}"><input type="hidden" name="confirm" value="1"><button type="submit" id="confirm-remove">{anyway}</button></form>
-<a class="button secondary" href="/account" id="cancel-remove">{cancel}</a>"#,
-        heading = t(M::LastHeading),
-        warning = t(M::LastWarning),
-        anyway = t(M::RemoveAnyway),
-        cancel = t(M::Cancel),
-        device = esc(device)
-    );
-    let html = page_in(lang, &st.provider.issuer, "/account", t(M::LastTitle), &body);
-    let mut resp = Html(html).into_response();
-    *resp.status_mut() = StatusCode::CONFLICT;
-    resp
-}
-
 /// "Lägg till verifieringskod" (after a step-up, or as the first method): the secret `uri` as
 /// a QR code and an `otpauth://` link, and the form that confirms it with a code
 /// (`POST /account/code`).
@@ -344,73 +266,4 @@ pub(crate) fn add_code_page(st: &AppState, lang: Lang, uri: &str) -> Response {
     let mut resp = Html(html).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     resp
-}
-
-#[derive(Deserialize)]
-struct RemoveCodeForm {
-    /// Present once the user confirmed removing their only method.
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
-/// `POST /account/code/remove`: the signed-in user removes their one-time code; every session
-/// ends. Without an active phone it is their only method: a warning first.
-async fn remove_code(
-    State(st): State<AppState>,
-    lang: Lang,
-    ci: ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(f): Form<RemoveCodeForm>,
-) -> Response {
-    let t = |m| lang.t(m);
-    let token = match own_session_post(&st, lang, &headers) {
-        Ok(token) => token,
-        Err(resp) => return *resp,
-    };
-    let confirmed = f.confirm.is_some();
-    let ip = client_ip(&ci, &headers);
-    let r = st
-        .run(move |c, s| {
-            let now = s.cfg.clock.now();
-            let Some((user, name)) = signin::session_user(c, &token, now)? else {
-                return Ok(None);
-            };
-            otp::remove_method(c, (&user, &name), confirmed, &ip, now).map(Some)
-        })
-        .await;
-    match r {
-        Ok(None) => Redirect::to("/signin").into_response(),
-        Ok(Some(Removal::NeedsConfirmation)) => {
-            let body = format!(
-                r#"<h1>{heading}</h1>
-<p>{what}</p>
-<p class="error" id="remove-otp-warning">{warning}</p>
-<form method="post" action="/account/code/remove"><input type="hidden" name="confirm" value="1"><button type="submit" id="confirm-remove-otp">{anyway}</button></form>
-<a class="button secondary" href="/account" id="cancel-remove-otp">{cancel}</a>"#,
-                heading = t(M::RemoveCodeHeading),
-                what = t(M::RemoveCodeText),
-                warning = t(M::RemoveCodeLast),
-                anyway = t(M::RemoveAnyway),
-                cancel = t(M::Cancel),
-            );
-            let html = page_in(lang, &st.provider.issuer, "/account", t(M::RemoveCodeTitle), &body);
-            let mut resp = Html(html).into_response();
-            *resp.status_mut() = StatusCode::CONFLICT;
-            resp
-        }
-        Ok(Some(Removal::Removed)) => {
-            let body = format!(
-                "<h1 id=\"removed-otp\">{}</h1><p>{}</p><a class=\"button\" href=\"/signin\">{}</a>",
-                t(M::RemovedCodeTitle),
-                t(M::RemovedCodeText),
-                t(M::SignInAgain)
-            );
-            let html = page_in(lang, &st.provider.issuer, "/signin", t(M::RemovedCodeTitle), &body);
-            without_session(Html(html).into_response())
-        }
-        Err(Error::NotFound(_)) => {
-            error_in(&st, lang, StatusCode::NOT_FOUND, t(M::RemoveCodeFailed), "/account")
-        }
-        Err(e) => error_in(&st, lang, status_of(&e), t(M::RemoveCodeFailed), "/account"),
-    }
 }

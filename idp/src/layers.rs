@@ -28,6 +28,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("phone_challenge", 2),
     ("guessing", 2),
     ("lost", 2),
+    ("removal", 2),
     ("step_up", 2),
     ("push_budget", 2),
     ("open_requests", 2),

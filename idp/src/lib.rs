@@ -48,6 +48,7 @@ mod open_requests;
 mod otp;
 mod phone_challenge;
 mod push_budget;
+mod removal;
 mod signin;
 mod step_up;
 mod verify;

@@ -1,6 +1,6 @@
 //! A fresh step-up on the account page: what a signed-in user proves, besides the browser
-//! session, before the page revokes a lost phone or adds a sign-in method. A stolen session
-//! alone must neither lock the owner out nor bring its own method.
+//! session, before the page revokes a lost phone, removes a method or adds one. A stolen
+//! session alone must neither lock the owner out, strip their methods nor bring its own.
 //!
 //! The two step-ups: an approval, with number matching, from another of the user's phones (a
 //! push request started here, which never reaches the phone a lost-phone step-up is about, and
@@ -31,6 +31,20 @@ pub(crate) enum Purpose {
     AddPhone,
     /// Adding a one-time-code method (its secret).
     AddCode,
+    /// Removing this phone ("Ta bort": the phone is in hand, so it may approve its own
+    /// removal); `warned` once the page has shown that it is the user's last phone.
+    RemovePhone {
+        /// The phone.
+        device: DeviceId,
+        /// The user saw the last-method warning.
+        warned: bool,
+    },
+    /// Removing the one-time code ("Ta bort verifieringskoden"; the code itself may be the
+    /// step-up's); `warned` once the page has shown that it is the user's last method.
+    RemoveCode {
+        /// The user saw the last-method warning.
+        warned: bool,
+    },
 }
 
 impl Purpose {
@@ -38,7 +52,10 @@ impl Purpose {
     fn excluded(&self) -> Option<&DeviceId> {
         match self {
             Purpose::Lost(device) => Some(device),
-            Purpose::AddPhone | Purpose::AddCode => None,
+            Purpose::AddPhone
+            | Purpose::AddCode
+            | Purpose::RemovePhone { .. }
+            | Purpose::RemoveCode { .. } => None,
         }
     }
 
@@ -48,6 +65,8 @@ impl Purpose {
             Purpose::Lost(device) => format!("lost {device}"),
             Purpose::AddPhone => "add phone".to_owned(),
             Purpose::AddCode => "add one-time code".to_owned(),
+            Purpose::RemovePhone { device, .. } => format!("remove {device}"),
+            Purpose::RemoveCode { .. } => "remove one-time code".to_owned(),
         }
     }
 }

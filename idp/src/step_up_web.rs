@@ -1,6 +1,7 @@
 //! The account page's step-up pages (handlers; `step_up.rs` has the rules): before "Jag har
-//! tappat telefonen" revokes a phone, and before "Lägg till metod" adds a phone or a one-time
-//! code to a user who already has a method. The choice, the approval by a phone with number
+//! tappat telefonen" revokes a phone, before "Ta bort" removes a phone or the one-time code
+//! (`removal.rs`), and before "Lägg till metod" adds a phone or a one-time code to a user who
+//! already has a method. The choice, the approval by a phone with number
 //! matching, the password and one-time code, and the outcome. Every action is a same-origin
 //! POST with a session.
 
@@ -21,16 +22,17 @@ use crate::i18n::{text, AccountMsg as M, Lang};
 use crate::lost;
 use crate::model::{DeviceId, UserId};
 use crate::otp::{self, AddedCode};
+use crate::removal::{self, Removed, Target};
 use crate::signin::{self, SigninFrom};
 use crate::state::{client_ip, status_of, AppState};
 use crate::step_up::{self, Checked, Purpose, StepUps};
 use crate::storage::Store;
 use crate::web::{error_in, location_of, own_session_post, start_error, without_session, MAX_ID};
 
-/// Routes of "Jag har tappat telefonen" and "Lägg till metod".
+/// Routes of "Jag har tappat telefonen", "Ta bort" and "Lägg till metod".
 pub(crate) fn routes() -> Router<AppState> {
     let mut routes = Router::new();
-    for flow in [Flow::Lost, Flow::Add] {
+    for flow in [Flow::Lost, Flow::Remove, Flow::Add] {
         let base = flow.base();
         routes = routes
             .route(
@@ -64,11 +66,13 @@ pub(crate) fn routes() -> Router<AppState> {
 type Ip = ConnectInfo<SocketAddr>;
 type StepUp = Form<StepUpForm>;
 
-/// Which step-up pages: a lost phone's (the form names the `device`), or adding a method
-/// (the form names the `method`: `phone` or `code`).
+/// Which step-up pages: a lost phone's (the form names the `device`), removing a method
+/// (`device`, or `method=code`; `confirm=1` once the last-method warning was shown), or adding
+/// a method (the form names the `method`: `phone` or `code`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flow {
     Lost,
+    Remove,
     Add,
 }
 
@@ -105,6 +109,22 @@ const LOST: Texts = Texts {
     failed: M::LostFailed,
 };
 
+const REMOVE: Texts = Texts {
+    title: M::RemoveTitle,
+    what: M::RemoveWhat,
+    why: M::RemoveWhy,
+    by_phone: M::RemoveByPhone,
+    by_code: M::RemoveByCode,
+    number_title: M::RemoveNumberTitle,
+    number_how: M::RemoveNumberHow,
+    still_waiting: M::RemoveStillWaiting,
+    app: M::RemoveApp,
+    not_approved: M::RemoveNotApproved,
+    by_new_phone: M::RemoveByNewPhone,
+    wrong_password: M::RemoveWrongPassword,
+    failed: M::RemoveMethodFailed,
+};
+
 const ADD: Texts = Texts {
     title: M::AddMethod,
     what: M::AddWhat,
@@ -126,6 +146,7 @@ impl Flow {
     fn base(self) -> &'static str {
         match self {
             Flow::Lost => "/account/devices/lost",
+            Flow::Remove => "/account/remove",
             Flow::Add => "/account/add",
         }
     }
@@ -134,6 +155,7 @@ impl Flow {
     fn id(self) -> &'static str {
         match self {
             Flow::Lost => "lost",
+            Flow::Remove => "remove",
             Flow::Add => "add",
         }
     }
@@ -141,6 +163,7 @@ impl Flow {
     fn texts(self) -> &'static Texts {
         match self {
             Flow::Lost => &LOST,
+            Flow::Remove => &REMOVE,
             Flow::Add => &ADD,
         }
     }
@@ -152,6 +175,19 @@ impl Flow {
                 Some(Purpose::Lost(DeviceId::new(f.device.clone())))
             }
             Flow::Lost => None,
+            Flow::Remove => {
+                let warned = f.confirm == "1";
+                match f.method.as_str() {
+                    "code" => Some(Purpose::RemoveCode { warned }),
+                    "" if !f.device.is_empty() && f.device.len() <= MAX_ID => {
+                        Some(Purpose::RemovePhone {
+                            device: DeviceId::new(f.device.clone()),
+                            warned,
+                        })
+                    }
+                    _ => None,
+                }
+            }
             Flow::Add => match f.method.as_str() {
                 "phone" => Some(Purpose::AddPhone),
                 "code" => Some(Purpose::AddCode),
@@ -163,12 +199,15 @@ impl Flow {
 
 /// The hidden field that carries a step-up's purpose through its pages.
 fn purpose_field(purpose: &Purpose) -> String {
-    let (name, value) = match purpose {
-        Purpose::Lost(device) => ("device", device.as_str()),
-        Purpose::AddPhone => ("method", "phone"),
-        Purpose::AddCode => ("method", "code"),
+    let (name, value, warned) = match purpose {
+        Purpose::Lost(device) => ("device", device.as_str(), false),
+        Purpose::AddPhone => ("method", "phone", false),
+        Purpose::AddCode => ("method", "code", false),
+        Purpose::RemovePhone { device, warned } => ("device", device.as_str(), *warned),
+        Purpose::RemoveCode { warned } => ("method", "code", *warned),
     };
-    format!(r#"<input type="hidden" name="{name}" value="{}">"#, esc(value))
+    let confirm = if warned { r#"<input type="hidden" name="confirm" value="1">"# } else { "" };
+    format!(r#"<input type="hidden" name="{name}" value="{}">{confirm}"#, esc(value))
 }
 
 /// Every field any step-up page posts (each action reads its own).
@@ -189,6 +228,9 @@ struct StepUpForm {
     password: String,
     #[serde(default)]
     code: String,
+    /// `1` once the page showed the last-method warning (removals).
+    #[serde(default)]
+    confirm: String,
 }
 
 /// The checks every action makes first: same origin, a session token, a purpose of the flow.
@@ -202,7 +244,7 @@ fn guard(
     let token = own_session_post(st, lang, headers)?;
     let Some(purpose) = flow.purpose(f) else {
         let msg = lang.t(match flow {
-            Flow::Lost => M::UnknownPhone,
+            Flow::Lost | Flow::Remove => M::UnknownPhone,
             Flow::Add => M::AddFailed,
         });
         return Err(Box::new(error_in(st, lang, StatusCode::BAD_REQUEST, msg, "/account")));
@@ -226,6 +268,9 @@ fn failed(st: &AppState, lang: Lang, flow: Flow, e: &Error) -> Response {
         Error::NotFound("device") => {
             error_in(st, lang, StatusCode::NOT_FOUND, t(M::UnknownPhone), "/account")
         }
+        Error::NotFound("one-time code") => {
+            error_in(st, lang, StatusCode::NOT_FOUND, t(M::RemoveCodeFailed), "/account")
+        }
         Error::NotFound(_) => {
             error_in(st, lang, StatusCode::NOT_FOUND, t(flow.texts().not_approved), "/account")
         }
@@ -240,6 +285,8 @@ fn failed(st: &AppState, lang: Lang, flow: Flow, e: &Error) -> Response {
 enum Choice {
     /// Losing this phone (its name), the user's last one when `ups.other_phones` is 0.
     Lost(String),
+    /// Removing a method: the phone's name, or the one-time code; its last warning.
+    Remove(Target),
     /// Adding a method; the user has one already.
     Add,
 }
@@ -274,6 +321,10 @@ async fn choose(
                     let l = lost::step_ups(c, &name, &token, device)?;
                     (Choice::Lost(l.phone), l.ups)
                 }
+                Purpose::RemovePhone { .. } | Purpose::RemoveCode { .. } => {
+                    let target = removal::target(c, &name, &p)?;
+                    (Choice::Remove(target), step_up::step_ups(c, &name, &token, None)?)
+                }
                 Purpose::AddPhone | Purpose::AddCode if !step_up::has_method(c, &name)? => {
                     return added(c, s, (&user, &name), &p, &ip).map(|d| Some(Err(d)));
                 }
@@ -287,6 +338,11 @@ async fn choose(
     match r {
         Ok(None) => Redirect::to("/signin").into_response(),
         Ok(Some(Ok((name, (choice, ups))))) => {
+            // The step-up's forms carry that the user has seen the last-method warning.
+            let purpose = match (&choice, purpose) {
+                (Choice::Remove(Target { last: true, .. }), p) => warned(p),
+                (_, p) => p,
+            };
             choice_page(&st, lang, flow, &purpose, &name, &choice, &ups)
         }
         Ok(Some(Err(direct))) => direct_page(&st, lang, direct),
@@ -312,7 +368,18 @@ fn added(
         Purpose::AddCode => {
             Ok(Direct::Code(otp::add_method(c, user, name, ip, s.cfg.clock.now())?))
         }
-        Purpose::Lost(_) => Err(Error::Internal),
+        Purpose::Lost(_) | Purpose::RemovePhone { .. } | Purpose::RemoveCode { .. } => {
+            Err(Error::Internal)
+        }
+    }
+}
+
+/// A removal's purpose once the page has shown the last-method warning.
+fn warned(purpose: Purpose) -> Purpose {
+    match purpose {
+        Purpose::RemovePhone { device, .. } => Purpose::RemovePhone { device, warned: true },
+        Purpose::RemoveCode { .. } => Purpose::RemoveCode { warned: true },
+        other => other,
     }
 }
 
@@ -343,7 +410,13 @@ fn choice_page(
         Choice::Lost(_) if ups.other_phones == 0 => {
             format!(r#"<p class="error" id="lost-last">{}</p>"#, t(M::LostLast))
         }
-        Choice::Lost(_) | Choice::Add => String::new(),
+        Choice::Remove(Target { phone: Some(_), last: true }) => {
+            format!(r#"<p class="error" id="remove-warning">{}</p>"#, t(M::LastWarning))
+        }
+        Choice::Remove(Target { phone: None, last: true }) => {
+            format!(r#"<p class="error" id="remove-otp-warning">{}</p>"#, t(M::RemoveCodeLast))
+        }
+        Choice::Lost(_) | Choice::Remove(_) | Choice::Add => String::new(),
     };
     let by_phone = if ups.other_phones > 0 {
         format!(
@@ -374,6 +447,7 @@ fn choice_page(
     let none = match choice {
         _ if ups.any() => String::new(),
         Choice::Lost(_) => text::lost_no_method(lang, &esc(name)),
+        Choice::Remove(_) => t(M::RemoveNoMethod).to_owned(),
         Choice::Add => t(M::AddNoMethod).to_owned(),
     };
     let none = if none.is_empty() {
@@ -383,6 +457,11 @@ fn choice_page(
     };
     let heading = match (choice, purpose) {
         (Choice::Lost(phone), _) => text::lost_heading(lang, &esc(phone)),
+        (Choice::Remove(Target { phone: Some(_), last: true }), _) => t(M::LastHeading).to_owned(),
+        (Choice::Remove(Target { phone: Some(phone), .. }), _) => {
+            text::remove_heading(lang, &esc(phone))
+        }
+        (Choice::Remove(Target { phone: None, .. }), _) => t(M::RemoveCodeHeading).to_owned(),
         (Choice::Add, Purpose::AddCode) => t(M::AddCode).to_owned(),
         (Choice::Add, _) => t(M::AddPhoneHeading).to_owned(),
     };
@@ -392,7 +471,10 @@ fn choice_page(
 <p>{why}</p>
 {last}{none}{by_phone}{by_code}
 <a class="button secondary" href="/account" id="{id}-cancel">{cancel}</a>"#,
-        what = t(texts.what),
+        what = t(match choice {
+            Choice::Remove(Target { phone: None, .. }) => M::RemoveCodeText,
+            Choice::Lost(_) | Choice::Remove(_) | Choice::Add => texts.what,
+        }),
         why = t(texts.why),
         cancel = t(M::Cancel),
     );
@@ -424,9 +506,7 @@ async fn approve(
     let r = st
         .run(move |c, s| {
             let Some((_, name)) = user_of(c, s, &token)? else { return Ok(None) };
-            if let Purpose::Lost(device) = &p {
-                lost::step_ups(c, &name, &token, device)?; // its own active phone
-            }
+            still_there(c, &name, &token, &p)?;
             Ok(Some(step_up::start_approval(c, &s.cfg, &name, &token, &p, &from)?))
         })
         .await;
@@ -484,10 +564,26 @@ fn number_page(
     no_store(resp)
 }
 
+/// [`Error::NotFound`] unless what `purpose` is about is still the user's: the lost or removed
+/// phone one of their active phones, the removed code confirmed.
+fn still_there(c: &dyn Store, name: &str, token: &str, purpose: &Purpose) -> Result<(), Error> {
+    match purpose {
+        Purpose::Lost(device) => lost::step_ups(c, name, token, device).map(drop),
+        Purpose::RemovePhone { .. } | Purpose::RemoveCode { .. } => {
+            removal::target(c, name, purpose).map(drop)
+        }
+        Purpose::AddPhone | Purpose::AddCode => Ok(()),
+    }
+}
+
 /// What a step-up action ends in.
 enum Done {
     /// The lost phone is revoked.
     Revoked,
+    /// The phone (`true`: the one-time code) is removed.
+    Removed(bool),
+    /// The step-up passed, but the method is now the user's last: warn, then start over.
+    Warn(Purpose),
     /// The method is added (or, for a code, already active).
     Added(Direct),
     /// The step-up did not pass.
@@ -509,6 +605,13 @@ fn act(
             Checked::Passed(_) => Ok(Done::Revoked),
             other => Ok(Done::Not(other)),
         },
+        Purpose::RemovePhone { .. } | Purpose::RemoveCode { .. } => {
+            Ok(match removal::remove_if_passed(c, &s.cfg, who, purpose, checked, ip)? {
+                Removed::Done => Done::Removed(matches!(purpose, Purpose::RemoveCode { .. })),
+                Removed::NeedsWarning => Done::Warn(warned(purpose.clone())),
+                Removed::Not(checked) => Done::Not(checked),
+            })
+        }
         Purpose::AddPhone | Purpose::AddCode => {
             let Checked::Passed(how) = checked else { return Ok(Done::Not(checked)) };
             step_up::passed(c, &s.cfg, who.0, purpose, how, ip)?;
@@ -539,9 +642,7 @@ async fn confirm(
     let r = st
         .run(move |c, s| {
             let Some((user, name)) = user_of(c, s, &token)? else { return Ok(None) };
-            if let Purpose::Lost(device) = &p {
-                lost::step_ups(c, &name, &token, device)?; // its own active phone
-            }
+            still_there(c, &name, &token, &p)?;
             let who = (&user, name.as_str());
             let request = (id.as_str(), status_token.as_str());
             let checked = step_up::check_approval(c, &s.cfg, who, &p, &token, request, &ip)?;
@@ -586,9 +687,7 @@ async fn with_code(
         .run(move |c, s| {
             let _slot = slot;
             let Some((user, name)) = user_of(c, s, &token)? else { return Ok(None) };
-            if let Purpose::Lost(device) = &purpose {
-                lost::step_ups(c, &name, &token, device)?; // its own active phone
-            }
+            still_there(c, &name, &token, &purpose)?;
             let who = (&user, name.as_str());
             let secrets = (f.password.as_str(), f.code.as_str());
             let checked =
@@ -619,6 +718,21 @@ fn outcome_page(st: &AppState, lang: Lang, flow: Flow, done: Done) -> Response {
             let resp = Html(html).into_response();
             return without_session(no_store(resp));
         }
+        Done::Removed(code) => {
+            let (id, title, text) = match code {
+                false => ("removed", M::RemovedTitle, M::RemovedText),
+                true => ("removed-otp", M::RemovedCodeTitle, M::RemovedCodeText),
+            };
+            let body = format!(
+                r#"<h1 id="{id}">{}</h1><p>{}</p><a class="button" href="/signin">{}</a>"#,
+                t(title),
+                t(text),
+                t(M::SignInAgain)
+            );
+            let html = page_in(lang, &st.provider.issuer, "/signin", t(title), &body);
+            return without_session(no_store(Html(html).into_response()));
+        }
+        Done::Warn(purpose) => return became_last(st, lang, &purpose),
         Done::Added(direct) => return direct_page(st, lang, direct),
         Done::Not(checked) => checked,
     };
@@ -653,5 +767,33 @@ fn outcome_page(st: &AppState, lang: Lang, flow: Flow, done: Done) -> Response {
     let html = page_in(lang, &st.provider.issuer, "/account", t(texts.title), &body);
     let mut resp = Html(html).into_response();
     *resp.status_mut() = status;
+    no_store(resp)
+}
+
+/// The method became the user's last while the step-up ran (another removal), or the page had
+/// not warned: nothing was removed; the warning, and "Ta bort ändå", which starts the step-up
+/// over with the warning seen.
+fn became_last(st: &AppState, lang: Lang, purpose: &Purpose) -> Response {
+    let t = |m| lang.t(m);
+    let (heading, warning, id) = match purpose {
+        Purpose::RemoveCode { .. } => {
+            (M::RemoveCodeHeading, M::RemoveCodeLast, "remove-otp-warning")
+        }
+        _ => (M::LastHeading, M::LastWarning, "remove-warning"),
+    };
+    let body = format!(
+        r#"<h1>{heading}</h1>
+<p class="error" id="{id}">{warning}</p>
+<form method="post" action="/account/remove">{field}<button type="submit" id="confirm-remove">{anyway}</button></form>
+<a class="button secondary" href="/account" id="cancel-remove">{cancel}</a>"#,
+        heading = t(heading),
+        warning = t(warning),
+        field = purpose_field(purpose),
+        anyway = t(M::RemoveAnyway),
+        cancel = t(M::Cancel),
+    );
+    let html = page_in(lang, &st.provider.issuer, "/account", t(M::RemoveTitle), &body);
+    let mut resp = Html(html).into_response();
+    *resp.status_mut() = StatusCode::CONFLICT;
     no_store(resp)
 }

@@ -24,12 +24,37 @@ fn signed_in(idp: &mut Idp) -> Browser {
     browser
 }
 
-fn remove(idp: &Idp, browser: &mut Browser, device: &str, confirm: bool) -> HttpResponse {
-    let mut fields = vec![("device", device)];
-    if confirm {
-        fields.push(("confirm", "1"));
+/// The removal step-up's choice page for `fields` (`device` or `method=code`).
+fn remove_choice(idp: &Idp, browser: &mut Browser, fields: &[(&str, &str)]) -> HttpResponse {
+    browser.post(&idp.url("/account/remove"), &form(fields))
+}
+
+/// Removes with `approver`'s approval, posting the choice page's hidden fields (the purpose
+/// and, once warned, `confirm`): the outcome page.
+fn remove_approved(
+    base: &str,
+    browser: &mut Browser,
+    choice: &HttpResponse,
+    approver: &mut Phone,
+) -> HttpResponse {
+    let body = text(choice);
+    assert!(body.contains("id=\"remove-approve\""), "{body}");
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for name in ["device", "method", "confirm"] {
+        if let Some(v) = hidden(&body, name) {
+            fields.push((name, v));
+        }
     }
-    browser.post(&idp.url("/account/devices/remove"), &form(&fields))
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = browser.post(&format!("{base}/account/remove/approve"), &form(&pairs));
+    assert_eq!(page.status, 200, "{}", text(&page));
+    let page = text(&page);
+    let (request, token) = (hidden(&page, "request").unwrap(), hidden(&page, "t").unwrap());
+    let number = hidden(&page, "n").unwrap().parse().unwrap();
+    approver.decide(&request, Decision::Approve { number });
+    let mut confirm = pairs.clone();
+    confirm.extend([("request", request.as_str()), ("t", token.as_str())]);
+    browser.post(&format!("{base}/account/remove/confirm"), &form(&confirm))
 }
 
 fn active_devices(idp: &Idp, name: &str) -> Vec<String> {
@@ -47,22 +72,38 @@ fn second_phone(idp: &Idp, name: &str) -> (p::Enrollment, p::SoftwareKeyStore) {
 }
 
 #[test]
-fn a_second_phone_goes_at_once_and_can_no_longer_approve() {
+fn a_second_phone_goes_after_a_step_up_and_can_no_longer_approve() {
     let mut idp = Idp::start();
     let (mut new, keys) = second_phone(&idp, "anna");
-    let mut browser = signed_in(&mut idp);
+    let mut browser = signed_in_later(&mut idp);
     let account = text(&browser.get(&idp.url("/account")));
     assert!(account.contains("aria-label=\"Ta bort Ny telefon\""), "{account}");
+    assert!(account.contains("action=\"/account/remove\""), "{account}");
 
-    let done = remove(&idp, &mut browser, &new.device_id, false);
+    // The session alone removes nothing: the choice page, no removal, no warning.
+    let choice = remove_choice(&idp, &mut browser, &[("device", &new.device_id)]);
+    assert_eq!(choice.status, 200, "{}", text(&choice));
+    let body = text(&choice);
+    assert!(body.contains("Ta bort Ny telefon?") && !body.contains("remove-warning"), "{body}");
+    assert_eq!(active_devices(&idp, "anna").len(), 2);
+    // The former one-step actions are gone.
+    for old in ["/account/devices/remove", "/account/code/remove"] {
+        let r = browser.post(&idp.url(old), &form(&[("device", &new.device_id), ("confirm", "1")]));
+        assert_ne!(r.status, 200, "{old}");
+    }
+    assert_eq!(active_devices(&idp, "anna").len(), 2);
+
+    // anna's other phone approves: the new one goes, and every session ends.
+    let base = idp.issuer();
+    let done = remove_approved(&base, &mut browser, &choice, &mut idp.phone);
     assert_eq!(done.status, 200, "{}", text(&done));
     assert!(text(&done).contains("id=\"removed\""));
     assert_eq!(active_devices(&idp, "anna"), vec![idp.phone.enrollment.device_id.clone()]);
     assert_eq!(browser.get(&idp.url("/account")).status, 303, "signed out everywhere");
-    let events = idp.provider.events(Some("anna"), 50).unwrap();
-    assert!(events
-        .iter()
-        .any(|e| e.kind == "device_removed" && e.detail == new.device_id && e.ip == "127.0.0.1"));
+    let events = event_kinds(&idp, "anna");
+    assert!(events.contains(&("device_removed".into(), new.device_id.clone(), "127.0.0.1".into())));
+    let passed = format!("remove {}: another phone's approval", new.device_id);
+    assert!(events.contains(&("step_up_passed".into(), passed, "127.0.0.1".into())));
 
     // The removed phone is refused; the other one still approves.
     let from = SigninFrom { app: "A".into(), ip: "198.51.100.7".into(), location: String::new() };
@@ -73,37 +114,54 @@ fn a_second_phone_goes_at_once_and_can_no_longer_approve() {
 }
 
 #[test]
-fn two_removals_at_once_cannot_take_the_last_phone_without_the_warning() {
+fn a_removal_that_became_the_last_phone_during_its_step_up_warns_first() {
     let mut idp = Idp::start();
     let (new, _keys) = second_phone(&idp, "anna");
     let first = idp.phone.enrollment.device_id.clone();
-    let mut browser = signed_in(&mut idp).clone();
-    let url = idp.url("/account/devices/remove");
-    let body = form(&[("device", first.as_str())]);
+    let mut browser = signed_in_later(&mut idp);
+    // Two phones: the choice page does not warn, and its forms carry no `confirm`.
+    let choice = remove_choice(&idp, &mut browser, &[("device", &first)]);
+    assert!(hidden(&text(&choice), "confirm").is_none(), "{}", text(&choice));
+    let page = browser.post(&idp.url("/account/remove/approve"), &form(&[("device", &first)]));
+    let page = text(&page);
+    let (request, token) = (hidden(&page, "request").unwrap(), hidden(&page, "t").unwrap());
+    let number = hidden(&page, "n").unwrap().parse().unwrap();
+    // The phone being removed approves its own removal (it is in hand).
+    idp.phone.decide(&request, Decision::Approve { number });
+    let url = idp.url("/account/remove/confirm");
+    let fields = form(&[("device", first.as_str()), ("request", &request), ("t", &token)]);
+    let mut b = browser.clone();
     // The other phone's removal commits while this one waits for the write lock: judged on
     // what it read before, this one would take the last phone without the warning.
     let answer = idp
         .provider
-        .while_write_locked(move || browser.post(&url, &body), |w| w.revoke_device(&new.device_id));
+        .while_write_locked(move || b.post(&url, &fields), |w| w.revoke_device(&new.device_id));
     assert_eq!(answer.status, 409, "the last phone now: warned, {}", text(&answer));
+    let warned = text(&answer);
+    assert!(warned.contains("id=\"remove-warning\"") && warned.contains("id=\"confirm-remove\""));
+    assert_eq!(hidden(&warned, "confirm").as_deref(), Some("1"), "{warned}");
     assert_eq!(active_devices(&idp, "anna"), vec![first]);
 }
 
 #[test]
-fn the_last_phone_goes_only_after_a_warning() {
+fn the_last_phone_goes_only_after_a_warning_and_its_own_approval() {
     let mut idp = Idp::start();
     let device = idp.phone.enrollment.device_id.clone();
-    let mut browser = signed_in(&mut idp);
-    let warned = remove(&idp, &mut browser, &device, false);
-    assert_eq!(warned.status, 409, "{}", text(&warned));
-    let body = text(&warned);
+    let mut browser = signed_in_later(&mut idp);
+    let choice = remove_choice(&idp, &mut browser, &[("device", &device)]);
+    assert_eq!(choice.status, 200, "{}", text(&choice));
+    let body = text(&choice);
     assert!(body.contains("id=\"remove-warning\"") && body.contains("ny registreringskod"));
-    assert!(body.contains("id=\"confirm-remove\""), "{body}");
+    assert!(body.contains("Ta bort din enda telefon?"), "{body}");
+    assert_eq!(hidden(&body, "confirm").as_deref(), Some("1"), "the forms carry the warning");
     assert_eq!(active_devices(&idp, "anna"), vec![device.clone()], "nothing removed yet");
     assert_eq!(browser.get(&idp.url("/account")).status, 200, "still signed in");
 
-    let done = remove(&idp, &mut browser, &device, true);
+    // The only phone approves its own removal.
+    let base = idp.issuer();
+    let done = remove_approved(&base, &mut browser, &choice, &mut idp.phone);
     assert_eq!(done.status, 200, "{}", text(&done));
+    assert!(text(&done).contains("id=\"removed\""));
     assert!(active_devices(&idp, "anna").is_empty());
     // What the warning said: the password alone no longer signs in.
     let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
@@ -116,24 +174,44 @@ fn another_users_phone_and_cross_site_posts_are_refused() {
     let mut idp = Idp::start();
     let bertil = Phone::enroll(&idp.provider, "bertil");
     let (second, _keys) = second_phone(&idp, "anna");
-    let mut browser = signed_in(&mut idp);
+    let mut browser = signed_in_later(&mut idp);
 
-    let theirs = remove(&idp, &mut browser, &bertil.enrollment.device_id, true);
+    let theirs = remove_choice(&idp, &mut browser, &[("device", &bertil.enrollment.device_id)]);
+    assert_eq!(theirs.status, 404, "{}", text(&theirs));
+    let theirs = browser.post(
+        &idp.url("/account/remove/approve"),
+        &form(&[("device", &bertil.enrollment.device_id)]),
+    );
     assert_eq!(theirs.status, 404, "{}", text(&theirs));
     assert_eq!(active_devices(&idp, "bertil").len(), 1);
-    let unknown = remove(&idp, &mut browser, &"x".repeat(65), true);
+    let unknown = remove_choice(&idp, &mut browser, &[("device", &"x".repeat(65))]);
     assert_eq!(unknown.status, 400);
+    let none = remove_choice(&idp, &mut browser, &[("method", "code")]);
+    assert_eq!(none.status, 404, "no code to remove: {}", text(&none));
 
-    let mut cross = browser.clone();
-    cross.extra = vec![("Origin".into(), "https://evil.example".into())];
-    let forged = remove(&idp, &mut cross, &second.device_id, true);
-    assert_eq!(forged.status, 403, "{}", text(&forged));
+    let (request, token) = ("nosuchrequest", "t");
+    let device = second.device_id.as_str();
+    let confirm = [("device", device), ("request", request), ("t", token)];
+    let code = [("device", device), ("password", PASSWORD), ("code", "123456")];
+    let actions: [(&str, &[(&str, &str)]); 4] = [
+        ("/account/remove", &[("device", device)]),
+        ("/account/remove/approve", &[("device", device)]),
+        ("/account/remove/confirm", &confirm),
+        ("/account/remove/code", &code),
+    ];
+    for (path, fields) in actions {
+        let mut cross = browser.clone();
+        cross.extra = vec![("Origin".into(), "https://evil.example".into())];
+        let forged = cross.post(&idp.url(path), &form(fields));
+        assert_eq!(forged.status, 403, "{path}: {}", text(&forged));
+        let anonymous = Browser::default().post(&idp.url(path), &form(fields));
+        assert_eq!(location(&anonymous), "/signin", "{path}");
+    }
+    // A made-up request is no approval.
+    let forged = browser.post(&idp.url("/account/remove/confirm"), &form(&confirm));
+    assert_eq!(forged.status, 404, "{}", text(&forged));
     assert_eq!(active_devices(&idp, "anna").len(), 2, "nothing removed");
-
-    let mut signed_out = Browser::default();
-    let anonymous = remove(&idp, &mut signed_out, &second.device_id, true);
-    assert_eq!(location(&anonymous), "/signin");
-    assert_eq!(active_devices(&idp, "anna").len(), 2);
+    assert!(!event_kinds(&idp, "anna").iter().any(|(k, _, _)| k == "device_removed"));
 }
 
 /// The add step-up's number page for `method`: (request, token, number).
@@ -348,27 +426,51 @@ fn a_user_without_a_method_adds_the_first_on_the_session_alone() {
     assert_eq!(approve.status, 409, "{}", text(&approve));
 }
 
+/// The choice page's password-and-code form for removing the code, posted with `code`.
+fn remove_code_with(idp: &Idp, browser: &mut Browser, code: &str) -> HttpResponse {
+    let choice = text(&remove_choice(idp, browser, &[("method", "code")]));
+    assert!(choice.contains("id=\"remove-code\""), "{choice}");
+    let mut fields = vec![("method", "code"), ("password", PASSWORD), ("code", code)];
+    if hidden(&choice, "confirm").is_some() {
+        fields.push(("confirm", "1"));
+    }
+    browser.post(&idp.url("/account/remove/code"), &form(&fields))
+}
+
 #[test]
-fn the_one_time_code_is_removed_with_the_sessions_and_warned_about_when_it_is_the_only_method() {
+fn the_one_time_code_is_removed_after_a_step_up_with_the_sessions_and_warned_about_when_last() {
     let (mut idp, otp) = Idp::start_with(true);
     let otp = otp.unwrap();
     let mut browser = signed_in(&mut idp);
-    let at = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
-    let code = otp.code_at(at as u64).unwrap().value;
-    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code)]));
+    let code_at = |idp: &Idp| {
+        let at = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
+        otp.code_at(at as u64).unwrap().value
+    };
+    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code_at(&idp))]));
     assert_eq!(confirmed.status, 303, "{}", text(&confirmed));
     let account = text(&browser.get(&idp.url("/account")));
     assert!(account.contains("id=\"remove-otp\""), "{account}");
 
-    let mut cross = browser.clone();
-    cross.extra = vec![("Origin".into(), "https://evil.example".into())];
-    assert_eq!(cross.post(&idp.url("/account/code/remove"), "").status, 403);
-    assert_eq!(location(&Browser::default().post(&idp.url("/account/code/remove"), "")), "/signin");
+    // A new session, so that the code counts as a method from before it.
+    idp.advance(31);
+    let mut browser = signed_in(&mut idp);
+    let mut second = signed_in(&mut idp);
+    let choice = remove_choice(&idp, &mut browser, &[("method", "code")]);
+    assert_eq!(choice.status, 200, "{}", text(&choice));
+    let body = text(&choice);
+    assert!(body.contains("Ta bort verifieringskoden?") && !body.contains("warning"), "{body}");
+    assert!(text(&browser.get(&idp.url("/account"))).contains("aktiverad ✓"), "still there");
+    // A wrong password removes nothing.
+    let wrong = browser.post(
+        &idp.url("/account/remove/code"),
+        &form(&[("method", "code"), ("password", "fel"), ("code", &code_at(&idp))]),
+    );
+    assert_eq!(wrong.status, 401, "{}", text(&wrong));
+    assert!(text(&wrong).contains("id=\"remove-wrong-password\""));
     assert!(text(&browser.get(&idp.url("/account"))).contains("aktiverad ✓"), "still there");
 
-    // With a phone left the code goes at once, and every session ends.
-    let mut second = signed_in(&mut idp);
-    let removed = browser.post(&idp.url("/account/code/remove"), "");
+    // With a phone left the code goes after the password and the code itself.
+    let removed = remove_code_with(&idp, &mut browser, &code_at(&idp));
     assert_eq!(removed.status, 200, "{}", text(&removed));
     assert!(text(&removed).contains("id=\"removed-otp\""));
     for b in [&mut browser, &mut second] {
@@ -377,6 +479,8 @@ fn the_one_time_code_is_removed_with_the_sessions_and_warned_about_when_it_is_th
     let events = event_kinds(&idp, "anna");
     assert!(events.contains(&("otp_confirmed".into(), String::new(), "127.0.0.1".into())));
     assert!(events.contains(&("otp_removed".into(), String::new(), "127.0.0.1".into())));
+    let passed = "remove one-time code: password and one-time code".to_owned();
+    assert!(events.contains(&("step_up_passed".into(), passed, "127.0.0.1".into())));
 
     // A user whose only method is the code (no phone) is warned first.
     idp.provider.add_user("cecilia", Some(PASSWORD), false).unwrap();
@@ -386,14 +490,21 @@ fn the_one_time_code_is_removed_with_the_sessions_and_warned_about_when_it_is_th
     let page = text(&browser.post(&idp.url("/account/add"), &form(&[("method", "code")])));
     let uri = attr(&page, "id=\"otp-open\" href").unwrap();
     let otp = nyckel_core::otpauth::parse(&uri).unwrap().params;
-    let code = otp.code_at(at as u64).unwrap().value;
-    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code)]));
+    let code_at = |idp: &Idp| {
+        let at = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
+        otp.code_at(at as u64).unwrap().value
+    };
+    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code_at(&idp))]));
     assert_eq!(confirmed.status, 303, "{}", text(&confirmed));
-    let warned = browser.post(&idp.url("/account/code/remove"), "");
-    assert_eq!(warned.status, 409, "{}", text(&warned));
+    idp.advance(31);
+    let mut browser = Browser::default();
+    let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
+    assert_eq!(location(&browser.post(&idp.url("/signin"), &form(&fields))), "/account");
+    let warned = remove_choice(&idp, &mut browser, &[("method", "code")]);
+    assert_eq!(warned.status, 200, "{}", text(&warned));
     assert!(text(&warned).contains("id=\"remove-otp-warning\""), "{}", text(&warned));
     assert!(text(&browser.get(&idp.url("/account"))).contains("aktiverad ✓"), "nothing removed");
-    let removed = browser.post(&idp.url("/account/code/remove"), &form(&[("confirm", "1")]));
+    let removed = remove_code_with(&idp, &mut browser, &code_at(&idp));
     assert_eq!(removed.status, 200, "{}", text(&removed));
     assert_eq!(browser.get(&idp.url("/account")).status, 303, "signed out");
     let events = event_kinds(&idp, "cecilia");

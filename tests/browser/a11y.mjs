@@ -97,11 +97,11 @@ export function a11yTests(env) {
     await axeCheck(page, 'lost-phone step-up page', lang);
     await Promise.all([page.waitForNavigation(), page.click('#lost-cancel')]);
     await page.waitForSelector('#signed-in');
-    // "Ta bort" on the only phone: the warning page, then back.
-    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/remove"] button')]);
+    // "Ta bort" on the only phone: the removal's step-up page with the warning, then back.
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/remove"]:has(input[name="device"]) button')]);
     await page.waitForSelector('#remove-warning');
-    await axeCheck(page, 'last-phone warning page', lang);
-    await Promise.all([page.waitForNavigation(), page.click('#cancel-remove')]);
+    await axeCheck(page, 'removal step-up page with the last-phone warning', lang);
+    await Promise.all([page.waitForNavigation(), page.click('#remove-cancel')]);
     await page.waitForSelector('#signed-in');
     // Activate the one-time code with one from the app: the account page says so.
     const code = (await ok(vault, ['code', '--json'])).json[0].code;
@@ -250,11 +250,17 @@ export function a11yTests(env) {
     assert(refused.status() === 403, `cross-site post refused (${refused.status()})`);
     await axeCheck(page, 'cross-site refusal page', lang);
 
-    // "Ta bort" on the last phone, confirmed: the removed page.
+    // "Ta bort" on the last phone, after the warning and the phone's own approval: the
+    // removal's number page, then the removed page.
     await signIn(page, name, vault);
     await page.goto(`${origin()}/account`);
-    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/devices/remove"] button')]);
-    await Promise.all([page.waitForNavigation(), page.click('#confirm-remove')]);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/account/remove"]:has(input[name="device"]) button')]);
+    await page.waitForSelector('#remove-warning');
+    await Promise.all([page.waitForNavigation(), page.click('#remove-approve')]);
+    const removal = Number((await page.textContent('#remove-number')).trim());
+    await axeCheck(page, 'removal number page', lang);
+    assert(outcome(await approve(vault, removal)) === 'approved', 'the phone approved its own removal');
+    await Promise.all([page.waitForNavigation(), page.click('#remove-confirm')]);
     await page.waitForSelector('#removed');
     await axeCheck(page, 'phone removed page', lang);
     await page.close();

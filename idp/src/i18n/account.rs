@@ -1,5 +1,5 @@
-//! The account page's fixed texts (security information, "Ta bort" and its warning, "Jag har
-//! tappat telefonen" and its step-up), one
+//! The account page's fixed texts (security information, "Ta bort" with its step-up and
+//! warning, "Jag har tappat telefonen" and its step-up), one
 //! variant each with a `match` per language. Its texts with values are in `text.rs`.
 
 use super::{Catalog, Lang};
@@ -97,6 +97,21 @@ pub enum AccountMsg {
     RemovedCodeTitle,
     RemovedCodeText,
     RemoveCodeFailed,
+    // "Ta bort" (a phone or the one-time code) after a step-up.
+    RemoveTitle,
+    RemoveWhat,
+    RemoveWhy,
+    RemoveByPhone,
+    RemoveByCode,
+    RemoveNoMethod,
+    RemoveNumberTitle,
+    RemoveNumberHow,
+    RemoveStillWaiting,
+    RemoveApp,
+    RemoveNotApproved,
+    RemoveByNewPhone,
+    RemoveWrongPassword,
+    RemoveMethodFailed,
 }
 
 impl Catalog for AccountMsg {
@@ -198,6 +213,20 @@ impl AccountMsg {
             RemovedCodeTitle => "Verifieringskoden är borttagen",
             RemovedCodeText => "Den fungerar inte längre för inloggning, och du har loggats ut överallt.",
             RemoveCodeFailed => "Verifieringskoden kunde inte tas bort.",
+            RemoveTitle => "Ta bort en metod",
+            RemoveWhat => "Telefonen tas bort direkt: den kan inte längre godkänna inloggningar, och du loggas ut överallt.",
+            RemoveWhy => "För att vara säker på att det är du behöver vi först en bekräftelse med en av dina metoder – gärna den du tar bort, om du har den till hands. Att du är inloggad räcker inte: den som kommer åt din inloggning ska inte kunna ta bort dina metoder.",
+            RemoveByPhone => "Godkänn med din telefon",
+            RemoveByCode => "Ta bort med lösenord och engångskod",
+            RemoveNoMethod => "Metoderna du har lades till under den här inloggningen och kan inte bekräfta borttagningen. Logga ut och logga in igen med dem; sedan kan du ta bort en metod. Kommer du inte in, kontakta administratören.",
+            RemoveNumberTitle => "Godkänn borttagningen",
+            RemoveNumberHow => "Öppna Nyckel i en av dina telefoner – det går bra med den du tar bort – och skriv in numret. Tryck sedan på Jag har godkänt.",
+            RemoveStillWaiting => "Inget godkännande ännu. Godkänn i Nyckel på din telefon och försök igen.",
+            RemoveApp => "Ditt konto: ta bort en inloggningsmetod",
+            RemoveNotApproved => "Borttagningen godkändes inte: den nekades, fick fel nummer eller gick ut. Ingenting har tagits bort. Börja om.",
+            RemoveByNewPhone => "Godkännandet kom från en telefon som lades till efter att du loggade in. Ingenting har tagits bort. Godkänn med en telefon du hade redan innan, eller använd lösenord och engångskod.",
+            RemoveWrongPassword => "Fel lösenord. Ingenting har tagits bort.",
+            RemoveMethodFailed => "Metoden kunde inte tas bort.",
         }
     }
 
@@ -290,6 +319,20 @@ impl AccountMsg {
             RemovedCodeTitle => "The verification code is removed",
             RemovedCodeText => "It no longer works for signing in, and you have been signed out everywhere.",
             RemoveCodeFailed => "The verification code could not be removed.",
+            RemoveTitle => "Remove a method",
+            RemoveWhat => "The phone is removed at once: it can no longer approve sign-ins, and you are signed out everywhere.",
+            RemoveWhy => "To be sure it is you, we first need a confirmation with one of your methods – the one you are removing is fine, if you have it at hand. Being signed in is not enough: whoever gets hold of your signed-in browser must not be able to remove your methods.",
+            RemoveByPhone => "Approve with your phone",
+            RemoveByCode => "Remove with password and one-time code",
+            RemoveNoMethod => "The methods you have were added during this sign-in and cannot confirm the removal. Sign out and sign in again with them; then you can remove a method. If you cannot get in, contact your administrator.",
+            RemoveNumberTitle => "Approve the removal",
+            RemoveNumberHow => "Open Nyckel on one of your phones – the one you are removing is fine – and type in the number. Then press I have approved.",
+            RemoveStillWaiting => "No approval yet. Approve in Nyckel on your phone and try again.",
+            RemoveApp => "Your account: remove a sign-in method",
+            RemoveNotApproved => "The removal was not approved: it was denied, got the wrong number or expired. Nothing has been removed. Start again.",
+            RemoveByNewPhone => "The approval came from a phone that was added after you signed in. Nothing has been removed. Approve with a phone you had before, or use your password and a one-time code.",
+            RemoveWrongPassword => "Wrong password. Nothing has been removed.",
+            RemoveMethodFailed => "The method could not be removed.",
         }
     }
 }

@@ -65,6 +65,14 @@ pub fn remove_label(lang: Lang, phone: &str) -> String {
     }
 }
 
+/// The heading of the step-up before removing `phone` (escaped by the caller).
+pub fn remove_heading(lang: Lang, phone: &str) -> String {
+    match lang {
+        Lang::Sv => format!("Ta bort {phone}?"),
+        Lang::En => format!("Remove {phone}?"),
+    }
+}
+
 /// How to use the enrollment code, valid for `minutes`.
 pub fn scan_code(lang: Lang, minutes: i64) -> String {
     match lang {
