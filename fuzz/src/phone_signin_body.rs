@@ -45,7 +45,7 @@ thread_local! {
         let bytes = unb64(&challenge).expect("b64url");
         let chain = authority.chain(&public, &Description::for_challenge(&bytes));
         let chain = chain.iter().map(|c| b64(c)).collect();
-        let policy = KeyAttestationPolicy::AndroidKey { roots: vec![authority.root()] };
+        let policy = KeyAttestationPolicy::android(vec![authority.root()]);
         Fixture { key, public, challenge, proof, chain, policy }
     };
 }

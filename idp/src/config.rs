@@ -88,7 +88,7 @@ impl Default for Config {
             push_budget: PushBudgetLimits::default(),
             open_requests: OpenRequestLimits::default(),
             server: ServerLimits::default(),
-            key_attestation: KeyAttestationPolicy::NotRequired,
+            key_attestation: KeyAttestationPolicy::default(),
             clock: Arc::new(SystemClock),
         }
     }

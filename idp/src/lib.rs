@@ -71,7 +71,9 @@ mod oidc_model;
 mod qr;
 
 pub use admin::{Enrollment, MAX_PASSWORD};
-pub use attestation::{AttestationError, KeyAttestationPolicy};
+pub use attestation::{
+    AndroidApp, AndroidKeyPolicy, AttestationError, KeyAttestationPolicy, RevocationFile,
+};
 pub use config::{Config, GuessingLimits, OpenRequestLimits, PushBudgetLimits, ServerLimits};
 pub use eam::service::EamSpec;
 pub use eam_model::EamMethod;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use nyckel_core::clock::{Clock, SystemClock};
 use nyckel_idp::{
-    ClientSpec, Config, EamMethod, EamSpec, Error, Provider, RequestKind, SigninFrom, SigningAlg,
+    ClientSpec, Config, EamMethod, EamSpec, Error, Provider, RequestKind, RevocationFile,
+    SigninFrom, SigningAlg,
 };
 use serde_json::json;
 
@@ -92,6 +93,30 @@ struct ServeArgs {
     /// sign-in then.
     #[arg(long = "require-key-attestation", value_name = "ROOT.pem")]
     attestation_roots: Vec<PathBuf>,
+    /// With --require-key-attestation: Google's attestation status list (the JSON file
+    /// Google publishes, fetched by the administrator on a schedule); a chain with a revoked
+    /// or suspended certificate is refused. Read again whenever the file changes; while it
+    /// cannot be read every attestation is refused.
+    #[arg(
+        long = "android-revocation-list",
+        value_name = "STATUS.json",
+        requires = "attestation_roots"
+    )]
+    android_revocations: Option<PathBuf>,
+    /// With --require-key-attestation: the phone's bootloader must be locked and its boot
+    /// verified (the attestation's rootOfTrust).
+    #[arg(long = "android-require-verified-boot", requires = "attestation_roots")]
+    android_verified_boot: bool,
+    /// With --require-key-attestation: only this app may create phone sign-in keys, given as
+    /// PACKAGE:SHA256 (its signing certificate's digest in hexadecimal). Repeat for several.
+    #[arg(long = "android-app", value_name = "PACKAGE:SHA256", requires = "attestation_roots",
+          value_parser = nyckel_idp::AndroidApp::parse)]
+    android_apps: Vec<nyckel_idp::AndroidApp>,
+    /// With --require-key-attestation: the oldest Android security patch level accepted
+    /// (YYYYMM, the attestation's osPatchLevel).
+    #[arg(long = "android-min-patch-level", value_name = "YYYYMM", requires = "attestation_roots",
+          value_parser = clap::value_parser!(u32).range(200_001..=999_912))]
+    android_min_patch_level: Option<u32>,
     /// How long a sign-in request waits for the phone, in seconds (default 120, the most: the
     /// apps give a signature two minutes). A shorter lifetime is a stricter policy; 5 s is
     /// the least a person can answer in.
@@ -808,7 +833,21 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
                 }
             }
         }
-        cfg.key_attestation = nyckel_idp::KeyAttestationPolicy::AndroidKey { roots };
+        let revocations = match a.android_revocations.as_deref().map(RevocationFile::open) {
+            None => None,
+            Some(Ok(file)) => Some(Arc::new(file)),
+            Some(Err(e)) => {
+                eprintln!("nyckel-idp: --android-revocation-list {e}");
+                return ExitCode::from(2);
+            }
+        };
+        cfg.key_attestation.android = Some(nyckel_idp::AndroidKeyPolicy {
+            roots,
+            revocations,
+            require_verified_boot: a.android_verified_boot,
+            apps: a.android_apps.clone(),
+            min_os_patch_level: a.android_min_patch_level,
+        });
     }
     let rt =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -348,3 +348,32 @@ fn serve_refuses_an_attestation_root_it_cannot_read() {
     }
     assert!(!db.exists(), "nothing was created");
 }
+
+#[test]
+fn serve_refuses_android_attestation_settings_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let root = dir.path().join("root.der");
+    std::fs::write(&root, b"a root the settings below never get to").unwrap();
+    let status = dir.path().join("status.json");
+    std::fs::write(&status, b"<html>not the list</html>").unwrap();
+    let cases: [(Vec<String>, &str); 4] = [
+        // Each Android setting needs the requirement itself.
+        (vec!["--android-require-verified-boot".into()], "--require-key-attestation"),
+        (vec!["--android-revocation-list".into(), status.display().to_string()], "status.json"),
+        (vec!["--android-app".into(), "app.nyckel:abcd".into()], "32 bytes"),
+        (vec!["--android-min-patch-level".into(), "1999".into()], "--android-min-patch-level"),
+    ];
+    for (i, (args, says)) in cases.into_iter().enumerate() {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"));
+        cmd.arg("--db").arg(&db).args(["serve", "--addr", "127.0.0.1:0"]);
+        if i > 0 {
+            cmd.arg("--require-key-attestation").arg(&root);
+        }
+        let out = cmd.args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert!(!db.exists(), "nothing was created");
+}

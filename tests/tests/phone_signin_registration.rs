@@ -135,7 +135,7 @@ fn platform<'a>(keys: &'a SoftwareKeyStore, authority: Option<&'a TestAuthority>
 fn a_provider_requiring_attestation_accepts_only_an_attested_gated_key() {
     let authority = TestAuthority::new();
     let roots = vec![authority.root()];
-    let env = Env::with(|c| c.key_attestation = KeyAttestationPolicy::AndroidKey { roots });
+    let env = Env::with(|c| c.key_attestation = KeyAttestationPolicy::android(roots));
     let mut phone = Phone::enroll(&env.add_user("anna"));
     with_pin(&phone);
     let store = phone.keys.clone();
@@ -173,6 +173,64 @@ fn a_provider_requiring_attestation_accepts_only_an_attested_gated_key() {
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+}
+
+#[test]
+fn a_provider_with_android_settings_refuses_an_unlocked_old_or_foreign_phone_and_revoked_keys() {
+    use nyckel_idp::testing::test_chain::{serial_of, TEST_PACKAGE, TEST_SIGNING_DIGEST};
+    use nyckel_idp::{AndroidApp, AndroidKeyPolicy, RevocationFile};
+    let authority = TestAuthority::new();
+    let dir = tempfile::tempdir().unwrap();
+    let status = dir.path().join("status.json");
+    std::fs::write(&status, br#"{"entries": {"c8966fcb2fbb0d7a": {"status": "REVOKED"}}}"#)
+        .unwrap();
+    let android = AndroidKeyPolicy {
+        roots: vec![authority.root()],
+        revocations: Some(std::sync::Arc::new(RevocationFile::open(&status).unwrap())),
+        require_verified_boot: true,
+        apps: vec![AndroidApp {
+            package: TEST_PACKAGE.into(),
+            signing_cert_sha256: TEST_SIGNING_DIGEST,
+        }],
+        min_os_patch_level: Some(202_601),
+    };
+    let env = Env::with(|c| c.key_attestation.android = Some(android));
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    with_pin(&phone);
+    let store = phone.keys.clone();
+    let refusals = [
+        Platform {
+            tweak: |d| d.root_of_trust = Some((false, 0)),
+            ..platform(&store, Some(&authority))
+        },
+        Platform {
+            tweak: |d| d.os_patch_level = Some(202_501),
+            ..platform(&store, Some(&authority))
+        },
+        Platform { tweak: |d| d.application_id = None, ..platform(&store, Some(&authority)) },
+    ];
+    for (i, keys) in refusals.iter().enumerate() {
+        let challenge = phone.phone_signin_challenge().unwrap();
+        assert_eq!(
+            enable_with(&mut phone, keys, &challenge),
+            refused(ProviderCode::AttestationRefused),
+            "{i}"
+        );
+    }
+    // A locked, verified, patched phone running the allowed app: accepted.
+    let keys = platform(&store, Some(&authority));
+    let challenge = phone.phone_signin_challenge().unwrap();
+    assert_eq!(enable_with(&mut phone, &keys, &challenge), Ok(()));
+    assert!(phone_signin_on(&env, "anna"));
+    // Google revokes the test intermediate: the next registration is refused.
+    let serial = serial_of(&authority.intermediate());
+    let list = format!(r#"{{"entries": {{"{serial}": {{"status": "REVOKED"}}}}}}"#);
+    std::fs::write(&status, list).unwrap();
+    let challenge = phone.phone_signin_challenge().unwrap();
+    assert_eq!(
+        enable_with(&mut phone, &keys, &challenge),
+        refused(ProviderCode::AttestationRefused)
+    );
 }
 
 #[test]

@@ -4,65 +4,88 @@
 use x509_parser::certificate::X509Certificate;
 use x509_parser::der_parser::oid;
 use x509_parser::oid_registry::Oid;
-use x509_parser::prelude::FromDer;
-use x509_parser::time::ASN1Time;
 
+use super::chain;
 use super::key_description::{
-    self, KeyDescription, ALGORITHM_EC, CURVE_P256, ORIGIN_GENERATED, PURPOSE_SIGN,
+    self, KeyDescription, ALGORITHM_EC, BOOT_VERIFIED, CURVE_P256, ORIGIN_GENERATED, PURPOSE_SIGN,
     SECURITY_SOFTWARE,
 };
-use super::AttestationError as E;
+use super::{AndroidKeyPolicy, AttestationError as E};
 
 /// The key description extension.
 const KEY_DESCRIPTION: Oid<'static> = oid!(1.3.6 .1 .4 .1 .11129 .2 .1 .17);
 
-fn parse(i: usize, der: &[u8]) -> Result<X509Certificate<'_>, E> {
-    match X509Certificate::from_der(der) {
-        Ok(([], cert)) => Ok(cert),
-        _ => Err(E::MalformedCertificate(i)),
-    }
-}
-
-/// Verifies `chain` (DER, leaf first) up to one of `roots` at `now`, then that its leaf
-/// attests `public_key` (SEC1) for `challenge` as a phone sign-in key.
+/// Verifies `chain` (DER, leaf first) up to one of the policy's roots at `now`, none of its
+/// certificates revoked, then that its leaf attests `public_key` (SEC1) for `challenge` as a
+/// phone sign-in key on a phone the policy accepts.
 pub fn verify(
     chain: &[Vec<u8>],
-    roots: &[Vec<u8>],
+    policy: &AndroidKeyPolicy,
     public_key: &[u8],
     challenge: &[u8],
     now: i64,
 ) -> Result<(), E> {
-    let certs =
-        chain.iter().enumerate().map(|(i, der)| parse(i, der)).collect::<Result<Vec<_>, _>>()?;
-    let at = ASN1Time::from_timestamp(now).map_err(|_| E::NotValidNow(0))?;
-    for (i, cert) in certs.iter().enumerate() {
-        if !cert.validity().is_valid_at(at) {
-            return Err(E::NotValidNow(i));
-        }
-        if let Some(issuer) = certs.get(i + 1) {
-            cert.verify_signature(Some(issuer.public_key())).map_err(|_| E::ChainBroken(i))?;
-        }
-    }
-    let last = certs.last().ok_or(E::ChainLength)?;
-    if !ends_at_a_root(last, roots) {
-        return Err(E::UntrustedRoot);
-    }
+    let certs = chain::parse_all(chain)?;
+    chain::verify(&certs, &policy.roots, now)?;
+    check_revocations(&certs, policy)?;
     let leaf = &certs[0];
     let description = key_description_of(&certs)?;
     if leaf.public_key().subject_public_key.data.as_ref() != public_key {
         return Err(E::WrongKey);
     }
-    check_description(&description, challenge)
+    check_description(&description, challenge)?;
+    check_phone(&description, policy)
 }
 
-/// The last certificate is a configured root, or is signed by one.
-fn ends_at_a_root(last: &X509Certificate<'_>, roots: &[Vec<u8>]) -> bool {
-    roots.iter().any(|der| match X509Certificate::from_der(der) {
-        Ok((_, root)) => {
-            last.as_raw() == root.as_raw() || last.verify_signature(Some(root.public_key())).is_ok()
+/// No certificate of the chain is on the configured status list.
+fn check_revocations(certs: &[X509Certificate<'_>], policy: &AndroidKeyPolicy) -> Result<(), E> {
+    let Some(file) = &policy.revocations else { return Ok(()) };
+    let revoked = file.current().map_err(|reason| {
+        tracing::warn!(%reason, "the attestation status list cannot be read");
+        E::RevocationListUnavailable
+    })?;
+    match certs.iter().position(|c| revoked.contains(&format!("{:x}", c.serial))) {
+        Some(i) => Err(E::Revoked(i)),
+        None => Ok(()),
+    }
+}
+
+/// The policy's settings about the phone: its boot, the app, its patch level.
+fn check_phone(d: &KeyDescription, policy: &AndroidKeyPolicy) -> Result<(), E> {
+    let hw = &d.hardware;
+    if policy.require_verified_boot {
+        // Only the hardware's word counts: the software list is what Android says.
+        let verified = hw
+            .root_of_trust
+            .as_ref()
+            .is_some_and(|r| r.device_locked && r.verified_boot_state == BOOT_VERIFIED);
+        if !verified {
+            return Err(E::BootNotVerified);
         }
-        Err(_) => false,
-    })
+    }
+    if !policy.apps.is_empty() {
+        // Android puts the app id in the software-enforced list (KeyMint cannot know it).
+        let id = d
+            .software
+            .application_id
+            .as_deref()
+            .or(hw.application_id.as_deref())
+            .ok_or(E::AppNotAllowed)?;
+        let id = key_description::application_id(id).map_err(|_| E::AppNotAllowed)?;
+        let allowed = policy.apps.iter().any(|app| {
+            id.packages.iter().any(|p| p.as_slice() == app.package.as_bytes())
+                && id.signature_digests.iter().any(|d| d.as_slice() == app.signing_cert_sha256)
+        });
+        if !allowed {
+            return Err(E::AppNotAllowed);
+        }
+    }
+    if let Some(min) = policy.min_os_patch_level {
+        if hw.os_patch_level.is_none_or(|level| level < u64::from(min)) {
+            return Err(E::PatchLevelTooOld);
+        }
+    }
+    Ok(())
 }
 
 /// The leaf's key description; no other certificate may carry one (an intermediate with

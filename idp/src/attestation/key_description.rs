@@ -11,7 +11,15 @@
 //! AuthorizationList ::= SEQUENCE { purpose [1] EXPLICIT SET OF INTEGER OPTIONAL,
 //!   algorithm [2] EXPLICIT INTEGER OPTIONAL, ecCurve [10] EXPLICIT INTEGER OPTIONAL,
 //!   noAuthRequired [503] EXPLICIT NULL OPTIONAL, userAuthType [504] EXPLICIT INTEGER OPTIONAL,
-//!   authTimeout [505] EXPLICIT INTEGER OPTIONAL, origin [702] EXPLICIT INTEGER OPTIONAL, ... }
+//!   authTimeout [505] EXPLICIT INTEGER OPTIONAL, origin [702] EXPLICIT INTEGER OPTIONAL,
+//!   rootOfTrust [704] EXPLICIT RootOfTrust OPTIONAL, osPatchLevel [706] EXPLICIT INTEGER OPTIONAL,
+//!   attestationApplicationId [709] EXPLICIT OCTET STRING OPTIONAL, ... }
+//! RootOfTrust ::= SEQUENCE { verifiedBootKey OCTET STRING, deviceLocked BOOLEAN,
+//!   verifiedBootState VerifiedBootState, verifiedBootHash OCTET STRING (version 3 on), ... }
+//! VerifiedBootState ::= ENUMERATED { Verified (0), SelfSigned (1), Unverified (2), Failed (3) }
+//! AttestationApplicationId ::= SEQUENCE { packageInfos SET OF AttestationPackageInfo,
+//!   signatureDigests SET OF OCTET STRING }
+//! AttestationPackageInfo ::= SEQUENCE { packageName OCTET STRING, version INTEGER }
 //! ```
 
 use x509_parser::asn1_rs::{Any, Class, Enumerated, FromDer, Tag};
@@ -26,6 +34,26 @@ pub const ALGORITHM_EC: u64 = 3;
 pub const CURVE_P256: u64 = 1;
 /// `KeyOrigin` GENERATED.
 pub const ORIGIN_GENERATED: u64 = 0;
+/// `VerifiedBootState` Verified: the boot chain verified up to the OEM's key.
+pub const BOOT_VERIFIED: u32 = 0;
+
+/// The `rootOfTrust` fields the provider checks.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RootOfTrust {
+    /// `deviceLocked`: the bootloader is locked.
+    pub device_locked: bool,
+    /// `verifiedBootState`.
+    pub verified_boot_state: u32,
+}
+
+/// An `AttestationApplicationId`: the app (or apps sharing its user id) that created the key.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ApplicationId {
+    /// `packageInfos`' package names.
+    pub packages: Vec<Vec<u8>>,
+    /// `signatureDigests`: SHA-256 of each signing certificate of the app.
+    pub signature_digests: Vec<Vec<u8>>,
+}
 
 /// The fields of one authorization list the provider checks.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -44,6 +72,13 @@ pub struct AuthorizationList {
     pub auth_timeout: Option<u64>,
     /// `origin` [702].
     pub origin: Option<u64>,
+    /// `rootOfTrust` [704].
+    pub root_of_trust: Option<RootOfTrust>,
+    /// `osPatchLevel` [706] (YYYYMM).
+    pub os_patch_level: Option<u64>,
+    /// `attestationApplicationId` [709]: the OCTET STRING's contents, read by
+    /// [`application_id`] when the provider checks it.
+    pub application_id: Option<Vec<u8>>,
 }
 
 /// The fields of a key description the provider checks.
@@ -148,8 +183,56 @@ fn authorization_list(a: &Any<'_>) -> Result<AuthorizationList, Malformed> {
             504 => list.user_auth_type = Some(integer(&value)?),
             505 => list.auth_timeout = Some(integer(&value)?),
             702 => list.origin = Some(integer(&value)?),
-            _ => {} // tags the provider does not check (dates, versions, root of trust, …)
+            704 => list.root_of_trust = Some(root_of_trust(&value)?),
+            706 => list.os_patch_level = Some(integer(&value)?),
+            709 => {
+                list.application_id = Some(universal(&value, Tag::OctetString)?.to_vec());
+            }
+            _ => {} // tags the provider does not check (dates, versions, device ids, …)
         }
     }
     Ok(list)
+}
+
+fn boolean(a: &Any<'_>) -> Result<bool, Malformed> {
+    match universal(a, Tag::Boolean)? {
+        [0x00] => Ok(false),
+        [0xff] => Ok(true),
+        _ => Err(Malformed), // DER allows only these two
+    }
+}
+
+fn root_of_trust(a: &Any<'_>) -> Result<RootOfTrust, Malformed> {
+    let fields = items(universal(a, Tag::Sequence)?)?;
+    let [boot_key, locked, state, ..] = fields.as_slice() else {
+        return Err(Malformed);
+    };
+    universal(boot_key, Tag::OctetString)?;
+    Ok(RootOfTrust { device_locked: boolean(locked)?, verified_boot_state: enumerated(state)? })
+}
+
+/// Reads an `attestationApplicationId` (the DER inside its OCTET STRING).
+pub fn application_id(der: &[u8]) -> Result<ApplicationId, Malformed> {
+    let (rest, outer) = any(der)?;
+    if !rest.is_empty() {
+        return Err(Malformed);
+    }
+    let fields = items(universal(&outer, Tag::Sequence)?)?;
+    let [infos, digests] = fields.as_slice() else {
+        return Err(Malformed);
+    };
+    let mut packages = Vec::new();
+    for info in items(universal(infos, Tag::Set)?)? {
+        let parts = items(universal(&info, Tag::Sequence)?)?;
+        let [name, version] = parts.as_slice() else {
+            return Err(Malformed);
+        };
+        integer(version)?;
+        packages.push(universal(name, Tag::OctetString)?.to_vec());
+    }
+    let signature_digests = items(universal(digests, Tag::Set)?)?
+        .iter()
+        .map(|d| universal(d, Tag::OctetString).map(<[u8]>::to_vec))
+        .collect::<Result<_, _>>()?;
+    Ok(ApplicationId { packages, signature_digests })
 }

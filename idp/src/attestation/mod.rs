@@ -10,37 +10,103 @@
 //! the phone's owner.
 
 mod android;
+mod chain;
 mod key_description;
+mod revocation;
 #[cfg(any(test, feature = "testing"))]
 pub mod test_chain;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
+
 use nyckel_core::protocol::wire::{unb64, KeyAttestation, ATTESTATION_ANDROID_KEY};
 
-/// Whether (and how) the provider requires an attestation of a phone sign-in key.
-#[derive(Clone, Default)]
-pub enum KeyAttestationPolicy {
-    /// Phone sign-in keys are registered without attestation (an attestation sent is not
-    /// checked): the provider trusts the app that the key is hardware-backed and gated.
-    #[default]
-    NotRequired,
-    /// Every phone sign-in key needs an Android Key Attestation chain up to one of these
-    /// roots (DER certificates: Google's hardware attestation roots in production).
-    AndroidKey {
-        /// Trusted root certificates, DER.
-        roots: Vec<Vec<u8>>,
-    },
+pub use revocation::{RevocationFile, RevokedSerials};
+
+/// Whether (and how) the provider requires an attestation of a phone sign-in key. The
+/// default requires none: phone sign-in keys are registered without attestation (one sent
+/// is not checked) and the provider trusts the app that the key is hardware-backed and gated.
+#[derive(Clone, Debug, Default)]
+pub struct KeyAttestationPolicy {
+    /// Android Key Attestation, accepted under these rules; `None`: not accepted.
+    pub android: Option<AndroidKeyPolicy>,
 }
 
-impl std::fmt::Debug for KeyAttestationPolicy {
+impl KeyAttestationPolicy {
+    /// Requires an Android Key Attestation up to one of `roots`, with no further setting.
+    pub fn android(roots: Vec<Vec<u8>>) -> KeyAttestationPolicy {
+        KeyAttestationPolicy { android: Some(AndroidKeyPolicy::new(roots)) }
+    }
+
+    /// Whether every phone sign-in key needs an attestation.
+    pub fn required(&self) -> bool {
+        self.android.is_some()
+    }
+}
+
+/// What an Android Key Attestation must show beyond the checks every one gets
+/// (`docs/protocol.md` §4.4): each setting off unless given.
+#[derive(Clone, Default)]
+pub struct AndroidKeyPolicy {
+    /// Trusted root certificates, DER (Google's hardware attestation roots in production).
+    pub roots: Vec<Vec<u8>>,
+    /// Google's attestation status list: a chain with a listed certificate is refused.
+    pub revocations: Option<Arc<RevocationFile>>,
+    /// `rootOfTrust` must say the bootloader is locked and the boot verified
+    /// (`deviceLocked` true, `verifiedBootState` Verified).
+    pub require_verified_boot: bool,
+    /// The apps that may create phone sign-in keys (package name and the SHA-256 of a
+    /// signing certificate); empty: any app.
+    pub apps: Vec<AndroidApp>,
+    /// The oldest `osPatchLevel` accepted (YYYYMM, in the hardware-enforced list).
+    pub min_os_patch_level: Option<u32>,
+}
+
+impl AndroidKeyPolicy {
+    /// Only the root check (no other setting).
+    pub fn new(roots: Vec<Vec<u8>>) -> AndroidKeyPolicy {
+        AndroidKeyPolicy { roots, ..AndroidKeyPolicy::default() }
+    }
+}
+
+impl std::fmt::Debug for AndroidKeyPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeyAttestationPolicy::NotRequired => f.write_str("NotRequired"),
-            KeyAttestationPolicy::AndroidKey { roots } => {
-                write!(f, "AndroidKey {{ roots: {} }}", roots.len())
-            }
+        f.debug_struct("AndroidKeyPolicy")
+            .field("roots", &self.roots.len())
+            .field("revocations", &self.revocations)
+            .field("require_verified_boot", &self.require_verified_boot)
+            .field("apps", &self.apps)
+            .field("min_os_patch_level", &self.min_os_patch_level)
+            .finish()
+    }
+}
+
+/// An Android app allowed to create phone sign-in keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AndroidApp {
+    /// Its package name (`app.nyckel`).
+    pub package: String,
+    /// SHA-256 of its signing certificate (as `apksigner verify --print-certs` shows it).
+    pub signing_cert_sha256: [u8; 32],
+}
+
+impl AndroidApp {
+    /// Reads `PACKAGE:SHA256` (the digest in hexadecimal, colons allowed between bytes).
+    pub fn parse(s: &str) -> Result<AndroidApp, String> {
+        let (package, digest) = s.split_once(':').ok_or("expected PACKAGE:SHA256 (hexadecimal)")?;
+        let hex: String = digest.chars().filter(|c| *c != ':').collect();
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or("the digest is not hexadecimal")?;
+        let signing_cert_sha256 =
+            bytes.try_into().map_err(|_| "the digest is not 32 bytes (SHA-256)".to_owned())?;
+        if package.is_empty() {
+            return Err("no package name".to_owned());
         }
+        Ok(AndroidApp { package: package.to_owned(), signing_cert_sha256 })
     }
 }
 
@@ -96,6 +162,23 @@ pub enum AttestationError {
     /// behind a prompt for each signature.
     #[error("the key is usable without a prompt for each signature")]
     AuthValidityWindow,
+    /// A certificate of the chain is on Google's status list, revoked or suspended (its
+    /// index).
+    #[error("certificate {0} is revoked")]
+    Revoked(usize),
+    /// The configured status list cannot be read now: every attestation is refused until
+    /// it can (the administrator's log says why).
+    #[error("the attestation status list is unavailable")]
+    RevocationListUnavailable,
+    /// `rootOfTrust` is missing, or says the bootloader is unlocked or the boot not verified.
+    #[error("the phone's boot is not verified or its bootloader is unlocked")]
+    BootNotVerified,
+    /// The `attestationApplicationId` is missing or malformed, or names no allowed app.
+    #[error("the key was created by an app that is not allowed")]
+    AppNotAllowed,
+    /// The hardware's `osPatchLevel` is missing or older than the provider's minimum.
+    #[error("the phone's security patch level is too old")]
+    PatchLevelTooOld,
 }
 
 /// Reads a key description extension's DER (fuzzing: the parser behind the signature).
@@ -114,14 +197,14 @@ pub fn check(
     challenge: &[u8],
     now: i64,
 ) -> Result<(), AttestationError> {
-    let roots = match policy {
-        KeyAttestationPolicy::NotRequired => return Ok(()),
-        KeyAttestationPolicy::AndroidKey { roots } => roots,
-    };
-    let a = attestation.ok_or(AttestationError::Missing)?;
-    if a.format != ATTESTATION_ANDROID_KEY {
-        return Err(AttestationError::UnsupportedFormat);
+    if !policy.required() {
+        return Ok(());
     }
+    let a = attestation.ok_or(AttestationError::Missing)?;
+    let android = match (a.format.as_str(), &policy.android) {
+        (ATTESTATION_ANDROID_KEY, Some(android)) => android,
+        _ => return Err(AttestationError::UnsupportedFormat),
+    };
     if a.chain.is_empty() || a.chain.len() > MAX_CHAIN {
         return Err(AttestationError::ChainLength);
     }
@@ -131,5 +214,5 @@ pub fn check(
         .enumerate()
         .map(|(i, c)| unb64(c).ok_or(AttestationError::MalformedCertificate(i)))
         .collect::<Result<Vec<_>, _>>()?;
-    android::verify(&chain, roots, public_key, challenge, now)
+    android::verify(&chain, android, public_key, challenge, now)
 }

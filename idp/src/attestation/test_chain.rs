@@ -30,6 +30,42 @@ pub struct Description {
     pub auth_timeout: Option<u8>,
     /// `origin` in the hardware list (0: generated, 2: imported).
     pub origin: u8,
+    /// `rootOfTrust` in the hardware list: `deviceLocked`, `verifiedBootState` (`None`:
+    /// absent).
+    pub root_of_trust: Option<(bool, u8)>,
+    /// `osPatchLevel` in the hardware list (`None`: absent).
+    pub os_patch_level: Option<u32>,
+    /// `attestationApplicationId` in the software list (its DER, see [`application_id`];
+    /// `None`: absent).
+    pub application_id: Option<Vec<u8>>,
+}
+
+/// The package the default description names, and its signing certificate's digest.
+pub const TEST_PACKAGE: &str = "app.nyckel";
+/// The SHA-256 of [`TEST_PACKAGE`]'s (made-up) signing certificate.
+pub const TEST_SIGNING_DIGEST: [u8; 32] = [0x5a; 32];
+
+/// An `AttestationApplicationId` naming `packages` (name, version) signed by `digests`.
+pub fn application_id(packages: &[(&str, u64)], digests: &[[u8; 32]]) -> Vec<u8> {
+    let infos: Vec<u8> = packages
+        .iter()
+        .flat_map(|(name, version)| {
+            tlv(&[0x30], &[tlv(&[0x04], name.as_bytes()), uint(*version)].concat())
+        })
+        .collect();
+    let digests: Vec<u8> = digests.iter().flat_map(|d| tlv(&[0x04], d)).collect();
+    tlv(&[0x30], &[tlv(&[0x31], &infos), tlv(&[0x31], &digests)].concat())
+}
+
+/// A DER INTEGER of a non-negative value.
+pub fn uint(v: u64) -> Vec<u8> {
+    let bytes = v.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(7);
+    let mut content = bytes[first..].to_vec();
+    if content[0] & 0x80 != 0 {
+        content.insert(0, 0);
+    }
+    tlv(&[0x02], &content)
 }
 
 impl Description {
@@ -45,6 +81,9 @@ impl Description {
             user_auth_type: Some(2),
             auth_timeout: None,
             origin: 0,
+            root_of_trust: Some((true, 0)),
+            os_patch_level: Some(202_611),
+            application_id: Some(application_id(&[(TEST_PACKAGE, 42)], &[TEST_SIGNING_DIGEST])),
         }
     }
 
@@ -71,8 +110,23 @@ impl Description {
             hw.extend(tlv(&[0xbf, 0x83, 0x79], &int(t)));
         }
         hw.extend(tlv(&[0xbf, 0x85, 0x3e], &int(self.origin)));
+        if let Some((locked, state)) = self.root_of_trust {
+            let fields = [
+                tlv(&[0x04], &[0x11; 32]),                      // verifiedBootKey
+                tlv(&[0x01], &[if locked { 0xff } else { 0 }]), // deviceLocked
+                tlv(&[0x0a], &[state]),                         // verifiedBootState
+                tlv(&[0x04], &[0x22; 32]),                      // verifiedBootHash
+            ];
+            hw.extend(tlv(&[0xbf, 0x85, 0x40], &tlv(&[0x30], &fields.concat())));
+        }
+        if let Some(level) = self.os_patch_level {
+            hw.extend(tlv(&[0xbf, 0x85, 0x42], &uint(level.into())));
+        }
         // creationDateTime [701] in the software list: a tag the provider skips.
-        let sw = tlv(&[0xbf, 0x85, 0x3d], &tlv(&[0x02], &[0x01, 0x8c, 0x00, 0x00, 0x00, 0x00]));
+        let mut sw = tlv(&[0xbf, 0x85, 0x3d], &tlv(&[0x02], &[0x01, 0x8c, 0x00, 0x00, 0x00, 0x00]));
+        if let Some(id) = &self.application_id {
+            sw.extend(tlv(&[0xbf, 0x85, 0x45], &tlv(&[0x04], id)));
+        }
         let mut fields = Vec::new();
         fields.extend(tlv(&[0x02], &[0x01, 0x2c])); // attestationVersion 300
         fields.extend(&enumerated);
@@ -84,6 +138,12 @@ impl Description {
         fields.extend(tlv(&[0x30], &hw));
         tlv(&[0x30], &fields)
     }
+}
+
+/// A certificate's serial number as Google's status list writes it (lowercase hexadecimal).
+pub fn serial_of(der: &[u8]) -> String {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("a certificate");
+    format!("{:x}", cert.serial)
 }
 
 /// One DER value: `tag` bytes, definite length, `content`.
@@ -160,6 +220,11 @@ impl TestAuthority {
     /// The root certificate (DER), to configure as trusted.
     pub fn root(&self) -> Vec<u8> {
         self.root.clone()
+    }
+
+    /// The intermediate certificate (DER) every chain of this authority has.
+    pub fn intermediate(&self) -> Vec<u8> {
+        self.intermediate.clone()
     }
 
     /// A chain (leaf, intermediate, root; DER) attesting `public_key` (SEC1) as `d` says.
