@@ -7,6 +7,10 @@
 //! write past the limit fails with `EFBIG` (SIGXFSZ, which would kill it, is ignored) —
 //! for SQLite the same failed `write` a full disk gives. The limit is swept from nothing
 //! up to more than the vault needs, so the failure lands in each file and phase of a write.
+//! (A real `ENOSPC`, on a tmpfs, is core/tests/disk_full.rs.)
+//!
+//! A vault whose file or folder cannot be written still reads, and creates nothing next to
+//! itself; each write says "the vault is read-only" and what to do.
 
 #![cfg(target_os = "linux")]
 
@@ -143,34 +147,66 @@ fn chmod(path: &std::path::Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// The names in the vault's folder, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A vault that cannot be written — its file, or its folder — still reads: `list`, `code`,
+/// `show-qr` and `export` work (an export is not logged, and says so), and nothing is created
+/// next to it. Every write is the typed "the vault is read-only" error (exit 1) and changes
+/// nothing; with write access back every write works.
 #[test]
-fn a_read_only_vault_or_folder_is_a_typed_error_and_nothing_changes() {
+fn a_read_only_vault_or_folder_reads_and_refuses_every_write() {
     let v = TestVault::new();
     let hotp = v.add(&format!("otpauth://hotp/Bank:anna?secret={RFC_SECRET}&counter=0"));
     v.add(&format!("otpauth://totp/Site:anna?secret={}", &RFC_SECRET[..16]));
+    let out_dir = tempfile::tempdir().unwrap();
     let owner = Owner::of(&v);
+    if let Some(uid) = owner.uid {
+        std::os::unix::fs::chown(out_dir.path(), Some(uid), Some(uid)).unwrap();
+    }
     let content = owner.run(&v, &["list", "--json"]).json();
+    let files = names_in(v.dir.path());
     let uri = "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXP";
-    let writes: [&[&str]; 3] =
-        [&["add", uri], &["rename", "Site", "--note", "x"], &["code", &hotp.to_string()]];
-    for (what, path, mode, back) in [
+    let writes: [&[&str]; 4] = [
+        &["add", uri],
+        &["rename", "Site", "--note", "x"],
+        &["code", &hotp.to_string()],
+        &["delete", "Site", "--yes"],
+    ];
+    for (n, (what, path, mode, back)) in [
         ("read-only vault file", v.path.clone(), 0o400, 0o600),
         ("read-only folder", v.dir.path().to_owned(), 0o500, 0o700),
-    ] {
+    ]
+    .into_iter()
+    .enumerate()
+    {
         chmod(&path, mode);
+        assert_eq!(owner.run(&v, &["list", "--json"]).json(), content, "{what}");
+        let codes = owner.run(&v, &["code", "--json"]).json();
+        assert_eq!(codes.as_array().unwrap().len(), 1, "{what}: the TOTP code: {codes}");
+        let shown = owner.run(&v, &["show-qr", "--uri", "Site"]);
+        assert!(shown.ok().starts_with("otpauth://totp/"), "{what}");
+        assert!(shown.stderr.contains("not recorded in its activity log"), "{}", shown.stderr);
+        let out = out_dir.path().join(format!("export{n}.txt"));
+        let export = ["export", "--format", "otpauth", "--out", out.to_str().unwrap()];
+        let exported = owner.run(&v, &export);
+        exported.ok();
+        assert!(exported.stderr.contains("not recorded in its activity log"), "{what}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 2, "{what}");
         for args in writes {
             let run = owner.run(&v, args);
-            run.fails(1, "");
+            run.fails(1, "the vault is read-only");
             assert!(run.stdout.is_empty(), "{what}: {args:?} printed {:?}", run.stdout);
-            let last = run.stderr.lines().last().unwrap().to_lowercase();
-            assert!(
-                last.contains("read-only")
-                    || last.contains("readonly")
-                    || last.contains("permission"),
-                "{what}: {args:?}: {}",
-                run.stderr
-            );
+            assert!(run.stderr.contains("make the file and its folder writable"), "{}", run.stderr);
         }
+        assert_eq!(names_in(v.dir.path()), files, "{what}: nothing created next to the vault");
         chmod(&path, back);
         assert_eq!(owner.run(&v, &["list", "--json"]).json(), content, "{what}");
     }
@@ -178,4 +214,30 @@ fn a_read_only_vault_or_folder_is_a_typed_error_and_nothing_changes() {
     for args in writes {
         owner.run(&v, args).ok();
     }
+}
+
+/// Earlier versions read a read-only vault through SQLite's ordinary read-only connection,
+/// which left a `-wal` and a `-shm` with the vault's read-only mode; once the vault was
+/// writable again every write failed on them. They are now given their owner's write
+/// permission back when the vault is opened writable.
+#[test]
+fn read_only_side_files_an_earlier_version_left_are_repaired() {
+    let v = TestVault::new();
+    v.add(&format!("otpauth://totp/Site:anna?secret={}", &RFC_SECRET[..16]));
+    let owner = Owner::of(&v);
+    chmod(&v.path, 0o400);
+    // What such a read left: SQLite makes the side files with the vault's mode and owner.
+    let conn =
+        rusqlite::Connection::open_with_flags(&v.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    conn.query_row("SELECT COUNT(*) FROM accounts", [], |r| r.get::<_, i64>(0)).unwrap();
+    drop(conn);
+    let side = |s: &str| std::path::PathBuf::from(format!("{}{s}", v.path.display()));
+    for s in ["-wal", "-shm"] {
+        let mode = std::fs::metadata(side(s)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o400, "{s} was left read-only");
+    }
+    chmod(&v.path, 0o600);
+    owner.run(&v, &["add", "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXP"]).ok();
+    assert_eq!(owner.run(&v, &["list", "--json"]).json().as_array().unwrap().len(), 2);
 }

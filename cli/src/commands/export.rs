@@ -68,6 +68,7 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
         ..ExportOptions::default()
     };
     let out = export::export(&mut vault, format, options)?;
+    warn_if_unlogged(&vault);
     if !format.is_encrypted() {
         output::warn(&plaintext_warning(format, &paths));
     }
@@ -91,6 +92,14 @@ pub fn run(ctx: &Context, args: &ExportArgs) -> Result<()> {
     }
     let files = private_file::commit_all(staged, args.force)?;
     report(ctx, args, format, &out, &files)
+}
+
+/// Says that an export from a read-only vault is not in its activity log (it cannot be
+/// written: `Vault::is_read_only`).
+pub fn warn_if_unlogged(vault: &nyckel_core::vault::Vault) {
+    if vault.is_read_only() {
+        output::warn("the vault is read-only: this export is not recorded in its activity log");
+    }
 }
 
 /// The password of an encrypted format: `--password-file`/`--password-stdin`, else asked

@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, args: &ShowQrArgs) -> Result<()> {
     let shown = label(&account.params.issuer, &account.params.name);
     if args.uri {
         let uri = vault.export_uri(account.id, "uri")?;
+        super::export::warn_if_unlogged(&vault);
         output::warn(&format!(
             "this URI contains the secret of {shown}: anyone who gets it can generate its codes"
         ));
@@ -44,6 +45,7 @@ pub fn run(ctx: &Context, args: &ShowQrArgs) -> Result<()> {
         })?;
     // The same canonical URI, now logged as shown.
     vault.export_uri(account.id, "qr")?;
+    super::export::warn_if_unlogged(&vault);
     output::warn(&format!(
         "this QR code contains the secret of {shown}: anyone who sees or photographs it can generate its codes; clear the screen afterwards"
     ));

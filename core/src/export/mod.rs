@@ -304,9 +304,15 @@ impl PendingExport<'_> {
 
 impl WrittenExport {
     /// Step 3 of [`export`] (quick): records the export in the activity log and hands it
-    /// out; when logging fails the export is dropped, so nothing leaves unlogged.
+    /// out; when logging fails the export is dropped, so nothing leaves unlogged — except
+    /// from a vault opened read-only ([`Vault::is_read_only`]), which cannot log: its export
+    /// is handed out unlogged (the caller says so). Whoever can read the file can copy it
+    /// and export from the copy anyway; the log is no barrier to them.
     pub fn record(self, vault: &mut Vault) -> Result<Export, ExportError> {
         let export = self.0;
+        if vault.is_read_only() {
+            return Ok(export);
+        }
         vault.log(&ActivityEvent::Exported {
             account_ids: export.exported.clone(),
             format: format!("export:{}", export.format.name()),

@@ -432,10 +432,15 @@ impl Vault {
     }
 
     /// The account's canonical `otpauth://` URI (it carries the secret): for showing its QR
-    /// code or moving it to another app. Logged as an export.
+    /// code or moving it to another app. Logged as an export (not from a read-only vault,
+    /// which cannot log: [`Vault::is_read_only`]).
     pub fn export_uri(&mut self, id: i64, via: &str) -> Result<String, VaultError> {
         let account = self.account(id)?;
         let uri = account.params.to_uri();
+        // A vault that cannot be written cannot log either; the caller says so.
+        if self.is_read_only() {
+            return Ok(uri);
+        }
         let event = ActivityEvent::Exported { account_ids: vec![id], format: via.to_owned() };
         let tx = self.begin()?;
         self.log_in(&tx, &event, now())?;

@@ -4,6 +4,7 @@
 //! A [`Vault`] is opened locked; unlocking with a passphrase or the platform key store
 //! recovers the vault key, which [`Vault::lock`] wipes from memory again.
 
+mod access;
 mod accounts;
 mod activity;
 mod create;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
+use super::access;
 use super::create;
 use super::crypto::{self, record_aad, SealError, VaultKey};
 use super::error::VaultError;
@@ -29,6 +30,8 @@ pub struct Vault {
     pub(super) snapshot: SnapshotCache,
     /// Where nonces and salts come from ([`Vault::set_random`]).
     pub(super) random: Arc<dyn Random>,
+    /// Why the vault was opened read-only, if it was ([`Vault::is_read_only`]).
+    pub(super) read_only: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -75,7 +78,7 @@ impl Vault {
     /// A vault over `conn`, drawing randomness from the system until [`Vault::set_random`].
     fn assemble(conn: Connection, vault_id: Vec<u8>, key: Option<VaultKey>) -> Vault {
         let random = Arc::new(SystemRandom);
-        Vault { conn, vault_id, key, snapshot: SnapshotCache::default(), random }
+        Vault { conn, vault_id, key, snapshot: SnapshotCache::default(), random, read_only: None }
     }
 
     /// Replaces the source of the nonces and salts this vault makes from now on (tests pin
@@ -200,21 +203,20 @@ impl Vault {
     /// too-new file gives a typed error and is left exactly as it was. Only a file that
     /// passes is opened for writing; the one write on open is the migration of an older
     /// schema, in one IMMEDIATE transaction that re-reads the version under the write lock.
+    ///
+    /// A vault that cannot be written (the file, its folder or its file system read-only)
+    /// is opened read-only ([`Vault::is_read_only`]): everything can be read, every change
+    /// is refused with [`StorageFault::ReadOnly`], and nothing is created next to it
+    /// (see `access.rs`).
     pub fn open(path: &Path) -> Result<Vault, VaultError> {
         if !path.is_file() {
             return Err(VaultError::NoVault(path.display().to_string()));
         }
-        // Refused before SQLite sees it: opened as it is, SQLite would create the `-wal` and
-        // `-shm` files with the vault's read-only mode and leave them, and every write would
-        // fail even after the vault is made writable again. (Checked from the mode, not by
-        // opening it for writing: closing another descriptor of a database file drops this
-        // process's SQLite locks on it.)
-        if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
-            return Err(VaultError::storage(
-                StorageFault::ReadOnly,
-                format!("{} is read-only", path.display()),
-            ));
+        if let access::Access::ReadOnly { why } = access::of(path) {
+            return Self::open_read_only(path, why);
         }
+        // Side files an earlier read-only open left without write permission.
+        access::repair_side_files(path);
         let read_only = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -242,6 +244,54 @@ impl Vault {
         }
         let vault_id = read_vault_id(&conn)?;
         Ok(Vault::assemble(conn, vault_id, None))
+    }
+
+    /// Opens a vault that cannot be written, for reading only. With nothing in its `-wal`
+    /// the file is opened immutable: SQLite then creates no side file and takes no lock.
+    /// When the `-wal` may hold the last commits (a crash before they were checkpointed),
+    /// SQLite's read-only connection reads them through the `-shm`, which it creates if the
+    /// folder allows (a leftover [`access::repair_side_files`] mends once writable).
+    fn open_read_only(path: &Path, why: &'static str) -> Result<Vault, VaultError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let wal = access::wal_has_frames(path);
+        // SQLite cannot read a WAL's commits without its index (`-shm`), which it cannot
+        // create in a folder it cannot write: that is the read-only vault's doing.
+        let wal_err = |e: VaultError| match e {
+            VaultError::Storage { fault, detail } if wal && fault != StorageFault::Busy => {
+                access::read_only_error_with(why, &detail)
+            }
+            e => e,
+        };
+        let conn = if wal {
+            Connection::open_with_flags(path, flags)
+        } else {
+            Connection::open_with_flags(
+                access::immutable_uri(path),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )
+        }
+        .map_err(|e| wal_err(checking_err(e)))?;
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+            .map_err(checking_err)?;
+        let version = validate(&conn).map_err(wal_err)?;
+        if version < schema::LATEST {
+            return Err(access::read_only_error(
+                "the vault needs converting to this version's format, which writes to it",
+            ));
+        }
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let vault_id = read_vault_id(&conn)?;
+        let mut vault = Vault::assemble(conn, vault_id, None);
+        vault.read_only = Some(why);
+        Ok(vault)
+    }
+
+    /// True when the vault was opened read-only because it cannot be written (the file,
+    /// its folder or its file system): reading works, every change is refused with
+    /// [`StorageFault::ReadOnly`]. Exports from it are not logged (the log cannot be
+    /// written either).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
     }
 
     /// True while the vault key is not in memory.
@@ -434,6 +484,9 @@ impl Vault {
     /// Starts an IMMEDIATE transaction (takes the write lock up front, so a concurrent
     /// writer waits at BEGIN instead of failing at COMMIT).
     pub(super) fn begin(&self) -> Result<rusqlite::Transaction<'_>, VaultError> {
+        if let Some(why) = self.read_only {
+            return Err(access::read_only_error(why));
+        }
         Ok(rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?)
     }
 

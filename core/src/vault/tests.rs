@@ -1257,24 +1257,104 @@ fn lock_leaves_no_copy_of_the_vault_key_in_memory() {
     assert_eq!(copies_in_memory(&key), 1);
 }
 
-/// A read-only vault is refused before SQLite opens it, so it leaves no `-wal`/`-shm` with
-/// its read-only mode behind that would keep every write failing once it is writable again.
+/// A vault that cannot be written opens read-only: everything reads, every write is the
+/// typed `ReadOnly` error and changes nothing, an export is handed out unlogged, and nothing
+/// is created next to it — so once it is writable again, writes work at once.
 #[cfg(unix)]
 #[test]
-fn a_read_only_vault_is_refused_and_leaves_no_side_files() {
+fn a_read_only_vault_reads_refuses_writes_and_leaves_no_side_files() {
+    use crate::error::StorageFault;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    let a = v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    let h = v.add(hotp(3), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let before = file_bytes(&path);
+    let mode = |m| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+    mode(0o400);
+    let mut v = Vault::open(&path).unwrap();
+    assert!(v.is_read_only());
+    v.unlock_with_passphrase(PASS).unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 2);
+    assert_eq!(v.codes_at(59).unwrap().len(), 1, "the TOTP account's code");
+    let logged = v.activity(100).unwrap().len();
+    assert!(v.export_uri(a.id, "uri").unwrap().starts_with("otpauth://totp/"));
+    assert_eq!(v.activity(100).unwrap().len(), logged, "a read-only vault logs nothing");
+    let read_only = |r: Result<(), VaultError>, what: &str| match r {
+        Err(VaultError::Storage { fault: StorageFault::ReadOnly, .. }) => {}
+        other => panic!("{what}: {other:?}"),
+    };
+    read_only(
+        v.add(totp(b"another secret!!", "B", "b"), "", DuplicatePolicy::Reject).map(drop),
+        "add",
+    );
+    read_only(v.next_hotp(h.id).map(drop), "HOTP");
+    let edit = AccountEdit { name: Some("x".into()), ..Default::default() };
+    read_only(v.update(a.id, edit).map(drop), "rename");
+    read_only(v.delete(a.id), "delete");
+    read_only(v.change_passphrase("new passphrase", KdfParams::FLOOR), "passphrase");
+    read_only(v.add_platform_slot(&SoftwareProtector::generate().unwrap()), "platform key");
+    let event = ActivityEvent::Exported { account_ids: vec![], format: "x".into() };
+    read_only(v.log(&event), "log");
+    let e = v.delete(a.id).unwrap_err();
+    assert!(e.to_string().starts_with("the vault is read-only"), "{e}");
+    drop(v);
+    let names: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 1, "only the vault: {names:?}");
+    assert_eq!(file_bytes(&path), before, "nothing changed");
+    mode(0o600);
+    let mut v = reopen(&path);
+    assert!(!v.is_read_only());
+    v.add(totp(b"another secret!!", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    assert_eq!(v.next_hotp(h.id).unwrap().value, "969429", "counter 3, never stepped");
+}
+
+/// A read-only vault whose last commits are still in its `-wal` (a crash before the
+/// checkpoint, then the file made read-only) is read with them; the read-only `-shm` and
+/// `-wal` this leaves (as every read of a read-only vault did before) are given their write
+/// permission back when the vault is next opened writable, and writes work.
+#[cfg(unix)]
+#[test]
+fn a_read_only_vault_with_commits_in_its_wal_reads_them_and_its_side_files_are_repaired() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let (mut v, path) = new_vault(&dir);
     v.add(totp(RFC_SECRET, "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    // A copy of the file and its WAL while the vault is open: what a crash leaves.
+    let crashed = dir.path().join("crashed.nyckel");
+    std::fs::copy(&path, &crashed).unwrap();
+    std::fs::copy(format!("{}-wal", path.display()), format!("{}-wal", crashed.display())).unwrap();
     drop(v);
-    let mode = |m| std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
-    mode(0o400);
-    assert!(matches!(Vault::open(&path), Err(VaultError::Storage { .. })));
-    let names: Vec<_> =
-        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names.len(), 1, "only the vault: {names:?}");
-    mode(0o600);
-    let mut v = reopen(&path);
+    let side = |s: &str| PathBuf::from(format!("{}{s}", crashed.display()));
+    let set =
+        |p: &Path, m| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    set(&crashed, 0o400);
+    set(&side("-wal"), 0o400);
+    assert!(std::fs::metadata(side("-wal")).unwrap().len() > 0);
+    let mut v = Vault::open(&crashed).unwrap();
+    assert!(v.is_read_only());
+    v.unlock_with_passphrase(PASS).unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 1, "the commit still in the WAL is read");
+    drop(v);
+    // What reading it left, as an earlier version left it for any read-only vault.
+    for s in ["-wal", "-shm"] {
+        if side(s).exists() {
+            set(&side(s), 0o400);
+        } else {
+            std::fs::write(side(s), b"").unwrap();
+            set(&side(s), 0o400);
+        }
+    }
+    set(&crashed, 0o600);
+    let mut v = reopen(&crashed);
+    assert!(!v.is_read_only());
+    for s in ["-wal", "-shm"] {
+        let mode = std::fs::metadata(side(s)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o600, 0o600, "{s} is writable by its owner again");
+    }
     v.add(totp(b"another secret!!", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
-    assert_eq!(v.accounts().unwrap().len(), 2);
+    drop(v);
+    assert_eq!(reopen(&crashed).accounts().unwrap().len(), 2);
 }
