@@ -21,7 +21,7 @@ use crate::model::DeviceInfo;
 use crate::otp::{self, CodeMethod};
 use crate::signin;
 use crate::state::{status_of, AppState};
-use crate::step_up;
+use crate::step_up::{self, Adding};
 use crate::web::{error_in, qr_svg_in, session_token};
 
 /// Routes of the account page's actions.
@@ -98,10 +98,11 @@ async fn account(State(st): State<AppState>, lang: Lang, headers: HeaderMap) -> 
             let Some((_, name)) = signin::session_user(c, &token, s.cfg.clock.now())? else {
                 return Ok(None);
             };
-            // A code to add a phone only for a first method; otherwise after a step-up.
-            let enrollment = match step_up::has_method(c, &name)? {
-                false => Some(admin::issue_enrollment_with(c, &s.cfg, &name, false)?),
-                true => None,
+            // A code to add a phone only for the first method, in the session of the
+            // enrollment bootstrap; otherwise after a step-up.
+            let enrollment = match step_up::adding(c, &name, &token)? {
+                Adding::First => Some(admin::issue_enrollment_with(c, &s.cfg, &name, false)?),
+                Adding::AfterStepUp | Adding::NotThisSession => None,
             };
             let devices = admin::list_devices(c, &name)?;
             let code = otp::method(c, &name)?;

@@ -2,12 +2,21 @@
 //! session, before the page revokes a lost phone, removes a method or adds one. A stolen
 //! session alone must neither lock the owner out, strip their methods nor bring its own.
 //!
-//! The two step-ups: an approval, with number matching, from another of the user's phones (a
-//! push request started here, which never reaches the phone a lost-phone step-up is about, and
-//! counts only if the approving device was there before the session began); or the password
-//! and a one-time code, each within its own guessing limits. Only methods the user had before
-//! the browser session began count: the session cannot vouch for what it added itself (a
-//! user without any method adds their first one on the session alone).
+//! The two step-ups: an approval, with number matching, from one of the user's phones (a push
+//! request started here, which never reaches the phone a lost-phone step-up is about), or the
+//! password and a one-time code, each within its own guessing limits.
+//!
+//! Which methods may vouch ([`Vouching`]): those the user had before the browser session
+//! began. A method added during the session does not, even though adding it took a step-up:
+//! whoever got the user to approve adding their phone once must not turn round and use it,
+//! in the same session, to remove the user's methods or add more. Nothing is lost by it: in
+//! such a session a method from before it is always there (removing or losing any method ends
+//! every session of the user), and the next sign-in makes the new one count. The one
+//! exception is the **enrollment bootstrap**: a session that began while the user had no
+//! method at all — only a password sign-in of a user who never had a device gets one
+//! (`web.rs`) — adds the first method on the session alone, and every method added since counts
+//! in it (there is nothing of the user's to protect, and otherwise their first phone could not
+//! confirm a second method without a new sign-in).
 
 use nyckel_core::protocol::wire::b64;
 
@@ -71,15 +80,42 @@ impl Purpose {
     }
 }
 
+/// Which of a user's methods may vouch for a change in one browser session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Vouching {
+    /// When the session began.
+    pub started: i64,
+    /// The session began while the user had no method (the enrollment bootstrap).
+    pub bootstrap: bool,
+}
+
+impl Vouching {
+    /// For a session that began at `started`, given the user's phones and when their one-time
+    /// code was confirmed (pure). A phone added or a code confirmed in the session's first
+    /// second counts as there at its start (no bootstrap).
+    pub(crate) fn judge(started: i64, devices: &[DeviceInfo], code_confirmed: Option<i64>) -> Self {
+        let phone = devices
+            .iter()
+            .any(|d| d.created_at <= started && d.revoked_at.is_none_or(|r| r > started));
+        let code = code_confirmed.is_some_and(|t| t <= started);
+        Vouching { started, bootstrap: !phone && !code }
+    }
+
+    /// Whether a method added (a code: confirmed) at `at` may vouch in the session.
+    pub(crate) fn counts(&self, at: i64) -> bool {
+        at < self.started || self.bootstrap
+    }
+}
+
 /// The step-ups a user has in a browser session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct StepUps {
-    /// Active phones added before the session, other than an excluded one (each can approve).
+    /// Active phones that may vouch ([`Vouching`]), other than an excluded one.
     pub other_phones: usize,
-    /// A password and a one-time code confirmed before the session: the second way.
+    /// A password and a confirmed one-time code that may vouch: the second way.
     pub password_and_code: bool,
-    /// When the session began.
-    pub session_started: i64,
+    /// Which methods may vouch in the session.
+    pub vouching: Vouching,
 }
 
 impl StepUps {
@@ -99,8 +135,8 @@ pub(crate) enum Checked {
     /// The excluded phone itself approved (it never should have seen the request): refused,
     /// and the request is dead.
     ApprovedByExcluded,
-    /// A phone added after this browser session began approved: refused, the request is dead
-    /// (the session alone could have added it).
+    /// A phone that may not vouch in this session (added during it, outside the bootstrap)
+    /// approved: refused, the request is dead.
     ApprovedByNewPhone,
     /// The request is over without an approval (denied, wrong number, expired, superseded).
     NotApproved,
@@ -125,18 +161,17 @@ pub(crate) fn step_ups(
 ) -> Result<StepUps, Error> {
     let started = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
     let devices = store.devices_of(name)?;
+    let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
+    let confirmed = user.otp_confirmed_at.filter(|_| user.otp_secret.is_some());
+    let vouching = Vouching::judge(started, &devices, confirmed);
     let other_phones = devices
         .iter()
         .filter(active)
-        .filter(|d| excluded.is_none_or(|x| d.device_id != x.as_str()) && d.created_at < started)
+        .filter(|d| excluded.is_none_or(|x| d.device_id != x.as_str()))
+        .filter(|d| vouching.counts(d.created_at))
         .count();
-    let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
-    let code = user.otp_secret.is_some() && user.otp_confirmed_at.is_some_and(|t| t < started);
-    Ok(StepUps {
-        other_phones,
-        password_and_code: code && user.password_hash.is_some(),
-        session_started: started,
-    })
+    let code = confirmed.is_some_and(|t| vouching.counts(t));
+    Ok(StepUps { other_phones, password_and_code: code && user.password_hash.is_some(), vouching })
 }
 
 /// Starts the approval step-up for `purpose`: a push request for `name` that another phone
@@ -158,8 +193,8 @@ pub(crate) fn start_approval(
 }
 
 /// Checks the approval step-up: request `id` (with the page's status token) must have been
-/// approved, in time, by a live credential of `user` on a device that is not excluded and was
-/// added before the browser session `session` began. The request is used up either way once
+/// approved, in time, by a live credential of `user` on a device that is not excluded and may
+/// vouch in the browser session `session` ([`Vouching`]). The request is used up either way once
 /// it was approved. A refusal is recorded (`step_up_refused`).
 #[allow(clippy::too_many_arguments)] // each is one fact of the step-up
 pub(crate) fn check_approval(
@@ -173,10 +208,11 @@ pub(crate) fn check_approval(
 ) -> Result<Checked, Error> {
     signin::check_token(store, id, token)?;
     let excluded = purpose.excluded();
-    let started = step_ups(store, name, session, excluded)?.session_started;
+    let vouching = step_ups(store, name, session, excluded)?.vouching;
     let devices = store.devices_of(name)?;
-    let added_before =
-        |d: &DeviceId| devices.iter().any(|i| i.device_id == d.as_str() && i.created_at < started);
+    let added_before = |d: &DeviceId| {
+        devices.iter().any(|i| i.device_id == d.as_str() && vouching.counts(i.created_at))
+    };
     // The completion opens a session nobody holds (its token is dropped here).
     let unheld = b64(&random_bytes(32));
     let new_session = NewSession { token_hash: token_hash(&unheld), ttl: 1 };
@@ -291,4 +327,73 @@ pub(crate) fn has_method(store: &dyn Store, name: &str) -> Result<bool, Error> {
     let phone = store.devices_of(name)?.iter().any(|d| d.revoked_at.is_none());
     let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
     Ok(phone || (user.otp_secret.is_some() && user.otp_confirmed_at.is_some()))
+}
+
+/// How a method may be added in a browser session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Adding {
+    /// The user has a method: only after a step-up.
+    AfterStepUp,
+    /// The enrollment bootstrap: no method, in a session that began without one (a password
+    /// sign-in of a user who never had a device): the session alone adds the first.
+    First,
+    /// No method left, but the session began with one (they went while it lasted): the
+    /// session cannot add the first; sign in again (the administrator, for a user who had a
+    /// device).
+    NotThisSession,
+}
+
+/// How `name` may add a method in browser session `session` (token).
+pub(crate) fn adding(store: &dyn Store, name: &str, session: &str) -> Result<Adding, Error> {
+    if has_method(store, name)? {
+        return Ok(Adding::AfterStepUp);
+    }
+    Ok(match step_ups(store, name, session, None)?.vouching.bootstrap {
+        true => Adding::First,
+        false => Adding::NotThisSession,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone(created_at: i64, revoked_at: Option<i64>) -> DeviceInfo {
+        DeviceInfo {
+            device_id: format!("d{created_at}"),
+            name: "Telefon".into(),
+            created_at,
+            revoked_at,
+            phone_signin: false,
+            has_push_token: true,
+            last_used_at: None,
+        }
+    }
+
+    #[test]
+    fn only_methods_from_before_the_session_vouch_outside_the_bootstrap() {
+        // A phone from before the session: it vouches, one added during the session does not.
+        let v = Vouching::judge(100, &[phone(50, None), phone(150, None)], None);
+        assert!(!v.bootstrap);
+        assert!(v.counts(50) && !v.counts(100) && !v.counts(150));
+        // A code confirmed before the session makes it no bootstrap either.
+        let v = Vouching::judge(100, &[phone(150, None)], Some(99));
+        assert!(!v.bootstrap && v.counts(99) && !v.counts(150));
+        // A phone that was active when the session began, revoked since, still made it one
+        // with a method (revocation ends sessions anyway).
+        let v = Vouching::judge(100, &[phone(50, Some(120)), phone(110, None)], None);
+        assert!(!v.bootstrap && !v.counts(110));
+        // Added in the session's first second: treated as there at its start.
+        assert!(!Vouching::judge(100, &[phone(100, None)], None).bootstrap);
+        assert!(!Vouching::judge(100, &[], Some(100)).bootstrap);
+    }
+
+    #[test]
+    fn in_the_bootstrap_session_every_method_added_since_vouches() {
+        // No method when it began (a phone revoked before then does not count).
+        let v = Vouching::judge(100, &[phone(10, Some(20)), phone(150, None)], Some(160));
+        assert!(v.bootstrap);
+        assert!(v.counts(150) && v.counts(160));
+        assert!(Vouching::judge(100, &[], None).bootstrap);
+    }
 }

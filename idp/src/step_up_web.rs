@@ -25,7 +25,7 @@ use crate::otp::{self, AddedCode};
 use crate::removal::{self, Removed, Target};
 use crate::signin::{self, SigninFrom};
 use crate::state::{client_ip, status_of, AppState};
-use crate::step_up::{self, Checked, Purpose, StepUps};
+use crate::step_up::{self, Adding, Checked, Purpose, StepUps};
 use crate::storage::Store;
 use crate::web::{error_in, location_of, own_session_post, start_error, without_session, MAX_ID};
 
@@ -293,8 +293,13 @@ enum Choice {
 
 /// What an add action gives without a step-up: the user has no method yet.
 enum Direct {
-    Phone { uri: String, active: usize },
+    Phone {
+        uri: String,
+        active: usize,
+    },
     Code(AddedCode),
+    /// No method, but the session began with one: it cannot add the first.
+    SignInAgain,
 }
 
 /// `POST …` (the flow's base path): what happens, and the step-ups the user has; adding a
@@ -325,12 +330,15 @@ async fn choose(
                     let target = removal::target(c, &name, &p)?;
                     (Choice::Remove(target), step_up::step_ups(c, &name, &token, None)?)
                 }
-                Purpose::AddPhone | Purpose::AddCode if !step_up::has_method(c, &name)? => {
-                    return added(c, s, (&user, &name), &p, &ip).map(|d| Some(Err(d)));
-                }
-                Purpose::AddPhone | Purpose::AddCode => {
-                    (Choice::Add, step_up::step_ups(c, &name, &token, None)?)
-                }
+                Purpose::AddPhone | Purpose::AddCode => match step_up::adding(c, &name, &token)? {
+                    Adding::First => {
+                        return added(c, s, (&user, &name), &p, &ip).map(|d| Some(Err(d)));
+                    }
+                    Adding::NotThisSession => return Ok(Some(Err(Direct::SignInAgain))),
+                    Adding::AfterStepUp => {
+                        (Choice::Add, step_up::step_ups(c, &name, &token, None)?)
+                    }
+                },
             };
             Ok(Some(Ok((name, choice))))
         })
@@ -389,6 +397,10 @@ fn direct_page(st: &AppState, lang: Lang, direct: Direct) -> Response {
         Direct::Code(AddedCode::Confirm(uri)) => add_code_page(st, lang, &uri),
         Direct::Code(AddedCode::AlreadyActive) => {
             let msg = lang.t(M::AddCodeActive);
+            error_in(st, lang, StatusCode::CONFLICT, msg, "/account")
+        }
+        Direct::SignInAgain => {
+            let msg = lang.t(M::AddSignInAgain);
             error_in(st, lang, StatusCode::CONFLICT, msg, "/account")
         }
     }

@@ -396,34 +396,87 @@ fn cross_site_and_signed_out_posts_to_the_add_actions_change_nothing() {
 }
 
 #[test]
-fn a_user_without_a_method_adds_the_first_on_the_session_alone() {
+fn a_user_without_a_method_adds_the_first_on_the_session_alone_and_it_vouches_in_that_session() {
     let idp = Idp::start();
     idp.provider.add_user("cecilia", Some(PASSWORD), false).unwrap();
     let mut browser = Browser::default();
     let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
     let signed_in = browser.post(&idp.url("/signin"), &form(&fields));
     assert_eq!(location(&signed_in), "/account");
+    idp.advance(1);
     // The first phone's code is on the account page itself; the first code comes at once.
     let account = text(&browser.get(&idp.url("/account")));
     assert!(attr(&account, "id=\"open-in-app\" href").unwrap().starts_with("nyckel-enroll://"));
     assert!(!account.contains("add-phone-button"), "{account}");
-    let page = browser.post(&idp.url("/account/add"), &form(&[("method", "code")]));
-    assert_eq!(page.status, 200, "{}", text(&page));
-    assert!(attr(&text(&page), "id=\"otp-open\" href").unwrap().starts_with("otpauth://"));
     let page = browser.post(&idp.url("/account/add"), &form(&[("method", "phone")]));
     let link = attr(&text(&page), "id=\"open-in-app\" href").expect("the first phone's code");
-    // Once that phone is enrolled the user has a method: the next one needs a step-up, and a
-    // phone added in this same session cannot give it (sign in again with it first).
     let keys = p::SoftwareKeyStore::new();
     let uri = EnrollUri::parse(&link).unwrap();
     let (req, st) = p::enroll::begin(&uri, "Första", None, &keys, &SystemRandom, now()).unwrap();
-    st.finish(&send(&req), now()).unwrap();
-    let next = browser.post(&idp.url("/account/add"), &form(&[("method", "code")]));
-    assert_eq!(next.status, 409, "{}", text(&next));
-    assert!(text(&next).contains("id=\"add-no-method\""), "{}", text(&next));
-    assert!(!text(&next).contains("otpauth"), "{}", text(&next));
+    let mut first = Phone { enrollment: st.finish(&send(&req), now()).unwrap(), keys };
+    // Once that phone is enrolled the user has a method: the next one needs a step-up, and in
+    // this session of the enrollment bootstrap the first phone gives it, no new sign-in.
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("add-phone-button") && !account.contains("nyckel-enroll"));
+    let choice = browser.post(&idp.url("/account/add"), &form(&[("method", "code")]));
+    assert_eq!(choice.status, 200, "{}", text(&choice));
+    assert!(!text(&choice).contains("otpauth"), "{}", text(&choice));
     let approve = browser.post(&idp.url("/account/add/approve"), &form(&[("method", "code")]));
-    assert_eq!(approve.status, 409, "{}", text(&approve));
+    let body = text(&approve);
+    let (request, token) = (hidden(&body, "request").unwrap(), hidden(&body, "t").unwrap());
+    first.decide(
+        &request,
+        Decision::Approve { number: hidden(&body, "n").unwrap().parse().unwrap() },
+    );
+    let page = confirm_add(&idp, &mut browser, "code", &request, &token);
+    assert_eq!(page.status, 200, "{}", text(&page));
+    assert!(attr(&text(&page), "id=\"otp-open\" href").unwrap().starts_with("otpauth://"));
+    let events = event_kinds(&idp, "cecilia");
+    assert!(events.iter().any(
+        |(k, d, _)| k == "step_up_passed" && d == "add one-time code: another phone's approval"
+    ));
+}
+
+#[test]
+fn a_phone_added_after_a_step_up_cannot_vouch_in_the_same_session() {
+    // anna's phone approves adding a second one (say, the attacker's, who has her session and
+    // got her to approve once): in that session the new phone neither removes her phone nor
+    // adds another method; only her own phone from before the session does.
+    let mut idp = Idp::start();
+    let mut browser = signed_in_later(&mut idp);
+    let page = text(&stepped_up(&mut idp, &mut browser, "phone"));
+    let link = attr(&page, "id=\"open-in-app\" href").unwrap();
+    let keys = p::SoftwareKeyStore::new();
+    let uri = EnrollUri::parse(&link).unwrap();
+    let (req, st) = p::enroll::begin(&uri, "Ny", None, &keys, &SystemRandom, now()).unwrap();
+    let mut new = Phone { enrollment: st.finish(&send(&req), now()).unwrap(), keys };
+    let anna = idp.phone.enrollment.device_id.clone();
+    let base = idp.issuer();
+
+    // Removing anna's phone, approved by the new one: refused, nothing removed.
+    let choice = remove_choice(&idp, &mut browser, &[("device", &anna)]);
+    let refused = remove_approved(&base, &mut browser, &choice, &mut new);
+    assert_eq!(refused.status, 403, "{}", text(&refused));
+    assert!(text(&refused).contains("id=\"remove-by-new-phone\""), "{}", text(&refused));
+    assert_eq!(active_devices(&idp, "anna").len(), 2);
+    // Adding a code, approved by the new one: refused, no secret shown.
+    let (request, token, number) = start_add(&idp, &mut browser, "code");
+    new.decide(&request, Decision::Approve { number });
+    let refused = confirm_add(&idp, &mut browser, "code", &request, &token);
+    assert_eq!(refused.status, 403, "{}", text(&refused));
+    assert!(!text(&refused).contains("otpauth"));
+    // Reporting anna's phone lost: the new phone is not offered as the other method.
+    let lost = browser.post(&idp.url("/account/devices/lost"), &form(&[("device", &anna)]));
+    assert_eq!(lost.status, 409, "{}", text(&lost));
+    assert!(!text(&lost).contains("id=\"lost-approve\""), "{}", text(&lost));
+    let events = event_kinds(&idp, "anna");
+    assert!(events.iter().any(|(k, d, _)| k == "step_up_refused"
+        && d == &format!("remove {anna}: approved by a phone added during this session")));
+    assert!(!events.iter().any(|(k, _, _)| k == "device_removed" || k == "otp_added"));
+
+    // anna's own phone still vouches (a new sign-in makes the new one count too).
+    let choice = remove_choice(&idp, &mut browser, &[("device", &new.enrollment.device_id)]);
+    assert!(text(&choice).contains("id=\"remove-approve\""));
 }
 
 /// The choice page's password-and-code form for removing the code, posted with `code`.

@@ -112,6 +112,7 @@ pub enum AccountMsg {
     RemoveByNewPhone,
     RemoveWrongPassword,
     RemoveMethodFailed,
+    AddSignInAgain,
 }
 
 impl Catalog for AccountMsg {
@@ -227,6 +228,7 @@ impl AccountMsg {
             RemoveByNewPhone => "Godkännandet kom från en telefon som lades till efter att du loggade in. Ingenting har tagits bort. Godkänn med en telefon du hade redan innan, eller använd lösenord och engångskod.",
             RemoveWrongPassword => "Fel lösenord. Ingenting har tagits bort.",
             RemoveMethodFailed => "Metoden kunde inte tas bort.",
+            AddSignInAgain => "Kontot har ingen inloggningsmetod kvar, men din inloggning gjordes med en. Den räcker därför inte för att lägga till en ny: logga in igen. Går det inte, kontakta administratören som ger dig en ny registreringskod.",
         }
     }
 
@@ -333,6 +335,7 @@ impl AccountMsg {
             RemoveByNewPhone => "The approval came from a phone that was added after you signed in. Nothing has been removed. Approve with a phone you had before, or use your password and a one-time code.",
             RemoveWrongPassword => "Wrong password. Nothing has been removed.",
             RemoveMethodFailed => "The method could not be removed.",
+            AddSignInAgain => "The account has no sign-in method left, but you signed in with one. So this sign-in is not enough to add a new one: sign in again. If you cannot, contact your administrator for a new enrollment code.",
         }
     }
 }
