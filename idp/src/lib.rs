@@ -72,7 +72,8 @@ mod qr;
 
 pub use admin::{Enrollment, MAX_PASSWORD};
 pub use attestation::{
-    AndroidApp, AndroidKeyPolicy, AttestationError, KeyAttestationPolicy, RevocationFile,
+    AndroidApp, AndroidKeyPolicy, AppAttestPolicy, AttestationError, KeyAttestationPolicy,
+    RevocationFile,
 };
 pub use config::{Config, GuessingLimits, OpenRequestLimits, PushBudgetLimits, ServerLimits};
 pub use eam::service::EamSpec;

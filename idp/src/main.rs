@@ -87,10 +87,11 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: String,
-    /// Require an Android Key Attestation of every new phone sign-in key, with a chain up to
-    /// this root certificate (PEM or DER; Google's hardware attestation roots in production).
-    /// Repeat for several roots. Phones that cannot attest (iOS, the CLI) cannot enable phone
-    /// sign-in then.
+    /// Require an attestation of every new phone sign-in key, accepting Android Key
+    /// Attestation with a chain up to this root certificate (PEM or DER; Google's hardware
+    /// attestation roots in production). Repeat for several roots. Phones that cannot attest
+    /// (the CLI; iPhones unless --app-attest-app-id is given too) cannot enable phone sign-in
+    /// then.
     #[arg(long = "require-key-attestation", value_name = "ROOT.pem")]
     attestation_roots: Vec<PathBuf>,
     /// With --require-key-attestation: Google's attestation status list (the JSON file
@@ -117,6 +118,19 @@ struct ServeArgs {
     #[arg(long = "android-min-patch-level", value_name = "YYYYMM", requires = "attestation_roots",
           value_parser = clap::value_parser!(u32).range(200_001..=999_912))]
     android_min_patch_level: Option<u32>,
+    /// Require an attestation of every new phone sign-in key, accepting Apple App Attest from
+    /// this app (its App ID, TEAMID.bundleId). Repeat for several apps. Verified up to Apple's
+    /// App Attestation root (built in) unless --app-attest-root is given.
+    #[arg(long = "app-attest-app-id", value_name = "TEAMID.BUNDLE")]
+    app_attest_ids: Vec<String>,
+    /// With --app-attest-app-id: trust this root instead of Apple's built-in App Attestation
+    /// root (PEM or DER; repeat for several).
+    #[arg(long = "app-attest-root", value_name = "ROOT.pem", requires = "app_attest_ids")]
+    app_attest_roots: Vec<PathBuf>,
+    /// With --app-attest-app-id: also accept development builds' attestations (App Attest's
+    /// development environment). Never in production: any sideloaded build has one.
+    #[arg(long = "app-attest-development", requires = "app_attest_ids")]
+    app_attest_development: bool,
     /// How long a sign-in request waits for the phone, in seconds (default 120, the most: the
     /// apps give a signature two minutes). A shorter lifetime is a stricter policy; 5 s is
     /// the least a person can answer in.
@@ -848,6 +862,23 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
             apps: a.android_apps.clone(),
             min_os_patch_level: a.android_min_patch_level,
         });
+    }
+    if !a.app_attest_ids.is_empty() {
+        let mut apple = nyckel_idp::AppAttestPolicy::apple(a.app_attest_ids.clone());
+        apple.development = a.app_attest_development;
+        if !a.app_attest_roots.is_empty() {
+            apple.roots.clear();
+            for path in &a.app_attest_roots {
+                match read_roots(path) {
+                    Ok(certs) => apple.roots.extend(certs),
+                    Err(e) => {
+                        eprintln!("nyckel-idp: --app-attest-root {e}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
+        }
+        cfg.key_attestation.apple = Some(apple);
     }
     let rt =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -377,3 +377,31 @@ fn serve_refuses_android_attestation_settings_it_cannot_use() {
     }
     assert!(!db.exists(), "nothing was created");
 }
+
+#[test]
+fn serve_refuses_app_attest_settings_it_cannot_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let missing = dir.path().join("missing.pem").display().to_string();
+    let cases: [(&[&str], &str); 2] = [
+        // A root or the development environment without an app to accept.
+        (&["--app-attest-development"], "--app-attest-app-id"),
+        (
+            &["--app-attest-app-id", "ABCDE12345.app.nyckel", "--app-attest-root", &missing],
+            "missing.pem",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+            .arg("--db")
+            .arg(&db)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert!(!db.exists(), "nothing was created");
+}

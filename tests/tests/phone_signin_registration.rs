@@ -11,8 +11,8 @@ use nyckel_core::protocol::{
     RespondOutcome, SoftwareKeyStore,
 };
 use nyckel_core::random::SystemRandom;
-use nyckel_idp::testing::test_chain::{Description, TestAuthority};
-use nyckel_idp::KeyAttestationPolicy;
+use nyckel_idp::testing::test_chain::{AppAttest, Description, TestAuthority};
+use nyckel_idp::{AppAttestPolicy, KeyAttestationPolicy};
 use protocol_support::*;
 
 fn refused(code: ProviderCode) -> Result<(), ProviderCode> {
@@ -231,6 +231,76 @@ fn a_provider_with_android_settings_refuses_an_unlocked_old_or_foreign_phone_and
         enable_with(&mut phone, &keys, &challenge),
         refused(ProviderCode::AttestationRefused)
     );
+}
+
+/// An iPhone's key store: the Secure Enclave key, then App Attest of the hash naming the
+/// challenge and the key (`app_id` as the attested app), from a test authority.
+struct Iphone<'a> {
+    inner: &'a SoftwareKeyStore,
+    authority: &'a TestAuthority,
+    app_id: &'static str,
+}
+
+impl DeviceKeyStore for Iphone<'_> {
+    fn create_key(&self, alias: String, uv: bool) -> Result<Vec<u8>, KeyStoreError> {
+        self.inner.create_key(alias, uv)
+    }
+    fn public_key(&self, alias: String) -> Result<Vec<u8>, KeyStoreError> {
+        self.inner.public_key(alias)
+    }
+    fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, KeyStoreError> {
+        self.inner.sign(alias, message)
+    }
+    fn delete_key(&self, alias: String) -> Result<(), KeyStoreError> {
+        self.inner.delete_key(alias)
+    }
+    fn create_attested_key(
+        &self,
+        alias: String,
+        challenge: Vec<u8>,
+    ) -> Result<Option<AttestedKey>, KeyStoreError> {
+        let public_key = self.create_key(alias, true)?;
+        let hash = wire::app_attest_client_data_hash(&challenge, &public_key);
+        let object = self.authority.app_attest(&AppAttest::new(self.app_id, &hash));
+        let format = wire::ATTESTATION_APPLE_APP_ATTEST.into();
+        Ok(Some(AttestedKey { public_key, format, chain: vec![object] }))
+    }
+}
+
+#[test]
+fn a_provider_accepting_app_attest_registers_the_attested_apps_key() {
+    let apple = TestAuthority::new();
+    let env = Env::with(|c| {
+        c.key_attestation.apple = Some(AppAttestPolicy {
+            roots: vec![apple.root()],
+            app_ids: vec!["ABCDE12345.app.nyckel".into()],
+            development: false,
+        })
+    });
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    with_pin(&phone);
+    let store = phone.keys.clone();
+    // Another app's attestation, an Android chain, and none: refused.
+    let other_app = Iphone { inner: &store, authority: &apple, app_id: "ABCDE12345.com.evil" };
+    let android = TestAuthority::new();
+    for keys in [
+        &other_app as &dyn DeviceKeyStore,
+        &platform(&store, Some(&android)),
+        &platform(&store, None),
+    ] {
+        let challenge = phone.phone_signin_challenge().unwrap();
+        assert_eq!(
+            enable_with(&mut phone, keys, &challenge),
+            refused(ProviderCode::AttestationRefused)
+        );
+    }
+    assert!(!phone_signin_on(&env, "anna"));
+    let ours = Iphone { inner: &store, authority: &apple, app_id: "ABCDE12345.app.nyckel" };
+    let challenge = phone.phone_signin_challenge().unwrap();
+    assert_eq!(enable_with(&mut phone, &ours, &challenge), Ok(()));
+    let s = env.start("anna", Kind::Passwordless).unwrap();
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
 }
 
 #[test]

@@ -827,6 +827,18 @@ impl DeviceKeyStore for AttestingKeys<'_> {
 }
 
 #[test]
+fn the_app_attest_client_data_hash_is_the_documented_bytes() {
+    // §4.4: SHA-256("nyckel-app-attest-v1\n" ‖ b64url(challenge) ‖ "\n" ‖ b64url(key)),
+    // computed independently of this crate.
+    let challenge: Vec<u8> = (0..40).collect();
+    let key = [[4u8].as_slice(), &[1; 64]].concat();
+    let hash = wire::app_attest_client_data_hash(&challenge, &key);
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hex, "5e4004a1924a230e333c5a20ef77cd2bc963aa334e64cbb59b4639b93b24a0ca");
+    assert_ne!(wire::app_attest_client_data_hash(&challenge[1..], &key), hash);
+}
+
+#[test]
 fn an_attesting_key_store_attests_the_phone_signin_key_for_the_providers_challenge() {
     let mut s = setup();
     s.keys.set_pin_source(Some(Arc::new(FixedPin::new("1234"))));

@@ -20,7 +20,7 @@ pub use messages::{
     KeyAttestation, NyckelClientData, Payload, PayloadHeader, PendingList, PendingRequest,
     PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState, ProviderInfo, PushTokenRequest,
     RequestKind, RespondOutcome, ServerTime, Signed, SigninResult, TransferCode,
-    ATTESTATION_ANDROID_KEY,
+    ATTESTATION_ANDROID_KEY, ATTESTATION_APPLE_APP_ATTEST,
 };
 pub use text::{is_unsafe_display_char, is_valid_device_name};
 
@@ -30,6 +30,8 @@ pub const PROVIDER_SIG_TAG: &str = "nyckel-provider-v1\n";
 pub const REQUEST_SIG_TAG: &str = "nyckel-request-v1";
 /// First line of a phone sign-in key proof.
 pub const KEY_PROOF_TAG: &str = "nyckel-key-proof-v2";
+/// First line of the App Attest client data of a phone sign-in key.
+pub const APP_ATTEST_TAG: &str = "nyckel-app-attest-v1";
 /// First field of the context hash.
 pub const CONTEXT_TAG: &str = "nyckel-context-v1";
 /// Path prefix of every endpoint.
@@ -121,6 +123,15 @@ pub fn request_signed_string(
 /// provider's single-use `challenge`.
 pub fn key_proof_string(device_id: &str, public_key_b64: &str, challenge: &str) -> String {
     format!("{KEY_PROOF_TAG}\n{device_id}\n{public_key_b64}\n{challenge}")
+}
+
+/// The `clientDataHash` an iOS app gives `DCAppAttestService.attestKey` when it registers the
+/// phone sign-in key `public_key` (SEC1) for the provider's `challenge` (its raw bytes)
+/// (§4.4): SHA-256 of `"nyckel-app-attest-v1\n" ‖ b64url(challenge) ‖ "\n" ‖
+/// b64url(public_key)`. So an App Attest attestation says "the genuine app asked to register
+/// this key for this challenge".
+pub fn app_attest_client_data_hash(challenge: &[u8], public_key: &[u8]) -> [u8; 32] {
+    sha256(format!("{APP_ATTEST_TAG}\n{}\n{}", b64(challenge), b64(public_key)).as_bytes())
 }
 
 /// Everything the app shows about a sign-in request, as bound into the assertion. Built

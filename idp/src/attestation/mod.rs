@@ -1,15 +1,19 @@
 //! Platform attestation of phone sign-in keys (`docs/protocol.md` §4.4, §9): what a provider
-//! that requires it accepts. v1 verifies **Android Key Attestation** (an X.509 chain whose
-//! leaf carries the key description extension) up to roots the administrator configures;
-//! Apple App Attest is described in the protocol but not verified here.
+//! that requires it accepts. Two formats: **Android Key Attestation** (an X.509 chain whose
+//! leaf carries the key description extension) up to roots the administrator configures, and
+//! **Apple App Attest** (a CBOR attestation object) up to Apple's App Attestation root.
 //!
-//! What it proves: the key was generated inside the phone's TEE or StrongBox, for signing
-//! only, usable only after user authentication for each signature, for this provider's
-//! single-use challenge. What it cannot prove: that the phone's TEE itself is not
-//! compromised (a leaked attestation key signs anything), or that the user at the prompt is
-//! the phone's owner.
+//! What Android's proves: the key was generated inside the phone's TEE or StrongBox, for
+//! signing only, usable only after user authentication for each signature, for this
+//! provider's single-use challenge. What Apple's proves: the genuine app on a genuine Apple
+//! device asked to register this key for this challenge (that the key is gated rests on that
+//! app's code). Neither can prove that the phone's secure hardware is not compromised (a
+//! leaked attestation key signs anything), or that the user at the prompt is the owner.
 
 mod android;
+mod apple;
+#[cfg(test)]
+mod apple_tests;
 mod chain;
 mod key_description;
 mod revocation;
@@ -20,7 +24,10 @@ mod tests;
 
 use std::sync::Arc;
 
-use nyckel_core::protocol::wire::{unb64, KeyAttestation, ATTESTATION_ANDROID_KEY};
+use nyckel_core::protocol::wire::{
+    app_attest_client_data_hash, unb64, KeyAttestation, ATTESTATION_ANDROID_KEY,
+    ATTESTATION_APPLE_APP_ATTEST,
+};
 
 pub use revocation::{RevocationFile, RevokedSerials};
 
@@ -31,17 +38,57 @@ pub use revocation::{RevocationFile, RevokedSerials};
 pub struct KeyAttestationPolicy {
     /// Android Key Attestation, accepted under these rules; `None`: not accepted.
     pub android: Option<AndroidKeyPolicy>,
+    /// Apple App Attest, accepted under these rules; `None`: not accepted.
+    pub apple: Option<AppAttestPolicy>,
 }
 
 impl KeyAttestationPolicy {
     /// Requires an Android Key Attestation up to one of `roots`, with no further setting.
     pub fn android(roots: Vec<Vec<u8>>) -> KeyAttestationPolicy {
-        KeyAttestationPolicy { android: Some(AndroidKeyPolicy::new(roots)) }
+        KeyAttestationPolicy { android: Some(AndroidKeyPolicy::new(roots)), apple: None }
     }
 
     /// Whether every phone sign-in key needs an attestation.
     pub fn required(&self) -> bool {
-        self.android.is_some()
+        self.android.is_some() || self.apple.is_some()
+    }
+}
+
+/// What an Apple App Attest attestation must show.
+#[derive(Clone)]
+pub struct AppAttestPolicy {
+    /// Trusted roots, DER: Apple's App Attestation root ([`AppAttestPolicy::apple`]) unless
+    /// the administrator gives others.
+    pub roots: Vec<Vec<u8>>,
+    /// The apps whose attestations count, as `TEAMID.bundleId` (the App ID).
+    pub app_ids: Vec<String>,
+    /// Also accept the development environment (`aaguid` `appattestdevelop`: builds signed
+    /// for development); never in production.
+    pub development: bool,
+}
+
+/// Apple's "Apple App Attestation Root CA" (SHA-256 of the DER
+/// `1cb9823b…6242c932`; see the file's header and docs/protocol.md §4.4).
+const APPLE_ROOT_PEM: &[u8] = include_bytes!("apple_app_attestation_root_ca.pem");
+
+impl AppAttestPolicy {
+    /// Apple's App Attestation root, production attestations of `app_ids` only.
+    pub fn apple(app_ids: Vec<String>) -> AppAttestPolicy {
+        use rustls_pki_types::pem::PemObject;
+        let root = rustls_pki_types::CertificateDer::from_pem_slice(APPLE_ROOT_PEM)
+            .map(|c| c.to_vec())
+            .unwrap_or_default(); // the committed file; a test pins its bytes
+        AppAttestPolicy { roots: vec![root], app_ids, development: false }
+    }
+}
+
+impl std::fmt::Debug for AppAttestPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppAttestPolicy")
+            .field("roots", &self.roots.len())
+            .field("app_ids", &self.app_ids)
+            .field("development", &self.development)
+            .finish()
     }
 }
 
@@ -179,6 +226,23 @@ pub enum AttestationError {
     /// The hardware's `osPatchLevel` is missing or older than the provider's minimum.
     #[error("the phone's security patch level is too old")]
     PatchLevelTooOld,
+    /// An App Attest object that is not the CBOR Apple defines (`fmt`, `attStmt.x5c`,
+    /// `authData`), or a credential certificate without its nonce extension.
+    #[error("the App Attest attestation is malformed")]
+    MalformedAppAttest,
+    /// The App Attest nonce is not for this challenge and key.
+    #[error("the attestation is for another challenge or key")]
+    NonceMismatch,
+    /// The App Attest counter is not 0 (not a new key's attestation).
+    #[error("the App Attest key is not new")]
+    CounterNotZero,
+    /// The App Attest environment is development and the provider accepts production only
+    /// (or the `aaguid` is neither).
+    #[error("the attestation is from another App Attest environment")]
+    WrongEnvironment,
+    /// The App Attest credential id is not the SHA-256 of the credential certificate's key.
+    #[error("the App Attest key id does not match its certificate")]
+    KeyIdMismatch,
 }
 
 /// Reads a key description extension's DER (fuzzing: the parser behind the signature).
@@ -201,10 +265,29 @@ pub fn check(
         return Ok(());
     }
     let a = attestation.ok_or(AttestationError::Missing)?;
-    let android = match (a.format.as_str(), &policy.android) {
-        (ATTESTATION_ANDROID_KEY, Some(android)) => android,
-        _ => return Err(AttestationError::UnsupportedFormat),
-    };
+    match (a.format.as_str(), &policy.android, &policy.apple) {
+        (ATTESTATION_ANDROID_KEY, Some(android), _) => {
+            check_android(a, android, public_key, challenge, now)
+        }
+        (ATTESTATION_APPLE_APP_ATTEST, _, Some(apple)) => {
+            let [object] = a.chain.as_slice() else {
+                return Err(AttestationError::ChainLength);
+            };
+            let object = unb64(object).ok_or(AttestationError::MalformedAppAttest)?;
+            let hash = app_attest_client_data_hash(challenge, public_key);
+            apple::verify(&object, apple, &hash, now)
+        }
+        _ => Err(AttestationError::UnsupportedFormat),
+    }
+}
+
+fn check_android(
+    a: &KeyAttestation,
+    android: &AndroidKeyPolicy,
+    public_key: &[u8],
+    challenge: &[u8],
+    now: i64,
+) -> Result<(), AttestationError> {
     if a.chain.is_empty() || a.chain.len() > MAX_CHAIN {
         return Err(AttestationError::ChainLength);
     }

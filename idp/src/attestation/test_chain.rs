@@ -267,3 +267,110 @@ impl Default for TestAuthority {
         TestAuthority::new()
     }
 }
+
+/// What a test App Attest attestation object says (the default, [`AppAttest::new`]: a
+/// production attestation of a new key for the app and the client data hash given).
+#[derive(Clone, Debug)]
+pub struct AppAttest {
+    /// The object's `fmt`.
+    pub fmt: String,
+    /// `TEAMID.bundleId` whose SHA-256 is the `rpIdHash`.
+    pub app_id: String,
+    /// What the app passed to `attestKey`.
+    pub client_data_hash: Vec<u8>,
+    /// `signCount`.
+    pub counter: u32,
+    /// `aaguid`.
+    pub aaguid: [u8; 16],
+    /// The nonce extension's value (`None`: the right one, SHA-256(authData ‖ hash)).
+    pub nonce: Option<Vec<u8>>,
+    /// Whether the credential certificate has the nonce extension at all.
+    pub nonce_extension: bool,
+    /// The credential id (`None`: the right one, SHA-256 of the certificate's key).
+    pub credential_id: Option<Vec<u8>>,
+}
+
+impl AppAttest {
+    /// A good attestation for `app_id` and `client_data_hash`.
+    pub fn new(app_id: &str, client_data_hash: &[u8]) -> AppAttest {
+        AppAttest {
+            fmt: "apple-appattest".into(),
+            app_id: app_id.into(),
+            client_data_hash: client_data_hash.to_vec(),
+            counter: 0,
+            aaguid: *b"appattest\0\0\0\0\0\0\0",
+            nonce: None,
+            nonce_extension: true,
+            credential_id: None,
+        }
+    }
+}
+
+/// A CBOR attestation object `{fmt, attStmt: {x5c, receipt}, authData}`.
+pub fn app_attest_object(fmt: &str, x5c: &[Vec<u8>], auth_data: &[u8]) -> Vec<u8> {
+    use ciborium::Value;
+    let text = |s: &str| Value::Text(s.to_owned());
+    let statement = Value::Map(vec![
+        (text("x5c"), Value::Array(x5c.iter().map(|c| Value::Bytes(c.clone())).collect())),
+        (text("receipt"), Value::Bytes(b"a receipt the provider does not read".to_vec())),
+    ]);
+    let object = Value::Map(vec![
+        (text("fmt"), text(fmt)),
+        (text("attStmt"), statement),
+        (text("authData"), Value::Bytes(auth_data.to_vec())),
+    ]);
+    let mut out = Vec::new();
+    ciborium::into_writer(&object, &mut out).expect("CBOR to a vector");
+    out
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    nyckel_core::protocol::wire::sha256(bytes).to_vec()
+}
+
+impl TestAuthority {
+    /// The parts of an App Attest attestation as `a` says: `x5c` (the credential
+    /// certificate, this authority's intermediate) and `authData`.
+    pub fn app_attest_parts(&self, a: &AppAttest) -> (Vec<Vec<u8>>, Vec<u8>) {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("a P-256 key");
+        let point = key.public_key_raw().to_vec();
+        let credential_id = a.credential_id.clone().unwrap_or_else(|| sha256(&point));
+        let mut auth_data = sha256(a.app_id.as_bytes());
+        auth_data.push(0x40); // attested credential data included
+        auth_data.extend(a.counter.to_be_bytes());
+        auth_data.extend(a.aaguid);
+        auth_data.extend((credential_id.len() as u16).to_be_bytes());
+        auth_data.extend(&credential_id);
+        // The credential's COSE key (EC2, P-256): what follows the id, which is not checked.
+        let cose = ciborium::Value::Map(vec![
+            (1.into(), 2.into()),
+            (3.into(), (-7).into()),
+            ((-1).into(), 1.into()),
+            ((-2).into(), ciborium::Value::Bytes(point[1..33].to_vec())),
+            ((-3).into(), ciborium::Value::Bytes(point[33..].to_vec())),
+        ]);
+        ciborium::into_writer(&cose, &mut auth_data).expect("CBOR to a vector");
+        let nonce = a.nonce.clone().unwrap_or_else(|| {
+            sha256(&[auth_data.as_slice(), a.client_data_hash.as_slice()].concat())
+        });
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("no names");
+        p.distinguished_name.push(rcgen::DnType::CommonName, "App Attest credential");
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2090, 1, 1);
+        if a.nonce_extension {
+            // SEQUENCE { [1] EXPLICIT OCTET STRING nonce }
+            let value = tlv(&[0x30], &tlv(&[0xa1], &tlv(&[0x04], &nonce)));
+            p.custom_extensions =
+                vec![CustomExtension::from_oid_content(&[1, 2, 840, 113635, 100, 8, 2], value)];
+        }
+        let issuer = Issuer::from_params(&self.intermediate_params, &self.intermediate_key);
+        let cred_cert = p.signed_by(&key, &issuer).expect("a credential certificate");
+        (vec![cred_cert.der().to_vec(), self.intermediate.clone()], auth_data)
+    }
+
+    /// An App Attest attestation object as `a` says.
+    pub fn app_attest(&self, a: &AppAttest) -> Vec<u8> {
+        let (x5c, auth_data) = self.app_attest_parts(a);
+        app_attest_object(&a.fmt, &x5c, &auth_data)
+    }
+}

@@ -44,7 +44,7 @@ impl Case {
     fn with(&self, settings: impl FnOnce(&mut AndroidKeyPolicy)) -> KeyAttestationPolicy {
         let mut android = AndroidKeyPolicy::new(vec![self.ca.root()]);
         settings(&mut android);
-        KeyAttestationPolicy { android: Some(android) }
+        KeyAttestationPolicy { android: Some(android), apple: None }
     }
 
     fn check_description(&self, d: &Description) -> Result<(), E> {

@@ -407,15 +407,21 @@ pub struct PhoneSigninRequest {
 /// A platform's attestation of a key (§4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyAttestation {
-    /// The format: [`ATTESTATION_ANDROID_KEY`] (the only one v1 defines).
+    /// The format: [`ATTESTATION_ANDROID_KEY`] or [`ATTESTATION_APPLE_APP_ATTEST`].
     pub format: String,
-    /// The certificate chain, leaf (the attested key) first, each b64url DER.
+    /// `android-key`: the certificate chain, leaf (the attested key) first, each b64url DER.
+    /// `apple-appattest`: one item, the b64url CBOR attestation object (which carries its own
+    /// certificates).
     pub chain: Vec<String>,
 }
 
 /// [`KeyAttestation::format`] of Android Key Attestation: an X.509 chain whose leaf carries
 /// the key description extension (OID 1.3.6.1.4.1.11129.2.1.17) with the challenge.
 pub const ATTESTATION_ANDROID_KEY: &str = "android-key";
+
+/// [`KeyAttestation::format`] of Apple App Attest: the attestation object
+/// `DCAppAttestService.attestKey` returns for [`crate::protocol::wire::app_attest_client_data_hash`].
+pub const ATTESTATION_APPLE_APP_ATTEST: &str = "apple-appattest";
 
 /// `nyckel.phone-signin` (§4.4, §4.5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
