@@ -1358,3 +1358,70 @@ fn a_read_only_vault_with_commits_in_its_wal_reads_them_and_its_side_files_are_r
     drop(v);
     assert_eq!(reopen(&crashed).accounts().unwrap().len(), 2);
 }
+
+// ---- A power cut's torn WAL tail ----
+
+/// The vault file and its WAL as a crash left them while `v` was open with two commits
+/// (A, then B) only in the WAL: copied aside as `name`, the WAL cut by `cut` bytes or, with
+/// `garble`, its last `garble` bytes overwritten in place. Returns the copy's path.
+fn crashed_copy(
+    dir: &tempfile::TempDir,
+    path: &Path,
+    name: &str,
+    cut: u64,
+    garble: usize,
+) -> PathBuf {
+    let copy = dir.path().join(name);
+    std::fs::copy(path, &copy).unwrap();
+    let wal = std::fs::read(format!("{}-wal", path.display())).unwrap();
+    let mut torn = wal[..wal.len() - cut as usize].to_vec();
+    let end = torn.len();
+    for b in &mut torn[end - garble..] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(format!("{}-wal", copy.display()), torn).unwrap();
+    copy
+}
+
+/// A power cut can leave the last WAL frame half written (the disk wrote some of its
+/// sectors) or with garbage in it. SQLite's recovery replays frames only up to the last one
+/// whose cumulative checksum holds and that ends a transaction: the torn transaction is gone
+/// as a whole, every commit before it is there, and the vault opens, unlocks and takes
+/// writes (which replace the torn tail). With `synchronous = FULL` a commit is reported only
+/// after the WAL is synced, so a torn transaction is one that was never acknowledged.
+#[test]
+fn a_torn_last_wal_frame_loses_only_the_unfinished_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "Base", "b"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v); // checkpointed: the file holds Base
+    let mut v = reopen(&path);
+    let a = v.add(totp(b"secret of account A", "A", "a"), "", DuplicatePolicy::Reject).unwrap();
+    let wal_after_a = std::fs::metadata(format!("{}-wal", path.display())).unwrap().len();
+    v.add(totp(b"secret of account B", "B", "b"), "", DuplicatePolicy::Reject).unwrap();
+    let wal = std::fs::metadata(format!("{}-wal", path.display())).unwrap().len();
+    let page: u64 = v.conn.pragma_query_value(None, "page_size", |r| r.get(0)).unwrap();
+    let frame = 24 + page;
+    assert_eq!((wal - 32) % frame, 0, "whole frames after the 32-byte header");
+    assert!(wal > wal_after_a, "B's frames follow A's");
+    let names = |p: &Path| -> Vec<String> {
+        reopen(p).accounts().unwrap().iter().map(|a| a.params.issuer.clone()).collect()
+    };
+    for (name, cut, garble) in [
+        ("half-frame.nyckel", frame / 2, 0), // the last frame's second half never written
+        ("header-only.nyckel", page, 0),     // only its 24-byte header written
+        ("garbled.nyckel", 0, (page / 2) as usize), // its last sectors hold garbage
+        ("all-of-b-torn.nyckel", wal - wal_after_a - frame / 2, 0), // B's first frame cut
+    ] {
+        let copy = crashed_copy(&dir, &path, name, cut, garble);
+        assert_eq!(names(&copy), ["Base", "A"], "{name}: every commit before the torn one");
+        let mut w = reopen(&copy);
+        assert_eq!(w.account(a.id).unwrap().params.name, "a");
+        w.add(totp(b"secret of account C", "C", "c"), "", DuplicatePolicy::Reject).unwrap();
+        drop(w);
+        assert_eq!(names(&copy), ["Base", "A", "C"], "{name}: a new commit after recovery");
+    }
+    // The WAL as written, untouched: both commits.
+    let whole = crashed_copy(&dir, &path, "whole.nyckel", 0, 0);
+    assert_eq!(names(&whole), ["Base", "A", "B"]);
+}
