@@ -106,6 +106,7 @@ fn every_call_on_a_closed_vault_is_closed_and_the_file_is_intact() {
         ("disable_platform_key", e(v.disable_platform_key())),
         ("lock", e(v.lock())),
         ("content_fingerprint", e(v.content_fingerprint().map(drop))),
+        ("change_stamp", e(v.change_stamp().map(drop))),
     ]);
     for (name, error) in calls {
         assert_eq!(error, Some(NyckelError::Closed), "{name} after close_vault");

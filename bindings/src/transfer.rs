@@ -352,6 +352,14 @@ impl NyckelVault {
         let digest = self.with_open(|v| v.content_fingerprint())?;
         Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
     }
+
+    /// An opaque stamp of the vault file's state (no row read: one pragma and a counter):
+    /// equal stamps from this `NyckelVault` mean nothing was written in between, by any call
+    /// or process, so `contentFingerprint` need not be asked. It may move without an account
+    /// change (an activity entry), never stay put across one. Works while locked. `Closed`.
+    pub fn change_stamp(&self) -> Result<String, NyckelError> {
+        Ok(self.with_open(|v| v.change_stamp())?.to_string())
+    }
 }
 
 impl NyckelVault {

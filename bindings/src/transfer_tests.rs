@@ -223,6 +223,17 @@ fn automatic_backups_use_the_kept_key_and_the_fingerprint_says_when_one_is_due()
     assert_ne!(one, empty);
     assert_eq!(v.content_fingerprint().unwrap(), one, "nothing changed");
 
+    // The cheap signal before the fingerprint: codes and reads leave it, a write moves it.
+    let stamp = v.change_stamp().unwrap();
+    v.codes().unwrap();
+    v.accounts().unwrap();
+    assert_eq!(v.change_stamp().unwrap(), stamp, "reading writes nothing");
+    v.add_uri(uri(2), false).unwrap();
+    assert_ne!(v.change_stamp().unwrap(), stamp);
+    v.lock().unwrap();
+    assert!(v.change_stamp().is_ok(), "asked while locked too");
+    v.unlock_with_passphrase("vault pw".into()).unwrap();
+
     let key = v.auto_backup_key("K7PQA-MX3DE".into(), Some(kdf_minimum())).unwrap();
     let file = v.auto_backup(key.clone()).unwrap().bytes();
     let restored = new_vault(&dir, "restored");

@@ -23,6 +23,7 @@ pub use enrollments::StoredEnrollment;
 pub use error::VaultError;
 pub use schema::{APPLICATION_ID, LATEST as SCHEMA_VERSION};
 pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};
+pub use snapshot::ChangeStamp;
 pub use store::{UnwrappedKey, Vault};
 
 #[cfg(test)]

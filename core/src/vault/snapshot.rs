@@ -20,6 +20,21 @@ use crate::otpauth::OtpKind;
 /// What identifies the file's state as this connection saw it.
 type Stamp = (i64, u64);
 
+/// The file's state as one open [`Vault`] sees it ([`Vault::change_stamp`]): equal stamps
+/// taken from the same `Vault` mean nothing was written to the file in between, by it or by
+/// any other connection. A cheap "did anything change?" (no row is read) before a costlier
+/// check such as [`Vault::content_fingerprint`]; it may move without a change that matters
+/// (an activity entry, a rolled-back write), never stay put across one. Stamps of different
+/// `Vault` values are not comparable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangeStamp(Stamp);
+
+impl std::fmt::Display for ChangeStamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 .0, self.0 .1)
+    }
+}
+
 /// The cache a [`Vault`] holds; empty while locked.
 #[derive(Default)]
 pub(super) struct SnapshotCache(RefCell<Option<Snapshot>>, #[cfg(test)] std::cell::Cell<u32>);
@@ -56,6 +71,12 @@ impl SnapshotCache {
 }
 
 impl Vault {
+    /// The file's state now (works while locked): see [`ChangeStamp`]. One pragma read and a
+    /// counter, no table read: cheap enough to ask after every call.
+    pub fn change_stamp(&self) -> Result<ChangeStamp, VaultError> {
+        self.stamp().map(ChangeStamp)
+    }
+
     /// The file's state: commits by other connections (`data_version`) and rows changed by
     /// this one (`total_changes`, which also moves for a rolled-back change: harmless).
     fn stamp(&self) -> Result<Stamp, VaultError> {
@@ -225,6 +246,37 @@ mod tests {
         assert!(!v.snapshot.is_filled());
         v.unlock_with_unwrapped_key(UnwrappedKey::new(key)).unwrap();
         assert_eq!(cached(&v, T), before);
+    }
+
+    #[test]
+    fn the_change_stamp_stays_while_codes_are_read_and_moves_with_every_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, path) = new_vault(&dir);
+        let a = add(&mut v, URIS[0]);
+        add(&mut v, URIS[2]);
+        let start = v.change_stamp().unwrap();
+        for t in T..T + 5 {
+            cached(&v, t);
+        }
+        v.accounts().unwrap();
+        v.content_fingerprint().unwrap();
+        assert_eq!(v.change_stamp().unwrap(), start, "reading writes nothing");
+
+        let edit = AccountEdit { note: Some("n".into()), ..AccountEdit::default() };
+        v.update(a, edit).unwrap();
+        let edited = v.change_stamp().unwrap();
+        assert_ne!(edited, start);
+        v.lock();
+        assert_eq!(v.change_stamp().unwrap(), edited, "asked while locked too");
+        v.unlock_with_passphrase(PASS).unwrap();
+
+        // A write by another connection (another process) moves it too.
+        let before = v.change_stamp().unwrap();
+        let mut other = Vault::open(&path).unwrap();
+        other.unlock_with_passphrase(PASS).unwrap();
+        other.delete(a).unwrap();
+        assert_ne!(v.change_stamp().unwrap(), before);
+        assert_ne!(v.change_stamp().unwrap().to_string(), before.to_string());
     }
 
     #[test]

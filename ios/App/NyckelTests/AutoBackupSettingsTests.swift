@@ -5,7 +5,10 @@ import Nyckel
 
 /// A scripted library: the "vault" is a version number; each backup is its bytes.
 private final class FakeBackupPort: AutoBackupSettings.Port {
-    var version = 1
+    /// The content; `writes` the core's change stamp (a content change is a write).
+    var version = 1 { didSet { writes += 1 } }
+    var writes = 0
+    var fingerprints = 0
     var calls: [String] = []
 
     func recoverySecret(_ typed: String) throws -> String {
@@ -18,8 +21,10 @@ private final class FakeBackupPort: AutoBackupSettings.Port {
         calls.append("key(\(secret))")
         return Data("sealed:\(secret)".utf8)
     }
-    func fingerprint() throws -> String { "v\(version)" }
+    func changeStamp() throws -> String { "w\(writes)" }
+    func fingerprint() throws -> String { fingerprints += 1; return "v\(version)" }
     func backup(sealedKey: Data) throws -> (Data, Int) {
+        writes += 1 // the backup's activity entry
         calls.append("backup(\(String(decoding: sealedKey, as: UTF8.self)))")
         return (Data("backup v\(version)".utf8), version)
     }
@@ -103,6 +108,26 @@ final class AutoBackupSettingsTests: XCTestCase {
         failing = false
         XCTAssertEqual(s.sync(), .written(accounts: 2))
         XCTAssertEqual(try Data(contentsOf: file("bm-1")), Data("backup v2".utf8))
+    }
+
+    func testSyncingAfterEveryCallAsksForTheFingerprintOnlyAfterAWrite() throws {
+        let s = settings()
+        s.turnOn(folder: Data("bm-1".utf8), folderName: "Nyckel", typedSecret: "K7PQA-MX3DE")
+        XCTAssertEqual(s.sync(), .upToDate) // sees the backup's own log entry once
+        let settled = port.fingerprints
+        for _ in 0..<30 { XCTAssertEqual(s.sync(), .upToDate) } // the code refresh, each second
+        XCTAssertEqual(port.fingerprints, settled)
+
+        port.writes += 1 // a write that changes no account (an activity entry)
+        XCTAssertEqual(s.sync(), .upToDate)
+        XCTAssertEqual(port.fingerprints, settled + 1, "checked once, nothing to write")
+        port.version = 2
+        XCTAssertEqual(s.sync(), .written(accounts: 2))
+        XCTAssertEqual(try Data(contentsOf: file("bm-1")), Data("backup v2".utf8))
+
+        // Another folder (the same stamp): written there at once, never skipped as "seen".
+        s.turnOn(folder: Data("bm-2".utf8), folderName: "New", typedSecret: "K7PQA-MX3DE")
+        XCTAssertEqual(try Data(contentsOf: file("bm-2")), Data("backup v2".utf8))
     }
 
     func testAnotherFolderGetsABackupAtOnceAndTurningOffForgetsTheKey() throws {

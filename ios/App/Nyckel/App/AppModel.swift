@@ -181,7 +181,8 @@ final class AppModel: ObservableObject {
     }
 
     /// Writes an automatic backup if the vault changed (after every library call and every
-    /// unlock; when nothing changed it is one fingerprint query). At most one waits; a failure
+    /// unlock). When nothing was written since the last check (the 1 s code refresh) it is one
+    /// change-stamp query, no fingerprint (NyckelKit `AutoBackup`). At most one waits; a failure
     /// is shown in Settings → Automatic backup and tried again next time.
     func syncAutoBackup() {
         guard state == .unlocked, autoBackupStore.sealedKey != nil, !autoBackupQueued,

@@ -11,6 +11,7 @@ import Nyckel
 /// security-scoped bookmark and the fingerprint, in preferences: the key is sealed under the
 /// vault key, useless without it) and `folders` (a `BackupFolder` for a bookmark). Every call
 /// blocks (Argon2id once when turning on; SQLite, AES, file I/O): off the main thread.
+/// `sync()` is cheap when the vault was not written since the last one (one change-stamp query).
 final class AutoBackupSettings: @unchecked Sendable {
     /// The library calls, beyond the backup itself.
     protocol Port: AutoBackup.Port {
@@ -40,11 +41,20 @@ final class AutoBackupSettings: @unchecked Sendable {
     /// Why turning on failed (shown under the field); nil when it did not.
     private(set) var problem: Problem?
 
+    /// One policy for the settings' life: it remembers the core's change stamp at the last
+    /// check, so a `sync()` after a call that wrote nothing (the 1 s code refresh) asks only the
+    /// stamp, never the fingerprint. The folder is resolved when a backup is written.
+    private var backup: AutoBackup!
+
     init(port: Port, store: AutoBackupStore, folders: @escaping (Data) throws -> BackupFolder) {
         self.port = port
         self.store = store
         self.folders = folders
         step = currentStep(last: nil)
+        backup = AutoBackup(port: port, writer: { [store, folders] in
+            guard let handle = store.folder else { throw CocoaError(.fileNoSuchFile) }
+            return AtomicBackupWriter(folder: try folders(handle), name: Self.fileName)
+        }, state: store)
     }
 
     /// Turns automatic backups on: checks `typedSecret` against the vault (backups open with
@@ -89,15 +99,9 @@ final class AutoBackupSettings: @unchecked Sendable {
     func sync() -> AutoBackup.Outcome {
         lock.lock()
         defer { lock.unlock() }
-        guard let handle = store.folder else { return .off }
-        let outcome: AutoBackup.Outcome
-        do {
-            let writer = AtomicBackupWriter(folder: try folders(handle), name: Self.fileName)
-            outcome = AutoBackup(port: port, writer: writer, state: store).sync()
-        } catch {
-            // The bookmark no longer resolves (the folder was moved or deleted).
-            outcome = .notWritten(reason: String(describing: error))
-        }
+        guard store.folder != nil else { return .off }
+        // A bookmark that no longer resolves (the folder was moved or deleted) is `notWritten`.
+        let outcome = backup.sync()
         // "Up to date" says nothing new: keep showing the last real outcome.
         if outcome != .upToDate { step = currentStep(last: outcome) }
         return outcome
@@ -121,6 +125,7 @@ protocol AutoBackupStore: AutoBackup.State {
 struct VaultAutoBackupPort: AutoBackupSettings.Port {
     let vault: NyckelVault
 
+    func changeStamp() throws -> String { try AutoBackup.VaultPort(vault).changeStamp() }
     func fingerprint() throws -> String { try AutoBackup.VaultPort(vault).fingerprint() }
     func backup(sealedKey: Data) throws -> (Data, Int) { try AutoBackup.VaultPort(vault).backup(sealedKey: sealedKey) }
 

@@ -6,8 +6,16 @@ import Foundation
 /// chose. The vault is only read; a failed write is reported and tried again at the next
 /// `sync()`, and the previous backup stays until the new one is in place. `sync()` blocks:
 /// call it off the main thread.
+///
+/// Cheap when nothing was written: `sync()` first asks the core's change stamp
+/// (`changeStamp`: a pragma and a counter, no row read) and reads the content fingerprint only
+/// when the stamp moved since this object last found the backup up to date. So keep one
+/// `AutoBackup` and call `sync()` after every call, the 1 s code refresh included: a refresh
+/// writes nothing. The writer is asked for only when a backup is written.
 public final class AutoBackup: @unchecked Sendable {
     public protocol Port {
+        /// The core's stamp of the vault file's state: equal stamps, nothing was written between them.
+        func changeStamp() throws -> String
         func fingerprint() throws -> String
         /// The backup sealed with `sealedKey`: its bytes and how many accounts it holds.
         func backup(sealedKey: Data) throws -> (Data, Int)
@@ -23,6 +31,7 @@ public final class AutoBackup: @unchecked Sendable {
     public struct VaultPort: Port {
         let vault: NyckelVault
         public init(_ vault: NyckelVault) { self.vault = vault }
+        public func changeStamp() throws -> String { try vault.changeStamp() }
         public func fingerprint() throws -> String { try vault.contentFingerprint() }
         public func backup(sealedKey: Data) throws -> (Data, Int) {
             let out = try vault.autoBackup(sealedKey: sealedKey)
@@ -43,38 +52,65 @@ public final class AutoBackup: @unchecked Sendable {
     }
 
     private let port: Port
-    private let writer: AtomicBackupWriter
+    private let writer: () throws -> AtomicBackupWriter
     private let state: State
+    private let lock = NSLock()
+    /// The stamp at which the backup was last found up to date, with the fingerprint it was
+    /// checked against (so a `State` reset — another folder, a new key — is never skipped).
+    private var checked: (stamp: String, fingerprint: String?)?
 
-    public init(port: Port, writer: AtomicBackupWriter, state: State) {
+    /// With the writer looked up when a backup is written (the folder's handle may change).
+    public init(port: Port, writer: @escaping () throws -> AtomicBackupWriter, state: State) {
         self.port = port
         self.writer = writer
         self.state = state
     }
 
+    public convenience init(port: Port, writer: AtomicBackupWriter, state: State) {
+        self.init(port: port, writer: { writer }, state: state)
+    }
+
     /// Writes a backup when the vault changed since the last one written.
     public func sync() -> Outcome {
+        lock.lock()
+        defer { lock.unlock() }
         guard let key = state.sealedKey else { return .off }
+        let stamp: String
         let fingerprint: String
-        let bytes: Data
-        let accounts: Int
         do {
+            // Taken first: a write after it moves the stamp again, so it is never missed.
+            stamp = try port.changeStamp()
+            if let seen = checked, seen.stamp == stamp, seen.fingerprint == state.lastFingerprint { return .upToDate }
             fingerprint = try port.fingerprint()
-            if fingerprint == state.lastFingerprint { return .upToDate }
-            (bytes, accounts) = try port.backup(sealedKey: key)
-        } catch let e as NyckelError {
-            return .refused(e)
         } catch {
-            return .refused(.Internal(reason: String(describing: type(of: error))))
+            return Self.refused(error)
         }
-        do {
-            try writer.write(bytes)
-        } catch {
-            return .notWritten(reason: String(describing: error))
+        if fingerprint != state.lastFingerprint {
+            let bytes: Data
+            let accounts: Int
+            do {
+                (bytes, accounts) = try port.backup(sealedKey: key)
+            } catch {
+                return Self.refused(error)
+            }
+            do {
+                try writer().write(bytes)
+            } catch {
+                return .notWritten(reason: String(describing: error))
+            }
+            // Recorded only after the file is in place, so a failed write is tried again.
+            state.lastFingerprint = fingerprint
+            // The backup's own activity entry moves the stamp: one more fingerprint next time.
+            checked = (stamp, fingerprint)
+            return .written(accounts: accounts)
         }
-        // Recorded only after the file is in place, so a failed write is tried again.
-        state.lastFingerprint = fingerprint
-        return .written(accounts: accounts)
+        checked = (stamp, fingerprint)
+        return .upToDate
+    }
+
+    private static func refused(_ error: Error) -> Outcome {
+        if let e = error as? NyckelError { return .refused(e) }
+        return .refused(.Internal(reason: String(describing: type(of: error))))
     }
 }
 

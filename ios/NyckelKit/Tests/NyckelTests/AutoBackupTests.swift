@@ -25,6 +25,16 @@ private final class MemoryState: AutoBackup.State {
     init(_ key: Data?) { sealedKey = key }
 }
 
+/// The vault as the port, counting the fingerprint queries (the costly check the stamp avoids).
+private final class CountingPort: AutoBackup.Port {
+    let real: AutoBackup.VaultPort
+    var fingerprints = 0
+    init(_ vault: NyckelVault) { real = AutoBackup.VaultPort(vault) }
+    func changeStamp() throws -> String { try real.changeStamp() }
+    func fingerprint() throws -> String { fingerprints += 1; return try real.fingerprint() }
+    func backup(sealedKey: Data) throws -> (Data, Int) { try real.backup(sealedKey: sealedKey) }
+}
+
 final class AutoBackupTests: XCTestCase {
     private let code = try! generateRecoveryCode()
 
@@ -62,6 +72,39 @@ final class AutoBackupTests: XCTestCase {
         try vault.deleteAccount(id: added.account.id)
         XCTAssertEqual(backup.sync(), .written(accounts: 0))
         XCTAssertEqual(try files(dir), ["a.json"], "no temporary file left")
+    }
+
+    func testTheCodeRefreshCostsNoFingerprintQueryAndEveryWriteIsStillBackedUp() throws {
+        let path = TestSupport.vaultPath()
+        let vault = try TestSupport.newVault(path: path)
+        let hotp = try vault.addUri(uri: "otpauth://hotp/WWE:Mason?secret=JBSWY3DPEHPK3PXP&counter=3").account.id
+        _ = try vault.addUri(uri: "otpauth://totp/ACME:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME")
+        let dir = try tempDir()
+        let port = CountingPort(vault)
+        let backup = AutoBackup(port: port, writer: AtomicBackupWriter(folder: FileBackupFolder(dir), name: "b.json"),
+                                state: MemoryState(try vault.autoBackupKey(password: code, kdf: kdfMinimum())))
+        XCTAssertEqual(backup.sync(), .written(accounts: 2))
+        // The backup logged an activity entry (a write): one more query finds nothing new.
+        XCTAssertEqual(backup.sync(), .upToDate)
+        let settled = port.fingerprints
+
+        // What the account list does every second, each followed by a sync as the apps do.
+        for _ in 0..<20 {
+            _ = try vault.codes()
+            XCTAssertEqual(backup.sync(), .upToDate)
+            _ = try vault.accounts()
+            XCTAssertEqual(backup.sync(), .upToDate)
+        }
+        XCTAssertEqual(port.fingerprints, settled, "reads write nothing: no fingerprint query")
+
+        _ = try vault.nextHotpCode(id: hotp) // a counter step is a write
+        XCTAssertEqual(backup.sync(), .written(accounts: 2))
+        XCTAssertEqual(port.fingerprints, settled + 1)
+        // A write by another vault object on the same file (another process) is seen too.
+        let other = try NyckelVault.open(path: path)
+        try other.unlockWithPassphrase(passphrase: TestSupport.passphrase)
+        _ = try other.addUri(uri: "otpauth://totp/Other:bo?secret=JBSWY3DPEHPK3PXQ&issuer=Other")
+        XCTAssertEqual(backup.sync(), .written(accounts: 3))
     }
 
     func testAFailedWriteKeepsThePreviousBackupIsReportedAndIsTriedAgain() throws {

@@ -10,10 +10,21 @@ import java.io.IOException
  * again at the next [sync], and the previous backup stays until the new one is in place.
  * Plain Kotlin/JVM; NyckelKit has the same policy (`AutoBackup.swift`). [sync] blocks (SQLite,
  * AES, file I/O): call it off the main thread, for example after every vault call and on unlock.
+ *
+ * Cheap when nothing was written: [sync] first asks the core's change stamp (`changeStamp`: a
+ * pragma and a counter, no row read) and reads the content fingerprint only when the stamp
+ * moved since this object last found the backup up to date. So keep one [AutoBackup] and call
+ * [sync] after every call, the 1 s code refresh included: a refresh writes nothing. [writer] is
+ * asked for only when a backup is written (the folder's handle may change meanwhile).
  */
-class AutoBackup(private val port: Port, private val writer: AtomicBackupWriter, private val state: State) {
+class AutoBackup(private val port: Port, private val writer: () -> AtomicBackupWriter, private val state: State) {
+    /** With a fixed writer. */
+    constructor(port: Port, writer: AtomicBackupWriter, state: State) : this(port, { writer }, state)
+
     /** The library calls the policy makes. */
     interface Port {
+        /** The core's stamp of the vault file's state: equal stamps, nothing was written between them. */
+        fun changeStamp(): String
         fun fingerprint(): String
         /** The backup sealed with [sealedKey]: its bytes and how many accounts it holds. */
         fun backup(sealedKey: ByteArray): Pair<ByteArray, Int>
@@ -27,6 +38,7 @@ class AutoBackup(private val port: Port, private val writer: AtomicBackupWriter,
 
     /** [NyckelVault] as the port. */
     class VaultPort(private val vault: NyckelVault) : Port {
+        override fun changeStamp() = vault.changeStamp()
         override fun fingerprint() = vault.contentFingerprint()
         override fun backup(sealedKey: ByteArray) = vault.autoBackup(sealedKey).use { it.bytes() to it.exportedAccountIds().size }
     }
@@ -48,21 +60,40 @@ class AutoBackup(private val port: Port, private val writer: AtomicBackupWriter,
         data class NotWritten(val reason: String) : Outcome
     }
 
+    /**
+     * The stamp at which the backup was last found up to date, with the fingerprint it was
+     * checked against (so a [State] reset — another folder, a new key — is never skipped).
+     */
+    private class Checked(val stamp: String, val fingerprint: String?)
+
+    @Volatile private var checked: Checked? = null
+
     /** Writes a backup when the vault changed since the last one written. */
+    @Synchronized
     fun sync(): Outcome {
         val key = state.sealedKey ?: return Outcome.Off
         return try {
+            // Taken first: a write after it moves the stamp again, so it is never missed.
+            val stamp = port.changeStamp()
+            val seen = checked
+            if (seen != null && seen.stamp == stamp && seen.fingerprint == state.lastFingerprint) return Outcome.UpToDate
             val fingerprint = port.fingerprint()
-            if (fingerprint == state.lastFingerprint) return Outcome.UpToDate
-            val (bytes, accounts) = port.backup(key)
-            try {
-                writer.write(bytes)
-            } finally {
-                bytes.fill(0)
+            val outcome = if (fingerprint == state.lastFingerprint) {
+                Outcome.UpToDate
+            } else {
+                val (bytes, accounts) = port.backup(key)
+                try {
+                    writer().write(bytes)
+                } finally {
+                    bytes.fill(0)
+                }
+                // Recorded only after the file is in place, so a failed write is tried again.
+                state.lastFingerprint = fingerprint
+                Outcome.Written(accounts)
             }
-            // Recorded only after the file is in place, so a failed write is tried again.
-            state.lastFingerprint = fingerprint
-            Outcome.Written(accounts)
+            // The backup's own activity entry moves the stamp: one more fingerprint next time.
+            checked = Checked(stamp, fingerprint)
+            outcome
         } catch (e: NyckelException) {
             Outcome.Refused(e)
         } catch (e: IOException) {

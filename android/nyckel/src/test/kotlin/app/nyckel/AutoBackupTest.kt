@@ -30,6 +30,15 @@ private class MemoryState(override val sealedKey: ByteArray?) : AutoBackup.State
     override var lastFingerprint: String? = null
 }
 
+/** The vault as the port, counting the fingerprint queries (the costly check the stamp avoids). */
+private class CountingPort(vault: NyckelVault) : AutoBackup.Port {
+    private val real = AutoBackup.VaultPort(vault)
+    var fingerprints = 0
+    override fun changeStamp() = real.changeStamp()
+    override fun fingerprint() = real.fingerprint().also { fingerprints++ }
+    override fun backup(sealedKey: ByteArray) = real.backup(sealedKey)
+}
+
 class AutoBackupTest {
     private val code = generateRecoveryCode()
 
@@ -58,6 +67,42 @@ class AutoBackupTest {
         vault.deleteAccount(added.account.id)
         assertEquals(AutoBackup.Outcome.Written(0), backup.sync())
         assertEquals(listOf("nyckel-auto.json"), dir.list()!!.toList(), "no temporary file left")
+        vault.close()
+    }
+
+    @Test
+    fun `the 1 s code refresh costs no fingerprint query, and every write is still backed up`() {
+        val path = TestSupport.vaultPath()
+        val vault = TestSupport.newVault(path)
+        val hotp = vault.addUri("otpauth://hotp/WWE:Mason?secret=JBSWY3DPEHPK3PXP&counter=3").account.id
+        vault.addUri("otpauth://totp/ACME:anna?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME")
+        val dir = Files.createTempDirectory("nyckel-auto").toFile()
+        val state = MemoryState(vault.autoBackupKey(code, kdfMinimum()))
+        val port = CountingPort(vault)
+        val backup = AutoBackup(port, AtomicBackupWriter(FileBackupFolder(dir), "b.json"), state)
+        assertEquals(AutoBackup.Outcome.Written(2), backup.sync())
+        // The backup logged an activity entry (a write): one more query finds nothing new.
+        assertEquals(AutoBackup.Outcome.UpToDate, backup.sync())
+        val settled = port.fingerprints
+
+        // What the account list does every second, each followed by a sync as the apps do.
+        repeat(20) {
+            vault.codes()
+            assertEquals(AutoBackup.Outcome.UpToDate, backup.sync())
+            vault.accounts()
+            assertEquals(AutoBackup.Outcome.UpToDate, backup.sync())
+        }
+        assertEquals(settled, port.fingerprints, "reads write nothing: no fingerprint query")
+
+        vault.nextHotpCode(hotp) // a counter step is a write
+        assertEquals(AutoBackup.Outcome.Written(2), backup.sync())
+        assertEquals(settled + 1, port.fingerprints)
+        // A write by another vault object on the same file (another process) is seen too.
+        val other = NyckelVault.open(path)
+        other.unlockWithPassphrase("correct horse battery")
+        other.addUri("otpauth://totp/Other:bo?secret=JBSWY3DPEHPK3PXQ&issuer=Other")
+        assertEquals(AutoBackup.Outcome.Written(3), backup.sync())
+        other.close()
         vault.close()
     }
 

@@ -98,7 +98,8 @@ class AppGraph(context: Context) {
 
     /**
      * Writes an automatic backup if the vault changed (after every library call and every
-     * unlock; when nothing changed it is one fingerprint query). At most one waits; a failure
+     * unlock). When nothing was written since the last check (the 1 s code refresh) it is one
+     * change-stamp query, no fingerprint (the library's [app.nyckel.AutoBackup]). At most one waits; a failure
      * is shown on the settings screen and tried again next time.
      */
     fun syncAutoBackup() {

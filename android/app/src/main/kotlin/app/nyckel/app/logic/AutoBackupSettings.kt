@@ -19,6 +19,7 @@ import app.nyckel.RecoverySetupFlow
  * the key is sealed under the vault key, useless without it) and [folders] (a [BackupFolder]
  * for a handle). Plain Kotlin (JVM-tested); the iOS app has `Logic/AutoBackupSettings.swift`.
  * Every call blocks (Argon2id once when turning on; SQLite, AES and file I/O): off the main thread.
+ * [sync] is cheap when the vault was not written since the last one (one change-stamp query).
  */
 class AutoBackupSettings(
     private val port: Port,
@@ -55,6 +56,13 @@ class AutoBackupSettings(
 
     var step: Step = currentStep(null)
         private set
+
+    /**
+     * One policy for the settings' life: it remembers the core's change stamp at the last
+     * check, so a [sync] after a call that wrote nothing (the 1 s code refresh) asks only the
+     * stamp, never the fingerprint. The folder is looked up when a backup is written.
+     */
+    private val backup = AutoBackup(port, { AtomicBackupWriter(folders(checkNotNull(store.folder)), FILE_NAME) }, store)
 
     /** Why turning on failed (shown under the field); null when it did not. */
     var problem: Problem? = null
@@ -99,8 +107,8 @@ class AutoBackupSettings(
      */
     @Synchronized
     fun sync(): AutoBackup.Outcome {
-        val folder = store.folder ?: return AutoBackup.Outcome.Off
-        val outcome = AutoBackup(port, AtomicBackupWriter(folders(folder), FILE_NAME), store).sync()
+        if (store.folder == null) return AutoBackup.Outcome.Off
+        val outcome = backup.sync()
         // "Up to date" says nothing new: keep showing the last real outcome.
         if (outcome != AutoBackup.Outcome.UpToDate) step = currentStep(outcome)
         return outcome

@@ -17,7 +17,11 @@ import kotlin.test.assertTrue
 
 /** A scripted library: the "vault" is a version number; each backup is its bytes. */
 private class FakeBackupPort : AutoBackupSettings.Port {
+    /** The content; [writes] the core's change stamp (a content change is a write). */
     var version = 1
+        set(value) { field = value; writes++ }
+    var writes = 0
+    var fingerprints = 0
     val calls = mutableListOf<String>()
     override fun recoverySecret(typed: String): String {
         calls += "check"
@@ -29,8 +33,10 @@ private class FakeBackupPort : AutoBackupSettings.Port {
         calls += "key($secret)"
         return "sealed:$secret".toByteArray()
     }
-    override fun fingerprint() = "v$version"
+    override fun changeStamp() = "w$writes"
+    override fun fingerprint() = "v$version".also { fingerprints++ }
     override fun backup(sealedKey: ByteArray): Pair<ByteArray, Int> {
+        writes++ // the backup's activity entry
         calls += "backup(${String(sealedKey)})"
         return "backup v$version".toByteArray() to version
     }
@@ -109,6 +115,27 @@ class AutoBackupSettingsTest {
         folders.failing = false
         assertEquals(AutoBackup.Outcome.Written(2), s.sync())
         assertContentEquals("backup v2".toByteArray(), file("tree-1").readBytes())
+    }
+
+    @Test
+    fun `syncing after every call asks for the fingerprint only after a write`() {
+        val s = settings()
+        s.turnOn("tree-1", "Nyckel", "K7PQA-MX3DE")
+        assertEquals(AutoBackup.Outcome.UpToDate, s.sync()) // sees the backup's own log entry once
+        val settled = port.fingerprints
+        repeat(30) { assertEquals(AutoBackup.Outcome.UpToDate, s.sync()) } // the code refresh, each second
+        assertEquals(settled, port.fingerprints)
+
+        port.writes++ // a write that changes no account (an activity entry)
+        assertEquals(AutoBackup.Outcome.UpToDate, s.sync())
+        assertEquals(settled + 1, port.fingerprints, "checked once, nothing to write")
+        port.version = 2
+        assertEquals(AutoBackup.Outcome.Written(2), s.sync())
+        assertContentEquals("backup v2".toByteArray(), file("tree-1").readBytes())
+
+        // Another folder (the same stamp): written there at once, never skipped as "seen".
+        s.turnOn("tree-2", "New", "K7PQA-MX3DE")
+        assertContentEquals("backup v2".toByteArray(), file("tree-2").readBytes())
     }
 
     @Test
