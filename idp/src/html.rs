@@ -55,6 +55,8 @@ button.secondary, .button.secondary { background: transparent; color: var(--acce
 .qr svg { width: 100%; max-width: 18rem; height: auto; display: block; margin: 1rem auto; background: white; padding: .5rem; }
 code.uri { display: block; word-break: break-all; font-size: .8rem; background: var(--surface); padding: .5rem; border-radius: .4rem; }
 @media (min-width: 48rem) { .small-only { display: none; } }
+form.switch button { width: auto; margin: 0; padding: 0; border: 0; background: none; color: var(--accent);
+  font: inherit; text-decoration: underline; }
 table { width: 100%; border-collapse: collapse; } td, th { text-align: left; padding: .3rem; border-bottom: 1px solid var(--rule); }
 "#;
 
@@ -145,20 +147,47 @@ pub(crate) fn content_security_policy(scripts: &[&str]) -> String {
 /// the start of its flow.
 pub(crate) fn page_in(lang: Lang, issuer: &str, here: &str, title: &str, body: &str) -> String {
     let other = lang.other();
+    let switch = format!(
+        r#"<a id="lang-switch" href="{href}" hreflang="{to}" lang="{to}">{name}</a>"#,
+        href = esc(&switch_href(other, here)),
+        to = other.code(),
+        name = other.name(),
+    );
+    page_with_switch(lang, issuer, &switch, title, body)
+}
+
+/// A complete page in `lang` whose language switch posts a form instead (a page that can only
+/// be fetched again with a secret, which must not sit in a URL): `action` gets `fields`
+/// (hidden inputs, escaped by the caller) and `lang`, the other language's code.
+pub(crate) fn page_in_posting(
+    lang: Lang,
+    issuer: &str,
+    (action, fields): (&str, &str),
+    title: &str,
+    body: &str,
+) -> String {
+    let other = lang.other();
+    let switch = format!(
+        r#"<form method="post" action="{action}" class="switch">{fields}<input type="hidden" name="lang" value="{to}"><button type="submit" id="lang-switch" lang="{to}">{name}</button></form>"#,
+        action = esc(action),
+        to = other.code(),
+        name = other.name(),
+    );
+    page_with_switch(lang, issuer, &switch, title, body)
+}
+
+fn page_with_switch(lang: Lang, issuer: &str, switch: &str, title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{code}\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>{title} – {issuer}</title><style>{STYLE}</style></head>\
 <body><header><span class=\"issuer\">{issuer}</span>\
-<nav aria-label=\"{nav}\"><a id=\"lang-switch\" href=\"{switch}\" hreflang=\"{to}\" lang=\"{to}\">{name}</a></nav>\
+<nav aria-label=\"{nav}\">{switch}</nav>\
 </header><main>{body}</main></body></html>",
         code = lang.code(),
         title = esc(title),
         issuer = esc(issuer),
         nav = esc(lang.t(Msg::Language)),
-        switch = esc(&switch_href(other, here)),
-        to = other.code(),
-        name = other.name(),
     )
 }
 

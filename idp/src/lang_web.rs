@@ -68,13 +68,19 @@ async fn switch(
     };
     let next = q.next.filter(|n| own_path(n)).unwrap_or_else(|| "/signin".to_owned());
     let mut resp = Redirect::to(&next).into_response();
+    remember(&st, &mut resp, lang);
+    resp
+}
+
+/// Keeps `lang` as the user's choice: the cookie (a year) on `resp`. Also for a page whose
+/// switch posts a form (the number page) and answers in the chosen language itself.
+pub(crate) fn remember(st: &AppState, resp: &mut Response, lang: Lang) {
     let secure = if st.provider.origin.starts_with("https://") { "; Secure" } else { "" };
     let cookie =
         format!("{COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}", lang.code());
     if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
-    resp
 }
 
 /// A path on this provider (`/signin?username=a`): starts with one `/` (not `//` or `/\`, which

@@ -16,7 +16,7 @@ use crate::code_html::{self, authz_input};
 use crate::decoys;
 use crate::error::Error;
 use crate::guessing;
-use crate::html::{esc, page_in, AUTO_SUBMIT_JS};
+use crate::html::{esc, page_in, page_in_posting, AUTO_SUBMIT_JS};
 use crate::i18n::{text, Lang, Msg};
 use crate::known_browser;
 use crate::oidc::discovery::RESUME_PATH;
@@ -38,7 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(|| async { Redirect::to("/signin") }))
         .route("/signin", get(signin_form).post(signin_post))
         .route("/signin/status/{id}", get(signin_status))
-        .route("/signin/wait/{id}", get(signin_wait))
+        .route("/signin/wait/{id}", post(signin_wait))
         .route("/signin/complete/{id}", post(signin_complete))
         .route("/signout", post(signout))
 }
@@ -520,12 +520,6 @@ pub(crate) fn number_page(
     .map(|(state, m)| format!(r#" data-text-{state}="{}""#, t(*m)))
     .collect();
     let restart = resume.unwrap_or("/signin");
-    // The language switch comes back to this page while a password sign-in waits (a
-    // username-only page starts over: coming back would tell a real request from a decoy).
-    let here = match s.kind == Kind::Push.as_str() && session {
-        true => wait_path(s, resume),
-        false => restart.to_owned(),
-    };
     let body = format!(
         r#"<h1>{heading}</h1>
 <p>{how}</p>
@@ -551,7 +545,16 @@ pub(crate) fn number_page(
         next_text = t(if resume.is_some() { Msg::Continue } else { Msg::ToYourAccount }),
         retry = esc(restart),
     );
-    let html = page_in(lang, &st.provider.issuer, &here, lang.t(Msg::ApproveTitle), &body)
+    // The language switch comes back to this page while a password sign-in waits, posting the
+    // page token (never in a URL: history, Referer); a username-only page starts over: coming
+    // back would tell a real request from a decoy.
+    let title = lang.t(Msg::ApproveTitle);
+    let issuer = &st.provider.issuer;
+    let page = match s.kind == Kind::Push.as_str() && session {
+        true => page_in_posting(lang, issuer, wait_form(s, resume).as_parts(), title, &body),
+        false => page_in(lang, issuer, restart, title, &body),
+    };
+    let html = page
         .replacen(
         "<main>",
         &format!(
@@ -570,36 +573,69 @@ pub(crate) fn number_page(
     resp
 }
 
-/// `/signin/wait/{id}?t=TOKEN[&authz=…]`: where a waiting password sign-in's number page is
-/// shown again.
-fn wait_path(s: &Started, resume: Option<&str>) -> String {
+/// Where a waiting password sign-in's number page is shown again, in the other language:
+/// `POST /signin/wait/{id}` with the page token `t` (and the waiting application's `authz`).
+struct WaitForm {
+    action: String,
+    fields: String,
+}
+
+impl WaitForm {
+    fn as_parts(&self) -> (&str, &str) {
+        (&self.action, &self.fields)
+    }
+}
+
+fn wait_form(s: &Started, resume: Option<&str>) -> WaitForm {
     let enc = |v: &str| -> String { url::form_urlencoded::byte_serialize(v.as_bytes()).collect() };
     let authz = resume
         .and_then(|r| r.strip_prefix(RESUME_PATH)?.strip_prefix("?authz="))
-        .map(|a| format!("&authz={}", enc(a)))
+        .map(authz_input)
         .unwrap_or_default();
-    format!("/signin/wait/{}?t={}{authz}", enc(&s.id), enc(&s.status_token))
+    WaitForm {
+        action: format!("/signin/wait/{}", enc(&s.id)),
+        fields: format!(
+            r#"<input type="hidden" name="t" value="{}">{authz}"#,
+            esc(&s.status_token)
+        ),
+    }
 }
 
 #[derive(Deserialize)]
-struct WaitQuery {
+struct WaitBody {
     t: String,
+    /// The language chosen (`sv`, `en`); any other keeps the page's.
+    #[serde(default)]
+    lang: String,
     #[serde(default)]
     authz: Option<String>,
 }
 
-/// `GET /signin/wait/{id}?t=TOKEN`: the number page of a password sign-in still waiting (the
-/// language switch comes back here); once it is over, the start of its flow.
+/// `POST /signin/wait/{id}` (`t`, `lang`, `authz`): the number page's language switch. Keeps
+/// the chosen language (the cookie, as `GET /lang/…` does) and answers with the number page of
+/// the password sign-in still waiting, in it; once it is over, the start of its flow. The page
+/// token travels in the body, never in a URL. Another site's post is refused.
 async fn signin_wait(
     State(st): State<AppState>,
     lang: Lang,
+    headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
-    Query(q): Query<WaitQuery>,
+    Form(q): Form<WaitBody>,
 ) -> Response {
+    if !same_origin(&st, &headers) {
+        return cross_site_in(&st, lang);
+    }
+    let chosen = Lang::from_code(&q.lang);
     let (authz, resume, retry) = continuation(q.authz);
-    let lang = flow_lang(&st, lang, authz.as_deref()).await;
+    let lang = flow_lang(&st, chosen.unwrap_or(lang), authz.as_deref()).await;
+    let remembered = |mut resp: Response| {
+        if let Some(chosen) = chosen {
+            crate::lang_web::remember(&st, &mut resp, chosen);
+        }
+        resp
+    };
     if id.len() > MAX_ID || q.t.len() > MAX_ID {
-        return Redirect::to(&retry).into_response();
+        return remembered(Redirect::to(&retry).into_response());
     }
     let r = st
         .run(move |c, s| {
@@ -610,13 +646,13 @@ async fn signin_wait(
             Ok(Some((started, code)))
         })
         .await;
-    match r {
+    remembered(match r {
         Ok(Some((started, code))) => {
             let other = code.then(|| code_html::use_code_form(lang, &started, authz.as_deref()));
             number_page(&st, lang, &started, resume.as_deref(), other.as_deref(), true)
         }
         Ok(None) | Err(_) => Redirect::to(&retry).into_response(),
-    }
+    })
 }
 
 #[derive(Deserialize)]

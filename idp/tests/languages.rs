@@ -322,26 +322,42 @@ fn the_number_pages_language_switch_keeps_the_waiting_sign_in() {
     let body = text(&browser.post(&idp.url("/signin"), &form(&fields)));
     let (id, token) = (attr(&body, "data-request").unwrap(), attr(&body, "data-token").unwrap());
     let number = number_on(&body);
-    let switch = attr(&body, "id=\"lang-switch\" href").unwrap();
-    assert!(switch.starts_with("/lang/sv?next=%2Fsignin%2Fwait%2F"), "{switch}");
-    let back = browser.get(&idp.url(&switch));
-    let wait = location(&back);
-    assert!(wait.starts_with(&format!("/signin/wait/{id}?t=")), "{wait}");
-    // The same request, its number and token, now in Swedish.
-    let mut swedish = with(&[("Cookie", "nyckel_lang=sv")]);
-    let again = text(&swedish.get(&idp.url(&wait)));
+    // The switch is a form posting the page token: no link, nothing secret in any URL.
+    assert!(attr(&body, "id=\"lang-switch\" href").is_none(), "{body}");
+    let action = attr(&body, "class=\"switch\"><input type=\"hidden\" name=\"t\" value");
+    assert_eq!(action.as_deref(), Some(token.as_str()), "{body}");
+    assert!(body.contains(&format!(
+        "<form method=\"post\" action=\"/signin/wait/{id}\" class=\"switch\">"
+    )));
+    assert_eq!(hidden(&body, "lang").as_deref(), Some("sv"));
+    assert!(!body.contains(&format!("?t={token}")) && !body.contains(&format!("t%3D{token}")));
+    let wait = idp.url(&format!("/signin/wait/{id}"));
+    let again = browser.post(&wait, &form(&[("t", &token), ("lang", "sv")]));
+    assert_eq!(again.status, 200, "{}", text(&again));
+    // The choice is kept (the cookie), and the same request, number and token show in Swedish.
+    let kept = header(&again, "set-cookie").unwrap_or_default();
+    assert!(kept.starts_with("nyckel_lang=sv;"), "{kept}");
+    let again = text(&again);
     assert!(again.contains("<html lang=\"sv\">"), "{again}");
     assert_eq!(attr(&again, "data-request").as_deref(), Some(id.as_str()));
     assert_eq!(attr(&again, "data-token").as_deref(), Some(token.as_str()));
     assert_eq!(number_on(&again), number);
+    assert_eq!(hidden(&again, "lang").as_deref(), Some("en"), "and back again");
     assert_eq!(idp.provider.signin_status(&id).unwrap().state, "pending", "not abandoned");
-    // It still signs in; once it is over the switch's address starts over.
+    // The former address with the token in its query is gone; another site's post is refused.
+    let old = Browser::default().get(&idp.url(&format!("/signin/wait/{id}?t={token}")));
+    assert_ne!(old.status, 200, "{}", text(&old));
+    let mut cross = with(&[("Origin", "https://evil.example")]);
+    let forged = cross.post(&wait, &form(&[("t", &token), ("lang", "sv")]));
+    assert_eq!(forged.status, 403, "{}", text(&forged));
+    // It still signs in; once it is over the switch starts over.
+    let mut swedish = with(&[("Cookie", "nyckel_lang=sv")]);
     idp.phone.decide(&id, nyckel_core::protocol::Decision::Approve { number });
     let done = swedish.post(&idp.url(&format!("/signin/complete/{id}?t={token}")), "");
     assert_eq!(done.status, 200, "{}", text(&done));
-    assert_eq!(location(&swedish.get(&idp.url(&wait))), "/signin");
-    let forged = format!("/signin/wait/{id}?t=nottheToken");
-    assert_eq!(location(&Browser::default().get(&idp.url(&forged))), "/signin");
+    assert_eq!(location(&swedish.post(&wait, &form(&[("t", &token), ("lang", "en")]))), "/signin");
+    let forged = form(&[("t", "nottheToken"), ("lang", "en")]);
+    assert_eq!(location(&Browser::default().post(&wait, &forged)), "/signin");
     // A username-only page's switch starts over, for a real user as for an unknown name: coming
     // back would tell a real request from a decoy.
     for name in ["anna", "nobody"] {
