@@ -6,7 +6,8 @@
 //! `@PROOF@` and `@CHAIN@` replaced by a genuine key, challenge, proof and attestation chain
 //! reach the checks behind them. Every answer is a value or a typed error, and:
 //!
-//! - no challenge the provider did not issue is accepted; an accepted body names the issued
+//! - no challenge the provider did not issue is accepted, nor a key-proof v1 body whose proof
+//!   is not over the request's nonce; an accepted body names the issued
 //!   challenge, for this device, in time, and a key whose proof over it verifies;
 //! - an attestation passes only when it is the genuine chain for that key and challenge.
 //!
@@ -16,7 +17,8 @@
 use nyckel_core::protocol::wire::{self, b64, unb64, ATTESTATION_ANDROID_KEY};
 use nyckel_core::protocol::{DeviceKeyStore, SoftwareKeyStore};
 use nyckel_idp::fuzzing::device::{
-    check_attestation, parse_key_description, read_phone_signin, ChallengeKey,
+    check_attestation, parse_key_description, read_legacy_phone_signin, read_phone_signin,
+    ChallengeKey,
 };
 use nyckel_idp::testing::test_chain::{Description, TestAuthority};
 use nyckel_idp::KeyAttestationPolicy;
@@ -54,10 +56,17 @@ thread_local! {
 pub fn check(data: &[u8]) {
     let (which, rest) = crate::selector(data);
     FIXTURE.with(|f| match which % 3 {
-        0 => assert!(
-            read_phone_signin(&f.key, DEVICE, rest, NOW).is_err(),
-            "a challenge the provider never issued was accepted"
-        ),
+        0 => {
+            assert!(
+                read_phone_signin(&f.key, DEVICE, rest, NOW).is_err(),
+                "a challenge the provider never issued was accepted"
+            );
+            // Key-proof layout v1: no proof made by the fuzzer verifies over this nonce.
+            assert!(
+                !matches!(read_legacy_phone_signin(DEVICE, "bm9uY2U", rest), Some(Ok(_))),
+                "a v1 key proof over another nonce was accepted"
+            );
+        }
         1 => templated(f, rest),
         _ => {
             let _ = parse_key_description(rest);

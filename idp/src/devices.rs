@@ -4,8 +4,9 @@
 
 use nyckel_core::protocol::uri::EnrollUri;
 use nyckel_core::protocol::wire::{
-    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, KeyAttestation, PhoneSigninChallenge,
-    PhoneSigninRequest, PhoneSigninState, ProviderInfo, PushTokenRequest, TransferCode,
+    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, KeyAttestation,
+    LegacyPhoneSigninRequest, PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState,
+    ProviderInfo, PushTokenRequest, TransferCode,
 };
 use serde::Deserialize;
 
@@ -283,7 +284,31 @@ pub fn read_phone_signin(
     })
 }
 
-/// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device.
+/// Reads a phone sign-in body of key-proof layout v1 (§4.4: an app built before the provider
+/// challenge) sent by `device_id` with `Nyckel-Nonce` `nonce`: a P-256 key whose proof over
+/// the v1 string names that nonce. The nonce is single-use (device authentication recorded
+/// it), so the proof cannot be replayed; `None` when the body is not of this layout.
+pub fn read_legacy_phone_signin(
+    device_id: &str,
+    nonce: &str,
+    body: &[u8],
+) -> Option<Result<Vec<u8>, Error>> {
+    let b: LegacyPhoneSigninRequest = serde_json::from_slice(body).ok()?;
+    Some((|| {
+        let public_key = public_key(&b.public_key)?;
+        let proof = unb64(&b.key_proof).ok_or_else(|| Error::bad_request("invalid keyProof"))?;
+        let msg = wire::legacy_key_proof_string(device_id, &b.public_key, nonce);
+        if !wire::verify_p256(&public_key, msg.as_bytes(), &proof) {
+            return Err(Error::BadSignature("key proof"));
+        }
+        Ok(public_key)
+    })())
+}
+
+/// `POST /nyckel/v1/phone-signin` (§4.4), for an authenticated device whose request carried
+/// `Nyckel-Nonce` `nonce`: key-proof layout v2 (the challenge), or v1 from an app built before
+/// it — accepted only where the provider does not require attestation, else refused with
+/// `attestation_refused` ([`attestation::AttestationError::LegacyKeyProof`]).
 pub fn enable_phone_signin(
     store: &dyn Store,
     cfg: &Config,
@@ -293,24 +318,36 @@ pub fn enable_phone_signin(
     body: &[u8],
 ) -> Result<Envelope, Error> {
     let now = cfg.clock.now();
-    let b = read_phone_signin(&challenge_key(store)?, device.id.as_str(), body, now)?;
-    // Single use: the challenge joins the device's nonces until it expires.
-    if !store.use_nonce(device.id.as_str(), &b.challenge, now, b.expires_at)? {
-        return Err(Error::ChallengeInvalid);
-    }
-    attestation::check(
-        &cfg.key_attestation,
-        b.attestation.as_ref(),
-        &b.public_key,
-        &b.challenge_bytes,
-        now,
-    )
-    .map_err(|e| {
+    let refused = |e: attestation::AttestationError| {
         tracing::info!(device = %device.id, reason = %e, "phone sign-in key attestation refused");
         Error::AttestationRefused(e)
-    })?;
+    };
+    let public_key = match read_legacy_phone_signin(device.id.as_str(), nonce, body) {
+        Some(legacy) => {
+            let public_key = legacy?;
+            attestation::check_legacy(&cfg.key_attestation).map_err(refused)?;
+            tracing::info!(device = %device.id, "phone sign-in key registered with key-proof layout v1");
+            public_key
+        }
+        None => {
+            let b = read_phone_signin(&challenge_key(store)?, device.id.as_str(), body, now)?;
+            // Single use: the challenge joins the device's nonces until it expires.
+            if !store.use_nonce(device.id.as_str(), &b.challenge, now, b.expires_at)? {
+                return Err(Error::ChallengeInvalid);
+            }
+            attestation::check(
+                &cfg.key_attestation,
+                b.attestation.as_ref(),
+                &b.public_key,
+                &b.challenge_bytes,
+                now,
+            )
+            .map_err(refused)?;
+            b.public_key
+        }
+    };
     let cred = CredentialId::random();
-    store.enable_phone_signin(device, &cred, &b.public_key, now)?;
+    store.enable_phone_signin(device, &cred, &public_key, now)?;
     Ok(p.sign(
         now,
         Some(nonce),

@@ -118,7 +118,9 @@ pub mod fuzzing {
     /// enrollment body and the phone sign-in body (with its challenge).
     pub mod device {
         pub use crate::attestation::{check as check_attestation, parse_key_description};
-        pub use crate::devices::{read_enrollment, read_phone_signin, CheckedPhoneSignin};
+        pub use crate::devices::{
+            read_enrollment, read_legacy_phone_signin, read_phone_signin, CheckedPhoneSignin,
+        };
         pub use crate::phone_challenge::ChallengeKey;
         pub use crate::verify::DeviceAuth;
     }

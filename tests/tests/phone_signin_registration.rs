@@ -317,3 +317,126 @@ fn without_the_requirement_an_ungated_key_still_registers() {
     let alias = phone.enrollment.phone_signin_key_alias().unwrap().to_owned();
     assert_eq!(phone.keys.is_user_verification_key(&alias), Some(false));
 }
+
+/// The `i`th `Nyckel-Nonce` of a hand-made request (16 bytes, b64url).
+fn nonce(i: u8) -> String {
+    wire::b64(&[i; 16])
+}
+
+/// `POST /nyckel/v1/phone-signin` exactly as an app built before the provider challenge sends
+/// it (key-proof layout v1, §4.4): a new key of `keys` (created gated), its proof over
+/// `nyckel-key-proof-v1\nDEVICE_ID\nPUBLIC_KEY\nNONCE` with `NONCE` this request's own
+/// `Nyckel-Nonce` — or `proof_nonce` instead, to forge one — and no challenge. Returns the
+/// request and the new key's alias and public key.
+fn legacy_request(
+    phone: &Phone,
+    keys: &dyn DeviceKeyStore,
+    nonce: &str,
+    proof_nonce: &str,
+) -> (p::HttpRequest, String, Vec<u8>) {
+    let e = &phone.enrollment;
+    let alias = format!("legacy-{nonce}");
+    let public = keys.create_key(alias.clone(), true).unwrap();
+    let pk = wire::b64(&public);
+    let proof_msg = wire::legacy_key_proof_string(&e.device_id, &pk, proof_nonce);
+    let proof = keys.sign(alias.clone(), proof_msg.into_bytes()).unwrap();
+    let body =
+        serde_json::to_vec(&serde_json::json!({"publicKey": pk, "keyProof": wire::b64(&proof)}))
+            .unwrap();
+    assert_eq!(e.base_url.matches('/').count(), 2, "a base URL without a path");
+    let path = "/nyckel/v1/phone-signin";
+    let ts = e.server_now(device_now()).to_string();
+    let signed = wire::request_signed_string("POST", path, &e.device_id, &ts, nonce, &body);
+    let sig = keys.sign(e.device_key_alias.clone(), signed.into_bytes()).unwrap();
+    let req = p::HttpRequest {
+        method: "POST".into(),
+        url: format!("{}{path}", e.base_url),
+        headers: vec![
+            (wire::H_DEVICE.into(), e.device_id.clone()),
+            (wire::H_TIMESTAMP.into(), ts),
+            (wire::H_NONCE.into(), nonce.into()),
+            (wire::H_SIGNATURE.into(), wire::b64(&sig)),
+            ("Content-Type".into(), "application/json".into()),
+        ],
+        body,
+    };
+    (req, alias, public)
+}
+
+/// The credential id a `nyckel.phone-signin` answer names (read without verifying: the test
+/// trusts its own provider).
+fn credential_of(resp: &p::HttpResponse) -> String {
+    let env: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    let payload = wire::unb64(env["payload"].as_str().unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    assert_eq!(
+        (v["typ"].as_str(), v["enabled"].as_bool()),
+        (Some("nyckel.phone-signin"), Some(true))
+    );
+    v["credentialId"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn an_app_built_before_the_challenge_registers_with_key_proof_layout_v1() {
+    // Conformance (§4.4 "Key-proof layout v1", §15): without the attestation requirement the
+    // provider accepts the old body, its proof bound to the request's single-use nonce.
+    let env = Env::new();
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    with_pin(&phone);
+    let keys = phone.keys.clone();
+
+    // A proof over another nonce than the request's: not this request's, refused.
+    let (forged, ..) = legacy_request(&phone, keys.as_ref(), &nonce(1), &nonce(2));
+    let resp = send(&forged);
+    let said = String::from_utf8_lossy(&resp.body).into_owned();
+    assert_eq!((resp.status, error_code(&resp)), (401, "bad_signature".to_owned()), "{said}");
+    assert!(!phone_signin_on(&env, "anna"));
+
+    // The genuine old request: registered.
+    let (req, alias, public) = legacy_request(&phone, keys.as_ref(), &nonce(3), &nonce(3));
+    let resp = send(&req);
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let credential_id = credential_of(&resp);
+    assert!(phone_signin_on(&env, "anna"));
+    // Replayed (the same nonce, so the same proof): refused as a replay, nothing changes.
+    let again = send(&req);
+    assert_eq!((again.status, error_code(&again)), (401, "replayed".to_owned()));
+
+    // The key it registered approves a passwordless sign-in behind its PIN.
+    phone.enrollment.phone_signin = Some(p::PhoneSignin {
+        key_alias: alias,
+        credential_id,
+        public_key: wire::b64(&public),
+        sign_count: 0,
+    });
+    let s = env.start("anna", Kind::Passwordless).unwrap();
+    let r = phone.pending_one(&s.id);
+    assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
+}
+
+#[test]
+fn a_provider_requiring_attestation_tells_an_app_with_key_proof_v1_to_update() {
+    // Layout v1 has no provider challenge, so nothing an attestation could name: where the
+    // administrator requires attestation it is refused with the typed, documented code
+    // `attestation_refused` and a message saying to update the app — never a bare 400.
+    let authority = TestAuthority::new();
+    let env =
+        Env::with(|c| c.key_attestation = KeyAttestationPolicy::android(vec![authority.root()]));
+    let phone = Phone::enroll(&env.add_user("anna"));
+    with_pin(&phone);
+    let (req, ..) = legacy_request(&phone, phone.keys.as_ref(), &nonce(4), &nonce(4));
+    let resp = send(&req);
+    assert_eq!((resp.status, error_code(&resp)), (403, "attestation_refused".to_owned()));
+    let body: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    assert!(body["message"].as_str().unwrap().contains("update the app"), "{body}");
+    assert!(!phone_signin_on(&env, "anna"));
+    // The same app with the current layout gets past the layout check (and is refused only
+    // for want of an attestation, which its platform cannot give).
+    let mut phone = phone;
+    let challenge = phone.phone_signin_challenge().unwrap();
+    let keys = phone.keys.clone();
+    assert_eq!(
+        enable_with(&mut phone, keys.as_ref(), &challenge),
+        refused(ProviderCode::AttestationRefused)
+    );
+}

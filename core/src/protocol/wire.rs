@@ -17,10 +17,10 @@ mod text;
 pub use error_code::{ErrorBody, ErrorCode};
 pub use messages::{
     Ack, AssertionBody, ClientData, DecisionKind, EnrollRequest, Enrolled, Envelope,
-    KeyAttestation, NyckelClientData, Payload, PayloadHeader, PendingList, PendingRequest,
-    PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState, ProviderInfo, PushTokenRequest,
-    RequestKind, RespondOutcome, ServerTime, Signed, SigninResult, TransferCode,
-    ATTESTATION_ANDROID_KEY, ATTESTATION_APPLE_APP_ATTEST,
+    KeyAttestation, LegacyPhoneSigninRequest, NyckelClientData, Payload, PayloadHeader,
+    PendingList, PendingRequest, PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState,
+    ProviderInfo, PushTokenRequest, RequestKind, RespondOutcome, ServerTime, Signed, SigninResult,
+    TransferCode, ATTESTATION_ANDROID_KEY, ATTESTATION_APPLE_APP_ATTEST,
 };
 pub use text::{is_unsafe_display_char, is_valid_device_name};
 
@@ -32,6 +32,9 @@ pub const REQUEST_SIG_TAG: &str = "nyckel-request-v1";
 pub const KEY_PROOF_TAG: &str = "nyckel-key-proof-v2";
 /// First line of the App Attest client data of a phone sign-in key.
 pub const APP_ATTEST_TAG: &str = "nyckel-app-attest-v1";
+/// First line of the key proof of apps built before the provider challenge (§4.4, "Key-proof
+/// layout v1"): providers still accept it where they do not require attestation.
+pub const LEGACY_KEY_PROOF_TAG: &str = "nyckel-key-proof-v1";
 /// First field of the context hash.
 pub const CONTEXT_TAG: &str = "nyckel-context-v1";
 /// Path prefix of every endpoint.
@@ -132,6 +135,13 @@ pub fn key_proof_string(device_id: &str, public_key_b64: &str, challenge: &str) 
 /// this key for this challenge".
 pub fn app_attest_client_data_hash(challenge: &[u8], public_key: &[u8]) -> [u8; 32] {
     sha256(format!("{APP_ATTEST_TAG}\n{}\n{}", b64(challenge), b64(public_key)).as_bytes())
+}
+
+/// The key-proof string of layout v1 (§4.4), which apps built before the provider challenge
+/// sign: it names the request's own `Nyckel-Nonce` instead of a provider challenge. Only
+/// providers read it; the app builds [`key_proof_string`].
+pub fn legacy_key_proof_string(device_id: &str, public_key_b64: &str, nonce: &str) -> String {
+    format!("{LEGACY_KEY_PROOF_TAG}\n{device_id}\n{public_key_b64}\n{nonce}")
 }
 
 /// Everything the app shows about a sign-in request, as bound into the assertion. Built

@@ -163,6 +163,11 @@ pub enum AttestationError {
     /// The provider requires an attestation and the request had none.
     #[error("an attestation of the key is required")]
     Missing,
+    /// The app registered the key with key-proof layout v1 (no provider challenge, so
+    /// nothing an attestation could be bound to): an app built before the challenge, which
+    /// must be updated where the provider requires attestation.
+    #[error("this app registers keys without a provider challenge (key-proof layout v1), which cannot be attested: update the app")]
+    LegacyKeyProof,
     /// A format other than `android-key`.
     #[error("unsupported attestation format")]
     UnsupportedFormat,
@@ -251,6 +256,15 @@ pub use key_description::parse as parse_key_description;
 
 /// Longest chain accepted (real chains have 3–5 certificates).
 pub const MAX_CHAIN: usize = 6;
+
+/// Whether a key registered with key-proof layout v1 (no challenge, so no attestation) is
+/// acceptable under `policy`: only where attestation is not required.
+pub(crate) fn check_legacy(policy: &KeyAttestationPolicy) -> Result<(), AttestationError> {
+    if policy.required() {
+        return Err(AttestationError::LegacyKeyProof);
+    }
+    Ok(())
+}
 
 /// Checks the attestation a phone sent with a new phone sign-in key (`public_key`, SEC1)
 /// registered for `challenge` (the raw challenge bytes), as `policy` requires, at `now`.

@@ -404,6 +404,22 @@ pub struct PhoneSigninRequest {
     pub attestation: Option<KeyAttestation>,
 }
 
+/// `POST /nyckel/v1/phone-signin` body of key-proof layout v1 (§4.4), sent by apps built
+/// before the provider challenge: no challenge, and a proof over
+/// [`legacy_key_proof_string`](super::legacy_key_proof_string) naming the request's
+/// `Nyckel-Nonce`. Providers read it (accepted only where attestation is not required); apps
+/// send [`PhoneSigninRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LegacyPhoneSigninRequest {
+    /// b64url SEC1 key of the new phone sign-in key.
+    #[serde(rename = "publicKey")]
+    pub public_key: String,
+    /// b64url DER signature by the new key over the v1 key-proof string.
+    #[serde(rename = "keyProof")]
+    pub key_proof: String,
+}
+
 /// A platform's attestation of a key (§4.4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyAttestation {
