@@ -261,3 +261,58 @@ fn a_real_full_disk_fails_each_write_typed_and_loses_nothing() {
     reopened.unlock_with_protector(&protector).unwrap();
     assert_eq!(reopened.accounts().unwrap().len(), model.accounts.len() + 1);
 }
+
+/// SQLite checkpoints a WAL of 1000 pages or more at the end of a COMMIT, after the commit
+/// is durable. A checkpoint that fails there (a full disk while it copies pages into the
+/// vault file, which grows) must not be reported as the write's failure — the user would be
+/// told "nothing was changed" about a change that was saved. SQLite's default WAL hook
+/// ignores the checkpoint's result; this holds it to that: near that size, under a full
+/// disk, every write that fails left the file as it was, every one that works is in it, and
+/// checkpoints did run (the file grew) while the disk was full.
+#[test]
+fn a_checkpoint_that_fails_for_space_never_turns_a_saved_write_into_an_error() {
+    let test = "a_checkpoint_that_fails_for_space_never_turns_a_saved_write_into_an_error";
+    let Some(fs) = Tmpfs::or_skip(test, 24 << 20) else { return };
+    let path = fs.path().join("vault.nyckel");
+    let wal = fs.path().join("vault.nyckel-wal");
+    let filler = Filler::new(&fs);
+    let mut vault = Vault::create(&path, PASSPHRASE, KdfParams::FLOOR).unwrap();
+    let page: u64 = 4096;
+    // Grow the WAL (this handle stays open: nothing checkpoints it) to just below 1000 pages.
+    let mut n = 0;
+    while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 990 * (page + 24) {
+        vault.add(totp("Grow", &format!("g{n}"), n), "", DuplicatePolicy::Reject).unwrap();
+        n += 1;
+    }
+    let (mut failed, mut worked, mut checkpointed_full) = (0, 0, 0);
+    for (round, free) in FREE.iter().cycle().take(40).enumerate() {
+        filler.leave_free(*free);
+        let file_before = std::fs::metadata(&path).unwrap().len();
+        let name = format!("c{round}");
+        let result = vault.add(totp("Ckpt", &name, 20_000 + round), "", DuplicatePolicy::Reject);
+        if std::fs::metadata(&path).unwrap().len() > file_before {
+            checkpointed_full += 1;
+        }
+        filler.remove();
+        let mut reader = Vault::open(&path).unwrap();
+        reader.unlock_with_passphrase(PASSPHRASE).unwrap();
+        let saved = reader.accounts().unwrap().iter().any(|a| a.params.name == name);
+        match result {
+            Ok(_) => {
+                worked += 1;
+                assert!(saved, "{name}: acknowledged but not in the file");
+            }
+            Err(VaultError::Storage { fault: StorageFault::DiskFull, .. }) => {
+                failed += 1;
+                assert!(!saved, "{name} with {free} bytes free: reported failed, yet saved");
+            }
+            Err(e) => panic!("{name}: not the typed full disk: {e:?}"),
+        }
+    }
+    eprintln!(
+        "near the checkpoint: failed full {failed} times, worked {worked} times, \
+         {checkpointed_full} checkpoints grew the file on a full disk"
+    );
+    assert!(failed > 0 && worked > 0, "the sweep hits both sides");
+    assert!(checkpointed_full > 0, "a checkpoint ran while the disk was full");
+}
