@@ -25,10 +25,15 @@ pub(crate) fn ensure_key(store: &dyn Store) -> Result<(), Error> {
 /// kept, so what it signs outlives a restart; safe against concurrent creators): the decoy
 /// tokens', the recognised browsers' cookies' and the phone sign-in challenges'.
 pub(crate) fn mac_key(store: &dyn Store, setting: Setting) -> Result<ring::hmac::Key, Error> {
-    if store.setting(setting)?.is_none() {
-        store.add_setting_if_absent(setting, &b64(&crate::ids::random_bytes(32)))?;
-    }
-    let stored = store.setting(setting)?.and_then(|k| unb64(&k));
+    let stored = match store.setting(setting)? {
+        Some(k) => Some(k),
+        None => {
+            // Another thread or process may add it first: whichever was added is the key.
+            store.add_setting_if_absent(setting, &b64(&crate::ids::random_bytes(32)))?;
+            store.setting(setting)?
+        }
+    };
+    let stored = stored.and_then(|k| unb64(&k));
     let bytes = stored.filter(|k| k.len() == 32).ok_or(Error::Internal)?;
     Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes))
 }

@@ -315,6 +315,17 @@ pub(crate) fn judge_completion(c: &CompletionContext) -> CompletionVerdict {
 /// Completes an approved request once (`approved` → `completed`) and opens a session.
 /// Returns the session token.
 pub fn complete(store: &dyn Store, cfg: &Config, id: &str, token: &str) -> Result<String, Error> {
+    complete_for_user(store, cfg, id, token).map(|(session, _)| session)
+}
+
+/// [`complete`], also returning whose session it opened (for the recognised-browser cookie,
+/// without reading the session back).
+pub(crate) fn complete_for_user(
+    store: &dyn Store,
+    cfg: &Config,
+    id: &str,
+    token: &str,
+) -> Result<(String, UserId), Error> {
     check_token(store, id, token)?;
     let session_token = b64(&random_bytes(32));
     let session = NewSession { token_hash: token_hash(&session_token), ttl: cfg.session_ttl };
@@ -329,7 +340,7 @@ pub fn complete(store: &dyn Store, cfg: &Config, id: &str, token: &str) -> Resul
         }
         CompletionVerdict::Complete => {
             tracing::info!(request = %id, user = %ctx.user, "signed in");
-            Ok(session_token)
+            Ok((session_token, ctx.user))
         }
     }
 }

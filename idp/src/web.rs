@@ -698,9 +698,9 @@ async fn signin_complete(
             if decoys::decoy_expiry(c, &id, &q.t)?.is_some() {
                 return Err(Error::NotApproved);
             }
-            let session = signin::complete(c, &s.cfg, &id, &q.t)?;
-            let known = known_browser::issue_for_session(c, &s.cfg, &session)?;
-            Ok((session, known))
+            let (session, user) = signin::complete_for_user(c, &s.cfg, &id, &q.t)?;
+            let known = known_browser::issue(c, &s.cfg, &user)?;
+            Ok((session, Some(known)))
         })
         .await;
     match r {

@@ -50,11 +50,30 @@ pub struct Report {
     pub client_cpu_us: f64,
     /// Rows in the replay-nonce table when the load ended.
     pub nonce_rows: i64,
+    /// The replay-nonce table sampled at the start of the window and at the end of each
+    /// tenth: eleven samples of its rows and of the rows left behind past their expiry (the
+    /// purge with every signed request removes them: a steady table has none).
+    pub nonce_samples: Vec<NonceSample>,
+    /// Approvals per second in the window's first and last minute (a run of two minutes or
+    /// more).
+    pub first_last_minute: Option<(f64, f64)>,
     /// The push budget's query per sign-in start, timed on the database as the load left it.
     pub push_budget: PushBudgetProbe,
     /// Sizes of the database file and its write-ahead log when the load ended.
     pub db_bytes: u64,
     pub wal_bytes: u64,
+}
+
+/// The replay-nonce table at one moment of the run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NonceSample {
+    /// Seconds since the measured window began.
+    pub at: f64,
+    /// Rows in the table.
+    pub rows: i64,
+    /// Rows more than a second past their expiry (the purge removes a row at the first
+    /// signed request after its expiry: under load, within the second).
+    pub expired: i64,
 }
 
 /// What one device thread saw.
@@ -110,7 +129,10 @@ impl Env {
         let warm = Duration::from_secs(1);
         let start = Instant::now();
         let cpu_before = process_cpu();
-        let tallies: Vec<Tally> = std::thread::scope(|s| {
+        type Sampled = Result<(Vec<NonceSample>, Duration), String>;
+        let (tallies, sampled): (Vec<Tally>, Sampled) = std::thread::scope(|s| {
+            let db = &self.db;
+            let sampler = s.spawn(move || sample_nonces(db, start, warm, window));
             let threads: Vec<_> = self
                 .devices
                 .iter_mut()
@@ -120,9 +142,11 @@ impl Env {
                     s.spawn(move || d.run(provider, addr, start, warm, warm + window))
                 })
                 .collect();
-            threads.into_iter().map(|t| t.join().expect("device thread")).collect()
+            let tallies = threads.into_iter().map(|t| t.join().expect("device thread")).collect();
+            (tallies, sampler.join().expect("nonce sampler"))
         });
-        let cpu = process_cpu().saturating_sub(cpu_before);
+        let (nonce_samples, sampler_cpu) = sampled?;
+        let cpu = process_cpu().saturating_sub(cpu_before).saturating_sub(sampler_cpu);
         let mut done: Vec<Duration> = tallies.iter().flat_map(|t| t.done_at.clone()).collect();
         done.sort_unstable();
         let mut calls: Vec<u32> = tallies.iter().flat_map(|t| t.calls_us.clone()).collect();
@@ -139,6 +163,14 @@ impl Env {
                 (n as f64 / tenth.as_secs_f64()).round()
             })
             .collect();
+        // In a run of two minutes or more: the rate in its first and its last minute.
+        let minute = Duration::from_secs(60);
+        let first_last_minute = (window >= 2 * minute).then(|| {
+            let rate = |lo: Duration| {
+                done.iter().filter(|d| **d >= lo && **d < lo + minute).count() as f64 / 60.0
+            };
+            (rate(warm), rate(warm + window - minute))
+        });
         let failures = tallies.iter().map(|t| t.failures).sum();
         let first_failure =
             tallies.iter().find_map(|t| t.first_failure.clone()).unwrap_or_default();
@@ -158,6 +190,8 @@ impl Env {
             server_cpu_us: (server_cpu + page).as_secs_f64() * 1e6 / all,
             client_cpu_us: client.saturating_sub(page).as_secs_f64() * 1e6 / all,
             nonce_rows: nonce_rows?,
+            nonce_samples,
+            first_last_minute,
             push_budget,
             db_bytes: file_size(&self.db),
             wal_bytes: file_size(&self.db.with_extension("db-wal")),
@@ -291,6 +325,37 @@ fn file_size(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
 }
 
+/// Samples the replay-nonce table at the window's start and at the end of each tenth, read
+/// from the file (a measurement, not the provider's API); one `COUNT` each, on its own thread.
+/// Also returns the thread's CPU time, which is not the provider's.
+fn sample_nonces(
+    db: &Path,
+    t0: Instant,
+    warm: Duration,
+    window: Duration,
+) -> Result<(Vec<NonceSample>, Duration), String> {
+    let cpu0 = thread_cpu();
+    let e = |e: rusqlite::Error| e.to_string();
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(e)?;
+    let mut count = c
+        .prepare("SELECT COUNT(*), COALESCE(SUM(expires_at < ?1 - 1), 0) FROM device_nonces")
+        .map_err(e)?;
+    (0..=10u32)
+        .map(|i| {
+            let due = warm + window * i / 10;
+            std::thread::sleep(due.saturating_sub(t0.elapsed()));
+            let at = t0.elapsed().saturating_sub(warm).as_secs_f64();
+            // The provider's purge removes rows with `expires_at < now` at each signed request;
+            // a row more than a second past that was left behind.
+            let (rows, expired) =
+                count.query_row([SystemClock.now()], |r| Ok((r.get(0)?, r.get(1)?))).map_err(e)?;
+            Ok(NonceSample { at, rows, expired })
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(|samples| (samples, thread_cpu().saturating_sub(cpu0)))
+}
+
 /// The replay-nonce table's size, read from the file (a measurement, not the provider's API).
 fn nonce_rows(db: &Path) -> Result<i64, String> {
     let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -312,8 +377,8 @@ pub struct PushBudgetProbe {
     pub notified: f64,
 }
 
-/// The provider's statement for the push budget (`storage/sqlite/requests.rs`, `start`),
-/// here so the bench can time it on its own; keep the two alike.
+/// The provider's statement for the push budget (`NOTIFIED_LAST_HOUR` in
+/// `storage/sqlite/requests.rs`), here so the bench can time it on its own; keep the two alike.
 const NOTIFIED_LAST_HOUR: &str =
     "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2 AND notified";
 

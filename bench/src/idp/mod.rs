@@ -90,6 +90,11 @@ fn run(plan: Plan, tmp: &Path) -> Result<(Outcome, Outcome), String> {
         .with_note("server_cpu_us_per_approval", serde_json::json!(r.server_cpu_us.round()))
         .with_note("client_cpu_us_per_approval", serde_json::json!(r.client_cpu_us.round()))
         .with_note("nonce_rows_at_end", serde_json::json!(r.nonce_rows))
+        .with_note("nonce_table", nonce_table(&r.nonce_samples))
+        .with_note(
+            "approvals_per_s_first_last_minute",
+            serde_json::json!(r.first_last_minute.map(|(a, b)| [a.round(), b.round()])),
+        )
         .with_note(
             "push_budget_query",
             serde_json::json!({
@@ -118,6 +123,21 @@ fn run(plan: Plan, tmp: &Path) -> Result<(Outcome, Outcome), String> {
         .with_note("approval_p99_ms", serde_json::json!(r.approval_p99_ms)),
     );
     Ok((throughput, p99))
+}
+
+/// The replay-nonce table over the run: its rows and expired rows at the window's start and
+/// at the end of each tenth, and whether it stayed steady — no sample found rows past their
+/// expiry left behind (the purge with each signed request keeps up, so the table holds at most
+/// one nonce lifetime's signed requests however long the provider runs). A run shorter than
+/// the nonce lifetime (10 minutes) only sees the table fill.
+fn nonce_table(samples: &[load::NonceSample]) -> serde_json::Value {
+    let steady = !samples.is_empty() && samples.iter().all(|s| s.expired == 0);
+    serde_json::json!({
+        "seconds": samples.iter().map(|s| s.at.round()).collect::<Vec<_>>(),
+        "rows": samples.iter().map(|s| s.rows).collect::<Vec<_>>(),
+        "expired_rows": samples.iter().map(|s| s.expired).collect::<Vec<_>>(),
+        "steady": steady,
+    })
 }
 
 /// What `wrk` measured.

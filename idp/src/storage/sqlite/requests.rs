@@ -1,6 +1,7 @@
 //! Sign-in requests: the start and decide transactions, reads, completion, push triggers.
 
 use nyckel_core::protocol::wire::RequestKind;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
@@ -39,11 +40,7 @@ pub(super) fn start(
         };
         return Ok((decide(&ctx), 0));
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT d.id, d.push_token FROM devices d JOIN credentials c ON c.device_id = d.id
-         WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2
-           AND (?3 IS NULL OR d.id != ?3)",
-    )?;
+    let mut stmt = conn.prepare_cached(TARGETS)?;
     let targets: Vec<(String, Option<String>)> = stmt
         .query_map(params![user.id, CredentialKind::for_request(kind).as_str(), excluded], |r| {
             Ok((r.get(0)?, r.get(1)?))
@@ -51,30 +48,14 @@ pub(super) fn start(
         .collect::<Result<_, _>>()?;
     drop(stmt);
     let open = open_requests(conn, &user.id, now)?;
-    let mut stmt = conn.prepare_cached(RECOGNISED)?;
-    let recognised: Vec<String> = stmt
-        .query_map(
-            params![
-                user.id,
-                RequestState::Completed.as_str(),
-                now.saturating_sub(reads.recognised_for),
-                reads.recognised_sources
-            ],
-            |r| r.get(0),
-        )?
-        .collect::<Result<_, _>>()?;
-    drop(stmt);
+    let recognised = recognised(conn, &user.id, now.saturating_sub(reads.recognised_for), reads)?;
     let recent: i64 = conn.row(
-        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3
-         AND (?4 IS NULL OR source = ?4)",
+        RECENT,
         params![user.id, kind.as_str(), now.saturating_sub(reads.seconds), reads.source],
         |r| r.get(0),
     )?;
-    let notified_last_hour: i64 = conn.row(
-        "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2 AND notified",
-        params![user.id, now.saturating_sub(3600)],
-        |r| r.get(0),
-    )?;
+    let notified_last_hour: i64 =
+        conn.row(NOTIFIED_LAST_HOUR, params![user.id, now.saturating_sub(3600)], |r| r.get(0))?;
     let ctx = StartContext {
         now,
         user: Some(&user),
@@ -177,6 +158,23 @@ pub(super) fn start(
     Ok((verdict, notified))
 }
 
+/// The user's live devices holding a live credential of kind ?2, but device ?3 (through
+/// `devices_user`, then `credentials_device`).
+pub(super) const TARGETS: &str = "SELECT d.id, d.push_token FROM devices d
+     JOIN credentials c ON c.device_id = d.id
+     WHERE d.user_id = ?1 AND d.revoked_at IS NULL AND c.revoked_at IS NULL AND c.kind = ?2
+       AND (?3 IS NULL OR d.id != ?3)";
+
+/// The rate limit's count: the user's requests of kind ?2 since ?3, from source ?4 if given
+/// (through `requests_user`).
+pub(super) const RECENT: &str = "SELECT COUNT(*) FROM requests
+     WHERE user_id = ?1 AND kind = ?2 AND created_at > ?3 AND (?4 IS NULL OR source = ?4)";
+
+/// The push budget's count: the user's notified requests since ?2 (through the partial index
+/// `requests_notified`: at most the hourly limit's entries).
+pub(super) const NOTIFIED_LAST_HOUR: &str =
+    "SELECT COUNT(*) FROM requests WHERE user_id = ?1 AND created_at > ?2 AND notified";
+
 macro_rules! request_columns {
     () => {
         "r.id, r.user_id, u.name, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, r.state, r.browser_token_hash, r.completed_by IS NOT NULL, r.number, r.notified"
@@ -186,27 +184,50 @@ macro_rules! request_columns {
 const REQUEST_COLUMNS: &str = request_columns!();
 
 /// A user's open requests a device may see, newest first (through `requests_user_state`).
+/// The caller reads as many as it lists: a bound `LIMIT` is read by SQLite's planner, which
+/// then prepares the statement again on every run (`hot_statements_are_prepared_once`).
 pub(super) const PENDING: &str = concat!(
     "SELECT ",
     request_columns!(),
     " FROM requests r JOIN users u ON u.id = r.user_id
      WHERE r.user_id = ?1 AND r.state = ?2 AND r.expires_at > ?3 AND (r.kind = ?4 OR ?5)
-       AND (r.excluded_device IS NULL OR r.excluded_device != ?7)
-     ORDER BY r.created_at DESC LIMIT ?6"
+       AND (r.excluded_device IS NULL OR r.excluded_device != ?6)
+     ORDER BY r.created_at DESC"
 );
 
 /// The user's open requests, either kind (through `requests_user_state`).
 pub(super) const OPEN: &str = "SELECT id, kind, created_at, notified, source, known_browser
      FROM requests WHERE user_id = ?1 AND state = ?2 AND expires_at > ?3";
 
-/// The source keys of the user's sign-ins completed since ?3, newest first, at most ?4: among
-/// the last 64 such sign-ins only, so a start's cost does not grow with the user's history
-/// (through `requests_user_state`).
-pub(super) const RECOGNISED: &str = "SELECT source FROM (
-       SELECT source, created_at FROM requests
-       WHERE user_id = ?1 AND state = ?2 AND created_at > ?3 AND source != ''
-       ORDER BY created_at DESC LIMIT 64)
-     GROUP BY source ORDER BY MAX(created_at) DESC LIMIT ?4";
+/// The source keys of the user's last 64 sign-ins completed since ?3, newest first (the
+/// recognised addresses are the distinct ones among them: [`recognised`]), so a start's cost
+/// does not grow with the user's history (through `requests_user_state`).
+pub(super) const RECOGNISED: &str = "SELECT source FROM requests
+     WHERE user_id = ?1 AND state = ?2 AND created_at > ?3 AND source != ''
+     ORDER BY created_at DESC LIMIT 64";
+
+/// The distinct source keys of the user's last 64 sign-ins completed since `since`, by their
+/// latest sign-in, newest first, at most `reads.recognised_sources`.
+fn recognised(
+    conn: &Connection,
+    user: &UserId,
+    since: i64,
+    reads: &StartReads<'_>,
+) -> Stored<Vec<String>> {
+    let most = usize::try_from(reads.recognised_sources).unwrap_or(0);
+    let mut stmt = conn.prepare_cached(RECOGNISED)?;
+    let mut rows = stmt.query(params![user, RequestState::Completed.as_str(), since])?;
+    let mut sources: Vec<String> = Vec::new();
+    while sources.len() < most {
+        let Some(row) = rows.next()? else { break };
+        // Compared in place: only a new source is copied out.
+        let ValueRef::Text(source) = row.get_ref(0)? else { return Err(StoreError::Failed) };
+        if !sources.iter().any(|s| s.as_bytes() == source) {
+            sources.push(String::from_utf8(source.to_vec()).map_err(|_| StoreError::Failed)?);
+        }
+    }
+    Ok(sources)
+}
 
 /// The user's requests still pending past their expiry become expired (through
 /// `requests_user_state`).
@@ -298,11 +319,11 @@ pub(super) fn pending(
                 now,
                 RequestKind::Push.as_str(),
                 with_passwordless,
-                limit,
                 device
             ],
             read_request,
         )?
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(typed).collect()
 }

@@ -3,7 +3,9 @@
 //! still inside its window.
 
 use super::devices::PURGE_NONCES;
-use super::requests::{EXPIRE_STALE, OPEN, PENDING, RECOGNISED};
+use super::requests::{
+    EXPIRE_STALE, NOTIFIED_LAST_HOUR, OPEN, PENDING, RECENT, RECOGNISED, TARGETS,
+};
 use super::SqliteStore;
 use crate::storage::Store;
 
@@ -36,10 +38,47 @@ fn the_hot_paths_read_through_their_indexes() {
         (OPEN, "requests_user_state"),
         (RECOGNISED, "requests_user_state"),
         (EXPIRE_STALE, "requests_user_state"),
+        (TARGETS, "devices_user"),
+        (RECENT, "requests_user"),
+        (NOTIFIED_LAST_HOUR, "requests_notified"),
     ] {
         let p = plan(&c, sql);
         assert!(p.contains(index), "{sql}\nplan:\n{p}");
-        assert!(!p.contains("SCAN device_nonces") && !p.contains("SCAN requests"), "{p}");
+        assert!(!p.lines().any(|step| step.starts_with("SCAN ")), "a whole table read:\n{p}");
+    }
+}
+
+/// Each hot statement is prepared once per connection and then only run: SQLite prepares a
+/// statement again on every run when its planner read a bound value (a bound `LIMIT` does
+/// that; `PENDING` and `RECOGNISED` had one), and preparing costs more than these reads.
+#[test]
+fn hot_statements_are_prepared_once() {
+    use rusqlite::types::Value;
+    let (dir, _store) = store();
+    let c = conn(&dir);
+    let (t, i) = (|s: &str| Value::Text(s.into()), Value::Integer);
+    let cases: [(&str, Vec<Value>); 8] = [
+        (PENDING, vec![t("u"), t("pending"), i(5), t("push"), i(0), t("d")]),
+        (OPEN, vec![t("u"), t("pending"), i(5)]),
+        (RECOGNISED, vec![t("u"), t("completed"), i(5)]),
+        (EXPIRE_STALE, vec![t("u"), i(5), t("expired"), t("pending")]),
+        (PURGE_NONCES, vec![i(5)]),
+        (TARGETS, vec![t("u"), t("device"), Value::Null]),
+        (RECENT, vec![t("u"), t("push"), i(5), t("s")]),
+        (NOTIFIED_LAST_HOUR, vec![t("u"), i(5)]),
+    ];
+    for (sql, params) in cases {
+        let mut stmt = c.prepare(sql).unwrap();
+        for run in 0..3 {
+            // A different value each run, as a real caller binds.
+            let bound = params.iter().map(|p| match p {
+                Value::Integer(n) => Value::Integer(n + run),
+                other => other.clone(),
+            });
+            let mut rows = stmt.query(rusqlite::params_from_iter(bound)).unwrap();
+            while rows.next().unwrap().is_some() {}
+        }
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0, "{sql}");
     }
 }
 
@@ -169,7 +208,7 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v12_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v13_snapshot.sql"));
 }
 
 #[test]
@@ -226,7 +265,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v12_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v13_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
@@ -292,5 +331,91 @@ fn a_version_10_database_keeps_its_requests_reaching_every_device() {
         assert_eq!(seen.unwrap().len(), 1, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v12_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v13_snapshot.sql"));
+}
+
+#[test]
+fn migrations_one_to_thirteen_give_exactly_the_frozen_version_13_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9 {
+        c.execute_batch(step).unwrap();
+    }
+    for step in [
+        include_str!("schema_v10_push_budget_index.sql"),
+        include_str!("schema_v11_step_up_exclusion.sql"),
+        include_str!("schema_v12_known_browser.sql"),
+        include_str!("schema_v13_start_reads.sql"),
+    ] {
+        c.execute_batch(step).unwrap();
+    }
+    assert_eq!(schema_of(&c), include_str!("schema_v13_snapshot.sql"));
+}
+
+/// A version-12 file with devices and completed sign-ins: after migration 13 a start still
+/// finds the user's live devices (not a revoked one, not another user's; now through the new
+/// index) and the distinct sources of their completed sign-ins, newest first and at most as
+/// many as asked.
+#[test]
+fn a_version_12_database_starts_sign_ins_through_the_new_index() {
+    use crate::model::StartVerdict;
+    use crate::storage::StartReads;
+    use nyckel_core::protocol::wire::RequestKind;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for step in STEPS_TO_V9 {
+            c.execute_batch(step).unwrap();
+        }
+        for step in [
+            include_str!("schema_v10_push_budget_index.sql"),
+            include_str!("schema_v11_step_up_exclusion.sql"),
+            include_str!("schema_v12_known_browser.sql"),
+        ] {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO users (id, name, created_at) VALUES ('u1', 'anna', 1), ('u2', 'bo', 1);
+             INSERT INTO devices (id, user_id, name, push_token, created_at, revoked_at)
+             VALUES ('d1', 'u1', 'phone', 't1', 1, NULL), ('d2', 'u1', 'old', 't2', 1, 5),
+                    ('d3', 'u1', 'tablet', NULL, 1, NULL), ('d4', 'u2', 'bos', 't4', 1, NULL);
+             INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at)
+             VALUES ('d1', 'd1', 'u1', 'device', x'04', 1), ('d2', 'd2', 'u1', 'device', x'04', 1),
+                    ('d3', 'd3', 'u1', 'device', x'04', 1), ('d4', 'd4', 'u2', 'device', x'04', 1);
+             INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state, source)
+             VALUES ('r1', 'u1', 'push', x'01', 42, 'a', 'i', 'l', 100, 220, 'completed', 'home'),
+                    ('r2', 'u1', 'push', x'02', 43, 'a', 'i', 'l', 200, 320, 'completed', 'work'),
+                    ('r3', 'u1', 'push', x'03', 44, 'a', 'i', 'l', 300, 420, 'completed', 'home'),
+                    ('r4', 'u1', 'push', x'04', 45, 'a', 'i', 'l', 400, 520, 'completed', 'cafe'),
+                    ('r5', 'u1', 'push', x'05', 46, 'a', 'i', 'l', 500, 620, 'denied', 'evil'),
+                    ('r6', 'u2', 'push', x'06', 47, 'a', 'i', 'l', 600, 720, 'completed', 'bos');
+             PRAGMA user_version = 12;",
+        )
+        .unwrap();
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let clock = || 1000;
+    let seen = |most: u32| {
+        let reads = StartReads {
+            seconds: 60,
+            source: None,
+            recognised_for: 86_400,
+            recognised_sources: most,
+        };
+        let mut seen = None;
+        store
+            .start_request("anna", RequestKind::Push, &reads, None, &clock, &mut |c| {
+                seen = Some((c.targets, c.recognised.to_vec()));
+                StartVerdict::RateLimited
+            })
+            .unwrap();
+        seen.unwrap()
+    };
+    assert_eq!(seen(4), (2, vec!["cafe".to_owned(), "home".to_owned(), "work".to_owned()]));
+    assert_eq!(seen(2), (2, vec!["cafe".to_owned(), "home".to_owned()]));
+    assert_eq!(seen(0), (2, vec![]));
+    drop(store);
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v13_snapshot.sql"));
 }
