@@ -33,8 +33,8 @@ usage: cargo xtask test [--no-lint] [SUITE...]
        cargo xtask bench [ARGS...]
 
 `test` without SUITEs runs the lint checks and then every suite; naming SUITEs runs only
-those (add `lint` to lint as well). Suites: lint, rust, kotlin, app-logic, swift,
-ios-app-logic, browser.
+those (add `lint` to lint as well). Suites: lint, rust, fuzz, kotlin, app-logic, swift,
+ios-app-logic, cross-platform (after swift: its backup restored on the JVM), browser.
 `bench` installs the baselines' tools (libsodium, oathtool, wrk, GNU time; for
 ffi.batch_codes the JVM tools and the Kotlin bindings, as `test kotlin`) and runs the
 benchmark suite (`nyckel-bench`, release build) with ARGS (e.g. `--only codes.batch`,

@@ -58,6 +58,11 @@ impl Workspace {
         self.root.join(relative)
     }
 
+    /// Whether a step with this key already succeeded in this run.
+    pub fn done(&self, key: &str) -> bool {
+        self.done.contains(key)
+    }
+
     /// Runs `step` unless a step with this key already succeeded in this run.
     pub fn once(
         &mut self,

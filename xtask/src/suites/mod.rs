@@ -33,7 +33,7 @@ pub const LINT: &Suite = &ALL[0];
 /// Every suite, in the order they run: the cheap checks first, then Rust, then the suites
 /// that reuse Rust build outputs (the Kotlin ones share the generated bindings, the Swift
 /// ones the staged library and the chroot), the browser last.
-pub static ALL: [Suite; 8] = [
+pub static ALL: [Suite; 9] = [
     Suite { cli_name: "lint", title: "Lint", run: lint::run },
     Suite { cli_name: "rust", title: "Rust", run: rust::run },
     // A few seconds of each fuzz target (its own release build, in fuzz/target).
@@ -44,6 +44,8 @@ pub static ALL: [Suite; 8] = [
     Suite { cli_name: "swift", title: "Swift", run: swift::nyckel_kit },
     // The iOS app's Foundation-only logic, in the same chroot, against the staged library.
     Suite { cli_name: "ios-app-logic", title: "iOS app logic", run: swift::ios_app_logic },
+    // iOS → Android: the Swift suite's automatic backup restored on the JVM (one test class).
+    Suite { cli_name: "cross-platform", title: "Cross-platform", run: jvm::from_swift },
     Suite { cli_name: "browser", title: "Browser", run: browser::run },
 ];
 
@@ -120,6 +122,14 @@ impl Drop for RecordedPids {
 /// repository, which the Swift chroot mounts. Emptied when the Kotlin suite starts, so in a
 /// full run the Swift suite reads this run's file; the Swift test skips visibly without it.
 const FROM_KOTLIN: &str = "target/cross-platform/from-kotlin";
+
+/// Where the Swift suite's `CrossPlatformBackupTests` writes an automatic backup (and its
+/// manifest) for the cross-platform suite's `CrossPlatformRestoreTest` to restore on the JVM.
+/// Emptied when the Swift suite starts.
+const FROM_SWIFT: &str = "target/cross-platform/from-swift";
+
+/// Marks that the Swift suite ran in this run (so its backup must be there).
+const SWIFT_SUITE_RAN: &str = "swift-suite-ran";
 
 /// `../shared/fixtures/import/aegis-testdata` beside the repository (real export files of
 /// other apps, docs/import.md) when it exists; the tests that read it skip visibly otherwise.

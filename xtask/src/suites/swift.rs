@@ -9,7 +9,9 @@
 use anyhow::{Context, Result};
 use camino::{Utf8Path, Utf8PathBuf};
 
-use super::{import_fixtures, provider_binary, RecordedPids, FROM_KOTLIN};
+use super::{
+    import_fixtures, provider_binary, RecordedPids, FROM_KOTLIN, FROM_SWIFT, SWIFT_SUITE_RAN,
+};
 use crate::bindings::{self, install};
 use crate::report::{judge, read_junit, Counts};
 use crate::toolchains::{chroot_mount_point, in_swift_chroot, provision};
@@ -38,6 +40,10 @@ pub fn nyckel_kit(ws: &mut Workspace) -> Result<Counts> {
     if ws.path(FROM_KOTLIN).join("manifest.txt").is_file() {
         env.push(("NYCKEL_FROM_KOTLIN", format!("{}/{FROM_KOTLIN}", chroot_mount_point(ws))));
     }
+    // Where this suite leaves an automatic backup for the cross-platform suite (JVM) to restore.
+    remove(&ws.path(FROM_SWIFT))?;
+    env.push(("NYCKEL_CROSS_PLATFORM_OUT", format!("{}/{FROM_SWIFT}", chroot_mount_point(ws))));
+    ws.once(SWIFT_SUITE_RAN, |_| Ok(()))?;
     let package = format!("{}/ios/NyckelKit", chroot_mount_point(ws));
     let counts = swift_test(
         ws,
