@@ -49,6 +49,32 @@ pub fn paired(plan: Plan, mut ours: impl FnMut(), mut baseline: impl FnMut()) ->
     (median(&a).as_secs_f64() / per, median(&b).as_secs_f64() / per)
 }
 
+/// Runs any number of contenders in turn (the first, the second, …, the first again), so a
+/// slow period of the machine hits all alike; returns each one's median seconds per
+/// operation, in the order given.
+pub fn interleaved(plan: Plan, contenders: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    for c in contenders.iter_mut() {
+        c();
+    }
+    let mut times: Vec<Vec<Duration>> =
+        contenders.iter().map(|_| Vec::with_capacity(plan.batches)).collect();
+    for _ in 0..plan.batches {
+        for (c, t) in contenders.iter_mut().zip(times.iter_mut()) {
+            let start = Instant::now();
+            c();
+            t.push(start.elapsed());
+        }
+    }
+    let per = plan.per_batch as f64;
+    times
+        .iter_mut()
+        .map(|t| {
+            t.sort_unstable();
+            median(t).as_secs_f64() / per
+        })
+        .collect()
+}
+
 fn median(sorted: &[Duration]) -> Duration {
     let n = sorted.len();
     if n % 2 == 1 {
@@ -61,6 +87,22 @@ fn median(sorted: &[Duration]) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interleaved_times_each_contender_in_turn_and_keeps_their_order() {
+        let (mut fast_calls, mut slow_calls) = (0, 0);
+        let mut fast = || fast_calls += 1;
+        let mut slow = || {
+            slow_calls += 1;
+            std::thread::sleep(Duration::from_millis(3));
+        };
+        let plan = Plan { batches: 5, per_batch: 2 };
+        let times = interleaved(plan, &mut [&mut fast, &mut slow]);
+        assert_eq!((fast_calls, slow_calls), (6, 6), "one warm-up each, then every batch");
+        assert_eq!(times.len(), 2);
+        assert!(times[1] >= 0.0015, "per operation: half the batch, {times:?}");
+        assert!(times[0] < times[1], "{times:?}");
+    }
 
     #[test]
     fn median_of_odd_and_even() {
