@@ -15,20 +15,38 @@
 //!
 //! One agent per vault file (the socket's name is a hash of the vault's canonical path,
 //! and the agent also checks the path it is asked about). The protocol is one line each
-//! way per connection: `key PATH` → `ok HEXKEY SECONDS_LEFT`, `lock` → `locked`; anything
-//! else → `no`.
+//! way per connection: `key PATH` → `ok HEXKEY SECONDS_LEFT [STAMP]`, `checked STAMP PATH`
+//! → `ok`, `lock` → `locked`; anything else → `no`.
+//!
+//! The agent also remembers the vault file's stamp ([`FileStamp`]) from the last time a
+//! command of the session saw the file pass `Vault::open`'s integrity checks (`checked`,
+//! and `nyckel unlock` hands over its own): a command that finds the file with that stamp
+//! still — nothing wrote to it since — opens it without checking it again
+//! (`Vault::open_unless_unchanged`). It is kept in the agent's memory, which only this
+//! user reaches; whoever can hand the agent a stamp could as well write the vault.
 
 use std::time::Duration;
+
+use nyckel_core::vault::FileStamp;
+use zeroize::Zeroizing;
 
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-pub use linux::{lock, serve, session_key, start};
+pub use linux::{lock, record_checked, serve, session_key, start};
 
 #[cfg(not(target_os = "linux"))]
 mod unsupported;
 #[cfg(not(target_os = "linux"))]
-pub use unsupported::{lock, serve, session_key, start};
+pub use unsupported::{lock, record_checked, serve, session_key, start};
+
+/// What a running session hands a command.
+pub struct SessionKey {
+    /// The vault key.
+    pub key: Zeroizing<Vec<u8>>,
+    /// The vault file's stamp when a command last saw it pass the integrity checks.
+    pub checked: Option<FileStamp>,
+}
 
 /// Longest session `nyckel unlock --for` grants.
 pub const MAX_SESSION: Duration = Duration::from_secs(12 * 3600);

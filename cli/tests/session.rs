@@ -146,3 +146,49 @@ fn removing_the_session_directory_ends_the_session() {
     assert!(eventually(Duration::from_secs(5), || !agent_runs(&v, 3117)), "the agent ended");
     without_passphrase(&v, &["list"]).fails(2, "no passphrase");
 }
+
+/// The agent's answer to `REQUEST` (one line each way), as a command would get it.
+fn ask_agent(v: &TestVault, request: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let (_, found) = sockets(v);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let mut stream = std::os::unix::net::UnixStream::connect(&found[0]).unwrap();
+    stream.write_all(format!("{request}\n").as_bytes()).unwrap();
+    let mut answer = String::new();
+    BufReader::new(stream).read_line(&mut answer).unwrap();
+    answer.trim_end().to_owned()
+}
+
+#[test]
+fn a_session_checks_the_vault_again_only_after_it_changed() {
+    let v = TestVault::new();
+    v.add(URI);
+    // File times must be older than the settling time before a stamp is kept.
+    std::thread::sleep(Duration::from_millis(2_500));
+    v.run(&["unlock", "--for", "5m"]).ok();
+    let canonical = std::fs::canonicalize(&v.path).unwrap();
+    let key = format!("key {}", canonical.display());
+    // `unlock` checked the file and handed the agent its stamp: ok KEY SECONDS STAMP.
+    let answer = ask_agent(&v, &key);
+    let words: Vec<&str> = answer.split(' ').collect();
+    assert_eq!(words.len(), 4, "ok, key, seconds left, stamp");
+    let stamp = words[3].to_owned();
+    // Reading leaves the file unchanged: the same stamp.
+    let codes = without_passphrase(&v, &["code", "--json"]).json();
+    assert_eq!(codes[0]["issuer"], "Region Skåne", "{codes}");
+    assert_eq!(ask_agent(&v, &key).split(' ').nth(3), Some(stamp.as_str()));
+    // A stamp for another path, or not a stamp, is refused.
+    assert_eq!(ask_agent(&v, &format!("checked {stamp} /elsewhere")), "no");
+    assert_eq!(ask_agent(&v, &format!("checked not-a-stamp {}", canonical.display())), "no");
+
+    // Damaged within the session: the file changed, so the next command checks it again.
+    let original = std::fs::read(&v.path).unwrap();
+    std::fs::write(&v.path, &original[..original.len() / 3]).unwrap();
+    without_passphrase(&v, &["code", "--json"]).fails(1, "damaged");
+    without_passphrase(&v, &["list"]).fails(1, "damaged");
+    // Put back, it passes again (and, written just now, its stamp is not kept yet).
+    std::fs::write(&v.path, &original).unwrap();
+    without_passphrase(&v, &["list", "--json"]).json();
+    assert_eq!(ask_agent(&v, &key).split(' ').nth(3), Some(stamp.as_str()));
+    without_passphrase(&v, &["lock"]).ok();
+}

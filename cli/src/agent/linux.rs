@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use nyckel_core::vault::FileStamp;
 use zeroize::Zeroizing;
 
-use super::{CLIENT_TIMEOUT, MAX_REQUEST, MAX_SESSION, SUSPEND_SLACK};
+use super::{SessionKey, CLIENT_TIMEOUT, MAX_REQUEST, MAX_SESSION, SUSPEND_SLACK};
 use crate::error::{CliError, Result};
 
 /// The user id of this process.
@@ -98,13 +99,26 @@ fn request_line(verb: &str, canonical: &Path) -> Option<String> {
     (!path.contains('\n')).then(|| format!("{verb} {path}"))
 }
 
-/// The key of the unlocked session for `vault`, if one is running.
-pub fn session_key(vault: &Path) -> Option<Zeroizing<Vec<u8>>> {
+/// The key of the unlocked session for `vault`, if one is running, with the stamp the
+/// session remembers from the file's last passed check.
+pub fn session_key(vault: &Path) -> Option<SessionKey> {
     let canonical = canonical(vault).ok()?;
     let answer = Zeroizing::new(ask(&canonical, &request_line("key", &canonical)?)?);
     let mut words = answer.strip_prefix("ok ")?.split(' ');
-    let hex = words.next()?;
-    decode_hex(hex)
+    let key = decode_hex(words.next()?)?;
+    let _seconds_left = words.next();
+    // An agent started by an older build sends no stamp: the checks then always run.
+    let checked = words.next().and_then(FileStamp::parse);
+    Some(SessionKey { key, checked })
+}
+
+/// Tells the session for `vault` (if one is running) that the file passed the integrity
+/// checks with `stamp` taken before them. Best effort: without it the next command checks
+/// again.
+pub fn record_checked(vault: &Path, stamp: &FileStamp) {
+    let Ok(canonical) = canonical(vault) else { return };
+    let Some(path) = canonical.to_str().filter(|p| !p.contains('\n')) else { return };
+    let _ = ask(&canonical, &format!("checked {} {path}", stamp.to_text()));
 }
 
 /// Ends the unlocked session for `vault`. `Ok(false)` when none was running.
@@ -135,8 +149,14 @@ fn encode_hex(bytes: &[u8]) -> Zeroizing<String> {
 
 /// Starts the agent for `vault` holding `key` for `duration` (ending any session already
 /// running for it): runs this executable's hidden `agent` command in its own process
-/// group, hands it the key through a pipe and waits until it listens.
-pub fn start(vault: &Path, key: &[u8], duration: Duration) -> Result<()> {
+/// group, hands it the key (and the stamp of the file's check, if any) through a pipe and
+/// waits until it listens.
+pub fn start(
+    vault: &Path,
+    key: &[u8],
+    duration: Duration,
+    checked: Option<&FileStamp>,
+) -> Result<()> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
     let canonical = canonical(vault)?;
@@ -157,7 +177,8 @@ pub fn start(vault: &Path, key: &[u8], duration: Duration) -> Result<()> {
         .process_group(0)
         .spawn()
         .map_err(|e| CliError::failure(format!("cannot start the session agent: {e}")))?;
-    let handover = Zeroizing::new(format!("{}\n{path}\n", encode_hex(key).as_str()));
+    let stamp = checked.map(FileStamp::to_text).unwrap_or_default();
+    let handover = Zeroizing::new(format!("{}\n{path}\n{stamp}\n", encode_hex(key).as_str()));
     let sent = child.stdin.take().map(|mut stdin| stdin.write_all(handover.as_bytes()));
     let mut ready = String::new();
     if let Some(out) = child.stdout.take() {
@@ -179,6 +200,8 @@ pub fn start(vault: &Path, key: &[u8], duration: Duration) -> Result<()> {
 struct Session {
     key: Zeroizing<Vec<u8>>,
     socket: PathBuf,
+    /// The vault file's stamp at its last passed check (see [`super`]), as text.
+    checked: Option<String>,
 }
 
 impl Session {
@@ -192,8 +215,8 @@ impl Session {
     }
 }
 
-/// The hidden `nyckel agent --seconds N` command: reads the key and the vault path from
-/// stdin, listens, prints `ready`, and serves until the session ends. Never returns.
+/// The hidden `nyckel agent --seconds N` command: reads the key, the vault path and the
+/// stamp of the file's check (an empty line for none) from stdin, listens, prints `ready`, and serves until the session ends. Never returns.
 pub fn serve(seconds: u64) -> Result<()> {
     // `main` has made this process undumpable and untraceable (crate::process) before this.
     let fail = |message: String| -> CliError {
@@ -205,6 +228,9 @@ pub fn serve(seconds: u64) -> Result<()> {
     let mut path = String::new();
     let _ = stdin.read_line(&mut hex);
     let _ = stdin.read_line(&mut path);
+    let mut stamp = String::new();
+    let _ = stdin.read_line(&mut stamp);
+    let checked = FileStamp::parse(stamp.trim_end()).map(|s| s.to_text());
     let key = decode_hex(hex.trim_end()).ok_or_else(|| fail("no key on stdin".to_owned()))?;
     let canonical = PathBuf::from(path.trim_end_matches('\n'));
     let socket =
@@ -215,7 +241,7 @@ pub fn serve(seconds: u64) -> Result<()> {
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| fail(format!("cannot protect {}: {e}", socket.display())))?;
     let duration = Duration::from_secs(seconds).min(MAX_SESSION);
-    let session = Arc::new(Mutex::new(Session { key, socket: socket.clone() }));
+    let session = Arc::new(Mutex::new(Session { key, socket: socket.clone(), checked }));
     let (started_mono, started_wall) = (Instant::now(), SystemTime::now());
     {
         let session = session.clone();
@@ -257,18 +283,33 @@ fn answer(stream: UnixStream, session: &Mutex<Session>, canonical: &Path, left: 
         return false;
     }
     let line = line.trim_end_matches('\n');
-    let (verb, path) = line.split_once(' ').unwrap_or((line, ""));
-    let ours = Path::new(path) == canonical;
+    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+    let no = || Zeroizing::new("no\n".to_owned());
     let reply = match verb {
         "lock" => {
             let _ = writer.write_all(b"locked\n");
             return true;
         }
-        "key" if ours => match session.lock() {
-            Ok(s) => Zeroizing::new(format!("ok {} {left}\n", encode_hex(&s.key).as_str())),
-            Err(_) => Zeroizing::new("no\n".to_owned()),
+        "key" if Path::new(rest) == canonical => match session.lock() {
+            Ok(s) => {
+                let stamp = s.checked.as_deref().map(|t| format!(" {t}")).unwrap_or_default();
+                Zeroizing::new(format!("ok {} {left}{stamp}\n", encode_hex(&s.key).as_str()))
+            }
+            Err(_) => no(),
         },
-        _ => Zeroizing::new("no\n".to_owned()),
+        "checked" => match rest.split_once(' ') {
+            Some((stamp, path)) if Path::new(path) == canonical => {
+                match (FileStamp::parse(stamp), session.lock()) {
+                    (Some(stamp), Ok(mut s)) => {
+                        s.checked = Some(stamp.to_text());
+                        Zeroizing::new("ok\n".to_owned())
+                    }
+                    _ => no(),
+                }
+            }
+            _ => no(),
+        },
+        _ => no(),
     };
     let _ = writer.write_all(reply.as_bytes());
     false

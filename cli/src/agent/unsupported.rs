@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use zeroize::Zeroizing;
+use nyckel_core::vault::FileStamp;
 
+use super::SessionKey;
 use crate::error::{CliError, Result};
 
 fn unsupported() -> CliError {
@@ -13,9 +14,12 @@ fn unsupported() -> CliError {
 }
 
 /// No session runs here.
-pub fn session_key(_vault: &Path) -> Option<Zeroizing<Vec<u8>>> {
+pub fn session_key(_vault: &Path) -> Option<SessionKey> {
     None
 }
+
+/// No session to tell.
+pub fn record_checked(_vault: &Path, _stamp: &FileStamp) {}
 
 /// Nothing to lock.
 pub fn lock(_vault: &Path) -> Result<bool> {
@@ -23,7 +27,12 @@ pub fn lock(_vault: &Path) -> Result<bool> {
 }
 
 /// Refused: not available on this system.
-pub fn start(_vault: &Path, _key: &[u8], _duration: Duration) -> Result<()> {
+pub fn start(
+    _vault: &Path,
+    _key: &[u8],
+    _duration: Duration,
+    _checked: Option<&FileStamp>,
+) -> Result<()> {
     Err(unsupported())
 }
 

@@ -21,6 +21,7 @@ pub mod watch;
 
 use std::path::{Path, PathBuf};
 
+use nyckel_core::clock::SystemClock;
 use nyckel_core::vault::{Account, UnwrappedKey, Vault};
 
 use crate::error::{CliError, Result};
@@ -62,14 +63,26 @@ impl Context {
 
 /// Opens the vault at `path` and unlocks it: with the key of the session `nyckel unlock`
 /// started, if one is running, else with the passphrase.
+///
+/// Within a session the vault's integrity checks run only when the file changed since a
+/// command of the session last saw it pass them (`Vault::open_unless_unchanged`, the
+/// stamp kept by the agent).
 pub fn open_unlocked(path: &Path) -> Result<Vault> {
-    let mut vault = Vault::open(path)?;
-    if let Some(mut key) = crate::agent::session_key(path) {
-        let key = UnwrappedKey::new(std::mem::take(&mut *key));
-        if vault.unlock_with_unwrapped_key(key).is_ok() {
-            return Ok(vault);
+    let mut vault = match crate::agent::session_key(path) {
+        Some(mut session) => {
+            let (mut vault, checked) =
+                Vault::open_unless_unchanged(path, session.checked.as_ref(), &SystemClock)?;
+            let key = UnwrappedKey::new(std::mem::take(&mut *session.key));
+            if vault.unlock_with_unwrapped_key(key).is_ok() {
+                if let Some(stamp) = checked {
+                    crate::agent::record_checked(path, &stamp);
+                }
+                return Ok(vault);
+            }
+            vault
         }
-    }
+        None => Vault::open(path)?,
+    };
     let pass = passphrase::for_unlock(path)?;
     vault.unlock_with_passphrase(pass.as_str())?;
     Ok(vault)

@@ -1,6 +1,7 @@
 //! `nyckel unlock [--for DURATION]` and `nyckel lock`: an unlocked session held by the
 //! agent in [`crate::agent`].
 
+use nyckel_core::clock::SystemClock;
 use nyckel_core::vault::Vault;
 
 use super::Context;
@@ -14,13 +15,13 @@ use crate::passphrase;
 /// it) and starts the agent holding the vault key for the given time.
 pub fn run_unlock(ctx: &Context, args: &UnlockArgs) -> Result<()> {
     let path = ctx.vault_path()?;
-    let mut vault = Vault::open(&path)?;
+    let (mut vault, checked) = Vault::open_unless_unchanged(&path, None, &SystemClock)?;
     let pass = passphrase::for_unlock(&path)?;
     vault.unlock_with_passphrase(pass.as_str())?;
     drop(pass);
     let key = vault.key_for_wrapping()?;
     vault.lock();
-    agent::start(&path, &key, args.duration)?;
+    agent::start(&path, &key, args.duration, checked.as_ref())?;
     let until = super::now().saturating_add(args.duration.as_secs() as i64);
     output::print(&format!(
         "Unlocked {} for {}, until {}.\nOther nyckel commands need no passphrase until then; `nyckel lock` locks it now.\n",

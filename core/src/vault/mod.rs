@@ -15,6 +15,7 @@ mod records;
 mod schema;
 mod slots;
 mod snapshot;
+mod stamp;
 mod store;
 
 pub use accounts::{Account, AccountCode, AccountEdit, AddedAccount, BatchResult, DuplicatePolicy};
@@ -24,6 +25,7 @@ pub use error::VaultError;
 pub use schema::{APPLICATION_ID, LATEST as SCHEMA_VERSION};
 pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};
 pub use snapshot::ChangeStamp;
+pub use stamp::{FileStamp, SETTLE_SECONDS};
 pub use store::{UnwrappedKey, Vault};
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ use super::error::VaultError;
 use super::schema::{self, APPLICATION_ID};
 use super::slots::{hex, unhex, KdfParams, KeyProtector, PassphraseSlotParams};
 use super::snapshot::SnapshotCache;
+use super::stamp::FileStamp;
+use crate::clock::Clock;
 use crate::error::StorageFault;
 use crate::random::{self, NoRandomness, Random, SystemRandom};
 
@@ -292,6 +294,49 @@ impl Vault {
     /// written either).
     pub fn is_read_only(&self) -> bool {
         self.read_only.is_some()
+    }
+
+    /// Opens an existing vault, locked, like [`Vault::open`] — but without the read-only
+    /// connection and its checks when the file still has the stamp `checked`, which the
+    /// caller kept from an earlier call whose checks passed (the header is still read: a
+    /// file not at the latest schema gets the checks). Returns the vault and, when the
+    /// checks ran now, the file's stamp taken just before them if it is settled at `clock`'s
+    /// time ([`FileStamp::is_settled`]), for the caller to keep.
+    ///
+    /// An equal stamp means nothing wrote to the file or its WAL since it passed (see
+    /// [`FileStamp`]). Keep the stamp where only the vault's owner can change it (the CLI
+    /// keeps it in its session agent's memory): whoever can hand in a stamp could as well
+    /// write the file.
+    pub fn open_unless_unchanged(
+        path: &Path,
+        checked: Option<&FileStamp>,
+        clock: &dyn Clock,
+    ) -> Result<(Vault, Option<FileStamp>), VaultError> {
+        let stamp = FileStamp::of(path);
+        // Whether it can be written is not in the stamp (a folder or file system made
+        // read-only): a vault that cannot be written takes `open`'s read-only path.
+        let writable = access::of(path) == access::Access::Writable;
+        if writable && stamp.is_some() && stamp.as_ref() == checked {
+            if let Some(vault) = Self::open_checked_before(path)? {
+                return Ok((vault, None));
+            }
+        }
+        let vault = Self::open(path)?;
+        Ok((vault, stamp.filter(|s| s.is_settled(clock.now()))))
+    }
+
+    /// The read-write connection to a file that passed [`validate`] unchanged since;
+    /// `None` when its header is not the latest schema's after all.
+    fn open_checked_before(path: &Path) -> Result<Option<Vault>, VaultError> {
+        access::repair_side_files(path);
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        configure(&conn)?;
+        if !matches!(check_header(&conn), Ok(schema::LATEST)) {
+            return Ok(None);
+        }
+        let vault_id = read_vault_id(&conn)?;
+        Ok(Some(Vault::assemble(conn, vault_id, None)))
     }
 
     /// True while the vault key is not in memory.

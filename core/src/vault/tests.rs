@@ -1425,3 +1425,67 @@ fn a_torn_last_wal_frame_loses_only_the_unfinished_commit() {
     let whole = crashed_copy(&dir, &path, "whole.nyckel", 0, 0);
     assert_eq!(names(&whole), ["Base", "A", "B"]);
 }
+
+// ---- Opening without checking an unchanged file again ----
+
+#[cfg(unix)]
+#[test]
+fn an_unchanged_file_is_not_checked_again_and_a_changed_one_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut v, path) = new_vault(&dir);
+    v.add(totp(RFC_SECRET, "Bank", "anna"), "", DuplicatePolicy::Reject).unwrap();
+    drop(v);
+    let now = crate::clock::SystemClock;
+    let later = || crate::clock::system_unix_time().unwrap_or(0) + SETTLE_SECONDS + 1;
+
+    // Just written: its stamp is not settled, nothing to keep.
+    let (v, kept) = Vault::open_unless_unchanged(&path, None, &now).unwrap();
+    assert_eq!(kept, None);
+    drop(v);
+    // Once settled, the stamp taken before the checks is handed back, and reading (codes,
+    // the snapshot) and closing leave the file with that stamp.
+    let (mut v, kept) = Vault::open_unless_unchanged(&path, None, &later).unwrap();
+    let kept = kept.expect("a settled stamp");
+    v.unlock_with_passphrase(PASS).unwrap();
+    assert_eq!(v.codes_at(59).unwrap().len(), 1);
+    drop(v);
+    assert_eq!(FileStamp::of(&path).as_ref(), Some(&kept));
+    // Given back, it skips the checks (and hands back nothing new to keep).
+    let (mut v, again) = Vault::open_unless_unchanged(&path, Some(&kept), &later).unwrap();
+    assert_eq!(again, None);
+    v.unlock_with_passphrase(PASS).unwrap();
+    assert_eq!(v.accounts().unwrap().len(), 1);
+    drop(v);
+
+    // A second passphrase slot makes the file fail the checks. Written after `kept` was
+    // taken, it moves the stamp: the checks run and refuse it.
+    let extra = "INSERT INTO key_slots (kind, params, wrapped, created_at)
+                 SELECT kind, params, wrapped, created_at FROM key_slots WHERE kind = 'passphrase'";
+    rusqlite::Connection::open(&path).unwrap().execute_batch(extra).unwrap();
+    assert_ne!(FileStamp::of(&path).unwrap(), kept);
+    let opened = Vault::open_unless_unchanged(&path, Some(&kept), &later);
+    assert!(matches!(opened, Err(VaultError::Corrupt(_))), "{opened:?}");
+    assert!(matches!(
+        Vault::open_unless_unchanged(&path, None, &later),
+        Err(VaultError::Corrupt(_))
+    ));
+    // What the stamp vouches for is trusted: a caller that kept the damaged file's stamp as
+    // if it had passed skips the checks (hence: keep stamps only where the owner alone can
+    // write), and unlocking still refuses the extra slot. (Taken after the failed checks:
+    // their read-only connection left an empty WAL, which is part of the stamp.)
+    let damaged = FileStamp::of(&path).unwrap();
+    let (mut v, _) = Vault::open_unless_unchanged(&path, Some(&damaged), &later).unwrap();
+    assert!(matches!(v.unlock_with_passphrase(PASS), Err(VaultError::Corrupt(_))));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_not_at_the_latest_schema_is_checked_whatever_the_stamp() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, path) = new_vault(&dir);
+    drop(v);
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 0).unwrap();
+    let stamp = FileStamp::of(&path).unwrap();
+    let opened = Vault::open_unless_unchanged(&path, Some(&stamp), &crate::clock::SystemClock);
+    assert!(matches!(opened, Err(VaultError::Corrupt(_))), "{opened:?}");
+}
