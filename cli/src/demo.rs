@@ -301,10 +301,9 @@ fn codes_now(d: &mut Demo) -> Result<()> {
     let shown: Vec<Shown> = vault
         .codes_at(now)?
         .into_iter()
-        .map(|c| Shown { account: Account::clone(&c.account), code: c.code })
+        .map(|c| Shown { account: c.account, code: c.code })
         .collect();
-    let hotp: Vec<Account> =
-        vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();
+    let hotp: Vec<Account> = vault.accounts_where(|a| a.params.kind == OtpKind::Hotp)?;
     d.say(&indent(&code::render(&shown, &hotp, &d.term)))?;
     d.say(&format!("  {}", d.term.dim("`nyckel code skåne` shows just the matching accounts.")))
 }
@@ -523,7 +522,7 @@ fn enrolled_code(d: &mut Demo) -> Result<()> {
     let now = watch::now();
     let account = d.vault()?.account(id)?;
     let code = d.vault()?.code(id, now)?;
-    let shown = vec![Shown { account, code }];
+    let shown = vec![Shown { account: Arc::new(account), code }];
     d.say(&indent(&code::render(&shown, &[], &d.term)))?;
     d.say("  nyckel-idp has no one-time-code check on its sign-in page, so the code is only shown here;\n  a provider that asks for one takes it as the second factor, with or without push approvals.")
 }

@@ -94,16 +94,17 @@ pub fn warn(text: &str) {
 // ---------------------------------------------------------------------------------------
 // JSON shapes
 
-/// An account's parameters as the JSON views print them (never the secret).
+/// An account's parameters as the JSON views print them (never the secret), borrowed from
+/// the account (no copy of its labels per printed account).
 #[derive(Debug, Serialize)]
-pub struct ParamsJson {
+pub struct ParamsJson<'a> {
     /// "totp", "hotp" or "steam".
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// Issuer ("" when none).
-    pub issuer: String,
+    pub issuer: &'a str,
     /// Account name ("" when none).
-    pub name: String,
+    pub name: &'a str,
     /// "SHA1", "SHA256" or "SHA512".
     pub algorithm: &'static str,
     /// Number of digits (5 characters for Steam).
@@ -116,17 +117,17 @@ pub struct ParamsJson {
     pub counter: Option<u64>,
 }
 
-impl ParamsJson {
+impl<'a> ParamsJson<'a> {
     /// The JSON view of an account's parameters.
-    pub fn new(p: &OtpParams) -> Self {
+    pub fn new(p: &'a OtpParams) -> Self {
         let (period, counter) = match p.kind {
             OtpKind::Hotp => (None, Some(p.counter)),
             OtpKind::Totp | OtpKind::Steam => (Some(p.period), None),
         };
         ParamsJson {
             kind: p.kind.as_str(),
-            issuer: p.issuer.clone(),
-            name: p.name.clone(),
+            issuer: &p.issuer,
+            name: &p.name,
             algorithm: p.algorithm.as_str(),
             digits: p.digits,
             period,
@@ -137,49 +138,49 @@ impl ParamsJson {
 
 /// An account as `list --json` prints it (never the secret).
 #[derive(Debug, Serialize)]
-pub struct AccountJson {
+pub struct AccountJson<'a> {
     /// Stable account id.
     pub id: i64,
     /// Its parameters.
     #[serde(flatten)]
-    pub params: ParamsJson,
+    pub params: ParamsJson<'a>,
 }
 
-impl AccountJson {
+impl<'a> AccountJson<'a> {
     /// The JSON view of an account.
-    pub fn new(account: &Account) -> Self {
+    pub fn new(account: &'a Account) -> Self {
         AccountJson { id: account.id, params: ParamsJson::new(&account.params) }
     }
 }
 
 /// An account `add`/`scan` added, with the parser's warnings.
 #[derive(Debug, Serialize)]
-pub struct AddedJson {
+pub struct AddedJson<'a> {
     /// The account.
     #[serde(flatten)]
-    pub account: AccountJson,
+    pub account: AccountJson<'a>,
     /// Things the parser accepted but wants shown.
     pub warnings: Vec<String>,
 }
 
 /// An account with a code, as `code --json` prints it.
 #[derive(Debug, Serialize)]
-pub struct CodeJson {
+pub struct CodeJson<'a> {
     /// The account.
     #[serde(flatten)]
-    pub account: AccountJson,
+    pub account: AccountJson<'a>,
     /// The code.
-    pub code: String,
+    pub code: &'a str,
     /// Seconds until the code changes; `null` for HOTP.
     pub seconds_left: Option<u32>,
 }
 
 /// What `inspect --json` prints.
 #[derive(Debug, Serialize)]
-pub struct InspectJson {
+pub struct InspectJson<'a> {
     /// The parameters.
     #[serde(flatten)]
-    pub params: ParamsJson,
+    pub params: ParamsJson<'a>,
     /// Canonical base32 secret (upper case, no padding): revealing it is inspect's purpose.
     pub secret: String,
     /// The code at the requested time (HOTP: at its counter).
@@ -188,9 +189,9 @@ pub struct InspectJson {
     pub warnings: Vec<String>,
 }
 
-impl InspectJson {
+impl<'a> InspectJson<'a> {
     /// Builds the inspect view.
-    pub fn new(p: &OtpParams, code: &Code, warnings: Vec<String>) -> Self {
+    pub fn new(p: &'a OtpParams, code: &Code, warnings: Vec<String>) -> Self {
         InspectJson {
             params: ParamsJson::new(p),
             secret: p.secret.to_base32(),

@@ -38,7 +38,7 @@ pub fn run_add(ctx: &Context, args: &AddArgs) -> Result<()> {
 }
 
 /// The JSON view of an added account.
-pub fn added_json(added: &AddedAccount) -> AddedJson {
+pub fn added_json(added: &AddedAccount) -> AddedJson<'_> {
     AddedJson {
         account: AccountJson::new(&added.account),
         warnings: added.warnings.iter().map(ToString::to_string).collect(),

@@ -5,6 +5,8 @@
 //! matching accounts; a HOTP account gets its next code (and its counter advances) only
 //! when it is the one account the query names.
 
+use std::sync::Arc;
+
 use nyckel_core::vault::{Account, Vault};
 use nyckel_core::{Code, OtpKind};
 
@@ -16,8 +18,9 @@ use crate::watch::now;
 
 /// An account with the code just computed for it.
 pub struct Shown {
-    /// The account as stored after computing the code (a HOTP counter already advanced).
-    pub account: Account,
+    /// The account as stored after computing the code (a HOTP counter already advanced);
+    /// shared with the vault's snapshot where it came from there (no copy of its secret).
+    pub account: Arc<Account>,
     /// The code.
     pub code: Code,
 }
@@ -35,7 +38,7 @@ pub fn run(ctx: &Context, args: &CodeArgs) -> Result<()> {
             .iter()
             .map(|s| CodeJson {
                 account: AccountJson::new(&s.account),
-                code: s.code.value.clone(),
+                code: &s.code.value,
                 seconds_left: s.code.seconds_left,
             })
             .collect();
@@ -53,9 +56,9 @@ fn all_codes(vault: &Vault, at: u64) -> Result<(Vec<Shown>, Vec<Account>)> {
     let shown = vault
         .codes_at(at)?
         .into_iter()
-        .map(|c| Shown { account: Account::clone(&c.account), code: c.code })
+        .map(|c| Shown { account: c.account, code: c.code })
         .collect();
-    let hotp = vault.accounts()?.into_iter().filter(|a| a.params.kind == OtpKind::Hotp).collect();
+    let hotp = vault.accounts_where(|a| a.params.kind == OtpKind::Hotp)?;
     Ok((shown, hotp))
 }
 
@@ -71,11 +74,11 @@ fn queried_codes(vault: &mut Vault, query: &str, at: u64) -> Result<(Vec<Shown>,
             continue;
         }
         let code = vault.code(account.id, at)?;
-        let account = if account.params.kind == OtpKind::Hotp {
+        let account = Arc::new(if account.params.kind == OtpKind::Hotp {
             vault.account(account.id)?
         } else {
             account.clone()
-        };
+        });
         shown.push(Shown { account, code });
     }
     if shown.is_empty() {

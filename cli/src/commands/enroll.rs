@@ -24,12 +24,12 @@ pub const FALLBACK_DEVICE_NAME: &str = "nyckel CLI";
 
 /// What `enroll --json` prints.
 #[derive(Debug, Serialize)]
-pub struct EnrolledJson {
+pub struct EnrolledJson<'a> {
     /// The enrollment.
     #[serde(flatten)]
     pub enrollment: EnrollmentJson,
     /// The OTP account added from the same code, or `null`.
-    pub otp_account: Option<AccountJson>,
+    pub otp_account: Option<AccountJson<'a>>,
 }
 
 /// Enrolls from a URI or a QR image and prints the result.

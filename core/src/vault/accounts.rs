@@ -244,6 +244,16 @@ impl Vault {
         self.snapshot_accounts()
     }
 
+    /// The accounts `keep` is true for, in their sort order; like [`Vault::accounts`], but
+    /// only those are copied out of the snapshot (`nyckel code` lists the HOTP accounts of a
+    /// vault of TOTP ones).
+    pub fn accounts_where(
+        &self,
+        keep: impl Fn(&Account) -> bool,
+    ) -> Result<Vec<Account>, VaultError> {
+        self.snapshot_accounts_where(keep)
+    }
+
     /// All accounts in their sort order, read and decrypted from the file.
     pub(super) fn read_accounts(&self) -> Result<Vec<Account>, VaultError> {
         self.key()?;

@@ -111,6 +111,16 @@ impl Vault {
         self.with_snapshot(|s| s.accounts.iter().map(|(a, _)| Account::clone(a)).collect())
     }
 
+    /// [`Vault::accounts_where`] from the snapshot: only the kept accounts are copied.
+    pub(super) fn snapshot_accounts_where(
+        &self,
+        keep: impl Fn(&Account) -> bool,
+    ) -> Result<Vec<Account>, VaultError> {
+        self.with_snapshot(|s| {
+            s.accounts.iter().filter(|(a, _)| keep(a)).map(|(a, _)| Account::clone(a)).collect()
+        })
+    }
+
     /// [`Vault::codes_at`] from the snapshot, reading the file again only when it changed.
     pub(super) fn snapshot_codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
         self.with_snapshot(|snapshot| {

@@ -442,13 +442,20 @@ fn codes_for_every_time_based_account_in_one_call() {
             DuplicatePolicy::Reject,
         )
         .unwrap();
-    v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap();
+    let h = v.add(hotp(0), "", DuplicatePolicy::Reject).unwrap();
     let codes = v.codes_at(59).unwrap();
     assert_eq!(codes.len(), 2, "HOTP is never advanced by the list");
     assert_eq!((codes[0].account.id, codes[0].code.value.as_str()), (t.id, "94287082"));
     assert_eq!(codes[0].code.seconds_left, Some(1));
     assert_eq!(codes[1].account.id, s.id);
     assert_eq!(codes[1].code.value.len(), 5);
+    // The HOTP accounts alone, as `nyckel code` lists them beside the codes.
+    let hotp_only = v.accounts_where(|a| a.params.kind == OtpKind::Hotp).unwrap();
+    assert_eq!(hotp_only.iter().map(|a| a.id).collect::<Vec<_>>(), [h.id]);
+    assert_eq!(hotp_only[0], v.account(h.id).unwrap());
+    let all: Vec<i64> = v.accounts_where(|_| true).unwrap().iter().map(|a| a.id).collect();
+    assert_eq!(all, [t.id, s.id, h.id], "in their sort order");
+    assert!(v.accounts_where(|a| a.params.issuer == "none such").unwrap().is_empty());
 }
 
 #[test]
