@@ -176,9 +176,13 @@ impl Default for PushBudgetLimits {
 /// a recognised address or browser are never replaced by a quiet one.
 #[derive(Clone, Debug)]
 pub struct OpenRequestLimits {
-    /// Open requests per user past which the oldest quiet, unrecognised one is replaced (8;
-    /// at most 16, what the app lists).
+    /// Open requests per user past which the oldest quiet, unrecognised one past its first
+    /// `protect_for` seconds is replaced (8; at most 16, what the app lists).
     pub per_user: usize,
+    /// How long a quiet request from an unrecognised address and browser is kept like a
+    /// notified one, seconds (60): the time a user takes to open the app for the number on
+    /// their screen, during which no newer request replaces it.
+    pub protect_for: i64,
     /// How far back a completed sign-in makes its source address recognised, and how long
     /// the browser it was completed in stays recognised (its `nyckel_known` cookie), seconds
     /// (30 days).
@@ -190,7 +194,12 @@ pub struct OpenRequestLimits {
 
 impl Default for OpenRequestLimits {
     fn default() -> Self {
-        OpenRequestLimits { per_user: 8, recognised_for: 30 * 86_400, recognised_sources: 4 }
+        OpenRequestLimits {
+            per_user: 8,
+            protect_for: 60,
+            recognised_for: 30 * 86_400,
+            recognised_sources: 4,
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::ids::{new_id, two_digit_number};
 use crate::model::{RequestState, Setting};
-use crate::signin::{self, Kind, SigninFrom, Started, Status};
+use crate::signin::{self, BrowserStart, Kind, SigninFrom, Started, Status};
 use crate::storage::Store;
 
 /// Bytes of MAC in a decoy token (with the 8-byte expiry: 24 bytes, a real token's length).
@@ -33,15 +33,17 @@ fn mac(key: &hmac::Key, id: &str, expires_at: i64) -> Vec<u8> {
     hmac::sign(key, &msg).as_ref()[..MAC_LEN].to_vec()
 }
 
-/// Starts a username-only sign-in as the sign-in page does: a real request when the rules
-/// allow one, else a decoy that looks the same. Storage failures are still errors.
-pub fn start_phone_signin(
+/// Starts a username-only sign-in as the sign-in page does, in a browser that brings
+/// `browser`: a real request when the rules allow one, else a decoy that looks the same.
+/// Storage failures are still errors.
+pub(crate) fn start_phone_signin(
     store: &dyn Store,
     cfg: &Config,
     name: &str,
     from: &SigninFrom,
+    browser: &BrowserStart,
 ) -> Result<Started, Error> {
-    match signin::start(store, cfg, name, Kind::Passwordless, from) {
+    match signin::start_in_browser(store, cfg, name, Kind::Passwordless, from, browser) {
         Ok(started) => Ok(started),
         Err(
             e @ (Error::UnknownUser

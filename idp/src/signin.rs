@@ -18,7 +18,7 @@ use crate::model::{
     DecideVerdict, DeviceId, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId,
     RequestState, SignInRequest, StartContext, StartVerdict, UserId,
 };
-use crate::open_requests::{self, Admission, Arriving};
+use crate::open_requests::{self, Admission, Arriving, Retry};
 use crate::push_budget;
 use crate::storage::{StartReads, Store};
 use crate::verify::{self, AssertionBody, Decided, Expected};
@@ -88,7 +88,7 @@ fn judge_start(
     from: &SigninFrom,
     source: &str,
     token: &str,
-    browser: Option<&Recognition>,
+    by: StartedBy<'_>,
 ) -> StartVerdict {
     let Some(user) = c.user else { return StartVerdict::Refuse(Error::UnknownUser) };
     if user.disabled {
@@ -111,9 +111,10 @@ fn judge_start(
         return StartVerdict::RateLimited;
     }
     let push = push_budget::judge(user.push_budget, c.notified_last_hour, c.now, &cfg.push_budget);
-    let known_browser = browser.is_some_and(|b| b.recognises(&user.id, c.now));
-    let arriving = Arriving { kind, source, notified: push.quiet.is_none(), known_browser };
-    let replaces = match open_requests::admit(c.open, arriving, c.recognised, &cfg.open_requests) {
+    let known_browser = by.recognition.is_some_and(|b| b.recognises(&user.id, c.now));
+    let arriving = Arriving { kind, source, known_browser, retry: by.retry };
+    let admitted = open_requests::admit(c.open, arriving, c.now, c.recognised, &cfg.open_requests);
+    let replaces = match admitted {
         Admission::Admit(replaces) => replaces,
         Admission::Full => return StartVerdict::RateLimited,
     };
@@ -157,25 +158,79 @@ pub(crate) fn start_excluding(
     from: &SigninFrom,
     excluded: Option<&DeviceId>,
 ) -> Result<Started, Error> {
-    start_with(store, cfg, user_name, kind, from, excluded, None)
+    start_with(store, cfg, user_name, kind, from, excluded, StartedBy::API)
 }
 
-/// [`start`] from the sign-in page, in a browser whose `nyckel_known` cookie is `cookie`: if
-/// it recognises the browser as the user's (`known_browser.rs`), the request is kept like one
-/// from a recognised address when open requests are bounded.
+/// What a sign-in page's browser brings to a start: its recognised-browser cookie
+/// (`known_browser.rs`) and the request it started before (the `nyckel_started` cookie:
+/// that request's id and status token, [`started_cookie`]), if any.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct BrowserStart {
+    /// The `nyckel_known` cookie's value.
+    pub known: Option<String>,
+    /// The `nyckel_started` cookie's value.
+    pub started: Option<String>,
+}
+
+/// The name of the cookie naming the request a browser started last.
+pub(crate) const STARTED_COOKIE: &str = "nyckel_started";
+
+/// The `nyckel_started` cookie's value for `started`: its id and status token, which prove
+/// at the browser's next start that it started this request.
+pub(crate) fn started_cookie(started: &Started) -> String {
+    format!("{}.{}", started.id, started.status_token)
+}
+
+/// [`start`] from a page in a browser that brings `browser`: if its cookie recognises the
+/// browser as the user's (`known_browser.rs`), the request is kept like one from a recognised
+/// address when open requests are bounded; it replaces only the request this browser started
+/// before (if its status token still matches), never another browser's from the same address.
 pub(crate) fn start_in_browser(
     store: &dyn Store,
     cfg: &Config,
     user_name: &str,
     kind: Kind,
     from: &SigninFrom,
-    cookie: Option<&str>,
+    browser: &BrowserStart,
 ) -> Result<Started, Error> {
-    let browser = match cookie {
+    start_excluding_in_browser(store, cfg, user_name, kind, from, None, browser)
+}
+
+/// [`start_excluding`] from a page in a browser that brings `browser` (as
+/// [`start_in_browser`]).
+pub(crate) fn start_excluding_in_browser(
+    store: &dyn Store,
+    cfg: &Config,
+    user_name: &str,
+    kind: Kind,
+    from: &SigninFrom,
+    excluded: Option<&DeviceId>,
+    browser: &BrowserStart,
+) -> Result<Started, Error> {
+    let recognition = match &browser.known {
         Some(c) => known_browser::verify(store, c)?,
         None => None,
     };
-    start_with(store, cfg, user_name, kind, from, None, browser.as_ref())
+    let started = match browser.started.as_deref().and_then(|c| c.split_once('.')) {
+        Some((id, token)) if check_token(store, id, token).is_ok() => Some(RequestId::new(id)),
+        _ => None,
+    };
+    let by =
+        StartedBy { recognition: recognition.as_ref(), retry: Retry::Browser(started.as_ref()) };
+    start_with(store, cfg, user_name, kind, from, excluded, by)
+}
+
+/// Who starts a request, as far as the open requests are concerned: the browser's
+/// recognition, if any, and which of the starter's earlier requests it replaces.
+#[derive(Clone, Copy, Debug)]
+struct StartedBy<'a> {
+    recognition: Option<&'a Recognition>,
+    retry: Retry<'a>,
+}
+
+impl StartedBy<'_> {
+    /// A start without a browser (the admin CLI, the provider's API).
+    const API: StartedBy<'static> = StartedBy { recognition: None, retry: Retry::SameSource };
 }
 
 fn start_with(
@@ -185,7 +240,7 @@ fn start_with(
     kind: Kind,
     from: &SigninFrom,
     excluded: Option<&DeviceId>,
-    browser: Option<&Recognition>,
+    by: StartedBy<'_>,
 ) -> Result<Started, Error> {
     let token = b64(&random_bytes(24));
     let source = guessing::source_key(&from.ip);
@@ -197,7 +252,7 @@ fn start_with(
     };
     let (verdict, pushed_to) =
         store.start_request(user_name, kind, &reads, excluded, &*cfg.clock, &mut |c| {
-            judge_start(c, cfg, kind, from, &source, &token, browser)
+            judge_start(c, cfg, kind, from, &source, &token, by)
         })?;
     match verdict {
         StartVerdict::Refuse(Error::Blocked { retry_after, .. }) => {
@@ -634,7 +689,7 @@ mod tests {
 
     fn start_verdict(c: &StartContext<'_>, kind: Kind) -> String {
         let from = SigninFrom { app: "a\u{7}pp".into(), ip: "ip".into(), location: "".into() };
-        match judge_start(c, &Config::default(), kind, &from, "src", "token", None) {
+        match judge_start(c, &Config::default(), kind, &from, "src", "token", StartedBy::API) {
             StartVerdict::Refuse(e) => format!("{e:?}"),
             StartVerdict::RateLimited => "RateLimited".into(),
             StartVerdict::Create(n) => {
@@ -676,7 +731,8 @@ mod tests {
         let from = SigninFrom { app: "a".into(), ip: "ip".into(), location: "".into() };
         let known = |who: &str, until: i64| {
             let r = Recognition { user: UserId::new(who), until };
-            match judge_start(&c, &Config::default(), Kind::Push, &from, "s", "t", Some(&r)) {
+            let by = StartedBy { recognition: Some(&r), ..StartedBy::API };
+            match judge_start(&c, &Config::default(), Kind::Push, &from, "s", "t", by) {
                 StartVerdict::Create(n) => n.known_browser,
                 _ => panic!("created"),
             }

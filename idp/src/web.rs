@@ -244,7 +244,10 @@ async fn signin_post(
         None => retry_with(&username),
     };
     let ip = client_ip(&ci, &headers);
-    let known = cookie(&headers, known_browser::COOKIE);
+    let browser = signin::BrowserStart {
+        known: cookie(&headers, known_browser::COOKIE),
+        started: cookie(&headers, signin::STARTED_COOKIE),
+    };
     let from = signin::SigninFrom {
         app: text::web_app(lang, &st.provider.issuer),
         location: location_of(lang, &ip),
@@ -253,9 +256,15 @@ async fn signin_post(
     if f.mode == "phone" {
         // One answer for every name (a decoy where no request may be made): the page never
         // tells which users exist or have phone sign-in.
-        let r = st.run(move |c, s| decoys::start_phone_signin(c, &s.cfg, &username, &from)).await;
+        let r = st
+            .run(move |c, s| decoys::start_phone_signin(c, &s.cfg, &username, &from, &browser))
+            .await;
         return match r {
-            Ok(started) => number_page(&st, lang, &started, resume.as_deref(), None, true),
+            Ok(started) => with_started(
+                &st,
+                &started,
+                number_page(&st, lang, &started, resume.as_deref(), None, true),
+            ),
             Err(e) => start_error(&st, lang, &e, &retry),
         };
     }
@@ -310,9 +319,8 @@ async fn signin_post(
             let devices = admin::device_presence(c, &user_id)?;
             if devices.active {
                 let code = otp::method(c, &username)? == CodeMethod::Confirmed;
-                let known = known.as_deref();
                 let started =
-                    signin::start_in_browser(c, &s.cfg, &username, Kind::Push, &from, known)?;
+                    signin::start_in_browser(c, &s.cfg, &username, Kind::Push, &from, &browser)?;
                 Ok(Step::Number(started, code))
             } else if !devices.ever {
                 // Bootstrap: a user who never had a device signs in with the password alone.
@@ -328,7 +336,8 @@ async fn signin_post(
         Ok(Step::Number(started, offer_code)) => {
             let code =
                 offer_code.then(|| code_html::use_code_form(lang, &started, authz.as_deref()));
-            number_page(&st, lang, &started, resume.as_deref(), code.as_deref(), true)
+            let page = number_page(&st, lang, &started, resume.as_deref(), code.as_deref(), true);
+            with_started(&st, &started, page)
         }
         Ok(Step::Session(token)) => {
             with_session(&st, token, Redirect::to("/account").into_response())
@@ -733,6 +742,27 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
             let (k, v) = c.trim().split_once('=')?;
             (k == name).then(|| v.to_owned())
         })
+}
+
+/// Adds the `nyckel_started` cookie naming `started` (its id and status token) to `resp`: at
+/// this browser's next start, the request it replaces (`open_requests.rs`). It lives as long
+/// as the request, is sent only to the provider and never read by scripts.
+pub(crate) fn with_started(
+    st: &AppState,
+    started: &signin::Started,
+    mut resp: Response,
+) -> Response {
+    let secure = if st.provider.origin.starts_with("https://") { "; Secure" } else { "" };
+    let max_age = st.cfg.request_ttl.max(0);
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+        signin::STARTED_COOKIE,
+        signin::started_cookie(started)
+    );
+    if let Ok(v) = cookie.parse() {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 /// Adds the recognised-browser cookie `value` (`known_browser.rs`), if any, to `resp`: kept
