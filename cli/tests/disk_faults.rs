@@ -7,7 +7,8 @@
 //! write past the limit fails with `EFBIG` (SIGXFSZ, which would kill it, is ignored) —
 //! for SQLite the same failed `write` a full disk gives. The limit is swept from nothing
 //! up to more than the vault needs, so the failure lands in each file and phase of a write.
-//! (A real `ENOSPC`, on a tmpfs, is core/tests/disk_full.rs.)
+//! A real `ENOSPC` too, on a tmpfs (root only; skipped with its reason elsewhere): every
+//! write path of the core under it is core/tests/disk_full.rs, the binary's message here.
 //!
 //! A vault whose file or folder cannot be written still reads, and creates nothing next to
 //! itself; each write says "the vault is read-only" and what to do.
@@ -240,4 +241,74 @@ fn read_only_side_files_an_earlier_version_left_are_repaired() {
     chmod(&v.path, 0o600);
     owner.run(&v, &["add", "otpauth://totp/New:x?secret=JBSWY3DPEHPK3PXP"]).ok();
     assert_eq!(owner.run(&v, &["list", "--json"]).json().as_array().unwrap().len(), 2);
+}
+
+/// A real full disk (`ENOSPC`): the vault on a tmpfs whose free space a filler file takes,
+/// a little given back each round. `add`, `import`, a HOTP `code`, `rename` and `delete`
+/// either work or fail with exit 1 and "the disk is full … free some space", changing
+/// nothing; no HOTP code is shown twice; with space back everything acknowledged is there.
+#[test]
+fn a_real_full_disk_says_so_and_loses_nothing() {
+    let test = "a_real_full_disk_says_so_and_loses_nothing";
+    let Some(fs) = common::tmpfs::Tmpfs::or_skip(test, 4 << 20) else { return };
+    let dir = tempfile::tempdir_in(fs.path()).unwrap();
+    let path = dir.path().join("vault.nyckel");
+    let v = TestVault { dir, path };
+    v.run(&["init", "--kdf-memory-mib", "19", "--kdf-iterations", "2"]).ok();
+    let hotp = v.add(&format!("otpauth://hotp/Bank:anna?secret={RFC_SECRET}&counter=0"));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let filler = common::tmpfs::Filler::new(&fs);
+    let mut shown: Vec<String> = Vec::new();
+    let (mut failed, mut worked) = (0, 0);
+    for (round, free) in [0u64, 4096, 8192, 16_384, 32_768, 65_536].iter().enumerate() {
+        let site = v.add(&format!("otpauth://totp/Site{round}:x?secret={}", secret(round, 98)));
+        let doomed = v.add(&format!("otpauth://totp/Del{round}:x?secret={}", secret(round, 97)));
+        let file = elsewhere.path().join(format!("list{round}.txt"));
+        let lines: Vec<String> = (0..12)
+            .map(|j| format!("otpauth://totp/Imp{round}:u{j}?secret={}", secret(round, j)))
+            .collect();
+        std::fs::write(&file, lines.join("\n")).unwrap();
+        let uri = format!("otpauth://totp/Full:u{round}?secret={}", secret(round, 99));
+        let (site, doomed, hotp) = (site.to_string(), doomed.to_string(), hotp.to_string());
+        let renamed = format!("renamed{round}");
+        let writes: [Vec<&str>; 5] = [
+            vec!["add", &uri],
+            vec!["import", file.to_str().unwrap()],
+            vec!["code", &hotp],
+            vec!["rename", &site, "--name", &renamed],
+            vec!["delete", &doomed, "--yes"],
+        ];
+        for args in &writes {
+            let before = list(&v);
+            filler.leave_free(*free);
+            let run = v.run(args);
+            filler.remove();
+            let after = list(&v);
+            let what = format!("{} with {free} bytes free", args[0]);
+            if run.code == 0 {
+                worked += 1;
+                assert_ne!(after, before, "{what}: acknowledged, so changed");
+                if args[0] == "code" {
+                    let code = run.stdout.trim().to_owned();
+                    assert!(!shown.contains(&code), "{what}: HOTP code {code} shown twice");
+                    shown.push(code);
+                }
+            } else {
+                failed += 1;
+                run.fails(1, "the disk is full");
+                let last = run.stderr.lines().last().unwrap();
+                assert!(
+                    last.contains("nothing was changed") && last.contains("free some space"),
+                    "{what}: {last}"
+                );
+                assert!(run.stdout.is_empty(), "{what}: printed {:?}", run.stdout);
+                assert_eq!(after, before, "{what}: a failed write changed the vault");
+            }
+        }
+    }
+    eprintln!("{test}: {failed} writes failed full, {worked} worked");
+    assert!(failed > 0 && worked > 0, "the sweep hit both sides: {failed} failed, {worked} worked");
+    // Space back: the HOTP code goes on from where it was saved, never repeating.
+    let code = v.run(&["code", &hotp.to_string()]).ok().trim().to_owned();
+    assert!(!shown.contains(&code), "HOTP code {code} shown twice");
 }

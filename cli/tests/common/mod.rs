@@ -219,6 +219,8 @@ pub fn added_keys(counter_or_period: &str) -> Vec<String> {
 mod images;
 #[cfg(unix)]
 pub mod kill;
+#[cfg(target_os = "linux")]
+pub mod tmpfs;
 #[allow(unused_imports)]
 pub use images::{finder_pattern_grid, qr_image, side_by_side};
 
