@@ -55,6 +55,10 @@ struct MoveInView: View {
                             Text(verbatim: row.label)
                             Text(Self.statusText(row.status)).font(.footnote)
                             if let failure = row.failure { Text(verbatim: failure.reason).font(.footnote).foregroundStyle(.secondary) }
+                            if let m = row.managedOtp {
+                                Text(m.added ? String(localized: "Your organisation's one-time-code account \(m.label) was added to this phone.")
+                                             : String(localized: "Your organisation's one-time-code account \(m.label) was already on this phone.")).font(.footnote)
+                            }
                         }
                     }
                 }

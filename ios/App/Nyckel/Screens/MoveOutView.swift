@@ -42,12 +42,17 @@ struct MoveOutView: View {
                 Section {
                     Text("\(shown.accounts) accounts and \(shown.moving.count) sign-in approvals will move.")
                 }
-                if !shown.notMoving.isEmpty {
+                // What stays here (the library's leftOut, an enrollment with its provider's refusal), before "finish".
+                if !shown.leftBehind.isEmpty {
                     Section("These cannot move: set them up again on the new phone") {
-                        ForEach(shown.notMoving, id: \.enrollmentId) { offer in
+                        ForEach(Array(shown.leftBehind.enumerated()), id: \.offset) { _, item in
                             VStack(alignment: .leading) {
-                                Text(verbatim: offer.label)
-                                Text(verbatim: offer.failure?.reason ?? "").font(.footnote).foregroundStyle(.secondary)
+                                Text(verbatim: item.label)
+                                if let f = item.failure {
+                                    let refusal = Problem(kind: Problem.screenKind(for: f.kind), nextStep: f.nextStep).message
+                                    Text("The organisation gave no code for the new phone: \(refusal)").font(.footnote)
+                                }
+                                Text("Why: \(item.reason)").font(.footnote).foregroundStyle(.secondary)
                             }
                         }
                     }

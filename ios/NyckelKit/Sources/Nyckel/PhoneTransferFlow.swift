@@ -40,8 +40,41 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
         public let moving: [TransferOfferInfo]
         /// Enrollments whose provider gave no code: set these up again by hand.
         public let notMoving: [TransferOfferInfo]
+        /// Everything that stays on this phone — the library's `leftOut` (those enrollments,
+        /// managed one-time-code accounts their provider did not re-deliver, anything a backup
+        /// cannot hold), each with what to do on the new phone and, for an enrollment, the
+        /// provider's refusal: the view lists it before the user finishes.
+        public let leftBehind: [LeftBehind]
         public var saved: Bool
         public var description: String { "Shown(<key redacted>, \(accounts) accounts, saved=\(saved))" }
+    }
+
+    /// One thing that stays on the old phone: `label` ("anna at https://idp.example.se" or
+    /// "Issuer (name)"), `reason` (why, and what to do on the new phone: the library's English
+    /// line), and for an enrollment whose provider gave no transfer code, `failure` (its
+    /// refusal, classified: the app picks its sentence by kind).
+    public struct LeftBehind: Equatable {
+        public let label: String
+        public let reason: String
+        public let failure: FetchFailure?
+        public init(label: String, reason: String, failure: FetchFailure?) {
+            self.label = label
+            self.reason = reason
+            self.failure = failure
+        }
+    }
+
+    /// What stays behind: every `leftOut` entry in the library's order, an enrollment's with
+    /// its provider's refusal, then any refused enrollment `leftOut` did not name.
+    public static func leftBehind(_ out: PhoneTransferExport) -> [LeftBehind] {
+        let refused = out.enrollments.filter { $0.failure != nil }
+        let listed = out.leftOut.map { l in
+            LeftBehind(label: l.label, reason: l.reason, failure: refused.first { $0.label == l.label }?.failure)
+        }
+        let named = Set(out.leftOut.map(\.label))
+        return listed + refused.filter { !named.contains($0.label) }.compactMap { e in
+            e.failure.map { LeftBehind(label: e.label, reason: $0.reason, failure: $0) }
+        }
     }
 
     public enum Step {
@@ -85,7 +118,7 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
             let shown = Shown(
                 qrPayload: out.qrPayload, code: out.code, keyText: out.keyText, fileName: Self.fileName(today),
                 accounts: out.accountIds.count, moving: out.enrollments.filter { $0.failure == nil },
-                notMoving: out.enrollments.filter { $0.failure != nil }, saved: false)
+                notMoving: out.enrollments.filter { $0.failure != nil }, leftBehind: Self.leftBehind(out), saved: false)
             move(.showingKey(shown))
         } catch let e as NyckelError {
             move(.failed(e))
@@ -150,10 +183,14 @@ public final class PhoneTransferImportFlow: @unchecked Sendable {
         case notMoved
     }
 
+    /// One enrollment's outcome; `failure` is the library's classification (kind, next step,
+    /// English reason); `managedOtp` the organisation's one-time-code account its provider
+    /// re-delivered with the transfer code (`added`, or already here: linked).
     public struct MoveRow: Equatable {
         public let label: String
         public let status: MoveStatus
         public let failure: TransferFailure?
+        public let managedOtp: ManagedOtpInfo?
     }
 
     public struct Outcomes: Equatable {
@@ -305,7 +342,7 @@ public final class PhoneTransferImportFlow: @unchecked Sendable {
     /// The rows and counts of an import, each enrollment classified by what the library reported.
     public static func outcomes(_ result: PhoneTransferImport) -> Outcomes {
         Outcomes(
-            rows: result.enrollments.map { MoveRow(label: $0.label, status: status($0), failure: $0.failure) },
+            rows: result.enrollments.map { MoveRow(label: $0.label, status: status($0), failure: $0.failure, managedOtp: $0.managedOtp) },
             accountsImported: Int(result.accountsImported),
             accountsDuplicate: Int(result.accountsDuplicate),
             accountsFailed: Int(result.accountsFailed))

@@ -19,7 +19,12 @@ private final class FakeTransferPort: PhoneTransferPort {
         let ok = TransferOfferInfo(enrollmentId: 1, label: "anna at https://idp.example.se", phoneSignin: true, expiresAt: 1_800_000_000, failure: nil)
         let refused = TransferOfferInfo(enrollmentId: 2, label: "bo at https://old.example.se", phoneSignin: false, expiresAt: nil,
                                         failure: FetchFailure(enrollmentId: 2, kind: .deviceRevoked, nextStep: .enrollAgain, reason: "this phone was removed"))
-        return PhoneTransferExport(package: Data([7, 7, 7]), qrPayload: qr, code: "123456", keyText: keyText, accountIds: [10, 11], enrollments: [ok, refused])
+        let leftOut = [
+            LeftOut(label: "Bank (anna)", reason: "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank"),
+            LeftOut(label: "bo at https://old.example.se", reason: "push approvals use keys bound to this device that are never exported: enroll the new phone again"),
+        ]
+        return PhoneTransferExport(package: Data([7, 7, 7]), qrPayload: qr, code: "123456", keyText: keyText, accountIds: [10, 11],
+                                   enrollments: [ok, refused], leftOut: leftOut)
     }
 
     func importTransfer(package: Data, keyText: String, deviceName: String) throws -> PhoneTransferImport {
@@ -27,7 +32,8 @@ private final class FakeTransferPort: PhoneTransferPort {
         seenPackage = package
         if let importError { throw importError }
         return PhoneTransferImport(enrollments: [
-            TransferMoveInfo(label: "anna at A", enrollmentId: 5, oldDeviceRevoked: true, phoneSignin: true, failure: nil),
+            TransferMoveInfo(label: "anna at A", enrollmentId: 5, oldDeviceRevoked: true, phoneSignin: true, failure: nil,
+                             managedOtp: ManagedOtpInfo(accountId: 12, label: "A (anna)", added: true)),
             TransferMoveInfo(label: "bo at B", enrollmentId: 6, oldDeviceRevoked: true, phoneSignin: false,
                              failure: TransferFailure(kind: .userCancelled, nextStep: .tryAgain, reason: "cancelled")),
             TransferMoveInfo(label: "cy at C", enrollmentId: 7, oldDeviceRevoked: false, phoneSignin: nil,
@@ -57,6 +63,17 @@ final class PhoneTransferFlowTests: XCTestCase {
         }
     }
 
+    func testARefusedEnrollmentThatLeftOutDoesNotNameStillStaysBehindWithItsRefusal() {
+        let failure = FetchFailure(enrollmentId: 2, kind: .providerUnreachable, nextStep: .tryAgain, reason: "the provider did not answer")
+        let refused = TransferOfferInfo(enrollmentId: 2, label: "bo at B", phoneSignin: false, expiresAt: nil, failure: failure)
+        let out = PhoneTransferExport(package: Data([1]), qrPayload: "q", code: "123456", keyText: "k", accountIds: [],
+                                      enrollments: [refused], leftOut: [])
+        XCTAssertEqual(PhoneTransferExportFlow.leftBehind(out), [.init(label: "bo at B", reason: "the provider did not answer", failure: failure)])
+        let nothing = PhoneTransferExport(package: Data([1]), qrPayload: "q", code: "123456", keyText: "k", accountIds: [1],
+                                          enrollments: [], leftOut: [])
+        XCTAssertEqual(PhoneTransferExportFlow.leftBehind(nothing), [])
+    }
+
     func testTheOldPhoneGoesIdleExportingShowingTheKeyDoneAndForgetsThePackage() {
         let port = FakeTransferPort()
         var seen: [String] = []
@@ -76,6 +93,16 @@ final class PhoneTransferFlowTests: XCTestCase {
         XCTAssertEqual(shown.accounts, 2)
         XCTAssertEqual(shown.moving.map(\.enrollmentId), [1])
         XCTAssertEqual(shown.notMoving.map { $0.failure?.kind }, [.deviceRevoked])
+        // What stays behind, in the library's order: the managed account to re-enroll, then the
+        // refused enrollment with its provider's refusal.
+        XCTAssertEqual(shown.leftBehind, [
+            .init(label: "Bank (anna)",
+                  reason: "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank",
+                  failure: nil),
+            .init(label: "bo at https://old.example.se",
+                  reason: "push approvals use keys bound to this device that are never exported: enroll the new phone again",
+                  failure: shown.notMoving.first?.failure),
+        ])
         XCTAssertFalse(shown.description.contains("123456") || shown.description.contains("ABCDE"), "no key in the description")
         XCTAssertEqual(flow.packageData, Data([7, 7, 7]))
 
@@ -131,6 +158,8 @@ final class PhoneTransferFlowTests: XCTestCase {
         guard case .outcomes(let out) = flow.step else { return XCTFail("\(flow.step)") }
         XCTAssertEqual(out.rows.map(\.status), [.moved, .phoneSigninOff, .notConfirmed, .notMoved])
         XCTAssertEqual(out.rows.last?.failure?.nextStep, .newEnrollmentCode)
+        XCTAssertEqual(out.rows.first?.managedOtp, ManagedOtpInfo(accountId: 12, label: "A (anna)", added: true), "the re-delivered managed account is shown")
+        XCTAssertEqual(out.rows.dropFirst().map { $0.managedOtp }, [nil, nil, nil])
         XCTAssertEqual([out.accountsImported, out.accountsDuplicate, out.accountsFailed], [2, 1, 0])
         XCTAssertFalse(out.allMoved)
         flow.submitCode(port, "123456") // a second tap after the import

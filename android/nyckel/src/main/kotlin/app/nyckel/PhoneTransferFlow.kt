@@ -46,7 +46,11 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
          * Show [qrPayload] as a QR code and [code] to type (or [keyText] whole); the package
          * file ([packageBytes], suggested name [fileName]) goes to the new phone by "save" or
          * "share". [saved] once the system said it was written. [notMoving] are the
-         * enrollments whose provider gave no code: set those up again by hand.
+         * enrollments whose provider gave no code: set those up again by hand. [leftBehind] is
+         * everything that stays on this phone — the library's `leftOut` (those enrollments,
+         * managed one-time-code accounts their provider did not re-deliver, anything a backup
+         * cannot hold), each with what to do on the new phone and, for an enrollment, the
+         * provider's refusal: the screen lists it before the user finishes.
          */
         class ShowingKey(
             val qrPayload: String,
@@ -57,9 +61,10 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
             val accounts: Int,
             val moving: List<TransferOfferInfo>,
             val notMoving: List<TransferOfferInfo>,
+            val leftBehind: List<LeftBehind>,
             val saved: Boolean,
         ) : Step {
-            fun withSaved() = ShowingKey(qrPayload, code, keyText, packageBytes, fileName, accounts, moving, notMoving, true)
+            fun withSaved() = ShowingKey(qrPayload, code, keyText, packageBytes, fileName, accounts, moving, notMoving, leftBehind, true)
             override fun toString() = "ShowingKey(<key redacted>, ${packageBytes.size} bytes, $accounts accounts, saved=$saved)"
         }
 
@@ -69,6 +74,14 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
         /** Nothing was exported: [error] is the library's reason ([start] tries again). */
         data class Failed(val error: NyckelException) : Step
     }
+
+    /**
+     * One thing that stays on the old phone: [label] ("anna at https://idp.example.se" or
+     * "Issuer (name)"), [reason] (why, and what to do on the new phone: the library's English
+     * line), and for an enrollment whose provider gave no transfer code, [failure] (its
+     * refusal, classified: the app picks its sentence by kind).
+     */
+    data class LeftBehind(val label: String, val reason: String, val failure: FetchFailure?)
 
     @Volatile
     var step: Step = Step.Idle
@@ -87,7 +100,7 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
             val out = port.exportTransfer()
             val (moving, notMoving) = out.enrollments.partition { it.failure == null }
             move(Step.ShowingKey(out.qrPayload, out.code, out.keyText, out.`package`, fileName(today),
-                out.accountIds.size, moving, notMoving, saved = false))
+                out.accountIds.size, moving, notMoving, leftBehind(out), saved = false))
         } catch (e: NyckelException) {
             move(Step.Failed(e))
         }
@@ -135,6 +148,17 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
 
         /** "nyckel-flytt-2026-12-05.json". */
         fun fileName(today: LocalDate) = "nyckel-flytt-$today.json"
+
+        /**
+         * What stays behind: every `leftOut` entry in the library's order, an enrollment's
+         * with its provider's refusal, then any refused enrollment `leftOut` did not name.
+         */
+        fun leftBehind(out: PhoneTransferExport): List<LeftBehind> {
+            val refused = out.enrollments.filter { it.failure != null }
+            val listed = out.leftOut.map { l -> LeftBehind(l.label, l.reason, refused.firstOrNull { it.label == l.label }?.failure) }
+            val named = out.leftOut.map { it.label }.toSet()
+            return listed + refused.filter { it.label !in named }.map { LeftBehind(it.label, it.failure!!.reason, it.failure) }
+        }
     }
 }
 
@@ -186,8 +210,12 @@ class PhoneTransferImportFlow(
         NOT_MOVED,
     }
 
-    /** One enrollment's outcome; [failure] is the library's classification (kind, next step, English reason). */
-    data class MoveRow(val label: String, val status: MoveStatus, val failure: TransferFailure?)
+    /**
+     * One enrollment's outcome; [failure] is the library's classification (kind, next step,
+     * English reason); [managedOtp] the organisation's one-time-code account its provider
+     * re-delivered with the transfer code ([ManagedOtpInfo.added], or already here: linked).
+     */
+    data class MoveRow(val label: String, val status: MoveStatus, val failure: TransferFailure?, val managedOtp: ManagedOtpInfo? = null)
 
     /** A problem the flow itself finds (the library's errors are in [error]). */
     enum class Local {
@@ -321,7 +349,7 @@ class PhoneTransferImportFlow(
     companion object {
         /** The rows and counts of an import, each enrollment classified by what the library reported. */
         fun outcomes(result: PhoneTransferImport): Step.Outcomes = Step.Outcomes(
-            result.enrollments.map { MoveRow(it.label, status(it), it.failure) },
+            result.enrollments.map { MoveRow(it.label, status(it), it.failure, it.managedOtp) },
             result.accountsImported.toInt(),
             result.accountsDuplicate.toInt(),
             result.accountsFailed.toInt(),

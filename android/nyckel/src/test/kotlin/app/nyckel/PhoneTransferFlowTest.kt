@@ -28,7 +28,11 @@ private class FakeTransferPort : PhoneTransferPort {
         val ok = TransferOfferInfo(1, "anna at https://idp.example.se", true, 1_800_000_000, null)
         val refused = TransferOfferInfo(2, "bo at https://old.example.se", false, null,
             FetchFailure(2, ErrorKind.DEVICE_REVOKED, NextStep.ENROLL_AGAIN, "this phone was removed"))
-        return PhoneTransferExport(byteArrayOf(7, 7, 7), qr, "123456", keyText, listOf(10, 11), listOf(ok, refused))
+        val leftOut = listOf(
+            LeftOut("Bank (anna)", "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank"),
+            LeftOut("bo at https://old.example.se", "push approvals use keys bound to this device that are never exported: enroll the new phone again"),
+        )
+        return PhoneTransferExport(byteArrayOf(7, 7, 7), qr, "123456", keyText, listOf(10, 11), listOf(ok, refused), leftOut)
     }
 
     override fun importTransfer(packageBytes: ByteArray, keyText: String, deviceName: String): PhoneTransferImport {
@@ -37,7 +41,7 @@ private class FakeTransferPort : PhoneTransferPort {
         importError?.let { throw it }
         return PhoneTransferImport(
             listOf(
-                TransferMoveInfo("anna at A", 5, true, true, null),
+                TransferMoveInfo("anna at A", 5, true, true, null, ManagedOtpInfo(12, "A (anna)", true)),
                 TransferMoveInfo("bo at B", 6, true, false, TransferFailure(ErrorKind.USER_CANCELLED, NextStep.TRY_AGAIN, "cancelled")),
                 TransferMoveInfo("cy at C", 7, false, null, TransferFailure(ErrorKind.PROVIDER_UNREACHABLE, NextStep.TRY_AGAIN, "offline")),
                 TransferMoveInfo("di at D", null, false, null, TransferFailure(ErrorKind.INVALID_ENROLLMENT_CODE, NextStep.NEW_ENROLLMENT_CODE, "used")),
@@ -69,6 +73,18 @@ class PhoneTransferFlowTest {
         assertEquals(2, showing.accounts)
         assertEquals(listOf(1L), showing.moving.map { it.enrollmentId })
         assertEquals(listOf(ErrorKind.DEVICE_REVOKED), showing.notMoving.map { it.failure?.kind })
+        // What stays behind, in the library's order: the managed account to re-enroll, then the
+        // refused enrollment with its provider's refusal.
+        assertEquals(
+            listOf(
+                PhoneTransferExportFlow.LeftBehind("Bank (anna)",
+                    "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank", null),
+                PhoneTransferExportFlow.LeftBehind("bo at https://old.example.se",
+                    "push approvals use keys bound to this device that are never exported: enroll the new phone again",
+                    showing.notMoving.single().failure),
+            ),
+            showing.leftBehind,
+        )
         assertFalse(showing.toString().contains("123456") || showing.toString().contains("ABCDE"), "no key in toString")
         assertFalse(showing.saved)
 
@@ -82,6 +98,19 @@ class PhoneTransferFlowTest {
         flow.finish()
         assertEquals(PhoneTransferExportFlow.Step.Done(2, 1), flow.step)
         assertContentEquals(byteArrayOf(0, 0, 0), showing.packageBytes, "the package is wiped")
+    }
+
+    @Test
+    fun `a refused enrollment that leftOut does not name still stays behind, with its refusal`() {
+        val refused = TransferOfferInfo(2, "bo at B", false, null,
+            FetchFailure(2, ErrorKind.PROVIDER_UNREACHABLE, NextStep.TRY_AGAIN, "the provider did not answer"))
+        val out = PhoneTransferExport(byteArrayOf(1), "q", "123456", "k", listOf(), listOf(refused), listOf())
+        assertEquals(
+            listOf(PhoneTransferExportFlow.LeftBehind("bo at B", "the provider did not answer", refused.failure)),
+            PhoneTransferExportFlow.leftBehind(out),
+        )
+        val nothing = PhoneTransferExport(byteArrayOf(1), "q", "123456", "k", listOf(1), listOf(), listOf())
+        assertEquals(listOf(), PhoneTransferExportFlow.leftBehind(nothing))
     }
 
     @Test
@@ -127,6 +156,8 @@ class PhoneTransferFlowTest {
             out.rows.map { it.status },
         )
         assertEquals(NextStep.NEW_ENROLLMENT_CODE, out.rows.last().failure?.nextStep)
+        assertEquals(ManagedOtpInfo(12, "A (anna)", true), out.rows.first().managedOtp, "the re-delivered managed account is shown")
+        assertEquals(listOf(null, null, null), out.rows.drop(1).map { it.managedOtp })
         assertEquals(listOf(2, 1, 0), listOf(out.accountsImported, out.accountsDuplicate, out.accountsFailed))
         assertFalse(out.allMoved)
         flow.submitCode(port, "123456") // a second tap after the import

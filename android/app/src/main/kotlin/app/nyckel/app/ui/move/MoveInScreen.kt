@@ -138,6 +138,9 @@ fun MoveInScreen(onBack: () -> Unit, onDone: () -> Unit) {
                                 Column {
                                     Text(stringResource(statusText(row.status)))
                                     row.failure?.let { Text(it.reason, style = MaterialTheme.typography.bodySmall) }
+                                    row.managedOtp?.let { m ->
+                                        Text(stringResource(if (m.added) R.string.move_in_managed_added else R.string.move_in_managed_already_here, m.label))
+                                    }
                                 }
                             },
                         )

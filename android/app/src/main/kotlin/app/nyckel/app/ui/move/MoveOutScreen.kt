@@ -98,9 +98,23 @@ fun MoveOutScreen(onBack: () -> Unit) {
                     Text(step.code.chunked(3).joinToString(" "), style = MaterialTheme.typography.displaySmall)
                     Text(stringResource(R.string.move_out_key_text, step.keyText), style = MaterialTheme.typography.bodySmall)
                     Text(stringResource(R.string.move_out_counts, step.accounts, step.moving.size))
-                    if (step.notMoving.isNotEmpty()) {
+                    // What stays here (the library's leftOut, an enrollment with its provider's refusal), before "finish".
+                    if (step.leftBehind.isNotEmpty()) {
                         Text(stringResource(R.string.move_out_not_moving), style = MaterialTheme.typography.titleSmall)
-                        step.notMoving.forEach { ListItem(headlineContent = { Text(it.label) }, supportingContent = { Text(it.failure?.reason.orEmpty()) }) }
+                        step.leftBehind.forEach { item ->
+                            ListItem(
+                                headlineContent = { Text(item.label) },
+                                supportingContent = {
+                                    Column {
+                                        item.failure?.let { f ->
+                                            Text(stringResource(R.string.move_out_left_behind_refused,
+                                                problemText(Problem(Problem.kindOf(f.kind), nextStep = f.nextStep))))
+                                        }
+                                        Text(stringResource(R.string.move_out_left_behind_why, item.reason), style = MaterialTheme.typography.bodySmall)
+                                    }
+                                },
+                            )
+                        }
                     }
                     OutlinedButton(onClick = vm::finish, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.move_out_finish)) }
                 }
