@@ -250,6 +250,8 @@ S = {
     "move_out_save_first": ("1. Save the file where your new phone can open it", "1. Spara filen där din nya telefon kan öppna den"),
     "move_out_save": ("Save the file", "Spara filen"),
     "move_out_saved": ("Saved. Save again", "Sparad. Spara igen"),
+    "move_out_share": ("Share the file (Nearby Share, e-mail to yourself…)", "Dela filen (Närdelning, e-post till dig själv…)"),
+    "move_out_share_title": ("Send the file to your new phone", "Skicka filen till din nya telefon"),
     "move_out_scan_this": ("2. On the new phone, choose the file and scan this code:", "2. Välj filen på den nya telefonen och skanna den här koden:"),
     "move_out_qr_description": ("QR code for the new phone", "QR-kod för den nya telefonen"),
     "move_out_code_label": ("3. Then type this code:", "3. Skriv sedan den här koden:"),

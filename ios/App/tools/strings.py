@@ -25,6 +25,7 @@ SV = {
     "No camera? Type the whole key: %@": "Ingen kamera? Skriv hela nyckeln: %@",
     "The organisation gave no code for the new phone: %@": "Organisationen gav ingen kod för den nya telefonen: %@",
     "Why: %@": "Varför: %@",
+    "Share the file (AirDrop, e-mail to yourself…)": "Dela filen (AirDrop, e-post till dig själv…)",
     "Your organisation's one-time-code account %@ was added to this phone.": "Organisationens engångskodskonto %@ lades till på den här telefonen.",
     "Your organisation's one-time-code account %@ was already on this phone.": "Organisationens engångskodskonto %@ fanns redan på den här telefonen.",
     "Accounts added: %lld (already here: %lld)": "Konton tillagda: %lld (fanns redan: %lld)",

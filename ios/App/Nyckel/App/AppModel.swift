@@ -65,6 +65,8 @@ final class AppModel: ObservableObject {
     }
 
     func load() async {
+        // A transfer package shared by a run that was killed before the move finished.
+        PhoneTransferExportFlow.clearShared(in: MoveOutModel.shareDirectory)
         guard vault == nil else { return }
         do {
             try VaultStorage.prepare()

@@ -4,8 +4,8 @@ import SwiftUI
 import UniformTypeIdentifiers
 
 /// "Flytta till ny telefon" on the old phone: explains, exports, shows the one-time key as a QR
-/// code and a 6-digit code, and saves the package file (the file exporter: iCloud Drive, AirDrop
-/// through Files, a USB stick). Draws NyckelKit's PhoneTransferExportFlow; hidden like every
+/// code and a 6-digit code, and saves the package file (the file exporter: iCloud Drive, a USB
+/// stick) or shares it (`ShareLink`: AirDrop, Mail). Draws NyckelKit's PhoneTransferExportFlow; hidden like every
 /// screen when the app is not active (privacy cover).
 struct MoveOutView: View {
     @EnvironmentObject private var app: AppModel
@@ -27,6 +27,9 @@ struct MoveOutView: View {
             case let .showingKey(shown):
                 Section("1. Save the file where your new phone can open it") {
                     Button(shown.saved ? "Saved. Save again" : "Save the file") { exporting = true }
+                    if let url = model.shareURL {
+                        ShareLink(item: url) { Label("Share the file (AirDrop, e-mail to yourself…)", systemImage: "square.and.arrow.up") }
+                    }
                     if model.saveFailed { Text("The backup file could not be saved. Try another place.").foregroundStyle(.red) }
                 }
                 Section("2. On the new phone, choose the file and scan this code:") {
@@ -89,6 +92,11 @@ final class MoveOutModel: ObservableObject {
     @Published private(set) var step: PhoneTransferExportFlow.Step = .idle
     @Published private(set) var saveFailed = false
     @Published private(set) var problem: Problem?
+    /// The package as a file for `ShareLink` (NyckelKit's `shareFile`: owner-only, complete
+    /// file protection, deleted by finish and cancel), while the key is shown.
+    @Published private(set) var shareURL: URL?
+    /// Where shared packages are written (emptied at launch, `AppModel.load`).
+    static let shareDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("shared", isDirectory: true)
     private lazy var flow = PhoneTransferExportFlow { [weak self] step in
         Task { @MainActor in self?.publish(step) }
     }
@@ -118,5 +126,10 @@ final class MoveOutModel: ObservableObject {
     private func publish(_ step: PhoneTransferExportFlow.Step) {
         self.step = step
         saveFailed = flow.saveFailed
+        if case .showingKey = step {
+            if shareURL == nil { shareURL = try? flow.shareFile(in: Self.shareDirectory) }
+        } else {
+            shareURL = nil // finish / cancel deleted it
+        }
     }
 }

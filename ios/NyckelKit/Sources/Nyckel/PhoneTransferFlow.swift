@@ -93,6 +93,8 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
     public private(set) var packageData: Data?
     /// Saving or sharing the package failed (the key stays shown for another try).
     public private(set) var saveFailed = false
+    /// The package written for a share sheet (`shareFile`), deleted by `finish()` and `cancel()`.
+    private var shared: URL?
     private let onChange: (Step) -> Void
 
     public init(onChange: @escaping (Step) -> Void = { _ in }) { self.onChange = onChange }
@@ -142,7 +144,57 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
         onChange(step)
     }
 
-    /// The new phone has it: forget the key and the package.
+    /// The package as a file for the system's share sheet (`ShareLink`, Android's
+    /// `ACTION_SEND`): written whole into `dir` under the suggested name (`nyckel-flytt-….json`),
+    /// readable and writable by this app only (and `completeFileProtection` on iOS); any package
+    /// shared earlier from `dir` is deleted first (a killed app's too). Nil unless the key is
+    /// shown. `finish()` and `cancel()` delete it.
+    public func shareFile(in dir: URL) throws -> URL? {
+        guard case .showingKey(let shown) = step, let data = packageData else { return nil }
+        Self.clearShared(in: dir)
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent(shown.fileName)
+        var attributes: [FileAttributeKey: Any] = [.posixPermissions: NSNumber(value: 0o600)]
+        #if os(iOS)
+        attributes[.protectionKey] = FileProtectionType.complete
+        #endif
+        // Created empty with the narrow permissions, then filled.
+        guard fm.createFile(atPath: file.path, contents: nil, attributes: attributes) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: file)
+            defer { try? handle.close() }
+            try handle.write(contentsOf: data)
+        } catch {
+            Self.wipe(file)
+            throw error
+        }
+        shared = file
+        return file
+    }
+
+    /// Deletes every package shared from `dir` (call at start too: a killed app leaves one).
+    public static func clearShared(in dir: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        for name in names where name.hasPrefix("nyckel-flytt-") && name.hasSuffix(".json") {
+            wipe(dir.appendingPathComponent(name))
+        }
+    }
+
+    /// Overwrites `file` with zeros, then deletes it (best effort: flash storage may keep copies).
+    private static func wipe(_ file: URL) {
+        if let handle = try? FileHandle(forWritingTo: file) {
+            let size = (try? handle.seekToEnd()) ?? 0
+            try? handle.seek(toOffset: 0)
+            try? handle.write(contentsOf: Data(count: Int(size)))
+            try? handle.close()
+        }
+        try? FileManager.default.removeItem(at: file)
+    }
+
+    /// The new phone has it: forget the key and the package (and the shared file).
     public func finish() {
         guard case .showingKey(let shown) = step else { return }
         wipe()
@@ -159,6 +211,8 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
     private func wipe() {
         if packageData != nil { packageData!.resetBytes(in: 0..<packageData!.count) }
         packageData = nil
+        if let file = shared { Self.wipe(file) }
+        shared = nil
     }
 
     private func move(_ to: Step) {

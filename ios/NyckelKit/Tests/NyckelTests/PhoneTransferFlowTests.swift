@@ -204,4 +204,38 @@ final class PhoneTransferFlowTests: XCTestCase {
         XCTAssertEqual(flow.step, .choosePackage)
         XCTAssertNil(flow.error)
     }
+
+    func testThePackageIsSharedAsAnOwnerOnlyFileThatFinishAndCancelDelete() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("nyckel-share-\(UUID().uuidString)/shared")
+        let flow = PhoneTransferExportFlow()
+        XCTAssertNil(try flow.shareFile(in: dir), "nothing to share before the key is shown")
+        flow.start(FakeTransferPort(), today: today)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        let stale = dir.appendingPathComponent("nyckel-flytt-2026-12-01.json")
+        try Data("an earlier, killed run".utf8).write(to: stale)
+        let other = dir.appendingPathComponent("photo.jpg")
+        try Data("not ours".utf8).write(to: other)
+
+        let file = try XCTUnwrap(try flow.shareFile(in: dir))
+        XCTAssertEqual(file.lastPathComponent, "nyckel-flytt-2026-12-05.json")
+        XCTAssertEqual(try Data(contentsOf: file), Data([7, 7, 7]))
+        let mode = try fm.attributesOfItem(atPath: file.path)[.posixPermissions] as? NSNumber
+        XCTAssertEqual(mode?.intValue, 0o600)
+        XCTAssertFalse(fm.fileExists(atPath: stale.path), "an earlier shared package is deleted")
+        XCTAssertTrue(fm.fileExists(atPath: other.path), "nothing else is touched")
+        XCTAssertEqual(try flow.shareFile(in: dir), file, "sharing again writes it again")
+
+        flow.finish()
+        XCTAssertFalse(fm.fileExists(atPath: file.path), "finish deletes the shared package")
+        XCTAssertNil(try flow.shareFile(in: dir))
+
+        let again = PhoneTransferExportFlow()
+        again.start(FakeTransferPort(), today: today)
+        let second = try XCTUnwrap(try again.shareFile(in: dir))
+        again.cancel()
+        XCTAssertFalse(fm.fileExists(atPath: second.path), "cancel deletes it too")
+        PhoneTransferExportFlow.clearShared(in: dir)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir.path), ["photo.jpg"])
+    }
 }

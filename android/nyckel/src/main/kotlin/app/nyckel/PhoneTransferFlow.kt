@@ -1,5 +1,8 @@
 package app.nyckel
 
+import java.io.File
+import java.io.IOException
+import java.io.RandomAccessFile
 import java.time.LocalDate
 
 /*
@@ -92,6 +95,10 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
     var saveFailed = false
         private set
 
+    /** The package written for a share sheet ([shareFile]), deleted by [finish] and [cancel]. */
+    @Volatile
+    private var shared: File? = null
+
     /** Exports (from [Step.Idle] or after a failure); a second tap while exporting does nothing. */
     fun start(port: PhoneTransferPort, today: LocalDate) {
         if (step != Step.Idle && step !is Step.Failed) return
@@ -120,18 +127,52 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
         onChange(step)
     }
 
-    /** The new phone has it: forget the key and the package. */
+    /**
+     * The package as a file for the system's share sheet (Android `ACTION_SEND` through a
+     * `FileProvider`, iOS `ShareLink`): written whole into [dir] under the suggested name
+     * (`nyckel-flytt-….json`), readable and writable by this app only; any package shared
+     * earlier from [dir] is deleted first (a killed app's too). Null unless the key is shown.
+     * [finish] and [cancel] delete it. Throws [IOException] when it cannot be written.
+     */
+    @Synchronized
+    fun shareFile(dir: File): File? {
+        val showing = step as? Step.ShowingKey ?: return null
+        clearShared(dir)
+        if (!dir.isDirectory && !dir.mkdirs()) throw IOException("cannot create $dir")
+        val file = File(dir, showing.fileName)
+        try {
+            // Created empty and narrowed before the secret goes in.
+            file.outputStream().close()
+            ownerOnly(file)
+            file.outputStream().use { it.write(showing.packageBytes) }
+        } catch (e: IOException) {
+            wipe(file)
+            throw e
+        }
+        shared = file
+        return file
+    }
+
+    /** The new phone has it: forget the key and the package (and the shared file). */
     fun finish() {
         val showing = step as? Step.ShowingKey ?: return
         showing.packageBytes.fill(0)
+        dropShared()
         move(Step.Done(showing.accounts, showing.moving.size))
     }
 
     /** Leaves the screen: forgets the key and the package (a package never imported changes nothing). */
     fun cancel() {
         (step as? Step.ShowingKey)?.packageBytes?.fill(0)
+        dropShared()
         saveFailed = false
         move(Step.Idle)
+    }
+
+    @Synchronized
+    private fun dropShared() {
+        shared?.let(::wipe)
+        shared = null
     }
 
     private fun move(to: Step) {
@@ -140,6 +181,23 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
     }
 
     companion object {
+        /** Deletes every package shared from [dir] (call at start too: a killed app leaves one). */
+        fun clearShared(dir: File) {
+            dir.listFiles { f -> f.name.startsWith("nyckel-flytt-") && f.name.endsWith(".json") }?.forEach(::wipe)
+        }
+
+        /** Overwrites [file] with zeros, then deletes it (best effort: flash storage may keep copies). */
+        private fun wipe(file: File) {
+            runCatching { RandomAccessFile(file, "rw").use { it.write(ByteArray(it.length().toInt())) } }
+            file.delete()
+        }
+
+        private fun ownerOnly(file: File) {
+            val ok = file.setReadable(false, false) && file.setReadable(true, true) &&
+                file.setWritable(false, false) && file.setWritable(true, true)
+            if (!ok) throw IOException("cannot restrict $file to this app")
+        }
+
         /** A package is a Nyckel backup-format file (docs/backup-format.md, "Transfer package"). */
         const val PACKAGE_FORMAT = "nyckel"
 

@@ -8,6 +8,7 @@ import kotlin.test.assertContentEquals
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertIs
+import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
@@ -203,5 +204,38 @@ class PhoneTransferFlowTest {
         flow.reset()
         assertEquals(Step.ChoosePackage, flow.step)
         assertNull(flow.error)
+    }
+
+    @Test
+    fun `the package is shared as an owner-only file that finish and cancel delete`() {
+        val dir = java.nio.file.Files.createTempDirectory("nyckel-share").toFile().resolve("shared")
+        val flow = PhoneTransferExportFlow()
+        assertNull(flow.shareFile(dir), "nothing to share before the key is shown")
+        flow.start(FakeTransferPort(), today)
+        dir.mkdirs()
+        val stale = java.io.File(dir, "nyckel-flytt-2026-12-01.json").apply { writeText("an earlier, killed run") }
+        val other = java.io.File(dir, "photo.jpg").apply { writeText("not ours") }
+
+        val file = assertNotNull(flow.shareFile(dir))
+        assertEquals("nyckel-flytt-2026-12-05.json", file.name)
+        assertContentEquals(byteArrayOf(7, 7, 7), file.readBytes())
+        val mode = java.nio.file.Files.getPosixFilePermissions(file.toPath())
+        assertEquals(setOf(java.nio.file.attribute.PosixFilePermission.OWNER_READ, java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), mode)
+        assertFalse(stale.exists(), "an earlier shared package is deleted")
+        assertTrue(other.exists(), "nothing else is touched")
+        assertEquals(file, flow.shareFile(dir), "sharing again writes it again")
+        assertTrue(file.exists())
+
+        flow.finish()
+        assertFalse(file.exists(), "finish deletes the shared package")
+        assertNull(flow.shareFile(dir))
+
+        val again = PhoneTransferExportFlow()
+        again.start(FakeTransferPort(), today)
+        val second = assertNotNull(again.shareFile(dir))
+        again.cancel()
+        assertFalse(second.exists(), "cancel deletes it too")
+        PhoneTransferExportFlow.clearShared(dir)
+        assertEquals(listOf("photo.jpg"), dir.list()!!.toList())
     }
 }

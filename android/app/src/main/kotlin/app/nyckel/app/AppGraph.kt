@@ -6,6 +6,7 @@ import android.os.Looper
 import androidx.biometric.BiometricPrompt
 import app.nyckel.HttpClient
 import app.nyckel.NyckelApprovals
+import app.nyckel.PhoneTransferExportFlow
 import app.nyckel.app.logic.AutoBackupSettings
 import app.nyckel.app.logic.PromptBridge
 import app.nyckel.app.logic.PushTokenSync
@@ -159,6 +160,8 @@ class AppGraph(context: Context) {
     }
 
     init {
+        // A transfer package shared by a run that was killed before the move finished.
+        scope.launch(Dispatchers.IO) { PhoneTransferExportFlow.clearShared(File(appContext.cacheDir, "shared")) }
         // After every transition to unlocked.
         scope.launch {
             session.state.collect {

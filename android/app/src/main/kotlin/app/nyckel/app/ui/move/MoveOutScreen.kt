@@ -1,6 +1,9 @@
 package app.nyckel.app.ui.move
 
+import android.content.ClipData
+import android.content.Intent
 import androidx.activity.result.contract.ActivityResultContracts
+import androidx.core.content.FileProvider
 import androidx.compose.foundation.Image
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
@@ -40,6 +43,7 @@ import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.problemText
 import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 import app.nyckel.app.ui.details.QrBitmap
+import java.io.File
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
@@ -47,7 +51,8 @@ import kotlinx.coroutines.withContext
 /**
  * "Flytta till ny telefon" on the old phone: explains, exports, shows the one-time key as a
  * QR code and a 6-digit code, and saves the package file (Storage Access Framework: a cloud
- * drive, a USB stick, Nearby Share through "Save to…"). Draws the library's
+ * drive, a USB stick) or shares it (ACTION_SEND with a FileProvider URI: Nearby Share, e-mail
+ * to oneself). Draws the library's
  * PhoneTransferExportFlow; the window is FLAG_SECURE like every screen.
  */
 @OptIn(ExperimentalMaterial3Api::class)
@@ -68,6 +73,10 @@ fun MoveOutScreen(onBack: () -> Unit) {
             vm.saveResult(ok)
         }
     }
+
+    // The share sheet: an activity opened for a result, so the vault stays unlocked meanwhile.
+    val share = rememberLauncherKeepingUnlocked(ActivityResultContracts.StartActivityForResult()) { }
+    val shareTitle = stringResource(R.string.move_out_share_title)
 
     Scaffold(topBar = { TopAppBar(title = { Text(stringResource(R.string.move_out_title)) }, navigationIcon = { BackButton(onBack) }) }) { padding ->
         Column(
@@ -90,6 +99,19 @@ fun MoveOutScreen(onBack: () -> Unit) {
                     Button(onClick = { saveAs.launch(step.fileName) }, modifier = Modifier.fillMaxWidth()) {
                         Text(stringResource(if (step.saved) R.string.move_out_saved else R.string.move_out_save))
                     }
+                    OutlinedButton(onClick = {
+                        scope.launch {
+                            val file = vm.shareFile(File(context.cacheDir, SHARE_DIR)) ?: return@launch
+                            val uri = FileProvider.getUriForFile(context, "${context.packageName}.share", file)
+                            val send = Intent(Intent.ACTION_SEND)
+                                .setType(PhoneTransferExportFlow.MIME_TYPE)
+                                .putExtra(Intent.EXTRA_STREAM, uri)
+                                .addFlags(Intent.FLAG_GRANT_READ_URI_PERMISSION)
+                            // The chooser passes the grant on only through ClipData.
+                            send.clipData = ClipData.newRawUri(step.fileName, uri)
+                            share.launch(Intent.createChooser(send, shareTitle))
+                        }
+                    }, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.move_out_share)) }
                     if (ui.saveFailed) Text(stringResource(R.string.problem_backup_not_saved), color = MaterialTheme.colorScheme.error)
                     Text(stringResource(R.string.move_out_scan_this))
                     val qr = remember(step.qrPayload) { QrBitmap.render(step.qrPayload).asImageBitmap() }
@@ -127,3 +149,6 @@ fun MoveOutScreen(onBack: () -> Unit) {
         }
     }
 }
+
+/** The cache subdirectory the share FileProvider serves (res/xml/share_paths.xml). */
+private const val SHARE_DIR = "shared"

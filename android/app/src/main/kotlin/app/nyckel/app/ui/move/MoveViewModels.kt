@@ -10,12 +10,15 @@ import app.nyckel.PhoneTransferImportFlow
 import app.nyckel.app.AppGraph
 import app.nyckel.app.logic.Problem
 import app.nyckel.app.security.KeystoreDeviceKeyStore
+import java.io.File
 import java.time.LocalDate
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 
 data class MoveOutUi(
     val step: PhoneTransferExportFlow.Step = PhoneTransferExportFlow.Step.Idle,
@@ -46,6 +49,15 @@ class MoveOutViewModel(private val graph: AppGraph) : ViewModel() {
         null -> flow.packageNotSaved(cancelled = true)
         false -> flow.packageNotSaved(cancelled = false)
     }
+
+    /**
+     * The package as a file for the share sheet (the library's `shareFile`: owner-only in
+     * cacheDir/shared, deleted by finish and cancel); null when it cannot be written (shown as
+     * a failed save).
+     */
+    suspend fun shareFile(dir: File): File? = withContext(Dispatchers.IO) {
+        runCatching { flow.shareFile(dir) }.getOrNull()
+    }.also { if (it == null) flow.packageNotSaved(cancelled = false) }
 
     fun finish() = flow.finish()
 
