@@ -17,13 +17,10 @@ final class AppModel: ObservableObject {
     @Published var pendingRequestId: String?
     /// An otpauth:// or nyckel-enroll:// link the app was opened with.
     @Published var incomingLink: ScannedCode?
-    /// Chosen on the welcome screen ("Restore from backup"): once the new vault is unlocked,
-    /// the main view opens the restore screen (and clears this).
-    @Published var restoreAfterCreate = false
-    /// Chosen on the welcome screen ("Move from my old phone"): the transfer import opens once unlocked.
-    @Published var moveInAfterCreate = false
-    /// Created with Face ID: the recovery setup (passphrase or code) opens first once unlocked.
-    @Published var recoverySetupAfterCreate = false
+    /// The first run's order (Logic/FirstRunFlow: recovery, the chosen restore or move, the
+    /// offer of automatic backups), started when the vault is created and followed by the main
+    /// view (`firstRunPath()`); cleared once done.
+    private(set) var firstRun: FirstRunFlow?
     /// The scanned code handed from the scanner to the preview/enrollment screen (memory only;
     /// dropped when the vault locks).
     var scanned: ScannedCode?
@@ -81,21 +78,52 @@ final class AppModel: ObservableObject {
         }
     }
 
-    func createWithBiometrics() async throws {
+    /// `intent`: what the user came to do (the welcome screen's restore / move choice).
+    func createWithBiometrics(intent: FirstRunFlow.Intent) async throws {
         let path = VaultStorage.vaultURL.path
         vault = try await Blocking.run { try NyckelVault.createWithProtector(path: path, protector: Self.protector()) }
         hasPlatformKey = true
-        // First-run recovery: a passphrase or a written-down code, asked right after.
-        recoverySetupAfterCreate = true
+        // First run: a recovery code or passphrase next, then the restore or move, then the
+        // backup offer. Set before the state changes, so the main view finds it.
+        startFirstRun(intent: intent, passphrase: nil)
         state = .unlocked
     }
 
-    func createWithPassphrase(_ passphrase: String) async throws {
+    func createWithPassphrase(_ passphrase: String, intent: FirstRunFlow.Intent) async throws {
         let path = VaultStorage.vaultURL.path
         vault = try await Blocking.run { try NyckelVault.create(path: path, passphrase: passphrase) }
         recoveryPassphraseSet = true
         hasPlatformKey = false
+        // The passphrase is the recovery secret: no recovery step, it seals the backups.
+        startFirstRun(intent: intent, passphrase: passphrase)
         state = .unlocked
+    }
+
+    private func startFirstRun(intent: FirstRunFlow.Intent, passphrase: String?) {
+        let flow = FirstRunFlow(backups: FirstRunOffer(model: self))
+        flow.choose(intent)
+        flow.vaultCreated(passphrase: passphrase)
+        firstRun = flow
+    }
+
+    /// The navigation path of the first run's current step; `[]` (the account list) once it is
+    /// done or when there is none.
+    func firstRunPath() -> [Route] {
+        switch firstRun?.step {
+        case .recovery?: return [.recoverySetup]
+        case .restoring?: return [.restore]
+        case .movingIn?: return [.moveIn]
+        case .backupOffer?, .confirmReplace?: return [.firstRunBackup]
+        case .welcome?, .done?, nil:
+            firstRun = nil
+            return []
+        }
+    }
+
+    /// Leaving the restore or move screen: on with the first run if it is one (else the list).
+    func pathAfterTransfer() -> [Route] {
+        firstRun?.transferLeft()
+        return firstRunPath()
     }
 
     func unlockWithBiometrics() async throws {
@@ -278,5 +306,22 @@ final class AppModel: ObservableObject {
     func requireVault() throws -> NyckelVault {
         guard let vault else { throw NyckelError.Closed }
         return vault
+    }
+}
+
+/// The first run's backup offer over the open vault's automatic-backup settings (made when the
+/// first run starts: the vault exists by then). Called on the FFI queue.
+private struct FirstRunOffer: FirstRunFlow.Backups {
+    let offer: SettingsFirstRunBackups?
+
+    @MainActor init(model: AppModel) {
+        offer = (try? model.autoBackup()).map { SettingsFirstRunBackups(settings: $0) { try BookmarkedBackupFolder(bookmark: $0) } }
+    }
+
+    func hasBackup(_ folder: Data) -> Bool { offer?.hasBackup(folder) ?? false }
+
+    func turnOn(folder: Data, folderName: String, secret: String) -> Problem? {
+        guard let offer else { return Problem(kind: .closed) }
+        return offer.turnOn(folder: folder, folderName: folderName, secret: secret)
     }
 }

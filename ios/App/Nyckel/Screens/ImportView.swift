@@ -74,7 +74,7 @@ struct ImportView: View {
                     }
                 }
                 FailedEntries(entries: s.entries)
-                Button("Done") { path.removeAll() }
+                Button("Done") { path = restore ? app.pathAfterTransfer() : [] }
                 if !restore { Button("Import another file") { model.run(app) { flow, _ in flow.reset() } } }
             }
             if model.busy { ProgressView() }

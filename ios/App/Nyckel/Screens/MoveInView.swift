@@ -65,7 +65,7 @@ struct MoveInView: View {
                 Section {
                     Text("Accounts added: \(out.accountsImported) (already here: \(out.accountsDuplicate))")
                     if out.accountsFailed > 0 { Text("Accounts that could not be added: \(out.accountsFailed)").foregroundStyle(.red) }
-                    Button("Done") { path = [] }
+                    Button("Done") { path = app.pathAfterTransfer() }
                 }
             }
             if let problem = model.problem { Text(problem.message).foregroundStyle(.red) }

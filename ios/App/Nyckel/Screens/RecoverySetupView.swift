@@ -68,18 +68,11 @@ struct RecoverySetupView: View {
         .navigationBarBackButtonHidden(true)
     }
 
-    /// Then the restore or move chosen on the welcome screen, if any.
+    /// On with the first run (Logic/FirstRunFlow): the chosen restore or move, the backup offer.
     private func finish() {
         if case .done = model.step { app.recoveryPassphraseSet = true }
-        if app.restoreAfterCreate {
-            app.restoreAfterCreate = false
-            path = [.restore]
-        } else if app.moveInAfterCreate {
-            app.moveInAfterCreate = false
-            path = [.moveIn]
-        } else {
-            path = []
-        }
+        if case .skipped = model.step { app.firstRun?.recoverySkipped() }
+        path = app.firstRunPath()
     }
 }
 
@@ -113,6 +106,11 @@ final class RecoverySetupModel: ObservableObject {
 
     private func makeFlow(_ app: AppModel) throws -> RecoverySetupFlow {
         let vault = try app.requireVault()
-        return RecoverySetupFlow { try vault.setPassphrase(passphrase: $0, kdf: nil) }
+        let firstRun = app.firstRun
+        return RecoverySetupFlow { secret in
+            try vault.setPassphrase(passphrase: secret, kdf: nil)
+            // The first run's backup offer seals with it (not typed again).
+            firstRun?.recoverySet(secret)
+        }
     }
 }

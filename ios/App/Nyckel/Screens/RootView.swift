@@ -3,7 +3,7 @@ import SwiftUI
 
 enum Route: Hashable {
     case add, scan, preview, manual, account(Int64), export(Int64), activity, settings, approve, enroll, enrollment(Int64)
-    case importAccounts, backup, autoBackup, restore, moveOut, moveIn, recoverySetup
+    case importAccounts, backup, autoBackup, restore, moveOut, moveIn, recoverySetup, firstRunBackup
 }
 
 /// The lock gate: nothing of the vault is on screen unless it is unlocked; locking drops the
@@ -48,6 +48,7 @@ struct MainView: View {
                     case .moveOut: MoveOutView()
                     case .moveIn: MoveInView(path: $path)
                     case .recoverySetup: RecoverySetupView(path: $path)
+                    case .firstRunBackup: FirstRunBackupView(path: $path)
                     case .approve: ApprovalView()
                     case .enroll: EnrollView(path: $path)
                     case let .enrollment(id): EnrollmentView(id: id, path: $path)
@@ -58,19 +59,14 @@ struct MainView: View {
             if id != nil, path.last != .approve { path.append(.approve) }
         }
         .onAppear {
-            // Recovery first; a chosen restore or move opens after it (RecoverySetupView).
-            if model.recoverySetupAfterCreate {
-                model.recoverySetupAfterCreate = false
-                path.append(.recoverySetup)
-                return
-            }
-            if model.restoreAfterCreate {
-                model.restoreAfterCreate = false
-                path.append(.restore)
-            }
-            if model.moveInAfterCreate {
-                model.moveInAfterCreate = false
-                path.append(.moveIn)
+            // The first run (Logic/FirstRunFlow) opens its current step; each step's view
+            // reports to it and sets the path it gives next.
+            path = model.firstRunPath()
+        }
+        .onChange(of: path) { _, now in
+            // The system back button left the first run's restore or move: on to the offer.
+            if now.isEmpty, model.firstRun?.step == .restoring || model.firstRun?.step == .movingIn {
+                path = model.pathAfterTransfer()
             }
         }
         .onChange(of: model.incomingLink, initial: true) { _, link in

@@ -4,13 +4,16 @@ import android.content.Context
 import android.net.Uri
 import android.os.Looper
 import androidx.biometric.BiometricPrompt
+import app.nyckel.BackupFolder
 import app.nyckel.HttpClient
 import app.nyckel.NyckelApprovals
 import app.nyckel.PhoneTransferExportFlow
 import app.nyckel.app.logic.AutoBackupSettings
+import app.nyckel.app.logic.FirstRunFlow
 import app.nyckel.app.logic.PromptBridge
 import app.nyckel.app.logic.PushTokenSync
 import app.nyckel.app.logic.ScannedCode
+import app.nyckel.app.logic.SettingsFirstRunBackups
 import app.nyckel.app.logic.UrlConnectionTransport
 import app.nyckel.app.logic.VaultAutoBackupPort
 import app.nyckel.app.net.FfiHttpClient
@@ -82,9 +85,8 @@ class AppGraph(context: Context) {
     @Volatile private var autoBackupInstance: AutoBackupSettings? = null
 
     fun autoBackup(): AutoBackupSettings = autoBackupInstance ?: synchronized(this) {
-        autoBackupInstance ?: AutoBackupSettings(VaultAutoBackupPort(session.vaultOrThrow()), settings.autoBackup) { tree ->
-            SafBackupFolder(appContext.contentResolver, Uri.parse(tree))
-        }.also { autoBackupInstance = it }
+        autoBackupInstance ?: AutoBackupSettings(VaultAutoBackupPort(session.vaultOrThrow()), settings.autoBackup, ::backupFolder)
+            .also { autoBackupInstance = it }
     }
 
     /** After a reset: the kept key was sealed under the deleted vault, so backups are off. */
@@ -126,16 +128,23 @@ class AppGraph(context: Context) {
     val incomingLink = MutableStateFlow<ScannedCode?>(null)
 
     /**
-     * Chosen on the welcome screen ("Restore from backup"): once the new vault is unlocked,
-     * the main navigation opens the restore screen (and clears this).
+     * The first run's order (logic/FirstRunFlow: recovery, the chosen restore or move, the offer
+     * of automatic backups), started by the welcome screen before the vault exists and followed
+     * by the main navigation; cleared once done.
      */
-    val restoreAfterCreate = MutableStateFlow(false)
+    val firstRun = MutableStateFlow<FirstRunFlow?>(null)
 
-    /** Chosen on the welcome screen ("Move from my old phone"): the transfer import opens once unlocked. */
-    val moveInAfterCreate = MutableStateFlow(false)
+    /** A new first run whose backup offer turns on [autoBackup] with a folder the user chose. */
+    fun newFirstRun(): FirstRunFlow = FirstRunFlow(
+        object : FirstRunFlow.Backups {
+            private fun offer() = SettingsFirstRunBackups(autoBackup(), ::backupFolder)
+            override fun hasBackup(folder: String) = offer().hasBackup(folder)
+            override fun turnOn(folder: String, folderName: String, secret: String) = offer().turnOn(folder, folderName, secret)
+        },
+    ).also { firstRun.value = it }
 
-    /** Created with biometrics: the recovery setup (passphrase or code) opens first once unlocked. */
-    val recoverySetupAfterCreate = MutableStateFlow(false)
+    /** The folder a Storage Access Framework tree URI names. */
+    fun backupFolder(tree: String): BackupFolder = SafBackupFolder(appContext.contentResolver, Uri.parse(tree))
 
     /** The current FCM token and the one the providers last accepted (logic/PushTokenSync). */
     private val pushTokens = PushTokenSync(

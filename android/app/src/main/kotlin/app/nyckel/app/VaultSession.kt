@@ -86,19 +86,25 @@ class VaultSession(
         }
     }
 
-    /** New vault protected by the Keystore key only (one biometric prompt: the wrap). */
-    suspend fun createWithBiometrics() = withContext(Dispatchers.IO) {
+    /**
+     * New vault protected by the Keystore key only (one biometric prompt: the wrap).
+     * [created] runs once the vault exists, before the app moves to unlocked (the first run's
+     * next step must be known when the main navigation starts).
+     */
+    suspend fun createWithBiometrics(created: () -> Unit = {}) = withContext(Dispatchers.IO) {
         path.parentFile?.mkdirs()
         vault = NyckelVault.createWithProtector(path.path, protector())
         hasPlatformKey = true
+        created()
         _state.value = State.Unlocked
     }
 
-    /** New vault protected by a passphrase (phones without a screen lock / strong biometrics). */
-    suspend fun createWithPassphrase(passphrase: String) = withContext(Dispatchers.IO) {
+    /** New vault protected by a passphrase (phones without a screen lock / strong biometrics); [created] as above. */
+    suspend fun createWithPassphrase(passphrase: String, created: () -> Unit = {}) = withContext(Dispatchers.IO) {
         path.parentFile?.mkdirs()
         vault = NyckelVault.create(path.path, passphrase)
         hasPlatformKey = false
+        created()
         _state.value = State.Unlocked
     }
 

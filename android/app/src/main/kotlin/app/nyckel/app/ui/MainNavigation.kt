@@ -4,11 +4,14 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.navigation.NavController
 import androidx.navigation.NavType
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
 import androidx.navigation.navArgument
+import app.nyckel.app.AppGraph
+import app.nyckel.app.logic.FirstRunFlow
 import app.nyckel.app.logic.ScannedCode
 import app.nyckel.app.ui.accounts.AccountListScreen
 import app.nyckel.app.ui.activity.ActivityScreen
@@ -23,6 +26,7 @@ import app.nyckel.app.ui.details.AccountDetailsScreen
 import app.nyckel.app.ui.details.ExportQrScreen
 import app.nyckel.app.ui.move.MoveInScreen
 import app.nyckel.app.ui.move.MoveOutScreen
+import app.nyckel.app.ui.onboarding.FirstRunBackupScreen
 import app.nyckel.app.ui.onboarding.RecoverySetupScreen
 import app.nyckel.app.ui.settings.AutoBackupScreen
 import app.nyckel.app.ui.settings.SettingsScreen
@@ -47,24 +51,20 @@ fun MainNavigation() {
         nav.navigate(if (code is ScannedCode.Enrollment) Routes.ENROLL else Routes.PREVIEW) { launchSingleTop = true }
     }
 
-    LaunchedEffect(Unit) {
-        // Recovery first: a restore or move opens after it (the screen's onDone goes back here).
-        if (graph.recoverySetupAfterCreate.value) {
-            graph.recoverySetupAfterCreate.value = false
-            nav.navigate(Routes.RECOVERY_SETUP)
-            return@LaunchedEffect
-        }
-        if (graph.restoreAfterCreate.value) {
-            graph.restoreAfterCreate.value = false
-            nav.navigate(Routes.RESTORE)
-        }
-        if (graph.moveInAfterCreate.value) {
-            graph.moveInAfterCreate.value = false
-            nav.navigate(Routes.MOVE_IN)
-        }
-    }
+    // The first run (logic/FirstRunFlow) opens its current step; each step's screen reports to
+    // it and comes back here through followFirstRun.
+    LaunchedEffect(Unit) { nav.followFirstRun(graph) }
 
     val back: () -> Unit = { nav.popBackStack() }
+    // Leaving the restore or move screen: on with the first run if it is one, else back.
+    val leaveTransfer: (done: Boolean) -> Unit = { done ->
+        val firstRun = graph.firstRun.value
+        when {
+            firstRun != null -> { firstRun.transferLeft(); nav.followFirstRun(graph) }
+            done -> nav.popBackStack(Routes.ACCOUNTS, inclusive = false)
+            else -> nav.popBackStack()
+        }
+    }
     val idArg = listOf(navArgument("id") { type = NavType.LongType })
 
     NavHost(navController = nav, startDestination = Routes.ACCOUNTS) {
@@ -125,22 +125,19 @@ fun MainNavigation() {
         }
         composable(Routes.MOVE_OUT) { MoveOutScreen(onBack = back) }
         composable(Routes.RECOVERY_SETUP) {
-            RecoverySetupScreen(onDone = {
-                nav.popBackStack(Routes.ACCOUNTS, inclusive = false)
-                when {
-                    graph.restoreAfterCreate.value -> { graph.restoreAfterCreate.value = false; nav.navigate(Routes.RESTORE) }
-                    graph.moveInAfterCreate.value -> { graph.moveInAfterCreate.value = false; nav.navigate(Routes.MOVE_IN) }
-                }
-            })
+            RecoverySetupScreen(onDone = { nav.followFirstRun(graph) })
+        }
+        composable(Routes.FIRST_RUN_BACKUP) {
+            FirstRunBackupScreen(onDone = { nav.followFirstRun(graph) })
         }
         composable(Routes.MOVE_IN) {
-            MoveInScreen(onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
+            MoveInScreen(onBack = { leaveTransfer(false) }, onDone = { leaveTransfer(true) })
         }
         composable(Routes.IMPORT) {
             ImportScreen(restore = false, onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
         }
         composable(Routes.RESTORE) {
-            ImportScreen(restore = true, onBack = back, onDone = { nav.popBackStack(Routes.ACCOUNTS, inclusive = false) })
+            ImportScreen(restore = true, onBack = { leaveTransfer(false) }, onDone = { leaveTransfer(true) })
         }
         composable(Routes.BACKUP) { BackupScreen(onBack = back) }
         composable(Routes.AUTO_BACKUP) { AutoBackupScreen(onBack = back) }
@@ -162,5 +159,21 @@ private fun openScanned(code: ScannedCode, navigate: (String) -> Unit) {
     when (code) {
         is ScannedCode.Enrollment -> navigate(Routes.ENROLL)
         else -> navigate(Routes.PREVIEW)
+    }
+}
+
+/**
+ * Opens the first run's current step (logic/FirstRunFlow) over the account list; once it is
+ * done (or there is none) the account list stays and the first run is forgotten.
+ */
+private fun NavController.followFirstRun(graph: AppGraph) {
+    val flow = graph.firstRun.value ?: return
+    popBackStack(Routes.ACCOUNTS, inclusive = false)
+    when (flow.step) {
+        FirstRunFlow.Step.Recovery -> navigate(Routes.RECOVERY_SETUP)
+        FirstRunFlow.Step.Restoring -> navigate(Routes.RESTORE)
+        FirstRunFlow.Step.MovingIn -> navigate(Routes.MOVE_IN)
+        is FirstRunFlow.Step.BackupOffer, is FirstRunFlow.Step.ConfirmReplace -> navigate(Routes.FIRST_RUN_BACKUP)
+        FirstRunFlow.Step.Welcome, is FirstRunFlow.Step.Done -> graph.firstRun.value = null
     }
 }

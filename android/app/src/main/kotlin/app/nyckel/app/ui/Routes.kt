@@ -21,6 +21,7 @@ object Routes {
     const val MOVE_OUT = "move/out"
     const val MOVE_IN = "move/in"
     const val RECOVERY_SETUP = "recovery/setup"
+    const val FIRST_RUN_BACKUP = "first-run/backup"
 
     fun account(id: Long) = "account/$id"
     fun export(id: Long) = "account/$id/qr"

@@ -24,6 +24,7 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.viewmodel.compose.viewModel
 import app.nyckel.app.R
+import app.nyckel.app.logic.FirstRunFlow
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.PassphraseField
 import app.nyckel.app.ui.common.problemText
@@ -60,17 +61,17 @@ fun CreateVaultScreen() {
                 }
                 if (ui.biometricsAvailable) TextButton(onClick = { vm.usePassphrase(false) }) { Text(stringResource(R.string.welcome_use_biometrics)) }
             }
-            // The first-run choice of a new phone: the vault is created as above, then the restore
-            // screen opens (MainNavigation).
-            val restore by graph.restoreAfterCreate.collectAsStateWithLifecycle()
-            val moveIn by graph.moveInAfterCreate.collectAsStateWithLifecycle()
+            // The first-run choice of a new phone (logic/FirstRunFlow): the vault is created as
+            // above, then the recovery step, then the restore or move (MainNavigation follows it).
+            val restore = ui.intent == FirstRunFlow.Intent.RESTORE
+            val moveIn = ui.intent == FirstRunFlow.Intent.MOVE_IN
             Row(verticalAlignment = Alignment.CenterVertically) {
-                Checkbox(checked = restore, onCheckedChange = { graph.restoreAfterCreate.value = it; if (it) graph.moveInAfterCreate.value = false })
+                Checkbox(checked = restore, onCheckedChange = { vm.choose(if (it) FirstRunFlow.Intent.RESTORE else FirstRunFlow.Intent.FRESH) })
                 Text(stringResource(R.string.welcome_restore))
             }
             if (restore) Text(stringResource(R.string.welcome_restore_body), style = MaterialTheme.typography.bodySmall)
             Row(verticalAlignment = Alignment.CenterVertically) {
-                Checkbox(checked = moveIn, onCheckedChange = { graph.moveInAfterCreate.value = it; if (it) graph.restoreAfterCreate.value = false })
+                Checkbox(checked = moveIn, onCheckedChange = { vm.choose(if (it) FirstRunFlow.Intent.MOVE_IN else FirstRunFlow.Intent.FRESH) })
                 Text(stringResource(R.string.welcome_move_in))
             }
             if (moveIn) Text(stringResource(R.string.welcome_move_in_body), style = MaterialTheme.typography.bodySmall)

@@ -6,6 +6,7 @@ import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
 import app.nyckel.NyckelException
 import app.nyckel.app.AppGraph
+import app.nyckel.app.logic.FirstRunFlow
 import app.nyckel.app.logic.Problem
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -23,6 +24,7 @@ data class CreateVaultUi(
     val confirm: String = "",
     val busy: Boolean = false,
     val problem: Problem? = null,
+    val intent: FirstRunFlow.Intent = FirstRunFlow.Intent.FRESH,
 ) {
     val passphraseMismatch: Boolean get() = confirm.isNotEmpty() && confirm != passphrase
     val canCreateWithPassphrase: Boolean get() = passphrase.length >= MIN_PASSPHRASE && passphrase == confirm && !busy
@@ -42,17 +44,25 @@ class CreateVaultViewModel(private val graph: AppGraph) : ViewModel() {
     fun onPassphrase(v: String) = _ui.update { it.copy(passphrase = v) }
     fun onConfirm(v: String) = _ui.update { it.copy(confirm = v) }
 
-    fun createWithBiometrics() = perform {
-        graph.session.createWithBiometrics()
-        // First-run recovery: a passphrase or a written-down code, asked right after.
-        graph.recoverySetupAfterCreate.value = true
+    /** What the user came to do (the welcome screen's "Restore from backup" / "Move from my old phone"). */
+    fun choose(intent: FirstRunFlow.Intent) = _ui.update { it.copy(intent = intent) }
+
+    fun createWithBiometrics() {
+        val intent = _ui.value.intent
+        perform {
+            // First run (logic/FirstRunFlow): a recovery code or passphrase next, then the
+            // chosen restore or move, then the offer of automatic backups.
+            graph.session.createWithBiometrics { graph.newFirstRun().apply { choose(intent); vaultCreated(null) } }
+        }
     }
 
     fun createWithPassphrase() {
         val p = _ui.value.passphrase
+        val intent = _ui.value.intent
         if (!_ui.value.canCreateWithPassphrase) return
         perform {
-            graph.session.createWithPassphrase(p)
+            // The passphrase is the recovery secret: no recovery step, it seals the backups.
+            graph.session.createWithPassphrase(p) { graph.newFirstRun().apply { choose(intent); vaultCreated(p) } }
             graph.settings.recoveryPassphraseSet = true
         }
     }

@@ -53,6 +53,8 @@ class RecoverySetupViewModel(private val graph: AppGraph) : ViewModel() {
     private val flow = RecoverySetupFlow { secret ->
         graph.session.vaultOrThrow().setPassphrase(secret, null)
         graph.settings.recoveryPassphraseSet = true
+        // The first run's backup offer seals with it (not typed again; logic/FirstRunFlow).
+        graph.firstRun.value?.recoverySet(secret)
     }
     private val _ui = MutableStateFlow(RecoverySetupUi())
     val ui: StateFlow<RecoverySetupUi> = _ui.asStateFlow()
@@ -71,6 +73,7 @@ class RecoverySetupViewModel(private val graph: AppGraph) : ViewModel() {
         _ui.value = _ui.value.copy(busy = true)
         viewModelScope.launch {
             val failure = runCatching { withContext(Dispatchers.IO) { action() } }.exceptionOrNull()
+            if (flow.step == Step.Skipped) graph.firstRun.value?.recoverySkipped()
             _ui.value = RecoverySetupUi(
                 step = flow.step,
                 local = flow.local,

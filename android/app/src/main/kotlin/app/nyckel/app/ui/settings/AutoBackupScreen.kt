@@ -38,6 +38,7 @@ import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.PassphraseField
 import app.nyckel.app.ui.common.problemText
+import app.nyckel.app.ui.common.LauncherKeepingUnlocked
 import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -102,18 +103,7 @@ fun AutoBackupScreen(onBack: () -> Unit) {
     val graph = LocalGraph.current
     val vm = viewModel { AutoBackupViewModel(graph) }
     val ui by vm.ui.collectAsStateWithLifecycle()
-    val resolver = LocalContext.current.contentResolver
-    val chooseFolder = rememberLauncherKeepingUnlocked(ActivityResultContracts.OpenDocumentTree()) { tree: Uri? ->
-        if (tree == null) return@rememberLauncherKeepingUnlocked
-        val flags = Intent.FLAG_GRANT_READ_URI_PERMISSION or Intent.FLAG_GRANT_WRITE_URI_PERMISSION
-        runCatching { resolver.takePersistableUriPermission(tree, flags) }
-        val name = runCatching {
-            val doc = DocumentsContract.buildDocumentUriUsingTree(tree, DocumentsContract.getTreeDocumentId(tree))
-            resolver.query(doc, arrayOf(DocumentsContract.Document.COLUMN_DISPLAY_NAME), null, null, null)
-                ?.use { c -> if (c.moveToFirst()) c.getString(0) else null }
-        }.getOrNull() ?: tree.lastPathSegment.orEmpty()
-        vm.onFolder(tree.toString(), name)
-    }
+    val chooseFolder = rememberBackupFolderChooser(vm::onFolder)
 
     Scaffold(topBar = { TopAppBar(title = { Text(stringResource(R.string.auto_backup_title)) }, navigationIcon = { BackButton(onBack) }) }) { padding ->
         Column(
@@ -149,5 +139,26 @@ fun AutoBackupScreen(onBack: () -> Unit) {
             }
             ui.problem?.let { Text(problemText(it), color = MaterialTheme.colorScheme.error) }
         }
+    }
+}
+
+/**
+ * The system's folder picker (`OpenDocumentTree`) for automatic backups: the permission is kept
+ * (`takePersistableUriPermission`) and [onChosen] gets the tree URI and the folder's name.
+ * Launch with `null`. Used by Settings and by the first run's backup offer.
+ */
+@Composable
+fun rememberBackupFolderChooser(onChosen: (tree: String, name: String) -> Unit): LauncherKeepingUnlocked<Uri?> {
+    val resolver = LocalContext.current.contentResolver
+    return rememberLauncherKeepingUnlocked(ActivityResultContracts.OpenDocumentTree()) { tree: Uri? ->
+        if (tree == null) return@rememberLauncherKeepingUnlocked
+        val flags = Intent.FLAG_GRANT_READ_URI_PERMISSION or Intent.FLAG_GRANT_WRITE_URI_PERMISSION
+        runCatching { resolver.takePersistableUriPermission(tree, flags) }
+        val name = runCatching {
+            val doc = DocumentsContract.buildDocumentUriUsingTree(tree, DocumentsContract.getTreeDocumentId(tree))
+            resolver.query(doc, arrayOf(DocumentsContract.Document.COLUMN_DISPLAY_NAME), null, null, null)
+                ?.use { c -> if (c.moveToFirst()) c.getString(0) else null }
+        }.getOrNull() ?: tree.lastPathSegment.orEmpty()
+        onChosen(tree.toString(), name)
     }
 }
