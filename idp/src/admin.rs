@@ -175,15 +175,16 @@ pub(crate) fn issue_enrollment_with(
     let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
     let code = b64(&random_bytes(18));
     let expires_at = now + cfg.activation_ttl;
+    let carry = confirmed_code || user.otp_confirmed_at.is_none();
+    let otp_uri =
+        user.otp_secret.filter(|_| carry).map(|secret| otpauth_uri(&p.issuer, name, &secret));
     store.add_activation(&Activation {
         code_hash: token_hash(&code),
         user: user.id.clone(),
         expires_at,
         replaces: None,
+        carries_otp: otp_uri.is_some(),
     })?;
-    let carry = confirmed_code || user.otp_confirmed_at.is_none();
-    let otp_uri =
-        user.otp_secret.filter(|_| carry).map(|secret| otpauth_uri(&p.issuer, name, &secret));
     let uri = EnrollUri::build(
         &p.origin,
         &code,

@@ -160,6 +160,10 @@ pub(crate) struct Activation {
     /// A transfer code: the device the enrolled one replaces (revoked at the new device's
     /// first authenticated call).
     pub replaces: Option<DeviceId>,
+    /// The code carries the user's one-time-code secret: the device enrolled with it is
+    /// recorded as having it (`devices.otp_delivered`), and only such a device gets it again
+    /// with a transfer code (§4.10).
+    pub carries_otp: bool,
 }
 
 /// A device to enroll, with the activation code it presents and its request nonce.

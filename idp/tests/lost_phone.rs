@@ -406,7 +406,7 @@ fn an_approval_older_than_the_request_and_its_grace_is_not_fresh() {
 
 #[test]
 fn a_phone_added_after_the_password_and_code_step_up_never_carries_the_codes_secret() {
-    let (idp, otp, mut browser) = with_code();
+    let (mut idp, otp, mut browser) = with_code();
     // The session alone shows no code for a new phone.
     let account = text(&browser.get(&idp.url("/account")));
     assert!(!account.contains("nyckel-enroll") && !account.contains("otp="), "{account}");
@@ -441,6 +441,22 @@ fn a_phone_added_after_the_password_and_code_step_up_never_carries_the_codes_sec
     // The administrator's code still carries it (for a new phone's app).
     let admin = EnrollUri::parse(&idp.provider.issue_enrollment("anna").unwrap().enroll_uri);
     assert!(admin.unwrap().otp.is_some());
+
+    // Nor does a transfer give it to the phone added from the page: its enrollment did not
+    // carry it. anna's first phone, whose enrollment did, gets it again, marked managed.
+    let keys = p::SoftwareKeyStore::new();
+    let (req, st) = p::enroll::begin(&uri, "Ny", None, &keys, &SystemRandom, now()).unwrap();
+    let mut added = st.finish(&send(&req), now()).unwrap();
+    let (req, st) = p::request_transfer(&added, &keys, &SystemRandom, now()).unwrap();
+    let offer = st.finish(&mut added, &send(&req), now()).unwrap();
+    assert!(!offer.managed_otp, "no secret for a phone that never had it");
+    assert!(EnrollUri::parse(&offer.enroll_uri).unwrap().otp.is_none());
+    let phone = &mut idp.phone;
+    let (req, st) =
+        p::request_transfer(&phone.enrollment, &phone.keys, &SystemRandom, now()).unwrap();
+    let offer = st.finish(&mut phone.enrollment, &send(&req), now()).unwrap();
+    let moved = EnrollUri::parse(&offer.enroll_uri).unwrap();
+    assert!(offer.managed_otp && moved.otp_managed && moved.otp.is_some(), "{moved:?}");
 }
 
 #[test]

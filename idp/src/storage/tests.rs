@@ -172,7 +172,13 @@ fn seeded() -> (tempfile::TempDir, SqliteStore) {
         created_at: 900,
     };
     assert!(store.add_user(&new_user).unwrap());
-    let activation = Activation { code_hash: "c".into(), user, expires_at: 2000, replaces: None };
+    let activation = Activation {
+        code_hash: "c".into(),
+        user,
+        expires_at: 2000,
+        replaces: None,
+        carries_otp: false,
+    };
     store.add_activation(&activation).unwrap();
     let device = NewDevice {
         id: DeviceId::new("d1"),

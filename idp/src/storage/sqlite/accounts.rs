@@ -80,8 +80,8 @@ pub(super) fn push_budget_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::R
 
 pub(super) fn add_activation(conn: &Connection, a: &Activation) -> Stored<()> {
     conn.exec(
-        "INSERT INTO activations (code_hash, user_id, expires_at, replaces_device_id) VALUES (?1, ?2, ?3, ?4)",
-        params![a.code_hash, a.user, a.expires_at, a.replaces],
+        "INSERT INTO activations (code_hash, user_id, expires_at, replaces_device_id, carries_otp) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![a.code_hash, a.user, a.expires_at, a.replaces, a.carries_otp],
     )?;
     Ok(())
 }

@@ -17,15 +17,15 @@ pub(super) fn enroll(conn: &Connection, d: &NewDevice, now: i64) -> Stored<Enrol
         return Ok(Enrolled::Replayed);
     }
     // Consume the activation code atomically.
-    let code: Option<(UserId, String, Option<DeviceId>)> = conn
+    let code: Option<(UserId, String, Option<DeviceId>, bool)> = conn
         .row(
             "UPDATE activations SET used_at = ?2 WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?2
-             RETURNING user_id, (SELECT name FROM users WHERE id = activations.user_id), replaces_device_id",
+             RETURNING user_id, (SELECT name FROM users WHERE id = activations.user_id), replaces_device_id, carries_otp",
             params![d.activation_code_hash, now],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((user, account_name, replaces)) = code else {
+    let Some((user, account_name, replaces, otp_delivered)) = code else {
         return Ok(Enrolled::ActivationInvalid);
     };
     if let Some(old) = &replaces {
@@ -48,8 +48,8 @@ pub(super) fn enroll(conn: &Connection, d: &NewDevice, now: i64) -> Stored<Enrol
         }
     }
     conn.exec(
-        "INSERT INTO devices (id, user_id, name, push_token, created_at, replaces_device_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![d.id, user, d.name, d.push_token, now, replaces],
+        "INSERT INTO devices (id, user_id, name, push_token, created_at, replaces_device_id, otp_delivered) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![d.id, user, d.name, d.push_token, now, replaces, otp_delivered],
     )?;
     conn.exec(
         "INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -61,11 +61,13 @@ pub(super) fn enroll(conn: &Connection, d: &NewDevice, now: i64) -> Stored<Enrol
 
 /// Stores a transfer code for a live device and records `transfer_issued`. One transfer at
 /// a time: the device's earlier unused codes are spent and a new device enrolled with one but
-/// not yet confirmed is revoked.
+/// not yet confirmed is revoked. The user's one-time-code secret comes with it only if the
+/// device's own enrollment carried it (`otp_delivered`); the code then carries it on.
 pub(super) fn add_transfer(conn: &Connection, t: &NewTransfer, now: i64) -> Stored<TransferIssued> {
     let user: Option<(String, Option<String>)> = conn
         .row(
-            "SELECT u.name, u.otp_secret FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?1 AND d.revoked_at IS NULL",
+            "SELECT u.name, CASE WHEN d.otp_delivered THEN u.otp_secret END
+             FROM devices d JOIN users u ON u.id = d.user_id WHERE d.id = ?1 AND d.revoked_at IS NULL",
             [&t.device.id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -78,8 +80,8 @@ pub(super) fn add_transfer(conn: &Connection, t: &NewTransfer, now: i64) -> Stor
     revoke_pending_replacements(conn, &t.device.id, now)?;
     let expires_at = now.saturating_add(t.ttl);
     conn.exec(
-        "INSERT INTO activations (code_hash, user_id, expires_at, replaces_device_id) VALUES (?1, ?2, ?3, ?4)",
-        params![t.code_hash, t.device.user, expires_at, t.device.id],
+        "INSERT INTO activations (code_hash, user_id, expires_at, replaces_device_id, carries_otp) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![t.code_hash, t.device.user, expires_at, t.device.id, otp_secret.is_some()],
     )?;
     add_event(conn, now, Some(&t.device.user), EventKind::TransferIssued, t.device.id.as_str())?;
     Ok(TransferIssued::Issued { now, expires_at, account_name, otp_secret })

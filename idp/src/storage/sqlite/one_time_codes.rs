@@ -185,7 +185,8 @@ pub(super) fn add_secret(
 }
 
 /// Removes the user's one-time-code secret (confirmed or not) and ends their browser
-/// sessions; `false` if they had none.
+/// sessions; `false` if they had none. No device, and no unused enrollment code, counts as
+/// having the user's secret any more: a later one is never re-delivered to them.
 pub(super) fn remove_secret(conn: &Connection, user: &UserId, ip: &str, now: i64) -> Stored<bool> {
     let removed = conn.exec(
         "UPDATE users SET otp_secret = NULL, otp_confirmed_at = NULL, otp_last_step = NULL
@@ -193,6 +194,11 @@ pub(super) fn remove_secret(conn: &Connection, user: &UserId, ip: &str, now: i64
         [user],
     )?;
     if removed == 1 {
+        conn.exec("UPDATE devices SET otp_delivered = 0 WHERE user_id = ?1", [user])?;
+        conn.exec(
+            "UPDATE activations SET carries_otp = 0 WHERE user_id = ?1 AND used_at IS NULL",
+            [user],
+        )?;
         conn.exec("DELETE FROM sessions WHERE user_id = ?1", [user])?;
         add_event_from(conn, now, Some(user), EventKind::OneTimeCodeRemoved, "", ip)?;
     }

@@ -20,7 +20,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 64;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 13;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 14;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -48,6 +48,8 @@ const MIGRATION_11: &str = include_str!("schema_v11_step_up_exclusion.sql");
 const MIGRATION_12: &str = include_str!("schema_v12_known_browser.sql");
 /// Version 12 → 13: an index for a sign-in start's read of the user's devices.
 const MIGRATION_13: &str = include_str!("schema_v13_start_reads.sql");
+/// Version 13 → 14: which enrollment codes and devices carried the one-time-code secret.
+const MIGRATION_14: &str = include_str!("schema_v14_otp_delivery.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -270,6 +272,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 13 {
         tx.execute_batch(MIGRATION_13)?;
+    }
+    if version < 14 {
+        tx.execute_batch(MIGRATION_14)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
