@@ -39,7 +39,8 @@ impl fmt::Display for Counts {
 /// A test case with a `<failure>` or `<error>` failed; one with `<skipped>` was skipped;
 /// any other passed (nextest's `<flakyFailure>` marks a test that passed on a retry).
 pub fn count_junit(xml: &str) -> Result<Counts> {
-    let doc = roxmltree::Document::parse(xml).context("not well-formed XML")?;
+    let xml = without_control_characters(xml);
+    let doc = roxmltree::Document::parse(&xml).context("not well-formed XML")?;
     let mut counts = Counts::default();
     for case in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
         let has = |tag: &str| case.children().any(|c| c.has_tag_name(tag));
@@ -52,6 +53,19 @@ pub fn count_junit(xml: &str) -> Result<Counts> {
         }
     }
     Ok(counts)
+}
+
+/// `xml` with the control characters XML 1.0 forbids replaced by U+FFFD. Node's JUnit
+/// reporter copies a failure's message verbatim, and Playwright's call logs carry terminal
+/// colour codes (ESC): without this, one failing browser test made the whole report
+/// unreadable and the suite counted "0 passed, 1 failed" instead of naming the failures.
+fn without_control_characters(xml: &str) -> std::borrow::Cow<'_, str> {
+    let forbidden = |c: char| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r');
+    if xml.contains(forbidden) {
+        std::borrow::Cow::Owned(xml.replace(forbidden, "\u{fffd}"))
+    } else {
+        std::borrow::Cow::Borrowed(xml)
+    }
 }
 
 /// Counts one report file.
@@ -127,6 +141,13 @@ mod tests {
             <testsuite name="x"><testcase name="three"><error message="crash"/></testcase></testsuite>
         </testsuites>"#;
         assert_eq!(count_junit(xml).unwrap(), Counts { passed: 1, failed: 2, skipped: 0 });
+    }
+
+    #[test]
+    fn terminal_colour_codes_in_a_failure_message_still_count_each_case() {
+        let xml = "<testsuites>\n<testcase name=\"a\"/>\n<testcase name=\"b\"><failure message=\"\u{1b}[2m- waiting\u{1b}[22m\">\u{1b}[2mlog\u{1b}[22m</failure></testcase>\n</testsuites>";
+        assert!(roxmltree::Document::parse(xml).is_err(), "the raw report is not XML");
+        assert_eq!(count_junit(xml).unwrap(), Counts { passed: 1, failed: 1, skipped: 0 });
     }
 
     #[test]
