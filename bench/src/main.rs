@@ -100,7 +100,8 @@ fn main() {
 }
 
 const USAGE: &str = "usage: nyckel-bench [--only METRIC,METRIC...] [--idp-seconds N]
-  --idp-seconds N   how long the provider's load runs (default 20; 600 for the sustained run)";
+  --idp-seconds N   how long the provider's load runs (default 20; 720 for the sustained run:
+                    the replay nonces' 10-minute lifetime, then two minutes of a full table)";
 
 /// The command line.
 struct Args {

@@ -38,7 +38,7 @@ ios-app-logic, cross-platform (after swift: its backup restored on the JVM), bro
 `bench` installs the baselines' tools (libsodium, oathtool, wrk, GNU time; for
 ffi.batch_codes the JVM tools and the Kotlin bindings, as `test kotlin`) and runs the
 benchmark suite (`nyckel-bench`, release build) with ARGS (e.g. `--only codes.batch`,
-`--idp-seconds 600`); it writes target/bench/summary.json and summary.txt.
+`--idp-seconds 720`); it writes target/bench/summary.json and summary.txt.
 Prints one \"<Suite>: N passed, N failed\" line per suite and a closing
 \"all: N passed, N failed\" line; exits non-zero when any suite failed.";
 
