@@ -62,6 +62,10 @@ fn outcome(
         Ok(Outcome::Post(html)) => {
             no_store(Html(crate::html::form_post_in(lang, &html)).into_response())
         }
+        Ok(Outcome::Answered { html, known }) => {
+            let resp = no_store(Html(crate::html::form_post_in(lang, &html)).into_response());
+            web::with_known_browser(st, Some(known), resp)
+        }
         Ok(Outcome::Number { started, resume }) => {
             web::number_page(st, lang, &started, Some(&resume), None, false)
         }
@@ -83,8 +87,14 @@ pub(crate) async fn authorize(
         location: web::location_of(lang, &ip),
         ip,
     };
+    let browser = crate::signin::BrowserStart {
+        known: web::cookie(headers, crate::known_browser::COOKIE),
+        started: None,
+    };
     let r = st
-        .run(move |store, s| service::authorize(store, &s.cfg, &s.eam_keys, &params, &from))
+        .run(move |store, s| {
+            service::authorize(store, &s.cfg, &s.eam_keys, &params, &from, &browser)
+        })
         .await;
     outcome(&st, lang, r, "/signin")
 }

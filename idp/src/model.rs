@@ -432,6 +432,8 @@ pub(crate) struct SignInRequest {
     pub number: u8,
     /// Its devices were notified (not created in quiet mode).
     pub notified: bool,
+    /// Started, or waited for, in a browser recognised as the user's (`known_browser.rs`).
+    pub known_browser: bool,
 }
 
 /// A sign-in request to create (user, times and state are the store's to fill in).

@@ -341,6 +341,33 @@ pub(crate) fn waiting(
     Ok(Some((started, r.account_name)))
 }
 
+/// While a page waits for request `id` (status token `token`) in a browser whose
+/// `nyckel_known` cookie is `cookie`: if the cookie recognises the request's user, the request
+/// is kept from now on like one started in a recognised browser (`open_requests.rs`). For
+/// starts that could not read the cookie — Entra's request arrives as a cross-site POST,
+/// which withholds SameSite=Lax cookies —, the number page's first poll carries it. Nothing
+/// happens for a decoy, a decided request, another token or a cookie of another user.
+pub(crate) fn recognise_while_waiting(
+    store: &dyn Store,
+    cfg: &Config,
+    id: &str,
+    token: &str,
+    cookie: &str,
+) -> Result<(), Error> {
+    let Some(r) = store.request(&RequestId::new(id))? else { return Ok(()) };
+    let ours = r.browser_token_hash.as_deref() == Some(token_hash(token).as_str());
+    if r.known_browser || r.state != RequestState::Pending || !ours {
+        return Ok(());
+    }
+    let now = cfg.clock.now();
+    if known_browser::verify(store, cookie)?.is_some_and(|b| b.recognises(&r.user, now))
+        && store.recognise_browser(&r.id, &r.user, now)?
+    {
+        tracing::info!(request = %id, "waiting in a recognised browser");
+    }
+    Ok(())
+}
+
 /// Checks the page's status token for a request.
 pub fn check_token(store: &dyn Store, id: &str, token: &str) -> Result<(), Error> {
     let stored = store.request(&RequestId::new(id))?.and_then(|r| r.browser_token_hash);

@@ -28,7 +28,7 @@ use crate::model::{
     CompletionVerdict, DeviceId, DeviceInfo, EventKind, NewSession, RequestId, RequestState, UserId,
 };
 use crate::otp::{self, CodeRefusal};
-use crate::signin::{self, Kind, SigninFrom, Started};
+use crate::signin::{self, BrowserStart, Kind, SigninFrom, Started};
 use crate::storage::Store;
 
 /// What a step-up is for.
@@ -176,20 +176,22 @@ pub(crate) fn step_ups(
 
 /// Starts the approval step-up for `purpose`: a push request for `name` that another phone
 /// approves with the number the page shows (`from.app` says on the phone what is approved);
-/// `None` when no phone can.
+/// `None` when no phone can. It starts in the user's browser as a sign-in does: `browser`'s
+/// recognised-browser cookie keeps the request when open requests are bounded.
 pub(crate) fn start_approval(
     store: &dyn Store,
     cfg: &Config,
-    name: &str,
-    session: &str,
+    (name, session): (&str, &str),
     purpose: &Purpose,
     from: &SigninFrom,
+    browser: &BrowserStart,
 ) -> Result<Option<Started>, Error> {
     let excluded = purpose.excluded();
     if step_ups(store, name, session, excluded)?.other_phones == 0 {
         return Ok(None);
     }
-    signin::start_excluding(store, cfg, name, Kind::Push, from, excluded).map(Some)
+    signin::start_excluding_in_browser(store, cfg, name, Kind::Push, from, excluded, browser)
+        .map(Some)
 }
 
 /// Checks the approval step-up: request `id` (with the page's status token) must have been

@@ -514,12 +514,17 @@ async fn approve(
     let ip = client_ip(&ci, &headers);
     let app = lang.t(flow.texts().app).to_owned();
     let from = SigninFrom { app, location: location_of(lang, &ip), ip };
+    let browser = signin::BrowserStart {
+        known: crate::web::cookie(&headers, crate::known_browser::COOKIE),
+        started: None,
+    };
     let p = purpose.clone();
     let r = st
         .run(move |c, s| {
             let Some((_, name)) = user_of(c, s, &token)? else { return Ok(None) };
             still_there(c, &name, &token, &p)?;
-            Ok(Some(step_up::start_approval(c, &s.cfg, &name, &token, &p, &from)?))
+            let who = (name.as_str(), token.as_str());
+            Ok(Some(step_up::start_approval(c, &s.cfg, who, &p, &from, &browser)?))
         })
         .await;
     match r {

@@ -676,13 +676,25 @@ fn bad_id_or_token(id: &str, q: &TokenQuery) -> Option<Response> {
 
 async fn signin_status(
     State(st): State<AppState>,
+    headers: HeaderMap,
     UrlPath(id): UrlPath<String>,
     Query(q): Query<TokenQuery>,
 ) -> Response {
     if let Some(resp) = bad_id_or_token(&id, &q) {
         return resp;
     }
-    let r = st.run(move |c, s| decoys::page_status(c, &id, &q.t, s.cfg.clock.now())).await;
+    let known = cookie(&headers, known_browser::COOKIE);
+    let r = st
+        .run(move |c, s| {
+            let status = decoys::page_status(c, &id, &q.t, s.cfg.clock.now())?;
+            // A page waiting in a browser recognised as the user's: kept so from now on
+            // (for starts that could not read the cookie, such as Entra's cross-site POST).
+            if let (Some(known), "pending") = (known, status.state.as_str()) {
+                signin::recognise_while_waiting(c, &s.cfg, &id, &q.t, &known)?;
+            }
+            Ok(status)
+        })
+        .await;
     match r {
         Ok(s) => Json(json!({"state": s.state, "expiresAt": s.expires_at})).into_response(),
         Err(e) => e.into_response(),
@@ -732,7 +744,7 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The value of the browser's cookie `name`, if any.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -145,7 +145,17 @@ struct Setup {
 
 impl Setup {
     fn start() -> Setup {
-        let idp = Idp::start();
+        Setup::start_with(|_| {})
+    }
+
+    /// A setup whose provider recognises no address: every test browser comes from
+    /// 127.0.0.1, where anna signs in, so only a browser's cookie can recognise it.
+    fn without_recognised_addresses() -> Setup {
+        Setup::start_with(|c| c.open_requests.recognised_sources = 0)
+    }
+
+    fn start_with(tweak: impl FnOnce(&mut nyckel_idp::Config)) -> Setup {
+        let idp = Idp::start_configured(false, tweak).0;
         let entra = Entra::start();
         let key = Key::new("entra-1");
         entra.publish(TENANT, &[&key]);
@@ -232,9 +242,118 @@ impl Setup {
         let url = self.idp.url(&format!("{resume}&request={id}&t={token}"));
         let done = browser.get(&url);
         assert_eq!(done.status, 200, "{}", text(&done));
-        assert!(header(&done, "set-cookie").is_none(), "no Nyckel session is opened");
+        let cookies = set_cookies(&done);
+        assert!(!cookies.iter().any(|c| c.starts_with("nyckel_session=")), "no Nyckel session");
         (text(&done), url)
     }
+}
+
+/// The cookies a response sets (`name=value`, without attributes).
+fn set_cookies(resp: &HttpResponse) -> Vec<String> {
+    resp.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next().map(str::to_owned))
+        .collect()
+}
+
+/// Sign-ins for anna from `n` new addresses, through the provider's API: they fill what the
+/// app lists (or make room), as a botnet with her password would.
+fn botnet(s: &Setup, from: usize, n: usize) -> Vec<Result<nyckel_idp::Started, nyckel_idp::Error>> {
+    (from..from + n)
+        .map(|i| {
+            let from = nyckel_idp::SigninFrom {
+                app: "Webbmejl".into(),
+                ip: format!("10.9.{}.{}", i / 256, i % 256),
+                location: String::new(),
+            };
+            s.idp.provider.start_signin("anna", nyckel_idp::RequestKind::Push, &from)
+        })
+        .collect()
+}
+
+/// The request id and status token a number page carries.
+fn request_of(page: &HttpResponse) -> (String, String) {
+    let body = text(page);
+    (attr(&body, "data-request").unwrap(), attr(&body, "data-token").unwrap())
+}
+
+/// An approved external authentication in `browser`; the recognised-browser cookie its
+/// answer leaves (checked: HttpOnly, SameSite=Lax), as a completed sign-in leaves one.
+fn approved_leaving_a_cookie(s: &mut Setup, browser: &mut Browser) -> String {
+    let page = s.post(browser, &s.request(&s.hint(), &[]));
+    let (id, token) = request_of(&page);
+    s.idp.phone.decide(&id, Decision::Approve { number: number_on(&text(&page)) });
+    let resume = attr(&text(&page), "data-resume").unwrap();
+    let done = browser.get(&s.idp.url(&format!("{resume}&request={id}&t={token}")));
+    assert_eq!(done.status, 200, "{}", text(&done));
+    assert!(posted(&text(&done)).1["id_token"].is_some());
+    let set = done.headers.iter().find(|(_, v)| v.starts_with("nyckel_known=")).unwrap();
+    assert!(set.1.contains("HttpOnly") && set.1.contains("SameSite=Lax"), "{}", set.1);
+    set_cookies(&done)
+        .into_iter()
+        .find_map(|c| c.strip_prefix("nyckel_known=").map(str::to_owned))
+        .expect("a recognised-browser cookie")
+}
+
+fn with_cookie(known: &str) -> Browser {
+    Browser {
+        extra: vec![("Cookie".into(), format!("nyckel_known={known}"))],
+        ..Browser::default()
+    }
+}
+
+fn state(s: &Setup, id: &str) -> String {
+    s.idp.provider.signin_status(id).unwrap().state
+}
+
+#[test]
+fn an_approval_leaves_the_browser_recognised_and_its_next_request_is_kept_like_a_sign_ins() {
+    let mut s = Setup::without_recognised_addresses();
+    let known = approved_leaving_a_cookie(&mut s, &mut Browser::default());
+    // A botnet with her password fills the list the app shows with sign-ins in their first
+    // minute: a request from another browser is refused (Entra is told to try later) ...
+    assert!(botnet(&s, 0, 16).iter().all(Result::is_ok));
+    let mut stranger = Browser::default();
+    let refused_page = s.post(&mut stranger, &s.request(&s.hint(), &[("nonce", Some("n-2"))]));
+    let (_, f) = posted(&text(&refused_page));
+    assert_eq!(f["error"].as_deref(), Some("temporarily_unavailable"));
+    // ... while her browser, recognised by its cookie (sent with Entra's request when it is a
+    // top-level GET), gets a request, kept as hers, and she answers it.
+    let mut browser = with_cookie(&known);
+    let query = s.request(&s.hint(), &[("nonce", Some("n-3"))]);
+    let page = browser.get(&format!("{}?{query}", s.idp.url("/oidc/authorize")));
+    let answer = s.approve(&mut browser, &page, Answer::Approve);
+    assert!(posted(&answer).1["id_token"].is_some());
+}
+
+#[test]
+fn a_browser_the_cross_site_post_hid_is_recognised_by_its_waiting_page() {
+    // Entra's request may arrive as a cross-site POST, on which browsers withhold SameSite=Lax
+    // cookies: the number page's status poll (same-site) carries the cookie and marks the
+    // request as waiting in a recognised browser, so a botnet cannot replace it once its first
+    // minute is over; another browser's request is replaced.
+    let mut s = Setup::without_recognised_addresses();
+    let known = approved_leaving_a_cookie(&mut s, &mut Browser::default());
+    // The attacker spends the free notifications; the next requests are quiet.
+    assert!(botnet(&s, 0, 3).iter().all(|r| r.as_ref().is_ok_and(|s| !s.quiet)));
+    let mut browser = Browser::default(); // her browser, the cookie withheld on the POST
+    let mine = s.post(&mut browser, &s.request(&s.hint(), &[("nonce", Some("n-2"))]));
+    let other = s.post(&mut Browser::default(), &s.request(&s.hint(), &[("nonce", Some("n-3"))]));
+    let ((mine_id, mine_token), (other_id, _)) = (request_of(&mine), request_of(&other));
+    // Her page polls with the cookie; a poll with another token recognises nothing.
+    let poll = |id: &str, t: &str| {
+        with_cookie(&known).get(&s.idp.url(&format!("/signin/status/{id}?t={t}")))
+    };
+    assert_eq!(poll(&other_id, &mine_token).status, 404);
+    assert_eq!(poll(&mine_id, &mine_token).status, 200);
+    // Past their first minute, quiet requests from unrecognised browsers make room.
+    s.idp.offset.fetch_add(61, Ordering::SeqCst);
+    assert!(botnet(&s, 100, 6).iter().all(Result::is_ok));
+    assert_eq!(state(&s, &other_id), "superseded");
+    assert_eq!(state(&s, &mine_id), "pending");
+    let answer = s.approve(&mut browser, &mine, Answer::Approve);
+    assert!(posted(&answer).1["id_token"].is_some());
 }
 
 /// The form-posted answer: its target and fields.

@@ -477,3 +477,48 @@ fn a_request_the_lost_phone_could_answer_never_serves_as_the_approval() {
     assert_eq!(active(&idp).len(), 2, "nothing revoked");
     assert!(kinds(&idp).iter().any(|(k, d, _)| k == "step_up_refused" && d.contains("lost phone")));
 }
+
+/// Signs anna in on the pages with `phone`'s approval: a browser with a session and the
+/// recognised-browser cookie the completed sign-in left (which [`Browser`] does not keep by
+/// itself: it is sent from now on).
+fn signed_in_recognised(idp: &Idp, phone: &mut Phone) -> Browser {
+    let (mut browser, id, token, number) = password_typed(idp);
+    phone.decide(&id, Decision::Approve { number });
+    let done = browser.post(&idp.url(&format!("/signin/complete/{id}?t={token}")), "");
+    assert_eq!(done.status, 200, "{}", text(&done));
+    let known = done
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.split(';').next()?.strip_prefix("nyckel_known=").map(str::to_owned))
+        .expect("a recognised-browser cookie");
+    browser.extra.push(("Cookie".into(), format!("nyckel_known={known}")));
+    browser
+}
+
+#[test]
+fn the_lost_phone_step_up_in_a_recognised_browser_is_kept_through_a_botnet() {
+    // The approval step-up starts a sign-in request like the sign-in page, and reads the
+    // recognised-browser cookie like it: with a botnet holding the password filling what the
+    // app lists, the step-up in the user's own browser still gets its request; in a browser
+    // the cookie does not recognise it is refused, as a sign-in would be. (No address is
+    // recognised: every test browser comes from 127.0.0.1, where anna signs in.)
+    let idp = Idp::start_configured(false, |c| c.open_requests.recognised_sources = 0).0;
+    let lost = idp.phone.enrollment.device_id.clone();
+    let mut other = second_phone(&idp);
+    let mut mine = signed_in_recognised(&idp, &mut other);
+    let mut elsewhere = signed_in(&idp, &mut other);
+    for i in 0..16 {
+        let from =
+            SigninFrom { app: "A".into(), ip: format!("10.9.0.{i}"), location: String::new() };
+        idp.provider.start_signin("anna", RequestKind::Push, &from).unwrap();
+    }
+    let refused = post(&idp, &mut elsewhere, "/account/devices/lost/approve", &[("device", &lost)]);
+    assert_eq!(refused.status, 429, "{}", text(&refused));
+    assert_eq!(active(&idp).len(), 2);
+    let (request, token, number) = start_approval(&idp, &mut mine, &lost);
+    other.decide(&request, Decision::Approve { number });
+    let done = confirm(&idp, &mut mine, &lost, &request, &token);
+    assert_eq!(done.status, 200, "{}", text(&done));
+    assert_eq!(active(&idp), vec![other.enrollment.device_id.clone()]);
+}

@@ -15,11 +15,12 @@ use crate::eam_model::{
 };
 use crate::error::Error;
 use crate::ids::{random_bytes, token_hash};
+use crate::known_browser;
 use crate::model::{CompletionVerdict, RequestId};
 use crate::oidc::discovery::Issuer;
 use crate::oidc::service::key_ring;
 use crate::oidc_model::{SignInMethod, SigningAlg};
-use crate::signin::{self, Kind, SigninFrom, Started};
+use crate::signin::{self, BrowserStart, Kind, SigninFrom, Started};
 use crate::storage::{with_lookup, Store};
 
 /// Where the number page continues an Entra request (`?authz=…&request=…&t=…`).
@@ -189,6 +190,14 @@ pub(crate) enum Outcome {
     Page(PageError),
     /// The page that posts the answer to Entra.
     Post(String),
+    /// The page that posts an approval's ID token to Entra, and the `nyckel_known` cookie for
+    /// the browser it was approved in (`known_browser.rs`), as a completed sign-in leaves.
+    Answered {
+        /// The form-post page.
+        html: String,
+        /// The recognised-browser cookie's value.
+        known: String,
+    },
     /// The number page, continuing at `resume` once decided.
     Number {
         /// The started sign-in.
@@ -221,6 +230,7 @@ pub(crate) fn authorize(
     keys: &JwksCache,
     params: &[(String, String)],
     from: &SigninFrom,
+    browser: &BrowserStart,
 ) -> Result<Outcome, Error> {
     let now = cfg.clock.now();
     let parsed = with_lookup(|id| store.eam_method(id), |find| request::parse(params, find))?;
@@ -267,10 +277,16 @@ pub(crate) fn authorize(
     {
         return post(Failure::AccessDenied);
     }
-    let started = match signin::start(store, cfg, &name, Kind::Passwordless, from) {
-        Err(Error::NoPhoneSignin) => signin::start(store, cfg, &name, Kind::Push, from),
-        other => other,
-    };
+    // In the user's browser, as the sign-in page: its recognised-browser cookie keeps the
+    // request when open requests are bounded (when the browser sent it: a cross-site POST
+    // withholds it, and the number page's first poll recognises the browser instead).
+    let started =
+        match signin::start_in_browser(store, cfg, &name, Kind::Passwordless, from, browser) {
+            Err(Error::NoPhoneSignin) => {
+                signin::start_in_browser(store, cfg, &name, Kind::Push, from, browser)
+            }
+            other => other,
+        };
     let started = match started {
         Ok(s) => s,
         Err(Error::RateLimited | Error::Busy) => return post(Failure::TemporarilyUnavailable),
@@ -368,9 +384,10 @@ pub(crate) fn resume(
         Error::Internal
     })?;
     tracing::info!(request = %request_id, client = %pending.client_id, "external authentication answered");
-    Ok(Outcome::Post(answer::form_post(
+    let html = answer::form_post(
         &pending.redirect_uri,
         &[("id_token", &id_token)],
         pending.state.as_deref(),
-    )))
+    );
+    Ok(Outcome::Answered { html, known: known_browser::issue(store, cfg, &pending.user)? })
 }

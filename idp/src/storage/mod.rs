@@ -276,6 +276,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     ) -> Stored<(StartVerdict, usize)>;
     /// A request with its user's name.
     fn request(&self, id: &RequestId) -> Stored<Option<SignInRequest>>;
+    /// Marks request `id` of `user`, if still pending and unexpired at `now`, as waited for in
+    /// a browser recognised as the user's (`requests.known_browser`); whether it changed.
+    fn recognise_browser(&self, id: &RequestId, user: &UserId, now: i64) -> Stored<bool>;
     /// The user's pending, unexpired requests as `device` sees them (none that excludes it),
     /// newest first, at most `limit`; passwordless ones only when `with_passwordless`.
     fn pending_requests(

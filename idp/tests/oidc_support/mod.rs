@@ -236,13 +236,21 @@ impl Idp {
     /// [`Idp::start`]; with `one_time_code`, anna also has a one-time-code account in the app
     /// (returned), not yet confirmed on the provider.
     pub fn start_with(one_time_code: bool) -> (Idp, Option<OtpParams>) {
+        Idp::start_configured(one_time_code, |_| {})
+    }
+
+    /// [`Idp::start_with`] with the provider's configuration changed by `tweak`.
+    pub fn start_configured(
+        one_time_code: bool,
+        tweak: impl FnOnce(&mut Config),
+    ) -> (Idp, Option<OtpParams>) {
         let dir = tempfile::tempdir().unwrap();
         let offset = Arc::new(AtomicI64::new(0));
         let o = offset.clone();
         let clock = Arc::new(move || SystemClock.now() + o.load(Ordering::SeqCst));
-        let provider =
-            Provider::open(dir.path().join("idp.db"), Config { clock, ..Config::default() })
-                .unwrap();
+        let mut cfg = Config { clock, ..Config::default() };
+        tweak(&mut cfg);
+        let provider = Provider::open(dir.path().join("idp.db"), cfg).unwrap();
         let server = provider.spawn("127.0.0.1:0").unwrap();
         let (phone, code) = Phone::enroll_with(&provider, "anna", one_time_code);
         (Idp { provider, server, phone, offset, _dir: dir }, code)

@@ -250,6 +250,10 @@ impl Store for SqliteStore {
         requests::request(&*self.pool.conn()?, id)
     }
 
+    fn recognise_browser(&self, id: &RequestId, user: &UserId, now: i64) -> Stored<bool> {
+        self.pool.write(|tx| requests::recognise_browser(tx, id, user, now))
+    }
+
     fn pending_requests(
         &self,
         user: &UserId,

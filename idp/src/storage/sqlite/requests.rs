@@ -177,7 +177,7 @@ pub(super) const NOTIFIED_LAST_HOUR: &str =
 
 macro_rules! request_columns {
     () => {
-        "r.id, r.user_id, u.name, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, r.state, r.browser_token_hash, r.completed_by IS NOT NULL, r.number, r.notified"
+        "r.id, r.user_id, u.name, r.kind, r.nonce, r.app, r.ip, r.location, r.created_at, r.expires_at, r.state, r.browser_token_hash, r.completed_by IS NOT NULL, r.number, r.notified, r.known_browser"
     };
 }
 
@@ -278,6 +278,7 @@ fn read_request(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Sign
             completed_by_code: r.get(12)?,
             number: r.get(13)?,
             notified: r.get(14)?,
+            known_browser: r.get(15)?,
         },
     ))
 }
@@ -300,6 +301,22 @@ pub(super) fn request(conn: &Connection, id: &RequestId) -> Stored<Option<SignIn
     .optional()?
     .map(typed)
     .transpose()
+}
+
+/// Marks pending, unexpired request `id` of `user` as started in a recognised browser;
+/// whether it changed.
+pub(super) fn recognise_browser(
+    conn: &Connection,
+    id: &RequestId,
+    user: &UserId,
+    now: i64,
+) -> Stored<bool> {
+    let changed = conn.exec(
+        "UPDATE requests SET known_browser = 1
+         WHERE id = ?1 AND user_id = ?2 AND state = ?3 AND expires_at > ?4 AND NOT known_browser",
+        params![id, user, RequestState::Pending.as_str(), now],
+    )?;
+    Ok(changed > 0)
 }
 
 pub(super) fn pending(
