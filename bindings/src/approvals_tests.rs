@@ -19,9 +19,11 @@ use nyckel_idp::{
 use crate::approvals::{NyckelApprovals, RemovedEnrollment, SignInOutcome};
 use crate::error::{DeviceKeyError, HttpError, NyckelError};
 use crate::http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
-use crate::keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
+use crate::keys::{AttestationFormat, AttestedKey, DeviceKeyStore, SoftwareDeviceKeyStore};
 use crate::vault::{kdf_minimum, ActivityEvent, NyckelVault};
 use nyckel_core::{ErrorKind, NextStep};
+use nyckel_idp::testing::test_chain::{Description, TestAuthority};
+use nyckel_idp::KeyAttestationPolicy;
 
 /// The provider: an in-process `nyckel-idp` with its own database, driven through its
 /// public API as its administrator and sign-in page would.
@@ -33,8 +35,12 @@ struct Idp {
 
 impl Idp {
     fn new() -> Idp {
+        Idp::with(Config::default())
+    }
+
+    fn with(config: Config) -> Idp {
         let dir = tempfile::tempdir().unwrap();
-        let provider = Provider::open(dir.path().join("idp.db"), Config::default()).unwrap();
+        let provider = Provider::open(dir.path().join("idp.db"), config).unwrap();
         let server = provider.spawn("127.0.0.1:0").unwrap();
         Idp { _dir: dir, provider, _server: server }
     }
@@ -116,6 +122,10 @@ struct Keys {
     fail_create: Mutex<Option<DeviceKeyError>>,
     signed: Mutex<Vec<String>>,
     on_sign: Mutex<Option<Hook>>,
+    /// The authority whose test chain `create_attested_key` returns (`None`: cannot attest),
+    /// and the challenges it was asked to attest.
+    attest: Mutex<Option<Arc<TestAuthority>>>,
+    attested: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Keys {
@@ -125,6 +135,8 @@ impl Keys {
             fail_create: Mutex::new(None),
             signed: Mutex::new(vec![]),
             on_sign: Mutex::new(None),
+            attest: Mutex::new(None),
+            attested: Mutex::new(vec![]),
         })
     }
 }
@@ -153,6 +165,17 @@ impl DeviceKeyStore for Keys {
     }
     fn delete_key(&self, alias: String) -> Result<(), DeviceKeyError> {
         self.soft.delete_key(alias)
+    }
+    fn create_attested_key(
+        &self,
+        alias: String,
+        challenge: Vec<u8>,
+    ) -> Result<Option<AttestedKey>, DeviceKeyError> {
+        let Some(authority) = self.attest.lock().unwrap().clone() else { return Ok(None) };
+        let public_key = self.soft.create_key(alias, true)?;
+        let chain = authority.chain(&public_key, &Description::for_challenge(&challenge));
+        self.attested.lock().unwrap().push(challenge);
+        Ok(Some(AttestedKey { public_key, format: AttestationFormat::AndroidKey, chain }))
     }
 }
 
@@ -791,4 +814,44 @@ fn a_managed_one_time_code_moves_from_the_provider_and_is_reported() {
     // The provider revoked the old phone: its next transfer lists the account to re-enroll.
     let again = old.approvals.export_phone_transfer();
     assert!(again.is_err(), "no code and no account: nothing to move");
+}
+
+#[test]
+fn the_platforms_attestation_reaches_a_provider_that_requires_it() {
+    let authority = Arc::new(TestAuthority::new());
+    let config = Config {
+        key_attestation: KeyAttestationPolicy::android(vec![authority.root()]),
+        ..Config::default()
+    };
+    let idp = Idp::with(config);
+    let phone = Phone::new();
+    let id = phone.enroll(&idp, "anna");
+
+    // A key store that cannot attest: the provider refuses the key, and none is left behind.
+    let refused = phone.approvals.enable_phone_signin(id).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::ProviderRefused, "{refused:?}");
+    assert_eq!(phone.keys.soft.aliases().len(), 1, "only the device key");
+    assert!(!idp.devices("anna")[0].phone_signin);
+
+    // The platform attests the key for the provider's challenge: accepted, and it approves.
+    *phone.keys.attest.lock().unwrap() = Some(authority.clone());
+    phone.approvals.enable_phone_signin(id).unwrap();
+    let challenges = phone.keys.attested.lock().unwrap().clone();
+    assert_eq!(challenges.len(), 1);
+    assert_eq!(challenges[0].len(), 40, "the challenge's raw bytes");
+    assert!(idp.devices("anna")[0].phone_signin);
+    let s = idp.start("anna", Kind::Passwordless);
+    phone.approvals.pending_requests().unwrap();
+    assert_eq!(phone.approvals.approve(s.id.clone(), s.number).unwrap(), SignInOutcome::Approved);
+    assert_eq!(idp.state(&s.id), "approved");
+}
+
+#[test]
+fn the_app_attest_client_data_hash_is_the_cores() {
+    let challenge = vec![7; 40];
+    let key = [[4u8].as_slice(), &[1; 64]].concat();
+    assert_eq!(
+        crate::keys::app_attest_client_data_hash(challenge.clone(), key.clone()),
+        nyckel_core::protocol::wire::app_attest_client_data_hash(&challenge, &key).to_vec()
+    );
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use nyckel_core::protocol::keys::FixedPin;
+use nyckel_core::protocol::wire::{self, ATTESTATION_ANDROID_KEY, ATTESTATION_APPLE_APP_ATTEST};
 use nyckel_core::protocol::{self, KeyStoreError, SoftwareKeyStore};
 
 use crate::error::DeviceKeyError;
@@ -48,6 +49,51 @@ pub trait DeviceKeyStore: Send + Sync {
 
     /// Deletes the key; deleting a missing key is not an error.
     fn delete_key(&self, alias: String) -> Result<(), DeviceKeyError>;
+
+    /// Creates the phone sign-in key as `create_key(alias, true)` does and has the platform
+    /// attest it for the provider's single-use `challenge` (its raw bytes; docs/protocol.md
+    /// §4.4), returning the key with its attestation — or `None`, having created **nothing**,
+    /// when this phone cannot attest (Nyckel then calls `create_key`). Android: generate the
+    /// key with `setAttestationChallenge(challenge)` and return
+    /// `KeyStore.getCertificateChain(alias)`, leaf first, as [`AttestationFormat::AndroidKey`].
+    /// iOS: create the Secure Enclave key, then have App Attest (`DCAppAttestService`) attest
+    /// a new App Attest key for [`app_attest_client_data_hash`]`(challenge, public key)` and
+    /// return its attestation object as the one item of `chain`, as
+    /// [`AttestationFormat::AppleAppAttest`]. A provider that does not require attestation
+    /// ignores it; one that does refuses a key without it.
+    fn create_attested_key(
+        &self,
+        alias: String,
+        challenge: Vec<u8>,
+    ) -> Result<Option<AttestedKey>, DeviceKeyError>;
+}
+
+/// Which platform attestation an [`AttestedKey`] carries (docs/protocol.md §4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum AttestationFormat {
+    /// Android Key Attestation: `chain` is the key's certificate chain, leaf first, DER.
+    AndroidKey,
+    /// Apple App Attest: `chain` is one item, the attestation object (CBOR).
+    AppleAppAttest,
+}
+
+/// A phone sign-in key created by [`DeviceKeyStore::create_attested_key`] and the platform's
+/// attestation of it.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct AttestedKey {
+    /// The SEC1 uncompressed public key (65 bytes).
+    pub public_key: Vec<u8>,
+    /// The attestation's format.
+    pub format: AttestationFormat,
+    /// The attestation: the certificate chain (Android) or the attestation object (iOS).
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// The `clientDataHash` an iOS key store gives App Attest's `attestKey` for the phone sign-in
+/// key `public_key` (SEC1) and the provider's `challenge` (raw bytes): 32 bytes.
+#[uniffi::export]
+pub fn app_attest_client_data_hash(challenge: Vec<u8>, public_key: Vec<u8>) -> Vec<u8> {
+    wire::app_attest_client_data_hash(&challenge, &public_key).to_vec()
 }
 
 /// The exported trait seen as the core's `protocol::DeviceKeyStore`.
@@ -65,6 +111,22 @@ impl protocol::DeviceKeyStore for KeysAdapter {
     }
     fn delete_key(&self, alias: String) -> Result<(), KeyStoreError> {
         self.0.delete_key(alias).map_err(KeyStoreError::from)
+    }
+    fn create_attested_key(
+        &self,
+        alias: String,
+        challenge: Vec<u8>,
+    ) -> Result<Option<protocol::AttestedKey>, KeyStoreError> {
+        let attested = self.0.create_attested_key(alias, challenge).map_err(KeyStoreError::from)?;
+        Ok(attested.map(|a| protocol::AttestedKey {
+            public_key: a.public_key,
+            format: match a.format {
+                AttestationFormat::AndroidKey => ATTESTATION_ANDROID_KEY,
+                AttestationFormat::AppleAppAttest => ATTESTATION_APPLE_APP_ATTEST,
+            }
+            .to_owned(),
+            chain: a.chain,
+        }))
     }
 }
 
@@ -124,5 +186,13 @@ impl DeviceKeyStore for SoftwareDeviceKeyStore {
     }
     fn delete_key(&self, alias: String) -> Result<(), DeviceKeyError> {
         protocol::DeviceKeyStore::delete_key(&self.inner, alias).map_err(DeviceKeyError::from)
+    }
+    /// A software key cannot be attested: always `None`.
+    fn create_attested_key(
+        &self,
+        _alias: String,
+        _challenge: Vec<u8>,
+    ) -> Result<Option<AttestedKey>, DeviceKeyError> {
+        Ok(None)
     }
 }

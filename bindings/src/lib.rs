@@ -41,7 +41,10 @@ pub use approvals::{
 };
 pub use error::{DeviceKeyError, HttpError, KeyProtectorError, NyckelError};
 pub use http::{HttpClient, HttpHeader, HttpRequest, HttpResponse};
-pub use keys::{DeviceKeyStore, SoftwareDeviceKeyStore};
+pub use keys::{
+    app_attest_client_data_hash, AttestationFormat, AttestedKey, DeviceKeyStore,
+    SoftwareDeviceKeyStore,
+};
 pub use nyckel_core::export::ExportFormat;
 pub use nyckel_core::{ErrorKind, NextStep};
 pub use otp::{

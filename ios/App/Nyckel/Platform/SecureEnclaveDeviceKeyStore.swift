@@ -1,3 +1,4 @@
+import DeviceCheck
 import Foundation
 import LocalAuthentication
 import Nyckel
@@ -21,8 +22,15 @@ enum DeviceKeyPurpose {
 /// again), not `UserVerificationFailed` ("try again"). Signatures are
 /// `ecdsaSignatureMessageX962SHA256`: DER, SHA-256 applied by the enclave.
 ///
+/// `createAttestedKey` makes the phone-sign-in key as `createKey` does and adds Apple App Attest
+/// (protocol §4.4): a new App Attest key attests a `clientDataHash` that names the provider's
+/// challenge and this key (`appAttestClientDataHash`, computed by Nyckel), proving that the
+/// genuine Nyckel app on a genuine device asked. Where App Attest is not supported (the
+/// simulator, a Mac without it) or fails, the key is deleted and nil returned: Nyckel then
+/// creates the key without attestation (a provider that requires it refuses it).
+///
 /// Nyckel calls this synchronously on the thread of the approvals call ([Blocking]'s queue),
-/// so blocking on Face ID here is fine.
+/// so blocking on Face ID — and on App Attest's completion handlers — here is fine.
 final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
     private static let prefix = "app.nyckel.device."
 
@@ -48,6 +56,32 @@ final class SecureEnclaveDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
         }
         if userVerification { BiometryStateStore.recordCurrent(tag: Self.tagName(alias)) } else { BiometryStateStore.forget(tag: Self.tagName(alias)) }
         return try Self.sec1(of: key)
+    }
+
+    func createAttestedKey(alias: String, challenge: Data) throws -> AttestedKey? {
+        let service = DCAppAttestService.shared
+        guard service.isSupported else { return nil }
+        let publicKey = try createKey(alias: alias, userVerification: true)
+        guard let object = Self.appAttest(service, clientDataHash: appAttestClientDataHash(challenge: challenge, publicKey: publicKey)) else {
+            try deleteKey(alias: alias)
+            return nil
+        }
+        return AttestedKey(publicKey: publicKey, format: .appleAppAttest, chain: [object])
+    }
+
+    /// A new App Attest key's attestation of `clientDataHash`, waiting for Apple's servers
+    /// (at most a minute); nil when App Attest fails.
+    private static func appAttest(_ service: DCAppAttestService, clientDataHash: Data) -> Data? {
+        /// One answer of a completion handler, read after the semaphore says it was written.
+        final class Answer<T>: @unchecked Sendable { var value: T? }
+        let done = DispatchSemaphore(value: 0)
+        let keyId = Answer<String>()
+        service.generateKey { id, _ in keyId.value = id; done.signal() }
+        guard done.wait(timeout: .now() + 60) == .success, let id = keyId.value else { return nil }
+        let object = Answer<Data>()
+        service.attestKey(id, clientDataHash: clientDataHash) { data, _ in object.value = data; done.signal() }
+        guard done.wait(timeout: .now() + 60) == .success else { return nil }
+        return object.value
     }
 
     func publicKey(alias: String) throws -> Data {

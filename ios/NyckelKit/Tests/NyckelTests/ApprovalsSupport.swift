@@ -159,6 +159,8 @@ final class SwiftDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
     private var _beforeOperation: (String) throws -> Void = { _ in }
     private var _prompts = 0
     private var _uvSignatures = 0
+    private var _attest: ((Data, Data) -> [Data])?
+    private var _attestedChallenges: [Data] = []
 
     var pinPrompt: () -> String? {
         get { lock.lock(); defer { lock.unlock() }; return _pinPrompt }
@@ -169,6 +171,14 @@ final class SwiftDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
         get { lock.lock(); defer { lock.unlock() }; return _beforeOperation }
         set { lock.lock(); _beforeOperation = newValue; lock.unlock() }
     }
+    /// How `createAttestedKey` attests a new key (challenge, SEC1 public key → evidence); nil,
+    /// the default: this store cannot attest.
+    var attest: ((Data, Data) -> [Data])? {
+        get { lock.lock(); defer { lock.unlock() }; return _attest }
+        set { lock.lock(); _attest = newValue; lock.unlock() }
+    }
+    /// The challenges `createAttestedKey` was asked to attest, in order.
+    var attestedChallenges: [Data] { lock.lock(); defer { lock.unlock() }; return _attestedChallenges }
     var prompts: Int { lock.lock(); defer { lock.unlock() }; return _prompts }
     var uvSignatures: Int { lock.lock(); defer { lock.unlock() }; return _uvSignatures }
     var aliases: Set<String> { lock.lock(); defer { lock.unlock() }; return Set(keys.keys) }
@@ -181,6 +191,16 @@ final class SwiftDeviceKeyStore: DeviceKeyStore, @unchecked Sendable {
         guard keys[alias] == nil else { throw DeviceKeyError.AlreadyExists }
         keys[alias] = (key, userVerification)
         return key.publicKey
+    }
+
+    func createAttestedKey(alias: String, challenge: Data) throws -> AttestedKey? {
+        try beforeOperation("createAttested")
+        guard let attest else { return nil }
+        let publicKey = try createKey(alias: alias, userVerification: true)
+        lock.lock()
+        _attestedChallenges.append(challenge)
+        lock.unlock()
+        return AttestedKey(publicKey: publicKey, format: .appleAppAttest, chain: attest(challenge, publicKey))
     }
 
     func publicKey(alias: String) throws -> Data {

@@ -230,6 +230,39 @@ final class ApprovalsTests: XCTestCase {
         XCTAssertEqual(refused.rows.first?.failure?.kind, .invalidEnrollmentCode)
     }
 
+    func testAnAttestingStoreAttestsThePhoneSigninKeyForTheProvidersChallenge() throws {
+        let idp = try idp()
+        let user = newUser()
+        let phone = try Phone()
+        let id = try enroll(phone, user).id
+        // As the Secure Enclave store does: App Attest of the hash naming challenge and key.
+        phone.keys.attest = { challenge, publicKey in [appAttestClientDataHash(challenge: challenge, publicKey: publicKey)] }
+        try phone.approvals.enablePhoneSignin(enrollmentId: id)
+        XCTAssertEqual(phone.keys.attestedChallenges.map(\.count), [40], "the provider's challenge, raw bytes")
+        XCTAssertEqual(phone.keys.prompts, 1)
+        XCTAssertTrue(try phone.approvals.enrollments()[0].phoneSigninEnabled)
+        let signIn = try idp.startSignIn(user, passwordless: true)
+        _ = try phone.approvals.pendingRequests()
+        XCTAssertEqual(try phone.approvals.approve(requestId: signIn.id, number: signIn.number), .approved)
+
+        // A store that cannot attest (nil): the key is created without attestation.
+        phone.keys.attest = nil
+        try phone.approvals.enablePhoneSignin(enrollmentId: id)
+        XCTAssertEqual(phone.keys.attestedChallenges.count, 1)
+        XCTAssertTrue(try phone.approvals.enrollments()[0].phoneSigninEnabled)
+        XCTAssertEqual(phone.keys.aliases.count, 2, "the replaced key was deleted")
+    }
+
+    func testTheAppAttestClientDataHashNamesTheChallengeAndTheKey() {
+        let challenge = Data(repeating: 7, count: 40)
+        let key = Data([4] + [UInt8](repeating: 1, count: 64))
+        let hash = appAttestClientDataHash(challenge: challenge, publicKey: key)
+        XCTAssertEqual(hash.count, 32)
+        XCTAssertEqual(hash, appAttestClientDataHash(challenge: challenge, publicKey: key))
+        XCTAssertNotEqual(hash, appAttestClientDataHash(challenge: Data(repeating: 8, count: 40), publicKey: key))
+        XCTAssertNotEqual(hash, appAttestClientDataHash(challenge: challenge, publicKey: Data([4] + [UInt8](repeating: 2, count: 64))))
+    }
+
     func testPhoneSigninWithTheUserVerificationGate() throws {
         let idp = try idp()
         let user = newUser()

@@ -226,6 +226,35 @@ class ApprovalsTest {
     }
 
     @Test
+    fun anAttestingStoreAttestsThePhoneSigninKeyForTheProvidersChallenge() {
+        val user = newUser()
+        val phone = phone()
+        val id = phone.enroll(user).id
+        val sent = Collections.synchronizedList(mutableListOf<ByteArray>())
+        phone.keys.attest = { challenge, publicKey -> listOf(challenge + publicKey).also { sent.addAll(it) } }
+        phone.approvals.enablePhoneSignin(id)
+        // The provider's challenge, as raw bytes, once; the key it attested is the one that
+        // proved itself behind the prompt and is registered.
+        val challenge = phone.keys.attestedChallenges.single()
+        assertEquals(40, challenge.size)
+        assertEquals(1, phone.keys.prompts.get())
+        assertEquals(1, sent.size)
+        val alias = phone.keys.aliases.single { it.contains("-phone-") }
+        assertTrue(sent.single().copyOfRange(40, 105).contentEquals(phone.keys.publicKey(alias)))
+        assertTrue(phone.approvals.enrollments().single().phoneSigninEnabled)
+        val signIn = idp.startSignIn(user, passwordless = true)
+        phone.approvals.pendingRequests()
+        assertEquals(SignInOutcome.APPROVED, phone.approvals.approve(signIn.id, signIn.number))
+
+        // A store that cannot attest (null): the key is created without attestation.
+        phone.keys.attest = null
+        phone.approvals.enablePhoneSignin(id)
+        assertEquals(1, phone.keys.attestedChallenges.size)
+        assertTrue(phone.approvals.enrollments().single().phoneSigninEnabled)
+        assertEquals(2, phone.keys.aliases.size, "the replaced key was deleted")
+    }
+
+    @Test
     fun phoneSigninWithTheUserVerificationGate() {
         val user = newUser()
         val phone = phone()

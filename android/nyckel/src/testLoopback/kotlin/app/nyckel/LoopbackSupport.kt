@@ -140,6 +140,13 @@ class JvmDeviceKeyStore(
     val uvSignatures = AtomicInteger()
     /** Runs before every key operation (to fail it, or to call back into Nyckel). */
     @Volatile var beforeOperation: (String) -> Unit = {}
+    /**
+     * How [createAttestedKey] attests a new key (challenge, SEC1 public key → chain); null, the
+     * default: this store cannot attest, as a phone without Key Attestation.
+     */
+    @Volatile var attest: ((ByteArray, ByteArray) -> List<ByteArray>)? = null
+    /** The challenges [createAttestedKey] was asked to attest, in order. */
+    val attestedChallenges: MutableList<ByteArray> = java.util.Collections.synchronizedList(mutableListOf())
 
     val aliases: Set<String> get() = keys.keys.toSet()
 
@@ -148,6 +155,14 @@ class JvmDeviceKeyStore(
         val pair = KeyPairGenerator.getInstance("EC").apply { initialize(ECGenParameterSpec("secp256r1")) }.generateKeyPair()
         if (keys.putIfAbsent(alias, Entry(pair, userVerification)) != null) throw DeviceKeyException.AlreadyExists()
         return sec1(pair.public as ECPublicKey)
+    }
+
+    override fun createAttestedKey(alias: String, challenge: ByteArray): AttestedKey? {
+        beforeOperation("createAttested")
+        val attest = attest ?: return null
+        val publicKey = createKey(alias, true)
+        attestedChallenges.add(challenge)
+        return AttestedKey(publicKey, AttestationFormat.ANDROID_KEY, attest(challenge, publicKey))
     }
 
     override fun publicKey(alias: String): ByteArray {

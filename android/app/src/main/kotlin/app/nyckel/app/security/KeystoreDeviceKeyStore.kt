@@ -12,6 +12,8 @@ import androidx.biometric.BiometricPrompt
 import app.nyckel.DeviceKeyException
 import app.nyckel.DeviceKeyStore
 import app.nyckel.app.R
+import app.nyckel.AttestedKey
+import app.nyckel.app.logic.KeyAttestationChain
 import app.nyckel.app.logic.PromptBridge
 import app.nyckel.app.logic.Sec1
 import java.security.GeneralSecurityException
@@ -40,6 +42,11 @@ import java.security.spec.ECGenParameterSpec
  *   worker thread (the FFI call is synchronous) until the user answered or 2 minutes passed
  *   (a sign-in request lives 120 s). Cancel / timeout → `UserCancelled`. A key invalidated
  *   by new biometrics → `NotFound` (Nyckel then says: turn phone sign-in on again).
+ * - [createAttestedKey]: the phone-sign-in key generated with the provider's challenge as
+ *   `setAttestationChallenge`, returned with `getCertificateChain` (Android Key Attestation,
+ *   protocol §4.4; the chain is checked and shaped by [KeyAttestationChain], tested on the
+ *   JVM). A phone whose Keystore cannot attest gets null, with nothing left behind, and Nyckel
+ *   creates the key without attestation.
  *
  * The core verifies every signature against the public key before using it.
  */
@@ -80,6 +87,32 @@ class KeystoreDeviceKeyStore(
             )
         }
         Sec1.uncompressed(pair.public as ECPublicKey)
+    }
+
+    override fun createAttestedKey(alias: String, challenge: ByteArray): AttestedKey? = guarded {
+        val name = keystoreAlias(alias)
+        if (store().containsAlias(name)) throw DeviceKeyException.AlreadyExists()
+        val pair = try {
+            try {
+                generate(name, true, strongBox = Build.VERSION.SDK_INT >= Build.VERSION_CODES.P, challenge = challenge)
+            } catch (e: StrongBoxUnavailableException) {
+                generate(name, true, strongBox = false, challenge = challenge)
+            }
+        } catch (e: InvalidAlgorithmParameterException) {
+            throw DeviceKeyException.Unavailable("set up a screen lock and biometrics to use phone sign-in")
+        } catch (e: ProviderException) {
+            // No attestation on this phone (no attestation keys provisioned): no key, no attestation.
+            deleteKey(alias)
+            return@guarded null
+        }
+        val attested = try {
+            KeyAttestationChain.of(Sec1.uncompressed(pair.public as ECPublicKey), store().getCertificateChain(name))
+        } catch (e: DeviceKeyException) {
+            deleteKey(alias)
+            throw e
+        }
+        if (attested == null) deleteKey(alias)
+        attested
     }
 
     override fun publicKey(alias: String): ByteArray = guarded {
@@ -145,7 +178,7 @@ class KeystoreDeviceKeyStore(
         true // when in doubt, ask: a prompt too many is better than a signature without the user
     }
 
-    private fun generate(name: String, userVerification: Boolean, strongBox: Boolean) =
+    private fun generate(name: String, userVerification: Boolean, strongBox: Boolean, challenge: ByteArray? = null) =
         KeyPairGenerator.getInstance(KeyProperties.KEY_ALGORITHM_EC, PROVIDER).run {
             val spec = KeyGenParameterSpec.Builder(name, KeyProperties.PURPOSE_SIGN)
                 .setAlgorithmParameterSpec(ECGenParameterSpec("secp256r1"))
@@ -162,6 +195,7 @@ class KeystoreDeviceKeyStore(
                         }
                     }
                     if (strongBox && Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) setIsStrongBoxBacked(true)
+                    if (challenge != null) setAttestationChallenge(challenge)
                 }
                 .build()
             initialize(spec)
