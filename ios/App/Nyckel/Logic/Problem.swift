@@ -4,13 +4,17 @@ import Nyckel
 /// What went wrong, as the screens say it (English keys, Swedish in Localizable.xcstrings).
 /// The library classifies every error (`kind()`, `nextStep()`, `endsRequest()`:
 /// docs/mobile.md, "Errors"); this only renders that. `detail` is the library's one-line
-/// reason where it helps; it never holds a secret.
+/// reason where it helps; it never holds a secret. A failed read or write has one kind per
+/// cause (the library's `StorageFault`: a full disk, a read-only file, …), so the screen can
+/// say what to do.
 struct Problem: Equatable, Error {
-    enum Kind: Equatable {
+    enum Kind: Equatable, CaseIterable {
         case alreadyAdded, invalidCode, invalidInput, notAnAccount, googleMigration, noQRFound
         case notATransferCode, backupNotSaved, fileNotRead
         case wrongPassphrase, locked, closed, userCancelled, keyInvalidated, keyUnavailable, keyFailed
-        case noPlatformKey, notFound, storage, damaged, tooNew
+        case noPlatformKey, notFound, damaged, tooNew
+        // a failed read or write of the vault, by its cause (storage: none the user can act on)
+        case storage, storageDiskFull, storageFileTooLarge, storageReadOnly, storagePermissionDenied, storageBusy, storageIO
         case enrollmentNotFound, wrongNumber, requestExpired, requestNotPending, requestNotFound, busy, invalidNumber
         case providerUnreachable, providerRefused, providerUntrusted, phoneSigninNotEnabled, deviceRevoked
         case deviceKeyUnavailable, enrollmentUnusable, userVerificationFailed, phoneSigninKeyUnavailable, enrollmentInvalid
@@ -31,7 +35,24 @@ struct Problem: Equatable, Error {
         guard let e = error as? NyckelError else {
             return Problem(kind: .unexpected, detail: String(describing: type(of: error)), nextStep: .reportBug)
         }
-        return Problem(kind: screenKind(for: e.kind()), detail: e.detail(), endsRequest: e.endsRequest(), nextStep: e.nextStep())
+        let kind: Kind
+        if case let .Storage(_, fault) = e { kind = storageKind(for: fault) } else { kind = screenKind(for: e.kind()) }
+        return Problem(kind: kind, detail: e.detail(), endsRequest: e.endsRequest(), nextStep: e.nextStep())
+    }
+
+    /// The sentence for each cause of a failed read or write (the CLI's meaning, in the
+    /// phone's terms). Exhaustive: a fault added to the core fails to compile here until it
+    /// has a sentence.
+    static func storageKind(for fault: StorageFault) -> Kind {
+        switch fault {
+        case .diskFull: return .storageDiskFull
+        case .fileTooLarge: return .storageFileTooLarge
+        case .readOnly: return .storageReadOnly
+        case .permissionDenied: return .storagePermissionDenied
+        case .busy: return .storageBusy
+        case .io: return .storageIO
+        case .other: return .storage
+        }
     }
 
     /// The screen's sentence for each of the library's kinds. Exhaustive: a kind added to the
@@ -96,7 +117,13 @@ struct Problem: Equatable, Error {
         case .keyFailed: text = String(localized: "The phone's key store failed")
         case .noPlatformKey: text = String(localized: "Face ID or Touch ID unlock is not set up. Use your passphrase.")
         case .notFound: text = String(localized: "The account no longer exists.")
-        case .storage: text = String(localized: "Nyckel could not read or write its file. Is the phone full?")
+        case .storage: text = String(localized: "Nyckel could not read or write its accounts file. Nothing was changed; try again.")
+        case .storageDiskFull: text = String(localized: "The phone's storage is full, so the change could not be saved. Nothing was changed. Free some space on the phone and try again.")
+        case .storageFileTooLarge: text = String(localized: "The accounts file may not grow any larger (a file size limit), so the change could not be saved. Nothing was changed. Free some space on the phone and try again.")
+        case .storageReadOnly: text = String(localized: "The accounts file is read-only, so nothing in it can be changed. Nothing was changed, and your codes can still be shown and backed up. Restart the phone and try again.")
+        case .storagePermissionDenied: text = String(localized: "Nyckel is not allowed to change its accounts file or its folder. Nothing was changed. Restart the phone and try again; if it keeps happening, make a backup (Settings → Back up).")
+        case .storageBusy: text = String(localized: "The accounts file is in use by another process. Nothing was changed; try again in a moment.")
+        case .storageIO: text = String(localized: "The phone reported an error reading or writing the accounts file. Nothing was changed. Its storage may be failing: make a backup now (Settings → Back up) while the file can still be read.")
         case .damaged: text = String(localized: "The accounts file is damaged")
         case .tooNew: text = String(localized: "The accounts were saved by a newer Nyckel. Update the app.")
         case .enrollmentNotFound: text = String(localized: "This sign-in approval setup no longer exists.")

@@ -3,11 +3,14 @@ package app.nyckel.app.logic
 import app.nyckel.ErrorKind
 import app.nyckel.NextStep
 import app.nyckel.NyckelException
+import app.nyckel.StorageFault
 
 /**
  * What went wrong, as the screens say it. The library classifies every error (its
  * `kind()`, `nextStep()`, `endsRequest()`: docs/mobile.md, "Errors"); this only renders that.
- * Each [Kind] has one string resource (English + Swedish) in the app; [detail] is the
+ * Each [Kind] has one string resource (English + Swedish) in the app, named
+ * [Kind.resourceName]; a failed read or write has one [Kind] per cause (the library's
+ * `StorageFault`: a full disk, a read-only file, …), so the screen can say what to do. [detail] is the
  * library's one-line reason where it helps the user (an invalid QR code says *why*), never a
  * secret. [endsRequest] is the library's answer to "can this sign-in request still be
  * answered?", [nextStep] its "what does the user do next".
@@ -25,13 +28,20 @@ data class Problem(
         NOT_A_TRANSFER_CODE, BACKUP_NOT_SAVED, FILE_NOT_READ,
         // vault and unlock
         WRONG_PASSPHRASE, LOCKED, CLOSED, USER_CANCELLED, KEY_INVALIDATED, KEY_UNAVAILABLE, KEY_FAILED,
-        NO_PLATFORM_KEY, NOT_FOUND, STORAGE, DAMAGED, TOO_NEW,
+        NO_PLATFORM_KEY, NOT_FOUND, DAMAGED, TOO_NEW,
+        // a failed read or write of the vault, by its cause (STORAGE: none the user can act on)
+        STORAGE, STORAGE_DISK_FULL, STORAGE_FILE_TOO_LARGE, STORAGE_READ_ONLY, STORAGE_PERMISSION_DENIED, STORAGE_BUSY,
+        STORAGE_IO,
         // approvals
         ENROLLMENT_NOT_FOUND, WRONG_NUMBER, REQUEST_EXPIRED, REQUEST_NOT_PENDING, REQUEST_NOT_FOUND, BUSY, INVALID_NUMBER,
         PROVIDER_UNREACHABLE, PROVIDER_REFUSED, PROVIDER_UNTRUSTED, PHONE_SIGNIN_NOT_ENABLED, DEVICE_REVOKED,
         DEVICE_KEY_UNAVAILABLE, ENROLLMENT_UNUSABLE, USER_VERIFICATION_FAILED, PHONE_SIGNIN_KEY_UNAVAILABLE, ENROLLMENT_INVALID,
         // anything else: a bug
         UNEXPECTED,
+        ;
+
+        /** The name of its string resource (`values/strings.xml`, `values-sv/strings.xml`). */
+        val resourceName: String get() = "problem_" + name.lowercase()
     }
 
     /** The user cancelled a prompt: screens stay where they are and show nothing. */
@@ -40,6 +50,7 @@ data class Problem(
     companion object {
         /** Renders any exception from a Nyckel call. */
         fun of(e: Throwable): Problem = when (e) {
+            is NyckelException.Storage -> Problem(storageKind(e.fault), e.detail(), e.endsRequest(), e.nextStep())
             is NyckelException -> Problem(kindOf(e.kind()), e.detail(), e.endsRequest(), e.nextStep())
             else -> Problem(Kind.UNEXPECTED, e.javaClass.simpleName, nextStep = NextStep.REPORT_BUG)
         }
@@ -82,6 +93,21 @@ data class Problem(
             ErrorKind.ENROLLMENT_UNUSABLE -> Kind.ENROLLMENT_UNUSABLE
             ErrorKind.USER_VERIFICATION_FAILED -> Kind.USER_VERIFICATION_FAILED
             ErrorKind.PHONE_SIGNIN_KEY_UNAVAILABLE -> Kind.PHONE_SIGNIN_KEY_UNAVAILABLE
+        }
+
+        /**
+         * The sentence for each cause of a failed read or write (the CLI's meaning, in the
+         * phone's terms). Exhaustive: a fault added to the core fails to compile here until it
+         * has a sentence.
+         */
+        fun storageKind(fault: StorageFault): Kind = when (fault) {
+            StorageFault.DISK_FULL -> Kind.STORAGE_DISK_FULL
+            StorageFault.FILE_TOO_LARGE -> Kind.STORAGE_FILE_TOO_LARGE
+            StorageFault.READ_ONLY -> Kind.STORAGE_READ_ONLY
+            StorageFault.PERMISSION_DENIED -> Kind.STORAGE_PERMISSION_DENIED
+            StorageFault.BUSY -> Kind.STORAGE_BUSY
+            StorageFault.IO -> Kind.STORAGE_IO
+            StorageFault.OTHER -> Kind.STORAGE
         }
     }
 }

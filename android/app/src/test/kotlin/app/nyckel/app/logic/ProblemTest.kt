@@ -5,6 +5,7 @@ import app.nyckel.NyckelException
 import app.nyckel.app.logic.Problem.Kind
 import kotlin.test.Test
 import kotlin.test.assertEquals
+import kotlin.test.assertNotEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertTrue
 
@@ -29,5 +30,21 @@ class ProblemTest {
     fun `a cancelled prompt is silent`() {
         assertTrue(Problem.of(NyckelException.UserCancelled()).isSilent)
         assertFalse(Problem.of(NyckelException.Locked()).isSilent)
+    }
+
+    /**
+     * Every kind has its sentence in English and Swedish, and the screen's `problemText`
+     * (Compose, not compiled here) picks the resource [Kind.resourceName] names.
+     */
+    @Test
+    fun `every kind has a sentence in both languages and the screen shows it`() {
+        val screen = java.io.File(AppStrings.appDir, "src/main/kotlin/app/nyckel/app/ui/common/ProblemText.kt").readText()
+        for (kind in Kind.values()) {
+            val en = AppStrings.english[kind.resourceName]
+            val sv = AppStrings.swedish[kind.resourceName]
+            assertTrue(!en.isNullOrBlank() && !sv.isNullOrBlank(), "$kind: en=$en sv=$sv")
+            assertNotEquals(en, sv, "$kind is translated")
+            assertTrue(screen.contains("Kind.$kind -> R.string.${kind.resourceName}\n"), "ProblemText shows $kind")
+        }
     }
 }

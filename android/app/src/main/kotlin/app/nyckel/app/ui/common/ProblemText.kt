@@ -6,7 +6,10 @@ import app.nyckel.app.R
 import app.nyckel.app.logic.Problem
 import app.nyckel.app.logic.Problem.Kind
 
-/** The sentence a screen shows for a [Problem]; the library's reason is appended where it helps. */
+/**
+ * The sentence a screen shows for a [Problem]; the library's reason is appended where it helps.
+ * Each kind's resource is the one named by [Kind.resourceName] (ProblemTest checks this file).
+ */
 @Composable
 fun problemText(problem: Problem): String {
     val text = stringResource(
@@ -23,13 +26,19 @@ fun problemText(problem: Problem): String {
             Kind.WRONG_PASSPHRASE -> R.string.problem_wrong_passphrase
             Kind.LOCKED -> R.string.problem_locked
             Kind.CLOSED -> R.string.problem_closed
-            Kind.USER_CANCELLED -> R.string.problem_cancelled
+            Kind.USER_CANCELLED -> R.string.problem_user_cancelled
             Kind.KEY_INVALIDATED -> R.string.problem_key_invalidated
             Kind.KEY_UNAVAILABLE -> R.string.problem_key_unavailable
             Kind.KEY_FAILED -> R.string.problem_key_failed
             Kind.NO_PLATFORM_KEY -> R.string.problem_no_platform_key
             Kind.NOT_FOUND -> R.string.problem_not_found
             Kind.STORAGE -> R.string.problem_storage
+            Kind.STORAGE_DISK_FULL -> R.string.problem_storage_disk_full
+            Kind.STORAGE_FILE_TOO_LARGE -> R.string.problem_storage_file_too_large
+            Kind.STORAGE_READ_ONLY -> R.string.problem_storage_read_only
+            Kind.STORAGE_PERMISSION_DENIED -> R.string.problem_storage_permission_denied
+            Kind.STORAGE_BUSY -> R.string.problem_storage_busy
+            Kind.STORAGE_IO -> R.string.problem_storage_io
             Kind.DAMAGED -> R.string.problem_damaged
             Kind.TOO_NEW -> R.string.problem_too_new
             Kind.ENROLLMENT_NOT_FOUND -> R.string.problem_enrollment_not_found
