@@ -134,7 +134,9 @@ pub enum NyckelError {
     /// No vault file at `path`: offer to create one.
     #[error("no vault at {path}")]
     NoVault { path: String },
-    /// `create` was pointed at an existing file; it is never overwritten.
+    /// `create` was pointed at an existing file (never overwritten), or a side file
+    /// (`-wal`, `-shm`, `-journal`) next to the vault, at `path`, is in the way: not the vault
+    /// owner's own (a symlink, another user's, writable by others), so it is never used.
     #[error("{path} already exists")]
     AlreadyExists { path: String },
     /// The file is not a Nyckel vault, or it is damaged (truncated, altered): restore a backup.

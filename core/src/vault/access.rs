@@ -63,6 +63,39 @@ pub(super) fn wal_has_frames(path: &Path) -> bool {
     side_file(path, "-wal").metadata().is_ok_and(|m| m.len() > 0)
 }
 
+/// Refuses an existing vault whose `-wal`, `-shm` or `-journal` is not its owner's own, before
+/// SQLite reads from it: a symlink or anything but a regular file, a file of another owner, or
+/// one that group or others may write where the vault file itself is not writable by them.
+/// SQLite replays a `-wal` (or a hot `-journal`) into what it reads, and their checksums are
+/// not keyed: whoever could plant one next to the vault (another user in a shared, sticky
+/// directory) could put back old pages — an older HOTP counter, a deleted account. Refused
+/// with [`VaultError::AlreadyExists`] naming the side file, as creation refuses one (see
+/// `create.rs`); nothing is opened, read or changed. The side files are looked for where
+/// SQLite puts them: next to the file a symlinked vault path resolves to. Unix only;
+/// elsewhere the app sandbox.
+///
+/// Checked before SQLite opens the files; a side file swapped in after the check and before
+/// SQLite opens it (microseconds later) is not caught here.
+pub(super) fn refuse_foreign_side_files(path: &Path) -> Result<(), VaultError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(vault) = path.metadata() else { return Ok(()) };
+        let real = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        for suffix in super::create::SIDE_FILES {
+            let side = side_file(&real, suffix);
+            let Ok(meta) = side.symlink_metadata() else { continue };
+            let widens_write = meta.mode() & 0o022 & !vault.mode() != 0;
+            if !meta.file_type().is_file() || meta.uid() != vault.uid() || widens_write {
+                return Err(VaultError::AlreadyExists(side.display().to_string()));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Gives a `-wal` or `-shm` that an earlier read-only open left without write permission
 /// (owned by the vault's owner, a regular file) its owner's write permission back, so that
 /// SQLite can write through it again. A side file of another owner, or one this user may not

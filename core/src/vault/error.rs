@@ -13,8 +13,10 @@ pub enum VaultError {
     /// No file at the path.
     #[error("no vault at {0}")]
     NoVault(String),
-    /// `create` was given a path that already exists.
-    #[error("{0} already exists; refusing to overwrite it")]
+    /// `create` was given a path that already exists, or a side file (`-wal`, `-shm`,
+    /// `-journal`) next to the vault — at `create`, or at `open` one that is not the vault
+    /// owner's own — is in the way. The string is the path of what is in the way.
+    #[error("{0} already exists; refusing to overwrite or use it")]
     AlreadyExists(String),
     /// The file is not a Nyckel vault (another SQLite database, or not SQLite at all).
     #[error("not a Nyckel vault: {0}")]

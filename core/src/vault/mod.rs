@@ -32,5 +32,7 @@ pub use store::{UnwrappedKey, Vault};
 mod create_tests;
 #[cfg(test)]
 mod golden_tests;
+#[cfg(all(test, unix))]
+mod side_file_tests;
 #[cfg(test)]
 mod tests;

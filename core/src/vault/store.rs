@@ -210,10 +210,16 @@ impl Vault {
     /// is opened read-only ([`Vault::is_read_only`]): everything can be read, every change
     /// is refused with [`StorageFault::ReadOnly`], and nothing is created next to it
     /// (see `access.rs`).
+    ///
+    /// A `-wal`, `-shm` or `-journal` next to it that is not the vault owner's own (a
+    /// symlink, another user's file, or one writable by group or others where the vault is
+    /// not) is refused with [`VaultError::AlreadyExists`] naming it, before anything reads it.
     pub fn open(path: &Path) -> Result<Vault, VaultError> {
         if !path.is_file() {
             return Err(VaultError::NoVault(path.display().to_string()));
         }
+        // Another user's (or a world-writable) journal next to the vault is never read.
+        access::refuse_foreign_side_files(path)?;
         if let access::Access::ReadOnly { why } = access::of(path) {
             return Self::open_read_only(path, why);
         }
@@ -328,6 +334,8 @@ impl Vault {
     /// The read-write connection to a file that passed [`validate`] unchanged since;
     /// `None` when its header is not the latest schema's after all.
     fn open_checked_before(path: &Path) -> Result<Option<Vault>, VaultError> {
+        // The stamp covers the file and its WAL, not who owns the side files.
+        access::refuse_foreign_side_files(path)?;
         access::repair_side_files(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
