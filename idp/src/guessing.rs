@@ -4,15 +4,37 @@
 //! back-off runs. What they gate is the password check alone: phone sign-in and the approval
 //! of a pending request never go through them, so an attacker who guesses cannot lock a user
 //! with a phone out.
+//!
+//! Smart lockout (as Entra's familiar and unfamiliar locations): a user name has two failure
+//! counters, each with its own back-off and its own lock at the limit of consecutive
+//! failures. Attempts from the user's familiar context — a browser recognised as theirs (its
+//! `nyckel_known` cookie, `known_browser.rs`) or one of their recognised addresses (those of
+//! their sign-ins completed in the recognition window, the same that keep their requests
+//! from being replaced, `open_requests.rs`) — count on the familiar one; every other attempt,
+//! and every attempt for a name that is no user's, on the other. An attacker who knows only
+//! the name therefore delays and locks the password from unfamiliar places only: the user's
+//! own browser and usual address keep password + push sign-in, without a phone sign-in key.
 
 use std::net::IpAddr;
 
 use crate::admin;
-use crate::config::GuessingLimits;
+use crate::config::{Config, GuessingLimits};
 use crate::error::Error;
-use crate::model::{AttemptContext, AttemptCounter, AttemptOutcome, AttemptVerdict, UserId};
+use crate::known_browser;
+use crate::model::{
+    AttemptContext, AttemptCounter, AttemptOutcome, AttemptVerdict, Familiarity, UserId,
+};
+use crate::open_requests::recognised_source;
 use crate::storage::{CounterPurge, Store};
-use nyckel_core::clock::Clock;
+
+/// Where a password attempt comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AttemptFrom<'a> {
+    /// The client's address.
+    pub ip: &'a str,
+    /// The browser's recognised-browser cookie (`known_browser::COOKIE`), if it sent one.
+    pub known_browser: Option<&'a str>,
+}
 
 /// The counter key of a client address: an IPv4 address, or an IPv6 address's /64 (one
 /// subscriber's network; an attacker gets a whole /64 as easily as one address).
@@ -65,44 +87,91 @@ fn judge(c: &AttemptContext, limits: &GuessingLimits) -> AttemptVerdict {
     }
 }
 
-/// Checks `password` for `name` from client address `ip` within the guessing limits: the
-/// user's id when it is right, `Ok(None)` when it is wrong or there is no such user (the same
-/// hash work either way), [`Error::TooManyAttempts`] or [`Error::PasswordLocked`] without
-/// checking it. The caller holds a hashing slot (the server bounds concurrent checks).
+/// The context of a password attempt for `name` from source key `source` in a browser that
+/// sent the recognised-browser cookie `known`: familiar when `name` is a user's and the cookie
+/// recognises that user's browser or `source` is one of their recognised addresses. Read
+/// before the attempt is counted: a sign-in completed meanwhile changes only which of the
+/// name's counters a concurrent attempt lands on.
+fn familiarity(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    source: &str,
+    known: Option<&str>,
+) -> Result<Familiarity, Error> {
+    let Some(user) = store.user_by_name(name)? else { return Ok(Familiarity::Unfamiliar) };
+    let now = cfg.clock.now();
+    let browser = match known {
+        Some(cookie) => {
+            known_browser::verify(store, cookie)?.is_some_and(|r| r.recognises(&user.id, now))
+        }
+        None => false,
+    };
+    let recognised = if browser {
+        Vec::new()
+    } else {
+        let since = now.saturating_sub(cfg.open_requests.recognised_for);
+        store.recognised_sources(&user.id, since, cfg.open_requests.recognised_sources)?
+    };
+    Ok(if recognised_source(source, browser, &recognised) {
+        Familiarity::Familiar
+    } else {
+        Familiarity::Unfamiliar
+    })
+}
+
+/// Checks `password` for `name` from `from` within the guessing limits: the user's id when it
+/// is right, `Ok(None)` when it is wrong or there is no such user (the same hash work either
+/// way), [`Error::TooManyAttempts`] or [`Error::PasswordLocked`] without checking it. The
+/// name's counter is its familiar context's or the other's (the module doc). The caller holds
+/// a hashing slot (the server bounds concurrent checks).
 pub fn check_password(
     store: &dyn Store,
-    limits: &GuessingLimits,
-    clock: &dyn Clock,
+    cfg: &Config,
     name: &str,
     password: &str,
-    ip: &str,
+    from: &AttemptFrom<'_>,
 ) -> Result<Option<UserId>, Error> {
-    let source = source_key(ip);
+    let limits = &cfg.guessing;
+    let clock = &*cfg.clock;
+    let source = source_key(from.ip);
+    let context = familiarity(store, cfg, name, &source, from.known_browser)?;
     let purge = CounterPurge {
         name_idle: limits.forget_after,
         name_locked_at: i64::from(limits.lock_after),
         source_window: limits.source_window,
     };
     let verdict =
-        store.begin_password_attempt(name, &source, &purge, clock, &mut |c| judge(c, limits))?;
+        store.begin_password_attempt(name, &source, context, &purge, clock, &mut |c| {
+            judge(c, limits)
+        })?;
     let failures = match verdict {
         AttemptVerdict::Refuse(e) => {
-            tracing::warn!(source = %source, code = %e.code(), "password attempt refused unchecked");
+            tracing::warn!(
+                source = %source,
+                context = context.as_str(),
+                code = %e.code(),
+                "password attempt refused unchecked"
+            );
             return Err(e);
         }
         AttemptVerdict::Allow { name, .. } => name.count,
     };
     let user = admin::check_password(store, name, password)?;
     let outcome = if user.is_some() { AttemptOutcome::Success } else { AttemptOutcome::Failure };
-    store.end_password_attempt(name, &source, outcome, clock.now())?;
+    store.end_password_attempt(name, &source, context, outcome, clock.now())?;
     if user.is_none() {
-        tracing::warn!(source = %source, failures, "wrong password");
+        tracing::warn!(source = %source, context = context.as_str(), failures, "wrong password");
     }
     Ok(user)
 }
 
 /// Unlocks password sign-in for a user name (forgets its failures); `false` when it had none.
-pub fn unlock(store: &dyn Store, clock: &dyn Clock, name: &str) -> Result<bool, Error> {
+pub fn unlock(
+    store: &dyn Store,
+    clock: &dyn nyckel_core::clock::Clock,
+    name: &str,
+) -> Result<bool, Error> {
     Ok(store.reset_password_failures(name, clock.now())?)
 }
 

@@ -578,13 +578,35 @@ pub(crate) struct AttemptCounter {
     pub last_at: i64,
 }
 
+/// Which of a user name's two failure counters a password attempt counts on (smart lockout,
+/// `guessing.rs`): failures from elsewhere never delay or lock the user's own browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Familiarity {
+    /// The user's familiar context: a browser recognised as theirs (`known_browser.rs`) or one
+    /// of their recognised addresses (those of their recently completed sign-ins).
+    Familiar,
+    /// Anywhere else, and every attempt for a name that is no user's.
+    Unfamiliar,
+}
+
+impl Familiarity {
+    /// Its name in logs and `password_failed` events.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Familiarity::Familiar => "familiar",
+            Familiarity::Unfamiliar => "unfamiliar",
+        }
+    }
+}
+
 /// What the domain sees when it decides whether a password may be checked, read inside the
 /// store's write transaction.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct AttemptContext {
     /// Provider time once the write lock is held.
     pub now: i64,
-    /// The user name's consecutive failures, if any.
+    /// The user name's consecutive failures in the attempt's context (familiar or not), if
+    /// any.
     pub name: Option<AttemptCounter>,
     /// The source address's attempts in its window, if any.
     pub source: Option<AttemptCounter>,
@@ -608,8 +630,8 @@ pub(crate) enum AttemptVerdict {
 /// How a counted password attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AttemptOutcome {
-    /// The password was right: the name's failures are forgotten and the source's attempt
-    /// uncounted.
+    /// The password was right: the name's failures in the attempt's context are forgotten
+    /// (the other context's stay) and the source's attempt uncounted.
     Success,
     /// Wrong (or no such user): it stays counted; a known user gets a `password_failed` event.
     Failure,

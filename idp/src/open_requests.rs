@@ -48,7 +48,10 @@ enum Keep {
     Recognised,
 }
 
-fn recognised_source(source: &str, known_browser: bool, recognised: &[String]) -> bool {
+/// Whether a request or attempt from source key `source`, in a browser recognised as the
+/// user's or not (`known_browser`), comes from the user's familiar context: that browser, or
+/// one of the user's `recognised` addresses (also the password limits' rule, `guessing.rs`).
+pub(crate) fn recognised_source(source: &str, known_browser: bool, recognised: &[String]) -> bool {
     known_browser || (!source.is_empty() && recognised.iter().any(|s| s == source))
 }
 

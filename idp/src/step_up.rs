@@ -279,12 +279,13 @@ pub(crate) fn check_password_and_code(
     purpose: &Purpose,
     session: &str,
     (password, code): (&str, &str),
-    ip: &str,
+    from: &guessing::AttemptFrom<'_>,
 ) -> Result<Checked, Error> {
+    let ip = from.ip;
     if !step_ups(store, name, session, purpose.excluded())?.password_and_code {
         return Ok(Checked::Unavailable);
     }
-    let checked = guessing::check_password(store, &cfg.guessing, &*cfg.clock, name, password, ip)?;
+    let checked = guessing::check_password(store, cfg, name, password, from)?;
     if checked.as_ref() != Some(user) {
         refused(store, cfg, user, purpose, "wrong password", ip)?;
         return Ok(Checked::WrongPassword);

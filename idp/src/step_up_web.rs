@@ -695,6 +695,7 @@ async fn with_code(
         return outcome_page(&st, lang, flow, Done::Not(Checked::WrongPassword));
     }
     let ip = client_ip(&ci, &headers);
+    let known = crate::web::cookie(&headers, crate::known_browser::COOKIE);
     // Argon2id takes 19 MiB: only so many checks at once.
     let slot = match st.hashing.slot().await {
         Ok(slot) => slot,
@@ -707,8 +708,9 @@ async fn with_code(
             still_there(c, &name, &token, &purpose)?;
             let who = (&user, name.as_str());
             let secrets = (f.password.as_str(), f.code.as_str());
+            let from = crate::guessing::AttemptFrom { ip: &ip, known_browser: known.as_deref() };
             let checked =
-                step_up::check_password_and_code(c, &s.cfg, who, &purpose, &token, secrets, &ip)?;
+                step_up::check_password_and_code(c, &s.cfg, who, &purpose, &token, secrets, &from)?;
             act(c, s, who, &purpose, checked, &ip).map(Some)
         })
         .await;

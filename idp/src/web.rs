@@ -304,14 +304,9 @@ async fn signin_post(
     };
     let r = st
         .run(move |c, s| {
-            let checked = guessing::check_password(
-                c,
-                &s.cfg.guessing,
-                &*s.cfg.clock,
-                &username,
-                &password,
-                &from.ip,
-            );
+            let attempt =
+                guessing::AttemptFrom { ip: &from.ip, known_browser: browser.known.as_deref() };
+            let checked = guessing::check_password(c, &s.cfg, &username, &password, &attempt);
             drop(slot);
             let Some(user_id) = checked? else {
                 return Err(Error::BadPassword);

@@ -22,6 +22,48 @@ fn try_password(env: &Env, source: Option<Ipv4Addr>, name: &str, password: &str)
     web_from(env, source, "POST", "/signin", &h, &form(&password_form(name, password)))
 }
 
+/// [`try_password`] in a browser holding the recognised-browser cookie `known`, if any.
+fn try_password_in(
+    env: &Env,
+    source: Ipv4Addr,
+    known: Option<&str>,
+    name: &str,
+    password: &str,
+) -> WebResponse {
+    let cookie = known.map(|k| format!("nyckel_known={k}"));
+    let mut h = vec![("Content-Type", "application/x-www-form-urlencoded")];
+    if let Some(c) = &cookie {
+        h.push(("Cookie", c));
+    }
+    web_from(env, Some(source), "POST", "/signin", &h, &form(&password_form(name, password)))
+}
+
+/// Approves the request of number page `page` with `phone` and completes it in the browser at
+/// `source`: the completion's answer (a session, and the recognised-browser cookie).
+fn approve_and_complete(
+    env: &Env,
+    phone: &mut Phone,
+    source: Ipv4Addr,
+    page: &WebResponse,
+) -> WebResponse {
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (id, token) = page_request(page);
+    let r = phone.open_app().into_iter().find(|r| r.id == id).expect("listed");
+    assert_eq!(phone.approve(&r, page_number(page)), Ok(RespondOutcome::Approved));
+    let done =
+        web_from(env, Some(source), "POST", &format!("/signin/complete/{id}?t={token}"), &[], b"");
+    assert!(done.session_cookie().is_some(), "{}", done.body);
+    done
+}
+
+/// The recognised-browser cookie a response sets, if any.
+fn known_cookie(resp: &WebResponse) -> Option<String> {
+    resp.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, v)| v.split(';').next()?.strip_prefix("nyckel_known=").map(str::to_owned))
+}
+
 fn phone_signin(env: &Env, name: &str) -> WebResponse {
     web_form(env, "/signin", &[("username", name), ("mode", "phone")], &[])
 }
@@ -86,6 +128,66 @@ fn password_guessing_backs_off_then_locks_but_never_blocks_the_phone() {
     assert!(env.provider.unlock_password("anna").unwrap());
     assert_eq!(env.events("password_unlocked"), 1);
     assert_eq!(try_password(&env, None, "anna", PASSWORD).status, 200);
+}
+
+#[test]
+fn an_attacker_who_knows_only_the_name_never_delays_or_locks_the_users_own_browser() {
+    let env = Env::frozen_with(|c| c.guessing.lock_after = 10);
+    // Anna has a phone for push approvals, no phone sign-in key: the password is her way in.
+    let mut phone = Phone::enroll(&env.add_user("anna"));
+    let home = Ipv4Addr::new(127, 0, 0, 2);
+    let first = try_password_in(&env, home, None, "anna", PASSWORD);
+    let known = known_cookie(&approve_and_complete(&env, &mut phone, home, &first))
+        .expect("a recognised-browser cookie");
+    env.advance(3600);
+    // The attacker, from an address Anna never used and without her browser, guesses within
+    // every per-source allowance until the name is locked (10 here, 100 by default) …
+    let attacker = Ipv4Addr::new(127, 0, 0, 9);
+    for i in 0..5 {
+        assert_eq!(try_password_in(&env, attacker, None, "anna", "fel").status, 401, "{i}");
+    }
+    for _ in 5..10 {
+        assert_eq!(try_password_in(&env, attacker, None, "anna", "fel").status, 429);
+        env.advance(900);
+        assert_eq!(try_password_in(&env, attacker, None, "anna", "fel").status, 401);
+    }
+    let locked = try_password_in(&env, attacker, None, "anna", PASSWORD);
+    assert_eq!(locked.status, 423, "{}", locked.body);
+    // … which holds for every unfamiliar place: a browser elsewhere without her cookie, one
+    // with a forged cookie (her MAC on another user's id).
+    let elsewhere = Ipv4Addr::new(127, 0, 0, 4);
+    assert_eq!(try_password_in(&env, elsewhere, None, "anna", PASSWORD).status, 423);
+    let until = known.split('.').nth(1).unwrap();
+    let mac = known.rsplit('.').next().unwrap();
+    let forged = format!("{}.{until}.{mac}", nyckel_core::protocol::wire::b64(b"u-bertil"));
+    assert_eq!(try_password_in(&env, elsewhere, Some(&forged), "anna", PASSWORD).status, 423);
+    // Anna's own browser, on a network she never used, signs in with password + push at once.
+    let cafe = Ipv4Addr::new(127, 0, 0, 3);
+    let page = try_password_in(&env, cafe, Some(&known), "anna", PASSWORD);
+    approve_and_complete(&env, &mut phone, cafe, &page);
+    // So does another browser of hers at home, her recognised address.
+    let page = try_password_in(&env, home, None, "anna", PASSWORD);
+    approve_and_complete(&env, &mut phone, home, &page);
+    let failed = env.event_details("password_failed");
+    assert_eq!(failed.len(), 10);
+    assert!(failed.iter().all(|d| d == "unfamiliar"), "{failed:?}");
+    // Failures in her familiar context still back off, on its own counter: five free, then
+    // waits, for her cookie's browser anywhere and at home alike.
+    for i in 0..5 {
+        assert_eq!(try_password_in(&env, home, None, "anna", "fel").status, 401, "{i}");
+    }
+    let wait = try_password_in(&env, cafe, Some(&known), "anna", PASSWORD);
+    assert_eq!((wait.status, wait.header("retry-after")), (429, Some("1")), "{}", wait.body);
+    assert_eq!(try_password_in(&env, home, None, "anna", PASSWORD).status, 429);
+    assert_eq!(env.event_details("password_failed").iter().filter(|d| *d == "familiar").count(), 5);
+    // Its wait over, the right password works again there; elsewhere the lock stays until the
+    // administrator lifts it.
+    env.advance(1);
+    let page = try_password_in(&env, cafe, Some(&known), "anna", PASSWORD);
+    approve_and_complete(&env, &mut phone, cafe, &page);
+    assert_eq!(try_password_in(&env, attacker, None, "anna", PASSWORD).status, 423);
+    assert!(env.provider.unlock_password("anna").unwrap());
+    assert_eq!(try_password_in(&env, attacker, None, "anna", PASSWORD).status, 200);
 }
 
 #[test]

@@ -23,9 +23,9 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    EventKind, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId,
-    Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId,
-    UserInfo,
+    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger,
+    RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued,
+    User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -329,13 +329,20 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
 
     // --- password guessing limits ---
 
-    /// Counts a password attempt for the user name `name` from the source address `source`
-    /// atomically: forgets stale counters (`purge`), reads both counters after the write lock,
-    /// asks `judge`, and stores its counters on [`AttemptVerdict::Allow`]. Returns the verdict.
+    /// The user's recognised sources, as a sign-in start reads them ([`StartReads`]): the
+    /// distinct source keys of their sign-ins completed since `since`, by their latest, newest
+    /// first, at most `most`.
+    fn recognised_sources(&self, user: &UserId, since: i64, most: u32) -> Stored<Vec<String>>;
+    /// Counts a password attempt for the user name `name` in context `familiarity` (its
+    /// counter of the two) from the source address `source` atomically: forgets stale counters
+    /// (`purge`), reads the name's counter in that context and the source's after the write
+    /// lock, asks `judge`, and stores its counters on [`AttemptVerdict::Allow`]. Returns the
+    /// verdict.
     fn begin_password_attempt(
         &self,
         name: &str,
         source: &str,
+        familiarity: Familiarity,
         purge: &CounterPurge,
         clock: &dyn Clock,
         judge: &mut dyn FnMut(&AttemptContext) -> AttemptVerdict,
@@ -345,10 +352,12 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
         &self,
         name: &str,
         source: &str,
+        familiarity: Familiarity,
         outcome: AttemptOutcome,
         now: i64,
     ) -> Stored<()>;
-    /// Forgets a user name's password failures (the administrator's unlock) and records
+    /// Forgets a user name's password failures in both contexts (the administrator's unlock)
+    /// and records
     /// `password_unlocked` for a known user; `false` when there were none.
     fn reset_password_failures(&self, name: &str, now: i64) -> Stored<bool>;
 

@@ -359,15 +359,16 @@ fn an_unknown_request_or_credential_is_refused_by_the_store() {
 
 #[test]
 fn attempt_counters_are_stored_ended_and_purged() {
-    use crate::model::{AttemptCounter, AttemptOutcome, AttemptVerdict};
+    use crate::model::{AttemptCounter, AttemptOutcome, AttemptVerdict, Familiarity};
+    use Familiarity::{Familiar, Unfamiliar};
     let (_dir, store) = store();
     let purge = CounterPurge { name_idle: 100, name_locked_at: 10, source_window: 50 };
     let counter = |count, at| AttemptCounter { count, since: at, last_at: at };
-    let begin = |name: &str, now: i64, allow: Option<(i64, i64)>| {
+    let begin_in = |name: &str, f, now: i64, allow: Option<(i64, i64)>| {
         let clock = move || now;
         let mut seen = None;
         store
-            .begin_password_attempt(name, "10.0.0.1", &purge, &clock, &mut |c| {
+            .begin_password_attempt(name, "10.0.0.1", f, &purge, &clock, &mut |c| {
                 seen = Some((c.name, c.source));
                 match allow {
                     Some((n, s)) => {
@@ -379,14 +380,25 @@ fn attempt_counters_are_stored_ended_and_purged() {
             .unwrap();
         seen.unwrap()
     };
+    let begin = |name: &str, now: i64, allow| begin_in(name, Unfamiliar, now, allow);
     assert_eq!(begin("anna", 1000, Some((1, 1))), (None, None));
     assert_eq!(begin("anna", 1001, None), (Some(counter(1, 1000)), Some(counter(1, 1000))));
     // A refusal wrote nothing.
     assert_eq!(begin("anna", 1002, Some((2, 2))).0, Some(counter(1, 1000)));
     // A success forgets the name and uncounts the source's attempt.
-    store.end_password_attempt("anna", "10.0.0.1", AttemptOutcome::Success, 1003).unwrap();
+    let end = |f, outcome, now| store.end_password_attempt("anna", "10.0.0.1", f, outcome, now);
+    end(Unfamiliar, AttemptOutcome::Success, 1003).unwrap();
     assert_eq!(begin("anna", 1004, Some((10, 1))), (None, Some(counter(1, 1002))));
-    // A failure of a known user is an event; an unknown name has none.
+    // The familiar context has its own counter (the source's is shared); a success there
+    // forgets only its own.
+    assert_eq!(begin_in("anna", Familiar, 1004, Some((3, 2))).0, None);
+    assert_eq!(begin_in("anna", Familiar, 1004, None).0, Some(counter(3, 1004)));
+    assert_eq!(begin("anna", 1004, None).0, Some(counter(10, 1004)));
+    end(Familiar, AttemptOutcome::Success, 1004).unwrap();
+    assert_eq!(begin_in("anna", Familiar, 1004, None).0, None);
+    assert_eq!(begin("anna", 1004, None).0, Some(counter(10, 1004)), "not forgotten");
+    assert_eq!(begin_in("anna", Familiar, 1004, Some((4, 2))).0, None);
+    // A failure of a known user is an event naming its context; an unknown name has none.
     let user = NewUser {
         id: UserId::new("u1"),
         name: "anna".into(),
@@ -395,20 +407,27 @@ fn attempt_counters_are_stored_ended_and_purged() {
         created_at: 1,
     };
     store.add_user(&user).unwrap();
-    store.end_password_attempt("anna", "10.0.0.1", AttemptOutcome::Failure, 1005).unwrap();
-    store.end_password_attempt("nobody", "10.0.0.1", AttemptOutcome::Failure, 1005).unwrap();
+    end(Familiar, AttemptOutcome::Failure, 1005).unwrap();
+    store
+        .end_password_attempt("nobody", "10.0.0.1", Unfamiliar, AttemptOutcome::Failure, 1005)
+        .unwrap();
     let failed = store.events(None, 10).unwrap();
-    assert_eq!(failed.iter().filter(|e| e.kind == "password_failed").count(), 1);
-    // Idle counters are purged, a locked name's never; the source's window ends.
+    let failed: Vec<_> = failed.iter().filter(|e| e.kind == "password_failed").collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].detail, "familiar");
+    // Idle counters are purged (the familiar one too), a locked name's never; the source's
+    // window ends.
     assert_eq!(begin("bert", 1006, Some((3, 1))).0, None);
     let (anna, source) = begin("anna", 2000, None);
     assert_eq!(anna, Some(counter(10, 1004)), "locked: kept");
     assert_eq!(source, None, "the source's window ended");
     assert_eq!(begin("bert", 2000, None).0, None, "idle: forgotten");
-    // The administrator's unlock.
+    assert_eq!(begin_in("anna", Familiar, 2000, Some((10, 1))).0, None, "idle: forgotten");
+    // The administrator's unlock forgets both.
     assert!(store.reset_password_failures("anna", 2001).unwrap());
     assert!(!store.reset_password_failures("anna", 2002).unwrap());
     assert_eq!(begin("anna", 2003, None).0, None);
+    assert_eq!(begin_in("anna", Familiar, 2003, None).0, None);
 }
 
 #[cfg(unix)]

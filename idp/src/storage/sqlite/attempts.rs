@@ -1,15 +1,28 @@
-//! The password guessing limits' counters: one per user name, one per source address.
+//! The password guessing limits' counters: two per user name (its familiar context's and
+//! everywhere else's, `guessing.rs`), one per source address.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
 
 use super::accounts::{add_event, add_event_from, user_by_name};
-use crate::model::{AttemptContext, AttemptCounter, AttemptOutcome, AttemptVerdict, EventKind};
+use crate::model::{
+    AttemptContext, AttemptCounter, AttemptOutcome, AttemptVerdict, EventKind, Familiarity,
+};
 use crate::storage::{CounterPurge, Stored};
 
+/// A name's failures from unfamiliar sources (before version 15: from anywhere).
 const NAME: &str = "password_name";
+/// A name's failures from its user's familiar context (version 15).
+const FAMILIAR: &str = "password_familiar";
 const SOURCE: &str = "password_source";
+
+fn name_scope(familiarity: Familiarity) -> &'static str {
+    match familiarity {
+        Familiarity::Familiar => FAMILIAR,
+        Familiarity::Unfamiliar => NAME,
+    }
+}
 
 fn counter(conn: &Connection, scope: &str, key: &str) -> Stored<Option<AttemptCounter>> {
     Ok(conn
@@ -33,7 +46,7 @@ fn store_counter(conn: &Connection, scope: &str, key: &str, c: &AttemptCounter) 
 
 pub(super) fn begin(
     conn: &Connection,
-    name: &str,
+    (name, familiarity): (&str, Familiarity),
     source: &str,
     purge: &CounterPurge,
     now: i64,
@@ -41,23 +54,25 @@ pub(super) fn begin(
 ) -> Stored<AttemptVerdict> {
     conn.exec(
         "DELETE FROM attempt_counters WHERE
-           (scope = ?1 AND last_at < ?2 AND count < ?3) OR (scope = ?4 AND since < ?5)",
+           (scope IN (?1, ?2) AND last_at < ?3 AND count < ?4) OR (scope = ?5 AND since < ?6)",
         params![
             NAME,
+            FAMILIAR,
             now.saturating_sub(purge.name_idle),
             purge.name_locked_at,
             SOURCE,
             now.saturating_sub(purge.source_window)
         ],
     )?;
+    let scope = name_scope(familiarity);
     let ctx = AttemptContext {
         now,
-        name: counter(conn, NAME, name)?,
+        name: counter(conn, scope, name)?,
         source: counter(conn, SOURCE, source)?,
     };
     let verdict = judge(&ctx);
     if let AttemptVerdict::Allow { name: n, source: s } = &verdict {
-        store_counter(conn, NAME, name, n)?;
+        store_counter(conn, scope, name, n)?;
         store_counter(conn, SOURCE, source, s)?;
     }
     Ok(verdict)
@@ -65,7 +80,7 @@ pub(super) fn begin(
 
 pub(super) fn end(
     conn: &Connection,
-    name: &str,
+    (name, familiarity): (&str, Familiarity),
     source: &str,
     outcome: AttemptOutcome,
     now: i64,
@@ -74,7 +89,7 @@ pub(super) fn end(
         AttemptOutcome::Success => {
             conn.exec(
                 "DELETE FROM attempt_counters WHERE scope = ?1 AND key = ?2",
-                params![NAME, name],
+                params![name_scope(familiarity), name],
             )?;
             conn.exec(
                 "UPDATE attempt_counters SET count = MAX(count - 1, 0) WHERE scope = ?1 AND key = ?2",
@@ -83,7 +98,15 @@ pub(super) fn end(
         }
         AttemptOutcome::Failure => {
             if let Some(user) = user_by_name(conn, name)? {
-                add_event_from(conn, now, Some(&user.id), EventKind::PasswordFailed, "", source)?;
+                let detail = familiarity.as_str();
+                add_event_from(
+                    conn,
+                    now,
+                    Some(&user.id),
+                    EventKind::PasswordFailed,
+                    detail,
+                    source,
+                )?;
             }
         }
     }
@@ -91,8 +114,10 @@ pub(super) fn end(
 }
 
 pub(super) fn reset(conn: &Connection, name: &str, now: i64) -> Stored<bool> {
-    let removed = conn
-        .exec("DELETE FROM attempt_counters WHERE scope = ?1 AND key = ?2", params![NAME, name])?;
+    let removed = conn.exec(
+        "DELETE FROM attempt_counters WHERE scope IN (?1, ?2) AND key = ?3",
+        params![NAME, FAMILIAR, name],
+    )?;
     if let Some(user) = user_by_name(conn, name)? {
         add_event(conn, now, Some(&user.id), EventKind::PasswordUnlocked, "")?;
     }

@@ -32,9 +32,9 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    EventKind, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger, RequestId,
-    Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued, User, UserId,
-    UserInfo,
+    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger,
+    RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued,
+    User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -305,17 +305,22 @@ impl Store for SqliteStore {
         requests::push_triggers(&*self.pool.conn()?, id)
     }
 
+    fn recognised_sources(&self, user: &UserId, since: i64, most: u32) -> Stored<Vec<String>> {
+        requests::recognised(&*self.pool.conn()?, user, since, most)
+    }
+
     fn begin_password_attempt(
         &self,
         name: &str,
         source: &str,
+        familiarity: Familiarity,
         purge: &CounterPurge,
         clock: &dyn Clock,
         judge: &mut dyn FnMut(&AttemptContext) -> AttemptVerdict,
     ) -> Stored<AttemptVerdict> {
         self.pool.write(|tx| {
             let now = clock.now(); // after the lock
-            attempts::begin(tx, name, source, purge, now, judge)
+            attempts::begin(tx, (name, familiarity), source, purge, now, judge)
         })
     }
 
@@ -323,10 +328,11 @@ impl Store for SqliteStore {
         &self,
         name: &str,
         source: &str,
+        familiarity: Familiarity,
         outcome: AttemptOutcome,
         now: i64,
     ) -> Stored<()> {
-        self.pool.write(|tx| attempts::end(tx, name, source, outcome, now))
+        self.pool.write(|tx| attempts::end(tx, (name, familiarity), source, outcome, now))
     }
 
     fn reset_password_failures(&self, name: &str, now: i64) -> Stored<bool> {

@@ -20,7 +20,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 64;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 14;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 15;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -50,6 +50,8 @@ const MIGRATION_12: &str = include_str!("schema_v12_known_browser.sql");
 const MIGRATION_13: &str = include_str!("schema_v13_start_reads.sql");
 /// Version 13 → 14: which enrollment codes and devices carried the one-time-code secret.
 const MIGRATION_14: &str = include_str!("schema_v14_otp_delivery.sql");
+/// Version 14 → 15: a user name's second password failure counter, its familiar context's.
+const MIGRATION_15: &str = include_str!("schema_v15_familiar_lockout.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -275,6 +277,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 14 {
         tx.execute_batch(MIGRATION_14)?;
+    }
+    if version < 15 {
+        tx.execute_batch(MIGRATION_15)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

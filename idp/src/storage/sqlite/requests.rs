@@ -48,7 +48,12 @@ pub(super) fn start(
         .collect::<Result<_, _>>()?;
     drop(stmt);
     let open = open_requests(conn, &user.id, now)?;
-    let recognised = recognised(conn, &user.id, now.saturating_sub(reads.recognised_for), reads)?;
+    let recognised = recognised(
+        conn,
+        &user.id,
+        now.saturating_sub(reads.recognised_for),
+        reads.recognised_sources,
+    )?;
     let recent: i64 = conn.row(
         RECENT,
         params![user.id, kind.as_str(), now.saturating_sub(reads.seconds), reads.source],
@@ -207,14 +212,14 @@ pub(super) const RECOGNISED: &str = "SELECT source FROM requests
      ORDER BY created_at DESC LIMIT 64";
 
 /// The distinct source keys of the user's last 64 sign-ins completed since `since`, by their
-/// latest sign-in, newest first, at most `reads.recognised_sources`.
-fn recognised(
+/// latest sign-in, newest first, at most `most` (a start's and a password attempt's read).
+pub(super) fn recognised(
     conn: &Connection,
     user: &UserId,
     since: i64,
-    reads: &StartReads<'_>,
+    most: u32,
 ) -> Stored<Vec<String>> {
-    let most = usize::try_from(reads.recognised_sources).unwrap_or(0);
+    let most = usize::try_from(most).unwrap_or(0);
     let mut stmt = conn.prepare_cached(RECOGNISED)?;
     let mut rows = stmt.query(params![user, RequestState::Completed.as_str(), since])?;
     let mut sources: Vec<String> = Vec::new();

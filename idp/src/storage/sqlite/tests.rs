@@ -208,7 +208,7 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v14_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v14_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v15_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
@@ -331,7 +331,7 @@ fn a_version_10_database_keeps_its_requests_reaching_every_device() {
         assert_eq!(seen.unwrap().len(), 1, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v14_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
 }
 
 #[test]
@@ -417,7 +417,7 @@ fn a_version_12_database_starts_sign_ins_through_the_new_index() {
     assert_eq!(seen(2), (2, vec!["cafe".to_owned(), "home".to_owned()]));
     assert_eq!(seen(0), (2, vec![]));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v14_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
 }
 
 #[test]
@@ -492,5 +492,68 @@ fn a_version_13_database_marks_only_transferred_devices_as_having_the_secret() {
         assert_eq!(otp_secret.is_some(), carries, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v14_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
+}
+
+/// Migrations 10–15, the released steps after version 9.
+const STEPS_V10_TO_V15: [&str; 6] = [
+    include_str!("schema_v10_push_budget_index.sql"),
+    include_str!("schema_v11_step_up_exclusion.sql"),
+    include_str!("schema_v12_known_browser.sql"),
+    include_str!("schema_v13_start_reads.sql"),
+    include_str!("schema_v14_otp_delivery.sql"),
+    include_str!("schema_v15_familiar_lockout.sql"),
+];
+
+#[test]
+fn migrations_one_to_fifteen_give_exactly_the_frozen_version_15_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15) {
+        c.execute_batch(step).unwrap();
+    }
+    assert_eq!(schema_of(&c), include_str!("schema_v15_snapshot.sql"));
+}
+
+/// A version-14 file with a locked name and a source's window: after migration 15 the lock
+/// and back-off stay in force for unfamiliar sources, and the user's familiar context starts
+/// with no failures.
+#[test]
+fn a_version_14_database_keeps_its_counters_as_the_unfamiliar_ones() {
+    use crate::model::{AttemptVerdict, Familiarity};
+    use crate::storage::CounterPurge;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15[..5]) {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO users (id, name, created_at) VALUES ('u1', 'anna', 1);
+             INSERT INTO attempt_counters (scope, key, count, since, last_at)
+             VALUES ('password_name', 'anna', 100, 10, 900),
+                    ('password_source', '203.0.113.7', 12, 950, 990);
+             PRAGMA user_version = 14;",
+        )
+        .unwrap();
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let clock = || 1000;
+    let purge = CounterPurge { name_idle: 86_400, name_locked_at: 100, source_window: 600 };
+    let seen = |familiarity| {
+        let mut seen = None;
+        store
+            .begin_password_attempt("anna", "203.0.113.7", familiarity, &purge, &clock, &mut |c| {
+                seen = Some((c.name.map(|n| n.count), c.source.map(|s| s.count)));
+                AttemptVerdict::Refuse(crate::error::Error::PasswordLocked)
+            })
+            .unwrap();
+        seen.unwrap()
+    };
+    assert_eq!(seen(Familiarity::Unfamiliar), (Some(100), Some(12)));
+    assert_eq!(seen(Familiarity::Familiar), (None, Some(12)));
+    drop(store);
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
 }
