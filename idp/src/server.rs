@@ -56,47 +56,68 @@ async fn enroll(State(st): State<AppState>, req: Request) -> Result<Json<Envelop
     st.run(move |c, s| devices::enroll(c, &s.cfg, &s.provider, &auth, &path, &body)).await.map(Json)
 }
 
-/// A device-signed request, authenticated (§2.2: device, signature, clock window, nonce) before
-/// its handler runs: the device, the request's nonce and its body.
+/// A device-signed request as received (§2.2): its four auth headers, the method and path it
+/// signed, and its body. Extracting it reads only the request, never the store; the
+/// authentication (device, signature, clock window, nonce) and the handler's domain work then
+/// run together in one blocking task ([`SignedRequest::run`]), so a device's call is handed to
+/// the blocking pool once, not once to authenticate and again for the work.
+pub(crate) struct SignedRequest {
+    auth: DeviceAuth,
+    method: axum::http::Method,
+    path: String,
+    body: Bytes,
+}
+
+impl FromRequest<AppState> for SignedRequest {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, _: &AppState) -> Result<Self, Error> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body).await?;
+        let auth = device_auth(&parts.headers)?;
+        let path = sent_path_and_query(&parts);
+        Ok(SignedRequest { auth, method: parts.method, path, body })
+    }
+}
+
+/// A device-signed request once authenticated: the device, the request's nonce and its body.
 pub(crate) struct AuthedDevice {
     device: DeviceRef,
     nonce: String,
     body: Bytes,
 }
 
-impl FromRequest<AppState> for AuthedDevice {
-    type Rejection = Error;
-
-    async fn from_request(req: Request, st: &AppState) -> Result<Self, Error> {
-        let (parts, body) = req.into_parts();
-        let body = read_body(body).await?;
-        let auth = device_auth(&parts.headers)?;
-        let path = sent_path_and_query(&parts);
-        let method = parts.method.as_str().to_owned();
-        let nonce = auth.nonce.clone();
-        let signed = body.clone();
-        let device = st
-            .run(move |c, s| {
-                let now = s.cfg.clock.now();
-                devices::authenticate(c, &s.provider, &auth, &method, &path, &signed, now)
-            })
-            .await?;
-        tracing::debug!(device = %device.id, "device authenticated");
-        Ok(AuthedDevice { device, nonce, body })
+impl SignedRequest {
+    /// Authenticates the request and, only if that succeeds, runs `f` (the handler's domain
+    /// work) with the authenticated device, both in one blocking task ([`AppState::run`]).
+    async fn run<T, F>(self, st: &AppState, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Store, &AppState, AuthedDevice) -> Result<T, Error> + Send + 'static,
+    {
+        st.run(move |c, s| {
+            let SignedRequest { auth, method, path, body } = self;
+            let now = s.cfg.clock.now();
+            let device =
+                devices::authenticate(c, &s.provider, &auth, method.as_str(), &path, &body, now)?;
+            tracing::debug!(device = %device.id, "device authenticated");
+            f(c, s, AuthedDevice { device, nonce: auth.nonce, body })
+        })
+        .await
     }
 }
 
-async fn pending(State(st): State<AppState>, d: AuthedDevice) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| signin::pending(c, &s.provider, &d.device, &d.nonce, s.cfg.clock.now()))
+async fn pending(State(st): State<AppState>, r: SignedRequest) -> Result<Json<Envelope>, Error> {
+    r.run(&st, |c, s, d| signin::pending(c, &s.provider, &d.device, &d.nonce, s.cfg.clock.now()))
         .await
         .map(Json)
 }
 
 async fn enable_phone_signin(
     State(st): State<AppState>,
-    d: AuthedDevice,
+    r: SignedRequest,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| {
+    r.run(&st, |c, s, d| {
         devices::enable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
@@ -105,17 +126,17 @@ async fn enable_phone_signin(
 
 async fn phone_signin_challenge(
     State(st): State<AppState>,
-    d: AuthedDevice,
+    r: SignedRequest,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| {
+    r.run(&st, |c, s, d| {
         devices::phone_signin_challenge(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
     .map(Json)
 }
 
-async fn transfer(State(st): State<AppState>, d: AuthedDevice) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| {
+async fn transfer(State(st): State<AppState>, r: SignedRequest) -> Result<Json<Envelope>, Error> {
+    r.run(&st, |c, s, d| {
         devices::issue_transfer(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
     })
     .await
@@ -124,27 +145,31 @@ async fn transfer(State(st): State<AppState>, d: AuthedDevice) -> Result<Json<En
 
 async fn disable_phone_signin(
     State(st): State<AppState>,
-    d: AuthedDevice,
+    r: SignedRequest,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| devices::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce))
-        .await
-        .map(Json)
+    r.run(&st, |c, s, d| {
+        devices::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce)
+    })
+    .await
+    .map(Json)
 }
 
 async fn update_device(
     State(st): State<AppState>,
-    d: AuthedDevice,
+    r: SignedRequest,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| devices::update_device(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body))
-        .await
-        .map(Json)
+    r.run(&st, |c, s, d| {
+        devices::update_device(c, &s.cfg, &s.provider, &d.device, &d.nonce, &d.body)
+    })
+    .await
+    .map(Json)
 }
 
 async fn unenroll_device(
     State(st): State<AppState>,
-    d: AuthedDevice,
+    r: SignedRequest,
 ) -> Result<Json<Envelope>, Error> {
-    st.run(move |c, s| devices::unenroll_device(c, &s.cfg, &s.provider, &d.device, &d.nonce))
+    r.run(&st, |c, s, d| devices::unenroll_device(c, &s.cfg, &s.provider, &d.device, &d.nonce))
         .await
         .map(Json)
 }
