@@ -13,7 +13,8 @@
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::thread::Thread;
 
 use rusqlite::Connection;
 
@@ -26,8 +27,6 @@ const MAX_BATCH: usize = 64;
 /// The writer connection and the batch being built.
 pub(super) struct Writer {
     state: Mutex<State>,
-    /// Signalled when a batch is finished.
-    finished: Condvar,
     /// Writers between announcing themselves and taking the mutex: while one is there, the
     /// batch stays open for it.
     arriving: AtomicUsize,
@@ -38,7 +37,7 @@ struct State {
     /// Whether the write transaction is open.
     open: bool,
     /// The open batch's operations, told the outcome of its commit.
-    members: Vec<Arc<OnceLock<Result<(), StoreError>>>>,
+    members: Vec<Member>,
     /// Commits so far (tests check that batching happens).
     commits: u64,
 }
@@ -47,7 +46,6 @@ impl Writer {
     pub fn new() -> Writer {
         Writer {
             state: Mutex::new(State { conn: None, open: false, members: Vec::new(), commits: 0 }),
-            finished: Condvar::new(),
             arriving: AtomicUsize::new(0),
         }
     }
@@ -82,15 +80,17 @@ impl Writer {
             Err(Panicked(p)) => (Err(StoreError::Failed), Some(p)),
         };
         let mine = Arc::new(OnceLock::new());
-        st.members.push(mine.clone());
+        st.members.push(Member { outcome: mine.clone(), thread: std::thread::current() });
         if self.arriving.load(Ordering::SeqCst) == 0 || st.members.len() >= MAX_BATCH {
             let committed = st.conn().exec("COMMIT", []).map(drop).map_err(StoreError::from);
             self.finish(&mut st, committed);
         }
-        while mine.get().is_none() {
-            st = self.finished.wait(st).unwrap_or_else(|p| p.into_inner());
-        }
+        // Waits without the lock: the next batch's writers take it at once, and the commit
+        // wakes exactly its own members (not every waiter, to queue again for the lock).
         drop(st);
+        while mine.get().is_none() {
+            std::thread::park();
+        }
         if let Some(p) = panic {
             resume_unwind(p);
         }
@@ -118,10 +118,17 @@ impl Writer {
         st.open = false;
         st.commits += u64::from(outcome.is_ok());
         for m in st.members.drain(..) {
-            let _ = m.set(outcome);
+            let _ = m.outcome.set(outcome);
+            m.thread.unpark();
         }
-        self.finished.notify_all();
     }
+}
+
+/// An operation of the open batch: where its commit's outcome goes, and its thread, woken
+/// once the outcome is there (`park` may also return early: the waiter checks the outcome).
+struct Member {
+    outcome: Arc<OnceLock<Result<(), StoreError>>>,
+    thread: Thread,
 }
 
 impl State {
