@@ -40,6 +40,8 @@ pub struct Config {
     pub open_requests: OpenRequestLimits,
     /// Limits of the HTTP server (connections, timeouts, concurrent password hashing).
     pub server: ServerLimits,
+    /// How long finished sign-in requests, expired sessions and events are kept.
+    pub retention: Retention,
     /// Whether phone sign-in keys need a platform attestation (`serve
     /// --require-key-attestation ROOT.pem`); not by default.
     pub key_attestation: KeyAttestationPolicy,
@@ -65,6 +67,7 @@ impl std::fmt::Debug for Config {
             .field("push_budget", &self.push_budget)
             .field("open_requests", &self.open_requests)
             .field("server", &self.server)
+            .field("retention", &self.retention)
             .field("key_attestation", &self.key_attestation)
             .field("now", &self.clock.now())
             .finish()
@@ -88,6 +91,7 @@ impl Default for Config {
             push_budget: PushBudgetLimits::default(),
             open_requests: OpenRequestLimits::default(),
             server: ServerLimits::default(),
+            retention: Retention::default(),
             key_attestation: KeyAttestationPolicy::default(),
             clock: Arc::new(SystemClock),
         }
@@ -235,6 +239,37 @@ impl Default for ServerLimits {
             max_connections_per_source: 64,
             header_timeout: std::time::Duration::from_secs(10),
             request_timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// How long the provider keeps what it no longer needs (`docs/operations.md`, "Retention").
+/// `serve` purges in small batches (each one short write) every `every`; an admin's
+/// `Provider::purge` runs one batch.
+#[derive(Clone, Debug)]
+pub struct Retention {
+    /// Finished sign-in requests (decided, completed, replaced, or past their expiry) and
+    /// their push log, after their start, seconds (90 days). Never less than the longest a
+    /// sign-in start looks back (recognised addresses: `open_requests.recognised_for`; the
+    /// rate limit's window; the push budget's hour); a device's "last used" shows its latest
+    /// approval within this period.
+    pub requests: i64,
+    /// Browser sessions after they expired, seconds (1 day).
+    pub sessions: i64,
+    /// Events (the account page's and `nyckel-idp events`' activity), seconds (365 days;
+    /// `serve --event-retention-days`).
+    pub events: i64,
+    /// How often `serve` purges (60 s).
+    pub every: std::time::Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            requests: 90 * 86_400,
+            sessions: 86_400,
+            events: 365 * 86_400,
+            every: std::time::Duration::from_secs(60),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::error::Error;
 use crate::guessing;
 use crate::identity::{self, Identity};
 use crate::model::{
-    DeletedUser, DeviceId, DeviceInfo, EventInfo, PushTrigger, Revocation, UserInfo,
+    DeletedUser, DeviceId, DeviceInfo, EventInfo, Purged, PushTrigger, Revocation, UserInfo,
 };
 use crate::oidc;
 use crate::oidc::client::{ClientSpec, NewClient};
@@ -335,6 +335,13 @@ impl Provider {
             .into_iter()
             .map(|l| (l.tenant_id, l.object_id))
             .collect())
+    }
+
+    /// Runs one batch of the retention purge (`Config::retention`; `serve` runs it by
+    /// itself): deletes, among each table's oldest rows, finished sign-in requests and their
+    /// push log, expired sessions and old events. Call again while [`Purged::more`].
+    pub fn purge(&self) -> Result<Purged, Error> {
+        crate::retention::purge(&*self.store, &self.cfg)
     }
 
     /// The database file.

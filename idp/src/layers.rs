@@ -29,6 +29,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("guessing", 2),
     ("lost", 2),
     ("removal", 2),
+    ("retention", 2),
     ("step_up", 2),
     ("push_budget", 2),
     ("open_requests", 2),

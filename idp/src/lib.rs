@@ -49,6 +49,7 @@ mod otp;
 mod phone_challenge;
 mod push_budget;
 mod removal;
+mod retention;
 mod signin;
 mod step_up;
 mod verify;
@@ -75,13 +76,15 @@ pub use attestation::{
     AndroidApp, AndroidKeyPolicy, AppAttestPolicy, AttestationError, KeyAttestationPolicy,
     RevocationFile,
 };
-pub use config::{Config, GuessingLimits, OpenRequestLimits, PushBudgetLimits, ServerLimits};
+pub use config::{
+    Config, GuessingLimits, OpenRequestLimits, PushBudgetLimits, Retention, ServerLimits,
+};
 pub use eam::service::EamSpec;
 pub use eam_model::EamMethod;
 pub use error::Error;
 pub use handle::SigningKeyInfo;
 pub use handle::{OpenError, Provider};
-pub use model::{DeletedUser, DeviceInfo, EventInfo, PushTrigger, UserInfo};
+pub use model::{DeletedUser, DeviceInfo, EventInfo, Purged, PushTrigger, UserInfo};
 pub use nyckel_core::protocol::wire::{ErrorCode, RequestKind};
 pub use oidc::client::{ClientSpec, NewClient};
 pub use oidc_model::{Client, SigningAlg};

@@ -136,6 +136,10 @@ struct ServeArgs {
     /// the least a person can answer in.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(i64).range(5..=120))]
     request_ttl: Option<i64>,
+    /// How long events (the activity `events` and the account page show) are kept, in days
+    /// (default 365); older ones are deleted while the server runs, in small batches.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..=36_500))]
+    event_retention_days: Option<i64>,
 }
 
 /// The certificates in `path`: every PEM `CERTIFICATE` block, or the file as one DER
@@ -836,6 +840,9 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
     if let Some(ttl) = a.request_ttl {
         cfg.request_ttl = ttl;
     }
+    if let Some(days) = a.event_retention_days {
+        cfg.retention.events = days * 86_400;
+    }
     if !a.attestation_roots.is_empty() {
         let mut roots = Vec::new();
         for path in &a.attestation_roots {
@@ -948,6 +955,28 @@ mod tests {
             unreachable!("parsed as serve")
         };
         assert_eq!(a.request_ttl, None, "the configuration's default when not given");
+    }
+
+    #[test]
+    fn the_event_retention_is_taken_in_whole_days_from_1_to_36500() {
+        let days = |v: &str| {
+            Cli::try_parse_from(["nyckel-idp", "serve", "--event-retention-days", v]).map(|c| {
+                match c.cmd {
+                    Cmd::Serve(a) => a.event_retention_days,
+                    _ => unreachable!("parsed as serve"),
+                }
+            })
+        };
+        assert_eq!(days("1").unwrap(), Some(1));
+        assert_eq!(days("36500").unwrap(), Some(36_500));
+        for refused in ["0", "-1", "36501", "1.5", "forever"] {
+            assert!(days(refused).is_err(), "--event-retention-days {refused} refused");
+        }
+        let Cmd::Serve(a) = Cli::try_parse_from(["nyckel-idp", "serve"]).unwrap().cmd else {
+            unreachable!("parsed as serve")
+        };
+        assert_eq!(a.event_retention_days, None, "the configuration's default when not given");
+        assert_eq!(nyckel_idp::Retention::default().events, 365 * 86_400);
     }
 
     #[test]

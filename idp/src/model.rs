@@ -888,6 +888,21 @@ pub struct DeletedUser {
     pub events: i64,
 }
 
+/// What one batch of the retention purge deleted (`Provider::purge`, `Config::retention`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Finished sign-in requests.
+    pub requests: u64,
+    /// Push log entries (one per device a request was pushed to).
+    pub push_log: u64,
+    /// Expired browser sessions (with their OpenID Connect sessions).
+    pub sessions: u64,
+    /// Events.
+    pub events: u64,
+    /// Whether a table may have more to purge now (a batch filled up): run another batch.
+    pub more: bool,
+}
+
 /// An activity event.
 #[derive(Clone, Debug, Serialize)]
 pub struct EventInfo {

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::devices;
 use crate::error::Error;
 use crate::identity::Identity;
-use crate::model::DeviceRef;
+use crate::model::{DeviceRef, Purged};
 use crate::signin;
 use crate::state::{AppState, HashLimiter};
 use crate::storage::Store;
@@ -147,11 +147,9 @@ async fn disable_phone_signin(
     State(st): State<AppState>,
     r: SignedRequest,
 ) -> Result<Json<Envelope>, Error> {
-    r.run(&st, |c, s, d| {
-        devices::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce)
-    })
-    .await
-    .map(Json)
+    r.run(&st, |c, s, d| devices::disable_phone_signin(c, &s.cfg, &s.provider, &d.device, &d.nonce))
+        .await
+        .map(Json)
 }
 
 async fn update_device(
@@ -318,8 +316,50 @@ pub(crate) async fn serve_until(
     // carry this server's address.
     ready();
     let limits = state.cfg.server.clone();
-    crate::connections::serve(listener, router(state), limits, shutdown).await?;
+    let purging = tokio::spawn(purge_periodically(state.clone()));
+    let served = crate::connections::serve(listener, router(state), limits, shutdown).await;
+    purging.abort();
+    served?;
     Ok(())
+}
+
+/// Runs the retention purge (`Config::retention`) every `retention.every`, batch after batch
+/// while one finds more: each batch is its own short write, so the sign-ins' writes queue
+/// between batches, never behind the whole purge.
+async fn purge_periodically(st: AppState) {
+    let mut every = tokio::time::interval(st.cfg.retention.every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let mut total = Purged::default();
+        loop {
+            match st.run(|c, s| crate::retention::purge(c, &s.cfg)).await {
+                Ok(p) => {
+                    total.requests += p.requests;
+                    total.push_log += p.push_log;
+                    total.sessions += p.sessions;
+                    total.events += p.events;
+                    if !p.more {
+                        break;
+                    }
+                    tokio::task::yield_now().await;
+                }
+                Err(e) => {
+                    tracing::warn!(code = %e.code(), "retention purge failed; retried later");
+                    break;
+                }
+            }
+        }
+        if total != Purged::default() {
+            tracing::info!(
+                requests = total.requests,
+                push_log = total.push_log,
+                sessions = total.sessions,
+                events = total.events,
+                "purged past retention"
+            );
+        }
+    }
 }
 
 /// Stores the origin (the configuration's, else `http://ADDR`), rpId and issuer, and loads the

@@ -23,9 +23,9 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger,
-    RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued,
-    User, UserId, UserInfo,
+    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, Purged,
+    PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
+    TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -109,6 +109,23 @@ pub(crate) struct StartReads<'a> {
     pub recognised_for: i64,
     /// How many recognised sources to read at most.
     pub recognised_sources: u32,
+}
+
+/// What the retention purge may delete, by cutoff (Unix seconds): sign-in requests started
+/// before `requests` that are no longer open (decided, completed, replaced, or expired by
+/// `now`) and no live Entra continuation waits on, and push log entries sent before it;
+/// browser sessions that expired before `sessions`, with the OpenID Connect sessions
+/// opened on them; events before `events`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PurgeCutoffs {
+    /// The provider's time.
+    pub now: i64,
+    /// Requests and the push log.
+    pub requests: i64,
+    /// Sessions, by their expiry.
+    pub sessions: i64,
+    /// Events.
+    pub events: i64,
 }
 
 /// Result of a store operation.
@@ -376,6 +393,14 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
 
     /// Recent events, newest first (optionally one user's).
     fn events(&self, user_name: Option<&str>, limit: u32) -> Stored<Vec<EventInfo>>;
+
+    // --- retention ---
+
+    /// Deletes one bounded batch of what `cutoffs` lets go, as one short write: in each
+    /// table only among its oldest rows (a fixed number, in the order they were written), so
+    /// the write lock is held briefly whatever the table's size; [`Purged::more`] when a
+    /// table's batch was all deletable (run again).
+    fn purge(&self, cutoffs: &PurgeCutoffs) -> Stored<Purged>;
 
     // --- the OpenID Connect provider ---
 

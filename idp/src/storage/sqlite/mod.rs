@@ -11,6 +11,7 @@ mod oidc;
 mod one_time_codes;
 mod pool;
 mod requests;
+mod retention;
 #[cfg(feature = "testing")]
 mod testing;
 #[cfg(test)]
@@ -26,15 +27,15 @@ use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use self::pool::Pool;
 #[cfg(test)]
 pub(in crate::storage) use self::pool::SCHEMA_VERSION;
-use super::{CounterPurge, OpenError, StartReads, Store, Stored};
+use super::{CounterPurge, OpenError, PurgeCutoffs, StartReads, Store, Stored};
 use crate::eam_model::{EamLink, EamMethod, PendingEam};
 use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, PushTrigger,
-    RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict, TransferIssued,
-    User, UserId, UserInfo,
+    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, Purged,
+    PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
+    TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -357,6 +358,10 @@ impl Store for SqliteStore {
 
     fn events(&self, user_name: Option<&str>, limit: u32) -> Stored<Vec<EventInfo>> {
         accounts::events(&*self.pool.conn()?, user_name, limit)
+    }
+
+    fn purge(&self, cutoffs: &PurgeCutoffs) -> Stored<Purged> {
+        self.pool.write(|tx| retention::purge(tx, cutoffs))
     }
 
     fn signing_keys(&self) -> Stored<Vec<StoredKey>> {

@@ -557,3 +557,103 @@ fn a_version_14_database_keeps_its_counters_as_the_unfamiliar_ones() {
     drop(store);
     assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
 }
+
+/// Row counts of the purged tables: requests, push log, sessions, OpenID Connect sessions,
+/// events.
+fn retained(c: &rusqlite::Connection) -> [i64; 5] {
+    ["requests", "push_log", "sessions", "oidc_sessions", "events"]
+        .map(|t| c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0)).unwrap())
+}
+
+/// The purge deletes in bounded batches, each table's oldest rows first: old finished
+/// requests (any final state, or pending past expiry) and their push log, sessions expired
+/// before the cutoff with their OpenID Connect sessions, old events; a request a live Entra
+/// continuation waits on, a recent row of any table and a session not yet expired stay.
+#[test]
+fn the_purge_takes_old_rows_in_bounded_batches_and_keeps_what_is_open_recent_or_referenced() {
+    use crate::model::Purged;
+    use crate::storage::PurgeCutoffs;
+    let (dir, store) = store();
+    let c = conn(&dir);
+    c.execute_batch(
+        "INSERT INTO users (id, name, created_at) VALUES ('u', 'anna', 0);
+         INSERT INTO eam_methods (client_id, app_id, redirect_uri, issuer_template,
+                                  jwks_uri_template, created_at) VALUES ('c', 'a', 'r', 'i', 'j', 0);",
+    )
+    .unwrap();
+    let request = |id: &str, created: i64, expires: i64, state: &str| {
+        c.execute(
+            "INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at, expires_at, state)
+             VALUES (?1, 'u', 'push', x'00', 42, 'app', 'ip', 'place', ?2, ?3, ?4)",
+            rusqlite::params![id, created, expires, state],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO push_log (request_id, device_id, sent_at) VALUES (?1, 'd', ?2)",
+            rusqlite::params![id, created],
+        )
+        .unwrap();
+    };
+    // 600 old finished requests (t = 0…599), then the old ones that must stay, then recent.
+    for t in 0..600 {
+        let state = ["completed", "denied", "expired", "superseded", "pending"][t as usize % 5];
+        request(&format!("old{t}"), t, t + 120, state);
+    }
+    request("waited-on", 700, 820, "approved");
+    c.execute(
+        "INSERT INTO eam_pending (id_hash, client_id, redirect_uri, nonce, sub, acr_values,
+                                  request_id, user_id, expires_at)
+         VALUES ('h', 'c', 'r', 'n', 's', 'a', 'waited-on', 'u', 20000)",
+        [],
+    )
+    .unwrap();
+    request("recent", 9_000, 9_120, "completed");
+    for (hash, expires) in [("s-old", 500), ("s-live", 20_000), ("s-after-live", 600)] {
+        c.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, 'u', 0, ?2)",
+            rusqlite::params![hash, expires],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO oidc_sessions (sid, session_hash, user_id, method, auth_time)
+             VALUES (?1, ?1, 'u', 'push', 0)",
+            [hash],
+        )
+        .unwrap();
+    }
+    for t in 0..300 {
+        c.execute("INSERT INTO events (at, user_id, kind) VALUES (?1, 'u', 'signin_started')", [t])
+            .unwrap();
+    }
+    c.execute("INSERT INTO events (at, user_id, kind) VALUES (9000, 'u', 'signin_started')", [])
+        .unwrap();
+    let cutoffs = PurgeCutoffs { now: 10_000, requests: 5_000, sessions: 1_000, events: 200 };
+    let first = store.purge(&cutoffs).unwrap();
+    assert_eq!(
+        first,
+        Purged { requests: 256, push_log: 256, sessions: 2, events: 200, more: true },
+        "a batch looks at 256 rows per table; an expired session behind a live one goes too"
+    );
+    assert_eq!(retained(&c), [602 - 256, 602 - 256, 1, 1, 101]);
+    let second = store.purge(&cutoffs).unwrap();
+    assert_eq!(second, Purged { requests: 256, push_log: 256, events: 0, sessions: 0, more: true });
+    let third = store.purge(&cutoffs).unwrap();
+    assert_eq!(
+        third,
+        Purged { requests: 88, push_log: 89, sessions: 0, events: 0, more: false },
+        "the request waited on stays; its push log entry is old"
+    );
+    let ids: Vec<String> = c
+        .prepare("SELECT id FROM requests ORDER BY created_at")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ids, ["waited-on", "recent"]);
+    assert_eq!(store.purge(&cutoffs).unwrap(), Purged::default(), "nothing more");
+    // Once the live session has expired, it goes with its OpenID Connect session.
+    let later = PurgeCutoffs { sessions: 30_000, ..cutoffs };
+    assert_eq!(store.purge(&later).unwrap().sessions, 1);
+    assert_eq!(retained(&c), [2, 1, 0, 0, 101]);
+}
