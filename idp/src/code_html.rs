@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use crate::html::esc;
+use crate::html::{esc, page_in};
 use crate::i18n::{text, Lang, Msg};
 use crate::otp::{CodeMethod, CodeRefusal};
 use crate::signin::Started;
@@ -58,6 +58,38 @@ pub(crate) fn account_section_in(lang: Lang, method: CodeMethod, has_phone: bool
             format!(r#"<p class="meta" id="code-status">{}</p>"#, t(Msg::CodeActive))
         }
     }
+}
+
+/// The sign-in's code page (`POST /signin/code`'s form) for request `(id, token, authz)`: the
+/// heading, how to find the code, `error` (why the last one was refused) and the form;
+/// `retry`: where its language switch starts over (a POST's answer cannot be fetched again).
+pub(crate) fn code_page(
+    lang: Lang,
+    issuer: &str,
+    (id, token, authz): (&str, &str, Option<&str>),
+    retry: &str,
+    error: Option<String>,
+) -> String {
+    let t = |m| esc(lang.t(m));
+    let error = error
+        .map(|m| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(&m)))
+        .unwrap_or_default();
+    let form = code_form(
+        lang,
+        "/signin/code",
+        "code",
+        "verify",
+        Msg::Verify,
+        &request_fields(id, token, authz),
+    );
+    let body = format!(
+        r#"<h1>{heading}</h1>
+<p>{how}</p>
+{error}{form}"#,
+        heading = t(Msg::EnterCode),
+        how = t(Msg::CodeHow),
+    );
+    page_in(lang, issuer, retry, lang.t(Msg::CodeTitle), &body)
 }
 
 /// A form asking for a six-digit code.

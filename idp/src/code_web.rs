@@ -10,9 +10,8 @@ use axum::Router;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
-use crate::code_html::{code_form, refusal_status, refusal_text, request_fields, MAX_CODE};
+use crate::code_html::{code_page, refusal_status, refusal_text, MAX_CODE};
 use crate::error::Error;
-use crate::html::{esc, page_in};
 use crate::i18n::{Lang, Msg};
 use crate::known_browser;
 use crate::otp::{self, CodeRefusal};
@@ -122,27 +121,8 @@ struct Page<'a> {
 
 impl Page<'_> {
     fn render(&self, error: Option<String>) -> Response {
-        let t = |m| esc(self.lang.t(m));
-        let error = error
-            .map(|m| format!(r#"<p class="error" id="error" role="alert">{}</p>"#, esc(&m)))
-            .unwrap_or_default();
-        let body = format!(
-            r#"<h1>{heading}</h1>
-<p>{how}</p>
-{error}{form}"#,
-            heading = t(Msg::EnterCode),
-            how = t(Msg::CodeHow),
-            form = code_form(
-                self.lang,
-                "/signin/code",
-                "code",
-                "verify",
-                Msg::Verify,
-                &request_fields(self.id, self.token, self.authz)
-            ),
-        );
-        let title = self.lang.t(Msg::CodeTitle);
-        let html = page_in(self.lang, &self.st.provider.issuer, self.retry, title, &body);
+        let request = (self.id, self.token, self.authz);
+        let html = code_page(self.lang, &self.st.provider.issuer, request, self.retry, error);
         no_store(Html(html).into_response())
     }
 }

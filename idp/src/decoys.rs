@@ -66,6 +66,7 @@ pub(crate) fn start_phone_signin(
                 status_token: b64(&token),
                 pushed_to: 0,
                 quiet: false,
+                code_only: false,
             })
         }
         Err(e) => Err(e),

@@ -15,8 +15,8 @@ use crate::ids::{random_bytes, token_hash, two_digit_number};
 use crate::known_browser::{self, Recognition};
 use crate::model::{
     CompletionContext, CompletionVerdict, CredentialId, CredentialKind, DecideContext,
-    DecideVerdict, DeviceId, DeviceRef, NewSession, NewSignIn, QuietReason, RequestId,
-    RequestState, SignInRequest, StartContext, StartVerdict, UserId,
+    DecideVerdict, DeviceId, DeviceRef, NewSession, NewSignIn, PushBudget, PushPlan, QuietReason,
+    RequestId, RequestState, SignInRequest, StartContext, StartVerdict, UserId,
 };
 use crate::open_requests::{self, Admission, Arriving, Retry};
 use crate::push_budget;
@@ -58,6 +58,10 @@ pub struct Started {
     /// Created in quiet mode (`docs/protocol.md` §7): no notification was sent, so the user
     /// opens the app to see the request.
     pub quiet: bool,
+    /// The user has no phone to approve it: only their one-time code completes it (a
+    /// password sign-in whose page offers the code, [`start_password_in_browser`]).
+    #[serde(skip)]
+    pub code_only: bool,
 }
 
 impl std::fmt::Debug for Started {
@@ -66,6 +70,7 @@ impl std::fmt::Debug for Started {
             .field("id", &self.id)
             .field("kind", &self.kind)
             .field("quiet", &self.quiet)
+            .field("code_only", &self.code_only)
             .finish_non_exhaustive()
     }
 }
@@ -98,7 +103,11 @@ fn judge_start(
         let retry_after = user.blocked_until - c.now;
         return StartVerdict::Refuse(Error::Blocked { retry_after, contact: None });
     }
-    if c.targets == 0 {
+    // No phone to notify: only a password sign-in whose page offers the user's confirmed
+    // one-time code goes on, as a request that the code alone completes.
+    let code_only = c.targets == 0;
+    let code = user.otp_secret.is_some() && user.otp_confirmed_at.is_some();
+    if code_only && !(kind == Kind::Push && by.code && code) {
         return StartVerdict::Refuse(match kind {
             Kind::Push => Error::NoDevice,
             Kind::Passwordless => Error::NoPhoneSignin,
@@ -110,7 +119,15 @@ fn judge_start(
     if c.recent >= i64::from(cfg.push_limit) {
         return StartVerdict::RateLimited;
     }
-    let push = push_budget::judge(user.push_budget, c.notified_last_hour, c.now, &cfg.push_budget);
+    let push = match code_only {
+        // Nothing is sent, so nothing counts against the budget.
+        true => {
+            PushPlan { quiet: None, budget: PushBudget { tried_at: c.now, ..user.push_budget } }
+        }
+        false => {
+            push_budget::judge(user.push_budget, c.notified_last_hour, c.now, &cfg.push_budget)
+        }
+    };
     let known_browser = by.recognition.is_some_and(|b| b.recognises(&user.id, c.now));
     let arriving = Arriving { kind, source, known_browser, retry: by.retry };
     let admitted = open_requests::admit(c.open, arriving, c.now, c.recognised, &cfg.open_requests);
@@ -193,7 +210,7 @@ pub(crate) fn start_in_browser(
     from: &SigninFrom,
     browser: &BrowserStart,
 ) -> Result<Started, Error> {
-    start_excluding_in_browser(store, cfg, user_name, kind, from, None, browser)
+    in_browser(store, cfg, user_name, kind, from, None, browser, false)
 }
 
 /// [`start_excluding`] from a page in a browser that brings `browser` (as
@@ -207,6 +224,35 @@ pub(crate) fn start_excluding_in_browser(
     excluded: Option<&DeviceId>,
     browser: &BrowserStart,
 ) -> Result<Started, Error> {
+    in_browser(store, cfg, user_name, kind, from, excluded, browser, false)
+}
+
+/// The push request of a password sign-in (the password checked) from a page in a browser
+/// (as [`start_in_browser`]) that offers the user's one-time code instead of the phone's
+/// approval. A user with no phone to notify but a confirmed code gets a request no phone sees
+/// and only the code completes ([`Started::code_only`]; nothing is sent): the password alone
+/// never opens a session for a user with a method.
+pub(crate) fn start_password_in_browser(
+    store: &dyn Store,
+    cfg: &Config,
+    user_name: &str,
+    from: &SigninFrom,
+    browser: &BrowserStart,
+) -> Result<Started, Error> {
+    in_browser(store, cfg, user_name, Kind::Push, from, None, browser, true)
+}
+
+#[allow(clippy::too_many_arguments)] // each is one fact of the start
+fn in_browser(
+    store: &dyn Store,
+    cfg: &Config,
+    user_name: &str,
+    kind: Kind,
+    from: &SigninFrom,
+    excluded: Option<&DeviceId>,
+    browser: &BrowserStart,
+    code: bool,
+) -> Result<Started, Error> {
     let recognition = match &browser.known {
         Some(c) => known_browser::verify(store, c)?,
         None => None,
@@ -215,22 +261,26 @@ pub(crate) fn start_excluding_in_browser(
         Some((id, token)) if check_token(store, id, token).is_ok() => Some(RequestId::new(id)),
         _ => None,
     };
-    let by =
-        StartedBy { recognition: recognition.as_ref(), retry: Retry::Browser(started.as_ref()) };
+    let retry = Retry::Browser(started.as_ref());
+    let by = StartedBy { recognition: recognition.as_ref(), retry, code };
     start_with(store, cfg, user_name, kind, from, excluded, by)
 }
 
 /// Who starts a request, as far as the open requests are concerned: the browser's
-/// recognition, if any, and which of the starter's earlier requests it replaces.
+/// recognition, if any, and which of the starter's earlier requests it replaces; and whether
+/// its page offers the one-time code (then a user without a phone to notify may still get a
+/// push request, for the code).
 #[derive(Clone, Copy, Debug)]
 struct StartedBy<'a> {
     recognition: Option<&'a Recognition>,
     retry: Retry<'a>,
+    code: bool,
 }
 
 impl StartedBy<'_> {
     /// A start without a browser (the admin CLI, the provider's API).
-    const API: StartedBy<'static> = StartedBy { recognition: None, retry: Retry::SameSource };
+    const API: StartedBy<'static> =
+        StartedBy { recognition: None, retry: Retry::SameSource, code: false };
 }
 
 fn start_with(
@@ -272,6 +322,8 @@ fn start_with(
                 status_token: token,
                 pushed_to,
                 quiet: quiet.is_some(),
+                // Not quiet, yet no trigger: the user had no phone to notify.
+                code_only: quiet.is_none() && pushed_to == 0,
             })
         }
     }
@@ -337,6 +389,7 @@ pub(crate) fn waiting(
         status_token: token.to_owned(),
         pushed_to: 0,
         quiet: !r.notified,
+        code_only: false,
     };
     Ok(Some((started, r.account_name)))
 }
@@ -767,6 +820,57 @@ mod tests {
         assert!(known("u", 1001));
         assert!(!known("u", 1000), "expired");
         assert!(!known("v", 5000), "another user's browser");
+    }
+
+    #[test]
+    fn without_a_phone_only_a_page_offering_a_confirmed_code_gets_a_request_and_sends_nothing() {
+        let budget = PushBudget { unanswered: 2, sent_at: 900, tried_at: 900, muted_until: 0 };
+        let coded = User {
+            id: UserId::new("u"),
+            password_hash: None,
+            otp_secret: Some("JBSWY3DPEHPK3PXP".into()),
+            otp_confirmed_at: Some(10),
+            blocked_until: 0,
+            disabled: false,
+            push_budget: budget,
+        };
+        let unconfirmed = User { otp_confirmed_at: None, ..coded.clone() };
+        let c = |user, targets| StartContext {
+            now: 1000,
+            user: Some(user),
+            targets,
+            open: &[],
+            recognised: &[],
+            recent: 0,
+            notified_last_hour: 0,
+        };
+        let from = SigninFrom { app: "a".into(), ip: "ip".into(), location: "".into() };
+        let page = StartedBy { code: true, ..StartedBy::API };
+        let judge = |c: &StartContext<'_>, kind, by| match judge_start(
+            c,
+            &Config::default(),
+            kind,
+            &from,
+            "s",
+            "t",
+            by,
+        ) {
+            StartVerdict::Create(n) => Ok(n.push),
+            StartVerdict::Refuse(e) => Err(format!("{e:?}")),
+            StartVerdict::RateLimited => Err("RateLimited".into()),
+        };
+        // The code-only request: nothing is sent, and nothing counts against the budget.
+        let plan = judge(&c(&coded, 0), Kind::Push, page).unwrap();
+        assert_eq!(plan.quiet, None);
+        assert_eq!(plan.budget, PushBudget { tried_at: 1000, ..budget });
+        // Not without a confirmed code, not for phone sign-in, not where no page offers it.
+        assert_eq!(judge(&c(&unconfirmed, 0), Kind::Push, page).unwrap_err(), "NoDevice");
+        let none = judge(&c(&coded, 0), Kind::Passwordless, page).unwrap_err();
+        assert_eq!(none, "NoPhoneSignin");
+        assert_eq!(judge(&c(&coded, 0), Kind::Push, StartedBy::API).unwrap_err(), "NoDevice");
+        // With a phone, the budget decides as ever (a notification counts).
+        let plan = judge(&c(&coded, 1), Kind::Push, page).unwrap();
+        assert_eq!(plan.budget.unanswered, 3);
     }
 
     #[test]

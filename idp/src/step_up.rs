@@ -13,8 +13,8 @@
 //! such a session a method from before it is always there (removing or losing any method ends
 //! every session of the user), and the next sign-in makes the new one count. The one
 //! exception is the **enrollment bootstrap**: a session that began while the user had no
-//! method at all — only a password sign-in of a user who never had a device gets one
-//! (`web.rs`) — adds the first method on the session alone, and every method added since counts
+//! method at all — only a password sign-in of a user who never had a device and has no
+//! confirmed one-time code gets one (`web.rs`) — adds the first method on the session alone, and every method added since counts
 //! in it (there is nothing of the user's to protect, and otherwise their first phone could not
 //! confirm a second method without a new sign-in).
 

@@ -312,13 +312,19 @@ async fn signin_post(
                 return Err(Error::BadPassword);
             };
             let devices = admin::device_presence(c, &user_id)?;
-            if devices.active {
-                let code = otp::method(c, &username)? == CodeMethod::Confirmed;
+            let code = otp::method(c, &username)? == CodeMethod::Confirmed;
+            if devices.active || code {
+                // A user with a method never signs in with the password alone: the phone's
+                // approval, or the one-time code (at once, when there is no phone to ask).
                 let started =
-                    signin::start_in_browser(c, &s.cfg, &username, Kind::Push, &from, &browser)?;
-                Ok(Step::Number(started, code))
+                    signin::start_password_in_browser(c, &s.cfg, &username, &from, &browser)?;
+                Ok(match started.code_only {
+                    true => Step::Code(started),
+                    false => Step::Number(started, code),
+                })
             } else if !devices.ever {
-                // Bootstrap: a user who never had a device signs in with the password alone.
+                // Bootstrap: a user who never had a device, and has no confirmed one-time code,
+                // signs in with the password alone.
                 signin::new_session(c, &s.cfg, &user_id).map(Step::Session)
             } else {
                 // Every device revoked (a lost phone): the password alone must not enroll a new
@@ -332,6 +338,14 @@ async fn signin_post(
             let code =
                 offer_code.then(|| code_html::use_code_form(lang, &started, authz.as_deref()));
             let page = number_page(&st, lang, &started, resume.as_deref(), code.as_deref(), true);
+            with_started(&st, &started, page)
+        }
+        Ok(Step::Code(started)) => {
+            let request = (started.id.as_str(), started.status_token.as_str(), authz.as_deref());
+            let html = code_html::code_page(lang, &st.provider.issuer, request, &retry, None);
+            let mut page = Html(html).into_response();
+            page.headers_mut()
+                .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             with_started(&st, &started, page)
         }
         Ok(Step::Session(token)) => {
@@ -350,6 +364,8 @@ fn retry_with(username: &str) -> String {
 enum Step {
     /// A push request, and whether the user may type a one-time code instead.
     Number(Started, bool),
+    /// A request only the user's one-time code completes (no phone to approve it).
+    Code(Started),
     Session(String),
 }
 

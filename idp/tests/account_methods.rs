@@ -549,10 +549,16 @@ fn the_one_time_code_is_removed_after_a_step_up_with_the_sessions_and_warned_abo
     };
     let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code_at(&idp))]));
     assert_eq!(confirmed.status, 303, "{}", text(&confirmed));
+    // Her next sign-in asks for the code after the password (never the password alone).
     idp.advance(31);
     let mut browser = Browser::default();
     let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
-    assert_eq!(location(&browser.post(&idp.url("/signin"), &form(&fields))), "/account");
+    let asked = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    let (request, t) = (hidden(&asked, "request").unwrap(), hidden(&asked, "t").unwrap());
+    let code = code_at(&idp);
+    let fields = [("request", request.as_str()), ("t", t.as_str()), ("code", code.as_str())];
+    assert_eq!(location(&browser.post(&idp.url("/signin/code"), &form(&fields))), "/account");
+    idp.advance(31);
     let warned = remove_choice(&idp, &mut browser, &[("method", "code")]);
     assert_eq!(warned.status, 200, "{}", text(&warned));
     assert!(text(&warned).contains("id=\"remove-otp-warning\""), "{}", text(&warned));

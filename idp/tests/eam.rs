@@ -155,7 +155,10 @@ impl Setup {
     }
 
     fn start_with(tweak: impl FnOnce(&mut nyckel_idp::Config)) -> Setup {
-        let idp = Idp::start_configured(false, tweak).0;
+        Setup::with(Idp::start_configured(false, tweak).0)
+    }
+
+    fn with(idp: Idp) -> Setup {
         let entra = Entra::start();
         let key = Key::new("entra-1");
         entra.publish(TENANT, &[&key]);
@@ -657,4 +660,35 @@ fn a_disabled_user_is_denied_and_a_deleted_users_link_goes_with_them() {
     assert!(s.idp.provider.user_links("anna").is_err());
     s.idp.provider.add_user("anna2", None, false).unwrap();
     s.idp.provider.link_user("anna2", TENANT, OID).unwrap();
+}
+
+#[test]
+fn a_linked_user_whose_only_method_is_a_one_time_code_gets_access_denied_and_no_request() {
+    // Entra checked the first factor; the approval must be the phone's (no code is offered
+    // here), so a user whose phones are all revoked is refused even with a confirmed code.
+    let (mut idp, otp) = Idp::start_with(true);
+    let otp = otp.unwrap();
+    let mut browser = Browser::default();
+    let fields = [("username", "anna"), ("mode", "password"), ("password", PASSWORD)];
+    let page = text(&browser.post(&idp.url("/signin"), &form(&fields)));
+    let (id, token) = (attr(&page, "data-request").unwrap(), attr(&page, "data-token").unwrap());
+    idp.phone.decide(&id, Decision::Approve { number: number_on(&page) });
+    let done = browser.post(&idp.url(&format!("/signin/complete/{id}?t={token}")), "");
+    assert_eq!(done.status, 200, "{}", text(&done));
+    let at = now() + idp.offset.load(Ordering::SeqCst);
+    let code = otp.code_at(at as u64).unwrap().value;
+    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code)]));
+    assert_eq!(location(&confirmed), "/account");
+    idp.provider.revoke_device(&idp.phone.enrollment.device_id).unwrap();
+    let s = Setup::with(idp);
+    let before = s.idp.provider.events(Some("anna"), 50).unwrap();
+    let started = |events: &[nyckel_idp::EventInfo]| {
+        events.iter().filter(|e| e.kind == "signin_started").count()
+    };
+    let (action, f) = posted(&text(&s.post(&mut Browser::default(), &s.request(&s.hint(), &[]))));
+    assert_eq!(action, ENTRA_REDIRECT);
+    assert_eq!(f["error"].as_deref(), Some("access_denied"));
+    assert!(f["id_token"].is_none());
+    let after = s.idp.provider.events(Some("anna"), 50).unwrap();
+    assert_eq!(started(&after), started(&before), "no request was started");
 }

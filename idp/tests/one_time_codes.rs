@@ -1,8 +1,9 @@
 //! One-time codes on the provider's pages, over loopback: the account page's activation
 //! ("Ange en engångskod från appen"), "Använd en verifieringskod" instead of a push after the
 //! password (also for an OpenID Connect application: `amr` `["pwd", "otp", "mfa"]`), each code
-//! usable once, at most five wrong codes per 15 minutes, what a stale or forged form gets, and
-//! a sign-in by code counting as the user's presence for the push budget.
+//! usable once, at most five wrong codes per 15 minutes, what a stale or forged form gets,
+//! a sign-in by code counting as the user's presence for the push budget, and a user whose
+//! only method is the code asked for it after the password (never the password alone).
 
 mod oidc_support;
 
@@ -288,4 +289,112 @@ fn a_sign_in_by_code_is_the_users_presence_for_the_push_budget() {
     let after = after_password(&idp, &mut Browser::default(), None);
     assert!(text(&after).contains("Ingen notis skickades"));
     assert_eq!(unanswered(&idp), 6);
+}
+
+/// cecilia, who never had a phone: her first sign-in (the password alone: the enrollment
+/// bootstrap) adds a one-time code on the account page and confirms it. Its parameters.
+fn code_only_user(idp: &Idp) -> OtpParams {
+    idp.provider.add_user("cecilia", Some(PASSWORD), false).unwrap();
+    let mut browser = Browser::default();
+    let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
+    assert_eq!(location(&browser.post(&idp.url("/signin"), &form(&fields))), "/account");
+    let page = text(&browser.post(&idp.url("/account/add"), &form(&[("method", "code")])));
+    let uri = attr(&page, "id=\"otp-open\" href").expect("the first code on the session alone");
+    let otp = nyckel_core::otpauth::parse(&uri).unwrap().params;
+    let code = app_code(idp, &otp, 0);
+    assert_eq!(
+        location(&browser.post(&idp.url("/account/code"), &form(&[("code", &code)]))),
+        "/account"
+    );
+    otp
+}
+
+/// `name`'s password typed on the sign-in page (for the waiting application `authz`).
+fn password_of(idp: &Idp, browser: &mut Browser, name: &str, authz: Option<&str>) -> HttpResponse {
+    let mut fields = vec![("username", name), ("mode", "password"), ("password", PASSWORD)];
+    if let Some(a) = authz {
+        fields.push(("authz", a));
+    }
+    browser.post(&idp.url("/signin"), &form(&fields))
+}
+
+/// The page after the password must be the code form, and no session: (request, token).
+fn asked_for_the_code(idp: &Idp, browser: &mut Browser, page: &HttpResponse) -> (String, String) {
+    assert_eq!(page.status, 200, "the password alone opens no session: {}", text(page));
+    assert!(browser.cookie.is_none(), "no session before the code");
+    assert_eq!(location(&browser.get(&idp.url("/account"))), "/signin");
+    let body = text(page);
+    for part in ["action=\"/signin/code\"", "id=\"code\"", "id=\"verify\""] {
+        assert!(body.contains(part), "{part}: {body}");
+    }
+    assert!(!body.contains("id=\"number\""), "no phone to approve: {body}");
+    (hidden(&body, "request").unwrap(), hidden(&body, "t").unwrap())
+}
+
+#[test]
+fn a_user_whose_only_method_is_the_code_is_asked_for_it_after_the_password() {
+    let (idp, _) = start();
+    let otp = code_only_user(&idp);
+    idp.advance(30); // the confirming code's step is used
+
+    // The pages: the password, then the code form straight away; no notification goes out.
+    let mut browser = Browser::default();
+    let page = password_of(&idp, &mut browser, "cecilia", None);
+    let (id, token) = asked_for_the_code(&idp, &mut browser, &page);
+    assert_eq!(idp.provider.pushes_for(&id).unwrap(), 0);
+    let post_code = |b: &mut Browser, code: &str| {
+        b.post(&idp.url("/signin/code"), &form(&[("request", &id), ("t", &token), ("code", code)]))
+    };
+    let wrong = post_code(&mut browser, &app_code(&idp, &otp, 20));
+    assert_eq!(wrong.status, 401, "{}", text(&wrong));
+    assert!(browser.cookie.is_none());
+    let done = post_code(&mut browser, &app_code(&idp, &otp, 0));
+    assert_eq!(location(&done), "/account");
+    assert!(text(&browser.get(&idp.url("/account"))).contains("Inloggad som cecilia"));
+    let status = idp.provider.signin_status(&id).unwrap();
+    assert_eq!((status.state.as_str(), status.by_code), ("completed", true));
+
+    // An application's sign-in (OpenID Connect) the same way: amr pwd, otp, mfa.
+    idp.advance(30);
+    let rp = idp.client(false, None);
+    let (verifier, challenge) = pkce();
+    let mut browser = Browser::default();
+    let signin = browser.get(&idp.authorize_url(&rp, Some(&challenge), &[]));
+    let authz = hidden(&text(&signin), "authz").unwrap();
+    let page = password_of(&idp, &mut browser, "cecilia", Some(&authz));
+    let (id, token) = asked_for_the_code(&idp, &mut browser, &page);
+    assert_eq!(hidden(&text(&page), "authz").as_deref(), Some(authz.as_str()));
+    let done = browser.post(
+        &idp.url("/signin/code"),
+        &form(&[
+            ("request", &id),
+            ("t", &token),
+            ("authz", &authz),
+            ("code", &app_code(&idp, &otp, 0)),
+        ]),
+    );
+    let resume = location(&done);
+    assert!(resume.starts_with("/oidc/authorize/resume?authz="), "{resume}");
+    let to = location(&browser.get(&format!("{}{resume}", idp.server.base_url)));
+    let code = param(&to, "code").expect("a code for the application");
+    let tokens = json(&idp.token(&rp, &code, Some(&verifier)));
+    let claims = idp.verify_id_token(&rp, tokens["id_token"].as_str().unwrap());
+    assert_eq!(claims["amr"], json!(["pwd", "otp", "mfa"]));
+    assert_eq!(claims["preferred_username"], "cecilia");
+}
+
+#[test]
+fn once_every_phone_is_revoked_a_confirmed_code_still_signs_in_and_the_password_alone_never() {
+    let (mut idp, otp) = start();
+    confirm(&mut idp, &otp);
+    idp.advance(30);
+    idp.provider.revoke_device(&idp.phone.enrollment.device_id).unwrap();
+    let mut browser = Browser::default();
+    let page = password_of(&idp, &mut browser, "anna", None);
+    let (id, token) = asked_for_the_code(&idp, &mut browser, &page);
+    let done = browser.post(
+        &idp.url("/signin/code"),
+        &form(&[("request", &id), ("t", &token), ("code", &app_code(&idp, &otp, 0))]),
+    );
+    assert_eq!(location(&done), "/account");
 }

@@ -117,7 +117,8 @@ pub(super) fn start(
                     new.expires_at,
                     RequestState::Pending.as_str(),
                     new.browser_token_hash,
-                    new.push.quiet.is_none(),
+                    // Notified: a trigger went out (none to a user without a phone).
+                    new.push.quiet.is_none() && !targets.is_empty(),
                     new.source,
                     excluded,
                     new.known_browser
