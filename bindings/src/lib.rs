@@ -45,7 +45,7 @@ pub use keys::{
     app_attest_client_data_hash, AttestationFormat, AttestedKey, DeviceKeyStore,
     SoftwareDeviceKeyStore,
 };
-pub use nyckel_core::export::ExportFormat;
+pub use nyckel_core::export::{ExportFormat, GoogleLimit};
 pub use nyckel_core::{ErrorKind, NextStep};
 pub use otp::{
     code_for_uri, nyckel_version, parse_uri, CodeInfo, HashAlgorithm, OtpInfo, OtpKind, ParseResult,
@@ -55,7 +55,8 @@ pub use protector::VaultKeyProtector;
 pub use recovery::{check_recovery_code, generate_recovery_code};
 pub use transfer::{
     google_transfer_progress, import_format_names, inspect_import_file, ExportPlan, ExportResult,
-    ImportEntry, ImportFileInfo, ImportOutcome, ImportSummary, LeftOut, TransferProgress,
+    ImportEntry, ImportFileInfo, ImportOutcome, ImportSummary, LeftOut, LeftOutCause,
+    TransferProgress,
 };
 pub use vault::{
     kdf_default, kdf_minimum, AccountChanges, AccountCode, AccountInfo, ActivityEvent,

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use nyckel_core::export::{self, ExportFormat, ExportOptions};
+use nyckel_core::export::{self, ExportFormat, ExportOptions, GoogleLimit};
 use nyckel_core::import::{self, Format, ImportOptions, Outcome};
 use nyckel_core::vault::KdfParams;
 use zeroize::Zeroizing;
@@ -100,8 +100,57 @@ pub struct ImportSummary {
 pub struct LeftOut {
     /// "Issuer (name)" of an account, or "account at provider" of an enrollment.
     pub label: String,
-    /// Why, and what to do on the new phone (one English line).
+    /// Why, and what to do on the new phone (one English line: `cause`'s, for logs and
+    /// the CLI; the apps say `cause` in their own languages).
     pub reason: String,
+    /// Why, as the app says it.
+    pub cause: LeftOutCause,
+}
+
+/// Why something stays behind (the core's `LeftOutCause`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum LeftOutCause {
+    /// A push-approval enrollment (with phone sign-in when `phone_signin`): its keys are
+    /// bound to this device and never exported; enroll the new phone again.
+    DeviceBound { phone_signin: bool },
+    /// An account whose one-time-code secret its organisation manages: enroll the new phone
+    /// again.
+    ManagedOtp,
+    /// Such an account on a move, whose organisation did not send it for the new phone:
+    /// re-enroll at `issuer`.
+    ManagedOtpNotSent { issuer: String },
+    /// Google Authenticator's transfer format cannot hold this account.
+    NotInGoogleFormat { limit: GoogleLimit },
+}
+
+/// What Google Authenticator's transfer format cannot hold (the core's `GoogleLimit`).
+#[uniffi::remote(Enum)]
+pub enum GoogleLimit {
+    /// Steam codes.
+    Steam,
+    /// A time step other than 30 seconds.
+    Period,
+    /// An HOTP counter above `i64::MAX`.
+    Counter,
+    /// Codes of other than 6 or 8 digits.
+    Digits,
+}
+
+impl From<export::LeftOutCause> for LeftOutCause {
+    fn from(cause: export::LeftOutCause) -> Self {
+        match cause {
+            export::LeftOutCause::DeviceBound { phone_signin } => {
+                LeftOutCause::DeviceBound { phone_signin }
+            }
+            export::LeftOutCause::ManagedOtp => LeftOutCause::ManagedOtp,
+            export::LeftOutCause::ManagedOtpNotSent { issuer } => {
+                LeftOutCause::ManagedOtpNotSent { issuer }
+            }
+            export::LeftOutCause::NotInGoogleFormat(limit) => {
+                LeftOutCause::NotInGoogleFormat { limit }
+            }
+        }
+    }
 }
 
 /// What an export in a format would contain, before it is written.
@@ -253,7 +302,10 @@ fn export_result(out: export::Export) -> Arc<ExportResult> {
 
 /// The FFI records of what an export leaves out.
 pub(crate) fn left_out(items: Vec<export::LeftOut>) -> Vec<LeftOut> {
-    items.into_iter().map(|l| LeftOut { label: l.label, reason: l.reason }).collect()
+    items
+        .into_iter()
+        .map(|l| LeftOut { reason: l.reason(), label: l.label, cause: l.cause.into() })
+        .collect()
 }
 
 #[uniffi::export]

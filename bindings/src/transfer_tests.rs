@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use crate::error::NyckelError;
 use crate::transfer::{
-    google_transfer_progress, import_format_names, inspect_import_file, ImportOutcome,
+    google_transfer_progress, import_format_names, inspect_import_file, ImportOutcome, LeftOutCause,
 };
 use crate::vault::{kdf_minimum, ExportVia, NyckelVault};
-use crate::{ErrorKind, ExportFormat};
+use crate::{ErrorKind, ExportFormat, GoogleLimit};
 
 fn new_vault(dir: &tempfile::TempDir, name: &str) -> Arc<NyckelVault> {
     let path = dir.path().join(name).display().to_string();
@@ -139,6 +139,12 @@ fn google_transfer_codes_are_collected_and_a_missing_one_is_named() {
     let plan = v.export_plan(ExportFormat::GoogleQr).unwrap();
     assert_eq!((plan.accounts.len(), plan.left_out.len()), (10, 1));
     assert_eq!(plan.left_out[0].label, "Steam (s)");
+    assert_eq!(
+        plan.left_out[0].cause,
+        LeftOutCause::NotInGoogleFormat { limit: GoogleLimit::Steam },
+        "the app says it from the cause"
+    );
+    assert_eq!(plan.left_out[0].reason, "Google Authenticator has no Steam codes");
     let out = v.export(ExportFormat::GoogleQr, None, None).unwrap();
     assert_eq!(out.qr_payloads().len(), 2);
     assert!(out.bytes().is_empty());

@@ -8,6 +8,7 @@ mod protocol_support;
 use std::sync::{Arc, Mutex};
 
 use nyckel_core::approvals::{ApprovalError, Approvals, HttpTransport};
+use nyckel_core::export::LeftOutCause;
 use nyckel_core::import::{ImportError, Outcome};
 use nyckel_core::protocol::keys::FixedPin;
 use nyckel_core::protocol::{
@@ -268,7 +269,12 @@ fn a_managed_code_moves_from_its_provider_never_in_the_package_or_is_listed_to_r
     assert_eq!(export.left_out.len(), 1, "{:?}", export.left_out);
     assert_eq!(export.left_out[0].label, "Bolaget (bo)");
     let at_b = format!("re-enroll at {}", old.enrollments()[1].issuer);
-    assert!(export.left_out[0].reason.ends_with(&at_b), "{:?}", export.left_out);
+    assert!(export.left_out[0].reason().ends_with(&at_b), "{:?}", export.left_out);
+    assert_eq!(
+        export.left_out[0].cause,
+        LeftOutCause::ManagedOtpNotSent { issuer: old.enrollments()[1].issuer.clone() },
+        "the apps say it from the cause"
+    );
 
     let new = Device::new("5678");
     let moved =
@@ -317,7 +323,7 @@ fn a_managed_code_whose_provider_gives_no_transfer_code_is_listed_to_re_enroll()
     a.provider.revoke_device(&anna).unwrap();
     let export = old.approvals().export_transfer(device_now()).unwrap();
     assert!(export.enrollments[0].outcome.is_err());
-    let reasons: Vec<&str> = export.left_out.iter().map(|l| l.reason.as_str()).collect();
+    let reasons: Vec<String> = export.left_out.iter().map(|l| l.reason()).collect();
     assert_eq!(export.left_out.len(), 3, "{reasons:?}");
     assert!(export.left_out[0].label.starts_with("anna at "), "the enrollment itself");
     let re_enroll = reasons.iter().filter(|r| r.contains("re-enroll at ")).count();

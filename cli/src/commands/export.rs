@@ -157,7 +157,7 @@ fn show_in_terminal(ctx: &Context, uris: &[zeroize::Zeroizing<String>]) -> Resul
 fn left_out_text(left_out: &[export::LeftOut]) -> String {
     left_out
         .iter()
-        .map(|l| format!("{}: {}", output::clean(&l.label), output::clean(&l.reason)))
+        .map(|l| format!("{}: {}", output::clean(&l.label), output::clean(&l.reason())))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -177,7 +177,7 @@ fn report(
         not_exported: out
             .left_out
             .iter()
-            .map(|l| LeftOutJson { what: l.label.clone(), reason: l.reason.clone() })
+            .map(|l| LeftOutJson { what: l.label.clone(), reason: l.reason() })
             .collect(),
     };
     if args.json.json {

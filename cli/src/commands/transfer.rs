@@ -188,7 +188,7 @@ impl ExportJson {
             not_transferred: out
                 .left_out
                 .iter()
-                .map(|l| LeftOutJson { what: l.label.clone(), reason: l.reason.clone() })
+                .map(|l| LeftOutJson { what: l.label.clone(), reason: l.reason() })
                 .collect(),
         }
     }

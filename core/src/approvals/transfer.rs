@@ -2,7 +2,7 @@
 //! import, bound to the vault and the providers.
 
 use super::{ApprovalError, Approvals, VaultAccess};
-use crate::export::{self, backup::TransferEnrollment, ExportFormat, LeftOut};
+use crate::export::{self, backup::TransferEnrollment, ExportFormat, LeftOut, LeftOutCause};
 use crate::import::{self, Format, ImportOptions, Parsed};
 use crate::otpauth::OtpParams;
 use crate::protocol::{self, EnrollUri, TransferOffer};
@@ -89,11 +89,10 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
                 None => !moved_labels.contains(&l.label),
             })
             .map(|mut l| {
-                if let Some((_, issuer)) = re_enroll.iter().find(|(id, _)| Some(*id) == l.account_id)
+                if let Some((_, issuer)) =
+                    re_enroll.iter().find(|(id, _)| Some(*id) == l.account_id)
                 {
-                    l.reason = format!(
-                        "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at {issuer}"
-                    );
+                    l.cause = LeftOutCause::ManagedOtpNotSent { issuer: issuer.clone() };
                 }
                 l
             })

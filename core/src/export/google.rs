@@ -1,6 +1,7 @@
 //! Google Authenticator transfer URIs (one per QR code), batched so each code stays small
 //! enough to scan.
 
+use super::GoogleLimit;
 use crate::import::google::{encode_uri, MigrationPayload, OtpParameters};
 use crate::otpauth::{Algorithm, OtpKind, OtpParams};
 
@@ -8,15 +9,15 @@ use crate::otpauth::{Algorithm, OtpKind, OtpParams};
 pub const ACCOUNTS_PER_CODE: usize = 8;
 
 /// Why Google's format cannot carry an account (`None`: it can).
-pub fn unsupported(p: &OtpParams) -> Option<&'static str> {
+pub fn unsupported(p: &OtpParams) -> Option<GoogleLimit> {
     if p.kind == OtpKind::Steam {
-        Some("Google Authenticator has no Steam codes")
+        Some(GoogleLimit::Steam)
     } else if p.kind == OtpKind::Totp && p.period != 30 {
-        Some("Google Authenticator's transfer format has no period other than 30 s")
+        Some(GoogleLimit::Period)
     } else if p.counter > i64::MAX as u64 {
-        Some("Google Authenticator's transfer format cannot hold this HOTP counter")
+        Some(GoogleLimit::Counter)
     } else if !matches!(p.digits, 6 | 8) {
-        Some("Google Authenticator's transfer format knows only 6 or 8 digits")
+        Some(GoogleLimit::Digits)
     } else {
         None
     }

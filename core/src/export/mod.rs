@@ -7,11 +7,13 @@ pub mod aegis;
 pub mod backup;
 mod error;
 pub mod google;
+mod left_out;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::ExportError;
+pub use left_out::{GoogleLimit, LeftOut, LeftOutCause};
 
 use zeroize::Zeroizing;
 
@@ -63,17 +65,6 @@ impl ExportFormat {
     pub fn is_encrypted(self) -> bool {
         matches!(self, ExportFormat::Nyckel | ExportFormat::AegisEncrypted)
     }
-}
-
-/// Something that does not leave with the export, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LeftOut {
-    /// "Issuer (name)" of an account, or the enrollment's account and provider.
-    pub label: String,
-    /// Why, and what to do on the new phone.
-    pub reason: String,
-    /// The account's id, when an account is left out (`None`: an enrollment).
-    pub account_id: Option<i64>,
 }
 
 /// The written export.
@@ -136,16 +127,9 @@ pub fn plan(vault: &Vault, format: ExportFormat) -> Result<ExportPlan, ExportErr
     let mut managed = Vec::new();
     for e in &enrollments {
         let e = &e.enrollment;
-        let what = if e.phone_signin_enabled() {
-            "push approvals and phone sign-in"
-        } else {
-            "push approvals"
-        };
         left_out.push(LeftOut {
             label: format!("{} at {}", e.account_name, e.base_url),
-            reason: format!(
-                "{what} use keys bound to this device that are never exported: enroll the new phone again"
-            ),
+            cause: LeftOutCause::DeviceBound { phone_signin: e.phone_signin_enabled() },
             account_id: None,
         });
         if let (true, Some(id)) = (e.otp_managed, e.otp_account_id) {
@@ -155,16 +139,16 @@ pub fn plan(vault: &Vault, format: ExportFormat) -> Result<ExportPlan, ExportErr
     let mut accounts = Vec::new();
     for a in vault.accounts()? {
         let skip = if managed.contains(&a.id) {
-            Some("its one-time-code secret is managed by the organisation: enroll the new phone again")
+            Some(LeftOutCause::ManagedOtp)
         } else if format == ExportFormat::GoogleQr {
-            google::unsupported(&a.params)
+            google::unsupported(&a.params).map(LeftOutCause::NotInGoogleFormat)
         } else {
             None
         };
         match skip {
-            Some(reason) => left_out.push(LeftOut {
+            Some(cause) => left_out.push(LeftOut {
                 label: label(&a.params.issuer, &a.params.name),
-                reason: reason.to_owned(),
+                cause,
                 account_id: Some(a.id),
             }),
             None => accounts.push(a),

@@ -161,6 +161,15 @@ fn google_qr_round_trips_what_google_can_hold_and_lists_the_rest() {
     assert_eq!(out.qr_uris.len(), 3, "23 accounts in codes of {}", google::ACCOUNTS_PER_CODE);
     let labels: Vec<&str> = out.left_out.iter().map(|l| l.label.as_str()).collect();
     assert_eq!(labels, ["SPDX (James)", "Boeing (Sophia)"]); // 20 s period, Steam
+    let causes: Vec<&LeftOutCause> = out.left_out.iter().map(|l| &l.cause).collect();
+    assert_eq!(
+        causes,
+        [
+            &LeftOutCause::NotInGoogleFormat(GoogleLimit::Period),
+            &LeftOutCause::NotInGoogleFormat(GoogleLimit::Steam)
+        ]
+    );
+    assert_eq!(out.left_out[1].reason(), "Google Authenticator has no Steam codes");
     let uris: Vec<&str> = out.qr_uris.iter().map(|u| u.as_str()).collect();
     let parsed = import::read_google_transfer(&uris).unwrap();
     let back: Vec<OtpParams> =
@@ -215,7 +224,7 @@ fn device_bound_keys_and_managed_secrets_never_leave_and_every_export_is_logged(
         let out = export(&mut v, format, options(Some("pw"))).unwrap();
         assert_eq!(out.exported, vec![personal.as_ref().unwrap().id], "{format:?}");
         let reasons: Vec<String> =
-            out.left_out.iter().map(|l| format!("{}: {}", l.label, l.reason)).collect();
+            out.left_out.iter().map(|l| format!("{}: {}", l.label, l.reason())).collect();
         assert_eq!(reasons.len(), 3, "{reasons:?}");
         assert!(
             reasons[0]
@@ -227,6 +236,16 @@ fn device_bound_keys_and_managed_secrets_never_leave_and_every_export_is_logged(
             "{reasons:?}"
         );
         assert!(reasons[2].contains("managed by the organisation"), "{reasons:?}");
+        let causes: Vec<&LeftOutCause> = out.left_out.iter().map(|l| &l.cause).collect();
+        assert_eq!(
+            causes,
+            [
+                &LeftOutCause::DeviceBound { phone_signin: true },
+                &LeftOutCause::DeviceBound { phone_signin: false },
+                &LeftOutCause::ManagedOtp
+            ],
+            "the apps say each from its cause"
+        );
         let logged = &v.activity(1).unwrap()[0].event;
         assert_eq!(
             logged,

@@ -54,7 +54,7 @@ private final class FakePort: TransferPort {
     func backupPlan() throws -> ExportPlan {
         calls.append("plan")
         if let fail { throw fail }
-        return ExportPlan(accounts: [], leftOut: [LeftOut(label: "anna at https://idp.example.se", reason: "enroll the new phone again")])
+        return ExportPlan(accounts: [], leftOut: [LeftOut(label: "anna at https://idp.example.se", reason: "enroll the new phone again", cause: .deviceBound(phoneSignin: false))])
     }
 
     func backup(password: String) throws -> Backup {

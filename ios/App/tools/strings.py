@@ -25,6 +25,8 @@ SV = {
     "No camera? Type the whole key: %@": "Ingen kamera? Skriv hela nyckeln: %@",
     "The organisation gave no code for the new phone: %@": "Organisationen gav ingen kod för den nya telefonen: %@",
     "Why: %@": "Varför: %@",
+    "Its one-time-code secret is managed by your organisation, which did not send it for the new phone: set the account up again with %@.":
+        "Engångskodens hemlighet hanteras av din organisation, som inte skickade den till den nya telefonen: lägg till kontot igen hos %@.",
     "Share the file (AirDrop, e-mail to yourself…)": "Dela filen (AirDrop, e-post till dig själv…)",
     "Your organisation's one-time-code account %@ was added to this phone.": "Organisationens engångskodskonto %@ lades till på den här telefonen.",
     "Your organisation's one-time-code account %@ was already on this phone.": "Organisationens engångskodskonto %@ fanns redan på den här telefonen.",

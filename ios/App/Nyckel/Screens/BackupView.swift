@@ -27,7 +27,7 @@ struct BackupView: View {
                         ForEach(plan.leftOut, id: \.label) { item in
                             VStack(alignment: .leading) {
                                 Text(verbatim: item.label)
-                                Text(verbatim: item.reason).font(.footnote).foregroundStyle(.secondary)
+                                Text(verbatim: LeftOutText.sentence(item.cause)).font(.footnote).foregroundStyle(.secondary)
                             }
                         }
                     }

@@ -55,7 +55,9 @@ struct MoveOutView: View {
                                     let refusal = Problem(kind: Problem.screenKind(for: f.kind), nextStep: f.nextStep).message
                                     Text("The organisation gave no code for the new phone: \(refusal)").font(.footnote)
                                 }
-                                Text("Why: \(item.reason)").font(.footnote).foregroundStyle(.secondary)
+                                if let cause = item.cause {
+                                    Text("Why: \(LeftOutText.sentence(cause))").font(.footnote).foregroundStyle(.secondary)
+                                }
                             }
                         }
                     }

@@ -51,15 +51,19 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
 
     /// One thing that stays on the old phone: `label` ("anna at https://idp.example.se" or
     /// "Issuer (name)"), `reason` (why, and what to do on the new phone: the library's English
-    /// line), and for an enrollment whose provider gave no transfer code, `failure` (its
-    /// refusal, classified: the app picks its sentence by kind).
+    /// line), `cause` (the same, for the app to say in its language; nil for an enrollment
+    /// that is left behind only because its provider refused), and for an enrollment whose
+    /// provider gave no transfer code, `failure` (its refusal, classified: the app picks its
+    /// sentence by kind).
     public struct LeftBehind: Equatable {
         public let label: String
         public let reason: String
+        public let cause: LeftOutCause?
         public let failure: FetchFailure?
-        public init(label: String, reason: String, failure: FetchFailure?) {
+        public init(label: String, reason: String, cause: LeftOutCause?, failure: FetchFailure?) {
             self.label = label
             self.reason = reason
+            self.cause = cause
             self.failure = failure
         }
     }
@@ -69,11 +73,11 @@ public final class PhoneTransferExportFlow: @unchecked Sendable {
     public static func leftBehind(_ out: PhoneTransferExport) -> [LeftBehind] {
         let refused = out.enrollments.filter { $0.failure != nil }
         let listed = out.leftOut.map { l in
-            LeftBehind(label: l.label, reason: l.reason, failure: refused.first { $0.label == l.label }?.failure)
+            LeftBehind(label: l.label, reason: l.reason, cause: l.cause, failure: refused.first { $0.label == l.label }?.failure)
         }
         let named = Set(out.leftOut.map(\.label))
         return listed + refused.filter { !named.contains($0.label) }.compactMap { e in
-            e.failure.map { LeftBehind(label: e.label, reason: $0.reason, failure: $0) }
+            e.failure.map { LeftBehind(label: e.label, reason: $0.reason, cause: nil, failure: $0) }
         }
     }
 

@@ -20,8 +20,10 @@ private final class FakeTransferPort: PhoneTransferPort {
         let refused = TransferOfferInfo(enrollmentId: 2, label: "bo at https://old.example.se", phoneSignin: false, expiresAt: nil,
                                         failure: FetchFailure(enrollmentId: 2, kind: .deviceRevoked, nextStep: .enrollAgain, reason: "this phone was removed"))
         let leftOut = [
-            LeftOut(label: "Bank (anna)", reason: "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank"),
-            LeftOut(label: "bo at https://old.example.se", reason: "push approvals use keys bound to this device that are never exported: enroll the new phone again"),
+            LeftOut(label: "Bank (anna)", reason: "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank",
+                    cause: .managedOtpNotSent(issuer: "Bank")),
+            LeftOut(label: "bo at https://old.example.se", reason: "push approvals use keys bound to this device that are never exported: enroll the new phone again",
+                    cause: .deviceBound(phoneSignin: false)),
         ]
         return PhoneTransferExport(package: Data([7, 7, 7]), qrPayload: qr, code: "123456", keyText: keyText, accountIds: [10, 11],
                                    enrollments: [ok, refused], leftOut: leftOut)
@@ -68,7 +70,7 @@ final class PhoneTransferFlowTests: XCTestCase {
         let refused = TransferOfferInfo(enrollmentId: 2, label: "bo at B", phoneSignin: false, expiresAt: nil, failure: failure)
         let out = PhoneTransferExport(package: Data([1]), qrPayload: "q", code: "123456", keyText: "k", accountIds: [],
                                       enrollments: [refused], leftOut: [])
-        XCTAssertEqual(PhoneTransferExportFlow.leftBehind(out), [.init(label: "bo at B", reason: "the provider did not answer", failure: failure)])
+        XCTAssertEqual(PhoneTransferExportFlow.leftBehind(out), [.init(label: "bo at B", reason: "the provider did not answer", cause: nil, failure: failure)])
         let nothing = PhoneTransferExport(package: Data([1]), qrPayload: "q", code: "123456", keyText: "k", accountIds: [1],
                                           enrollments: [], leftOut: [])
         XCTAssertEqual(PhoneTransferExportFlow.leftBehind(nothing), [])
@@ -98,10 +100,10 @@ final class PhoneTransferFlowTests: XCTestCase {
         XCTAssertEqual(shown.leftBehind, [
             .init(label: "Bank (anna)",
                   reason: "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank",
-                  failure: nil),
+                  cause: .managedOtpNotSent(issuer: "Bank"), failure: nil),
             .init(label: "bo at https://old.example.se",
                   reason: "push approvals use keys bound to this device that are never exported: enroll the new phone again",
-                  failure: shown.notMoving.first?.failure),
+                  cause: .deviceBound(phoneSignin: false), failure: shown.notMoving.first?.failure),
         ])
         XCTAssertFalse(shown.description.contains("123456") || shown.description.contains("ABCDE"), "no key in the description")
         XCTAssertEqual(flow.packageData, Data([7, 7, 7]))

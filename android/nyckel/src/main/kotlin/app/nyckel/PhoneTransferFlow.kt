@@ -81,10 +81,12 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
     /**
      * One thing that stays on the old phone: [label] ("anna at https://idp.example.se" or
      * "Issuer (name)"), [reason] (why, and what to do on the new phone: the library's English
-     * line), and for an enrollment whose provider gave no transfer code, [failure] (its
-     * refusal, classified: the app picks its sentence by kind).
+     * line), [cause] (the same, for the app to say in its language; `null` for an enrollment
+     * that is left behind only because its provider refused), and for an enrollment whose
+     * provider gave no transfer code, [failure] (its refusal, classified: the app picks its
+     * sentence by kind).
      */
-    data class LeftBehind(val label: String, val reason: String, val failure: FetchFailure?)
+    data class LeftBehind(val label: String, val reason: String, val cause: LeftOutCause?, val failure: FetchFailure?)
 
     @Volatile
     var step: Step = Step.Idle
@@ -213,9 +215,11 @@ class PhoneTransferExportFlow(private val onChange: (Step) -> Unit = {}) {
          */
         fun leftBehind(out: PhoneTransferExport): List<LeftBehind> {
             val refused = out.enrollments.filter { it.failure != null }
-            val listed = out.leftOut.map { l -> LeftBehind(l.label, l.reason, refused.firstOrNull { it.label == l.label }?.failure) }
+            val listed = out.leftOut.map { l ->
+                LeftBehind(l.label, l.reason, l.cause, refused.firstOrNull { it.label == l.label }?.failure)
+            }
             val named = out.leftOut.map { it.label }.toSet()
-            return listed + refused.filter { it.label !in named }.map { LeftBehind(it.label, it.failure!!.reason, it.failure) }
+            return listed + refused.filter { it.label !in named }.map { LeftBehind(it.label, it.failure!!.reason, null, it.failure) }
         }
     }
 }

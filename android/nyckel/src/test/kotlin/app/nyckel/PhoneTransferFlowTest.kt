@@ -30,8 +30,10 @@ private class FakeTransferPort : PhoneTransferPort {
         val refused = TransferOfferInfo(2, "bo at https://old.example.se", false, null,
             FetchFailure(2, ErrorKind.DEVICE_REVOKED, NextStep.ENROLL_AGAIN, "this phone was removed"))
         val leftOut = listOf(
-            LeftOut("Bank (anna)", "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank"),
-            LeftOut("bo at https://old.example.se", "push approvals use keys bound to this device that are never exported: enroll the new phone again"),
+            LeftOut("Bank (anna)", "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank",
+                LeftOutCause.ManagedOtpNotSent("Bank")),
+            LeftOut("bo at https://old.example.se", "push approvals use keys bound to this device that are never exported: enroll the new phone again",
+                LeftOutCause.DeviceBound(false)),
         )
         return PhoneTransferExport(byteArrayOf(7, 7, 7), qr, "123456", keyText, listOf(10, 11), listOf(ok, refused), leftOut)
     }
@@ -79,10 +81,11 @@ class PhoneTransferFlowTest {
         assertEquals(
             listOf(
                 PhoneTransferExportFlow.LeftBehind("Bank (anna)",
-                    "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank", null),
+                    "its one-time-code secret is managed by the organisation, which did not send it for the new phone: re-enroll at Bank",
+                    LeftOutCause.ManagedOtpNotSent("Bank"), null),
                 PhoneTransferExportFlow.LeftBehind("bo at https://old.example.se",
                     "push approvals use keys bound to this device that are never exported: enroll the new phone again",
-                    showing.notMoving.single().failure),
+                    LeftOutCause.DeviceBound(false), showing.notMoving.single().failure),
             ),
             showing.leftBehind,
         )
@@ -107,7 +110,7 @@ class PhoneTransferFlowTest {
             FetchFailure(2, ErrorKind.PROVIDER_UNREACHABLE, NextStep.TRY_AGAIN, "the provider did not answer"))
         val out = PhoneTransferExport(byteArrayOf(1), "q", "123456", "k", listOf(), listOf(refused), listOf())
         assertEquals(
-            listOf(PhoneTransferExportFlow.LeftBehind("bo at B", "the provider did not answer", refused.failure)),
+            listOf(PhoneTransferExportFlow.LeftBehind("bo at B", "the provider did not answer", null, refused.failure)),
             PhoneTransferExportFlow.leftBehind(out),
         )
         val nothing = PhoneTransferExport(byteArrayOf(1), "q", "123456", "k", listOf(1), listOf(), listOf())

@@ -8,6 +8,7 @@ import app.nyckel.ImportFileInfo
 import app.nyckel.ImportOutcome
 import app.nyckel.ImportSummary
 import app.nyckel.LeftOut
+import app.nyckel.LeftOutCause
 import app.nyckel.NextStep
 import app.nyckel.NyckelException
 import app.nyckel.NyckelVault
@@ -71,7 +72,7 @@ private class FakePort : TransferPort {
     override fun backupPlan(): ExportPlan {
         calls += "plan"
         fail?.let { throw it }
-        return ExportPlan(listOf(account), listOf(LeftOut("anna at https://idp.example.se", "enroll the new phone again")))
+        return ExportPlan(listOf(account), listOf(LeftOut("anna at https://idp.example.se", "enroll the new phone again", LeftOutCause.DeviceBound(false))))
     }
 
     override fun backup(password: String): Backup {

@@ -40,6 +40,7 @@ import app.nyckel.app.R
 import app.nyckel.app.logic.Problem
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
+import app.nyckel.app.ui.common.leftOutText
 import app.nyckel.app.ui.common.problemText
 import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 import app.nyckel.app.ui.details.QrBitmap
@@ -132,7 +133,9 @@ fun MoveOutScreen(onBack: () -> Unit) {
                                             Text(stringResource(R.string.move_out_left_behind_refused,
                                                 problemText(Problem(Problem.kindOf(f.kind), nextStep = f.nextStep))))
                                         }
-                                        Text(stringResource(R.string.move_out_left_behind_why, item.reason), style = MaterialTheme.typography.bodySmall)
+                                        item.cause?.let { cause ->
+                                            Text(stringResource(R.string.move_out_left_behind_why, leftOutText(cause)), style = MaterialTheme.typography.bodySmall)
+                                        }
                                     }
                                 },
                             )

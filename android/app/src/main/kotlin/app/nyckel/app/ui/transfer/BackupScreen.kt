@@ -30,6 +30,7 @@ import app.nyckel.app.logic.BackupFlow
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.PassphraseField
+import app.nyckel.app.ui.common.leftOutText
 import app.nyckel.app.ui.common.problemText
 import app.nyckel.app.ui.common.rememberLauncherKeepingUnlocked
 import kotlinx.coroutines.Dispatchers
@@ -73,7 +74,7 @@ fun BackupScreen(onBack: () -> Unit) {
                     Text(stringResource(R.string.backup_accounts, step.plan.accounts.size), style = MaterialTheme.typography.titleMedium)
                     if (step.plan.leftOut.isNotEmpty()) {
                         Text(stringResource(R.string.backup_left_out_title), style = MaterialTheme.typography.titleSmall)
-                        step.plan.leftOut.forEach { ListItem(headlineContent = { Text(it.label) }, supportingContent = { Text(it.reason) }) }
+                        step.plan.leftOut.forEach { ListItem(headlineContent = { Text(it.label) }, supportingContent = { Text(leftOutText(it.cause)) }) }
                     }
                     PassphraseField(ui.password, vm::onPassword, stringResource(R.string.backup_password), Modifier.fillMaxWidth())
                     PassphraseField(ui.confirm, vm::onConfirm, stringResource(R.string.backup_password_confirm), Modifier.fillMaxWidth(), onDone = vm::create)
