@@ -635,6 +635,12 @@ fn unenroll_tells_the_provider_and_forgets_the_keys() {
     let (v, _) = enrolled(&idp, "anna@skane.se", true);
     v.run(&["unenroll", "1"]).fails(2, "--yes");
     let out = v.run(&["unenroll", "anna", "--yes"]);
+    // Her only way in: said even with --yes (on stderr), with what happens next.
+    assert!(
+        out.stderr.contains("warning: This is your only way to sign in at Nyckel IdP: after removing it you cannot sign in there again until your administrator gives you a new enrollment code"),
+        "{}",
+        out.stderr
+    );
     let text = out.ok();
     assert!(text.contains("Removed enrollment [1] Nyckel IdP (anna@skane.se); the provider has revoked this computer."), "{text}");
     assert!(text.contains("`nyckel delete 1`"), "the OTP account stays: {text}");
@@ -643,6 +649,34 @@ fn unenroll_tells_the_provider_and_forgets_the_keys() {
     v.run(&["approve"]).fails(2, "no enrollments yet");
     let log = v.run(&["activity", "--json"]).json();
     assert_eq!(log[0]["event"], "enrollment_removed");
+}
+
+#[test]
+fn unenrolling_the_last_way_in_warns_in_the_question_and_another_phone_needs_no_warning() {
+    let idp = Idp::start();
+    let (v, _) = enrolled(&idp, "anna@skane.se", false);
+    if have_script() {
+        let (code, out) = on_terminal(
+            &v,
+            &["unenroll", "anna"],
+            Some(PASSPHRASE),
+            &[Step::WaitFor("[y/N]"), Step::Type("n\n")],
+        );
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("This is your only way to sign in at Nyckel IdP"), "{out}");
+        assert!(out.contains("use `nyckel transfer export` instead"), "{out}");
+        assert!(out.contains("Nothing removed."), "{out}");
+        assert!(idp.devices("anna@skane.se")[0].revoked_at.is_none());
+    }
+    // With a second phone (another vault enrolled with a new code) neither is the last.
+    let other = TestVault::new();
+    other.run(&["enroll", &idp.enroll_code("anna@skane.se")]).ok();
+    let out = v.run(&["unenroll", "anna", "--yes"]);
+    assert!(out.ok().contains("the provider has revoked this computer"));
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    // Now the other one is.
+    let out = other.run(&["unenroll", "anna", "--yes"]);
+    assert!(out.stderr.contains("This is your only way to sign in"), "{}", out.stderr);
 }
 
 #[test]
@@ -658,6 +692,11 @@ fn an_unreachable_provider_is_exit_1() {
     // Removing still works: the keys go, with a warning that the provider was not told.
     let out = v.run(&["unenroll", "1", "--yes"]);
     assert!(out.ok().contains("Removed enrollment [1]"));
+    assert!(
+        out.stderr.contains("warning: Nyckel could not ask Nyckel IdP whether you have another way to sign in (cannot reach the provider"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("warning: could not tell the provider"), "{}", out.stderr);
 }
 

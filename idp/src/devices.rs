@@ -4,7 +4,7 @@
 
 use nyckel_core::protocol::uri::EnrollUri;
 use nyckel_core::protocol::wire::{
-    self, b64, unb64, Ack, EnrollRequest, Enrolled, Envelope, KeyAttestation,
+    self, b64, unb64, Ack, DeviceStanding, EnrollRequest, Enrolled, Envelope, KeyAttestation,
     LegacyPhoneSigninRequest, PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState,
     ProviderInfo, PushTokenRequest, TransferCode,
 };
@@ -409,6 +409,24 @@ pub fn update_device(
     }
     store.set_push_token(device, token.as_deref(), now)?;
     Ok(ack(p, device, nonce, now))
+}
+
+/// `GET /nyckel/v1/device` (§4.11): what else the device's user can sign in with, asked by an
+/// app before it unenrolls (to warn about the last way in).
+pub fn standing(
+    store: &dyn Store,
+    cfg: &Config,
+    p: &Identity,
+    device: &DeviceRef,
+    nonce: &str,
+) -> Result<Envelope, Error> {
+    let other = store.other_methods(device)?;
+    let body = DeviceStanding {
+        device_id: device.id.as_str().to_owned(),
+        other_phones: other.phones,
+        one_time_code: other.one_time_code,
+    };
+    Ok(p.sign(cfg.clock.now(), Some(nonce), body))
 }
 
 /// `DELETE /nyckel/v1/device` (§4.9): the app unenrolls; the device is revoked.

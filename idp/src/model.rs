@@ -238,6 +238,15 @@ pub(crate) struct DeviceRef {
     pub user: UserId,
 }
 
+/// What else a device's user can sign in with (§4.11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OtherMethods {
+    /// Their other phones that are not revoked.
+    pub phones: u32,
+    /// A confirmed one-time-code method.
+    pub one_time_code: bool,
+}
+
 /// Whether a user has devices.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DevicePresence {

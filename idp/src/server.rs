@@ -163,6 +163,15 @@ async fn update_device(
     .map(Json)
 }
 
+async fn device_standing(
+    State(st): State<AppState>,
+    r: SignedRequest,
+) -> Result<Json<Envelope>, Error> {
+    r.run(&st, |c, s, d| devices::standing(c, &s.cfg, &s.provider, &d.device, &d.nonce))
+        .await
+        .map(Json)
+}
+
 async fn unenroll_device(
     State(st): State<AppState>,
     r: SignedRequest,
@@ -221,7 +230,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/nyckel/v1/requests/{id}/response", post(respond))
         .route("/nyckel/v1/phone-signin", post(enable_phone_signin).delete(disable_phone_signin))
         .route("/nyckel/v1/phone-signin/challenge", post(phone_signin_challenge))
-        .route("/nyckel/v1/device", axum::routing::put(update_device).delete(unenroll_device))
+        .route("/nyckel/v1/device", get(device_standing).put(update_device).delete(unenroll_device))
         .route("/nyckel/v1/transfer", post(transfer))
         .route("/nyckel/v1/time", get(time))
         .route("/nyckel/v1/provider", get(provider_info))

@@ -398,3 +398,21 @@ fn once_every_phone_is_revoked_a_confirmed_code_still_signs_in_and_the_password_
     );
     assert_eq!(location(&done), "/account");
 }
+
+/// What anna's phone learns about her other ways in (§4.11).
+fn standing(idp: &mut Idp) -> p::Standing {
+    let phone = &mut idp.phone;
+    let (req, check) = p::standing(&phone.enrollment, &phone.keys, &SystemRandom, now()).unwrap();
+    check.finish(&mut phone.enrollment, &send(&req), now()).unwrap()
+}
+
+#[test]
+fn a_confirmed_code_tells_the_phone_it_is_not_the_last_way_in() {
+    let (mut idp, otp) = start();
+    let before = standing(&mut idp);
+    assert!(!before.one_time_code && before.is_last_method(), "an unconfirmed secret is no way in");
+    confirm(&mut idp, &otp);
+    let after = standing(&mut idp);
+    assert_eq!((after.other_phones, after.one_time_code), (0, true));
+    assert!(!after.is_last_method());
+}

@@ -208,3 +208,31 @@ fn push_token_rotation_and_self_unenroll() {
     let devices = env.provider.devices("anna").unwrap();
     assert!(devices[0].revoked_at.is_some());
 }
+
+#[test]
+fn a_phone_learns_whether_it_is_its_users_last_way_in() {
+    let env = Env::new();
+    let mut first = Phone::enroll(&env.add_user("anna"));
+    let alone = first.standing().unwrap();
+    assert_eq!((alone.other_phones, alone.one_time_code), (0, false));
+    assert!(alone.is_last_method(), "the only phone, no code");
+
+    let mut second = Phone::enroll(&env.enroll_uri("anna"));
+    for phone in [&mut first, &mut second] {
+        let st = phone.standing().unwrap();
+        assert_eq!(st.other_phones, 1, "each counts the other, not itself");
+        assert!(!st.is_last_method());
+    }
+    // Another user's phones never count.
+    let _bertil = Phone::enroll(&env.add_user("bertil"));
+    assert_eq!(first.standing().unwrap().other_phones, 1);
+
+    env.provider.revoke_device(&second.enrollment.device_id).unwrap();
+    assert!(first.standing().unwrap().is_last_method(), "a revoked phone is no way in");
+    // The revoked phone itself is refused, like every device-signed call.
+    let refused = second.standing().unwrap_err();
+    assert!(
+        matches!(&refused, ProtocolError::Provider { code: ProviderCode::DeviceRevoked, .. }),
+        "{refused:?}"
+    );
+}

@@ -162,6 +162,13 @@ impl Phone {
         Phone { keys, enrollment }
     }
 
+    /// What else the user can sign in with, as the provider answers this phone (§4.11).
+    pub fn standing(&mut self) -> Result<p::Standing, ProtocolError> {
+        let (req, check) =
+            p::standing(&self.enrollment, self.keys.as_ref(), &SystemRandom, device_now())?;
+        check.finish(&mut self.enrollment, &send(&req), device_now())
+    }
+
     pub fn try_pending(&mut self) -> Result<Vec<PendingRequest>, ProtocolError> {
         let (req, f) =
             p::fetch_pending(&self.enrollment, self.keys.as_ref(), &SystemRandom, device_now())?;

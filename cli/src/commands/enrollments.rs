@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use nyckel_core::protocol::Standing;
 use nyckel_core::vault::StoredEnrollment;
 use serde::Serialize;
 
@@ -141,6 +142,25 @@ pub fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "j" | "ja"))
 }
 
+/// What to tell the user before unenrolling, from the provider's answer to "what else can
+/// this user sign in with" (§4.11): `None` when they keep another way in.
+fn lockout_warning(s: &StoredEnrollment, standing: Result<Standing>) -> Option<String> {
+    let provider = output::clean(&s.enrollment.issuer);
+    let after =
+        "you cannot sign in there again until your administrator gives you a new enrollment code";
+    let instead = "to move to another device, use `nyckel transfer export` instead";
+    match standing {
+        Ok(st) if !st.is_last_method() => None,
+        Ok(_) => Some(format!(
+            "This is your only way to sign in at {provider}: after removing it {after}; {instead}."
+        )),
+        Err(e) => Some(format!(
+            "Nyckel could not ask {provider} whether you have another way to sign in ({}). If this is your only one, {after}.",
+            e.message().unwrap_or_else(|| "no answer".to_owned())
+        )),
+    }
+}
+
 /// `nyckel unenroll`: tells the provider, then deletes the enrollment and its keys.
 pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     let interactive = stdin_is_terminal();
@@ -154,17 +174,29 @@ pub fn run_unenroll(ctx: &Context, args: &UnenrollArgs) -> Result<()> {
     let list = vault.enrollments()?;
     let s = resolve(&list, &args.enrollment)?.clone();
     let shown = enrollment_label(&s);
-    if !args.yes
-        && !confirm(&format!(
-            "Remove enrollment [{}] {shown}? This computer will no longer get its sign-in requests. [y/N] ",
+    let keys = DeviceKeys::load(&vault)?;
+    // Asked before the question, so the question can say when this is the user's last way in.
+    let standing = run_flow(&mut vault, &keys, &Transport::new(), |a| a.standing(s.id, now()));
+    let lockout = lockout_warning(&s, standing);
+    if args.yes {
+        if let Some(w) = &lockout {
+            output::warn(w);
+        }
+    } else {
+        let mut question = format!(
+            "Remove enrollment [{}] {shown}? This computer will no longer get its sign-in requests.",
             s.id
-        ))?
-    {
-        return output::print("Nothing removed.\n");
+        );
+        if let Some(w) = &lockout {
+            question.push_str(&format!("\n{w}\n"));
+        }
+        question.push_str(" [y/N] ");
+        if !confirm(&question)? {
+            return output::print("Nothing removed.\n");
+        }
     }
     // The core tells the provider (`DELETE /nyckel/v1/device`, once more after a clock
     // correction), then removes the enrollment and its keys whatever the provider said.
-    let keys = DeviceKeys::load(&vault)?;
     let told = run_flow(&mut vault, &keys, &Transport::new(), |a| a.unenroll(s.id, now()))?
         .provider
         .map_err(CliError::from);

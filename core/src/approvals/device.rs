@@ -1,7 +1,7 @@
 //! The device at the provider: push token updates, unenrolling, local removal.
 
 use super::{ApprovalError, Approvals, Unenrolled, VaultAccess};
-use crate::protocol::{self, Enrollment};
+use crate::protocol::{self, Enrollment, Standing};
 
 impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
     /// Tells every provider the new push token (FCM/APNs rotate it); `None` or empty clears
@@ -29,6 +29,23 @@ impl<V: VaultAccess + ?Sized> Approvals<'_, V> {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Asks the enrollment's provider what else its user can sign in with (§4.11): before
+    /// [`Approvals::unenroll`], to warn when this device is their last way in. A provider
+    /// without the endpoint (older than §4.11) answers with an error: warn as if it were.
+    pub fn standing(&self, enrollment_id: i64, now: i64) -> Result<Standing, ApprovalError> {
+        let time = self.time(now);
+        let mut e = self.load(enrollment_id)?;
+        let before = e.clock_offset;
+        let result = self.exchange(
+            &mut e,
+            &time,
+            |e, now| protocol::standing(e, self.keys, self.random, now),
+            |check, e, resp, received| check.finish(e, resp, received),
+        );
+        self.save_clock(enrollment_id, before, &e)?;
+        result
     }
 
     /// Removes an enrollment: tells the provider (which revokes this device) when it can be

@@ -1,8 +1,9 @@
-//! Device maintenance (§4.8, §4.9): rotate the push token, and unenroll from the app.
+//! Device maintenance (§4.8, §4.9, §4.11): rotate the push token, ask what else the user can
+//! sign in with, and unenroll from the app.
 
 use super::envelope::{open, skew_time};
 use super::keys::DeviceKeyStore;
-use super::wire::{Ack, PushTokenRequest};
+use super::wire::{Ack, DeviceStanding, PushTokenRequest};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
 use crate::random::Random;
 
@@ -43,6 +44,63 @@ pub fn unenroll(
 ) -> Result<(HttpRequest, DeviceAck), ProtocolError> {
     let signed = enrollment.signed(keys, random, "DELETE", ENDPOINT, Vec::new(), now)?;
     Ok((signed.request, DeviceAck { nonce: signed.nonce }))
+}
+
+/// What else the device's user can sign in with at the provider (§4.11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The user's other phones that are not revoked.
+    pub other_phones: u32,
+    /// Whether the user has a confirmed one-time-code method there.
+    pub one_time_code: bool,
+}
+
+impl Standing {
+    /// This device is the user's only way in: unenrolling it leaves them unable to sign in
+    /// until the administrator issues a new enrollment code.
+    pub fn is_last_method(&self) -> bool {
+        self.other_phones == 0 && !self.one_time_code
+    }
+}
+
+/// State between [`standing`] and [`StandingCheck::finish`].
+#[derive(Debug)]
+pub struct StandingCheck {
+    nonce: String,
+}
+
+/// Builds `GET /nyckel/v1/device`: what else the user can sign in with. Ask before
+/// unenrolling, to warn when this device is the user's last way in.
+pub fn standing(
+    enrollment: &Enrollment,
+    keys: &dyn DeviceKeyStore,
+    random: &dyn Random,
+    now: i64,
+) -> Result<(HttpRequest, StandingCheck), ProtocolError> {
+    let signed = enrollment.signed(keys, random, "GET", ENDPOINT, Vec::new(), now)?;
+    Ok((signed.request, StandingCheck { nonce: signed.nonce }))
+}
+
+impl StandingCheck {
+    /// Verifies the provider's signed answer.
+    pub fn finish(
+        self,
+        enrollment: &mut Enrollment,
+        resp: &HttpResponse,
+        now: i64,
+    ) -> Result<Standing, ProtocolError> {
+        let key = enrollment.provider_key_bytes()?;
+        if let Some(t) = skew_time(resp, &key, &self.nonce) {
+            enrollment.learn_time(t, now);
+            return Err(ProtocolError::ClockSkew);
+        }
+        let v = open::<DeviceStanding>(resp, &key, Some(&self.nonce))?;
+        if v.body.device_id != enrollment.device_id {
+            return Err(ProtocolError::Substituted("device"));
+        }
+        enrollment.learn_time(v.header.server_time, now);
+        Ok(Standing { other_phones: v.body.other_phones, one_time_code: v.body.one_time_code })
+    }
 }
 
 impl DeviceAck {

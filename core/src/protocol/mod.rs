@@ -36,7 +36,9 @@ mod envelope;
 mod url;
 
 pub use activity::ActivityRecord;
-pub use device::{delete_keys, unenroll, update_push_token, DeviceAck};
+pub use device::{
+    delete_keys, standing, unenroll, update_push_token, DeviceAck, Standing, StandingCheck,
+};
 pub use enroll::{EnrollState, Enrollment, PhoneSignin};
 pub use error::{ProtocolError, ProviderCode};
 pub use http::{HttpRequest, HttpResponse};

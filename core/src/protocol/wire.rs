@@ -16,8 +16,8 @@ mod text;
 
 pub use error_code::{ErrorBody, ErrorCode};
 pub use messages::{
-    Ack, AssertionBody, ClientData, DecisionKind, EnrollRequest, Enrolled, Envelope,
-    KeyAttestation, LegacyPhoneSigninRequest, NyckelClientData, Payload, PayloadHeader,
+    Ack, AssertionBody, ClientData, DecisionKind, DeviceStanding, EnrollRequest, Enrolled,
+    Envelope, KeyAttestation, LegacyPhoneSigninRequest, NyckelClientData, Payload, PayloadHeader,
     PendingList, PendingRequest, PhoneSigninChallenge, PhoneSigninRequest, PhoneSigninState,
     ProviderInfo, PushTokenRequest, RequestKind, RespondOutcome, ServerTime, Signed, SigninResult,
     TransferCode, ATTESTATION_ANDROID_KEY, ATTESTATION_APPLE_APP_ATTEST,

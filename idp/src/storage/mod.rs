@@ -23,8 +23,8 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, Purged,
-    PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
+    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtherMethods, OtpVerdict,
+    Purged, PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
     TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
@@ -272,6 +272,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     fn remove_otp_secret(&self, user: &UserId, ip: &str, now: i64) -> Stored<bool>;
     /// Whether a user has (had) devices.
     fn device_presence(&self, user: &UserId) -> Stored<DevicePresence>;
+    /// What else the device's user can sign in with: their other active phones and whether
+    /// they have a confirmed one-time code.
+    fn other_methods(&self, device: &DeviceRef) -> Stored<OtherMethods>;
 
     // --- sign-in requests ---
 

@@ -476,6 +476,25 @@ impl Payload for Ack {
     const TYP: &'static str = "nyckel.ack";
 }
 
+/// `nyckel.device` (§4.11): what else the asking device's user can sign in with, so an app
+/// can warn before unenrolling the user's last way in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceStanding {
+    /// The asking device.
+    #[serde(rename = "deviceId")]
+    pub device_id: String,
+    /// The user's other phones that are not revoked.
+    #[serde(rename = "otherPhones")]
+    pub other_phones: u32,
+    /// Whether the user has a confirmed one-time-code method at this provider.
+    #[serde(rename = "oneTimeCode")]
+    pub one_time_code: bool,
+}
+
+impl Payload for DeviceStanding {
+    const TYP: &'static str = "nyckel.device";
+}
+
 /// `nyckel.transfer` (§4.10): a single-use transfer enrollment code for a new phone that
 /// replaces the asking device. `enrollUri` carries the activation code: never log it.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use super::pool::Cached;
 use super::accounts::{add_event, add_event_from};
 use crate::model::{
     Credential, CredentialId, CredentialKind, DeviceId, DeviceInfo, DeviceKey, DevicePresence,
-    DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, RequestState, Revocation,
+    DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, OtherMethods, RequestState, Revocation,
     TransferIssued, UserId,
 };
 use crate::storage::{StoreError, Stored};
@@ -327,6 +327,17 @@ pub(super) fn devices_of(conn: &Connection, user_name: &str) -> Stored<Vec<Devic
         })?
         .collect::<Result<_, _>>()?;
     Ok(rows)
+}
+
+pub(super) fn other_methods(conn: &Connection, device: &DeviceRef) -> Stored<OtherMethods> {
+    Ok(conn.row(
+        "SELECT (SELECT COUNT(*) FROM devices
+                  WHERE user_id = ?1 AND revoked_at IS NULL AND id <> ?2),
+                EXISTS(SELECT 1 FROM users
+                  WHERE id = ?1 AND otp_secret IS NOT NULL AND otp_confirmed_at IS NOT NULL)",
+        params![device.user, device.id],
+        |r| Ok(OtherMethods { phones: r.get(0)?, one_time_code: r.get(1)? }),
+    )?)
 }
 
 pub(super) fn presence(conn: &Connection, user: &UserId) -> Stored<DevicePresence> {

@@ -33,8 +33,8 @@ use crate::model::{
     Activation, AttemptContext, AttemptOutcome, AttemptVerdict, CodeContext, CodeUse,
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
-    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtpVerdict, Purged,
-    PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
+    EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtherMethods, OtpVerdict,
+    Purged, PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
     TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
@@ -232,6 +232,10 @@ impl Store for SqliteStore {
 
     fn device_presence(&self, user: &UserId) -> Stored<DevicePresence> {
         devices::presence(&*self.pool.conn()?, user)
+    }
+
+    fn other_methods(&self, device: &DeviceRef) -> Stored<OtherMethods> {
+        devices::other_methods(&*self.pool.conn()?, device)
     }
 
     fn start_request(
