@@ -225,3 +225,25 @@ final class TransferLogicTests: XCTestCase {
         XCTAssertEqual(s.imported, 1)
     }
 }
+
+final class BoundedReadTests: XCTestCase {
+    private func file(_ bytes: Data) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bounded-\(UUID().uuidString)")
+        try bytes.write(to: url)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    func testAFileUpToTheLimitIsReadWholeAndOneByteMoreIsRefused() throws {
+        let bytes = Data((0..<200_000).map { UInt8($0 % 251) })
+        let url = try file(bytes)
+        XCTAssertEqual(BoundedRead.read(url, max: 200_000), bytes)
+        XCTAssertNil(BoundedRead.read(url, max: 199_999))
+        XCTAssertEqual(BoundedRead.read(try file(Data()), max: 10), Data())
+    }
+
+    func testAMissingFileIsNotRead() {
+        let missing = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-\(UUID().uuidString)")
+        XCTAssertNil(BoundedRead.read(missing))
+    }
+}

@@ -153,14 +153,12 @@ final class ImportModel: ObservableObject {
     func forget() { flow.reset() }
 }
 
-/// Reads a picked file (security-scoped), refusing one larger than the library accepts (32 MiB).
+/// Reads a picked file (security-scoped), refusing one larger than the library accepts (32 MiB)
+/// without reading more than that (`BoundedRead`, tested plain logic).
 enum FileRead {
-    static let maxBytes = 32 * 1024 * 1024
-
     static func bounded(_ url: URL) -> Data? {
         let scoped = url.startAccessingSecurityScopedResource()
         defer { if scoped { url.stopAccessingSecurityScopedResource() } }
-        guard let size = try? url.resourceValues(forKeys: [.fileSizeKey]).fileSize, size <= maxBytes else { return nil }
-        return try? Data(contentsOf: url)
+        return BoundedRead.read(url)
     }
 }

@@ -74,9 +74,8 @@ struct MoveInView: View {
         .onDisappear { model.reset() }
         .fileImporter(isPresented: $picking, allowedContentTypes: [.json, .data]) { result in
             guard case let .success(url) = result else { return }
-            let scoped = url.startAccessingSecurityScopedResource()
-            defer { if scoped { url.stopAccessingSecurityScopedResource() } }
-            guard let data = try? Data(contentsOf: url), data.count <= 32 * 1024 * 1024 else {
+            // Never more than the library accepts in memory (32 MiB), whatever the file's size.
+            guard let data = FileRead.bounded(url) else {
                 model.fileNotRead()
                 return
             }
