@@ -256,7 +256,8 @@ impl Vault {
 
     /// All accounts in their sort order, read and decrypted from the file.
     pub(super) fn read_accounts(&self) -> Result<Vec<Account>, VaultError> {
-        self.key()?;
+        // One AES key schedule for every record (a stack value: see `opening_key`).
+        let aead = self.key()?.opening_key();
         #[cfg(test)]
         self.snapshot.count_read();
         let mut st = self.conn.prepare("SELECT id, position, created_at, updated_at, sealed FROM accounts ORDER BY position, id")?;
@@ -265,7 +266,7 @@ impl Vault {
         })?;
         rows.map(|row| {
             let (id, position, created_at, updated_at, sealed) = row?;
-            self.decode(id, position, created_at, updated_at, &sealed)
+            self.decode(&aead, id, position, created_at, updated_at, &sealed)
         })
         .collect()
     }
@@ -282,18 +283,19 @@ impl Vault {
             )
             .optional()?
             .ok_or(VaultError::NotFound(id))?;
-        self.decode(id, row.0, row.1, row.2, &row.3)
+        self.decode(&self.key()?.opening_key(), id, row.0, row.1, row.2, &row.3)
     }
 
     fn decode(
         &self,
+        aead: &ring::aead::LessSafeKey,
         id: i64,
         position: i64,
         created_at: i64,
         updated_at: i64,
         sealed: &[u8],
     ) -> Result<Account, VaultError> {
-        let plain = self.open_sealed(TABLE, id, sealed)?;
+        let plain = self.open_sealed_with(aead, TABLE, id, sealed)?;
         let record: AccountRecord = serde_json::from_slice(&plain)
             .map_err(|_| VaultError::Corrupt(format!("account {id} has an unreadable record")))?;
         let (params, note) = record

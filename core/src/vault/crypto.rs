@@ -58,6 +58,14 @@ impl VaultKey {
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
         open_with(&self.aead(), aad, sealed)
     }
+
+    /// The AES-256-GCM key for opening many records in one go with [`open_with`]: one key
+    /// schedule for the batch instead of one per record. Keep it a local of the reading
+    /// function, like the temporary [`VaultKey::open`] builds: ring never wipes a key
+    /// schedule, and [`scrub_stack`] (on lock) clears what dead stack holds, not the heap.
+    pub(super) fn opening_key(&self) -> LessSafeKey {
+        self.aead()
+    }
 }
 
 impl std::fmt::Debug for VaultKey {

@@ -609,6 +609,19 @@ impl Vault {
             .open(&record_aad(&self.vault_id, table, row_id), sealed)
             .map_err(|_| VaultError::Corrupt(format!("{table} row {row_id} fails authentication")))
     }
+
+    /// [`Vault::open_sealed`] with a key from [`super::crypto::VaultKey::opening_key`], for
+    /// reading many records with one key schedule.
+    pub(super) fn open_sealed_with(
+        &self,
+        key: &ring::aead::LessSafeKey,
+        table: &str,
+        row_id: i64,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        super::crypto::open_with(key, &record_aad(&self.vault_id, table, row_id), sealed)
+            .map_err(|_| VaultError::Corrupt(format!("{table} row {row_id} fails authentication")))
+    }
 }
 
 /// Checks that the file behind `conn` (a read-only connection) is a vault this build can
