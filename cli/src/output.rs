@@ -269,9 +269,10 @@ impl ActivityJson {
 
 /// Whether `c` is shown escaped on a terminal: the characters the wire vocabulary calls unsafe
 /// to show (`nyckel_core::protocol::wire::is_unsafe_display_char`: control characters such as
-/// ANSI escapes and newlines, bidirectional controls, line separators, zero-width space and
-/// byte-order mark); the zero-width joiners of emoji sequences stay. One rule for the CLI's
-/// output and the provider's device names.
+/// ANSI escapes and newlines, every format character — bidirectional controls, zero-width
+/// space, soft hyphen, byte-order mark, tag characters —, line separators, Hangul fillers);
+/// the zero-width joiners of emoji sequences stay. One rule for the CLI's output and the
+/// provider's device names.
 pub fn needs_escape(c: char) -> bool {
     nyckel_core::protocol::wire::is_unsafe_display_char(c)
 }
@@ -534,17 +535,23 @@ mod tests {
         ] {
             assert_eq!(clean(&format!("a{c}b")), format!("a{}b", c.escape_default()), "{:?}", c);
         }
-        // A family (ZWJ), a flag, a keycap, a skin tone, a subdivision flag (tags), Persian with ZWNJ.
+        // A family (ZWJ), a flag, a keycap, a skin tone, Persian with ZWNJ.
         for text in [
             "👨\u{200D}👩\u{200D}👧",
             "🇸🇪",
             "1\u{FE0F}\u{20E3}",
             "👍🏽",
-            "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}",
             "می\u{200C}خواهم",
             "Region Skåne",
         ] {
             assert_eq!(clean(text), text);
+        }
+        // Tag characters are invisible wherever they stand (they can carry hidden text after
+        // any character), so a subdivision flag's tags are escaped too, and so are the other
+        // format characters and the Hangul filler.
+        assert_eq!(clean("🏴\u{E0067}\u{E0062}\u{E007F}"), "🏴\\u{e0067}\\u{e0062}\\u{e007f}");
+        for c in ['\u{00AD}', '\u{2060}', '\u{3164}', '\u{FFF9}', '\u{E0041}'] {
+            assert_eq!(clean(&format!("a{c}b")), format!("a{}b", c.escape_default()), "{:?}", c);
         }
     }
 }

@@ -949,7 +949,17 @@ fn device_names_with_bidi_or_invisible_characters_are_refused_and_never_sent() {
     let mut body: serde_json::Value = serde_json::from_slice(&enroll.body).unwrap();
     assert_eq!(body["deviceName"], "Annas enofelet");
     // A client that sends them anyway is refused, and nothing is stored.
-    for name in [hostile, "Anna\u{FEFF}", "Anna\u{061C}s", "rad\u{2028}två"] {
+    for name in [
+        hostile,
+        "Anna\u{FEFF}",
+        "Anna\u{061C}s",
+        "rad\u{2028}två",
+        "An\u{00AD}na",
+        "Anna\u{2060}",
+        "\u{3164}",
+        "Anna\u{E0041}\u{E007F}",
+        "Anna\u{FFF9}s",
+    ] {
         body["deviceName"] = serde_json::json!(name);
         enroll.body = serde_json::to_vec(&body).unwrap();
         let resp = send(&enroll);

@@ -68,21 +68,16 @@ pub fn execute(request: &HttpRequest) -> Result<HttpResponse, String> {
     SHARED.get_or_init(Transport::new).execute(request.clone())
 }
 
-/// `text` on one line: line breaks become spaces, other control characters and the
-/// invisible or reordering characters a terminal would act on are shown escaped.
+/// `text` on one line: line breaks become spaces, the other characters unsafe to show
+/// (`nyckel_core::protocol::wire::is_unsafe_display_char`: control, format — reordering or
+/// invisible — and separator characters) are shown escaped.
 fn one_line(text: &str) -> String {
-    let escape = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{061C}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}'
-            )
-            || matches!(c, '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    };
     text.chars()
         .flat_map(|c| match c {
             '\n' | '\r' | '\t' => vec![' '],
-            c if escape(c) => c.escape_default().collect(),
+            c if nyckel_core::protocol::wire::is_unsafe_display_char(c) => {
+                c.escape_default().collect()
+            }
             c => vec![c],
         })
         .collect()
