@@ -480,6 +480,24 @@ fn a_phone_added_after_a_step_up_cannot_vouch_in_the_same_session() {
 }
 
 /// The choice page's password-and-code form for removing the code, posted with `code`.
+#[test]
+fn an_active_one_time_code_is_never_shown_again() {
+    let (mut idp, otp) = Idp::start_with(true);
+    let otp = otp.unwrap();
+    let mut browser = signed_in_later(&mut idp);
+    let at = now() + idp.offset.load(std::sync::atomic::Ordering::SeqCst);
+    let code = otp.code_at(at as u64).unwrap().value;
+    let confirmed = browser.post(&idp.url("/account/code"), &form(&[("code", &code)]));
+    assert_eq!(confirmed.status, 303, "{}", text(&confirmed));
+    // Even after a passed step-up, "Lägg till verifieringskod" shows no secret once one is
+    // active: 409, and the page says why.
+    let page = stepped_up(&mut idp, &mut browser, "code");
+    let body = text(&page);
+    assert_eq!(page.status, 409, "{body}");
+    assert!(body.contains("Den visas inte igen"), "{body}");
+    assert!(!body.contains("otpauth") && !body.contains("otp-open"), "{body}");
+}
+
 fn remove_code_with(idp: &Idp, browser: &mut Browser, code: &str) -> HttpResponse {
     let choice = text(&remove_choice(idp, browser, &[("method", "code")]));
     assert!(choice.contains("id=\"remove-code\""), "{choice}");

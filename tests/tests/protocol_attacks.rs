@@ -649,7 +649,24 @@ fn username_only_phone_signin_answers_alike_for_every_name() {
     let mut erik = Phone::enroll(&env.add_user("erik"));
     erik.enable_phone_signin("1357").unwrap();
     env.provider.set_user_disabled("erik", true).unwrap(); // disabled by the administrator
-    let names = ["anna", "bertil", "cecilia", "david-finns-inte", "erik"];
+                                                           // Fredrik reported a sign-in he did not start: blocked for a while.
+    let mut fredrik = Phone::enroll(&env.add_user("fredrik"));
+    fredrik.enable_phone_signin("8642").unwrap();
+    let s = env.start("fredrik", Kind::Passwordless).unwrap();
+    let r = fredrik.pending_one(&s.id);
+    assert_eq!(fredrik.respond(&r, Decision::Report), Ok(RespondOutcome::Reported));
+    let e = env.start("fredrik", Kind::Passwordless).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Blocked);
+    // Gustav's username-only sign-ins are over their rate limit.
+    let mut gustav = Phone::enroll(&env.add_user("gustav"));
+    gustav.enable_phone_signin("9753").unwrap();
+    for _ in 0..env.cfg.push_limit {
+        env.start("gustav", Kind::Passwordless).unwrap();
+    }
+    let e = env.start("gustav", Kind::Passwordless).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::RateLimited);
+    let started = env.events("signin_started");
+    let names = ["anna", "bertil", "cecilia", "david-finns-inte", "erik", "fredrik", "gustav"];
     let pages: Vec<WebResponse> = names
         .iter()
         .map(|n| web_form(&env, "/signin", &[("username", n), ("mode", "phone")], &[]))
@@ -677,8 +694,8 @@ fn username_only_phone_signin_answers_alike_for_every_name() {
             web(&env, "GET", &format!("/signin/status/{id}?t={}", "A".repeat(32)), &[], b"");
         assert_eq!(other.status, 404, "{name}");
     }
-    // Only Anna's phone was pushed, and only one request exists.
-    assert_eq!(env.events("signin_started"), 1);
+    // Only Anna's phone was pushed, and only her request was made.
+    assert_eq!(env.events("signin_started"), started + 1);
     let (anna_id, _) = page_request(&pages[0]);
     assert_eq!(env.provider.pushes_for(&anna_id).unwrap(), 1);
     assert_eq!(anna.pending_one(&anna_id).account_name, "anna");
