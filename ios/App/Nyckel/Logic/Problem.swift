@@ -40,6 +40,18 @@ struct Problem: Equatable, Error {
         return Problem(kind: kind, detail: e.detail(), endsRequest: e.endsRequest(), nextStep: e.nextStep())
     }
 
+    /// A provider that could not be asked, reported beside a result (the pending list's
+    /// `FetchFailure`): its kind's sentence, never the library's English `reason` alone (kept
+    /// as `detail`, shown only where a kind shows details).
+    static func of(_ f: FetchFailure) -> Problem {
+        Problem(kind: screenKind(for: f.kind), detail: f.reason, nextStep: f.nextStep)
+    }
+
+    /// An enrollment a move could not take over (`TransferFailure`), as a `FetchFailure`.
+    static func of(_ f: TransferFailure) -> Problem {
+        Problem(kind: screenKind(for: f.kind), detail: f.reason, nextStep: f.nextStep)
+    }
+
     /// The sentence for each cause of a failed read or write (the CLI's meaning, in the
     /// phone's terms). Exhaustive: a fault added to the core fails to compile here until it
     /// has a sentence.

@@ -153,7 +153,7 @@ struct ApprovalView: View {
                                        description: Text("When you sign in on a computer, the request shows here. Nyckel checks every few seconds while this screen is open."))
             }
             ForEach(model.failures, id: \.enrollmentId) { f in
-                Text("Could not check one account: \(f.reason)").font(.footnote).foregroundStyle(.red)
+                Text("Could not check one account: \(Problem.of(f).message)").font(.footnote).foregroundStyle(.red)
             }
         }
         .navigationTitle("Sign-in requests")

@@ -54,7 +54,7 @@ struct MoveInView: View {
                         VStack(alignment: .leading) {
                             Text(verbatim: row.label)
                             Text(Self.statusText(row.status)).font(.footnote)
-                            if let failure = row.failure { Text(verbatim: failure.reason).font(.footnote).foregroundStyle(.secondary) }
+                            if let failure = row.failure { Text(verbatim: Problem.of(failure).message).font(.footnote).foregroundStyle(.secondary) }
                             if let m = row.managedOtp {
                                 Text(m.added ? String(localized: "Your organisation's one-time-code account \(m.label) was added to this phone.")
                                              : String(localized: "Your organisation's one-time-code account \(m.label) was already on this phone.")).font(.footnote)

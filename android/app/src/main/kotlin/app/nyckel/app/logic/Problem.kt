@@ -1,9 +1,11 @@
 package app.nyckel.app.logic
 
 import app.nyckel.ErrorKind
+import app.nyckel.FetchFailure
 import app.nyckel.NextStep
 import app.nyckel.NyckelException
 import app.nyckel.StorageFault
+import app.nyckel.TransferFailure
 
 /**
  * What went wrong, as the screens say it. The library classifies every error (its
@@ -54,6 +56,16 @@ data class Problem(
             is NyckelException -> Problem(kindOf(e.kind()), e.detail(), e.endsRequest(), e.nextStep())
             else -> Problem(Kind.UNEXPECTED, e.javaClass.simpleName, nextStep = NextStep.REPORT_BUG)
         }
+
+        /**
+         * A provider that could not be asked, reported beside a result (the pending list's
+         * `FetchFailure`): its kind's sentence, never the library's English `reason` alone
+         * (kept as [detail], shown only where a kind shows details).
+         */
+        fun of(f: FetchFailure): Problem = Problem(kindOf(f.kind), f.reason, nextStep = f.nextStep)
+
+        /** An enrollment a move could not take over (`TransferFailure`), as [of] a `FetchFailure`. */
+        fun of(f: TransferFailure): Problem = Problem(kindOf(f.kind), f.reason, nextStep = f.nextStep)
 
         /**
          * The screen's sentence for each of the library's kinds. Exhaustive: a kind added to

@@ -1,7 +1,10 @@
 package app.nyckel.app.logic
 
+import app.nyckel.ErrorKind
+import app.nyckel.FetchFailure
 import app.nyckel.NextStep
 import app.nyckel.NyckelException
+import app.nyckel.TransferFailure
 import app.nyckel.app.logic.Problem.Kind
 import kotlin.test.Test
 import kotlin.test.assertEquals
@@ -46,5 +49,24 @@ class ProblemTest {
             assertNotEquals(en, sv, "$kind is translated")
             assertTrue(screen.contains("Kind.$kind -> R.string.${kind.resourceName}\n"), "ProblemText shows $kind")
         }
+    }
+
+    /**
+     * A provider's failure reported beside a result (the pending list's, a move's row) is its
+     * kind's sentence in the app's language; the library's English reason is only the detail.
+     */
+    @Test
+    fun `a fetch or transfer failure is its kind's sentence, not the library's English`() {
+        val fetch = Problem.of(FetchFailure(7, ErrorKind.DEVICE_REVOKED, NextStep.ENROLL_AGAIN, "this device was revoked"))
+        assertEquals(Problem(Kind.DEVICE_REVOKED, "this device was revoked", nextStep = NextStep.ENROLL_AGAIN), fetch)
+        val moved = Problem.of(TransferFailure(ErrorKind.INVALID_ENROLLMENT_CODE, NextStep.NEW_ENROLLMENT_CODE, "the code was used"))
+        assertEquals(Problem(Kind.ENROLLMENT_INVALID, "the code was used", nextStep = NextStep.NEW_ENROLLMENT_CODE), moved)
+        assertEquals(Kind.PROVIDER_UNREACHABLE,
+            Problem.of(FetchFailure(1, ErrorKind.PROVIDER_UNREACHABLE, NextStep.CHECK_NETWORK, "timed out")).kind)
+        for (p in listOf(fetch, moved)) {
+            assertTrue(AppStrings.swedish.getValue(p.kind.resourceName).isNotBlank())
+            assertFalse(AppStrings.swedish.getValue(p.kind.resourceName).contains(p.detail!!), "the sentence is not the reason")
+        }
+        assertTrue(AppStrings.swedish.getValue(Kind.DEVICE_REVOKED.resourceName).contains("organisation"))
     }
 }

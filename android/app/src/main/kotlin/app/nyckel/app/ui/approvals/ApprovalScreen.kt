@@ -47,6 +47,7 @@ import app.nyckel.SignInOutcome
 import app.nyckel.SignInRequest
 import app.nyckel.app.R
 import app.nyckel.app.logic.Countdown
+import app.nyckel.app.logic.Problem
 import app.nyckel.app.ui.LocalGraph
 import app.nyckel.app.ui.common.BackButton
 import app.nyckel.app.ui.common.problemText
@@ -88,7 +89,7 @@ fun ApprovalScreen(onDone: () -> Unit) {
                 request != null -> Question(request, ui, vm)
             }
             ui.failures.forEach { f ->
-                Text(stringResource(R.string.approvals_fetch_failed, f.reason), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall)
+                Text(stringResource(R.string.approvals_fetch_failed, problemText(Problem.of(f))), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall)
             }
         }
     }

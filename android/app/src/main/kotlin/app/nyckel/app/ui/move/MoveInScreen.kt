@@ -137,7 +137,7 @@ fun MoveInScreen(onBack: () -> Unit, onDone: () -> Unit) {
                             supportingContent = {
                                 Column {
                                     Text(stringResource(statusText(row.status)))
-                                    row.failure?.let { Text(it.reason, style = MaterialTheme.typography.bodySmall) }
+                                    row.failure?.let { Text(problemText(Problem.of(it)), style = MaterialTheme.typography.bodySmall) }
                                     row.managedOtp?.let { m ->
                                         Text(stringResource(if (m.added) R.string.move_in_managed_added else R.string.move_in_managed_already_here, m.label))
                                     }
