@@ -796,7 +796,7 @@ fn a_phone_transfer_moves_the_enrollment_with_new_keys_and_revokes_the_old_phone
 fn a_managed_one_time_code_moves_from_the_provider_and_is_reported() {
     let idp = Idp::new();
     let old = Phone::new();
-    let uri = format!("{}&otp_managed=1", idp.add_user("anna", true));
+    let uri = idp.add_user("anna", true); // its secret marked managed (`otp_managed=1`)
     old.approvals.enroll(uri, "Gamla".into(), None).unwrap();
     let out = old.approvals.export_phone_transfer().unwrap();
     assert!(out.account_ids.is_empty(), "the managed secret is not in the package's accounts");

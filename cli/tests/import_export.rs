@@ -544,7 +544,9 @@ fn a_managed_secret_and_device_keys_never_leave() {
     let provider = idp::Idp::start();
     let v = TestVault::new();
     v.add(&format!("otpauth://totp/Bank:anna?secret={RFC_SECRET}"));
-    let uri = format!("{}&otp_managed=1", provider.add_user("anna@skane.se", true));
+    // The provider marks the secret it issues as managed (`otp_managed=1`).
+    let uri = provider.add_user("anna@skane.se", true);
+    assert!(uri.ends_with("&otp_managed=1"), "{uri}");
     v.run(&["enroll", &uri]).ok();
     assert_eq!(v.run(&["list", "--json"]).json().as_array().unwrap().len(), 2);
     let out = v.file("backup.json");

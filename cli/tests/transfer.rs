@@ -83,7 +83,7 @@ fn the_package_moves_enrollments_and_accounts_and_the_old_device_is_revoked() {
 fn a_managed_one_time_code_comes_from_the_provider_not_the_package() {
     let idp = Idp::start();
     let old = TestVault::new();
-    let uri = format!("{}&otp_managed=1", idp.add_user("anna", true));
+    let uri = idp.add_user("anna", true); // its secret marked managed (`otp_managed=1`)
     old.run(&["enroll", &uri, "--json"]).json();
     let package = old.file("flytt.nyckel");
     let out = old.run(&["transfer", "export", "--out", package.to_str().unwrap(), "--json"]).json();

@@ -185,15 +185,16 @@ pub(crate) fn issue_enrollment_with(
         replaces: None,
         carries_otp: otp_uri.is_some(),
     })?;
-    let uri = EnrollUri::build(
-        &p.origin,
-        &code,
-        name,
-        &p.fingerprint(),
-        Some(&p.issuer),
-        Some(expires_at),
-        otp_uri.as_deref(),
-    );
+    // The secret is the provider's: it keeps it and re-delivers it to a new phone (§4.10),
+    // so every code that carries it marks it managed (the phone never exports it, and a
+    // transfer links the re-delivered copy instead of adding a second one).
+    let (origin, fp, issuer) = (&p.origin, p.fingerprint(), Some(p.issuer.as_str()));
+    let uri = match &otp_uri {
+        Some(otp) => {
+            EnrollUri::build_managed_otp(origin, &code, name, &fp, issuer, Some(expires_at), otp)
+        }
+        None => EnrollUri::build(origin, &code, name, &fp, issuer, Some(expires_at), None),
+    };
     Ok(Enrollment {
         user: name.to_owned(),
         user_id: user.id.into_string(),

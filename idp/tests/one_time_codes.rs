@@ -416,3 +416,26 @@ fn a_confirmed_code_tells_the_phone_it_is_not_the_last_way_in() {
     assert_eq!((after.other_phones, after.one_time_code), (0, true));
     assert!(!after.is_last_method());
 }
+
+#[test]
+fn every_enrollment_code_that_carries_the_providers_secret_marks_it_managed() {
+    use nyckel_core::protocol::EnrollUri;
+    let (idp, _) = start();
+    // The administrator's codes: with a secret, marked managed; without one, no mark.
+    for (name, totp) in [("dora", true), ("erik", false)] {
+        let added = idp.provider.add_user(name, Some(PASSWORD), totp).unwrap().enroll_uri;
+        let again = idp.provider.issue_enrollment(name).unwrap().enroll_uri;
+        for uri in [added, again] {
+            let parsed = EnrollUri::parse(&uri).unwrap();
+            assert_eq!((parsed.otp.is_some(), parsed.otp_managed), (totp, totp), "{name}");
+        }
+    }
+    // The account page's first code (the enrollment bootstrap) carries the unconfirmed one.
+    let mut browser = Browser::default();
+    let page = password_of(&idp, &mut browser, "dora", None);
+    assert_eq!(location(&page), "/account");
+    let account = text(&browser.get(&idp.url("/account")));
+    let link = attr(&account, "id=\"open-in-app\" href").expect("the first phone's code");
+    let parsed = EnrollUri::parse(&link).unwrap();
+    assert!(parsed.otp.is_some() && parsed.otp_managed, "{link}");
+}

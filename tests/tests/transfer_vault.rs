@@ -70,11 +70,15 @@ fn provider_code(e: &ApprovalError) -> Option<ProviderCode> {
 const TOTP: &str = "otpauth://totp/GitHub:anna?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
 
 /// An old phone with two providers (phone sign-in on the first), the first provider's
-/// one-time-code account and a personal account.
+/// one-time-code account — enrolled with a code as providers wrote it before they marked
+/// their secret managed (`otp_managed=1`), so the phone took it for a personal one and the
+/// package carries it — and a personal account.
 fn old_phone(a: &Env, b: &Env) -> Device {
     let old = Device::new("1234");
     let ap = old.approvals();
-    let with_otp = a.provider.add_user("anna", Some("pw"), true).unwrap().enroll_uri;
+    let issued = a.provider.add_user("anna", Some("pw"), true).unwrap().enroll_uri;
+    assert!(issued.ends_with("&otp_managed=1"), "the provider marks its secret managed");
+    let with_otp = issued.replace("&otp_managed=1", "");
     let first = ap.enroll(&with_otp, "Gamla", None, device_now()).unwrap();
     ap.enable_phone_signin(first.enrollment_id, device_now()).unwrap();
     ap.enroll(&b.add_user("bo"), "Gamla", None, device_now()).unwrap();
@@ -125,8 +129,8 @@ fn the_new_phone_gets_new_keys_phone_signin_and_the_accounts_and_the_old_one_is_
     }
     let first = moved.enrollments[0].outcome.as_ref().unwrap();
     assert!(matches!(first.phone_signin, Some(Ok(()))));
-    // The first provider re-delivered its one-time-code secret, which the package's copy
-    // already brought: linked and now managed, not added twice.
+    // The first provider re-delivered its one-time-code secret, which the package's copy (of
+    // the earlier, unmarked code) already brought: linked and now managed, not added twice.
     let managed = first.managed_otp.as_ref().expect("re-delivered by the provider");
     assert!(!managed.added);
     assert_eq!(first.enrolled.enrollment.otp_account_id, Some(managed.account_id));
@@ -242,14 +246,15 @@ fn a_plain_backup_is_not_a_transfer_package_and_an_empty_vault_has_nothing_to_mo
     assert!(matches!(err, TransferError::NotATransfer), "{err:?}");
 }
 
-/// An old phone whose enrollment at `a` carries the provider's secret marked managed, and
+/// An old phone whose enrollment at `a` carries the provider's secret, marked managed as the
+/// provider's enrollment codes do, and
 /// whose enrollment at `b` carries a managed secret that `b` does not hold (so cannot
 /// re-deliver).
 fn old_phone_with_managed_codes(a: &Env, b: &Env) -> Device {
     let old = Device::new("1234");
     let ap = old.approvals();
     let at_a = a.provider.add_user("anna", Some("pw"), true).unwrap().enroll_uri;
-    ap.enroll(&format!("{at_a}&otp_managed=1"), "Gamla", None, device_now()).unwrap();
+    ap.enroll(&at_a, "Gamla", None, device_now()).unwrap();
     let otp = nyckel_core::protocol::uri::pct_encode(
         "otpauth://totp/Bolaget:bo?secret=GEZDGNBVGY3TQOJQ&issuer=Bolaget",
     );

@@ -194,13 +194,14 @@ final class ApprovalsTests: XCTestCase {
         out.start(ApprovalsTransferPort(old.approvals), today: Date())
         guard case .showingKey(let shown) = out.step else { return XCTFail("\(out.step)") }
         XCTAssertEqual(shown.moving.count, 1)
-        XCTAssertEqual(shown.accounts, 1)
+        // The provider's one-time-code secret is managed: never in the package, re-delivered.
+        XCTAssertEqual(shown.accounts, 0)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("nyckel-flytt-\(UUID().uuidString).json")
         try XCTUnwrap(out.packageData).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         out.packageSaved()
         out.finish()
-        guard case .done(accounts: 1, enrollments: 1) = out.step else { return XCTFail("\(out.step)") }
+        guard case .done(accounts: 0, enrollments: 1) = out.step else { return XCTFail("\(out.step)") }
 
         let new = try Phone()
         let port = ApprovalsTransferPort(new.approvals)
@@ -215,7 +216,9 @@ final class ApprovalsTests: XCTestCase {
         flow.submitCode(port, shown.code)
         guard case .outcomes(let outcome) = flow.step else { return XCTFail("\(flow.step) \(String(describing: flow.error))") }
         XCTAssertEqual(outcome.rows.map(\.status), [.moved])
-        XCTAssertEqual(outcome.accountsImported, 1)
+        XCTAssertEqual(outcome.accountsImported, 0)
+        XCTAssertEqual(outcome.rows.first?.managedOtp?.added, true, "the provider re-delivered it")
+        XCTAssertEqual(try new.vault.accounts().count, 1)
         XCTAssertTrue(outcome.allMoved)
         XCTAssertEqual(try old.approvals.pendingRequests().failures.first?.kind, .deviceRevoked)
 

@@ -189,12 +189,13 @@ class ApprovalsTest {
         out.start(ApprovalsTransferPort(old.approvals), java.time.LocalDate.of(2026, 12, 5))
         val shown = out.step as PhoneTransferExportFlow.Step.ShowingKey
         assertEquals(1, shown.moving.size)
-        assertEquals(1, shown.accounts)
+        // The provider's one-time-code secret is managed: never in the package, re-delivered.
+        assertEquals(0, shown.accounts)
         val packageFile = kotlin.io.path.createTempFile("nyckel-flytt", ".json").toFile()
         packageFile.writeBytes(shown.packageBytes)
         out.packageSaved()
         out.finish()
-        assertEquals(PhoneTransferExportFlow.Step.Done(1, 1), out.step)
+        assertEquals(PhoneTransferExportFlow.Step.Done(0, 1), out.step)
 
         val new = phone()
         val port = ApprovalsTransferPort(new.approvals)
@@ -209,7 +210,9 @@ class ApprovalsTest {
         flow.submitCode(port, shown.code)
         val outcome = flow.step as PhoneTransferImportFlow.Step.Outcomes
         assertEquals(listOf(PhoneTransferImportFlow.MoveStatus.MOVED), outcome.rows.map { it.status })
-        assertEquals(1, outcome.accountsImported)
+        assertEquals(0, outcome.accountsImported)
+        assertEquals(true, outcome.rows.single().managedOtp?.added, "the provider re-delivered it")
+        assertEquals(1, new.vault.accounts().size)
         assertTrue(outcome.allMoved)
         assertEquals(ErrorKind.DEVICE_REVOKED, old.approvals.pendingRequests().failures.single().kind)
 
