@@ -1,7 +1,7 @@
 //! Administrative operations: users, enrollment codes, devices, events. Used by the admin CLI
 //! (through `Provider`) and the account page; safe to run while `serve` runs.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use nyckel_core::protocol::uri::EnrollUri;
 use nyckel_core::protocol::wire::b64;
 use serde::Serialize;
@@ -216,9 +216,8 @@ pub fn check_password(
         _ => (None, DUMMY.to_owned()),
     };
     let _hashing = HASHING.enter();
-    let ok = PasswordHash::new(&hash)
-        .map(|h| argon().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false);
+    // In reused memory: allocated per check, freed Argon2 memory piles up in the allocator.
+    let ok = crate::argon_memory::verify(password.as_bytes(), &hash);
     Ok(if ok { id } else { None })
 }
 

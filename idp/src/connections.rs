@@ -21,6 +21,13 @@ use tower::ServiceExt;
 use crate::config::ServerLimits;
 use crate::guessing::source_key;
 
+/// The longest request head (request line and headers) read, in bytes; past it, 431 and the
+/// connection closes. It bounds what a connection that never finishes its head holds (hyper's
+/// own default, ~400 KiB, let 960 slowloris connections hold 375 MiB); the provider's longest
+/// legitimate head — an OpenID Connect authorization request with an `id_token_hint` in its
+/// query, and cookies — is a few KiB.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+
 /// Open connections per source address.
 #[derive(Debug, Default)]
 struct PerSource(Mutex<HashMap<String, usize>>);
@@ -121,7 +128,7 @@ async fn serve_one(
         app.clone().oneshot(req)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+    builder.timer(TokioTimer::new()).header_read_timeout(header_timeout).max_header_size(MAX_HEAD);
     let conn = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     let mut stopping = false;

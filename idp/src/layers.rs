@@ -35,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("open_requests", 2),
     ("known_browser", 2),
     ("admin", 2),
+    ("argon_memory", 0),
     ("identity", 2),
     ("verify", 2),
     ("oidc", 2),

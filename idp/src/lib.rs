@@ -35,6 +35,7 @@ mod web;
 
 // Domain.
 mod admin;
+mod argon_memory;
 pub mod attestation;
 mod decoys;
 mod devices;

@@ -140,6 +140,11 @@ struct ServeArgs {
     /// (default 365); older ones are deleted while the server runs, in small batches.
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(i64).range(1..=36_500))]
     event_retention_days: Option<i64>,
+    /// Password checks (Argon2id, 19 MiB each) run at once; more wait up to 2 s, then are
+    /// answered 503 "busy" with Retry-After. It bounds the memory a flood of wrong passwords
+    /// can take to N × 19 MiB. Default: the machine's available parallelism.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    password_checks: Option<u16>,
 }
 
 /// The certificates in `path`: every PEM `CERTIFICATE` block, or the file as one DER
@@ -843,6 +848,9 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
     if let Some(days) = a.event_retention_days {
         cfg.retention.events = days * 86_400;
     }
+    if let Some(n) = a.password_checks {
+        cfg.server.hashing = n.into();
+    }
     if !a.attestation_roots.is_empty() {
         let mut roots = Vec::new();
         for path in &a.attestation_roots {
@@ -977,6 +985,23 @@ mod tests {
         };
         assert_eq!(a.event_retention_days, None, "the configuration's default when not given");
         assert_eq!(nyckel_idp::Retention::default().events, 365 * 86_400);
+    }
+
+    #[test]
+    fn password_checks_at_once_are_taken_between_1_and_1024() {
+        let checks = |v: &str| {
+            Cli::try_parse_from(["nyckel-idp", "serve", "--password-checks", v]).map(|c| {
+                match c.cmd {
+                    Cmd::Serve(a) => a.password_checks,
+                    _ => unreachable!("parsed as serve"),
+                }
+            })
+        };
+        assert_eq!(checks("1").unwrap(), Some(1));
+        assert_eq!(checks("1024").unwrap(), Some(1024));
+        for refused in ["0", "-1", "1025", "many"] {
+            assert!(checks(refused).is_err(), "--password-checks {refused} refused");
+        }
     }
 
     #[test]
