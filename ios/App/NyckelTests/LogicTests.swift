@@ -74,7 +74,9 @@ final class LogicTests: XCTestCase {
         XCTAssertEqual(Problem.of(NyckelError.EnrollmentUnusable(reason: "key gone")).nextStep, .enrollAgain)
         XCTAssertEqual(Problem.of(NyckelError.WrongNumber).nextStep, .startSignInAgain)
         XCTAssertEqual(Problem.of(NyckelError.UserCancelled).nextStep, .nothing)
-        XCTAssertEqual(Problem.of(NyckelError.NoVault(path: "/v")), Problem(kind: .storage, detail: "/v", nextStep: .createVault))
+        XCTAssertEqual(Problem.of(NyckelError.NoVault(path: "/v")), Problem(kind: .noVault, detail: "/v", nextStep: .createVault))
+        XCTAssertEqual(Problem.of(NyckelError.AlreadyExists(path: "/v-wal")).kind, .alreadyExists)
+        XCTAssertTrue(Catalog.swedish[Problem(kind: .alreadyExists).message]?.contains("Inget ändrades eller skrevs över") ?? false)
         XCTAssertEqual(Problem.screenKind(for: .internal), .unexpected)
         XCTAssertEqual(Problem.of(NyckelError.Internal(reason: "bug")).nextStep, .reportBug)
     }

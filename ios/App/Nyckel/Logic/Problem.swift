@@ -12,7 +12,7 @@ struct Problem: Equatable, Error {
         case alreadyAdded, invalidCode, invalidInput, notAnAccount, googleMigration, noQRFound
         case notATransferCode, backupNotSaved, fileNotRead
         case wrongPassphrase, locked, closed, userCancelled, keyInvalidated, keyUnavailable, keyFailed
-        case noPlatformKey, notFound, damaged, tooNew
+        case noPlatformKey, notFound, damaged, tooNew, noVault, alreadyExists
         // a failed read or write of the vault, by its cause (storage: none the user can act on)
         case storage, storageDiskFull, storageFileTooLarge, storageReadOnly, storagePermissionDenied, storageBusy, storageIO
         case enrollmentNotFound, wrongNumber, requestExpired, requestNotPending, requestNotFound, busy, invalidNumber
@@ -79,7 +79,9 @@ struct Problem: Equatable, Error {
         case .notFound: return .notFound
         case .enrollmentNotFound: return .enrollmentNotFound
         case .duplicate: return .alreadyAdded
-        case .noVault, .alreadyExists, .storage: return .storage
+        case .noVault: return .noVault
+        case .alreadyExists: return .alreadyExists
+        case .storage: return .storage
         case .damaged: return .damaged
         case .tooNew: return .tooNew
         case .noPlatformKey: return .noPlatformKey
@@ -137,6 +139,8 @@ struct Problem: Equatable, Error {
         case .storageBusy: text = String(localized: "The accounts file is in use by another process. Nothing was changed; try again in a moment.")
         case .storageIO: text = String(localized: "The phone reported an error reading or writing the accounts file. Nothing was changed. Its storage may be failing: make a backup now (Settings → Back up) while the file can still be read.")
         case .damaged: text = String(localized: "The accounts file is damaged")
+        case .noVault: text = String(localized: "Nyckel's accounts file is missing. Create a new one, or restore your accounts from a backup.")
+        case .alreadyExists: text = String(localized: "There is already a file where Nyckel keeps its accounts, or beside it, that is not Nyckel's own. Nothing was changed or overwritten. Contact support.")
         case .tooNew: text = String(localized: "The accounts were saved by a newer Nyckel. Update the app.")
         case .enrollmentNotFound: text = String(localized: "This sign-in approval setup no longer exists.")
         case .wrongNumber: text = String(localized: "The number didn't match; start the sign-in again.")

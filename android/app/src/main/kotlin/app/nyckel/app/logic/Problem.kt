@@ -30,7 +30,7 @@ data class Problem(
         NOT_A_TRANSFER_CODE, BACKUP_NOT_SAVED, FILE_NOT_READ,
         // vault and unlock
         WRONG_PASSPHRASE, LOCKED, CLOSED, USER_CANCELLED, KEY_INVALIDATED, KEY_UNAVAILABLE, KEY_FAILED,
-        NO_PLATFORM_KEY, NOT_FOUND, DAMAGED, TOO_NEW,
+        NO_PLATFORM_KEY, NOT_FOUND, DAMAGED, TOO_NEW, NO_VAULT, ALREADY_EXISTS,
         // a failed read or write of the vault, by its cause (STORAGE: none the user can act on)
         STORAGE, STORAGE_DISK_FULL, STORAGE_FILE_TOO_LARGE, STORAGE_READ_ONLY, STORAGE_PERMISSION_DENIED, STORAGE_BUSY,
         STORAGE_IO,
@@ -80,7 +80,9 @@ data class Problem(
             ErrorKind.NOT_FOUND -> Kind.NOT_FOUND
             ErrorKind.ENROLLMENT_NOT_FOUND -> Kind.ENROLLMENT_NOT_FOUND
             ErrorKind.DUPLICATE -> Kind.ALREADY_ADDED
-            ErrorKind.NO_VAULT, ErrorKind.ALREADY_EXISTS, ErrorKind.STORAGE -> Kind.STORAGE
+            ErrorKind.NO_VAULT -> Kind.NO_VAULT
+            ErrorKind.ALREADY_EXISTS -> Kind.ALREADY_EXISTS
+            ErrorKind.STORAGE -> Kind.STORAGE
             ErrorKind.DAMAGED -> Kind.DAMAGED
             ErrorKind.TOO_NEW -> Kind.TOO_NEW
             ErrorKind.NO_PLATFORM_KEY -> Kind.NO_PLATFORM_KEY

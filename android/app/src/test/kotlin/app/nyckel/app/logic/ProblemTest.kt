@@ -24,7 +24,12 @@ class ProblemTest {
         assertEquals(NextStep.REENROL_PLATFORM_KEY, Problem.of(NyckelException.KeyInvalidated()).nextStep)
         assertEquals(Kind.WRONG_PASSPHRASE, Problem.of(NyckelException.WrongPassphrase()).kind)
         assertEquals(Kind.KEY_UNAVAILABLE, Problem.of(NyckelException.KeyUnavailable("lockout")).kind)
-        assertEquals(Kind.STORAGE, Problem.of(NyckelException.NoVault("/v")).kind)
+        assertEquals(Kind.NO_VAULT, Problem.of(NyckelException.NoVault("/v")).kind)
+        assertEquals(Kind.ALREADY_EXISTS, Problem.of(NyckelException.AlreadyExists("/v-wal")).kind)
+        assertTrue(AppStrings.english.getValue(Kind.NO_VAULT.resourceName).contains("restore your accounts from a backup"))
+        assertTrue(AppStrings.swedish.getValue(Kind.NO_VAULT.resourceName).contains("återställ dina konton från en säkerhetskopia"))
+        assertTrue(AppStrings.english.getValue(Kind.ALREADY_EXISTS.resourceName).contains("Nothing was changed or overwritten"))
+        assertTrue(AppStrings.swedish.getValue(Kind.ALREADY_EXISTS.resourceName).contains("Inget ändrades eller skrevs över"))
         assertEquals(NextStep.CREATE_VAULT, Problem.of(NyckelException.NoVault("/v")).nextStep)
         assertEquals(Kind.UNEXPECTED, Problem.of(IllegalStateException("boom")).kind)
     }

@@ -41,6 +41,8 @@ fun problemText(problem: Problem): String {
             Kind.STORAGE_IO -> R.string.problem_storage_io
             Kind.DAMAGED -> R.string.problem_damaged
             Kind.TOO_NEW -> R.string.problem_too_new
+            Kind.NO_VAULT -> R.string.problem_no_vault
+            Kind.ALREADY_EXISTS -> R.string.problem_already_exists
             Kind.ENROLLMENT_NOT_FOUND -> R.string.problem_enrollment_not_found
             Kind.WRONG_NUMBER -> R.string.problem_wrong_number
             Kind.REQUEST_EXPIRED -> R.string.problem_request_expired
