@@ -152,6 +152,8 @@ fn the_last_phone_goes_only_after_a_warning_and_its_own_approval() {
     assert_eq!(choice.status, 200, "{}", text(&choice));
     let body = text(&choice);
     assert!(body.contains("id=\"remove-warning\"") && body.contains("ny registreringskod"));
+    // What comes next with and without a code (anna has none: the administrator).
+    assert!(body.contains("Har kontot en aktiverad verifieringskod loggar du sedan in med lösenordet och koden; annars"), "{body}");
     assert!(body.contains("Ta bort din enda telefon?"), "{body}");
     assert_eq!(hidden(&body, "confirm").as_deref(), Some("1"), "the forms carry the warning");
     assert_eq!(active_devices(&idp, "anna"), vec![device.clone()], "nothing removed yet");
@@ -580,10 +582,19 @@ fn the_one_time_code_is_removed_after_a_step_up_with_the_sessions_and_warned_abo
     let warned = remove_choice(&idp, &mut browser, &[("method", "code")]);
     assert_eq!(warned.status, 200, "{}", text(&warned));
     assert!(text(&warned).contains("id=\"remove-otp-warning\""), "{}", text(&warned));
+    // What comes next: cecilia never had a phone, so the password alone, then a new method.
+    let says = "Har kontot aldrig haft någon telefon loggar du sedan in med enbart lösenordet";
+    assert!(text(&warned).contains(says), "{}", text(&warned));
     assert!(text(&browser.get(&idp.url("/account"))).contains("aktiverad ✓"), "nothing removed");
     let removed = remove_code_with(&idp, &mut browser, &code_at(&idp));
     assert_eq!(removed.status, 200, "{}", text(&removed));
     assert_eq!(browser.get(&idp.url("/account")).status, 303, "signed out");
+    // What the warning said: the password alone, and the account page adds a new method.
+    let mut browser = Browser::default();
+    let fields = [("username", "cecilia"), ("mode", "password"), ("password", PASSWORD)];
+    assert_eq!(location(&browser.post(&idp.url("/signin"), &form(&fields))), "/account");
+    let account = text(&browser.get(&idp.url("/account")));
+    assert!(account.contains("id=\"open-in-app\""), "{account}");
     let events = event_kinds(&idp, "cecilia");
     assert!(events.contains(&("otp_removed".into(), String::new(), "127.0.0.1".into())));
 }
