@@ -16,6 +16,7 @@
 //! The core never opens sockets; the only I/O it does is SQLite.
 
 pub mod approvals;
+pub(crate) mod argon;
 pub mod clock;
 pub mod codes;
 pub mod error;

@@ -90,11 +90,7 @@ pub fn argon2id(
         return Err(ImportError::KdfTooExpensive { kdf: "Argon2id", detail });
     }
     let invalid = |_| ImportError::malformed("Argon2id", format!("invalid parameters {detail}"));
-    let params = argon2::Params::new(memory_kib, passes, lanes, Some(32)).map_err(invalid)?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let mut out = Zeroizing::new([0u8; 32]);
-    argon.hash_password_into(password.as_bytes(), salt, &mut out[..]).map_err(invalid)?;
-    Ok(out)
+    crate::argon::derive_32(password.as_bytes(), salt, memory_kib, passes, lanes).map_err(invalid)
 }
 
 /// Why an AES-GCM open failed.

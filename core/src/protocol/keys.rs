@@ -360,14 +360,14 @@ fn pin_key(
     t: u32,
     p: u32,
 ) -> Result<Zeroizing<[u8; 32]>, KeyStoreError> {
-    let params = argon2::Params::new(m, t, p, Some(32))
-        .map_err(|_| KeyStoreError::Other("bad KDF parameters".into()))?;
-    let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-    let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(pin.as_bytes(), salt, out.as_mut())
-        .map_err(|_| KeyStoreError::Other("KDF failed".into()))?;
-    Ok(out)
+    crate::argon::derive_32(pin.as_bytes(), salt, m, t, p).map_err(|e| match e {
+        argon2::Error::MemoryTooLittle
+        | argon2::Error::MemoryTooMuch
+        | argon2::Error::TimeTooSmall
+        | argon2::Error::ThreadsTooFew
+        | argon2::Error::ThreadsTooMany => KeyStoreError::Other("bad KDF parameters".into()),
+        _ => KeyStoreError::Other("KDF failed".into()),
+    })
 }
 
 fn aad(alias: &str, public_key: &str) -> Vec<u8> {

@@ -53,16 +53,14 @@ impl KdfParams {
     /// Derives a 256-bit key-encryption key from a passphrase.
     pub fn derive(&self, passphrase: &str, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>, String> {
         self.check()?;
-        let params =
-            argon2::Params::new(self.memory_kib, self.iterations, self.parallelism, Some(32))
-                .map_err(|e| e.to_string())?;
-        let argon =
-            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
-        let mut out = Zeroizing::new([0u8; 32]);
-        argon
-            .hash_password_into(passphrase.as_bytes(), salt, &mut out[..])
-            .map_err(|e| e.to_string())?;
-        Ok(out)
+        crate::argon::derive_32(
+            passphrase.as_bytes(),
+            salt,
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+        )
+        .map_err(|e| e.to_string())
     }
 }
 
