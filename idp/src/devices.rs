@@ -322,12 +322,13 @@ pub fn enable_phone_signin(
         tracing::info!(device = %device.id, reason = %e, "phone sign-in key attestation refused");
         Error::AttestationRefused(e)
     };
-    let public_key = match read_legacy_phone_signin(device.id.as_str(), nonce, body) {
+    // The attestation format verified, if any (only where attestation is required).
+    let (public_key, attested) = match read_legacy_phone_signin(device.id.as_str(), nonce, body) {
         Some(legacy) => {
             let public_key = legacy?;
             attestation::check_legacy(&cfg.key_attestation).map_err(refused)?;
             tracing::info!(device = %device.id, "phone sign-in key registered with key-proof layout v1");
-            public_key
+            (public_key, None)
         }
         None => {
             let b = read_phone_signin(&challenge_key(store)?, device.id.as_str(), body, now)?;
@@ -343,11 +344,12 @@ pub fn enable_phone_signin(
                 now,
             )
             .map_err(refused)?;
-            b.public_key
+            let attested = cfg.key_attestation.required().then_some(b.attestation).flatten();
+            (b.public_key, attested.map(|a| a.format))
         }
     };
     let cred = CredentialId::random();
-    store.enable_phone_signin(device, &cred, &public_key, now)?;
+    store.enable_phone_signin(device, &cred, &public_key, attested.as_deref(), now)?;
     Ok(p.sign(
         now,
         Some(nonce),

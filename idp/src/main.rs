@@ -737,7 +737,11 @@ fn device_line(d: &nyckel_idp::DeviceInfo) -> String {
         Some(at) => format!("last used {}", local_time(at)),
         None => "never used".to_owned(),
     };
-    let signin = if d.phone_signin { "  phone sign-in on" } else { "" };
+    let signin = match (d.phone_signin, &d.phone_signin_attestation) {
+        (true, Some(format)) => format!("  phone sign-in on (key attested: {format})"),
+        (true, None) => "  phone sign-in on (key not attested)".to_owned(),
+        (false, _) => String::new(),
+    };
     format!(
         "{}  {}  added {}  {used}  {state}{signin}",
         d.device_id,

@@ -850,6 +850,11 @@ pub struct DeviceInfo {
     /// When it last answered a sign-in request (Unix seconds), if ever.
     #[serde(rename = "lastUsedAt")]
     pub last_used_at: Option<i64>,
+    /// The attestation format the provider verified for its live phone sign-in key
+    /// (`android-key`, `apple-appattest`), if one was: only a provider that requires
+    /// attestation verifies one.
+    #[serde(rename = "phoneSigninAttestation")]
+    pub phone_signin_attestation: Option<String>,
 }
 
 /// A user as the admin CLI lists it.

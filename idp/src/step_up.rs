@@ -370,6 +370,7 @@ mod tests {
             phone_signin: false,
             has_push_token: true,
             last_used_at: None,
+            phone_signin_attestation: None,
         }
     }
 

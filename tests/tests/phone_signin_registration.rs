@@ -44,6 +44,13 @@ fn phone_signin_on(env: &Env, name: &str) -> bool {
     env.provider.devices(name).unwrap().iter().any(|d| d.phone_signin)
 }
 
+/// The attestation format the provider verified for the user's live phone sign-in key (what
+/// `nyckel-idp device list` shows).
+fn attested(env: &Env, name: &str) -> Option<String> {
+    let devices = env.provider.devices(name).unwrap();
+    devices.into_iter().find(|d| d.phone_signin).and_then(|d| d.phone_signin_attestation)
+}
+
 fn with_pin(phone: &Phone) {
     phone.keys.set_pin_source(Some(std::sync::Arc::new(FixedPin::new("2468"))));
 }
@@ -170,6 +177,7 @@ fn a_provider_requiring_attestation_accepts_only_an_attested_gated_key() {
     let keys = platform(&store, Some(&authority));
     assert_eq!(try_register(&mut phone, &keys), Ok(()));
     assert!(phone_signin_on(&env, "anna"));
+    assert_eq!(attested(&env, "anna").as_deref(), Some("android-key"), "listed as attested");
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
@@ -298,6 +306,7 @@ fn a_provider_accepting_app_attest_registers_the_attested_apps_key() {
     let ours = Iphone { inner: &store, authority: &apple, app_id: "ABCDE12345.app.nyckel" };
     let challenge = phone.phone_signin_challenge().unwrap();
     assert_eq!(enable_with(&mut phone, &ours, &challenge), Ok(()));
+    assert_eq!(attested(&env, "anna").as_deref(), Some("apple-appattest"), "listed as attested");
     let s = env.start("anna", Kind::Passwordless).unwrap();
     let r = phone.pending_one(&s.id);
     assert_eq!(phone.approve(&r, s.number), Ok(RespondOutcome::Approved));
@@ -314,6 +323,8 @@ fn without_the_requirement_an_ungated_key_still_registers() {
     let store = phone.keys.clone();
     let ungated = Platform { ungated: true, ..platform(&store, None) };
     assert_eq!(enable_with(&mut phone, &ungated, &challenge), Ok(()));
+    assert!(phone_signin_on(&env, "anna"));
+    assert_eq!(attested(&env, "anna"), None, "nothing was verified: not listed as attested");
     let alias = phone.enrollment.phone_signin_key_alias().unwrap().to_owned();
     assert_eq!(phone.keys.is_user_verification_key(&alias), Some(false));
 }

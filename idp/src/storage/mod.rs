@@ -215,12 +215,14 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     /// Whether the device has a live phone sign-in credential.
     fn has_phone_signin(&self, device: &DeviceId) -> Stored<bool>;
     /// Revokes the device's phone sign-in credential, if any, and adds `credential` with
-    /// `public_key`; records `phone_signin_enabled`.
+    /// `public_key` and the `attestation` format verified for it, if one was; records
+    /// `phone_signin_enabled`.
     fn enable_phone_signin(
         &self,
         device: &DeviceRef,
         credential: &CredentialId,
         public_key: &[u8],
+        attestation: Option<&str>,
         now: i64,
     ) -> Stored<()>;
     /// Revokes the device's phone sign-in credential; records `phone_signin_disabled`.

@@ -209,18 +209,20 @@ pub(super) fn enable_phone_signin(
     device: &DeviceRef,
     credential: &CredentialId,
     public_key: &[u8],
+    attestation: Option<&str>,
     now: i64,
 ) -> Stored<()> {
     revoke_phone_signin(conn, &device.id, now)?;
     conn.exec(
-        "INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at, attestation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             credential,
             device.id,
             device.user,
             CredentialKind::PhoneSignin.as_str(),
             public_key,
-            now
+            now,
+            attestation
         ],
     )?;
     add_event(conn, now, Some(&device.user), EventKind::PhoneSigninEnabled, device.id.as_str())
@@ -310,7 +312,8 @@ pub(super) fn devices_of(conn: &Connection, user_name: &str) -> Stored<Vec<Devic
         "SELECT d.id, d.name, d.created_at, d.revoked_at, d.push_token IS NOT NULL,
                 EXISTS(SELECT 1 FROM credentials c WHERE c.device_id = d.id AND c.kind = ?2 AND c.revoked_at IS NULL),
                 (SELECT MAX(r.decided_at) FROM requests r JOIN credentials c ON c.id = r.credential_id
-                 WHERE r.user_id = d.user_id AND c.device_id = d.id)
+                 WHERE r.user_id = d.user_id AND c.device_id = d.id),
+                (SELECT c.attestation FROM credentials c WHERE c.device_id = d.id AND c.kind = ?2 AND c.revoked_at IS NULL)
          FROM devices d JOIN users u ON u.id = d.user_id WHERE u.name = ?1 ORDER BY d.created_at",
     )?;
     let rows = stmt
@@ -323,6 +326,7 @@ pub(super) fn devices_of(conn: &Connection, user_name: &str) -> Stored<Vec<Devic
                 has_push_token: r.get(4)?,
                 phone_signin: r.get(5)?,
                 last_used_at: r.get(6)?,
+                phone_signin_attestation: r.get(7)?,
             })
         })?
         .collect::<Result<_, _>>()?;

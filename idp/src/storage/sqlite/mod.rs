@@ -162,9 +162,12 @@ impl Store for SqliteStore {
         device: &DeviceRef,
         credential: &CredentialId,
         public_key: &[u8],
+        attestation: Option<&str>,
         now: i64,
     ) -> Stored<()> {
-        self.pool.write(|tx| devices::enable_phone_signin(tx, device, credential, public_key, now))
+        self.pool.write(|tx| {
+            devices::enable_phone_signin(tx, device, credential, public_key, attestation, now)
+        })
     }
 
     fn disable_phone_signin(&self, device: &DeviceRef, now: i64) -> Stored<()> {

@@ -20,7 +20,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 64;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 15;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 16;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -52,6 +52,8 @@ const MIGRATION_13: &str = include_str!("schema_v13_start_reads.sql");
 const MIGRATION_14: &str = include_str!("schema_v14_otp_delivery.sql");
 /// Version 14 → 15: a user name's second password failure counter, its familiar context's.
 const MIGRATION_15: &str = include_str!("schema_v15_familiar_lockout.sql");
+/// Version 15 → 16: the attestation format verified for a phone sign-in key.
+const MIGRATION_16: &str = include_str!("schema_v16_key_attestation.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -280,6 +282,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 15 {
         tx.execute_batch(MIGRATION_15)?;
+    }
+    if version < 16 {
+        tx.execute_batch(MIGRATION_16)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

@@ -208,7 +208,7 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v15_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v16_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
@@ -331,7 +331,7 @@ fn a_version_10_database_keeps_its_requests_reaching_every_device() {
         assert_eq!(seen.unwrap().len(), 1, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
 }
 
 #[test]
@@ -417,7 +417,7 @@ fn a_version_12_database_starts_sign_ins_through_the_new_index() {
     assert_eq!(seen(2), (2, vec!["cafe".to_owned(), "home".to_owned()]));
     assert_eq!(seen(0), (2, vec![]));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
 }
 
 #[test]
@@ -492,7 +492,7 @@ fn a_version_13_database_marks_only_transferred_devices_as_having_the_secret() {
         assert_eq!(otp_secret.is_some(), carries, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
 }
 
 /// Migrations 10–15, the released steps after version 9.
@@ -504,6 +504,16 @@ const STEPS_V10_TO_V15: [&str; 6] = [
     include_str!("schema_v14_otp_delivery.sql"),
     include_str!("schema_v15_familiar_lockout.sql"),
 ];
+
+#[test]
+fn migrations_one_to_sixteen_give_exactly_the_frozen_version_16_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15) {
+        c.execute_batch(step).unwrap();
+    }
+    c.execute_batch(include_str!("schema_v16_key_attestation.sql")).unwrap();
+    assert_eq!(schema_of(&c), include_str!("schema_v16_snapshot.sql"));
+}
 
 #[test]
 fn migrations_one_to_fifteen_give_exactly_the_frozen_version_15_schema() {
@@ -555,7 +565,7 @@ fn a_version_14_database_keeps_its_counters_as_the_unfamiliar_ones() {
     assert_eq!(seen(Familiarity::Unfamiliar), (Some(100), Some(12)));
     assert_eq!(seen(Familiarity::Familiar), (None, Some(12)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v15_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
 }
 
 /// Row counts of the purged tables: requests, push log, sessions, OpenID Connect sessions,
