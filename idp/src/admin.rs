@@ -115,6 +115,7 @@ pub fn add_user(
         otp_secret,
         created_at: cfg.clock.now(),
     };
+    // Refused too when the name differs from an existing user's only in case.
     if !store.add_user(&user)? {
         return Err(Error::UserExists);
     }
@@ -176,8 +177,13 @@ pub(crate) fn issue_enrollment_with(
     let code = b64(&random_bytes(18));
     let expires_at = now + cfg.activation_ttl;
     let carry = confirmed_code || user.otp_confirmed_at.is_none();
-    let otp_uri =
-        user.otp_secret.filter(|_| carry).map(|secret| otpauth_uri(&p.issuer, name, &secret));
+    // The name as stored, however the administrator typed it now: the app shows it.
+    let name = user.name.as_str();
+    let otp_uri = user
+        .otp_secret
+        .as_deref()
+        .filter(|_| carry)
+        .map(|secret| otpauth_uri(&p.issuer, name, secret));
     store.add_activation(&Activation {
         code_hash: token_hash(&code),
         user: user.id.clone(),
@@ -275,6 +281,12 @@ pub fn set_helpdesk(store: &dyn Store, contact: &str) -> Result<(), Error> {
         ));
     }
     Ok(store.set_settings(&[(Setting::Helpdesk, contact)])?)
+}
+
+/// Users whose name differs only in case from an older user's, with that user's name (see
+/// [`Store::name_clashes`]).
+pub fn name_clashes(store: &dyn Store) -> Result<Vec<(String, String)>, Error> {
+    Ok(store.name_clashes()?)
 }
 
 /// Every user, by name.

@@ -104,8 +104,8 @@ pub enum Error {
     /// No such user.
     #[error("no such user")]
     UnknownUser,
-    /// A user with that name exists.
-    #[error("a user with that name exists")]
+    /// A user with that name exists (user names ignore case).
+    #[error("a user with that name exists (user names ignore upper and lower case)")]
     UserExists,
     /// The user name is empty, too long or has control characters.
     #[error("invalid user name")]

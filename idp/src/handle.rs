@@ -155,6 +155,14 @@ impl Provider {
         admin::users(&*self.store)
     }
 
+    /// Users whose name differs only in case from an older user's — left so by the upgrade
+    /// to case-insensitive names (schema v17) — each with that older user's name: `(name,
+    /// holder)`. Such a user signs in only with their name exactly as stored; any other
+    /// spelling means the holder. Deleting one of the two resolves it.
+    pub fn name_clashes(&self) -> Result<Vec<(String, String)>, Error> {
+        admin::name_clashes(&*self.store)
+    }
+
     /// Disables (`true`) or enables a user. A disabled user cannot sign in by any method;
     /// disabling ends their pending requests, enrollment codes, sessions and access tokens at
     /// once. Returns whether it changed.

@@ -51,6 +51,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("html", 0),
     ("i18n", 0),
     ("qr", 0),
+    ("user_name", 0),
 ];
 
 fn layer(module: &str) -> u8 {

@@ -71,6 +71,7 @@ mod layers;
 mod model;
 mod oidc_model;
 mod qr;
+mod user_name;
 
 pub use admin::{Enrollment, MAX_PASSWORD};
 pub use attestation::{

@@ -409,6 +409,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    warn_of_name_clashes(&provider);
     let result = match &cli.origin {
         Some(origin) => provider.configure(origin, cli.rp_id.as_deref(), cli.issuer.as_deref()),
         None => Ok(()),
@@ -461,7 +462,12 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
             let users = provider.users()?;
             let now = provider.config().clock.now();
             let text = users.iter().map(|u| user_line(u, now)).collect::<Vec<_>>().join("\n");
-            Ok((json!({ "users": users }), text))
+            let clashes: Vec<_> = provider
+                .name_clashes()?
+                .into_iter()
+                .map(|(name, holder)| json!({"name": name, "sameAs": holder}))
+                .collect();
+            Ok((json!({ "users": users, "nameClashes": clashes }), text))
         }
         Cmd::User(UserCmd::Disable { name }) => {
             let changed = provider.set_user_disabled(name, true)?;
@@ -685,6 +691,17 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
                 .collect();
             Ok((json!({ "events": list }), text))
         }
+    }
+}
+
+/// Tells the administrator (on stderr, before any command's answer) about users whose names
+/// differ only in case from an older user's: left so by the upgrade to case-insensitive names.
+fn warn_of_name_clashes(provider: &Provider) {
+    let Ok(clashes) = provider.name_clashes() else { return };
+    for (name, holder) in clashes {
+        eprintln!(
+            "nyckel-idp: warning: users {name:?} and {holder:?} differ only in case: {name:?} signs in only when typed exactly so, any other spelling means {holder:?}; delete the one not in use (`nyckel-idp user delete NAME --yes`)"
+        );
     }
 }
 
@@ -914,6 +931,7 @@ fn serve(cli: &Cli, a: &ServeArgs, mut cfg: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    warn_of_name_clashes(&provider);
     // The ID token signing keys are made on first start (RSA generation takes a moment).
     if let Err(e) = provider.signing_keys() {
         return fail(cli.json, &e);

@@ -73,6 +73,8 @@ impl DeviceId {
 pub(crate) struct User {
     /// Id.
     pub id: UserId,
+    /// The name as the administrator typed it (a lookup matches it in any case).
+    pub name: String,
     /// Argon2id PHC hash of the password, if the user has one.
     pub password_hash: Option<String>,
     /// Base32 TOTP secret, carried in enrollment codes.

@@ -792,6 +792,7 @@ mod tests {
     fn a_browser_is_recognised_only_by_the_users_own_unexpired_cookie() {
         let user = User {
             id: UserId::new("u"),
+            name: "anna".into(),
             password_hash: None,
             otp_secret: None,
             otp_confirmed_at: None,
@@ -827,6 +828,7 @@ mod tests {
         let budget = PushBudget { unanswered: 2, sent_at: 900, tried_at: 900, muted_until: 0 };
         let coded = User {
             id: UserId::new("u"),
+            name: "anna".into(),
             password_hash: None,
             otp_secret: Some("JBSWY3DPEHPK3PXP".into()),
             otp_confirmed_at: Some(10),
@@ -877,6 +879,7 @@ mod tests {
     fn starts_are_judged_user_block_devices_push_pending_then_rate() {
         let user = User {
             id: UserId::new("u"),
+            name: "anna".into(),
             password_hash: None,
             otp_secret: None,
             otp_confirmed_at: None,

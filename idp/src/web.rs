@@ -161,7 +161,7 @@ fn signin_page_with(
             r#"<h1>{title}</h1>
 <form method="post" action="/signin">{authz}
   <label for="username">{username}</label>
-  <input type="text" id="username" name="username" value="{hint}" autocomplete="username" autofocus required>
+  <input type="text" id="username" name="username" value="{hint}" autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false" autofocus required>
   <button type="submit" name="mode" value="password" id="next">{password}</button>
   <button type="submit" name="mode" value="phone" id="phone" class="secondary">{phone}</button>
 </form>

@@ -405,3 +405,98 @@ fn serve_refuses_app_attest_settings_it_cannot_use() {
     }
     assert!(!db.exists(), "nothing was created");
 }
+
+/// [`idp`] with what the command printed on stderr.
+fn idp_err(db: &std::path::Path, args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .arg("--json")
+        .output()
+        .expect("run nyckel-idp");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(text.trim()).unwrap_or_else(|_| panic!("not JSON: {text:?}"));
+    (out.status.success(), v, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// Every admin command finds a user by name in any case (as the sign-in pages do); a new
+/// name that differs from an existing one only in case is refused; what is shown and put in
+/// enrollment codes is the name as it was added.
+#[test]
+fn admin_commands_take_a_user_name_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let (ok, v) = idp(&db, &["--origin", "http://127.0.0.1:9", "user", "add", "Åsa", "--totp"]);
+    assert!(ok, "{v}");
+    for taken in ["åsa", "ÅSA", " Åsa "] {
+        let (ok, v) = idp(&db, &["user", "add", taken]);
+        assert!(!ok, "{taken}: {v}");
+        assert_eq!(v["error"], "exists");
+        assert!(v["message"].as_str().unwrap().contains("case"), "{v}");
+    }
+    let (ok, v) = idp(&db, &["user", "enroll", "åSA"]);
+    assert!(ok, "{v}");
+    assert_eq!(v["user"], "Åsa");
+    let uri = EnrollUri::parse(v["enrollUri"].as_str().unwrap()).unwrap();
+    assert_eq!(uri.account, "Åsa", "the name as added, in the code the app shows");
+    assert_eq!(uri.otp.unwrap().params.name, "Åsa");
+    let (ok, v) = idp(&db, &["device", "list", "ÅSA"]);
+    assert!(ok && v["devices"] == serde_json::json!([]), "{v}");
+    for (args, field) in [
+        (&["user", "disable", "åsa"][..], "changed"),
+        (&["user", "enable", "ÅSA"], "changed"),
+        (&["user", "unlock", "åsa"], "user"),
+        (&["user", "unblock", "ÅSA"], "user"),
+        (&["user", "link", "åsa", "--tenant", "t1", "--oid", "o1"], "linked"),
+        (&["user", "unlink", "ÅSA", "--tenant", "t1", "--oid", "o1"], "user"),
+    ] {
+        let (ok, v) = idp(&db, args);
+        assert!(ok && !v[field].is_null(), "{args:?}: {v}");
+    }
+    let (ok, v) = idp_stdin(&db, &["user", "set-password", "åsa"], b"nytt\n");
+    assert!(ok, "{v}");
+    let (ok, v) = idp(&db, &["events", "--user", "ÅSA"]);
+    assert!(ok, "{v}");
+    let kinds: Vec<&str> =
+        v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"password_set") && kinds.contains(&"user_added"), "{kinds:?}");
+    assert!(v["events"].as_array().unwrap().iter().all(|e| e["user"] == "Åsa"), "{v}");
+    let (ok, v) = idp(&db, &["user", "delete", "åsa", "--yes"]);
+    assert!(ok, "{v}");
+    let (_, v) = idp(&db, &["user", "list"]);
+    assert_eq!(v["users"], serde_json::json!([]));
+}
+
+/// Two users whose names differ only in case (left so by the upgrade to schema v17: the
+/// younger has no key) are named in a warning on every command until one is deleted; the
+/// one without a key still answers to its exact name, any other spelling means the other.
+#[test]
+fn users_differing_only_in_case_are_warned_about_until_one_is_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    idp(&db, &["--origin", "http://127.0.0.1:9", "user", "add", "anna"]);
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        c.execute("INSERT INTO users (id, name, created_at) VALUES ('u-old', 'Anna', 1)", [])
+            .unwrap();
+    }
+    let (ok, v, stderr) = idp_err(&db, &["user", "list"]);
+    assert!(ok, "{v}");
+    assert_eq!(v["nameClashes"], serde_json::json!([{"name": "Anna", "sameAs": "anna"}]));
+    assert!(stderr.contains(r#"warning: users "Anna" and "anna" differ only in case"#), "{stderr}");
+    let (_, _, stderr) = idp_err(&db, &["events"]);
+    assert!(stderr.contains("differ only in case"), "every command warns: {stderr}");
+    let (_, v) = idp(&db, &["user", "enroll", "Anna"]);
+    assert_eq!(v["userId"], "u-old", "the exact name");
+    let (_, v) = idp(&db, &["user", "enroll", "ANNA"]);
+    assert_eq!(v["user"], "anna", "any other spelling: the user with the key");
+
+    let (ok, v) = idp(&db, &["user", "delete", "anna", "--yes"]);
+    assert!(ok, "{v}");
+    let (ok, v, stderr) = idp_err(&db, &["user", "list"]);
+    assert!(ok && v["nameClashes"] == serde_json::json!([]), "{v}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let (_, v) = idp(&db, &["user", "enroll", "ANNA"]);
+    assert_eq!(v["userId"], "u-old", "the key went to the one left");
+}

@@ -172,7 +172,8 @@ impl Setup {
                 jwks_uri: Some(format!("{}/{{tenantid}}/discovery/v2.0/keys", entra.base)),
             })
             .unwrap();
-        idp.provider.link_user("anna", TENANT, OID).unwrap();
+        // Typed as a phone would (user names ignore case): links the user "anna".
+        idp.provider.link_user("Anna", TENANT, OID).unwrap();
         Setup { idp, entra, key }
     }
 

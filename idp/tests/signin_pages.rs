@@ -1,6 +1,7 @@
 //! The sign-in pages' small courtesies, over loopback: "Försök igen" after a failed sign-in
-//! keeps the typed user name (escaped, bounded); past the push budget, the number page says
-//! no notification was sent and to open the app.
+//! keeps the typed user name (escaped, bounded); the user name matches in any case on every
+//! path; past the push budget, the number page says no notification was sent and to open the
+//! app.
 
 mod oidc_support;
 
@@ -54,4 +55,38 @@ fn past_the_push_budget_the_number_page_says_to_open_the_app() {
     let id = attr(&page, "data-request").unwrap();
     assert_eq!(idp.provider.pushes_for(&id).unwrap(), 0);
     assert_eq!(idp.provider.signin_status(&id).unwrap().state, "pending");
+}
+
+/// Phones capitalise the first letter: "Anna", " ANNA " and "aNNA" are the user "anna" on
+/// every sign-in path — the password, "Logga in med telefonen" (the request reaches her
+/// phone: no decoy) and an application's `login_hint` — and the ID token names her as stored.
+/// The user-name field asks phones to leave what is typed alone.
+#[test]
+fn the_user_name_matches_in_any_case_on_every_sign_in_path() {
+    let mut idp = Idp::start();
+    idp.phone.enable_phone_signin();
+    let form_page = text(&Browser::default().get(&idp.url("/signin")));
+    for hint in [r#"autocapitalize="none""#, r#"autocorrect="off""#, r#"spellcheck="false""#] {
+        assert!(form_page.contains(hint), "{hint}: {form_page}");
+    }
+    let rp = idp.client(false, None);
+    let mut subs = Vec::new();
+    for (mode, typed) in
+        [(Mode::Password, "Anna"), (Mode::Phone, " ANNA "), (Mode::Password, "aNNA")]
+    {
+        let mut browser = Browser::default();
+        let page = browser.get(&idp.authorize_url(&rp, None, &[("login_hint", typed)]));
+        assert!(
+            text(&page).contains(&format!("value=\"{typed}\"")),
+            "login_hint fills in {typed:?}"
+        );
+        let answer = idp.sign_in_as(typed, &mut browser, &page, mode, Answer::Approve);
+        let code = param(&location(&answer), "code").expect("signed in");
+        let tokens = idp.token(&rp, &code, None);
+        assert_eq!(tokens.status, 200, "{}", text(&tokens));
+        let claims = idp.verify_id_token(&rp, json(&tokens)["id_token"].as_str().unwrap());
+        assert_eq!(claims["preferred_username"], "anna", "the name as stored");
+        subs.push(claims["sub"].as_str().unwrap().to_owned());
+    }
+    assert!(subs.iter().all(|s| *s == subs[0]), "one user: {subs:?}");
 }

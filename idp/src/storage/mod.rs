@@ -166,10 +166,16 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
 
     // --- users and activation codes ---
 
-    /// Adds a user and records `user_added`; `false` when the name is taken.
+    /// Adds a user and records `user_added`; `false` when the name is taken, in any case
+    /// (its key, see `user_name`).
     fn add_user(&self, user: &NewUser) -> Stored<bool>;
-    /// A user by name.
+    /// A user by name: the user of exactly that name, else the one whose name has the same
+    /// key (in any case). Every operation below that takes a user name finds the user so.
     fn user_by_name(&self, name: &str) -> Stored<Option<User>>;
+    /// Users whose name differs only in case from an older user's (from before schema v17:
+    /// they have no key and sign in only by their exact name), each with that older user's
+    /// name: `(name, holder)`.
+    fn name_clashes(&self) -> Stored<Vec<(String, String)>>;
     /// Stores a single-use activation code.
     fn add_activation(&self, activation: &Activation) -> Stored<()>;
     /// Every user, by name.

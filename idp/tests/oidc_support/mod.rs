@@ -318,10 +318,22 @@ impl Idp {
         mode: Mode,
         answer: Answer,
     ) -> HttpResponse {
+        self.sign_in_as("anna", browser, page, mode, answer)
+    }
+
+    /// [`Idp::sign_in`] with the user name typed as `typed`.
+    pub fn sign_in_as(
+        &mut self,
+        typed: &str,
+        browser: &mut Browser,
+        page: &HttpResponse,
+        mode: Mode,
+        answer: Answer,
+    ) -> HttpResponse {
         assert_eq!(page.status, 200, "{}", text(page));
         let authz = hidden(&text(page), "authz").expect("the sign-in page carries the request");
         let mode_name = if mode == Mode::Phone { "phone" } else { "password" };
-        let mut fields = vec![("username", "anna"), ("mode", mode_name), ("authz", authz.as_str())];
+        let mut fields = vec![("username", typed), ("mode", mode_name), ("authz", authz.as_str())];
         if mode == Mode::Password {
             fields.push(("password", PASSWORD));
         }

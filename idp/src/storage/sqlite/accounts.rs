@@ -9,6 +9,7 @@ use crate::model::{
     RequestState, Setting, User, UserId, UserInfo,
 };
 use crate::storage::Stored;
+use crate::user_name;
 
 pub(super) fn setting(conn: &Connection, key: Setting) -> Stored<Option<String>> {
     Ok(conn
@@ -32,10 +33,12 @@ pub(super) fn add_setting_if_absent(conn: &Connection, key: Setting, value: &str
     Ok(())
 }
 
+/// Adds a user with their name's key; `false` when the name or its key is taken (a name that
+/// differs from an existing one only in case is taken).
 pub(super) fn add_user(conn: &Connection, u: &NewUser) -> Stored<bool> {
     let inserted = conn.exec(
-        "INSERT OR IGNORE INTO users (id, name, password_hash, otp_secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![u.id, u.name, u.password_hash, u.otp_secret, u.created_at],
+        "INSERT OR IGNORE INTO users (id, name, name_key, password_hash, otp_secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![u.id, u.name, user_name::key(&u.name), u.password_hash, u.otp_secret, u.created_at],
     )?;
     if inserted == 0 {
         return Ok(false);
@@ -44,27 +47,92 @@ pub(super) fn add_user(conn: &Connection, u: &NewUser) -> Stored<bool> {
     Ok(true)
 }
 
+/// The user a typed name means: the user of exactly that name, else the one whose key the
+/// name has (see `user_name`). `?1`: the name, `?2`: its key.
+pub(super) const USER_BY_NAME: &str =
+    "SELECT id, name, password_hash, otp_secret, otp_confirmed_at, blocked_until,
+            disabled_at IS NOT NULL, push_unanswered, push_sent_at, push_tried_at,
+            pushes_muted_until
+     FROM users
+     WHERE id = COALESCE((SELECT id FROM users WHERE name = ?1),
+                         (SELECT id FROM users WHERE name_key = ?2))";
+
+/// The user named `name`, in any case (see [`USER_BY_NAME`]).
 pub(super) fn user_by_name(conn: &Connection, name: &str) -> Stored<Option<User>> {
     Ok(conn
-        .row(
-            "SELECT id, password_hash, otp_secret, otp_confirmed_at, blocked_until,
-                    disabled_at IS NOT NULL, push_unanswered, push_sent_at, push_tried_at,
-                    pushes_muted_until
-             FROM users WHERE name = ?1",
-            [name],
-            |r| {
-                Ok(User {
-                    id: r.get(0)?,
-                    password_hash: r.get(1)?,
-                    otp_secret: r.get(2)?,
-                    otp_confirmed_at: r.get(3)?,
-                    blocked_until: r.get(4)?,
-                    disabled: r.get(5)?,
-                    push_budget: push_budget_at(r, 6)?,
-                })
-            },
-        )
+        .row(USER_BY_NAME, params![name, user_name::key(name)], |r| {
+            Ok(User {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                password_hash: r.get(2)?,
+                otp_secret: r.get(3)?,
+                otp_confirmed_at: r.get(4)?,
+                blocked_until: r.get(5)?,
+                disabled: r.get(6)?,
+                push_budget: push_budget_at(r, 7)?,
+            })
+        })
         .optional()?)
+}
+
+/// Migration 17's data step: gives every user their name's key, oldest first; a user whose key
+/// an older user holds keeps none (they sign in only by their exact name; see
+/// [`name_clashes`]). Moves the password guessing counters per name to the key, merging the
+/// counters of names with one key. Returns how many users kept no key.
+pub(super) fn key_user_names(conn: &Connection) -> rusqlite::Result<usize> {
+    let users: Vec<(String, String)> = conn
+        .prepare("SELECT id, name FROM users ORDER BY created_at, rowid")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut clashes = 0;
+    for (id, name) in users {
+        let keyed = conn.execute(
+            "UPDATE users SET name_key = ?2 WHERE id = ?1
+               AND NOT EXISTS (SELECT 1 FROM users WHERE name_key = ?2)",
+            params![id, user_name::key(&name)],
+        )?;
+        clashes += 1 - keyed;
+    }
+    const NAME_SCOPES: &str = "scope IN ('password_name', 'password_familiar')";
+    let counters: Vec<(String, String, i64, i64, i64)> = conn
+        .prepare(&format!(
+            "SELECT scope, key, count, since, last_at FROM attempt_counters WHERE {NAME_SCOPES}"
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<Result<_, _>>()?;
+    conn.execute(&format!("DELETE FROM attempt_counters WHERE {NAME_SCOPES}"), [])?;
+    for (scope, name, count, since, last_at) in counters {
+        conn.execute(
+            "INSERT INTO attempt_counters (scope, key, count, since, last_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(scope, key) DO UPDATE SET count = count + excluded.count,
+               since = MIN(since, excluded.since), last_at = MAX(last_at, excluded.last_at)",
+            params![scope, user_name::key(&name), count, since, last_at],
+        )?;
+    }
+    Ok(clashes)
+}
+
+/// Users without a key (their name differs only in case from an older user's: migration 17)
+/// and the user who holds their key: `(name, holder)`, by name.
+pub(super) fn name_clashes(conn: &Connection) -> Stored<Vec<(String, String)>> {
+    let unkeyed: Vec<String> = conn
+        .prepare_cached("SELECT name FROM users WHERE name_key IS NULL ORDER BY name")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut clashes = Vec::with_capacity(unkeyed.len());
+    for name in unkeyed {
+        let holder: Option<String> = conn
+            .row("SELECT name FROM users WHERE name_key = ?1", [user_name::key(&name)], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        // Deleting the holder hands the key on (`delete_user`): there always is one.
+        if let Some(holder) = holder {
+            clashes.push((name, holder));
+        }
+    }
+    Ok(clashes)
 }
 
 /// The push budget of a row whose columns from `first` on are the users table's
@@ -302,13 +370,26 @@ pub(super) fn delete_user(conn: &Connection, name: &str, now: i64) -> Stored<Opt
     ] {
         conn.execute(sql, [id])?;
     }
-    // Password failures are counted per name (known or not); a new user of that name starts
-    // afresh.
+    // Password failures are counted per name's key (known or not); a new user of that name
+    // starts afresh.
+    let key = user_name::key(&user.name);
     conn.execute(
-        "DELETE FROM attempt_counters WHERE scope = 'password_name' AND key = ?1",
-        [name],
+        "DELETE FROM attempt_counters
+         WHERE scope IN ('password_name', 'password_familiar') AND key = ?1",
+        [&key],
     )?;
-    add_event(conn, now, None, EventKind::UserDeleted, name)?;
+    // The oldest user whose name differs from this one's only in case (from before schema
+    // v17: no key of their own) now gets the key.
+    let unkeyed: Vec<(UserId, String)> = conn
+        .prepare_cached(
+            "SELECT id, name FROM users WHERE name_key IS NULL ORDER BY created_at, rowid",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    if let Some((heir, _)) = unkeyed.iter().find(|(_, n)| user_name::key(n) == key) {
+        conn.execute("UPDATE users SET name_key = ?2 WHERE id = ?1", params![heir, key])?;
+    }
+    add_event(conn, now, None, EventKind::UserDeleted, &user.name)?;
     Ok(Some(gone))
 }
 
@@ -320,10 +401,14 @@ pub(super) fn events(
     let mut stmt = conn.prepare_cached(
         "SELECT e.at, u.name, e.kind, e.detail, e.ip, e.app, e.place
          FROM events e LEFT JOIN users u ON u.id = e.user_id
-         WHERE ?1 IS NULL OR u.name = ?1 ORDER BY e.id DESC LIMIT ?2",
+         WHERE ?1 IS NULL
+            OR e.user_id = COALESCE((SELECT id FROM users WHERE name = ?1),
+                                    (SELECT id FROM users WHERE name_key = ?3))
+         ORDER BY e.id DESC LIMIT ?2",
     )?;
+    let key = user_name.map(user_name::key);
     let rows = stmt
-        .query_map(params![user_name, limit], |r| {
+        .query_map(params![user_name, limit, key], |r| {
             Ok(EventInfo {
                 at: r.get(0)?,
                 user: r.get(1)?,

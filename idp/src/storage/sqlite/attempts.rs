@@ -1,5 +1,6 @@
 //! The password guessing limits' counters: two per user name (its familiar context's and
-//! everywhere else's, `guessing.rs`), one per source address.
+//! everywhere else's, `guessing.rs`), one per source address. A name's counters are kept
+//! under its key ("Anna" and "anna" are one name, see `user_name`).
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -10,6 +11,7 @@ use crate::model::{
     AttemptContext, AttemptCounter, AttemptOutcome, AttemptVerdict, EventKind, Familiarity,
 };
 use crate::storage::{CounterPurge, Stored};
+use crate::user_name;
 
 /// A name's failures from unfamiliar sources (before version 15: from anywhere).
 const NAME: &str = "password_name";
@@ -65,6 +67,7 @@ pub(super) fn begin(
         ],
     )?;
     let scope = name_scope(familiarity);
+    let name = &user_name::key(name);
     let ctx = AttemptContext {
         now,
         name: counter(conn, scope, name)?,
@@ -89,7 +92,7 @@ pub(super) fn end(
         AttemptOutcome::Success => {
             conn.exec(
                 "DELETE FROM attempt_counters WHERE scope = ?1 AND key = ?2",
-                params![name_scope(familiarity), name],
+                params![name_scope(familiarity), user_name::key(name)],
             )?;
             conn.exec(
                 "UPDATE attempt_counters SET count = MAX(count - 1, 0) WHERE scope = ?1 AND key = ?2",
@@ -116,7 +119,7 @@ pub(super) fn end(
 pub(super) fn reset(conn: &Connection, name: &str, now: i64) -> Stored<bool> {
     let removed = conn.exec(
         "DELETE FROM attempt_counters WHERE scope IN (?1, ?2) AND key = ?3",
-        params![NAME, FAMILIAR, name],
+        params![NAME, FAMILIAR, user_name::key(name)],
     )?;
     if let Some(user) = user_by_name(conn, name)? {
         add_event(conn, now, Some(&user.id), EventKind::PasswordUnlocked, "")?;

@@ -314,10 +314,14 @@ pub(super) fn devices_of(conn: &Connection, user_name: &str) -> Stored<Vec<Devic
                 (SELECT MAX(r.decided_at) FROM requests r JOIN credentials c ON c.id = r.credential_id
                  WHERE r.user_id = d.user_id AND c.device_id = d.id),
                 (SELECT c.attestation FROM credentials c WHERE c.device_id = d.id AND c.kind = ?2 AND c.revoked_at IS NULL)
-         FROM devices d JOIN users u ON u.id = d.user_id WHERE u.name = ?1 ORDER BY d.created_at",
+         FROM devices d
+         WHERE d.user_id = COALESCE((SELECT id FROM users WHERE name = ?1),
+                                    (SELECT id FROM users WHERE name_key = ?3))
+         ORDER BY d.created_at",
     )?;
+    let key = crate::user_name::key(user_name);
     let rows = stmt
-        .query_map(params![user_name, CredentialKind::PhoneSignin.as_str()], |r| {
+        .query_map(params![user_name, CredentialKind::PhoneSignin.as_str(), key], |r| {
             Ok(DeviceInfo {
                 device_id: r.get(0)?,
                 name: r.get(1)?,

@@ -100,6 +100,10 @@ impl Store for SqliteStore {
         accounts::user_by_name(&*self.pool.conn()?, name)
     }
 
+    fn name_clashes(&self) -> Stored<Vec<(String, String)>> {
+        accounts::name_clashes(&*self.pool.conn()?)
+    }
+
     fn add_activation(&self, activation: &Activation) -> Stored<()> {
         self.pool.write(|c| accounts::add_activation(c, activation))
     }

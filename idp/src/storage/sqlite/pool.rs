@@ -20,7 +20,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 64;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 16;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 17;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -54,6 +54,9 @@ const MIGRATION_14: &str = include_str!("schema_v14_otp_delivery.sql");
 const MIGRATION_15: &str = include_str!("schema_v15_familiar_lockout.sql");
 /// Version 15 → 16: the attestation format verified for a phone sign-in key.
 const MIGRATION_16: &str = include_str!("schema_v16_key_attestation.sql");
+/// Version 16 → 17: user names' keys (case-insensitive matching); its data step is
+/// [`super::accounts::key_user_names`].
+const MIGRATION_17: &str = include_str!("schema_v17_name_keys.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -285,6 +288,16 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
     }
     if version < 16 {
         tx.execute_batch(MIGRATION_16)?;
+    }
+    if version < 17 {
+        tx.execute_batch(MIGRATION_17)?;
+        let clashes = super::accounts::key_user_names(&tx)?;
+        if clashes > 0 {
+            tracing::warn!(
+                users = clashes,
+                "user names differing only in case from an older user's sign in only as typed: see `nyckel-idp user list`"
+            );
+        }
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

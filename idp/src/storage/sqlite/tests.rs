@@ -2,6 +2,7 @@
 //! migration-3 indexes), and the replay-nonce table stays bounded without forgetting a nonce
 //! still inside its window.
 
+use super::accounts::USER_BY_NAME;
 use super::devices::PURGE_NONCES;
 use super::requests::{
     EXPIRE_STALE, NOTIFIED_LAST_HOUR, OPEN, PENDING, RECENT, RECOGNISED, TARGETS,
@@ -41,6 +42,7 @@ fn the_hot_paths_read_through_their_indexes() {
         (TARGETS, "devices_user"),
         (RECENT, "requests_user"),
         (NOTIFIED_LAST_HOUR, "requests_notified"),
+        (USER_BY_NAME, "users_name_key"),
     ] {
         let p = plan(&c, sql);
         assert!(p.contains(index), "{sql}\nplan:\n{p}");
@@ -208,7 +210,7 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
 }
 
 #[test]
@@ -265,7 +267,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v16_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v17_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
@@ -331,7 +333,7 @@ fn a_version_10_database_keeps_its_requests_reaching_every_device() {
         assert_eq!(seen.unwrap().len(), 1, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
 }
 
 #[test]
@@ -417,7 +419,7 @@ fn a_version_12_database_starts_sign_ins_through_the_new_index() {
     assert_eq!(seen(2), (2, vec!["cafe".to_owned(), "home".to_owned()]));
     assert_eq!(seen(0), (2, vec![]));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
 }
 
 #[test]
@@ -492,7 +494,7 @@ fn a_version_13_database_marks_only_transferred_devices_as_having_the_secret() {
         assert_eq!(otp_secret.is_some(), carries, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
 }
 
 /// Migrations 10–15, the released steps after version 9.
@@ -565,7 +567,7 @@ fn a_version_14_database_keeps_its_counters_as_the_unfamiliar_ones() {
     assert_eq!(seen(Familiarity::Unfamiliar), (Some(100), Some(12)));
     assert_eq!(seen(Familiarity::Familiar), (None, Some(12)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v16_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
 }
 
 /// Row counts of the purged tables: requests, push log, sessions, OpenID Connect sessions,
@@ -666,4 +668,101 @@ fn the_purge_takes_old_rows_in_bounded_batches_and_keeps_what_is_open_recent_or_
     let later = PurgeCutoffs { sessions: 30_000, ..cutoffs };
     assert_eq!(store.purge(&later).unwrap().sessions, 1);
     assert_eq!(retained(&c), [2, 1, 0, 0, 101]);
+}
+
+#[test]
+fn migrations_one_to_seventeen_give_exactly_the_frozen_version_17_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15) {
+        c.execute_batch(step).unwrap();
+    }
+    c.execute_batch(include_str!("schema_v16_key_attestation.sql")).unwrap();
+    c.execute_batch(include_str!("schema_v17_name_keys.sql")).unwrap();
+    assert_eq!(schema_of(&c), include_str!("schema_v17_snapshot.sql"));
+}
+
+/// A version-16 file with "Anna" and, added later, "anna" and "ANNA" (users then, differing
+/// only in case), "Åsa", and password failures counted under two spellings of one name in
+/// each context: after migration 17 nothing is lost — "anna" and "ANNA" still sign in by
+/// their exact names, any other spelling means the oldest, "Anna", "åsa" finds "Åsa", the
+/// failures add up under the key per context — and the clashes are reported until deletes
+/// leave one, the key handed on to the oldest left.
+#[test]
+fn a_version_16_database_keys_its_user_names_and_keeps_users_differing_only_in_case() {
+    use crate::model::{AttemptOutcome, AttemptVerdict, Familiarity};
+    use crate::storage::CounterPurge;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15) {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(include_str!("schema_v16_key_attestation.sql")).unwrap();
+        c.execute_batch(
+            "INSERT INTO users (id, name, created_at) VALUES ('u2', 'anna', 20), ('u1', 'Anna', 10),
+                    ('u3', 'Åsa', 30), ('u4', 'ANNA', 40);
+             INSERT INTO devices (id, user_id, name, created_at)
+             VALUES ('d1', 'u1', 'Annas', 11), ('d2', 'u2', 'annas', 21);
+             INSERT INTO attempt_counters (scope, key, count, since, last_at)
+             VALUES ('password_name', 'Åsa', 2, 100, 150), ('password_name', 'åsa', 3, 90, 120),
+                    ('password_familiar', 'ÅSA', 1, 140, 140),
+                    ('password_source', 'Åsa', 7, 100, 150);
+             PRAGMA user_version = 16;",
+        )
+        .unwrap();
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    let id = |name: &str| store.user_by_name(name).unwrap().map(|u| u.id.into_string());
+    assert_eq!(id("Anna").as_deref(), Some("u1"));
+    assert_eq!(id("anna").as_deref(), Some("u2"), "the exact name first");
+    assert_eq!(id("ANNA").as_deref(), Some("u4"), "the exact name first");
+    assert_eq!(id(" aNNa ").as_deref(), Some("u1"), "any other spelling: the oldest");
+    assert_eq!(id("ÅSA").as_deref(), Some("u3"));
+    assert_eq!(id("åsa").as_deref(), Some("u3"));
+    assert_eq!(id("asa"), None);
+    assert_eq!(store.user_by_name("åsa").unwrap().unwrap().name, "Åsa", "shown as typed");
+    let devices = |name: &str| -> Vec<String> {
+        store.devices_of(name).unwrap().into_iter().map(|d| d.device_id).collect()
+    };
+    assert_eq!((devices("ANNA"), devices("anna")), (vec![], vec!["d2".to_owned()]));
+    assert_eq!(devices("aNNA"), vec!["d1".to_owned()]);
+    let clashes = [("ANNA".to_owned(), "Anna".to_owned()), ("anna".to_owned(), "Anna".to_owned())];
+    assert_eq!(store.name_clashes().unwrap(), clashes);
+
+    // The counters of "Åsa" and "åsa" became one per context (unfamiliar: 5 failures since
+    // 90; familiar: the one); the source's is kept.
+    let purge = CounterPurge { name_idle: 10_000, name_locked_at: 100, source_window: 10_000 };
+    let clock = || 200;
+    let seen = |typed: &str, familiarity| {
+        let mut seen = None;
+        store
+            .begin_password_attempt(typed, "Åsa", familiarity, &purge, &clock, &mut |c| {
+                seen = Some((c.name, c.source));
+                AttemptVerdict::Refuse(crate::error::Error::PasswordLocked)
+            })
+            .unwrap();
+        seen.unwrap()
+    };
+    let (name, source) = seen("ÅSA", Familiarity::Unfamiliar);
+    let name = name.unwrap();
+    assert_eq!((name.count, name.since, name.last_at), (5, 90, 150));
+    assert_eq!(source.unwrap().count, 7);
+    assert_eq!(seen("åsa", Familiarity::Familiar).0.map(|n| n.count), Some(1));
+    store
+        .end_password_attempt("åsa", "x", Familiarity::Unfamiliar, AttemptOutcome::Success, 200)
+        .unwrap();
+    assert!(seen("Åsa", Familiarity::Unfamiliar).0.is_none(), "every spelling's forgotten");
+
+    // Deleting the older "Anna" hands the key on to the oldest of the rest ("anna").
+    store.delete_user("Anna", 300).unwrap().unwrap();
+    assert_eq!(id("aNNa").as_deref(), Some("u2"));
+    assert_eq!(id("ANNA").as_deref(), Some("u4"));
+    assert_eq!(store.name_clashes().unwrap(), [("ANNA".to_owned(), "anna".to_owned())]);
+    store.delete_user("ANNA", 300).unwrap().unwrap();
+    assert_eq!(store.name_clashes().unwrap(), []);
+    drop(store);
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
 }
