@@ -760,3 +760,34 @@ fn pin_prompts_on_a_terminal() {
     assert!(out.contains("Approved."), "{out}");
     assert_eq!(idp.state(&started.id), "approved");
 }
+
+/// A lost phone with no other: the administrator's one command (`nyckel-idp user
+/// replace-phone NAME --qr FILE.png`, the same library calls) revokes the old phone — its
+/// pending request dies with it, it cannot approve any more — and writes a QR code that a new
+/// vault enrolls from (`nyckel enroll --scan`), getting the one-time-code account back too.
+#[test]
+fn a_lost_phone_is_replaced_with_one_admin_command_and_a_qr_code() {
+    let idp = Idp::start();
+    let (old, _) = enrolled(&idp, "Anna@skane.se", true);
+    let waiting = idp.signin("anna@skane.se", false);
+
+    let replaced = idp.provider.replace_phones("ANNA@skane.se").unwrap();
+    assert_eq!(replaced.revoked.len(), 1, "{replaced:?}");
+    assert_eq!(replaced.enrollment.user, "Anna@skane.se", "the name as added");
+    let new = TestVault::new();
+    let png = new.file("new-phone.png");
+    nyckel_idp::write_qr_png(&png, &replaced.enrollment.enroll_uri).unwrap();
+    assert_eq!(idp.state(&waiting.id), "expired", "the pending request died with the phone");
+    old.run(&["approve"]).fails(2, "revoked");
+
+    let out = new.run(&["enroll", "--scan", png.to_str().unwrap(), "--json"]).json();
+    assert_eq!(out["account"], "Anna@skane.se");
+    assert!(!out["otp_account"].is_null(), "the one-time-code account comes with it");
+    let devices = idp.devices("anna@skane.se");
+    assert_eq!(devices.iter().filter(|d| d.revoked_at.is_none()).count(), 1);
+    let started = idp.signin("anna@skane.se", false);
+    approve_number(&new, started.number).ok();
+    assert_eq!(idp.state(&started.id), "approved");
+    // The code is single use.
+    TestVault::new().run(&["enroll", "--scan", png.to_str().unwrap()]).fails(2, "already used");
+}

@@ -171,6 +171,19 @@ pub(crate) fn issue_enrollment_with(
     name: &str,
     confirmed_code: bool,
 ) -> Result<Enrollment, Error> {
+    let (activation, enrollment) = new_enrollment(store, cfg, name, confirmed_code)?;
+    store.add_activation(&activation)?;
+    Ok(enrollment)
+}
+
+/// A new enrollment code for user `name`, not yet stored: its activation and the enrollment
+/// URI carrying it.
+fn new_enrollment(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+    confirmed_code: bool,
+) -> Result<(Activation, Enrollment), Error> {
     let p = Identity::load(store)?;
     let now = cfg.clock.now();
     let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
@@ -184,13 +197,13 @@ pub(crate) fn issue_enrollment_with(
         .as_deref()
         .filter(|_| carry)
         .map(|secret| otpauth_uri(&p.issuer, name, secret));
-    store.add_activation(&Activation {
+    let activation = Activation {
         code_hash: token_hash(&code),
         user: user.id.clone(),
         expires_at,
         replaces: None,
         carries_otp: otp_uri.is_some(),
-    })?;
+    };
     // The secret is the provider's: it keeps it and re-delivers it to a new phone (§4.10),
     // so every code that carries it marks it managed (the phone never exports it, and a
     // transfer links the re-delivered copy instead of adding a second one).
@@ -201,11 +214,41 @@ pub(crate) fn issue_enrollment_with(
         }
         None => EnrollUri::build(origin, &code, name, &fp, issuer, Some(expires_at), None),
     };
-    Ok(Enrollment {
+    let enrollment = Enrollment {
         user: name.to_owned(),
-        user_id: user.id.into_string(),
+        user_id: user.id.as_str().to_owned(),
         enroll_uri: uri,
         expires_at,
+    };
+    Ok((activation, enrollment))
+}
+
+/// What replacing a user's phones did ([`replace_phones`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct PhoneReplacement {
+    /// The new enrollment code: now the only way to a phone for the user.
+    #[serde(flatten)]
+    pub enrollment: Enrollment,
+    /// The devices revoked, oldest first (none when the user had no active phone).
+    pub revoked: Vec<String>,
+}
+
+/// A lost phone, no other: revokes every active phone of user `name` (their keys are refused
+/// at once), ends whatever the user is signed in with or waiting for (pending requests, older
+/// enrollment codes, sessions, OpenID Connect sessions and tokens) and issues a new enrollment
+/// code (carrying the one-time-code secret, as the administrator's does), all in one write;
+/// records `phones_replaced`. The administrator's one command for a lost phone.
+pub fn replace_phones(
+    store: &dyn Store,
+    cfg: &Config,
+    name: &str,
+) -> Result<PhoneReplacement, Error> {
+    let (activation, enrollment) = new_enrollment(store, cfg, name, true)?;
+    let revoked = store.replace_phones(&activation, cfg.clock.now())?;
+    tracing::info!(user = %activation.user, revoked = revoked.len(), "phones replaced");
+    Ok(PhoneReplacement {
+        enrollment,
+        revoked: revoked.into_iter().map(DeviceId::into_string).collect(),
     })
 }
 

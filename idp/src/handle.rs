@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use nyckel_core::protocol::wire::RequestKind;
 
-use crate::admin::{self, Enrollment};
+use crate::admin::{self, Enrollment, PhoneReplacement};
 use crate::config::Config;
 use crate::eam;
 use crate::eam::service::EamSpec;
@@ -137,6 +137,13 @@ impl Provider {
     /// A new single-use enrollment code for a user.
     pub fn issue_enrollment(&self, name: &str) -> Result<Enrollment, Error> {
         admin::issue_enrollment(&*self.store, &self.cfg, name)
+    }
+
+    /// A lost phone, no other: revokes every phone of the user (their pending requests end,
+    /// their sessions end) and issues a new enrollment code, in one step; records
+    /// `phones_replaced`.
+    pub fn replace_phones(&self, name: &str) -> Result<PhoneReplacement, Error> {
+        admin::replace_phones(&*self.store, &self.cfg, name)
     }
 
     /// Whether `password` is the user's (unknown users cost the same hash).

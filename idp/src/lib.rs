@@ -73,7 +73,7 @@ mod oidc_model;
 mod qr;
 mod user_name;
 
-pub use admin::{Enrollment, MAX_PASSWORD};
+pub use admin::{Enrollment, PhoneReplacement, MAX_PASSWORD};
 pub use attestation::{
     AndroidApp, AndroidKeyPolicy, AppAttestPolicy, AttestationError, KeyAttestationPolicy,
     RevocationFile,
@@ -90,7 +90,7 @@ pub use model::{DeletedUser, DeviceInfo, EventInfo, Purged, PushTrigger, UserInf
 pub use nyckel_core::protocol::wire::{ErrorCode, RequestKind};
 pub use oidc::client::{ClientSpec, NewClient};
 pub use oidc_model::{Client, SigningAlg};
-pub use qr::qr_png;
+pub use qr::{qr_png, write_qr_png};
 pub use server::ServerHandle;
 pub use signin::{SigninFrom, Started, Status};
 

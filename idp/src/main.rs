@@ -187,6 +187,16 @@ enum UserCmd {
         #[arg(long, value_name = "FILE.png")]
         qr: Option<PathBuf>,
     },
+    /// A lost phone: revoke every phone of the user (their keys are refused at once; pending
+    /// sign-ins, older enrollment codes and sessions end) and issue a new enrollment code, in
+    /// one step. The new phone scans it.
+    ReplacePhone {
+        /// User name.
+        name: String,
+        /// Also write the code as a QR image (PNG, owner-only file) to hand to the user.
+        #[arg(long, value_name = "FILE.png")]
+        qr: Option<PathBuf>,
+    },
     /// List the users.
     List,
     /// Disable a user: no sign-in by any method; their pending requests, unused enrollment
@@ -448,13 +458,47 @@ fn run(cli: &Cli, provider: &Provider) -> Result<(serde_json::Value, String), Er
             let mut value = serde_json::to_value(&e).unwrap_or_default();
             let mut text = e.enroll_uri.clone();
             if let Some(path) = qr {
-                write_owner_only(path, &nyckel_idp::qr_png(&e.enroll_uri)?)?;
+                nyckel_idp::write_qr_png(path, &e.enroll_uri)?;
                 value["qr"] = json!(path.display().to_string());
                 text = format!(
                     "{text}\nQR code written to {} (single use, expires at {}).",
                     path.display(),
                     local_time(e.expires_at)
                 );
+            }
+            Ok((value, text))
+        }
+        Cmd::User(UserCmd::ReplacePhone { name, qr }) => {
+            // A mistyped path is refused before anything is revoked.
+            if let Some(path) = qr {
+                let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+                if path.is_dir() || folder.is_some_and(|f| !f.is_dir()) {
+                    return Err(Error::BadRequest(format!(
+                        "cannot write {}: no such folder, or a folder; nothing was changed",
+                        path.display()
+                    )));
+                }
+            }
+            let r = provider.replace_phones(name)?;
+            let e = &r.enrollment;
+            let mut value = serde_json::to_value(&r).unwrap_or_default();
+            let revoked = match r.revoked.len() {
+                0 => format!("{} had no active phone.", e.user),
+                n => format!(
+                    "Revoked {n} phone(s) of {}: {}; their pending sign-ins and sessions ended.",
+                    e.user,
+                    r.revoked.join(", ")
+                ),
+            };
+            let mut text = format!(
+                "{revoked}\nNew enrollment code (single use, expires at {}):\n{}",
+                local_time(e.expires_at),
+                e.enroll_uri
+            );
+            if let Some(path) = qr {
+                nyckel_idp::write_qr_png(path, &e.enroll_uri)?;
+                value["qr"] = json!(path.display().to_string());
+                text.push_str(&format!("\nQR code written to {}.", path.display()));
             }
             Ok((value, text))
         }
@@ -777,17 +821,6 @@ fn event_line(e: &nyckel_idp::EventInfo) -> String {
         }
     }
     line
-}
-
-/// Writes `bytes` to a file only its owner can read (it holds an activation code).
-fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(path).and_then(|mut f| f.write_all(bytes));
-    written.map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))
 }
 
 /// A new password: typed twice without echo on a terminal, else the first line of standard

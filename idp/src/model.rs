@@ -751,6 +751,10 @@ pub(crate) enum EventKind {
     StepUpPassed,
     /// A step-up on the account page was refused (detail: what for, and why).
     StepUpRefused,
+    /// The administrator replaced a user's phones (`user replace-phone`): every active one
+    /// revoked, whatever waited or was signed in ended, a new enrollment code issued (detail:
+    /// the revoked devices, space-separated).
+    PhonesReplaced,
 }
 
 impl EventKind {
@@ -788,6 +792,7 @@ impl EventKind {
             EventKind::DeviceLost => "device_lost",
             EventKind::StepUpPassed => "step_up_passed",
             EventKind::StepUpRefused => "step_up_refused",
+            EventKind::PhonesReplaced => "phones_replaced",
         }
     }
 }

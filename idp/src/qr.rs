@@ -1,5 +1,8 @@
-//! QR codes as PNG images (the admin CLI's `user enroll --qr FILE.png`, for a helpdesk to hand
-//! to a user who has no other way in).
+//! QR codes as PNG images (the admin CLI's `user enroll --qr FILE.png` and `user
+//! replace-phone --qr FILE.png`, for a helpdesk to hand to a user who has no other way in),
+//! written to files only their owner can read.
+
+use std::path::Path;
 
 use crate::error::Error;
 
@@ -35,6 +38,20 @@ pub fn qr_png(data: &str) -> Result<Vec<u8>, Error> {
     writer.write_image_data(&pixels).map_err(|_| Error::Internal)?;
     writer.finish().map_err(|_| Error::Internal)?;
     Ok(out)
+}
+
+/// Writes `data` as a QR code PNG ([`qr_png`]) to `path`, a file only its owner can read and
+/// write (an enrollment code's QR holds its single-use activation code). A file that cannot be
+/// written is a [`Error::BadRequest`] naming it.
+pub fn write_qr_png(path: &Path, data: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let bytes = qr_png(data)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(path).and_then(|mut f| f.write_all(&bytes));
+    written.map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))
 }
 
 #[cfg(test)]

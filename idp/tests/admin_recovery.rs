@@ -253,3 +253,46 @@ fn the_user_list_says_who_is_disabled_blocked_and_has_which_methods() {
     assert!(users[1].disabled_at.is_some() && !users[1].has_password);
     assert_eq!(users[1].active_devices, 0);
 }
+
+/// `user replace-phone` (a lost phone, no other): in one step every phone of the user is
+/// revoked — it sees nothing and cannot approve —, the waiting request dies, the session and
+/// an older enrollment code end, and the new code enrolls a phone that approves; the event
+/// names the revoked phones.
+#[test]
+fn replacing_the_phones_revokes_them_ends_what_waited_and_the_new_code_enrolls() {
+    let mut idp = Idp::start();
+    let mut browser = signed_in(&mut idp);
+    let waiting = idp.provider.start_signin("anna", RequestKind::Push, &from()).unwrap();
+    let older_code = idp.provider.issue_enrollment("anna").unwrap();
+    let old_phone = idp.provider.devices("anna").unwrap()[0].device_id.clone();
+
+    let replaced = idp.provider.replace_phones("Anna").unwrap();
+    assert_eq!(replaced.revoked, vec![old_phone.clone()]);
+    assert_eq!(replaced.enrollment.user, "anna");
+    assert_eq!(idp.provider.signin_status(&waiting.id).unwrap().state, "expired");
+    assert_eq!(browser.get(&idp.url("/account")).status, 303, "the session ended");
+    let phone = &mut idp.phone;
+    let (req, fetch) =
+        p::fetch_pending(&phone.enrollment, &phone.keys, &SystemRandom, now()).unwrap();
+    assert!(
+        p::parse_pending(&mut phone.enrollment, &fetch, &send(&req), now()).is_err(),
+        "the old phone is refused"
+    );
+    let enroll = |uri: &str| {
+        let uri = EnrollUri::parse(uri).unwrap();
+        let keys = p::SoftwareKeyStore::new();
+        let (req, st) = p::enroll::begin(&uri, "Ny", None, &keys, &SystemRandom, now()).unwrap();
+        st.finish(&send(&req), now()).map(|enrollment| Phone { enrollment, keys })
+    };
+    assert!(enroll(&older_code.enroll_uri).is_err(), "the older code is spent");
+    idp.phone = enroll(&replaced.enrollment.enroll_uri).expect("the new code enrolls");
+    signed_in(&mut idp);
+
+    let events = idp.provider.events(Some("anna"), 50).unwrap();
+    let replaced_event = events.iter().find(|e| e.kind == "phones_replaced").unwrap();
+    assert_eq!(replaced_event.detail, old_phone);
+    // Again, with the new phone: it goes too; a user without phones just gets a code.
+    assert_eq!(idp.provider.replace_phones("anna").unwrap().revoked.len(), 1);
+    assert!(idp.provider.replace_phones("anna").unwrap().revoked.is_empty());
+    assert_eq!(idp.provider.replace_phones("nobody").unwrap_err(), Error::UnknownUser);
+}

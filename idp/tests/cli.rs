@@ -500,3 +500,51 @@ fn users_differing_only_in_case_are_warned_about_until_one_is_deleted() {
     let (_, v) = idp(&db, &["user", "enroll", "ANNA"]);
     assert_eq!(v["userId"], "u-old", "the key went to the one left");
 }
+
+/// `user replace-phone NAME --qr FILE.png`: the new enrollment code and its QR image
+/// (owner-only) in one command, the phones it revoked, the event; a path that cannot be
+/// written and an unknown user change nothing.
+#[test]
+fn replace_phone_issues_the_code_and_its_qr_in_one_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    idp(&db, &["--origin", "http://127.0.0.1:9", "user", "add", "Anna"]);
+    let (_, before) = idp(&db, &["events", "--user", "anna"]);
+
+    let missing = dir.path().join("no-such-folder").join("anna.png");
+    let (ok, v) = idp(&db, &["user", "replace-phone", "anna", "--qr", missing.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(v["message"].as_str().unwrap().contains("nothing was changed"), "{v}");
+    let (ok, v) = idp(&db, &["user", "replace-phone", "nobody"]);
+    assert!(!ok);
+    assert_eq!(v["error"], "unknown_user");
+    assert_eq!(idp(&db, &["events", "--user", "anna"]).1, before, "nothing happened");
+
+    let png = dir.path().join("anna.png");
+    let (ok, v) = idp(&db, &["user", "replace-phone", "ANNA", "--qr", png.to_str().unwrap()]);
+    assert!(ok, "{v}");
+    assert_eq!(v["user"], "Anna");
+    assert_eq!(v["revoked"], serde_json::json!([]));
+    assert_eq!(v["qr"], png.to_str().unwrap());
+    assert_eq!(EnrollUri::parse(v["enrollUri"].as_str().unwrap()).unwrap().account, "Anna");
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&png).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let (_, v) = idp(&db, &["events", "--user", "anna", "--limit", "1"]);
+    assert_eq!(v["events"][0]["kind"], "phones_replaced");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+        .args(["user", "replace-phone", "anna", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Anna had no active phone.") && text.contains("nyckel-enroll://"),
+        "{text}"
+    );
+}

@@ -178,6 +178,13 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     fn name_clashes(&self) -> Stored<Vec<(String, String)>>;
     /// Stores a single-use activation code.
     fn add_activation(&self, activation: &Activation) -> Stored<()>;
+    /// Replaces the phones of `activation`'s user in one write (the administrator's `user
+    /// replace-phone`, a lost phone): revokes each active device as [`Store::revoke_device`]
+    /// does, ends whatever the user is signed in with or waiting for (pending and approved
+    /// requests, unused enrollment and transfer codes, browser sessions, OpenID Connect
+    /// sessions and tokens), stores `activation` — then the one way to a new phone — and
+    /// records `phones_replaced`. Returns the devices revoked, oldest first.
+    fn replace_phones(&self, activation: &Activation, now: i64) -> Stored<Vec<DeviceId>>;
     /// Every user, by name.
     fn users(&self) -> Stored<Vec<UserInfo>>;
     /// Disables (`true`) or enables a user and records `user_disabled`/`user_enabled`. A

@@ -265,7 +265,7 @@ pub(super) fn users(conn: &Connection) -> Stored<Vec<UserInfo>> {
 
 /// Ends everything a user is signed in with or waiting for: pending and approved requests
 /// expire, unused enrollment codes are spent, browser sessions and access tokens end.
-fn end_sign_ins(conn: &Connection, user: &UserId, now: i64) -> Stored<()> {
+pub(super) fn end_sign_ins(conn: &Connection, user: &UserId, now: i64) -> Stored<()> {
     conn.execute(
         "UPDATE requests SET state = ?3, decided_at = COALESCE(decided_at, ?2)
          WHERE user_id = ?1 AND state IN (?4, ?5)",

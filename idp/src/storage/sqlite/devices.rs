@@ -4,11 +4,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pool::Cached;
 
-use super::accounts::{add_event, add_event_from};
+use super::accounts::{self, add_event, add_event_from};
 use crate::model::{
-    Credential, CredentialId, CredentialKind, DeviceId, DeviceInfo, DeviceKey, DevicePresence,
-    DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, OtherMethods, RequestState, Revocation,
-    TransferIssued, UserId,
+    Activation, Credential, CredentialId, CredentialKind, DeviceId, DeviceInfo, DeviceKey,
+    DevicePresence, DeviceRef, Enrolled, EventKind, NewDevice, NewTransfer, OtherMethods,
+    RequestState, Revocation, TransferIssued, UserId,
 };
 use crate::storage::{StoreError, Stored};
 
@@ -305,6 +305,30 @@ fn revoke_pending_replacements(conn: &Connection, device: &DeviceId, now: i64) -
         add_event(conn, now, Some(&user), EventKind::DeviceRevoked, id.as_str())?;
     }
     Ok(())
+}
+
+/// See [`crate::storage::Store::replace_phones`].
+pub(super) fn replace_phones(
+    conn: &Connection,
+    activation: &Activation,
+    now: i64,
+) -> Stored<Vec<DeviceId>> {
+    let user = &activation.user;
+    let active: Vec<DeviceId> = conn
+        .prepare_cached(
+            "SELECT id FROM devices WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at",
+        )?
+        .query_map([user], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for device in &active {
+        revoke(conn, device, Revocation::ByAdmin, "", now)?;
+    }
+    // Nothing a thief with the phone set going survives it, nor an older enrollment code.
+    accounts::end_sign_ins(conn, user, now)?;
+    accounts::add_activation(conn, activation)?;
+    let detail = active.iter().map(DeviceId::as_str).collect::<Vec<_>>().join(" ");
+    add_event(conn, now, Some(user), EventKind::PhonesReplaced, &detail)?;
+    Ok(active)
 }
 
 pub(super) fn devices_of(conn: &Connection, user_name: &str) -> Stored<Vec<DeviceInfo>> {

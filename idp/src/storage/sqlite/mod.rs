@@ -100,6 +100,10 @@ impl Store for SqliteStore {
         accounts::user_by_name(&*self.pool.conn()?, name)
     }
 
+    fn replace_phones(&self, activation: &Activation, now: i64) -> Stored<Vec<DeviceId>> {
+        self.pool.write(|tx| devices::replace_phones(tx, activation, now))
+    }
+
     fn name_clashes(&self) -> Stored<Vec<(String, String)>> {
         accounts::name_clashes(&*self.pool.conn()?)
     }
