@@ -1,7 +1,7 @@
 //! Device maintenance (§4.8, §4.9, §4.11): rotate the push token, ask what else the user can
 //! sign in with, and unenroll from the app.
 
-use super::envelope::{open, skew_time};
+use super::envelope::open_answer;
 use super::keys::DeviceKeyStore;
 use super::wire::{Ack, DeviceStanding, PushTokenRequest};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
@@ -89,12 +89,7 @@ impl StandingCheck {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<Standing, ProtocolError> {
-        let key = enrollment.provider_key_bytes()?;
-        if let Some(t) = skew_time(resp, &key, &self.nonce) {
-            enrollment.learn_time(t, now);
-            return Err(ProtocolError::ClockSkew);
-        }
-        let v = open::<DeviceStanding>(resp, &key, Some(&self.nonce))?;
+        let v = open_answer::<DeviceStanding>(enrollment, resp, &self.nonce, now)?;
         if v.body.device_id != enrollment.device_id {
             return Err(ProtocolError::Substituted("device"));
         }
@@ -111,12 +106,7 @@ impl DeviceAck {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<(), ProtocolError> {
-        let key = enrollment.provider_key_bytes()?;
-        if let Some(t) = skew_time(resp, &key, &self.nonce) {
-            enrollment.learn_time(t, now);
-            return Err(ProtocolError::ClockSkew);
-        }
-        let v = open::<Ack>(resp, &key, Some(&self.nonce))?;
+        let v = open_answer::<Ack>(enrollment, resp, &self.nonce, now)?;
         if v.body.device_id != enrollment.device_id {
             return Err(ProtocolError::Substituted("device"));
         }

@@ -4,7 +4,7 @@ use super::wire::{
     provider_signed_bytes, unb64, verify_p256, Envelope, ErrorBody, Payload, PayloadHeader,
     ServerTime,
 };
-use super::{HttpResponse, ProtocolError, ProviderCode};
+use super::{Enrollment, HttpResponse, ProtocolError, ProviderCode};
 
 /// Largest provider response body accepted.
 pub const MAX_RESPONSE_LEN: usize = 256 * 1024;
@@ -65,6 +65,25 @@ pub(crate) fn skew_time(resp: &HttpResponse, provider_key: &[u8], req_nonce: &st
         HttpResponse { status: 200, headers: vec![], body: serde_json::to_vec(&body.time?).ok()? };
     let v: Verified<ServerTime> = open(&inner, provider_key, Some(req_nonce)).ok()?;
     Some(v.header.server_time)
+}
+
+/// Opens the provider's answer to one of the enrollment's own device-signed requests (sent
+/// with `req_nonce`): a signed `clock_skew` answer teaches the enrollment the provider's time
+/// and is [`ProtocolError::ClockSkew`]; anything else must be a 2xx envelope signed with the
+/// pinned key that answers `req_nonce`. The caller checks the payload's ids and then learns
+/// the time from its header.
+pub(crate) fn open_answer<T: Payload>(
+    enrollment: &mut Enrollment,
+    resp: &HttpResponse,
+    req_nonce: &str,
+    now: i64,
+) -> Result<Verified<T>, ProtocolError> {
+    let key = enrollment.provider_key_bytes()?;
+    if let Some(t) = skew_time(resp, &key, req_nonce) {
+        enrollment.learn_time(t, now);
+        return Err(ProtocolError::ClockSkew);
+    }
+    open::<T>(resp, &key, Some(req_nonce))
 }
 
 /// Verifies a 2xx signed envelope with `provider_key` and parses its payload.

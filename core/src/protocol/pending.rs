@@ -1,7 +1,7 @@
 //! Pending sign-in requests (§4.2): fetched with a device-signed call, verified with the
 //! pinned provider key.
 
-use super::envelope::{open, skew_time};
+use super::envelope::open_answer;
 use super::keys::DeviceKeyStore;
 use super::wire::{unb64, PendingList};
 use super::{Enrollment, HttpRequest, HttpResponse, ProtocolError};
@@ -57,12 +57,7 @@ pub fn parse_pending(
     resp: &HttpResponse,
     now: i64,
 ) -> Result<Vec<PendingRequest>, ProtocolError> {
-    let key = enrollment.provider_key_bytes()?;
-    if let Some(t) = skew_time(resp, &key, &fetch.nonce) {
-        enrollment.learn_time(t, now);
-        return Err(ProtocolError::ClockSkew);
-    }
-    let v = open::<PendingList>(resp, &key, Some(&fetch.nonce))?;
+    let v = open_answer::<PendingList>(enrollment, resp, &fetch.nonce, now)?;
     let list = v.body;
     if list.device_id != enrollment.device_id {
         return Err(ProtocolError::Substituted("device"));

@@ -2,7 +2,7 @@
 //! that approves passwordless sign-ins.
 
 use super::enroll::{new_alias, PhoneSignin};
-use super::envelope::{open, skew_time};
+use super::envelope::open_answer;
 use super::keys::{sign_checked, DeviceKeyStore};
 use super::new_key::NewKey;
 use super::wire::{
@@ -56,12 +56,7 @@ impl PhoneSigninChallengeFetch {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<PhoneSigninChallenge, ProtocolError> {
-        let key = e.provider_key_bytes()?;
-        if let Some(t) = skew_time(resp, &key, &self.nonce) {
-            e.learn_time(t, now);
-            return Err(ProtocolError::ClockSkew);
-        }
-        let v = open::<PhoneSigninChallenge>(resp, &key, Some(&self.nonce))?;
+        let v = open_answer::<PhoneSigninChallenge>(e, resp, &self.nonce, now)?;
         if v.body.device_id != e.device_id {
             return Err(ProtocolError::Substituted("device"));
         }
@@ -121,12 +116,7 @@ fn read_state(
     nonce: &str,
     now: i64,
 ) -> Result<PhoneSigninState, ProtocolError> {
-    let key = e.provider_key_bytes()?;
-    if let Some(t) = skew_time(resp, &key, nonce) {
-        e.learn_time(t, now);
-        return Err(ProtocolError::ClockSkew);
-    }
-    let v = open::<PhoneSigninState>(resp, &key, Some(nonce))?;
+    let v = open_answer::<PhoneSigninState>(e, resp, nonce, now)?;
     if v.body.device_id != e.device_id {
         return Err(ProtocolError::Substituted("device"));
     }

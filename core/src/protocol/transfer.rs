@@ -4,7 +4,7 @@
 
 use zeroize::Zeroizing;
 
-use super::envelope::{open, skew_time};
+use super::envelope::open_answer;
 use super::keys::DeviceKeyStore;
 use super::url::BaseUrl;
 use super::wire::{self, TransferCode};
@@ -63,12 +63,7 @@ impl TransferRequest {
         resp: &HttpResponse,
         now: i64,
     ) -> Result<TransferOffer, ProtocolError> {
-        let key = enrollment.provider_key_bytes()?;
-        if let Some(t) = skew_time(resp, &key, &self.nonce) {
-            enrollment.learn_time(t, now);
-            return Err(ProtocolError::ClockSkew);
-        }
-        let v = open::<TransferCode>(resp, &key, Some(&self.nonce))?;
+        let v = open_answer::<TransferCode>(enrollment, resp, &self.nonce, now)?;
         let t = v.body;
         let enroll_uri = Zeroizing::new(t.enroll_uri);
         if t.device_id != enrollment.device_id {
@@ -84,7 +79,7 @@ impl TransferRequest {
         if uri.otp.is_some() && !uri.otp_managed {
             return Err(ProtocolError::Malformed("enrollUri"));
         }
-        if uri.fingerprint != wire::fingerprint(&key) {
+        if uri.fingerprint != wire::fingerprint(&enrollment.provider_key_bytes()?) {
             return Err(ProtocolError::Substituted("provider key"));
         }
         let base =
