@@ -16,7 +16,8 @@
 //! One agent per vault file (the socket's name is a hash of the vault's canonical path,
 //! and the agent also checks the path it is asked about). The protocol is one line each
 //! way per connection: `key PATH` → `ok HEXKEY SECONDS_LEFT [STAMP]`, `checked STAMP PATH`
-//! → `ok`, `lock` → `locked`; anything else → `no`.
+//! → `ok`, `codes UNIX_TIME PATH` → `ok` and, on the following lines, what
+//! `nyckel code --json` prints, `lock` → `locked`; anything else → `no`.
 //!
 //! The agent also remembers the vault file's stamp ([`FileStamp`]) from the last time a
 //! command of the session saw the file pass `Vault::open`'s integrity checks (`checked`,
@@ -24,6 +25,15 @@
 //! still — nothing wrote to it since — opens it without checking it again
 //! (`Vault::open_unless_unchanged`). It is kept in the agent's memory, which only this
 //! user reaches; whoever can hand the agent a stamp could as well write the vault.
+//!
+//! For `nyckel code --json` the agent computes the codes itself: it keeps the decrypted
+//! accounts with their HMAC keys prepared ([`nyckel_core::vault::DetachedCodes`]) while the
+//! file keeps the (settled) stamp it had when they were read, and reads them again when it
+//! changed. So the command reads and decrypts nothing; the agent's memory then holds the
+//! account secrets as well as the key that decrypts them from the file, which adds nothing
+//! to what a reader of that memory already gets (docs/security.md). It keeps no connection
+//! open: a long-lived SQLite connection to a file that is replaced by a rename could apply
+//! its WAL to the new file.
 
 use std::time::Duration;
 
@@ -33,12 +43,12 @@ use zeroize::Zeroizing;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-pub use linux::{lock, record_checked, serve, session_key, start};
+pub use linux::{codes_json, lock, record_checked, serve, session_key, start};
 
 #[cfg(not(target_os = "linux"))]
 mod unsupported;
 #[cfg(not(target_os = "linux"))]
-pub use unsupported::{lock, record_checked, serve, session_key, start};
+pub use unsupported::{codes_json, lock, record_checked, serve, session_key, start};
 
 /// What a running session hands a command.
 pub struct SessionKey {
@@ -59,6 +69,9 @@ const SUSPEND_SLACK: Duration = Duration::from_secs(5);
 
 /// Longest request line the agent reads (a path and a word).
 const MAX_REQUEST: u64 = 8 * 1024;
+
+/// Longest answer to `codes` a client reads (about 200 bytes per account).
+const MAX_CODES_ANSWER: u64 = 64 * 1024 * 1024;
 
 /// Parses a session length: `90s`, `10m`, `1h`, `1h30m`, or plain seconds. At least one
 /// second, at most [`MAX_SESSION`].

@@ -75,10 +75,15 @@ pub fn print(text: &str) -> Result<()> {
 
 /// Prints `value` as pretty JSON followed by a newline.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    print(&json_text(value)?)
+}
+
+/// `value` as `--json` prints it: pretty, with a final line break.
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| crate::error::CliError::failure(format!("cannot encode JSON: {e}")))?;
     text.push('\n');
-    print(&text)
+    Ok(text)
 }
 
 /// A note for the user on stderr (ignored if stderr is gone).

@@ -192,3 +192,68 @@ fn a_session_checks_the_vault_again_only_after_it_changed() {
     assert_eq!(ask_agent(&v, &key).split(' ').nth(3), Some(stamp.as_str()));
     without_passphrase(&v, &["lock"]).ok();
 }
+
+/// The agent's whole answer to `REQUEST`.
+fn ask_agent_all(v: &TestVault, request: &str) -> String {
+    use std::io::{Read, Write};
+    let (_, found) = sockets(v);
+    let mut stream = std::os::unix::net::UnixStream::connect(&found[0]).unwrap();
+    stream.write_all(format!("{request}\n").as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// The modification time of the vault's directory: SQLite creates and removes the `-wal`
+/// and `-shm` files there whenever a process opens the vault.
+fn dir_mtime(v: &TestVault) -> (i64, i64) {
+    let m = std::fs::metadata(v.path.parent().unwrap()).unwrap();
+    (m.mtime(), m.mtime_nsec())
+}
+
+#[test]
+fn within_a_session_the_agent_serves_code_json_and_sees_every_change() {
+    const AT: &str = "1764806400";
+    const OTHER: &str = "otpauth://totp/Kommun:bo?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let v = TestVault::new();
+    v.add(URI);
+    let alone = v.run(&["code", "--json", "--at", AT]).ok().to_owned();
+    std::thread::sleep(Duration::from_millis(2_500));
+    v.run(&["unlock", "--for", "5m"]).ok();
+    let canonical = std::fs::canonicalize(&v.path).unwrap();
+    let codes = format!("codes {AT} {}", canonical.display());
+
+    // The agent answers with exactly what the command prints without a session.
+    assert_eq!(ask_agent_all(&v, &codes), format!("ok\n{alone}"));
+    assert_eq!(without_passphrase(&v, &["code", "--json", "--at", AT]).ok(), alone);
+    // ...and the command then opens no vault: SQLite makes no -wal/-shm in the directory.
+    let before = dir_mtime(&v);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(without_passphrase(&v, &["code", "--json", "--at", AT]).ok(), alone);
+    assert_eq!(dir_mtime(&v), before, "served by the agent");
+    // A query, or text output, is still computed by the command itself.
+    std::thread::sleep(Duration::from_millis(50));
+    without_passphrase(&v, &["code", "--at", AT]).ok();
+    assert_ne!(dir_mtime(&v), before, "the command read the vault");
+
+    // A write in the session: the next answer has it.
+    let original = std::fs::read(&v.path).unwrap();
+    without_passphrase(&v, &["add", OTHER]).ok();
+    let both = without_passphrase(&v, &["code", "--json", "--at", AT]).json();
+    assert_eq!(both.as_array().unwrap().len(), 2, "{both}");
+    assert_eq!(both, v.run(&["code", "--json", "--at", AT]).json());
+    // The file put back as it was (same key): the agent reads it again.
+    std::fs::write(&v.path, &original).unwrap();
+    std::fs::remove_file(format!("{}-wal", v.path.display())).ok();
+    assert_eq!(without_passphrase(&v, &["code", "--json", "--at", AT]).ok(), alone);
+    // Damaged: the agent cannot answer and the command reports it.
+    std::fs::write(&v.path, &original[..original.len() / 3]).unwrap();
+    assert_eq!(ask_agent_all(&v, &codes), "no\n");
+    without_passphrase(&v, &["code", "--json"]).fails(1, "damaged");
+    // Asked about another vault or a bad time: no.
+    assert_eq!(ask_agent_all(&v, &format!("codes {AT} /elsewhere")), "no\n");
+    assert_eq!(ask_agent_all(&v, &format!("codes soon {}", canonical.display())), "no\n");
+    std::fs::write(&v.path, &original).unwrap();
+    without_passphrase(&v, &["lock"]).ok();
+    without_passphrase(&v, &["code", "--json"]).fails(2, "no passphrase");
+}

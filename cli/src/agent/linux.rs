@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use nyckel_core::vault::FileStamp;
+use nyckel_core::clock::{Clock, SystemClock};
+use nyckel_core::vault::{DetachedCodes, FileStamp, UnwrappedKey, Vault};
 use zeroize::Zeroizing;
 
-use super::{SessionKey, CLIENT_TIMEOUT, MAX_REQUEST, MAX_SESSION, SUSPEND_SLACK};
+use super::{
+    SessionKey, CLIENT_TIMEOUT, MAX_CODES_ANSWER, MAX_REQUEST, MAX_SESSION, SUSPEND_SLACK,
+};
 use crate::error::{CliError, Result};
 
 /// The user id of this process.
@@ -76,6 +79,13 @@ fn socket_path(canonical: &Path, create: bool) -> Result<PathBuf> {
 /// Sends one request line to the agent for `canonical` and returns its one-line answer, or
 /// `None` when no session is running (no socket, nobody listening, or not this user's).
 fn ask(canonical: &Path, request: &str) -> Option<String> {
+    let answer = exchange(canonical, request, MAX_REQUEST)?;
+    Some(answer.lines().next().unwrap_or_default().to_owned())
+}
+
+/// Sends one request line to the agent for `canonical` and returns all it answers (at most
+/// `limit` bytes, UTF-8), or `None` when no session is running.
+fn exchange(canonical: &Path, request: &str, limit: u64) -> Option<String> {
     let socket = socket_path(canonical, false).ok()?;
     if !socket.exists() {
         return None;
@@ -89,8 +99,9 @@ fn ask(canonical: &Path, request: &str) -> Option<String> {
     stream.write_all(request.as_bytes()).ok()?;
     stream.write_all(b"\n").ok()?;
     let mut answer = String::new();
-    BufReader::new(stream.take(MAX_REQUEST)).read_line(&mut answer).ok()?;
-    Some(answer.trim_end().to_owned())
+    // The agent answers and closes: read to the end, within the bound.
+    stream.take(limit).read_to_string(&mut answer).ok()?;
+    Some(answer)
 }
 
 fn request_line(verb: &str, canonical: &Path) -> Option<String> {
@@ -119,6 +130,16 @@ pub fn record_checked(vault: &Path, stamp: &FileStamp) {
     let Ok(canonical) = canonical(vault) else { return };
     let Some(path) = canonical.to_str().filter(|p| !p.contains('\n')) else { return };
     let _ = ask(&canonical, &format!("checked {} {path}", stamp.to_text()));
+}
+
+/// Every TOTP and Steam code of `vault` at `unix_time` as `nyckel code --json` prints it,
+/// computed by the session's agent from the accounts it keeps (see [`super`]), or `None`
+/// when no session runs for `vault` or it could not answer (the caller then reads the vault
+/// itself).
+pub fn codes_json(vault: &Path, unix_time: u64) -> Option<String> {
+    let canonical = canonical(vault).ok()?;
+    let request = request_line(&format!("codes {unix_time}"), &canonical)?;
+    exchange(&canonical, &request, MAX_CODES_ANSWER)?.strip_prefix("ok\n").map(str::to_owned)
 }
 
 /// Ends the unlocked session for `vault`. `Ok(false)` when none was running.
@@ -202,13 +223,62 @@ struct Session {
     socket: PathBuf,
     /// The vault file's stamp at its last passed check (see [`super`]), as text.
     checked: Option<String>,
+    /// The accounts the last `codes` request read, while the file keeps their stamp.
+    codes: Option<KeptCodes>,
+}
+
+/// Decrypted accounts with their HMAC keys prepared, kept between `codes` requests.
+struct KeptCodes {
+    codes: DetachedCodes,
+    /// The vault file's stamp taken before they were read; settled, so that any later write
+    /// changes it ([`FileStamp::is_settled`]).
+    stamp: FileStamp,
+}
+
+/// The codes of `codes` at `unix_time` as `nyckel code --json` prints them.
+fn codes_text(codes: &DetachedCodes, unix_time: u64) -> Option<String> {
+    let codes = codes.codes_at(unix_time).ok()?;
+    crate::commands::code::json_text(codes.iter().map(|c| (&*c.account, &c.code))).ok()
 }
 
 impl Session {
-    /// Ends the session: wipes the key, removes the socket, exits.
+    /// The current codes of the vault at `canonical` as `nyckel code --json` prints them:
+    /// from the kept accounts while the file has their stamp, else read with the session's
+    /// key (running the vault's checks unless the file passed them unchanged). `None` when
+    /// the vault cannot be opened or unlocked with the key: the client then opens it itself
+    /// and reports what is wrong.
+    fn codes_json(&mut self, canonical: &Path, unix_time: u64) -> Option<String> {
+        let now = FileStamp::of(canonical);
+        if self.codes.as_ref().is_none_or(|kept| now.as_ref() != Some(&kept.stamp)) {
+            // The old secrets go before the new ones are read.
+            self.codes = None;
+            let checked = self.checked.as_deref().and_then(FileStamp::parse);
+            let (mut vault, passed) =
+                Vault::open_unless_unchanged(canonical, checked.as_ref(), &SystemClock).ok()?;
+            vault.unlock_with_unwrapped_key(UnwrappedKey::new(self.key.to_vec())).ok()?;
+            if let Some(passed) = passed {
+                self.checked = Some(passed.to_text());
+            }
+            let codes = vault.detached_codes().ok()?;
+            drop(vault);
+            match now.filter(|stamp| stamp.is_settled(SystemClock.now())) {
+                Some(stamp) => self.codes = Some(KeptCodes { codes, stamp }),
+                // Too fresh to tell a later write in the same clock tick: serve it once.
+                None => return codes_text(&codes, unix_time),
+            }
+        }
+        let kept = self.codes.as_ref()?;
+        codes_text(&kept.codes, unix_time)
+    }
+}
+
+impl Session {
+    /// Ends the session: wipes the key and the kept accounts, removes the socket, exits.
     fn end(session: &Mutex<Session>) -> ! {
         if let Ok(mut s) = session.lock() {
             s.key.iter_mut().for_each(|b| *b = 0);
+            // `exit` runs no destructors: drop the secrets here.
+            s.codes = None;
             let _ = std::fs::remove_file(&s.socket);
         }
         std::process::exit(0)
@@ -241,7 +311,8 @@ pub fn serve(seconds: u64) -> Result<()> {
     std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
         .map_err(|e| fail(format!("cannot protect {}: {e}", socket.display())))?;
     let duration = Duration::from_secs(seconds).min(MAX_SESSION);
-    let session = Arc::new(Mutex::new(Session { key, socket: socket.clone(), checked }));
+    let session =
+        Arc::new(Mutex::new(Session { key, socket: socket.clone(), checked, codes: None }));
     let (started_mono, started_wall) = (Instant::now(), SystemTime::now());
     {
         let session = session.clone();
@@ -296,6 +367,18 @@ fn answer(stream: UnixStream, session: &Mutex<Session>, canonical: &Path, left: 
                 Zeroizing::new(format!("ok {} {left}{stamp}\n", encode_hex(&s.key).as_str()))
             }
             Err(_) => no(),
+        },
+        "codes" => match rest.split_once(' ') {
+            Some((time, path)) if Path::new(path) == canonical => {
+                let json = time.parse().ok().and_then(|time| {
+                    session.lock().ok().and_then(|mut s| s.codes_json(canonical, time))
+                });
+                match json {
+                    Some(json) => Zeroizing::new(format!("ok\n{json}")),
+                    None => no(),
+                }
+            }
+            _ => no(),
         },
         "checked" => match rest.split_once(' ') {
             Some((stamp, path)) if Path::new(path) == canonical => {

@@ -18,6 +18,11 @@ pub fn session_key(_vault: &Path) -> Option<SessionKey> {
     None
 }
 
+/// No session computes codes here.
+pub fn codes_json(_vault: &Path, _unix_time: u64) -> Option<String> {
+    None
+}
+
 /// No session to tell.
 pub fn record_checked(_vault: &Path, _stamp: &FileStamp) {}
 

@@ -28,21 +28,19 @@ pub struct Shown {
 /// Prints codes.
 pub fn run(ctx: &Context, args: &CodeArgs) -> Result<()> {
     let at = args.at.unwrap_or_else(now);
+    if args.json.json && args.query.is_none() {
+        // Within an unlocked session the agent keeps the accounts: nothing to read here.
+        if let Some(json) = crate::agent::codes_json(&ctx.vault_path()?, at) {
+            return output::print(&json);
+        }
+    }
     let mut vault = ctx.unlocked_vault()?;
     let (shown, hotp_hints) = match &args.query {
         None => all_codes(&vault, at)?,
         Some(q) => queried_codes(&mut vault, q, at)?,
     };
     if args.json.json {
-        let list: Vec<CodeJson> = shown
-            .iter()
-            .map(|s| CodeJson {
-                account: AccountJson::new(&s.account),
-                code: &s.code.value,
-                seconds_left: s.code.seconds_left,
-            })
-            .collect();
-        return output::print_json(&list);
+        return output::print(&json_text(shown.iter().map(|s| (&*s.account, &s.code)))?);
     }
     if shown.is_empty() && hotp_hints.is_empty() {
         return output::print(
@@ -50,6 +48,19 @@ pub fn run(ctx: &Context, args: &CodeArgs) -> Result<()> {
         );
     }
     output::print(&render(&shown, &hotp_hints, &ctx.term))
+}
+
+/// What `nyckel code --json` prints for these accounts and codes (also the session agent's
+/// answer, so both print the same).
+pub fn json_text<'a>(codes: impl Iterator<Item = (&'a Account, &'a Code)>) -> Result<String> {
+    let list: Vec<CodeJson> = codes
+        .map(|(account, code)| CodeJson {
+            account: AccountJson::new(account),
+            code: &code.value,
+            seconds_left: code.seconds_left,
+        })
+        .collect();
+    output::json_text(&list)
 }
 
 fn all_codes(vault: &Vault, at: u64) -> Result<(Vec<Shown>, Vec<Account>)> {

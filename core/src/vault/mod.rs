@@ -24,7 +24,7 @@ pub use enrollments::StoredEnrollment;
 pub use error::VaultError;
 pub use schema::{APPLICATION_ID, LATEST as SCHEMA_VERSION};
 pub use slots::{KdfParams, KeyProtector, ProtectorError, SoftwareProtector};
-pub use snapshot::ChangeStamp;
+pub use snapshot::{ChangeStamp, DetachedCodes};
 pub use stamp::{FileStamp, SETTLE_SECONDS};
 pub use store::{UnwrappedKey, Vault};
 

@@ -39,10 +39,55 @@ impl std::fmt::Display for ChangeStamp {
 #[derive(Default)]
 pub(super) struct SnapshotCache(RefCell<Option<Snapshot>>, #[cfg(test)] std::cell::Cell<u32>);
 
+/// Every account in sort order; TOTP and Steam ones with their key prepared. Shared (not
+/// copied) with [`DetachedCodes`]; the secrets zeroize when the last holder drops it.
+type Prepared = Arc<[(Arc<Account>, Option<PreparedParams>)]>;
+
 struct Snapshot {
     stamp: Stamp,
-    /// Every account in sort order; TOTP and Steam ones with their key prepared.
-    accounts: Vec<(Arc<Account>, Option<PreparedParams>)>,
+    accounts: Prepared,
+}
+
+/// The codes of a vault's accounts as they were when taken ([`Vault::detached_codes`]),
+/// kept after the vault is closed: no file, no connection, only the decrypted accounts
+/// and their prepared HMAC keys.
+///
+/// As secret as the vault key it came from, and blind to every later change of the file:
+/// whoever keeps it checks the file for changes themselves (the CLI's session agent keeps
+/// it only while the file's [`super::FileStamp`] stays the same). The secrets zeroize when
+/// it and the vault's own snapshot are dropped.
+#[derive(Clone)]
+pub struct DetachedCodes(Prepared);
+
+impl std::fmt::Debug for DetachedCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DetachedCodes({} accounts)", self.0.len())
+    }
+}
+
+impl DetachedCodes {
+    /// Every TOTP and Steam account with its code at `unix_time`, as [`Vault::codes_at`]
+    /// gave it when this was taken.
+    pub fn codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
+        codes_of(&self.0, unix_time)
+    }
+}
+
+/// The codes of the TOTP and Steam accounts among `accounts` at `unix_time`.
+fn codes_of(
+    accounts: &[(Arc<Account>, Option<PreparedParams>)],
+    unix_time: u64,
+) -> Result<Vec<AccountCode>, VaultError> {
+    accounts
+        .iter()
+        .filter_map(|(account, prepared)| {
+            let prepared = prepared.as_ref()?;
+            Some(match prepared.code_at(unix_time) {
+                Ok(code) => Ok(AccountCode { account: Arc::clone(account), code }),
+                Err(e) => Err(e.into()),
+            })
+        })
+        .collect()
 }
 
 impl SnapshotCache {
@@ -123,19 +168,13 @@ impl Vault {
 
     /// [`Vault::codes_at`] from the snapshot, reading the file again only when it changed.
     pub(super) fn snapshot_codes_at(&self, unix_time: u64) -> Result<Vec<AccountCode>, VaultError> {
-        self.with_snapshot(|snapshot| {
-            snapshot
-                .accounts
-                .iter()
-                .filter_map(|(account, prepared)| {
-                    let prepared = prepared.as_ref()?;
-                    Some(match prepared.code_at(unix_time) {
-                        Ok(code) => Ok(AccountCode { account: Arc::clone(account), code }),
-                        Err(e) => Err(e.into()),
-                    })
-                })
-                .collect()
-        })?
+        self.with_snapshot(|snapshot| codes_of(&snapshot.accounts, unix_time))?
+    }
+
+    /// The unlocked vault's codes as they are now, to be kept after the vault is closed
+    /// (see [`DetachedCodes`]): the snapshot [`Vault::codes_at`] serves, shared, not copied.
+    pub fn detached_codes(&self) -> Result<DetachedCodes, VaultError> {
+        self.with_snapshot(|snapshot| DetachedCodes(Arc::clone(&snapshot.accounts)))
     }
 }
 
@@ -240,6 +279,51 @@ mod tests {
         assert_eq!(codes[1].account.params.name, "other process");
         second.delete(added).unwrap();
         assert_eq!(first.codes_at(T).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn detached_codes_outlive_the_vault_and_see_no_later_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut v, path) = new_vault(&dir);
+        for uri in URIS {
+            add(&mut v, uri);
+        }
+        let detached = v.detached_codes().unwrap();
+        let listed = |codes: Vec<AccountCode>| {
+            codes
+                .into_iter()
+                .map(|c| (c.account.id, c.code.value, c.code.seconds_left))
+                .collect::<Vec<_>>()
+        };
+        let before = cached(&v, T);
+        drop(v);
+        for t in [T, T + 30, T + 61] {
+            assert_eq!(
+                listed(detached.codes_at(t).unwrap()),
+                listed(
+                    Vault::open(&path)
+                        .map(|mut v| {
+                            v.unlock_with_passphrase(PASS).unwrap();
+                            v.codes_at(t).unwrap()
+                        })
+                        .unwrap()
+                ),
+                "t={t}"
+            );
+        }
+        let mut v = Vault::open(&path).unwrap();
+        v.unlock_with_passphrase(PASS).unwrap();
+        add(&mut v, URIS[0]);
+        assert_eq!(listed(detached.codes_at(T).unwrap()), before, "taken before the add");
+        assert_eq!(cached(&v, T).len(), before.len() + 1);
+        assert!(matches!(
+            {
+                v.lock();
+                v.detached_codes()
+            },
+            Err(VaultError::Locked)
+        ));
+        assert!(!format!("{detached:?}").contains("GEZDGNBV"), "{detached:?}");
     }
 
     #[test]
