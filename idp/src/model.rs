@@ -685,6 +685,26 @@ pub(crate) struct NewSession {
     pub ttl: i64,
 }
 
+/// When a browser session began and what it recorded of the user's methods then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SessionStart {
+    /// When it was opened (Unix seconds).
+    pub started: i64,
+    /// The methods at its start; `None` for a session opened before schema version 18.
+    pub methods: Option<MethodsAtStart>,
+}
+
+/// A user's sign-in methods when one of their browser sessions began (recorded with it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MethodsAtStart {
+    /// The user's devices (active or not) that existed then.
+    pub devices: Vec<DeviceId>,
+    /// Their one-time code was confirmed then.
+    pub code: bool,
+    /// They had neither an active phone nor a confirmed code then.
+    pub bootstrap: bool,
+}
+
 /// Kinds of activity events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EventKind {

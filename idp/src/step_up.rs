@@ -17,6 +17,11 @@
 //! confirmed one-time code gets one (`web.rs`) — adds the first method on the session alone, and every method added since counts
 //! in it (there is nothing of the user's to protect, and otherwise their first phone could not
 //! confirm a second method without a new sign-in).
+//!
+//! What the user had at the start is recorded with the session (schema v18: the user's devices
+//! then, whether their code was confirmed, the bootstrap), so a method added in the session's
+//! own second is told apart exactly. A session opened before v18 has no record and is judged
+//! by its start's second, as then.
 
 use nyckel_core::protocol::wire::b64;
 
@@ -25,7 +30,8 @@ use crate::error::Error;
 use crate::guessing;
 use crate::ids::{random_bytes, token_hash};
 use crate::model::{
-    CompletionVerdict, DeviceId, DeviceInfo, EventKind, NewSession, RequestId, RequestState, UserId,
+    CompletionVerdict, DeviceId, DeviceInfo, EventKind, MethodsAtStart, NewSession, RequestId,
+    RequestState, SessionStart, UserId,
 };
 use crate::otp::{self, CodeRefusal};
 use crate::signin::{self, BrowserStart, Kind, SigninFrom, Started};
@@ -81,29 +87,53 @@ impl Purpose {
 }
 
 /// Which of a user's methods may vouch for a change in one browser session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Vouching {
     /// When the session began.
     pub started: i64,
     /// The session began while the user had no method (the enrollment bootstrap).
     pub bootstrap: bool,
+    /// The methods recorded at its start; `None` for a session from before schema v18.
+    at_start: Option<MethodsAtStart>,
 }
 
 impl Vouching {
-    /// For a session that began at `started`, given the user's phones and when their one-time
-    /// code was confirmed (pure). A phone added or a code confirmed in the session's first
-    /// second counts as there at its start (no bootstrap).
-    pub(crate) fn judge(started: i64, devices: &[DeviceInfo], code_confirmed: Option<i64>) -> Self {
+    /// For session `start`, given the user's phones and when their one-time code was
+    /// confirmed (pure). With the methods recorded at its start, exactly those; without (a
+    /// session from before schema v18), by the second: a phone added or a code confirmed in
+    /// the session's first second counts as there at its start (no bootstrap) yet cannot vouch.
+    pub(crate) fn judge(
+        start: SessionStart,
+        devices: &[DeviceInfo],
+        confirmed: Option<i64>,
+    ) -> Self {
+        let started = start.started;
+        if let Some(at_start) = start.methods {
+            return Vouching { started, bootstrap: at_start.bootstrap, at_start: Some(at_start) };
+        }
         let phone = devices
             .iter()
             .any(|d| d.created_at <= started && d.revoked_at.is_none_or(|r| r > started));
-        let code = code_confirmed.is_some_and(|t| t <= started);
-        Vouching { started, bootstrap: !phone && !code }
+        let code = confirmed.is_some_and(|t| t <= started);
+        Vouching { started, bootstrap: !phone && !code, at_start: None }
     }
 
-    /// Whether a method added (a code: confirmed) at `at` may vouch in the session.
-    pub(crate) fn counts(&self, at: i64) -> bool {
-        at < self.started || self.bootstrap
+    /// Whether phone `device` may vouch in the session.
+    pub(crate) fn phone(&self, device: &DeviceInfo) -> bool {
+        self.bootstrap
+            || match &self.at_start {
+                Some(m) => m.devices.iter().any(|d| d.as_str() == device.device_id),
+                None => device.created_at < self.started,
+            }
+    }
+
+    /// Whether the one-time code, confirmed at `confirmed`, may vouch in the session.
+    pub(crate) fn code(&self, confirmed: i64) -> bool {
+        self.bootstrap
+            || match &self.at_start {
+                Some(m) => m.code,
+                None => confirmed < self.started,
+            }
     }
 }
 
@@ -159,18 +189,18 @@ pub(crate) fn step_ups(
     session: &str,
     excluded: Option<&DeviceId>,
 ) -> Result<StepUps, Error> {
-    let started = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
+    let start = store.session_started(&token_hash(session))?.ok_or(Error::NotFound("session"))?;
     let devices = store.devices_of(name)?;
     let user = store.user_by_name(name)?.ok_or(Error::UnknownUser)?;
     let confirmed = user.otp_confirmed_at.filter(|_| user.otp_secret.is_some());
-    let vouching = Vouching::judge(started, &devices, confirmed);
+    let vouching = Vouching::judge(start, &devices, confirmed);
     let other_phones = devices
         .iter()
         .filter(active)
         .filter(|d| excluded.is_none_or(|x| d.device_id != x.as_str()))
-        .filter(|d| vouching.counts(d.created_at))
+        .filter(|d| vouching.phone(d))
         .count();
-    let code = confirmed.is_some_and(|t| vouching.counts(t));
+    let code = confirmed.is_some_and(|t| vouching.code(t));
     Ok(StepUps { other_phones, password_and_code: code && user.password_hash.is_some(), vouching })
 }
 
@@ -212,9 +242,8 @@ pub(crate) fn check_approval(
     let excluded = purpose.excluded();
     let vouching = step_ups(store, name, session, excluded)?.vouching;
     let devices = store.devices_of(name)?;
-    let added_before = |d: &DeviceId| {
-        devices.iter().any(|i| i.device_id == d.as_str() && vouching.counts(i.created_at))
-    };
+    let added_before =
+        |d: &DeviceId| devices.iter().any(|i| i.device_id == d.as_str() && vouching.phone(i));
     // The completion opens a session nobody holds (its token is dropped here).
     let unheld = b64(&random_bytes(32));
     let new_session = NewSession { token_hash: token_hash(&unheld), ttl: 1 };
@@ -374,30 +403,55 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_methods_from_before_the_session_vouch_outside_the_bootstrap() {
-        // A phone from before the session: it vouches, one added during the session does not.
-        let v = Vouching::judge(100, &[phone(50, None), phone(150, None)], None);
-        assert!(!v.bootstrap);
-        assert!(v.counts(50) && !v.counts(100) && !v.counts(150));
-        // A code confirmed before the session makes it no bootstrap either.
-        let v = Vouching::judge(100, &[phone(150, None)], Some(99));
-        assert!(!v.bootstrap && v.counts(99) && !v.counts(150));
-        // A phone that was active when the session began, revoked since, still made it one
-        // with a method (revocation ends sessions anyway).
-        let v = Vouching::judge(100, &[phone(50, Some(120)), phone(110, None)], None);
-        assert!(!v.bootstrap && !v.counts(110));
-        // Added in the session's first second: treated as there at its start.
-        assert!(!Vouching::judge(100, &[phone(100, None)], None).bootstrap);
-        assert!(!Vouching::judge(100, &[], Some(100)).bootstrap);
+    /// A session from before schema v18: no record of the methods at its start.
+    fn old(started: i64) -> SessionStart {
+        SessionStart { started, methods: None }
     }
 
     #[test]
-    fn in_the_bootstrap_session_every_method_added_since_vouches() {
+    fn in_an_old_session_only_methods_from_before_its_second_vouch_outside_the_bootstrap() {
+        // A phone from before the session: it vouches, one added during the session does not.
+        let (before, during) = (phone(50, None), phone(150, None));
+        let v = Vouching::judge(old(100), &[before.clone(), during.clone()], None);
+        assert!(!v.bootstrap);
+        assert!(v.phone(&before) && !v.phone(&phone(100, None)) && !v.phone(&during));
+        // A code confirmed before the session makes it no bootstrap either.
+        let v = Vouching::judge(old(100), std::slice::from_ref(&during), Some(99));
+        assert!(!v.bootstrap && v.code(99) && !v.code(100) && !v.phone(&during));
+        // A phone that was active when the session began, revoked since, still made it one
+        // with a method (revocation ends sessions anyway).
+        let v = Vouching::judge(old(100), &[phone(50, Some(120)), phone(110, None)], None);
+        assert!(!v.bootstrap && !v.phone(&phone(110, None)));
+        // Added in the session's first second: treated as there at its start.
+        assert!(!Vouching::judge(old(100), &[phone(100, None)], None).bootstrap);
+        assert!(!Vouching::judge(old(100), &[], Some(100)).bootstrap);
+    }
+
+    #[test]
+    fn in_an_old_bootstrap_session_every_method_added_since_vouches() {
         // No method when it began (a phone revoked before then does not count).
-        let v = Vouching::judge(100, &[phone(10, Some(20)), phone(150, None)], Some(160));
+        let v = Vouching::judge(old(100), &[phone(10, Some(20)), phone(150, None)], Some(160));
         assert!(v.bootstrap);
-        assert!(v.counts(150) && v.counts(160));
-        assert!(Vouching::judge(100, &[], None).bootstrap);
+        assert!(v.phone(&phone(150, None)) && v.code(160));
+        assert!(Vouching::judge(old(100), &[], None).bootstrap);
+    }
+
+    #[test]
+    fn a_recorded_start_decides_by_what_was_there_not_by_the_second() {
+        let there = phone(100, None);
+        let start = |devices: Vec<DeviceId>, code, bootstrap| SessionStart {
+            started: 100,
+            methods: Some(MethodsAtStart { devices, code, bootstrap }),
+        };
+        // Both phones in the start's second; only the one recorded at the start vouches.
+        let at_start = start(vec![DeviceId::new("d100")], false, false);
+        let new = DeviceInfo { device_id: "new".into(), ..phone(100, None) };
+        let v = Vouching::judge(at_start, &[there.clone(), new.clone()], Some(100));
+        assert!(!v.bootstrap && v.phone(&there) && !v.phone(&new) && !v.code(100));
+        // A code confirmed at the start, in its second, vouches.
+        assert!(Vouching::judge(start(vec![], true, false), &[], Some(100)).code(100));
+        // The bootstrap recorded at the start holds though a phone is now from its second.
+        let v = Vouching::judge(start(vec![], false, true), std::slice::from_ref(&there), None);
+        assert!(v.bootstrap && v.phone(&there) && v.code(100));
     }
 }

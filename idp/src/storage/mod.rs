@@ -24,8 +24,8 @@ use crate::model::{
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
     EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtherMethods, OtpVerdict,
-    Purged, PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
-    TransferIssued, User, UserId, UserInfo,
+    Purged, PushTrigger, RequestId, Revocation, SessionStart, Setting, SignInRequest, StartContext,
+    StartVerdict, TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -404,8 +404,8 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     fn end_session(&self, token_hash: &str) -> Stored<()>;
     /// The user (id, name) of a live session.
     fn session_user(&self, token_hash: &str, now: i64) -> Stored<Option<(UserId, String)>>;
-    /// When a session was opened (Unix seconds), if it exists.
-    fn session_started(&self, token_hash: &str) -> Stored<Option<i64>>;
+    /// When a session was opened and the user's methods then, if it exists.
+    fn session_started(&self, token_hash: &str) -> Stored<Option<SessionStart>>;
 
     // --- activity ---
 

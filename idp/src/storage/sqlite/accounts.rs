@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::pool::Cached;
 
 use crate::model::{
-    Activation, DeletedUser, EventInfo, EventKind, NewSession, NewUser, PushBudget, RequestId,
-    RequestState, Setting, User, UserId, UserInfo,
+    Activation, DeletedUser, DeviceId, EventInfo, EventKind, MethodsAtStart, NewSession, NewUser,
+    PushBudget, RequestId, RequestState, SessionStart, Setting, User, UserId, UserInfo,
 };
 use crate::storage::Stored;
 use crate::user_name;
@@ -160,8 +160,15 @@ pub(super) fn add_session(
     session: &NewSession,
     now: i64,
 ) -> Stored<()> {
+    // The user's methods at the start, in the same statement (src/step_up.rs, `Vouching`).
     conn.exec(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, devices_mark, code_at_start, bootstrap)
+         SELECT ?1, u.id, ?3, ?4,
+                (SELECT coalesce(max(d.rowid), 0) FROM devices d WHERE d.user_id = u.id),
+                u.otp_secret IS NOT NULL AND u.otp_confirmed_at IS NOT NULL,
+                NOT EXISTS (SELECT 1 FROM devices d WHERE d.user_id = u.id AND d.revoked_at IS NULL)
+                    AND NOT (u.otp_secret IS NOT NULL AND u.otp_confirmed_at IS NOT NULL)
+         FROM users u WHERE u.id = ?2",
         params![session.token_hash, user, now, now.saturating_add(session.ttl)],
     )?;
     Ok(())
@@ -172,10 +179,26 @@ pub(super) fn end_session(conn: &Connection, token_hash: &str) -> Stored<()> {
     Ok(())
 }
 
-pub(super) fn session_started(conn: &Connection, token_hash: &str) -> Stored<Option<i64>> {
-    Ok(conn
-        .row("SELECT created_at FROM sessions WHERE token_hash = ?1", [token_hash], |r| r.get(0))
-        .optional()?)
+pub(super) fn session_started(conn: &Connection, token_hash: &str) -> Stored<Option<SessionStart>> {
+    let row = conn
+        .row(
+            "SELECT created_at, user_id, devices_mark, code_at_start, bootstrap FROM sessions WHERE token_hash = ?1",
+            [token_hash],
+            |r| {
+                let marks: (Option<i64>, Option<bool>, Option<bool>) = (r.get(2)?, r.get(3)?, r.get(4)?);
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, marks))
+            },
+        )
+        .optional()?;
+    let Some((started, user, marks)) = row else { return Ok(None) };
+    let (Some(mark), Some(code), Some(bootstrap)) = marks else {
+        return Ok(Some(SessionStart { started, methods: None }));
+    };
+    let devices = conn
+        .prepare_cached("SELECT id FROM devices WHERE user_id = ?1 AND rowid <= ?2")?
+        .query_map(params![user, mark], |r| Ok(DeviceId::new(r.get::<_, String>(0)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(SessionStart { started, methods: Some(MethodsAtStart { devices, code, bootstrap }) }))
 }
 
 pub(super) fn session_user(

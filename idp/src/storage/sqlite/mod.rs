@@ -34,8 +34,8 @@ use crate::model::{
     CompletionContext, CompletionVerdict, Credential, CredentialId, DecideContext, DecideVerdict,
     DeletedUser, DeviceId, DeviceInfo, DeviceKey, DevicePresence, DeviceRef, Enrolled, EventInfo,
     EventKind, Familiarity, NewDevice, NewSession, NewTransfer, NewUser, OtherMethods, OtpVerdict,
-    Purged, PushTrigger, RequestId, Revocation, Setting, SignInRequest, StartContext, StartVerdict,
-    TransferIssued, User, UserId, UserInfo,
+    Purged, PushTrigger, RequestId, Revocation, SessionStart, Setting, SignInRequest, StartContext,
+    StartVerdict, TransferIssued, User, UserId, UserInfo,
 };
 use crate::oidc_model::{
     AccessTokenRecord, Client, CodeRecord, CodeVerdict, OidcSession, PendingAuthorization,
@@ -367,7 +367,7 @@ impl Store for SqliteStore {
         accounts::session_user(&*self.pool.conn()?, token_hash, now)
     }
 
-    fn session_started(&self, token_hash: &str) -> Stored<Option<i64>> {
+    fn session_started(&self, token_hash: &str) -> Stored<Option<SessionStart>> {
         accounts::session_started(&*self.pool.conn()?, token_hash)
     }
 

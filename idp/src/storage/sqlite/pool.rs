@@ -20,7 +20,7 @@ use crate::storage::{OpenError, StoreError};
 const POOL_IDLE: usize = 64;
 
 /// Current schema version.
-pub(in crate::storage) const SCHEMA_VERSION: i64 = 17;
+pub(in crate::storage) const SCHEMA_VERSION: i64 = 18;
 
 /// The version-1 schema.
 const MIGRATION_1: &str = include_str!("schema_v1.sql");
@@ -57,6 +57,8 @@ const MIGRATION_16: &str = include_str!("schema_v16_key_attestation.sql");
 /// Version 16 → 17: user names' keys (case-insensitive matching); its data step is
 /// [`super::accounts::key_user_names`].
 const MIGRATION_17: &str = include_str!("schema_v17_name_keys.sql");
+/// Version 17 → 18: a browser session's marks of the user's methods at its start.
+const MIGRATION_18: &str = include_str!("schema_v18_vouching_marks.sql");
 
 /// A database file and its connection pool. Cheap to clone (clones share the pool);
 /// [`Pool::conn`] lends a configured connection.
@@ -298,6 +300,9 @@ fn migrate(conn: &mut Connection) -> Result<(), OpenError> {
                 "user names differing only in case from an older user's sign in only as typed: see `nyckel-idp user list`"
             );
         }
+    }
+    if version < 18 {
+        tx.execute_batch(MIGRATION_18)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

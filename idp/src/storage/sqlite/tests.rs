@@ -210,7 +210,7 @@ fn a_version_8_database_migrates_its_users_and_requests_to_the_push_budget() {
         .unwrap();
     assert_eq!(seen, Some((0, 1, 1)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
 }
 
 #[test]
@@ -267,7 +267,7 @@ fn a_version_9_database_counts_its_notified_requests_through_the_new_index() {
     assert_eq!(seen, Some(2));
     drop(store);
     let c = conn(&dir);
-    assert_eq!(schema_of(&c), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&c), include_str!("schema_v18_snapshot.sql"));
     let plan = plan(
         &c,
         "SELECT COUNT(*) FROM requests WHERE user_id = 'u1' AND created_at > 0 AND notified",
@@ -333,7 +333,7 @@ fn a_version_10_database_keeps_its_requests_reaching_every_device() {
         assert_eq!(seen.unwrap().len(), 1, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
 }
 
 #[test]
@@ -419,7 +419,7 @@ fn a_version_12_database_starts_sign_ins_through_the_new_index() {
     assert_eq!(seen(2), (2, vec!["cafe".to_owned(), "home".to_owned()]));
     assert_eq!(seen(0), (2, vec![]));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
 }
 
 #[test]
@@ -494,7 +494,7 @@ fn a_version_13_database_marks_only_transferred_devices_as_having_the_secret() {
         assert_eq!(otp_secret.is_some(), carries, "{device}");
     }
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
 }
 
 /// Migrations 10–15, the released steps after version 9.
@@ -567,7 +567,7 @@ fn a_version_14_database_keeps_its_counters_as_the_unfamiliar_ones() {
     assert_eq!(seen(Familiarity::Unfamiliar), (Some(100), Some(12)));
     assert_eq!(seen(Familiarity::Familiar), (None, Some(12)));
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
 }
 
 /// Row counts of the purged tables: requests, push log, sessions, OpenID Connect sessions,
@@ -764,5 +764,77 @@ fn a_version_16_database_keys_its_user_names_and_keeps_users_differing_only_in_c
     store.delete_user("ANNA", 300).unwrap().unwrap();
     assert_eq!(store.name_clashes().unwrap(), []);
     drop(store);
-    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v17_snapshot.sql"));
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
+}
+
+#[test]
+fn migrations_one_to_eighteen_give_exactly_the_frozen_version_18_schema() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15) {
+        c.execute_batch(step).unwrap();
+    }
+    c.execute_batch(include_str!("schema_v16_key_attestation.sql")).unwrap();
+    c.execute_batch(include_str!("schema_v17_name_keys.sql")).unwrap();
+    c.execute_batch(include_str!("schema_v18_vouching_marks.sql")).unwrap();
+    assert_eq!(schema_of(&c), include_str!("schema_v18_snapshot.sql"));
+}
+
+/// A version-17 file with a session of "anna" opened in the second her phone was added: after
+/// migration 18 the session is still there, with no record of her methods at its start (it is
+/// judged by its second, as before); a session opened since records them — her devices then,
+/// her confirmed code, no bootstrap — and one of a user without a method is a bootstrap.
+#[test]
+fn a_version_17_database_keeps_its_sessions_without_a_record_of_their_start() {
+    use crate::model::{DeviceId, MethodsAtStart, NewSession, NewUser, SessionStart, UserId};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for step in STEPS_TO_V9.iter().chain(&STEPS_V10_TO_V15) {
+            c.execute_batch(step).unwrap();
+        }
+        c.execute_batch(include_str!("schema_v16_key_attestation.sql")).unwrap();
+        c.execute_batch(include_str!("schema_v17_name_keys.sql")).unwrap();
+        c.execute_batch(
+            "INSERT INTO users (id, name, name_key, created_at, otp_secret, otp_confirmed_at)
+             VALUES ('u1', 'anna', 'anna', 10, 'S', 50);
+             INSERT INTO devices (id, user_id, name, created_at) VALUES ('d1', 'u1', 'Telefon', 100);
+             INSERT INTO sessions (token_hash, user_id, created_at, expires_at)
+             VALUES ('old', 'u1', 100, 10000);
+             PRAGMA user_version = 17;",
+        )
+        .unwrap();
+    }
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.session_started("old").unwrap(),
+        Some(SessionStart { started: 100, methods: None })
+    );
+    let anna = UserId::new("u1");
+    store.add_session(&anna, &NewSession { token_hash: "new".into(), ttl: 100 }, 100).unwrap();
+    let methods =
+        MethodsAtStart { devices: vec![DeviceId::new("d1")], code: true, bootstrap: false };
+    assert_eq!(
+        store.session_started("new").unwrap(),
+        Some(SessionStart { started: 100, methods: Some(methods) })
+    );
+    let bea = NewUser {
+        id: UserId::new("u2"),
+        name: "bea".into(),
+        password_hash: None,
+        otp_secret: None,
+        created_at: 100,
+    };
+    assert!(store.add_user(&bea).unwrap());
+    store.add_session(&bea.id, &NewSession { token_hash: "b".into(), ttl: 100 }, 100).unwrap();
+    let methods = MethodsAtStart { devices: vec![], code: false, bootstrap: true };
+    assert_eq!(
+        store.session_started("b").unwrap(),
+        Some(SessionStart { started: 100, methods: Some(methods) })
+    );
+    assert_eq!(store.session_started("none").unwrap(), None);
+    drop(store);
+    assert_eq!(schema_of(&conn(&dir)), include_str!("schema_v18_snapshot.sql"));
 }
