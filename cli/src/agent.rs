@@ -10,7 +10,7 @@
 //!   `/tmp/nyckel-UID`: mode 0700, owned by this user, not a symlink, checked on each use),
 //!   the socket itself is 0600, and both ends check the other's user id (`SO_PEERCRED`);
 //! - the session ends at its deadline, on `nyckel lock`, when the computer was suspended
-//!   (the wall clock jumped ahead of the monotonic clock), when its socket is removed (the
+//!   (`CLOCK_BOOTTIME` ran ahead of `CLOCK_MONOTONIC`), when its socket is removed (the
 //!   runtime directory goes at logout), or when the vault is unlocked anew.
 //!
 //! One agent per vault file (the socket's name is a hash of the vault's canonical path,
@@ -64,7 +64,7 @@ pub const MAX_SESSION: Duration = Duration::from_secs(12 * 3600);
 /// How long a client waits for the agent's answer.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// A suspend longer than this (wall clock ahead of the monotonic clock) ends the session.
+/// A suspend longer than this (the boot clock ahead of the monotonic clock) ends the session.
 const SUSPEND_SLACK: Duration = Duration::from_secs(5);
 
 /// Longest request line the agent reads (a path and a word).

@@ -5,7 +5,7 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use nyckel_core::clock::{Clock, SystemClock};
 use nyckel_core::vault::{DetachedCodes, FileStamp, UnwrappedKey, Vault};
@@ -313,17 +313,14 @@ pub fn serve(seconds: u64) -> Result<()> {
     let duration = Duration::from_secs(seconds).min(MAX_SESSION);
     let session =
         Arc::new(Mutex::new(Session { key, socket: socket.clone(), checked, codes: None }));
-    let (started_mono, started_wall) = (Instant::now(), SystemTime::now());
+    let started = Clocks::now();
     {
         let session = session.clone();
         std::thread::spawn(move || loop {
-            let mono = started_mono.elapsed();
-            let wall = started_wall.elapsed().unwrap_or(Duration::ZERO);
-            // The monotonic clock stops during suspend; the wall clock does not. A removed
-            // socket (the runtime directory goes at logout) ends the session too.
+            // A removed socket (the runtime directory goes at logout) ends the session too.
             let gone =
                 session.lock().map_or(true, |s| std::fs::symlink_metadata(&s.socket).is_err());
-            if mono >= duration || wall >= duration || wall > mono + SUSPEND_SLACK || gone {
+            if gone || Clocks::now().since(&started).is_over(duration) {
                 Session::end(&session);
             }
             std::thread::sleep(Duration::from_millis(250));
@@ -336,12 +333,52 @@ pub fn serve(seconds: u64) -> Result<()> {
         if peer_uid(&stream).ok() != Some(my_uid()) {
             continue;
         }
-        let left = duration.saturating_sub(started_mono.elapsed()).as_secs();
+        let left = duration.saturating_sub(Clocks::now().since(&started).awake).as_secs();
         if answer(stream, &session, &canonical, left) {
             Session::end(&session);
         }
     }
     Session::end(&session)
+}
+
+/// The two clocks a session is measured by. `CLOCK_MONOTONIC` stops while the computer is
+/// suspended; `CLOCK_BOOTTIME` runs on. Neither follows the wall clock, so setting the time
+/// (by hand or NTP) neither ends a session nor hides a suspend.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Clocks {
+    /// Time spent awake (`CLOCK_MONOTONIC`).
+    awake: Duration,
+    /// Time passed, suspended or not (`CLOCK_BOOTTIME`).
+    passed: Duration,
+}
+
+impl Clocks {
+    /// Both clocks now.
+    fn now() -> Clocks {
+        use rustix::time::{clock_gettime, ClockId};
+        let read = |clock| {
+            let t = clock_gettime(clock);
+            Duration::new(t.tv_sec.max(0) as u64, t.tv_nsec.clamp(0, 999_999_999) as u32)
+        };
+        Clocks { awake: read(ClockId::Monotonic), passed: read(ClockId::Boottime) }
+    }
+
+    /// The time on each clock from `start` to `self`.
+    fn since(&self, start: &Clocks) -> Clocks {
+        Clocks {
+            awake: self.awake.saturating_sub(start.awake),
+            passed: self.passed.saturating_sub(start.passed),
+        }
+    }
+
+    /// Whether a session of `duration` that has run for `self` is over: its time is up on
+    /// either clock, or the computer was suspended (the boot clock ran more than
+    /// [`SUSPEND_SLACK`] ahead of the awake clock).
+    fn is_over(&self, duration: Duration) -> bool {
+        self.awake >= duration
+            || self.passed >= duration
+            || self.passed > self.awake + SUSPEND_SLACK
+    }
 }
 
 /// Answers one connection; true when it asked to lock.
@@ -401,6 +438,27 @@ fn answer(stream: UnixStream, session: &Mutex<Session>, canonical: &Path, left: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn a_suspend_ends_the_session_and_only_a_suspend() {
+        let ten_min = Duration::from_secs(600);
+        let run = |awake: u64, passed: u64| {
+            Clocks { awake: Duration::from_secs(awake), passed: Duration::from_secs(passed) }
+                .is_over(ten_min)
+        };
+        assert!(!run(0, 0) && !run(599, 599), "running, awake all along");
+        assert!(!run(60, 60 + SUSPEND_SLACK.as_secs()), "a hiccup within the slack");
+        assert!(run(60, 66), "suspended for 6 s, one minute in");
+        assert!(run(60, 4000), "suspended for an hour");
+        assert!(run(600, 600) && run(599, 600), "time is up");
+        // The clocks themselves: the boot clock never runs behind the awake one, and the
+        // session just started is not over.
+        let start = Clocks::now();
+        let later = Clocks::now().since(&start);
+        assert!(later.passed + Duration::from_millis(50) >= later.awake, "{later:?}");
+        assert!(!later.is_over(ten_min), "{later:?}");
+        assert!(start.passed >= start.awake, "{start:?}");
+    }
+
     #[test]
     fn hex_round_trip() {
         let key: Vec<u8> = (0..32).collect();
