@@ -791,3 +791,42 @@ fn a_lost_phone_is_replaced_with_one_admin_command_and_a_qr_code() {
     // The code is single use.
     TestVault::new().run(&["enroll", "--scan", png.to_str().unwrap()]).fails(2, "already used");
 }
+
+/// The exact confirmation `nyckel approve --report` asks on a terminal (issue 10: it warns
+/// that the report blocks the user's own new sign-ins too), and what it says after: until
+/// when, and whom to contact. English is the CLI's only language.
+#[test]
+fn reporting_on_a_terminal_warns_that_it_blocks_the_user_too() {
+    if !have_script() {
+        return;
+    }
+    const QUESTION: &str = "Report this sign-in as suspicious? It is stopped, and the provider blocks new sign-in requests for the account for a while, your own too. [y/N]";
+    let idp = Idp::start();
+    idp.provider.set_helpdesk("IT-support 040-123 45 67").unwrap();
+    let (v, _) = enrolled(&idp, "anna@skane.se", false);
+    let started = idp.signin("anna@skane.se", false);
+    let (code, out) = on_terminal(
+        &v,
+        &["approve", "--report"],
+        Some(PASSPHRASE),
+        &[Step::WaitFor(QUESTION), Step::Type("n\n")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Nothing was sent; the request is still waiting."), "{out}");
+    assert_eq!(idp.state(&started.id), "pending");
+
+    let (code, out) = on_terminal(
+        &v,
+        &["approve", "--report"],
+        Some(PASSPHRASE),
+        &[Step::WaitFor(QUESTION), Step::Type("y\n")],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(idp.state(&started.id), "reported");
+    assert!(out.contains("blocks new sign-in requests for anna@skane.se until 20"), "{out}");
+    assert!(
+        out.contains("Contact IT-support 040-123 45 67 if you need to sign in before then."),
+        "{out}"
+    );
+    assert_eq!(idp.try_signin("anna@skane.se", false).unwrap_err().code(), ErrorCode::Blocked);
+}

@@ -133,3 +133,68 @@ fn an_empty_vault_has_nothing_to_transfer() {
     v.run(&["transfer", "export", "--out", out.to_str().unwrap()]).fails(2, "nothing to transfer");
     assert!(!out.exists());
 }
+
+/// The QR code `transfer export` draws with half blocks, turned back into modules (each
+/// character is two rows: top and bottom half), 4 pixels per module, and decoded with rqrr
+/// (what `nyckel scan` uses). Returns the text it holds.
+fn decode_terminal_qr(drawn: &[&str]) -> String {
+    let rows: Vec<Vec<bool>> = drawn
+        .iter()
+        .flat_map(|line| {
+            let halves = |top: bool| {
+                line.chars()
+                    .map(|c| match c {
+                        '█' => true,
+                        '▀' => top,
+                        '▄' => !top,
+                        ' ' => false,
+                        other => panic!("not a half-block character: {other:?}"),
+                    })
+                    .collect::<Vec<bool>>()
+            };
+            [halves(true), halves(false)]
+        })
+        .collect();
+    let width = rows[0].len() as u32;
+    assert!(rows.iter().all(|r| r.len() as u32 == width), "a square grid");
+    let scale = 4;
+    let img = image::GrayImage::from_fn(width * scale, rows.len() as u32 * scale, |x, y| {
+        image::Luma([if rows[(y / scale) as usize][(x / scale) as usize] { 0 } else { 255 }])
+    });
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the drawing");
+    grids[0].decode().expect("the drawn QR code decodes").1
+}
+
+#[test]
+fn the_terminal_qr_code_holds_the_key_the_import_accepts() {
+    let idp = Idp::start();
+    let old = old_vault(&idp);
+    let package = old.file("flytt.nyckel");
+    let text = old.run(&["transfer", "export", "--out", package.to_str().unwrap()]).ok().to_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    let ask = lines.iter().position(|l| l.starts_with("On the new phone scan this code")).unwrap();
+    let code = lines[ask].trim_end_matches(':').rsplit(' ').next().unwrap().to_owned();
+    let whole =
+        lines.iter().position(|l| l.starts_with("Or type the whole one-time key: ")).unwrap();
+    let printed_key = lines[whole].rsplit(' ').next().unwrap().to_owned();
+    // Between the two: the drawing, then an empty line.
+    let drawn: Vec<&str> =
+        lines[ask + 1..whole].iter().copied().filter(|l| !l.is_empty()).collect();
+    assert!(drawn.len() > 10, "{text}");
+
+    let scanned = decode_terminal_qr(&drawn);
+    let part = scanned.strip_prefix("nyckel-transfer://v1?key=").expect(&scanned);
+    // What the new phone has after scanning and typing the 6-digit code is the whole key.
+    let groups: Vec<String> =
+        part.as_bytes().chunks(5).map(|c| String::from_utf8(c.to_vec()).unwrap()).collect();
+    let key = format!("{}-{code}", groups.join("-"));
+    assert_eq!(key, printed_key, "{text}");
+
+    let new = TestVault::new();
+    let args = ["transfer", "import", package.to_str().unwrap(), "--key", &key, "--json"];
+    let moved = with_pin(&new, &args, "5678").json();
+    assert!(moved["enrollments"][0]["error"].is_null(), "{moved}");
+    assert_eq!(moved["accounts"][0]["outcome"], "imported");
+}
