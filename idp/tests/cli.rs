@@ -548,3 +548,55 @@ fn replace_phone_issues_the_code_and_its_qr_in_one_command() {
         "{text}"
     );
 }
+
+/// `device list` without `--json`, as the administrator reads it: one line per phone, oldest
+/// first, times in the administrator's zone as ISO 8601 with the offset (summer and winter
+/// time), "never used" for a phone that never decided a request, the revocation and the phone
+/// sign-in key's attestation; an unknown user is an error, not an empty list.
+#[test]
+fn device_list_prints_each_phone_with_local_times_and_refuses_an_unknown_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("idp.db");
+    let (ok, v) = idp(&db, &["--origin", "http://127.0.0.1:9", "user", "add", "anna"]);
+    assert!(ok, "{v}");
+    {
+        // Phones with fixed times (the enrollment protocol would stamp the real time).
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let anna: String =
+            c.query_row("SELECT id FROM users WHERE name = 'anna'", [], |r| r.get(0)).unwrap();
+        c.execute_batch(&format!(
+            "INSERT INTO devices (id, user_id, name, push_token, created_at, revoked_at) VALUES
+                 ('dev-old', '{anna}', 'Gammal', NULL, 1764000000, 1764500000),
+                 ('dev-summer', '{anna}', 'Sommar', 'p', 1751360400, NULL),
+                 ('dev-used', '{anna}', 'Telefon', 'p', 1764930000, NULL);
+             INSERT INTO credentials (id, device_id, user_id, kind, public_key, created_at, attestation) VALUES
+                 ('c-used', 'dev-used', '{anna}', 'device', x'00', 1764930000, NULL),
+                 ('c-signin', 'dev-summer', '{anna}', 'phone_signin', x'00', 1751364000, 'android-key');
+             INSERT INTO requests (id, user_id, kind, nonce, number, app, ip, location, created_at,
+                                   expires_at, state, decided_at, credential_id) VALUES
+                 ('r1', '{anna}', 'push', x'00', 42, 'App', '127.0.0.1', '', 1764933590,
+                  1764933700, 'completed', 1764933600, 'c-used');"
+        ))
+        .unwrap();
+    }
+    let run = |name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_nyckel-idp"))
+            .args(["device", "list", name, "--db"])
+            .arg(&db)
+            .env("TZ", "Europe/Stockholm")
+            .output()
+            .unwrap()
+    };
+    let out = run("anna");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "dev-summer  Sommar  added 2025-07-01T11:00:00+02:00  never used  active  phone sign-in on (key attested: android-key)\n\
+         dev-old  Gammal  added 2025-11-24T17:00:00+01:00  never used  revoked 2025-11-30T11:53:20+01:00\n\
+         dev-used  Telefon  added 2025-12-05T11:20:00+01:00  last used 2025-12-05T12:20:00+01:00  active\n"
+    );
+    let out = run("nobody");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "nyckel-idp: no such user\n");
+}
